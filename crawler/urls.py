@@ -1,0 +1,86 @@
+"""Article URL forms of thepaper.cn and its mirrors: recognise, normalise, classify.
+
+Pure functions; every other module keys articles on the ``cont_id`` these return.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+CANONICAL_TEMPLATE = "https://www.thepaper.cn/newsDetail_forward_{}"
+
+# Hosts that belong to the site itself.
+SITE_HOSTS = frozenset({"thepaper.cn", "www.thepaper.cn", "m.thepaper.cn"})
+
+# Paths that carry the article id, on the site and (same path) on mirrors.
+_PATH_PATTERNS = (
+    re.compile(r"^/newsDetail_forward_(\d{1,10})(?:[/_.]|$)"),
+    re.compile(r"^/detail/(\d{1,10})/?$"),
+    re.compile(r"^/baijiahao_(\d{1,10})/?$"),
+)
+_BARE_ID = re.compile(r"^\s*(\d{1,10})\s*$")
+
+
+class BadURLError(ValueError):
+    """A URL or id that names no thepaper.cn article; the message says why."""
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    cont_id: int
+    canonical_url: str
+    given: str
+    host: str | None  # None for a bare id
+    is_mirror: bool
+
+
+def canonical_url(cont_id: int) -> str:
+    return CANONICAL_TEMPLATE.format(int(cont_id))
+
+
+def is_site_host(host: str | None) -> bool:
+    return bool(host) and host.lower().rstrip(".") in SITE_HOSTS
+
+
+def cont_id_from_path(path: str) -> int | None:
+    for pattern in _PATH_PATTERNS:
+        m = pattern.match(path)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef:
+    """Turn any URL form, mirror URL or bare id into an :class:`ArticleRef`.
+
+    Raises :class:`BadURLError` for other schemes, other paths, and (unless
+    ``allow_any_host``) hosts that are neither thepaper.cn nor a mirror carrying
+    the article path.
+    """
+    value = (value or "").strip()
+    m = _BARE_ID.match(value)
+    if m:
+        cid = int(m.group(1))
+        return ArticleRef(cid, canonical_url(cid), value, None, False)
+    if not value:
+        raise BadURLError("empty URL")
+    parts = urlsplit(value if "://" in value else "https://" + value)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise BadURLError(f"refused scheme {scheme!r} in {value!r}: only http and https URLs are accepted")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise BadURLError(f"no host in {value!r}")
+    cid = cont_id_from_path(parts.path)
+    if cid is None:
+        raise BadURLError(
+            f"{value!r} is not an article URL (expected /newsDetail_forward_<id>, /detail/<id> or /baijiahao_<id>)"
+        )
+    if is_site_host(host):
+        return ArticleRef(cid, canonical_url(cid), value, host, False)
+    # Mirrors copy the article to the same path on their own host.
+    if parts.path.startswith("/newsDetail_forward_") or allow_any_host:
+        return ArticleRef(cid, canonical_url(cid), value, host, True)
+    raise BadURLError(f"host {host!r} is neither thepaper.cn nor a recognisable mirror path: {value!r}")

@@ -1,0 +1,127 @@
+"""The clean article record produced by the cleaning chain, and the errors it raises.
+
+Every stage of ``pipelines`` speaks this vocabulary: extraction fills an
+:class:`ArticleRecord`, repair and boilerplate stripping edit its text fields and
+count what they did in ``repairs`` / ``stripped``, and storage persists it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: Bumped whenever the cleaner's output for the same raw page may change;
+#: stored on every record so ``reprocess`` knows what is stale.
+CLEANER_VERSION = "1"
+
+# What a record can be.
+CONTENT_TYPES = ("news", "pph", "video", "live", "external", "paywalled", "gone")
+
+# Where a record's text came from.
+LAYOUTS = ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump", "unknown")
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
+
+
+@dataclass
+class Image:
+    src: str
+    caption: str = ""
+
+
+@dataclass
+class ArticleRecord:
+    cont_id: int | None = None
+    url: str | None = None  # canonical https://www.thepaper.cn/newsDetail_forward_<id>
+    source_url: str | None = None  # the URL actually fetched (mirror, m., share variant...)
+    mirror_host: str | None = None  # set when the copy came from a spam mirror
+    layout: str = "unknown"
+    content_type: str = "news"
+    gone_reason: str | None = None  # "http_404" | "content_null" | "offline_notice"
+    external_url: str | None = None  # for content_type == "external"
+    title: str = ""
+    summary: str = ""
+    published_at: datetime | None = None  # aware, Asia/Shanghai
+    author: str = ""  # reporter / writer name(s), e.g. "朱轩"
+    author_outlet: str = ""  # original outlet of a repost, e.g. "人民日报"
+    editor: str = ""  # 责任编辑 / 编辑|
+    source: str = ""  # "澎湃新闻", "澎湃新闻·澎湃号·湃客", ...
+    node_id: int | None = None
+    node_name: str = ""
+    channel_id: int | None = None
+    channel_name: str = ""
+    tags: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    encoding: str = ""
+    encoding_reason: str = ""
+    repairs: dict[str, int] = field(default_factory=dict)
+    stripped: dict[str, int] = field(default_factory=dict)
+    cleaner_version: str = CLEANER_VERSION
+
+    @property
+    def body_text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        """CJK characters plus Latin/number words of title-less body text."""
+        text = self.body_text
+        return len(_CJK.findall(text)) + len(_LATIN_WORD.findall(text))
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        h.update(self.title.encode("utf-8"))
+        h.update(b"\x00")
+        h.update(self.body_text.encode("utf-8"))
+        return h.hexdigest()
+
+    def count_repair(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.repairs[kind] = self.repairs.get(kind, 0) + n
+
+    def count_stripped(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.stripped[kind] = self.stripped.get(kind, 0) + n
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["published_at"] = self.published_at.isoformat() if self.published_at else None
+        d["word_count"] = self.word_count
+        d["content_hash"] = self.content_hash
+        return d
+
+
+class CleaningError(Exception):
+    """A page that cannot become a record. ``reason`` is a short stable code
+    stored in the failures table; the message says what exactly was wrong."""
+
+    reason = "cleaning_error"
+
+    def __init__(self, message: str, *, reason: str | None = None):
+        super().__init__(message)
+        if reason:
+            self.reason = reason
+
+
+class DecodeError(CleaningError):
+    reason = "decode_error"
+
+
+class TruncatedPageError(CleaningError):
+    reason = "truncated_page"
+
+
+class UnknownLayoutError(CleaningError):
+    reason = "unknown_layout"
+
+
+class EmptyArticleError(CleaningError):
+    reason = "empty_article"
