@@ -1,0 +1,54 @@
+"""Items that flow from the spider through the pipeline stages.
+
+The spider never parses article content itself: it hands each fetched
+response, raw, to the pipelines as a :class:`FetchedPage`; the stages archive
+it, clean it and persist it (see ``pipelines/scrapy_stages.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class FetchedPage:
+    """One HTTP response, exactly as received."""
+
+    url: str  # the URL requested
+    final_url: str  # after redirects
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: datetime
+    kind: str = "article"  # "article" | "list" | "import" | "mirror"
+    cont_id: int | None = None
+    list_item: dict | None = None  # the list API item that led to this article
+    channel_id: int | None = None
+    # Filled by the stages:
+    raw_page: Any = None
+    record: Any = None  # pipelines.record.ArticleRecord
+    error: Any = None  # pipelines.record.CleaningError (or a wrapped crash)
+    outcome: str | None = None  # "new" | "updated" | "unchanged" | ... after persisting
+
+
+@dataclass
+class ListedRecord:
+    """A record known from a list item alone (external links): nothing to fetch."""
+
+    record: Any
+    list_item: dict = field(default_factory=dict)
+    outcome: str | None = None
+
+
+@dataclass
+class FetchFailure:
+    """A request that produced no response (network error, robots.txt, retries exhausted)."""
+
+    url: str
+    cont_id: int | None
+    reason: str  # short stable code: "dns_error", "connection_refused", "timeout", "http_503", "robots_disallowed", ...
+    message: str
+    kind: str = "article"
+    page: FetchedPage | None = None  # the error response itself, when there was one (archived too)

@@ -1,0 +1,113 @@
+"""Scrapy settings for the thepaper-archive project.
+
+Defaults are polite settings for the real site (robots.txt obeyed, about 3 s
+between requests, AutoThrottle, retries with exponential backoff). Every
+``THEPAPER_*`` setting can be overridden on the command line
+(``-s NAME=VALUE``), by ``thepaper-archive crawl`` options, or in a profile
+(see :data:`PROFILES`).
+"""
+
+BOT_NAME = "thepaper"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- The site -------------------------------------------------------------
+#: Article pages (``/newsDetail_forward_<id>``), channel and column pages.
+THEPAPER_SITE_URL = "https://www.thepaper.cn"
+#: The JSON list API (``/contentapi/nodeCont/...``).
+THEPAPER_API_URL = "https://api.thepaper.cn"
+#: Channels walked through ``getByChannelId`` (119908 = 科技).
+THEPAPER_CHANNELS = ["119908"]
+#: Columns walked through ``getByNodeIdPortal``: the 科技 columns and 10%公司.
+THEPAPER_NODES = ["27234", "119445", "119447", "119448", "119449", "25434"]
+#: Items per list page asked of the API.
+THEPAPER_PAGE_SIZE = 20
+#: Stop scheduling article pages after this many (0 = no limit).
+THEPAPER_MAX_ARTICLES = 0
+#: Stop walking a list after this many pages (guards against a cursor that never ends).
+THEPAPER_MAX_LIST_PAGES = 10000
+#: Database URL (SQLAlchemy); empty = $THEPAPER_ARCHIVE_DB or ./data/archive.sqlite3.
+THEPAPER_DB_URL = ""
+#: Give up the run when this many connection-level errors happen before any
+#: response arrived (the site or the network is down).
+THEPAPER_UNREACHABLE_AFTER = 3
+
+# --- Politeness ------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Safari/537.36 thepaper-archive/0.1"
+)
+DOWNLOAD_DELAY = 3.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 3.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Faults and limits -----------------------------------------------------
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # decompressed bytes of one response
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [403, 408, 429, 500, 502, 503, 504, 522, 524]
+#: Exponential backoff before a retry: base * 2**(attempt-1), capped; a
+#: ``Retry-After`` header, when larger, wins.
+THEPAPER_RETRY_BACKOFF_BASE = 2.0
+THEPAPER_RETRY_BACKOFF_MAX = 120.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.BackoffDelayMiddleware": 560,
+    "crawler.middlewares.UnreachableGuardMiddleware": 950,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.Progress": 500,
+}
+#: Seconds between progress lines on stderr (0 = off).
+THEPAPER_PROGRESS_INTERVAL = 10.0
+
+ITEM_PIPELINES = {
+    "pipelines.scrapy_stages.ArchiveStage": 100,
+    "pipelines.scrapy_stages.CleanStage": 300,
+    "pipelines.scrapy_stages.ValidateStage": 500,
+    "pipelines.scrapy_stages.PersistStage": 900,
+}
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+#: Named bundles of overrides, chosen with ``thepaper-archive crawl --profile``.
+PROFILES = {
+    # Polite defaults for the real site.
+    "polite": {},
+    # For the local mock in tests and by hand: no delays, robots.txt still obeyed.
+    "mock": {
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+        "THEPAPER_RETRY_BACKOFF_BASE": 0.1,
+        "THEPAPER_RETRY_BACKOFF_MAX": 2.0,
+        "DOWNLOAD_TIMEOUT": 10,
+    },
+    # Benchmarks: as fast as the code allows.
+    "bench": {
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": 32,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+        "THEPAPER_RETRY_BACKOFF_BASE": 0.1,
+        "THEPAPER_RETRY_BACKOFF_MAX": 2.0,
+        "LOG_LEVEL": "WARNING",
+    },
+}

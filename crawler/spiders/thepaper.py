@@ -1,0 +1,191 @@
+"""The ``thepaper`` spider: walk channel/column lists through the JSON API, fetch every article.
+
+The spider only navigates. Each response (list pages too) goes to the item
+pipelines raw, as a :class:`crawler.items.FetchedPage`; archiving, decoding,
+extraction, cleaning and storage happen there.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import JsonRequest
+from twisted.internet import error as neterror
+
+from crawler import listapi
+from crawler.items import FetchedPage, FetchFailure, ListedRecord
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+_EMPTY_PAGES_LIMIT = 3  # consecutive empty pages that claim hasNext before a list is abandoned
+
+
+def _headers_dict(headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, values in headers.items():
+        k = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        out[k] = ", ".join(v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in values)
+    return out
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short stable code for a failed request."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        return "robots_disallowed" if "robots" in str(exc).lower() or "Forbidden by robots" in str(exc) else "ignored"
+    if isinstance(exc, neterror.DNSLookupError):
+        return "dns_error"
+    if isinstance(exc, neterror.ConnectionRefusedError):
+        return "connection_refused"
+    if isinstance(exc, (neterror.TimeoutError, neterror.TCPTimedOutError)):
+        return "timeout"
+    name = type(exc).__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+class ThepaperSpider(scrapy.Spider):
+    name = "thepaper"
+
+    def __init__(self, *args, channels=None, nodes=None, max_articles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._channels_arg = channels
+        self._nodes_arg = nodes
+        self._max_arg = max_articles
+        self.scheduled: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.site_url = s.get("THEPAPER_SITE_URL").rstrip("/")
+        spider.api_url = s.get("THEPAPER_API_URL").rstrip("/")
+        spider.channels = _as_list(spider._channels_arg) if spider._channels_arg is not None else s.getlist("THEPAPER_CHANNELS")
+        spider.nodes = _as_list(spider._nodes_arg) if spider._nodes_arg is not None else s.getlist("THEPAPER_NODES")
+        spider.page_size = s.getint("THEPAPER_PAGE_SIZE", 20)
+        spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES", 0)
+        spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES", 10000)
+        spider.api_headers = listapi.api_headers(spider.site_url)
+        return spider
+
+    # -- lists -------------------------------------------------------------
+    async def start(self):
+        for channel in self.channels:
+            yield self.list_request("channel", channel)
+        for node in self.nodes:
+            yield self.list_request("node", node)
+
+    def list_request(self, kind: str, source_id, *, start_time="", page: int = 1, empty_pages: int = 0):
+        body = listapi.list_body(kind, source_id, start_time=start_time, page_size=self.page_size, page_num=page)
+        return JsonRequest(
+            self.api_url + listapi.list_path(kind),
+            data=body,
+            headers=self.api_headers,
+            callback=self.parse_list,
+            errback=self.on_error,
+            dont_filter=True,
+            meta={"list_kind": kind, "list_id": str(source_id), "start_time": start_time,
+                  "page": page, "empty_pages": empty_pages},
+        )
+
+    def parse_list(self, response):
+        meta = response.meta
+        yield self._fetched(response, kind="list")
+        try:
+            page = listapi.parse_list_response(response.body)
+        except listapi.ListAPIError as exc:
+            self.crawler.stats.inc_value(f"thepaper/list_error/{exc.reason}")
+            yield FetchFailure(response.url + f"#{meta['list_kind']}={meta['list_id']}&startTime={meta['start_time']}",
+                               None, exc.reason, str(exc), kind="list")
+            logger.warning("list %s %s: %s", meta["list_kind"], meta["list_id"], exc)
+            return
+        self.crawler.stats.inc_value("thepaper/list_pages")
+        channel_id = int(meta["list_id"]) if meta["list_kind"] == "channel" else None
+        for item in page.items:
+            yield from self._follow_item(item, channel_id)
+
+        if self.max_articles and len(self.scheduled) >= self.max_articles:
+            return
+        if not page.has_next:
+            return
+        empty = meta["empty_pages"] + 1 if not page.items else 0
+        if empty >= _EMPTY_PAGES_LIMIT:
+            logger.warning("list %s %s: %d empty pages that claim hasNext; stopping this list",
+                           meta["list_kind"], meta["list_id"], empty)
+            self.crawler.stats.inc_value("thepaper/list_stopped/empty_pages")
+            return
+        nxt = page.next_start_time
+        if nxt is None or (meta["start_time"] not in ("", None) and nxt >= int(meta["start_time"])):
+            logger.warning("list %s %s: cursor did not advance (%s -> %s); stopping this list",
+                           meta["list_kind"], meta["list_id"], meta["start_time"], nxt)
+            self.crawler.stats.inc_value("thepaper/list_stopped/cursor_stuck")
+            return
+        if meta["page"] >= self.max_list_pages:
+            self.crawler.stats.inc_value("thepaper/list_stopped/max_pages")
+            return
+        yield self.list_request(meta["list_kind"], meta["list_id"], start_time=nxt,
+                                page=meta["page"] + 1, empty_pages=empty)
+
+    def _follow_item(self, item: dict, channel_id: int | None):
+        from pipelines.chain import record_from_list_item
+
+        cont_id = listapi.item_cont_id(item)
+        if cont_id is None or cont_id in self.scheduled:
+            return
+        if self.max_articles and len(self.scheduled) >= self.max_articles:
+            return
+        self.scheduled.add(cont_id)
+        if listapi.item_external_link(item):
+            self.crawler.stats.inc_value("thepaper/external_items")
+            yield ListedRecord(record_from_list_item(item, channel_id=channel_id), item)
+            return
+        yield scrapy.Request(
+            canonical_url(cont_id).replace("https://www.thepaper.cn", self.site_url, 1),
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
+                  "handle_httpstatus_list": [404, 410]},
+        )
+
+    # -- articles ----------------------------------------------------------
+    def parse_article(self, response):
+        yield self._fetched(response, kind="article")
+
+    def _fetched(self, response, *, kind: str) -> FetchedPage:
+        req = response.request
+        return FetchedPage(
+            url=(req.meta.get("redirect_urls") or [req.url])[0] if req is not None else response.url,
+            final_url=response.url,
+            status=response.status,
+            headers=_headers_dict(response.headers),
+            body=response.body,
+            fetched_at=datetime.now(timezone.utc),
+            kind=kind,
+            cont_id=response.meta.get("cont_id"),
+            list_item=response.meta.get("list_item"),
+            channel_id=response.meta.get("channel_id"),
+        )
+
+    def on_error(self, failure):
+        request = failure.request
+        exc = failure.value
+        reason = failure_reason(exc)
+        self.crawler.stats.inc_value(f"thepaper/fetch_failed/{reason}")
+        kind = "list" if "list_kind" in request.meta else "article"
+        logger.warning("%s %s failed: %s", kind, request.url, reason)
+        response = getattr(exc, "response", None)
+        page = self._fetched(response, kind=kind) if response is not None else None
+        yield FetchFailure(request.url, request.meta.get("cont_id"), reason, f"{type(exc).__name__}: {exc}",
+                           kind=kind, page=page)
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
