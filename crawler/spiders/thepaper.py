@@ -53,8 +53,10 @@ def failure_reason(exc: BaseException) -> str:
 class ThepaperSpider(scrapy.Spider):
     name = "thepaper"
 
-    def __init__(self, *args, channels=None, nodes=None, max_articles=None, **kwargs):
+    def __init__(self, *args, channels=None, nodes=None, max_articles=None, articles=None, **kwargs):
         super().__init__(*args, **kwargs)
+        #: Import mode: fetch exactly these article ids, walk no list.
+        self.article_ids = [int(x) for x in _as_list(articles)] if articles else []
         self._channels_arg = channels
         self._nodes_arg = nodes
         self._max_arg = max_articles
@@ -76,6 +78,11 @@ class ThepaperSpider(scrapy.Spider):
 
     # -- lists -------------------------------------------------------------
     async def start(self):
+        if self.article_ids:
+            for cont_id in self.article_ids:
+                for request in self._follow_item({"contId": str(cont_id)}, None):
+                    yield request
+            return
         for channel in self.channels:
             yield self.list_request("channel", channel)
         for node in self.nodes:

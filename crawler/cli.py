@@ -1,0 +1,402 @@
+"""``thepaper-archive``: the command line.
+
+Exit codes (for cron/systemd): 0 success (articles that failed are recorded in
+the failures table and counted in the summary line); 1 unexpected error;
+2 bad usage or bad input; 3 the site or the network is unreachable;
+4 another run holds the lock; 5 the run was stopped because the site blocks us.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import sys
+from urllib.parse import urlsplit
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_LOCKED = 4
+EXIT_BLOCKED = 5
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+def _err(msg: str) -> None:
+    print(f"thepaper-archive: error: {msg}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- settings
+def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    base = getattr(args, "base_url", None)
+    profile = getattr(args, "profile", None)
+    if base:
+        base = _check_base_url(base)
+        settings.set("THEPAPER_SITE_URL", base, priority="cmdline")
+        settings.set("THEPAPER_API_URL", base, priority="cmdline")
+        if profile is None and _is_loopback(base):
+            profile = "mock"
+    for name in ("site_url", "api_url"):
+        value = getattr(args, name, None)
+        if value:
+            settings.set(f"THEPAPER_{name.upper()}", _check_base_url(value), priority="cmdline")
+    profiles = settings.getdict("PROFILES")
+    if profile:
+        if profile not in profiles:
+            raise UsageError(f"unknown profile {profile!r} (known: {', '.join(sorted(profiles))})")
+        for key, value in profiles[profile].items():
+            settings.set(key, value, priority="cmdline")
+    if getattr(args, "db", None):
+        settings.set("THEPAPER_DB_URL", args.db, priority="cmdline")
+    if getattr(args, "channels", None) is not None:
+        settings.set("THEPAPER_CHANNELS", _csv(args.channels), priority="cmdline")
+    if getattr(args, "nodes", None) is not None:
+        settings.set("THEPAPER_NODES", _csv(args.nodes), priority="cmdline")
+    if getattr(args, "max_articles", None) is not None:
+        settings.set("THEPAPER_MAX_ARTICLES", args.max_articles, priority="cmdline")
+    if getattr(args, "quiet", False):
+        settings.set("THEPAPER_PROGRESS_INTERVAL", 0, priority="cmdline")
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    if getattr(args, "log_level", None):
+        settings.set("LOG_LEVEL", args.log_level.upper(), priority="cmdline")
+    for pair in getattr(args, "set", None) or []:
+        if "=" not in pair:
+            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        settings.set(key.strip(), value, priority="cmdline")
+    return settings
+
+
+def _csv(values) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in str(v).split(",") if x.strip())
+    return out
+
+
+def _check_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"not an http(s) base URL: {value!r}")
+    return value.rstrip("/")
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------- crawl
+def run_spider(settings, **spider_args) -> dict:
+    """Run the ``thepaper`` spider in this process; return its final stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler("thepaper")
+    process.crawl(crawler, **spider_args)
+    process.start()
+    return crawler.stats.get_stats()
+
+
+def summary_line(stats: dict) -> str:
+    from pipelines.scrapy_stages import run_counters
+
+    c = run_counters(stats)
+    return (
+        f"run {stats.get('thepaper/run_id', '?')} {stats.get('thepaper/run_status', '?')}: "
+        f"new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, gone {c['gone']}, "
+        f"failed {c['failed']}; {c['articles_fetched']} article pages, {c['list_pages']} list pages"
+        + (f" in {stats.get('elapsed_time_seconds', 0):.1f}s" if stats.get("elapsed_time_seconds") else "")
+    )
+
+
+def exit_code_for(stats: dict) -> int:
+    reason = stats.get("finish_reason")
+    if reason == "site_unreachable":
+        return EXIT_UNREACHABLE
+    if reason == "blocked":
+        return EXIT_BLOCKED
+    if stats.get("thepaper/run_status") in (None, "aborted"):
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_crawl(args) -> int:
+    settings = build_settings(args)
+    stats = run_spider(settings)
+    fatal = stats.get("thepaper/fatal")
+    if fatal:
+        _err(fatal)
+    print(summary_line(stats), file=sys.stderr)
+    return exit_code_for(stats)
+
+
+# --------------------------------------------------------------------------- import
+def cmd_import(args) -> int:
+    from crawler.urls import BadURLError, parse_article_ref
+
+    values = list(args.targets)
+    if args.file:
+        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+        with stream if stream is not sys.stdin else _nullctx(stream):
+            values += [line.strip() for line in stream if line.strip() and not line.startswith("#")]
+    if not values:
+        raise UsageError("nothing to import: give URLs, ids or files, or --file LIST")
+    files, refs = [], []
+    for value in values:
+        if os.path.exists(value) and not value.isdigit():
+            files.append(value)
+            continue
+        try:
+            refs.append(parse_article_ref(value, allow_any_host=args.allow_any_host))
+        except BadURLError as exc:
+            raise UsageError(str(exc)) from None
+    code = EXIT_OK
+    if files:
+        code = max(code, _import_files(args, files))
+    if refs:
+        settings = build_settings(args)
+        ids = sorted({r.cont_id for r in refs})
+        stats = run_spider(settings, articles=",".join(map(str, ids)))
+        if stats.get("thepaper/fatal"):
+            _err(stats["thepaper/fatal"])
+        print(summary_line(stats), file=sys.stderr)
+        code = max(code, exit_code_for(stats))
+    return code
+
+
+class _nullctx:
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __enter__(self):
+        return self.obj
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _import_files(args, paths) -> int:
+    from datetime import datetime, timezone
+
+    from pipelines.chain import clean_document
+    from pipelines.record import CleaningError
+    from pipelines.scrapy_stages import validate_record
+    from storage import repository
+    from storage.db import open_archive
+
+    engine, Session = open_archive(args.db)
+    failed = 0
+    try:
+        for path in paths:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            now = datetime.now(timezone.utc)
+            with Session() as session:
+                raw = repository.archive_raw(session, url=args.url or f"file://{os.path.abspath(path)}",
+                                             final_url=args.url or None, status=200, headers={}, body=data,
+                                             fetched_at=now, kind="file", note=os.path.abspath(path))
+                session.flush()
+                try:
+                    record = clean_document(data, url=args.url)
+                    validate_record(record)
+                except CleaningError as exc:
+                    repository.record_failure(session, url=args.url or path, cont_id=None, reason=exc.reason,
+                                              message=str(exc), run_id=None, now=now)
+                    session.commit()
+                    _err(f"{path}: {exc.reason}: {exc}")
+                    failed += 1
+                    continue
+                outcome = repository.save_article(session, record, raw_page_id=raw.id, now=now)
+                session.commit()
+                print(f"{path}: {record.cont_id} {outcome}: {record.title}", file=sys.stderr)
+    finally:
+        engine.dispose()
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+# --------------------------------------------------------------------------- clean
+def cmd_clean(args) -> int:
+    from pipelines.chain import clean_document
+    from pipelines.record import CleaningError
+
+    try:
+        with open(args.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.path}: {exc.strerror}") from None
+    try:
+        record = clean_document(data, url=args.url)
+    except CleaningError as exc:
+        _err(f"{args.path}: {exc.reason}: {exc}")
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(record.to_dict(), ensure_ascii=False, indent=None))
+        return EXIT_OK
+    d = record.to_dict()
+    for key in ("cont_id", "url", "title", "published_at", "author", "author_outlet", "editor", "source",
+                "node_name", "channel_name", "content_type", "tags", "encoding", "encoding_reason",
+                "repairs", "stripped", "mirror_host"):
+        if d.get(key) not in (None, "", [], {}):
+            print(f"{key}: {d[key]}")
+    print()
+    print("\n\n".join(record.paragraphs))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- mock
+def cmd_mock(args) -> int:
+    from tests.mocksite.__main__ import main as mock_main
+
+    argv = ["--port", str(args.port), "--articles", str(args.articles), "--seed", str(args.seed),
+            "--host", args.host]
+    if args.verbose:
+        argv.append("--verbose")
+    return mock_main(argv) or 0
+
+
+# --------------------------------------------------------------------------- db
+def cmd_db(args) -> int:
+    from storage.db import resolve_db_url, upgrade
+
+    url = resolve_db_url(args.db)
+    upgrade(url)
+    print(f"database {url} is at the latest schema", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- stats / export
+def cmd_stats(args) -> int:
+    from storage.db import open_archive
+    from storage.stats import archive_stats, format_stats
+
+    engine, Session = open_archive(args.db)
+    try:
+        with Session() as session:
+            data = archive_stats(session, days=args.days)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(format_stats(data))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from storage.db import open_archive
+    from storage.export import export_articles
+
+    engine, Session = open_archive(args.db)
+    try:
+        with Session() as session:
+            n = export_articles(session, fmt=args.format, out=args.output, since=args.since,
+                                columns=_csv(args.columns) if args.columns else None)
+    finally:
+        engine.dispose()
+    print(f"exported {n} articles", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="thepaper-archive",
+                                description="Crawl, clean and archive thepaper.cn technology articles.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def db_opt(sp):
+        sp.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: $THEPAPER_ARCHIVE_DB or "
+                                     "./data/archive.sqlite3)")
+
+    def crawl_opts(sp):
+        db_opt(sp)
+        sp.add_argument("--base-url", help="serve both the site and the API from this URL (e.g. the mock)")
+        sp.add_argument("--site-url", help="base URL of article pages (default https://www.thepaper.cn)")
+        sp.add_argument("--api-url", help="base URL of the list API (default https://api.thepaper.cn)")
+        sp.add_argument("--profile", help="settings profile: polite (default), mock, bench "
+                                          "(mock is the default for a loopback --base-url)")
+        sp.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="any Scrapy setting")
+        sp.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR")
+        sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines, warnings only")
+
+    sp = sub.add_parser("crawl", help="walk the channel/column lists and archive every article")
+    crawl_opts(sp)
+    sp.add_argument("--channels", nargs="+", help="channel ids for getByChannelId (default 119908)")
+    sp.add_argument("--nodes", nargs="+", help="column ids for getByNodeIdPortal")
+    sp.add_argument("--max-articles", type=int, help="stop after scheduling N article pages")
+    sp.set_defaults(func=cmd_crawl)
+
+    sp = sub.add_parser("import", help="archive single articles: URLs, ids, mirror URLs or saved files")
+    crawl_opts(sp)
+    sp.add_argument("targets", nargs="*", help="article URL (any form), bare id, mirror URL, or a file")
+    sp.add_argument("--file", help="read targets from this file, one per line ('-' = stdin)")
+    sp.add_argument("--url", help="origin URL of a saved file (for its cont_id and mirror host)")
+    sp.add_argument("--allow-any-host", action="store_true",
+                    help="accept article paths on hosts that are neither thepaper.cn nor mirrors")
+    sp.set_defaults(func=cmd_import)
+
+    sp = sub.add_parser("clean", help="run the cleaning chain on one saved file; print the record")
+    sp.add_argument("path")
+    sp.add_argument("--url", help="the URL the file was fetched from")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    sp.set_defaults(func=cmd_clean)
+
+    sp = sub.add_parser("mock", help="serve the offline mock of thepaper.cn")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--articles", type=int, default=300)
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--verbose", action="store_true")
+    sp.set_defaults(func=cmd_mock)
+
+    sp = sub.add_parser("stats", help="totals, articles per day, failures, last runs")
+    db_opt(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--days", type=int, default=14)
+    sp.set_defaults(func=cmd_stats)
+
+    sp = sub.add_parser("export", help="stream articles as JSON lines or CSV")
+    db_opt(sp)
+    sp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    sp.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    sp.add_argument("--columns", help="comma-separated column names")
+    sp.add_argument("-o", "--output", default="-", help="file to write ('-' = stdout)")
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("db", help="database maintenance")
+    dsub = sp.add_subparsers(dest="db_command", required=True)
+    up = dsub.add_parser("upgrade", help="create or migrate the schema to the latest version")
+    db_opt(up)
+    up.set_defaults(func=cmd_db)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
