@@ -21,6 +21,8 @@ _PATH_PATTERNS = (
     re.compile(r"^/baijiahao_(\d{1,10})/?$"),
 )
 _BARE_ID = re.compile(r"^\s*(\d{1,10})\s*$")
+# A scheme is letters before ':' not followed by a port number ("host:8080/..." has none).
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
 
 class BadURLError(ValueError):
@@ -66,7 +68,8 @@ def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef
         return ArticleRef(cid, canonical_url(cid), value, None, False)
     if not value:
         raise BadURLError("empty URL")
-    parts = urlsplit(value if "://" in value else "https://" + value)
+    # "www.thepaper.cn/newsDetail_forward_1" is taken as https.
+    parts = urlsplit(value if _SCHEME.match(value) else "https://" + value)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise BadURLError(f"refused scheme {scheme!r} in {value!r}: only http and https URLs are accepted")
