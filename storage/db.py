@@ -1,0 +1,117 @@
+"""Where the archive lives and how to connect to it.
+
+SQLite by default (:data:`DEFAULT_DB_PATH`, WAL journal, 30 s busy timeout,
+foreign keys on), PostgreSQL through psycopg 3. :func:`open_archive` brings the
+schema to the latest Alembic revision before handing out sessions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+#: Environment variable naming the archive (any SQLAlchemy URL or a file path).
+DB_ENV = "THEPAPER_ARCHIVE_DB"
+#: The default archive: this file, relative to the current working directory.
+DEFAULT_DB_PATH = Path("data") / "archive.sqlite3"
+#: How long a SQLite connection waits for a lock before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """The archive URL: ``url``, else ``$THEPAPER_ARCHIVE_DB``, else ``./data/archive.sqlite3``.
+
+    A bare file path becomes ``sqlite:///<absolute path>``; ``postgresql://``
+    becomes ``postgresql+psycopg://``. The parent directory of a SQLite file is created.
+    """
+    url = (url or os.environ.get(DB_ENV) or "").strip() or str(DEFAULT_DB_PATH)
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser().resolve()}"
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        url = parsed.render_as_string(hide_password=False)
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cur.close()
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`)."""
+    url = resolve_db_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        connect_args = kwargs.pop("connect_args", {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(url: str):
+    """An Alembic :class:`~alembic.config.Config` for ``url``, built in code (no alembic.ini)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` on an engine or URL."""
+    from alembic import command
+
+    if isinstance(engine_or_url, Engine):
+        engine, owned = engine_or_url, False
+    else:
+        engine, owned = make_engine(engine_or_url), True
+    try:
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def open_archive(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for the archive, upgraded to the latest schema."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine, session_factory(engine)

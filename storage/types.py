@@ -1,0 +1,46 @@
+"""Column types shared by the models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class NaiveDatetimeError(ValueError):
+    """A naive datetime was about to be stored: its time zone would be a guess."""
+
+
+class AwareDateTime(TypeDecorator):
+    """An instant in time, stored as UTC, read back aware in Asia/Shanghai.
+
+    PostgreSQL keeps it in ``timestamptz``; SQLite (no time zones) keeps naive
+    UTC. Naive input is refused with :class:`NaiveDatetimeError`.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"AwareDateTime needs a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise NaiveDatetimeError(
+                f"naive datetime {value.isoformat()} refused: attach a time zone "
+                "(e.g. datetime.now(timezone.utc) or .replace(tzinfo=ZoneInfo('Asia/Shanghai')))"
+            )
+        utc = value.astimezone(timezone.utc)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(SHANGHAI)
