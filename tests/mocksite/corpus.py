@@ -42,6 +42,8 @@ PPH_CREDIT_NAMES = ["斗斗", "皮爷", "小北", "阿蓝", "木子", "老K"]
 
 SENTENCES = {
     "ai": [
+        "{company}表示，将向开发者开放{product}的调用接口，首月免费额度为{small}亿tokens。",
+        "一位不愿具名的投资人说，今年以来，{city}的AI初创公司融资事件已超过{num}起。",
         "{company}近日发布新一代{product}，参数规模达到{num}亿，在多项中文评测中位列前三。",
         "据{company}介绍，新模型的推理成本较上一代下降了{pct}%，每百万tokens价格降至{small}元。",
         "{expert}{person}告诉澎湃科技，人工智能(AI)的竞争正在从“拼参数”转向“拼应用”。",
@@ -51,6 +53,8 @@ SENTENCES = {
         "有开发者在社交平台上表示：“开源之后，小团队也能在一张GPU上微调自己的模型。”",
     ],
     "chips": [
+        "据了解，{company}在{city}的新厂房已进入设备调试阶段。",
+        "GPU供不应求的局面短期内难以缓解，不少企业开始转向国产替代方案。",
         "{company}披露的财报显示，公司{year}年营收达到{num}亿元，同比增长{pct}%。",
         "{expert}{person}指出，国产{product}的良率仍是制约产能释放的关键。",
         "目前，{city}已形成从设计、制造到封装测试的集成电路产业集群，集聚企业超过{num}家。",
@@ -59,6 +63,8 @@ SENTENCES = {
         "为什么先进封装如此重要？业内人士解释，它能让多颗芯片像一颗芯片那样协同工作。",
     ],
     "space": [
+        "{company}表示，下一步将开展入轨级火箭的海上回收试验。",
+        "卫星在轨运行约{small}天后，传回了第一批高分辨率影像。",
         "{date}，{company}研制的{product}在酒泉卫星发射中心发射升空，卫星顺利进入预定轨道。",
         "此次任务共搭载{small}颗卫星，将用于遥感观测、物联网通信和在轨技术验证。",
         "{expert}{person}介绍，商业航天企业取得发射许可证后，还需完成频率协调等多项程序。",
@@ -67,6 +73,8 @@ SENTENCES = {
         "业内人士表示，可回收技术有望把单次发射成本降低{pct}%左右。",
     ],
     "bio": [
+        "该药物此前已在美国获得突破性疗法认定，国内上市申请于{date}获受理。",
+        "{company}称，相关产品的商业化团队已覆盖全国{num}余家医院。",
         "{company}宣布，其自主研发的{product}获得国家药监局批准上市，用于治疗晚期实体瘤。",
         "临床试验数据显示，患者客观缓解率达到{pct}%，中位无进展生存期为{small}个月。",
         "{expert}{person}认为，基因编辑技术正从实验室走向临床，但安全性评估仍需更长时间。",
@@ -75,6 +83,8 @@ SENTENCES = {
         "该疗法的定价备受关注：“我们希望让更多患者用得起。”公司负责人说。",
     ],
     "ev": [
+        "{company}表示，{product}将首先搭载于{year}款旗舰车型。",
+        "乘联会数据显示，新能源汽车零售渗透率已连续{small}个月超过50%。",
         "{company}公布数据，{month}月新能源汽车交付量达到{num}辆，同比增长{pct}%。",
         "搭载{product}的新车型将于{date}上市，官方公布的续航里程超过{num}公里。",
         "{expert}{person}表示，电池成本持续下降，让纯电车型与燃油车的价格差距进一步缩小。",
@@ -83,6 +93,8 @@ SENTENCES = {
         "智能驾驶功能的推送节奏，仍需遵守道路测试许可证和数据安全的相关要求。",
     ],
     "quantum": [
+        "{company}计划在{year}年推出面向科研机构的云端量子计算服务。",
+        "这台机器运行在接近绝对零度的稀释制冷机中，外观像一盏倒挂的金色吊灯。",
         "{company}宣布其{product}实现{small}个量子比特的相干操控，保真度超过99.{small}%。",
         "{expert}{person}解释：“量子纠错是通往实用化量子计算的必经之路。”",
         "连接{city}与周边城市的量子保密通信干线已累计运行超过{num}天。",
@@ -90,7 +102,9 @@ SENTENCES = {
         "量子计算离真正的大规模应用还有多远？多位专家给出了不同的判断。",
     ],
     "company": [
-        "{company}{date}发布的公告显示，公司拟投资{num}亿元建设新的研发中心。",
+        "{company}{month}月发布的新品首销当天销量突破{num}万台。",
+        "对于市场传闻，{company}相关人士回应称“以公司公告为准”。",
+        "{company}{date}发布的公告显示，公司拟投资{small}0亿元建设新的研发中心。",
         "{company}方面回应澎湃新闻称，相关业务调整不会影响现有用户的正常使用。",
         "{expert}{person}分析，科技公司的增长重心正在从国内市场转向海外市场。",
         "根据公司披露，{year}年研发投入占营收比例为{pct}%，研发人员超过{num}人。",
@@ -111,7 +125,7 @@ TITLES = {
            "数据｜{city}超级工厂每{small}分钟下线一辆车"],
     "quantum": ["{company}实现{small}比特量子芯片操控", "量子计算离实用还有多远",
                 "科学湃｜量子纠错迎来新进展"],
-    "company": ["{company}拟投资{num}亿元建研发中心", "{company}海外收入占比首次过半",
+    "company": ["{company}拟投资{small}0亿元建研发中心", "{company}海外收入占比首次过半",
                 "10%公司｜{company}的第二增长曲线"],
 }
 
@@ -169,11 +183,23 @@ def fill(template: str, rng: random.Random, topic: str, *, year: int = 2025) -> 
     return template.format(**values)
 
 
-def paragraph(rng: random.Random, topic: str, *, year: int = 2025) -> str:
-    """Two to four sentences of one topic (sometimes borrowing one from 'company')."""
-    pool = SENTENCES[topic]
-    n = rng.randint(2, 4)
-    picks = rng.sample(pool, min(n, len(pool)))
-    if rng.random() < 0.3:
-        picks.append(rng.choice(SENTENCES["company"]))
-    return "".join(fill(s, rng, topic if s in pool else "company", year=year) for s in picks)
+def paragraphs(rng: random.Random, topic: str, count: int, *, year: int = 2025) -> list[str]:
+    """``count`` paragraphs of one to four sentences, drawn from a shuffled deck of
+    the topic's (and the generic company) sentences so that none repeats until
+    the deck runs out; no two paragraphs are equal."""
+    deck: list[tuple[str, str]] = []
+    out = []
+    while len(out) < count:
+        sentences = []
+        for _ in range(rng.randint(1, 4)):
+            if not deck:
+                deck = [(t, topic) for t in SENTENCES[topic]]
+                if topic != "company":
+                    deck += [(t, "company") for t in rng.sample(SENTENCES["company"], 3)]
+                rng.shuffle(deck)
+            template, t_topic = deck.pop()
+            sentences.append(fill(template, rng, t_topic, year=year))
+        text = "".join(sentences)
+        if text not in out:  # real articles do not repeat a paragraph
+            out.append(text)
+    return out

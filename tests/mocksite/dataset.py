@@ -401,10 +401,12 @@ class Dataset:
         live_times: list[str] = []
         if p.kind in ("news", "pph", "paywalled", "video"):
             count = rng.randint(1, 2) if p.kind == "video" else rng.randint(3, 9)
-            blocks = [Paragraph(corpus.paragraph(rng, topic, year=year)) for _ in range(count)]
+            blocks = [Paragraph(t) for t in corpus.paragraphs(rng, topic, count, year=year)]
             if p.kind != "video":
                 for k in range(rng.choice((0, 1, 1, 2))):
                     cap = corpus.fill(rng.choice(corpus.CAPTIONS), rng, topic, year=year) if rng.random() < 0.75 else ""
+                    if any(isinstance(x, Figure) and x.caption == cap for x in blocks):
+                        cap = ""  # no repeated caption within one article
                     pos = rng.randint(1, len(blocks))
                     blocks.insert(pos, Figure(f"{img_base}_{k}.jpg", cap))
             if p.kind == "pph" and rng.random() < 0.6:
@@ -415,10 +417,11 @@ class Dataset:
                 blocks[pos:pos] = credits
                 editor = credit_editor
         elif p.kind == "live":
-            for _ in range(rng.randint(3, 5)):
+            picks = sorted(rng.sample(range(len(corpus.LIVE_MESSAGES)), rng.randint(3, len(corpus.LIVE_MESSAGES))))
+            for template in (corpus.LIVE_MESSAGES[k] for k in picks):
                 t = pub + timedelta(minutes=rng.randint(1, 15) + (len(live_times) * 20))
                 live_times.append(t.strftime("%Y-%m-%d %H:%M"))
-                msg = corpus.fill(rng.choice(corpus.LIVE_MESSAGES), rng, topic, year=year)
+                msg = corpus.fill(template, rng, topic, year=year)
                 blocks.append(Paragraph(msg[msg.index("，") + 1:]))
         interaction = rng.choice(("0", "3", "75", "412", "1.2万", "2.6万"))
         return MockArticle(
