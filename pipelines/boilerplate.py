@@ -1,0 +1,222 @@
+"""Boilerplate, widgets, notices and SEO spam: recognised by shape, stripped and counted.
+
+All line patterns live in :data:`RULES`, one ``(kind, regex, scope)`` row each:
+
+* scope ``"any"``: a paragraph that is wholly this is stripped wherever it stands
+  (licence numbers, copyright lines, disclaimers, reprint notices);
+* scope ``"edge"``: weak shapes (``+1``, ``收藏``, a bare number, ``直击现场 >``) that are
+  chrome only in the leading or trailing run of the text, never in the middle of it.
+
+Patterns accept the Traditional and mirror-damaged forms too (``滬ICP備``, ``? 2014-2026``)
+so stripping works before or after text repair. SEO spam headers (``|``-separated keyword
+lines, repeated unrelated headlines glued onto the first paragraph) are found by shape in
+:func:`strip_head_spam`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_T = re.compile  # shorthand for the table
+
+_SEP = r"[|｜丨]"
+_SENTENCE_PUNCT = re.compile(r"[，。！？；、,.!?;：:“”\"（）()《》]")
+
+RULES: list[tuple[str, re.Pattern, str]] = [
+    # Licence and registration notices (any ICP number, 公网安备, licence numbers, copyright).
+    ("licence", _T(r"^.{0,40}ICP\s*[备備证證案][^，。]{0,6}\d[\w-]*号?(?:\s*[-|｜]\s*.{0,40})?$", re.I), "any"),
+    ("licence", _T(r"^.{0,12}公[网網]安[备備][^，。]{0,6}\d{6,}号?.{0,20}$"), "any"),
+    ("licence", _T(r"^.{0,30}(?:许可证|許可證|经营许可|經營許可|备案号|備案號)(?:编号|編號)?\s*[:：]?\s*[A-Za-z\u4e00-\u9fff]{0,3}[A-Z0-9]*\d[\w-]{3,}号?\s*$"), "any"),
+    ("licence", _T(r"^(?:©|\?|�|\(c\)|（c）|copyright|版权所有|版權所有)\s*(?:©\s*)?(?:\d{4}\s*(?:[-~–—至]\s*\d{4})?)\s*.{0,60}$", re.I), "any"),
+    ("licence", _T(r"^(?:copyright\s*)?©.{0,60}(?:all rights reserved|版权所有|版權所有|有限公司).{0,20}$", re.I), "any"),
+    # Disclaimers and reprint notices.
+    ("disclaimer", _T(r"^本文[为為].{0,30}(?:观点|觀點).{0,200}$"), "any"),
+    ("disclaimer", _T(r"^.{0,30}(?:未经授权不得转载|未經授權不得轉載|未经许可不得转载|未經許可不得轉載).{0,40}$"), "any"),
+    ("disclaimer", _T(r"^(?:新闻报料|新聞報料)\s*[:：].{0,40}$"), "any"),
+    ("disclaimer", _T(r"^(?:申请澎湃号|申請澎湃號).{0,60}$"), "any"),
+    ("widget", _T(r"^(?:扫码|掃碼|扫描二维码|掃描二維碼)(?:下载|下載|关注|關注).{0,16}$"), "any"),
+    # Page chrome and widgets (only at the edges of the text).
+    ("widget", _T(r"^[-–•·*+\s]*\+\s*1$"), "edge"),
+    ("widget", _T(r"^(?:澎湃Logo|字号|字號|收藏|已收藏|取消收藏|我要(?:举报|舉報)|举报|舉報|查看更多|更多|加载更多|"
+                  r"下载客户端|下載客戶端|下载APP|下載APP|下载澎湃APP|登录|登錄|注册|註冊|注册\s*/\s*登录|分享|分享到|"
+                  r"点赞|點讚|评论|評論|写评论|發表評論|暂无评论|暫無評論|热门评论|熱門評論|相关推荐|相關推薦|"
+                  r"热门推荐|熱門推薦|相关阅读|相關閱讀|推荐阅读|推薦閱讀|点击查看全文|點擊查看全文|返回顶部|返回首页|"
+                  r"订阅后阅读全文|立即订阅|关注|關注|原创|原創)"
+                  r"\s*(?:[（(]\d+[)）])?$"), "edge"),
+    ("widget", _T(r"^打开澎湃新闻(?:APP|客户端).{0,12}$|^打開澎湃新聞.{0,14}$"), "edge"),
+    ("widget", _T(r"^(?:关键词|關鍵詞)\s*>>.*$"), "edge"),
+    ("breadcrumb", _T(r"^(?:首页|首頁|澎湃新闻|澎湃新聞)(?:\s*[>›»/|]\s*[^\s>›»/|，。]{1,12}){1,4}\s*$"), "edge"),
+    ("breadcrumb", _T(r"^(?:首页|首頁)(?:\s+[^\s，。]{1,8}){0,3}\s+正文$"), "edge"),
+    ("column_link", _T(r"^[^\s，。！？>›»]{1,12}\s*[>›»]$"), "edge"),
+    ("counter", _T(r"^\d+(?:\.\d+)?\s*[万萬wWkK]?\+?$"), "edge"),
+    ("byline", _T(r"^\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?$"), "edge"),
+    ("byline", _T(r"^(?:来源|來源)\s*[:：]\s*\S{1,30}$"), "edge"),
+    ("byline", _T(r"^(?:澎湃新闻|澎湃新聞)?(?:首席|资深|特约|見習|见习)?(?:记者|記者|实习生|實習生|通讯员|通訊員)\s*"
+                  r"[\u4e00-\u9fff·]{2,5}(?:\s+(?:(?:记者|記者|实习生|實習生)\s*)?[\u4e00-\u9fff·]{2,5}){0,4}$"), "edge"),
+    ("byline", _T(r"^(?:原创|原創)\s+\S{1,16}(?:\s+\S{1,16})?$"), "edge"),
+    ("editor", _T(r"^(?:责任编辑|責任編輯)\s*[:：]\s*\S{1,20}$"), "edge"),
+    ("licence", _T(r"^[\u4e00-\u9fff]{2,20}(?:有限公司|有限責任公司|有限责任公司)$"), "edge"),
+]
+
+# Pinyin annotations a mirror inserts (``產(chǎn)``): ignored when matching, so the rules
+# also recognise not-yet-repaired lines. The text itself is left alone.
+_PINYIN = re.compile(r"\((?:[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*|[a-zü]{2,12})\)")
+
+_ANY = [(k, rx) for k, rx, scope in RULES if scope == "any"]
+_ALL = [(k, rx) for k, rx, _scope in RULES]
+
+
+def classify(paragraph: str, *, edge: bool = True) -> str | None:
+    """The boilerplate kind of a whole paragraph, or None for article text.
+    With ``edge=False`` only the rules valid in the middle of a text apply."""
+    p = _PINYIN.sub("", paragraph.strip()) if "(" in paragraph else paragraph.strip()
+    if not p or len(p) > 260:
+        return None
+    for kind, rx in (_ALL if edge else _ANY):
+        if rx.match(p):
+            return kind
+    if edge and is_nav_line(p):
+        return "widget"
+    return None
+
+
+def is_nav_line(line: str) -> bool:
+    """A navigation bar flattened to one line: many 1-6 character items, no prose."""
+    items = re.split(rf"\s*{_SEP}\s*|\s+", line.strip())
+    return len(items) >= 5 and all(1 <= len(i) <= 6 for i in items) and not _SENTENCE_PUNCT.search(line)
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[^\w]", "", text.lower())
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def is_keyword_spam(line: str) -> bool:
+    """A ``|``-separated keyword line: many short segments, no sentence punctuation,
+    and the segments repeat each other's words (keyword stuffing)."""
+    segs = [s.strip() for s in re.split(_SEP, line) if s.strip()]
+    if len(segs) < 4:
+        return False
+    if _SENTENCE_PUNCT.search(line) or sum(map(len, segs)) / len(segs) > 20:
+        return False
+    grams = [_bigrams(s) for s in segs]
+    shared = 0
+    for i, g in enumerate(grams):
+        others = set().union(*(grams[:i] + grams[i + 1:]))
+        if g & others:
+            shared += 1
+    return shared / len(segs) >= 0.5 or len(segs) >= 8
+
+
+def belongs_to(title: str, body: str, *, threshold: float = 0.2) -> bool:
+    """Whether ``title`` plausibly heads ``body``: share of the title's character bigrams
+    found in the body (Latin/CJK alike). Short bodies give the benefit of the doubt."""
+    tg = _bigrams(title)
+    if not tg or len(body) < 120:
+        return True
+    bg = _bigrams(body)
+    return len(tg & bg) / len(tg) >= threshold
+
+
+@dataclass
+class StripResult:
+    paragraphs: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+
+    def add(self, kind: str, text: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        self.removed.append((kind, text))
+
+
+def _repeat_prefix(p: str) -> tuple[str, int]:
+    """``(unit, k)`` when ``p`` starts with the same 6-80 character unit k ≥ 2 times."""
+    for n in range(6, min(80, len(p) // 2) + 1):
+        unit = p[:n]
+        if p.startswith(unit * 2):
+            k = 2
+            while p.startswith(unit * (k + 1)):
+                k += 1
+            return unit, k
+    return "", 0
+
+
+def strip_head_spam(paras: list[str], res: StripResult, *, title: str = "") -> list[str]:
+    """Remove SEO spam at the top: keyword lines, an unrelated headline repeated (on its
+    own lines and/or glued several times onto the first paragraph)."""
+    out = list(paras)
+    # keyword-stuffed lines among the first few paragraphs
+    i = 0
+    while i < min(3, len(out)):
+        if is_keyword_spam(out[i]):
+            res.add("spam_header", out.pop(i))
+        else:
+            i += 1
+    if not out:
+        return out
+    # the same headline repeated as separate paragraphs, possibly glued onto the next one
+    head = out[0]
+    n = 1
+    while n < len(out) and out[n] == head:
+        n += 1
+    glued = n < len(out) and out[n].startswith(head) and len(out[n]) > len(head)
+    if len(head) <= 80 and head != title and (n >= 2 or glued) and not _SENTENCE_END.search(head[-1:]):
+        for _ in range(n):
+            res.add("repeated_headline", out.pop(0))
+        if glued:
+            rest = out[0][len(head):]
+            while rest.startswith(head):
+                rest = rest[len(head):]
+            res.add("repeated_headline", head)
+            out[0] = rest.strip()
+    elif out:
+        unit, k = _repeat_prefix(out[0])
+        if k >= 2 and unit != title:
+            rest = out[0][len(unit) * k:].strip()
+            res.add("repeated_headline", unit * k)
+            if rest:
+                out[0] = rest
+            else:
+                out.pop(0)
+    return [p for p in out if p]
+
+
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def strip_paragraphs(paras: list[str], *, title: str = "", head_spam: bool = True) -> StripResult:
+    """Strip boilerplate from an article's paragraphs: leading/trailing runs of any rule,
+    ``any``-scope rules everywhere, spam headers at the top, lines repeating the title at the top."""
+    res = StripResult([])
+    out = [p for p in paras if p and p.strip()]
+    changed = True
+    while changed:
+        changed = False
+        while out:
+            kind = classify(out[0]) or ("repeated_headline" if title and out[0] == title else None)
+            if kind is None and head_spam and is_keyword_spam(out[0]):
+                kind = "spam_header"
+            if kind is None:
+                break
+            res.add(kind, out.pop(0))
+            changed = True
+        while out:
+            kind = classify(out[-1])
+            if kind is None:
+                break
+            res.add(kind, out.pop())
+            changed = True
+        if head_spam and out:
+            before = len(res.removed)
+            out = strip_head_spam(out, res, title=title)
+            changed = changed or len(res.removed) != before
+    kept = []
+    for p in out:
+        kind = classify(p, edge=False)
+        if kind:
+            res.add(kind, p)
+        else:
+            kept.append(p)
+    res.paragraphs = kept
+    return res

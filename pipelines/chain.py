@@ -1,0 +1,275 @@
+"""The cleaning chain: bytes of one fetched document → one :class:`ArticleRecord`.
+
+decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → repair every
+text field (``pipelines.repair``; Traditional detection done once per document) →
+strip boilerplate/spam (``pipelines.boilerplate``, counted in ``record.stripped``) →
+metadata (``pipelines.metadata``) → the record. Never returns a silently empty article:
+it raises the :mod:`pipelines.record` errors instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from crawler.urls import BadURLError, canonical_url, parse_article_ref
+from pipelines import boilerplate as bp
+from pipelines import metadata as md
+from pipelines.extract import Extracted, extract
+from pipelines.extract.html import normalize_ws
+from pipelines.record import ArticleRecord, EmptyArticleError, Image, TruncatedPageError, UnknownLayoutError
+
+_NEEDS_BODY = ("news", "pph")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_CREDIT_EDITOR = re.compile(r"^(?:编辑|編輯)\s*[|｜丨]\s*(\S{1,20})$")
+
+
+@lru_cache(maxsize=1)
+def _text_api():
+    """``(decode_bytes, repair_text, is_converted_traditional)`` from the repair stage.
+    Until that stage exists, decoding is UTF-8/GB18030 and repair is the identity."""
+    try:
+        from pipelines.decode import decode_bytes
+    except ImportError:
+        decode_bytes = _interim_decode
+    try:
+        from pipelines.repair import is_converted_traditional, repair_text
+    except ImportError:
+        repair_text, is_converted_traditional = _identity_repair, (lambda text: False)
+    return decode_bytes, repair_text, is_converted_traditional
+
+
+class _Decoded:
+    def __init__(self, text, encoding, reason):
+        self.text, self.encoding, self.reason = text, encoding, reason
+
+
+def _interim_decode(data: bytes, *, header_charset: str | None = None):
+    try:
+        return _Decoded(data.decode("utf-8-sig"), "utf-8", "interim: valid UTF-8")
+    except UnicodeDecodeError:
+        return _Decoded(data.decode("gb18030", "replace"), "gb18030", "interim: not UTF-8")
+
+
+class _Repaired:
+    def __init__(self, text):
+        self.text, self.repairs = text, {}
+
+
+def _identity_repair(text: str, *, traditional=None, mirror_host=None):
+    return _Repaired(text)
+
+
+def header_charset(headers: Mapping[str, str] | None) -> str | None:
+    if not headers:
+        return None
+    for k, v in headers.items():
+        if str(k).lower() == "content-type":
+            if isinstance(v, (list, tuple)):
+                v = v[0] if v else ""
+            if isinstance(v, bytes):
+                v = v.decode("latin-1")
+            m = _CHARSET.search(str(v))
+            return m.group(1) if m else None
+    return None
+
+
+def _start(url: str | None) -> ArticleRecord:
+    rec = ArticleRecord(source_url=url)
+    if url:
+        try:
+            ref = parse_article_ref(url, allow_any_host=True)
+        except BadURLError:
+            return rec
+        rec.cont_id, rec.url = ref.cont_id, ref.canonical_url
+        if ref.is_mirror and ref.host:
+            rec.mirror_host = ref.host
+    return rec
+
+
+def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str, str] | None = None,
+                   status: int = 200, list_item: Mapping | None = None) -> ArticleRecord:
+    """One fetched document (HTML page of any layout, JSON answer, text dump) → a record."""
+    rec = _start(url)
+    if status in (404, 410):
+        rec.content_type, rec.gone_reason = "gone", "http_404"
+        if list_item:
+            _fill_from_list_item(rec, list_item)
+        return rec
+    decode_bytes, repair_text, is_trad = _text_api()
+    decoded = decode_bytes(bytes(data or b""), header_charset=header_charset(headers))
+    rec.encoding, rec.encoding_reason = decoded.encoding or "", decoded.reason or ""
+    ex, item = extract(decoded.text, cont_id=rec.cont_id)
+    if item is not None:
+        listed = record_from_list_item(item)
+        listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host
+        listed.encoding, listed.encoding_reason = rec.encoding, rec.encoding_reason
+        listed.layout = "api_json"
+        return listed
+    rec.layout = ex.layout if ex.layout in ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump") else "unknown"
+    if ex.cont_id is not None and rec.cont_id is None:
+        rec.cont_id, rec.url = ex.cont_id, canonical_url(ex.cont_id)
+    for kind, n in ex.stripped.items():
+        rec.count_stripped(kind, n)
+    if ex.gone_reason:
+        rec.content_type, rec.gone_reason = "gone", ex.gone_reason
+        if list_item:
+            _fill_from_list_item(rec, list_item)
+        return rec
+    _repair_fields(rec, ex, repair_text, is_trad)
+    _strip(rec, ex)
+    _metadata(rec, ex)
+    if list_item:
+        _fill_from_list_item(rec, list_item)
+    _check(rec, ex)
+    return rec
+
+
+def _repair_fields(rec: ArticleRecord, ex: Extracted, repair_text, is_trad) -> None:
+    sample = "\n".join([ex.title, ex.summary, *ex.paragraphs[:60]])
+    traditional = bool(is_trad(sample)) if sample.strip() else False
+    host = rec.mirror_host
+
+    def fix(text: str) -> str:
+        if not text:
+            return text
+        r = repair_text(text, traditional=traditional, mirror_host=host)
+        for kind, n in (r.repairs or {}).items():
+            rec.count_repair(kind, n)
+        return r.text
+
+    for name in ("title", "summary", "author_raw", "pph_byline", "editor_raw", "source", "node_name"):
+        setattr(ex, name, normalize_ws(fix(getattr(ex, name))))
+    ex.tags = [t for t in (normalize_ws(fix(t)) for t in ex.tags) if t]
+    if ex.paragraphs:
+        joined = fix("\n".join(ex.paragraphs))
+        parts = joined.split("\n")
+        if len(parts) != len(ex.paragraphs):  # repair changed the line structure: go one by one
+            parts = [fix(p) for p in ex.paragraphs]
+        ex.paragraphs = [normalize_ws(p) for p in parts]
+    ex.images = [Image(src=i.src, caption=normalize_ws(fix(i.caption))) for i in ex.images]
+
+
+def _strip(rec: ArticleRecord, ex: Extracted) -> None:
+    res = bp.strip_paragraphs(ex.paragraphs, title=ex.title)
+    for kind, n in res.counts.items():
+        rec.count_stripped(kind, n)
+    ex.paragraphs = res.paragraphs
+    for kind, text in res.removed:
+        if kind == "editor" and not ex.editor_raw:
+            ex.editor_raw = text
+        elif kind == "byline" and md.parse_source(text) and not ex.source:
+            ex.source = md.parse_source(text)
+    if ex.title and (bp.is_keyword_spam(ex.title) or bp.classify(ex.title, edge=False)):
+        rec.count_stripped("spam_header")
+        ex.title = ""
+    if bp.classify(ex.summary or "", edge=False):
+        ex.summary = ""
+
+
+def _metadata(rec: ArticleRecord, ex: Extracted) -> None:
+    rec.title, rec.summary = ex.title, ex.summary
+    rec.published_at = ex.published_at
+    rec.author, rec.author_outlet = md.parse_author(ex.author_raw)
+    if not rec.author and ex.pph_byline:
+        rec.author = md.parse_pph_byline(ex.pph_byline)
+    rec.editor = md.parse_editor(ex.editor_raw)
+    if not rec.editor:
+        for p in ex.paragraphs[:12]:
+            m = _CREDIT_EDITOR.match(p)
+            if m:
+                rec.editor = m.group(1)
+                break
+    rec.source = ex.source
+    rec.node_id, rec.node_name = ex.node_id, ex.node_name
+    cid, cname = md.channel_for(ex.node_id, ex.channel_id)
+    rec.channel_id, rec.channel_name = cid, cname
+    rec.tags = list(dict.fromkeys(ex.tags))
+    rec.images = ex.images
+    rec.paragraphs = ex.paragraphs
+    rec.external_url = ex.external_url
+    rec.content_type = _content_type(ex, rec)
+
+
+def _content_type(ex: Extracted, rec: ArticleRecord) -> str:
+    if ex.external_url and not ex.paragraphs:
+        return "external"
+    if ex.content_type in ("live", "video", "paywalled", "external"):
+        return ex.content_type
+    if "澎湃号" in rec.source or "澎湃號" in rec.source or ex.pph_byline or ex.content_type == "pph":
+        return "pph"
+    return "news"
+
+
+def _check(rec: ArticleRecord, ex: Extracted) -> None:
+    if rec.content_type in _NEEDS_BODY and not rec.paragraphs:
+        if ex.truncated:
+            raise TruncatedPageError(f"{ex.layout} page cut off: its data is unterminated and no body text survived")
+        if not rec.title:
+            raise UnknownLayoutError(f"{ex.layout} page with neither a title nor body text")
+        raise EmptyArticleError(f"{ex.layout} page titled {rec.title[:40]!r} has no body text "
+                                f"(not gone, paywalled, video or live)")
+
+
+# ------------------------------------------------------------------ list items
+def _flag(value) -> bool:
+    return value is True or str(value).strip().lower() in ("1", "true")
+
+
+def _item_tags(item: Mapping) -> list[str]:
+    out = [normalize_ws(str(t.get("tag") or "")) for t in item.get("tagList") or [] if isinstance(t, Mapping)]
+    return [t for t in out if t]
+
+
+def _fill_from_list_item(rec: ArticleRecord, item: Mapping) -> None:
+    """Fill what the page left empty from the list item (never override the page)."""
+    if rec.cont_id is None and md.as_int(item.get("contId")):
+        rec.cont_id = md.as_int(item.get("contId"))
+        rec.url = rec.url or canonical_url(rec.cont_id)
+    if not rec.title and item.get("name") and rec.content_type != "gone":
+        rec.title = normalize_ws(str(item["name"]))
+    if rec.published_at is None:
+        rec.published_at = md.parse_time(item.get("pubTimeLong"))
+    node = item.get("nodeInfo") if isinstance(item.get("nodeInfo"), Mapping) else {}
+    if rec.node_id is None:
+        rec.node_id = md.as_int(node.get("nodeId")) or md.as_int(item.get("nodeId"))
+    if not rec.node_name and node.get("name"):
+        rec.node_name = normalize_ws(str(node["name"]))
+    if rec.channel_id is None:
+        rec.channel_id, rec.channel_name = md.channel_for(rec.node_id, node.get("parentId"))
+    if not rec.tags:
+        rec.tags = _item_tags(item)
+    if _flag(item.get("paywalled")) and rec.content_type in ("news", "pph"):
+        rec.content_type = "paywalled"
+
+
+def record_from_list_item(item: Mapping, *, channel_id: int | None = None) -> ArticleRecord:
+    """What a list item says: external items (non-empty ``link``) become ``external``
+    records; others carry title, time (``pubTimeLong``), column, tags, paywalled."""
+    cid = md.as_int(item.get("contId"))
+    rec = ArticleRecord(cont_id=cid, url=canonical_url(cid) if cid else None, layout="api_json")
+    link = str(item.get("link") or "").strip()
+    ctype = md.as_int(item.get("contType"))
+    if link:
+        rec.content_type, rec.external_url = "external", link
+    elif ctype == 8:
+        rec.content_type = "live"
+    elif ctype == 1:
+        rec.content_type = "video"
+    elif item.get("authorInfo"):
+        rec.content_type = "pph"
+    _fill_from_list_item(rec, item)
+    if channel_id is not None and rec.channel_id is None:
+        rec.channel_id, rec.channel_name = channel_id, md.CHANNELS.get(channel_id, "")
+    return rec
+
+
+def clean_file(path, *, url: str | None = None) -> ArticleRecord:
+    """``thepaper-archive clean PATH [--url URL]``: the chain on one saved file."""
+    data = Path(path).read_bytes()
+    if url is None:
+        m = re.search(r"newsDetail_forward_(\d+)", Path(path).name)
+        url = canonical_url(int(m.group(1))) if m else None
+    return clean_document(data, url=url)

@@ -1,0 +1,80 @@
+"""Extraction: which kind of document this is, and its fields as the page states them.
+
+``sniff(text)`` names the layout; ``extract(text, cont_id=…)`` runs that layout's
+extractor and returns ``(Extracted, None)``, or ``(None, list_item)`` when the input is
+a JSON list item (the chain turns those into records itself). Modules, one per kind:
+``nextjs`` (JSON + DOM fallback), ``oldlayouts`` (desktop 2014-2021, mobile 2017),
+``apijson``, ``textdump``; ``html`` holds the shared lxml walking.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pipelines.extract import html as h
+from pipelines.extract.apijson import extract_api
+from pipelines.extract.base import Extracted
+from pipelines.extract.nextjs import extract_nextjs
+from pipelines.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
+from pipelines.extract.textdump import extract_text
+from pipelines.record import UnknownLayoutError
+
+__all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
+
+_HTML = re.compile(r"<(?:!doctype|html|head|body|div|p|script|meta|title|span|article)\b", re.I)
+
+# (layout, marker regex) — first match wins; checked on the raw HTML.
+LAYOUT_MARKERS: list[tuple[str, re.Pattern]] = [
+    ("nextjs", re.compile(r"__NEXT_DATA__|class=\"[^\"]*index_(?:cententWrap|contentWrap|title)__")),
+    ("mobile_2017", re.compile(r"class=\"[^\"]*\b(?:t_newsinfo|about_news)\b")),
+    ("desktop_old", re.compile(r"class=\"[^\"]*\b(?:news_txt|news_title|newscontent|news_about)\b")),
+]
+
+_EXTRACTORS = {"nextjs": extract_nextjs, "mobile_2017": extract_mobile_2017, "desktop_old": extract_desktop_old}
+
+
+def sniff(text: str) -> str:
+    """``json``, a layout name from :data:`LAYOUT_MARKERS`, ``html`` (unknown markup),
+    ``text`` or ``empty``."""
+    s = text.lstrip("\ufeff \t\r\n")
+    if not s:
+        return "empty"
+    if s[0] in "{[":
+        try:
+            json.loads(s)
+            return "json"
+        except (ValueError, RecursionError):
+            pass
+    if _HTML.search(s[:4096]) or ("<" in s[:200] and _HTML.search(s)):
+        for layout, rx in LAYOUT_MARKERS:
+            if rx.search(s):
+                return layout
+        return "html"
+    return "text"
+
+
+def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None, dict | None]:
+    kind = sniff(text)
+    if kind == "empty":
+        raise UnknownLayoutError("empty document: no text at all")
+    if kind == "json":
+        return extract_api(json.loads(text.lstrip("\ufeff \t\r\n")), cont_id=cont_id)
+    if kind == "text":
+        ex = extract_text(text)
+        if not ex.paragraphs and not ex.title:
+            raise UnknownLayoutError("plain text with no usable lines")
+        return ex, None
+    doc = h.parse(text)
+    if doc is None:
+        raise UnknownLayoutError("HTML that does not parse into a document")
+    if kind in _EXTRACTORS:
+        return _EXTRACTORS[kind](text, doc), None
+    # Unknown markup (a mirror's own template): read its visible text like a dump.
+    body = h.first(doc, "//body") if doc.tag != "body" else doc
+    lines = h.body_blocks(body if body is not None else doc, skip_chrome=False).paragraphs
+    ex = extract_text("\n".join(lines), layout="unknown")
+    if not ex.title or not ex.paragraphs or ex.published_at is None:
+        raise UnknownLayoutError("HTML of no known layout (no Next.js data, no old-layout markup, "
+                                 "no title/time/body structure in its text)")
+    return ex, None

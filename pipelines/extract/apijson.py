@@ -1,0 +1,61 @@
+"""JSON answers: an article's detail (``detailData``/``contentDetail`` shaped), a list item,
+or a list response holding the wanted article."""
+
+from __future__ import annotations
+
+from pipelines import metadata as md
+from pipelines.extract.base import Extracted
+from pipelines.extract.nextjs import fill_from_content, fill_from_detail
+from pipelines.record import UnknownLayoutError
+
+
+def find_detail(obj) -> dict | None:
+    """The ``detailData``-shaped dict (has contentDetail/liveDetail) inside an answer."""
+    stack, seen = [obj], 0
+    while stack and seen < 200:
+        cur = stack.pop()
+        seen += 1
+        if isinstance(cur, dict):
+            if "contentDetail" in cur or "liveDetail" in cur:
+                return cur
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur[:50] if isinstance(v, (dict, list)))
+    return None
+
+
+def list_items(obj) -> list[dict]:
+    """Items of a list answer (``data.list``), or ``[obj]`` for a bare item."""
+    if isinstance(obj, dict):
+        data = obj.get("data")
+        if isinstance(data, dict) and isinstance(data.get("list"), list):
+            return [i for i in data["list"] if isinstance(i, dict)]
+        if "contId" in obj and ("name" in obj or "link" in obj):
+            return [obj]
+    if isinstance(obj, list):
+        return [i for i in obj if isinstance(i, dict) and "contId" in i]
+    return []
+
+
+def extract_api(obj, *, cont_id: int | None = None) -> tuple[Extracted | None, dict | None]:
+    """``(extracted, None)`` for a detail answer; ``(None, item)`` for a list item to be
+    turned into a record by the chain."""
+    detail = find_detail(obj)
+    if detail is not None:
+        ex = Extracted(layout="api_json")
+        if not fill_from_detail(ex, detail) and not ex.gone_reason:
+            raise UnknownLayoutError("API answer with an empty detail object")
+        return ex, None
+    if isinstance(obj, dict) and isinstance(obj.get("content"), str) and obj.get("name"):
+        ex = Extracted(layout="api_json")
+        fill_from_content(ex, obj)
+        return ex, None
+    items = list_items(obj)
+    if cont_id is not None:
+        items = [i for i in items if md.as_int(i.get("contId")) == cont_id] or items[:0]
+    if len(items) == 1:
+        return None, items[0]
+    if not items:
+        raise UnknownLayoutError("JSON holds no article detail and no list item" +
+                                 (f" for contId {cont_id}" if cont_id is not None else ""))
+    raise UnknownLayoutError(f"JSON list with {len(items)} items and no contId to choose one (pass url=)")

@@ -1,0 +1,42 @@
+"""What an extractor returns: the page's fields as it states them, before repair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pipelines.record import Image
+
+
+@dataclass
+class Extracted:
+    """Raw fields of one article page. Text fields are not yet repaired or stripped;
+    ``paragraphs`` are the body's blocks in order (captions at their image's place)."""
+
+    layout: str
+    cont_id: int | None = None
+    canonical_url: str | None = None
+    title: str = ""
+    summary: str = ""
+    published_at: datetime | None = None
+    author_raw: str = ""  # e.g. "澎湃新闻记者 朱轩", "魏哲哲/@人民日报"
+    pph_byline: str = ""  # e.g. "原创 徐博文 集智俱乐部"
+    editor_raw: str = ""  # the text holding 责任编辑：…
+    source: str = ""
+    node_id: int | None = None
+    node_name: str = ""
+    channel_id: int | None = None
+    tags: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    caption_idx: set[int] = field(default_factory=set)  # paragraph indices that are captions
+    content_type: str | None = None  # a hint: pph / video / live / paywalled / external
+    gone_reason: str | None = None
+    external_url: str | None = None
+    video_url: str | None = None
+    truncated: bool = False  # the page's data looked cut off
+    stripped: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.stripped[kind] = self.stripped.get(kind, 0) + n

@@ -1,0 +1,194 @@
+"""lxml helpers shared by the HTML layouts: parsing, whitespace, body → paragraphs."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from pipelines.record import Image
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_WS = re.compile(r"[\s\u00a0\u3000]+")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) (?=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef])")
+
+BLOCK_TAGS = frozenset("""p div section article aside header footer main nav h1 h2 h3 h4 h5 h6 li ul ol
+dl dt dd blockquote figure figcaption table thead tbody tfoot tr td th pre hr center address
+details summary""".split())
+SKIP_TAGS = frozenset("""script style noscript template iframe button svg input select textarea
+object embed video audio canvas map head title link meta""".split())
+
+# Class/id fragments of widgets that can sit inside a body container.
+CHROME_ATTR = re.compile(
+    r"share|comment|relat|recommend|praise|report|download|qrcode|news_open_app|advert|"
+    r"(?:^|[\s_-])ad(?:$|[\s_-])|fxOrdz|news_part_all|toolbar|bottom_word",
+    re.I)
+CAPTION_ATTR = re.compile(r"(?:image|img|pic|photo)_?(?:desc|caption|note)|caption", re.I)
+# Inline styles that mark an unclassed caption right after an image (grey, small type).
+CAPTION_STYLE = re.compile(r"color\s*:\s*#(?:([89a-c])\1\1(?:\1\1\1)?|666(?:666)?|777(?:777)?)\b|"
+                           r"font-size\s*:\s*1[0-4]px", re.I)
+
+
+def normalize_ws(text: str) -> str:
+    """Strip, drop zero-width characters, collapse whitespace runs to one space."""
+    text = _ZERO_WIDTH.sub("", text or "")
+    return _WS.sub(" ", text).strip()
+
+
+def parse(text: str):
+    """A parsed document (lxml.html), or None when nothing parseable is there."""
+    if not text or not text.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError, TypeError):
+        try:
+            return lxml_html.document_fromstring(text.encode("utf-8", "surrogatepass"))
+        except Exception:  # noqa: BLE001 - unparseable means "no document"
+            return None
+
+
+def parse_fragment(text: str):
+    """A wrapper ``div`` around an HTML fragment (the JSON ``content`` string)."""
+    root = lxml_html.Element("div")
+    if not text or not text.strip():
+        return root
+    try:
+        for el in lxml_html.fragments_fromstring(text):
+            if isinstance(el, str):
+                if len(root):
+                    root[-1].tail = (root[-1].tail or "") + el
+                else:
+                    root.text = (root.text or "") + el
+            else:
+                root.append(el)
+    except (etree.ParserError, ValueError, TypeError):
+        doc = parse("<div>" + text + "</div>")
+        if doc is not None:
+            body = doc.find("body")
+            return body if body is not None else doc
+    return root
+
+
+def classes(el) -> str:
+    return (el.get("class") or "") + " " + (el.get("id") or "")
+
+
+def first(root, *xpaths: str):
+    """The first element matched by the first of ``xpaths`` that matches anything."""
+    if root is None:
+        return None
+    for xp in xpaths:
+        found = root.xpath(xp)
+        if found:
+            return found[0]
+    return None
+
+
+def text_of(el) -> str:
+    """The element's whole text, whitespace-normalised ("" for None)."""
+    if el is None:
+        return ""
+    return normalize_ws(el.text_content())
+
+
+def image_src(el) -> str:
+    """The real source of an <img>: lazy ``data-src``/``data-original`` before a placeholder ``src``."""
+    for attr in ("data-src", "data-original", "data-lazy-src", "src"):
+        v = (el.get(attr) or "").strip()
+        if v and not v.startswith("data:"):
+            return v
+    return ""
+
+
+class BodyBlocks:
+    """Paragraphs, images and caption positions of a body element."""
+
+    __slots__ = ("paragraphs", "images", "caption_idx", "skipped")
+
+    def __init__(self):
+        self.paragraphs: list[str] = []
+        self.images: list[Image] = []
+        self.caption_idx: set[int] = set()
+        self.skipped = 0
+
+
+def body_blocks(root, *, skip_chrome: bool = True) -> BodyBlocks:
+    """Walk ``root`` once: block elements and ``<br>`` end paragraphs, ``<img>`` records an
+    image, caption elements (``p.image_desc``, ``figcaption``) become a caption paragraph
+    at the image's place; scripts and (with ``skip_chrome``) widget containers are skipped."""
+    out = BodyBlocks()
+    if root is None:
+        return out
+    buf: list[str] = []
+    caption_start: list[tuple[int, int]] = []  # (depth, paragraph index)
+    depth = 0
+    skipping_end = False
+    image_pending = False  # an image was the last thing seen: a styled span may be its caption
+
+    def flush():
+        nonlocal image_pending
+        if buf:
+            t = normalize_ws("".join(buf))
+            buf.clear()
+            if t:
+                out.paragraphs.append(t)
+                image_pending = False
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for ev, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if ev == "start":
+            depth += 1
+            if tag is None or tag in SKIP_TAGS or (skip_chrome and el is not root and CHROME_ATTR.search(classes(el))):
+                if tag is not None and tag not in SKIP_TAGS:
+                    flush()
+                    if normalize_ws(el.text_content()):
+                        out.skipped += 1
+                walker.skip_subtree()
+                skipping_end = True
+                continue
+            tag = tag.lower()
+            if tag == "br":
+                flush()
+            elif tag == "img":
+                flush()
+                src = image_src(el)
+                if src:
+                    out.images.append(Image(src=src))
+                    image_pending = True
+            elif tag in BLOCK_TAGS:
+                flush()
+                if tag == "figcaption" or CAPTION_ATTR.search(classes(el)):
+                    caption_start.append((depth, len(out.paragraphs)))
+            elif image_pending and not any(t.strip() for t in buf) and CAPTION_STYLE.search(el.get("style") or ""):
+                caption_start.append((depth, len(out.paragraphs)))
+            if el.text:
+                buf.append(el.text)
+        else:
+            if skipping_end:
+                skipping_end = False
+            elif tag is not None and (tag.lower() in BLOCK_TAGS or (caption_start and caption_start[-1][0] == depth)):
+                flush()
+                if caption_start and caption_start[-1][0] == depth:
+                    _, start = caption_start.pop()
+                    if len(out.paragraphs) > start + 1:  # one caption, one paragraph
+                        out.paragraphs[start:] = [" ".join(out.paragraphs[start:])]
+                    if len(out.paragraphs) > start:
+                        out.caption_idx.add(start)
+                        for img in reversed(out.images):
+                            if not img.caption:
+                                img.caption = out.paragraphs[start]
+                            break
+            depth -= 1
+            if el is not root and el.tail:
+                buf.append(el.tail)
+    flush()
+    return out
+
+
+def meta(root, name: str) -> str:
+    """Content of ``<meta name=…>`` or ``<meta property=…>``."""
+    el = first(root, f'//meta[@name="{name}" or @property="{name}"]')
+    return normalize_ws(el.get("content") or "") if el is not None else ""

@@ -1,0 +1,216 @@
+"""The current site (Next.js): ``__NEXT_DATA__`` JSON first, the rendered DOM as fallback
+and for what the JSON lacks (editor, source, 澎湃号 byline)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pipelines import metadata as md
+from pipelines.extract import html as h
+from pipelines.extract.base import Extracted
+from pipelines.record import Image, TruncatedPageError
+
+_NEXT_OPEN = re.compile(r"""<script[^>]*\bid\s*=\s*["']?__NEXT_DATA__["']?[^>]*>""", re.I)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
+
+
+def next_data(raw: str) -> tuple[dict | None, bool]:
+    """``(data, damaged)``: the parsed ``__NEXT_DATA__`` object, and whether a script
+    was there but its JSON was cut off or unparseable."""
+    m = _NEXT_OPEN.search(raw)
+    if not m:
+        return None, False
+    end = _SCRIPT_CLOSE.search(raw, m.end())
+    body = raw[m.end(): end.start() if end else len(raw)]
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None, True
+    return (data, False) if isinstance(data, dict) else (None, True)
+
+
+def detail_data(data: dict | None) -> dict | None:
+    try:
+        dd = data["props"]["pageProps"]["detailData"]
+    except (KeyError, TypeError):
+        return None
+    return dd if isinstance(dd, dict) else None
+
+
+def fill_from_detail(ex: Extracted, dd: dict) -> bool:
+    """Fill ``ex`` from a ``detailData``-shaped dict (page JSON or API answer).
+    Returns False when it holds no article (then ``ex`` may be marked gone)."""
+    ctype = md.as_int(dd.get("contType"))
+    cd = dd.get("contentDetail")
+    live = dd.get("liveDetail")
+    if ctype == 8 and isinstance(live, dict):
+        fill_from_content(ex, live)
+        ex.content_type = "live"
+        ex.paragraphs, ex.images = [], []
+        for item in live.get("liveList") or live.get("list") or []:
+            if isinstance(item, dict):
+                text = h.normalize_ws(_plain(item.get("content") or item.get("name") or ""))
+                if text:
+                    ex.paragraphs.append(text)
+        return True
+    if "contentDetail" in dd and cd is None:
+        ex.gone_reason = "content_null"
+        return False
+    if isinstance(cd, dict):
+        fill_from_content(ex, cd)
+        return True
+    return False
+
+
+def _plain(text: str) -> str:
+    if "<" in text and ">" in text:
+        return " ".join(h.body_blocks(h.parse_fragment(text)).paragraphs)
+    return text
+
+
+def fill_from_content(ex: Extracted, cd: dict) -> None:
+    """Fill ``ex`` from a ``contentDetail`` (or ``liveDetail``) object."""
+    ex.cont_id = md.as_int(cd.get("contId")) or ex.cont_id
+    ex.title = h.normalize_ws(str(cd.get("name") or cd.get("shareName") or ""))
+    ex.summary = h.normalize_ws(str(cd.get("summary") or cd.get("desc") or ""))
+    ex.published_at = md.parse_time(cd.get("pubTime")) or md.parse_time(cd.get("publishTime"))
+    ex.author_raw = h.normalize_ws(str(cd.get("author") or ""))
+    node = cd.get("nodeInfo")
+    if isinstance(node, dict):
+        ex.node_id = md.as_int(node.get("nodeId"))
+        ex.node_name = h.normalize_ws(str(node.get("name") or ""))
+        ex.channel_id = md.as_int(node.get("parentId")) or None
+    tags = [t.get("tag") for t in cd.get("tagList") or [] if isinstance(t, dict)]
+    if not tags and isinstance(cd.get("tags"), str):
+        tags = re.split(r"[,，\s]+", cd["tags"])
+    ex.tags = [h.normalize_ws(str(t)) for t in tags if t and h.normalize_ws(str(t))]
+    content = cd.get("content")
+    if isinstance(content, str):
+        blocks = h.body_blocks(h.parse_fragment(content))
+        ex.paragraphs, ex.images, ex.caption_idx = blocks.paragraphs, blocks.images, blocks.caption_idx
+    for img in cd.get("images") or []:  # photo sets
+        if isinstance(img, dict) and img.get("src"):
+            cap = h.normalize_ws(str(img.get("description") or ""))
+            ex.images.append(Image(src=str(img["src"]), caption=cap))
+            if cap:
+                ex.caption_idx.add(len(ex.paragraphs))
+                ex.paragraphs.append(cap)
+    videos = cd.get("videos")
+    if isinstance(videos, dict) and videos.get("url"):
+        ex.video_url = str(videos["url"])
+        ex.content_type = "video"
+    elif md.as_int(cd.get("contType")) == 1:
+        ex.content_type = "video"
+    if cd.get("paywalled") is True or str(cd.get("paywalled")) in ("1", "true"):
+        ex.content_type = ex.content_type or "paywalled"
+    if cd.get("authorInfo"):
+        ex.content_type = ex.content_type or "pph"
+    link = cd.get("link")
+    if isinstance(link, str) and link.startswith("http"):
+        ex.external_url = link
+
+
+def _cls(name: str) -> str:
+    return f'contains(@class,"index_{name}")'
+
+
+def dom_metadata(ex: Extracted, doc) -> None:
+    """What only the rendered page states: source, time line, editor, 澎湃号 byline."""
+    left = h.first(doc, f"//*[{_cls('left')}]")
+    if left is not None:
+        for item in left.xpath('.//*[contains(@class,"ant-space-item")]'):
+            t = h.text_of(item)
+            if not ex.source and md.parse_source(t):
+                ex.source = md.parse_source(t)
+            elif ex.published_at is None and md.TIME_LINE.match(t):
+                ex.published_at = md.parse_time(t)
+        if not ex.author_raw:
+            for child in left:
+                if "ant-space" in (child.get("class") or ""):
+                    continue
+                t = h.text_of(child)
+                if t and not md.TIME_LINE.match(t) and not md.parse_source(t):
+                    ex.author_raw = t
+                    break
+    orig = h.first(doc, f"//*[{_cls('original')}]")
+    if orig is not None:
+        parts = [h.text_of(c) for c in orig]
+        parts = [p for p in parts if p]
+        if parts and parts[0] == "原创":
+            parts = parts[1:]
+        ex.pph_byline = "原创 " + " ".join(parts) if parts else ""
+    for el in doc.xpath('//*[contains(text(),"责任编辑")]'):
+        t = h.text_of(el)
+        if md.parse_editor(t):
+            ex.editor_raw = t
+            break
+
+
+def extract_nextjs(raw: str, doc) -> Extracted:
+    ex = Extracted(layout="nextjs")
+    data, damaged = next_data(raw)
+    dd = detail_data(data)
+    try:
+        ex.cont_id = md.as_int(data["props"]["pageProps"].get("contId"))
+    except (KeyError, TypeError, AttributeError):
+        pass
+    has_json = dd is not None and fill_from_detail(ex, dd)
+    if ex.gone_reason:
+        return ex
+    if doc is not None:
+        dom_metadata(ex, doc)
+    if has_json:
+        return ex
+    ex.truncated = damaged
+    if doc is None or not dom_fallback(ex, doc, raw):
+        if damaged:
+            raise TruncatedPageError("the __NEXT_DATA__ JSON is cut off or unparseable and the page has no body")
+    return ex
+
+
+def dom_fallback(ex: Extracted, doc, raw: str) -> bool:
+    """Fill ``ex`` from the rendered DOM; False when no article body/title is there."""
+    title_el = h.first(doc, f"//h1[{_cls('title')}]", "//main//h1", "//h1")
+    ex.title = h.text_of(title_el)
+    page_title, column = md.split_page_title(h.text_of(h.first(doc, "//title")))
+    if not ex.title and page_title and column:
+        ex.title = page_title
+    body = h.first(doc, f"//*[{_cls('cententWrap')} or {_cls('contentWrap')}]")
+    live = h.first(doc, f"//*[{_cls('live')}]")
+    if body is not None:
+        blocks = h.body_blocks(body)
+        ex.paragraphs, ex.images, ex.caption_idx = blocks.paragraphs, blocks.images, blocks.caption_idx
+        ex.count("widget", blocks.skipped)
+        if "</html>" not in raw[-4096:].lower() and not body.xpath("following::*[1]"):
+            raise TruncatedPageError("the page ends inside the article body (no __NEXT_DATA__, no end of body)")
+    elif live is not None:
+        ex.content_type = "live"
+        summary = h.first(live, './/*[contains(@class,"summary")]')
+        if summary is not None:
+            ex.summary = h.text_of(summary)
+        ex.paragraphs = [h.text_of(p) for p in live.xpath('.//*[contains(@class,"item")]//p') if h.text_of(p)]
+    else:
+        return False
+    if doc.xpath("//video"):
+        ex.content_type = ex.content_type or "video"
+        ex.video_url = doc.xpath("//video")[0].get("src")
+    if h.first(doc, f"//*[{_cls('paywall')}]") is not None:
+        ex.content_type = ex.content_type or "paywalled"
+    if not ex.summary:
+        ex.summary = h.meta(doc, "description")
+    kw = h.meta(doc, "keywords")
+    if kw and not ex.tags:
+        ex.tags = [t for t in (h.normalize_ws(x) for x in re.split(r"[,，]", kw)) if t]
+    links = doc.xpath(f'//*[{_cls("breadcrumb")}]//a[contains(@href,"list_")]') or \
+        doc.xpath(f'//*[{_cls("right")}]//a[contains(@href,"list_")]')
+    if links:
+        m = re.search(r"list_(\d+)", links[-1].get("href") or "")
+        ex.node_id = int(m.group(1)) if m else None
+        ex.node_name = h.text_of(links[-1]).rstrip(" >›»").strip()
+    chan = doc.xpath(f'//*[{_cls("breadcrumb")}]//a[contains(@href,"channel_")]')
+    if chan:
+        m = re.search(r"channel_(\d+)", chan[-1].get("href") or "")
+        ex.channel_id = int(m.group(1)) if m else None
+    ex.summary = ex.summary or ""
+    return bool(ex.title or ex.paragraphs)

@@ -1,0 +1,186 @@
+"""Article metadata from the strings a page shows: times, bylines, editors, sources, columns.
+
+Pure functions. Each takes the raw string as the page states it and returns the
+normalised value, or an empty value when the string does not carry the field
+(a field that is absent stays empty; nothing is guessed from neighbouring text).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pipelines.record import SHANGHAI
+
+# Known channels (nodeInfo.parentId → name). Extend freely.
+CHANNELS: dict[int, str] = {
+    119908: "科技",
+    25951: "财经",
+    25950: "时事",
+    25952: "思想",
+    25953: "生活",
+    26916: "视频",
+    122908: "国际",
+    25388: "时事",
+}
+
+# Columns whose channel is known even when nodeInfo carries no parentId.
+NODE_CHANNELS: dict[int, int] = {
+    27234: 119908, 119445: 119908, 119446: 119908, 119447: 119908, 119448: 119908,
+    119449: 119908, 25434: 25951,
+}
+
+_TIME_RES = (
+    re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})[ T\u3000]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})年(\d{1,2})月(\d{1,2})日\s*(\d{1,2}):(\d{2})(?::(\d{2}))?"),
+    re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)"),
+)
+_EPOCH_MS = re.compile(r"^\s*(\d{12,13})\s*$")
+
+
+def parse_time(value) -> datetime | None:
+    """Aware Asia/Shanghai time from epoch ms (int or digit string) or a
+    ``YYYY-MM-DD HH:MM[:SS]`` / ``YYYY年M月D日 HH:MM`` string found in ``value``."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return _from_ms(value)
+    text = str(value)
+    m = _EPOCH_MS.match(text)
+    if m:
+        return _from_ms(int(m.group(1)))
+    for rx in _TIME_RES:
+        m = rx.search(text)
+        if m:
+            y, mo, d, h, mi = (int(g) for g in m.groups()[:5])
+            s = int(m.group(6) or 0)
+            try:
+                return datetime(y, mo, d, h, mi, s, tzinfo=SHANGHAI)
+            except ValueError:
+                continue
+    return None
+
+
+def _from_ms(ms) -> datetime | None:
+    try:
+        ms = float(ms)
+        if not 9.4e11 < ms < 4.1e12:  # 2000 .. 2099
+            return None
+        return datetime.fromtimestamp(ms / 1000, SHANGHAI)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+TIME_LINE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?\s*$")
+
+# Role words in a byline: a token made only of these (optionally after an outlet
+# name such as 澎湃新闻) is a role, not a name.
+_ROLE = (r"(?:首席|资深|特约|见习|驻\S{1,4})?(?:记者|实习生|通讯员|撰稿人?|编译|整理|摄影|"
+         r"编辑|作者|主笔|评论员|研究员|视频|图|文)")
+_ROLE_TOKEN = re.compile(rf"^(?:澎湃新闻|澎湃|The Paper)?(?:{_ROLE})+$")
+_OUTLET_PREFIX = re.compile(r"^(?:澎湃新闻|澎湃)(?=\S)")
+_ROLE_SUFFIX = re.compile(rf"/(?:{_ROLE})$")
+_NAME_TOKEN = re.compile(r"^[\u3400-\u9fff·A-Za-z][\u3400-\u9fff·A-Za-z .'-]{0,24}$")
+
+
+def parse_author(raw: str | None) -> tuple[str, str]:
+    """``(author, outlet)`` from a byline string.
+
+    ``澎湃新闻记者 朱轩`` → (``朱轩``, ""); ``澎湃新闻实习生 王某 记者 李某`` → (``王某 李某``, "");
+    ``魏哲哲/@人民日报`` → (``魏哲哲``, ``人民日报``). A ``/整理``-style suffix is a role,
+    not part of the name: ``杨卓君/整理`` → ``杨卓君``.
+    """
+    text = " ".join((raw or "").replace("\u3000", " ").split())
+    if not text:
+        return "", ""
+    outlet = ""
+    if "/@" in text or "／@" in text:
+        text, outlet = re.split(r"[/／]@", text, maxsplit=1)
+        outlet = outlet.strip()
+    text = _ROLE_SUFFIX.sub("", text.strip())
+    text = re.sub(r"[：:]", " ", text)
+    names = []
+    for tok in text.split():
+        if _ROLE_TOKEN.match(tok):
+            continue
+        tok = _OUTLET_PREFIX.sub("", tok)
+        m = re.match(rf"^(?:{_ROLE})+(?=[\u3400-\u9fff]{{2,}}$)", tok)
+        if m and not names and len(tok) - m.end() <= 4:
+            tok = tok[m.end():]
+        if _NAME_TOKEN.match(tok):
+            names.append(tok)
+    return " ".join(names), outlet
+
+
+_PPH_BYLINE = re.compile(r"^\s*原创\s+(.+?)\s*$")
+
+
+def parse_pph_byline(line: str | None) -> str:
+    """The writer in a 澎湃号 byline ``原创 <writer> <account>``; "" when only the account shows."""
+    m = _PPH_BYLINE.match(line or "")
+    if not m:
+        return ""
+    parts = m.group(1).split()
+    if len(parts) >= 2:
+        return " ".join(parts[:-1])
+    return ""
+
+
+_EDITOR_RES = (
+    re.compile(r"(?:责任编辑|責任編輯)\s*[：:]\s*([^\s，,。;；|｜]{1,20}(?:[、，,][^\s，,。;；|｜]{1,20})*)"),
+    re.compile(r"^\s*(?:编辑|編輯)\s*[|｜丨:：]\s*(\S{1,20})\s*$"),
+)
+
+
+def parse_editor(text: str | None) -> str:
+    """The editor from ``责任编辑：X`` (anywhere) or a credit line ``编辑|X``."""
+    for rx in _EDITOR_RES:
+        m = rx.search(text or "")
+        if m:
+            return m.group(1).strip()
+    return ""
+
+
+_SOURCE = re.compile(r"(?:来源|來源)\s*[：:]\s*(\S+)")
+
+
+def parse_source(text: str | None) -> str:
+    """``澎湃新闻`` from ``来源：澎湃新闻``; "" when the text has no 来源 label."""
+    m = _SOURCE.search(text or "")
+    return m.group(1).strip() if m else ""
+
+
+_PAGE_TITLE = re.compile(r"^(?P<name>.+?)_(?P<column>[^_]+)_澎湃新闻-The Paper\s*$")
+
+
+def split_page_title(title: str | None) -> tuple[str, str]:
+    """``(name, column)`` from ``<name>_<column>_澎湃新闻-The Paper``; ``(title, "")`` otherwise."""
+    t = (title or "").strip()
+    m = _PAGE_TITLE.match(t)
+    if m:
+        return m.group("name").strip(), m.group("column").strip()
+    return t, ""
+
+
+def channel_for(node_id: int | None, parent_id: int | None = None) -> tuple[int | None, str]:
+    """``(channel_id, channel_name)`` from a column's parentId or the known-column table."""
+    cid = _as_int(parent_id)
+    if cid is None or cid == 0:
+        cid = NODE_CHANNELS.get(_as_int(node_id) or -1)
+    if cid is None:
+        return None, ""
+    return cid, CHANNELS.get(cid, "")
+
+
+def _as_int(value) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+as_int = _as_int
