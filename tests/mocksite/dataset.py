@@ -369,16 +369,25 @@ class Dataset:
             p = self.plan(i)
             if p.kind == "gone_offline" and _robots_bit(self.seed, i):
                 out.append(p.cont_id)
-        return out
+        return out  # old-era only: add_articles never changes it
 
     def pinned(self, channel_id: int) -> list[int]:
         """Editor-pinned indices of a channel: 2-3 older news articles."""
+        key = ("pinned", channel_id)
+        with self._lock:
+            cached = self._lists.get(key)
+            n = self._n
+        if cached is not None:
+            return list(cached)
         idx = [i for i in self.list_indices(channel_id=channel_id) if self.plan(i).kind == "news"]
-        if len(idx) < 6:
-            return []
-        count = 2 + _mix(self.seed, channel_id, 7) % 2
-        picks = [idx[len(idx) * k // 6] for k in (3, 2, 4)[:count]]
-        return picks
+        picks: list[int] = []
+        if len(idx) >= 6:
+            count = 2 + _mix(self.seed, channel_id, 7) % 2
+            picks = [idx[len(idx) * k // 6] for k in (3, 2, 4)[:count]]
+        with self._lock:
+            if self._n == n:
+                self._lists[key] = picks
+        return list(picks)
 
     # ------------------------------------------------------------------ build
     def _build(self, p: Plan) -> MockArticle:

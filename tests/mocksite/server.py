@@ -67,6 +67,7 @@ class MockSite:
         self._lock = threading.Lock()
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
         self._page_cache = page_cache
+        self._robots: bytes | None = None  # only old-era articles are disallowed: fixed per data set
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -134,7 +135,9 @@ class MockSite:
         if method not in ("GET", "HEAD"):
             return Response(405, HTML, b"<html><body>405 Method Not Allowed</body></html>", {"Allow": "GET, HEAD"})
         if path == "/robots.txt":
-            return Response(200, "text/plain; charset=utf-8", render_api.robots_txt(self.dataset).encode("utf-8"))
+            if self._robots is None:
+                self._robots = render_api.robots_txt(self.dataset).encode("utf-8")
+            return Response(200, "text/plain; charset=utf-8", self._robots)
         m = _ARTICLE.match(path)
         if m:
             return self._article(int(m.group(1)))
@@ -205,6 +208,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
     sys_version = ""
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle plus
+        # delayed ACKs stall every keep-alive response by ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _handle(self, method: str) -> None:
         site: MockSite = self.server.site
