@@ -279,39 +279,6 @@ def cmd_db(args) -> int:
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------- stats / export
-def cmd_stats(args) -> int:
-    from storage.db import open_archive
-    from storage.stats import archive_stats, format_stats
-
-    engine, Session = open_archive(args.db)
-    try:
-        with Session() as session:
-            data = archive_stats(session, days=args.days)
-    finally:
-        engine.dispose()
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(format_stats(data))
-    return EXIT_OK
-
-
-def cmd_export(args) -> int:
-    from storage.db import open_archive
-    from storage.export import export_articles
-
-    engine, Session = open_archive(args.db)
-    try:
-        with Session() as session:
-            n = export_articles(session, fmt=args.format, out=args.output, since=args.since,
-                                columns=_csv(args.columns) if args.columns else None)
-    finally:
-        engine.dispose()
-    print(f"exported {n} articles", file=sys.stderr)
-    return EXIT_OK
-
-
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="thepaper-archive",
@@ -363,19 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--verbose", action="store_true")
     sp.set_defaults(func=cmd_mock)
 
-    sp = sub.add_parser("stats", help="totals, articles per day, failures, last runs")
-    db_opt(sp)
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--days", type=int, default=14)
-    sp.set_defaults(func=cmd_stats)
+    from crawler import cli_analysis
 
-    sp = sub.add_parser("export", help="stream articles as JSON lines or CSV")
-    db_opt(sp)
-    sp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
-    sp.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
-    sp.add_argument("--columns", help="comma-separated column names")
-    sp.add_argument("-o", "--output", default="-", help="file to write ('-' = stdout)")
-    sp.set_defaults(func=cmd_export)
+    cli_analysis.register(sub, db_opt)
 
     sp = sub.add_parser("db", help="database maintenance")
     dsub = sp.add_subparsers(dest="db_command", required=True)
