@@ -39,7 +39,7 @@ _EPOCH_MS = re.compile(r"^\s*(\d{12,13})\s*$")
 
 
 def parse_time(value) -> datetime | None:
-    """Aware Asia/Shanghai time from epoch ms (int or digit string) or a
+    """Aware Asia/Shanghai time from epoch ms (int or digit string; cut to the minute) or a
     ``YYYY-MM-DD HH:MM[:SS]`` / ``YYYY年M月D日 HH:MM`` string found in ``value``."""
     if value is None or isinstance(value, bool):
         return None
@@ -66,7 +66,8 @@ def _from_ms(ms) -> datetime | None:
         ms = float(ms)
         if not 9.4e11 < ms < 4.1e12:  # 2000 .. 2099
             return None
-        return datetime.fromtimestamp(ms / 1000, SHANGHAI)
+        # minute precision, like the pubTime the pages show, so page and list agree
+        return datetime.fromtimestamp(ms // 60_000 * 60, SHANGHAI)
     except (ValueError, OverflowError, OSError):
         return None
 

@@ -54,6 +54,18 @@ def sniff(text: str) -> str:
     return "text"
 
 
+def _page_cont_id(doc) -> int | None:
+    """The id in the page's own canonical / og:url link, when it names an article."""
+    for el in doc.xpath('//link[@rel="canonical"] | //meta[@property="og:url"]'):
+        m = _ID_IN_URL.search(el.get("href") or el.get("content") or "")
+        if m:
+            return int(m.group(1))
+    return None
+
+
+_ID_IN_URL = re.compile(r"/(?:newsDetail_forward_|detail/)(\d{1,10})(?!\d)")
+
+
 def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None, dict | None]:
     kind = sniff(text)
     if kind == "empty":
@@ -69,7 +81,10 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
     if doc is None:
         raise UnknownLayoutError("HTML that does not parse into a document")
     if kind in _EXTRACTORS:
-        return _EXTRACTORS[kind](text, doc), None
+        ex = _EXTRACTORS[kind](text, doc)
+        if ex.cont_id is None:
+            ex.cont_id = _page_cont_id(doc)
+        return ex, None
     # Unknown markup (a mirror's own template): read its visible text like a dump.
     body = h.first(doc, "//body") if doc.tag != "body" else doc
     lines = h.body_blocks(body if body is not None else doc, skip_chrome=False).paragraphs

@@ -11,7 +11,8 @@ from pipelines.record import Image
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _WS = re.compile(r"[\s\u00a0\u3000]+")
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) (?=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef])")
+# A space next to full-width punctuation is never meaningful in Chinese text.
+_PUNCT_GAP = re.compile(r"(?<=[，。：；！？、）》」』”]) | (?=[，。：；！？、）》」』])")
 
 BLOCK_TAGS = frozenset("""p div section article aside header footer main nav h1 h2 h3 h4 h5 h6 li ul ol
 dl dt dd blockquote figure figcaption table thead tbody tfoot tr td th pre hr center address
@@ -31,9 +32,10 @@ CAPTION_STYLE = re.compile(r"color\s*:\s*#(?:([89a-c])\1\1(?:\1\1\1)?|666(?:666)
 
 
 def normalize_ws(text: str) -> str:
-    """Strip, drop zero-width characters, collapse whitespace runs to one space."""
-    text = _ZERO_WIDTH.sub("", text or "")
-    return _WS.sub(" ", text).strip()
+    """Strip, drop zero-width characters, collapse whitespace runs to one space, drop a
+    space touching full-width punctuation."""
+    text = _WS.sub(" ", _ZERO_WIDTH.sub("", text or "")).strip()
+    return _PUNCT_GAP.sub("", text) if " " in text else text
 
 
 def parse(text: str):

@@ -38,9 +38,12 @@ def _body(ex: Extracted, el) -> None:
     ex.count("widget", blocks.skipped)
 
 
-def _time_source(ex: Extracted, text: str) -> None:
-    ex.published_at = ex.published_at or md.parse_time(text)
-    ex.source = ex.source or md.parse_source(text)
+def _time_source(ex: Extracted, el) -> None:
+    """The time/source line; each text piece apart, so ``<span>字号</span>`` does not stick."""
+    ex.published_at = ex.published_at or md.parse_time(h.text_of(el))
+    for piece in el.itertext():
+        if not ex.source and md.parse_source(piece):
+            ex.source = md.parse_source(piece)
 
 
 def extract_desktop_old(raw: str, doc) -> Extracted:
@@ -56,7 +59,7 @@ def extract_desktop_old(raw: str, doc) -> Extracted:
         for p in about.xpath("./p"):
             t = h.text_of(p)
             if md.parse_time(t) or md.parse_source(t):
-                _time_source(ex, t)
+                _time_source(ex, p)
             elif t and not ex.author_raw:
                 ex.author_raw = t
     body = h.first(content, './/*[contains(@class,"news_txt")]')
@@ -81,7 +84,7 @@ def extract_mobile_2017(raw: str, doc) -> Extracted:
     for p in doc.xpath('//p[contains(@class,"about_news")]'):
         t = h.text_of(p)
         if md.parse_time(t) or md.parse_source(t):
-            _time_source(ex, t)
+            _time_source(ex, p)
         elif t and not ex.author_raw:
             ex.author_raw = t
     body = h.first(doc, '//div[contains(concat(" ",normalize-space(@class)," ")," news_part ")]',
