@@ -1,0 +1,428 @@
+"""Every write to the archive goes through these functions.
+
+Functions taking a ``Session`` never commit: the caller commits, so a raw page,
+its article and the article's tags (or the failure) land in one transaction.
+The lock functions take an ``Engine`` and commit each step on their own.
+Only SQLAlchemy expressions with bound parameters; no SQL strings with values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import zlib
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pipelines.record import ArticleRecord
+from storage.models import (
+    CURSOR_SOURCES,
+    RAW_KINDS,
+    RUN_STATUSES,
+    Article,
+    ArticleTag,
+    ArticleVersion,
+    CrawlRun,
+    Failure,
+    ListCursor,
+    RawPage,
+    RunLock,
+    Tag,
+)
+from storage.proc import holder_dead, this_holder
+from storage.render import body_html, image_dicts
+
+OUTCOMES = ("new", "updated", "unchanged", "kept_original")
+TAG_MAX_LEN = 200
+_IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
+
+
+def _aware(now: datetime, name: str = "now") -> datetime:
+    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got {now!r}")
+    return now
+
+
+# --------------------------------------------------------------------------- raw pages
+def _header_value(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_header_value(v) for v in value)
+    return str(value)
+
+
+def normalize_headers(headers: Mapping | None) -> dict[str, str]:
+    """Headers as a JSON-safe ``{name: value}`` (bytes decoded as Latin-1, repeats joined by ', ')."""
+    return {_header_value(k): _header_value(v) for k, v in (headers or {}).items()}
+
+
+def archive_raw(session: Session, *, url: str, final_url: str | None, status: int | None,
+                headers: Mapping | None, body: bytes, fetched_at: datetime, kind: str,
+                run_id: int | None = None, cont_id: int | None = None, note: str | None = None) -> RawPage:
+    """Add a zlib-compressed copy of a response to the session (flush to get its id)."""
+    if kind not in RAW_KINDS:
+        raise ValueError(f"raw page kind must be one of {RAW_KINDS}, got {kind!r}")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise TypeError(f"raw page body must be bytes, got {type(body).__name__}")
+    body = bytes(body)
+    page = RawPage(
+        url=url, final_url=final_url, status=status, headers=normalize_headers(headers),
+        fetched_at=_aware(fetched_at, "fetched_at"), body=zlib.compress(body, 6), body_size=len(body),
+        compression="zlib", sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
+        cont_id=cont_id, note=note,
+    )
+    session.add(page)
+    return page
+
+
+# --------------------------------------------------------------------------- articles
+def _record_fields(record: ArticleRecord) -> dict[str, Any]:
+    """Article column values of a record (everything but keys, versions and timestamps)."""
+    from crawler.urls import canonical_url
+
+    images = image_dicts(record.images)
+    paragraphs = [str(p) for p in record.paragraphs]
+    return {
+        "url": record.url or canonical_url(record.cont_id),
+        "source_url": record.source_url,
+        "mirror_host": record.mirror_host or None,
+        "layout": record.layout or "unknown",
+        "content_type": record.content_type,
+        "gone_reason": record.gone_reason,
+        "external_url": record.external_url,
+        "title": record.title or "",
+        "summary": record.summary or "",
+        "published_at": record.published_at,
+        "author": record.author or "",
+        "author_outlet": record.author_outlet or "",
+        "editor": record.editor or "",
+        "source": record.source or "",
+        "node_id": record.node_id,
+        "node_name": record.node_name or "",
+        "channel_id": record.channel_id,
+        "channel_name": record.channel_name or "",
+        "body_text": record.body_text,
+        "paragraphs": paragraphs,
+        "body_html": body_html(paragraphs, images),
+        "images": images,
+        "word_count": record.word_count,
+        "content_hash": record.content_hash,
+        "encoding": record.encoding or "",
+        "encoding_reason": record.encoding_reason or "",
+        "repairs": dict(record.repairs),
+        "stripped": dict(record.stripped),
+        "cleaner_version": str(record.cleaner_version),
+    }
+
+
+_KEEP_WHEN_GONE = ("title", "summary", "published_at", "author", "author_outlet", "editor", "source",
+                   "node_id", "node_name", "channel_id", "channel_name", "url")
+
+
+def _gone_fields(record: ArticleRecord, old: Article) -> dict[str, Any]:
+    """A gone record over a stored article: text emptied, known metadata kept."""
+    fields = _record_fields(record)
+    for name in _KEEP_WHEN_GONE:
+        if fields[name] in (None, ""):
+            fields[name] = getattr(old, name)
+    fields.update(paragraphs=[], body_text="", body_html="", images=[], word_count=0,
+                  content_hash=ArticleRecord(title=fields["title"]).content_hash)
+    return fields
+
+
+def _snapshot(old: Article, now: datetime) -> ArticleVersion:
+    return ArticleVersion(
+        cont_id=old.cont_id, version=old.version, title=old.title, summary=old.summary,
+        body_text=old.body_text, paragraphs=list(old.paragraphs or []), content_hash=old.content_hash,
+        cleaner_version=old.cleaner_version, content_type=old.content_type,
+        valid_from=old.updated_at or old.first_seen, replaced_at=now, raw_page_id=old.raw_page_id,
+    )
+
+
+def _tag_ids(session: Session, names: list[str]) -> dict[str, int]:
+    """Ids of tags by name, inserting missing ones (race-safe: ON CONFLICT DO NOTHING)."""
+    if not names:
+        return {}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        insert = None
+    found = dict(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
+    missing = [n for n in names if n not in found]
+    if missing:
+        if insert is not None:
+            session.execute(insert(Tag).values([{"name": n} for n in missing])
+                            .on_conflict_do_nothing(index_elements=["name"]))
+        else:  # pragma: no cover
+            session.add_all(Tag(name=n) for n in missing)
+            session.flush()
+        found.update(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(missing))).all())
+    return found
+
+
+def clean_tag_names(tags: Iterable[str]) -> list[str]:
+    """Tags stripped, truncated, without empties or repeats, in first-seen order."""
+    out: list[str] = []
+    for tag in tags or ():
+        name = str(tag).strip()[:TAG_MAX_LEN]
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _set_tags(session: Session, article: Article, tags: Iterable[str]) -> None:
+    names = clean_tag_names(tags)
+    ids = _tag_ids(session, names)
+    session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id == article.cont_id))
+    if names:
+        session.execute(sa.insert(ArticleTag), [
+            {"cont_id": article.cont_id, "tag_id": ids[n], "position": i} for i, n in enumerate(names)])
+    session.flush()
+    session.expire(article, ["tags", "tag_links"])
+
+
+def _apply(article: Article, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(article, name, value)
+
+
+def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | None, now: datetime,
+                 prefer_original: bool = True) -> str:
+    """Insert or update the article of ``record``; returns one of :data:`OUTCOMES`.
+
+    * ``new``: first time this ``cont_id`` is stored (version 1).
+    * ``unchanged``: same content hash and cleaner version; only ``last_seen`` moves.
+    * ``updated``: the text changed (old one copied to ``article_versions``, version + 1),
+      or only metadata/cleaner version/origin changed (fields updated, same version).
+    * ``kept_original``: a mirror copy met a stored original (unless ``prefer_original``
+      is False, or the original is ``gone``: then the mirror text is the best there is).
+
+    A gone record never erases text: the stored text moves to a version row and the
+    article keeps its metadata, with ``content_type`` "gone". A gone record over a
+    stored mirror copy keeps that copy (it is the only text left) and counts as unchanged.
+    Tags are replaced whenever the fields are. Nothing is committed.
+    """
+    if record.cont_id is None:
+        raise ValueError("cannot save a record without cont_id")
+    _aware(now)
+    cont_id = int(record.cont_id)
+    old = session.get(Article, cont_id)
+    is_mirror = bool(record.mirror_host)
+    is_gone = record.content_type == "gone"
+
+    if old is None:
+        article = Article(cont_id=cont_id, **_record_fields(record), raw_page_id=raw_page_id, version=1,
+                          first_seen=now, last_seen=now, updated_at=now)
+        session.add(article)
+        session.flush()
+        _set_tags(session, article, record.tags)
+        return "new"
+
+    old_is_mirror = bool(old.mirror_host)
+    old_is_gone = old.content_type == "gone"
+    if prefer_original and is_mirror and not old_is_mirror and not old_is_gone:
+        return "kept_original"
+    old.last_seen = now
+    if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.paragraphs)):
+        return "unchanged"
+
+    fields = _gone_fields(record, old) if is_gone else _record_fields(record)
+    same_text = fields["content_hash"] == old.content_hash
+    if same_text and fields["cleaner_version"] == old.cleaner_version and old_is_mirror == is_mirror:
+        return "unchanged"
+
+    if not same_text:
+        session.add(_snapshot(old, now))
+        old.version = (old.version or 1) + 1
+    _apply(old, fields)
+    old.raw_page_id = raw_page_id if raw_page_id is not None else old.raw_page_id
+    old.updated_at = now
+    session.flush()
+    if not (is_gone and not record.tags):
+        _set_tags(session, old, record.tags)
+    return "updated"
+
+
+def known_hashes(session: Session, cont_ids: Iterable[int]) -> dict[int, str]:
+    """``{cont_id: content_hash}`` of the given ids that are stored."""
+    ids = sorted({int(c) for c in cont_ids})
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[i:i + _IN_CHUNK]
+        rows = session.execute(sa.select(Article.cont_id, Article.content_hash).where(Article.cont_id.in_(chunk)))
+        out.update(rows.all())
+    return out
+
+
+# --------------------------------------------------------------------------- failures
+def record_failure(session: Session, *, url: str, cont_id: int | None, reason: str, message: str,
+                   run_id: int | None, now: datetime, max_attempts: int = 5,
+                   backoff_base_s: float = 3600) -> Failure:
+    """Count one more failed attempt at ``url``; schedule the next, or mark it dead at the cap."""
+    _aware(now)
+    failure = session.scalars(sa.select(Failure).where(Failure.url == url)).one_or_none()
+    if failure is None:
+        failure = Failure(url=url, attempts=0, first_failed_at=now, dead=False)
+        session.add(failure)
+    failure.attempts = (failure.attempts or 0) + 1
+    failure.cont_id = cont_id if cont_id is not None else failure.cont_id
+    failure.reason = reason
+    failure.message = message or ""
+    failure.run_id = run_id
+    failure.last_failed_at = now
+    failure.dead = failure.attempts >= max_attempts
+    failure.next_retry_at = None if failure.dead else now + timedelta(
+        seconds=backoff_base_s * 2 ** (failure.attempts - 1))
+    session.flush()
+    return failure
+
+
+def resolve_failure(session: Session, url: str, *, cont_id: int | None = None) -> int:
+    """Forget the failures of ``url`` (and of ``cont_id``, when given); returns rows deleted."""
+    cond = Failure.url == url
+    if cont_id is not None:
+        cond = sa.or_(cond, Failure.cont_id == int(cont_id))
+    return session.execute(sa.delete(Failure).where(cond).execution_options(synchronize_session="fetch")).rowcount
+
+
+mark_resolved = resolve_failure
+
+
+def due_failures(session: Session, now: datetime, *, limit: int | None = None) -> list[Failure]:
+    """Failures that are not dead and whose retry time has come, oldest first."""
+    stmt = (sa.select(Failure).where(Failure.dead.is_(False), Failure.next_retry_at <= _aware(now))
+            .order_by(Failure.next_retry_at, Failure.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- runs
+def start_run(session: Session, *, command: str, args: Mapping | None, now: datetime) -> CrawlRun:
+    """A new ``running`` run row for this process (flushed: its id is set)."""
+    run = CrawlRun(started_at=_aware(now), status="running", pid=os.getpid(), hostname=socket.gethostname(),
+                   command=command, args=dict(args or {}), counters={})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run: CrawlRun, *, status: str, counters: Mapping | None,
+               message: str | None, now: datetime) -> CrawlRun:
+    if status not in RUN_STATUSES or status == "running":
+        raise ValueError(f"a finished run's status is one of {RUN_STATUSES[1:]}, got {status!r}")
+    run.status = status
+    run.counters = dict(counters or {})
+    run.message = message
+    run.finished_at = _aware(now)
+    session.flush()
+    return run
+
+
+def abort_dead_runs(session: Session, now: datetime) -> list[CrawlRun]:
+    """Mark ``running`` runs whose process died on this host as ``aborted`` (crash recovery)."""
+    dead = [r for r in session.scalars(sa.select(CrawlRun).where(CrawlRun.status == "running"))
+            if r.pid is not None and r.hostname and holder_dead(f"{r.hostname}:{r.pid}")]
+    for run in dead:
+        run.status, run.finished_at = "aborted", _aware(now)
+        run.message = (run.message or "process died before finishing")
+    session.flush()
+    return dead
+
+
+# --------------------------------------------------------------------------- list cursors
+def get_cursor(session: Session, source: str, source_id: int) -> ListCursor | None:
+    return session.scalars(sa.select(ListCursor).where(
+        ListCursor.source == source, ListCursor.source_id == int(source_id))).one_or_none()
+
+
+def set_cursor(session: Session, source: str, source_id: int, newest_pub_time_ms: int | None, *,
+               run_id: int | None, now: datetime, force: bool = False) -> ListCursor:
+    """Advance a list's cursor; it never moves backwards unless ``force``."""
+    if source not in CURSOR_SOURCES:
+        raise ValueError(f"cursor source must be one of {CURSOR_SOURCES}, got {source!r}")
+    cursor = get_cursor(session, source, source_id)
+    if cursor is None:
+        cursor = ListCursor(source=source, source_id=int(source_id))
+        session.add(cursor)
+    old = cursor.newest_pub_time_ms
+    if force or old is None or (newest_pub_time_ms is not None and newest_pub_time_ms > old):
+        cursor.newest_pub_time_ms = newest_pub_time_ms
+        cursor.last_run_id = run_id
+        cursor.updated_at = _aware(now)
+    elif cursor.updated_at is None:
+        cursor.updated_at = _aware(now)
+    session.flush()
+    return cursor
+
+
+# --------------------------------------------------------------------------- run locks
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def acquire_lock(engine: Engine, name: str, *, stale_after_s: float, holder: str | None = None,
+                 now: datetime | None = None, _retry: bool = True) -> bool:
+    """Take the lock ``name`` for ``holder`` (default this ``hostname:pid``); False if someone live has it.
+
+    A lock whose heartbeat is older than ``stale_after_s`` seconds, or whose holder is
+    a dead process on this host, is taken over. Atomic across processes: the insert
+    relies on the primary key, the takeover is a compare-and-swap UPDATE.
+    """
+    holder = holder or this_holder()
+    now = _aware(now or _utcnow())
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(RunLock).values(name=name, holder=holder, acquired_at=now, heartbeat_at=now))
+        return True
+    except IntegrityError:
+        pass
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(RunLock.holder, RunLock.heartbeat_at).where(RunLock.name == name)).first()
+    if row is None:  # released meanwhile: try again from the start
+        return _retry and acquire_lock(engine, name, stale_after_s=stale_after_s, holder=holder, now=now,
+                                       _retry=False)
+    old_holder, old_beat = row
+    if not (old_holder == holder or holder_dead(old_holder)
+            or old_beat < now - timedelta(seconds=stale_after_s)):
+        return False
+    with engine.begin() as conn:
+        taken = conn.execute(
+            sa.update(RunLock)
+            .where(RunLock.name == name, RunLock.holder == old_holder, RunLock.heartbeat_at == old_beat)
+            .values(holder=holder, acquired_at=now, heartbeat_at=now)).rowcount
+    return taken == 1
+
+
+def heartbeat(engine: Engine, name: str, *, holder: str | None = None, now: datetime | None = None) -> bool:
+    """Refresh the lock's heartbeat; False when we no longer hold it."""
+    holder = holder or this_holder()
+    with engine.begin() as conn:
+        return conn.execute(sa.update(RunLock).where(RunLock.name == name, RunLock.holder == holder)
+                            .values(heartbeat_at=_aware(now or _utcnow()))).rowcount == 1
+
+
+def release_lock(engine: Engine, name: str, *, holder: str | None = None) -> bool:
+    """Release the lock if we hold it; True when a row was deleted."""
+    holder = holder or this_holder()
+    with engine.begin() as conn:
+        return conn.execute(sa.delete(RunLock).where(RunLock.name == name, RunLock.holder == holder)).rowcount == 1
+
+
+def lock_holder(engine: Engine, name: str) -> RunLock | None:
+    """The current holder row of lock ``name`` (detached), or None."""
+    with Session(engine) as session:
+        lock = session.get(RunLock, name)
+        if lock is not None:
+            session.expunge(lock)
+        return lock
