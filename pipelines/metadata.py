@@ -19,9 +19,6 @@ CHANNELS: dict[int, str] = {
     25950: "时事",
     25952: "思想",
     25953: "生活",
-    26916: "视频",
-    122908: "国际",
-    25388: "时事",
 }
 
 # Columns whose channel is known even when nodeInfo carries no parentId.
