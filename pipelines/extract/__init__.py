@@ -22,6 +22,7 @@ from pipelines.record import UnknownLayoutError
 
 __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _HTML = re.compile(r"<(?:!doctype|html|head|body|div|p|script|meta|title|span|article)\b", re.I)
 
 # (layout, marker regex) — first match wins; checked on the raw HTML.
@@ -76,6 +77,8 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
         ex = extract_text(text)
         if not ex.paragraphs and not ex.title:
             raise UnknownLayoutError("plain text with no usable lines")
+        if ex.published_at is None and not any(len(_CJK.findall(p)) >= 10 for p in ex.paragraphs):
+            raise UnknownLayoutError("plain text with neither a page's time line nor Chinese body text")
         return ex, None
     doc = h.parse(text)
     if doc is None:

@@ -9,7 +9,7 @@ from lxml import html as lxml_html
 
 from pipelines.record import Image
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _WS = re.compile(r"[\s\u00a0\u3000]+")
 # A space next to full-width punctuation is never meaningful in Chinese text.
 _PUNCT_GAP = re.compile(r"(?<=[，。：；！？、）》」』”]) | (?=[，。：；！？、）》」』])")
