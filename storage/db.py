@@ -22,6 +22,8 @@ DEFAULT_DB_PATH = Path("data") / "archive.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: PostgreSQL advisory lock key held while migrating ("thepaper" in ASCII, truncated).
+MIGRATION_LOCK_KEY = 0x7468657061706572
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -84,8 +86,28 @@ def alembic_config(url: str):
     return cfg
 
 
+def head_revision() -> str | None:
+    """The newest revision of the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _lock_for_migration(conn) -> None:
+    """Serialise concurrent upgrades: the second waits, then finds the schema current."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+
+
 def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -> None:
-    """Run the Alembic migrations up to ``revision`` on an engine or URL."""
+    """Run the Alembic migrations up to ``revision`` on an engine or URL.
+
+    Safe when several processes open a new archive at once: the migration runs
+    in one transaction under a database lock (SQLite ``BEGIN IMMEDIATE``,
+    PostgreSQL advisory lock), so the others wait and then find nothing to do.
+    """
     from alembic import command
 
     if isinstance(engine_or_url, Engine):
@@ -93,10 +115,14 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -
     else:
         engine, owned = make_engine(engine_or_url), True
     try:
+        if revision == "head" and current_revision(engine) == head_revision():
+            return
         cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-        with engine.begin() as conn:
+        with engine.connect() as conn:
+            _lock_for_migration(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+            conn.commit()
     finally:
         if owned:
             engine.dispose()

@@ -612,3 +612,25 @@ def test_open_reader_does_not_block_writer(archive):
             assert s.get(Article, 999).title == "新的"
     finally:
         reader_engine.dispose()
+
+
+_OPENER = textwrap.dedent("""
+    import sys, time
+    from storage.db import open_archive, current_revision
+    url, start = sys.argv[1], float(sys.argv[2])
+    while time.time() < start:
+        time.sleep(0.001)
+    engine, _ = open_archive(url)
+    print(current_revision(engine), flush=True)
+""")
+
+
+def test_concurrent_first_opens_migrate_once(db_url):
+    """Several processes opening a new archive at the same moment all succeed."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    start = time.time() + 2.0
+    procs = [subprocess.Popen([sys.executable, "-c", _OPENER, db_url, str(start)], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(5)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 5, [o[1][-800:] for o in outs]
+    assert {o[0].strip() for o in outs} == {"0001"}
