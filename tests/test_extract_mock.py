@@ -96,3 +96,26 @@ def test_mock_pages_over_real_http():
             assert got_fields(rec, exp) == exp, (art.kind, art.layout)
             assert rec.mirror_host == "127.0.0.1"  # not a thepaper.cn host: recorded as the copy's host
     assert len(seen) >= 8
+
+
+@pytest.mark.parametrize("damage", ["removed", "cut"])
+def test_nextjs_dom_fallback_matches_the_generated_article(damage):
+    """Without usable ``__NEXT_DATA__`` the rendered DOM alone gives the same record."""
+    import re
+
+    site = MockSite(generate_dataset(250, 4))
+    checked = 0
+    for art in site.dataset.articles():
+        if art.layout != "nextjs" or art.kind in GONE_KINDS or art.kind == "external":
+            continue
+        page = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {}).body.decode("utf-8")
+        if damage == "removed":
+            page = re.sub(r'<script id="__NEXT_DATA__".*?</script>', "", page, flags=re.S)
+        else:
+            start = page.index('id="__NEXT_DATA__"')
+            page = page[: start + (len(page) - start) // 2]  # JSON unterminated, DOM body complete
+        rec = clean_document(page.encode("utf-8"), url=f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}")
+        exp = expected_fields(art)
+        assert got_fields(rec, exp) == exp, (art.cont_id, art.kind)
+        checked += 1
+    assert checked > 150
