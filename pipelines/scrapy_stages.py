@@ -21,7 +21,10 @@ import socket
 import traceback
 from datetime import datetime, timezone
 
+from urllib.parse import urlsplit
+
 from crawler.items import FetchedPage, FetchFailure, ListedRecord
+from crawler.urls import canonical_url
 from pipelines.record import CleaningError
 
 logger = logging.getLogger(__name__)
@@ -138,21 +141,37 @@ class ArchiveStage(_Stage):
 class CleanStage(_Stage):
     """decode → extract → repair → strip, through ``pipelines.chain.clean_document``."""
 
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.site_url = crawler.settings.get("THEPAPER_SITE_URL")
+
     def process_item(self, item):
         if isinstance(item, FetchedPage) and item.kind == "article":
             from pipelines.chain import clean_document
 
+            # A page fetched from the configured site is the original, whatever
+            # host serves it (the real site or the mock): clean it under its
+            # canonical URL so that it is not taken for a mirror copy.
+            url = item.final_url
+            if item.cont_id is not None and _same_host(item.final_url, self.site_url):
+                url = canonical_url(item.cont_id)
             try:
-                item.record = clean_document(item.body, url=item.final_url, headers=item.headers,
+                item.record = clean_document(item.body, url=url, headers=item.headers,
                                              status=item.status, list_item=item.list_item)
             except CleaningError as exc:
                 item.error = exc
             except Exception as exc:  # a bug in the cleaner must not lose the page
                 logger.error("cleaner crashed on %s:\n%s", item.final_url, traceback.format_exc())
                 item.error = CleanerCrash(f"cleaner crashed: {type(exc).__name__}: {exc}")
-            if item.record is not None and item.record.cont_id is None and item.cont_id is not None:
-                item.record.cont_id = item.cont_id
+            if item.record is not None:
+                if item.record.cont_id is None and item.cont_id is not None:
+                    item.record.cont_id = item.cont_id
+                item.record.source_url = item.final_url
         return item
+
+
+def _same_host(url: str, base: str) -> bool:
+    return urlsplit(url).netloc.lower() == urlsplit(base).netloc.lower()
 
 
 def validate_record(record) -> None:

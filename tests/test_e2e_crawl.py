@@ -14,13 +14,13 @@ from tests.conftest import run_cli
 from tests.mocksite.dataset import generate_dataset
 from tests.mocksite.server import MockSite
 
-N_ARTICLES = 150
+N_ARTICLES = 200
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     """One crawl of a fresh mock; (dataset, db url, CompletedProcess, mock)."""
-    dataset = generate_dataset(N_ARTICLES, seed=7)
+    dataset = generate_dataset(N_ARTICLES, seed=3)
     db = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'archive.sqlite3'}"
     with MockSite(dataset) as site:
         proc = run_cli("crawl", "--base-url", site.base_url, "--db", db, "--quiet", timeout=600)
@@ -76,8 +76,10 @@ def test_gone_external_and_paywalled_are_recorded_as_such(crawled):
         failures = {f.cont_id: f for f in s.scalars(select(Failure))}
     kinds_seen = set()
     for art in _all_articles(dataset):
-        if art.robots_disallowed:
-            assert failures[art.cont_id].reason == "robots_disallowed"
+        if art.robots_disallowed:  # withdrawn, named in robots.txt: never fetched, recorded as gone
+            row = stored[art.cont_id]
+            assert row.content_type == "gone" and row.gone_reason == "robots_disallowed"
+            assert row.title == art.title and art.cont_id not in failures
             kinds_seen.add("robots")
             continue
         if art.kind.startswith("gone"):
@@ -93,7 +95,7 @@ def test_gone_external_and_paywalled_are_recorded_as_such(crawled):
             assert stored[art.cont_id].content_type == "paywalled"
             assert stored[art.cont_id].paragraphs, art.cont_id
             kinds_seen.add(art.kind)
-    assert {"gone_404", "gone_null", "gone_offline", "external", "paywalled"} <= kinds_seen
+    assert {"gone_404", "gone_null", "gone_offline", "external", "paywalled", "robots"} <= kinds_seen
 
 
 def test_each_article_row_once_and_raw_pages_archived(crawled):

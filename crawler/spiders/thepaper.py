@@ -185,6 +185,16 @@ class ThepaperSpider(scrapy.Spider):
         reason = failure_reason(exc)
         self.crawler.stats.inc_value(f"thepaper/fetch_failed/{reason}")
         kind = "list" if "list_kind" in request.meta else "article"
+        list_item = request.meta.get("list_item")
+        if reason == "robots_disallowed" and list_item and listapi.item_cont_id(list_item) is not None:
+            # robots.txt names single withdrawn articles: known from the list, gone from the site.
+            from pipelines.chain import record_from_list_item
+
+            record = record_from_list_item(list_item, channel_id=request.meta.get("channel_id"))
+            record.content_type, record.gone_reason = "gone", "robots_disallowed"
+            record.paragraphs, record.images = [], []
+            yield ListedRecord(record, list_item)
+            return
         logger.warning("%s %s failed: %s", kind, request.url, reason)
         response = getattr(exc, "response", None)
         page = self._fetched(response, kind=kind) if response is not None else None
