@@ -38,6 +38,61 @@ def run_cli(*args: str, timeout: float = 300, check: bool = False, **kw) -> subp
     return proc
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+PG_URL = os.environ.get("THEPAPER_TEST_PG_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def wipe_pg(url: str) -> None:
+    """Empty the PostgreSQL test database: every table, view, trigger and function."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    finally:
+        engine.dispose()
+
+
+def pg_database(name: str) -> str:
+    """URL of PostgreSQL test database ``name`` (created on first use, beside the main one),
+    so that a module-scoped archive is never wiped by another test's fixture."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import make_engine, resolve_db_url
+
+    base = make_url(resolve_db_url(PG_URL))
+    if not name:
+        return base.render_as_string(hide_password=False)
+    dbname = f"{base.database}_{name}"
+    engine = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=dbname).render_as_string(hide_password=False)
+
+
+def fresh_db_url(backend: str, directory: Path, name: str = "") -> str:
+    """An empty archive: a SQLite file in ``directory``, or a wiped PostgreSQL database
+    (``name`` selects a separate one for module-scoped fixtures)."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'archive.sqlite3'}"
+    url = pg_database(name)
+    wipe_pg(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    """An empty archive database: a SQLite file, or the wiped PostgreSQL test database
+    (the PostgreSQL run happens when THEPAPER_TEST_PG_URL is set, as scripts/test.sh does)."""
+    return fresh_db_url(request.param, tmp_path)

@@ -10,18 +10,18 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, CrawlRun, Failure, RawPage
-from tests.conftest import run_cli
+from tests.conftest import BACKENDS, fresh_db_url, run_cli
 from tests.mocksite.dataset import generate_dataset
 from tests.mocksite.server import MockSite
 
 N_ARTICLES = 200
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    """One crawl of a fresh mock; (dataset, db url, CompletedProcess, mock)."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def crawled(request, tmp_path_factory):
+    """One crawl of a fresh mock per backend; (dataset, db url, CompletedProcess, hits)."""
     dataset = generate_dataset(N_ARTICLES, seed=3)
-    db = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'archive.sqlite3'}"
+    db = fresh_db_url(request.param, tmp_path_factory.mktemp("e2e"), name="e2e")
     with MockSite(dataset) as site:
         proc = run_cli("crawl", "--base-url", site.base_url, "--db", db, "--quiet", timeout=600)
         hits = dict(site.hits)

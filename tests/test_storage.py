@@ -36,26 +36,6 @@ T0 = datetime(2024, 3, 1, 9, 30, 0, 123456, tzinfo=SH)
 PG_URL = os.environ.get("THEPAPER_TEST_PG_URL")
 
 
-def _wipe_pg(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        meta = sa.MetaData()
-        meta.reflect(engine)
-        with engine.begin() as conn:
-            meta.drop_all(conn)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
-def db_url(request, tmp_path) -> str:
-    """An empty archive database: a SQLite file, or the (wiped) PostgreSQL test database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    _wipe_pg(PG_URL)
-    return resolve_db_url(PG_URL)
-
-
 @pytest.fixture
 def archive(db_url):
     engine, Session = open_archive(db_url)
