@@ -134,8 +134,19 @@ class ArchiveStage(_Stage):
             kind=page.kind,
             run_id=store.run_id,
             cont_id=page.cont_id,
+            context=page_context(page),
         )
         page._session = session  # committed (or rolled back) by PersistStage
+
+
+def page_context(page: FetchedPage) -> dict | None:
+    """What the crawl knew about a page besides its bytes (kept with the raw page)."""
+    context = {}
+    if page.list_item:
+        context["list_item"] = page.list_item
+    if page.channel_id is not None:
+        context["channel_id"] = page.channel_id
+    return context or None
 
 
 class CleanStage(_Stage):

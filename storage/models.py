@@ -222,6 +222,10 @@ class RawPage(Base):
         sa.Integer, sa.ForeignKey("crawl_runs.id", ondelete="SET NULL"), nullable=True,
         comment="crawl run that fetched it (NULL for imports outside a run)")
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True, comment="free note, e.g. the local file path")
+    context: Mapped[dict | None] = mapped_column(
+        sa.JSON, nullable=True,
+        comment="how the page was reached: JSON with the list API item (list_item) and channel_id, "
+                "so that reprocessing sees what the crawl saw")
 
     def raw_bytes(self) -> bytes:
         """The body exactly as received."""

@@ -65,8 +65,12 @@ def normalize_headers(headers: Mapping | None) -> dict[str, str]:
 
 def archive_raw(session: Session, *, url: str, final_url: str | None, status: int | None,
                 headers: Mapping | None, body: bytes, fetched_at: datetime, kind: str,
-                run_id: int | None = None, cont_id: int | None = None, note: str | None = None) -> RawPage:
-    """Add a zlib-compressed copy of a response to the session (flush to get its id)."""
+                run_id: int | None = None, cont_id: int | None = None, note: str | None = None,
+                context: Mapping | None = None) -> RawPage:
+    """Add a zlib-compressed copy of a response to the session (flush to get its id).
+
+    ``context`` records how the page was reached (the list item, the channel), so
+    that reprocessing from the archive sees what the crawl saw."""
     if kind not in RAW_KINDS:
         raise ValueError(f"raw page kind must be one of {RAW_KINDS}, got {kind!r}")
     if not isinstance(body, (bytes, bytearray, memoryview)):
@@ -76,7 +80,7 @@ def archive_raw(session: Session, *, url: str, final_url: str | None, status: in
         url=url, final_url=final_url, status=status, headers=normalize_headers(headers),
         fetched_at=_aware(fetched_at, "fetched_at"), body=zlib.compress(body, 6), body_size=len(body),
         compression="zlib", sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
-        cont_id=cont_id, note=note,
+        cont_id=cont_id, note=note, context=dict(context) if context else None,
     )
     session.add(page)
     return page
