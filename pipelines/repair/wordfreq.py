@@ -1,0 +1,126 @@
+"""Word frequencies from jieba's dictionary, and a plausibility score for Chinese text.
+
+The dictionary (``jieba/dict.txt``: ``word freq tag`` per line) is read lazily, once.
+:func:`text_logprob` is the best unigram segmentation's log probability (the idea behind
+jieba's own route search), with fixed costs for punctuation, ASCII and unknown characters.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+_LOCK = threading.Lock()
+_FREQ: dict[str, int] | None = None
+_LOG_TOTAL = 0.0
+_MAX_LEN = 1
+
+#: Log probabilities of CJK punctuation (not in jieba's dictionary), roughly by frequency in news prose.
+PUNCT_LOGP = {"，": -4.0, "。": -4.5, "、": -6.0, "“": -6.0, "”": -6.0, "：": -7.0, "；": -8.0,
+              "？": -8.5, "！": -9.0, "（": -8.0, "）": -8.0, "《": -7.5, "》": -7.5}
+OTHER_PUNCT_LOGP = -10.0
+SEGMENT_COST = 2.5  # per word: prefer readings made of fewer, longer dictionary words
+ASCII_LOGP = -6.0
+UNKNOWN_LOGP = -19.0  # a character absent from the dictionary
+
+
+def _dict_path() -> str:
+    import jieba
+
+    f = jieba.get_dict_file()
+    try:
+        return f.name
+    finally:
+        f.close()
+
+
+def _load() -> dict[str, int]:
+    global _FREQ, _LOG_TOTAL, _MAX_LEN
+    with _LOCK:
+        if _FREQ is None:
+            freq: dict[str, int] = {}
+            with open(_dict_path(), encoding="utf-8") as fh:
+                for line in fh:
+                    parts = line.split(" ")
+                    if len(parts) >= 2 and parts[1].strip().isdigit():
+                        freq[parts[0]] = int(parts[1])
+            total = sum(freq.values()) or 1
+            _LOG_TOTAL = math.log(total)
+            _MAX_LEN = min(8, max(len(w) for w in freq))
+            _FREQ = freq
+    return _FREQ
+
+
+def word_freq(word: str) -> int:
+    """jieba's frequency of ``word`` (0 when absent)."""
+    return _load().get(word, 0)
+
+
+def _char_logp(ch: str, freq: dict[str, int]) -> float:
+    f = freq.get(ch, 0)
+    if f:
+        return math.log(f) - _LOG_TOTAL
+    if ch.isascii():
+        return ASCII_LOGP
+    if ch in PUNCT_LOGP:
+        return PUNCT_LOGP[ch]
+    if ch in "‘’—…·「」":
+        return OTHER_PUNCT_LOGP
+    return UNKNOWN_LOGP
+
+
+def text_logprob(text: str, open_quotes: int = 0) -> float:
+    """Log probability of the best segmentation of ``text`` into dictionary words, less
+    penalties for unbalanced quotes (``open_quotes``: “ already open before ``text``) and for
+    two clause marks in a row (``。，``)."""
+    freq = _load()
+    n = len(text)
+    best = [0.0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        if text[i].isascii() and text[i].isalnum():
+            # A Latin word or a number is one segment, whatever its length.
+            j = i + 1
+            while j < n and text[j].isascii() and text[j].isalnum():
+                j += 1
+            if j - i > 1:
+                best[i] = ASCII_LOGP - SEGMENT_COST + best[j]
+                continue
+        score = _char_logp(text[i], freq) - SEGMENT_COST + best[i + 1]
+        for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+            f = freq.get(text[i:j], 0)
+            if f:
+                cand = math.log(f) - _LOG_TOTAL - SEGMENT_COST + best[j]
+                if cand > score:
+                    score = cand
+        best[i] = score
+    return best[0] - _quote_penalty(text, open_quotes) - _punct_penalty(text)
+
+
+_CLAUSE_MARKS = frozenset("，。、；：？！,;")
+
+
+def _punct_penalty(text: str) -> float:
+    """6 per pair of adjacent clause marks (``。，``), which good text does not have."""
+    bad = 0
+    prev = ""
+    for ch in text:
+        if ch in _CLAUSE_MARKS and prev in _CLAUSE_MARKS:
+            bad += 1
+        prev = ch
+    return 6.0 * bad
+
+
+def _quote_penalty(text: str, depth: int = 0) -> float:
+    """4 per closing quote without an opening one."""
+    if "“" not in text and "”" not in text:
+        return 0.0
+    bad = 0
+    for ch in text:
+        if ch == "“":
+            depth += 1
+        elif ch == "”":
+            if depth:
+                depth -= 1
+            else:
+                bad += 1
+    return 4.0 * bad
