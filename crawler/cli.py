@@ -121,6 +121,7 @@ def summary_line(stats: dict) -> str:
         f"new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, gone {c['gone']}, "
         f"failed {c['failed']}; {c['articles_fetched']} article pages, {c['list_pages']} list pages"
         + (f" in {stats.get('elapsed_time_seconds', 0):.1f}s" if stats.get("elapsed_time_seconds") else "")
+        + (f"; {stats['log_count/ERROR']} errors logged" if stats.get("log_count/ERROR") else "")
     )
 
 
@@ -132,12 +133,71 @@ def exit_code_for(stats: dict) -> int:
         return EXIT_BLOCKED
     if stats.get("thepaper/run_status") in (None, "aborted"):
         return EXIT_ERROR
+    if stats.get("log_count/ERROR"):  # a bug somewhere: the log says where
+        return EXIT_ERROR
     return EXIT_OK
+
+
+class Locked(Exception):
+    """Another run holds the lock: exit code 4."""
+
+
+class run_lock:
+    """Hold the archive's run lock ``name`` for the duration of a crawl or import.
+
+    Runs left ``running`` by a dead process are marked ``aborted`` first; a lock
+    whose holder died (same host) or stopped beating is taken over.
+    """
+
+    def __init__(self, settings, name: str = "crawl"):
+        self.settings = settings
+        self.name = name
+
+    def __enter__(self):
+        from datetime import datetime, timezone
+
+        from storage import repository
+        from storage.db import open_archive
+
+        self.engine, Session = open_archive(self.settings.get("THEPAPER_DB_URL") or None)
+        with Session() as session:
+            repository.abort_dead_runs(session, datetime.now(timezone.utc))
+            session.commit()
+        if not repository.acquire_lock(self.engine, self.name,
+                                       stale_after_s=self.settings.getfloat("THEPAPER_LOCK_STALE_S", 600)):
+            holder = repository.lock_holder(self.engine, self.name)
+            who = f"{holder.holder}, started {holder.acquired_at:%Y-%m-%d %H:%M:%S %Z}" if holder else "unknown"
+            self.engine.dispose()
+            raise Locked(f"another run is in progress ({who}); exiting")
+        self.settings.set("THEPAPER_LOCK_NAME", self.name, priority="cmdline")
+        return self
+
+    def __exit__(self, *exc):
+        from storage import repository
+
+        repository.release_lock(self.engine, self.name)
+        self.engine.dispose()
+        return False
 
 
 def cmd_crawl(args) -> int:
     settings = build_settings(args)
-    stats = run_spider(settings)
+    if args.full:
+        settings.set("THEPAPER_FULL", True, priority="cmdline")
+    if args.since:
+        from crawler.incremental import parse_since
+
+        try:
+            parse_since(args.since)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        settings.set("THEPAPER_SINCE", args.since, priority="cmdline")
+    if args.refetch:
+        settings.set("THEPAPER_REFETCH", True, priority="cmdline")
+    if args.overlap_hours is not None:
+        settings.set("THEPAPER_OVERLAP_HOURS", args.overlap_hours, priority="cmdline")
+    with run_lock(settings):
+        stats = run_spider(settings)
     fatal = stats.get("thepaper/fatal")
     if fatal:
         _err(fatal)
@@ -171,7 +231,8 @@ def cmd_import(args) -> int:
     if refs:
         settings = build_settings(args)
         ids = sorted({r.cont_id for r in refs})
-        stats = run_spider(settings, articles=",".join(map(str, ids)))
+        with run_lock(settings):
+            stats = run_spider(settings, articles=",".join(map(str, ids)))
         if stats.get("thepaper/fatal"):
             _err(stats["thepaper/fatal"])
         print(summary_line(stats), file=sys.stderr)
@@ -305,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--channels", nargs="+", help="channel ids for getByChannelId (default 119908)")
     sp.add_argument("--nodes", nargs="+", help="column ids for getByNodeIdPortal")
     sp.add_argument("--max-articles", type=int, help="stop after scheduling N article pages")
+    sp.add_argument("--full", action="store_true", help="walk every list to its end (backfill), ignoring cursors")
+    sp.add_argument("--since", help="walk every list back to this date (YYYY-MM-DD, Beijing time)")
+    sp.add_argument("--refetch", action="store_true", help="fetch listed articles even when stored and unchanged")
+    sp.add_argument("--overlap-hours", type=float,
+                    help="page this far past the last run's newest article (default 24)")
     sp.set_defaults(func=cmd_crawl)
 
     sp = sub.add_parser("import", help="archive single articles: URLs, ids, mirror URLs or saved files")
@@ -350,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except Locked as exc:
+        _err(str(exc))
+        return EXIT_LOCKED
     except KeyboardInterrupt:
         _err("interrupted")
         return 130

@@ -54,3 +54,39 @@ class Progress:
     def closed(self, spider=None, reason=None):
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+
+
+class LockHeartbeat:
+    """Refreshes the run lock (THEPAPER_LOCK_NAME) every THEPAPER_LOCK_HEARTBEAT_S seconds,
+    so that a later run can tell a live crawl from the stale lock of a crashed one."""
+
+    def __init__(self, crawler, name: str, interval: float):
+        self.crawler = crawler
+        self.name = name
+        self.interval = interval
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        name = crawler.settings.get("THEPAPER_LOCK_NAME")
+        if not name:
+            raise NotConfigured
+        ext = cls(crawler, name, crawler.settings.getfloat("THEPAPER_LOCK_HEARTBEAT_S", 30.0))
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider=None):
+        self.loop = task.LoopingCall(self.beat)
+        self.loop.start(self.interval, now=False)
+
+    def beat(self):
+        from pipelines.scrapy_stages import store_for
+        from storage import repository
+
+        if not repository.heartbeat(store_for(self.crawler).engine, self.name):
+            print(f"[thepaper-archive] warning: lost the run lock {self.name!r}", file=sys.stderr, flush=True)
+
+    def closed(self, spider=None, reason=None):
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()

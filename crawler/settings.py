@@ -28,6 +28,26 @@ THEPAPER_MAX_ARTICLES = 0
 THEPAPER_MAX_LIST_PAGES = 10000
 #: Database URL (SQLAlchemy); empty = $THEPAPER_ARCHIVE_DB or ./data/archive.sqlite3.
 THEPAPER_DB_URL = ""
+#: Incremental crawls: a list is paged back to the newest article of the last
+#: complete walk minus this overlap, so that late title edits are seen.
+THEPAPER_OVERLAP_HOURS = 24.0
+#: Walk every list to its end (backfill), ignoring the cursors.
+THEPAPER_FULL = False
+#: Walk every list back to this date (YYYY-MM-DD, Beijing time), ignoring the cursors.
+THEPAPER_SINCE = ""
+#: Fetch listed articles even when stored and unchanged.
+THEPAPER_REFETCH = False
+#: Retry, at the start of a run, the articles whose failure retry time has come.
+THEPAPER_RETRY_FAILURES = True
+#: Failed articles are retried after base * 2**(attempts-1) seconds, and marked
+#: dead (no more retries) after this many attempts.
+THEPAPER_FAILURE_RETRY_BASE_S = 900
+THEPAPER_FAILURE_MAX_ATTEMPTS = 5
+#: A lock held by a run whose heartbeat is older than this is stale (taken over).
+THEPAPER_LOCK_STALE_S = 600
+#: Name of the run lock the CLI holds during a crawl (empty: no heartbeat), and how often it is refreshed.
+THEPAPER_LOCK_NAME = ""
+THEPAPER_LOCK_HEARTBEAT_S = 30.0
 #: Give up the run when this many connection-level errors happen before any
 #: response arrived (the site or the network is down).
 THEPAPER_UNREACHABLE_AFTER = 3
@@ -57,6 +77,8 @@ REDIRECT_MAX_TIMES = 5
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [403, 408, 429, 500, 502, 503, 504, 522, 524]
+# Giving up is an expected outcome (the failure is recorded): ERROR is kept for bugs.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 #: Exponential backoff before a retry: base * 2**(attempt-1), capped; a
 #: ``Retry-After`` header, when larger, wins.
 THEPAPER_RETRY_BACKOFF_BASE = 2.0
@@ -71,6 +93,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
+    "crawler.extensions.LockHeartbeat": 510,
 }
 #: Seconds between progress lines on stderr (0 = off).
 THEPAPER_PROGRESS_INTERVAL = 10.0

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import traceback
 from datetime import datetime, timezone
 
 from urllib.parse import urlsplit
@@ -26,20 +25,11 @@ from urllib.parse import urlsplit
 from crawler.items import FetchedPage, FetchFailure, ListedRecord
 from crawler.urls import canonical_url
 from pipelines.record import CleaningError
+from pipelines.stages import ValidationError, clean_page, validate_record
 
 logger = logging.getLogger(__name__)
 
 _STORE_ATTR = "_thepaper_store"
-
-_CONTENT_REQUIRED = {"news", "pph"}
-
-
-class CleanerCrash(CleaningError):
-    reason = "cleaner_crash"
-
-
-class ValidationError(CleaningError):
-    reason = "invalid_record"
 
 
 class Store:
@@ -112,7 +102,7 @@ class ArchiveStage(_Stage):
     def process_item(self, item):
         if isinstance(item, FetchedPage):
             self._archive(item)
-            if item.kind == "article":
+            if item.kind in ("article", "mirror"):
                 self.stats.inc_value("thepaper/articles_fetched")
         elif isinstance(item, FetchFailure) and item.page is not None:
             self._archive(item.page)
@@ -134,80 +124,65 @@ class ArchiveStage(_Stage):
             kind=page.kind,
             run_id=store.run_id,
             cont_id=page.cont_id,
-            context=page_context(page),
+            context=page_context(page, self.crawler.settings.get("THEPAPER_SITE_URL")),
         )
         page._session = session  # committed (or rolled back) by PersistStage
-
-
-def page_context(page: FetchedPage) -> dict | None:
-    """What the crawl knew about a page besides its bytes (kept with the raw page)."""
-    context = {}
-    if page.list_item:
-        context["list_item"] = page.list_item
-    if page.channel_id is not None:
-        context["channel_id"] = page.channel_id
-    return context or None
-
-
-class CleanStage(_Stage):
-    """decode → extract → repair → strip, through ``pipelines.chain.clean_document``."""
-
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        self.site_url = crawler.settings.get("THEPAPER_SITE_URL")
-
-    def process_item(self, item):
-        if isinstance(item, FetchedPage) and item.kind == "article":
-            from pipelines.chain import clean_document
-
-            # A page fetched from the configured site is the original, whatever
-            # host serves it (the real site or the mock): clean it under its
-            # canonical URL so that it is not taken for a mirror copy.
-            url = item.final_url
-            if item.cont_id is not None and _same_host(item.final_url, self.site_url):
-                url = canonical_url(item.cont_id)
-            try:
-                item.record = clean_document(item.body, url=url, headers=item.headers,
-                                             status=item.status, list_item=item.list_item)
-            except CleaningError as exc:
-                item.error = exc
-            except Exception as exc:  # a bug in the cleaner must not lose the page
-                logger.error("cleaner crashed on %s:\n%s", item.final_url, traceback.format_exc())
-                item.error = CleanerCrash(f"cleaner crashed: {type(exc).__name__}: {exc}")
-            if item.record is not None:
-                if item.record.cont_id is None and item.cont_id is not None:
-                    item.record.cont_id = item.cont_id
-                item.record.source_url = item.final_url
-        return item
 
 
 def _same_host(url: str, base: str) -> bool:
     return urlsplit(url).netloc.lower() == urlsplit(base).netloc.lower()
 
 
-def validate_record(record) -> None:
-    """Raise :class:`ValidationError` for a record that must not be stored as an article."""
-    if record.cont_id is None:
-        raise ValidationError("record has no cont_id")
-    if record.content_type == "gone":
-        return
-    if not record.title:
-        raise ValidationError(f"article {record.cont_id} has no title")
-    if record.content_type in _CONTENT_REQUIRED and not record.paragraphs:
-        raise ValidationError(f"article {record.cont_id} ({record.content_type}) has no body text")
-    if record.published_at is not None and record.published_at.tzinfo is None:
-        raise ValidationError(f"article {record.cont_id} has a naive published time")
+def cleaning_url(page: FetchedPage, site_url: str) -> str:
+    """The URL a page is cleaned under. A page fetched from the configured site is
+    the original, whatever host serves it (the real site or the mock): it is cleaned
+    under its canonical URL so that it is not taken for a mirror copy."""
+    if page.cont_id is not None and page.kind == "article" and _same_host(page.final_url, site_url):
+        return canonical_url(page.cont_id)
+    return page.final_url
+
+
+def page_context(page: FetchedPage, site_url: str) -> dict:
+    """What the crawl knew about a page besides its bytes (kept with the raw page,
+    so that ``reprocess`` cleans it exactly as the crawl did)."""
+    context = {"url": cleaning_url(page, site_url)}
+    if page.list_item:
+        context["list_item"] = page.list_item
+    if page.channel_id is not None:
+        context["channel_id"] = page.channel_id
+    return context
+
+
+class CleanStage(_Stage):
+    """decode → extract → repair → strip (``pipelines.stages.clean_page``); errors become ``item.error``."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.site_url = crawler.settings.get("THEPAPER_SITE_URL")
+
+    def process_item(self, item):
+        if isinstance(item, FetchedPage) and item.kind in ("article", "mirror"):
+            try:
+                item.record = clean_page(item.body, url=cleaning_url(item, self.site_url), headers=item.headers,
+                                         status=item.status, list_item=item.list_item, cont_id=item.cont_id,
+                                         source_url=item.final_url)
+            except CleaningError as exc:
+                item.error = exc
+        return item
 
 
 class ValidateStage(_Stage):
+    """Refuses records that would be silently empty or half-known (pages are
+    validated inside ``clean_page``; list-only records here)."""
+
     def process_item(self, item):
-        if isinstance(item, FetchedPage) and item.record is not None:
+        if isinstance(item, ListedRecord):
             try:
                 validate_record(item.record)
             except ValidationError as exc:
-                item.error, item.record = exc, None
-        elif isinstance(item, ListedRecord):
-            validate_record(item.record)
+                from scrapy.exceptions import DropItem
+
+                raise DropItem(f"list item not stored: {exc}") from exc
         return item
 
 
@@ -219,6 +194,10 @@ class PersistStage(_Stage):
         from scrapy import signals
 
         stage = cls(crawler)
+        stage.failure_policy = {
+            "backoff_base_s": crawler.settings.getfloat("THEPAPER_FAILURE_RETRY_BASE_S", 900),
+            "max_attempts": crawler.settings.getint("THEPAPER_FAILURE_MAX_ATTEMPTS", 5),
+        }
         crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
         return stage
 
@@ -245,7 +224,7 @@ class PersistStage(_Stage):
         if isinstance(item, FetchedPage):
             session = getattr(item, "_session", None) or store.Session()
             try:
-                if item.kind == "article":
+                if item.kind in ("article", "mirror"):
                     self._persist_article(session, item, now)
                 session.commit()
             except Exception:
@@ -263,7 +242,8 @@ class PersistStage(_Stage):
             session = session or store.Session()
             try:
                 repository.record_failure(session, url=item.url, cont_id=item.cont_id, reason=item.reason,
-                                          message=item.message, run_id=store.run_id, now=now)
+                                          message=item.message, run_id=store.run_id, now=now,
+                                          **self.failure_policy)
                 session.commit()
             finally:
                 session.close()
@@ -286,7 +266,7 @@ class PersistStage(_Stage):
         else:
             err = item.error or CleaningError("no record and no error")
             repository.record_failure(session, url=item.url, cont_id=item.cont_id, reason=err.reason,
-                                      message=str(err), run_id=store.run_id, now=now)
+                                      message=str(err), run_id=store.run_id, now=now, **self.failure_policy)
             self.stats.inc_value("thepaper/failed")
             self.stats.inc_value(f"thepaper/failed/{err.reason}")
             logger.warning("article %s not stored: %s (%s)", item.url, err.reason, err)

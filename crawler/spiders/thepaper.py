@@ -15,7 +15,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import JsonRequest
 from twisted.internet import error as neterror
 
-from crawler import listapi
+from crawler import incremental, listapi
 from crawler.items import FetchedPage, FetchFailure, ListedRecord
 from crawler.urls import canonical_url
 
@@ -74,7 +74,20 @@ class ThepaperSpider(scrapy.Spider):
         spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES", 0)
         spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES", 10000)
         spider.api_headers = listapi.api_headers(spider.site_url)
+        spider.full = s.getbool("THEPAPER_FULL", False)
+        since = s.get("THEPAPER_SINCE") or ""
+        spider.since_ms = incremental.parse_since(since) if since else None
+        spider.overlap_s = s.getfloat("THEPAPER_OVERLAP_HOURS", 24.0) * 3600
+        spider.refetch = s.getbool("THEPAPER_REFETCH", False)
+        spider.retry_failures = s.getbool("THEPAPER_RETRY_FAILURES", True)
+        spider.walks = {}
         return spider
+
+    @property
+    def store(self):
+        from pipelines.scrapy_stages import store_for
+
+        return store_for(self.crawler)
 
     # -- lists -------------------------------------------------------------
     async def start(self):
@@ -83,10 +96,49 @@ class ThepaperSpider(scrapy.Spider):
                 for request in self._follow_item({"contId": str(cont_id)}, None):
                     yield request
             return
-        for channel in self.channels:
-            yield self.list_request("channel", channel)
-        for node in self.nodes:
-            yield self.list_request("node", node)
+        self._plan_walks()
+        for walk in self.walks.values():
+            yield self.list_request(walk.kind, walk.source_id)
+        for request in self._due_failure_requests():
+            yield request
+
+    def _plan_walks(self):
+        from storage import repository
+
+        with self.store.Session() as session:
+            for kind, ids in (("channel", self.channels), ("node", self.nodes)):
+                for source_id in ids:
+                    cursor = repository.get_cursor(session, kind, int(source_id))
+                    stop = incremental.stop_below(
+                        cursor_ms=cursor.newest_pub_time_ms if cursor else None,
+                        overlap_s=self.overlap_s, since_ms=self.since_ms, full=self.full)
+                    self.walks[(kind, str(source_id))] = incremental.ListWalk(kind, int(source_id), stop)
+
+    def _due_failure_requests(self):
+        """Articles that failed before and whose retry time has come (see the failures table)."""
+        if not self.retry_failures:
+            return
+        from storage import repository
+
+        with self.store.Session() as session:
+            due = [(f.cont_id, f.url) for f in repository.due_failures(session, datetime.now(timezone.utc))
+                   if f.cont_id is not None]
+        for cont_id, url in due:
+            self.crawler.stats.inc_value("thepaper/failures_retried")
+            yield from self._follow_item({"contId": str(cont_id)}, None, url=url)
+
+    def _known(self, items) -> dict:
+        from sqlalchemy import select
+
+        from storage.models import Article
+
+        ids = [cid for cid in (listapi.item_cont_id(i) for i in items) if cid is not None]
+        if not ids:
+            return {}
+        with self.store.Session() as session:
+            rows = session.execute(select(Article.cont_id, Article.title, Article.content_type)
+                                   .where(Article.cont_id.in_(ids)))
+            return {cid: incremental.Known(title, ctype) for cid, title, ctype in rows}
 
     def list_request(self, kind: str, source_id, *, start_time="", page: int = 1, empty_pages: int = 0):
         body = listapi.list_body(kind, source_id, start_time=start_time, page_size=self.page_size, page_num=page)
@@ -103,23 +155,41 @@ class ThepaperSpider(scrapy.Spider):
 
     def parse_list(self, response):
         meta = response.meta
+        walk = self.walks.get((meta["list_kind"], meta["list_id"]))
         yield self._fetched(response, kind="list")
         try:
             page = listapi.parse_list_response(response.body)
         except listapi.ListAPIError as exc:
             self.crawler.stats.inc_value(f"thepaper/list_error/{exc.reason}")
+            if exc.transient:  # e.g. 99998 系统繁忙: try again later, with backoff
+                retry = self._retry_list(response.request, exc.reason)
+                if retry is not None:
+                    yield retry
+                    return
             yield FetchFailure(response.url + f"#{meta['list_kind']}={meta['list_id']}&startTime={meta['start_time']}",
                                None, exc.reason, str(exc), kind="list")
             logger.warning("list %s %s: %s", meta["list_kind"], meta["list_id"], exc)
             return
         self.crawler.stats.inc_value("thepaper/list_pages")
         channel_id = int(meta["list_id"]) if meta["list_kind"] == "channel" else None
+        known = self._known(page.items)
         for item in page.items:
+            if walk is not None:
+                walk.see(item)
+            cont_id = listapi.item_cont_id(item)
+            if not incremental.needs_fetch(item, known.get(cont_id), refetch=self.refetch):
+                self.crawler.stats.inc_value("thepaper/listed_unchanged")
+                continue
             yield from self._follow_item(item, channel_id)
 
         if self.max_articles and len(self.scheduled) >= self.max_articles:
-            return
+            return  # stopped short: the list is not complete, its cursor stays
         if not page.has_next:
+            self._complete(walk)
+            return
+        if walk is not None and not incremental.keep_paging(page.next_start_time, walk.stop_below_ms):
+            self.crawler.stats.inc_value("thepaper/list_stopped/reached_known")
+            self._complete(walk)
             return
         empty = meta["empty_pages"] + 1 if not page.items else 0
         if empty >= _EMPTY_PAGES_LIMIT:
@@ -139,7 +209,42 @@ class ThepaperSpider(scrapy.Spider):
         yield self.list_request(meta["list_kind"], meta["list_id"], start_time=nxt,
                                 page=meta["page"] + 1, empty_pages=empty)
 
-    def _follow_item(self, item: dict, channel_id: int | None):
+    def _retry_list(self, request, reason):
+        from scrapy.downloadermiddlewares.retry import get_retry_request
+
+        from crawler.middlewares import BACKOFF_META, backoff_delay
+
+        retry = get_retry_request(request, spider=self, reason=reason)
+        if retry is not None:
+            s = self.crawler.settings
+            retry.meta[BACKOFF_META] = backoff_delay(
+                retry.meta.get("retry_times", 1), s.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0),
+                s.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0))
+        return retry
+
+    def _complete(self, walk):
+        if walk is not None:
+            walk.completed = True
+
+    def closed(self, reason):
+        """Advance the cursors of the lists walked to their end, only after a clean run:
+        after a crash the next run walks the same stretch again and fetches what is missing."""
+        if reason != "finished" or not self.walks:
+            return
+        from storage import repository
+
+        done = [w for w in self.walks.values() if w.completed and w.newest_ms]
+        if not done:
+            return
+        now = datetime.now(timezone.utc)
+        with self.store.Session() as session:
+            for walk in done:
+                repository.set_cursor(session, walk.kind, walk.source_id, walk.newest_ms,
+                                      run_id=self.store.run_id, now=now)
+            session.commit()
+        self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
+
+    def _follow_item(self, item: dict, channel_id: int | None, *, url: str | None = None):
         from pipelines.chain import record_from_list_item
 
         cont_id = listapi.item_cont_id(item)
@@ -153,7 +258,7 @@ class ThepaperSpider(scrapy.Spider):
             yield ListedRecord(record_from_list_item(item, channel_id=channel_id), item)
             return
         yield scrapy.Request(
-            canonical_url(cont_id).replace("https://www.thepaper.cn", self.site_url, 1),
+            url or canonical_url(cont_id).replace("https://www.thepaper.cn", self.site_url, 1),
             callback=self.parse_article,
             errback=self.on_error,
             meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
