@@ -31,18 +31,20 @@ import re
 from functools import lru_cache
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk, is_pua
-from .wordfreq import text_logprob
+from .wordfreq import text_logprob, word_freq
 
 LOST = -1  # marker for a lost byte in a byte reading
 LOST_COST = 3.0
 SWAP_COST = 1.0
-BEAM = 24
+BEAM = 48
 SLOT_TOP = 48
 WINDOW_TAIL = 3
 MAX_RUN = 24
 CONTEXT = 6
 
 MIN_GAIN = 2.0
+WORD_BONUS = 3.0
+WORD_MIN_FREQ = 20
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
 
@@ -117,10 +119,8 @@ def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]]
             opts += [((0x3F,), 0.0, 0, 0), ((0xA3, 0xBF), SWAP_COST, 0, 1)]
         if digit_next:
             # The swallowed digit starts the number: Benford's law for its value.
-            for d in range(1, 10):
-                cost = LOST_COST - math.log(math.log10(1 + 1 / d))
-                opts.append(((LOST, 0x30 + d), cost, 1, 0))
-            opts.append(((LOST, 0x30), LOST_COST + 4.0, 1, 0))
+            # Nothing else tells the digits apart, so only the likeliest one is tried.
+            opts.append(((LOST, 0x31), LOST_COST - math.log(math.log10(2)), 1, 0))
         else:
             # A lost byte followed by a swapped full-width digit (A3 B0..B9), which the
             # decoder swallowed with it (。根 -> A1 '8' F9...).
@@ -140,20 +140,22 @@ def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]]
 
 
 class _State:
-    __slots__ = ("chars", "pending", "cost", "lost", "swaps")
+    __slots__ = ("chars", "pending", "cost", "lost", "swaps", "slots")
 
-    def __init__(self, chars, pending, cost, lost, swaps):
+    def __init__(self, chars, pending, cost, lost, swaps, slots=()):
         self.chars, self.pending, self.cost, self.lost, self.swaps = chars, pending, cost, lost, swaps
+        self.slots = slots  # indexes in ``chars`` of characters chosen for a lost byte
 
 
 def _feed(state: _State, byte: int, by_trail, by_lead) -> list[_State]:
     p = state.pending
+    sl = state.slots
     if p is None:
         if byte == LOST:
-            return [_State(state.chars, LOST, state.cost, state.lost, state.swaps)]
+            return [_State(state.chars, LOST, state.cost, state.lost, state.swaps, sl)]
         if byte < 0x80:
-            return [_State(state.chars + (chr(byte),), None, state.cost, state.lost, state.swaps)]
-        return [_State(state.chars, byte, state.cost, state.lost, state.swaps)]
+            return [_State(state.chars + (chr(byte),), None, state.cost, state.lost, state.swaps, sl)]
+        return [_State(state.chars, byte, state.cost, state.lost, state.swaps, sl)]
     if p == LOST:
         # A lost byte in lead position: the decoder only gave up on it because its trail
         # was A3, swapped away; any other trail would have decoded fine.
@@ -169,15 +171,32 @@ def _feed(state: _State, byte: int, by_trail, by_lead) -> list[_State]:
             ch = bytes((p, byte)).decode("gb18030")
         except UnicodeDecodeError:
             return []
-        return [_State(state.chars + (ch,), None, state.cost, state.lost, state.swaps)]
-    return [_State(state.chars + (c,), None, state.cost, state.lost, state.swaps) for c in cands]
+        return [_State(state.chars + (ch,), None, state.cost, state.lost, state.swaps, sl)]
+    sl = sl + (len(state.chars),)
+    return [_State(state.chars + (c,), None, state.cost, state.lost, state.swaps, sl) for c in cands]
 
 
-def _score(left: str, chars, right: str, cost: float, cache: dict, quotes: int = 0) -> float:
+def _word_bonus(left: str, chars, right: str, slots) -> float:
+    """WORD_BONUS per chosen character that makes a dictionary word with a neighbour."""
+    if not slots:
+        return 0.0
+    text = _simplified(left) + _simplified(chars) + _simplified(right)
+    bonus = 0.0
+    for k in slots:
+        i = len(left) + k
+        for a, b in ((i - 1, i + 1), (i, i + 2), (i - 2, i + 1), (i, i + 3)):
+            if a >= 0 and b <= len(text) and word_freq(text[a:b]) >= WORD_MIN_FREQ:
+                bonus += WORD_BONUS
+                break
+    return bonus
+
+
+def _score(left: str, chars, right: str, cost: float, cache: dict, quotes: int = 0, slots=()) -> float:
     key = (chars, right)
     s = cache.get(key)
     if s is None:
         s = text_logprob(_simplified(left) + _simplified(chars) + _simplified(right), quotes)
+        s += _word_bonus(left, chars, right, slots)
         cache[key] = s
     return s - cost
 
@@ -197,7 +216,7 @@ def _repair_window(text: str, start: int, end: int) -> tuple[str, int, int] | No
         nxt: list[_State] = []
         for st in states:
             for bseq, cost, lost, swaps in opts:
-                cur = [_State(st.chars, st.pending, st.cost + cost, st.lost + lost, st.swaps + swaps)]
+                cur = [_State(st.chars, st.pending, st.cost + cost, st.lost + lost, st.swaps + swaps, st.slots)]
                 for byte in bseq:
                     cur = [n for s in cur for n in _feed(s, byte, by_trail, by_lead)]
                     if not cur:
@@ -206,18 +225,18 @@ def _repair_window(text: str, start: int, end: int) -> tuple[str, int, int] | No
         if not nxt:
             return None
         # Rank: completed states by score; a pending byte is charged a neutral cost.
-        nxt.sort(key=lambda s: -(_score(left, s.chars, "", s.cost, cache, quotes) + (-6.0 if s.pending is not None else 0.0)))
+        nxt.sort(key=lambda s: -(_score(left, s.chars, "", s.cost, cache, quotes, s.slots) + (-6.0 if s.pending is not None else 0.0)))
         states = nxt[:BEAM]
     right = text[end:end + CONTEXT]
     done = [s for s in states if s.pending is None]
     if not done:
         return None
-    best = max(done, key=lambda s: _score(left, s.chars, right, s.cost, cache, quotes))
+    best = max(done, key=lambda s: _score(left, s.chars, right, s.cost, cache, quotes, s.slots))
     new = "".join(best.chars)
     if new.translate(_FOLD) == text[start:end].translate(_FOLD):
         return None  # only flattened punctuation: the full-width stage's job
     literal = _score(left, tuple(text[start:end]), right, 0.0, cache, quotes)
-    if _score(left, best.chars, right, best.cost, cache, quotes) <= literal + MIN_GAIN:
+    if _score(left, best.chars, right, best.cost, cache, quotes, best.slots) <= literal + MIN_GAIN:
         return None
     return new, best.lost, best.swaps
 

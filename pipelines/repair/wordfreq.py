@@ -93,7 +93,37 @@ def text_logprob(text: str, open_quotes: int = 0) -> float:
                 if cand > score:
                     score = cand
         best[i] = score
-    return best[0] - _quote_penalty(text, open_quotes) - _punct_penalty(text)
+    return best[0] - _quote_penalty(text, open_quotes) - _punct_penalty(text) - _boundary_penalty(text)
+
+
+_EMIT = None
+
+
+def _boundary_logp(ch: str, states: str) -> float:
+    """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
+    global _EMIT
+    if _EMIT is None:
+        from jieba.finalseg import emit_P
+
+        _EMIT = emit_P
+    vals = {k: math.exp(_EMIT[k].get(ch, -20.0)) for k in "BMES"}
+    total = sum(vals.values())
+    if total <= 0:
+        return 0.0
+    return math.log(sum(vals[k] for k in states) / total)
+
+
+def _boundary_penalty(text: str) -> float:
+    """A clause mark ends a word before it and starts one after it: charge the characters
+    around each mark by how unlikely they are to end (E/S) or begin (B/S) a word."""
+    pen = 0.0
+    for i, ch in enumerate(text):
+        if ch in _CLAUSE_MARKS:
+            if i > 0 and "\u4e00" <= text[i - 1] <= "\u9fff":
+                pen -= _boundary_logp(text[i - 1], "ES")
+            if i + 1 < len(text) and "\u4e00" <= text[i + 1] <= "\u9fff":
+                pen -= _boundary_logp(text[i + 1], "BS")
+    return pen
 
 
 _CLAUSE_MARKS = frozenset("，。、；：？！,;")
