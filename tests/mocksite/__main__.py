@@ -1,4 +1,10 @@
-"""Run the mock site in the foreground: ``python -m tests.mocksite --port 8765``."""
+"""Run the mock site in the foreground: ``python -m tests.mocksite --port 8765``.
+
+Faults: ``--faults rules.json`` (a rule list or plan, see :mod:`.faults`) and/or
+``--fault-rate 0.2`` (a seeded mix of every fault kind over article, listing
+and API requests; ``--fault-times`` failures per key, ``--fault-permanent`` share
+of keys that never recover).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import argparse
 import sys
 
 from .dataset import generate_dataset
+from .faults import FaultPlan
 from .server import MockSite
 
 
@@ -16,14 +23,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", type=int, default=300, help="size of the generated data set")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--verbose", action="store_true", help="log every request")
+    p.add_argument("--faults", metavar="FILE.json", help="fault rules or plan (JSON)")
+    p.add_argument("--fault-rate", type=float, metavar="R", help="share of keys that get a random fault kind")
+    p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault decisions")
+    p.add_argument("--fault-times", type=int, default=2, help="with --fault-rate: failures before a key recovers")
+    p.add_argument("--fault-permanent", type=float, default=0.25,
+                   help="with --fault-rate: share of faulty keys that never recover")
+    p.add_argument("--max-delay", type=float, default=30.0, help="bound of every slow/hang fault (seconds)")
     return p
+
+
+def build_plan(args) -> FaultPlan:
+    """The fault plan of the command line: the file's rules first, then the random mix."""
+    base = FaultPlan.from_config(args.faults, args.fault_seed, max_delay=args.max_delay)
+    entries = list(base.entries)
+    if args.fault_rate:
+        entries.append({"mix": args.fault_rate, "times": args.fault_times, "permanent": args.fault_permanent})
+    return FaultPlan(entries, base.seed, max_delay=base.max_delay)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    site = MockSite(generate_dataset(args.articles, args.seed), args.host, args.port, verbose=args.verbose)
+    try:
+        plan = build_plan(args)
+    except (OSError, ValueError) as exc:
+        print(f"bad fault configuration: {exc}", file=sys.stderr)
+        return 2
+    site = MockSite(generate_dataset(args.articles, args.seed), args.host, args.port, verbose=args.verbose,
+                    faults=plan)
     site._bind()
     print(f"mock thepaper.cn ({args.articles} articles, seed {args.seed}) at {site.base_url}", flush=True)
+    if plan.active:
+        print(f"  faults: {len(plan.entries)} rule(s), seed {plan.seed}", flush=True)
     print(f"  e.g. {site.base_url}/channel_119908   (Ctrl-C stops)", flush=True)
     try:
         site.serve_forever()

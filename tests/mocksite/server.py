@@ -2,7 +2,11 @@
 
 ``MockSite(dataset).start()`` serves on loopback in a background thread. Every
 answer is built by :meth:`MockSite.respond` (pure routing, no socket) and goes
-out through :meth:`_Handler._send`, the one place where faults are applied.
+out through :meth:`_Handler._send`, the one place where faults are applied:
+:func:`damaged` changes what is answered (status, redirect, body), and the
+handler changes how it goes on the wire (resets, hangs, cut or broken bodies).
+The fault plan (``faults=``, see :mod:`.faults`) costs one regex search per
+request when no rule matches.
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ import re
 import socket
 import struct
 import threading
-import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import render_api
+from . import fault_bodies, render_api
 from .dataset import Dataset, generate_dataset
-from .faults import FaultInjector
+from .faults import FaultPlan, FaultRule
 from .render_common import NOT_FOUND_HTML
 from .render_next import render_nextjs
 from .render_old import render_desktop_old, render_mobile_2017
@@ -62,7 +66,8 @@ class MockSite:
                  verbose: bool = False, faults=(), fault_seed: int = 0, page_cache: int = 2048):
         self.dataset = dataset if dataset is not None else generate_dataset()
         self.host, self.port, self.verbose = host, port, verbose
-        self.faults = FaultInjector(faults, fault_seed)
+        self.faults = FaultPlan.from_config(faults, fault_seed)
+        self.stopping = threading.Event()  # wakes handlers paused by a fault on stop()
         self.hits: Counter = Counter()
         self._lock = threading.Lock()
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
@@ -80,6 +85,7 @@ class MockSite:
 
     def start(self) -> "MockSite":
         self._bind()
+        self.stopping.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, name="mocksite", daemon=True)
         self._thread.start()
         return self
@@ -94,6 +100,7 @@ class MockSite:
             self._server = None
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -197,11 +204,93 @@ class MockSite:
         return _json(render_api.list_response(render_api.list_data(ds, **kwargs), ds.now_ms))
 
 
+# ------------------------------------------------------------------ faults: what is answered
+LOOP_MARK = "_mockloop=1"
+
+
+def _nginx_error(status: int) -> Response:
+    title = f"{status} {HTTPStatus(status).phrase}"
+    return _html(f"<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center>"
+                 f"<hr><center>nginx</center></body></html>", status)
+
+
+def _redirect(location: str) -> Response:
+    return Response(302, HTML, b"<html><body><h1>302 Found</h1></body></html>", {"Location": location})
+
+
+def _has_loop_mark(target: str) -> bool:
+    return LOOP_MARK in urlsplit(target).query.split("&")
+
+
+def loop_partner(target: str) -> str:
+    """The other end of a redirect loop: the target with ``_mockloop=1`` added, or removed."""
+    parts = urlsplit(target)
+    query = [q for q in parts.query.split("&") if q and q != LOOP_MARK]
+    if not _has_loop_mark(target):
+        query.append(LOOP_MARK)
+    return parts.path + ("?" + "&".join(query) if query else "")
+
+
+def damaged(rule: FaultRule, resp: Response, target: str, req_body: bytes, base_url: str, seed: int) -> Response:
+    """What a fault answers in place of ``resp`` (status, redirect or body); the wire
+    damage (resets, hangs, cut or broken bodies) is the handler's business."""
+    kind = rule.kind
+    out = resp
+    is_html = resp.content_type.startswith("text/html")
+    if kind in ("500", "502", "503", "504", "429"):
+        out = _nginx_error(int(kind))
+    elif kind == "waf403":
+        out = _html(WAF_HTML, 403)
+    elif kind == "redirect_offsite":
+        out = _redirect(rule.location.rstrip("/") + target)
+    elif kind == "redirect_loop":
+        out = _redirect(base_url + loop_partner(target))
+    elif kind == "gzip_bomb":
+        size = rule.size if rule.size is not None else fault_bodies.GZIP_BOMB_SIZE
+        out = Response(200, resp.content_type, fault_bodies.gzip_bomb(size), {"Content-Encoding": "gzip"})
+    elif kind in ("oversized", "oversized_chunked"):
+        size = rule.size if rule.size is not None else fault_bodies.OVERSIZED_SIZE
+        out = Response(resp.status, resp.content_type, fault_bodies.oversized(resp.body, resp.content_type, size),
+                       dict(resp.headers))
+    elif kind.startswith("api_"):
+        if resp.content_type.startswith("application/json"):
+            out = Response(resp.status, resp.content_type, fault_bodies.api_body(kind, resp.body, req_body),
+                           dict(resp.headers))
+    elif is_html and kind.startswith(("charset_", "html_", "nextdata_")):
+        text = resp.body.decode("utf-8")
+        if kind.startswith("charset_"):
+            body, ctype = fault_bodies.charset_variant(kind, text)
+            return Response(resp.status, ctype, body, dict(resp.headers))
+        if kind == "html_unclosed":
+            text = fault_bodies.html_unclosed(text)
+        elif kind == "html_tags_dropped":
+            text = fault_bodies.html_tags_dropped(text, seed)
+        elif kind == "html_body_missing":
+            text = fault_bodies.html_body_missing(text)
+        elif kind == "nextdata_truncated":
+            text = fault_bodies.nextdata_truncated(text, seed)
+        elif kind == "nextdata_not_json":
+            text = fault_bodies.nextdata_not_json(text)
+        out = Response(resp.status, resp.content_type, text.encode("utf-8"), dict(resp.headers))
+    if kind in ("429", "waf403") and rule.retry_after is not None:
+        out.headers["Retry-After"] = str(rule.retry_after)
+    return out
+
+
+# ------------------------------------------------------------------ the server
+class _Reset(Exception):
+    """Raised in a handler to end the connection with a TCP RST."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
     site: MockSite
+
+
+_CUT_KINDS = ("truncate", "reset_mid_body", "hang_after_headers")
+_CHUNKED_KINDS = ("chunked_bad_size", "chunked_unterminated", "oversized_chunked")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -215,13 +304,33 @@ class _Handler(BaseHTTPRequestHandler):
         # delayed ACKs stall every keep-alive response by ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def handle(self):
+        try:
+            super().handle()
+        except _Reset:
+            self._reset()
+
+    def _reset(self) -> None:
+        """Close with RST: SO_LINGER 0, then really close (no FIN first)."""
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        self.rfile.close()
+        self.connection.close()
+
     def _handle(self, method: str) -> None:
         site: MockSite = self.server.site
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         site.count(urlsplit(self.path).path)
+        if LOOP_MARK in self.path and _has_loop_mark(self.path):  # the B leg of a redirect loop always points back to A
+            self._write(_redirect(site.base_url + loop_partner(self.path)), method)
+            return
+        fault = site.faults.decide(self.path, body)
         resp = site.respond(method, self.path, self.headers, body)
-        self._send(resp, method, site.faults.decide(self.path))
+        self._send(resp, method, fault, body)
 
     def do_GET(self):
         self._handle("GET")
@@ -235,38 +344,86 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         self._handle("PUT")
 
-    def _send(self, resp: Response, method: str, fault) -> None:
+    def _send(self, resp: Response, method: str, fault, body: bytes = b"") -> None:
         """Write ``resp``; the single place where an injected fault replaces or damages it."""
-        if fault is not None:
-            if fault.kind == "reset":
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.close_connection = True
-                return
-            if fault.kind == "slow":
-                time.sleep(fault.delay)
-            elif fault.kind == "waf403":
-                resp = _html(WAF_HTML, 403)
-            elif fault.kind in ("500", "503", "429"):
-                status = int(fault.kind)
-                resp = _html(f"<html><body><h1>{status}</h1></body></html>", status)
-                if status == 429:
-                    resp.headers["Retry-After"] = "1"
+        if fault is None:
+            self._write(resp, method)
+            return
+        site: MockSite = self.server.site
+        kind = fault.kind
+        if kind == "reset_before_response":
+            raise _Reset
+        self.connection.settimeout(max(5.0, site.faults.max_delay))  # a stalled client cannot pin us
+        try:
+            if kind == "slow":
+                self._pause(fault.delay)
+            resp = damaged(fault, resp, self.path, body, site.base_url, site.faults.content_seed(self.path, body))
+            if kind in _CUT_KINDS:
+                self._head(resp, close=True)
+                if method == "HEAD":
+                    return
+                if kind == "hang_after_headers":
+                    self._pause(fault.delay)
+                    return
+                self._raw(resp.body[: len(resp.body) // 2])
+                if kind == "reset_mid_body":
+                    raise _Reset
+            elif kind in _CHUNKED_KINDS:
+                self._chunked(resp, method, kind)
+            else:
+                self._write(resp, method, close=kind in ("gzip_bomb", "oversized"))
+        finally:
+            if not self.close_connection:
+                self.connection.settimeout(None)
+
+    def _pause(self, delay: float) -> None:
+        site: MockSite = self.server.site
+        site.stopping.wait(min(delay, site.faults.max_delay))
+
+    def _head(self, resp: Response, *, close: bool = False, chunked: bool = False) -> None:
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(resp.body)))
         for k, v in resp.headers.items():
             self.send_header(k, v)
-        if fault is not None and fault.kind == "truncate":
+        if close:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+
+    def _raw(self, data: bytes) -> bool:
+        try:
+            self.wfile.write(data)
+            return True
+        except OSError:  # peer gone or stalled past the timeout
+            self.close_connection = True
+            return False
+
+    def _write(self, resp: Response, method: str, *, close: bool = False) -> None:
+        self._head(resp, close=close)
+        if method != "HEAD":
+            self._raw(resp.body)
+
+    def _chunked(self, resp: Response, method: str, kind: str) -> None:
+        """Chunked body: well formed (``oversized_chunked``), with a non-hex second chunk
+        size (``chunked_bad_size``) or without the final zero chunk (``chunked_unterminated``)."""
+        self._head(resp, close=True, chunked=True)
         if method == "HEAD":
             return
-        body = resp.body[: len(resp.body) // 2] if fault is not None and fault.kind == "truncate" else resp.body
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        body = resp.body
+        step = 1 << 20 if kind == "oversized_chunked" else max(1, (len(body) + 1) // 2)
+        pieces = [body[i:i + step] for i in range(0, len(body), step)] or [b""]
+        for n, piece in enumerate(pieces):
+            size = b"zz" if kind == "chunked_bad_size" and n == 1 else b"%x" % len(piece)
+            if not self._raw(size + b"\r\n" + piece + b"\r\n"):
+                return
+        if kind == "chunked_bad_size" and len(pieces) < 2:
+            self._raw(b"zz\r\n")
+        if kind == "oversized_chunked":
+            self._raw(b"0\r\n\r\n")
 
     def log_message(self, fmt, *args):
         if self.server.site.verbose:

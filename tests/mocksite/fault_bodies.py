@@ -1,0 +1,172 @@
+"""Pure body damage for the mock's content faults (no sockets, no state).
+
+Each function takes the body the mock would have sent and returns the damaged
+one. What stays extractable (the contract the crawler tests rely on):
+
+- ``html_unclosed``: optional end tags (``</p> </li> </td> </tr> </option>``) and
+  the closing ``</body></html>`` removed. Every layout stays extractable.
+- ``html_tags_dropped``: a seeded third of the inline tags (``p span b i strong
+  em a br``, start or end, never inside ``<script>``/``<title>``) deleted.
+  Containers, headings and scripts are untouched, so every layout stays
+  extractable, but some paragraph boundaries are lost.
+- ``html_body_missing``: the document stops after ``</title>`` (no body, no
+  ``__NEXT_DATA__``). Not extractable: must be recorded as a failure.
+- ``nextdata_truncated`` / ``nextdata_not_json``: ``__NEXT_DATA__`` cut short or
+  turned into a JS-style literal (single quotes); the rendered DOM is intact,
+  so the article is extractable from the DOM. Pages without the script are
+  unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import zlib
+
+NEXT_DATA = re.compile(r'(<script id="__NEXT_DATA__" type="application/json">)(.*?)(</script>)', re.S)
+_META_CHARSET = re.compile(r'<meta\s+charSet="[^"]*"\s*/?>|<meta\s+http-equiv="Content-Type"[^>]*>', re.I)
+_OPTIONAL_END = re.compile(r"</(?:p|li|td|tr|option)>|</body>|</html>", re.I)
+_INLINE_TAG = re.compile(r"</?(?:p|span|b|i|strong|em|a|br)(?:\s[^<>]*)?/?>", re.I)
+_PROTECTED = re.compile(r"<script\b.*?</script>|<title>.*?</title>|<style\b.*?</style>", re.S | re.I)
+
+
+# ------------------------------------------------------------------ HTML
+def html_unclosed(text: str) -> str:
+    """Drop the end tags an HTML parser infers anyway, and the document's closing tags."""
+    return _outside_protected(text, lambda part: _OPTIONAL_END.sub("", part))
+
+
+def html_tags_dropped(text: str, seed: int, share: float = 1 / 3) -> str:
+    """Delete a seeded ``share`` of the inline tags outside scripts and the title."""
+    rng = random.Random(seed)
+    return _outside_protected(text, lambda part: _INLINE_TAG.sub(lambda m: "" if rng.random() < share else m.group(0),
+                                                                 part))
+
+
+def html_body_missing(text: str) -> str:
+    """The document cut right after ``</title>`` (a renderer that died mid-page)."""
+    i = text.lower().find("</title>")
+    return text[: i + len("</title>")] if i >= 0 else text[: len(text) // 8]
+
+
+def _outside_protected(text: str, fn) -> str:
+    out, pos = [], 0
+    for m in _PROTECTED.finditer(text):
+        out.append(fn(text[pos:m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(fn(text[pos:]))
+    return "".join(out)
+
+
+def nextdata_truncated(text: str, seed: int) -> str:
+    """``__NEXT_DATA__`` cut at a seeded point between 20 % and 80 % of its length."""
+    def cut(m):
+        js = m.group(2)
+        at = len(js) * random.Random(seed).randint(20, 80) // 100
+        return m.group(1) + js[:at] + m.group(3)
+    return NEXT_DATA.sub(cut, text, count=1)
+
+
+def nextdata_not_json(text: str) -> str:
+    """``__NEXT_DATA__`` as a JavaScript literal: single quotes, so no JSON parser accepts it."""
+    return NEXT_DATA.sub(lambda m: m.group(1) + "{'__mock':1," + m.group(2)[1:].replace('"', "'") + m.group(3),
+                         text, count=1)
+
+
+def strip_meta_charset(text: str) -> str:
+    return _META_CHARSET.sub("", text)
+
+
+# ------------------------------------------------------------------ charset
+def charset_variant(kind: str, text: str) -> tuple[bytes, str]:
+    """(body bytes, Content-Type) of a charset fault on an HTML page.
+
+    ``charset_gbk_as_utf8``: GB18030 (a GBK superset) bytes, header and meta say utf-8.
+    ``charset_utf8_as_gb2312``: UTF-8 bytes, header says gb2312 (the meta still says utf-8).
+    ``charset_missing``: UTF-8 bytes, no charset in the header and no meta charset.
+    """
+    if kind == "charset_gbk_as_utf8":
+        return text.encode("gb18030"), "text/html; charset=utf-8"
+    if kind == "charset_utf8_as_gb2312":
+        return text.encode("utf-8"), "text/html; charset=gb2312"
+    if kind == "charset_missing":
+        return strip_meta_charset(text).encode("utf-8"), "text/html"
+    raise ValueError(kind)
+
+
+# ------------------------------------------------------------------ list API
+def api_damage(kind: str, doc: dict, request: dict) -> dict:
+    """A damaged list API answer. ``request``: the parsed POST body (may be empty).
+
+    ``api_busy``: ``code`` 99998, ``data`` null. ``api_missing_fields``: ``data``
+    without ``list``/``hasNext``/``startTime``. ``api_empty_hasnext``: empty list,
+    ``hasNext`` true, the request's own ``startTime`` echoed back.
+    ``api_cursor_stuck``: the normal items but the request's ``startTime`` echoed
+    back, so following the cursor asks for the same page again.
+    """
+    if kind == "api_busy":
+        return {"code": 99998, "desc": "系统繁忙", "time": doc.get("time"), "data": None}
+    data = doc.get("data")
+    if not isinstance(data, dict):
+        return doc
+    data = dict(data)
+    if kind == "api_missing_fields":
+        for k in ("list", "hasNext", "startTime"):
+            data.pop(k, None)
+    elif kind == "api_empty_hasnext":
+        data.update(list=[], hasNext=True, startTime=request.get("startTime"))
+    elif kind == "api_cursor_stuck":
+        data["startTime"] = request.get("startTime")
+    else:
+        raise ValueError(kind)
+    return dict(doc, data=data)
+
+
+def api_body(kind: str, body: bytes, request_body: bytes) -> bytes:
+    """:func:`api_damage` over raw bytes; non-JSON answers (WAF page) pass unchanged."""
+    try:
+        doc = json.loads(body)
+        req = json.loads(request_body or b"{}")
+    except ValueError:
+        return body
+    if not isinstance(doc, dict):
+        return body
+    return json.dumps(api_damage(kind, doc, req if isinstance(req, dict) else {}), ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+# ------------------------------------------------------------------ size
+_CACHE: dict[tuple, bytes] = {}
+_CACHE_LOCK = threading.Lock()
+
+GZIP_BOMB_SIZE = 200 * 1024 * 1024
+OVERSIZED_SIZE = 40 * 1024 * 1024
+
+
+def gzip_bomb(size: int = GZIP_BOMB_SIZE) -> bytes:
+    """A gzip member that inflates to ``size`` zero bytes (built once per size, then cached)."""
+    key = ("bomb", size)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+            block, parts, left = bytes(1 << 20), [], size
+            while left > 0:
+                parts.append(comp.compress(block[: min(left, len(block))]))
+                left -= len(block)
+            parts.append(comp.flush())
+            _CACHE[key] = b"".join(parts)
+        return _CACHE[key]
+
+
+def oversized(body: bytes, content_type: str, size: int = OVERSIZED_SIZE) -> bytes:
+    """``body`` padded to at least ``size`` bytes and still well formed: an HTML comment
+    before ``</body>`` in HTML, trailing spaces otherwise (valid after JSON)."""
+    need = max(0, size - len(body))
+    if "html" in content_type:
+        pad = b"<!--" + b"x" * max(0, need - 7) + b"-->"
+        i = body.rfind(b"</body>")
+        return body[:i] + pad + body[i:] if i >= 0 else body + pad
+    return body + b" " * need
