@@ -90,8 +90,11 @@ def _invalid_count(data: bytes, codec: str) -> int:
         pass
     except LookupError:
         return len(data) + 1
-    text = data.decode(codec, "surrogateescape")
-    return sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    try:
+        text = data.decode(codec, "surrogateescape")
+        return sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    except UnicodeDecodeError:  # some codecs (utf-16/32) cannot escape, e.g. truncated data
+        return max(1, data.decode(codec, "replace").count("\ufffd"))
 
 
 def _looks_utf8(data: bytes) -> bool:
@@ -154,6 +157,10 @@ def _detect(data: bytes) -> tuple[str, str] | None:
     """(codec, reason) from detection, or None."""
     if _looks_utf8(data):
         return "utf-8", "valid utf-8"
+    bad = _invalid_count(data, "utf-8")
+    multibyte = len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data))
+    if multibyte >= 4 and bad <= max(8, len(data) // 50) and bad * 10 <= multibyte:
+        return "utf-8", f"mostly valid utf-8 ({bad} invalid sequences)"
     try:
         import chardet
 
