@@ -90,6 +90,18 @@ def _check_base_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _is_private_host(host: str | None) -> bool:
+    """Loopback, private, link-local or reserved IP literals, and localhost names."""
+    host = (host or "").strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_unspecified
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -149,9 +161,11 @@ class run_lock:
     whose holder died (same host) or stopped beating is taken over.
     """
 
-    def __init__(self, settings, name: str = "crawl"):
+    def __init__(self, settings=None, name: str = "crawl", *, db_url: str | None = None):
         self.settings = settings
         self.name = name
+        self.db_url = db_url if settings is None else (settings.get("THEPAPER_DB_URL") or None)
+        self.stale_s = settings.getfloat("THEPAPER_LOCK_STALE_S", 600) if settings is not None else 600
 
     def __enter__(self):
         from datetime import datetime, timezone
@@ -159,17 +173,18 @@ class run_lock:
         from storage import repository
         from storage.db import open_archive
 
-        self.engine, Session = open_archive(self.settings.get("THEPAPER_DB_URL") or None)
+        self.engine, self.Session = open_archive(self.db_url)
+        Session = self.Session
         with Session() as session:
             repository.abort_dead_runs(session, datetime.now(timezone.utc))
             session.commit()
-        if not repository.acquire_lock(self.engine, self.name,
-                                       stale_after_s=self.settings.getfloat("THEPAPER_LOCK_STALE_S", 600)):
+        if not repository.acquire_lock(self.engine, self.name, stale_after_s=self.stale_s):
             holder = repository.lock_holder(self.engine, self.name)
             who = f"{holder.holder}, started {holder.acquired_at:%Y-%m-%d %H:%M:%S %Z}" if holder else "unknown"
             self.engine.dispose()
             raise Locked(f"another run is in progress ({who}); exiting")
-        self.settings.set("THEPAPER_LOCK_NAME", self.name, priority="cmdline")
+        if self.settings is not None:
+            self.settings.set("THEPAPER_LOCK_NAME", self.name, priority="cmdline")
         return self
 
     def __exit__(self, *exc):
@@ -222,17 +237,24 @@ def cmd_import(args) -> int:
             files.append(value)
             continue
         try:
-            refs.append(parse_article_ref(value, allow_any_host=args.allow_any_host))
+            ref = parse_article_ref(value, allow_any_host=args.allow_any_host)
         except BadURLError as exc:
             raise UsageError(str(exc)) from None
+        if ref.is_mirror and _is_private_host(ref.host) and not args.allow_private:
+            raise UsageError(f"refused {value!r}: {ref.host} is a private or loopback address "
+                             "(use --allow-private to import from it)")
+        refs.append(ref)
     code = EXIT_OK
     if files:
         code = max(code, _import_files(args, files))
     if refs:
         settings = build_settings(args)
         ids = sorted({r.cont_id for r in refs})
+        # Mirror URLs: the original is fetched too; the storage keeps the mirror copy
+        # as the article only when the original is gone (it is archived either way).
+        mirrors = {r.cont_id: r.given for r in refs if r.is_mirror}
         with run_lock(settings):
-            stats = run_spider(settings, articles=",".join(map(str, ids)))
+            stats = run_spider(settings, articles=",".join(map(str, ids)), mirrors=mirrors)
         if stats.get("thepaper/fatal"):
             _err(stats["thepaper/fatal"])
         print(summary_line(stats), file=sys.stderr)
@@ -288,6 +310,37 @@ def _import_files(args, paths) -> int:
     finally:
         engine.dispose()
     return EXIT_ERROR if failed else EXIT_OK
+
+
+# --------------------------------------------------------------------------- reprocess
+def cmd_reprocess(args) -> int:
+    from pipelines.reprocess import reprocess_archive
+
+    since = None
+    if args.since:
+        from datetime import datetime, timezone
+
+        from crawler.incremental import parse_since
+
+        try:
+            since = datetime.fromtimestamp(parse_since(args.since) / 1000, tz=timezone.utc)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    cont_ids = _csv(args.cont_id) if args.cont_id else None
+    if cont_ids and not all(c.isdigit() for c in cont_ids):
+        raise UsageError(f"--cont-id expects numeric ids, got {' '.join(cont_ids)}")
+
+    def progress(counts):
+        if not args.quiet:
+            print(f"[thepaper-archive] reprocessed {sum(v for k, v in counts.items() if '/' not in k)}",
+                  file=sys.stderr, flush=True)
+
+    with run_lock(db_url=args.db) as lock:
+        counts = reprocess_archive(lock.Session, since=since,
+                                   cont_ids=[int(c) for c in cont_ids] if cont_ids else None, progress=progress)
+    print("reprocess: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
+                                    ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- clean
@@ -380,7 +433,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--url", help="origin URL of a saved file (for its cont_id and mirror host)")
     sp.add_argument("--allow-any-host", action="store_true",
                     help="accept article paths on hosts that are neither thepaper.cn nor mirrors")
+    sp.add_argument("--allow-private", action="store_true",
+                    help="accept mirror URLs on private or loopback addresses")
     sp.set_defaults(func=cmd_import)
+
+    sp = sub.add_parser("reprocess", help="clean the raw archive again with the current code (no network)")
+    db_opt(sp)
+    sp.add_argument("--since", help="only articles published (or pages fetched) on or after this date")
+    sp.add_argument("--cont-id", nargs="+", help="only these article ids")
+    sp.add_argument("-q", "--quiet", action="store_true")
+    sp.set_defaults(func=cmd_reprocess)
 
     sp = sub.add_parser("clean", help="run the cleaning chain on one saved file; print the record")
     sp.add_argument("path")

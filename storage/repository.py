@@ -200,12 +200,20 @@ def _apply(article: Article, fields: dict[str, Any]) -> None:
         setattr(article, name, value)
 
 
+def _same_as_stored(old: Article, fields: dict[str, Any], record: ArticleRecord, is_gone: bool) -> bool:
+    """Whether saving ``fields`` (and the record's tags) would change nothing stored."""
+    if any(getattr(old, name) != value for name, value in fields.items()):
+        return False
+    return (is_gone and not record.tags) or old.tag_names == clean_tag_names(record.tags)
+
+
 def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | None, now: datetime,
-                 prefer_original: bool = True) -> str:
+                 prefer_original: bool = True, seen: bool = True) -> str:
     """Insert or update the article of ``record``; returns one of :data:`OUTCOMES`.
 
     * ``new``: first time this ``cont_id`` is stored (version 1).
-    * ``unchanged``: same content hash and cleaner version; only ``last_seen`` moves.
+    * ``unchanged``: every stored field and tag is the same; only ``last_seen`` moves
+      (and not even that with ``seen=False``, as when reprocessing the archive).
     * ``updated``: the text changed (old one copied to ``article_versions``, version + 1),
       or only metadata/cleaner version/origin changed (fields updated, same version).
     * ``kept_original``: a mirror copy met a stored original (unless ``prefer_original``
@@ -236,13 +244,14 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
     old_is_gone = old.content_type == "gone"
     if prefer_original and is_mirror and not old_is_mirror and not old_is_gone:
         return "kept_original"
-    old.last_seen = now
+    if seen:
+        old.last_seen = now
     if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.paragraphs)):
         return "unchanged"
 
     fields = _gone_fields(record, old) if is_gone else _record_fields(record)
     same_text = fields["content_hash"] == old.content_hash
-    if same_text and fields["cleaner_version"] == old.cleaner_version and old_is_mirror == is_mirror:
+    if old_is_mirror == is_mirror and _same_as_stored(old, fields, record, is_gone):
         return "unchanged"
 
     if not same_text:

@@ -158,13 +158,35 @@ def test_unchanged_article_only_moves_last_seen(session):
     repo.save_article(session, make_record(), raw_page_id=None, now=T0)
     session.commit()
     later = T0 + timedelta(hours=5)
-    rec = make_record(tags=["完全不同的标签"], summary="summary is not in the hash")
-    assert repo.save_article(session, rec, raw_page_id=None, now=later) == "unchanged"
+    assert repo.save_article(session, make_record(), raw_page_id=None, now=later) == "unchanged"
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
     assert a.last_seen == later and a.updated_at == T0 and a.first_seen == T0 and a.version == 1
-    assert a.tag_names == ["人工智能", "大模型"] and a.summary == "推理速度提升一倍。"
+    assert session.scalar(sa.select(sa.func.count()).select_from(ArticleVersion)) == 0
+
+
+def test_unchanged_reprocess_does_not_touch_last_seen(session):
+    repo.save_article(session, make_record(), raw_page_id=None, now=T0)
+    session.commit()
+    later = T0 + timedelta(hours=5)
+    assert repo.save_article(session, make_record(), raw_page_id=None, now=later, seen=False) == "unchanged"
+    session.commit()
+    session.expunge_all()
+    assert session.get(Article, 1001).last_seen == T0
+
+
+def test_metadata_change_updates_fields_without_a_version(session):
+    repo.save_article(session, make_record(), raw_page_id=None, now=T0)
+    session.commit()
+    later = T0 + timedelta(hours=5)
+    rec = make_record(tags=["完全不同的标签"], summary="summary is not in the hash")
+    assert repo.save_article(session, rec, raw_page_id=None, now=later) == "updated"
+    session.commit()
+    session.expunge_all()
+    a = session.get(Article, 1001)
+    assert a.version == 1 and a.updated_at == later
+    assert a.tag_names == ["完全不同的标签"] and a.summary == "summary is not in the hash"
     assert session.scalar(sa.select(sa.func.count()).select_from(ArticleVersion)) == 0
 
 

@@ -53,8 +53,11 @@ def failure_reason(exc: BaseException) -> str:
 class ThepaperSpider(scrapy.Spider):
     name = "thepaper"
 
-    def __init__(self, *args, channels=None, nodes=None, max_articles=None, articles=None, **kwargs):
+    def __init__(self, *args, channels=None, nodes=None, max_articles=None, articles=None, mirrors=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        #: Import mode: mirror copies to fetch beside the originals ({cont_id: mirror URL}).
+        self.mirrors = {int(k): v for k, v in (mirrors or {}).items()}
         #: Import mode: fetch exactly these article ids, walk no list.
         self.article_ids = [int(x) for x in _as_list(articles)] if articles else []
         self._channels_arg = channels
@@ -95,6 +98,9 @@ class ThepaperSpider(scrapy.Spider):
             for cont_id in self.article_ids:
                 for request in self._follow_item({"contId": str(cont_id)}, None):
                     yield request
+                if cont_id in self.mirrors:
+                    yield scrapy.Request(self.mirrors[cont_id], callback=self.parse_mirror, errback=self.on_error,
+                                         priority=-1, meta={"cont_id": cont_id, "handle_httpstatus_list": [404, 410]})
             return
         self._plan_walks()
         for walk in self.walks.values():
@@ -268,6 +274,9 @@ class ThepaperSpider(scrapy.Spider):
     # -- articles ----------------------------------------------------------
     def parse_article(self, response):
         yield self._fetched(response, kind="article")
+
+    def parse_mirror(self, response):
+        yield self._fetched(response, kind="mirror")
 
     def _fetched(self, response, *, kind: str) -> FetchedPage:
         req = response.request
