@@ -1,0 +1,131 @@
+"""GBK punctuation-swap tears: damage clean Traditional text exactly as §6 item 4 describes,
+then check the repair restores it (measured share of characters, documented rare losses)."""
+
+import difflib
+
+import opencc
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipelines.repair.gbktear import has_tear_signs, repair_tears
+
+S2T = opencc.OpenCC("s2t")
+
+# Clean Simplified sentences (news prose); every full-width mark is an A3 pair once GBK-encoded.
+SENTENCES = [
+    "这种变化首先体现在用户侧。根据报告显示，截至今年六月，中国生成式人工智能用户规模达到五亿。",
+    "模型公司获得持续投入能力，上游获得长期订单预期，下游获得更可控的技术伙伴。",
+    "用户规模的扩张和监管框架的逐步成型，意味着大模型已经走出概念验证阶段。",
+    "企业客户开始下单，行业试点逐步复制，模型公司面对的核心问题也随之变化。",
+    "这些动作说明头部玩家正在把竞争门槛推向高资本投入；拼的不只是模型能力。",
+    "不过，模型公司即便保持高投入，也很难用短期提升换来足够快的回收。",
+    "为什么是现在？为什么都选择了同一上市路径？未来产业链又将发生什么变化！",
+    "研发节奏稳定下来，也会改变模型公司在产业链中的角色：更像长期可依赖的技术供给方。",
+    "当现金流更稳定，竞争逻辑开始转向另一端，即投入多少算力和数据，究竟能换来多少真实的智能提升。",
+    "与此同时，应用形态的变化也在抬高行业门槛。随着模型从对话工具走向智能体，系统开始执行任务。",
+    "规则把公司按是否达到商业化收益门槛进行区分，同时也允许仍在投入期的公司进入公开市场。",
+    "科学家们在实验室里研究新材料的性能（包括强度和韧性），结果令人满意。",
+]
+
+
+def swap_a3(data: bytes) -> bytes:
+    """Replace every byte pair A3 xx (xx in A1..FE) by the ASCII byte xx-0x80, ignoring boundaries."""
+    out = bytearray()
+    i = 0
+    while i < len(data):
+        if data[i] == 0xA3 and i + 1 < len(data) and 0xA1 <= data[i + 1] <= 0xFE:
+            out.append(data[i + 1] - 0x80)
+            i += 2
+        else:
+            out.append(data[i])
+            i += 1
+    return bytes(out)
+
+
+def mirror_decode(data: bytes) -> str:
+    """GBK decoding as the mirror did it: an undecodable lead byte becomes '?', and a lead
+    byte followed by a digit swallows the digit (a GB18030 four-byte attempt)."""
+    out = []
+    i = 0
+    while i < len(data):
+        b = data[i]
+        if b < 0x80:
+            out.append(chr(b))
+            i += 1
+            continue
+        if i + 1 < len(data):
+            t = data[i + 1]
+            if 0x30 <= t <= 0x39:
+                out.append("?")
+                i += 2
+                continue
+            try:
+                out.append(bytes((b, t)).decode("gb18030"))
+                i += 2
+                continue
+            except UnicodeDecodeError:
+                pass
+        out.append("?")
+        i += 1
+    return "".join(out)
+
+
+def damage(traditional: str) -> str:
+    return mirror_decode(swap_a3(traditional.encode("gbk")))
+
+
+_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+
+
+def restored_share(original: str, repaired: str) -> float:
+    """Share of the original's characters found in place in the repair (full-width folded:
+    flattened punctuation is the full-width stage's job)."""
+    a, b = original.translate(_FOLD), repaired.translate(_FOLD)
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sum(blk.size for blk in sm.get_matching_blocks()) / max(1, len(a))
+
+
+def test_generator_reproduces_the_sample_tear():
+    assert damage("規模化探索期，") == "規?;\ue201剿髌?,"
+    assert damage("特專科技公司搭建的“18C”") == "特??萍脊\ue088敬罱ǖ摹?8C”"
+
+
+@pytest.mark.parametrize("simplified", SENTENCES)
+def test_damaged_sentence_is_mostly_restored(simplified):
+    trad = S2T.convert(simplified)
+    broken = damage(trad)
+    fixed, counts = repair_tears(broken)
+    assert restored_share(trad, fixed) >= 0.9, (broken, fixed)
+
+
+def test_overall_restoration_share():
+    """Measured: the share over all sentences is about 0.99 (documented rare losses are a
+    lost 。 read as a word-forming character, e.g. 分。技 -> 分校技)."""
+    total = ok = 0.0
+    for simplified in SENTENCES:
+        trad = S2T.convert(simplified)
+        fixed, _ = repair_tears(damage(trad))
+        total += len(trad)
+        ok += restored_share(trad, fixed) * len(trad)
+    assert ok / total >= 0.97
+
+
+def test_clean_text_has_no_tear_signs():
+    for s in SENTENCES:
+        assert not has_tear_signs(s)
+        # Traditional text may hold rare characters (裏) that trip the cheap pre-check;
+        # the repair must still leave it alone.
+        assert repair_tears(S2T.convert(s))[0] == S2T.convert(s)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=2), st.integers(min_value=0, max_value=30))
+def test_random_cut_of_damaged_text(parts, cut):
+    """Arbitrary spans of damaged text: the repair never raises, never grows much, and keeps
+    most of the original."""
+    trad = S2T.convert("".join(parts))
+    trad = trad[cut % max(1, len(trad) // 2):]
+    broken = damage(trad)
+    fixed, _ = repair_tears(broken)
+    assert len(fixed) <= len(broken) + 4
+    assert restored_share(trad, fixed) >= 0.85
