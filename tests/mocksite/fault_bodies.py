@@ -6,9 +6,10 @@ one. What stays extractable (the contract the crawler tests rely on):
 - ``html_unclosed``: optional end tags (``</p> </li> </td> </tr> </option>``) and
   the closing ``</body></html>`` removed. Every layout stays extractable.
 - ``html_tags_dropped``: a seeded third of the inline tags (``p span b i strong
-  em a br``, start or end, never inside ``<script>``/``<title>``) deleted.
-  Containers, headings and scripts are untouched, so every layout stays
-  extractable, but some paragraph boundaries are lost.
+  em a br``, start or end, without ``class``/``id``, never inside
+  ``<script>``/``<title>``) deleted. Containers, headings, marked tags and
+  scripts are untouched, so every layout stays extractable, but some
+  paragraph boundaries are lost.
 - ``html_body_missing``: the document stops after ``</title>`` (no body, no
   ``__NEXT_DATA__``). Not extractable: must be recorded as a failure.
 - ``nextdata_truncated`` / ``nextdata_not_json``: ``__NEXT_DATA__`` cut short or
@@ -26,9 +27,10 @@ import threading
 import zlib
 
 NEXT_DATA = re.compile(r'(<script id="__NEXT_DATA__" type="application/json">)(.*?)(</script>)', re.S)
-_META_CHARSET = re.compile(r'<meta\s+charSet="[^"]*"\s*/?>|<meta\s+http-equiv="Content-Type"[^>]*>', re.I)
+_META_CHARSET = re.compile(r"<meta\b[^>]*charset[^>]*>", re.I)
 _OPTIONAL_END = re.compile(r"</(?:p|li|td|tr|option)>|</body>|</html>", re.I)
 _INLINE_TAG = re.compile(r"</?(?:p|span|b|i|strong|em|a|br)(?:\s[^<>]*)?/?>", re.I)
+_MARKED = re.compile(r"\s(?:class|id)=", re.I)
 _PROTECTED = re.compile(r"<script\b.*?</script>|<title>.*?</title>|<style\b.*?</style>", re.S | re.I)
 
 
@@ -41,8 +43,14 @@ def html_unclosed(text: str) -> str:
 def html_tags_dropped(text: str, seed: int, share: float = 1 / 3) -> str:
     """Delete a seeded ``share`` of the inline tags outside scripts and the title."""
     rng = random.Random(seed)
-    return _outside_protected(text, lambda part: _INLINE_TAG.sub(lambda m: "" if rng.random() < share else m.group(0),
-                                                                 part))
+
+    def drop(m: re.Match) -> str:
+        tag = m.group(0)
+        if _MARKED.search(tag):  # class/id-marked tags (bylines, captions) stay findable
+            return tag
+        return "" if rng.random() < share else tag
+
+    return _outside_protected(text, lambda part: _INLINE_TAG.sub(drop, part))
 
 
 def html_body_missing(text: str) -> str:
@@ -84,12 +92,13 @@ def strip_meta_charset(text: str) -> str:
 def charset_variant(kind: str, text: str) -> tuple[bytes, str]:
     """(body bytes, Content-Type) of a charset fault on an HTML page.
 
-    ``charset_gbk_as_utf8``: GB18030 (a GBK superset) bytes, header and meta say utf-8.
+    ``charset_gbk_as_utf8``: GBK bytes (characters GBK lacks, such as ``©``, as HTML
+    character references), header and meta say utf-8.
     ``charset_utf8_as_gb2312``: UTF-8 bytes, header says gb2312 (the meta still says utf-8).
     ``charset_missing``: UTF-8 bytes, no charset in the header and no meta charset.
     """
     if kind == "charset_gbk_as_utf8":
-        return text.encode("gb18030"), "text/html; charset=utf-8"
+        return text.encode("gbk", errors="xmlcharrefreplace"), "text/html; charset=utf-8"
     if kind == "charset_utf8_as_gb2312":
         return text.encode("utf-8"), "text/html; charset=gb2312"
     if kind == "charset_missing":

@@ -68,7 +68,7 @@ KINDS: dict[str, KindInfo] = {
     "gzip_bomb": KindInfo("Content-Encoding: gzip inflating to `size` (200 MB) zero bytes"),
     "oversized": KindInfo("the answer padded to `size` (40 MB), with Content-Length"),
     "oversized_chunked": KindInfo("the answer padded to `size` (40 MB), chunked, no Content-Length"),
-    "charset_gbk_as_utf8": KindInfo("GB18030/GBK bytes, header and meta say utf-8", PAGES, True),
+    "charset_gbk_as_utf8": KindInfo("GBK bytes, header and meta say utf-8", PAGES, True),
     "charset_utf8_as_gb2312": KindInfo("UTF-8 bytes, header says gb2312", PAGES, True),
     "charset_missing": KindInfo("UTF-8 bytes, no charset in header nor meta", PAGES, True),
     "html_unclosed": KindInfo("optional end tags removed (extractable)", PAGES, True),
