@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from tests.mocksite import MockSite, generate_dataset
+from tests.mocksite import fault_bodies as fb
 from tests.mocksite import __main__ as mock_main
 from tests.mocksite.fault_bodies import NEXT_DATA, html_tags_dropped
 from tests.mocksite.faults import (ALL, KINDS, PAGES, FaultMix, FaultPlan, FaultRule, closed_port, path_class,
                                    request_key)
+from tests.mocksite.server import loop_partner
 
 NODE_API = "/contentapi/nodeCont/getByNodeIdPortal"
 API_HEADERS = {"Referer": "https://www.thepaper.cn/", "Content-Type": "application/json"}
@@ -154,7 +156,8 @@ def test_status_faults(site, arts, kind, status, retry_after, marker):
 
 
 def test_retry_after_is_configurable(ds, arts):
-    rules = [{"pattern": "a=1", "kind": "429", "retry_after": 7}, {"pattern": "a=2", "kind": "waf403", "retry_after": None}]
+    rules = [{"pattern": "a=1", "kind": "429", "retry_after": 7},
+             {"pattern": "a=2", "kind": "waf403", "retry_after": None}]
     with MockSite(ds, faults=rules) as s:
         assert get(s, page(arts["nextjs"]) + "?a=1")[1]["retry-after"] == "7"
         status, headers, _ = get(s, page(arts["nextjs"]) + "?a=2")
@@ -496,7 +499,8 @@ def test_api_faults_are_keyed_by_cursor_page(ds):
         b = {"nodeId": 27234, "pageSize": 5, "startTime": 1_760_000_000_000}
         codes = [post_api(s, r)[1]["code"] for r in (a, a, b, b)]
     assert codes == [99998, 200, 99998, 200]
-    assert request_key(NODE_API, json.dumps(a).encode()) == request_key(NODE_API, b'{"startTime":"","pageSize":5,"nodeId":27234}')
+    reordered = b'{"startTime":"","pageSize":5,"nodeId":27234}'
+    assert request_key(NODE_API, json.dumps(a).encode()) == request_key(NODE_API, reordered)
 
 
 def test_api_kinds_leave_the_waf_page_alone(ds):
@@ -773,3 +777,78 @@ def test_cli_builds_the_plan(tmp_path):
     bad.write_text("[{\"kind\": \"explode\"}]", encoding="utf-8")
     assert mock_main.main(["--faults", str(bad), "--port", "0"]) == 2
     assert mock_main.main(["--faults", str(tmp_path / "missing.json"), "--port", "0"]) == 2
+
+
+# --------------------------------------------------------------------------- pure damage functions
+@pytest.mark.parametrize("text,expected", [
+    ("<div><p>a</p><p>b</p></div>", "<div><p>a<p>b</div>"),
+    ("<ul><li>x</li></ul></body></html>", "<ul><li>x</ul>"),
+    ("<script>var s='</p>';</script><p>t</p>", "<script>var s='</p>';</script><p>t"),
+    ("<div>no optional tags</div>", "<div>no optional tags</div>"),  # unchanged
+    ("", ""),
+])
+def test_html_unclosed_table(text, expected):
+    assert fb.html_unclosed(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "<div><h1>t</h1></div>",  # no inline tags: unchanged
+    '<p class="about_news">x<span id="y">z',  # marked start tags stay
+    "<script>'<p>' + '<br/>'</script><title><b>t</b></title>",  # protected
+])
+def test_html_tags_dropped_leaves_these_alone(text):
+    assert all(fb.html_tags_dropped(text, seed) == text for seed in range(20))
+
+
+def test_html_tags_dropped_deletes_only_tags():
+    text = "<div>" + "".join(f"<p>para {i}</p><br/>" for i in range(30)) + "</div>"
+    out = fb.html_tags_dropped(text, 1)
+    strip = re.compile(r"</?(?:p|br)/?>")
+    assert strip.sub("", out) == strip.sub("", text) and 0.2 < 1 - len(strip.findall(out)) / 90 < 0.5
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("<html><head><title>T</title><meta/></head><body>x</body></html>", "<html><head><title>T</title>"),
+    ("<p>" + "y" * 13, "<p"),  # no title: the first eighth
+])
+def test_html_body_missing_table(text, expected):
+    assert fb.html_body_missing(text) == expected
+
+
+@pytest.mark.parametrize("fn", [lambda t: fb.nextdata_truncated(t, 3), fb.nextdata_not_json])
+def test_next_data_functions_leave_pages_without_it(fn):
+    for text in ("<html><body><p>x</p></body></html>", '<script id="other" type="application/json">{}</script>'):
+        assert fn(text) == text
+
+
+@pytest.mark.parametrize("kind,check", [
+    ("api_busy", lambda d, req: d["code"] == 99998 and d["data"] is None),
+    ("api_missing_fields", lambda d, req: d["code"] == 200 and set(d["data"]) == {"nodeInfo", "pageSize"}),
+    ("api_empty_hasnext", lambda d, req: d["data"]["list"] == [] and d["data"]["hasNext"] is True
+     and d["data"]["startTime"] == req["startTime"]),
+    ("api_cursor_stuck", lambda d, req: d["data"]["list"] == [1, 2] and d["data"]["startTime"] == req["startTime"]),
+])
+def test_api_damage_table(kind, check):
+    doc = {"code": 200, "desc": "成功", "time": 5,
+           "data": {"list": [1, 2], "hasNext": False, "startTime": 90, "nodeInfo": {}, "pageSize": 2}}
+    req = {"startTime": 123}
+    out = fb.api_damage(kind, doc, req)
+    assert check(out, req)
+    assert doc["data"]["list"] == [1, 2] and doc["data"]["startTime"] == 90  # input not mutated
+
+
+@pytest.mark.parametrize("body", [b"<html>WAF</html>", b"[1,2]", b'{"code":200,"data":null}'])
+def test_api_body_passes_non_list_answers(body):
+    for kind in ("api_missing_fields", "api_empty_hasnext", "api_cursor_stuck"):
+        assert fb.api_body(kind, body, b"{}") == body
+
+
+@pytest.mark.parametrize("target,partner", [
+    ("/newsDetail_forward_1", "/newsDetail_forward_1?_mockloop=1"),
+    ("/newsDetail_forward_1?_mockloop=1", "/newsDetail_forward_1"),
+    ("/a?x=1", "/a?x=1&_mockloop=1"),
+    ("/a?x=1&_mockloop=1", "/a?x=1"),
+    ("/a?x_mockloop=1", "/a?x_mockloop=1&_mockloop=1"),
+])
+def test_loop_partner_table(target, partner):
+    assert loop_partner(target) == partner and loop_partner(partner) == target

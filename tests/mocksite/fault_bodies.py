@@ -6,7 +6,7 @@ one. What stays extractable (the contract the crawler tests rely on):
 - ``html_unclosed``: optional end tags (``</p> </li> </td> </tr> </option>``) and
   the closing ``</body></html>`` removed. Every layout stays extractable.
 - ``html_tags_dropped``: a seeded third of the inline tags (``p span b i strong
-  em a br``, start or end, without ``class``/``id``, never inside
+  em a br``, start or end, but no start tag with ``class``/``id``, never inside
   ``<script>``/``<title>``) deleted. Containers, headings, marked tags and
   scripts are untouched, so every layout stays extractable, but some
   paragraph boundaries are lost.
@@ -82,6 +82,21 @@ def nextdata_not_json(text: str) -> str:
     """``__NEXT_DATA__`` as a JavaScript literal: single quotes, so no JSON parser accepts it."""
     return NEXT_DATA.sub(lambda m: m.group(1) + "{'__mock':1," + m.group(2)[1:].replace('"', "'") + m.group(3),
                          text, count=1)
+
+
+def page_damage(kind: str, text: str, seed: int) -> str:
+    """The ``html_*`` and ``nextdata_*`` kinds by name."""
+    if kind == "html_unclosed":
+        return html_unclosed(text)
+    if kind == "html_tags_dropped":
+        return html_tags_dropped(text, seed)
+    if kind == "html_body_missing":
+        return html_body_missing(text)
+    if kind == "nextdata_truncated":
+        return nextdata_truncated(text, seed)
+    if kind == "nextdata_not_json":
+        return nextdata_not_json(text)
+    raise ValueError(kind)
 
 
 def strip_meta_charset(text: str) -> str:

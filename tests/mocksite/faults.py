@@ -21,7 +21,10 @@ Decisions (reproducible whatever the thread interleaving or run):
 - Rules are tried in order; the first one that fires wins.
 
 See :data:`KINDS` for the fault names and :meth:`FaultPlan.expected_outcome`
-for what a correct crawler must end up with.
+for what a correct crawler must end up with. A refused connection cannot be a
+per-request fault (the listening port is shared): point the client at
+:func:`closed_port` instead. Content faults (charset, HTML, ``__NEXT_DATA__``,
+list API) leave answers of another type (a 404 page, the WAF page) unchanged.
 """
 
 from __future__ import annotations

@@ -261,17 +261,8 @@ def damaged(rule: FaultRule, resp: Response, target: str, req_body: bytes, base_
         if kind.startswith("charset_"):
             body, ctype = fault_bodies.charset_variant(kind, text)
             return Response(resp.status, ctype, body, dict(resp.headers))
-        if kind == "html_unclosed":
-            text = fault_bodies.html_unclosed(text)
-        elif kind == "html_tags_dropped":
-            text = fault_bodies.html_tags_dropped(text, seed)
-        elif kind == "html_body_missing":
-            text = fault_bodies.html_body_missing(text)
-        elif kind == "nextdata_truncated":
-            text = fault_bodies.nextdata_truncated(text, seed)
-        elif kind == "nextdata_not_json":
-            text = fault_bodies.nextdata_not_json(text)
-        out = Response(resp.status, resp.content_type, text.encode("utf-8"), dict(resp.headers))
+        out = Response(resp.status, resp.content_type, fault_bodies.page_damage(kind, text, seed).encode("utf-8"),
+                       dict(resp.headers))
     if kind in ("429", "waf403") and rule.retry_after is not None:
         out.headers["Retry-After"] = str(rule.retry_after)
     return out
