@@ -260,7 +260,7 @@ class PersistStage(_Stage):
             session.flush()
             raw_id = item.raw_page.id if item.raw_page is not None else None
             item.outcome = repository.save_article(session, item.record, raw_page_id=raw_id, now=now)
-            repository.resolve_failure(session, item.url)
+            repository.resolve_failure(session, item.url, cont_id=item.record.cont_id)
             key = "gone" if item.record.content_type == "gone" else item.outcome
             self.stats.inc_value(f"thepaper/stored/{key}")
         else:
@@ -286,6 +286,6 @@ def run_counters(stats: dict) -> dict:
 def run_status(reason: str, counters: dict) -> str:
     if reason in ("site_unreachable", "blocked"):
         return "failed"
-    if reason not in ("finished", "closespider_itemcount", "closespider_pagecount"):
+    if reason not in ("finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"):
         return "aborted"
     return "partial" if counters.get("failed") else "ok"
