@@ -137,3 +137,19 @@ def test_sample_archive_is_stored_as_written(filled):
                          {"c": GONE_ID}).scalar() == "gone"
         assert sorted(info["raw_sizes"]) == sorted(
             n for (n,) in c.execute(sa.text("SELECT body_size FROM raw_pages")))
+
+
+def stored_texts() -> dict[int, tuple[str, str]]:
+    """(title, body_text) of every sample article as stored after fill_archive (gone: no body)."""
+    return {row[0]: (row[4], "" if row[0] == GONE_ID else "\n".join(row[5])) for row in ARTICLES}
+
+
+def expected_hits(terms: list[str]) -> dict[int, int]:
+    """cont_id -> score (3 per title occurrence + 1 per body occurrence) of articles holding
+    every term, computed in Python from the sample data."""
+    out = {}
+    for cid, (title, body) in stored_texts().items():
+        t, b = title.lower(), body.lower()
+        if all(term.lower() in t or term.lower() in b for term in terms):
+            out[cid] = sum(3 * t.count(term.lower()) + b.count(term.lower()) for term in terms)
+    return out

@@ -1,0 +1,220 @@
+"""Full-text search: pure helpers, 1/2/3+-character Chinese queries on both backends,
+ranking, snippets, the index following writes, and the `search` command."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler.cli import main
+from pipelines.record import ArticleRecord
+from storage import repository as repo
+from storage.db import open_archive
+from storage.models import Article
+from storage.search import SearchError, fts_match_expr, mark, search, search_method, snippet, split_terms
+from tests.test_analysis_data import ARTICLES, db_url, expected_hits, filled, stored_texts  # noqa: F401
+
+# ----------------------------------------------------------------------------- pure helpers
+SPLIT = [
+    ("人工智能", ["人工智能"]),
+    ("  人工智能   芯片 ", ["人工智能", "芯片"]),
+    ("人工智能\u3000芯片", ["人工智能", "芯片"]),  # full-width space separates too
+    ("AI ai Ai", ["AI"]),  # repeats (case-insensitively) dropped
+    ("", []),
+    ("   ", []),
+]
+
+
+@pytest.mark.parametrize("query,terms", SPLIT)
+def test_split_terms(query, terms):
+    assert split_terms(query) == terms
+
+
+MARK = [
+    ("人工智能芯片", ["芯片"], "人工智能[芯片]"),
+    ("AI与ai", ["ai"], "[AI]与[ai]"),
+    ("人工智能", ["人工", "人工智能"], "[人工智能]"),  # longest term wins
+    ("a.b a+b", ["a+b"], "a.b [a+b]"),  # regex characters are literal
+    # unchanged: no term present, or no terms
+    ("量子计算", ["芯片"], "量子计算"),
+    ("量子计算", [], "量子计算"),
+    ("", ["芯片"], ""),
+]
+
+
+@pytest.mark.parametrize("text,terms,out", MARK)
+def test_mark(text, terms, out):
+    assert mark(text, terms) == out
+
+
+def test_snippet_windows_around_first_hit_and_reports_spans():
+    text = "甲" * 100 + "芯片" + "乙" * 100 + "芯片"
+    snip, spans = snippet(text, ["芯片"], width=30)
+    assert snip.startswith("…") and snip.endswith("…")
+    assert "[芯片]" in snip and len(snip.replace("[", "").replace("]", "")) == 30 + 2
+    assert [snip[a:b] for a, b in spans] == ["芯片"]
+
+
+def test_snippet_without_hit_is_the_start_and_flattens_lines():
+    snip, spans = snippet("第一段\n第二段\n第三段", ["芯片"], width=100)
+    assert (snip, spans) == ("第一段 第二段 第三段", [])
+    assert snippet("", ["芯片"]) == ("", [])
+
+
+@pytest.mark.parametrize("terms,expr", [
+    (["人工智能"], '"人工智能"'),
+    (["人工智能", "芯片出口"], '"人工智能" AND "芯片出口"'),
+    (['a"b'], '"a""b"'),  # quotes doubled: never FTS syntax
+])
+def test_fts_match_expr(terms, expr):
+    assert fts_match_expr(terms) == expr
+
+
+@pytest.mark.parametrize("dialect,terms,method", [
+    ("sqlite", ["光"], "like"), ("sqlite", ["芯片"], "like"), ("sqlite", ["大模型"], "fts5"),
+    ("sqlite", ["芯片", "人工智能"], "fts5"), ("postgresql", ["光"], "pg_trgm"),
+    ("postgresql", ["人工智能"], "pg_trgm"),
+])
+def test_search_method(dialect, terms, method):
+    assert search_method(dialect, terms) == method
+
+
+# ----------------------------------------------------------------------------- on a database
+QUERIES = ["光", "AI", "芯片", "驾驶", "大模型", "人工智能", "固态电池", "人工智能 芯片", "芯片 出口", "量子 光",
+           "不存在的词", "<script>", "ai绘画"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_finds_exactly_the_articles_holding_every_term_ranked(filled, query):
+    _, engine, Session, _, _ = filled
+    expected = expected_hits(split_terms(query))
+    with Session() as s:
+        hits = search(s, query, limit=50)
+    assert {h.cont_id: h.score for h in hits} == expected
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    for h in hits:  # every hit shows a marked term in its title or snippet
+        assert "[" in h.title_marked or any(h.snippet[a:b] for a, b in h.spans)
+        for a, b in h.spans:
+            assert h.snippet[a - 1] == "[" and h.snippet[b] == "]"
+            assert h.snippet[a:b].lower() in [t.lower() for t in split_terms(query)]
+
+
+def test_one_two_and_three_char_queries_each_find_something(filled):
+    _, _, Session, _, _ = filled
+    with Session() as s:
+        for q in ("光", "芯片", "大模型"):
+            hits = search(s, q)
+            assert hits, q
+            assert len(q) >= 3 or hits[0].method in ("like", "pg_trgm")
+
+
+def test_title_hits_rank_above_body_hits(filled):
+    _, _, Session, _, _ = filled
+    with Session() as s:
+        hits = search(s, "人工智能")
+    # 31000001 has the word twice in its title and twice in its body; 31000002 once in its body
+    ids = [h.cont_id for h in hits]
+    assert ids.index(31000001) < ids.index(31000002)
+    assert hits[0].cont_id == 31000001 and hits[0].title_marked.count("[人工智能]") == 2
+
+
+def test_limit_and_empty_query(filled):
+    _, _, Session, _, _ = filled
+    with Session() as s:
+        assert len(search(s, "的", limit=2)) == 2
+        with pytest.raises(SearchError):
+            search(s, "   ")
+
+
+def _save(Session, cont_id, title, paras, now):
+    with Session() as s:
+        rec = ArticleRecord(cont_id=cont_id, title=title, paragraphs=paras,
+                            published_at=now, node_id=25950, node_name="科技湃")
+        out = repo.save_article(s, rec, raw_page_id=None, now=now)
+        s.commit()
+        return out
+
+
+@pytest.mark.parametrize("word", ["铱", "钙钛", "钙钛矿电池"])  # 1, 2 and 5 characters
+def test_index_follows_insert_update_delete(db_url, word):  # noqa: F811
+    engine, Session = open_archive(db_url)
+    now = datetime.now(timezone.utc)
+    try:
+        with Session() as s:
+            assert search(s, word) == []
+        assert _save(Session, 41000001, f"{word}研究进展", ["新材料。"], now) == "new"
+        with Session() as s:
+            assert [h.cont_id for h in search(s, word)] == [41000001]
+        # update: the word moves from the title into the body, then disappears
+        assert _save(Session, 41000001, "研究进展", [f"团队在{word}方面取得突破。"], now + timedelta(1)) == "updated"
+        with Session() as s:
+            hits = search(s, word)
+            assert [h.cont_id for h in hits] == [41000001] and hits[0].score == 1
+        assert _save(Session, 41000001, "研究进展", ["团队取得突破。"], now + timedelta(2)) == "updated"
+        with Session() as s:
+            assert search(s, word) == []
+        _save(Session, 41000002, word, [word], now)
+        with Session() as s:
+            s.execute(sa.delete(Article).where(Article.cont_id == 41000002))
+            s.commit()
+            assert search(s, word) == [] and search(s, "研究进展")[0].cont_id == 41000001
+        if engine.dialect.name == "sqlite":  # the FTS index itself stays consistent
+            with engine.connect() as c:
+                c.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sqlite_sample(tmp_path_factory):
+    from tests.test_analysis_data import fill_archive
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('fts') / 'a.sqlite3'}"
+    engine, Session = open_archive(url)
+    fill_archive(Session, datetime.now(timezone.utc))
+    yield engine, Session
+    engine.dispose()
+
+
+_TEXTS = [x for pair in stored_texts().values() for x in pair if len(x) >= 3]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_sqlite_trigram_path_agrees_with_substring_scan(sqlite_sample, data):
+    """Any 3+ character substring of a stored text: FTS5 trigram finds exactly what a scan finds."""
+    text = data.draw(st.sampled_from(_TEXTS))
+    start = data.draw(st.integers(0, len(text) - 3))
+    term = text[start:start + data.draw(st.integers(3, 6))]
+    if len(term) < 3 or any(ch.isspace() for ch in term):
+        term = "人工智能"
+    _, Session = sqlite_sample
+    with Session() as s:
+        hits = search(s, term, limit=100)
+    assert hits and hits[0].method == "fts5"
+    assert {h.cont_id: h.score for h in hits} == expected_hits([term])
+
+
+# ----------------------------------------------------------------------------- the command
+def test_cli_search_text_and_json(filled, capsys):
+    url = filled[0]
+    assert main(["search", "--db", url, "芯片"]) == 0
+    out = capsys.readouterr().out
+    assert "[芯片]" in out and "31000001" in out
+    lines = [ln for ln in out.splitlines() if ln[:4].strip().rstrip(".").isdigit()]
+    assert len(lines) == len(expected_hits(["芯片"]))
+    assert main(["search", "--db", url, "光", "--json", "--limit", "2"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data) == 2 and all("[光]" in d["snippet"] for d in data)
+    assert {d["cont_id"] for d in data} <= set(expected_hits(["光"]))
+
+
+def test_cli_search_empty_query_is_usage_error(filled, capsys):
+    assert main(["search", "--db", filled[0], "  "]) == 2
+    assert "empty search query" in capsys.readouterr().err
