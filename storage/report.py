@@ -32,9 +32,10 @@ def report_data(session: Session, *, days: int, now: datetime, top: int = 15) ->
         name = r["node_name"] or "(no column)"
         per_col[name] = per_col.get(name, 0) + r["articles"]
     since = datetime.combine(start, datetime.min.time(), SHANGHAI)
+    until = since + timedelta(days=max(days, 1))
     tag_rows = session.execute(
         sa.select(Tag.name, sa.func.count().label("n")).join(ArticleTag, ArticleTag.tag_id == Tag.id)
-        .join(Article, Article.cont_id == ArticleTag.cont_id).where(Article.published_at >= since)
+        .join(Article, Article.cont_id == ArticleTag.cont_id).where(Article.published_at >= since, Article.published_at < until)
         .group_by(Tag.name).order_by(sa.desc("n"), Tag.name).limit(top)).all()
     return {
         "generated_at": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),

@@ -42,10 +42,11 @@ def first_day(days: int, now: datetime) -> date:
 
 
 def daily_by_column(session: Session, days: int, now: datetime) -> list[dict[str, Any]]:
-    """Rows of the ``daily_counts`` view for the last ``days`` Shanghai days, newest first."""
-    stmt = sa.text("SELECT day, node_id, node_name, articles FROM daily_counts WHERE day >= :d "
+    """Rows of the ``daily_counts`` view for the last ``days`` Shanghai days up to today, newest first."""
+    stmt = sa.text("SELECT day, node_id, node_name, articles FROM daily_counts WHERE day >= :d AND day <= :t "
                    "ORDER BY day DESC, articles DESC, node_name").bindparams(
-        sa.bindparam("d", first_day(days, now), type_=sa.Date))
+        sa.bindparam("d", first_day(days, now), type_=sa.Date),
+        sa.bindparam("t", now.astimezone(SHANGHAI).date(), type_=sa.Date))
     return [{"day": str(day), "node_id": node_id, "node_name": name or "", "articles": int(n)}
             for day, node_id, name, n in session.execute(stmt)]
 
