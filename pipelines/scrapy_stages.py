@@ -4,13 +4,15 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
 
     ArchiveStage (100) → CleanStage (300) → ValidateStage (500) → PersistStage (900)
 
-* ArchiveStage puts the response's raw bytes, headers, status, URLs and fetch
-  time into the item's database transaction before anything looks at them.
+* ArchiveStage takes the response's raw bytes, headers, status, URLs and fetch
+  time for the archive before anything looks at them.
 * CleanStage runs the cleaning chain (decode → extract → repair → strip) of
   ``pipelines.chain``; any error becomes ``item.error``, never a lost page.
 * ValidateStage refuses records that would be silently empty or half-known.
-* PersistStage commits the raw page together with the article (or with the
-  failure) in one transaction, and keeps the run's counters.
+* PersistStage hands each item to the crawl's single writer thread
+  (:class:`BatchWriter`), which commits the raw page together with the article
+  (or with the failure) in one transaction per batch of items, off the reactor
+  thread; the run's counters move when the batch is committed.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ class _Stage:
 
 
 class ArchiveStage(_Stage):
-    """Opens the item's transaction and archives the raw response in it."""
+    """Takes the raw response into the item before anything looks at it (compressed
+    and written by the writer thread, in the same transaction as its article)."""
 
     def process_item(self, item):
         if isinstance(item, FetchedPage):
@@ -109,24 +112,11 @@ class ArchiveStage(_Stage):
         return item
 
     def _archive(self, page: FetchedPage):
-        from storage import repository
-
         store = store_for(self.crawler)
-        session = store.Session()
-        page.raw_page = repository.archive_raw(
-            session,
-            url=page.url,
-            final_url=page.final_url,
-            status=page.status,
-            headers=page.headers,
-            body=page.body,
-            fetched_at=page.fetched_at,
-            kind=page.kind,
-            run_id=store.run_id,
-            cont_id=page.cont_id,
-            context=page_context(page, self.crawler.settings.get("THEPAPER_SITE_URL")),
-        )
-        page._session = session  # committed (or rolled back) by PersistStage
+        page._raw_args = dict(
+            url=page.url, final_url=page.final_url, status=page.status, headers=page.headers, body=page.body,
+            fetched_at=page.fetched_at, kind=page.kind, run_id=store.run_id, cont_id=page.cont_id,
+            context=page_context(page, self.crawler.settings.get("THEPAPER_SITE_URL")))
 
 
 def _same_host(url: str, base: str) -> bool:
@@ -187,7 +177,8 @@ class ValidateStage(_Stage):
 
 
 class PersistStage(_Stage):
-    """Commits raw page + article (+ tags) or raw page + failure, in one transaction."""
+    """Hands raw page + article (+ tags), or raw page + failure, to the crawl's single
+    writer thread (:class:`BatchWriter`); the item completes once its batch is committed."""
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -198,12 +189,21 @@ class PersistStage(_Stage):
             "backoff_base_s": crawler.settings.getfloat("THEPAPER_FAILURE_RETRY_BASE_S", 900),
             "max_attempts": crawler.settings.getint("THEPAPER_FAILURE_MAX_ATTEMPTS", 5),
         }
+        stage.max_batch = crawler.settings.getint("THEPAPER_WRITE_BATCH", 200)
+        stage.writer = None
         crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
         return stage
 
     def open_spider(self, spider=None):
         self.started = _now()
-        store_for(self.crawler).start_run()
+        store = store_for(self.crawler)
+        store.start_run()
+        self.writer = BatchWriter(store, self.failure_policy, max_batch=self.max_batch)
+
+    async def close_spider(self, spider=None):
+        """Drain the writer: every item is committed before the run row and the cursors move."""
+        if self.writer is not None:
+            await _wait(self.writer.close())
 
     def spider_closed(self, spider=None, reason="finished"):
         store = store_for(self.crawler)
@@ -216,60 +216,142 @@ class PersistStage(_Stage):
         store.finish_run(status, counters, stats.get("thepaper/fatal") or reason)
         store.close()
 
-    def process_item(self, item):
-        from storage import repository
+    async def process_item(self, item):
+        from storage.repository import BatchEntry
 
-        store = store_for(self.crawler)
-        now = _now()
         if isinstance(item, FetchedPage):
-            session = getattr(item, "_session", None) or store.Session()
-            try:
-                if item.kind in ("article", "mirror"):
-                    self._persist_article(session, item, now)
-                session.commit()
-            except Exception:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+            entry = BatchEntry(url=item.url)
+            raw_args = getattr(item, "_raw_args", None)
+            if item.kind in ("article", "mirror"):
+                if item.record is not None:
+                    entry.record = item.record
+                else:
+                    item.error = item.error or CleaningError("no record and no error")
+                    entry.failure = _failure(item.url, item.cont_id, item.error.reason, str(item.error))
         elif isinstance(item, ListedRecord):
-            with store.Session() as session:
-                item.outcome = repository.save_article(session, item.record, raw_page_id=None, now=now)
-                session.commit()
-            self.stats.inc_value(f"thepaper/stored/{item.outcome}")
+            entry, raw_args = BatchEntry(record=item.record), None
         elif isinstance(item, FetchFailure):
-            session = getattr(item.page, "_session", None) if item.page is not None else None
-            session = session or store.Session()
-            try:
-                repository.record_failure(session, url=item.url, cont_id=item.cont_id, reason=item.reason,
-                                          message=item.message, run_id=store.run_id, now=now,
-                                          **self.failure_policy)
-                session.commit()
-            finally:
-                session.close()
-            self.stats.inc_value("thepaper/failed")
-            self.stats.inc_value(f"thepaper/failed/{item.reason}")
+            entry = BatchEntry(failure=_failure(item.url, item.cont_id, item.reason, item.message))
+            raw_args = getattr(item.page, "_raw_args", None) if item.page is not None else None
+        else:
+            return item
+        entry = await _wait(self.writer.submit(entry, raw_args))
+        self._count(item, entry)
         return item
 
-    def _persist_article(self, session, item: FetchedPage, now):
+    def _count(self, item, entry) -> None:
+        """The run's counters, on the reactor thread, once the item is committed."""
+        if isinstance(item, FetchedPage):
+            item.raw_page = entry.raw_page_id
+            if entry.record is not None:
+                item.outcome = entry.outcome
+                key = "gone" if entry.record.content_type == "gone" else entry.outcome
+                self.stats.inc_value(f"thepaper/stored/{key}")
+            elif entry.failure is not None:
+                err = item.error
+                self.stats.inc_value("thepaper/failed")
+                self.stats.inc_value(f"thepaper/failed/{err.reason}")
+                logger.warning("article %s not stored: %s (%s)", item.url, err.reason, err)
+        elif isinstance(item, ListedRecord):
+            item.outcome = entry.outcome
+            self.stats.inc_value(f"thepaper/stored/{item.outcome}")
+        else:
+            self.stats.inc_value("thepaper/failed")
+            self.stats.inc_value(f"thepaper/failed/{item.reason}")
+
+
+def _failure(url, cont_id, reason, message) -> dict:
+    return {"url": url, "cont_id": cont_id, "reason": reason, "message": message}
+
+
+async def _wait(d):
+    from scrapy.utils.defer import maybe_deferred_to_future
+
+    return await maybe_deferred_to_future(d)
+
+
+_STOP = object()
+
+
+class BatchWriter:
+    """The crawl's single database writer: a thread that takes entries from a queue
+    and stores all that has queued up (at most ``max_batch``) in one transaction
+    (``storage.repository.save_batch``). Each entry's raw page, article and tags, or
+    failure, commit together with its batch or not at all; if a batch fails, its
+    entries are tried again one transaction each, so one bad entry loses only itself.
+    The reactor thread only queues entries and gets the results back."""
+
+    def __init__(self, store: Store, failure_policy: dict, *, max_batch: int = 200):
+        import queue
+        import threading
+
+        self.store, self.policy, self.max_batch = store, dict(failure_policy), max(1, max_batch)
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.batches = 0
+        self.thread = threading.Thread(target=self._run, name="thepaper-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, entry, raw_args: dict | None = None):
+        """Queue one ``BatchEntry``; a Deferred that fires with it once committed."""
+        from twisted.internet.defer import Deferred
+
+        d = Deferred()
+        self.queue.put((entry, raw_args, d))
+        return d
+
+    def close(self):
+        """Stop after the queued entries are stored; a Deferred that fires then."""
+        from twisted.internet.threads import deferToThread
+
+        self.queue.put(_STOP)
+        return deferToThread(self.thread.join)
+
+    def _run(self) -> None:
+        import queue
+
+        stop = False
+        while not stop:
+            job = self.queue.get()
+            if job is _STOP:
+                break
+            batch = [job]
+            while len(batch) < self.max_batch:
+                try:
+                    job = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    stop = True
+                    break
+                batch.append(job)
+            self._write(batch)
+
+    def _write(self, batch) -> None:
+        from twisted.internet import reactor
+        from twisted.python.failure import Failure
+
+        try:
+            self._commit(batch)
+        except Exception:
+            if len(batch) > 1:
+                for job in batch:
+                    self._write([job])
+                return
+            reactor.callFromThread(batch[0][2].errback, Failure())
+            return
+        for entry, _, d in batch:
+            reactor.callFromThread(d.callback, entry)
+
+    def _commit(self, batch) -> None:
         from storage import repository
 
-        store = store_for(self.crawler)
-        raw_id = item.raw_page.id if item.raw_page is not None else None
-        if item.record is not None:
-            session.flush()
-            raw_id = item.raw_page.id if item.raw_page is not None else None
-            item.outcome = repository.save_article(session, item.record, raw_page_id=raw_id, now=now)
-            repository.resolve_failure(session, item.url, cont_id=item.record.cont_id)
-            key = "gone" if item.record.content_type == "gone" else item.outcome
-            self.stats.inc_value(f"thepaper/stored/{key}")
-        else:
-            err = item.error or CleaningError("no record and no error")
-            repository.record_failure(session, url=item.url, cont_id=item.cont_id, reason=err.reason,
-                                      message=str(err), run_id=store.run_id, now=now, **self.failure_policy)
-            self.stats.inc_value("thepaper/failed")
-            self.stats.inc_value(f"thepaper/failed/{err.reason}")
-            logger.warning("article %s not stored: %s (%s)", item.url, err.reason, err)
+        for entry, raw_args, _ in batch:
+            entry.raw = repository.raw_page_row(**raw_args) if raw_args else None
+        with self.store.Session() as session:
+            repository.save_batch(session, [job[0] for job in batch], run_id=self.store.run_id, now=_now(),
+                                  **self.policy)
+            session.commit()
+        self.batches += 1
 
 
 def run_counters(stats: dict) -> dict:

@@ -12,6 +12,8 @@ import hashlib
 import os
 import socket
 import zlib
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
@@ -63,6 +65,23 @@ def normalize_headers(headers: Mapping | None) -> dict[str, str]:
     return {_header_value(k): _header_value(v) for k, v in (headers or {}).items()}
 
 
+def raw_page_row(*, url: str, final_url: str | None, status: int | None, headers: Mapping | None,
+                 body: bytes, fetched_at: datetime, kind: str, run_id: int | None = None,
+                 cont_id: int | None = None, note: str | None = None, context: Mapping | None = None) -> dict:
+    """The ``raw_pages`` column values of one response (body zlib-compressed, hashed)."""
+    if kind not in RAW_KINDS:
+        raise ValueError(f"raw page kind must be one of {RAW_KINDS}, got {kind!r}")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise TypeError(f"raw page body must be bytes, got {type(body).__name__}")
+    body = bytes(body)
+    return dict(
+        url=url, final_url=final_url, status=status, headers=normalize_headers(headers),
+        fetched_at=_aware(fetched_at, "fetched_at"), body=zlib.compress(body, 6), body_size=len(body),
+        compression="zlib", sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
+        cont_id=cont_id, note=note, context=dict(context) if context else None,
+    )
+
+
 def archive_raw(session: Session, *, url: str, final_url: str | None, status: int | None,
                 headers: Mapping | None, body: bytes, fetched_at: datetime, kind: str,
                 run_id: int | None = None, cont_id: int | None = None, note: str | None = None,
@@ -71,19 +90,20 @@ def archive_raw(session: Session, *, url: str, final_url: str | None, status: in
 
     ``context`` records how the page was reached (the list item, the channel), so
     that reprocessing from the archive sees what the crawl saw."""
-    if kind not in RAW_KINDS:
-        raise ValueError(f"raw page kind must be one of {RAW_KINDS}, got {kind!r}")
-    if not isinstance(body, (bytes, bytearray, memoryview)):
-        raise TypeError(f"raw page body must be bytes, got {type(body).__name__}")
-    body = bytes(body)
-    page = RawPage(
-        url=url, final_url=final_url, status=status, headers=normalize_headers(headers),
-        fetched_at=_aware(fetched_at, "fetched_at"), body=zlib.compress(body, 6), body_size=len(body),
-        compression="zlib", sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
-        cont_id=cont_id, note=note, context=dict(context) if context else None,
-    )
+    page = RawPage(**raw_page_row(url=url, final_url=final_url, status=status, headers=headers, body=body,
+                                  fetched_at=fetched_at, kind=kind, run_id=run_id, cont_id=cont_id, note=note,
+                                  context=context))
     session.add(page)
     return page
+
+
+def archive_raw_many(session: Session, rows: list[dict]) -> list[int]:
+    """Insert :func:`raw_page_row` values in one statement; their ids, in order."""
+    if not rows:
+        return []
+    table = RawPage.__table__
+    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [row[0] for row in session.execute(stmt, rows)]
 
 
 # --------------------------------------------------------------------------- articles
@@ -277,6 +297,32 @@ def known_hashes(session: Session, cont_ids: Iterable[int]) -> dict[int, str]:
     return out
 
 
+def save_new_articles(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime) -> None:
+    """Insert articles that are not stored yet, with their tags, in a few statements.
+
+    ``items`` are ``(record, raw_page_id)`` pairs with distinct ``cont_id``s none of
+    which is stored (the caller checks, e.g. with :func:`known_hashes`): each ends
+    exactly as :func:`save_article` would leave it with the outcome ``new``.
+    """
+    if not items:
+        return
+    _aware(now)
+    rows, tag_names = [], []
+    for record, raw_page_id in items:
+        if record.cont_id is None:
+            raise ValueError("cannot save a record without cont_id")
+        names = clean_tag_names(record.tags)
+        tag_names.append(names)
+        rows.append(dict(cont_id=int(record.cont_id), **_record_fields(record), raw_page_id=raw_page_id,
+                         version=1, first_seen=now, last_seen=now, updated_at=now))
+    session.execute(sa.insert(Article.__table__), rows)
+    ids = _tag_ids(session, list(dict.fromkeys(n for names in tag_names for n in names)))
+    links = [{"cont_id": row["cont_id"], "tag_id": ids[n], "position": i}
+             for row, names in zip(rows, tag_names) for i, n in enumerate(names)]
+    if links:
+        session.execute(sa.insert(ArticleTag.__table__), links)
+
+
 # --------------------------------------------------------------------------- failures
 def record_failure(session: Session, *, url: str, cont_id: int | None, reason: str, message: str,
                    run_id: int | None, now: datetime, max_attempts: int = 5,
@@ -311,6 +357,18 @@ def resolve_failure(session: Session, url: str, *, cont_id: int | None = None) -
 mark_resolved = resolve_failure
 
 
+def resolve_failures(session: Session, urls: Iterable[str], cont_ids: Iterable[int] = ()) -> int:
+    """:func:`resolve_failure` for many URLs and ids at once; returns rows deleted."""
+    urls, ids = sorted(set(urls)), sorted({int(c) for c in cont_ids})
+    deleted = 0
+    for i in range(0, max(len(urls), len(ids)), _IN_CHUNK):
+        u, c = urls[i:i + _IN_CHUNK], ids[i:i + _IN_CHUNK]
+        cond = sa.or_(Failure.url.in_(u), Failure.cont_id.in_(c))
+        deleted += session.execute(sa.delete(Failure).where(cond)
+                                   .execution_options(synchronize_session="fetch")).rowcount
+    return deleted
+
+
 def due_failures(session: Session, now: datetime, *, limit: int | None = None) -> list[Failure]:
     """Failures that are not dead and whose retry time has come, oldest first."""
     stmt = (sa.select(Failure).where(Failure.dead.is_(False), Failure.next_retry_at <= _aware(now))
@@ -318,6 +376,69 @@ def due_failures(session: Session, now: datetime, *, limit: int | None = None) -
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- batches
+@dataclass
+class BatchEntry:
+    """One fetched thing to store: its raw page (:func:`raw_page_row` values) and the
+    article record, or the failure (``url``, ``cont_id``, ``reason``, ``message``), that
+    came of it. A stored record resolves the failures of ``url`` and of its cont_id."""
+
+    raw: dict | None = None
+    record: ArticleRecord | None = None
+    failure: Mapping | None = None
+    url: str | None = None
+    raw_page_id: int | None = None  # set by save_batch
+    outcome: str | None = None  # set by save_batch: one of OUTCOMES, "failed", or None (raw page only)
+
+
+def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | None, now: datetime,
+               max_attempts: int = 5, backoff_base_s: float = 3600) -> list[BatchEntry]:
+    """Store many entries in the session's transaction (nothing is committed).
+
+    The result is the same as archiving, saving and recording each entry in turn with
+    :func:`archive_raw`, :func:`save_article` (+ :func:`resolve_failure`) and
+    :func:`record_failure`; but raw pages go in one statement, and articles whose
+    ``cont_id`` is neither stored nor met again in the batch (the usual case in a
+    crawl) go in a few statements for all of them.
+    """
+    _aware(now)
+    raws = [e for e in entries if e.raw is not None]
+    for entry, raw_id in zip(raws, archive_raw_many(session, [e.raw for e in raws])):
+        entry.raw_page_id = raw_id
+    ids = Counter(int(e.record.cont_id) for e in entries if e.record is not None and e.record.cont_id is not None)
+    stored = known_hashes(session, ids)
+    failed_keys = {e.failure.get("url") for e in entries if e.failure is not None}
+    failed_keys |= {e.failure.get("cont_id") for e in entries if e.failure is not None}
+    failed_keys.discard(None)
+    fresh, rest = [], []
+    for e in entries:
+        cid = e.record.cont_id if e.record is not None else None
+        if (cid is not None and ids[int(cid)] == 1 and int(cid) not in stored
+                and int(cid) not in failed_keys and e.url not in failed_keys):
+            fresh.append(e)
+        elif e.record is not None or e.failure is not None:
+            rest.append(e)
+    save_new_articles(session, [(e.record, e.raw_page_id) for e in fresh], now=now)
+    for e in fresh:
+        e.outcome = "new"
+    resolve = [e for e in fresh if e.url is not None]
+    if resolve:
+        resolve_failures(session, [e.url for e in resolve], [int(e.record.cont_id) for e in resolve])
+    for e in rest:
+        if e.record is not None:
+            e.outcome = save_article(session, e.record, raw_page_id=e.raw_page_id, now=now)
+            if e.url is not None:
+                resolve_failure(session, e.url, cont_id=e.record.cont_id)
+        else:
+            f = e.failure
+            record_failure(session, url=f["url"], cont_id=f.get("cont_id"), reason=f["reason"],
+                           message=f.get("message") or "", run_id=run_id, now=now, max_attempts=max_attempts,
+                           backoff_base_s=backoff_base_s)
+            e.outcome = "failed"
+    session.flush()
+    return entries
 
 
 # --------------------------------------------------------------------------- runs
