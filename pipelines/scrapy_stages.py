@@ -9,10 +9,11 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
 * CleanStage runs the cleaning chain (decode → extract → repair → strip) of
   ``pipelines.chain``; any error becomes ``item.error``, never a lost page.
 * ValidateStage refuses records that would be silently empty or half-known.
-* PersistStage hands each item to the crawl's single writer thread
-  (:class:`BatchWriter`), which commits the raw page together with the article
-  (or with the failure) in one transaction per batch of items, off the reactor
-  thread; the run's counters move when the batch is committed.
+* PersistStage hands each item to the crawl's single writer (``pipelines.writers``),
+  which commits the raw page together with the article (or with the failure) in
+  one transaction per batch of items, off the reactor thread; the run's counters
+  move when the batch is committed. With ``THEPAPER_PIPELINE_WORKER`` the writer
+  is a child process that also does CleanStage's work (a second core for it).
 """
 
 from __future__ import annotations
@@ -143,19 +144,28 @@ def page_context(page: FetchedPage, site_url: str) -> dict:
     return context
 
 
+def worker_mode(crawler) -> bool:
+    """Whether pages are cleaned and stored by the worker process (``THEPAPER_PIPELINE_WORKER``)."""
+    return crawler.settings.getbool("THEPAPER_PIPELINE_WORKER", False)
+
+
 class CleanStage(_Stage):
-    """decode → extract → repair → strip (``pipelines.stages.clean_page``); errors become ``item.error``."""
+    """decode → extract → repair → strip (``pipelines.stages.clean_page``); errors become ``item.error``.
+    In worker mode the worker process does this, just before storing the page."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.site_url = crawler.settings.get("THEPAPER_SITE_URL")
+        self.deferred = worker_mode(crawler)
+
+    def clean_args(self, item) -> dict:
+        return dict(url=cleaning_url(item, self.site_url), headers=item.headers, status=item.status,
+                    list_item=item.list_item, cont_id=item.cont_id, source_url=item.final_url)
 
     def process_item(self, item):
-        if isinstance(item, FetchedPage) and item.kind in ("article", "mirror"):
+        if isinstance(item, FetchedPage) and item.kind in ("article", "mirror") and not self.deferred:
             try:
-                item.record = clean_page(item.body, url=cleaning_url(item, self.site_url), headers=item.headers,
-                                         status=item.status, list_item=item.list_item, cont_id=item.cont_id,
-                                         source_url=item.final_url)
+                item.record = clean_page(item.body, **self.clean_args(item))
             except CleaningError as exc:
                 item.error = exc
         return item
@@ -178,7 +188,8 @@ class ValidateStage(_Stage):
 
 class PersistStage(_Stage):
     """Hands raw page + article (+ tags), or raw page + failure, to the crawl's single
-    writer thread (:class:`BatchWriter`); the item completes once its batch is committed."""
+    writer (``pipelines.writers``: a thread, or in worker mode a process that also
+    cleans); the item completes once its batch is committed."""
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -191,6 +202,7 @@ class PersistStage(_Stage):
         }
         stage.max_batch = crawler.settings.getint("THEPAPER_WRITE_BATCH", 200)
         stage.writer = None
+        stage.cleaner = CleanStage(crawler) if worker_mode(crawler) else None
         crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
         return stage
 
@@ -198,7 +210,10 @@ class PersistStage(_Stage):
         self.started = _now()
         store = store_for(self.crawler)
         store.start_run()
-        self.writer = BatchWriter(store, self.failure_policy, max_batch=self.max_batch)
+        from pipelines import writers
+
+        kind = writers.ProcessWriter if self.cleaner is not None else writers.ThreadWriter
+        self.writer = kind(store, self.failure_policy, max_batch=self.max_batch)
 
     async def close_spider(self, spider=None):
         """Drain the writer: every item is committed before the run row and the cursors move."""
@@ -219,11 +234,14 @@ class PersistStage(_Stage):
     async def process_item(self, item):
         from storage.repository import BatchEntry
 
+        clean_args = None
         if isinstance(item, FetchedPage):
             entry = BatchEntry(url=item.url)
             raw_args = getattr(item, "_raw_args", None)
             if item.kind in ("article", "mirror"):
-                if item.record is not None:
+                if self.cleaner is not None and item.record is None and item.error is None:
+                    clean_args = self.cleaner.clean_args(item)
+                elif item.record is not None:
                     entry.record = item.record
                 else:
                     item.error = item.error or CleaningError("no record and no error")
@@ -235,14 +253,16 @@ class PersistStage(_Stage):
             raw_args = getattr(item.page, "_raw_args", None) if item.page is not None else None
         else:
             return item
-        entry = await _wait(self.writer.submit(entry, raw_args))
-        self._count(item, entry)
+        entry = await _wait(self.writer.submit(entry, raw_args, clean_args))
+        self._count(item, entry, clean_args)
         return item
 
-    def _count(self, item, entry) -> None:
+    def _count(self, item, entry, clean_args) -> None:
         """The run's counters, on the reactor thread, once the item is committed."""
         if isinstance(item, FetchedPage):
             item.raw_page = entry.raw_page_id
+            if clean_args is not None:  # cleaned by the worker process
+                item.record, item.error = entry.record, getattr(entry, "error", None)
             if entry.record is not None:
                 item.outcome = entry.outcome
                 key = "gone" if entry.record.content_type == "gone" else entry.outcome
@@ -268,90 +288,6 @@ async def _wait(d):
     from scrapy.utils.defer import maybe_deferred_to_future
 
     return await maybe_deferred_to_future(d)
-
-
-_STOP = object()
-
-
-class BatchWriter:
-    """The crawl's single database writer: a thread that takes entries from a queue
-    and stores all that has queued up (at most ``max_batch``) in one transaction
-    (``storage.repository.save_batch``). Each entry's raw page, article and tags, or
-    failure, commit together with its batch or not at all; if a batch fails, its
-    entries are tried again one transaction each, so one bad entry loses only itself.
-    The reactor thread only queues entries and gets the results back."""
-
-    def __init__(self, store: Store, failure_policy: dict, *, max_batch: int = 200):
-        import queue
-        import threading
-
-        self.store, self.policy, self.max_batch = store, dict(failure_policy), max(1, max_batch)
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.batches = 0
-        self.thread = threading.Thread(target=self._run, name="thepaper-writer", daemon=True)
-        self.thread.start()
-
-    def submit(self, entry, raw_args: dict | None = None):
-        """Queue one ``BatchEntry``; a Deferred that fires with it once committed."""
-        from twisted.internet.defer import Deferred
-
-        d = Deferred()
-        self.queue.put((entry, raw_args, d))
-        return d
-
-    def close(self):
-        """Stop after the queued entries are stored; a Deferred that fires then."""
-        from twisted.internet.threads import deferToThread
-
-        self.queue.put(_STOP)
-        return deferToThread(self.thread.join)
-
-    def _run(self) -> None:
-        import queue
-
-        stop = False
-        while not stop:
-            job = self.queue.get()
-            if job is _STOP:
-                break
-            batch = [job]
-            while len(batch) < self.max_batch:
-                try:
-                    job = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is _STOP:
-                    stop = True
-                    break
-                batch.append(job)
-            self._write(batch)
-
-    def _write(self, batch) -> None:
-        from twisted.internet import reactor
-        from twisted.python.failure import Failure
-
-        try:
-            self._commit(batch)
-        except Exception:
-            if len(batch) > 1:
-                for job in batch:
-                    self._write([job])
-                return
-            reactor.callFromThread(batch[0][2].errback, Failure())
-            return
-        for entry, _, d in batch:
-            reactor.callFromThread(d.callback, entry)
-
-    def _commit(self, batch) -> None:
-        from storage import repository
-
-        for entry, raw_args, _ in batch:
-            entry.raw = repository.raw_page_row(**raw_args) if raw_args else None
-        with self.store.Session() as session:
-            repository.save_batch(session, [job[0] for job in batch], run_id=self.store.run_id, now=_now(),
-                                  **self.policy)
-            session.commit()
-        self.batches += 1
 
 
 def run_counters(stats: dict) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -77,12 +78,18 @@ def classes(el) -> str:
     return (el.get("class") or "") + " " + (el.get("id") or "")
 
 
+@lru_cache(maxsize=512)
+def _xpath(expr: str) -> etree.XPath:
+    """A compiled XPath (compiling costs more than evaluating on a whole page)."""
+    return etree.XPath(expr)
+
+
 def first(root, *xpaths: str):
     """The first element matched by the first of ``xpaths`` that matches anything."""
     if root is None:
         return None
     for xp in xpaths:
-        found = root.xpath(xp)
+        found = _xpath(xp)(root)
         if found:
             return found[0]
     return None

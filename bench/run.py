@@ -1,0 +1,400 @@
+"""The one-command benchmark: ``.venv/bin/python -m bench.run [--quick]``.
+
+Side by side on this machine and the same data (see ``bench/README.md``):
+
+1. engine ceiling: Scrapy's own ``scrapy bench``, and :mod:`bench.ceiling` (the
+   crawl's requests against the same mock, no pipelines, same profile);
+2. full crawl: ``thepaper-archive crawl --profile bench`` into SQLite, at two sizes;
+3. reprocess of the larger archive, beside trafilatura's ``extract`` and our
+   cleaning chain on a sample of the same raw pages, in this process;
+4. cleaning alone: ``clean_document`` on mock pages and on damaged mirror dumps;
+5. memory: peak RSS of each crawl, of the ceiling, of ``export``;
+6. storage: database bytes per article, raw-page compression ratio.
+
+The mock runs in its own process (:mod:`bench.mockproc`), warmed up; its CPU time
+is read from ``/proc`` so the table can say which side was the bottleneck.
+Prints a table; writes ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+SAMPLE = Path("/work/shared/samples/mirror_nxos_newsDetail_forward_32400625.txt")
+_SUMMARY = re.compile(r"(\d+) article pages, (\d+) list pages in ([\d.]+)s")
+_TICK = os.sysconf("SC_CLK_TCK")
+#: Settings given to both the ceiling and the crawl on top of the ``bench`` profile:
+#: Scrapy starts CONCURRENT_ITEMS asyncio tasks per response, whatever the callback
+#: yields (100 by default: a third of the ceiling's CPU); the worker process cleans
+#: and stores on the second core (``pipelines.writers.ProcessWriter``).
+DEFAULT_SETTINGS = ["CONCURRENT_ITEMS=8", "THEPAPER_PIPELINE_WORKER=1"]
+
+
+# ------------------------------------------------------------------ processes
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process (from /proc)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, timeout: float = 900) -> dict:
+    """Run a command; its wall time, CPU time, peak RSS (MB, this child only), exit code, output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        deadline = t0 + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {"rc": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+                "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+                "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")}
+
+
+class Mock:
+    """The warmed-up mock in its own process."""
+
+    def __init__(self, articles: int):
+        self.proc = subprocess.Popen([PY, "-m", "bench.mockproc", "--articles", str(articles)], cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        info = json.loads(self.proc.stdout.readline())
+        self.url, self.pid, self.warm_s = info["url"], self.proc.pid, info["warm_s"]
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def measured(mock: Mock, cmd: list[str], **kw) -> dict:
+    """Run ``cmd`` while the mock serves; adds the mock's CPU seconds during the run."""
+    before = mock.cpu()
+    res = run_child(cmd, **kw)
+    res["mock_cpu_s"] = mock.cpu() - before
+    return res
+
+
+def _check(res: dict, what: str) -> None:
+    if res["rc"] != 0:
+        raise SystemExit(f"bench: {what} failed (exit {res['rc']}):\n{res['stderr'][-3000:]}")
+
+
+# ------------------------------------------------------------------ 1. engine ceiling
+def scrapy_bench(concurrency: int, seconds: float) -> dict:
+    """``scrapy bench`` (its own local server and link-following spider), outside the project."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    with tempfile.TemporaryDirectory() as tmp:
+        res = run_child([PY, "-m", "scrapy", "bench", "-s", f"CONCURRENT_REQUESTS={concurrency}",
+                         "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
+                         "-s", f"CLOSESPIDER_TIMEOUT={seconds}", "-s", "LOGSTATS_INTERVAL=60"],
+                        cwd=Path(tmp), env=env, timeout=120)
+    pages = re.search(r"'response_received_count': (\d+)", res["stderr"])
+    elapsed = re.search(r"'elapsed_time_seconds': ([\d.]+)", res["stderr"])
+    if res["rc"] != 0 or not pages or not elapsed:
+        return {"error": res["stderr"][-500:]}
+    n, secs = int(pages.group(1)), float(elapsed.group(1))
+    return {"pages": n, "elapsed_s": secs, "pages_per_s": n / secs, "cpu_s": res["cpu_s"]}
+
+
+def ceiling(mock: Mock, overrides: list[str]) -> dict:
+    cmd = [PY, "-m", "bench.ceiling", "--base-url", mock.url, "--profile", "bench"]
+    for o in overrides:
+        cmd += ["-s", o]
+    res = measured(mock, cmd)
+    _check(res, "ceiling")
+    out = json.loads(res["stdout"].strip().splitlines()[-1])
+    secs = out["elapsed_s"]
+    return {**out, "articles_per_s": out["article_pages"] / secs, "responses_per_s": out["responses"] / secs,
+            "cpu_s": res["cpu_s"], "mock_cpu_s": res["mock_cpu_s"], "peak_rss_mb": res["peak_rss_mb"]}
+
+
+# ------------------------------------------------------------------ 2. full crawl
+def crawl(mock: Mock, db: Path, overrides: list[str]) -> dict:
+    cmd = [PY, "-m", "crawler.cli", "crawl", "--base-url", mock.url, "--db", f"sqlite:///{db}",
+           "--profile", "bench", "-q"]
+    for o in overrides:
+        cmd += ["-s", o]
+    res = measured(mock, cmd)
+    _check(res, "crawl")
+    m = _SUMMARY.search(res["stderr"])
+    if not m:
+        raise SystemExit(f"bench: no summary line from the crawl:\n{res['stderr'][-2000:]}")
+    articles, lists, secs = int(m.group(1)), int(m.group(2)), float(m.group(3))
+    with sqlite3.connect(db) as conn:
+        responses = conn.execute("select count(*) from raw_pages").fetchone()[0]
+        stored = conn.execute("select count(*) from articles").fetchone()[0]
+        failed = conn.execute("select count(*) from failures").fetchone()[0]
+    return {"article_pages": articles, "list_pages": lists, "responses": responses, "stored": stored,
+            "failed": failed, "elapsed_s": secs, "articles_per_s": articles / secs,
+            "responses_per_s": responses / secs, "wall_s": res["wall_s"], "cpu_s": res["cpu_s"],
+            "mock_cpu_s": res["mock_cpu_s"], "peak_rss_mb": res["peak_rss_mb"],
+            "summary": res["stderr"].strip().splitlines()[-1]}
+
+
+# ------------------------------------------------------------------ 3. reprocess
+def reprocess(db: Path) -> dict:
+    res = run_child([PY, "-m", "crawler.cli", "reprocess", "--db", f"sqlite:///{db}", "-q"])
+    _check(res, "reprocess")
+    with sqlite3.connect(db) as conn:
+        n = conn.execute("select count(*) from articles where raw_page_id is not null").fetchone()[0]
+    return {"articles": n, "wall_s": res["wall_s"], "cpu_s": res["cpu_s"], "articles_per_s": n / res["wall_s"],
+            "peak_rss_mb": res["peak_rss_mb"], "summary": res["stderr"].strip().splitlines()[-1]}
+
+
+def raw_sample(db: Path, k: int) -> list[tuple[str, bytes, dict]]:
+    """``k`` article raw pages spread over the archive: (cleaning URL, body, headers)."""
+    import zlib
+
+    with sqlite3.connect(db) as conn:
+        ids = [r[0] for r in conn.execute("select raw_page_id from articles where raw_page_id is not null "
+                                          "and content_type != 'gone' order by cont_id")]
+        step = max(1, len(ids) // k)
+        chosen = ids[::step][:k]
+        out = []
+        for i in range(0, len(chosen), 500):
+            part = chosen[i:i + 500]
+            rows = conn.execute(f"select body, context, headers from raw_pages where id in "
+                                f"({','.join('?' * len(part))})", part)
+            for body, context, headers in rows:
+                ctx = json.loads(context or "{}")
+                out.append((ctx.get("url"), zlib.decompress(body), json.loads(headers or "{}")))
+    return out
+
+
+def per_page(fn, pages) -> dict:
+    t0 = time.perf_counter()
+    nbytes = 0
+    for args in pages:
+        fn(*args)
+        nbytes += len(args[1])
+    secs = time.perf_counter() - t0
+    return {"pages": len(pages), "seconds": secs, "pages_per_s": len(pages) / secs,
+            "mb_per_s": nbytes / secs / 1e6}
+
+
+def side_by_side(db: Path, k: int) -> dict:
+    """trafilatura's ``extract`` and our ``clean_document`` on the same raw pages, in this process."""
+    import trafilatura
+
+    from pipelines.chain import clean_document
+
+    pages = raw_sample(db, k)
+    clean_document(pages[0][1], url=pages[0][0], headers=pages[0][2])  # warm caches (jieba, opencc)
+    trafilatura.extract(pages[0][1].decode("utf-8"))
+    ours = per_page(lambda url, body, headers: clean_document(body, url=url, headers=headers), pages)
+    theirs = per_page(lambda url, body, headers: trafilatura.extract(body.decode("utf-8", "replace")), pages)
+    return {"ours": ours, "trafilatura": theirs}
+
+
+# ------------------------------------------------------------------ 4. cleaning alone
+def cleaning(n_pages: int, n_damaged: int) -> dict:
+    from bench.damage import damaged_pages
+    from pipelines.chain import clean_document
+    from tests.mocksite.dataset import Dataset
+    from tests.mocksite.server import MockSite
+
+    ds = Dataset(max(n_pages, 200), 7, cache_size=n_pages + 64)
+    site = MockSite(ds)
+    arts = [ds.article(i) for i in range(len(ds))][:n_pages]
+    mock_pages = []
+    for art in arts:
+        resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
+        if resp.status == 200:
+            mock_pages.append((f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}", resp.body))
+    damaged = damaged_pages(arts[:n_damaged * 2])[:n_damaged]
+    mirrors = {}
+    for url, body, damage in damaged:
+        mirrors.setdefault("+".join(damage), []).append((url, body))
+    if SAMPLE.exists():
+        mirrors["real sample (nxos)"] = [("http://www.nxos.com.cn/newsDetail_forward_32400625", SAMPLE.read_bytes())]
+
+    def clean(url, body):
+        try:
+            clean_document(body, url=url)
+        except Exception:  # a page the chain refuses still costs its time
+            pass
+
+    clean(*mock_pages[0])
+    out = {"mock pages": per_page(clean, mock_pages)}
+    for name, pages in mirrors.items():
+        out[f"mirror: {name}"] = per_page(clean, pages)
+    return out
+
+
+# ------------------------------------------------------------------ 5./6. memory, storage
+def export(db: Path) -> dict:
+    res = run_child([PY, "-m", "crawler.cli", "export", "--help"])
+    if res["rc"] != 0:
+        return {"skipped": "thepaper-archive export does not exist yet"}
+    res = run_child([PY, "-m", "crawler.cli", "export", "--db", f"sqlite:///{db}", "--format", "jsonl",
+                     "-o", os.devnull])
+    if res["rc"] != 0:
+        return {"skipped": f"export failed (exit {res['rc']}): {res['stderr'][-300:]}"}
+    m = re.search(r"exported (\d+)", res["stderr"])
+    return {"wall_s": res["wall_s"], "peak_rss_mb": res["peak_rss_mb"], "articles": int(m.group(1)) if m else None}
+
+
+def storage(db: Path) -> dict:
+    with sqlite3.connect(db) as conn:
+        conn.execute("pragma wal_checkpoint(truncate)")
+        n = conn.execute("select count(*) from articles").fetchone()[0]
+        raw_n, raw_size, raw_stored = conn.execute(
+            "select count(*), sum(body_size), sum(length(body)) from raw_pages").fetchone()
+    size = db.stat().st_size
+    return {"articles": n, "db_bytes": size, "bytes_per_article": size / max(1, n), "raw_pages": raw_n,
+            "raw_bytes": raw_size, "raw_stored_bytes": raw_stored,
+            "raw_compression_ratio": raw_size / max(1, raw_stored)}
+
+
+# ------------------------------------------------------------------ the run
+def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides: list[str], workdir: Path,
+        log=print) -> dict:
+    result: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(),
+                    "cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
+                    "python": platform.python_version(), "sizes": sizes,
+                    "overrides": overrides, "crawls": {}}
+    log("scrapy bench (its own server) ...")
+    result["scrapy_bench"] = scrapy_bench(32, 5 if sizes[-1] > 2000 else 3)
+    for n in sizes:
+        mock = Mock(n)
+        try:
+            entry = {"mock_warm_s": mock.warm_s}
+            log(f"[{n}] engine ceiling ...")
+            entry["ceiling"] = ceiling(mock, overrides)
+            db = workdir / f"crawl_{n}.sqlite3"
+            log(f"[{n}] full crawl ...")
+            entry["crawl"] = crawl(mock, db, overrides)
+        finally:
+            mock.stop()
+        c, e = entry["crawl"], entry["ceiling"]
+        entry["ratio_to_ceiling"] = c["articles_per_s"] / e["articles_per_s"]
+        for side in (c, e):  # what the mock would serve with a core of its own
+            side["mock_ceiling_per_s"] = side["responses"] / max(1e-9, side["mock_cpu_s"])
+            side["mock_busy"] = side["mock_cpu_s"] / side["elapsed_s"]
+            side["client_busy"] = side["cpu_s"] / (side.get("wall_s") or side["elapsed_s"])
+        entry["storage"] = storage(db)
+        result["crawls"][str(n)] = entry
+    big = workdir / f"crawl_{sizes[-1]}.sqlite3"
+    log(f"[{sizes[-1]}] reprocess ...")
+    result["reprocess"] = reprocess(big)
+    log("trafilatura side by side ...")
+    result["side_by_side"] = side_by_side(big, sample)
+    result["reprocess"]["ratio_to_trafilatura"] = (result["reprocess"]["articles_per_s"]
+                                                   / result["side_by_side"]["trafilatura"]["pages_per_s"])
+    log("cleaning alone ...")
+    result["cleaning"] = cleaning(clean_pages, damaged)
+    log("export ...")
+    result["export"] = export(big)
+    small, large = (result["crawls"][str(s)]["crawl"]["peak_rss_mb"] for s in (sizes[0], sizes[-1]))
+    result["loadavg_after"] = os.getloadavg()
+    result["memory"] = {"crawl_small_mb": small, "crawl_large_mb": large, "growth": large / small - 1}
+    return result
+
+
+def _n(x: float) -> str:
+    """A rate with the digits that matter (0.23, 4.1, 812)."""
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 1 else f"{x:.2f}"
+
+
+def table(r: dict) -> str:
+    rows = []
+    add = rows.append
+    sb = r["scrapy_bench"]
+    add(("engine", "scrapy bench (own server, 32 concurrent)",
+         f"{sb['pages_per_s']:.0f} pages/s" if "pages_per_s" in sb else "n/a"))
+    for n, e in r["crawls"].items():
+        ce, cr, st = e["ceiling"], e["crawl"], e["storage"]
+        add((f"{n}", "engine ceiling vs mock (no pipelines)",
+             f"{ce['articles_per_s']:.0f} articles/s ({ce['responses_per_s']:.0f} responses/s)"))
+        add((f"{n}", "full crawl into SQLite",
+             f"{cr['articles_per_s']:.0f} articles/s = {e['ratio_to_ceiling']:.2f} x ceiling"))
+        add((f"{n}", "CPU busy: crawler / mock (crawl)", f"{cr['client_busy']:.0%} / {cr['mock_busy']:.0%}"))
+        add((f"{n}", "mock alone could serve", f"{cr['mock_ceiling_per_s']:.0f} responses/s"))
+        add((f"{n}", "peak RSS crawl / ceiling", f"{cr['peak_rss_mb']:.0f} MB / {ce['peak_rss_mb']:.0f} MB"))
+        add((f"{n}", "database per article / raw compression",
+             f"{st['bytes_per_article'] / 1024:.1f} KiB / {st['raw_compression_ratio']:.1f}x"))
+    rp, sbs = r["reprocess"], r["side_by_side"]
+    add(("reprocess", "thepaper-archive reprocess (wall, with startup)",
+         f"{rp['articles_per_s']:.0f} articles/s = {rp['ratio_to_trafilatura']:.1f} x trafilatura"))
+    add(("reprocess", "clean_document / trafilatura.extract, same pages",
+         f"{sbs['ours']['pages_per_s']:.0f} / {sbs['trafilatura']['pages_per_s']:.0f} pages/s"))
+    for name, c in r["cleaning"].items():
+        add(("cleaning", name,
+             f"{_n(c['pages_per_s'])} articles/s, {_n(c['mb_per_s'])} MB/s ({c['pages']} pages)"))
+    m = r["memory"]
+    add(("memory", "crawl peak RSS small -> large", f"{m['crawl_small_mb']:.0f} -> {m['crawl_large_mb']:.0f} MB "
+                                                      f"({m['growth']:+.0%})"))
+    ex = r["export"]
+    add(("memory", "export peak RSS (large archive)",
+         ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))
+    w = max(len(a) for a, _, _ in rows)
+    w2 = max(len(b) for _, b, _ in rows)
+    return "\n".join(f"{a:<{w}}  {b:<{w2}}  {c}" for a, b, c in rows)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="small sizes (300 and 1,000 articles)")
+    p.add_argument("--sizes", help="comma-separated crawl sizes (default 2000,20000)")
+    p.add_argument("--sample", type=int, help="raw pages for the trafilatura comparison")
+    p.add_argument("--clean-pages", type=int, help="mock pages for the cleaning figures")
+    p.add_argument("--damaged", type=int, help="damaged mirror dumps for the cleaning figures")
+    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="Scrapy setting for the ceiling and the crawl")
+    p.add_argument("--output", default=str(RESULTS))
+    p.add_argument("--keep", metavar="DIR", help="keep the archives in DIR")
+    args = p.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([300, 1000] if args.quick else [2000, 20000])
+    sample = args.sample or (60 if args.quick else 400)
+    clean_pages = args.clean_pages or (100 if args.quick else 1000)
+    damaged = args.damaged or (8 if args.quick else 24)
+    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="thepaper-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    try:
+        result = run(sizes, sample, clean_pages, damaged, DEFAULT_SETTINGS + args.set, workdir,
+                     log=lambda msg: print(f"[bench {time.perf_counter() - t0:5.0f}s] {msg}", file=sys.stderr,
+                                           flush=True))
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    result["total_s"] = time.perf_counter() - t0
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(table(result))
+    print(f"(total {result['total_s']:.0f}s; load average before/after {result['loadavg_before'][0]:.2f}/"
+          f"{result['loadavg_after'][0]:.2f} on {result['cpus']} CPUs; written to {out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""Where a crawl's items are stored: off the reactor thread, in batches.
+
+:class:`ThreadWriter` (the default) is one thread that owns all archive writes:
+it takes entries from a queue and stores all that has queued up (at most
+``max_batch``) in one transaction (``storage.repository.save_batch``).
+
+:class:`ProcessWriter` (``THEPAPER_PIPELINE_WORKER``) is one child process that
+cleans the pages *and* stores them, so that on a machine with a second core the
+reactor's process keeps only the downloading: Python threads share one core
+(the GIL), processes do not.
+
+Either way each entry's raw page, article and tags, or its failure, commit
+together with its batch or not at all; when a batch fails, its entries are
+tried again one transaction each, so one bad entry loses only itself. A crash
+loses at most the batches not yet committed, which the next run fetches again.
+Both hand results back to the reactor thread as Deferreds.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import traceback
+from datetime import datetime, timezone
+
+logger = logging.getLogger(__name__)
+
+_STOP = "stop"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _failure(url, cont_id, reason, message) -> dict:
+    return {"url": url, "cont_id": cont_id, "reason": reason, "message": message}
+
+
+def store_jobs(Session, jobs: list, *, run_id, policy: dict) -> list:
+    """Clean (when asked) and store a batch of jobs in one transaction; on an error,
+    each job alone. A job is ``(entry, raw_args, clean_args)``; returns, per job,
+    ``None`` or the formatted exception that kept it from being stored."""
+    from storage import repository
+
+    def prepare(entry, raw_args, clean_args):
+        entry.raw = repository.raw_page_row(**raw_args) if raw_args else None
+        if clean_args is not None and entry.record is None and entry.failure is None:
+            from pipelines.record import CleaningError
+            from pipelines.stages import clean_page
+
+            try:
+                entry.record = clean_page(raw_args["body"] if raw_args else b"", **clean_args)
+            except CleaningError as exc:
+                entry.error = exc
+                entry.failure = _failure(entry.url, clean_args.get("cont_id"), exc.reason, str(exc))
+
+    def commit(batch):
+        with Session() as session:
+            repository.save_batch(session, [job[0] for job in batch], run_id=run_id, now=_now(), **policy)
+            session.commit()
+
+    errors: list = [None] * len(jobs)
+    for i, job in enumerate(jobs):
+        try:
+            prepare(*job)
+        except Exception:
+            errors[i] = traceback.format_exc()
+    todo = [i for i, err in enumerate(errors) if err is None]
+    try:
+        commit([jobs[i] for i in todo])
+        return errors
+    except Exception:
+        if len(todo) == 1:
+            errors[todo[0]] = traceback.format_exc()
+            return errors
+    for i in todo:
+        try:
+            commit([jobs[i]])
+        except Exception:
+            errors[i] = traceback.format_exc()
+    return errors
+
+
+def _take(get, get_nowait, max_batch: int) -> tuple[list, bool]:
+    """The next batch: one blocking get, then whatever is already queued."""
+    first = get()
+    if first == _STOP:
+        return [], True
+    batch = [first]
+    while len(batch) < max_batch:
+        try:
+            job = get_nowait()
+        except queue.Empty:
+            break
+        if job == _STOP:
+            return batch, True
+        batch.append(job)
+    return batch, False
+
+
+class StoreError(Exception):
+    """An entry could not be stored; the message carries the writer's traceback."""
+
+
+class ThreadWriter:
+    """One writer thread in this process (see the module docstring)."""
+
+    def __init__(self, store, policy: dict, *, max_batch: int = 200):
+        self.store, self.policy, self.max_batch = store, dict(policy), max(1, max_batch)
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="thepaper-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, entry, raw_args=None, clean_args=None):
+        """Queue one ``BatchEntry``; a Deferred that fires with it once committed."""
+        from twisted.internet.defer import Deferred
+
+        d = Deferred()
+        self.queue.put(((entry, raw_args, clean_args), d))
+        return d
+
+    def close(self):
+        """Stop after the queued entries are stored; a Deferred that fires then."""
+        from twisted.internet.threads import deferToThread
+
+        self.queue.put(_STOP)
+        return deferToThread(self.thread.join)
+
+    def _run(self) -> None:
+        from twisted.internet import reactor
+
+        stop = False
+        while not stop:
+            batch, stop = _take(self.queue.get, self.queue.get_nowait, self.max_batch)
+            if not batch:
+                break
+            errors = store_jobs(self.store.Session, [job for job, _ in batch], run_id=self.store.run_id,
+                                policy=self.policy)
+            for (job, d), err in zip(batch, errors):
+                if err is None:
+                    reactor.callFromThread(d.callback, job[0])
+                else:
+                    reactor.callFromThread(d.errback, StoreError(err))
+
+
+# --------------------------------------------------------------------------- the worker process
+class _Collect(logging.Handler):
+    """Keeps the worker's log records of WARNING and above, to be logged again by the crawl."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record):
+        self.records.append((record.name, record.levelno, self.format(record)))
+
+
+def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int) -> None:
+    """The child process: receive jobs, clean and store them in batches, send back results."""
+    from storage.db import open_archive
+
+    collect = _Collect()
+    logging.getLogger().addHandler(collect)
+    logging.getLogger().setLevel(logging.WARNING)
+    engine, Session = open_archive(db_url)
+
+    def get_nowait():
+        if not conn.poll(0):
+            raise queue.Empty
+        return conn.recv()
+
+    def get():
+        try:
+            return conn.recv()
+        except EOFError:  # the crawl died: stop, what is committed stays
+            return _STOP
+
+    try:
+        stop = False
+        while not stop:
+            batch, stop = _take(get, get_nowait, max_batch)
+            if not batch:
+                break
+            errors = store_jobs(Session, [job for _, job in batch], run_id=run_id, policy=policy)
+            results = []
+            for (seq, (entry, _, _)), err in zip(batch, errors):
+                entry.raw = None  # not sent back: the parent has the bytes
+                results.append((seq, entry, err))
+            conn.send(("results", results, collect.records))
+            collect.records = []
+        conn.send(("done", [], collect.records))
+    finally:
+        engine.dispose()
+        conn.close()
+
+
+class ProcessWriter:
+    """One child process that cleans and stores (see the module docstring)."""
+
+    def __init__(self, store, policy: dict, *, max_batch: int = 200):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=worker_main, args=(child, store.url, store.run_id, dict(policy),
+                                                          max(1, max_batch)),
+                                name="thepaper-worker", daemon=True)
+        self.proc.start()
+        child.close()
+        self.pending: dict[int, object] = {}
+        self.seq = 0
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.sender = threading.Thread(target=self._send, name="thepaper-worker-sender", daemon=True)
+        self.reader = threading.Thread(target=self._read, name="thepaper-worker-reader", daemon=True)
+        self.sender.start()
+        self.reader.start()
+
+    def submit(self, entry, raw_args=None, clean_args=None):
+        """Queue one ``BatchEntry`` (the sender thread pickles it into the pipe, so that
+        a busy worker never blocks the reactor); a Deferred that fires once committed."""
+        from twisted.internet.defer import Deferred
+
+        d = Deferred()
+        self.seq += 1
+        self.pending[self.seq] = d
+        self.outbox.put((self.seq, (entry, raw_args, clean_args)))
+        return d
+
+    def close(self):
+        """Stop after the queued entries are stored; a Deferred that fires then."""
+        from twisted.internet.threads import deferToThread
+
+        self.outbox.put(_STOP)
+
+        def wait():
+            self.sender.join()
+            self.reader.join()
+            self.proc.join(timeout=30)
+
+        return deferToThread(wait)
+
+    def _send(self) -> None:
+        while True:
+            job = self.outbox.get()
+            try:
+                self.conn.send(job)
+            except OSError:  # the worker is gone: the reader fails what is pending
+                return
+            if job == _STOP:
+                return
+
+    def _read(self) -> None:
+        from twisted.internet import reactor
+
+        while True:
+            try:
+                kind, results, records = self.conn.recv()
+            except (EOFError, OSError):
+                reactor.callFromThread(self._lost)
+                return
+            reactor.callFromThread(self._deliver, results, records)
+            if kind == "done":
+                return
+
+    def _deliver(self, results, records) -> None:
+        for name, level, text in records:
+            logging.getLogger(name).log(level, "%s", text)
+        for seq, entry, err in results:
+            d = self.pending.pop(seq)
+            if err is None:
+                d.callback(entry)
+            else:
+                d.errback(StoreError(err))
+
+    def _lost(self) -> None:
+        pending, self.pending = self.pending, {}
+        for d in pending.values():
+            d.errback(StoreError("the worker process died"))

@@ -1,0 +1,70 @@
+"""The benchmark runs end to end on a tiny size and writes every section of its
+report (so that it cannot rot). No timing is asserted: only that each figure is
+there, is a number, and that the crawls stored what the mock served."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.damage import VARIANTS, add_pinyin, damaged_pages, gbk_punct_swap, to_traditional
+from tests.mocksite.dataset import Dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x >= 0
+
+
+def test_bench_quick_run_writes_every_section(tmp_path):
+    out = tmp_path / "latest.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "40,80", "--sample", "5",
+                           "--clean-pages", "10", "--damaged", "1", "--output", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r = json.loads(out.read_text(encoding="utf-8"))
+    assert set(r["crawls"]) == {"40", "80"}
+    for n, entry in r["crawls"].items():
+        crawl, ceiling = entry["crawl"], entry["ceiling"]
+        assert crawl["article_pages"] == ceiling["article_pages"] > 0  # same pages, with and without pipelines
+        assert crawl["stored"] >= crawl["article_pages"] - crawl["failed"]
+        for side in (crawl, ceiling):
+            for key in ("articles_per_s", "responses_per_s", "peak_rss_mb", "mock_busy", "mock_ceiling_per_s"):
+                assert _number(side[key]), (n, key, side[key])
+        assert _number(entry["ratio_to_ceiling"])
+        st = entry["storage"]
+        assert st["articles"] == crawl["stored"] and st["raw_compression_ratio"] > 1
+    assert r["reprocess"]["articles"] > 0 and _number(r["reprocess"]["ratio_to_trafilatura"])
+    assert r["side_by_side"]["ours"]["pages"] == r["side_by_side"]["trafilatura"]["pages"] > 0
+    assert r["cleaning"]["mock pages"]["pages"] > 0
+    assert any(k.startswith("mirror: ") for k in r["cleaning"])
+    assert _number(r["memory"]["crawl_large_mb"])
+    assert "peak_rss_mb" in r["export"] or "skipped" in r["export"]
+    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "memory"):
+        assert row in proc.stdout
+
+
+def test_gbk_punct_swap_tears_by_bytes():
+    # ，(A3 AC) becomes ',' ; 模 (C4 A3) loses its trail byte to the next pair: torn, not kept
+    assert gbk_punct_swap("你好，世界") == "你好,世界"
+    assert gbk_punct_swap("没有标点") == "没有标点"
+    torn = gbk_punct_swap("规模化")
+    assert torn != "规模化" and torn.startswith("规")
+
+
+def test_pinyin_and_traditional():
+    assert to_traditional("产业链") == "產業鏈"
+    assert add_pinyin("产业链", "產業鏈", every=1) == "產(chǎn)業(yè)鏈(liàn)"
+    assert add_pinyin("产业", "產業鏈", every=1) == "產業鏈"  # lengths differ: left alone
+
+
+def test_damaged_pages_take_the_variants_in_turn():
+    ds = Dataset(60, 2)
+    pages = damaged_pages([ds.article(i) for i in range(10, 40)])
+    assert [d for _, _, d in pages[:len(VARIANTS)]] == list(VARIANTS)
+    for url, body, _ in pages:
+        assert "/newsDetail_forward_" in url and body.decode("utf-8").splitlines()[0].count("|") >= 3
