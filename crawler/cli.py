@@ -211,6 +211,8 @@ def cmd_crawl(args) -> int:
         settings.set("THEPAPER_REFETCH", True, priority="cmdline")
     if args.overlap_hours is not None:
         settings.set("THEPAPER_OVERLAP_HOURS", args.overlap_hours, priority="cmdline")
+    if args.max_runtime is not None:
+        settings.set("CLOSESPIDER_TIMEOUT", args.max_runtime, priority="cmdline")
     with run_lock(settings):
         stats = run_spider(settings)
     fatal = stats.get("thepaper/fatal")
@@ -387,9 +389,12 @@ def cmd_mock(args) -> int:
 def cmd_db(args) -> int:
     from storage.db import resolve_db_url, upgrade
 
+    from sqlalchemy.engine import make_url
+
     url = resolve_db_url(args.db)
     upgrade(url)
-    print(f"database {url} is at the latest schema", file=sys.stderr)
+    print(f"database {make_url(url).render_as_string(hide_password=True)} is at the latest schema",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -424,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--refetch", action="store_true", help="fetch listed articles even when stored and unchanged")
     sp.add_argument("--overlap-hours", type=float,
                     help="page this far past the last run's newest article (default 24)")
+    sp.add_argument("--max-runtime", type=float, metavar="SECONDS",
+                    help="stop the run after this long (the next run resumes)")
     sp.set_defaults(func=cmd_crawl)
 
     sp = sub.add_parser("import", help="archive single articles: URLs, ids, mirror URLs or saved files")

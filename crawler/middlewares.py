@@ -78,35 +78,44 @@ class BackoffDelayMiddleware:
 class UnreachableGuardMiddleware:
     """Stops the run early when the site cannot be reached at all.
 
-    Counts connection-level errors (DNS, refused, timeout, TLS) before the first
-    response of the run; at THEPAPER_UNREACHABLE_AFTER of them the spider is
-    closed with reason ``site_unreachable`` and the message names the host and
-    the error, instead of retrying every request for minutes.
+    Counts connection-level errors (DNS, refused, timeout, TLS) to the site's and
+    the API's hosts before the first response from that host; at
+    THEPAPER_UNREACHABLE_AFTER of them the spider is closed with reason
+    ``site_unreachable`` and the message names the host and the error, instead of
+    retrying every request for minutes. Other hosts (mirrors) never stop the run.
     """
 
     def __init__(self, crawler, threshold: int):
+        from urllib.parse import urlsplit
+
         self.crawler = crawler
         self.threshold = threshold
-        self.errors = 0
-        self.seen_response = False
+        s = crawler.settings
+        self.watched = {urlsplit(s.get("THEPAPER_SITE_URL", "")).netloc, urlsplit(s.get("THEPAPER_API_URL", "")).netloc}
+        self.errors: dict[str, int] = {}
+        self.answered: set[str] = set()
         self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler, crawler.settings.getint("THEPAPER_UNREACHABLE_AFTER", 3))
 
+    @staticmethod
+    def _host(request) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(request.url).netloc
+
     def process_response(self, request, response, spider=None):
-        self.seen_response = True
+        self.answered.add(self._host(request))
         return response
 
     def process_exception(self, request, exception, spider=None):
-        if self.seen_response or self.closing or self.threshold <= 0:
+        host = self._host(request)
+        if self.closing or self.threshold <= 0 or host in self.answered or host not in self.watched:
             return None
-        self.errors += 1
-        if self.errors >= self.threshold:
-            from urllib.parse import urlsplit
-
-            host = urlsplit(request.url).netloc
+        self.errors[host] = self.errors.get(host, 0) + 1
+        if self.errors[host] >= self.threshold:
             message = f"cannot reach {host}: {type(exception).__name__}: {exception}"
             self.closing = True
             self.crawler.stats.set_value("thepaper/fatal", message)
@@ -115,3 +124,99 @@ class UnreachableGuardMiddleware:
 
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="site_unreachable"))
         return None
+
+
+def is_block(status: int, body: bytes = b"") -> bool:
+    """A response that says "you are crawling too fast": 429, or the WAF's 403 page."""
+    if status == 429:
+        return True
+    return status == 403 and (b"WAF" in body[:4096] or not body)
+
+
+class CircuitBreakerMiddleware:
+    """Slows the whole crawl down when the site starts blocking it, then gives up.
+
+    Watches the last THEPAPER_BREAKER_WINDOW responses. When at least
+    THEPAPER_BREAKER_MIN_EVENTS of them are blocks (429, WAF 403) and they are
+    THEPAPER_BREAKER_THRESHOLD or more of the window, the breaker trips: the
+    engine is paused for a cool-down (doubling at each trip, from
+    THEPAPER_BREAKER_COOLDOWN_S) and the download delay is doubled (at least
+    THEPAPER_BREAKER_MIN_DELAY_S). After
+    THEPAPER_BREAKER_MAX_TRIPS trips the run is closed with reason ``blocked``
+    (exit code 5) and a message saying so, instead of hammering on.
+    """
+
+    def __init__(self, crawler):
+        s = crawler.settings
+        self.crawler = crawler
+        self.window = s.getint("THEPAPER_BREAKER_WINDOW", 20)
+        self.min_events = s.getint("THEPAPER_BREAKER_MIN_EVENTS", 8)
+        self.threshold = s.getfloat("THEPAPER_BREAKER_THRESHOLD", 0.5)
+        self.cooldown = s.getfloat("THEPAPER_BREAKER_COOLDOWN_S", 60.0)
+        self.max_trips = s.getint("THEPAPER_BREAKER_MAX_TRIPS", 3)
+        self.max_delay = s.getfloat("AUTOTHROTTLE_MAX_DELAY", 60.0)
+        self.min_delay = s.getfloat("THEPAPER_BREAKER_MIN_DELAY_S", 5.0)
+        self.recent: list[bool] = []
+        self.trips = 0
+        self.paused = False
+        self.closing = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        blocked = is_block(response.status, response.body)
+        self.recent.append(blocked)
+        if len(self.recent) > self.window:
+            del self.recent[0]
+        if blocked:
+            self.crawler.stats.inc_value("thepaper/blocked_responses")
+            n = sum(self.recent)
+            if not self.paused and not self.closing and n >= self.min_events and n / len(self.recent) >= self.threshold:
+                self._trip(request)
+        return response
+
+    def _trip(self, request):
+        from urllib.parse import urlsplit
+
+        from twisted.internet import reactor
+
+        self.trips += 1
+        self.recent.clear()
+        self.crawler.stats.set_value("thepaper/breaker_trips", self.trips)
+        host = urlsplit(request.url).netloc
+        if self.trips > self.max_trips:
+            self.closing = True
+            message = (f"{host} keeps blocking the crawler (429/WAF 403) after {self.max_trips} cool-downs; "
+                       "stopping the run — try again later or lower the request rate")
+            self.crawler.stats.set_value("thepaper/fatal", message)
+            logger.error(message)
+            from scrapy.utils.defer import deferred_from_coro
+
+            self._drop_queued(host)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
+            return
+        pause = self.cooldown * 2 ** (self.trips - 1)
+        for slot in self.crawler.engine.downloader.slots.values():
+            slot.delay = min(self.max_delay, max(slot.delay * 2, self.min_delay))
+        logger.warning("%s is blocking the crawler: pausing %.0fs (cool-down %d of %d), then slower",
+                       host, pause, self.trips, self.max_trips)
+        self.paused = True
+        self.crawler.engine.pause()
+        reactor.callLater(pause, self._resume)
+
+    def _drop_queued(self, host: str) -> None:
+        """Fail the requests waiting in the downloader's slots (they would go out one per
+        delay while the run closes): each is recorded as a failure and retried by a later run."""
+        from scrapy.exceptions import IgnoreRequest
+
+        for slot in self.crawler.engine.downloader.slots.values():
+            while slot.queue:
+                request, deferred = slot.queue.popleft()
+                deferred.errback(IgnoreRequest(f"blocked: {host} is blocking the crawler"))
+
+    def _resume(self):
+        self.paused = False
+        if not self.closing:
+            self.crawler.engine.unpause()

@@ -88,8 +88,18 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.BackoffDelayMiddleware": 560,
+    "crawler.middlewares.CircuitBreakerMiddleware": 590,
     "crawler.middlewares.UnreachableGuardMiddleware": 950,
 }
+#: Circuit breaker against blocks (429, WAF 403): see crawler/middlewares.py.
+THEPAPER_BREAKER_WINDOW = 20
+THEPAPER_BREAKER_MIN_EVENTS = 8
+THEPAPER_BREAKER_THRESHOLD = 0.5
+THEPAPER_BREAKER_COOLDOWN_S = 60.0
+THEPAPER_BREAKER_MIN_DELAY_S = 5.0
+THEPAPER_BREAKER_MAX_TRIPS = 3
+#: Stop a run after this many seconds (0 = no limit); the next run resumes.
+CLOSESPIDER_TIMEOUT = 0
 
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
@@ -121,6 +131,8 @@ PROFILES = {
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
         "THEPAPER_RETRY_BACKOFF_BASE": 0.1,
         "THEPAPER_RETRY_BACKOFF_MAX": 2.0,
+        "THEPAPER_BREAKER_COOLDOWN_S": 1.0,
+        "THEPAPER_BREAKER_MIN_DELAY_S": 0.1,
         "DOWNLOAD_TIMEOUT": 10,
     },
     # Benchmarks: as fast as the code allows.

@@ -29,6 +29,7 @@ from storage import repository as repo
 from storage.db import current_revision, head_revision, make_engine, open_archive, resolve_db_url, session_factory, upgrade
 from storage.models import Article, ArticleTag, ArticleVersion, Base, CrawlRun, Failure, RawPage, RunLock, Tag
 from storage.types import NaiveDatetimeError
+from storage.views import include_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SH = ZoneInfo("Asia/Shanghai")
@@ -78,7 +79,8 @@ def _raw(session, body=b"<html>page</html>", **kw):
 def test_migrated_schema_matches_models(archive):
     engine, _ = archive
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True,
+                                                     "include_name": include_name})
         assert compare_metadata(ctx, Base.metadata) == []
 
 
@@ -90,7 +92,7 @@ def test_schema_comparison_notices_a_difference(archive):
         table.to_metadata(meta)
     meta.tables["articles"].append_column(sa.Column("extra_col", sa.Integer, nullable=True))
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), meta)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), meta)
     assert [d[0] for d in diff] == ["add_column"] and diff[0][3].name == "extra_col"
 
 
@@ -102,7 +104,8 @@ def test_upgrade_on_empty_sqlite_file(tmp_path):
     engine = make_engine(url)
     try:
         names = set(sa.inspect(engine).get_table_names())
-        assert {t for t in Base.metadata.tables} | {"alembic_version"} == names
+        assert {t for t in Base.metadata.tables} | {"alembic_version"} == {n for n in names
+                                                                           if include_name(n, "table")}
         head = current_revision(engine)
         assert head == head_revision()
         upgrade(engine)  # idempotent

@@ -39,6 +39,8 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
     if isinstance(exc, IgnoreRequest):
+        if str(exc).startswith("blocked:"):
+            return "blocked"
         return "robots_disallowed" if "robots" in str(exc).lower() or "Forbidden by robots" in str(exc) else "ignored"
     if isinstance(exc, neterror.DNSLookupError):
         return "dns_error"
@@ -127,11 +129,11 @@ class ThepaperSpider(scrapy.Spider):
         from storage import repository
 
         with self.store.Session() as session:
-            due = [(f.cont_id, f.url) for f in repository.due_failures(session, datetime.now(timezone.utc))
+            due = [f.cont_id for f in repository.due_failures(session, datetime.now(timezone.utc))
                    if f.cont_id is not None]
-        for cont_id, url in due:
+        for cont_id in due:  # fetched from the configured site, whatever URL failed before
             self.crawler.stats.inc_value("thepaper/failures_retried")
-            yield from self._follow_item({"contId": str(cont_id)}, None, url=url)
+            yield from self._follow_item({"contId": str(cont_id)}, None)
 
     def _known(self, items) -> dict:
         from sqlalchemy import select
@@ -250,7 +252,7 @@ class ThepaperSpider(scrapy.Spider):
             session.commit()
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 
-    def _follow_item(self, item: dict, channel_id: int | None, *, url: str | None = None):
+    def _follow_item(self, item: dict, channel_id: int | None):
         from pipelines.chain import record_from_list_item
 
         cont_id = listapi.item_cont_id(item)
@@ -264,7 +266,7 @@ class ThepaperSpider(scrapy.Spider):
             yield ListedRecord(record_from_list_item(item, channel_id=channel_id), item)
             return
         yield scrapy.Request(
-            url or canonical_url(cont_id).replace("https://www.thepaper.cn", self.site_url, 1),
+            canonical_url(cont_id).replace("https://www.thepaper.cn", self.site_url, 1),
             callback=self.parse_article,
             errback=self.on_error,
             meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
