@@ -201,6 +201,17 @@ def _score(left: str, chars, right: str, cost: float, cache: dict, quotes: int =
     return s - cost
 
 
+#: More torn windows than this in one text: not the mirror's damage, left alone.
+MAX_WINDOWS = 32
+
+#: States kept by the cheap local score before the full scoring of a beam step.
+PRESELECT = 4 * BEAM
+
+
+def _local_logprob(tail: str, chars) -> float:
+    return text_logprob(tail + _simplified(chars[-3:]))
+
+
 def _repair_window(text: str, start: int, end: int) -> tuple[str, int, int] | None:
     """Best reading of ``text[start:end]`` as (new text, lost bytes, swaps), or None."""
     by_trail, by_lead = _slot_tables()
@@ -224,6 +235,11 @@ def _repair_window(text: str, start: int, end: int) -> tuple[str, int, int] | No
                 nxt.extend(cur)
         if not nxt:
             return None
+        if len(nxt) > PRESELECT:
+            # Cheap first cut on the last few characters only, before the costly full scoring.
+            tail = _simplified(left[-2:])
+            nxt.sort(key=lambda s: s.cost - _local_logprob(tail, s.chars))
+            del nxt[PRESELECT:]
         # Rank: completed states by score; a pending byte is charged a neutral cost.
         nxt.sort(key=lambda s: -(_score(left, s.chars, "", s.cost, cache, quotes, s.slots) + (-6.0 if s.pending is not None else 0.0)))
         states = nxt[:BEAM]
@@ -317,6 +333,12 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
         windows.append((first, _window_end(text, last)))
         first = last = t
     windows.append((first, _window_end(text, last)))
+    if len(windows) > MAX_WINDOWS:
+        # Not a torn mirror copy but noise (binary junk, a wrong decoding): the
+        # search would cost seconds per window for nothing. Leftover private-use
+        # characters are removed by the later stages.
+        counts["tear_windows_skipped"] = len(windows)
+        return text, counts
     out: list[str] = []
     pos = 0
     for start, end in windows:
