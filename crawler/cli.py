@@ -56,7 +56,9 @@ def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
         for key, value in profiles[profile].items():
             settings.set(key, value, priority="cmdline")
     if getattr(args, "db", None):
-        settings.set("THEPAPER_DB_URL", args.db, priority="cmdline")
+        # Through the environment, not a Scrapy setting: Scrapy logs overridden
+        # settings, and a database URL may carry a password.
+        os.environ["THEPAPER_ARCHIVE_DB"] = args.db
     if getattr(args, "channels", None) is not None:
         settings.set("THEPAPER_CHANNELS", _csv(args.channels), priority="cmdline")
     if getattr(args, "nodes", None) is not None:
