@@ -85,6 +85,9 @@ def parse_list_response(body: bytes) -> ListPage:
     data = doc.get("data")
     if not isinstance(data, dict):
         raise ListAPIError("list API answer has no data object", "list_bad_shape", transient=True)
+    if "list" not in data or "hasNext" not in data:
+        # A damaged answer (seen under load): trying again later gets the real page.
+        raise ListAPIError("list API answer lacks data.list or data.hasNext", "list_missing_fields", transient=True)
     items = data.get("list") or []
     if not isinstance(items, list):
         raise ListAPIError("list API data.list is not a list", "list_bad_shape", transient=False)

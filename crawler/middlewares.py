@@ -220,3 +220,35 @@ class CircuitBreakerMiddleware:
         self.paused = False
         if not self.closing:
             self.crawler.engine.unpause()
+
+
+class OffsiteRedirectMiddleware:
+    """Refuses redirects that leave the spider's hosts (``allowed_domains``).
+
+    Sits before Scrapy's RedirectMiddleware on the way back from the downloader:
+    a 3xx whose ``Location`` points elsewhere becomes an ``IgnoreRequest`` that
+    reaches the request's errback, so the article is recorded as a failure
+    (``offsite_redirect``) instead of being silently dropped.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+            return response
+        from urllib.parse import urljoin, urlsplit
+
+        from scrapy.exceptions import IgnoreRequest
+
+        target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+        host = (urlsplit(target).hostname or "").lower()
+        allowed = {d.lower() for d in getattr(self.crawler.spider, "allowed_domains", None) or []}
+        if allowed and host not in allowed and not any(host.endswith("." + d) for d in allowed):
+            self.crawler.stats.inc_value("thepaper/offsite_redirects")
+            raise IgnoreRequest(f"offsite redirect from {request.url} to {target}")
+        return response

@@ -89,6 +89,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.BackoffDelayMiddleware": 560,
     "crawler.middlewares.CircuitBreakerMiddleware": 590,
+    "crawler.middlewares.OffsiteRedirectMiddleware": 610,
     "crawler.middlewares.UnreachableGuardMiddleware": 950,
 }
 #: Circuit breaker against blocks (429, WAF 403): see crawler/middlewares.py.

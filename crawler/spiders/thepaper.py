@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -41,6 +42,8 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, IgnoreRequest):
         if str(exc).startswith("blocked:"):
             return "blocked"
+        if "offsite" in str(exc).lower():
+            return "offsite_redirect"
         return "robots_disallowed" if "robots" in str(exc).lower() or "Forbidden by robots" in str(exc) else "ignored"
     if isinstance(exc, neterror.DNSLookupError):
         return "dns_error"
@@ -79,6 +82,11 @@ class ThepaperSpider(scrapy.Spider):
         spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES", 0)
         spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES", 10000)
         spider.api_headers = listapi.api_headers(spider.site_url)
+        # Redirects to other hosts are not followed (Scrapy's offsite filter);
+        # mirror hosts of an import are allowed explicitly.
+        spider.allowed_domains = sorted({urlsplit(u).hostname for u in
+                                         [spider.site_url, spider.api_url, *spider.mirrors.values()]
+                                         if urlsplit(u).hostname})
         spider.full = s.getbool("THEPAPER_FULL", False)
         since = s.get("THEPAPER_SINCE") or ""
         spider.since_ms = incremental.parse_since(since) if since else None
@@ -199,14 +207,22 @@ class ThepaperSpider(scrapy.Spider):
             self.crawler.stats.inc_value("thepaper/list_stopped/reached_known")
             self._complete(walk)
             return
+        nxt = page.next_start_time
+        stuck = nxt is None or (meta["start_time"] not in ("", None) and nxt >= int(meta["start_time"]))
+        if stuck or not page.items:
+            # An empty page that claims more, or a cursor that does not advance: the same
+            # page asked again (with backoff) usually comes right; give up after the retries.
+            retry = self._retry_list(response.request, "cursor_stuck" if stuck else "empty_page")
+            if retry is not None:
+                yield retry
+                return
         empty = meta["empty_pages"] + 1 if not page.items else 0
         if empty >= _EMPTY_PAGES_LIMIT:
             logger.warning("list %s %s: %d empty pages that claim hasNext; stopping this list",
                            meta["list_kind"], meta["list_id"], empty)
             self.crawler.stats.inc_value("thepaper/list_stopped/empty_pages")
             return
-        nxt = page.next_start_time
-        if nxt is None or (meta["start_time"] not in ("", None) and nxt >= int(meta["start_time"])):
+        if stuck:
             logger.warning("list %s %s: cursor did not advance (%s -> %s); stopping this list",
                            meta["list_kind"], meta["list_id"], meta["start_time"], nxt)
             self.crawler.stats.inc_value("thepaper/list_stopped/cursor_stuck")
@@ -228,6 +244,22 @@ class ThepaperSpider(scrapy.Spider):
             retry.meta[BACKOFF_META] = backoff_delay(
                 retry.meta.get("retry_times", 1), s.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0),
                 s.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0))
+        return retry
+
+    def _retry_list_page(self, request, reason):
+        from crawler.middlewares import BACKOFF_META, backoff_delay
+
+        meta = request.meta
+        attempt = meta.get("list_attempt", 0) + 1
+        if attempt > self.crawler.settings.getint("RETRY_TIMES", 3):
+            return None
+        s = self.crawler.settings
+        retry = self.list_request(meta["list_kind"], meta["list_id"], start_time=meta["start_time"],
+                                  page=meta["page"], empty_pages=meta.get("empty_pages", 0))
+        retry.meta["list_attempt"] = attempt
+        retry.meta[BACKOFF_META] = backoff_delay(attempt, s.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0),
+                                                 s.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0))
+        self.crawler.stats.inc_value(f"thepaper/list_retry/{reason}")
         return retry
 
     def _complete(self, walk):
@@ -269,6 +301,9 @@ class ThepaperSpider(scrapy.Spider):
             canonical_url(cont_id).replace("https://www.thepaper.cn", self.site_url, 1),
             callback=self.parse_article,
             errback=self.on_error,
+            # The spider dedups articles itself (self.scheduled); without dont_filter,
+            # Scrapy's dupefilter would silently drop the way back of a redirect loop.
+            dont_filter=True,
             meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
                   "handle_httpstatus_list": [404, 410]},
         )
@@ -301,6 +336,13 @@ class ThepaperSpider(scrapy.Spider):
         reason = failure_reason(exc)
         self.crawler.stats.inc_value(f"thepaper/fetch_failed/{reason}")
         kind = "list" if "list_kind" in request.meta else "article"
+        if kind == "list":
+            # A list page lost (redirected away, cut off...) hides every article behind
+            # it: ask for the same page again, with backoff, before giving up on the list.
+            retry = self._retry_list_page(request, reason)
+            if retry is not None:
+                yield retry
+                return
         list_item = request.meta.get("list_item")
         if reason == "robots_disallowed" and list_item and listapi.item_cont_id(list_item) is not None:
             # robots.txt names single withdrawn articles: known from the list, gone from the site.
