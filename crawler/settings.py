@@ -109,6 +109,12 @@ EXTENSIONS = {
 #: Seconds between progress lines on stderr (0 = off).
 THEPAPER_PROGRESS_INTERVAL = 10.0
 
+#: Pipelines: committed in batches of this many items by one writer thread, or,
+#: with THEPAPER_PIPELINE_WORKER, cleaned and stored by a second process (uses
+#: the second core on fast backfills; the polite crawl does not need it).
+THEPAPER_WRITE_BATCH = 200
+THEPAPER_PIPELINE_WORKER = False
+
 ITEM_PIPELINES = {
     "pipelines.scrapy_stages.ArchiveStage": 100,
     "pipelines.scrapy_stages.CleanStage": 300,
@@ -142,6 +148,8 @@ PROFILES = {
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS": 32,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+        "CONCURRENT_ITEMS": 8,
+        "THEPAPER_PIPELINE_WORKER": True,
         "THEPAPER_RETRY_BACKOFF_BASE": 0.1,
         "THEPAPER_RETRY_BACKOFF_MAX": 2.0,
         "LOG_LEVEL": "WARNING",

@@ -65,6 +65,11 @@ def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Itera
         chunk = raw_ids[start:start + batch]
         with Session() as session:
             raws = session.scalars(sa.select(RawPage).where(RawPage.id.in_(chunk))).all()
+            # Load the chunk's articles in one query: save_article then finds them in the
+            # session's identity map instead of one SELECT per article.
+            ids = [r.cont_id for r in raws if r.cont_id is not None]
+            if ids:
+                session.scalars(sa.select(Article).where(Article.cont_id.in_(ids))).all()
             now = datetime.now(timezone.utc)
             for raw in raws:
                 context = raw.context or {}
