@@ -265,8 +265,7 @@ class PersistStage(_Stage):
                 item.record, item.error = entry.record, getattr(entry, "error", None)
             if entry.record is not None:
                 item.outcome = entry.outcome
-                key = "gone" if entry.record.content_type == "gone" else entry.outcome
-                self.stats.inc_value(f"thepaper/stored/{key}")
+                self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.record, entry.outcome)}")
             elif entry.failure is not None:
                 err = item.error
                 self.stats.inc_value("thepaper/failed")
@@ -274,7 +273,7 @@ class PersistStage(_Stage):
                 logger.warning("article %s not stored: %s (%s)", item.url, err.reason, err)
         elif isinstance(item, ListedRecord):
             item.outcome = entry.outcome
-            self.stats.inc_value(f"thepaper/stored/{item.outcome}")
+            self.stats.inc_value(f"thepaper/stored/{_counter_key(item.record, item.outcome)}")
         else:
             self.stats.inc_value("thepaper/failed")
             self.stats.inc_value(f"thepaper/failed/{item.reason}")
@@ -288,6 +287,11 @@ async def _wait(d):
     from scrapy.utils.defer import maybe_deferred_to_future
 
     return await maybe_deferred_to_future(d)
+
+
+def _counter_key(record, outcome: str) -> str:
+    """Newly stored or newly gone articles that are gone count as "gone" in the summary."""
+    return "gone" if record.content_type == "gone" and outcome in ("new", "updated") else outcome
 
 
 def run_counters(stats: dict) -> dict:
