@@ -215,8 +215,15 @@ def cmd_crawl(args) -> int:
         settings.set("THEPAPER_OVERLAP_HOURS", args.overlap_hours, priority="cmdline")
     if args.max_runtime is not None:
         settings.set("CLOSESPIDER_TIMEOUT", args.max_runtime, priority="cmdline")
-    with run_lock(settings):
-        stats = run_spider(settings)
+    if args.redis:
+        from crawler.distributed import apply_settings
+
+        apply_settings(settings, args.redis, args.role)
+    if args.redis and args.role == "worker":
+        stats = run_spider(settings)  # any number of workers: no run lock
+    else:
+        with run_lock(settings):
+            stats = run_spider(settings)
     fatal = stats.get("thepaper/fatal")
     if fatal:
         _err(fatal)
@@ -433,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="page this far past the last run's newest article (default 24)")
     sp.add_argument("--max-runtime", type=float, metavar="SECONDS",
                     help="stop the run after this long (the next run resumes)")
+    sp.add_argument("--redis", metavar="URL",
+                    help="distributed mode: share the article queue in Redis (redis://host:port/db)")
+    sp.add_argument("--role", choices=["walker", "worker"], default="walker",
+                    help="with --redis: walk the lists and queue articles (walker) or fetch queued "
+                         "articles (worker)")
     sp.set_defaults(func=cmd_crawl)
 
     sp = sub.add_parser("import", help="archive single articles: URLs, ids, mirror URLs or saved files")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: install what it needs (virtualenv, Python packages, and
-# Debian's PostgreSQL server, started locally, and Chromium), then run pytest. Every database
+# Debian's PostgreSQL server, started locally, Chromium and redis-server), then run pytest. Every database
 # test runs on SQLite and on PostgreSQL. Extra arguments go to pytest (-k, -x ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,12 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "test: installing chromium from Debian's packages" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2 && apt-get install -y -qq chromium >&2
+fi
+# Debian's redis-server: tests/test_distributed.py starts a private instance.
+if ! command -v redis-server >/dev/null 2>&1; then
+    echo "test: installing redis-server from Debian's packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq redis-server >&2
 fi
 if [ -z "${THEPAPER_TEST_PG_URL:-}" ]; then
     THEPAPER_TEST_PG_URL=$(scripts/pg-test-server.sh)

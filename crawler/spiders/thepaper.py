@@ -69,6 +69,8 @@ class ThepaperSpider(scrapy.Spider):
         self._nodes_arg = nodes
         self._max_arg = max_articles
         self.scheduled: set[int] = set()
+        #: Distributed walker (crawler.distributed): article requests go to Redis through this.
+        self.redis_push = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -104,6 +106,8 @@ class ThepaperSpider(scrapy.Spider):
 
     # -- lists -------------------------------------------------------------
     async def start(self):
+        if self.settings.get("THEPAPER_ROLE") == "worker":
+            return  # a distributed worker takes its requests from Redis only
         if self.article_ids:
             for cont_id in self.article_ids:
                 for request in self._follow_item({"contId": str(cont_id)}, None):
@@ -297,7 +301,7 @@ class ThepaperSpider(scrapy.Spider):
             self.crawler.stats.inc_value("thepaper/external_items")
             yield ListedRecord(record_from_list_item(item, channel_id=channel_id), item)
             return
-        yield scrapy.Request(
+        request = scrapy.Request(
             canonical_url(cont_id).replace("https://www.thepaper.cn", self.site_url, 1),
             callback=self.parse_article,
             errback=self.on_error,
@@ -307,6 +311,10 @@ class ThepaperSpider(scrapy.Spider):
             meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
                   "handle_httpstatus_list": [404, 410]},
         )
+        if self.redis_push is not None:
+            self.redis_push(request)
+            return
+        yield request
 
     # -- articles ----------------------------------------------------------
     def parse_article(self, response):
