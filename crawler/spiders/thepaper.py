@@ -237,32 +237,33 @@ class ThepaperSpider(scrapy.Spider):
         yield self.list_request(meta["list_kind"], meta["list_id"], start_time=nxt,
                                 page=meta["page"] + 1, empty_pages=empty)
 
-    def _retry_list(self, request, reason):
-        from scrapy.downloadermiddlewares.retry import get_retry_request
-
+    def _set_backoff(self, request, attempt: int) -> None:
+        """Delay ``request`` like a retry number ``attempt`` (see crawler/middlewares.py)."""
         from crawler.middlewares import BACKOFF_META, backoff_delay
+
+        s = self.crawler.settings
+        request.meta[BACKOFF_META] = backoff_delay(attempt, s.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0),
+                                                   s.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0))
+
+    def _retry_list(self, request, reason):
+        """The same list request again, counted by Scrapy's retry machinery."""
+        from scrapy.downloadermiddlewares.retry import get_retry_request
 
         retry = get_retry_request(request, spider=self, reason=reason)
         if retry is not None:
-            s = self.crawler.settings
-            retry.meta[BACKOFF_META] = backoff_delay(
-                retry.meta.get("retry_times", 1), s.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0),
-                s.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0))
+            self._set_backoff(retry, retry.meta.get("retry_times", 1))
         return retry
 
     def _retry_list_page(self, request, reason):
-        from crawler.middlewares import BACKOFF_META, backoff_delay
-
+        """A fresh request for the list page behind a failed (possibly redirected) request."""
         meta = request.meta
         attempt = meta.get("list_attempt", 0) + 1
         if attempt > self.crawler.settings.getint("RETRY_TIMES", 3):
             return None
-        s = self.crawler.settings
         retry = self.list_request(meta["list_kind"], meta["list_id"], start_time=meta["start_time"],
                                   page=meta["page"], empty_pages=meta.get("empty_pages", 0))
         retry.meta["list_attempt"] = attempt
-        retry.meta[BACKOFF_META] = backoff_delay(attempt, s.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0),
-                                                 s.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0))
+        self._set_backoff(retry, attempt)
         self.crawler.stats.inc_value(f"thepaper/list_retry/{reason}")
         return retry
 
