@@ -4,28 +4,83 @@ any number of workers consume them and write to the shared archive (PostgreSQL).
 ``thepaper-archive crawl --redis URL --role walker`` walks the lists as usual; each article
 request goes, instead of to its own scheduler, through the shared duplicate filter into the
 shared scrapy-redis queue. ``--role worker`` walks nothing: its scheduler is scrapy-redis's,
-reading that queue; a worker stops when the queue is empty and no walker is active.
+reading that queue; a worker stops when the queue is empty, no walker is active and no other
+worker still holds a request.
+
+Nothing a worker takes is lost when it dies (:class:`AckedScheduler`): a request popped from
+the queue moves, in the same Redis script, into the in-flight hash ``thepaper:inflight``
+(field: the serialized request, value: the worker's id), and leaves it only once the article
+(or its failure) is committed to the archive. Every worker refreshes a heartbeat key
+``thepaper:worker:<id>``; the requests of a worker whose heartbeat has expired
+(``THEPAPER_REDIS_WORKER_TTL_S``) go back into the queue, again in one script, and another worker
+fetches them. An article can thus be fetched twice (the dead worker may have committed it just
+before dying); the archive stores it once ("unchanged" the second time).
 
 Bounded Redis state: the duplicate filter key is per walker run
-(``thepaper:dupefilter:<run>``) and expires after THEPAPER_REDIS_TTL_S; the queue key's expiry
-is refreshed on every push, so a queue nobody consumes disappears after the same time.
-A worker killed mid-crawl loses the requests it had popped; they are not in the archive, so
-the next walker run (a fresh dupefilter key) lists and queues them again.
+(``thepaper:dupefilter:<run>``) and expires after THEPAPER_REDIS_TTL_S; the queue's and the
+in-flight hash's expiry are refreshed on every push, so keys nobody uses disappear after the
+same time; heartbeat keys expire by themselves.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
+import uuid
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
 QUEUE_KEY = "thepaper:requests"
+INFLIGHT_KEY = "thepaper:inflight"  # hash: serialized request -> id of the worker holding it
+WORKER_KEY = "thepaper:worker:{}"  # a worker's heartbeat (expires)
 WALKER_KEY = "thepaper:walker_active"  # set while a walker runs (refreshed, expires)
 WALKER_ALIVE_S = 120
+
+# Pop the best request and hold it for this worker, atomically (a kill between the two
+# steps would lose it). KEYS: queue, in-flight; ARGV: worker id, TTL of the in-flight hash.
+_POP_AND_HOLD = """
+local r = redis.call('ZRANGE', KEYS[1], 0, 0)
+if r[1] then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+  redis.call('HSET', KEYS[2], r[1], ARGV[1])
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  return r[1]
+end
+return false
+"""
+# Give a held request back to the queue, once: only the caller whose HDEL removed it pushes.
+# KEYS: in-flight, queue; ARGV: serialized request, score, TTL of the queue.
+_REQUEUE = """
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+def request_key(request) -> str:
+    """What a request is held under until done: its article id, else its URL."""
+    cont_id = request.meta.get("cont_id")
+    return str(cont_id) if cont_id is not None else request.url
+
+
+def item_key(item) -> str | None:
+    """The key of the request an item completes (see :func:`request_key`)."""
+    cont_id = getattr(item, "cont_id", None)
+    if cont_id is None:
+        record = getattr(item, "record", None)
+        cont_id = getattr(record, "cont_id", None)
+    if cont_id is not None:
+        return str(cont_id)
+    return getattr(item, "url", None)
 
 
 def apply_settings(settings, redis_url: str, role: str) -> None:
@@ -37,11 +92,147 @@ def apply_settings(settings, redis_url: str, role: str) -> None:
     ext["crawler.distributed.RedisRole"] = 520
     settings.set("EXTENSIONS", ext, priority="cmdline")
     if role == "worker":
-        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="cmdline")
+        settings.set("SCHEDULER", "crawler.distributed.AckedScheduler", priority="cmdline")
         settings.set("SCHEDULER_PERSIST", True, priority="cmdline")  # the queue outlives a worker
         # Article requests carry dont_filter; the walker deduplicates before pushing.
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="cmdline")
         settings.set("SCHEDULER_DUPEFILTER_KEY", "thepaper:dupefilter:worker", priority="cmdline")
+
+
+class AckedScheduler(Scheduler):
+    """scrapy-redis's scheduler, with requests held in Redis until their item is committed.
+
+    ``next_request`` pops and holds in one script; the item's ``item_scraped`` /
+    ``item_dropped`` / ``item_error`` signal (sent once the persist stage has committed it)
+    releases it; a retry or redirect releases the request it replaces once it is queued
+    again. A heartbeat (every third of THEPAPER_REDIS_WORKER_TTL_S, at most 5 s) refreshes the worker's key and requeues what dead workers held.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        self = super().from_crawler(crawler)
+        s = crawler.settings
+        self.crawler = crawler
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.alive_s = max(1.0, s.getfloat("THEPAPER_REDIS_WORKER_TTL_S", 60.0))
+        self.ttl = s.getint("THEPAPER_REDIS_TTL_S", 7 * 86400)
+        self.held: dict[str, set[bytes]] = {}
+        self._pop = self.server.register_script(_POP_AND_HOLD)
+        self._requeue = self.server.register_script(_REQUEUE)
+        self.beat_every = min(5.0, self.alive_s / 3)
+        self._next_beat = None
+        self.poll_s = s.getfloat("THEPAPER_REDIS_POLL_S", 0.2)
+        self._wake = None
+        self.clock = None  # the reactor; tests give a twisted.internet.task.Clock
+        for sig in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self._item_done, signal=sig)
+        crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
+        return self
+
+    # -- lifecycle ---------------------------------------------------------
+    def open(self, spider):
+        super().open(spider)
+        if self.clock is None:
+            from twisted.internet import reactor
+
+            self.clock = reactor
+        self._tick()
+        logger.info("worker %s: heartbeat every %.1fs, presumed dead after %.0fs",
+                    self.worker, self.beat_every, self.alive_s)
+
+    def _tick(self) -> None:
+        self.beat()
+        self._next_beat = self.clock.callLater(self.beat_every, self._tick)
+
+    def close(self, reason):
+        for call in (self._next_beat, self._wake):
+            if call is not None and call.active():
+                call.cancel()
+        held = [data for entries in self.held.values() for data in entries]
+        self.held.clear()
+        if held and reason == "finished":
+            # Dropped without an item (e.g. a redirect to a duplicate): as done as it gets.
+            self.server.hdel(INFLIGHT_KEY, *held)
+            self.stats.inc_value("thepaper/redis/unacked", len(held))
+            logger.warning("worker %s: %d requests ended without an item", self.worker, len(held))
+        elif held:  # stopped early (Ctrl-C, breaker...): another worker takes them
+            n = sum(self._give_back(data) for data in held)
+            logger.info("worker %s stopping (%s): %d requests back in the queue", self.worker, reason, n)
+        self.server.delete(WORKER_KEY.format(self.worker))
+        super().close(reason)
+
+    def beat(self) -> None:
+        try:
+            self.server.set(WORKER_KEY.format(self.worker), "1", px=int(self.alive_s * 1000))
+            self.recover()
+        except Exception:  # Redis briefly away: the next beat tries again
+            logger.exception("worker %s: heartbeat failed", self.worker)
+
+    # -- queue -------------------------------------------------------------
+    def next_request(self):
+        data = self._pop(keys=[self.queue.key, INFLIGHT_KEY], args=[self.worker, self.ttl])
+        if data is None:
+            self._poll_soon()
+            return None
+        request = self.queue._decode_request(data)
+        self.held.setdefault(request_key(request), set()).add(data)
+        self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def _poll_soon(self) -> None:
+        """Ask the engine again in THEPAPER_REDIS_POLL_S instead of at its 5 s heartbeat: the
+        walker may push the next requests any moment."""
+        if self._wake is not None and self._wake.active():
+            return
+        nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
+        if nextcall is not None and self.clock is not None:
+            self._wake = self.clock.callLater(self.poll_s, nextcall.schedule)
+
+    def enqueue_request(self, request):
+        queued = super().enqueue_request(request)
+        self.server.expire(self.queue.key, self.ttl)
+        self._release(request_key(request))  # a retry or redirect replaces the held request
+        return queued
+
+    def _item_done(self, item, **kw):
+        key = item_key(item)
+        if key is not None:
+            self._release(key)
+
+    def _release(self, key: str) -> None:
+        entries = self.held.pop(key, None)
+        if entries:
+            self.server.hdel(INFLIGHT_KEY, *entries)
+
+    def _give_back(self, data: bytes) -> int:
+        request = self.queue._decode_request(data)
+        return int(self._requeue(keys=[INFLIGHT_KEY, self.queue.key], args=[data, -request.priority, self.ttl]))
+
+    # -- dead workers ------------------------------------------------------
+    def recover(self) -> int:
+        """Requeue the requests held by workers whose heartbeat has expired; returns how many."""
+        holders: dict[str, list[bytes]] = {}
+        for data, worker in self.server.hgetall(INFLIGHT_KEY).items():
+            worker = worker.decode()
+            if worker != self.worker:
+                holders.setdefault(worker, []).append(data)
+        n = 0
+        for worker, entries in holders.items():
+            if self.server.exists(WORKER_KEY.format(worker)):
+                continue
+            back = sum(self._give_back(data) for data in entries)
+            if back:
+                logger.warning("worker %s: requeued %d requests of worker %s (no heartbeat for %.0fs)",
+                               self.worker, back, worker, self.alive_s)
+                self.stats.inc_value("thepaper/redis/recovered", back)
+            n += back
+        return n
+
+    def _spider_idle(self, spider):
+        """Stay open while another worker holds requests: if it dies, they come back."""
+        self.recover()
+        if any(w.decode() != self.worker for w in self.server.hvals(INFLIGHT_KEY)):
+            raise DontCloseSpider
 
 
 class RedisRole:
