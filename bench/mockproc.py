@@ -31,6 +31,8 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--no-warm", action="store_true")
+    p.add_argument("--latency", type=float, default=0.0,
+                   help="seconds every article page waits before its answer (a distant site)")
     args = p.parse_args(argv)
 
     from tests.mocksite.dataset import Dataset
@@ -38,7 +40,8 @@ def main(argv=None) -> int:
 
     t0 = time.perf_counter()
     ds = Dataset(args.articles, args.seed, cache_size=args.articles + 64)
-    site = MockSite(ds, "127.0.0.1", args.port, page_cache=args.articles + 64)
+    faults = [{"pattern": "newsDetail_forward_", "kind": "slow", "delay": args.latency}] if args.latency else ()
+    site = MockSite(ds, "127.0.0.1", args.port, page_cache=args.articles + 64, faults=faults)
     pages = 0 if args.no_warm else warm(site)
     site._bind()
     print(json.dumps({"url": site.base_url, "pid": __import__("os").getpid(), "pages": pages,

@@ -80,8 +80,9 @@ def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, time
 class Mock:
     """The warmed-up mock in its own process."""
 
-    def __init__(self, articles: int):
-        self.proc = subprocess.Popen([PY, "-m", "bench.mockproc", "--articles", str(articles)], cwd=ROOT,
+    def __init__(self, articles: int, latency: float = 0.0):
+        self.proc = subprocess.Popen([PY, "-m", "bench.mockproc", "--articles", str(articles),
+                                      "--latency", str(latency)], cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         info = json.loads(self.proc.stdout.readline())
         self.url, self.pid, self.warm_s = info["url"], self.proc.pid, info["warm_s"]
@@ -276,7 +277,7 @@ def storage(db: Path) -> dict:
 
 # ------------------------------------------------------------------ the run
 def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides: list[str], workdir: Path,
-        log=print) -> dict:
+        log=print, scaleout: tuple[int, int] | None = None) -> dict:
     result: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(),
                     "cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
                     "python": platform.python_version(), "sizes": sizes,
@@ -313,6 +314,13 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
     result["cleaning"] = cleaning(clean_pages, damaged)
     log("export ...")
     result["export"] = export(big)
+    if scaleout:
+        from bench.scaleout import scale_out
+
+        cpu_n, latency_n = scaleout
+        result["scale_out"] = {"cpu": scale_out(Mock, cpu_n, 0.0, 0, workdir, log=log, situations=("cpu",)),
+                               "latency": scale_out(Mock, latency_n, 0.2, 8, workdir, log=log,
+                                                    situations=("latency",))}
     small, large = (result["crawls"][str(s)]["crawl"]["peak_rss_mb"] for s in (sizes[0], sizes[-1]))
     result["loadavg_after"] = os.getloadavg()
     result["memory"] = {"crawl_small_mb": small, "crawl_large_mb": large, "growth": large / small - 1}
@@ -352,6 +360,17 @@ def table(r: dict) -> str:
     m = r["memory"]
     add(("memory", "crawl peak RSS small -> large", f"{m['crawl_small_mb']:.0f} -> {m['crawl_large_mb']:.0f} MB "
                                                       f"({m['growth']:+.0%})"))
+    for name, so in r.get("scale_out", {}).items():
+        if "skipped" in so:
+            add(("scale-out", name, so["skipped"]))
+            continue
+        sit = so[name]
+        runs = sit["runs"]
+        what = ("bench profile, mock answers at once" if name == "cpu" else
+                f"article pages take {sit['latency_s']}s, 8 in flight per worker")
+        add(("scale-out", f"{so['articles']} articles, {what}",
+             " / ".join(f"{n} worker{'s' if n != '1' else ''}: {x['articles_per_s']:.0f}" for n, x in runs.items())
+             + f" articles/s = {sit['speedup']:.2f} x"))
     ex = r["export"]
     add(("memory", "export peak RSS (large archive)",
          ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))
@@ -371,18 +390,23 @@ def main(argv=None) -> int:
                    help="Scrapy setting for the ceiling and the crawl")
     p.add_argument("--output", default=str(RESULTS))
     p.add_argument("--keep", metavar="DIR", help="keep the archives in DIR")
+    p.add_argument("--scaleout", metavar="N,M",
+                   help="distributed mode with 1 and 3 workers on N articles (CPU-bound) and M articles "
+                        "(0.2 s latency); default 2000,600 (--quick: 300,150); 0 skips")
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([300, 1000] if args.quick else [2000, 20000])
     sample = args.sample or (60 if args.quick else 400)
     clean_pages = args.clean_pages or (100 if args.quick else 1000)
     damaged = args.damaged or (8 if args.quick else 24)
+    so = args.scaleout or ("300,150" if args.quick else "2000,600")
+    scaleout = None if so.strip() == "0" else tuple(int(x) for x in so.split(","))
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="thepaper-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
         result = run(sizes, sample, clean_pages, damaged, DEFAULT_SETTINGS + args.set, workdir,
                      log=lambda msg: print(f"[bench {time.perf_counter() - t0:5.0f}s] {msg}", file=sys.stderr,
-                                           flush=True))
+                                           flush=True), scaleout=scaleout)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -23,7 +23,7 @@ def _number(x) -> bool:
 def test_bench_quick_run_writes_every_section(tmp_path):
     out = tmp_path / "latest.json"
     proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "40,80", "--sample", "5",
-                           "--clean-pages", "10", "--damaged", "1", "--output", str(out)],
+                           "--clean-pages", "10", "--damaged", "1", "--scaleout", "60,30", "--output", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(out.read_text(encoding="utf-8"))
@@ -44,7 +44,11 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     assert any(k.startswith("mirror: ") for k in r["cleaning"])
     assert _number(r["memory"]["crawl_large_mb"])
     assert "peak_rss_mb" in r["export"] or "skipped" in r["export"]
-    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "memory"):
+    for name, so in r["scale_out"].items():  # redis-server comes with the test command
+        runs = so[name]["runs"]
+        assert set(runs) == {"1", "3"} and runs["1"]["stored"] == runs["3"]["stored"] > 0
+        assert _number(so[name]["speedup"])
+    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "memory", "scale-out"):
         assert row in proc.stdout
 
 
