@@ -229,11 +229,16 @@ class RawPage(Base):
 
     def raw_bytes(self) -> bytes:
         """The body exactly as received."""
-        if self.compression == "zlib":
-            return zlib.decompress(self.body)
-        if self.compression in ("", "none", None):
-            return bytes(self.body)
-        raise ValueError(f"raw page {self.id}: unknown compression {self.compression!r}")
+        return raw_body_bytes(self.body, self.compression, page_id=self.id)
+
+
+def raw_body_bytes(body: bytes, compression: str | None, *, page_id: int | None = None) -> bytes:
+    """A ``raw_pages.body`` exactly as received, given its ``compression``."""
+    if compression == "zlib":
+        return zlib.decompress(body)
+    if compression in ("", "none", None):
+        return bytes(body)
+    raise ValueError(f"raw page {page_id}: unknown compression {compression!r}")
 
 
 class CrawlRun(Base):

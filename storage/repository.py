@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
@@ -161,8 +162,9 @@ def _gone_fields(record: ArticleRecord, old: Article) -> dict[str, Any]:
     return fields
 
 
-def _snapshot(old: Article, now: datetime) -> ArticleVersion:
-    return ArticleVersion(
+def _version_row(old: Article, now: datetime) -> dict[str, Any]:
+    """The ``article_versions`` values that keep the stored text of ``old`` when it is replaced."""
+    return dict(
         cont_id=old.cont_id, version=old.version, title=old.title, summary=old.summary,
         body_text=old.body_text, paragraphs=list(old.paragraphs or []), content_hash=old.content_hash,
         cleaner_version=old.cleaner_version, content_type=old.content_type,
@@ -204,15 +206,27 @@ def clean_tag_names(tags: Iterable[str]) -> list[str]:
     return out
 
 
+def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> None:
+    """Give each article (``cont_id``) the tags ``names`` (cleaned), in order, instead of its previous ones."""
+    ids = list(names_by_id)
+    for i in range(0, len(ids), _IN_CHUNK):
+        session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id.in_(ids[i:i + _IN_CHUNK])))
+    tag_ids = _tag_ids(session, list(dict.fromkeys(n for names in names_by_id.values() for n in names)))
+    links = [{"cont_id": cont_id, "tag_id": tag_ids[n], "position": i}
+             for cont_id, names in names_by_id.items() for i, n in enumerate(names)]
+    if links:
+        session.execute(sa.insert(ArticleTag.__table__), links)
+
+
 def _set_tags(session: Session, article: Article, tags: Iterable[str]) -> None:
-    names = clean_tag_names(tags)
-    ids = _tag_ids(session, names)
-    session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id == article.cont_id))
-    if names:
-        session.execute(sa.insert(ArticleTag), [
-            {"cont_id": article.cont_id, "tag_id": ids[n], "position": i} for i, n in enumerate(names)])
+    _replace_tags(session, {article.cont_id: clean_tag_names(tags)})
     session.flush()
     session.expire(article, ["tags", "tag_links"])
+
+
+def _replaces_tags(record: ArticleRecord) -> bool:
+    """Whether storing ``record`` over an article replaces its tags (a gone record without tags keeps them)."""
+    return not (record.content_type == "gone" and not record.tags)
 
 
 def _apply(article: Article, fields: dict[str, Any]) -> None:
@@ -225,6 +239,43 @@ def _same_as_stored(old: Article, fields: dict[str, Any], record: ArticleRecord,
     if any(getattr(old, name) != value for name, value in fields.items()):
         return False
     return (is_gone and not record.tags) or old.tag_names == clean_tag_names(record.tags)
+
+
+def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
+                prefer_original: bool = True) -> tuple[str, dict[str, Any] | None]:
+    """What :func:`save_article` does with ``record`` over the stored article ``old``
+    (None: not stored), without touching anything: ``("new", None)``,
+    ``("kept_original", None)``, ``("unchanged", None)`` or ``("updated", fields)``
+    with the article column values to store. ``old`` is an :class:`Article` or a
+    :class:`StoredArticle` (the same columns and ``tag_names``)."""
+    if old is None:
+        return "new", None
+    is_mirror = bool(record.mirror_host)
+    is_gone = record.content_type == "gone"
+    old_is_mirror = bool(old.mirror_host)
+    old_is_gone = old.content_type == "gone"
+    if prefer_original and is_mirror and not old_is_mirror and not old_is_gone:
+        return "kept_original", None
+    if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.paragraphs)):
+        return "unchanged", None
+    fields = _gone_fields(record, old) if is_gone else _record_fields(record)
+    if old_is_mirror == is_mirror and _same_as_stored(old, fields, record, is_gone):
+        return "unchanged", None
+    return "updated", fields
+
+
+def _update_values(old: Article | StoredArticle, fields: dict[str, Any], *, raw_page_id: int | None,
+                   now: datetime) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The column values an update of ``old`` with ``fields`` writes, and the
+    ``article_versions`` row that keeps the old text (None when the text is the same)."""
+    values = dict(fields)
+    version_row = None
+    if fields["content_hash"] != old.content_hash:
+        version_row = _version_row(old, now)
+        values["version"] = (old.version or 1) + 1
+    values["raw_page_id"] = raw_page_id if raw_page_id is not None else old.raw_page_id
+    values["updated_at"] = now
+    return values, version_row
 
 
 def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | None, now: datetime,
@@ -243,47 +294,118 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
     article keeps its metadata, with ``content_type`` "gone". A gone record over a
     stored mirror copy keeps that copy (it is the only text left) and counts as unchanged.
     Tags are replaced whenever the fields are. Nothing is committed.
+    The decision is :func:`decide_save`'s; :func:`save_articles` does the same for many records.
     """
     if record.cont_id is None:
         raise ValueError("cannot save a record without cont_id")
     _aware(now)
     cont_id = int(record.cont_id)
     old = session.get(Article, cont_id)
-    is_mirror = bool(record.mirror_host)
-    is_gone = record.content_type == "gone"
+    outcome, fields = decide_save(old, record, prefer_original=prefer_original)
 
-    if old is None:
+    if outcome == "new":
         article = Article(cont_id=cont_id, **_record_fields(record), raw_page_id=raw_page_id, version=1,
                           first_seen=now, last_seen=now, updated_at=now)
         session.add(article)
         session.flush()
         _set_tags(session, article, record.tags)
         return "new"
-
-    old_is_mirror = bool(old.mirror_host)
-    old_is_gone = old.content_type == "gone"
-    if prefer_original and is_mirror and not old_is_mirror and not old_is_gone:
-        return "kept_original"
+    if outcome == "kept_original":
+        return outcome
     if seen:
         old.last_seen = now
-    if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.paragraphs)):
-        return "unchanged"
+    if outcome == "unchanged":
+        return outcome
 
-    fields = _gone_fields(record, old) if is_gone else _record_fields(record)
-    same_text = fields["content_hash"] == old.content_hash
-    if old_is_mirror == is_mirror and _same_as_stored(old, fields, record, is_gone):
-        return "unchanged"
-
-    if not same_text:
-        session.add(_snapshot(old, now))
-        old.version = (old.version or 1) + 1
-    _apply(old, fields)
-    old.raw_page_id = raw_page_id if raw_page_id is not None else old.raw_page_id
-    old.updated_at = now
+    values, version_row = _update_values(old, fields, raw_page_id=raw_page_id, now=now)
+    if version_row is not None:
+        session.add(ArticleVersion(**version_row))
+    _apply(old, values)
     session.flush()
-    if not (is_gone and not record.tags):
+    if _replaces_tags(record):
         _set_tags(session, old, record.tags)
     return "updated"
+
+
+class StoredArticle(SimpleNamespace):
+    """A stored article as plain attributes (its ``articles`` columns and ``tag_names``),
+    loaded by :func:`load_stored` without the ORM; what :func:`decide_save` reads."""
+
+
+def load_stored(session: Session, cont_ids: Iterable[int]) -> dict[int, StoredArticle]:
+    """``{cont_id: StoredArticle}`` of the given ids that are stored, with their tags, in two queries a chunk."""
+    table = Article.__table__
+    ids = sorted({int(c) for c in cont_ids})
+    out: dict[int, StoredArticle] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[i:i + _IN_CHUNK]
+        for row in session.execute(sa.select(table).where(table.c.cont_id.in_(chunk))).mappings():
+            out[row["cont_id"]] = StoredArticle(**row, tag_names=[])
+        tags = (sa.select(ArticleTag.cont_id, Tag.name).join(Tag, Tag.id == ArticleTag.tag_id)
+                .where(ArticleTag.cont_id.in_(chunk)).order_by(ArticleTag.cont_id, ArticleTag.position))
+        for cont_id, name in session.execute(tags):
+            if cont_id in out:  # not a stray tag row whose article was deleted without its tags
+                out[cont_id].tag_names.append(name)
+    return out
+
+
+def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
+                  prefer_original: bool = True, seen: bool = True) -> list[str]:
+    """:func:`save_article` for each ``(record, raw_page_id)`` in turn, in a few statements;
+    the outcomes, in order. Nothing is committed.
+
+    The stored articles are read in one query (:func:`load_stored`) and compared in
+    Python (:func:`decide_save`); only what changes is written: new articles in one
+    insert, updates in an executemany (of the columns that change), version rows and
+    tags in one statement each.
+    Records whose ``cont_id`` occurs more than once in ``items`` go through
+    :func:`save_article`, one after the other, after the rest.
+    """
+    _aware(now)
+    if any(record.cont_id is None for record, _ in items):
+        raise ValueError("cannot save a record without cont_id")
+    session.flush()  # the comparison reads the database, not the session
+    repeats = Counter(int(record.cont_id) for record, _ in items)
+    stored = load_stored(session, [c for c, n in repeats.items() if n == 1])
+    outcomes: list[str | None] = [None] * len(items)
+    new, updates, version_rows, tags, touched, later = [], [], [], {}, [], []
+    for i, (record, raw_page_id) in enumerate(items):
+        cont_id = int(record.cont_id)
+        if repeats[cont_id] > 1:
+            later.append(i)
+            continue
+        old = stored.get(cont_id)
+        outcome, fields = decide_save(old, record, prefer_original=prefer_original)
+        outcomes[i] = outcome
+        if outcome == "new":
+            new.append((record, raw_page_id))
+        elif outcome == "unchanged" and seen:
+            touched.append(cont_id)
+        elif outcome == "updated":
+            values, version_row = _update_values(old, fields, raw_page_id=raw_page_id, now=now)
+            if seen:
+                values["last_seen"] = now
+            # only the columns that change, as the ORM writes them (an UPDATE OF title or
+            # body_text reindexes the article for full-text search)
+            updates.append({"cont_id": cont_id, **{k: v for k, v in values.items() if getattr(old, k) != v}})
+            if version_row is not None:
+                version_rows.append(version_row)
+            if _replaces_tags(record):
+                tags[cont_id] = clean_tag_names(record.tags)
+    if version_rows:
+        session.execute(sa.insert(ArticleVersion.__table__), version_rows)
+    if updates:
+        session.execute(sa.update(Article), updates)  # ORM bulk UPDATE by primary key
+    if touched:
+        session.execute(sa.update(Article.__table__).where(Article.__table__.c.cont_id.in_(touched))
+                        .values(last_seen=now))
+    _replace_tags(session, tags)
+    save_new_articles(session, new, now=now)
+    for i in later:
+        record, raw_page_id = items[i]
+        outcomes[i] = save_article(session, record, raw_page_id=raw_page_id, now=now,
+                                   prefer_original=prefer_original, seen=seen)
+    return outcomes
 
 
 def known_hashes(session: Session, cont_ids: Iterable[int]) -> dict[int, str]:
@@ -316,11 +438,8 @@ def save_new_articles(session: Session, items: list[tuple[ArticleRecord, int | N
         rows.append(dict(cont_id=int(record.cont_id), **_record_fields(record), raw_page_id=raw_page_id,
                          version=1, first_seen=now, last_seen=now, updated_at=now))
     session.execute(sa.insert(Article.__table__), rows)
-    ids = _tag_ids(session, list(dict.fromkeys(n for names in tag_names for n in names)))
-    links = [{"cont_id": row["cont_id"], "tag_id": ids[n], "position": i}
-             for row, names in zip(rows, tag_names) for i, n in enumerate(names)]
-    if links:
-        session.execute(sa.insert(ArticleTag.__table__), links)
+    # replaced, not only inserted: stray tag rows of a deleted article go, as with save_article
+    _replace_tags(session, {row["cont_id"]: names for row, names in zip(rows, tag_names)})
 
 
 # --------------------------------------------------------------------------- failures
