@@ -340,6 +340,9 @@ def cmd_reprocess(args) -> int:
     cont_ids = _csv(args.cont_id) if args.cont_id else None
     if cont_ids and not all(c.isdigit() for c in cont_ids):
         raise UsageError(f"--cont-id expects numeric ids, got {' '.join(cont_ids)}")
+    jobs = (os.cpu_count() or 1) if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise UsageError(f"--jobs expects a number of processes of at least 1, got {jobs}")
 
     def progress(counts):
         if not args.quiet:
@@ -347,8 +350,8 @@ def cmd_reprocess(args) -> int:
                   file=sys.stderr, flush=True)
 
     with run_lock(db_url=args.db) as lock:
-        counts = reprocess_archive(lock.Session, since=since,
-                                   cont_ids=[int(c) for c in cont_ids] if cont_ids else None, progress=progress)
+        counts = reprocess_archive(lock.Session, since=since, cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
+                                   jobs=jobs, progress=progress)
     print("reprocess: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
                                     ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
     return EXIT_OK
@@ -462,6 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_opt(sp)
     sp.add_argument("--since", help="only articles published (or pages fetched) on or after this date")
     sp.add_argument("--cont-id", nargs="+", help="only these article ids")
+    sp.add_argument("--jobs", type=int, metavar="N",
+                    help="processes that clean pages (default: the number of CPUs; 1 cleans in this process)")
     sp.add_argument("-q", "--quiet", action="store_true")
     sp.set_defaults(func=cmd_reprocess)
 

@@ -3,29 +3,50 @@
 No network: every input comes from ``raw_pages``. For each selected article the
 raw page it was cleaned from is cleaned again; raw article pages that never
 became an article (their cleaning failed) are tried again too. Records change
-only where the cleaner's output changed (``save_article`` compares the content
-hash and the cleaner version); otherwise the run is a no-op.
+only where the cleaner's output changed (``save_articles`` compares every stored
+field and tag, as ``save_article`` does); otherwise the run is a no-op.
+
+The pages go in chunks of ``batch`` raw page ids. With ``jobs`` > 1, worker
+processes clean the chunks (:func:`pipelines.stages.clean_page`, a pure
+function) while this process reads the next raw pages and writes the results,
+chunk after chunk in order: one writer, the same transactions and the same
+archive as with ``jobs=1``, which cleans in this process.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+import queue
+import signal
+import traceback
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from datetime import datetime, timezone
+from multiprocessing.connection import wait
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crawler.urls import canonical_url
-from pipelines.record import CleaningError
+from pipelines.record import ArticleRecord, CleaningError
 from pipelines.stages import clean_page
 from storage import repository
-from storage.models import Article, RawPage
+from storage.models import Article, RawPage, raw_body_bytes
 
 _PAGE_KINDS = ("article", "import", "file", "mirror")
+_RAW_COLUMNS = (RawPage.id, RawPage.url, RawPage.final_url, RawPage.status, RawPage.headers, RawPage.context,
+                RawPage.cont_id, RawPage.kind, RawPage.body, RawPage.compression)
+
+#: One page to clean: (raw page id, body as stored, compression, URL to clean under,
+#: headers, status, list item, cont_id, source URL).
+CleanJob = tuple
+#: What came of it: (raw page id, record, None) or (raw page id, None, failure reason).
+Cleaned = tuple[int, "ArticleRecord | None", "str | None"]
 
 
-def _clean_url(raw: RawPage) -> str | None:
+def _clean_url(raw) -> str | None:
     context = raw.context or {}
     if context.get("url"):
         return context["url"]
@@ -54,38 +75,182 @@ def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[
     return sorted(ids)
 
 
+def _read_chunk(Session, ids: list[int]) -> tuple[list, list[CleanJob]]:
+    """The chunk's raw pages (plain rows, no ORM) and the cleaning jobs made of them."""
+    with Session() as session:
+        rows = session.execute(sa.select(*_RAW_COLUMNS).where(RawPage.id.in_(ids)).order_by(RawPage.id)).all()
+    jobs = [(r.id, bytes(r.body), r.compression, _clean_url(r), r.headers, r.status or 200,
+             (r.context or {}).get("list_item"), r.cont_id, r.final_url or r.url) for r in rows]
+    return rows, jobs
+
+
+def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
+    """Clean each page of a chunk (pure: no database); a cleaning failure is a result, not an error."""
+    out: list[Cleaned] = []
+    for raw_id, body, compression, url, headers, status, list_item, cont_id, source_url in jobs:
+        try:
+            record = clean_page(raw_body_bytes(body, compression, page_id=raw_id), url=url, headers=headers,
+                                status=status, list_item=list_item, cont_id=cont_id, source_url=source_url)
+        except CleaningError as exc:
+            out.append((raw_id, None, exc.reason))
+            continue
+        out.append((raw_id, record, None))
+    return out
+
+
+def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: Counter, *, now: datetime) -> None:
+    """Save the chunk's records (only what changed is written) and count the outcomes."""
+    urls = {r.id: r.url for r in rows}
+    items = []
+    for raw_id, record, reason in cleaned:
+        if record is None:
+            counts["failed"] += 1
+            counts[f"failed/{reason}"] += 1
+        else:
+            items.append((record, raw_id))
+    outcomes = repository.save_articles(session, items, now=now, seen=False)
+    stored = [(urls[raw_id], record.cont_id) for (record, raw_id), outcome in zip(items, outcomes)
+              if outcome in ("new", "updated")]
+    if stored:
+        repository.resolve_failures(session, [u for u, _ in stored], [c for _, c in stored])
+    counts.update(outcomes)
+
+
+# --------------------------------------------------------------------------- worker processes
+def _worker_main(tasks, out, parent_pid: int) -> None:
+    """Clean the chunks of ``tasks`` until ``None``; send ``(seq, results)`` or ``(seq, error text)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+    while True:
+        try:
+            task = tasks.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent_pid:  # the parent died without stopping us
+                return
+            continue
+        if task is None:
+            return
+        seq, jobs = task
+        try:
+            result = clean_jobs(jobs)
+        except BaseException:
+            result = traceback.format_exc()
+        out.send((seq, result))
+
+
+class CleanerPool:
+    """``jobs`` processes that clean chunks (:func:`clean_jobs`); results come back by sequence number.
+
+    Forked where the platform can (the workers start at once and see the parent's
+    code as it is, monkeypatches included), spawned elsewhere. Tasks go through a
+    queue whose feeder thread never blocks the caller; each worker answers on its own
+    pipe. A worker that dies, or fails, raises here; leaving the ``with`` block
+    stops the workers (at once after an error or Ctrl-C: none is left behind).
+    """
+
+    def __init__(self, jobs: int):
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._tasks = ctx.Queue()
+        self._done: dict[int, list[Cleaned]] = {}
+        self._workers: list[tuple] = []
+        try:
+            for i in range(jobs):
+                reader, writer = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker_main, args=(self._tasks, writer, os.getpid()),
+                                   name=f"reprocess-clean-{i}", daemon=True)
+                proc.start()
+                writer.close()
+                self._workers.append((proc, reader))
+        except BaseException:
+            self.close(abort=True)
+            raise
+
+    def submit(self, seq: int, jobs: list[CleanJob]) -> None:
+        self._tasks.put((seq, jobs))
+
+    def result(self, seq: int) -> list[Cleaned]:
+        while seq not in self._done:
+            readers = {reader: proc for proc, reader in self._workers}
+            ready = wait(list(readers) + [proc.sentinel for proc, _ in self._workers])
+            for reader, proc in readers.items():
+                if reader in ready or reader.poll():
+                    try:
+                        got, result = reader.recv()
+                    except EOFError:
+                        raise RuntimeError(f"cleaning worker {proc.name} died (exit {proc.exitcode})") from None
+                    if isinstance(result, str):
+                        raise RuntimeError(f"cleaning worker {proc.name} failed:\n{result}")
+                    self._done[got] = result
+                elif proc.sentinel in ready:
+                    raise RuntimeError(f"cleaning worker {proc.name} died (exit {proc.exitcode})")
+        return self._done.pop(seq)
+
+    def close(self, *, abort: bool = False) -> None:
+        if not abort:
+            for _ in self._workers:
+                self._tasks.put(None)
+            for proc, _ in self._workers:
+                proc.join(timeout=10)
+        for proc, reader in self._workers:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+            reader.close()
+        self._tasks.cancel_join_thread()
+        self._tasks.close()
+
+    def __enter__(self) -> CleanerPool:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(abort=exc_type is not None)
+
+
+def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Iterator[tuple[list, list[Cleaned]]]:
+    """``(raw rows, cleaned)`` of each chunk, in order; cleaned here (``jobs`` 1) or by worker
+    processes, with up to two chunks a worker read ahead."""
+    if jobs <= 1:
+        for ids in chunks:
+            rows, todo = _read_chunk(Session, ids)
+            yield rows, clean_jobs(todo)
+        return
+    with CleanerPool(jobs) as pool:
+        pending: deque = deque()
+        ahead = iter(enumerate(chunks))
+
+        def fill() -> None:
+            for seq, ids in ahead:
+                rows, todo = _read_chunk(Session, ids)
+                pool.submit(seq, todo)
+                pending.append((seq, rows))
+                if len(pending) >= 2 * jobs:
+                    return
+
+        fill()
+        while pending:
+            seq, rows = pending.popleft()
+            cleaned = pool.result(seq)
+            fill()  # the workers clean the next chunks while this one is written
+            yield rows, cleaned
+
+
 def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Iterable[int] | None = None,
-                      batch: int = 200, progress: Callable[[Counter], None] | None = None) -> Counter:
+                      batch: int = 200, jobs: int = 1, progress: Callable[[Counter], None] | None = None) -> Counter:
     """Clean the selected raw pages again and update the records; return outcome counts
-    (``new``, ``updated``, ``unchanged``, ``kept_original``, ``failed``)."""
+    (``new``, ``updated``, ``unchanged``, ``kept_original``, ``failed`` and ``failed/<reason>``).
+
+    ``jobs`` processes clean (1: this process alone); this process writes, one
+    transaction per chunk of ``batch`` pages, and calls ``progress`` after each."""
     counts: Counter = Counter()
     with Session() as session:
         raw_ids = _select_ids(session, since=since, cont_ids=cont_ids)
-    for start in range(0, len(raw_ids), batch):
-        chunk = raw_ids[start:start + batch]
-        with Session() as session:
-            raws = session.scalars(sa.select(RawPage).where(RawPage.id.in_(chunk))).all()
-            # Load the chunk's articles in one query: save_article then finds them in the
-            # session's identity map instead of one SELECT per article.
-            ids = [r.cont_id for r in raws if r.cont_id is not None]
-            if ids:
-                session.scalars(sa.select(Article).where(Article.cont_id.in_(ids))).all()
-            now = datetime.now(timezone.utc)
-            for raw in raws:
-                context = raw.context or {}
-                try:
-                    record = clean_page(raw.raw_bytes(), url=_clean_url(raw), headers=raw.headers,
-                                        status=raw.status or 200, list_item=context.get("list_item"),
-                                        cont_id=raw.cont_id, source_url=raw.final_url or raw.url)
-                except CleaningError as exc:
-                    counts["failed"] += 1
-                    counts[f"failed/{exc.reason}"] += 1
-                    continue
-                outcome = repository.save_article(session, record, raw_page_id=raw.id, now=now, seen=False)
-                if outcome in ("new", "updated"):
-                    repository.resolve_failure(session, raw.url, cont_id=record.cont_id)
-                counts[outcome] += 1
-            session.commit()
-        if progress is not None:
-            progress(counts)
+    chunks = [raw_ids[start:start + batch] for start in range(0, len(raw_ids), batch)]
+    # closing(): an error or Ctrl-C here stops the workers at once, not when the traceback is freed
+    with closing(_cleaned_chunks(Session, chunks, min(jobs, len(chunks)))) as cleaned_chunks:
+        for rows, cleaned in cleaned_chunks:
+            with Session() as session:
+                _store_chunk(session, rows, cleaned, counts, now=datetime.now(timezone.utc))
+                session.commit()
+            if progress is not None:
+                progress(counts)
     return counts
