@@ -46,11 +46,33 @@ def resolve_db_url(url: str | None = None) -> str:
     return url
 
 
+def _use_wal(cur) -> None:
+    """Switch the file to WAL (a property of the file, kept once set).
+
+    Switching needs an exclusive lock, and SQLite answers "database is locked" at once,
+    without its busy handler, while another process opens the same new file: retry for
+    up to the busy timeout (two runs started together on a new archive hit this).
+    """
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_on_connect(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     try:
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cur)
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
     finally:

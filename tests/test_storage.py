@@ -639,3 +639,41 @@ def test_concurrent_first_opens_migrate_once(db_url):
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 5, [o[1][-800:] for o in outs]
     assert {o[0].strip() for o in outs} == {head_revision()}
+
+
+
+class _BusyOnceCursor:
+    """A DBAPI cursor whose first switch to WAL meets "database is locked", as when another
+    process opens the same new archive at that instant (SQLite does not wait then)."""
+
+    def __init__(self, fail_times: int, message: str = "database is locked"):
+        import sqlite3
+
+        self.fail_times, self.message, self.error = fail_times, message, sqlite3.OperationalError
+        self.mode, self.calls = "delete", []
+
+    def execute(self, sql):
+        self.calls.append(sql)
+        if sql == "PRAGMA journal_mode = WAL":
+            if self.fail_times:
+                self.fail_times -= 1
+                raise self.error(self.message)
+            self.mode = "wal"
+        return self
+
+    def fetchone(self):
+        return (self.mode,)
+
+
+def test_switch_to_wal_waits_out_a_concurrent_opener():
+    from storage.db import _use_wal
+
+    cur = _BusyOnceCursor(fail_times=3)
+    _use_wal(cur)
+    assert cur.mode == "wal" and cur.calls.count("PRAGMA journal_mode = WAL") == 4
+    done = _BusyOnceCursor(fail_times=0)
+    done.mode = "wal"
+    _use_wal(done)  # already WAL (a property of the file): nothing to switch
+    assert done.calls == ["PRAGMA journal_mode"]
+    with pytest.raises(Exception, match="disk I/O error"):  # other errors are not retried
+        _use_wal(_BusyOnceCursor(fail_times=1, message="disk I/O error"))
