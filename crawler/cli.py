@@ -15,6 +15,8 @@ import os
 import sys
 from urllib.parse import urlsplit
 
+from crawler.listapi import comma_list
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -60,9 +62,9 @@ def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
         # settings, and a database URL may carry a password.
         os.environ["THEPAPER_ARCHIVE_DB"] = args.db
     if getattr(args, "channels", None) is not None:
-        settings.set("THEPAPER_CHANNELS", _csv(args.channels), priority="cmdline")
+        settings.set("THEPAPER_CHANNELS", comma_list(args.channels), priority="cmdline")
     if getattr(args, "nodes", None) is not None:
-        settings.set("THEPAPER_NODES", _csv(args.nodes), priority="cmdline")
+        settings.set("THEPAPER_NODES", comma_list(args.nodes), priority="cmdline")
     if getattr(args, "max_articles", None) is not None:
         settings.set("THEPAPER_MAX_ARTICLES", args.max_articles, priority="cmdline")
     if getattr(args, "quiet", False):
@@ -76,13 +78,6 @@ def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
         key, value = pair.split("=", 1)
         settings.set(key.strip(), value, priority="cmdline")
     return settings
-
-
-def _csv(values) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        out.extend(x.strip() for x in str(v).split(",") if x.strip())
-    return out
 
 
 def _check_base_url(value: str) -> str:
@@ -337,7 +332,7 @@ def cmd_reprocess(args) -> int:
             since = datetime.fromtimestamp(parse_since(args.since) / 1000, tz=timezone.utc)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    cont_ids = _csv(args.cont_id) if args.cont_id else None
+    cont_ids = comma_list(args.cont_id) if args.cont_id else None
     if cont_ids and not all(c.isdigit() for c in cont_ids):
         raise UsageError(f"--cont-id expects numeric ids, got {' '.join(cont_ids)}")
     jobs = (os.cpu_count() or 1) if args.jobs is None else args.jobs

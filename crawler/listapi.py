@@ -113,3 +113,10 @@ def item_external_link(item: dict) -> str | None:
     if isinstance(link, str) and link.strip().startswith(("http://", "https://")):
         return link.strip()
     return None
+
+
+def comma_list(value) -> list[str]:
+    """``"1,2"``, ``["1,2", "3"]`` or ``(1, 2)`` -> ``["1", "2", ...]`` (ids and channels given on
+    the command line or as spider arguments; blanks dropped)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [x.strip() for v in values for x in str(v).split(",") if x.strip()]

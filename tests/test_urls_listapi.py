@@ -117,3 +117,17 @@ def test_retry_after_parsing():
     assert parse_retry_after(b"120") == 120.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
     assert parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("119908", ["119908"]),
+    ("1, 2,,3 ", ["1", "2", "3"]),
+    (["1,2", "3"], ["1", "2", "3"]),
+    ((25434, 27234), ["25434", "27234"]),
+    ("", []),
+    ([" ", ","], []),
+])
+def test_comma_list(value, expected):
+    from crawler.listapi import comma_list
+
+    assert comma_list(value) == expected

@@ -64,7 +64,7 @@ class ThepaperSpider(scrapy.Spider):
         #: Import mode: mirror copies to fetch beside the originals ({cont_id: mirror URL}).
         self.mirrors = {int(k): v for k, v in (mirrors or {}).items()}
         #: Import mode: fetch exactly these article ids, walk no list.
-        self.article_ids = [int(x) for x in _as_list(articles)] if articles else []
+        self.article_ids = [int(x) for x in listapi.comma_list(articles)] if articles else []
         self._channels_arg = channels
         self._nodes_arg = nodes
         self._max_arg = max_articles
@@ -78,8 +78,8 @@ class ThepaperSpider(scrapy.Spider):
         s = crawler.settings
         spider.site_url = s.get("THEPAPER_SITE_URL").rstrip("/")
         spider.api_url = s.get("THEPAPER_API_URL").rstrip("/")
-        spider.channels = _as_list(spider._channels_arg) if spider._channels_arg is not None else s.getlist("THEPAPER_CHANNELS")
-        spider.nodes = _as_list(spider._nodes_arg) if spider._nodes_arg is not None else s.getlist("THEPAPER_NODES")
+        spider.channels = listapi.comma_list(spider._channels_arg) if spider._channels_arg is not None else s.getlist("THEPAPER_CHANNELS")
+        spider.nodes = listapi.comma_list(spider._nodes_arg) if spider._nodes_arg is not None else s.getlist("THEPAPER_NODES")
         spider.page_size = s.getint("THEPAPER_PAGE_SIZE", 20)
         spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES", 0)
         spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES", 10000)
@@ -368,9 +368,3 @@ class ThepaperSpider(scrapy.Spider):
         page = self._fetched(response, kind=kind) if response is not None else None
         yield FetchFailure(request.url, request.meta.get("cont_id"), reason, f"{type(exc).__name__}: {exc}",
                            kind=kind, page=page)
-
-
-def _as_list(value) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [v.strip() for v in str(value).split(",") if v.strip()]
