@@ -29,6 +29,7 @@ from tests.mocksite import MockSite, generate_dataset
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2025, 5, 1, 12, 0, tzinfo=SH)
 URL = "https://www.thepaper.cn/newsDetail_forward_{}".format
+PG_DB = "reprocess"  # a PostgreSQL database of these tests' own, beside the shared test database
 
 
 def _rec(cont_id, title="标题", paras=("正文。",), tags=("AI",), **kw) -> ArticleRecord:
@@ -135,7 +136,7 @@ def test_bulk_compare_matches_one_record_at_a_time(backend, tmp_path):
     results = {}
     for way in ("one_by_one", "bulk", "one_by_one_seen", "bulk_seen"):
         (tmp_path / way).mkdir()
-        engine, Session = open_archive(fresh_db_url(backend, tmp_path / way))
+        engine, Session = open_archive(fresh_db_url(backend, tmp_path / way, PG_DB))
         try:
             rows, cleaned = _seed(Session)
             items = [(record, raw_id) for raw_id, record, _ in cleaned if record is not None]
@@ -241,7 +242,7 @@ def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch
     results = {}
     for jobs in (1, 2):
         (tmp_path / str(jobs)).mkdir()
-        engine, Session = open_archive(fresh_db_url(backend, tmp_path / str(jobs)))
+        engine, Session = open_archive(fresh_db_url(backend, tmp_path / str(jobs), PG_DB))
         try:
             monkeypatch.setattr(chain, "clean_document", original)
             _seed_mock_archive(Session)
