@@ -19,7 +19,8 @@ Each reading must decode in step as GB18030.  A lost byte is chosen among the by
 a common character with its neighbour byte; readings are scored with jieba's word
 frequencies over the Simplified form of the window and its context (so ``?;`` becomes
 ``模`` in ``規模化``), with small costs per lost byte and per swap.  A swallowed digit that
-starts a number is chosen by Benford's law (``1``) — a documented guess.  A window is only
+starts a number is taken from the same number written out elsewhere in the text, else from the
+shape of a year (``?024年`` -> ``2024年``), else by Benford's law (``1``) — a documented guess.  A window is only
 rewritten when the best reading uses a lost byte (the flattened-punctuation case, a ``?``
 between two intact characters, is left to the full-width stage).
 """
@@ -100,6 +101,28 @@ def _gbk2(ch: str) -> bytes | None:
     return b if len(b) == 2 else None
 
 
+_YEAR_TAIL = re.compile(r"[09]\d\d(?:年|-\d|/\d|\.\d\d?[.月])")
+
+
+def _swallowed_digit(text: str, j: int) -> tuple[int, float]:
+    """The digit a lost byte swallowed before the number at ``text[j:]``, and its cost.
+
+    1. The document itself: the same number written out elsewhere (``18C`` beside ``?8C``).
+    2. A year (``?024年`` after a torn ``。``): ``20xx`` / ``19xx``.
+    3. Otherwise Benford's law for a leading digit: ``1`` (a documented guess).
+    """
+    m = re.match(r"[0-9A-Za-z]+", text[j:])
+    cont = m.group() if m else ""
+    if len(cont) >= 2:
+        seen = re.findall(rf"(?<![0-9A-Za-z])([1-9]){re.escape(cont)}(?![0-9A-Za-z])", text)
+        if seen:
+            counts = {d: seen.count(d) for d in set(seen)}
+            return int(max(sorted(counts), key=counts.get)), 0.0
+    if _YEAR_TAIL.match(text, j):
+        return (2 if text[j] == "0" else 1), 0.0
+    return 1, -math.log(math.log10(2))
+
+
 def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]] | None:
     """Readings of ``text[i]``: (bytes with LOST markers, cost, lost count, swap count)."""
     ch = text[i]
@@ -118,9 +141,8 @@ def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]]
         if ch == "?":
             opts += [((0x3F,), 0.0, 0, 0), ((0xA3, 0xBF), SWAP_COST, 0, 1)]
         if digit_next:
-            # The swallowed digit starts the number: Benford's law for its value.
-            # Nothing else tells the digits apart, so only the likeliest one is tried.
-            opts.append(((LOST, 0x31), LOST_COST - math.log(math.log10(2)), 1, 0))
+            digit, cost = _swallowed_digit(text, i + 1)
+            opts.append(((LOST, 0x30 + digit), LOST_COST + cost, 1, 0))
         else:
             # A lost byte followed by a swapped full-width digit (A3 B0..B9), which the
             # decoder swallowed with it (。根 -> A1 '8' F9...).
