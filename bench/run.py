@@ -381,6 +381,11 @@ def table(r: dict) -> str:
         add(("scale-out", f"{so['articles']} articles, {what}",
              " / ".join(f"{n} worker{'s' if n != '1' else ''}: {x['articles_per_s']:.0f}" for n, x in runs.items())
              + f" articles/s = {sit['speedup']:.2f} x"))
+        steady = [x.get("steady_articles_per_s") for x in runs.values()]
+        if all(steady):
+            add(("scale-out", "  the same without start-up (first to last commit)",
+                 " / ".join(f"{n}: {v:.0f}" for n, v in zip(runs, steady))
+                 + f" articles/s = {steady[-1] / steady[0]:.2f} x"))
     ex = r["export"]
     add(("memory", "export peak RSS (large archive)",
          ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))
