@@ -143,6 +143,38 @@ def test_mirror_text_dump_structure():
     assert rec.stripped["widget"] >= 6
 
 
+MIRROR_DUMP = """首页 资讯 正文
+国产大模型加快商业化
+2024-05-06 10:20
+来源：澎湃新闻
+近日，国产大模型公司纷纷加快了商业化步伐，多家企业展示了新的智能体产品。
+{inline}
+{caption}
+业内人士告诉记者，这一轮竞争的核心是算力成本，详见https://www.thepaper.cn/newsDetail_forward_1 的报道。
+"""
+
+
+@pytest.mark.parametrize("inline, caption, images", [
+    ("https://imagecloud.thepaper.cn/thepaper/image/321/456/789.jpg", "图为发布会现场。",
+     [("https://imagecloud.thepaper.cn/thepaper/image/321/456/789.jpg", "图为发布会现场。")]),
+    ("//imgpai.thepaper.cn/newpai/image/1.png?x-oss-process=image/resize", "发布会现场",
+     [("https://imgpai.thepaper.cn/newpai/image/1.png?x-oss-process=image/resize", "发布会现场")]),
+    ("现场图片：http://example.com/a/b.JPEG", "图1 展台", [("http://example.com/a/b.JPEG", "")]),
+])
+def test_mirror_dump_inline_image_urls_become_images(inline, caption, images):
+    """Site notes §6 item 8: image URLs inlined as text leave the text for ``images``; a caption
+    line after one stays where the site prints captions and becomes its caption; links to pages stay."""
+    rec = clean_document(MIRROR_DUMP.format(inline=inline, caption=caption).encode("utf-8"),
+                         url="http://www.nxos.com.cn/newsDetail_forward_24001234")
+    assert [(i.src, i.caption) for i in rec.images] == images
+    assert "http" not in "".join(p for p in rec.paragraphs if "newsDetail" not in p)
+    assert caption in rec.paragraphs
+    assert any("newsDetail_forward_1" in p for p in rec.paragraphs)  # a page link is text
+    assert rec.stripped["inline_image"] == 1
+    if inline.startswith("现场"):
+        assert "现场图片：" in rec.paragraphs
+
+
 def test_api_list_item_real_sample():
     item = json.loads((SAMPLES / "api_list_item_32126241.json").read_text(encoding="utf-8"))
     rec = record_from_list_item(item)

@@ -9,9 +9,39 @@ from pipelines import boilerplate as bp
 from pipelines import metadata as md
 from pipelines.extract import html as h
 from pipelines.extract.base import Extracted
+from pipelines.record import Image
 
 _HEAD_WINDOW = 25
 _BYLINE_HINT = re.compile(r"记者|記者|实习生|實習生|通讯员|通訊員|/@|／@")
+# An image URL a mirror inlined as text (site notes §6 item 8): a picture file, or any URL on
+# the site's image hosts.
+_IMAGE_URL = re.compile(
+    r"(?:https?:)?//[^\s\"'<>()（）]+?(?:\.(?:jpe?g|png|gif|webp|bmp)(?:\?[^\s\"'<>()（）]*)?"
+    r"|(?<=//)image(?:cloud)?\.thepaper\.cn/[^\s\"'<>()（）]+)(?=$|[\s\"'<>()（）]|[^\x00-\x7f])", re.I)
+
+
+def take_image_urls(paragraphs: list[str], ex: Extracted) -> list[str]:
+    """Image URLs inlined as text go to ``ex.images`` (a caption-like line right after one stays
+    in the text, where the site prints captions, and becomes its caption too); what remains of
+    each paragraph is kept."""
+    out: list[str] = []
+    for para in paragraphs:
+        urls = [m.group() for m in _IMAGE_URL.finditer(para)]
+        if not urls:
+            if ex.images and out and out[-1] is None and _is_caption_like(para):
+                ex.images[-1] = Image(src=ex.images[-1].src, caption=para)
+            out.append(para)
+            continue
+        ex.images.extend(Image(src=u if not u.startswith("//") else "https:" + u) for u in urls)
+        ex.count("inline_image", len(urls))
+        rest = h.normalize_ws(_IMAGE_URL.sub(" ", para))
+        out.append(rest or None)
+    return [p for p in out if p]
+
+
+def _is_caption_like(line: str) -> bool:
+    return len(line) <= 60 and (re.match(r"^(?:图|圖)(?:为|為|片|源|\s*\d)", line) is not None
+                                or not re.search(r"[。！？]$", line))
 
 
 def lines_of(text: str) -> list[str]:
@@ -77,7 +107,7 @@ def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
             kind = "repeated_headline" if above.count(ln) > 1 else "spam_header"
         if kind and not (kind == "title_mismatch"):
             ex.count(kind)
-    ex.paragraphs = body
+    ex.paragraphs = take_image_urls(body, ex)
     return ex
 
 
@@ -90,5 +120,5 @@ def _no_time_line(ex: Extracted, lines: list[str]) -> Extracted:
     if i < len(lines) and _is_title_like(lines[i]) and len(lines) - i > 1:
         ex.title = lines[i]
         i += 1
-    ex.paragraphs = lines[i:]
+    ex.paragraphs = take_image_urls(lines[i:], ex)
     return ex
