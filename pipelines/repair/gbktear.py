@@ -198,6 +198,19 @@ def _feed(state: _State, byte: int, by_trail, by_lead) -> list[_State]:
     return [_State(state.chars + (c,), None, state.cost, state.lost, state.swaps, sl) for c in cands]
 
 
+def _clause_boundary(text: str, i: int) -> bool:
+    """Whether a 。 at ``text[i]`` closes a clause: a word (or a number, a closing mark) ends
+    right before it and a word starts right after it."""
+    if i < 1 or i + 2 > len(text):
+        return False
+    before = text[i - 1]
+    ends = (before.isdigit() or before in "%”’）》"
+            or any(word_freq(text[a:i]) >= WORD_MIN_FREQ for a in (i - 2, i - 3) if a >= 0))
+    starts = text[i + 1] in "“‘（《" or any(word_freq(text[i + 1:b]) >= WORD_MIN_FREQ
+                                           for b in (i + 3, i + 4) if b <= len(text))
+    return ends and starts
+
+
 def _word_bonus(left: str, chars, right: str, slots) -> float:
     """WORD_BONUS per chosen character that makes a dictionary word with a neighbour."""
     if not slots:
@@ -206,6 +219,9 @@ def _word_bonus(left: str, chars, right: str, slots) -> float:
     bonus = 0.0
     for k in slots:
         i = len(left) + k
+        if text[i] == "。" and _clause_boundary(text, i):
+            bonus += WORD_BONUS
+            continue
         for a, b in ((i - 1, i + 1), (i, i + 2), (i - 2, i + 1), (i, i + 3)):
             if a >= 0 and b <= len(text) and word_freq(text[a:b]) >= WORD_MIN_FREQ:
                 bonus += WORD_BONUS
@@ -318,25 +334,42 @@ def has_tear_signs(text: str) -> bool:
     return bool(_scan_triggers(text))
 
 
+def _in_step(text: str, j: int) -> bool:
+    """Whether the text from ``j`` reads in step: a dictionary word among the next four
+    characters (an out-of-step run is made of valid, even common, characters that form none:
+    ``锌圃毫孔`` was ``中科院量``), or nothing more to read."""
+    nxt = _simplified(text[j:j + 4])
+    if len(nxt) < 2 or nxt[0].isspace():
+        return True
+    return any(word_freq(nxt[k:k + 2]) >= WORD_MIN_FREQ for k in range(len(nxt) - 1))
+
+
 def _window_end(text: str, last: int) -> int:
-    """Past the last trigger: through the out-of-step run up to the first ASCII character that
-    resynchronises, plus WINDOW_TAIL characters; never across whitespace."""
+    """Past the last trigger: through the out-of-step run, which ends at an ASCII byte that
+    resynchronises. An ASCII character may also be a swapped pair inside the run (上海交 ->
+    虾=煌ù髮W副): the run ends at the first one after which the text reads in step, plus
+    WINDOW_TAIL characters; never across whitespace or a character GBK cannot hold, and at
+    most MAX_RUN characters."""
     end = last + 1
     limit = min(len(text), last + MAX_RUN)
-    seen_ascii = False
-    tail = 0
     while end < limit and not text[end].isspace():
         ch = text[end]
         if _gbk2(ch) is None and not ("!" <= ch <= "~"):
             break
-        if ch.isascii():
-            seen_ascii = True
-        if seen_ascii:
-            tail += 1
-            if tail > WINDOW_TAIL:
-                break
         end += 1
+        if ch.isascii() and _in_step(text, end):
+            limit = min(limit, end + WINDOW_TAIL)
     return end
+
+
+def _window_start(text: str, first: int) -> int:
+    """Before the first trigger: an orphan ``?`` just before it, or an orphan and one swapped
+    ASCII character (``3.5%?I`` + private-use character), belong to the same run."""
+    if first >= 1 and text[first - 1] == "?":
+        return first - 1
+    if first >= 2 and text[first - 2] == "?" and "!" <= text[first - 1] <= "~" and text[first - 1] not in ")]}":
+        return first - 2
+    return first
 
 
 def repair_tears(text: str) -> tuple[str, dict[str, int]]:
@@ -352,9 +385,9 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
         if t - last <= 8 and "\n" not in text[last:t]:
             last = t
             continue
-        windows.append((first, _window_end(text, last)))
+        windows.append((_window_start(text, first), _window_end(text, last)))
         first = last = t
-    windows.append((first, _window_end(text, last)))
+    windows.append((_window_start(text, first), _window_end(text, last)))
     if len(windows) > MAX_WINDOWS:
         # Not a torn mirror copy but noise (binary junk, a wrong decoding): the
         # search would cost seconds per window for nothing. Leftover private-use
