@@ -7,9 +7,11 @@ byte: its lead byte turns into an orphan shown as ``?``/U+FFFD (a following digi
 swallowed with it), and the next bytes decode one byte out of step (rare characters,
 private-use code points) until an ASCII byte resynchronises.
 
-Repair, per damaged window (from the first ``?``/U+FFFD/private-use character of a cluster to
-a few characters past the last one): re-encode every character to its GB18030 bytes, and
-search (a beam search) over the readings of the ambiguous characters:
+Repair, per damaged window (from the first ``?``/U+FFFD/private-use/rare character of a
+cluster, with an orphan ``?`` just before it, through the out-of-step run to the first ASCII
+character after which a dictionary word follows, plus a few characters): re-encode every
+character to its GB18030 bytes, and search (a beam search) over the readings of the ambiguous
+characters:
 
 * ASCII ``!``..``~``: itself, or a swapped full-width pair ``A3 (c+0x80)``;
 * ``?``: itself, a swapped ``？``, or one lost byte (optionally followed by a swallowed digit);
@@ -18,7 +20,9 @@ search (a beam search) over the readings of the ambiguous characters:
 Each reading must decode in step as GB18030.  A lost byte is chosen among the bytes that make
 a common character with its neighbour byte; readings are scored with jieba's word
 frequencies over the Simplified form of the window and its context (so ``?;`` becomes
-``模`` in ``規模化``), with small costs per lost byte and per swap.  A swallowed digit that
+``模`` in ``規模化``; a chosen character that makes a word with a neighbour, or a ``。``
+between a word that ends and one that starts, earns a bonus), with small costs per lost byte
+and per swap.  A swallowed digit that
 starts a number is taken from the same number written out elsewhere in the text, else from the
 shape of a year (``?024年`` -> ``2024年``), else by Benford's law (``1``) — a documented guess.  A window is only
 rewritten when the best reading uses a lost byte (the flattened-punctuation case, a ``?``
