@@ -42,21 +42,55 @@ def add_pinyin(simplified: str, traditional: str, *, every: int = 3) -> str:
     return "".join(out)
 
 
-def gbk_punct_swap(text: str) -> str:
-    """Encode to GBK, replace every byte pair ``A3 xx`` by the ASCII byte ``xx - 0x80``
-    without regard to character boundaries, decode again (orphans become ``?``)."""
-    data = text.encode("gbk", errors="replace")
+def swap_a3(data: bytes) -> bytes:
+    """Replace every byte pair A3 xx (xx in A1..FE) by the ASCII byte xx-0x80, ignoring
+    character boundaries (the mirror's flattening of full-width forms)."""
     out = bytearray()
-    i, n = 0, len(data)
-    while i < n:
-        b = data[i]
-        if b == 0xA3 and i + 1 < n and 0xA1 <= data[i + 1] <= 0xFE:
+    i = 0
+    while i < len(data):
+        if data[i] == 0xA3 and i + 1 < len(data) and 0xA1 <= data[i + 1] <= 0xFE:
             out.append(data[i + 1] - 0x80)
             i += 2
+        else:
+            out.append(data[i])
+            i += 1
+    return bytes(out)
+
+
+def mirror_decode(data: bytes) -> str:
+    """GBK decoding as the mirror did it (it reproduces the real sample's tears): an
+    undecodable lead byte becomes ``?``, and a lead byte followed by a digit swallows the
+    digit (a GB18030 four-byte attempt: ``?8C`` for ``18C``)."""
+    out = []
+    i = 0
+    while i < len(data):
+        b = data[i]
+        if b < 0x80:
+            out.append(chr(b))
+            i += 1
             continue
-        out.append(b)
+        if i + 1 < len(data):
+            t = data[i + 1]
+            if 0x30 <= t <= 0x39:
+                out.append("?")
+                i += 2
+                continue
+            try:
+                out.append(bytes((b, t)).decode("gb18030"))
+                i += 2
+                continue
+            except UnicodeDecodeError:
+                pass
+        out.append("?")
         i += 1
-    return out.decode("gbk", errors="replace").replace("\ufffd", "?")
+    return "".join(out)
+
+
+def gbk_punct_swap(text: str) -> str:
+    """Encode to GBK (unencodable characters as ``?``), flatten the ``A3 xx`` pairs without
+    regard to character boundaries (:func:`swap_a3`), decode as the mirror did
+    (:func:`mirror_decode`)."""
+    return mirror_decode(swap_a3(text.encode("gbk", errors="replace")))
 
 
 #: Mechanisms applied together, in turn over the articles ("alone or together", §6).
