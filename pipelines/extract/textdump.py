@@ -44,8 +44,19 @@ def _is_caption_like(line: str) -> bool:
                                 or not re.search(r"[。！？]$", line))
 
 
+# A lone ideographic space inside a line may be bytes of a torn run (场。 -> A1 A1 = U+3000):
+# kept for the repair stage, which normalises what is left of it afterwards.
+_LONE_IDEO_SPACE = re.compile(r"(?<=\S)\u3000(?=\S)")
+
+
+def _line(raw: str) -> str:
+    if "\u3000" not in raw:
+        return h.normalize_ws(raw)
+    return h.normalize_ws(_LONE_IDEO_SPACE.sub("\x00", raw)).replace("\x00", "\u3000")
+
+
 def lines_of(text: str) -> list[str]:
-    return [ln for ln in (h.normalize_ws(x) for x in text.splitlines()) if ln]
+    return [ln for ln in (_line(x) for x in text.splitlines()) if ln]
 
 
 def _is_title_like(line: str) -> bool:
@@ -89,14 +100,22 @@ def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
         k -= 1
     body_text = "".join(body[:40])
     title_at = None
+    nearest = None  # the nearest title-like line above the time line, whether it matches or not
     for i in range(k, -1, -1):
         cand = above[i]
         if bp.classify(cand) is not None or bp.is_keyword_spam(cand) or not _is_title_like(cand):
             continue
+        nearest = i if nearest is None else nearest
         if bp.belongs_to(cand, body_text):
             title_at = i
             break
         ex.count("title_mismatch")
+    if title_at is None and nearest is not None and above.count(above[nearest]) == 1 and nearest == k:
+        # Right above the time line and said once: the title, even if the body does not echo
+        # its words (a feature's figurative headline); an unrelated headline the mirror
+        # inserts comes repeated, or glued onto the first paragraph.
+        title_at = nearest
+        ex.stripped.pop("title_mismatch", None)
     if title_at is not None:
         ex.title = above[title_at]
     for i, ln in enumerate(above):

@@ -36,7 +36,7 @@ import re
 from functools import lru_cache
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk, is_pua
-from .wordfreq import text_logprob, word_freq
+from .wordfreq import char_usage, text_logprob, word_freq
 
 LOST = -1  # marker for a lost byte in a byte reading
 LOST_COST = 3.0
@@ -44,7 +44,7 @@ SWAP_COST = 1.0
 BEAM = 48
 SLOT_TOP = 48
 WINDOW_TAIL = 3
-MAX_RUN = 24
+MAX_RUN = 40
 CONTEXT = 6
 
 MIN_GAIN = 2.0
@@ -74,7 +74,7 @@ def _simplified(chars) -> str:
 @lru_cache(maxsize=1)
 def _slot_tables():
     """(by_trail, by_lead): common characters (as GB18030 pairs) indexed by trail / lead byte,
-    best first by unigram frequency of their Simplified form."""
+    punctuation first, then by how much their Simplified form is used in words."""
     common = common_chars()
     by_trail: dict[int, list[str]] = {}
     by_lead: dict[int, list[str]] = {}
@@ -91,7 +91,8 @@ def _slot_tables():
                 by_lead.setdefault(lead, []).append(ch)
 
     def rank(chars: list[str]) -> list[str]:
-        return sorted(chars, key=lambda c: -text_logprob(_simplified(c)))[:SLOT_TOP]
+        # By use in words, not as a word of its own (示 of 表示 would miss the cut).
+        return sorted(chars, key=lambda c: (c not in CJK_PUNCT, -char_usage(_simplified(c))))[:SLOT_TOP]
 
     return ({k: rank(v) for k, v in by_trail.items()}, {k: rank(v) for k, v in by_lead.items()})
 
@@ -243,8 +244,17 @@ def _score(left: str, chars, right: str, cost: float, cache: dict, quotes: int =
     return s - cost
 
 
-#: More torn windows than this in one text: not the mirror's damage, left alone.
+#: More torn windows than this in one text, packed closer than one per MIN_CHARS_PER_WINDOW
+#: characters: not the mirror's damage (binary junk, a wrong decoding) but noise, left alone.
+#: A long torn article has one window per sentence or so (a torn 。 before each).
 MAX_WINDOWS = 32
+MIN_CHARS_PER_WINDOW = 12
+#: At most this many windows searched in one text (a long article torn at every sentence has
+#: about one per sentence); the search costs ~0.1 s a window.
+MAX_SEARCHED = 96
+#: After this many windows tried, stop when fewer than this share of them were tears.
+PROBE_WINDOWS = 12
+PROBE_MIN_SHARE = 0.25
 
 #: States kept by the cheap local score before the full scoring of a beam step.
 PRESELECT = 4 * BEAM
@@ -310,6 +320,9 @@ def _is_trigger(text: str, i: int) -> bool:
             n = text[j]
             if not n.isascii() and not n.isspace():
                 return True
+    # An orphan before a swapped pair read as ASCII, then the run (?9庑畔 for 海光信息).
+    if i + 2 < len(text) and "!" <= text[i + 1] <= "~" and not text[i + 2].isascii() and not text[i + 2].isspace():
+        return True
     return False
 
 
@@ -338,12 +351,17 @@ def has_tear_signs(text: str) -> bool:
     return bool(_scan_triggers(text))
 
 
+#: Where a window stops: ASCII white space (U+3000, the full-width space A1 A1, may be part of
+#: an out-of-step run: 市场。该 -> 谐\u30008).
+_BREAK = frozenset(" \t\r\n\f\v")
+
+
 def _in_step(text: str, j: int) -> bool:
     """Whether the text from ``j`` reads in step: a dictionary word among the next four
     characters (an out-of-step run is made of valid, even common, characters that form none:
     ``锌圃毫孔`` was ``中科院量``), or nothing more to read."""
     nxt = _simplified(text[j:j + 4])
-    if len(nxt) < 2 or nxt[0].isspace():
+    if len(nxt) < 2 or nxt[0] in _BREAK:
         return True
     return any(word_freq(nxt[k:k + 2]) >= WORD_MIN_FREQ for k in range(len(nxt) - 1))
 
@@ -356,7 +374,7 @@ def _window_end(text: str, last: int) -> int:
     most MAX_RUN characters."""
     end = last + 1
     limit = min(len(text), last + MAX_RUN)
-    while end < limit and not text[end].isspace():
+    while end < limit and text[end] not in _BREAK:
         ch = text[end]
         if _gbk2(ch) is None and not ("!" <= ch <= "~"):
             break
@@ -392,7 +410,7 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
         windows.append((_window_start(text, first), _window_end(text, last)))
         first = last = t
     windows.append((_window_start(text, first), _window_end(text, last)))
-    if len(windows) > MAX_WINDOWS:
+    if len(windows) > MAX_WINDOWS and len(text) < MIN_CHARS_PER_WINDOW * len(windows):
         # Not a torn mirror copy but noise (binary junk, a wrong decoding): the
         # search would cost seconds per window for nothing. Leftover private-use
         # characters are removed by the later stages.
@@ -400,12 +418,20 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
         return text, counts
     out: list[str] = []
     pos = 0
+    tried = repaired = 0
     for start, end in windows:
         if start < pos:
             continue
+        if tried >= MAX_SEARCHED or (tried >= PROBE_WINDOWS and repaired < tried * PROBE_MIN_SHARE):
+            # Most windows so far read as no tear at all: damage of another kind (flipped
+            # bytes, a wrong decoding), where the search costs much and finds nothing.
+            counts["tear_windows_skipped"] = counts.get("tear_windows_skipped", 0) + 1
+            continue
+        tried += 1
         fixed = _repair_window(text, start, end)
         if fixed is None:
             continue
+        repaired += 1
         new, lost, swaps = fixed
         out.append(text[pos:start])
         out.append(new)

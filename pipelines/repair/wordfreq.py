@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
+from functools import lru_cache
 
 _LOCK = threading.Lock()
 _FREQ: dict[str, int] | None = None
@@ -36,6 +37,8 @@ def _dict_path() -> str:
 
 def _load() -> dict[str, int]:
     global _FREQ, _LOG_TOTAL, _MAX_LEN
+    if _FREQ is not None:  # the usual case: no lock to take
+        return _FREQ
     with _LOCK:
         if _FREQ is None:
             freq: dict[str, int] = {}
@@ -56,6 +59,22 @@ def word_freq(word: str) -> int:
     return _load().get(word, 0)
 
 
+_USAGE: dict[str, int] | None = None
+
+
+def char_usage(ch: str) -> int:
+    """How often ``ch`` is used in text: the summed frequency of the dictionary words that
+    contain it (示 is rare as a word of its own but common in 表示, 显示...)."""
+    global _USAGE
+    if _USAGE is None:
+        usage: dict[str, int] = {}
+        for word, f in _load().items():
+            for c in set(word):
+                usage[c] = usage.get(c, 0) + f
+        _USAGE = usage
+    return _USAGE.get(ch, 0)
+
+
 def _char_logp(ch: str, freq: dict[str, int]) -> float:
     f = freq.get(ch, 0)
     if f:
@@ -69,6 +88,7 @@ def _char_logp(ch: str, freq: dict[str, int]) -> float:
     return UNKNOWN_LOGP
 
 
+@lru_cache(maxsize=262144)
 def text_logprob(text: str, open_quotes: int = 0) -> float:
     """Log probability of the best segmentation of ``text`` into dictionary words, less
     penalties for unbalanced quotes (``open_quotes``: “ already open before ``text``) and for
@@ -99,6 +119,7 @@ def text_logprob(text: str, open_quotes: int = 0) -> float:
 _EMIT = None
 
 
+@lru_cache(maxsize=65536)
 def _boundary_logp(ch: str, states: str) -> float:
     """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
     global _EMIT
