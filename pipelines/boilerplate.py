@@ -37,7 +37,8 @@ RULES: list[tuple[str, re.Pattern, str]] = [
     ("disclaimer", _T(r"^(?:申请澎湃号|申請澎湃號).{0,60}$"), "any"),
     ("widget", _T(r"^(?:扫码|掃碼|扫描二维码|掃描二維碼)(?:下载|下載|关注|關注).{0,16}$"), "any"),
     # Page chrome and widgets (only at the edges of the text).
-    ("widget", _T(r"^[-–•·*+\s]*\+\s*1$"), "edge"),
+    # The praise widget; its bullet may have become "?" in a GBK mirror (• is not in GBK).
+    ("widget", _T(r"^[-–•·*+?\s]*\+\s*1$"), "edge"),
     ("widget", _T(r"^(?:澎湃Logo|字号|字號|收藏|已收藏|取消收藏|我要(?:举报|舉報)|举报|舉報|查看更多|更多|加载更多|"
                   r"下载客户端|下載客戶端|下载APP|下載APP|下载澎湃APP|登录|登錄|注册|註冊|注册\s*/\s*登录|分享|分享到|"
                   r"点赞|點讚|评论|評論|写评论|發表評論|暂无评论|暫無評論|热门评论|熱門評論|相关推荐|相關推薦|"

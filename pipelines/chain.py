@@ -150,6 +150,21 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, repair_text, is_trad) -> N
             parts = [fix(p) for p in ex.paragraphs]
         ex.paragraphs = [normalize_ws(p) for p in parts]
     ex.images = [Image(src=i.src, caption=normalize_ws(fix(i.caption))) for i in ex.images]
+    if rec.repairs.get("fullwidth_punct") or rec.repairs.get("gbk_punct_swap"):
+        ex.title, n = restore_title_bar(ex.title)
+        rec.count_repair("fullwidth_punct", n)
+
+
+_TITLE_BAR = re.compile(r"(?<=[\u4e00-\u9fff%A-Za-z0-9])\s*\|\s*(?=[\u4e00-\u9fff“《A-Za-z0-9])")
+
+
+def restore_title_bar(title: str) -> tuple[str, int]:
+    """``特稿|杭州…`` -> ``特稿｜杭州…``: thepaper.cn's column prefixes use the full-width bar,
+    which a mirror that flattened the page's full-width forms turned into ``|``. Titles only,
+    and only where flattening was seen (in the body, ``作者|斗斗`` is printed both ways)."""
+    if "|" not in title or title.count("|") > 2:
+        return title, 0
+    return _TITLE_BAR.subn("｜", title)
 
 
 def _strip(rec: ArticleRecord, ex: Extracted) -> None:

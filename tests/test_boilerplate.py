@@ -42,6 +42,7 @@ CLASSIFY = [
     ("+1", "widget", None),
     ("- +1", "widget", None),
     ("• +1", "widget", None),
+    ("? +1", "widget", None),  # the bullet lost in a GBK mirror
     ("字号", "widget", None),
     ("收藏", "widget", None),
     ("我要举报", "widget", None),

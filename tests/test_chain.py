@@ -165,3 +165,19 @@ def test_truncated_real_pages_raise_or_keep_body():
         except CleaningError as exc:
             outcomes.add(type(exc).__name__)
     assert "truncated" in outcomes
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("特稿|杭州的生物医药新势力", "特稿｜杭州的生物医药新势力"),
+    ("10%公司|京东的第二增长曲线", "10%公司｜京东的第二增长曲线"),
+    ("数据 | 深圳超级工厂", "数据｜深圳超级工厂"),
+    # left alone: no bar, already full-width, a keyword list, a bar at an edge
+    ("国产7纳米制程突围：良率之战", "国产7纳米制程突围：良率之战"),
+    ("特稿｜杭州", "特稿｜杭州"),
+    ("a|b|c|d", "a|b|c|d"),
+    ("|开头", "|开头"),
+])
+def test_restore_title_bar(title, expected):
+    from pipelines.chain import restore_title_bar
+
+    assert restore_title_bar(title)[0] == expected

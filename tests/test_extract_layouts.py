@@ -175,6 +175,21 @@ def test_mirror_dump_inline_image_urls_become_images(inline, caption, images):
         assert "现场图片：" in rec.paragraphs
 
 
+_BODY = ("研究团队表示，这项技术已经在三家医院完成了临床前验证，下一步将扩大样本规模，并与产业伙伴合作"
+         "推进量产工艺的优化和成本控制。", "业内人士认为，该领域的竞争正在从实验室走向生产线，资本和人才都在向"
+         "头部企业集中，监管部门也在加快制定相关的标准和规范。")
+
+
+@pytest.mark.parametrize("head, title", [
+    (["某某特稿｜一座城市的新势力"], "某某特稿｜一座城市的新势力"),  # shares no words with the body: still the title
+    (["免费在线观看|高清影视大全|彩票计划网|在线娱乐平台"], ""),  # keyword spam is never a title
+])
+def test_text_dump_title_right_above_the_time_line(head, title):
+    dump = "\n".join(["  • +1", *head, "2024-05-06 10:20", "来源：澎湃新闻", *_BODY])
+    rec = clean_document(dump.encode("utf-8"), url="http://www.nxos.com.cn/newsDetail_forward_24001235")
+    assert rec.title == title
+
+
 def test_api_list_item_real_sample():
     item = json.loads((SAMPLES / "api_list_item_32126241.json").read_text(encoding="utf-8"))
     rec = record_from_list_item(item)
