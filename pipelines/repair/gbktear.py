@@ -410,6 +410,15 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
         windows.append((_window_start(text, first), _window_end(text, last)))
         first = last = t
     windows.append((_window_start(text, first), _window_end(text, last)))
+    # A window reaching into the next one (its run took the next cluster's first trigger):
+    # one window, read as a whole.
+    merged: list[tuple[int, int]] = []
+    for start, end in windows:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    windows = merged
     if len(windows) > MAX_WINDOWS and len(text) < MIN_CHARS_PER_WINDOW * len(windows):
         # Not a torn mirror copy but noise (binary junk, a wrong decoding): the
         # search would cost seconds per window for nothing. Leftover private-use
