@@ -22,10 +22,9 @@ a common character with its neighbour byte; readings are scored with jieba's wor
 frequencies over the Simplified form of the window and its context (so ``?;`` becomes
 ``模`` in ``規模化``; a chosen character that makes a word with a neighbour, or a ``。``
 between a word that ends and one that starts, earns a bonus), with small costs per lost byte
-and per swap.  A swallowed digit that
-starts a number is taken from the same number written out elsewhere in the text, else from the
-shape of a year (``?024年`` -> ``2024年``), else by Benford's law (``1``) — a documented guess.  A window is only
-rewritten when the best reading uses a lost byte (the flattened-punctuation case, a ``?``
+and per swap.  A swallowed digit that starts a number is taken from the same number written
+out elsewhere in the text, else from the shape of a year (``?024年`` -> ``2024年``), else by
+Benford's law (``1``) — a documented guess.  A window is only rewritten when the best reading uses a lost byte (the flattened-punctuation case, a ``?``
 between two intact characters, is left to the full-width stage).
 """
 
@@ -428,12 +427,11 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
     out: list[str] = []
     pos = 0
     tried = repaired = 0
-    for start, end in windows:
-        if start < pos:
-            continue
+    for start, end in windows:  # in order, and apart since the merge
         if tried >= MAX_SEARCHED or (tried >= PROBE_WINDOWS and repaired < tried * PROBE_MIN_SHARE):
-            # Most windows so far read as no tear at all: damage of another kind (flipped
-            # bytes, a wrong decoding), where the search costs much and finds nothing.
+            # The search budget is spent, or most windows so far read as no tear at all:
+            # damage of another kind (flipped bytes, a wrong decoding), where the search
+            # costs much and finds nothing.
             counts["tear_windows_skipped"] = counts.get("tear_windows_skipped", 0) + 1
             continue
         tried += 1
