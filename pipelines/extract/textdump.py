@@ -24,7 +24,7 @@ def take_image_urls(paragraphs: list[str], ex: Extracted) -> list[str]:
     """Image URLs inlined as text go to ``ex.images`` (a caption-like line right after one stays
     in the text, where the site prints captions, and becomes its caption too); what remains of
     each paragraph is kept."""
-    out: list[str] = []
+    out: list[str | None] = []  # None: a paragraph that was only image URLs
     for para in paragraphs:
         urls = [m.group() for m in _IMAGE_URL.finditer(para)]
         if not urls:
@@ -61,6 +61,11 @@ def lines_of(text: str) -> list[str]:
 
 def _is_title_like(line: str) -> bool:
     return 2 <= len(line) <= 120 and not re.search(r"[。！？]$", line)
+
+
+def _title_candidate(line: str) -> bool:
+    """A line above the time line that may be the title: title-like, neither chrome nor spam."""
+    return bp.classify(line) is None and not bp.is_keyword_spam(line) and _is_title_like(line)
 
 
 def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
@@ -100,21 +105,19 @@ def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
         k -= 1
     body_text = "".join(body[:40])
     title_at = None
-    nearest = None  # the nearest title-like line above the time line, whether it matches or not
     for i in range(k, -1, -1):
         cand = above[i]
-        if bp.classify(cand) is not None or bp.is_keyword_spam(cand) or not _is_title_like(cand):
+        if not _title_candidate(cand):
             continue
-        nearest = i if nearest is None else nearest
         if bp.belongs_to(cand, body_text):
             title_at = i
             break
         ex.count("title_mismatch")
-    if title_at is None and nearest is not None and above.count(above[nearest]) == 1 and nearest == k:
+    if title_at is None and k >= 0 and _title_candidate(above[k]) and above.count(above[k]) == 1:
         # Right above the time line and said once: the title, even if the body does not echo
         # its words (a feature's figurative headline); an unrelated headline the mirror
         # inserts comes repeated, or glued onto the first paragraph.
-        title_at = nearest
+        title_at = k
         ex.stripped.pop("title_mismatch", None)
     if title_at is not None:
         ex.title = above[title_at]
