@@ -105,7 +105,8 @@ class AckedScheduler(Scheduler):
     ``next_request`` pops and holds in one script; the item's ``item_scraped`` /
     ``item_dropped`` / ``item_error`` signal (sent once the persist stage has committed it)
     releases it; a retry or redirect releases the request it replaces once it is queued
-    again. A heartbeat (every third of THEPAPER_REDIS_WORKER_TTL_S, at most 5 s) refreshes the worker's key and requeues what dead workers held.
+    again. A heartbeat (every third of THEPAPER_REDIS_WORKER_TTL_S, at most 5 s) refreshes the
+    worker's key and requeues what dead workers held.
     """
 
     @classmethod

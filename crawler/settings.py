@@ -64,7 +64,7 @@ CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 #: Bytes of responses the item pipelines may hold at once (Scrapy's default: 5 MB). Items wait
 #: for their batch to be committed; ~100 article pages in flight keep the writer busy, and a
-#: fast crawl's memory stays flat (bench: peak RSS +5 % from 2,000 to 20,000 articles, not +12 %).
+#: fast crawl's memory stays flat (bench: peak RSS +7 % from 2,000 to 20,000 articles, not +12 %).
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 #: Scrapy checks every callback for ``return value`` in a generator by parsing its source; its
 #: cache is keyed weakly by the callable, and a bound method is a new object per response, so
