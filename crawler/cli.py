@@ -211,8 +211,15 @@ def cmd_crawl(args) -> int:
     if args.max_runtime is not None:
         settings.set("CLOSESPIDER_TIMEOUT", args.max_runtime, priority="cmdline")
     if args.redis:
-        from crawler.distributed import apply_settings
+        from crawler.distributed import apply_settings, redis_unreachable
 
+        try:
+            problem = redis_unreachable(args.redis)
+        except ValueError as exc:
+            raise UsageError(f"--redis: {exc}") from None
+        if problem:
+            _err(problem)
+            return EXIT_UNREACHABLE
         apply_settings(settings, args.redis, args.role)
     if args.redis and args.role == "worker":
         stats = run_spider(settings)  # any number of workers: no run lock

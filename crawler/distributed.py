@@ -83,6 +83,24 @@ def item_key(item) -> str | None:
     return getattr(item, "url", None)
 
 
+def redis_unreachable(redis_url: str) -> str | None:
+    """Why Redis at ``redis_url`` cannot be reached (a one-line message without the password),
+    or None when it answers; ValueError for a malformed URL. Checked before the crawl starts,
+    so that a wrong URL or a server that is down is one clear line."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5)
+    where = f"{client.connection_pool.connection_kwargs.get('host', '?')}:" \
+            f"{client.connection_pool.connection_kwargs.get('port', '?')}"
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"Redis at {where} unreachable: {exc}"
+    finally:
+        client.close()
+    return None
+
+
 def apply_settings(settings, redis_url: str, role: str) -> None:
     """Scrapy settings of a walker or worker using Redis at ``redis_url``."""
     settings.set("REDIS_URL", redis_url, priority="cmdline")

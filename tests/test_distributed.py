@@ -223,3 +223,14 @@ def test_acked_scheduler_holds_releases_and_recovers(redis_url):
     assert client.hlen(INFLIGHT_KEY) == 0 and c_crawler.stats.get_value("thepaper/redis/unacked") == 1
     assert not client.exists(WORKER_KEY.format(c.worker))
     client.close()
+
+
+def test_crawl_redis_unreachable_or_malformed_is_one_clear_line(tmp_path):
+    db = f"sqlite:///{tmp_path}/a.sqlite3"
+    proc = run_cli("crawl", "--redis", "redis://:secret@127.0.0.1:1/0", "--role", "worker", "--db", db, "-q",
+                   timeout=60)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]  # one line, no traceback
+    assert "Redis at 127.0.0.1:1 unreachable" in proc.stderr and "secret" not in proc.stderr
+    proc = run_cli("crawl", "--redis", "http://127.0.0.1:1", "--role", "walker", "--db", db, "-q", timeout=60)
+    assert proc.returncode == 2 and "--redis" in proc.stderr, proc.stderr[-2000:]
