@@ -20,7 +20,7 @@ import scrapy
 from scrapy.http import JsonRequest
 
 from crawler import listapi
-from crawler.urls import canonical_url
+from domain.urls import canonical_url
 
 
 class CeilingSpider(scrapy.Spider):

@@ -35,8 +35,8 @@ def main(argv=None) -> int:
                    help="seconds every article page waits before its answer (a distant site)")
     args = p.parse_args(argv)
 
-    from tests.mocksite.dataset import Dataset
-    from tests.mocksite.server import MockSite
+    from mocksite.dataset import Dataset
+    from mocksite.server import MockSite
 
     t0 = time.perf_counter()
     ds = Dataset(args.articles, args.seed, cache_size=args.articles + 64)

@@ -35,13 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-SAMPLE = Path("/work/shared/samples/mirror_nxos_newsDetail_forward_32400625.txt")
+SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "samples" / "mirror_nxos_newsDetail_forward_32400625.txt"
 _SUMMARY = re.compile(r"(\d+) article pages, (\d+) list pages in ([\d.]+)s")
 _TICK = os.sysconf("SC_CLK_TCK")
 #: Settings given to both the ceiling and the crawl on top of the ``bench`` profile:
 #: Scrapy starts CONCURRENT_ITEMS asyncio tasks per response, whatever the callback
 #: yields (100 by default: a third of the ceiling's CPU); the worker process cleans
-#: and stores on the second core (``pipelines.writers.ProcessWriter``).
+#: and stores on the second core (``storage.writers.ProcessWriter``).
 DEFAULT_SETTINGS = ["CONCURRENT_ITEMS=8", "THEPAPER_PIPELINE_WORKER=1"]
 
 
@@ -226,8 +226,8 @@ def side_by_side(db: Path, k: int) -> dict:
 def cleaning(n_pages: int, n_damaged: int) -> dict:
     from bench.damage import damaged_pages
     from pipelines.chain import clean_document
-    from tests.mocksite.dataset import Dataset
-    from tests.mocksite.server import MockSite
+    from mocksite.dataset import Dataset
+    from mocksite.server import MockSite
 
     ds = Dataset(max(n_pages, 200), 7, cache_size=n_pages + 64)
     site = MockSite(ds)

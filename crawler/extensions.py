@@ -82,9 +82,9 @@ class LockHeartbeat:
 
     def beat(self):
         from pipelines.scrapy_stages import store_for
-        from storage import repository
+        from storage.runs import heartbeat
 
-        if not repository.heartbeat(store_for(self.crawler).engine, self.name):
+        if not heartbeat(store_for(self.crawler).engine, self.name):
             print(f"[thepaper-archive] warning: lost the run lock {self.name!r}", file=sys.stderr, flush=True)
 
     def closed(self, spider=None, reason=None):

@@ -4,62 +4,27 @@ decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → re
 text field (``pipelines.repair``; Traditional detection done once per document) →
 strip boilerplate/spam (``pipelines.boilerplate``, counted in ``record.stripped``) →
 metadata (``pipelines.metadata``) → the record. Never returns a silently empty article:
-it raises the :mod:`pipelines.record` errors instead.
+it raises the :mod:`domain.record` errors instead.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 
-from crawler.urls import BadURLError, canonical_url, parse_article_ref
+from domain.record import ArticleRecord, EmptyArticleError, Image, TruncatedPageError, UnknownLayoutError
+from domain.urls import BadURLError, canonical_url, parse_article_ref
 from pipelines import boilerplate as bp
 from pipelines import metadata as md
+from pipelines.decode import decode_bytes
 from pipelines.extract import Extracted, extract
 from pipelines.extract.html import normalize_ws
-from pipelines.record import ArticleRecord, EmptyArticleError, Image, TruncatedPageError, UnknownLayoutError
+from pipelines.repair import is_converted_traditional, repair_text
 
 _NEEDS_BODY = ("news", "pph")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CREDIT_EDITOR = re.compile(r"^(?:编辑|編輯)\s*[|｜丨]\s*(\S{1,20})$")
-
-
-@lru_cache(maxsize=1)
-def _text_api():
-    """``(decode_bytes, repair_text, is_converted_traditional)`` from the repair stage.
-    Until that stage exists, decoding is UTF-8/GB18030 and repair is the identity."""
-    try:
-        from pipelines.decode import decode_bytes
-    except ImportError:
-        decode_bytes = _interim_decode
-    try:
-        from pipelines.repair import is_converted_traditional, repair_text
-    except ImportError:
-        repair_text, is_converted_traditional = _identity_repair, (lambda text: False)
-    return decode_bytes, repair_text, is_converted_traditional
-
-
-class _Decoded:
-    def __init__(self, text, encoding, reason):
-        self.text, self.encoding, self.reason = text, encoding, reason
-
-
-def _interim_decode(data: bytes, *, header_charset: str | None = None):
-    try:
-        return _Decoded(data.decode("utf-8-sig"), "utf-8", "interim: valid UTF-8")
-    except UnicodeDecodeError:
-        return _Decoded(data.decode("gb18030", "replace"), "gb18030", "interim: not UTF-8")
-
-
-class _Repaired:
-    def __init__(self, text):
-        self.text, self.repairs = text, {}
-
-
-def _identity_repair(text: str, *, traditional=None, mirror_host=None):
-    return _Repaired(text)
 
 
 def header_charset(headers: Mapping[str, str] | None) -> str | None:
@@ -98,7 +63,6 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    decode_bytes, repair_text, is_trad = _text_api()
     decoded = decode_bytes(bytes(data or b""), header_charset=header_charset(headers))
     rec.encoding, rec.encoding_reason = decoded.encoding or "", decoded.reason or ""
     ex, item = extract(decoded.text, cont_id=rec.cont_id)
@@ -118,7 +82,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    _repair_fields(rec, ex, repair_text, is_trad)
+    _repair_fields(rec, ex)
     _strip(rec, ex)
     _metadata(rec, ex)
     if list_item:
@@ -127,9 +91,9 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
     return rec
 
 
-def _repair_fields(rec: ArticleRecord, ex: Extracted, repair_text, is_trad) -> None:
+def _repair_fields(rec: ArticleRecord, ex: Extracted) -> None:
     sample = "\n".join([ex.title, ex.summary, *ex.paragraphs[:60]])
-    traditional = bool(is_trad(sample)) if sample.strip() else False
+    traditional = bool(is_converted_traditional(sample)) if sample.strip() else False
     host = rec.mirror_host
 
     def fix(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pipelines.record import SHANGHAI
+from domain.record import SHANGHAI
 
 # Known channels (nodeInfo.parentId → name). Extend freely.
 CHANNELS: dict[int, str] = {

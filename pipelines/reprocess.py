@@ -29,10 +29,11 @@ from multiprocessing.connection import wait
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crawler.urls import canonical_url
-from pipelines.record import ArticleRecord, CleaningError
+from domain.urls import canonical_url
+from domain.record import ArticleRecord, CleaningError
 from pipelines.stages import clean_page
-from storage import repository
+from storage.articles import save_articles
+from storage.failures import resolve_failures
 from storage.models import Article, RawPage, raw_body_bytes
 
 _PAGE_KINDS = ("article", "import", "file", "mirror")
@@ -108,11 +109,11 @@ def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: C
             counts[f"failed/{reason}"] += 1
         else:
             items.append((record, raw_id))
-    outcomes = repository.save_articles(session, items, now=now, seen=False)
+    outcomes = save_articles(session, items, now=now, seen=False)
     stored = [(urls[raw_id], record.cont_id) for (record, raw_id), outcome in zip(items, outcomes)
               if outcome in ("new", "updated")]
     if stored:
-        repository.resolve_failures(session, [u for u, _ in stored], [c for _, c in stored])
+        resolve_failures(session, [u for u, _ in stored], [c for _, c in stored])
     counts.update(outcomes)
 
 

@@ -9,7 +9,7 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
 * CleanStage runs the cleaning chain (decode → extract → repair → strip) of
   ``pipelines.chain``; any error becomes ``item.error``, never a lost page.
 * ValidateStage refuses records that would be silently empty or half-known.
-* PersistStage hands each item to the crawl's single writer (``pipelines.writers``),
+* PersistStage hands each item to the crawl's single writer (``storage.writers``),
   which commits the raw page together with the article (or with the failure) in
   one transaction per batch of items, off the reactor thread; the run's counters
   move when the batch is committed. With ``THEPAPER_PIPELINE_WORKER`` the writer
@@ -25,9 +25,9 @@ from datetime import datetime, timezone
 
 from urllib.parse import urlsplit
 
-from crawler.items import FetchedPage, FetchFailure, ListedRecord
-from crawler.urls import canonical_url
-from pipelines.record import CleaningError
+from domain.items import FetchedPage, FetchFailure, ListedRecord
+from domain.record import CleaningError
+from domain.urls import canonical_url
 from pipelines.stages import ValidationError, clean_page, validate_record
 
 logger = logging.getLogger(__name__)
@@ -48,22 +48,22 @@ class Store:
         self.run_id: int | None = None
 
     def start_run(self):
-        from storage import repository
+        from storage.runs import start_run
 
         with self.Session() as session:
-            run = repository.start_run(session, command=self.command, args=self.args, now=_now())
+            run = start_run(session, command=self.command, args=self.args, now=_now())
             session.commit()
             self.run_id = run.id
 
     def finish_run(self, status: str, counters: dict, message: str):
-        from storage import repository
         from storage.models import CrawlRun
+        from storage.runs import finish_run
 
         if self.run_id is None:
             return
         with self.Session() as session:
             run = session.get(CrawlRun, self.run_id)
-            repository.finish_run(session, run, status=status, counters=counters, message=message, now=_now())
+            finish_run(session, run, status=status, counters=counters, message=message, now=_now())
             session.commit()
 
     def close(self):
@@ -188,7 +188,7 @@ class ValidateStage(_Stage):
 
 class PersistStage(_Stage):
     """Hands raw page + article (+ tags), or raw page + failure, to the crawl's single
-    writer (``pipelines.writers``: a thread, or in worker mode a process that also
+    writer (``storage.writers``: a thread, or in worker mode a process that also
     cleans); the item completes once its batch is committed."""
 
     @classmethod
@@ -210,10 +210,12 @@ class PersistStage(_Stage):
         self.started = _now()
         store = store_for(self.crawler)
         store.start_run()
-        from pipelines import writers
+        from storage.writers import ProcessWriter, ThreadWriter
 
-        kind = writers.ProcessWriter if self.cleaner is not None else writers.ThreadWriter
-        self.writer = kind(store, self.failure_policy, max_batch=self.max_batch)
+        if self.cleaner is not None:
+            self.writer = ProcessWriter(store, self.failure_policy, max_batch=self.max_batch, clean=clean_page)
+        else:
+            self.writer = ThreadWriter(store, self.failure_policy, max_batch=self.max_batch)
 
     async def close_spider(self, spider=None):
         """Drain the writer: every item is committed before the run row and the cursors move."""
@@ -232,7 +234,7 @@ class PersistStage(_Stage):
         store.close()
 
     async def process_item(self, item):
-        from storage.repository import BatchEntry
+        from storage.batch import BatchEntry
 
         clean_args = None
         if isinstance(item, FetchedPage):

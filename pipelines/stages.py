@@ -7,7 +7,7 @@ import logging
 import traceback
 from collections.abc import Mapping
 
-from pipelines.record import ArticleRecord, CleaningError
+from domain.record import ArticleRecord, CleaningError
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,17 @@
-"""The archive database.
+"""The archive database: every write and every read of it.
 
-* :mod:`storage.db` — where the archive lives, engines, sessions, migrations.
-* :mod:`storage.models` — the schema (SQLAlchemy 2.0 typed models).
-* :mod:`storage.repository` — every write (the caller commits).
-* :mod:`storage.types`, :mod:`storage.render`, :mod:`storage.proc` — small helpers.
+* :mod:`storage.db` — where the archive lives, engines, sessions, migrations (Alembic,
+  ``storage/migrations``); :mod:`storage.models` — the schema (SQLAlchemy 2.0 typed models);
+  :mod:`storage.views` — views and the full-text index.
+* Writes, by concern (the caller commits): :mod:`storage.raw` (raw pages),
+  :mod:`storage.articles` (compare, save, versions, tags: one batch save path),
+  :mod:`storage.failures`, :mod:`storage.runs` (runs, list cursors, run locks),
+  :mod:`storage.batch` (a crawl's fetched pages with their articles or failures),
+  :mod:`storage.writers` (the crawl's writer thread or process, off the reactor).
+* Reads for analysis: :mod:`storage.stats`, :mod:`storage.search`, :mod:`storage.export`,
+  :mod:`storage.report`, :mod:`storage.schema_doc`.
+* Small helpers: :mod:`storage.types`, :mod:`storage.render`, :mod:`storage.proc`.
+
+May use: ``domain`` only. Never ``pipelines`` or ``crawler`` (a writer that cleans is given
+its cleaning function by the caller).
 """

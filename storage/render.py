@@ -12,7 +12,7 @@ from typing import Iterable
 
 
 def image_dicts(images: Iterable) -> list[dict]:
-    """``[{src, caption}]`` from :class:`pipelines.record.Image` objects or dicts."""
+    """``[{src, caption}]`` from :class:`domain.record.Image` objects or dicts."""
     out = []
     for img in images or ():
         if isinstance(img, dict):

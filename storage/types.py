@@ -15,6 +15,14 @@ class NaiveDatetimeError(ValueError):
     """A naive datetime was about to be stored: its time zone would be a guess."""
 
 
+def require_aware(value: datetime, name: str = "now") -> datetime:
+    """``value`` itself when it is an aware datetime; ValueError otherwise (the writers'
+    ``now`` and ``fetched_at`` arguments)."""
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got {value!r}")
+    return value
+
+
 class AwareDateTime(TypeDecorator):
     """An instant in time, stored as UTC, read back aware in Asia/Shanghai.
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SAMPLES = SHARED / "samples"
+#: Real pages of the site and of a mirror, with their provenance (tests/data/samples/README.md).
+SAMPLES = ROOT / "tests" / "data" / "samples"
 
 
 def cli_env(**extra: str) -> dict[str, str]:

@@ -9,8 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from pipelines.record import ArticleRecord, Image
-from storage import repository as repo
+from domain.record import ArticleRecord, Image
+from storage.articles import save_article
+from storage.failures import record_failure
+from storage.raw import archive_raw
+from storage.runs import finish_run, start_run
 from storage.db import open_archive
 from tests.conftest import BACKENDS, fresh_db_url
 
@@ -76,28 +79,28 @@ def fill_archive(Session, now: datetime) -> dict:
                 ("ok", {"new": 9, "updated": 0, "unchanged": 0, "gone": 0, "failed": 2, "duration_s": 61.5}, 30),
                 ("partial", {"new": 2, "updated": 1, "unchanged": 7, "gone": 1, "failed": 1}, 12),
                 ("failed", {"new": 0, "updated": 0, "unchanged": 0, "gone": 0, "failed": 0}, 3)]):
-            run = repo.start_run(s, command="crawl", args={"i": i}, now=now - timedelta(hours=10 - i * 3))
-            repo.finish_run(s, run, status=status, counters=counters, message=None,
+            run = start_run(s, command="crawl", args={"i": i}, now=now - timedelta(hours=10 - i * 3))
+            finish_run(s, run, status=status, counters=counters, message=None,
                             now=run.started_at + timedelta(minutes=mins))
             runs.append(run)
         for row in ARTICLES:
             rec = make_record(row, now)
             body = f"<html><body><h1>{rec.title}</h1>{''.join(rec.paragraphs)}</body></html>".encode() * 3
-            page = repo.archive_raw(s, url=rec.url, final_url=rec.url, status=200, headers={"a": "b"},
+            page = archive_raw(s, url=rec.url, final_url=rec.url, status=200, headers={"a": "b"},
                                     body=body, fetched_at=now - timedelta(hours=1), kind="article",
                                     run_id=runs[0].id, cont_id=rec.cont_id)
             s.flush()
             info["raw_sizes"].append(len(body))
-            assert repo.save_article(s, rec, raw_page_id=page.id, now=now - timedelta(hours=1)) == "new"
+            assert save_article(s, rec, raw_page_id=page.id, now=now - timedelta(hours=1)) == "new"
         s.flush()
         gone = make_record(next(r for r in ARTICLES if r[0] == GONE_ID), now)
         gone.content_type, gone.gone_reason, gone.paragraphs, gone.tags = "gone", "http_404", [], []
-        assert repo.save_article(s, gone, raw_page_id=None, now=now) == "updated"
+        assert save_article(s, gone, raw_page_id=None, now=now) == "updated"
         for url, reason, attempts in [("https://www.thepaper.cn/newsDetail_forward_1", "http_503", 1),
                                       ("https://www.thepaper.cn/newsDetail_forward_2", "timeout", 2),
                                       ("https://www.thepaper.cn/newsDetail_forward_3", "http_503", 5)]:
             for _ in range(attempts):
-                repo.record_failure(s, url=url, cont_id=None, reason=reason, message="x", run_id=runs[1].id,
+                record_failure(s, url=url, cont_id=None, reason=reason, message="x", run_id=runs[1].id,
                                     now=now, max_attempts=5)
         s.commit()
         info["raw_compressed"] = [n for (n,) in s.execute(sa.text("SELECT length(body) FROM raw_pages"))]

@@ -11,8 +11,8 @@ import lxml.html
 import pytest
 
 from crawler.cli import main
-from pipelines.record import ArticleRecord
-from storage import repository as repo
+from domain.record import ArticleRecord
+from storage.articles import save_article
 from storage.report import bar_chart, column_chart, render_html, report_data
 from tests.test_analysis_data import filled  # noqa: F401
 
@@ -76,7 +76,7 @@ def test_report_renders_in_chromium_with_charts(filled, tmp_path, capsys):
     with Session() as s:  # hostile text in a column name and a tag: must stay text
         rec = ArticleRecord(cont_id=39000001, title="注入测试", paragraphs=["正文。"], published_at=now,
                             node_id=1, node_name=EVIL_COLUMN, tags=[EVIL_TAG, "人工智能"])
-        repo.save_article(s, rec, raw_page_id=None, now=now)
+        save_article(s, rec, raw_page_id=None, now=now)
         s.commit()
         data = report_data(s, days=10, now=now)
     out = tmp_path / "report.html"

@@ -103,8 +103,8 @@ def test_existing_articles_are_indexed_by_the_upgrade(db_url):  # noqa: F811
     """An archive filled before revision 0003 finds its old articles after upgrading."""
     from datetime import datetime, timezone
 
-    from pipelines.record import ArticleRecord
-    from storage import repository as repo
+    from domain.record import ArticleRecord
+    from storage.articles import save_article
     from storage.db import make_engine, session_factory
     from storage.search import search
 
@@ -114,7 +114,7 @@ def test_existing_articles_are_indexed_by_the_upgrade(db_url):  # noqa: F811
         Session = session_factory(engine)
         with Session() as s:
             for i, word in enumerate(["石墨烯材料", "光"]):
-                repo.save_article(s, ArticleRecord(cont_id=50 + i, title=word, paragraphs=[word + "。"]),
+                save_article(s, ArticleRecord(cont_id=50 + i, title=word, paragraphs=[word + "。"]),
                                   raw_page_id=None, now=datetime.now(timezone.utc))
             s.commit()
         upgrade(engine)

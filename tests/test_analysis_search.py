@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.cli import main
-from pipelines.record import ArticleRecord
-from storage import repository as repo
+from domain.record import ArticleRecord
+from storage.articles import save_article
 from storage.db import open_archive
 from storage.models import Article
 from storage.search import SearchError, fts_match_expr, mark, search, search_method, snippet, split_terms
@@ -136,7 +136,7 @@ def _save(Session, cont_id, title, paras, now):
     with Session() as s:
         rec = ArticleRecord(cont_id=cont_id, title=title, paragraphs=paras,
                             published_at=now, node_id=25950, node_name="科技湃")
-        out = repo.save_article(s, rec, raw_page_id=None, now=now)
+        out = save_article(s, rec, raw_page_id=None, now=now)
         s.commit()
         return out
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bench.damage import VARIANTS, add_pinyin, damaged_pages, gbk_punct_swap, to_traditional
-from tests.mocksite.dataset import Dataset
+from mocksite.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.chain import clean_document, header_charset
-from pipelines.record import CleaningError, EmptyArticleError, TruncatedPageError, UnknownLayoutError
+from domain.record import CleaningError, EmptyArticleError, TruncatedPageError, UnknownLayoutError
 from tests.conftest import SAMPLES
 
 DATA = Path(__file__).parent / "data" / "extract"

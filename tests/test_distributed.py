@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from crawler.distributed import INFLIGHT_KEY
 from storage.models import Article
 from tests.conftest import PG_URL, ROOT, cli_env, fresh_db_url, run_cli
-from tests.mocksite.dataset import generate_dataset
-from tests.mocksite.server import MockSite
+from mocksite.dataset import generate_dataset
+from mocksite.server import MockSite
 from tests.redisserver import redis_server
 from tests.test_e2e_scheduled import expected_ids
 
@@ -182,7 +182,7 @@ def test_acked_scheduler_holds_releases_and_recovers(redis_url):
     from scrapy import signals
 
     from crawler.distributed import QUEUE_KEY, WORKER_KEY
-    from crawler.items import FetchFailure
+    from domain.items import FetchFailure
 
     client = redis.Redis.from_url(redis_url)
     a_crawler, a = _scheduler(redis_url)

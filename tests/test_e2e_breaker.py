@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, CrawlRun, Failure
 from tests.conftest import run_cli
-from tests.mocksite.dataset import generate_dataset
-from tests.mocksite.server import MockSite
+from mocksite.dataset import generate_dataset
+from mocksite.server import MockSite
 
 
 def test_waf_block_trips_the_breaker_and_stops_the_run(db_url):

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, CrawlRun, Failure, RawPage
 from tests.conftest import BACKENDS, fresh_db_url, run_cli
-from tests.mocksite.dataset import generate_dataset
-from tests.mocksite.server import MockSite
+from mocksite.dataset import generate_dataset
+from mocksite.server import MockSite
 
 N_ARTICLES = 200
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleVersion, CrawlRun, RawPage
 from tests.conftest import ROOT, SAMPLES, cli_env, run_cli
-from tests.mocksite.dataset import generate_dataset
-from tests.mocksite.server import MockSite
+from mocksite.dataset import generate_dataset
+from mocksite.server import MockSite
 
 STORED_KINDS = {"news", "pph", "video", "live", "paywalled", "external", "gone_404", "gone_null", "gone_offline"}
 

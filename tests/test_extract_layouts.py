@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.chain import clean_document, clean_file, record_from_list_item
 from pipelines.extract import sniff
-from pipelines.record import SHANGHAI, TruncatedPageError, UnknownLayoutError
+from domain.record import SHANGHAI, TruncatedPageError, UnknownLayoutError
 from tests.conftest import SAMPLES
 
 DATA = Path(__file__).parent / "data" / "extract"

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from pipelines import metadata as md
-from pipelines.record import SHANGHAI
+from domain.record import SHANGHAI
 
 
 def sh(*a):

@@ -9,9 +9,9 @@ import urllib.request
 import pytest
 
 from pipelines.chain import clean_document, record_from_list_item
-from tests.mocksite.dataset import GONE_KINDS, generate_dataset
-from tests.mocksite.render_api import list_item
-from tests.mocksite.server import MockSite
+from mocksite.dataset import GONE_KINDS, generate_dataset
+from mocksite.render_api import list_item
+from mocksite.server import MockSite
 
 _GONE_REASON = {"gone_404": "http_404", "gone_null": "content_null", "gone_offline": "offline_notice"}
 

@@ -16,13 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from tests.mocksite import MockSite, generate_dataset
-from tests.mocksite import fault_bodies as fb
-from tests.mocksite import __main__ as mock_main
-from tests.mocksite.fault_bodies import NEXT_DATA, html_tags_dropped
-from tests.mocksite.faults import (ALL, KINDS, PAGES, FaultMix, FaultPlan, FaultRule, closed_port, path_class,
+from mocksite import MockSite, generate_dataset
+from mocksite import fault_bodies as fb
+from mocksite import __main__ as mock_main
+from mocksite.fault_bodies import NEXT_DATA, html_tags_dropped
+from mocksite.faults import (ALL, KINDS, PAGES, FaultMix, FaultPlan, FaultRule, closed_port, path_class,
                                    request_key)
-from tests.mocksite.server import loop_partner
+from mocksite.server import loop_partner
 
 NODE_API = "/contentapi/nodeCont/getByNodeIdPortal"
 API_HEADERS = {"Referer": "https://www.thepaper.cn/", "Content-Type": "application/json"}

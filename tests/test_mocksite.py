@@ -14,9 +14,9 @@ from collections import Counter
 import pytest
 from lxml import html as lxml_html
 
-from tests.mocksite import Figure, MockSite, Paragraph, generate_dataset
-from tests.mocksite.dataset import GONE_KINDS, KINDS, NODES, PPH_NODE, TECH_CHANNEL
-from tests.mocksite.render_api import list_data
+from mocksite import Figure, MockSite, Paragraph, generate_dataset
+from mocksite.dataset import GONE_KINDS, KINDS, NODES, PPH_NODE, TECH_CHANNEL
+from mocksite.render_api import list_data
 
 NODE_PATH = "/contentapi/nodeCont/getByNodeIdPortal"
 CHANNEL_PATH = "/contentapi/nodeCont/getByChannelId"
@@ -578,7 +578,7 @@ def test_faults_fire_as_configured(ds):
 
 
 def test_fault_rate_is_seeded():
-    from tests.mocksite.faults import FaultInjector
+    from mocksite.faults import FaultInjector
 
     def run(seed):
         inj = FaultInjector([{"pattern": "forward", "kind": "500", "rate": 0.3}], seed)

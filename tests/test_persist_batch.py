@@ -1,4 +1,4 @@
-"""Batched persistence: ``repository.save_batch`` leaves the archive exactly as the
+"""Batched persistence: ``save_batch`` leaves the archive exactly as the
 one-at-a-time calls do, and a crawl stores the same archive whichever writer runs
 (the thread, or the worker process that also cleans)."""
 
@@ -11,11 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from pipelines.record import ArticleRecord, Image
-from storage import repository as repo
+from domain.record import ArticleRecord, Image
+from storage.articles import save_article
+from storage.batch import BatchEntry, save_batch
+from storage.failures import record_failure, resolve_failure
+from storage.raw import archive_raw, raw_page_row
 from storage.db import open_archive
 from tests.conftest import BACKENDS, fresh_db_url, run_cli, wipe_pg
-from tests.mocksite import MockSite, generate_dataset
+from mocksite import MockSite, generate_dataset
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=SH)
@@ -35,31 +38,31 @@ def _raw(url, cont_id, kind="article") -> dict:
 def _seed(Session) -> None:
     """Stored before the batch: two articles and one failure."""
     with Session() as s:
-        repo.save_article(s, _rec(100, "旧标题", ["旧正文。"], ["AI"]), raw_page_id=None, now=NOW - timedelta(days=2))
-        repo.save_article(s, _rec(101, "不变", ["正文不变。"], ["芯片"]), raw_page_id=None, now=NOW - timedelta(days=2))
-        repo.record_failure(s, url="https://www.thepaper.cn/newsDetail_forward_102", cont_id=102, reason="http_503",
+        save_article(s, _rec(100, "旧标题", ["旧正文。"], ["AI"]), raw_page_id=None, now=NOW - timedelta(days=2))
+        save_article(s, _rec(101, "不变", ["正文不变。"], ["芯片"]), raw_page_id=None, now=NOW - timedelta(days=2))
+        record_failure(s, url="https://www.thepaper.cn/newsDetail_forward_102", cont_id=102, reason="http_503",
                             message="", run_id=None, now=NOW - timedelta(hours=3))
         s.commit()
 
 
-def _entries() -> list[repo.BatchEntry]:
+def _entries() -> list[BatchEntry]:
     u = "https://www.thepaper.cn/newsDetail_forward_{}".format
-    E = repo.BatchEntry
+    E = BatchEntry
     return [
-        E(raw=repo.raw_page_row(**_raw("https://api/list?1", None, "list"))),              # list page: raw only
-        E(raw=repo.raw_page_row(**_raw(u(200), 200)), record=_rec(200, "新一", ["一。"], ["AI", "机器人"]), url=u(200)),
-        E(raw=repo.raw_page_row(**_raw(u(201), 201)), record=_rec(201, "新二", ["二。"], ["AI", "AI", " "]), url=u(201)),
-        E(raw=repo.raw_page_row(**_raw(u(100), 100)), record=_rec(100, "新标题", ["新正文。"], ["AI"]), url=u(100)),
-        E(raw=repo.raw_page_row(**_raw(u(101), 101)), record=_rec(101, "不变", ["正文不变。"], ["芯片"]), url=u(101)),
-        E(raw=repo.raw_page_row(**_raw(u(102), 102)), record=_rec(102, "曾失败", ["现在好了。"]), url=u(102)),
-        E(raw=repo.raw_page_row(**_raw(u(203), 203)), record=_rec(203, "两次", ["第一次。"]), url=u(203)),
-        E(raw=repo.raw_page_row(**_raw(u(203) + "?m", 203, "mirror")),
+        E(raw=raw_page_row(**_raw("https://api/list?1", None, "list"))),              # list page: raw only
+        E(raw=raw_page_row(**_raw(u(200), 200)), record=_rec(200, "新一", ["一。"], ["AI", "机器人"]), url=u(200)),
+        E(raw=raw_page_row(**_raw(u(201), 201)), record=_rec(201, "新二", ["二。"], ["AI", "AI", " "]), url=u(201)),
+        E(raw=raw_page_row(**_raw(u(100), 100)), record=_rec(100, "新标题", ["新正文。"], ["AI"]), url=u(100)),
+        E(raw=raw_page_row(**_raw(u(101), 101)), record=_rec(101, "不变", ["正文不变。"], ["芯片"]), url=u(101)),
+        E(raw=raw_page_row(**_raw(u(102), 102)), record=_rec(102, "曾失败", ["现在好了。"]), url=u(102)),
+        E(raw=raw_page_row(**_raw(u(203), 203)), record=_rec(203, "两次", ["第一次。"]), url=u(203)),
+        E(raw=raw_page_row(**_raw(u(203) + "?m", 203, "mirror")),
           record=_rec(203, "两次", ["镜像。"], mirror_host="m.example"), url=u(203) + "?m"),
-        E(raw=repo.raw_page_row(**_raw(u(204), 204)), failure={"url": u(204), "cont_id": 204, "reason": "empty_article",
+        E(raw=raw_page_row(**_raw(u(204), 204)), failure={"url": u(204), "cont_id": 204, "reason": "empty_article",
                                                                 "message": "no body"}),
         E(failure={"url": u(205), "cont_id": 205, "reason": "timeout", "message": "t"}),
         E(record=_rec(206, "外链", [], content_type="external", external_url="https://x.example/a")),
-        E(raw=repo.raw_page_row(**_raw(u(207), 207)), record=_rec(207, "", [], content_type="gone",
+        E(raw=raw_page_row(**_raw(u(207), 207)), record=_rec(207, "", [], content_type="gone",
                                                                    gone_reason="http_404"), url=u(207)),
     ]
 
@@ -70,16 +73,16 @@ def _one_by_one(Session, entries) -> list:
         for e in entries:
             raw_id = None
             if e.raw is not None:
-                page = repo.archive_raw(s, **{k: v for k, v in _raw_args(e.raw).items()})
+                page = archive_raw(s, **{k: v for k, v in _raw_args(e.raw).items()})
                 s.flush()
                 raw_id = page.id
             if e.record is not None:
-                outcomes.append(repo.save_article(s, e.record, raw_page_id=raw_id, now=NOW))
+                outcomes.append(save_article(s, e.record, raw_page_id=raw_id, now=NOW))
                 if e.url is not None:
-                    repo.resolve_failure(s, e.url, cont_id=e.record.cont_id)
+                    resolve_failure(s, e.url, cont_id=e.record.cont_id)
             elif e.failure is not None:
                 f = e.failure
-                repo.record_failure(s, url=f["url"], cont_id=f["cont_id"], reason=f["reason"], message=f["message"],
+                record_failure(s, url=f["url"], cont_id=f["cont_id"], reason=f["reason"], message=f["message"],
                                     run_id=None, now=NOW)
                 outcomes.append("failed")
             else:
@@ -124,7 +127,7 @@ def test_save_batch_equals_one_at_a_time(backend, tmp_path):
             entries = _entries()
             if way == "batch":
                 with Session() as s:
-                    repo.save_batch(s, entries, run_id=None, now=NOW)
+                    save_batch(s, entries, run_id=None, now=NOW)
                     s.commit()
                 outcomes = [e.outcome for e in entries]
             else:
@@ -144,7 +147,7 @@ def test_save_batch_rolls_back_with_its_transaction(tmp_path):
     engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     try:
         with Session() as s:
-            repo.save_batch(s, _entries()[:3], run_id=None, now=NOW)
+            save_batch(s, _entries()[:3], run_id=None, now=NOW)
             s.rollback()
         with engine.connect() as conn:
             assert conn.execute(sa.text("select count(*) from raw_pages")).scalar() == 0

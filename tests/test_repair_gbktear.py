@@ -103,7 +103,7 @@ def _corpus_paragraphs(n: int, seed: int) -> list[str]:
     """News paragraphs of the mock site's generated articles (templates written for this project)."""
     import random
 
-    from tests.mocksite.dataset import generate_dataset
+    from mocksite.dataset import generate_dataset
 
     ds = generate_dataset(60, seed=seed)
     paras = [b.text for i in range(len(ds)) for b in ds.article(i).blocks

@@ -1,4 +1,4 @@
-"""The real damaged mirror copy (shared/samples) comes out as clean Simplified text."""
+"""The real damaged mirror copy (tests/data/samples) comes out as clean Simplified text."""
 
 import re
 

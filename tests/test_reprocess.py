@@ -18,13 +18,15 @@ import pytest
 import sqlalchemy as sa
 
 from pipelines import reprocess
-from pipelines.record import ArticleRecord, CleaningError, Image
+from domain.record import ArticleRecord, CleaningError, Image
 from pipelines.stages import clean_page
-from storage import repository as repo
+from storage.articles import save_article, save_articles
+from storage.failures import record_failure, resolve_failure
+from storage.raw import archive_raw
 from storage.db import open_archive
 from storage.models import Article, Base
 from tests.conftest import BACKENDS, ROOT, cli_env, fresh_db_url
-from tests.mocksite import MockSite, generate_dataset
+from mocksite import MockSite, generate_dataset
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2025, 5, 1, 12, 0, tzinfo=SH)
@@ -83,15 +85,15 @@ def _seed(Session) -> tuple[list[SimpleNamespace], list[tuple]]:
     with Session() as s:
         for name, (cont_id, stored, now, _) in CASES.items():
             for i, result in enumerate(now if isinstance(now, list) else [now]):
-                page = repo.archive_raw(s, url=URL(cont_id) + "?again" * i, final_url=None, status=200, headers={},
+                page = archive_raw(s, url=URL(cont_id) + "?again" * i, final_url=None, status=200, headers={},
                                         body=name.encode(), fetched_at=T0, kind="article", cont_id=cont_id)
                 s.flush()
                 rows.append(SimpleNamespace(id=page.id, url=page.url))
                 cleaned.append((page.id, None, result) if isinstance(result, str) else (page.id, result, None))
             if stored is not None:
-                repo.save_article(s, stored, raw_page_id=None, now=T0 - timedelta(days=3))
+                save_article(s, stored, raw_page_id=None, now=T0 - timedelta(days=3))
         for url, cont_id in FAILURES.items():
-            repo.record_failure(s, url=url, cont_id=cont_id, reason="http_503", message="", run_id=None,
+            record_failure(s, url=url, cont_id=cont_id, reason="http_503", message="", run_id=None,
                                 now=T0 - timedelta(days=2))
         s.commit()
     return rows, cleaned
@@ -104,9 +106,9 @@ def _one_by_one(session, rows, cleaned, counts: Counter, now: datetime) -> None:
         if record is None:
             counts.update(["failed", f"failed/{reason}"])
             continue
-        outcome = repo.save_article(session, record, raw_page_id=raw_id, now=now, seen=False)
+        outcome = save_article(session, record, raw_page_id=raw_id, now=now, seen=False)
         if outcome in ("new", "updated"):
-            repo.resolve_failure(session, urls[raw_id], cont_id=record.cont_id)
+            resolve_failure(session, urls[raw_id], cont_id=record.cont_id)
         counts[outcome] += 1
 
 
@@ -147,9 +149,9 @@ def test_bulk_compare_matches_one_record_at_a_time(backend, tmp_path):
                 elif way == "one_by_one":
                     _one_by_one(s, rows, cleaned, counts, now=T0)
                 elif way == "bulk_seen":  # as a crawl would: last_seen moves
-                    counts.update(repo.save_articles(s, items, now=T0))
+                    counts.update(save_articles(s, items, now=T0))
                 else:
-                    counts.update(repo.save_article(s, r, raw_page_id=i, now=T0) for r, i in items)
+                    counts.update(save_article(s, r, raw_page_id=i, now=T0) for r, i in items)
                 s.commit()
             results[way] = (counts, _snapshot(engine))
         finally:
@@ -187,7 +189,7 @@ def _seed_mock_archive(Session, n: int = 40) -> None:
     with Session() as s:
         for art in ds.articles():
             resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
-            raw = repo.archive_raw(s, url=URL(art.cont_id), final_url=None, status=resp.status,
+            raw = archive_raw(s, url=URL(art.cont_id), final_url=None, status=resp.status,
                                    headers={"Content-Type": resp.content_type}, body=resp.body, fetched_at=T0,
                                    kind="article", cont_id=art.cont_id, context={"url": URL(art.cont_id)})
             s.flush()
@@ -195,15 +197,15 @@ def _seed_mock_archive(Session, n: int = 40) -> None:
                 record = clean_page(resp.body, url=URL(art.cont_id), headers={"Content-Type": resp.content_type},
                                     status=resp.status, cont_id=art.cont_id, source_url=URL(art.cont_id))
             except CleaningError as exc:
-                repo.record_failure(s, url=URL(art.cont_id), cont_id=art.cont_id, reason=exc.reason,
+                record_failure(s, url=URL(art.cont_id), cont_id=art.cont_id, reason=exc.reason,
                                     message=str(exc), run_id=None, now=T0)
                 continue
-            repo.save_article(s, record, raw_page_id=raw.id, now=T0)
-        repo.archive_raw(s, url=URL(1), final_url=None, status=200, headers={}, body=b"<html><body></body></html>",
+            save_article(s, record, raw_page_id=raw.id, now=T0)
+        archive_raw(s, url=URL(1), final_url=None, status=200, headers={}, body=b"<html><body></body></html>",
                          fetched_at=T0, kind="article", cont_id=1)
         lost = s.scalars(sa.select(Article.cont_id).where(Article.content_type == "news").limit(1)).one()
         s.execute(sa.delete(Article).where(Article.cont_id == lost))
-        repo.record_failure(s, url=URL(lost), cont_id=lost, reason="cleaner_crash", message="", run_id=None, now=T0)
+        record_failure(s, url=URL(lost), cont_id=lost, reason="cleaner_crash", message="", run_id=None, now=T0)
         s.commit()
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, CrawlRun, Failure
 from tests.conftest import run_cli
-from tests.mocksite.dataset import generate_dataset
-from tests.mocksite.server import MockSite
+from mocksite.dataset import generate_dataset
+from mocksite.server import MockSite
 
 N_ARTICLES = 2500
 RUN_TIMEOUT = 420  # seconds: a run that takes longer has hung

@@ -24,8 +24,11 @@ from alembic.runtime.migration import MigrationContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.record import ArticleRecord, Image
-from storage import repository as repo
+from domain.record import ArticleRecord, Image
+from storage.articles import known_hashes, save_article
+from storage.failures import due_failures, record_failure, resolve_failure
+from storage.raw import archive_raw
+from storage.runs import abort_dead_runs, acquire_lock, finish_run, get_cursor, heartbeat, lock_holder, release_lock, set_cursor, start_run
 from storage.db import current_revision, head_revision, make_engine, open_archive, resolve_db_url, session_factory, upgrade
 from storage.models import Article, ArticleTag, ArticleVersion, Base, CrawlRun, Failure, RawPage, RunLock, Tag
 from storage.types import NaiveDatetimeError
@@ -70,7 +73,7 @@ def _raw(session, body=b"<html>page</html>", **kw):
     args = dict(url="https://www.thepaper.cn/newsDetail_forward_1001", final_url=None, status=200,
                 headers={"Content-Type": "text/html"}, body=body, fetched_at=T0, kind="article")
     args.update(kw)
-    page = repo.archive_raw(session, **args)
+    page = archive_raw(session, **args)
     session.flush()
     return page
 
@@ -138,7 +141,7 @@ def test_resolve_db_url_env_and_default(tmp_path, monkeypatch):
 def test_save_new_article(session):
     raw = _raw(session)
     rec = make_record()
-    assert repo.save_article(session, rec, raw_page_id=raw.id, now=T0) == "new"
+    assert save_article(session, rec, raw_page_id=raw.id, now=T0) == "new"
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
@@ -158,10 +161,10 @@ def test_save_new_article(session):
 
 
 def test_unchanged_article_only_moves_last_seen(session):
-    repo.save_article(session, make_record(), raw_page_id=None, now=T0)
+    save_article(session, make_record(), raw_page_id=None, now=T0)
     session.commit()
     later = T0 + timedelta(hours=5)
-    assert repo.save_article(session, make_record(), raw_page_id=None, now=later) == "unchanged"
+    assert save_article(session, make_record(), raw_page_id=None, now=later) == "unchanged"
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
@@ -170,21 +173,21 @@ def test_unchanged_article_only_moves_last_seen(session):
 
 
 def test_unchanged_reprocess_does_not_touch_last_seen(session):
-    repo.save_article(session, make_record(), raw_page_id=None, now=T0)
+    save_article(session, make_record(), raw_page_id=None, now=T0)
     session.commit()
     later = T0 + timedelta(hours=5)
-    assert repo.save_article(session, make_record(), raw_page_id=None, now=later, seen=False) == "unchanged"
+    assert save_article(session, make_record(), raw_page_id=None, now=later, seen=False) == "unchanged"
     session.commit()
     session.expunge_all()
     assert session.get(Article, 1001).last_seen == T0
 
 
 def test_metadata_change_updates_fields_without_a_version(session):
-    repo.save_article(session, make_record(), raw_page_id=None, now=T0)
+    save_article(session, make_record(), raw_page_id=None, now=T0)
     session.commit()
     later = T0 + timedelta(hours=5)
     rec = make_record(tags=["完全不同的标签"], summary="summary is not in the hash")
-    assert repo.save_article(session, rec, raw_page_id=None, now=later) == "updated"
+    assert save_article(session, rec, raw_page_id=None, now=later) == "updated"
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
@@ -196,16 +199,16 @@ def test_metadata_change_updates_fields_without_a_version(session):
 def test_changed_article_is_versioned(session):
     raw1 = _raw(session, body=b"v1")
     first = make_record()
-    repo.save_article(session, first, raw_page_id=raw1.id, now=T0)
+    save_article(session, first, raw_page_id=raw1.id, now=T0)
     session.commit()
     raw2 = _raw(session, body=b"v2")
     t1 = T0 + timedelta(days=1)
     edited = make_record(title="国产大模型发布新版本（更正）", paragraphs=["更正后的正文。"], tags=["大模型", "芯片"])
-    assert repo.save_article(session, edited, raw_page_id=raw2.id, now=t1) == "updated"
+    assert save_article(session, edited, raw_page_id=raw2.id, now=t1) == "updated"
     session.commit()
     t2 = t1 + timedelta(days=1)
     third = make_record(title="第三版", paragraphs=["第三版正文。"], tags=[])
-    assert repo.save_article(session, third, raw_page_id=None, now=t2) == "updated"
+    assert save_article(session, third, raw_page_id=None, now=t2) == "updated"
     session.commit()
     session.expunge_all()
 
@@ -222,11 +225,11 @@ def test_changed_article_is_versioned(session):
 
 
 def test_tags_replaced_in_order_and_shared(session):
-    repo.save_article(session, make_record(1, tags=["甲", "乙", "甲", " ", "丙"]), raw_page_id=None, now=T0)
-    repo.save_article(session, make_record(2, tags=["丙", "丁"]), raw_page_id=None, now=T0)
+    save_article(session, make_record(1, tags=["甲", "乙", "甲", " ", "丙"]), raw_page_id=None, now=T0)
+    save_article(session, make_record(2, tags=["丙", "丁"]), raw_page_id=None, now=T0)
     session.commit()
     assert session.get(Article, 1).tag_names == ["甲", "乙", "丙"]
-    repo.save_article(session, make_record(1, title="改", tags=["丁", "甲"]), raw_page_id=None, now=T0)
+    save_article(session, make_record(1, title="改", tags=["丁", "甲"]), raw_page_id=None, now=T0)
     session.commit()
     session.expunge_all()
     assert session.get(Article, 1).tag_names == ["丁", "甲"]
@@ -236,9 +239,9 @@ def test_tags_replaced_in_order_and_shared(session):
 
 
 def test_cleaner_version_change_updates_without_new_version(session):
-    repo.save_article(session, make_record(), raw_page_id=None, now=T0)
+    save_article(session, make_record(), raw_page_id=None, now=T0)
     t1 = T0 + timedelta(hours=1)
-    out = repo.save_article(session, make_record(cleaner_version="2", repairs={}), raw_page_id=None, now=t1)
+    out = save_article(session, make_record(cleaner_version="2", repairs={}), raw_page_id=None, now=t1)
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
@@ -253,10 +256,10 @@ def _mirror(cont_id=1001, **kw):
 
 
 def test_mirror_never_replaces_original(session):
-    repo.save_article(session, make_record(), raw_page_id=None, now=T0)
+    save_article(session, make_record(), raw_page_id=None, now=T0)
     session.commit()
     t1 = T0 + timedelta(hours=1)
-    assert repo.save_article(session, _mirror(title="镜像标题", paragraphs=["镜像正文"]),
+    assert save_article(session, _mirror(title="镜像标题", paragraphs=["镜像正文"]),
                              raw_page_id=None, now=t1) == "kept_original"
     session.commit()
     session.expunge_all()
@@ -265,10 +268,10 @@ def test_mirror_never_replaces_original(session):
 
 
 def test_original_replaces_mirror_copy(session):
-    repo.save_article(session, _mirror(paragraphs=["镜像正文，有广告"]), raw_page_id=None, now=T0)
+    save_article(session, _mirror(paragraphs=["镜像正文，有广告"]), raw_page_id=None, now=T0)
     session.commit()
     t1 = T0 + timedelta(hours=1)
-    assert repo.save_article(session, make_record(), raw_page_id=None, now=t1) == "updated"
+    assert save_article(session, make_record(), raw_page_id=None, now=t1) == "updated"
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
@@ -277,20 +280,20 @@ def test_original_replaces_mirror_copy(session):
 
 
 def test_original_with_same_text_as_mirror_clears_mirror_origin(session):
-    repo.save_article(session, _mirror(), raw_page_id=None, now=T0)
-    assert repo.save_article(session, make_record(), raw_page_id=None, now=T0 + timedelta(1)) == "updated"
+    save_article(session, _mirror(), raw_page_id=None, now=T0)
+    assert save_article(session, make_record(), raw_page_id=None, now=T0 + timedelta(1)) == "updated"
     a = session.get(Article, 1001)
     assert a.mirror_host is None and a.layout == "nextjs" and a.version == 1
 
 
 def test_mirror_replaces_when_preference_off_or_original_gone(session):
-    repo.save_article(session, make_record(1), raw_page_id=None, now=T0)
-    assert repo.save_article(session, _mirror(1, paragraphs=["镜像"]), raw_page_id=None, now=T0,
+    save_article(session, make_record(1), raw_page_id=None, now=T0)
+    assert save_article(session, _mirror(1, paragraphs=["镜像"]), raw_page_id=None, now=T0,
                              prefer_original=False) == "updated"
     assert session.get(Article, 1).mirror_host == "nxos.example"
     gone = make_record(2, content_type="gone", gone_reason="http_404", title="", paragraphs=[], tags=[], images=[])
-    repo.save_article(session, gone, raw_page_id=None, now=T0)
-    assert repo.save_article(session, _mirror(2, paragraphs=["唯一幸存的文本"]), raw_page_id=None,
+    save_article(session, gone, raw_page_id=None, now=T0)
+    assert save_article(session, _mirror(2, paragraphs=["唯一幸存的文本"]), raw_page_id=None,
                              now=T0) == "updated"
     a = session.get(Article, 2)
     assert a.content_type == "news" and a.paragraphs == ["唯一幸存的文本"]
@@ -298,15 +301,15 @@ def test_mirror_replaces_when_preference_off_or_original_gone(session):
 
 def test_gone_keeps_old_text_in_a_version(session):
     rec = make_record()
-    repo.save_article(session, rec, raw_page_id=None, now=T0)
+    save_article(session, rec, raw_page_id=None, now=T0)
     session.commit()
     t1 = T0 + timedelta(days=3)
     gone = make_record(content_type="gone", gone_reason="offline_notice", title="", summary="", paragraphs=[],
                        images=[], tags=[], published_at=None, author="")
-    assert repo.save_article(session, gone, raw_page_id=None, now=t1) == "updated"
+    assert save_article(session, gone, raw_page_id=None, now=t1) == "updated"
     session.commit()
     t2 = t1 + timedelta(days=1)
-    assert repo.save_article(session, gone, raw_page_id=None, now=t2) == "unchanged"
+    assert save_article(session, gone, raw_page_id=None, now=t2) == "unchanged"
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
@@ -319,25 +322,25 @@ def test_gone_keeps_old_text_in_a_version(session):
 
 
 def test_gone_over_mirror_copy_keeps_the_copy(session):
-    repo.save_article(session, _mirror(), raw_page_id=None, now=T0)
+    save_article(session, _mirror(), raw_page_id=None, now=T0)
     gone = make_record(content_type="gone", gone_reason="http_404", title="", paragraphs=[])
-    assert repo.save_article(session, gone, raw_page_id=None, now=T0 + timedelta(1)) == "unchanged"
+    assert save_article(session, gone, raw_page_id=None, now=T0 + timedelta(1)) == "unchanged"
     a = session.get(Article, 1001)
     assert a.mirror_host and a.paragraphs == make_record().paragraphs and a.content_type == "news"
 
 
 def test_save_requires_cont_id_and_aware_now(session):
     with pytest.raises(ValueError, match="cont_id"):
-        repo.save_article(session, make_record(None), raw_page_id=None, now=T0)
+        save_article(session, make_record(None), raw_page_id=None, now=T0)
     with pytest.raises(ValueError, match="aware"):
-        repo.save_article(session, make_record(), raw_page_id=None, now=datetime(2024, 1, 1))
+        save_article(session, make_record(), raw_page_id=None, now=datetime(2024, 1, 1))
 
 
 def test_raw_page_article_and_tags_share_one_transaction(archive):
     _, Session = archive
     with Session() as s:
         raw = _raw(s)
-        repo.save_article(s, make_record(), raw_page_id=raw.id, now=T0)
+        save_article(s, make_record(), raw_page_id=raw.id, now=T0)
         s.rollback()
     with Session() as s:
         for model in (RawPage, Article, ArticleTag, Tag):
@@ -347,11 +350,11 @@ def test_raw_page_article_and_tags_share_one_transaction(archive):
 def test_known_hashes(session):
     recs = [make_record(i, title=f"标题{i}") for i in range(1, 1201, 7)]
     for r in recs:
-        repo.save_article(session, r, raw_page_id=None, now=T0)
+        save_article(session, r, raw_page_id=None, now=T0)
     session.commit()
     asked = [r.cont_id for r in recs] + [999_999, 3]
-    assert repo.known_hashes(session, asked) == {r.cont_id: r.content_hash for r in recs}
-    assert repo.known_hashes(session, []) == {}
+    assert known_hashes(session, asked) == {r.cont_id: r.content_hash for r in recs}
+    assert known_hashes(session, []) == {}
 
 
 # --------------------------------------------------------------------------- raw archive
@@ -360,7 +363,7 @@ def test_raw_archive_round_trip(archive):
     body = ("<html><meta charset=gbk>".encode() + "澎湃新闻".encode("gbk") + b"\x00\xff\xfe" + b"<p>x</p>" * 500)
     headers = {b"Content-Type": [b"text/html; charset=GBK"], "Set-Cookie": ["a=1", "b=2"], "X-N": 3}
     with Session() as s:
-        run = repo.start_run(s, command="crawl", args={}, now=T0)
+        run = start_run(s, command="crawl", args={}, now=T0)
         page = _raw(s, body=body, headers=headers, status=404, run_id=run.id, cont_id=77,
                     final_url="https://www.thepaper.cn/x", note="n")
         s.commit()
@@ -390,7 +393,7 @@ def test_raw_bytes_round_trip_any_body(body):
             self.obj = obj
 
     s = _NoDB()
-    page = repo.archive_raw(s, url="u", final_url=None, status=200, headers=None, body=body,
+    page = archive_raw(s, url="u", final_url=None, status=200, headers=None, body=body,
                             fetched_at=T0, kind="file")
     assert page.raw_bytes() == body and page.body_size == len(body) and s.obj is page
 
@@ -401,7 +404,7 @@ def test_failure_backoff_then_dead(session):
     base = 600
     for attempt in range(1, 5):
         now = T0 + timedelta(hours=attempt)
-        f = repo.record_failure(session, url=url, cont_id=5 if attempt == 1 else None, reason=f"http_50{attempt}",
+        f = record_failure(session, url=url, cont_id=5 if attempt == 1 else None, reason=f"http_50{attempt}",
                                 message=f"try {attempt}", run_id=None, now=now, max_attempts=4, backoff_base_s=base)
         session.commit()
         assert f.attempts == attempt and f.reason == f"http_50{attempt}" and f.message == f"try {attempt}"
@@ -414,19 +417,19 @@ def test_failure_backoff_then_dead(session):
 
 
 def test_due_failures_and_resolve(session):
-    a = repo.record_failure(session, url="a", cont_id=1, reason="timeout", message="", run_id=None, now=T0,
+    a = record_failure(session, url="a", cont_id=1, reason="timeout", message="", run_id=None, now=T0,
                             backoff_base_s=60)
-    b = repo.record_failure(session, url="b", cont_id=2, reason="timeout", message="", run_id=None,
+    b = record_failure(session, url="b", cont_id=2, reason="timeout", message="", run_id=None,
                             now=T0 + timedelta(seconds=30), backoff_base_s=60)
-    repo.record_failure(session, url="c", cont_id=3, reason="http_404", message="", run_id=None, now=T0,
+    record_failure(session, url="c", cont_id=3, reason="http_404", message="", run_id=None, now=T0,
                         max_attempts=1)
     session.commit()
-    assert repo.due_failures(session, T0 + timedelta(seconds=59)) == []
-    assert [f.url for f in repo.due_failures(session, T0 + timedelta(seconds=60))] == ["a"]
-    assert [f.url for f in repo.due_failures(session, T0 + timedelta(days=1))] == ["a", "b"]  # c is dead
-    assert repo.resolve_failure(session, "a") == 1
-    assert repo.resolve_failure(session, "other-url-form", cont_id=2) == 1
-    assert repo.resolve_failure(session, "a") == 0
+    assert due_failures(session, T0 + timedelta(seconds=59)) == []
+    assert [f.url for f in due_failures(session, T0 + timedelta(seconds=60))] == ["a"]
+    assert [f.url for f in due_failures(session, T0 + timedelta(days=1))] == ["a", "b"]  # c is dead
+    assert resolve_failure(session, "a") == 1
+    assert resolve_failure(session, "other-url-form", cont_id=2) == 1
+    assert resolve_failure(session, "a") == 0
     session.commit()
     assert [f.url for f in session.scalars(sa.select(Failure))] == ["c"]
     assert a is not None and b is not None
@@ -434,45 +437,45 @@ def test_due_failures_and_resolve(session):
 
 # --------------------------------------------------------------------------- runs and cursors
 def test_runs_start_and_finish(session):
-    run = repo.start_run(session, command="crawl", args={"channels": [119908]}, now=T0)
+    run = start_run(session, command="crawl", args={"channels": [119908]}, now=T0)
     assert run.id is not None and run.status == "running" and run.pid == os.getpid()
     counters = {"new": 3, "updated": 1, "unchanged": 9, "gone": 1, "failed": 0}
-    repo.finish_run(session, run, status="ok", counters=counters, message="done", now=T0 + timedelta(minutes=2))
+    finish_run(session, run, status="ok", counters=counters, message="done", now=T0 + timedelta(minutes=2))
     session.commit()
     session.expunge_all()
     r = session.get(CrawlRun, run.id)
     assert (r.status, r.counters, r.message, r.args) == ("ok", counters, "done", {"channels": [119908]})
     assert r.finished_at - r.started_at == timedelta(minutes=2) and r.hostname == socket.gethostname()
     with pytest.raises(ValueError):
-        repo.finish_run(session, r, status="running", counters={}, message=None, now=T0)
+        finish_run(session, r, status="running", counters={}, message=None, now=T0)
 
 
 def test_abort_dead_runs(session):
     dead_pid = _dead_pid()
-    mine = repo.start_run(session, command="crawl", args={}, now=T0)
-    crashed = repo.start_run(session, command="crawl", args={}, now=T0)
+    mine = start_run(session, command="crawl", args={}, now=T0)
+    crashed = start_run(session, command="crawl", args={}, now=T0)
     crashed.pid = dead_pid
-    elsewhere = repo.start_run(session, command="crawl", args={}, now=T0)
+    elsewhere = start_run(session, command="crawl", args={}, now=T0)
     elsewhere.pid, elsewhere.hostname = dead_pid, "some-other-host"
     session.flush()
-    assert [r.id for r in repo.abort_dead_runs(session, T0)] == [crashed.id]
+    assert [r.id for r in abort_dead_runs(session, T0)] == [crashed.id]
     assert (crashed.status, mine.status, elsewhere.status) == ("aborted", "running", "running")
 
 
 def test_cursor_advances_but_never_back(session):
-    assert repo.get_cursor(session, "channel", 119908) is None
-    c = repo.set_cursor(session, "channel", 119908, 1_700_000_000_000, run_id=None, now=T0)
-    repo.set_cursor(session, "channel", 119908, 1_600_000_000_000, run_id=None, now=T0 + timedelta(1))
+    assert get_cursor(session, "channel", 119908) is None
+    c = set_cursor(session, "channel", 119908, 1_700_000_000_000, run_id=None, now=T0)
+    set_cursor(session, "channel", 119908, 1_600_000_000_000, run_id=None, now=T0 + timedelta(1))
     assert c.newest_pub_time_ms == 1_700_000_000_000 and c.updated_at == T0
-    repo.set_cursor(session, "channel", 119908, 1_800_000_000_000, run_id=None, now=T0 + timedelta(2))
-    repo.set_cursor(session, "node", 119908, 5, run_id=None, now=T0)
+    set_cursor(session, "channel", 119908, 1_800_000_000_000, run_id=None, now=T0 + timedelta(2))
+    set_cursor(session, "node", 119908, 5, run_id=None, now=T0)
     session.commit()
-    assert repo.get_cursor(session, "channel", 119908).newest_pub_time_ms == 1_800_000_000_000
-    assert repo.get_cursor(session, "node", 119908).newest_pub_time_ms == 5
-    repo.set_cursor(session, "channel", 119908, 1, run_id=None, now=T0, force=True)
-    assert repo.get_cursor(session, "channel", 119908).newest_pub_time_ms == 1
+    assert get_cursor(session, "channel", 119908).newest_pub_time_ms == 1_800_000_000_000
+    assert get_cursor(session, "node", 119908).newest_pub_time_ms == 5
+    set_cursor(session, "channel", 119908, 1, run_id=None, now=T0, force=True)
+    assert get_cursor(session, "channel", 119908).newest_pub_time_ms == 1
     with pytest.raises(ValueError):
-        repo.set_cursor(session, "tag", 1, 1, run_id=None, now=T0)
+        set_cursor(session, "tag", 1, 1, run_id=None, now=T0)
 
 
 # --------------------------------------------------------------------------- locks
@@ -485,42 +488,42 @@ def _dead_pid() -> int:
 def test_lock_acquire_refuse_heartbeat_release(archive):
     engine, _ = archive
     me, other = "hostA:1", f"{socket.gethostname()}:{os.getpid()}"
-    assert repo.acquire_lock(engine, "crawl", stale_after_s=60, holder=me)
-    assert not repo.acquire_lock(engine, "crawl", stale_after_s=60, holder=other)
-    assert repo.acquire_lock(engine, "crawl", stale_after_s=60, holder=me)  # re-entrant for the holder
-    assert repo.acquire_lock(engine, "reprocess", stale_after_s=60, holder=other)  # other names are free
-    assert repo.heartbeat(engine, "crawl", holder=me) and not repo.heartbeat(engine, "crawl", holder=other)
-    assert not repo.release_lock(engine, "crawl", holder=other)
-    assert repo.release_lock(engine, "crawl", holder=me)
-    assert repo.acquire_lock(engine, "crawl", stale_after_s=60, holder=other)
-    assert repo.lock_holder(engine, "crawl").holder == other
+    assert acquire_lock(engine, "crawl", stale_after_s=60, holder=me)
+    assert not acquire_lock(engine, "crawl", stale_after_s=60, holder=other)
+    assert acquire_lock(engine, "crawl", stale_after_s=60, holder=me)  # re-entrant for the holder
+    assert acquire_lock(engine, "reprocess", stale_after_s=60, holder=other)  # other names are free
+    assert heartbeat(engine, "crawl", holder=me) and not heartbeat(engine, "crawl", holder=other)
+    assert not release_lock(engine, "crawl", holder=other)
+    assert release_lock(engine, "crawl", holder=me)
+    assert acquire_lock(engine, "crawl", stale_after_s=60, holder=other)
+    assert lock_holder(engine, "crawl").holder == other
 
 
 def test_stale_lock_is_taken_over(archive):
     engine, _ = archive
     t = datetime.now(timezone.utc)
-    assert repo.acquire_lock(engine, "crawl", stale_after_s=60, holder="far-host:42", now=t - timedelta(seconds=61))
-    assert not repo.acquire_lock(engine, "crawl", stale_after_s=120, holder="me:1", now=t)
-    assert repo.acquire_lock(engine, "crawl", stale_after_s=60, holder="me:1", now=t)
-    assert not repo.heartbeat(engine, "crawl", holder="far-host:42")  # the old holder learns it lost it
-    lock = repo.lock_holder(engine, "crawl")
+    assert acquire_lock(engine, "crawl", stale_after_s=60, holder="far-host:42", now=t - timedelta(seconds=61))
+    assert not acquire_lock(engine, "crawl", stale_after_s=120, holder="me:1", now=t)
+    assert acquire_lock(engine, "crawl", stale_after_s=60, holder="me:1", now=t)
+    assert not heartbeat(engine, "crawl", holder="far-host:42")  # the old holder learns it lost it
+    lock = lock_holder(engine, "crawl")
     assert lock.holder == "me:1" and lock.acquired_at == t
 
 
 def test_dead_holder_lock_is_taken_over(archive):
     engine, _ = archive
     dead = f"{socket.gethostname()}:{_dead_pid()}"
-    assert repo.acquire_lock(engine, "crawl", stale_after_s=3600, holder=dead)
-    assert repo.acquire_lock(engine, "crawl", stale_after_s=3600)  # fresh heartbeat, but its pid is gone
-    assert repo.lock_holder(engine, "crawl").holder == f"{socket.gethostname()}:{os.getpid()}"
+    assert acquire_lock(engine, "crawl", stale_after_s=3600, holder=dead)
+    assert acquire_lock(engine, "crawl", stale_after_s=3600)  # fresh heartbeat, but its pid is gone
+    assert lock_holder(engine, "crawl").holder == f"{socket.gethostname()}:{os.getpid()}"
     # a live holder (this very process) on the same host is respected
-    assert not repo.acquire_lock(engine, "crawl", stale_after_s=3600, holder="x:1")
+    assert not acquire_lock(engine, "crawl", stale_after_s=3600, holder="x:1")
 
 
 _RACER = textwrap.dedent("""
     import sys, time
     from storage.db import make_engine
-    from storage.repository import acquire_lock
+    from storage.runs import acquire_lock
     url, start = sys.argv[1], float(sys.argv[2])
     engine = make_engine(url)
     while time.time() < start:
@@ -551,7 +554,7 @@ def test_lock_race_between_processes(archive, db_url):
 def test_aware_datetimes_round_trip_in_shanghai(archive, moment):
     engine, Session = archive
     with Session() as s:
-        repo.save_article(s, make_record(published_at=moment), raw_page_id=None, now=moment)
+        save_article(s, make_record(published_at=moment), raw_page_id=None, now=moment)
         s.commit()
     with Session() as s:
         a = s.get(Article, 1001)
@@ -596,7 +599,7 @@ def test_open_reader_does_not_block_writer(archive):
     engine, Session = archive
     with Session() as s:
         for i in range(1, 51):
-            repo.save_article(s, make_record(i, title=f"t{i}"), raw_page_id=None, now=T0)
+            save_article(s, make_record(i, title=f"t{i}"), raw_page_id=None, now=T0)
         s.commit()
     reader_engine = make_engine(engine.url.render_as_string(hide_password=False))
     try:
@@ -605,8 +608,8 @@ def test_open_reader_does_not_block_writer(archive):
             first = next(iter(rows))  # a read in progress, cursor open
             t = time.monotonic()
             with Session() as w:
-                repo.save_article(w, make_record(999, title="新的"), raw_page_id=None, now=T0)
-                repo.archive_raw(w, url="u", final_url=None, status=200, headers={}, body=b"x",
+                save_article(w, make_record(999, title="新的"), raw_page_id=None, now=T0)
+                archive_raw(w, url="u", final_url=None, status=200, headers={}, body=b"x",
                                  fetched_at=T0, kind="list")
                 w.commit()
             elapsed = time.monotonic() - t

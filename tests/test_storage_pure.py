@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.record import Image
+from domain.record import Image
 from storage.proc import holder_dead, parse_holder, pid_alive
 from storage.render import body_html, image_dicts
-from storage.repository import clean_tag_names, normalize_headers
+from storage.articles import clean_tag_names
+from storage.raw import normalize_headers
 
 
 @pytest.mark.parametrize("paragraphs, images, expected", [

@@ -8,7 +8,7 @@ import pytest
 
 from crawler import listapi
 from crawler.middlewares import backoff_delay, parse_retry_after
-from crawler.urls import BadURLError, parse_article_ref
+from domain.urls import BadURLError, parse_article_ref
 
 CANON = "https://www.thepaper.cn/newsDetail_forward_32400625"
 

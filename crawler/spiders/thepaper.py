@@ -1,7 +1,7 @@
 """The ``thepaper`` spider: walk channel/column lists through the JSON API, fetch every article.
 
 The spider only navigates. Each response (list pages too) goes to the item
-pipelines raw, as a :class:`crawler.items.FetchedPage`; archiving, decoding,
+pipelines raw, as a :class:`domain.items.FetchedPage`; archiving, decoding,
 extraction, cleaning and storage happen there.
 """
 
@@ -17,8 +17,10 @@ from scrapy.http import JsonRequest
 from twisted.internet import error as neterror
 
 from crawler import incremental, listapi
-from crawler.items import FetchedPage, FetchFailure, ListedRecord
-from crawler.urls import canonical_url
+from domain.items import FetchedPage, FetchFailure, ListedRecord
+from domain.urls import canonical_url
+from storage.failures import due_failures
+from storage.runs import get_cursor, set_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -123,12 +125,10 @@ class ThepaperSpider(scrapy.Spider):
             yield request
 
     def _plan_walks(self):
-        from storage import repository
-
         with self.store.Session() as session:
             for kind, ids in (("channel", self.channels), ("node", self.nodes)):
                 for source_id in ids:
-                    cursor = repository.get_cursor(session, kind, int(source_id))
+                    cursor = get_cursor(session, kind, int(source_id))
                     stop = incremental.stop_below(
                         cursor_ms=cursor.newest_pub_time_ms if cursor else None,
                         overlap_s=self.overlap_s, since_ms=self.since_ms, full=self.full)
@@ -138,10 +138,8 @@ class ThepaperSpider(scrapy.Spider):
         """Articles that failed before and whose retry time has come (see the failures table)."""
         if not self.retry_failures:
             return
-        from storage import repository
-
         with self.store.Session() as session:
-            due = [f.cont_id for f in repository.due_failures(session, datetime.now(timezone.utc))
+            due = [f.cont_id for f in due_failures(session, datetime.now(timezone.utc))
                    if f.cont_id is not None]
         for cont_id in due:  # fetched from the configured site, whatever URL failed before
             self.crawler.stats.inc_value("thepaper/failures_retried")
@@ -277,16 +275,13 @@ class ThepaperSpider(scrapy.Spider):
         after a crash the next run walks the same stretch again and fetches what is missing."""
         if reason != "finished" or not self.walks:
             return
-        from storage import repository
-
         done = [w for w in self.walks.values() if w.completed and w.newest_ms]
         if not done:
             return
         now = datetime.now(timezone.utc)
         with self.store.Session() as session:
             for walk in done:
-                repository.set_cursor(session, walk.kind, walk.source_id, walk.newest_ms,
-                                      run_id=self.store.run_id, now=now)
+                set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.store.run_id, now=now)
             session.commit()
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 

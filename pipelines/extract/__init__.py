@@ -18,7 +18,7 @@ from pipelines.extract.base import Extracted
 from pipelines.extract.nextjs import extract_nextjs
 from pipelines.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
 from pipelines.extract.textdump import extract_text
-from pipelines.record import UnknownLayoutError
+from domain.record import UnknownLayoutError
 
 __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
 

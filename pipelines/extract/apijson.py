@@ -6,7 +6,7 @@ from __future__ import annotations
 from pipelines import metadata as md
 from pipelines.extract.base import Extracted
 from pipelines.extract.nextjs import fill_from_content, fill_from_detail
-from pipelines.record import UnknownLayoutError
+from domain.record import UnknownLayoutError
 
 
 def find_detail(obj) -> dict | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pipelines.record import Image
+from domain.record import Image
 
 
 @dataclass

@@ -8,7 +8,7 @@ from functools import lru_cache
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipelines.record import Image
+from domain.record import Image
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _WS = re.compile(r"[\s\u00a0\u3000]+")

@@ -9,7 +9,7 @@ import re
 from pipelines import metadata as md
 from pipelines.extract import html as h
 from pipelines.extract.base import Extracted
-from pipelines.record import Image, TruncatedPageError
+from domain.record import Image, TruncatedPageError
 
 _NEXT_OPEN = re.compile(r"""<script[^>]*\bid\s*=\s*["']?__NEXT_DATA__["']?[^>]*>""", re.I)
 _SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)

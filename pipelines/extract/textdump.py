@@ -9,7 +9,7 @@ from pipelines import boilerplate as bp
 from pipelines import metadata as md
 from pipelines.extract import html as h
 from pipelines.extract.base import Extracted
-from pipelines.record import Image
+from domain.record import Image
 
 _HEAD_WINDOW = 25
 _BYLINE_HINT = re.compile(r"记者|記者|实习生|實習生|通讯员|通訊員|/@|／@")

@@ -1,4 +1,4 @@
-"""Run the mock site in the foreground: ``python -m tests.mocksite --port 8765``.
+"""Run the mock site in the foreground: ``python -m mocksite --port 8765``.
 
 Faults: ``--faults rules.json`` (a rule list or plan, see :mod:`.faults`) and/or
 ``--fault-rate 0.2`` (a seeded mix of every fault kind over article, listing
@@ -17,7 +17,7 @@ from .server import MockSite
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m tests.mocksite", description="Offline mock of thepaper.cn")
+    p = argparse.ArgumentParser(prog="python -m mocksite", description="Offline mock of thepaper.cn")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--articles", type=int, default=300, help="size of the generated data set")

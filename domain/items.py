@@ -28,8 +28,8 @@ class FetchedPage:
     channel_id: int | None = None
     # Filled by the stages:
     raw_page: Any = None
-    record: Any = None  # pipelines.record.ArticleRecord
-    error: Any = None  # pipelines.record.CleaningError (or a wrapped crash)
+    record: Any = None  # domain.record.ArticleRecord
+    error: Any = None  # domain.record.CleaningError (or a wrapped crash)
     outcome: str | None = None  # "new" | "updated" | "unchanged" | ... after persisting
 
 

@@ -2,12 +2,13 @@
 
 :class:`ThreadWriter` (the default) is one thread that owns all archive writes:
 it takes entries from a queue and stores all that has queued up (at most
-``max_batch``) in one transaction (``storage.repository.save_batch``).
+``max_batch``) in one transaction (:func:`storage.batch.save_batch`).
 
 :class:`ProcessWriter` (``THEPAPER_PIPELINE_WORKER``) is one child process that
 cleans the pages *and* stores them, so that on a machine with a second core the
 reactor's process keeps only the downloading: Python threads share one core
-(the GIL), processes do not.
+(the GIL), processes do not. The cleaning function is the caller's (the item
+pipelines pass ``pipelines.stages.clean_page``): storage knows nothing of cleaning.
 
 Either way each entry's raw page, article and tags, or its failure, commit
 together with its batch or not at all; when a batch fails, its entries are
@@ -37,27 +38,27 @@ def _failure(url, cont_id, reason, message) -> dict:
     return {"url": url, "cont_id": cont_id, "reason": reason, "message": message}
 
 
-def store_jobs(Session, jobs: list, *, run_id, policy: dict) -> list:
+def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list:
     """Clean (when asked) and store a batch of jobs in one transaction; on an error,
-    each job alone. A job is ``(entry, raw_args, clean_args)``; returns, per job,
+    each job alone. A job is ``(entry, raw_args, clean_args)``: ``clean(body, **clean_args)``
+    makes the entry's record when ``clean_args`` is given; returns, per job,
     ``None`` or the formatted exception that kept it from being stored."""
-    from storage import repository
+    from domain.record import CleaningError
+    from storage.batch import save_batch
+    from storage.raw import raw_page_row
 
     def prepare(entry, raw_args, clean_args):
-        entry.raw = repository.raw_page_row(**raw_args) if raw_args else None
+        entry.raw = raw_page_row(**raw_args) if raw_args else None
         if clean_args is not None and entry.record is None and entry.failure is None:
-            from pipelines.record import CleaningError
-            from pipelines.stages import clean_page
-
             try:
-                entry.record = clean_page(raw_args["body"] if raw_args else b"", **clean_args)
+                entry.record = clean(raw_args["body"] if raw_args else b"", **clean_args)
             except CleaningError as exc:
                 entry.error = exc
                 entry.failure = _failure(entry.url, clean_args.get("cont_id"), exc.reason, str(exc))
 
     def commit(batch):
         with Session() as session:
-            repository.save_batch(session, [job[0] for job in batch], run_id=run_id, now=_now(), **policy)
+            save_batch(session, [job[0] for job in batch], run_id=run_id, now=_now(), **policy)
             session.commit()
 
     errors: list = [None] * len(jobs)
@@ -156,7 +157,7 @@ class _Collect(logging.Handler):
         self.records.append((record.name, record.levelno, self.format(record)))
 
 
-def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int) -> None:
+def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=None) -> None:
     """The child process: receive jobs, clean and store them in batches, send back results."""
     from storage.db import open_archive
 
@@ -182,7 +183,7 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int) -> None
             batch, stop = _take(get, get_nowait, max_batch)
             if not batch:
                 break
-            errors = store_jobs(Session, [job for _, job in batch], run_id=run_id, policy=policy)
+            errors = store_jobs(Session, [job for _, job in batch], run_id=run_id, policy=policy, clean=clean)
             results = []
             for (seq, (entry, _, _)), err in zip(batch, errors):
                 entry.raw = None  # not sent back: the parent has the bytes
@@ -196,15 +197,16 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int) -> None
 
 
 class ProcessWriter:
-    """One child process that cleans and stores (see the module docstring)."""
+    """One child process that cleans (with ``clean``, a module-level function) and stores
+    (see the module docstring)."""
 
-    def __init__(self, store, policy: dict, *, max_batch: int = 200):
+    def __init__(self, store, policy: dict, *, max_batch: int = 200, clean=None):
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=worker_main, args=(child, store.url, store.run_id, dict(policy),
-                                                          max(1, max_batch)),
+                                                          max(1, max_batch), clean),
                                 name="thepaper-worker", daemon=True)
         self.proc.start()
         child.close()

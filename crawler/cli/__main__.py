@@ -1,0 +1,7 @@
+"""``python -m crawler.cli``: the same as ``thepaper-archive``."""
+
+import sys
+
+from crawler.cli import main
+
+sys.exit(main())

@@ -1,0 +1,71 @@
+"""``thepaper-archive crawl``: walk the lists and archive every new or changed article."""
+
+from __future__ import annotations
+
+import sys
+
+from crawler.cli.errors import EXIT_UNREACHABLE, UsageError, error_line
+from crawler.cli.options import add_crawl
+from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
+
+
+def register(sub) -> None:
+    sp = sub.add_parser("crawl", help="walk the channel/column lists and archive every article")
+    add_crawl(sp)
+    sp.add_argument("--channels", nargs="+", help="channel ids for getByChannelId (default 119908)")
+    sp.add_argument("--nodes", nargs="+", help="column ids for getByNodeIdPortal")
+    sp.add_argument("--max-articles", type=int, help="stop after scheduling N article pages")
+    sp.add_argument("--full", action="store_true", help="walk every list to its end (backfill), ignoring cursors")
+    sp.add_argument("--since", help="walk every list back to this date (YYYY-MM-DD, Beijing time)")
+    sp.add_argument("--refetch", action="store_true", help="fetch listed articles even when stored and unchanged")
+    sp.add_argument("--overlap-hours", type=float,
+                    help="page this far past the last run's newest article (default 24)")
+    sp.add_argument("--max-runtime", type=float, metavar="SECONDS",
+                    help="stop the run after this long (the next run resumes)")
+    sp.add_argument("--redis", metavar="URL",
+                    help="distributed mode: share the article queue in Redis (redis://host:port/db)")
+    sp.add_argument("--role", choices=["walker", "worker"], default="walker",
+                    help="with --redis: walk the lists and queue articles (walker) or fetch queued "
+                         "articles (worker)")
+    sp.set_defaults(func=run)
+
+
+def run(args) -> int:
+    settings = build_settings(args)
+    if args.full:
+        settings.set("THEPAPER_FULL", True, priority="cmdline")
+    if args.since:
+        from crawler.incremental import parse_since
+
+        try:
+            parse_since(args.since)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        settings.set("THEPAPER_SINCE", args.since, priority="cmdline")
+    if args.refetch:
+        settings.set("THEPAPER_REFETCH", True, priority="cmdline")
+    if args.overlap_hours is not None:
+        settings.set("THEPAPER_OVERLAP_HOURS", args.overlap_hours, priority="cmdline")
+    if args.max_runtime is not None:
+        settings.set("CLOSESPIDER_TIMEOUT", args.max_runtime, priority="cmdline")
+    if args.redis:
+        from crawler.distributed import apply_settings, redis_unreachable
+
+        try:
+            problem = redis_unreachable(args.redis)
+        except ValueError as exc:
+            raise UsageError(f"--redis: {exc}") from None
+        if problem:
+            error_line(problem)
+            return EXIT_UNREACHABLE
+        apply_settings(settings, args.redis, args.role)
+    if args.redis and args.role == "worker":
+        stats = run_spider(settings)  # any number of workers: no run lock
+    else:
+        with spider_lock(settings):
+            stats = run_spider(settings)
+    fatal = stats.get("thepaper/fatal")
+    if fatal:
+        error_line(fatal)
+    print(summary_line(stats), file=sys.stderr)
+    return exit_code_for(stats)

@@ -1,0 +1,116 @@
+"""``thepaper-archive import``: archive single articles, by URL (any form, mirrors too), id or saved file."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from crawler.addresses import is_private_host
+from crawler.cli.errors import EXIT_ERROR, EXIT_OK, UsageError, error_line
+from crawler.cli.options import add_crawl
+from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
+
+
+def register(sub) -> None:
+    sp = sub.add_parser("import", help="archive single articles: URLs, ids, mirror URLs or saved files")
+    add_crawl(sp)
+    sp.add_argument("targets", nargs="*", help="article URL (any form), bare id, mirror URL, or a file")
+    sp.add_argument("--file", help="read targets from this file, one per line ('-' = stdin)")
+    sp.add_argument("--url", help="origin URL of a saved file (for its cont_id and mirror host)")
+    sp.add_argument("--allow-any-host", action="store_true",
+                    help="accept article paths on hosts that are neither thepaper.cn nor mirrors")
+    sp.add_argument("--allow-private", action="store_true",
+                    help="accept mirror URLs on private or loopback addresses")
+    sp.set_defaults(func=run)
+
+
+def _targets(args) -> list[str]:
+    values = list(args.targets)
+    if args.file:
+        if args.file == "-":
+            values += _lines(sys.stdin)
+        else:
+            with open(args.file, encoding="utf-8") as stream:
+                values += _lines(stream)
+    return values
+
+
+def _lines(stream) -> list[str]:
+    return [line.strip() for line in stream if line.strip() and not line.startswith("#")]
+
+
+def run(args) -> int:
+    from domain.urls import BadURLError, parse_article_ref
+
+    values = _targets(args)
+    if not values:
+        raise UsageError("nothing to import: give URLs, ids or files, or --file LIST")
+    files, refs = [], []
+    for value in values:
+        if os.path.exists(value) and not value.isdigit():
+            files.append(value)
+            continue
+        try:
+            ref = parse_article_ref(value, allow_any_host=args.allow_any_host)
+        except BadURLError as exc:
+            raise UsageError(str(exc)) from None
+        if ref.is_mirror and is_private_host(ref.host) and not args.allow_private:
+            raise UsageError(f"refused {value!r}: {ref.host} is a private or loopback address "
+                             "(use --allow-private to import from it)")
+        refs.append(ref)
+    code = EXIT_OK
+    if files:
+        code = max(code, _import_files(args, files))
+    if refs:
+        settings = build_settings(args)
+        ids = sorted({r.cont_id for r in refs})
+        # Mirror URLs: the original is fetched too; the storage keeps the mirror copy
+        # as the article only when the original is gone (it is archived either way).
+        mirrors = {r.cont_id: r.given for r in refs if r.is_mirror}
+        with spider_lock(settings):
+            stats = run_spider(settings, articles=",".join(map(str, ids)), mirrors=mirrors)
+        if stats.get("thepaper/fatal"):
+            error_line(stats["thepaper/fatal"])
+        print(summary_line(stats), file=sys.stderr)
+        code = max(code, exit_code_for(stats))
+    return code
+
+
+def _import_files(args, paths) -> int:
+    """Each saved file archived raw, then cleaned and stored (or its failure recorded), one transaction each."""
+    from datetime import datetime, timezone
+
+    from domain.record import CleaningError
+    from pipelines.stages import clean_page
+    from storage.articles import save_article
+    from storage.db import open_archive
+    from storage.failures import record_failure
+    from storage.raw import archive_raw
+
+    engine, Session = open_archive(args.db)
+    failed = 0
+    try:
+        for path in paths:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            now = datetime.now(timezone.utc)
+            with Session() as session:
+                raw = archive_raw(session, url=args.url or f"file://{os.path.abspath(path)}",
+                                  final_url=args.url or None, status=200, headers={}, body=data,
+                                  fetched_at=now, kind="file", note=os.path.abspath(path))
+                session.flush()
+                try:
+                    record = clean_page(data, url=args.url)
+                except CleaningError as exc:
+                    record_failure(session, url=args.url or path, cont_id=None, reason=exc.reason,
+                                   message=str(exc), run_id=None, now=now)
+                    session.commit()
+                    error_line(f"{path}: {exc.reason}: {exc}")
+                    failed += 1
+                    continue
+                outcome = save_article(session, record, raw_page_id=raw.id, now=now)
+                session.commit()
+                print(f"{path}: {record.cont_id} {outcome}: {record.title}", file=sys.stderr)
+    finally:
+        engine.dispose()
+    return EXIT_ERROR if failed else EXIT_OK

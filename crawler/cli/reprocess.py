@@ -1,0 +1,55 @@
+"""``thepaper-archive reprocess``: clean the raw archive again with the current code, without network."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from crawler.cli.errors import EXIT_OK, UsageError
+from crawler.cli.options import add_db
+from crawler.listapi import comma_list
+
+
+def register(sub) -> None:
+    sp = sub.add_parser("reprocess", help="clean the raw archive again with the current code (no network)")
+    add_db(sp)
+    sp.add_argument("--since", help="only articles published (or pages fetched) on or after this date")
+    sp.add_argument("--cont-id", nargs="+", help="only these article ids")
+    sp.add_argument("--jobs", type=int, metavar="N",
+                    help="processes that clean pages (default: the number of CPUs; 1 cleans in this process)")
+    sp.add_argument("-q", "--quiet", action="store_true")
+    sp.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pipelines.reprocess import reprocess_archive
+    from storage.runs import RunLockHeld
+
+    since = None
+    if args.since:
+        from datetime import datetime, timezone
+
+        from crawler.incremental import parse_since
+
+        try:
+            since = datetime.fromtimestamp(parse_since(args.since) / 1000, tz=timezone.utc)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    cont_ids = comma_list(args.cont_id) if args.cont_id else None
+    if cont_ids and not all(c.isdigit() for c in cont_ids):
+        raise UsageError(f"--cont-id expects numeric ids, got {' '.join(cont_ids)}")
+    jobs = (os.cpu_count() or 1) if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise UsageError(f"--jobs expects a number of processes of at least 1, got {jobs}")
+
+    def progress(counts):
+        if not args.quiet:
+            print(f"[thepaper-archive] reprocessed {sum(v for k, v in counts.items() if '/' not in k)}",
+                  file=sys.stderr, flush=True)
+
+    with RunLockHeld(args.db, "crawl") as lock:
+        counts = reprocess_archive(lock.Session, since=since, cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
+                                   jobs=jobs, progress=progress)
+    print("reprocess: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
+                                    ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,122 @@
+"""Running the spider from a command: Scrapy settings from the options, the run lock,
+the summary line and the exit code of a finished run."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from crawler.addresses import is_loopback_url
+from crawler.cli.errors import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, UsageError
+from crawler.listapi import comma_list
+
+
+def check_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"not an http(s) base URL: {value!r}")
+    return value.rstrip("/")
+
+
+def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
+    """The project's Scrapy settings with the command line's options applied."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    base = getattr(args, "base_url", None)
+    profile = getattr(args, "profile", None)
+    if base:
+        base = check_base_url(base)
+        settings.set("THEPAPER_SITE_URL", base, priority="cmdline")
+        settings.set("THEPAPER_API_URL", base, priority="cmdline")
+        if profile is None and is_loopback_url(base):
+            profile = "mock"
+    for name in ("site_url", "api_url"):
+        value = getattr(args, name, None)
+        if value:
+            settings.set(f"THEPAPER_{name.upper()}", check_base_url(value), priority="cmdline")
+    profiles = settings.getdict("PROFILES")
+    if profile:
+        if profile not in profiles:
+            raise UsageError(f"unknown profile {profile!r} (known: {', '.join(sorted(profiles))})")
+        for key, value in profiles[profile].items():
+            settings.set(key, value, priority="cmdline")
+    if getattr(args, "db", None):
+        # Through the environment, not a Scrapy setting: Scrapy logs overridden
+        # settings, and a database URL may carry a password.
+        os.environ["THEPAPER_ARCHIVE_DB"] = args.db
+    if getattr(args, "channels", None) is not None:
+        settings.set("THEPAPER_CHANNELS", comma_list(args.channels), priority="cmdline")
+    if getattr(args, "nodes", None) is not None:
+        settings.set("THEPAPER_NODES", comma_list(args.nodes), priority="cmdline")
+    if getattr(args, "max_articles", None) is not None:
+        settings.set("THEPAPER_MAX_ARTICLES", args.max_articles, priority="cmdline")
+    if getattr(args, "quiet", False):
+        settings.set("THEPAPER_PROGRESS_INTERVAL", 0, priority="cmdline")
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    if getattr(args, "log_level", None):
+        settings.set("LOG_LEVEL", args.log_level.upper(), priority="cmdline")
+    for pair in getattr(args, "set", None) or []:
+        if "=" not in pair:
+            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        settings.set(key.strip(), value, priority="cmdline")
+    return settings
+
+
+def run_spider(settings, **spider_args) -> dict:
+    """Run the ``thepaper`` spider in this process; return its final stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler("thepaper")
+    process.crawl(crawler, **spider_args)
+    process.start()
+    return crawler.stats.get_stats()
+
+
+class spider_lock:
+    """The archive's run lock ``name`` around a spider run (:class:`storage.runs.RunLockHeld`);
+    the spider's lock heartbeat extension learns the name through the settings."""
+
+    def __init__(self, settings, name: str = "crawl"):
+        from storage.runs import RunLockHeld
+
+        self.settings = settings
+        self.held = RunLockHeld(settings.get("THEPAPER_DB_URL") or None, name,
+                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S", 600))
+
+    def __enter__(self):
+        self.held.__enter__()
+        self.settings.set("THEPAPER_LOCK_NAME", self.held.name, priority="cmdline")
+        return self.held
+
+    def __exit__(self, *exc):
+        return self.held.__exit__(*exc)
+
+
+def summary_line(stats: dict) -> str:
+    from pipelines.scrapy_stages import run_counters
+
+    c = run_counters(stats)
+    return (
+        f"run {stats.get('thepaper/run_id', '?')} {stats.get('thepaper/run_status', '?')}: "
+        f"new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, gone {c['gone']}, "
+        f"failed {c['failed']}; {c['articles_fetched']} article pages, {c['list_pages']} list pages"
+        + (f" in {stats.get('elapsed_time_seconds', 0):.1f}s" if stats.get("elapsed_time_seconds") else "")
+        + (f"; {stats['log_count/ERROR']} errors logged" if stats.get("log_count/ERROR") else "")
+    )
+
+
+def exit_code_for(stats: dict) -> int:
+    reason = stats.get("finish_reason")
+    if reason == "site_unreachable":
+        return EXIT_UNREACHABLE
+    if reason == "blocked":
+        return EXIT_BLOCKED
+    if stats.get("thepaper/run_status") in (None, "aborted"):
+        return EXIT_ERROR
+    if stats.get("log_count/ERROR"):  # a bug somewhere: the log says where
+        return EXIT_ERROR
+    return EXIT_OK

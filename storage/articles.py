@@ -1,0 +1,331 @@
+"""Articles: compare a clean record with what is stored, then insert, update or keep.
+
+One save path: :func:`save_articles` stores many ``(record, raw_page_id)`` pairs in a
+few statements (the stored rows read in one query, compared in Python by
+:func:`decide_save`, only what changes written); :func:`save_article` is a batch of
+one. Edits keep the previous text in ``article_versions``; tags are replaced in
+order. Nothing here commits: the caller's transaction holds the article, its tags
+and its raw page together.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from domain.record import ArticleRecord
+from domain.urls import canonical_url
+from storage.models import Article, ArticleTag, ArticleVersion, Tag
+from storage.render import body_html, image_dicts
+from storage.types import require_aware
+
+OUTCOMES = ("new", "updated", "unchanged", "kept_original")
+TAG_MAX_LEN = 200
+IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
+
+
+# --------------------------------------------------------------------------- record -> columns
+def _record_fields(record: ArticleRecord) -> dict[str, Any]:
+    """Article column values of a record (everything but keys, versions and timestamps)."""
+    images = image_dicts(record.images)
+    paragraphs = [str(p) for p in record.paragraphs]
+    return {
+        "url": record.url or canonical_url(record.cont_id),
+        "source_url": record.source_url,
+        "mirror_host": record.mirror_host or None,
+        "layout": record.layout or "unknown",
+        "content_type": record.content_type,
+        "gone_reason": record.gone_reason,
+        "external_url": record.external_url,
+        "title": record.title or "",
+        "summary": record.summary or "",
+        "published_at": record.published_at,
+        "author": record.author or "",
+        "author_outlet": record.author_outlet or "",
+        "editor": record.editor or "",
+        "source": record.source or "",
+        "node_id": record.node_id,
+        "node_name": record.node_name or "",
+        "channel_id": record.channel_id,
+        "channel_name": record.channel_name or "",
+        "body_text": record.body_text,
+        "paragraphs": paragraphs,
+        "body_html": body_html(paragraphs, images),
+        "images": images,
+        "word_count": record.word_count,
+        "content_hash": record.content_hash,
+        "encoding": record.encoding or "",
+        "encoding_reason": record.encoding_reason or "",
+        "repairs": dict(record.repairs),
+        "stripped": dict(record.stripped),
+        "cleaner_version": str(record.cleaner_version),
+    }
+
+
+_KEEP_WHEN_GONE = ("title", "summary", "published_at", "author", "author_outlet", "editor", "source",
+                   "node_id", "node_name", "channel_id", "channel_name", "url")
+
+
+def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
+    """A gone record over a stored article: text emptied, known metadata kept."""
+    fields = _record_fields(record)
+    for name in _KEEP_WHEN_GONE:
+        if fields[name] in (None, ""):
+            fields[name] = getattr(old, name)
+    fields.update(paragraphs=[], body_text="", body_html="", images=[], word_count=0,
+                  content_hash=ArticleRecord(title=fields["title"]).content_hash)
+    return fields
+
+
+def _version_row(old, now: datetime) -> dict[str, Any]:
+    """The ``article_versions`` values that keep the stored text of ``old`` when it is replaced."""
+    return dict(
+        cont_id=old.cont_id, version=old.version, title=old.title, summary=old.summary,
+        body_text=old.body_text, paragraphs=list(old.paragraphs or []), content_hash=old.content_hash,
+        cleaner_version=old.cleaner_version, content_type=old.content_type,
+        valid_from=old.updated_at or old.first_seen, replaced_at=now, raw_page_id=old.raw_page_id,
+    )
+
+
+# --------------------------------------------------------------------------- tags
+def clean_tag_names(tags: Iterable[str]) -> list[str]:
+    """Tags stripped, truncated, without empties or repeats, in first-seen order."""
+    out: list[str] = []
+    for tag in tags or ():
+        name = str(tag).strip()[:TAG_MAX_LEN]
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _tag_ids(session: Session, names: list[str]) -> dict[str, int]:
+    """Ids of tags by name, inserting missing ones (race-safe: ON CONFLICT DO NOTHING)."""
+    if not names:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    found: dict[str, int] = {}
+    for i in range(0, len(names), IN_CHUNK):
+        chunk = names[i:i + IN_CHUNK]
+        found.update(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk))).all())
+    missing = [n for n in names if n not in found]
+    for i in range(0, len(missing), IN_CHUNK):
+        chunk = missing[i:i + IN_CHUNK]
+        session.execute(insert(Tag).values([{"name": n} for n in chunk])
+                        .on_conflict_do_nothing(index_elements=["name"]))
+        found.update(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk))).all())
+    return found
+
+
+def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> None:
+    """Give each article (``cont_id``) the tags ``names`` (cleaned), in order, instead of its previous ones."""
+    ids = list(names_by_id)
+    for i in range(0, len(ids), IN_CHUNK):
+        session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id.in_(ids[i:i + IN_CHUNK])))
+    tag_ids = _tag_ids(session, list(dict.fromkeys(n for names in names_by_id.values() for n in names)))
+    links = [{"cont_id": cont_id, "tag_id": tag_ids[n], "position": i}
+             for cont_id, names in names_by_id.items() for i, n in enumerate(names)]
+    if links:
+        session.execute(sa.insert(ArticleTag.__table__), links)
+
+
+def _replaces_tags(record: ArticleRecord) -> bool:
+    """Whether storing ``record`` over an article replaces its tags (a gone record without tags keeps them)."""
+    return not (record.content_type == "gone" and not record.tags)
+
+
+# --------------------------------------------------------------------------- the decision
+class StoredArticle(SimpleNamespace):
+    """A stored article as plain attributes (its ``articles`` columns and ``tag_names``),
+    loaded by :func:`load_stored` without the ORM; what :func:`decide_save` reads."""
+
+
+def _same_as_stored(old, fields: dict[str, Any], record: ArticleRecord, is_gone: bool) -> bool:
+    """Whether saving ``fields`` (and the record's tags) would change nothing stored."""
+    if any(getattr(old, name) != value for name, value in fields.items()):
+        return False
+    return (is_gone and not record.tags) or old.tag_names == clean_tag_names(record.tags)
+
+
+def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
+                prefer_original: bool = True) -> tuple[str, dict[str, Any] | None]:
+    """What saving ``record`` over the stored article ``old`` (None: not stored) does,
+    without touching anything: ``("new", None)``, ``("kept_original", None)``,
+    ``("unchanged", None)`` or ``("updated", fields)`` with the article column values
+    to store. ``old`` is an :class:`Article` or a :class:`StoredArticle`."""
+    if old is None:
+        return "new", None
+    is_mirror = bool(record.mirror_host)
+    is_gone = record.content_type == "gone"
+    old_is_mirror = bool(old.mirror_host)
+    old_is_gone = old.content_type == "gone"
+    if prefer_original and is_mirror and not old_is_mirror and not old_is_gone:
+        return "kept_original", None
+    if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.paragraphs)):
+        return "unchanged", None
+    fields = _gone_fields(record, old) if is_gone else _record_fields(record)
+    if old_is_mirror == is_mirror and _same_as_stored(old, fields, record, is_gone):
+        return "unchanged", None
+    return "updated", fields
+
+
+def _update_values(old, fields: dict[str, Any], *, raw_page_id: int | None,
+                   now: datetime) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The column values an update of ``old`` with ``fields`` writes, and the
+    ``article_versions`` row that keeps the old text (None when the text is the same)."""
+    values = dict(fields)
+    version_row = None
+    if fields["content_hash"] != old.content_hash:
+        version_row = _version_row(old, now)
+        values["version"] = (old.version or 1) + 1
+    values["raw_page_id"] = raw_page_id if raw_page_id is not None else old.raw_page_id
+    values["updated_at"] = now
+    return values, version_row
+
+
+# --------------------------------------------------------------------------- reading
+def load_stored(session: Session, cont_ids: Iterable[int]) -> dict[int, StoredArticle]:
+    """``{cont_id: StoredArticle}`` of the given ids that are stored, with their tags, in two queries a chunk."""
+    table = Article.__table__
+    ids = sorted({int(c) for c in cont_ids})
+    out: dict[int, StoredArticle] = {}
+    for i in range(0, len(ids), IN_CHUNK):
+        chunk = ids[i:i + IN_CHUNK]
+        for row in session.execute(sa.select(table).where(table.c.cont_id.in_(chunk))).mappings():
+            out[row["cont_id"]] = StoredArticle(**row, tag_names=[])
+        tags = (sa.select(ArticleTag.cont_id, Tag.name).join(Tag, Tag.id == ArticleTag.tag_id)
+                .where(ArticleTag.cont_id.in_(chunk)).order_by(ArticleTag.cont_id, ArticleTag.position))
+        for cont_id, name in session.execute(tags):
+            if cont_id in out:  # not a stray tag row whose article was deleted without its tags
+                out[cont_id].tag_names.append(name)
+    return out
+
+
+def known_hashes(session: Session, cont_ids: Iterable[int]) -> dict[int, str]:
+    """``{cont_id: content_hash}`` of the given ids that are stored."""
+    ids = sorted({int(c) for c in cont_ids})
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), IN_CHUNK):
+        chunk = ids[i:i + IN_CHUNK]
+        rows = session.execute(sa.select(Article.cont_id, Article.content_hash).where(Article.cont_id.in_(chunk)))
+        out.update(rows.all())
+    return out
+
+
+# --------------------------------------------------------------------------- saving
+def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | None, now: datetime,
+                 prefer_original: bool = True, seen: bool = True) -> str:
+    """Insert or update the article of ``record``; returns one of :data:`OUTCOMES`.
+
+    * ``new``: first time this ``cont_id`` is stored (version 1).
+    * ``unchanged``: every stored field and tag is the same; only ``last_seen`` moves
+      (and not even that with ``seen=False``, as when reprocessing the archive).
+    * ``updated``: the text changed (old one copied to ``article_versions``, version + 1),
+      or only metadata/cleaner version/origin changed (fields updated, same version).
+    * ``kept_original``: a mirror copy met a stored original (unless ``prefer_original``
+      is False, or the original is ``gone``: then the mirror text is the best there is).
+
+    A gone record never erases text: the stored text moves to a version row and the
+    article keeps its metadata, with ``content_type`` "gone". A gone record over a
+    stored mirror copy keeps that copy (it is the only text left) and counts as unchanged.
+    Tags are replaced whenever the fields are. Nothing is committed.
+    A batch of one: :func:`save_articles` does the work.
+    """
+    return save_articles(session, [(record, raw_page_id)], now=now, prefer_original=prefer_original,
+                         seen=seen)[0]
+
+
+def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
+                  prefer_original: bool = True, seen: bool = True) -> list[str]:
+    """Save each ``(record, raw_page_id)`` as :func:`save_article` describes, as if one
+    after the other; the outcomes, in order. Nothing is committed.
+
+    The stored articles are read in one query (:func:`load_stored`) and compared in
+    Python (:func:`decide_save`); only what changes is written: new articles in one
+    insert, updates in an executemany (of the columns that change), version rows and
+    tags in one statement each. A ``cont_id`` met k times is saved in k rounds, each
+    round seeing what the previous one stored.
+    """
+    require_aware(now)
+    if any(record.cont_id is None for record, _ in items):
+        raise ValueError("cannot save a record without cont_id")
+    outcomes: list[str] = [""] * len(items)
+    for indices in _rounds(items):
+        round_outcomes = _save_round(session, [items[i] for i in indices], now=now,
+                                     prefer_original=prefer_original, seen=seen)
+        for i, outcome in zip(indices, round_outcomes):
+            outcomes[i] = outcome
+    return outcomes
+
+
+def _rounds(items: list[tuple[ArticleRecord, int | None]]) -> list[list[int]]:
+    """Indices of ``items`` in rounds of distinct ``cont_id``s: the k-th record of an id goes in round k."""
+    seen: Counter = Counter()
+    rounds: list[list[int]] = []
+    for i, (record, _) in enumerate(items):
+        k = seen[int(record.cont_id)]
+        seen[int(record.cont_id)] += 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(i)
+    return rounds
+
+
+def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
+                prefer_original: bool, seen: bool) -> list[str]:
+    """:func:`save_articles` for records with distinct ``cont_id``s."""
+    session.flush()  # the comparison reads the database, not the session
+    stored = load_stored(session, [int(record.cont_id) for record, _ in items])
+    outcomes: list[str] = []
+    new, updates, version_rows, tags, touched = [], [], [], {}, []
+    for record, raw_page_id in items:
+        cont_id = int(record.cont_id)
+        old = stored.get(cont_id)
+        outcome, fields = decide_save(old, record, prefer_original=prefer_original)
+        outcomes.append(outcome)
+        if outcome == "new":
+            new.append(dict(cont_id=cont_id, **_record_fields(record), raw_page_id=raw_page_id,
+                            version=1, first_seen=now, last_seen=now, updated_at=now))
+            # replaced, not only inserted: stray tag rows of a deleted article go
+            tags[cont_id] = clean_tag_names(record.tags)
+        elif outcome == "unchanged" and seen:
+            touched.append(cont_id)
+        elif outcome == "updated":
+            values, version_row = _update_values(old, fields, raw_page_id=raw_page_id, now=now)
+            if seen:
+                values["last_seen"] = now
+            # only the columns that change, as the ORM writes them (an UPDATE OF title or
+            # body_text reindexes the article for full-text search)
+            updates.append({"cont_id": cont_id, **{k: v for k, v in values.items() if getattr(old, k) != v}})
+            if version_row is not None:
+                version_rows.append(version_row)
+            if _replaces_tags(record):
+                tags[cont_id] = clean_tag_names(record.tags)
+    if version_rows:
+        session.execute(sa.insert(ArticleVersion.__table__), version_rows)
+    if updates:
+        session.execute(sa.update(Article), updates)  # ORM bulk UPDATE by primary key
+    for i in range(0, len(touched), IN_CHUNK):
+        session.execute(sa.update(Article.__table__).where(Article.__table__.c.cont_id.in_(touched[i:i + IN_CHUNK]))
+                        .values(last_seen=now))
+    if new:
+        session.execute(sa.insert(Article.__table__), new)
+    _replace_tags(session, tags)
+    _expire_loaded(session, [int(record.cont_id) for record, _ in items])
+    return outcomes
+
+
+def _expire_loaded(session: Session, cont_ids: list[int]) -> None:
+    """Articles of the session's identity map that the statements above changed are reloaded on next use."""
+    for cont_id in cont_ids:
+        obj = session.identity_map.get(session.identity_key(Article, cont_id))
+        if obj is not None:
+            session.expire(obj)

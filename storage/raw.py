@@ -1,0 +1,74 @@
+"""The raw archive: every fetched response, byte for byte, before anything looks at it.
+
+Rows of ``raw_pages`` are built by :func:`raw_page_row` (body compressed and
+hashed) and added by :func:`archive_raw` (one, through the ORM) or
+:func:`archive_raw_many` (many, in one statement). Nothing here commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.models import RAW_KINDS, RawPage
+from storage.types import require_aware
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_header_value(v) for v in value)
+    return str(value)
+
+
+def normalize_headers(headers: Mapping | None) -> dict[str, str]:
+    """Headers as a JSON-safe ``{name: value}`` (bytes decoded as Latin-1, repeats joined by ', ')."""
+    return {_header_value(k): _header_value(v) for k, v in (headers or {}).items()}
+
+
+def raw_page_row(*, url: str, final_url: str | None, status: int | None, headers: Mapping | None,
+                 body: bytes, fetched_at: datetime, kind: str, run_id: int | None = None,
+                 cont_id: int | None = None, note: str | None = None, context: Mapping | None = None) -> dict:
+    """The ``raw_pages`` column values of one response (body zlib-compressed, hashed)."""
+    if kind not in RAW_KINDS:
+        raise ValueError(f"raw page kind must be one of {RAW_KINDS}, got {kind!r}")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise TypeError(f"raw page body must be bytes, got {type(body).__name__}")
+    body = bytes(body)
+    return dict(
+        url=url, final_url=final_url, status=status, headers=normalize_headers(headers),
+        fetched_at=require_aware(fetched_at, "fetched_at"), body=zlib.compress(body, 6), body_size=len(body),
+        compression="zlib", sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
+        cont_id=cont_id, note=note, context=dict(context) if context else None,
+    )
+
+
+def archive_raw(session: Session, *, url: str, final_url: str | None, status: int | None,
+                headers: Mapping | None, body: bytes, fetched_at: datetime, kind: str,
+                run_id: int | None = None, cont_id: int | None = None, note: str | None = None,
+                context: Mapping | None = None) -> RawPage:
+    """Add a compressed copy of a response to the session (flush to get its id).
+
+    ``context`` records how the page was reached (the list item, the channel), so
+    that reprocessing from the archive sees what the crawl saw."""
+    page = RawPage(**raw_page_row(url=url, final_url=final_url, status=status, headers=headers, body=body,
+                                  fetched_at=fetched_at, kind=kind, run_id=run_id, cont_id=cont_id, note=note,
+                                  context=context))
+    session.add(page)
+    return page
+
+
+def archive_raw_many(session: Session, rows: list[dict]) -> list[int]:
+    """Insert :func:`raw_page_row` values in one statement; their ids, in order."""
+    if not rows:
+        return []
+    table = RawPage.__table__
+    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [row[0] for row in session.execute(stmt, rows)]

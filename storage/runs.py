@@ -1,0 +1,185 @@
+"""Runs, list cursors and run locks: the state a scheduled crawl resumes from.
+
+* Runs (``crawl_runs``): :func:`start_run`, :func:`finish_run`, and
+  :func:`abort_dead_runs` for runs whose process died.
+* List cursors (``list_cursors``): :func:`get_cursor`, :func:`set_cursor`, which never
+  moves a cursor backwards.
+* Run locks (``run_locks``): :func:`acquire_lock`, :func:`heartbeat`,
+  :func:`release_lock`, :func:`lock_holder`, and :class:`RunLockHeld`, the context
+  manager a crawl or import holds. These take an ``Engine`` and commit each step.
+
+The session functions never commit.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import CURSOR_SOURCES, RUN_STATUSES, CrawlRun, ListCursor, RunLock
+from storage.proc import holder_dead, this_holder
+from storage.types import require_aware
+
+
+# --------------------------------------------------------------------------- runs
+def start_run(session: Session, *, command: str, args: Mapping | None, now: datetime) -> CrawlRun:
+    """A new ``running`` run row for this process (flushed: its id is set)."""
+    run = CrawlRun(started_at=require_aware(now), status="running", pid=os.getpid(), hostname=socket.gethostname(),
+                   command=command, args=dict(args or {}), counters={})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run: CrawlRun, *, status: str, counters: Mapping | None,
+               message: str | None, now: datetime) -> CrawlRun:
+    if status not in RUN_STATUSES or status == "running":
+        raise ValueError(f"a finished run's status is one of {RUN_STATUSES[1:]}, got {status!r}")
+    run.status = status
+    run.counters = dict(counters or {})
+    run.message = message
+    run.finished_at = require_aware(now)
+    session.flush()
+    return run
+
+
+def abort_dead_runs(session: Session, now: datetime) -> list[CrawlRun]:
+    """Mark ``running`` runs whose process died on this host as ``aborted`` (crash recovery)."""
+    dead = [r for r in session.scalars(sa.select(CrawlRun).where(CrawlRun.status == "running"))
+            if r.pid is not None and r.hostname and holder_dead(f"{r.hostname}:{r.pid}")]
+    for run in dead:
+        run.status, run.finished_at = "aborted", require_aware(now)
+        run.message = (run.message or "process died before finishing")
+    session.flush()
+    return dead
+
+
+# --------------------------------------------------------------------------- list cursors
+def get_cursor(session: Session, source: str, source_id: int) -> ListCursor | None:
+    return session.scalars(sa.select(ListCursor).where(
+        ListCursor.source == source, ListCursor.source_id == int(source_id))).one_or_none()
+
+
+def set_cursor(session: Session, source: str, source_id: int, newest_pub_time_ms: int | None, *,
+               run_id: int | None, now: datetime, force: bool = False) -> ListCursor:
+    """Advance a list's cursor; it never moves backwards unless ``force``."""
+    if source not in CURSOR_SOURCES:
+        raise ValueError(f"cursor source must be one of {CURSOR_SOURCES}, got {source!r}")
+    cursor = get_cursor(session, source, source_id)
+    if cursor is None:
+        cursor = ListCursor(source=source, source_id=int(source_id))
+        session.add(cursor)
+    old = cursor.newest_pub_time_ms
+    if force or old is None or (newest_pub_time_ms is not None and newest_pub_time_ms > old):
+        cursor.newest_pub_time_ms = newest_pub_time_ms
+        cursor.last_run_id = run_id
+        cursor.updated_at = require_aware(now)
+    elif cursor.updated_at is None:
+        cursor.updated_at = require_aware(now)
+    session.flush()
+    return cursor
+
+
+# --------------------------------------------------------------------------- run locks
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def acquire_lock(engine: Engine, name: str, *, stale_after_s: float, holder: str | None = None,
+                 now: datetime | None = None, _retry: bool = True) -> bool:
+    """Take the lock ``name`` for ``holder`` (default this ``hostname:pid``); False if someone live has it.
+
+    A lock whose heartbeat is older than ``stale_after_s`` seconds, or whose holder is
+    a dead process on this host, is taken over. Atomic across processes: the insert
+    relies on the primary key, the takeover is a compare-and-swap UPDATE.
+    """
+    holder = holder or this_holder()
+    now = require_aware(now or _utcnow())
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(RunLock).values(name=name, holder=holder, acquired_at=now, heartbeat_at=now))
+        return True
+    except IntegrityError:
+        pass
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(RunLock.holder, RunLock.heartbeat_at).where(RunLock.name == name)).first()
+    if row is None:  # released meanwhile: try again from the start
+        return _retry and acquire_lock(engine, name, stale_after_s=stale_after_s, holder=holder, now=now,
+                                       _retry=False)
+    old_holder, old_beat = row
+    if not (old_holder == holder or holder_dead(old_holder)
+            or old_beat < now - timedelta(seconds=stale_after_s)):
+        return False
+    with engine.begin() as conn:
+        taken = conn.execute(
+            sa.update(RunLock)
+            .where(RunLock.name == name, RunLock.holder == old_holder, RunLock.heartbeat_at == old_beat)
+            .values(holder=holder, acquired_at=now, heartbeat_at=now)).rowcount
+    return taken == 1
+
+
+def heartbeat(engine: Engine, name: str, *, holder: str | None = None, now: datetime | None = None) -> bool:
+    """Refresh the lock's heartbeat; False when we no longer hold it."""
+    holder = holder or this_holder()
+    with engine.begin() as conn:
+        return conn.execute(sa.update(RunLock).where(RunLock.name == name, RunLock.holder == holder)
+                            .values(heartbeat_at=require_aware(now or _utcnow()))).rowcount == 1
+
+
+def release_lock(engine: Engine, name: str, *, holder: str | None = None) -> bool:
+    """Release the lock if we hold it; True when a row was deleted."""
+    holder = holder or this_holder()
+    with engine.begin() as conn:
+        return conn.execute(sa.delete(RunLock).where(RunLock.name == name, RunLock.holder == holder)).rowcount == 1
+
+
+def lock_holder(engine: Engine, name: str) -> RunLock | None:
+    """The current holder row of lock ``name`` (detached), or None."""
+    with Session(engine) as session:
+        lock = session.get(RunLock, name)
+        if lock is not None:
+            session.expunge(lock)
+        return lock
+
+
+class LockedError(Exception):
+    """Another live run holds the lock; the message names the holder."""
+
+
+class RunLockHeld:
+    """Hold the archive's run lock ``name`` for the duration of a crawl, import or reprocess.
+
+    On entry, runs left ``running`` by a dead process are marked ``aborted``, then the
+    lock is taken (a lock whose holder died on this host, or stopped beating for
+    ``stale_after_s``, is taken over) or :class:`LockedError` is raised. ``engine`` and
+    ``Session`` are the archive's while the lock is held; on exit the lock is released.
+    """
+
+    def __init__(self, db_url: str | None, name: str = "crawl", *, stale_after_s: float = 600):
+        self.db_url, self.name, self.stale_after_s = db_url, name, stale_after_s
+
+    def __enter__(self) -> RunLockHeld:
+        from storage.db import open_archive
+
+        self.engine, self.Session = open_archive(self.db_url)
+        with self.Session() as session:
+            abort_dead_runs(session, _utcnow())
+            session.commit()
+        if not acquire_lock(self.engine, self.name, stale_after_s=self.stale_after_s):
+            holder = lock_holder(self.engine, self.name)
+            who = f"{holder.holder}, started {holder.acquired_at:%Y-%m-%d %H:%M:%S %Z}" if holder else "unknown"
+            self.engine.dispose()
+            raise LockedError(f"another run is in progress ({who}); exiting")
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        release_lock(self.engine, self.name)
+        self.engine.dispose()
+        return False
