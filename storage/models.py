@@ -2,7 +2,7 @@
 
 Every column carries a ``comment`` (``docs/schema.md`` is generated from them).
 Times are :class:`~storage.types.AwareDateTime` (UTC in the database, aware
-Asia/Shanghai in Python). Only ``storage.repository`` writes these tables.
+Asia/Shanghai in Python). Only the write modules of ``storage`` (``raw``, ``articles``, ``failures``, ``runs``, ``batch``) write these tables.
 The Alembic revisions in ``storage/migrations/versions`` must match this module
 exactly (a test compares them).
 """

@@ -1,4 +1,4 @@
-"""A small realistic archive for the analysis tests (written through storage.repository),
+"""A small realistic archive for the analysis tests (written through the storage write modules),
 its database fixtures on SQLite and PostgreSQL, and checks of the data itself."""
 
 from __future__ import annotations
