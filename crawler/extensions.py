@@ -1,4 +1,4 @@
-"""Scrapy extensions: a progress line on long runs."""
+"""Scrapy extensions: progress, a quiet log, the run lock's heartbeat."""
 
 from __future__ import annotations
 
@@ -10,50 +10,111 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 
-def progress_line(stats: dict, elapsed: float) -> str:
-    get = stats.get
-    stored = sum(get(f"thepaper/stored/{k}", 0) for k in ("new", "updated"))
-    rate = get("thepaper/articles_fetched", 0) / elapsed if elapsed > 0 else 0.0
-    return (
-        f"[thepaper-archive] {elapsed:6.0f}s  lists {get('thepaper/list_pages', 0)}  "
-        f"articles {get('thepaper/articles_fetched', 0)} ({rate:.1f}/s)  "
-        f"new {get('thepaper/stored/new', 0)}  updated {get('thepaper/stored/updated', 0)}  "
-        f"unchanged {get('thepaper/stored/unchanged', 0)}  gone {get('thepaper/stored/gone', 0)}  "
-        f"failed {get('thepaper/failed', 0)}  stored {stored}"
-    )
-
-
 class Progress:
-    """Prints a one-line progress summary to stderr every THEPAPER_PROGRESS_INTERVAL seconds."""
+    """Shows how far the run is on stderr (:mod:`crawler.progress`): a live bar on a terminal,
+    else a plain line every THEPAPER_PROGRESS_INTERVAL seconds; the first after
+    THEPAPER_PROGRESS_FIRST_S (1 s), so that a short run shows one too. 0 = off (``-q``)."""
 
-    def __init__(self, crawler, interval: float):
+    def __init__(self, crawler, interval: float, first: float):
         self.crawler = crawler
         self.interval = interval
+        self.first = first
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
+        self.first_call = None
+        self.display = None
 
     @classmethod
     def from_crawler(cls, crawler):
         interval = crawler.settings.getfloat("THEPAPER_PROGRESS_INTERVAL", 10.0)
         if interval <= 0:
             raise NotConfigured
-        ext = cls(crawler, interval)
+        ext = cls(crawler, interval, min(interval, crawler.settings.getfloat("THEPAPER_PROGRESS_FIRST_S", 1.0)))
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
         return ext
 
     def opened(self, spider=None):
+        from twisted.internet import reactor
+
+        from crawler.progress import Display
+
         self.started = time.monotonic()
+        self.display = Display(sys.stderr)
+        # A bar is redrawn twice a second; plain lines every interval.
+        every = 0.5 if self.display.bar_mode else self.interval
         self.loop = task.LoopingCall(self.tick)
-        self.loop.start(self.interval, now=False)
+        self.first_call = reactor.callLater(self.first, lambda: self.loop.start(every, now=True))
+
+    def snapshot(self):
+        from crawler.progress import snapshot
+
+        spider = self.crawler.spider
+        scheduled = getattr(spider, "scheduled", ())
+        return snapshot(self.crawler.stats.get_stats(), time.monotonic() - self.started, len(scheduled),
+                        bool(getattr(spider, "lists_walked", False)))
 
     def tick(self):
-        print(progress_line(self.crawler.stats.get_stats(), time.monotonic() - self.started),
-              file=sys.stderr, flush=True)
+        self.display.show(self.snapshot())
 
     def closed(self, spider=None, reason=None):
+        if self.first_call is not None and self.first_call.active():
+            self.first_call.cancel()
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        if self.display is not None:
+            self.display.close()
+
+
+class QuietLogs:
+    """Keeps the log to what a person must read (Scrapy's detail stays at INFO and below):
+
+    * robots.txt that cannot be fetched is one WARNING line (Scrapy logs an ERROR with a
+      traceback; the crawl goes on without it, and an ERROR would mean a bug to cron);
+    * once the run is stopping for a reason it reports itself (``thepaper/fatal``: site
+      unreachable, blocked), the warnings of every request still failing are left out.
+    """
+
+    ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        import logging
+
+        ext = cls(crawler)
+        logging.getLogger(cls.ROBOTS_LOGGER).addFilter(ext.robots)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(ext.after_fatal)
+        crawler.signals.connect(ext.closed, signal=signals.engine_stopped)
+        return ext
+
+    def robots(self, record) -> bool:
+        import logging
+
+        if record.levelno >= logging.ERROR and str(record.msg).startswith("Error downloading"):
+            exc = record.exc_info[1] if record.exc_info else None
+            if self.crawler.stats.get_value("thepaper/fatal"):
+                return False
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "robots.txt not fetched (%s); crawling without it", (
+                f"{type(exc).__name__}: {exc}" if exc else "error",)
+            record.exc_info = record.exc_text = None
+        return True
+
+    def after_fatal(self, record) -> bool:
+        import logging
+
+        return record.levelno > logging.WARNING or not self.crawler.stats.get_value("thepaper/fatal")
+
+    def closed(self):
+        import logging
+
+        logging.getLogger(self.ROBOTS_LOGGER).removeFilter(self.robots)
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self.after_fatal)
 
 
 class LockHeartbeat:

@@ -8,10 +8,11 @@ run that walked the list to its end) and the stored articles themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -97,4 +98,11 @@ def parse_since(value: str) -> int:
                 dt = dt.replace(tzinfo=SHANGHAI)
     except ValueError:
         raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD or an ISO 8601 datetime)") from None
-    return int(dt.timestamp() * 1000)
+    return int((dt - _EPOCH).total_seconds() * 1000)  # any year, unlike timestamp()
+
+
+def listed_before(item: dict, since_ms: int | None) -> bool:
+    """A listed article published before ``--since``: the list page reaches past the date (a page
+    holds 20 articles), the article is not wanted. An item without a time is kept."""
+    ms = item_time_ms(item)
+    return since_ms is not None and ms is not None and ms < since_ms

@@ -118,8 +118,9 @@ class UnreachableGuardMiddleware:
         if self.errors[host] >= self.threshold:
             message = f"cannot reach {host}: {type(exception).__name__}: {exception}"
             self.closing = True
+            # INFO: the command line prints the fatal message once, as its error line.
+            logger.info("%s; stopping the run", message)
             self.crawler.stats.set_value("thepaper/fatal", message)
-            logger.error("%s; stopping the run", message)
             from scrapy.utils.defer import deferred_from_coro
 
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="site_unreachable"))
@@ -190,8 +191,8 @@ class CircuitBreakerMiddleware:
             self.closing = True
             message = (f"{host} keeps blocking the crawler (429/WAF 403) after {self.max_trips} cool-downs; "
                        "stopping the run — try again later or lower the request rate")
+            logger.info(message)
             self.crawler.stats.set_value("thepaper/fatal", message)
-            logger.error(message)
             from scrapy.utils.defer import deferred_from_coro
 
             self._drop_queued(host)

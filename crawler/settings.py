@@ -1,10 +1,12 @@
 """Scrapy settings for the thepaper-archive project.
 
 Defaults are polite settings for the real site (robots.txt obeyed, about 3 s
-between requests, AutoThrottle, retries with exponential backoff). Every
-``THEPAPER_*`` setting can be overridden on the command line
-(``-s NAME=VALUE``), by ``thepaper-archive crawl`` options, or in a profile
-(see :data:`PROFILES`).
+between requests, AutoThrottle, retries with exponential backoff). Every setting
+here can be overridden, in this order of precedence: on the command line
+(``-s NAME=VALUE``, ``thepaper-archive crawl`` options, a profile: see
+:data:`PROFILES`), by an environment variable of its name, in the TOML config file
+(``--config``, ``$THEPAPER_CONFIG`` or ``./thepaper-archive.toml``); see
+:mod:`crawler.config`, which reads every UPPER_CASE name defined here.
 """
 
 BOT_NAME = "thepaper"
@@ -27,7 +29,10 @@ THEPAPER_MAX_ARTICLES = 0
 #: Stop walking a list after this many pages (guards against a cursor that never ends).
 THEPAPER_MAX_LIST_PAGES = 10000
 #: Database URL (SQLAlchemy); empty = $THEPAPER_ARCHIVE_DB or ./data/archive.sqlite3.
+#: In the environment it is THEPAPER_ARCHIVE_DB (or THEPAPER_DB_URL).
 THEPAPER_DB_URL = ""
+#: The TOML config file of settings (empty: $THEPAPER_CONFIG, else ./thepaper-archive.toml if present).
+THEPAPER_CONFIG = ""
 #: Incremental crawls: a list is paged back to the newest article of the last
 #: complete walk minus this overlap, so that late title edits are seen.
 THEPAPER_OVERLAP_HOURS = 24.0
@@ -114,9 +119,15 @@ CLOSESPIDER_TIMEOUT = 0
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
     "crawler.extensions.LockHeartbeat": 510,
+    "crawler.extensions.QuietLogs": 530,
 }
-#: Seconds between progress lines on stderr (0 = off).
+#: Seconds between progress lines on stderr when it is not a terminal (0 = no progress, as
+#: with -q); on a terminal a live bar is redrawn twice a second.
 THEPAPER_PROGRESS_INTERVAL = 10.0
+#: Seconds before the first progress line or bar.
+THEPAPER_PROGRESS_FIRST_S = 1.0
+#: The environment and the config file for ``scrapy crawl`` too (crawler/config.py).
+ADDONS = {"crawler.config.LayeredSettings": 0}
 
 #: Pipelines: committed in batches of this many items by one writer thread, or,
 #: with THEPAPER_PIPELINE_WORKER, cleaned and stored by a second process (uses
@@ -131,9 +142,23 @@ ITEM_PIPELINES = {
     "pipelines.scrapy_stages.PersistStage": 900,
 }
 
+#: Scrapy's log level for ``scrapy crawl``; ``thepaper-archive`` shows WARNING and above unless
+#: -v, --log-level or a LOG_LEVEL from the environment or the config file says otherwise.
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+#: Feed exports (``scrapy crawl thepaper -O items.jsonl``) write the clean article records,
+#: not the raw pages the pipelines carry (crawler/feeds.py).
+FEED_EXPORTERS = {
+    "json": "crawler.feeds.JsonRecordExporter",
+    "jsonlines": "crawler.feeds.JsonLinesRecordExporter",
+    "jsonl": "crawler.feeds.JsonLinesRecordExporter",
+    "jl": "crawler.feeds.JsonLinesRecordExporter",
+    "csv": "crawler.feeds.CsvRecordExporter",
+    "xml": "crawler.feeds.XmlRecordExporter",
+    "marshal": "crawler.feeds.MarshalRecordExporter",
+    "pickle": "crawler.feeds.PickleRecordExporter",
+}
 
 #: Named bundles of overrides, chosen with ``thepaper-archive crawl --profile``.
 PROFILES = {

@@ -65,6 +65,8 @@ def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef
     m = _BARE_ID.match(value)
     if m:
         cid = int(m.group(1))
+        if cid < 1:
+            raise BadURLError(f"{value!r} is not an article id (ids are whole numbers from 1)")
         return ArticleRef(cid, canonical_url(cid), value, None, False)
     if not value:
         raise BadURLError("empty URL")
@@ -77,6 +79,8 @@ def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef
     if not host:
         raise BadURLError(f"no host in {value!r}")
     cid = cont_id_from_path(parts.path)
+    if cid == 0:
+        raise BadURLError(f"{value!r} names article 0, which does not exist (ids are whole numbers from 1)")
     if cid is None:
         raise BadURLError(
             f"{value!r} is not an article URL (expected /newsDetail_forward_<id>, /detail/<id> or /baijiahao_<id>)"

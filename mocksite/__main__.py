@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 
-from .dataset import generate_dataset
+from .dataset import SHANGHAI, day_start, generate_dataset
 from .faults import FaultPlan
 from .server import MockSite
 
@@ -22,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--articles", type=int, default=300, help="size of the generated data set")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--now", type=_moment, default=None,
+                   help="the data set's now (ISO date or time, Asia/Shanghai when naive): the newest article "
+                        "is three hours older (default: the start of today, so a seed gives one data set all day)")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--faults", metavar="FILE.json", help="fault rules or plan (JSON)")
     p.add_argument("--fault-rate", type=float, metavar="R", help="share of keys that get a random fault kind")
@@ -33,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
 def build_plan(args) -> FaultPlan:
     """The fault plan of the command line: the file's rules first, then the random mix."""
     base = FaultPlan.from_config(args.faults, args.fault_seed, max_delay=args.max_delay)
@@ -42,17 +54,27 @@ def build_plan(args) -> FaultPlan:
     return FaultPlan(entries, base.seed, max_delay=base.max_delay)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m mocksite") -> int:
     args = build_parser().parse_args(argv)
     try:
         plan = build_plan(args)
     except (OSError, ValueError) as exc:
-        print(f"bad fault configuration: {exc}", file=sys.stderr)
+        print(f"{prog}: error: bad fault configuration: {exc}", file=sys.stderr)
         return 2
-    site = MockSite(generate_dataset(args.articles, args.seed), args.host, args.port, verbose=args.verbose,
-                    faults=plan)
-    site._bind()
-    print(f"mock thepaper.cn ({args.articles} articles, seed {args.seed}) at {site.base_url}", flush=True)
+    try:
+        dataset = generate_dataset(args.articles, args.seed, now=args.now or day_start())
+    except ValueError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    site = MockSite(dataset, args.host, args.port, verbose=args.verbose, faults=plan)
+    try:
+        site._bind()
+    except OSError as exc:
+        why = "the port is in use" if exc.errno == 98 else exc.strerror or str(exc)
+        print(f"{prog}: error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        return 2
+    print(f"mock thepaper.cn ({args.articles} articles, seed {args.seed}, now {dataset.now:%Y-%m-%d %H:%M}) "
+          f"at {site.base_url}", flush=True)
     if plan.active:
         print(f"  faults: {len(plan.entries)} rule(s), seed {plan.seed}", flush=True)
     print(f"  e.g. {site.base_url}/channel_119908   (Ctrl-C stops)", flush=True)

@@ -6,8 +6,11 @@ layouts and columns come from a cheap hash so list paging never builds bodies.
 
 Index space: the first ``n_old`` (12 %) indices are the "old era" (2015-2021,
 layouts ``desktop_old`` / ``mobile_2017``, ids from 1.3M, some ``gone_offline``);
-the rest are the "modern era" (Next.js pages, ids from 32,000,000). New articles
-from :meth:`Dataset.add_articles` continue the modern era, newest at the top.
+the rest are the "modern era" (Next.js pages, ids from 32,000,000), spread over the
+:data:`MODERN_SPAN` before ``now``: the newest article is three hours older than
+``now`` (default: the start of the current day in Asia/Shanghai, so that one seed gives
+the same data set all day; :func:`day_start`). New articles from
+:meth:`Dataset.add_articles` continue the modern era, newest at the top.
 
 Conventions (the contract the end-to-end tests compare against):
 - ``author``: the reporter name(s) from ``author_raw``; for 澎湃号 posts the
@@ -76,8 +79,15 @@ _FORCED = ("news", "pph", "video", "live", "external", "paywalled", "gone_404", 
 
 _OLD_T0 = datetime(2015, 3, 1, 8, 0, tzinfo=SHANGHAI)
 _OLD_T1 = datetime(2021, 6, 30, 20, 0, tzinfo=SHANGHAI)
-_NEW_T0 = datetime(2025, 1, 2, 8, 0, tzinfo=SHANGHAI)
-_NEW_T1 = datetime(2026, 1, 15, 20, 0, tzinfo=SHANGHAI)
+#: How long the modern era lasts, up to three hours before the data set's ``now``.
+MODERN_SPAN = timedelta(days=378, hours=12)
+_NEWEST_BEFORE_NOW = timedelta(hours=3)
+
+
+def day_start(moment: datetime | None = None) -> datetime:
+    """The start of ``moment``'s day (default: today) in Asia/Shanghai: the default ``now``."""
+    moment = (moment or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 _OLD_ID0 = 1_300_000
 _NEW_ID0 = 32_000_000
 _NEW_GAP = 29
@@ -205,10 +215,19 @@ class Dataset:
     Thread safe: the server reads while tests call :meth:`add_articles`/:meth:`edit`.
     """
 
-    def __init__(self, n: int = 300, seed: int = 1, *, cache_size: int = 4096):
+    def __init__(self, n: int = 300, seed: int = 1, *, cache_size: int = 4096, now: datetime | None = None):
         if n < 1:
             raise ValueError("a data set needs at least one article")
+        if now is not None and now.tzinfo is None:
+            raise ValueError("the data set's now must be an aware datetime")
         self.seed = seed
+        #: The data set's "now": its newest article is three hours older.
+        self.now = (now or day_start()).astimezone(SHANGHAI)
+        self._new_t1 = self.now - _NEWEST_BEFORE_NOW
+        self._new_t0 = self._new_t1 - MODERN_SPAN
+        if self._new_t0 <= _OLD_T1:
+            raise ValueError(f"now must be after {(_OLD_T1 + MODERN_SPAN + _NEWEST_BEFORE_NOW):%Y-%m-%d}: "
+                             "the modern era follows the old one")
         self.nodes = NODES
         self.channels = CHANNELS
         self._n = n
@@ -216,7 +235,7 @@ class Dataset:
         n_new0 = max(1, n - self._n_old)
         self._old_step = (_ms(_OLD_T1) - _ms(_OLD_T0)) // max(1, self._n_old)
         self._old_gap = max(7, 11_000_000 // max(1, self._n_old))
-        self._new_step = max(2_000, (_ms(_NEW_T1) - _ms(_NEW_T0)) // n_new0)
+        self._new_step = max(2_000, (_ms(self._new_t1) - _ms(self._new_t0)) // n_new0)
         self._lock = threading.RLock()
         self._cache: OrderedDict[int, MockArticle] = OrderedDict()
         self._cache_size = cache_size
@@ -248,7 +267,7 @@ class Dataset:
             node_id = _OLD_NODES[(h >> 12) % len(_OLD_NODES)]
         else:
             j = i - self._n_old
-            pub_ms = _ms(_NEW_T0) + j * self._new_step + h % max(1, self._new_step // 2)
+            pub_ms = _ms(self._new_t0) + j * self._new_step + h % max(1, self._new_step // 2)
             cont_id = _NEW_ID0 + j * _NEW_GAP + (h >> 20) % (_NEW_GAP // 2)
             if j < len(_FORCED):
                 kind = _FORCED[j]
@@ -484,6 +503,6 @@ def _apply_edit(art: MockArticle, edit: dict, version: int) -> MockArticle:
     return replace(art, **changes)
 
 
-def generate_dataset(n: int = 300, seed: int = 1) -> Dataset:
-    """A deterministic data set of ``n`` articles (built lazily)."""
-    return Dataset(n, seed)
+def generate_dataset(n: int = 300, seed: int = 1, now: datetime | None = None) -> Dataset:
+    """A deterministic data set of ``n`` articles (built lazily) for ``seed`` and ``now``."""
+    return Dataset(n, seed, now=now)

@@ -42,7 +42,7 @@ class Store:
         from storage.db import open_archive, resolve_db_url
 
         self.url = resolve_db_url(db_url or None)
-        self.engine, self.Session = open_archive(self.url)
+        self.engine, self.Session = open_archive(self.url, create=True)  # a crawl may start an archive
         self.command = command
         self.args = args
         self.run_id: int | None = None
@@ -228,9 +228,11 @@ class PersistStage(_Stage):
         counters = run_counters(stats)
         counters["duration_s"] = round((_now() - self.started).total_seconds(), 3)
         status = run_status(reason, counters)
+        message = run_message(stats, reason, self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT", 0))
         self.crawler.stats.set_value("thepaper/run_status", status)
         self.crawler.stats.set_value("thepaper/run_id", store.run_id)
-        store.finish_run(status, counters, stats.get("thepaper/fatal") or reason)
+        self.crawler.stats.set_value("thepaper/run_message", message)
+        store.finish_run(status, counters, message)
         store.close()
 
     async def process_item(self, item):
@@ -307,9 +309,30 @@ def run_counters(stats: dict) -> dict:
     return counters
 
 
+#: Signals that stop a run, as its message names them.
+SIGNAL_NAMES = {2: "interrupted by SIGINT (Ctrl-C)", 15: "stopped by SIGTERM"}
+
+
 def run_status(reason: str, counters: dict) -> str:
+    """``ok``; ``partial`` when articles failed or a limit cut the run short (the next run
+    resumes); ``failed`` when the site could not be crawled; ``aborted`` otherwise (a signal...)."""
     if reason in ("site_unreachable", "blocked"):
         return "failed"
     if reason not in ("finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"):
         return "aborted"
-    return "partial" if counters.get("failed") else "ok"
+    return "partial" if counters.get("failed") or reason.startswith("closespider_") else "ok"
+
+
+def run_message(stats: dict, reason: str, max_runtime_s: float = 0) -> str:
+    """Why the run ended, in words (the ``crawl_runs.message``, shown by ``stats`` and the summary)."""
+    if stats.get("thepaper/run_message"):
+        return stats["thepaper/run_message"]
+    if stats.get("thepaper/signal") in SIGNAL_NAMES:
+        return SIGNAL_NAMES[stats["thepaper/signal"]] + "; the next run resumes"
+    if stats.get("thepaper/fatal"):
+        return stats["thepaper/fatal"]
+    if reason == "closespider_timeout":
+        return f"stopped by --max-runtime after {max_runtime_s:g}s; the next run resumes"
+    if reason.startswith("closespider_"):
+        return f"stopped by a limit ({reason}); the next run resumes"
+    return reason

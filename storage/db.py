@@ -2,7 +2,11 @@
 
 SQLite by default (:data:`DEFAULT_DB_PATH`, WAL journal, 30 s busy timeout,
 foreign keys on), PostgreSQL through psycopg 3. :func:`open_archive` brings the
-schema to the latest Alembic revision before handing out sessions.
+schema to the latest Alembic revision before handing out sessions; only a caller that
+may create an archive (``crawl``, ``import``, ``db upgrade``) passes ``create=True``,
+every other one gets :class:`ArchiveMissing` for a path or database that holds none.
+What can go wrong while opening is one of the :class:`ArchiveError` family, whose
+message names the archive (never its password) and says what to do.
 """
 
 from __future__ import annotations
@@ -26,23 +30,61 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x7468657061706572
 
 
+class ArchiveError(Exception):
+    """The archive cannot be opened as given: a URL of no known database, a file that is not
+    an archive, refused credentials. The message names it (without password)."""
+
+
+class ArchiveMissing(ArchiveError):
+    """No archive at the path or database given (and the caller may not create one)."""
+
+
+class ArchiveUnavailable(ArchiveError):
+    """The database server does not answer (down, unreachable, refusing connections)."""
+
+
+def display_url(url: str) -> str:
+    """The archive as a user names it: a SQLite file's path, else the URL without password."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        return url
+    path = sqlite_path(parsed)
+    if path is not None:
+        return str(path)
+    if parsed.drivername == "postgresql+psycopg":  # as the user writes it
+        parsed = parsed.set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_path(parsed) -> Path | None:
+    """The file of a SQLite URL (None for other databases, in-memory and ``file:`` URIs)."""
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    db = parsed.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(db).expanduser()
+
+
 def resolve_db_url(url: str | None = None) -> str:
     """The archive URL: ``url``, else ``$THEPAPER_ARCHIVE_DB``, else ``./data/archive.sqlite3``.
 
     A bare file path becomes ``sqlite:///<absolute path>``; ``postgresql://``
-    becomes ``postgresql+psycopg://``. The parent directory of a SQLite file is created.
+    becomes ``postgresql+psycopg://``. Nothing is created here. A string that is no
+    database URL raises :class:`ArchiveError`.
     """
     url = (url or os.environ.get(DB_ENV) or "").strip() or str(DEFAULT_DB_PATH)
     if "://" not in url:
         url = f"sqlite:///{Path(url).expanduser().resolve()}"
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise ArchiveError(f"not a database URL: {url!r} (use sqlite:///PATH, postgresql://USER@HOST/DB "
+                           "or a file path)") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
         url = parsed.render_as_string(hide_password=False)
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database
-        if db and db != ":memory:" and not db.startswith("file:"):
-            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return url
 
 
@@ -83,14 +125,21 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`)."""
     url = resolve_db_url(url)
     backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
-        connect_args = kwargs.pop("connect_args", {})
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
-        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    try:
+        if backend == "sqlite":
+            connect_args = kwargs.pop("connect_args", {})
+            connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+            engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+            sa.event.listen(engine, "connect", _sqlite_on_connect)
+            return engine
+        kwargs.setdefault("pool_pre_ping", True)
+        return sa.create_engine(url, **kwargs)
+    except sa.exc.NoSuchModuleError:
+        raise ArchiveError(f"cannot use {display_url(url)}: unknown database type {backend!r} "
+                           "(use sqlite:///PATH, postgresql://USER@HOST/DB or a file path)") from None
+    except ImportError as exc:
+        raise ArchiveError(f"cannot use {display_url(url)}: the driver is not installed ({exc}); "
+                           "reinstall with scripts/bootstrap.sh") from None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -135,6 +184,7 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -
     if isinstance(engine_or_url, Engine):
         engine, owned = engine_or_url, False
     else:
+        _make_parent(resolve_db_url(engine_or_url))
         engine, owned = make_engine(engine_or_url), True
     try:
         if revision == "head" and current_revision(engine) == head_revision():
@@ -158,8 +208,68 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def open_archive(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
-    """Engine and session factory for the archive, upgraded to the latest schema."""
+def _make_parent(url: str) -> None:
+    path = sqlite_path(make_url(url))
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveError(f"cannot create the archive at {path}: {exc.strerror}") from None
+
+
+def _missing(where: str) -> ArchiveMissing:
+    return ArchiveMissing(f"no archive at {where} (crawl or import first, or check --db)")
+
+
+def opening_error(exc: sa.exc.DBAPIError, where: str, create: bool = False) -> ArchiveError:
+    """What a driver error while opening the archive means, as one of the ArchiveError family."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if "FATAL:" in first:  # PostgreSQL: the server's own words
+        first = first.split("FATAL:", 1)[1].strip()
+    lowered = text.lower()
+    if "file is not a database" in lowered or "file is encrypted" in lowered:
+        return ArchiveError(f"{where} is not an archive (file is not a SQLite database)")
+    if "unable to open database file" in lowered:
+        return ArchiveError(f"cannot open the archive {where} (unable to open the file: check the path "
+                            "and its permissions)")
+    if "password authentication failed" in lowered or "no password supplied" in lowered \
+            or "authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
+        return ArchiveError(f"cannot open the archive {where}: {first}")
+    if "database" in lowered and "does not exist" in lowered:
+        if create:
+            return ArchiveError(f"cannot open the archive {where}: {first} (create it first, e.g. with createdb)")
+        return _missing(f"{where} ({first})")
+    return ArchiveUnavailable(f"the archive database {where} does not answer: {first}")
+
+
+def open_archive(url: str | None = None, *, create: bool = False) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for the archive, upgraded to the latest schema.
+
+    With ``create`` (``crawl``, ``import``, ``db upgrade``) a missing SQLite file, its
+    directories, or the schema of an empty database are created; without it a missing
+    archive raises :class:`ArchiveMissing` and nothing is created. Opening errors are
+    :class:`ArchiveError` (or :class:`ArchiveUnavailable`)."""
+    url = resolve_db_url(url)
+    where = display_url(url)
+    path = sqlite_path(make_url(url))
+    if path is not None:
+        if path.is_dir():
+            raise ArchiveError(f"{where} is a directory, not an archive")
+        if not path.exists():
+            if not create:
+                raise _missing(where)
+            _make_parent(url)
     engine = make_engine(url)
-    upgrade(engine)
+    try:
+        if not create and current_revision(engine) is None:
+            raise _missing(where)
+        upgrade(engine)
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise opening_error(exc, where, create) from None
+    except BaseException:
+        engine.dispose()
+        raise
     return engine, session_factory(engine)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import IO, Any, Iterable, Iterator
 
 import sqlalchemy as sa
@@ -21,6 +21,8 @@ from storage.models import Article, ArticleTag, Tag
 from storage.types import SHANGHAI
 
 FORMATS = ("jsonl", "csv", "parquet")
+#: Formats written to a binary stream (the others to a UTF-8 text stream).
+BINARY_FORMATS = frozenset({"parquet"})
 BATCH = 500
 
 #: Exportable columns, in default order: name -> kind (int, str, time, list).
@@ -53,18 +55,24 @@ def parse_columns(spec: str | None) -> list[str]:
 
 def parse_bound(value: str | None, *, end: bool) -> datetime | None:
     """``YYYY-MM-DD`` (a whole Asia/Shanghai day: its start, or with ``end`` the next day's
-    start) or an ISO datetime (naive = Asia/Shanghai) -> aware datetime; None stays None."""
+    start) or an ISO datetime (naive = Asia/Shanghai) -> aware datetime; None stays None.
+    A bound at the edge of the calendar (``0001-01-01``, ``9999-12-31``) bounds nothing: None."""
     if value is None or not value.strip():
         return None
     text = value.strip()
     try:
         if len(text) == 10:
             d = date.fromisoformat(text)
-            return datetime.combine(d + timedelta(days=1 if end else 0), time(), SHANGHAI)
-        dt = datetime.fromisoformat(text)
+            dt = datetime.combine(d + timedelta(days=1 if end else 0), time(), SHANGHAI)
+        else:
+            dt = datetime.fromisoformat(text)
+            dt = dt if dt.tzinfo else dt.replace(tzinfo=SHANGHAI)
+        dt.astimezone(timezone.utc)  # stored times are compared in UTC
+    except OverflowError:
+        return None
     except ValueError:
         raise ExportError(f"not a date (YYYY-MM-DD) or ISO datetime: {value!r}") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=SHANGHAI)
+    return dt
 
 
 def _tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:

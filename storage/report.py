@@ -7,7 +7,7 @@ Each bar carries ``data-label``/``data-value`` so tools (and tests) can read it 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -15,16 +15,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleTag, Tag
-from storage.stats import daily_by_column, first_day, totals
+from storage.stats import daily_by_column, first_day, totals, window_end
 from storage.types import SHANGHAI
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-def report_data(session: Session, *, days: int, now: datetime, top: int = 15) -> dict[str, Any]:
-    """Per day (every day of the window, zeros included), per column and top tags."""
-    daily = daily_by_column(session, days, now)
-    start = first_day(days, now)
+def report_data(session: Session, *, days: int, now: datetime, top: int = 15,
+                end: date | None = None) -> dict[str, Any]:
+    """Per day (every day of the window, zeros included), per column and top tags; the window
+    ends at :func:`storage.stats.window_end` (the newest article unless ``end`` says otherwise)."""
+    last = window_end(session, now, end)
+    daily = daily_by_column(session, days, last)
+    start = first_day(days, last)
     per_day = {str(start + timedelta(days=i)): 0 for i in range(max(days, 1))}
     per_col: dict[str, int] = {}
     for r in daily:
@@ -40,6 +43,7 @@ def report_data(session: Session, *, days: int, now: datetime, top: int = 15) ->
     return {
         "generated_at": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
         "days": days,
+        "window_end": last.date().isoformat(),
         "totals": totals(session),
         "per_day": sorted(per_day.items()),
         "per_column": sorted(per_col.items(), key=lambda kv: (-kv[1], kv[0])),
@@ -124,7 +128,7 @@ def render_html(data: dict[str, Any]) -> str:
         "<title>thepaper archive report</title>",
         f"<style>{_STYLE}</style></head><body>\n",
         f"<h1>thepaper.cn archive report</h1>\n<p>Generated {escape(data['generated_at'])} "
-        f"(Asia/Shanghai); the last {int(days)} days.</p>\n",
+        f"(Asia/Shanghai); the {int(days)} days to {escape(data.get('window_end', ''))}.</p>\n",
         f'<table id="totals"><tr><th>total</th><th>count</th></tr>{table}</table>\n',
         section(f"Articles per day (last {days} days)", column_chart("per-day", data["per_day"]),
                 data["per_day"]),

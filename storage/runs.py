@@ -160,15 +160,17 @@ class RunLockHeld:
     lock is taken (a lock whose holder died on this host, or stopped beating for
     ``stale_after_s``, is taken over) or :class:`LockedError` is raised. ``engine`` and
     ``Session`` are the archive's while the lock is held; on exit the lock is released.
+    ``create``: the archive may be created (crawl, import), else it must exist (reprocess).
     """
 
-    def __init__(self, db_url: str | None, name: str = "crawl", *, stale_after_s: float = 600):
-        self.db_url, self.name, self.stale_after_s = db_url, name, stale_after_s
+    def __init__(self, db_url: str | None, name: str = "crawl", *, stale_after_s: float = 600,
+                 create: bool = False):
+        self.db_url, self.name, self.stale_after_s, self.create = db_url, name, stale_after_s, create
 
     def __enter__(self) -> RunLockHeld:
         from storage.db import open_archive
 
-        self.engine, self.Session = open_archive(self.db_url)
+        self.engine, self.Session = open_archive(self.db_url, create=self.create)
         with self.Session() as session:
             abort_dead_runs(session, _utcnow())
             session.commit()

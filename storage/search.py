@@ -30,6 +30,11 @@ TRIGRAM_MIN = 3
 TITLE_WEIGHT = 3
 
 
+#: Bounds of a query: every word is one more condition over every article.
+MAX_TERMS = 32
+MAX_QUERY_CHARS = 1000
+
+
 class SearchError(ValueError):
     """A query that cannot be searched (e.g. empty)."""
 
@@ -166,6 +171,11 @@ def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
     terms = split_terms(query)
     if not terms:
         raise SearchError("empty search query")
+    if len(terms) > MAX_TERMS:
+        raise SearchError(f"too many search words: {len(terms)} (at most {MAX_TERMS})")
+    if sum(len(t) for t in terms) > MAX_QUERY_CHARS:
+        raise SearchError(f"search query too long: {sum(len(t) for t in terms)} characters "
+                          f"(at most {MAX_QUERY_CHARS})")
     if limit < 1:
         raise SearchError("limit must be at least 1")
     method = search_method(session.get_bind().dialect.name, terms)

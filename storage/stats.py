@@ -79,15 +79,34 @@ def last_runs(session: Session, n: int = 10) -> list[dict[str, Any]]:
         "finished_at": r.finished_at.isoformat() if r.finished_at else None,
         **{k: int((r.counters or {}).get(k, 0) or 0) for k in RUN_COUNTERS},
         "duration_s": run_duration(r),
+        "message": None if r.message in (None, "", "finished") else r.message,
     } for r in runs]
 
 
-def collect(session: Session, *, days: int = 14, now: datetime, runs: int = 10) -> dict[str, Any]:
+def newest_published(session: Session) -> datetime | None:
+    """When the archive's newest article was published (None for an empty archive)."""
+    return session.scalar(sa.select(sa.func.max(Article.published_at)))
+
+
+def window_end(session: Session, now: datetime, end: date | None = None) -> datetime:
+    """The last moment of a "last N days" window: the given day's end, else the newest
+    article's publication (an archive not crawled lately still shows its last days), else now."""
+    if end is not None:
+        return datetime.combine(end, datetime.max.time(), SHANGHAI)
+    newest = newest_published(session)
+    return newest.astimezone(SHANGHAI) if newest is not None else now
+
+
+def collect(session: Session, *, days: int = 14, now: datetime, runs: int = 10,
+            end: date | None = None) -> dict[str, Any]:
+    """Everything ``stats`` shows; the per-day window ends at :func:`window_end`."""
+    last = window_end(session, now, end)
     return {
         "generated_at": now.astimezone(SHANGHAI).isoformat(),
         "days": days,
+        "window_end": last.date().isoformat(),
         "totals": totals(session),
-        "daily": daily_by_column(session, days, now),
+        "daily": daily_by_column(session, days, last),
         "failures_by_reason": failures_by_reason(session),
         "runs": last_runs(session, runs),
     }
@@ -144,6 +163,11 @@ def pivot_daily(daily: list[dict[str, Any]], max_columns: int = 8) -> tuple[list
     return headers, rows
 
 
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def format_stats(data: dict[str, Any]) -> str:
     t = data["totals"]
     out = ["Totals", table(["what", "count"], [
@@ -157,7 +181,8 @@ def format_stats(data: dict[str, Any]) -> str:
         ["failures dead", t["failures_dead"]],
     ], right={1})]
     headers, rows = pivot_daily(data["daily"])
-    out += ["", f"Articles per day per column (last {data['days']} days, Asia/Shanghai)",
+    out += ["", f"Articles per day per column (last {data['days']} days to {data.get('window_end', 'today')}, "
+                "Asia/Shanghai)",
             table(headers, rows, right=set(range(1, len(headers)))) if rows else "(none)"]
     fails = data["failures_by_reason"]
     out += ["", "Failures by reason",
@@ -165,8 +190,9 @@ def format_stats(data: dict[str, Any]) -> str:
             if fails else "(none)"]
     runs = data["runs"]
     out += ["", "Last runs", table(
-        ["id", "command", "started (Shanghai)", "status", *RUN_COUNTERS, "duration"],
+        ["id", "command", "started (Shanghai)", "status", *RUN_COUNTERS, "duration", "why it ended"],
         [[r["id"], r["command"], r["started_at"][:19].replace("T", " "), r["status"],
-          *(r[k] for k in RUN_COUNTERS), "" if r["duration_s"] is None else f"{r['duration_s']:.1f}s"]
+          *(r[k] for k in RUN_COUNTERS), "" if r["duration_s"] is None else f"{r['duration_s']:.1f}s",
+          _short(r.get("message") or "")]
          for r in runs], right={0, 4, 5, 6, 7, 8, 9}) if runs else "(none)"]
     return "\n".join(out)

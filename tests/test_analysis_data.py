@@ -122,7 +122,7 @@ def db_url(request, tmp_path) -> str:
 def filled(request, tmp_path):
     """(url, engine, Session, now, info): the sample archive on each backend."""
     url = backend_url(request.param, tmp_path, "analysis_fn")
-    engine, Session = open_archive(url)
+    engine, Session = open_archive(url, create=True)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     info = fill_archive(Session, now)
     yield url, engine, Session, now, info

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import lxml.html
 import pytest
@@ -65,7 +65,7 @@ def test_bar_lengths_are_proportional():
 def test_empty_report_renders(filled):
     _, _, Session, _, _ = filled
     with Session() as s:
-        data = report_data(s, days=1, now=datetime(2001, 1, 1, tzinfo=timezone.utc))
+        data = report_data(s, days=1, now=datetime(2001, 1, 1, tzinfo=timezone.utc), end=date(2001, 1, 1))
     html = render_html(data)
     assert "no data" in html and "<script" not in html
 

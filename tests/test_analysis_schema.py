@@ -56,7 +56,7 @@ def test_schema_doc_refuses_undocumented_view_columns(monkeypatch):
 
 
 def test_models_match_migrations_apart_from_analysis_objects(db_url):  # noqa: F811
-    engine, _ = open_archive(db_url)
+    engine, _ = open_archive(db_url, create=True)
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
@@ -86,7 +86,7 @@ def test_downgrade_removes_and_upgrade_restores(db_url):  # noqa: F811
 
     from storage.db import alembic_config
 
-    engine, _ = open_archive(db_url)
+    engine, _ = open_archive(db_url, create=True)
     try:
         cfg = alembic_config(engine.url.render_as_string(hide_password=False))
         with engine.begin() as conn:

@@ -143,7 +143,7 @@ def _save(Session, cont_id, title, paras, now):
 
 @pytest.mark.parametrize("word", ["铱", "钙钛", "钙钛矿电池"])  # 1, 2 and 5 characters
 def test_index_follows_insert_update_delete(db_url, word):  # noqa: F811
-    engine, Session = open_archive(db_url)
+    engine, Session = open_archive(db_url, create=True)
     now = datetime.now(timezone.utc)
     try:
         with Session() as s:
@@ -176,7 +176,7 @@ def sqlite_sample(tmp_path_factory):
     from tests.test_analysis_data import fill_archive
 
     url = f"sqlite:///{tmp_path_factory.mktemp('fts') / 'a.sqlite3'}"
-    engine, Session = open_archive(url)
+    engine, Session = open_archive(url, create=True)
     fill_archive(Session, datetime.now(timezone.utc))
     yield engine, Session
     engine.dispose()

@@ -121,7 +121,7 @@ def test_save_batch_equals_one_at_a_time(backend, tmp_path):
         (tmp_path / way).mkdir(exist_ok=True)
         if backend != "sqlite":
             wipe_pg(url)
-        engine, Session = open_archive(url)
+        engine, Session = open_archive(url, create=True)
         try:
             _seed(Session)
             entries = _entries()
@@ -144,7 +144,7 @@ def test_save_batch_equals_one_at_a_time(backend, tmp_path):
 
 
 def test_save_batch_rolls_back_with_its_transaction(tmp_path):
-    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
     try:
         with Session() as s:
             save_batch(s, _entries()[:3], run_id=None, now=NOW)

@@ -138,7 +138,7 @@ def test_bulk_compare_matches_one_record_at_a_time(backend, tmp_path):
     results = {}
     for way in ("one_by_one", "bulk", "one_by_one_seen", "bulk_seen"):
         (tmp_path / way).mkdir()
-        engine, Session = open_archive(fresh_db_url(backend, tmp_path / way, PG_DB))
+        engine, Session = open_archive(fresh_db_url(backend, tmp_path / way, PG_DB), create=True)
         try:
             rows, cleaned = _seed(Session)
             items = [(record, raw_id) for raw_id, record, _ in cleaned if record is not None]
@@ -244,7 +244,7 @@ def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch
     results = {}
     for jobs in (1, 2):
         (tmp_path / str(jobs)).mkdir()
-        engine, Session = open_archive(fresh_db_url(backend, tmp_path / str(jobs), PG_DB))
+        engine, Session = open_archive(fresh_db_url(backend, tmp_path / str(jobs), PG_DB), create=True)
         try:
             monkeypatch.setattr(chain, "clean_document", original)
             _seed_mock_archive(Session)
@@ -277,7 +277,7 @@ def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, monkeypat
         return original(*args, **kwargs)
 
     monkeypatch.setattr(chain, "clean_document", dying)
-    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
     try:
         _seed_mock_archive(Session, 12)
         with pytest.raises(RuntimeError, match="died"):
@@ -296,7 +296,7 @@ def _children(pid: int) -> set[int]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ctrl_c_stops_the_workers(tmp_path):
-    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
     try:
         _seed_mock_archive(Session, 240)  # more than one chunk of 200 pages: two workers
     finally:

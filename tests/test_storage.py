@@ -42,7 +42,7 @@ PG_URL = os.environ.get("THEPAPER_TEST_PG_URL")
 
 @pytest.fixture
 def archive(db_url):
-    engine, Session = open_archive(db_url)
+    engine, Session = open_archive(db_url, create=True)
     yield engine, Session
     engine.dispose()
 
@@ -102,8 +102,9 @@ def test_schema_comparison_notices_a_difference(archive):
 def test_upgrade_on_empty_sqlite_file(tmp_path):
     path = tmp_path / "nested" / "dir" / "a.sqlite3"
     url = resolve_db_url(str(path))
-    assert url == f"sqlite:///{path}" and path.parent.is_dir() and not path.exists()
-    upgrade(url)
+    assert url == f"sqlite:///{path}" and not path.parent.exists()  # resolving creates nothing
+    upgrade(url)  # db upgrade creates the archive and its directories
+    assert path.exists()
     engine = make_engine(url)
     try:
         names = set(sa.inspect(engine).get_table_names())
@@ -131,7 +132,7 @@ def test_resolve_db_url_env_and_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("THEPAPER_ARCHIVE_DB", raising=False)
     assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'data' / 'archive.sqlite3'}"
-    assert (tmp_path / "data").is_dir()
+    assert not (tmp_path / "data").exists()
     monkeypatch.setenv("THEPAPER_ARCHIVE_DB", "other.db")
     assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'other.db'}"
     assert resolve_db_url("explicit.db") == f"sqlite:///{tmp_path / 'explicit.db'}"
@@ -576,7 +577,7 @@ def test_naive_datetime_is_refused(session):
 
 # --------------------------------------------------------------------------- SQLite concurrency
 def test_sqlite_pragmas(tmp_path):
-    engine, _ = open_archive(str(tmp_path / "p.sqlite3"))
+    engine, _ = open_archive(str(tmp_path / "p.sqlite3"), create=True)
     try:
         with engine.connect() as conn:
             pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
@@ -628,7 +629,7 @@ _OPENER = textwrap.dedent("""
     url, start = sys.argv[1], float(sys.argv[2])
     while time.time() < start:
         time.sleep(0.001)
-    engine, _ = open_archive(url)
+    engine, _ = open_archive(url, create=True)
     print(current_revision(engine), flush=True)
 """)
 

@@ -1,7 +1,9 @@
 """``thepaper-archive``: the command line, one module per command.
 
 * :mod:`.errors` — exit codes, and the one place that turns expected errors into one line.
-* :mod:`.options` — options shared by several commands.
+* :mod:`.options` — options and argument types shared by several commands, one-line usage errors.
+* :mod:`.output` — files written whole or not at all (exports, reports).
+* :mod:`.progress` — the crawl's progress: a live bar on a terminal, plain lines elsewhere.
 * :mod:`.spider_run` — Scrapy settings from the options, the run lock, summary line, exit code.
 * one module per command: :mod:`.crawl`, :mod:`.imports`, :mod:`.reprocess`, :mod:`.clean`,
   :mod:`.mock`, :mod:`.db`, :mod:`.stats`, :mod:`.export`, :mod:`.search`, :mod:`.report`;
@@ -17,24 +19,50 @@ import argparse
 import sys
 
 from crawler.cli import clean, crawl, db, export, imports, mock, report, reprocess, search, stats
-from crawler.cli.errors import run_guarded
+from crawler.cli.errors import install_sigterm, run_guarded
+from crawler.cli.options import Parser, add_common
 
 #: The commands, in the order ``--help`` lists them.
 COMMANDS = (crawl, imports, reprocess, clean, mock, stats, export, search, report, db)
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as dist_version
+
+    try:
+        return dist_version("thepaper-archive")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _leaf_parsers(parser: argparse.ArgumentParser):
+    """Every parser that runs a command (``db upgrade`` included)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield parser
+    for action in subs:
+        for child in dict.fromkeys(action.choices.values()):
+            yield from _leaf_parsers(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="thepaper-archive",
-                                description="Crawl, clean and archive thepaper.cn technology articles.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = Parser(prog="thepaper-archive",
+               description="Crawl, clean and archive thepaper.cn technology articles.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    add_common(p)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
+    for leaf in _leaf_parsers(p):
+        if leaf is not p:
+            add_common(leaf)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    install_sigterm()
     args = build_parser().parse_args(argv)
-    return run_guarded(lambda: args.func(args))
+    return run_guarded(lambda: args.func(args), debug=getattr(args, "debug", False))
 
 
 if __name__ == "__main__":

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import sys
 
-from crawler.cli.errors import EXIT_UNREACHABLE, UsageError, error_line
-from crawler.cli.options import add_crawl
+from crawler.cli.errors import UsageError, error_line
+from crawler.cli.options import add_crawl, date_or_time, non_negative_float, non_negative_int, numeric_ids, positive_float
 from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
 
 
 def register(sub) -> None:
     sp = sub.add_parser("crawl", help="walk the channel/column lists and archive every article")
     add_crawl(sp)
-    sp.add_argument("--channels", nargs="+", help="channel ids for getByChannelId (default 119908)")
-    sp.add_argument("--nodes", nargs="+", help="column ids for getByNodeIdPortal")
-    sp.add_argument("--max-articles", type=int, help="stop after scheduling N article pages")
+    sp.add_argument("--channels", nargs="+", type=numeric_ids, help="channel ids for getByChannelId (default 119908)")
+    sp.add_argument("--nodes", nargs="+", type=numeric_ids, help="column ids for getByNodeIdPortal")
+    sp.add_argument("--max-articles", type=non_negative_int, metavar="N",
+                    help="stop after scheduling N article pages (0: no limit, the default)")
     sp.add_argument("--full", action="store_true", help="walk every list to its end (backfill), ignoring cursors")
-    sp.add_argument("--since", help="walk every list back to this date (YYYY-MM-DD, Beijing time)")
+    sp.add_argument("--since", type=date_or_time,
+                    help="walk every list back to this date (YYYY-MM-DD, Beijing time) and store only "
+                         "articles published at or after it")
     sp.add_argument("--refetch", action="store_true", help="fetch listed articles even when stored and unchanged")
-    sp.add_argument("--overlap-hours", type=float,
+    sp.add_argument("--overlap-hours", type=non_negative_float, metavar="H",
                     help="page this far past the last run's newest article (default 24)")
-    sp.add_argument("--max-runtime", type=float, metavar="SECONDS",
-                    help="stop the run after this long (the next run resumes)")
+    sp.add_argument("--max-runtime", type=positive_float, metavar="SECONDS",
+                    help="stop the run after this long (status partial; the next run resumes)")
     sp.add_argument("--redis", metavar="URL",
                     help="distributed mode: share the article queue in Redis (redis://host:port/db)")
     sp.add_argument("--role", choices=["walker", "worker"], default="walker",
@@ -56,8 +59,9 @@ def run(args) -> int:
         except ValueError as exc:
             raise UsageError(f"--redis: {exc}") from None
         if problem:
-            error_line(problem)
-            return EXIT_UNREACHABLE
+            from crawler.cli.errors import Unreachable
+
+            raise Unreachable(problem)
         apply_settings(settings, args.redis, args.role)
     if args.redis and args.role == "worker":
         stats = run_spider(settings)  # any number of workers: no run lock

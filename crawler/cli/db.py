@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from crawler.cli.errors import EXIT_OK
-from crawler.cli.options import add_db
+from crawler.cli.options import add_db, db_url
 
 
 def register(sub) -> None:
@@ -17,12 +17,10 @@ def register(sub) -> None:
 
 
 def upgrade(args) -> int:
-    from sqlalchemy.engine import make_url
+    from storage.db import display_url, open_archive, resolve_db_url
 
-    from storage.db import resolve_db_url, upgrade as migrate
-
-    url = resolve_db_url(args.db)
-    migrate(url)
-    print(f"database {make_url(url).render_as_string(hide_password=True)} is at the latest schema",
-          file=sys.stderr)
+    url = resolve_db_url(db_url(args))
+    engine, _ = open_archive(url, create=True)  # creates or migrates
+    engine.dispose()
+    print(f"database {display_url(url)} is at the latest schema", file=sys.stderr)
     return EXIT_OK

@@ -4,7 +4,7 @@ Exit codes (for cron and systemd):
 
 ==== =====================================================================
 0    success (articles that failed are recorded and counted in the summary)
-1    unexpected error (a bug: the message says so)
+1    unexpected error (a bug: one line says where the traceback was written)
 2    bad usage or bad input
 3    the site, the network or Redis is unreachable
 4    another run holds the lock
@@ -14,12 +14,21 @@ Exit codes (for cron and systemd):
 130  interrupted (Ctrl-C, SIGINT)
 143  terminated (SIGTERM, e.g. systemd's stop)
 ==== =====================================================================
+
+:func:`expected_errors` is the table of exception types a user can cause, each with its exit
+code; :func:`run_guarded` prints ``thepaper-archive: error: <the exception's message>`` for
+them. Any other exception is a bug: its traceback goes to a file (:func:`crash_report`), and
+one line names the file (``--debug`` prints the traceback instead).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import tempfile
+import time
+import traceback
 from collections.abc import Callable
 
 EXIT_OK = 0
@@ -35,32 +44,115 @@ EXIT_TERMINATED = 143
 
 PROG = "thepaper-archive"
 
+#: Exit codes of a run stopped by a signal.
+SIGNAL_EXIT = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
+
 
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
 
 
-def error_line(msg: str) -> None:
-    """``thepaper-archive: error: MSG`` on stderr."""
-    print(f"{PROG}: error: {msg}", file=sys.stderr)
+class Unreachable(Exception):
+    """The site, the network or a service (Redis) does not answer: exit code 3."""
 
 
-def run_guarded(func: Callable[[], int]) -> int:
-    """Run a command; map every expected error to one line on stderr and its exit code."""
+class Terminated(BaseException):
+    """SIGTERM arrived (systemd's stop, ``kill``); like :class:`KeyboardInterrupt` for SIGINT,
+    a BaseException so that no ``except Exception`` swallows it."""
+
+
+def expected_errors() -> dict[type[BaseException], int]:
+    """Exception types a user can cause -> exit code. The most specific class of an exception
+    (its MRO) decides. Add a type here, with the module that raises it, to give it a code."""
+    from crawler.config import ConfigError
+    from storage.db import ArchiveError, ArchiveMissing, ArchiveUnavailable
+    from storage.export import ExportError
     from storage.runs import LockedError
+    from storage.search import SearchError
 
+    return {
+        UsageError: EXIT_USAGE,
+        ConfigError: EXIT_USAGE,  # a setting in the environment or the config file that cannot be used
+        ArchiveError: EXIT_USAGE,  # a --db that names no archive, a file that is not one, bad credentials
+        ArchiveMissing: EXIT_USAGE,
+        ArchiveUnavailable: EXIT_STORAGE,  # the database server does not answer
+        ExportError: EXIT_USAGE,
+        SearchError: EXIT_USAGE,
+        Unreachable: EXIT_UNREACHABLE,
+        LockedError: EXIT_LOCKED,
+        KeyboardInterrupt: EXIT_INTERRUPTED,
+        Terminated: EXIT_TERMINATED,
+    }
+
+
+#: The line printed for exceptions that carry no message of their own.
+_DEFAULT_MESSAGES = {KeyboardInterrupt: "interrupted (SIGINT)", Terminated: "terminated (SIGTERM)"}
+
+
+def exit_code_of(exc: BaseException, table: dict[type[BaseException], int] | None = None) -> int | None:
+    """The exit code of an expected error, None for a bug."""
+    table = expected_errors() if table is None else table
+    for cls in type(exc).__mro__:
+        if cls in table:
+            return table[cls]
+    return None
+
+
+def error_line(msg: str) -> None:
+    """``thepaper-archive: error: MSG`` on stderr, on one line."""
+    print(f"{PROG}: error: {' '.join(str(msg).split())}", file=sys.stderr, flush=True)
+
+
+def message_of(exc: BaseException) -> str:
+    for cls in type(exc).__mro__:
+        if cls in _DEFAULT_MESSAGES:
+            return _DEFAULT_MESSAGES[cls]
+    return str(exc) or type(exc).__name__
+
+
+def crash_report(exc: BaseException) -> str:
+    """Write the traceback of an unexpected error to a file of its own; return its path."""
+    directory = os.environ.get("THEPAPER_CRASH_DIR") or tempfile.gettempdir()
+    fd, path = tempfile.mkstemp(prefix=f"{PROG}-crash-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt",
+                                dir=directory)
+    with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
+        fh.write(f"{PROG} {' '.join(sys.argv[1:])}\n\n")
+        traceback.print_exception(exc, file=fh)
+    return path
+
+
+def on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+def install_sigterm() -> None:
+    """SIGTERM raises :class:`Terminated` (exit code 143) instead of killing the process
+    without cleanup. Runs of the spider replace it with Scrapy's graceful shutdown."""
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def run_guarded(func: Callable[[], int], *, debug: bool = False) -> int:
+    """Run a command; map every expected error to one line on stderr and its exit code."""
     try:
         return func()
-    except UsageError as exc:
-        error_line(str(exc))
-        return EXIT_USAGE
-    except LockedError as exc:
-        error_line(str(exc))
-        return EXIT_LOCKED
-    except KeyboardInterrupt:
-        error_line("interrupted")
-        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `thepaper-archive export - | head`: the reader is done
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except BaseException as exc:  # noqa: BLE001 - the one place that decides
+        if isinstance(exc, SystemExit):
+            raise
+        code = exit_code_of(exc)
+        if code is not None:
+            error_line(message_of(exc))
+            return code
+        if debug:
+            traceback.print_exception(exc, file=sys.stderr)
+            return EXIT_ERROR
+        try:
+            where = f"the traceback is in {crash_report(exc)}"
+        except OSError as write_error:
+            where = f"the traceback could not be written ({write_error.strerror})"
+        error_line(f"unexpected {type(exc).__name__}: {message_of(exc)} (a bug; {where}; "
+                   f"--debug prints it)")
+        return EXIT_ERROR

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from crawler.cli.errors import UsageError
-from crawler.cli.options import add_db
+from crawler.cli.options import add_db, date_or_time, db_url
 
 
 def register(sub) -> None:
@@ -14,16 +14,20 @@ def register(sub) -> None:
     sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV or Parquet")
     add_db(sp)
     sp.add_argument("--format", choices=FORMATS, default="jsonl")
-    sp.add_argument("--since", help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time")
-    sp.add_argument("--until", help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time")
+    sp.add_argument("--since", type=date_or_time,
+                    help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time")
+    sp.add_argument("--until", type=date_or_time,
+                    help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time")
     sp.add_argument("--columns", help=f"comma-separated subset of: {','.join(COLUMNS)}")
-    sp.add_argument("-o", "--output", default="-", help="output file, '-' for stdout (default)")
+    sp.add_argument("-o", "--output", default="-",
+                    help="output file, written whole or not at all; '-' for stdout (default)")
     sp.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from crawler.cli.output import atomic_output, check_writable
     from storage.db import open_archive
-    from storage.export import ExportError, parse_bound, parse_columns
+    from storage.export import BINARY_FORMATS, ExportError, export, parse_bound, parse_columns
 
     try:
         columns = parse_columns(args.columns)
@@ -31,26 +35,13 @@ def run(args) -> int:
         until = parse_bound(args.until, end=True)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
-    engine, Session = open_archive(args.db)
+    if args.output != "-":
+        check_writable(args.output)  # before any work: a wrong -o is one line, at once
+    engine, Session = open_archive(db_url(args))
     try:
-        with Session() as session:
-            n = _export_to(args.output, args.format, session, columns, since, until)
+        with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS) as out:
+            n = export(session, args.format, out, columns=columns, since=since, until=until)
     finally:
         engine.dispose()
     print(f"exported {n} articles ({args.format})", file=sys.stderr)
     return 0
-
-
-def _export_to(target: str, fmt: str, session, columns, since, until) -> int:
-    from storage.export import export
-
-    binary = fmt == "parquet"
-    if target == "-":
-        out = sys.stdout.buffer if binary else sys.stdout
-        n = export(session, fmt, out, columns=columns, since=since, until=until)
-        out.flush()
-        return n
-    mode = "wb" if binary else "w"
-    kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
-    with open(target, mode, **kwargs) as out:
-        return export(session, fmt, out, columns=columns, since=since, until=until)

@@ -6,8 +6,8 @@ import os
 import sys
 
 from crawler.addresses import is_private_host
-from crawler.cli.errors import EXIT_ERROR, EXIT_OK, UsageError, error_line
-from crawler.cli.options import add_crawl
+from crawler.cli.errors import EXIT_OK, UsageError, error_line
+from crawler.cli.options import add_crawl, db_url
 from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
 
 
@@ -30,9 +30,19 @@ def _targets(args) -> list[str]:
         if args.file == "-":
             values += _lines(sys.stdin)
         else:
-            with open(args.file, encoding="utf-8") as stream:
-                values += _lines(stream)
+            try:
+                with open(args.file, encoding="utf-8") as stream:
+                    values += _lines(stream)
+            except OSError as exc:
+                raise UsageError(f"cannot read --file {args.file}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise UsageError(f"--file {args.file} is not UTF-8 text (one URL or id per line)") from None
     return values
+
+
+def _names_a_file(value: str) -> bool:
+    """A target written as a path (``/x``, ``./x``, ``../x``, ``~/x``), not as a URL or an id."""
+    return value.startswith(("/", "./", "../", "~")) or value.startswith(os.sep)
 
 
 def _lines(stream) -> list[str]:
@@ -48,8 +58,12 @@ def run(args) -> int:
     files, refs = [], []
     for value in values:
         if os.path.exists(value) and not value.isdigit():
+            if os.path.isdir(value):
+                raise UsageError(f"{value} is a directory (give the saved files, or --file LIST)")
             files.append(value)
             continue
+        if _names_a_file(value):
+            raise UsageError(f"no such file: {value}")
         try:
             ref = parse_article_ref(value, allow_any_host=args.allow_any_host)
         except BadURLError as exc:
@@ -87,12 +101,15 @@ def _import_files(args, paths) -> int:
     from storage.failures import record_failure
     from storage.raw import archive_raw
 
-    engine, Session = open_archive(args.db)
-    failed = 0
+    engine, Session = open_archive(db_url(args), create=True)
+    counts: dict[str, int] = {}
     try:
         for path in paths:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: {exc.strerror}") from None
             now = datetime.now(timezone.utc)
             with Session() as session:
                 raw = archive_raw(session, url=args.url or f"file://{os.path.abspath(path)}",
@@ -105,12 +122,18 @@ def _import_files(args, paths) -> int:
                     record_failure(session, url=args.url or path, cont_id=None, reason=exc.reason,
                                    message=str(exc), run_id=None, now=now)
                     session.commit()
-                    error_line(f"{path}: {exc.reason}: {exc}")
-                    failed += 1
+                    if not args.quiet:
+                        print(f"{path}: not stored, recorded as a failure: {exc.reason}: {exc}", file=sys.stderr)
+                    counts["failed"] = counts.get("failed", 0) + 1
                     continue
                 outcome = save_article(session, record, raw_page_id=raw.id, now=now)
                 session.commit()
-                print(f"{path}: {record.cont_id} {outcome}: {record.title}", file=sys.stderr)
+                counts[outcome] = counts.get(outcome, 0) + 1
+                if not args.quiet:
+                    print(f"{path}: {record.cont_id} {outcome}: {record.title}", file=sys.stderr)
     finally:
         engine.dispose()
-    return EXIT_ERROR if failed else EXIT_OK
+    # Failures are recorded (the failures table) and counted, as in a crawl: exit code 0.
+    print(f"import: {len(paths)} files: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
+          ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
+    return EXIT_OK

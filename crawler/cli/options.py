@@ -1,25 +1,111 @@
-"""Options and argument types shared by several commands, declared once."""
+"""Options and argument types shared by several commands, declared once.
+
+:class:`Parser` reports a usage error on one line (``thepaper-archive crawl: error: ...``,
+exit code 2) instead of argparse's usage block; the argument types below refuse what a
+command cannot use (negative counts, numbers too large for a database, impossible dates)
+with a message that says what was expected.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import datetime
+
+from crawler.cli.errors import EXIT_USAGE
+
+#: The largest count an option takes: beyond it SQLite's integers and Python's dates overflow.
+MAX_COUNT = 1_000_000
+#: The longest window of days (``stats --days``, ``report --days``): a century.
+MAX_DAYS = 36_500
 
 
-def positive_int(value: str) -> int:
-    """An argparse type: a whole number of at least 1."""
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``PROG: error: MESSAGE (see PROG --help)``."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        print(f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _whole(value: str) -> int:
     try:
-        n = int(value)
+        return int(value.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {n}")
-    return n
+
+
+def int_range(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``."""
+    def parse(value: str) -> int:
+        n = _whole(value)
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}: {n}")
+        if n > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high}: {n}")
+        return n
+    parse.__name__ = "number"
+    return parse
+
+
+positive_int = int_range(1, MAX_COUNT)
+non_negative_int = int_range(0, MAX_COUNT)
+days = int_range(1, MAX_DAYS)
+port = int_range(0, 65535)
+
+
+def non_negative_float(value: str) -> float:
+    """An argparse type: a number of at least 0 (hours, seconds)."""
+    try:
+        x = float(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 <= x < 1e9:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be a number of at least 0: {value}")
+    return x
+
+
+def positive_float(value: str) -> float:
+    x = non_negative_float(value)
+    if x <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {value}")
+    return x
+
+
+def numeric_ids(value: str) -> str:
+    """An argparse type: ``119908`` or ``119908,25951`` (channel and column ids), checked."""
+    ids = [x.strip() for x in value.split(",") if x.strip()]
+    bad = [x for x in ids if not x.isdigit() or not 0 < int(x) < 10**12]
+    if bad or not ids:
+        raise argparse.ArgumentTypeError(f"not a numeric id: {value!r}")
+    return ",".join(ids)
+
+
+def date_or_time(value: str) -> str:
+    """An argparse type: ``YYYY-MM-DD`` or an ISO 8601 datetime (checked, returned as given)."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            datetime.strptime(text, "%Y-%m-%d")
+        else:
+            datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD) or ISO 8601 datetime: {value!r}") from None
+    return text
 
 
 def add_db(sp: argparse.ArgumentParser) -> None:
     """``--db``: the archive."""
-    sp.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: $THEPAPER_ARCHIVE_DB or "
-                                 "./data/archive.sqlite3)")
+    sp.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: $THEPAPER_ARCHIVE_DB, the config "
+                                 "file's THEPAPER_DB_URL, or ./data/archive.sqlite3)")
+
+
+def add_common(sp: argparse.ArgumentParser) -> None:
+    """What every command takes: the config file and the debugging switch."""
+    sp.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                    help="TOML file of settings (default: $THEPAPER_CONFIG or ./thepaper-archive.toml)")
+    sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                    help="print the traceback of an unexpected error")
 
 
 def add_crawl(sp: argparse.ArgumentParser) -> None:
@@ -31,5 +117,17 @@ def add_crawl(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--profile", help="settings profile: polite (default), mock, bench "
                                       "(mock is the default for a loopback --base-url)")
     sp.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="any Scrapy setting")
-    sp.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR")
-    sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines, warnings only")
+    sp.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
+                    help="Scrapy's log level (default WARNING: progress, warnings and the summary)")
+    sp.add_argument("-v", "--verbose", action="store_true", help="Scrapy's own log too (INFO)")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress, no warnings: errors and the summary")
+
+
+def db_url(args) -> str | None:
+    """The archive the command names: ``--db``, else the environment's or the config file's
+    ``THEPAPER_DB_URL`` (``THEPAPER_ARCHIVE_DB``), else None (the default archive)."""
+    if getattr(args, "db", None):
+        return args.db
+    from crawler.config import value
+
+    return value("THEPAPER_DB_URL", getattr(args, "config", None)) or None

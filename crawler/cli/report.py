@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from crawler.cli.options import add_db, positive_int
+from crawler.cli.options import add_db, date_or_time, db_url, days
 
 
 def register(sub) -> None:
     sp = sub.add_parser("report", help="write a self-contained HTML page with charts")
     add_db(sp)
-    sp.add_argument("-o", "--output", default="report.html", help="HTML file, '-' for stdout")
-    sp.add_argument("--days", type=positive_int, default=30, help="days shown (default 30)")
+    sp.add_argument("-o", "--output", default="report.html",
+                    help="HTML file, written whole or not at all; '-' for stdout")
+    sp.add_argument("--days", type=days, default=30, help="days shown (default 30)")
+    sp.add_argument("--end", type=date_or_time, metavar="YYYY-MM-DD",
+                    help="last day shown (default: the day of the newest article)")
     sp.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from crawler.cli.output import atomic_output, check_writable
     from storage.db import open_archive
     from storage.report import render_html, report_data
 
-    engine, Session = open_archive(args.db)
+    if args.output != "-":
+        check_writable(args.output)
+    end = date.fromisoformat(args.end[:10]) if args.end else None
+    engine, Session = open_archive(db_url(args))
     try:
         with Session() as session:
-            html = render_html(report_data(session, days=args.days, now=datetime.now(timezone.utc)))
+            html = render_html(report_data(session, days=args.days, now=datetime.now(timezone.utc), end=end))
     finally:
         engine.dispose()
-    if args.output == "-":
-        sys.stdout.write(html)
-    else:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(html)
+    with atomic_output(args.output) as out:
+        out.write(html)
+    if args.output != "-":
         print(f"report written to {args.output}", file=sys.stderr)
     return 0

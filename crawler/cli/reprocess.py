@@ -6,18 +6,19 @@ import os
 import sys
 
 from crawler.cli.errors import EXIT_OK, UsageError
-from crawler.cli.options import add_db
+from crawler.cli.options import add_db, date_or_time, db_url, positive_int
 from crawler.listapi import comma_list
 
 
 def register(sub) -> None:
     sp = sub.add_parser("reprocess", help="clean the raw archive again with the current code (no network)")
     add_db(sp)
-    sp.add_argument("--since", help="only articles published (or pages fetched) on or after this date")
+    sp.add_argument("--since", type=date_or_time,
+                    help="only articles published (or pages fetched) on or after this date")
     sp.add_argument("--cont-id", nargs="+", help="only these article ids")
-    sp.add_argument("--jobs", type=int, metavar="N",
+    sp.add_argument("--jobs", type=positive_int, metavar="N",
                     help="processes that clean pages (default: the number of CPUs; 1 cleans in this process)")
-    sp.add_argument("-q", "--quiet", action="store_true")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sp.set_defaults(func=run)
 
 
@@ -33,8 +34,8 @@ def run(args) -> int:
 
         try:
             since = datetime.fromtimestamp(parse_since(args.since) / 1000, tz=timezone.utc)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        except (ValueError, OverflowError, OSError):  # before the epoch's range: everything
+            since = None
     cont_ids = comma_list(args.cont_id) if args.cont_id else None
     if cont_ids and not all(c.isdigit() for c in cont_ids):
         raise UsageError(f"--cont-id expects numeric ids, got {' '.join(cont_ids)}")
@@ -47,7 +48,7 @@ def run(args) -> int:
             print(f"[thepaper-archive] reprocessed {sum(v for k, v in counts.items() if '/' not in k)}",
                   file=sys.stderr, flush=True)
 
-    with RunLockHeld(args.db, "crawl") as lock:
+    with RunLockHeld(db_url(args), "crawl") as lock:  # the archive must exist
         counts = reprocess_archive(lock.Session, since=since, cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
                                    jobs=jobs, progress=progress)
     print("reprocess: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in

@@ -7,14 +7,17 @@ import json
 import sys
 
 from crawler.cli.errors import UsageError
-from crawler.cli.options import add_db, positive_int
+from crawler.cli.options import add_db, db_url, int_range
+
+#: The most hits one search returns.
+MAX_LIMIT = 10_000
 
 
 def register(sub) -> None:
     sp = sub.add_parser("search", help="full-text search of titles and bodies (any word length)")
     add_db(sp)
     sp.add_argument("query", help="words separated by spaces; all must occur")
-    sp.add_argument("--limit", type=positive_int, default=20)
+    sp.add_argument("--limit", type=int_range(1, MAX_LIMIT), default=20, help=f"hits shown (default 20, at most {MAX_LIMIT})")
     sp.add_argument("--json", action="store_true", help="JSON list of hits")
     sp.set_defaults(func=run)
 
@@ -23,9 +26,13 @@ def run(args) -> int:
     from storage.db import open_archive
     from storage.search import SearchError, search
 
+    try:
+        args.query.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
+        raise UsageError("the search query is not valid UTF-8") from None
     tty = not args.json and sys.stdout.isatty()
     open_, close = ("\x1b[1;31m", "\x1b[0m") if tty else ("[", "]")
-    engine, Session = open_archive(args.db)
+    engine, Session = open_archive(db_url(args))
     try:
         with Session() as session:
             try:

@@ -7,8 +7,12 @@ import os
 from urllib.parse import urlsplit
 
 from crawler.addresses import is_loopback_url
-from crawler.cli.errors import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, UsageError
+from crawler.cli.errors import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, SIGNAL_EXIT, UsageError
 from crawler.listapi import comma_list
+
+#: The command line's log level unless -v, -q, --log-level or a LOG_LEVEL setting says otherwise:
+#: progress, warnings and the summary line; Scrapy's own detail with -v.
+CLI_LOG_LEVEL = "WARNING"
 
 
 def check_base_url(value: str) -> str:
@@ -21,9 +25,21 @@ def check_base_url(value: str) -> str:
 def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
     """The project's Scrapy settings with the command line's options applied."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.settings import SETTINGS_PRIORITIES
     from scrapy.utils.project import get_project_settings
 
+    from crawler.config import apply
+
     settings = get_project_settings()
+    if getattr(args, "db", None):
+        # Also through the environment, for code that resolves the archive without the settings.
+        os.environ["THEPAPER_ARCHIVE_DB"] = args.db
+        settings.set("THEPAPER_DB_URL", args.db, priority="cmdline")
+    if getattr(args, "config", None):
+        settings.set("THEPAPER_CONFIG", args.config, priority="cmdline")
+    apply(settings, settings.get("THEPAPER_CONFIG") or None)  # the environment and the config file
+    if settings.getpriority("LOG_LEVEL") <= SETTINGS_PRIORITIES["project"]:
+        settings.set("LOG_LEVEL", CLI_LOG_LEVEL, priority="project")
     base = getattr(args, "base_url", None)
     profile = getattr(args, "profile", None)
     if base:
@@ -42,19 +58,17 @@ def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
             raise UsageError(f"unknown profile {profile!r} (known: {', '.join(sorted(profiles))})")
         for key, value in profiles[profile].items():
             settings.set(key, value, priority="cmdline")
-    if getattr(args, "db", None):
-        # Through the environment, not a Scrapy setting: Scrapy logs overridden
-        # settings, and a database URL may carry a password.
-        os.environ["THEPAPER_ARCHIVE_DB"] = args.db
     if getattr(args, "channels", None) is not None:
         settings.set("THEPAPER_CHANNELS", comma_list(args.channels), priority="cmdline")
     if getattr(args, "nodes", None) is not None:
         settings.set("THEPAPER_NODES", comma_list(args.nodes), priority="cmdline")
     if getattr(args, "max_articles", None) is not None:
         settings.set("THEPAPER_MAX_ARTICLES", args.max_articles, priority="cmdline")
+    if getattr(args, "verbose", False):
+        settings.set("LOG_LEVEL", "INFO", priority="cmdline")
     if getattr(args, "quiet", False):
         settings.set("THEPAPER_PROGRESS_INTERVAL", 0, priority="cmdline")
-        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+        settings.set("LOG_LEVEL", "ERROR", priority="cmdline")
     if getattr(args, "log_level", None):
         settings.set("LOG_LEVEL", args.log_level.upper(), priority="cmdline")
     for pair in getattr(args, "set", None) or []:
@@ -66,10 +80,30 @@ def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
 
 
 def run_spider(settings, **spider_args) -> dict:
-    """Run the ``thepaper`` spider in this process; return its final stats."""
-    from scrapy.crawler import CrawlerProcess
+    """Run the ``thepaper`` spider in this process; return its final stats.
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    SIGINT and SIGTERM stop the run gracefully (Scrapy's shutdown: what is being fetched is
+    stored); the signal is kept in the stats (``thepaper/signal``) for the run's message and
+    the exit code (130, 143). Python warnings meant for developers (deprecations) are shown
+    only at the INFO log level or below."""
+    import logging
+    import warnings
+
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.exceptions import ScrapyDeprecationWarning
+
+    if logging.getLevelName(settings.get("LOG_LEVEL", "INFO")) in ("WARNING", "ERROR", "CRITICAL"):
+        warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+    class Process(CrawlerProcess):
+        def _signal_shutdown(self, signum, frame):
+            for c in self.crawlers:
+                if c.stats.get_value("thepaper/signal") is None:
+                    c.stats.set_value("thepaper/signal", int(signum))
+            super()._signal_shutdown(signum, frame)
+
+    process = Process(settings)
     crawler = process.create_crawler("thepaper")
     process.crawl(crawler, **spider_args)
     process.start()
@@ -85,7 +119,7 @@ class spider_lock:
 
         self.settings = settings
         self.held = RunLockHeld(settings.get("THEPAPER_DB_URL") or None, name,
-                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S", 600))
+                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S", 600), create=True)
 
     def __enter__(self):
         self.held.__enter__()
@@ -97,11 +131,13 @@ class spider_lock:
 
 
 def summary_line(stats: dict) -> str:
-    from pipelines.scrapy_stages import run_counters
+    from pipelines.scrapy_stages import run_counters, run_message
 
     c = run_counters(stats)
+    why = run_message(stats, stats.get("finish_reason") or "")
     return (
-        f"run {stats.get('thepaper/run_id', '?')} {stats.get('thepaper/run_status', '?')}: "
+        f"run {stats.get('thepaper/run_id', '?')} {stats.get('thepaper/run_status', '?')}"
+        + (f" ({why})" if why and why != "finished" else "") + ": "
         f"new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, gone {c['gone']}, "
         f"failed {c['failed']}; {c['articles_fetched']} article pages, {c['list_pages']} list pages"
         + (f" in {stats.get('elapsed_time_seconds', 0):.1f}s" if stats.get("elapsed_time_seconds") else "")
@@ -111,6 +147,8 @@ def summary_line(stats: dict) -> str:
 
 def exit_code_for(stats: dict) -> int:
     reason = stats.get("finish_reason")
+    if stats.get("thepaper/signal") in SIGNAL_EXIT:
+        return SIGNAL_EXIT[stats["thepaper/signal"]]
     if reason == "site_unreachable":
         return EXIT_UNREACHABLE
     if reason == "blocked":

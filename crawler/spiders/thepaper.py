@@ -73,6 +73,10 @@ class ThepaperSpider(scrapy.Spider):
         self.scheduled: set[int] = set()
         #: Distributed walker (crawler.distributed): article requests go to Redis through this.
         self.redis_push = None
+        #: List pages asked for and not answered yet; once the start requests are out and this
+        #: is 0, every list is walked and ``scheduled`` is the run's number of article pages.
+        self.lists_pending = 0
+        self.started_lists = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -123,6 +127,12 @@ class ThepaperSpider(scrapy.Spider):
             yield self.list_request(walk.kind, walk.source_id)
         for request in self._due_failure_requests():
             yield request
+        self.started_lists = True
+
+    @property
+    def lists_walked(self) -> bool:
+        """Whether every list is walked (the number of article pages is final)."""
+        return bool(self.article_ids) or (self.started_lists and self.lists_pending <= 0)
 
     def _plan_walks(self):
         with self.store.Session() as session:
@@ -161,6 +171,7 @@ class ThepaperSpider(scrapy.Spider):
 
     def list_request(self, kind: str, source_id, *, start_time="", page: int = 1, empty_pages: int = 0):
         body = listapi.list_body(kind, source_id, start_time=start_time, page_size=self.page_size, page_num=page)
+        self.lists_pending += 1
         return JsonRequest(
             self.api_url + listapi.list_path(kind),
             data=body,
@@ -173,6 +184,7 @@ class ThepaperSpider(scrapy.Spider):
         )
 
     def parse_list(self, response):
+        self.lists_pending -= 1
         meta = response.meta
         walk = self.walks.get((meta["list_kind"], meta["list_id"]))
         yield self._fetched(response, kind="list")
@@ -196,6 +208,9 @@ class ThepaperSpider(scrapy.Spider):
             if walk is not None:
                 walk.see(item)
             cont_id = listapi.item_cont_id(item)
+            if incremental.listed_before(item, self.since_ms):
+                self.crawler.stats.inc_value("thepaper/listed_before_since")
+                continue
             if not incremental.needs_fetch(item, known.get(cont_id), refetch=self.refetch):
                 self.crawler.stats.inc_value("thepaper/listed_unchanged")
                 continue
@@ -250,6 +265,7 @@ class ThepaperSpider(scrapy.Spider):
 
         retry = get_retry_request(request, spider=self, reason=reason)
         if retry is not None:
+            self.lists_pending += 1
             self._set_backoff(retry, retry.meta.get("retry_times", 1))
         return retry
 
@@ -342,6 +358,7 @@ class ThepaperSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"thepaper/fetch_failed/{reason}")
         kind = "list" if "list_kind" in request.meta else "article"
         if kind == "list":
+            self.lists_pending -= 1
             # A list page lost (redirected away, cut off...) hides every article behind
             # it: ask for the same page again, with backoff, before giving up on the list.
             retry = self._retry_list_page(request, reason)
