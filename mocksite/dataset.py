@@ -236,6 +236,7 @@ class Dataset:
         self._old_step = (_ms(_OLD_T1) - _ms(_OLD_T0)) // max(1, self._n_old)
         self._old_gap = max(7, 11_000_000 // max(1, self._n_old))
         self._new_step = max(2_000, (_ms(self._new_t1) - _ms(self._new_t0)) // n_new0)
+        self._n_new0 = n_new0
         self._lock = threading.RLock()
         self._cache: OrderedDict[int, MockArticle] = OrderedDict()
         self._cache_size = cache_size
@@ -267,7 +268,9 @@ class Dataset:
             node_id = _OLD_NODES[(h >> 12) % len(_OLD_NODES)]
         else:
             j = i - self._n_old
-            pub_ms = _ms(self._new_t0) + j * self._new_step + h % max(1, self._new_step // 2)
+            # Counted back from the newest, which lies within the hour before the era's end.
+            jitter = h % max(1, min(self._new_step // 2, 3_600_000))
+            pub_ms = _ms(self._new_t1) - (self._n_new0 - 1 - j) * self._new_step - jitter
             cont_id = _NEW_ID0 + j * _NEW_GAP + (h >> 20) % (_NEW_GAP // 2)
             if j < len(_FORCED):
                 kind = _FORCED[j]

@@ -59,10 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _run(args) -> int:
+    from crawler.config import layers
+
+    layers(getattr(args, "config", None))  # a bad setting in the environment or the file: one line, first
+    return args.func(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     install_sigterm()
     args = build_parser().parse_args(argv)
-    return run_guarded(lambda: args.func(args), debug=getattr(args, "debug", False))
+    return run_guarded(lambda: _run(args), debug=getattr(args, "debug", False))
 
 
 if __name__ == "__main__":
