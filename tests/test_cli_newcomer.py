@@ -529,3 +529,72 @@ def test_stats_and_report_windows_end_at_the_newest_article(archive, tmp_path):
     assert f"days to {newest.isoformat()}" in report.read_text(encoding="utf-8")
     old = json.loads(run_cli("stats", "--db", str(db), "--json", "--end", "2001-01-01").stdout)
     assert old["daily"] == []
+
+
+# --------------------------------------------------------------------------- the README is true
+def _section(title: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+def test_readme_names_every_option_of_every_command():
+    import argparse
+
+    from crawler.cli import _leaf_parsers, build_parser
+
+    section = _section("Command line")
+    missing = []
+    parser = build_parser()
+    for leaf in _leaf_parsers(parser):
+        command = leaf.prog.removeprefix("thepaper-archive ")
+        assert f"`thepaper-archive {command}" in section, command
+        for action in leaf._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            for option in action.option_strings:
+                if option.startswith("--") and option not in section:
+                    missing.append(f"{command} {option}")
+    assert missing == []
+
+
+def test_readme_configuration_table_names_real_settings():
+    import re
+
+    from crawler.config import ENV_ALIASES, _scrapy_names, defaults
+
+    table = _section("Configuration")
+    known = set(defaults()) | set(ENV_ALIASES) | _scrapy_names()
+    named = set(re.findall(r"`([A-Z][A-Z0-9_]+)(?:_\*)?`", table))
+    assert named and named - known <= {"AUTOTHROTTLE"}, named - known
+    for added in ("THEPAPER_CONFIG", "THEPAPER_PROGRESS_FIRST_S", "THEPAPER_PROGRESS_INTERVAL"):
+        assert f"`{added}`" in table
+
+
+def test_every_setting_is_read_from_the_environment():
+    """Settings added to crawler/settings.py later are picked up with no more code."""
+    from crawler.config import convert, defaults, from_environment
+
+    known = defaults()
+    env = {}
+    for name, default in known.items():
+        if isinstance(default, bool):
+            env[name] = "false" if default else "true"
+        elif isinstance(default, (int, float)):
+            env[name] = str(default + 1)
+        elif isinstance(default, str):
+            env[name] = default + "x"
+        elif isinstance(default, (list, tuple)):
+            env[name] = "a,b"
+        elif isinstance(default, dict):
+            env[name] = "{}"
+    got = from_environment(env, known)
+    assert set(got) == set(env)
+    assert got["THEPAPER_MAX_ARTICLES"] == 1 and got["THEPAPER_CHANNELS"] == ["a", "b"]
+    assert got["ROBOTSTXT_OBEY"] is False and got["DOWNLOAD_DELAY"] == 4.0
+    assert from_environment({"THEPAPER_ARCHIVE_DB": "x.db"}, known) == {"THEPAPER_DB_URL": "x.db"}
+    assert from_environment({"PATH": "/usr/bin", "HOME": "/root"}, known) == {}  # unrelated names: nothing
+    for bad, default in [("yes please", True), ("3.5", 3), ("x", 2.0), ("[1,", []), ("[]", {})]:
+        with pytest.raises(ValueError):
+            convert("X", bad, default, "test")

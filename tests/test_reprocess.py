@@ -339,4 +339,6 @@ def _state(pid: int) -> str:
 def test_cli_jobs_must_be_positive(tmp_path):
     from crawler import cli
 
-    assert cli.main(["reprocess", "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "--jobs", "0"]) == 2
+    with pytest.raises(SystemExit) as exc:  # refused by the option parser, in one line
+        cli.main(["reprocess", "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "--jobs", "0"])
+    assert exc.value.code == 2
