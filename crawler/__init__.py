@@ -2,10 +2,12 @@
 
 * :mod:`crawler.spiders.thepaper` — the spider: walks the list API, fetches article pages,
   hands every response raw to the item pipelines.
-* :mod:`crawler.settings` — every setting and its default, and the profiles.
+* :mod:`crawler.settings` — every setting and its default, and the profiles;
+  :mod:`crawler.config` — the same settings from the environment and a TOML file.
 * :mod:`crawler.middlewares` (retry backoff, circuit breaker, offsite redirects, unreachable
-  guard), :mod:`crawler.extensions` (progress, lock heartbeat), :mod:`crawler.distributed`
-  (scale-out on scrapy-redis).
+  guard), :mod:`crawler.extensions` (progress, quiet logs, lock heartbeat), :mod:`crawler.distributed`
+  (scale-out on scrapy-redis), :mod:`crawler.feeds` (feed exports of the clean records).
+* :mod:`crawler.progress` — how far a run is: plain lines, or a live bar on a terminal.
 * :mod:`crawler.listapi` (the JSON list API), :mod:`crawler.incremental` (how far to page,
   what to fetch), :mod:`crawler.addresses` (loopback/private host checks).
 * :mod:`crawler.cli` — ``thepaper-archive``, one module per command.

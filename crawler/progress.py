@@ -15,8 +15,8 @@ from typing import IO
 @dataclass(frozen=True)
 class Snapshot:
     elapsed: float  # seconds since the run started
-    done: int  # article pages fetched (or found unchanged in the lists and not fetched)
-    total: int  # article pages scheduled so far
+    done: int  # articles stored or recorded as failed
+    total: int  # articles scheduled so far
     final: bool  # every list walked: ``total`` will not grow
     lists: int  # list pages read
     counts: dict  # new, updated, unchanged, gone, failed
@@ -34,11 +34,14 @@ class Snapshot:
 
 
 def snapshot(stats: dict, elapsed: float, total: int, final: bool) -> Snapshot:
+    """The numbers of a crawl's stats; an article is done once stored (whatever its outcome) or
+    recorded as failed, so that external links and withdrawn articles, which need no fetch, count."""
     get = stats.get
     counts = {k: int(get(f"thepaper/stored/{k}", 0)) for k in ("new", "updated", "unchanged", "gone")}
     counts["failed"] = int(get("thepaper/failed", 0))
-    done = int(get("thepaper/articles_fetched", 0))
-    return Snapshot(elapsed, done, max(total, done), final, int(get("thepaper/list_pages", 0)), counts)
+    done = sum(counts.values()) + int(get("thepaper/stored/kept_original", 0))
+    return Snapshot(elapsed, min(done, total) if final else done, max(total, done), final,
+                    int(get("thepaper/list_pages", 0)), counts)
 
 
 def duration(seconds: float) -> str:

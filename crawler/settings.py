@@ -129,6 +129,19 @@ THEPAPER_PROGRESS_FIRST_S = 1.0
 #: The environment and the config file for ``scrapy crawl`` too (crawler/config.py).
 ADDONS = {"crawler.config.LayeredSettings": 0}
 
+# --- Distributed mode (crawler/distributed.py, crawl --redis) ---------------
+#: Set by ``crawl --role``: "walker" or "worker" (empty: a single process).
+THEPAPER_ROLE = ""
+#: A worker silent this long is presumed dead; its requests are requeued.
+THEPAPER_REDIS_WORKER_TTL_S = 60.0
+#: Lifetime of the queue, the in-flight hash and a run's duplicate filter without use.
+THEPAPER_REDIS_TTL_S = 7 * 86400
+#: How long a worker waits for a first walker; how often it polls an empty queue.
+THEPAPER_REDIS_WAIT_S = 10.0
+THEPAPER_REDIS_POLL_S = 0.2
+#: The walker run's id, naming its duplicate filter (empty: the start time in ms).
+THEPAPER_REDIS_RUN = ""
+
 #: Pipelines: committed in batches of this many items by one writer thread, or,
 #: with THEPAPER_PIPELINE_WORKER, cleaned and stored by a second process (uses
 #: the second core on fast backfills; the polite crawl does not need it).

@@ -3,7 +3,6 @@
 * :mod:`.errors` — exit codes, and the one place that turns expected errors into one line.
 * :mod:`.options` — options and argument types shared by several commands, one-line usage errors.
 * :mod:`.output` — files written whole or not at all (exports, reports).
-* :mod:`.progress` — the crawl's progress: a live bar on a terminal, plain lines elsewhere.
 * :mod:`.spider_run` — Scrapy settings from the options, the run lock, summary line, exit code.
 * one module per command: :mod:`.crawl`, :mod:`.imports`, :mod:`.reprocess`, :mod:`.clean`,
   :mod:`.mock`, :mod:`.db`, :mod:`.stats`, :mod:`.export`, :mod:`.search`, :mod:`.report`;

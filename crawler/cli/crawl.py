@@ -64,6 +64,9 @@ def run(args) -> int:
             raise Unreachable(problem)
         apply_settings(settings, args.redis, args.role)
     if args.redis and args.role == "worker":
+        from storage.db import open_archive
+
+        open_archive(settings.get("THEPAPER_DB_URL") or None, create=True)[0].dispose()  # errors: one line, first
         stats = run_spider(settings)  # any number of workers: no run lock
     else:
         with spider_lock(settings):
