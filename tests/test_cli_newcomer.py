@@ -599,3 +599,40 @@ def test_every_setting_is_read_from_the_environment():
     for bad, default in [("yes please", True), ("3.5", 3), ("x", 2.0), ("[1,", []), ("[]", {})]:
         with pytest.raises(ValueError):
             convert("X", bad, default, "test")
+
+
+def test_environment_values_round_trip_to_the_defaults_type():
+    from hypothesis import given, settings as hsettings, strategies as st
+
+    from crawler.config import convert
+
+    words = st.text(alphabet=st.characters(min_codepoint=48, max_codepoint=122, blacklist_characters=",[]"),
+                    min_size=1, max_size=8).map(str.strip).filter(bool)
+
+    @hsettings(max_examples=200, deadline=None)
+    @given(st.one_of(st.integers(-10**9, 10**9), st.booleans(), st.lists(words, max_size=5),
+                     st.floats(allow_nan=False, allow_infinity=False, width=32)))
+    def round_trip(value):
+        default = type(value)() if not isinstance(value, list) else []
+        text = ",".join(value) if isinstance(value, list) else str(value)
+        assert convert("X", text, default, "test") == value
+
+    round_trip()
+
+
+def test_progress_percentage_stays_within_bounds():
+    from hypothesis import given, settings as hsettings, strategies as st
+
+    from crawler.progress import progress_line, snapshot
+
+    @hsettings(max_examples=200, deadline=None)
+    @given(st.integers(0, 500), st.integers(0, 500), st.integers(0, 50), st.booleans(),
+           st.floats(0, 1e5, allow_nan=False))
+    def check(stored, failed, total, final, elapsed):
+        s = snapshot({"thepaper/stored/new": stored, "thepaper/failed": failed}, elapsed, total, final)
+        line = progress_line(s)
+        assert s.done <= s.total
+        if "%" in line:
+            assert 0 <= int(line.split("%")[0].rsplit(" ", 1)[1]) <= 100
+
+    check()
