@@ -83,7 +83,7 @@ def main(argv=None) -> int:
         overrides[key] = value
     for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER (default on): no deprecated argument
     crawler = process.create_crawler(CeilingSpider)
     process.crawl(crawler)
     process.start()
