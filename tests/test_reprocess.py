@@ -295,7 +295,9 @@ def _children(pid: int) -> set[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_ctrl_c_stops_the_workers(tmp_path):
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
+    """Ctrl-C (130, "interrupted") or SIGTERM (143, "terminated"): the workers stop at once."""
     engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
     try:
         _seed_mock_archive(Session, 240)  # more than one chunk of 200 pages: two workers
@@ -314,12 +316,12 @@ def test_ctrl_c_stops_the_workers(tmp_path):
         workers = _children(proc.pid)
         assert len(workers) == 2, proc.stderr.read() if proc.poll() is not None else "no workers"
         time.sleep(0.5)  # the workers are cleaning
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         rc = proc.wait(timeout=30)
     finally:
         proc.kill()
         proc.wait()
-    assert rc == 130  # "interrupted"
+    assert rc == code
     deadline = time.monotonic() + 5
     while [w for w in workers if _state(w) != "gone"] and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -121,13 +121,24 @@ def crash_report(exc: BaseException) -> str:
     return path
 
 
+_MAIN_PID: int | None = None
+
+
 def on_sigterm(signum, frame) -> None:
+    if os.getpid() != _MAIN_PID:
+        # A forked child (reprocess's cleaning workers, the pipeline worker) inherits the handler:
+        # there SIGTERM keeps its default meaning, so that pool.terminate() ends it at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise Terminated()
 
 
 def install_sigterm() -> None:
-    """SIGTERM raises :class:`Terminated` (exit code 143) instead of killing the process
+    """SIGTERM raises :class:`Terminated` (exit code 143) in this process instead of killing it
     without cleanup. Runs of the spider replace it with Scrapy's graceful shutdown."""
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     signal.signal(signal.SIGTERM, on_sigterm)
 
 

@@ -120,7 +120,7 @@ def add_crawl(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
                     help="Scrapy's log level (default WARNING: progress, warnings and the summary)")
     sp.add_argument("-v", "--verbose", action="store_true", help="Scrapy's own log too (INFO)")
-    sp.add_argument("-q", "--quiet", action="store_true", help="no progress, no warnings: errors and the summary")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress: warnings, errors and the summary line only")
 
 
 def db_url(args) -> str | None:

@@ -68,7 +68,7 @@ def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
         settings.set("LOG_LEVEL", "INFO", priority="cmdline")
     if getattr(args, "quiet", False):
         settings.set("THEPAPER_PROGRESS_INTERVAL", 0, priority="cmdline")
-        settings.set("LOG_LEVEL", "ERROR", priority="cmdline")
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     if getattr(args, "log_level", None):
         settings.set("LOG_LEVEL", args.log_level.upper(), priority="cmdline")
     for pair in getattr(args, "set", None) or []:
