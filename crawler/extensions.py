@@ -86,10 +86,17 @@ class QuietLogs:
 
         ext = cls(crawler)
         logging.getLogger(cls.ROBOTS_LOGGER).addFilter(ext.robots)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(ext.after_fatal)
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.engine_stopped)
         return ext
+
+    def opened(self, spider=None):
+        """Scrapy replaces its root handler while it applies the crawler's settings: the
+        handler filter goes on the handlers in place once the spider opens."""
+        import logging
+
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self.after_fatal)
 
     def robots(self, record) -> bool:
         import logging
