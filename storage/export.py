@@ -133,8 +133,18 @@ def write_csv(batches: Iterable[list[dict]], out: IO[str], columns: list[str]) -
     return n
 
 
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise ExportError("the parquet format needs pyarrow, which is not installed here "
+                          "(scripts/bootstrap.sh installs it)") from None
+    return pyarrow
+
+
 def arrow_schema(columns: list[str]):
-    import pyarrow as pa
+    pa = _pyarrow()
 
     kinds = {"int": pa.int64(), "str": pa.string(), "time": pa.timestamp("us", tz="Asia/Shanghai"),
              "list": pa.list_(pa.string())}
@@ -143,9 +153,8 @@ def arrow_schema(columns: list[str]):
 
 def write_parquet(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str]) -> int:
     """One Parquet row group per batch (an empty archive gives a valid empty file)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
+    pa = _pyarrow()
+    pq = pa.parquet
     schema = arrow_schema(columns)
     n = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:

@@ -636,3 +636,16 @@ def test_progress_percentage_stays_within_bounds():
             assert 0 <= int(line.split("%")[0].rsplit(" ", 1)[1]) <= 100
 
     check()
+
+
+def test_parquet_without_pyarrow_is_one_line_and_leaves_no_file(archive, tmp_path):
+    """Were pyarrow missing, the export says so in one line, and its half-made file is gone."""
+    script = ("import sys; sys.modules['pyarrow'] = None\n"
+              "from crawler.cli import main\nsys.exit(main(sys.argv[1:]))")
+    target = tmp_path / "x.parquet"
+    proc = subprocess.run([sys.executable, "-c", script, "export", "--db", str(archive[1]), "--format", "parquet",
+                           "-o", str(target)], cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120)
+    line = one_line(proc, 2)
+    assert line == (f"{PROG}: error: the parquet format needs pyarrow, which is not installed here "
+                    "(scripts/bootstrap.sh installs it)")
+    assert list(tmp_path.iterdir()) == []
