@@ -72,13 +72,18 @@ class QuietLogs:
     * robots.txt that cannot be fetched is one WARNING line (Scrapy logs an ERROR with a
       traceback; the crawl goes on without it, and an ERROR would mean a bug to cron);
     * once the run is stopping for a reason it reports itself (``thepaper/fatal``: site
-      unreachable, blocked), the warnings of every request still failing are left out.
+      unreachable, blocked), the warnings of every request still failing are left out;
+    * with THEPAPER_TRACEBACK_FILES (the command line sets it unless ``--debug``), the traceback
+      of an error logged during the crawl (a bug) goes to the run's crash file
+      (:mod:`crawler.crashes`) and the log line names it.
     """
 
     ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.traceback_files = crawler.settings.getbool("THEPAPER_TRACEBACK_FILES", False)
+        self.crash_path: str | None = None  # the run's tracebacks, one file
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -114,6 +119,17 @@ class QuietLogs:
     def after_fatal(self, record) -> bool:
         import logging
 
+        if record.levelno >= logging.ERROR and record.exc_info and self.traceback_files:
+            from crawler.crashes import crash_report
+
+            try:
+                where = self.crash_path = crash_report(exc_info=record.exc_info, context=record.getMessage(),
+                                                       path=self.crash_path)
+            except OSError:
+                return True  # the traceback stays in the log
+            record.msg, record.args = "%s (a bug; the traceback is in %s)", (record.getMessage(), where)
+            record.exc_info = record.exc_text = None
+            return True
         return record.levelno > logging.WARNING or not self.crawler.stats.get_value("thepaper/fatal")
 
     def closed(self):

@@ -126,6 +126,9 @@ EXTENSIONS = {
 THEPAPER_PROGRESS_INTERVAL = 10.0
 #: Seconds before the first progress line or bar.
 THEPAPER_PROGRESS_FIRST_S = 1.0
+#: A traceback logged during a crawl goes to a file of its own, the log line names it
+#: (``thepaper-archive`` sets it, unless --debug; ``scrapy crawl`` logs tracebacks as usual).
+THEPAPER_TRACEBACK_FILES = False
 #: The environment and the config file for ``scrapy crawl`` too (crawler/config.py).
 ADDONS = {"crawler.config.LayeredSettings": 0}
 

@@ -649,3 +649,32 @@ def test_parquet_without_pyarrow_is_one_line_and_leaves_no_file(archive, tmp_pat
     assert line == (f"{PROG}: error: the parquet format needs pyarrow, which is not installed here "
                     "(scripts/bootstrap.sh installs it)")
     assert list(tmp_path.iterdir()) == []
+
+
+_BUGGY_CLEANER = """
+import sys
+import pipelines.scrapy_stages as stages
+def broken(*args, **kwargs):
+    raise RuntimeError("a bug in the cleaner")
+stages.clean_page = broken
+from crawler.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_bug_during_a_crawl_is_one_line_per_error_naming_the_runs_traceback_file(tmp_path):
+    crashes = tmp_path / "crashes"
+    crashes.mkdir()
+    ds = generate_dataset(8, seed=15)
+    with MockSite(ds) as site:
+        proc = subprocess.run([sys.executable, "-c", _BUGGY_CLEANER, "crawl", "--base-url", site.base_url,
+                               "--db", str(tmp_path / "a.db"), "-q"], cwd=ROOT,
+                              env=cli_env(THEPAPER_CRASH_DIR=str(crashes)), capture_output=True, text=True,
+                              timeout=300)
+    assert proc.returncode == 1, proc.stderr  # errors were logged: a bug
+    assert "Traceback" not in proc.stderr
+    files = list(crashes.iterdir())
+    assert len(files) == 1
+    errors = [ln for ln in err_lines(proc) if "ERROR" in ln]
+    assert errors and all(f"(a bug; the traceback is in {files[0]})" in ln for ln in errors), proc.stderr
+    assert files[0].read_text(encoding="utf-8").count("RuntimeError: a bug in the cleaner") == len(errors)

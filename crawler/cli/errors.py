@@ -26,10 +26,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import tempfile
-import time
 import traceback
 from collections.abc import Callable
+
+from crawler.crashes import crash_report
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -108,17 +108,6 @@ def message_of(exc: BaseException) -> str:
         if cls in _DEFAULT_MESSAGES:
             return _DEFAULT_MESSAGES[cls]
     return str(exc) or type(exc).__name__
-
-
-def crash_report(exc: BaseException) -> str:
-    """Write the traceback of an unexpected error to a file of its own; return its path."""
-    directory = os.environ.get("THEPAPER_CRASH_DIR") or tempfile.gettempdir()
-    fd, path = tempfile.mkstemp(prefix=f"{PROG}-crash-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt",
-                                dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
-        fh.write(f"{PROG} {' '.join(sys.argv[1:])}\n\n")
-        traceback.print_exception(exc, file=fh)
-    return path
 
 
 _MAIN_PID: int | None = None

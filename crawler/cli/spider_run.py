@@ -71,6 +71,7 @@ def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     if getattr(args, "log_level", None):
         settings.set("LOG_LEVEL", args.log_level.upper(), priority="cmdline")
+    settings.set("THEPAPER_TRACEBACK_FILES", not getattr(args, "debug", False), priority="cmdline")
     for pair in getattr(args, "set", None) or []:
         if "=" not in pair:
             raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
