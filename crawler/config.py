@@ -192,4 +192,11 @@ class LayeredSettings:
     """Scrapy add-on: the environment and the config file (``THEPAPER_CONFIG``) for ``scrapy crawl``."""
 
     def update_settings(self, settings) -> None:
+        before = settings.get("LOG_LEVEL")
         apply(settings, settings.get("THEPAPER_CONFIG") or None)
+        if settings.get("LOG_LEVEL") != before:
+            # Scrapy configured its log handler before the add-ons ran: again, with the new level.
+            from scrapy.utils.log import get_scrapy_root_handler, install_scrapy_root_handler
+
+            if get_scrapy_root_handler() is not None:
+                install_scrapy_root_handler(settings)
