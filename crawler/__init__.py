@@ -4,10 +4,12 @@
   hands every response raw to the item pipelines.
 * :mod:`crawler.settings` — every setting and its default, and the profiles.
 * :mod:`crawler.middlewares` (retry backoff, circuit breaker, offsite redirects, unreachable
-  guard), :mod:`crawler.extensions` (progress, lock heartbeat), :mod:`crawler.distributed`
-  (scale-out on scrapy-redis).
+  and outage guard, a stop when the archive cannot be written), :mod:`crawler.outage` (the
+  outage rule), :mod:`crawler.extensions` (progress, lock heartbeat),
+  :mod:`crawler.distributed` (scale-out on scrapy-redis).
 * :mod:`crawler.listapi` (the JSON list API), :mod:`crawler.incremental` (how far to page,
-  what to fetch), :mod:`crawler.addresses` (loopback/private host checks).
+  what to fetch), :mod:`crawler.addresses` (the address guard: the reactor's resolver and its
+  downloader middleware).
 * :mod:`crawler.cli` — ``thepaper-archive``, one module per command.
 
 May use: ``pipelines``, ``storage``, ``domain`` (and, in the ``mock`` command, ``mocksite``).

@@ -80,7 +80,10 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`)."""
+    """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`). Its errors that
+    mean the archive cannot be written are raised as :class:`storage.unwritable.ArchiveUnwritable`."""
+    from storage.unwritable import install
+
     url = resolve_db_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -88,9 +91,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_on_connect)
-        return engine
+        return install(engine)
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    return install(sa.create_engine(url, **kwargs))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

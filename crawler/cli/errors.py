@@ -48,6 +48,7 @@ def error_line(msg: str) -> None:
 def run_guarded(func: Callable[[], int]) -> int:
     """Run a command; map every expected error to one line on stderr and its exit code."""
     from storage.runs import LockedError
+    from storage.unwritable import ArchiveUnwritable
 
     try:
         return func()
@@ -57,6 +58,9 @@ def run_guarded(func: Callable[[], int]) -> int:
     except LockedError as exc:
         error_line(str(exc))
         return EXIT_LOCKED
+    except ArchiveUnwritable as exc:
+        error_line(str(exc))
+        return EXIT_STORAGE
     except KeyboardInterrupt:
         error_line("interrupted")
         return EXIT_INTERRUPTED
