@@ -51,5 +51,5 @@ class HostWatch:
 
     def describe(self, now: float) -> str:
         """How long and how often the host has failed, for the message."""
-        return (f"{self.failures} failed requests in a row ({self.connection_failures} could not connect) "
-                f"over {now - (self.streak_since or now):.0f}s without an answer")
+        return (f"no answer to the last {self.failures} requests in {now - (self.streak_since or now):.0f}s "
+                f"({self.connection_failures} could not connect)")

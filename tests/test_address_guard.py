@@ -17,7 +17,7 @@ from domain.hosts import BadHostError, address_kind, literal_refusal, normalise_
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
 from storage.models import Failure, RawPage
-from tests.conftest import cli_env, run_cli
+from tests.conftest import cli_env, messages, run_cli
 
 # --------------------------------------------------------------------------- host parsing
 NORMALISED = [
@@ -254,7 +254,7 @@ def test_import_refuses_every_spelling_of_loopback_in_one_line(tmp_path, spellin
     assert proc.returncode == 2
     host = normalise_host(spelling)
     why = "a loopback name" if host == "localhost" else f"{'an unspecified' if host == '0.0.0.0' else 'a loopback'} address"
-    assert proc.stderr.splitlines() == [
+    assert messages(proc.stderr) == [
         f"thepaper-archive: error: refused {url!r}: {host} is {why} (private or loopback addresses need --allow-private)"]
     assert _Mirror.hits == []
 
@@ -270,7 +270,7 @@ def test_a_name_that_resolves_to_loopback_is_refused_where_it_connects(db_url, t
         failure = _rows(db_url, Failure, url=url)[0]
         assert failure.reason == "private_address" and failure.cont_id == GONE_ID
         assert "mirror.example.test resolves to 127.0.0.1, a loopback address" in failure.message
-        assert "failed 1" in proc.stderr.splitlines()[-1]
+        assert "failed 1" in messages(proc.stderr)[-1]
 
         allowed = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", "--allow-private", *flags,
                           url, env=env)
