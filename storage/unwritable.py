@@ -53,7 +53,7 @@ class ArchiveUnwritable(Exception):
         self.why = why
 
     def __str__(self) -> str:
-        return f"the archive cannot be written: {self.why}"
+        return f"cannot use the archive: {self.why}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -75,7 +75,7 @@ def unwritable_reason(exc: BaseException, *, disconnect: bool = False) -> str | 
         why = _PG.get(state) or _PG.get(state[:2])
         return f"{why} (PostgreSQL {state}: {detail})" if why else None
     if isinstance(orig, OSError) and orig.errno in _OS:
-        return f"{_OS[orig.errno]} ({detail})"
+        return f"{_OS[orig.errno]} ({orig.strerror or detail})"
     if disconnect or type(orig).__name__ == "OperationalError" and type(orig).__module__.startswith("psycopg"):
         return f"the database server is unreachable ({detail})"
     return None
