@@ -220,8 +220,10 @@ class AddressGuardMiddleware:
         return None
 
     def process_response(self, request, response, spider=None):
-        if response.status not in _REDIRECTS or b"Location" not in response.headers:
-            return response
+        meta = request.meta
+        if (response.status not in _REDIRECTS or b"Location" not in response.headers or meta.get("dont_redirect")
+                or meta.get("handle_httpstatus_all") or response.status in meta.get("handle_httpstatus_list", ())):
+            return response  # not a redirect Scrapy's RedirectMiddleware will follow
         return self._check_redirect(request, response)
 
     async def _check_redirect(self, request, response):

@@ -1,10 +1,18 @@
-"""Downloader middlewares: Scrapy's retry, plus exponential backoff between attempts.
+"""Downloader middlewares (and one spider middleware) that keep a crawl polite and honest.
 
-Scrapy's ``RetryMiddleware`` re-schedules a failed request at once; against a
-site that answers 429/403 when hammered, that makes things worse. The subclass
-below only adds a delay to the retried request (``Retry-After`` wins when it is
-longer), and :class:`BackoffDelayMiddleware` waits that long, without blocking
-the reactor, before the request goes to the downloader.
+* Retries with exponential backoff: Scrapy's ``RetryMiddleware`` re-schedules a failed request
+  at once; against a site that answers 429/403 when hammered, that makes things worse. The
+  subclass below only adds a delay to the retried request (``Retry-After`` wins when it is
+  longer), and :class:`BackoffDelayMiddleware` waits that long, without blocking the reactor,
+  before the request goes to the downloader.
+* :class:`UnreachableGuardMiddleware`: the site unreachable from the start, or gone in the
+  middle of a run (:mod:`crawler.outage`), stops the run (exit code 3).
+* :class:`CircuitBreakerMiddleware`: blocks slow the crawl down, then stop it (exit code 5).
+* :class:`OffsiteRedirectMiddleware`: redirects to other hosts become recorded failures.
+* :class:`StopOnUnwritableArchive` (spider middleware): the archive found unwritable in a
+  callback stops the run (exit code 6).
+
+Every early stop goes through :func:`pipelines.run_stop.stop_run`.
 """
 
 from __future__ import annotations

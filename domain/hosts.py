@@ -15,6 +15,7 @@ the transitional mapping the connection really uses, not UTS 46's non-transition
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -80,6 +81,7 @@ def _to_ascii(domain: str) -> str:
     return domain.lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_host(host: str) -> str:
     """The host an HTTP client connects to for ``host`` (as in a URL's authority, brackets
     allowed for IPv6): lower-case ASCII, IPv4 as a dotted quad, IPv6 compressed.
