@@ -312,6 +312,7 @@ class PersistStage(_Stage):
             stop_unwritable(self.crawler, exc)
             return
         self._count(item, entry, clean_args)
+
     def _count(self, item, entry, clean_args) -> None:
         """The run's counters, on the reactor thread, once the item is committed."""
         if isinstance(item, FetchedPage):
@@ -332,7 +333,6 @@ class PersistStage(_Stage):
         else:
             self.stats.inc_value("thepaper/failed")
             self.stats.inc_value(f"thepaper/failed/{item.reason}")
-
 
 
 def _failure(url, cont_id, reason, message) -> dict:
