@@ -262,15 +262,17 @@ def test_import_refuses_every_spelling_of_loopback_in_one_line(tmp_path, spellin
 def test_a_name_that_resolves_to_loopback_is_refused_where_it_connects(db_url, tmp_path, internal):
     flags, env = _guarded(tmp_path, "mirror.example.test=127.0.0.1")
     url = f"http://mirror.example.test:{internal}/newsDetail_forward_{GONE_ID}"
-    with MockSite(generate_dataset(10, seed=4)) as site:
+    # the original fails too (HTTP 500): a stored original would resolve the mirror's failure
+    faults = [{"pattern": f"^/newsDetail_forward_{GONE_ID}$", "kind": "500"}]
+    with MockSite(generate_dataset(10, seed=4), faults=faults) as site:
         proc = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", *flags, url, env=env)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert _Mirror.hits == []  # neither robots.txt nor the page
         assert f"mirror.example.test {internal}" in (tmp_path / "lookups.txt").read_text()
-        failure = _rows(db_url, Failure, url=url)[0]
+        [failure] = _rows(db_url, Failure, url=url)
         assert failure.reason == "private_address" and failure.cont_id == GONE_ID
         assert "mirror.example.test resolves to 127.0.0.1, a loopback address" in failure.message
-        assert "failed 1" in messages(proc.stderr)[-1]
+        assert "failed 2" in messages(proc.stderr)[-1]  # the mirror and the original
 
         allowed = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", "--allow-private", *flags,
                           url, env=env)
