@@ -19,7 +19,8 @@ def register(sub) -> None:
     sp.add_argument("--allow-any-host", action="store_true",
                     help="accept article paths on hosts that are neither thepaper.cn nor mirrors")
     sp.add_argument("--allow-private", action="store_true",
-                    help="accept mirror URLs on private or loopback addresses")
+                    help="let mirror URLs and redirects reach private or loopback addresses (refused "
+                         "otherwise, whatever the spelling or the name that resolves to them)")
     sp.set_defaults(func=run)
 
 
