@@ -284,7 +284,7 @@ def storage(db: Path) -> dict:
 
 # ------------------------------------------------------------------ the run
 def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides: list[str], workdir: Path,
-        log=print, scaleout: tuple[int, int] | None = None) -> dict:
+        log=print, scaleout: tuple[int, int] | None = None, readers: int = 0) -> dict:
     result: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(),
                     "cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
                     "python": platform.python_version(), "sizes": sizes,
@@ -329,6 +329,10 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
         result["scale_out"] = {"cpu": scale_out(Mock, cpu_n, 0.0, 0, workdir, log=log, situations=("cpu",)),
                                "latency": scale_out(Mock, latency_n, 0.2, 8, workdir, log=log,
                                                     situations=("latency",))}
+    if readers:
+        from bench.readers import readers_figures
+
+        result["readers"] = readers_figures(Mock, readers, workdir, log=log)
     small, large = (result["crawls"][str(s)]["crawl"]["peak_rss_mb"] for s in (sizes[0], sizes[-1]))
     result["loadavg_after"] = os.getloadavg()
     result["memory"] = {"crawl_small_mb": small, "crawl_large_mb": large, "growth": large / small - 1}
@@ -386,6 +390,10 @@ def table(r: dict) -> str:
             add(("scale-out", "  the same without start-up (first to last commit)",
                  " / ".join(f"{n}: {v:.0f}" for n, v in zip(runs, steady))
                  + f" articles/s = {steady[-1] / steady[0]:.2f} x"))
+    if "readers" in r:
+        from bench.readers import table_rows
+
+        rows += table_rows(r["readers"])
     ex = r["export"]
     add(("memory", "export peak RSS (large archive)",
          ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))
@@ -408,6 +416,9 @@ def main(argv=None) -> int:
     p.add_argument("--scaleout", metavar="N,M",
                    help="distributed mode with 1 and 3 workers on N articles (CPU-bound) and M articles "
                         "(0.2 s latency); default 2000,600 (--quick: 300,150); 0 skips")
+    p.add_argument("--readers", type=int, metavar="N",
+                   help="crawls of N articles into PostgreSQL (THEPAPER_BENCH_PG_URL) with and without 3 readers "
+                        "(bench/readers.py); default 300 (--quick: 150); 0 skips")
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([300, 1000] if args.quick else [2000, 20000])
     sample = args.sample or (60 if args.quick else 400)
@@ -421,7 +432,8 @@ def main(argv=None) -> int:
     try:
         result = run(sizes, sample, clean_pages, damaged, DEFAULT_SETTINGS + args.set, workdir,
                      log=lambda msg: print(f"[bench {time.perf_counter() - t0:5.0f}s] {msg}", file=sys.stderr,
-                                           flush=True), scaleout=scaleout)
+                                           flush=True), scaleout=scaleout,
+                     readers=args.readers if args.readers is not None else (150 if args.quick else 300))
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

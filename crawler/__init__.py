@@ -5,11 +5,14 @@
 * :mod:`crawler.settings` — every setting and its default, and the profiles;
   :mod:`crawler.config` — the same settings from the environment and a TOML file.
 * :mod:`crawler.middlewares` (retry backoff, circuit breaker, offsite redirects, unreachable
-  guard), :mod:`crawler.extensions` (progress, quiet logs, lock heartbeat), :mod:`crawler.distributed`
-  (scale-out on scrapy-redis), :mod:`crawler.feeds` (feed exports of the clean records).
+  and outage guard, a stop when the archive cannot be written), :mod:`crawler.outage` (the
+  outage rule), :mod:`crawler.extensions` (progress, quiet logs, lock heartbeat),
+  :mod:`crawler.distributed` (scale-out on scrapy-redis), :mod:`crawler.feeds` (feed exports
+  of the clean records).
 * :mod:`crawler.progress` — how far a run is: plain lines, or a live bar on a terminal.
 * :mod:`crawler.listapi` (the JSON list API), :mod:`crawler.incremental` (how far to page,
-  what to fetch), :mod:`crawler.addresses` (loopback/private host checks).
+  what to fetch), :mod:`crawler.addresses` (the address guard: the reactor's resolver and its
+  downloader middleware).
 * :mod:`crawler.cli` — ``thepaper-archive``, one module per command.
 
 May use: ``pipelines``, ``storage``, ``domain`` (and, in the ``mock`` command, ``mocksite``).

@@ -165,10 +165,16 @@ class LockHeartbeat:
         self.loop.start(self.interval, now=False)
 
     def beat(self):
-        from pipelines.scrapy_stages import store_for
+        from pipelines.scrapy_stages import stop_unwritable, store_for
         from storage.runs import heartbeat
+        from storage.unwritable import ArchiveUnwritable
 
-        if not heartbeat(store_for(self.crawler).engine, self.name):
+        try:
+            held = heartbeat(store_for(self.crawler).engine, self.name)
+        except ArchiveUnwritable as exc:
+            stop_unwritable(self.crawler, exc)
+            return
+        if not held:
             print(f"[thepaper-archive] warning: lost the run lock {self.name!r}", file=sys.stderr, flush=True)
 
     def closed(self, spider=None, reason=None):

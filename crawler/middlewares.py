@@ -1,10 +1,18 @@
-"""Downloader middlewares: Scrapy's retry, plus exponential backoff between attempts.
+"""Downloader middlewares (and one spider middleware) that keep a crawl polite and honest.
 
-Scrapy's ``RetryMiddleware`` re-schedules a failed request at once; against a
-site that answers 429/403 when hammered, that makes things worse. The subclass
-below only adds a delay to the retried request (``Retry-After`` wins when it is
-longer), and :class:`BackoffDelayMiddleware` waits that long, without blocking
-the reactor, before the request goes to the downloader.
+* Retries with exponential backoff: Scrapy's ``RetryMiddleware`` re-schedules a failed request
+  at once; against a site that answers 429/403 when hammered, that makes things worse. The
+  subclass below only adds a delay to the retried request (``Retry-After`` wins when it is
+  longer), and :class:`BackoffDelayMiddleware` waits that long, without blocking the reactor,
+  before the request goes to the downloader.
+* :class:`UnreachableGuardMiddleware`: the site unreachable from the start, or gone in the
+  middle of a run (:mod:`crawler.outage`), stops the run (exit code 3).
+* :class:`CircuitBreakerMiddleware`: blocks slow the crawl down, then stop it (exit code 5).
+* :class:`OffsiteRedirectMiddleware`: redirects to other hosts become recorded failures.
+* :class:`StopOnUnwritableArchive` (spider middleware): the archive found unwritable in a
+  callback stops the run (exit code 6).
+
+Every early stop goes through :func:`pipelines.run_stop.stop_run`.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ import asyncio
 import logging
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+
+from crawler.addresses import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -75,55 +85,82 @@ class BackoffDelayMiddleware:
         return None
 
 
-class UnreachableGuardMiddleware:
-    """Stops the run early when the site cannot be reached at all.
+def is_connection_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` says no connection could be made at all (DNS, refused, no route), as
+    opposed to a server that accepted and then failed (timeouts, resets, cut bodies)."""
+    from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
+    from twisted.internet import error
 
-    Counts connection-level errors (DNS, refused, timeout, TLS) to the site's and
-    the API's hosts before the first response from that host; at
-    THEPAPER_UNREACHABLE_AFTER of them the spider is closed with reason
-    ``site_unreachable`` and the message names the host and the error, instead of
-    retrying every request for minutes. Other hosts (mirrors) never stop the run.
+    if isinstance(exc, (CannotResolveHostError, DownloadConnectionRefusedError, error.DNSLookupError)):
+        return True
+    # twisted's TimeoutError is a ConnectError, and it is raised for slow downloads too
+    return isinstance(exc, error.ConnectError) and not isinstance(exc, error.TimeoutError)
+
+
+class UnreachableGuardMiddleware:
+    """Stops the run when the site cannot be reached, at the start or in the middle of a run.
+
+    Watches the site's and the API's endpoints (``THEPAPER_SITE_URL``, ``THEPAPER_API_URL``)
+    with one :class:`crawler.outage.HostWatch` each: THEPAPER_UNREACHABLE_AFTER failed
+    requests before the host ever answered, or, once it has, THEPAPER_OUTAGE_AFTER
+    connection failures in a row or THEPAPER_OUTAGE_SILENCE_S seconds of failures without an
+    answer, close the spider with reason ``site_unreachable`` (exit code 3) and a message
+    naming the host and the error, instead of retrying every remaining article for hours.
+    Requests still queued are dropped unfetched, not recorded as failures (the item
+    pipelines hold back the no-answer failures of the streak, see
+    :class:`pipelines.scrapy_stages.PersistStage`); the next run fetches them. Other hosts
+    (mirrors) never stop the run.
     """
 
-    def __init__(self, crawler, threshold: int):
-        from urllib.parse import urlsplit
+    def __init__(self, crawler):
+        from crawler.addresses import configured_endpoints
+        from crawler.outage import HostWatch
 
         self.crawler = crawler
-        self.threshold = threshold
         s = crawler.settings
-        self.watched = {urlsplit(s.get("THEPAPER_SITE_URL", "")).netloc, urlsplit(s.get("THEPAPER_API_URL", "")).netloc}
-        self.errors: dict[str, int] = {}
-        self.answered: set[str] = set()
-        self.closing = False
+        self.watches = {endpoint: HostWatch(start_after=s.getint("THEPAPER_UNREACHABLE_AFTER", 3),
+                                            outage_after=s.getint("THEPAPER_OUTAGE_AFTER", 10),
+                                            silence_s=s.getfloat("THEPAPER_OUTAGE_SILENCE_S", 600.0))
+                        for endpoint in configured_endpoints(s)}
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("THEPAPER_UNREACHABLE_AFTER", 3))
+        return cls(crawler)
 
-    @staticmethod
-    def _host(request) -> str:
-        from urllib.parse import urlsplit
+    def _watch(self, request):
+        from domain.hosts import BadHostError, host_port
 
-        return urlsplit(request.url).netloc
+        try:
+            endpoint = host_port(request.url)
+        except BadHostError:
+            return None, None
+        return endpoint, self.watches.get(endpoint)
 
     def process_response(self, request, response, spider=None):
-        self.answered.add(self._host(request))
+        _, watch = self._watch(request)
+        if watch is not None:
+            watch.response()
         return response
 
     def process_exception(self, request, exception, spider=None):
-        host = self._host(request)
-        if self.closing or self.threshold <= 0 or host in self.answered or host not in self.watched:
-            return None
-        self.errors[host] = self.errors.get(host, 0) + 1
-        if self.errors[host] >= self.threshold:
-            message = f"cannot reach {host}: {type(exception).__name__}: {exception}"
-            self.closing = True
-            # INFO: the command line prints the fatal message once, as its error line.
-            logger.info("%s; stopping the run", message)
-            self.crawler.stats.set_value("thepaper/fatal", message)
-            from scrapy.utils.defer import deferred_from_coro
+        import time
 
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="site_unreachable"))
+        from scrapy.exceptions import IgnoreRequest
+
+        from pipelines.run_stop import stop_run, stopping
+
+        endpoint, watch = self._watch(request)
+        if watch is None or isinstance(exception, IgnoreRequest) or stopping(self.crawler):
+            return None
+        now = time.monotonic()
+        verdict = watch.failure(now, connection=is_connection_failure(exception))
+        if verdict is not None:
+            host = "%s:%s" % endpoint
+            error = f"{type(exception).__name__}: {exception}"
+            message = (f"cannot reach {host}: {error}" if verdict == "unreachable" else
+                       f"lost contact with {host}: {watch.describe(now)}, last {error}; "
+                       "stopping the run (the next run resumes)")
+            stop_run(self.crawler, "site_unreachable", message)
         return None
 
 
@@ -188,15 +225,15 @@ class CircuitBreakerMiddleware:
         self.crawler.stats.set_value("thepaper/breaker_trips", self.trips)
         host = urlsplit(request.url).netloc
         if self.trips > self.max_trips:
+            from scrapy.exceptions import IgnoreRequest
+
+            from pipelines.run_stop import stop_run
+
             self.closing = True
             message = (f"{host} keeps blocking the crawler (429/WAF 403) after {self.max_trips} cool-downs; "
                        "stopping the run — try again later or lower the request rate")
-            logger.info(message)
-            self.crawler.stats.set_value("thepaper/fatal", message)
-            from scrapy.utils.defer import deferred_from_coro
-
-            self._drop_queued(host)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
+            # The requests still queued fail as "blocked" (recorded, retried by a later run).
+            stop_run(self.crawler, "blocked", message, IgnoreRequest(f"blocked: {host} is blocking the crawler"))
             return
         pause = self.cooldown * 2 ** (self.trips - 1)
         for slot in self.crawler.engine.downloader.slots.values():
@@ -207,29 +244,24 @@ class CircuitBreakerMiddleware:
         self.crawler.engine.pause()
         reactor.callLater(pause, self._resume)
 
-    def _drop_queued(self, host: str) -> None:
-        """Fail the requests waiting in the downloader's slots (they would go out one per
-        delay while the run closes): each is recorded as a failure and retried by a later run."""
-        from scrapy.exceptions import IgnoreRequest
-
-        for slot in self.crawler.engine.downloader.slots.values():
-            while slot.queue:
-                request, deferred = slot.queue.popleft()
-                deferred.errback(IgnoreRequest(f"blocked: {host} is blocking the crawler"))
-
     def _resume(self):
         self.paused = False
         if not self.closing:
             self.crawler.engine.unpause()
 
 
+class OffsiteRedirect(Refused):
+    """A redirect to a host the spider does not crawl; ``response`` is the redirect."""
+
+
 class OffsiteRedirectMiddleware:
     """Refuses redirects that leave the spider's hosts (``allowed_domains``).
 
     Sits before Scrapy's RedirectMiddleware on the way back from the downloader:
-    a 3xx whose ``Location`` points elsewhere becomes an ``IgnoreRequest`` that
-    reaches the request's errback, so the article is recorded as a failure
-    (``offsite_redirect``) instead of being silently dropped.
+    a 3xx whose ``Location`` points elsewhere becomes an :class:`OffsiteRedirect` that
+    reaches the request's errback with the redirect response, so the article is recorded
+    as a failure (``offsite_redirect``) and the response archived with it, instead of
+    being silently dropped. Hosts are compared normalised (``domain.hosts``).
     """
 
     def __init__(self, crawler):
@@ -242,14 +274,39 @@ class OffsiteRedirectMiddleware:
     def process_response(self, request, response, spider=None):
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
-        from urllib.parse import urljoin, urlsplit
+        from urllib.parse import urljoin
 
-        from scrapy.exceptions import IgnoreRequest
+        from domain.hosts import BadHostError, host_port
 
         target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
-        host = (urlsplit(target).hostname or "").lower()
-        allowed = {d.lower() for d in getattr(self.crawler.spider, "allowed_domains", None) or []}
+        try:
+            host = host_port(target)[0]
+        except BadHostError:
+            host = ""
+        allowed = set(getattr(self.crawler.spider, "allowed_domains", None) or [])
         if allowed and host not in allowed and not any(host.endswith("." + d) for d in allowed):
             self.crawler.stats.inc_value("thepaper/offsite_redirects")
-            raise IgnoreRequest(f"offsite redirect from {request.url} to {target}")
+            raise OffsiteRedirect(f"offsite redirect from {request.url} to {target}", response.replace(request=request))
         return response
+
+
+class StopOnUnwritableArchive:
+    """Spider middleware: a callback that finds the archive unwritable (the spider reads it to
+    plan what to fetch) stops the run as a failed commit does (exit code 6), instead of a
+    traceback per list page."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response, exception, spider=None):
+        from pipelines.scrapy_stages import stop_unwritable
+        from storage.unwritable import ArchiveUnwritable
+
+        if isinstance(exception, ArchiveUnwritable):
+            stop_unwritable(self.crawler, exception)
+            return []
+        return None

@@ -56,6 +56,22 @@ THEPAPER_LOCK_HEARTBEAT_S = 30.0
 #: Give up the run when this many connection-level errors happen before any
 #: response arrived (the site or the network is down).
 THEPAPER_UNREACHABLE_AFTER = 3
+#: After the site answered: stop the run (exit 3, the next run resumes) after this many
+#: connection failures in a row (refused, DNS, no route; 0 = never) ...
+THEPAPER_OUTAGE_AFTER = 10
+#: ... or after failures of any kind (timeouts, resets) for this many seconds without one
+#: answer from the site or the API (0 = never). Long enough for a run's last retries of a few
+#: hanging pages (each RETRY_TIMES+1 attempts of DOWNLOAD_TIMEOUT plus backoff).
+THEPAPER_OUTAGE_SILENCE_S = 600.0
+
+# --- The address guard (crawler/addresses.py) ------------------------------
+#: Every connection's host is resolved and checked here: the site's and the API's
+#: configured endpoints are allowed, any other host only on public addresses.
+TWISTED_DNS_RESOLVER = "crawler.addresses.AddressGuardResolver"
+#: The callable ``(host, port) -> [address, ...]`` the guard resolves names with.
+THEPAPER_RESOLVE = "crawler.addresses.system_resolve"
+#: Allow loopback, private and link-local addresses for every host (``import --allow-private``).
+THEPAPER_ALLOW_PRIVATE = False
 
 # --- Politeness ------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -103,8 +119,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.BackoffDelayMiddleware": 560,
     "crawler.middlewares.CircuitBreakerMiddleware": 590,
+    "crawler.addresses.AddressGuardMiddleware": 605,  # after the offsite check, before redirects
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,
     "crawler.middlewares.UnreachableGuardMiddleware": 950,
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.StopOnUnwritableArchive": 45,
 }
 #: Circuit breaker against blocks (429, WAF 403): see crawler/middlewares.py.
 THEPAPER_BREAKER_WINDOW = 20

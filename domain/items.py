@@ -52,3 +52,6 @@ class FetchFailure:
     message: str
     kind: str = "article"
     page: FetchedPage | None = None  # the error response itself, when there was one (archived too)
+    #: The site or the API gave no answer at all (a network error): recorded only once they
+    #: answer again, or at the end of a run that was not stopped for an outage.
+    unanswered: bool = False

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from domain.hosts import BadHostError, host_port, normalise_url
+
 CANONICAL_TEMPLATE = "https://www.thepaper.cn/newsDetail_forward_{}"
 
 # Hosts that belong to the site itself.
@@ -34,8 +36,9 @@ class ArticleRef:
     cont_id: int
     canonical_url: str
     given: str
-    host: str | None  # None for a bare id
+    host: str | None  # None for a bare id; normalised as the client connects to it (domain.hosts)
     is_mirror: bool
+    url: str = ""  # the URL to fetch: ``given`` with its scheme and normalised host (canonical for an id)
 
 
 def canonical_url(cont_id: int) -> str:
@@ -67,17 +70,24 @@ def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef
         cid = int(m.group(1))
         if cid < 1:
             raise BadURLError(f"{value!r} is not an article id (ids are whole numbers from 1)")
-        return ArticleRef(cid, canonical_url(cid), value, None, False)
+        return ArticleRef(cid, canonical_url(cid), value, None, False, canonical_url(cid))
     if not value:
         raise BadURLError("empty URL")
     # "www.thepaper.cn/newsDetail_forward_1" is taken as https.
-    parts = urlsplit(value if _SCHEME.match(value) else "https://" + value)
+    absolute = value if _SCHEME.match(value) else "https://" + value
+    try:
+        parts = urlsplit(absolute)
+    except ValueError as exc:
+        raise BadURLError(f"not a URL: {value!r} ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise BadURLError(f"refused scheme {scheme!r} in {value!r}: only http and https URLs are accepted")
-    host = (parts.hostname or "").lower()
-    if not host:
+    if not parts.hostname:
         raise BadURLError(f"no host in {value!r}")
+    try:
+        host, url = host_port(absolute)[0], normalise_url(absolute)
+    except BadHostError as exc:
+        raise BadURLError(f"bad host in {value!r}: {exc}") from None
     cid = cont_id_from_path(parts.path)
     if cid == 0:
         raise BadURLError(f"{value!r} names article 0, which does not exist (ids are whole numbers from 1)")
@@ -86,8 +96,8 @@ def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef
             f"{value!r} is not an article URL (expected /newsDetail_forward_<id>, /detail/<id> or /baijiahao_<id>)"
         )
     if is_site_host(host):
-        return ArticleRef(cid, canonical_url(cid), value, host, False)
+        return ArticleRef(cid, canonical_url(cid), value, host, False, url)
     # Mirrors copy the article to the same path on their own host.
     if parts.path.startswith("/newsDetail_forward_") or allow_any_host:
-        return ArticleRef(cid, canonical_url(cid), value, host, True)
+        return ArticleRef(cid, canonical_url(cid), value, host, True, url)
     raise BadURLError(f"host {host!r} is neither thepaper.cn nor a recognisable mirror path: {value!r}")

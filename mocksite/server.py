@@ -68,6 +68,7 @@ class MockSite:
         self.host, self.port, self.verbose = host, port, verbose
         self.faults = FaultPlan.from_config(faults, fault_seed)
         self.stopping = threading.Event()  # wakes handlers paused by a fault on stop()
+        self.hanging = threading.Event()  # an outage: requests are read and never answered
         self.hits: Counter = Counter()
         self._lock = threading.Lock()
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
@@ -108,6 +109,26 @@ class MockSite:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    def outage(self, mode: str = "refuse") -> None:
+        """The site goes down while a client crawls it: ``refuse`` (the server is gone: open
+        connections are cut, new ones refused) or ``hang`` (connections are still accepted and
+        requests read, but nothing answers). :meth:`recover` brings it back on the same port."""
+        if mode == "hang":
+            self.hanging.set()
+            return
+        if mode != "refuse":
+            raise ValueError(f"outage mode is 'refuse' or 'hang', not {mode!r}")
+        server = self._server
+        self.stop()
+        if server is not None:
+            server.cut_connections()
+
+    def recover(self) -> None:
+        """The end of an :meth:`outage`."""
+        self.hanging.clear()
+        if self._server is None:
+            self.start()
 
     def __enter__(self) -> "MockSite":
         return self.start()
@@ -279,6 +300,31 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     site: MockSite
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections: set = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        """Close every open connection (kept-alive ones too), as a server that dies does."""
+        with self.connections_lock:
+            connections, self.connections = list(self.connections), set()
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 _CUT_KINDS = ("truncate", "reset_mid_body", "hang_after_headers")
 _CHUNKED_KINDS = ("chunked_bad_size", "chunked_unterminated", "oversized_chunked")
@@ -315,6 +361,11 @@ class _Handler(BaseHTTPRequestHandler):
         site: MockSite = self.server.site
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
+        if site.hanging.is_set():  # an outage: read, never answer
+            while site.hanging.is_set() and not site.stopping.wait(0.1):
+                pass
+            self.close_connection = True
+            return
         site.count(urlsplit(self.path).path)
         if LOOP_MARK in self.path and _has_loop_mark(self.path):  # the B leg of a redirect loop always points back to A
             self._write(_redirect(site.base_url + loop_partner(self.path)), method)

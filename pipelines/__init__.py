@@ -7,7 +7,8 @@
   page layout), :mod:`pipelines.repair` (mojibake, GBK tears, pinyin, Traditional → Simplified,
   punctuation), :mod:`pipelines.boilerplate` (rules as data), :mod:`pipelines.metadata`.
 * :mod:`pipelines.scrapy_stages` — the item pipelines, thin adapters over the stages and the
-  storage writers; :mod:`pipelines.reprocess` — the raw archive cleaned again.
+  storage writers; :mod:`pipelines.run_stop` — ending a crawl early, for every guard;
+  :mod:`pipelines.reprocess` — the raw archive cleaned again.
 
 May use: ``storage`` and ``domain``. Never ``crawler``.
 """

@@ -14,6 +14,9 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
   one transaction per batch of items, off the reactor thread; the run's counters
   move when the batch is committed. With ``THEPAPER_PIPELINE_WORKER`` the writer
   is a child process that also does CleanStage's work (a second core for it).
+  The first commit that fails because the archive cannot be written stops the run
+  (``archive_unwritable``, exit code 6); failures where the site gave no answer at all
+  are held back until it answers again, and dropped if the run stops for an outage.
 """
 
 from __future__ import annotations
@@ -55,16 +58,24 @@ class Store:
             session.commit()
             self.run_id = run.id
 
-    def finish_run(self, status: str, counters: dict, message: str):
+    def finish_run(self, status: str, counters: dict, message: str) -> bool:
+        """Record how the run ended; False when the archive cannot take even that (the next
+        run then marks it ``aborted``)."""
         from storage.models import CrawlRun
         from storage.runs import finish_run
+        from storage.unwritable import ArchiveUnwritable
 
         if self.run_id is None:
-            return
-        with self.Session() as session:
-            run = session.get(CrawlRun, self.run_id)
-            finish_run(session, run, status=status, counters=counters, message=message, now=_now())
-            session.commit()
+            return False
+        try:
+            with self.Session() as session:
+                run = session.get(CrawlRun, self.run_id)
+                finish_run(session, run, status=status, counters=counters, message=message, now=_now())
+                session.commit()
+        except ArchiveUnwritable as exc:
+            logger.info("the run's end could not be recorded: %s", exc)
+            return False
+        return True
 
     def close(self):
         self.engine.dispose()
@@ -189,7 +200,14 @@ class ValidateStage(_Stage):
 class PersistStage(_Stage):
     """Hands raw page + article (+ tags), or raw page + failure, to the crawl's single
     writer (``storage.writers``: a thread, or in worker mode a process that also
-    cleans); the item completes once its batch is committed."""
+    cleans); the item completes once its batch is committed.
+
+    Two things are not written at once: a failure where the site or the API gave no
+    answer (``FetchFailure.unanswered``) waits until a page fetched after it shows the site
+    answers (then it is a real failure of that article), or until the run ends; when the run
+    stops because the site went down, the failures waiting are dropped, not recorded (those
+    articles were not really tried; the next run fetches them). And once the archive proved
+    unwritable, nothing more is: the run stops."""
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -203,6 +221,7 @@ class PersistStage(_Stage):
         stage.max_batch = crawler.settings.getint("THEPAPER_WRITE_BATCH", 200)
         stage.writer = None
         stage.cleaner = CleanStage(crawler) if worker_mode(crawler) else None
+        stage.held: list[tuple[datetime, FetchFailure]] = []
         crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
         return stage
 
@@ -219,15 +238,25 @@ class PersistStage(_Stage):
 
     async def close_spider(self, spider=None):
         """Drain the writer: every item is committed before the run row and the cursors move."""
+        from pipelines.run_stop import stopping
+
+        if self.held:
+            if stopping(self.crawler) == "site_unreachable":
+                self.stats.set_value("thepaper/failures_not_recorded", len(self.held))
+                self.held.clear()
+            else:
+                await self._release(self.held)
         if self.writer is not None:
             await _wait(self.writer.close())
 
     def spider_closed(self, spider=None, reason="finished"):
+        from pipelines.run_stop import stopping
+
         store = store_for(self.crawler)
         stats = self.crawler.stats.get_stats()
         counters = run_counters(stats)
         counters["duration_s"] = round((_now() - self.started).total_seconds(), 3)
-        status = run_status(reason, counters)
+        status = run_status(stopping(self.crawler) or reason, counters)
         message = run_message(stats, reason, self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT", 0))
         self.crawler.stats.set_value("thepaper/run_status", status)
         self.crawler.stats.set_value("thepaper/run_id", store.run_id)
@@ -236,7 +265,29 @@ class PersistStage(_Stage):
         store.close()
 
     async def process_item(self, item):
+        from pipelines.run_stop import stopping
+
+        if stopping(self.crawler) == "archive_unwritable":
+            return item  # nothing more is written
+        if isinstance(item, FetchFailure) and item.unanswered:
+            self.held.append((_now(), item))
+            return item
+        if self.held and isinstance(item, FetchedPage) and item.kind != "mirror":
+            answered = [h for h in self.held if h[0] < item.fetched_at]
+            self.held = [h for h in self.held if h[0] >= item.fetched_at]
+            await self._release(answered)
+        await self._persist(item)
+        return item
+
+    async def _release(self, held: list) -> None:
+        """Store held failures: the site answered after them (or the run ended normally)."""
+        items, held[:] = [item for _, item in held], []
+        for item in items:
+            await self._persist(item)
+
+    async def _persist(self, item) -> None:
         from storage.batch import BatchEntry
+        from storage.unwritable import ArchiveUnwritable
 
         clean_args = None
         if isinstance(item, FetchedPage):
@@ -256,10 +307,13 @@ class PersistStage(_Stage):
             entry = BatchEntry(failure=_failure(item.url, item.cont_id, item.reason, item.message))
             raw_args = getattr(item.page, "_raw_args", None) if item.page is not None else None
         else:
-            return item
-        entry = await _wait(self.writer.submit(entry, raw_args, clean_args))
+            return
+        try:
+            entry = await _wait(self.writer.submit(entry, raw_args, clean_args))
+        except ArchiveUnwritable as exc:
+            stop_unwritable(self.crawler, exc)
+            return
         self._count(item, entry, clean_args)
-        return item
 
     def _count(self, item, entry, clean_args) -> None:
         """The run's counters, on the reactor thread, once the item is committed."""
@@ -309,14 +363,24 @@ def run_counters(stats: dict) -> dict:
     return counters
 
 
+def stop_unwritable(crawler, exc) -> None:
+    """Stop the run because the archive cannot be written (:class:`storage.unwritable.ArchiveUnwritable`)."""
+    from pipelines.run_stop import stop_run
+
+    stop_run(crawler, "archive_unwritable",
+             f"cannot write the archive: {exc.why}; stopping the run (the next run resumes once the "
+             "archive can be written)")
+
+
 #: Signals that stop a run, as its message names them.
 SIGNAL_NAMES = {2: "interrupted by SIGINT (Ctrl-C)", 15: "stopped by SIGTERM"}
 
 
 def run_status(reason: str, counters: dict) -> str:
     """``ok``; ``partial`` when articles failed or a limit cut the run short (the next run
-    resumes); ``failed`` when the site could not be crawled; ``aborted`` otherwise (a signal...)."""
-    if reason in ("site_unreachable", "blocked"):
+    resumes); ``failed`` when the site could not be crawled or the archive written; ``aborted``
+    otherwise (a signal...)."""
+    if reason in ("site_unreachable", "blocked", "archive_unwritable"):
         return "failed"
     if reason not in ("finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"):
         return "aborted"

@@ -10,6 +10,7 @@
   :mod:`storage.writers` (the crawl's writer thread or process, off the reactor).
 * Reads for analysis: :mod:`storage.stats`, :mod:`storage.search`, :mod:`storage.export`,
   :mod:`storage.report`, :mod:`storage.schema_doc`.
+* :mod:`storage.unwritable` — a full disk, a read-only or unreachable database, as one error.
 * Small helpers: :mod:`storage.types`, :mod:`storage.render`, :mod:`storage.proc`.
 
 May use: ``domain`` only. Never ``pipelines`` or ``crawler`` (a writer that cleans is given

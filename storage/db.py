@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.unwritable import ArchiveUnwritable
+
 #: Environment variable naming the archive (any SQLAlchemy URL or a file path).
 DB_ENV = "THEPAPER_ARCHIVE_DB"
 #: The default archive: this file, relative to the current working directory.
@@ -122,7 +124,10 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`)."""
+    """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`). Its errors that
+    mean the archive cannot be written are raised as :class:`storage.unwritable.ArchiveUnwritable`."""
+    from storage.unwritable import install
+
     url = resolve_db_url(url)
     backend = make_url(url).get_backend_name()
     try:
@@ -131,9 +136,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
             connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
             engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
             sa.event.listen(engine, "connect", _sqlite_on_connect)
-            return engine
+            return install(engine)
         kwargs.setdefault("pool_pre_ping", True)
-        return sa.create_engine(url, **kwargs)
+        return install(sa.create_engine(url, **kwargs))
     except sa.exc.NoSuchModuleError:
         raise ArchiveError(f"cannot use {display_url(url)}: unknown database type {backend!r} "
                            "(use sqlite:///PATH, postgresql://USER@HOST/DB or a file path)") from None
@@ -222,7 +227,7 @@ def _missing(where: str) -> ArchiveMissing:
     return ArchiveMissing(f"no archive at {where} (crawl or import first, or check --db)")
 
 
-def opening_error(exc: sa.exc.DBAPIError, where: str, create: bool = False) -> ArchiveError:
+def opening_error(exc: BaseException, where: str, create: bool = False) -> ArchiveError:
     """What a driver error while opening the archive means, as one of the ArchiveError family."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
@@ -269,6 +274,14 @@ def open_archive(url: str | None = None, *, create: bool = False) -> tuple[Engin
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise opening_error(exc, where, create) from None
+    except ArchiveUnwritable as exc:
+        # The engine's error hook (storage.unwritable) speaks of writing; while opening, the
+        # driver's error says more precisely what is wrong (a wrong password, a server down...).
+        engine.dispose()
+        driver_error = exc.__cause__ or exc.__context__
+        if driver_error is None:
+            raise
+        raise opening_error(driver_error, where, create) from None
     except BaseException:
         engine.dispose()
         raise

@@ -5,6 +5,11 @@ PostgreSQL), tags are fetched per batch, and every batch is written out before
 the next is read (Parquet: one row group per batch). Times are ISO 8601 with
 +08:00 (Asia/Shanghai) in JSON Lines and CSV, ``timestamp[us, Asia/Shanghai]`` in
 Parquet. Tags are a list in JSON Lines and Parquet and ``;``-joined in CSV.
+
+CSV rows end with CRLF (RFC 4180; a cell with a line break in it is quoted). CSV only: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is a formula to Excel and LibreOffice; such cells get a leading ``'`` (the OWASP
+recommendation against CSV injection: a mirror's crafted title must not run when an
+analyst opens the file). ``neutralise_formulas=False`` writes them unchanged.
 """
 
 from __future__ import annotations
@@ -121,14 +126,29 @@ def write_jsonl(batches: Iterable[list[dict]], out: IO[str]) -> int:
     return n
 
 
-def write_csv(batches: Iterable[list[dict]], out: IO[str], columns: list[str]) -> int:
-    w = csv.writer(out, lineterminator="\n")
+#: What a cell that spreadsheets read as a formula begins with (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: a leading ``'`` before a formula's first character."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_csv(batches: Iterable[list[dict]], out: IO[str], columns: list[str], *,
+              neutralise_formulas: bool = True) -> int:
+    # CRLF (RFC 4180): the csv module quotes a cell only for the characters of the line end, and a
+    # bare CR left unquoted would start a new row in a spreadsheet, one whose first cell escaped
+    # the formula check.
+    w = csv.writer(out, lineterminator="\r\n")
     w.writerow(columns)
     n = 0
     for rows in batches:
         for r in rows:
-            w.writerow(["" if r[c] is None else ";".join(r[c]) if c == "tags" else _text_value(r[c])
-                        for c in columns])
+            cells = ["" if r[c] is None else ";".join(r[c]) if c == "tags" else _text_value(r[c]) for c in columns]
+            if neutralise_formulas:
+                cells = [neutralise_formula(v) if isinstance(v, str) else v for v in cells]
+            w.writerow(cells)
         n += len(rows)
     return n
 
@@ -165,8 +185,9 @@ def write_parquet(batches: Iterable[list[dict]], out: IO[bytes], columns: list[s
 
 
 def export(session: Session, fmt: str, out, *, columns: list[str] | None = None, since: datetime | None = None,
-           until: datetime | None = None, batch: int = BATCH) -> int:
-    """Write the articles to ``out`` (text stream for jsonl/csv, binary for parquet); rows written."""
+           until: datetime | None = None, batch: int = BATCH, neutralise_formulas: bool = True) -> int:
+    """Write the articles to ``out`` (text stream for jsonl/csv, binary for parquet); rows written.
+    ``neutralise_formulas``: CSV cells that spreadsheets would run as formulas get a leading ``'``."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     columns = list(columns or COLUMNS)
@@ -174,5 +195,5 @@ def export(session: Session, fmt: str, out, *, columns: list[str] | None = None,
     if fmt == "jsonl":
         return write_jsonl(batches, out)
     if fmt == "csv":
-        return write_csv(batches, out, columns)
+        return write_csv(batches, out, columns, neutralise_formulas=neutralise_formulas)
     return write_parquet(batches, out, columns)

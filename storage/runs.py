@@ -159,7 +159,9 @@ class RunLockHeld:
     On entry, runs left ``running`` by a dead process are marked ``aborted``, then the
     lock is taken (a lock whose holder died on this host, or stopped beating for
     ``stale_after_s``, is taken over) or :class:`LockedError` is raised. ``engine`` and
-    ``Session`` are the archive's while the lock is held; on exit the lock is released.
+    ``Session`` are the archive's while the lock is held; on exit the lock is released, or,
+    when the archive cannot be written any more, left for the next run to take over (its
+    holder is then a dead process).
     ``create``: the archive may be created (crawl, import), else it must exist (reprocess).
     """
 
@@ -182,6 +184,12 @@ class RunLockHeld:
         return self
 
     def __exit__(self, *exc) -> bool:
-        release_lock(self.engine, self.name)
-        self.engine.dispose()
+        from storage.unwritable import ArchiveUnwritable
+
+        try:
+            release_lock(self.engine, self.name)
+        except ArchiveUnwritable:
+            pass  # taken over by the next run: this process will be dead by then
+        finally:
+            self.engine.dispose()
         return False

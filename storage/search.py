@@ -3,15 +3,23 @@
 How a query is answered:
 
 * The query is split on whitespace into terms; every term must occur (AND), as a
-  substring, case-insensitively. Chinese needs no word segmentation this way: 1-, 2- and
-  3+-character words are all found.
+  substring. Chinese needs no word segmentation this way: 1-, 2- and 3+-character words are
+  all found.
+* Case: :func:`fold` is the one case folding, and both backends compute it the same way
+  (:func:`folded`): the ASCII letters A-Z match a-z, every other character matches only
+  itself (``İ`` only ``İ``, ``Σ`` only ``Σ``, full-width ``Ａ`` only ``Ａ``). That is what
+  SQLite's ``lower()`` and ``LIKE`` do; PostgreSQL's ``lower()``/``ILIKE`` would fold
+  Unicode as its locale says, so there the fold is a ``translate()`` of A-Z.
 * SQLite, when some term has 3+ characters: the FTS5 trigram index ``articles_fts`` finds
-  the candidates (``MATCH``); shorter terms are checked with ``LIKE`` on those rows.
-* SQLite with only 1-2 character terms: ``LIKE`` over ``articles`` (trigrams cannot
-  index them). PostgreSQL: ``ILIKE``, accelerated by the ``pg_trgm`` GIN indexes.
+  candidates (``MATCH``, which folds more than :func:`fold`: a superset); every term is then
+  checked on the folded text (``LIKE``). SQLite with only 1-2 character terms: ``LIKE`` over
+  ``articles`` (trigrams cannot index them). PostgreSQL: ``ILIKE`` on the columns finds the
+  candidates through the ``pg_trgm`` GIN indexes (a superset too, in every locale that folds
+  A-Z to a-z, i.e. all but Turkish ones), and the folded text decides.
 * Every path ranks the same way, so both backends agree: 3 points per occurrence of a
-  term in the title plus 1 per occurrence in the body; ties go to the newer article.
-* Snippets are cut from the body around the first hit, every hit marked.
+  term in the title plus 1 per occurrence in the body (occurrences of the folded term in
+  the folded text); ties go to the newer article.
+* Snippets are cut from the body around the first hit, every hit (as folded) marked.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 from storage.models import Article
@@ -63,25 +72,60 @@ class Hit:
         }
 
 
+_ASCII_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_FOLD = str.maketrans(_ASCII_UPPER, _ASCII_LOWER)
+
+
+def fold(text: str) -> str:
+    """The search's case folding: A-Z to a-z, nothing else (one character for one, so that
+    positions in the folded text are positions in the text)."""
+    return text.translate(_FOLD)
+
+
+class folded(sa.sql.functions.GenericFunction):
+    """SQL: :func:`fold` of a text expression, the same on both backends."""
+
+    type = sa.Text()
+    name = "thepaper_fold"
+    inherit_cache = True
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"  # SQLite's lower() folds ASCII only
+
+
+@compiles(folded)
+def _folded_default(element, compiler, **kw):
+    return f"translate({compiler.process(element.clauses, **kw)}, '{_ASCII_UPPER}', '{_ASCII_LOWER}')"
+
+
 def split_terms(query: str) -> list[str]:
-    """Whitespace-separated terms (full-width spaces too), without repeats, in order."""
+    """Whitespace-separated terms (full-width spaces too), without repeats (as folded), in order."""
     out: list[str] = []
     for term in (query or "").split():
-        if term.casefold() not in (t.casefold() for t in out):
+        if fold(term) not in (fold(t) for t in out):
             out.append(term)
     return out
 
 
 def _term_regex(terms: list[str]) -> re.Pattern:
-    alts = sorted((re.escape(t) for t in terms), key=len, reverse=True)
-    return re.compile("|".join(alts), re.IGNORECASE)
+    """Matches the folded terms in folded text, longest first."""
+    alts = sorted((re.escape(fold(t)) for t in terms), key=len, reverse=True)
+    return re.compile("|".join(alts))
 
 
 def mark(text: str, terms: list[str], open_: str = "[", close: str = "]") -> str:
-    """``text`` with every occurrence of any term wrapped in ``open_``/``close``."""
+    """``text`` with every occurrence of any term (as folded) wrapped in ``open_``/``close``."""
     if not terms or not text:
         return text
-    return _term_regex(terms).sub(lambda m: f"{open_}{m.group(0)}{close}", text)
+    out, pos = [], 0
+    for m in _term_regex(terms).finditer(fold(text)):
+        out += [text[pos:m.start()], open_, text[m.start():m.end()], close]
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def snippet(text: str, terms: list[str], width: int = 60, open_: str = "[", close: str = "]",
@@ -93,7 +137,7 @@ def snippet(text: str, terms: list[str], width: int = 60, open_: str = "[", clos
     if not flat:
         return "", []
     rx = _term_regex(terms) if terms else None
-    first = rx.search(flat) if rx else None
+    first = rx.search(fold(flat)) if rx else None
     start = 0
     if first:
         start = max(0, min(first.start() - width // 3, len(flat) - width))
@@ -102,12 +146,13 @@ def snippet(text: str, terms: list[str], width: int = 60, open_: str = "[", clos
     suffix = ellipsis if start + width < len(flat) else ""
     out, spans, pos = [prefix], [], 0
     length = len(prefix)
-    for m in (rx.finditer(window) if rx else ()):
+    for m in (rx.finditer(fold(window)) if rx else ()):
+        hit = window[m.start():m.end()]
         out.append(window[pos:m.start()])
         length += m.start() - pos
-        out.append(open_ + m.group(0) + close)
-        spans.append((length + len(open_), length + len(open_) + len(m.group(0))))
-        length += len(open_) + len(m.group(0)) + len(close)
+        out.append(open_ + hit + close)
+        spans.append((length + len(open_), length + len(open_) + len(hit)))
+        length += len(open_) + len(hit) + len(close)
         pos = m.end()
     out.append(window[pos:])
     out.append(suffix)
@@ -115,9 +160,9 @@ def snippet(text: str, terms: list[str], width: int = 60, open_: str = "[", clos
 
 
 def _count(col, term: str):
-    """SQL: occurrences of ``term`` in ``col``, case-insensitively."""
-    low = sa.func.lower(col)
-    t = term.lower()
+    """SQL: occurrences of ``term`` in ``col``, both folded."""
+    low = folded(col)
+    t = fold(term)
     return (sa.func.length(low) - sa.func.length(sa.func.replace(low, t, ""))) / len(t)
 
 
@@ -126,9 +171,15 @@ def fts_match_expr(terms: list[str]) -> str:
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def _like_all(terms: list[str]):
-    return [sa.or_(Article.title.icontains(t, autoescape=True), Article.body_text.icontains(t, autoescape=True))
-            for t in terms]
+def _contains(col, term: str, dialect: str):
+    """SQL: ``col`` contains ``term``, both folded; on PostgreSQL with the ``ILIKE`` the trigram
+    index can answer (a superset) in front."""
+    exact = folded(col).contains(fold(term), autoescape=True)
+    return sa.and_(col.icontains(term, autoescape=True), exact) if dialect == "postgresql" else exact
+
+
+def _like_all(terms: list[str], dialect: str):
+    return [sa.or_(_contains(Article.title, t, dialect), _contains(Article.body_text, t, dialect)) for t in terms]
 
 
 def _score(terms: list[str]):
@@ -143,18 +194,18 @@ def _ranked(stmt, terms: list[str], limit: int):
 
 
 def _rank_like(session: Session, terms: list[str], limit: int) -> list[tuple[int, float]]:
-    stmt = _ranked(sa.select(Article.cont_id).where(*_like_all(terms)), terms, limit)
+    dialect = session.get_bind().dialect.name
+    stmt = _ranked(sa.select(Article.cont_id).where(*_like_all(terms, dialect)), terms, limit)
     return [(cid, float(s)) for cid, s in session.execute(stmt)]
 
 
 def _rank_fts(session: Session, terms: list[str], limit: int) -> list[tuple[int, float]]:
-    """Candidates from the trigram index (3+ char terms), other terms by LIKE; same score."""
+    """Candidates from the trigram index (3+ char terms), every term checked folded; same score."""
     long_terms = [t for t in terms if len(t) >= TRIGRAM_MIN]
-    short = [t for t in terms if len(t) < TRIGRAM_MIN]
     fts = sa.table("articles_fts", sa.column("rowid"))
     stmt = (sa.select(Article.cont_id).select_from(fts).join(Article, Article.cont_id == fts.c.rowid)
             .where(sa.text("articles_fts MATCH :m").bindparams(m=fts_match_expr(long_terms)),
-                   *_like_all(short)))
+                   *_like_all(terms, "sqlite")))
     return [(cid, float(s)) for cid, s in session.execute(_ranked(stmt, terms, limit))]
 
 

@@ -15,6 +15,11 @@ together with its batch or not at all; when a batch fails, its entries are
 tried again one transaction each, so one bad entry loses only itself. A crash
 loses at most the batches not yet committed, which the next run fetches again.
 Both hand results back to the reactor thread as Deferreds.
+
+An archive that cannot be written (:class:`storage.unwritable.ArchiveUnwritable`: a full
+disk, a read-only database, a database that is down) is not retried entry by entry: the
+writer fails that batch and every later entry with the same error, without touching the
+database again, and the crawl stops (``pipelines.scrapy_stages.PersistStage``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import queue
 import threading
 import traceback
 from datetime import datetime, timezone
+
+from storage.unwritable import ArchiveUnwritable
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +49,8 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     """Clean (when asked) and store a batch of jobs in one transaction; on an error,
     each job alone. A job is ``(entry, raw_args, clean_args)``: ``clean(body, **clean_args)``
     makes the entry's record when ``clean_args`` is given; returns, per job,
-    ``None`` or the formatted exception that kept it from being stored."""
+    ``None`` or the formatted exception that kept it from being stored. Raises
+    :class:`ArchiveUnwritable` at once, without retrying."""
     from domain.record import CleaningError
     from storage.batch import save_batch
     from storage.raw import raw_page_row
@@ -71,6 +79,8 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     try:
         commit([jobs[i] for i in todo])
         return errors
+    except ArchiveUnwritable:
+        raise
     except Exception:
         if len(todo) == 1:
             errors[todo[0]] = traceback.format_exc()
@@ -78,9 +88,30 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     for i in todo:
         try:
             commit([jobs[i]])
+        except ArchiveUnwritable:
+            raise
         except Exception:
             errors[i] = traceback.format_exc()
     return errors
+
+
+def store_unless_broken(Session, jobs: list, broken: ArchiveUnwritable | None, **kwargs):
+    """:func:`store_jobs`, unless the archive already proved unwritable; returns the per-job
+    errors and the :class:`ArchiveUnwritable` that every job failed with, if any."""
+    if broken is None:
+        try:
+            return store_jobs(Session, jobs, **kwargs), None
+        except ArchiveUnwritable as exc:
+            broken = exc
+    return [broken] * len(jobs), broken
+
+
+def settle(d, entry, err) -> None:
+    """Fire a job's Deferred: with its entry, or with the error that kept it from being stored."""
+    if err is None:
+        d.callback(entry)
+    else:
+        d.errback(err if isinstance(err, ArchiveUnwritable) else StoreError(err))
 
 
 def _take(get, get_nowait, max_batch: int) -> tuple[list, bool]:
@@ -131,18 +162,15 @@ class ThreadWriter:
     def _run(self) -> None:
         from twisted.internet import reactor
 
-        stop = False
+        stop, broken = False, None
         while not stop:
             batch, stop = _take(self.queue.get, self.queue.get_nowait, self.max_batch)
             if not batch:
                 break
-            errors = store_jobs(self.store.Session, [job for job, _ in batch], run_id=self.store.run_id,
-                                policy=self.policy)
+            errors, broken = store_unless_broken(self.store.Session, [job for job, _ in batch], broken,
+                                                 run_id=self.store.run_id, policy=self.policy)
             for (job, d), err in zip(batch, errors):
-                if err is None:
-                    reactor.callFromThread(d.callback, job[0])
-                else:
-                    reactor.callFromThread(d.errback, StoreError(err))
+                reactor.callFromThread(settle, d, job[0], err)
 
 
 # --------------------------------------------------------------------------- the worker process
@@ -178,12 +206,13 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=N
             return _STOP
 
     try:
-        stop = False
+        stop, broken = False, None
         while not stop:
             batch, stop = _take(get, get_nowait, max_batch)
             if not batch:
                 break
-            errors = store_jobs(Session, [job for _, job in batch], run_id=run_id, policy=policy, clean=clean)
+            errors, broken = store_unless_broken(Session, [job for _, job in batch], broken, run_id=run_id,
+                                                 policy=policy, clean=clean)
             results = []
             for (seq, (entry, _, _)), err in zip(batch, errors):
                 entry.raw = None  # not sent back: the parent has the bytes
@@ -269,11 +298,7 @@ class ProcessWriter:
         for name, level, text in records:
             logging.getLogger(name).log(level, "%s", text)
         for seq, entry, err in results:
-            d = self.pending.pop(seq)
-            if err is None:
-                d.callback(entry)
-            else:
-                d.errback(StoreError(err))
+            settle(self.pending.pop(seq), entry, err)
 
     def _lost(self) -> None:
         pending, self.pending = self.pending, {}

@@ -38,6 +38,20 @@ def run_cli(*args: str, timeout: float = 300, check: bool = False, **kw) -> subp
     return proc
 
 
+def messages(stderr: str) -> list[str]:
+    """The lines a command printed on stderr, without Python's warnings about libraries
+    (a ``...Warning: ...`` line and the source line under it)."""
+    out, skip = [], False
+    for line in stderr.splitlines():
+        if skip and line.startswith("  "):
+            skip = False
+            continue
+        skip = "Warning: " in line and ".py:" in line
+        if not skip:
+            out.append(line)
+    return out
+
+
 PG_URL = os.environ.get("THEPAPER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

@@ -156,4 +156,4 @@ def test_empty_selection_gives_valid_empty_files(filled):
         text = io.StringIO()
         assert export(s, "csv", text, columns=["cont_id"], until=far) == 0
     assert pq.read_table(io.BytesIO(buf.getvalue())).num_rows == 0
-    assert text.getvalue() == "cont_id\n"
+    assert text.getvalue() == "cont_id\r\n"

@@ -23,7 +23,8 @@ def _number(x) -> bool:
 def test_bench_quick_run_writes_every_section(tmp_path):
     out = tmp_path / "latest.json"
     proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "40,80", "--sample", "5",
-                           "--clean-pages", "10", "--damaged", "1", "--scaleout", "60,30", "--output", str(out)],
+                           "--clean-pages", "10", "--damaged", "1", "--scaleout", "60,30", "--readers", "0",
+                           "--output", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(out.read_text(encoding="utf-8"))
@@ -72,3 +73,24 @@ def test_damaged_pages_take_the_variants_in_turn():
     assert [d for _, _, d in pages[:len(VARIANTS)]] == list(VARIANTS)
     for url, body, _ in pages:
         assert "/newsDetail_forward_" in url and body.decode("utf-8").splitlines()[0].count("|") >= 3
+
+
+def test_bench_readers_figure_runs(tmp_path):
+    """bench/readers.py end to end on a tiny crawl: both runs, every reader ran and none failed."""
+    import os
+
+    import pytest
+
+    from tests.conftest import PG_URL, pg_database
+
+    if not PG_URL:
+        pytest.skip("needs THEPAPER_TEST_PG_URL")
+    env = {**os.environ, "THEPAPER_BENCH_PG_URL": pg_database("bench"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "bench.readers", "run", "--articles", "40", "--pairs", "1",
+                           "--interval", "0.2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r = json.loads(proc.stdout)
+    assert [run["readers"] for run in r["runs"]] == [0, 3]
+    assert all(_number(run["articles_per_s"]) and run["article_pages"] > 0 for run in r["runs"])
+    assert r["reader_failures"] == 0 and set(r["runs"][1]["reader_runs"]) == {"stats", "export", "search"}
+    assert _number(r["median_ratio"])

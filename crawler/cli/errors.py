@@ -69,6 +69,7 @@ def expected_errors() -> dict[type[BaseException], int]:
     from storage.export import ExportError
     from storage.runs import LockedError
     from storage.search import SearchError
+    from storage.unwritable import ArchiveUnwritable
 
     return {
         UsageError: EXIT_USAGE,
@@ -76,6 +77,7 @@ def expected_errors() -> dict[type[BaseException], int]:
         ArchiveError: EXIT_USAGE,  # a --db that names no archive, a file that is not one, bad credentials
         ArchiveMissing: EXIT_USAGE,
         ArchiveUnavailable: EXIT_STORAGE,  # the database server does not answer
+        ArchiveUnwritable: EXIT_STORAGE,  # a full disk, a read-only file, a server gone mid-run
         ExportError: EXIT_USAGE,
         SearchError: EXIT_USAGE,
         Unreachable: EXIT_UNREACHABLE,

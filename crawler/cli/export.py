@@ -21,6 +21,9 @@ def register(sub) -> None:
     sp.add_argument("--columns", help=f"comma-separated subset of: {','.join(COLUMNS)}")
     sp.add_argument("-o", "--output", default="-",
                     help="output file, written whole or not at all; '-' for stdout (default)")
+    sp.add_argument("--keep-formulas", action="store_true",
+                    help="CSV: write cells that begin with = + - @ (formulas to spreadsheets) unchanged, "
+                         "instead of with a leading '")
     sp.set_defaults(func=run)
 
 
@@ -40,7 +43,8 @@ def run(args) -> int:
     engine, Session = open_archive(db_url(args))
     try:
         with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS) as out:
-            n = export(session, args.format, out, columns=columns, since=since, until=until)
+            n = export(session, args.format, out, columns=columns, since=since, until=until,
+                       neutralise_formulas=not args.keep_formulas)
     finally:
         engine.dispose()
     print(f"exported {n} articles ({args.format})", file=sys.stderr)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-from crawler.addresses import is_private_host
 from crawler.cli.errors import EXIT_OK, UsageError, error_line
 from crawler.cli.options import add_crawl, db_url
 from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
@@ -20,7 +19,8 @@ def register(sub) -> None:
     sp.add_argument("--allow-any-host", action="store_true",
                     help="accept article paths on hosts that are neither thepaper.cn nor mirrors")
     sp.add_argument("--allow-private", action="store_true",
-                    help="accept mirror URLs on private or loopback addresses")
+                    help="let mirror URLs and redirects reach private or loopback addresses (refused "
+                         "otherwise, whatever the spelling or the name that resolves to them)")
     sp.set_defaults(func=run)
 
 
@@ -50,6 +50,7 @@ def _lines(stream) -> list[str]:
 
 
 def run(args) -> int:
+    from domain.hosts import literal_refusal
     from domain.urls import BadURLError, parse_article_ref
 
     values = _targets(args)
@@ -68,9 +69,10 @@ def run(args) -> int:
             ref = parse_article_ref(value, allow_any_host=args.allow_any_host)
         except BadURLError as exc:
             raise UsageError(str(exc)) from None
-        if ref.is_mirror and is_private_host(ref.host) and not args.allow_private:
-            raise UsageError(f"refused {value!r}: {ref.host} is a private or loopback address "
-                             "(use --allow-private to import from it)")
+        # Names are checked on what they resolve to, when the crawl connects (crawler.addresses).
+        why = literal_refusal(ref.host) if ref.is_mirror else None
+        if why and not args.allow_private:
+            raise UsageError(f"refused {value!r}: {why} (private or loopback addresses need --allow-private)")
         refs.append(ref)
     code = EXIT_OK
     if files:
@@ -80,7 +82,9 @@ def run(args) -> int:
         ids = sorted({r.cont_id for r in refs})
         # Mirror URLs: the original is fetched too; the storage keeps the mirror copy
         # as the article only when the original is gone (it is archived either way).
-        mirrors = {r.cont_id: r.given for r in refs if r.is_mirror}
+        mirrors = {r.cont_id: r.url for r in refs if r.is_mirror}
+        if args.allow_private:
+            settings.set("THEPAPER_ALLOW_PRIVATE", True, priority="cmdline")
         with spider_lock(settings):
             stats = run_spider(settings, articles=",".join(map(str, ids)), mirrors=mirrors)
         if stats.get("thepaper/fatal"):

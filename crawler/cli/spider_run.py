@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from crawler.addresses import is_loopback_url
-from crawler.cli.errors import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, SIGNAL_EXIT, UsageError
+from crawler.cli.errors import (EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_STORAGE, EXIT_UNREACHABLE, SIGNAL_EXIT,
+                                UsageError)
+from domain.hosts import BadHostError, address_kind, host_port, ip_literal, is_localhost_name
 from crawler.listapi import comma_list
 
 #: The command line's log level unless -v, -q, --log-level or a LOG_LEVEL setting says otherwise:
@@ -19,7 +20,18 @@ def check_base_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"not an http(s) base URL: {value!r}")
+    try:
+        host_port(value)
+    except BadHostError as exc:
+        raise UsageError(f"not an http(s) base URL: {value!r} ({exc})") from None
     return value.rstrip("/")
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` names this machine (``localhost``, a loopback address in any spelling)."""
+    host = host_port(url)[0]
+    ip = ip_literal(host)
+    return is_localhost_name(host) or ip is not None and address_kind(ip) == "loopback"
 
 
 def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
@@ -146,14 +158,20 @@ def summary_line(stats: dict) -> str:
     )
 
 
+#: Why a run was stopped early (``thepaper/stop_reason``, else Scrapy's finish reason) -> exit code.
+STOP_EXIT_CODES = {
+    "site_unreachable": EXIT_UNREACHABLE,
+    "blocked": EXIT_BLOCKED,
+    "archive_unwritable": EXIT_STORAGE,
+}
+
+
 def exit_code_for(stats: dict) -> int:
-    reason = stats.get("finish_reason")
     if stats.get("thepaper/signal") in SIGNAL_EXIT:
         return SIGNAL_EXIT[stats["thepaper/signal"]]
-    if reason == "site_unreachable":
-        return EXIT_UNREACHABLE
-    if reason == "blocked":
-        return EXIT_BLOCKED
+    reason = stats.get("thepaper/stop_reason") or stats.get("finish_reason")
+    if reason in STOP_EXIT_CODES:
+        return STOP_EXIT_CODES[reason]
     if stats.get("thepaper/run_status") in (None, "aborted"):
         return EXIT_ERROR
     if stats.get("log_count/ERROR"):  # a bug somewhere: the log says where

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
-
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
+                               IgnoreRequest)
 from scrapy.http import JsonRequest
 from twisted.internet import error as neterror
 
 from crawler import incremental, listapi
+from crawler.addresses import configured_endpoints
+from domain.hosts import BadHostError, host_port, normalise_url
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.urls import canonical_url
 from storage.failures import due_failures
 from storage.runs import get_cursor, set_cursor
+from storage.unwritable import ArchiveUnwritable
 
 logger = logging.getLogger(__name__)
 
@@ -39,19 +41,27 @@ def failure_reason(exc: BaseException) -> str:
     """A short stable code for a failed request."""
     from scrapy.spidermiddlewares.httperror import HttpError
 
+    from crawler.addresses import AddressRefused
+    from crawler.middlewares import OffsiteRedirect
+
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
+    if isinstance(exc, AddressRefused):
+        return "private_address"
+    if isinstance(exc, OffsiteRedirect):
+        return "offsite_redirect"
     if isinstance(exc, IgnoreRequest):
         if str(exc).startswith("blocked:"):
             return "blocked"
         if "offsite" in str(exc).lower():
             return "offsite_redirect"
         return "robots_disallowed" if "robots" in str(exc).lower() or "Forbidden by robots" in str(exc) else "ignored"
-    if isinstance(exc, neterror.DNSLookupError):
+    # Scrapy (2.13+) wraps Twisted's errors in its own; both spellings give the same code
+    if isinstance(exc, (neterror.DNSLookupError, CannotResolveHostError)):
         return "dns_error"
-    if isinstance(exc, neterror.ConnectionRefusedError):
+    if isinstance(exc, (neterror.ConnectionRefusedError, DownloadConnectionRefusedError)):
         return "connection_refused"
-    if isinstance(exc, (neterror.TimeoutError, neterror.TCPTimedOutError)):
+    if isinstance(exc, (neterror.TimeoutError, neterror.TCPTimedOutError, DownloadTimeoutError)):
         return "timeout"
     name = type(exc).__name__
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
@@ -90,11 +100,11 @@ class ThepaperSpider(scrapy.Spider):
         spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES", 0)
         spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES", 10000)
         spider.api_headers = listapi.api_headers(spider.site_url)
-        # Redirects to other hosts are not followed (Scrapy's offsite filter);
-        # mirror hosts of an import are allowed explicitly.
-        spider.allowed_domains = sorted({urlsplit(u).hostname for u in
-                                         [spider.site_url, spider.api_url, *spider.mirrors.values()]
-                                         if urlsplit(u).hostname})
+        # Redirects to other hosts are not followed (crawler.middlewares.OffsiteRedirectMiddleware);
+        # mirror hosts of an import are allowed explicitly. Hosts as the client connects to them.
+        spider.allowed_domains = sorted({host_port(u)[0] for u in
+                                         [spider.site_url, spider.api_url, *spider.mirrors.values()]})
+        spider.watched = configured_endpoints(s)
         spider.full = s.getbool("THEPAPER_FULL", False)
         since = s.get("THEPAPER_SINCE") or ""
         spider.since_ms = incremental.parse_since(since) if since else None
@@ -119,8 +129,11 @@ class ThepaperSpider(scrapy.Spider):
                 for request in self._follow_item({"contId": str(cont_id)}, None):
                     yield request
                 if cont_id in self.mirrors:
-                    yield scrapy.Request(self.mirrors[cont_id], callback=self.parse_mirror, errback=self.on_error,
-                                         priority=-1, meta={"cont_id": cont_id, "handle_httpstatus_list": [404, 410]})
+                    # dont_filter: the host is allowed explicitly, and Scrapy's offsite filter
+                    # would drop the request silently, without an errback.
+                    yield scrapy.Request(normalise_url(self.mirrors[cont_id]), callback=self.parse_mirror,
+                                         errback=self.on_error, priority=-1, dont_filter=True,
+                                         meta={"cont_id": cont_id, "handle_httpstatus_list": [404, 410]})
             return
         self._plan_walks()
         for walk in self.walks.values():
@@ -295,10 +308,16 @@ class ThepaperSpider(scrapy.Spider):
         if not done:
             return
         now = datetime.now(timezone.utc)
-        with self.store.Session() as session:
-            for walk in done:
-                set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.store.run_id, now=now)
-            session.commit()
+        try:
+            with self.store.Session() as session:
+                for walk in done:
+                    set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.store.run_id,
+                               now=now)
+                session.commit()
+        except ArchiveUnwritable as exc:  # the cursors stay: the next run walks the same stretch again
+            self.crawler.stats.set_value("thepaper/stop_reason", "archive_unwritable")
+            self.crawler.stats.set_value("thepaper/fatal", f"cannot write the archive: {exc.why}")
+            return
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 
     def _follow_item(self, item: dict, channel_id: int | None):
@@ -352,8 +371,12 @@ class ThepaperSpider(scrapy.Spider):
         )
 
     def on_error(self, failure):
+        from pipelines.run_stop import RunStopped, stopping
+
         request = failure.request
         exc = failure.value
+        if isinstance(exc, RunStopped):
+            return  # dropped unfetched as the run stops: the next run fetches it
         reason = failure_reason(exc)
         self.crawler.stats.inc_value(f"thepaper/fetch_failed/{reason}")
         kind = "list" if "list_kind" in request.meta else "article"
@@ -375,8 +398,17 @@ class ThepaperSpider(scrapy.Spider):
             record.paragraphs, record.images = [], []
             yield ListedRecord(record, list_item)
             return
-        logger.warning("%s %s failed: %s", kind, request.url, reason)
-        response = getattr(exc, "response", None)
+        if not stopping(self.crawler):
+            logger.warning("%s %s failed: %s", kind, request.url, reason)
+        response = getattr(exc, "response", None)  # an error answer, or the redirect that was refused
         page = self._fetched(response, kind=kind) if response is not None else None
         yield FetchFailure(request.url, request.meta.get("cont_id"), reason, f"{type(exc).__name__}: {exc}",
-                           kind=kind, page=page)
+                           kind=kind, page=page, unanswered=page is None and self._unanswered(request, exc))
+
+    def _unanswered(self, request, exc) -> bool:
+        """The site or the API gave no answer at all (network error): the failure is held
+        back until they answer again, and dropped if the run stops for an outage."""
+        try:
+            return host_port(request.url) in self.watched and not isinstance(exc, IgnoreRequest)
+        except BadHostError:
+            return False
