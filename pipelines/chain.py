@@ -1,6 +1,6 @@
 """The cleaning chain: bytes of one fetched document → one :class:`ArticleRecord`.
 
-decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → repair every
+unwrap (``pipelines.binary``: gzip, binary refused, NULs) → decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → repair every
 text field (``pipelines.repair``; Traditional detection done once per document) →
 strip boilerplate/spam (``pipelines.boilerplate``, counted in ``record.stripped``) →
 metadata (``pipelines.metadata``) → the record. Never returns a silently empty article:
@@ -17,6 +17,7 @@ from domain.record import ArticleRecord, EmptyArticleError, Image, TruncatedPage
 from domain.urls import BadURLError, canonical_url, parse_article_ref
 from pipelines import boilerplate as bp
 from pipelines import metadata as md
+from pipelines.binary import DEFAULT_MAX_SIZE, unwrap
 from pipelines.decode import decode_bytes
 from pipelines.extract import Extracted, extract
 from pipelines.extract.html import normalize_ws
@@ -55,15 +56,18 @@ def _start(url: str | None) -> ArticleRecord:
 
 
 def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str, str] | None = None,
-                   status: int = 200, list_item: Mapping | None = None) -> ArticleRecord:
-    """One fetched document (HTML page of any layout, JSON answer, text dump) → a record."""
+                   status: int = 200, list_item: Mapping | None = None,
+                   max_size: int = DEFAULT_MAX_SIZE) -> ArticleRecord:
+    """One fetched document (HTML page of any layout, JSON answer, text dump) → a record.
+    gzip is decompressed (at most ``max_size`` bytes) and binary files are refused first
+    (:mod:`pipelines.binary`)."""
     rec = _start(url)
     if status in (404, 410):
         rec.content_type, rec.gone_reason = "gone", "http_404"
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    decoded = decode_bytes(bytes(data or b""), header_charset=header_charset(headers))
+    decoded = decode_bytes(unwrap(bytes(data or b""), max_size=max_size), header_charset=header_charset(headers))
     rec.encoding, rec.encoding_reason = decoded.encoding or "", decoded.reason or ""
     ex, item = extract(decoded.text, cont_id=rec.cont_id)
     if item is not None:
