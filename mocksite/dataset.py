@@ -397,6 +397,8 @@ class Dataset:
         pub = datetime.fromtimestamp(p.pub_ms // _MINUTE_MS * 60, SHANGHAI)
         year = pub.year
         title = corpus.fill(rng.choice(corpus.TITLES[topic]), rng, topic, year=year)
+        if p.index % 3 == 1:  # the site prints both column-prefix forms: 特稿｜… and 数据 | …
+            title = title.replace("｜", " | ", 1)
         summary = corpus.fill(rng.choice(corpus.SUMMARIES), rng, topic, year=year)
         author_raw, author, outlet = _byline(rng, p.kind)
         editor = corpus.person_name(rng) if p.kind != "pph" and rng.random() < 0.9 else ""

@@ -49,6 +49,7 @@ class Decoded:
     text: str
     encoding: str  # codec actually used, normalised ("utf-8", "gb18030", "big5", "utf-16-le", ...)
     reason: str  # how it was chosen, plus any rejections ("; "-separated)
+    invalid: int = 0  # U+FFFD the decode put in for bytes the codec cannot read
 
 
 _BOMS = (
@@ -100,7 +101,6 @@ _SINGLE_BYTE_HINT = re.compile(r"^(?:cp\d+|iso8859-\d+|koi8-[ru]|mac-\w+)$")
 _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.I)
 _HIGH_RUNS = re.compile(rb"[\x80-\xff]+(?:[\x00-\x7f]{1,8}[\x80-\xff]+)*[\x21-\x7e]?")
-_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def charset_from_content_type(value: str | None) -> str | None:
@@ -244,11 +244,14 @@ def _detect(sample: bytes) -> list[_Reading]:
     return out
 
 
-def _mostly_utf8(sample: bytes) -> tuple[bool, int]:
-    text = sample.decode("utf-8", "replace")
-    bad = _invalid(text, sample, "utf-8")
-    good = len(_UTF8_SEQ.findall(sample))
-    return good >= 4 and bad <= max(8, len(sample) // 50) and bad * 10 <= good, bad
+def _mostly_utf8(data: bytes) -> tuple[bool, int, str]:
+    """(UTF-8 with a few broken sequences?, how many, the tolerant decode) on the whole input."""
+    from pipelines.repair.plausible import non_ascii_count
+
+    text = data.decode("utf-8", "replace")
+    bad = _invalid(text, data, "utf-8")
+    good = non_ascii_count(text) - text.count("\ufffd")
+    return good >= 4 and bad <= max(8, len(data) // 50) and bad * 10 <= good, bad, text
 
 
 def _declared(data: bytes, header_charset: str | None) -> list[tuple[str, str | None]]:
@@ -298,22 +301,24 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8", "; ".join(["valid utf-8", *notes]))
 
     sample = _sample(data)
-    mostly, bad8 = _mostly_utf8(sample)
+    mostly, bad8, text8 = _mostly_utf8(data)
     if mostly and not survivors:
-        return Decoded(data.decode("utf-8", "replace"), "utf-8",
-                       "; ".join([f"mostly valid utf-8 ({bad8} invalid sequences in the sample)", *notes]))
+        return Decoded(text8, "utf-8", "; ".join([f"mostly valid utf-8 ({bad8} invalid sequences)", *notes]), bad8)
     detected = _detect(sample)
     if mostly:
-        score = reading_score(sample.decode("utf-8", "replace"), "utf-8", bad8)
-        detected.insert(0, _Reading("utf-8", score, f"mostly valid utf-8, score {score:.2f}", bad8))
+        stext, sbad = _decode(sample, "utf-8")
+        score = reading_score(stext, "utf-8", sbad)
+        detected.insert(0, _Reading("utf-8", score, f"mostly valid utf-8, score {score:.2f}", sbad))
         detected.sort(key=lambda r: (-r.score, r.invalid))
     best = detected[0] if detected else None
     for source, codec, text, _bad in survivors:
         stext, sbad = _decode(sample, codec)
         score = reading_score(stext, codec, sbad)
         if best is None or codec == best.codec or score >= best.score - MARGIN:
-            return Decoded(text, codec, "; ".join([source, *notes]))
+            return Decoded(text, codec, "; ".join([source, *notes]), _bad)
         notes.append(f"{source} {codec} rejected: less plausible (score {score:.2f})")
-    if best is not None and (best.score > 0 or best.invalid <= _tolerance(sample)):
-        return Decoded(data.decode(best.codec, "replace"), best.codec, "; ".join([best.note, *notes]))
-    return Decoded(data.decode("utf-8", "replace"), "utf-8", "; ".join(["utf-8 fallback", *notes]))
+    if best is not None and best.codec != "utf-8" and (best.score > 0 or best.invalid <= _tolerance(sample)):
+        text, bad = _decode(data, best.codec)
+        return Decoded(text, best.codec, "; ".join([best.note, *notes]), bad)
+    return Decoded(text8, "utf-8", "; ".join([best.note if best and best.codec == "utf-8" else "utf-8 fallback", *notes]),
+                   bad8)

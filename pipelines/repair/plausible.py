@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from .charsets import CJK_RANGES, common_chars
 
-SAMPLE_CHARS = 6000
+SAMPLE_CHARS = 3000
 #: Symbols that sit in Chinese news text and count as plausible in any reading.
 COMMON_SYMBOLS = "©®°±×÷µ²³½¼¾«»·™€£¥§¶•→←↑↓√※℃"
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -102,4 +102,7 @@ def word_coverage(text: str, *, limit: int = SAMPLE_CHARS) -> float:
 def chinese_score(text: str) -> float:
     """How much ``text`` reads as Chinese prose, in [0, 1]: common characters and words."""
     sample = text if len(text) <= 4 * SAMPLE_CHARS else text[: 4 * SAMPLE_CHARS]
-    return 0.4 * common_share(sample) + 0.6 * word_coverage(sample)
+    common = common_share(sample)
+    if common < 0.5:  # words cannot lift it above a real reading: skip the dictionary
+        return 0.4 * common
+    return 0.4 * common + 0.6 * word_coverage(sample)
