@@ -437,7 +437,7 @@ class Dataset:
         interaction = rng.choice(("0", "3", "75", "412", "1.2万", "2.6万"))
         return MockArticle(
             cont_id=p.cont_id, kind=p.kind, layout=p.layout, title=title, summary=summary, pub_time=pub,
-            author_raw=author_raw, author=author, author_outlet=outlet,
+            author_raw=author_raw, author=author, author_outlet=outlet or account,  # a 澎湃号 post: its account
             editor=editor if p.kind not in GONE_KINDS + ("external",) else "",
             source=source, node_id=node.node_id, node_name=node.name, channel_id=node.channel_id,
             channel_name=node.channel_name, tags=tags, blocks=blocks,

@@ -164,6 +164,8 @@ def _metadata(rec: ArticleRecord, ex: Extracted) -> None:
     rec.author, rec.author_outlet = md.parse_author(ex.author_raw)
     if not rec.author and ex.pph_byline:
         rec.author = md.parse_pph_byline(ex.pph_byline)
+    if ex.pph_byline and not rec.author_outlet:
+        rec.author_outlet = md.parse_pph_account(ex.pph_byline)  # the 澎湃号 account
     rec.editor = md.parse_editor(ex.editor_raw)
     if not rec.editor:
         for p in ex.paragraphs[:12]:

@@ -147,8 +147,8 @@ def test_bylines_and_metadata_are_consistent(ds):
         elif raw.startswith("澎湃新闻记者"):
             forms["one"] += 1
             assert a.author == raw.split()[-1]
-        else:
-            assert a.author == raw and a.author_outlet == ""
+        else:  # a 澎湃号 post's outlet is its account
+            assert a.author == raw and a.author_outlet == (a.pph_account if a.kind == "pph" else "")
         node = NODES[a.node_id]
         assert (a.node_name, a.channel_id, a.channel_name) == (node.name, node.channel_id, node.channel_name)
         if a.kind == "pph":
