@@ -101,7 +101,7 @@ def unwrap(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
     data = bytes(data or b"")
     for _ in range(3):  # gzip in gzip (a body compressed twice), bounded
         start = data.lstrip(b"\x00 \t\r\n")
-        kind = binary_kind(start)
+        kind = binary_kind(data[:64]) or binary_kind(start)
         if kind is None:
             break
         if kind != "gzip":
