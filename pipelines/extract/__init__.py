@@ -4,7 +4,9 @@
 extractor and returns ``(Extracted, None)``, or ``(None, list_item)`` when the input is
 a JSON list item (the chain turns those into records itself). Modules, one per kind:
 ``nextjs`` (JSON + DOM fallback), ``oldlayouts`` (desktop 2014-2021, mobile 2017),
-``apijson``, ``textdump``; ``html`` holds the shared lxml walking.
+``apijson``, ``textdump`` (also the visible text of HTML no layout claims: fields by their shapes);
+``shape`` says whether text has an article's shape; ``html`` holds the shared lxml walking. A known
+layout that leaves the time, byline or source empty gets them from its visible text's shapes.
 """
 
 from __future__ import annotations
