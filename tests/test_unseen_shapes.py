@@ -125,3 +125,14 @@ def test_list_answer_as_a_document_finds_a_nested_item():
     rec = clean_document(json.dumps(body, ensure_ascii=False).encode("utf-8"),
                          url="https://www.thepaper.cn/newsDetail_forward_7")
     assert (rec.cont_id, rec.title) == (7, "标题 | 七")
+
+
+def test_known_layout_with_empty_fields_gets_them_from_its_visible_text():
+    page = ('<html><head><title>t</title></head><body><div class="newscontent"><h1 class="news_title">国产大模型开源新版本</h1>'
+            '<div class="meta-x"><span>澎湃新闻记者 王一鸣</span></div><div>2025-03-01 09:15 来源：澎湃新闻</div>'
+            '<div class="news_txt">' + "".join(f"<p>{p}</p>" for p in BODY) + "</div></div></body></html>")
+    rec = clean_document(page.encode("utf-8"), url="https://www.thepaper.cn/newsDetail_forward_31000003")
+    assert rec.layout == "desktop_old"
+    assert (rec.author, rec.source) == ("王一鸣", "澎湃新闻")
+    assert rec.published_at == datetime(2025, 3, 1, 9, 15, tzinfo=SHANGHAI)
+    assert rec.paragraphs == BODY
