@@ -93,7 +93,7 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
         ex = _EXTRACTORS[kind](text, doc)
         if ex.cont_id is None:
             ex.cont_id = _page_cont_id(doc)
-        if not ex.gone_reason and (ex.published_at is None or not ex.author_raw or not ex.source):
+        if not ex.gone_reason and (ex.published_at is None or not (ex.author_raw or ex.pph_byline) or not ex.source):
             _fill_from_visible_text(ex, doc)
         return ex, None
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
