@@ -126,3 +126,24 @@ def damaged_pages(articles) -> list[tuple[str, bytes, tuple]]:
         out.append((f"http://www.mirror-example.com.cn/newsDetail_forward_{art.cont_id}", text.encode("utf-8"),
                     damage))
     return out
+
+
+# ---------------------------------------------------------------- single-byte misreadings
+#: cp1252's five undefined bytes.
+CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+SINGLE_BYTE_READS = ("latin-1", "whatwg-1252", "1252-dropped")
+
+
+def utf8_read_as(text: str, how: str = "whatwg-1252", *, nbsp_to_space: bool = False) -> str:
+    """``text`` as UTF-8 bytes read with a single-byte codec: ``latin-1`` (0x80-0x9F become C1
+    controls), ``whatwg-1252`` (a browser's windows-1252: the undefined bytes become C1
+    controls) or ``1252-dropped`` (a decoder that drops the undefined bytes); optionally every
+    U+00A0 that results turned into a plain space (what an HTML cleaner does to NBSP)."""
+    data = text.encode("utf-8")
+    if how == "latin-1":
+        out = data.decode("latin-1")
+    else:
+        keep = how == "whatwg-1252"
+        out = "".join((chr(b) if keep else "") if b in CP1252_UNDEFINED else bytes([b]).decode("cp1252")
+                      for b in data)
+    return out.replace("\u00a0", " ") if nbsp_to_space else out

@@ -7,7 +7,8 @@ Side by side on this machine and the same data (see ``bench/README.md``):
 2. full crawl: ``thepaper-archive crawl --profile bench`` into SQLite, at two sizes;
 3. reprocess of the larger archive, beside trafilatura's ``extract`` and our
    cleaning chain on a sample of the same raw pages, in this process;
-4. cleaning alone: ``clean_document`` on mock pages and on damaged mirror dumps;
+4. cleaning alone: ``clean_document`` on mock pages and on damaged mirror dumps; decoding
+   16 MiB of random bytes and of a mislabelled GB18030 article (:mod:`bench.decode`);
 5. memory: peak RSS of each crawl, of the ceiling, of ``export``;
 6. storage: database bytes per article, raw-page compression ratio.
 
@@ -320,6 +321,10 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
             rp["ratio_to_trafilatura"] = rp["articles_per_s"] / result["side_by_side"]["trafilatura"]["pages_per_s"]
     log("cleaning alone ...")
     result["cleaning"] = cleaning(clean_pages, damaged)
+    log("decoding 16 MiB ...")
+    from bench.decode import measure as decode_speed
+
+    result["decode"] = decode_speed(runs=1 if sizes[-1] <= 2000 else 3)
     log("export ...")
     result["export"] = export(big)
     if scaleout:
@@ -371,6 +376,9 @@ def table(r: dict) -> str:
     for name, c in r["cleaning"].items():
         add(("cleaning", name,
              f"{_n(c['pages_per_s'])} articles/s, {_n(c['mb_per_s'])} MB/s ({c['pages']} pages)"))
+    for name, d in r.get("decode", {}).items():
+        add(("decode", f"decode_bytes, 16 MiB of {name}",
+             f"{d['seconds']:.2f} s ({d['mib_per_s']:.0f} MiB/s) = {d['ratio']:.1f} x bytes.decode -> {d['encoding']}"))
     m = r["memory"]
     add(("memory", "crawl peak RSS small -> large", f"{m['crawl_small_mb']:.0f} -> {m['crawl_large_mb']:.0f} MB "
                                                       f"({m['growth']:+.0%})"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from pipelines.extract.apijson import list_entries
+
 CHANNEL_PATH = "/contentapi/nodeCont/getByChannelId"
 NODE_PATH = "/contentapi/nodeCont/getByNodeIdPortal"
 
@@ -64,6 +66,7 @@ class ListPage:
     items: list[dict] = field(default_factory=list)
     has_next: bool = False
     next_start_time: int | None = None
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> entries of data.list not kept
 
 
 def parse_list_response(body: bytes) -> ListPage:
@@ -96,7 +99,8 @@ def parse_list_response(body: bytes) -> ListPage:
         start = int(start) if start not in (None, "") else None
     except (TypeError, ValueError):
         start = None
-    return ListPage([i for i in items if isinstance(i, dict)], bool(data.get("hasNext")), start)
+    kept, skipped = list_entries(items)
+    return ListPage(kept, bool(data.get("hasNext")), start, skipped)
 
 
 def item_cont_id(item: dict) -> int | None:

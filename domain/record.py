@@ -17,7 +17,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: Bumped whenever the cleaner's output for the same raw page may change;
 #: stored on every record so ``reprocess`` knows what is stale.
-CLEANER_VERSION = "1"
+CLEANER_VERSION = "2"
 
 # What a record can be.
 CONTENT_TYPES = ("news", "pph", "video", "live", "external", "paywalled", "gone")
@@ -125,3 +125,9 @@ class UnknownLayoutError(CleaningError):
 
 class EmptyArticleError(CleaningError):
     reason = "empty_article"
+
+
+class NotTextError(CleaningError):
+    """Bytes that hold no text document: an image, an archive, a PDF, an executable."""
+
+    reason = "not_text"

@@ -419,6 +419,8 @@ class Dataset:
         pub = datetime.fromtimestamp(p.pub_ms // _MINUTE_MS * 60, SHANGHAI)
         year = pub.year
         title = corpus.fill(rng.choice(corpus.TITLES[topic]), rng, topic, year=year)
+        if p.index % 3 == 1:  # the site prints both column-prefix forms: 特稿｜… and 数据 | …
+            title = title.replace("｜", " | ", 1)
         summary = corpus.fill(rng.choice(corpus.SUMMARIES), rng, topic, year=year)
         author_raw, author, outlet = _byline(rng, p.kind)
         editor = corpus.person_name(rng) if p.kind != "pph" and rng.random() < 0.9 else ""
@@ -457,7 +459,7 @@ class Dataset:
         interaction = rng.choice(("0", "3", "75", "412", "1.2万", "2.6万"))
         return MockArticle(
             cont_id=p.cont_id, kind=p.kind, layout=p.layout, title=title, summary=summary, pub_time=pub,
-            author_raw=author_raw, author=author, author_outlet=outlet,
+            author_raw=author_raw, author=author, author_outlet=outlet or account,  # a 澎湃号 post: its account
             editor=editor if p.kind not in GONE_KINDS + ("external",) else "",
             source=source, node_id=node.node_id, node_name=node.name, channel_id=node.channel_id,
             channel_name=node.channel_name, tags=tags, blocks=blocks,

@@ -1,6 +1,7 @@
 """The list API's answers, the channel/column pages that embed them, robots.txt.
 
-Paging is a cursor: ``startTime`` "" starts at the newest item; otherwise only
+Items as the real API gives them: 澎湃号 items carry ``authorInfo`` and no ``nodeInfo``;
+now and then an item comes nested in a one-element list. Paging is a cursor: ``startTime`` "" starts at the newest item; otherwise only
 items with ``pubTimeLong < startTime`` come, newest first. ``data.startTime`` is
 the ``pubTimeLong`` of the page's last time-ordered item (never of a pinned one).
 ``getByChannelId`` puts the channel's pinned items first on the first page; they
@@ -37,8 +38,9 @@ def list_item(art: MockArticle, ds: Dataset, now_ms: int) -> dict:
         "link": art.external_url if art.kind == "external" else "",
     }
     info = author_info(art)
-    if info:
+    if info:  # a 澎湃号 item: the account instead of a column
         item["authorInfo"] = info
+        del item["nodeInfo"]
     if art.kind == "video":
         item["videoDuration"] = "03:1" + str(art.cont_id % 10)
     return item
@@ -81,7 +83,19 @@ def list_data(ds: Dataset, *, node_id: int | None = None, channel_id: int | None
             "contList": None, "hotNews": None, "prevPageNum": None, "nextPageNum": None}
 
 
+def nested(entries: list) -> list:
+    """The list as the real API serves it: now and then an item nested in a one-element list."""
+    return [[it] if isinstance(it, dict) and int(it["contId"]) % 17 == 5 else it for it in entries]
+
+
+def flat(entries: list) -> list:
+    """The items of a served list, nested ones taken out (what a reader of the API must do)."""
+    return [it for e in entries for it in (e if isinstance(e, list) else [e])]
+
+
 def list_response(data: dict, now_ms: int) -> dict:
+    if isinstance(data.get("list"), list):
+        data = dict(data, list=nested(data["list"]))
     return {"code": 200, "desc": "成功", "time": now_ms, "data": data}
 
 

@@ -3,9 +3,9 @@
 * :mod:`pipelines.chain` — the chain of one document: decode → extract → repair → strip →
   metadata; :mod:`pipelines.stages` — the chain plus validation, as the crawl, imports and
   ``reprocess`` call it.
-* Pure stages: :mod:`pipelines.decode` (bytes → text), :mod:`pipelines.extract` (one module per
+* Pure stages: :mod:`pipelines.binary` (gzip, binary refused, NULs), :mod:`pipelines.decode` (bytes → text), :mod:`pipelines.extract` (one module per
   page layout), :mod:`pipelines.repair` (mojibake, GBK tears, pinyin, Traditional → Simplified,
-  punctuation), :mod:`pipelines.boilerplate` (rules as data), :mod:`pipelines.metadata`.
+  punctuation; ``plausible`` scores readings for decode and repair), :mod:`pipelines.boilerplate` (rules as data), :mod:`pipelines.metadata`.
 * :mod:`pipelines.scrapy_stages` — the item pipelines, thin adapters over the stages and the
   storage writers; :mod:`pipelines.run_stop` — ending a crawl early, for every guard;
   :mod:`pipelines.reprocess` — the raw archive cleaned again.

@@ -57,6 +57,8 @@ RULES: list[tuple[str, re.Pattern, str]] = [
                   r"[\u4e00-\u9fff·]{2,5}(?:\s+(?:(?:记者|記者|实习生|實習生)\s*)?[\u4e00-\u9fff·]{2,5}){0,4}$"), "edge"),
     ("byline", _T(r"^(?:原创|原創)\s+\S{1,16}(?:\s+\S{1,16})?$"), "edge"),
     ("editor", _T(r"^(?:责任编辑|責任編輯)\s*[:：]\s*\S{1,20}$"), "edge"),
+    # A column name with the page's counters (``科学湃正文 15 0``, ``湃客 1.2万 36``).
+    ("counter", _T(r"^[^\s，。！？]{1,12}?(?:正文)?(?:\s+\d+(?:\.\d+)?[万萬wWkK]?\+?){1,3}$"), "edge"),
     ("licence", _T(r"^[\u4e00-\u9fff]{2,20}(?:有限公司|有限責任公司|有限责任公司)$"), "edge"),
 ]
 
@@ -79,7 +81,34 @@ def classify(paragraph: str, *, edge: bool = True) -> str | None:
             return kind
     if edge and is_nav_line(p):
         return "widget"
+    if edge and is_joined_widgets(p):
+        return "widget"
+    if edge and is_dateline(p):
+        return "dateline"
     return None
+
+
+def is_joined_widgets(line: str) -> bool:
+    """Widgets whose texts a page joined into one line (``+1 字号``, ``收藏 分享 +1``): every
+    space-separated piece is a widget or a counter on its own."""
+    pieces = line.split()
+    if len(pieces) < 2 or len(pieces) > 8:
+        return False
+    return all(classify(x, edge=True) in ("widget", "counter") or x in ("+1", "-", "•", "·") for x in pieces)
+
+
+_DATELINE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(?:[讯訊电電]|报道|報道|消息)?$")
+
+
+def is_dateline(line: str) -> bool:
+    """A bare dateline before the body: a place name alone (``上海``, ``北京讯``), as jieba's
+    dictionary tags place names."""
+    m = _DATELINE.match(line.strip())
+    if not m:
+        return False
+    from pipelines.repair.wordfreq import is_place
+
+    return is_place(m.group(1))
 
 
 def is_nav_line(line: str) -> bool:

@@ -1,6 +1,6 @@
 """The cleaning chain: bytes of one fetched document → one :class:`ArticleRecord`.
 
-decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → repair every
+unwrap (``pipelines.binary``: gzip, binary refused, NULs) → decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → repair every
 text field (``pipelines.repair``; Traditional detection done once per document) →
 strip boilerplate/spam (``pipelines.boilerplate``, counted in ``record.stripped``) →
 metadata (``pipelines.metadata``) → the record. Never returns a silently empty article:
@@ -17,10 +17,11 @@ from domain.record import ArticleRecord, EmptyArticleError, Image, TruncatedPage
 from domain.urls import BadURLError, canonical_url, parse_article_ref
 from pipelines import boilerplate as bp
 from pipelines import metadata as md
+from pipelines.binary import DEFAULT_MAX_SIZE, unwrap
 from pipelines.decode import decode_bytes
 from pipelines.extract import Extracted, extract
 from pipelines.extract.html import normalize_ws
-from pipelines.repair import is_converted_traditional, repair_text
+from pipelines.repair import detect_converter, is_converted_traditional, repair_text
 
 _NEEDS_BODY = ("news", "pph")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -55,17 +56,25 @@ def _start(url: str | None) -> ArticleRecord:
 
 
 def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str, str] | None = None,
-                   status: int = 200, list_item: Mapping | None = None) -> ArticleRecord:
-    """One fetched document (HTML page of any layout, JSON answer, text dump) → a record."""
+                   status: int = 200, list_item: Mapping | None = None,
+                   max_size: int = DEFAULT_MAX_SIZE) -> ArticleRecord:
+    """One fetched document (HTML page of any layout, JSON answer, text dump) → a record.
+    gzip is decompressed (at most ``max_size`` bytes) and binary files are refused first
+    (:mod:`pipelines.binary`)."""
     rec = _start(url)
     if status in (404, 410):
         rec.content_type, rec.gone_reason = "gone", "http_404"
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    decoded = decode_bytes(bytes(data or b""), header_charset=header_charset(headers))
+    decoded = decode_bytes(unwrap(bytes(data or b""), max_size=max_size), header_charset=header_charset(headers))
     rec.encoding, rec.encoding_reason = decoded.encoding or "", decoded.reason or ""
-    ex, item = extract(decoded.text, cont_id=rec.cont_id)
+    text = decoded.text
+    if decoded.invalid and decoded.encoding.startswith("utf-"):
+        # Bytes UTF-8 cannot read are lost, not torn GBK: no repair can use their U+FFFD.
+        text = text.replace("\ufffd", "")
+        rec.count_repair("undecodable_bytes", decoded.invalid)
+    ex, item = extract(text, cont_id=rec.cont_id)
     if item is not None:
         listed = record_from_list_item(item)
         listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host
@@ -94,12 +103,13 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
 def _repair_fields(rec: ArticleRecord, ex: Extracted) -> None:
     sample = "\n".join([ex.title, ex.summary, *ex.paragraphs[:60]])
     traditional = bool(is_converted_traditional(sample)) if sample.strip() else False
+    converter = detect_converter(sample) if traditional else None
     host = rec.mirror_host
 
     def fix(text: str) -> str:
         if not text:
             return text
-        r = repair_text(text, traditional=traditional, mirror_host=host)
+        r = repair_text(text, traditional=traditional, mirror_host=host, converter=converter)
         for kind, n in (r.repairs or {}).items():
             rec.count_repair(kind, n)
         return r.text
@@ -154,6 +164,8 @@ def _metadata(rec: ArticleRecord, ex: Extracted) -> None:
     rec.author, rec.author_outlet = md.parse_author(ex.author_raw)
     if not rec.author and ex.pph_byline:
         rec.author = md.parse_pph_byline(ex.pph_byline)
+    if ex.pph_byline and not rec.author_outlet:
+        rec.author_outlet = md.parse_pph_account(ex.pph_byline)  # the 澎湃号 account
     rec.editor = md.parse_editor(ex.editor_raw)
     if not rec.editor:
         for p in ex.paragraphs[:12]:
@@ -208,7 +220,7 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping) -> None:
         rec.cont_id = md.as_int(item.get("contId"))
         rec.url = rec.url or canonical_url(rec.cont_id)
     if not rec.title and item.get("name") and rec.content_type != "gone":
-        rec.title = normalize_ws(str(item["name"]))
+        rec.title = str(item["name"]).strip()  # as the list gives it: ``数据 | 深圳`` keeps its spaces
     if rec.published_at is None:
         rec.published_at = md.parse_time(item.get("pubTimeLong"))
     node = item.get("nodeInfo") if isinstance(item.get("nodeInfo"), Mapping) else {}
@@ -216,6 +228,9 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping) -> None:
         rec.node_id = md.as_int(node.get("nodeId")) or md.as_int(item.get("nodeId"))
     if not rec.node_name and node.get("name"):
         rec.node_name = normalize_ws(str(node["name"]))
+    author = item.get("authorInfo") if isinstance(item.get("authorInfo"), Mapping) else {}
+    if not rec.node_name and author.get("sname"):
+        rec.node_name = normalize_ws(str(author["sname"]))  # a 澎湃号 item: its account is its column
     if rec.channel_id is None:
         rec.channel_id, rec.channel_name = md.channel_for(rec.node_id, node.get("parentId"))
     if not rec.tags:
@@ -226,7 +241,9 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping) -> None:
 
 def record_from_list_item(item: Mapping, *, channel_id: int | None = None) -> ArticleRecord:
     """What a list item says: external items (non-empty ``link``) become ``external``
-    records; others carry title, time (``pubTimeLong``), column, tags, paywalled."""
+    records; others carry title (as given), time (``pubTimeLong``), column (``nodeInfo``, or
+    for a 澎湃号 item, which has ``authorInfo`` and no ``nodeInfo``, the account), tags,
+    paywalled."""
     cid = md.as_int(item.get("contId"))
     rec = ArticleRecord(cont_id=cid, url=canonical_url(cid) if cid else None, layout="api_json")
     link = str(item.get("link") or "").strip()

@@ -124,6 +124,12 @@ def parse_pph_byline(line: str | None) -> str:
     return ""
 
 
+def parse_pph_account(line: str | None) -> str:
+    """The account in a 澎湃号 byline ``原创 [<writer>] <account>`` (its last word)."""
+    m = _PPH_BYLINE.match(line or "")
+    return m.group(1).split()[-1] if m else ""
+
+
 _EDITOR_RES = (
     re.compile(r"(?:责任编辑|責任編輯)\s*[：:]\s*([^\s，,。;；|｜]{1,20}(?:[、，,][^\s，,。;；|｜]{1,20})*)"),
     re.compile(r"^\s*(?:编辑|編輯)\s*[|｜丨:：]\s*(\S{1,20})\s*$"),

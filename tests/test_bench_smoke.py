@@ -44,12 +44,14 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     assert r["cleaning"]["mock pages"]["pages"] > 0
     assert any(k.startswith("mirror: ") for k in r["cleaning"])
     assert _number(r["memory"]["crawl_large_mb"])
+    assert r["decode"]["random bytes"]["bytes"] == 16 << 20 and _number(r["decode"]["random bytes"]["seconds"])
+    assert r["decode"]["GB18030 article, declared big5"]["encoding"] == "gb18030"
     assert "peak_rss_mb" in r["export"] or "skipped" in r["export"]
     for name, so in r["scale_out"].items():  # redis-server comes with the test command
         runs = so[name]["runs"]
         assert set(runs) == {"1", "3"} and runs["1"]["stored"] == runs["3"]["stored"] > 0
         assert _number(so[name]["speedup"])
-    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "memory", "scale-out"):
+    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "decode", "memory", "scale-out"):
         assert row in proc.stdout
 
 

@@ -137,3 +137,23 @@ def test_bad_base_url_is_a_usage_error(db_url):
     proc = run_cli("crawl", "--base-url", "ftp://example.org", "--db", db_url)
     assert proc.returncode == 2
     assert "not an http(s) base URL" in proc.stderr
+
+
+def test_list_answer_shapes_are_kept(crawled):
+    """Items the API nests in one-element lists, titles with ``" | "`` and 澎湃号 items (no
+    ``nodeInfo``) all reach the archive as given (the mock serves those shapes)."""
+    from mocksite.render_api import nested
+
+    dataset, db, _, _ = crawled
+    with _session(db) as s:
+        stored = {a.cont_id: a for a in s.scalars(select(Article))}
+    arts = [a for a in _all_articles(dataset) if a.kind in ("news", "pph") and not a.robots_disallowed]
+    was_nested = [a for a in arts if isinstance(nested([{"contId": str(a.cont_id)}])[0], list)]
+    barred = [a for a in arts if " | " in a.title]
+    pph = [a for a in arts if a.kind == "pph"]
+    assert was_nested and barred and pph
+    for a in was_nested + barred + pph:
+        assert a.cont_id in stored, a.cont_id
+        assert stored[a.cont_id].title == a.title
+    for a in pph:
+        assert stored[a.cont_id].author_outlet == a.pph_account

@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from mocksite import Figure, MockSite, Paragraph, generate_dataset
 from mocksite.dataset import GONE_KINDS, KINDS, NODES, PPH_NODE, TECH_CHANNEL
-from mocksite.render_api import list_data
+from mocksite.render_api import flat, list_data
 
 NODE_PATH = "/contentapi/nodeCont/getByNodeIdPortal"
 CHANNEL_PATH = "/contentapi/nodeCont/getByChannelId"
@@ -69,15 +69,16 @@ def p_texts(fragment: str) -> list[str]:
     return [p.text_content() for p in doc.iter("p")]
 
 
-def walk(site, path, body_base, page_size):
-    """Follow the cursor to the end; return the list of pages (each a list of items)."""
+def walk(site, path, body_base, page_size, *, raw_entries: bool = False):
+    """Follow the cursor to the end; return the list of pages (each a list of items, nested
+    ones taken out unless ``raw_entries``)."""
     pages, start = [], ""
     for _ in range(1000):
         status, _, raw = post(site, path, dict(body_base, pageSize=page_size, startTime=start, pageNum=1))
         assert status == 200
         doc = json.loads(raw)
         assert doc["code"] == 200 and doc["desc"] == "成功"
-        pages.append(doc["data"]["list"])
+        pages.append(doc["data"]["list"] if raw_entries else flat(doc["data"]["list"]))
         if not doc["data"]["hasNext"]:
             return pages
         start = doc["data"]["startTime"]
@@ -146,8 +147,8 @@ def test_bylines_and_metadata_are_consistent(ds):
         elif raw.startswith("澎湃新闻记者"):
             forms["one"] += 1
             assert a.author == raw.split()[-1]
-        else:
-            assert a.author == raw and a.author_outlet == ""
+        else:  # a 澎湃号 post's outlet is its account
+            assert a.author == raw and a.author_outlet == (a.pph_account if a.kind == "pph" else "")
         node = NODES[a.node_id]
         assert (a.node_name, a.channel_id, a.channel_name) == (node.name, node.channel_id, node.channel_name)
         if a.kind == "pph":
@@ -199,13 +200,20 @@ def test_column_cursor_visits_every_article_once(site, ds, node_id, page_size):
 
 
 def test_list_items_have_the_real_shape(site, ds):
-    pages = walk(site, CHANNEL_PATH, {"channelId": str(TECH_CHANNEL)}, 50)
-    items = {it["contId"]: it for p in pages for it in p}
+    pages = walk(site, CHANNEL_PATH, {"channelId": str(TECH_CHANNEL)}, 50, raw_entries=True)
+    entries = [e for p in pages for e in p]
+    nested = [e for e in entries if isinstance(e, list)]
+    assert nested and all(len(e) == 1 for e in nested)  # some items nested in one-element lists
+    items = {it["contId"]: it for e in entries for it in (e if isinstance(e, list) else [e])}
+    assert any(" | " in it["name"] for it in items.values())
     for cid, it in items.items():
         art = ds.by_id(int(cid))
         assert isinstance(it["contId"], str) and "summary" not in it
         assert it["name"] == art.title and it["pubTimeLong"] == art.pub_ms
-        assert it["nodeInfo"]["nodeId"] == art.node_id and it["nodeInfo"]["parentId"] == art.channel_id
+        if art.kind == "pph":  # 澎湃号 items: the account, no column
+            assert "nodeInfo" not in it and it["authorInfo"]["sname"] == art.pph_account
+        else:
+            assert it["nodeInfo"]["nodeId"] == art.node_id and it["nodeInfo"]["parentId"] == art.channel_id
         assert [t["tag"] for t in it["tagList"]] == art.tags
         assert isinstance(it["interactionNum"], str) and isinstance(it["praiseTimes"], str)
         assert "isOutForward" in it and "isOutForword" in it
@@ -227,7 +235,7 @@ def test_channel_pins_items_first_without_breaking_the_cursor(site, ds):
     data = json.loads(raw)["data"]
     pinned = ds.pinned(TECH_CHANNEL)
     assert 2 <= len(pinned) <= 3
-    first = data["list"]
+    first = flat(data["list"])
     head = [int(it["contId"]) for it in first[: len(pinned)]]
     assert head == [ds.article(i).cont_id for i in pinned]
     rest = first[len(pinned):]
@@ -469,7 +477,7 @@ def test_channel_and_column_pages_embed_the_first_list_page(site, ds):
         text = body.decode("utf-8")
         assert status == 200
         data = next_data(text)["props"]["pageProps"]["data"]
-        assert data == json.loads(json.dumps(list_data(ds, **kw), ensure_ascii=False))
+        assert dict(data, list=flat(data["list"])) == json.loads(json.dumps(list_data(ds, **kw), ensure_ascii=False))
         links = re.findall(r'<a href="/newsDetail_forward_(\d+)">', text)
         assert links and set(links) == {it["contId"] for it in data["list"] if not it["link"]}
 

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipelines import reprocess
-from domain.record import ArticleRecord, CleaningError, Image
+from domain.record import CLEANER_VERSION, ArticleRecord, CleaningError, Image
 from pipelines.stages import clean_page
 from storage.articles import save_article, save_articles
 from storage.failures import record_failure, resolve_failure
@@ -59,7 +59,7 @@ CASES = {
     "body changed": (4, _rec(4), _rec(4, paras=("新正文。", "第二段。")), "updated"),
     "metadata changed": (5, _rec(5), _rec(5, author="新作者"), "updated"),
     "tags changed": (6, _rec(6, tags=("AI", "芯片")), _rec(6, tags=("芯片", "AI", "机器人")), "updated"),
-    "cleaner version": (7, _rec(7), _rec(7, cleaner_version="2"), "updated"),
+    "cleaner version": (7, _rec(7), _rec(7, cleaner_version=CLEANER_VERSION + "-next"), "updated"),
     "failed": (8, _rec(8), "empty_article", "failed"),
     "failed, never stored": (9, None, "unknown_layout", "failed"),
     "mirror over original": (10, _rec(10), _mirror(10, title="镜像"), "kept_original"),

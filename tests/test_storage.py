@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.record import ArticleRecord, Image
+from domain.record import CLEANER_VERSION, ArticleRecord, Image
 from storage.articles import known_hashes, save_article
 from storage.failures import due_failures, record_failure, resolve_failure
 from storage.raw import archive_raw
@@ -239,14 +239,17 @@ def test_tags_replaced_in_order_and_shared(session):
     assert session.scalar(sa.select(sa.func.count()).select_from(ArticleTag)) == 4
 
 
+NEXT_VERSION = CLEANER_VERSION + "-next"
+
+
 def test_cleaner_version_change_updates_without_new_version(session):
     save_article(session, make_record(), raw_page_id=None, now=T0)
     t1 = T0 + timedelta(hours=1)
-    out = save_article(session, make_record(cleaner_version="2", repairs={}), raw_page_id=None, now=t1)
+    out = save_article(session, make_record(cleaner_version=NEXT_VERSION, repairs={}), raw_page_id=None, now=t1)
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
-    assert out == "updated" and a.cleaner_version == "2" and a.repairs == {} and a.version == 1
+    assert out == "updated" and a.cleaner_version == NEXT_VERSION and a.repairs == {} and a.version == 1
     assert a.updated_at == t1
     assert session.scalar(sa.select(sa.func.count()).select_from(ArticleVersion)) == 0
 

@@ -215,6 +215,9 @@ class ThepaperSpider(scrapy.Spider):
             logger.warning("list %s %s: %s", meta["list_kind"], meta["list_id"], exc)
             return
         self.crawler.stats.inc_value("thepaper/list_pages")
+        for reason, n in page.skipped.items():
+            self.crawler.stats.inc_value(f"thepaper/list_items_skipped/{reason}", n)
+            logger.info("list %s %s: %d entries skipped (%s)", meta["list_kind"], meta["list_id"], n, reason)
         channel_id = int(meta["list_id"]) if meta["list_kind"] == "channel" else None
         known = self._known(page.items)
         for item in page.items:

@@ -4,7 +4,9 @@
 extractor and returns ``(Extracted, None)``, or ``(None, list_item)`` when the input is
 a JSON list item (the chain turns those into records itself). Modules, one per kind:
 ``nextjs`` (JSON + DOM fallback), ``oldlayouts`` (desktop 2014-2021, mobile 2017),
-``apijson``, ``textdump``; ``html`` holds the shared lxml walking.
+``apijson``, ``textdump`` (also the visible text of HTML no layout claims: fields by their shapes);
+``shape`` says whether text has an article's shape; ``html`` holds the shared lxml walking. A known
+layout that leaves the time, byline or source empty gets them from its visible text's shapes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pipelines.extract.apijson import extract_api
 from pipelines.extract.base import Extracted
 from pipelines.extract.nextjs import extract_nextjs
 from pipelines.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
-from pipelines.extract.textdump import extract_text
+from pipelines.extract.shape import not_an_article, page_heading
+from pipelines.extract.textdump import extract_lines, extract_text
 from domain.record import UnknownLayoutError
 
 __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
@@ -79,6 +82,9 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
             raise UnknownLayoutError("plain text with no usable lines")
         if ex.published_at is None and not any(len(_CJK.findall(p)) >= 10 for p in ex.paragraphs):
             raise UnknownLayoutError("plain text with neither a page's time line nor Chinese body text")
+        why = not_an_article(ex.paragraphs)
+        if why:
+            raise UnknownLayoutError(f"plain text without an article's shape: {why}")
         return ex, None
     doc = h.parse(text)
     if doc is None:
@@ -87,12 +93,34 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
         ex = _EXTRACTORS[kind](text, doc)
         if ex.cont_id is None:
             ex.cont_id = _page_cont_id(doc)
+        if not ex.gone_reason and (ex.published_at is None or not (ex.author_raw or ex.pph_byline) or not ex.source):
+            _fill_from_visible_text(ex, doc)
         return ex, None
-    # Unknown markup (a mirror's own template): read its visible text like a dump.
-    body = h.first(doc, "//body") if doc.tag != "body" else doc
-    lines = h.body_blocks(body if body is not None else doc, skip_chrome=False).paragraphs
-    ex = extract_text("\n".join(lines), layout="unknown")
-    if not ex.title or not ex.paragraphs or ex.published_at is None:
+    # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
+    ex = extract_lines(_visible_lines(doc), layout="unknown", title_hint=page_heading(doc))
+    if not ex.title or not ex.paragraphs:
         raise UnknownLayoutError("HTML of no known layout (no Next.js data, no old-layout markup, "
                                  "no title/time/body structure in its text)")
+    why = not_an_article(ex.paragraphs)
+    if why:
+        raise UnknownLayoutError(f"HTML of no known layout that holds no article: {why}")
     return ex, None
+
+
+def _visible_lines(doc) -> list[str]:
+    body = h.first(doc, "//body") if doc.tag != "body" else doc
+    return h.body_blocks(body if body is not None else doc, skip_chrome=False).paragraphs
+
+
+def _fill_from_visible_text(ex: Extracted, doc) -> None:
+    """A known layout that left the time, byline or source empty: look for them by their
+    shapes in the page's visible text, never overriding what the layout found."""
+    shaped = extract_lines(_visible_lines(doc), layout=ex.layout, title_hint=ex.title)
+    if ex.published_at is None:
+        ex.published_at = shaped.published_at
+    if not ex.author_raw and shaped.author_raw:
+        ex.author_raw = shaped.author_raw
+    if not ex.source and shaped.source:
+        ex.source = shaped.source
+    if not ex.pph_byline and shaped.pph_byline:
+        ex.pph_byline = shaped.pph_byline

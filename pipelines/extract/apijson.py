@@ -24,12 +24,39 @@ def find_detail(obj) -> dict | None:
     return None
 
 
+def list_entries(entries: list) -> tuple[list[dict], dict[str, int]]:
+    """The items of ``data.list``, and what was skipped, by reason. Items nested in lists
+    (``[[{...}]]``, seen in real answers) are taken out of them; entries that are not objects
+    (``null``, strings, numbers) and objects with no ``contId`` are counted."""
+    items: list[dict] = []
+    skipped: dict[str, int] = {}
+
+    def skip(reason: str) -> None:
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    stack = [(e, 0) for e in reversed(entries)]
+    while stack:
+        entry, depth = stack.pop()
+        if isinstance(entry, dict):
+            if md.as_int(entry.get("contId", entry.get("originalContId"))) is None:
+                skip("no_cont_id")
+            else:
+                items.append(entry)
+        elif isinstance(entry, list) and depth < 3:
+            if not entry:
+                skip("empty_list")
+            stack.extend((e, depth + 1) for e in reversed(entry))
+        else:
+            skip("not_an_object")
+    return items, skipped
+
+
 def list_items(obj) -> list[dict]:
-    """Items of a list answer (``data.list``), or ``[obj]`` for a bare item."""
+    """Items of a list answer (``data.list``, nested items taken out), or ``[obj]`` for a bare item."""
     if isinstance(obj, dict):
         data = obj.get("data")
         if isinstance(data, dict) and isinstance(data.get("list"), list):
-            return [i for i in data["list"] if isinstance(i, dict)]
+            return list_entries(data["list"])[0]
         if "contId" in obj and ("name" in obj or "link" in obj):
             return [obj]
     if isinstance(obj, list):

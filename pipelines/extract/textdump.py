@@ -1,5 +1,10 @@
-"""Plain-text dumps of article pages (what a mirror served, saved as text):
-``[chrome] / title / [byline] / time / 来源 / [字号] / [原创 …] / body / [chrome]``."""
+"""Plain-text dumps of article pages (what a mirror served, saved as text), and the visible
+text of HTML no known layout claims: fields found by their shapes.
+
+``[chrome, site name] / title / [byline] [来源] / time (alone, or with byline/来源 on the same
+line) / [来源] [byline] / [字号] / [原创 <writer> [<account>]] / body / [chrome]``. A site's own
+name line above the title is chrome (:func:`is_site_name`); the page's own heading, when
+given (``title_hint``), names the title."""
 
 from __future__ import annotations
 
@@ -63,20 +68,75 @@ def _is_title_like(line: str) -> bool:
     return 2 <= len(line) <= 120 and not re.search(r"[。！？]$", line)
 
 
-def _title_candidate(line: str) -> bool:
-    """A line above the time line that may be the title: title-like, neither chrome nor spam."""
-    return bp.classify(line) is None and not bp.is_keyword_spam(line) and _is_title_like(line)
+_SITE_NAME = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z0-9·]{1,14}(?:网|網|新闻|新聞|频道|頻道|资讯|資訊|在线|在線|门户|"
+                        r"日报|日報|晚报|晚報|时报|時報|早报|早報|周刊|週刊|科技|财经|財經)"
+                        r"(?:首页|首頁|官网|官網)?|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+)$", re.I)
 
 
-def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
+def is_site_name(line: str) -> bool:
+    """A repost site's own name line (``某某科技网``, ``www.example.com``)."""
+    return len(line) <= 20 and _SITE_NAME.match(line) is not None
+
+
+def _title_candidate(line: str, hint: str = "") -> bool:
+    """A line above the time line that may be the title: title-like, neither chrome nor spam
+    nor a site's name (unless the page's own heading says it is the title)."""
+    if hint and line == hint:
+        return True
+    return (bp.classify(line) is None and not bp.is_keyword_spam(line) and _is_title_like(line)
+            and not is_site_name(line))
+
+
+#: A time inside a short head line: ``2023-10-07 13:41 来源：澎湃新闻``, ``记者 王某 2023-10-07 13:41``.
+_TIME_IN_LINE = re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
+                           r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}")
+
+
+def _time_line(line: str) -> bool:
+    """The head's time line: the time alone, or with a byline and/or 来源 on the same line."""
+    if md.TIME_LINE.match(line):
+        return True
+    m = _TIME_IN_LINE.search(line)
+    if not m or len(line) > 60:
+        return False
+    rest = (line[:m.start()] + " " + line[m.end():]).strip()
+    return not re.search(r"[。！？]", rest) and (not rest or bool(md.parse_source(rest)) or bool(_BYLINE_HINT.search(rest))
+                                              or len(rest) <= 12)
+
+
+def _same_line_fields(ex: Extracted, line: str) -> None:
+    """Source and byline written on the time line itself."""
+    m = _TIME_IN_LINE.search(line)
+    rest = (line[:m.start()] + " " + line[m.end():]).strip() if m else ""
+    if not rest:
+        return
+    src = md.parse_source(rest)
+    if src:
+        ex.source = ex.source or src
+        rest = re.sub(r"(?:来源|來源)\s*[：:]\s*\S+", " ", rest).strip()
+    if rest and _BYLINE_HINT.search(rest) and md.parse_author(rest)[0] and not ex.author_raw:
+        ex.author_raw = rest
+
+
+def _byline_line(line: str) -> bool:
+    return bool(_BYLINE_HINT.search(line)) and bool(md.parse_author(line)[0]) and len(line) <= 40
+
+
+def extract_text(text: str, *, layout: str = "text_dump", title_hint: str = "") -> Extracted:
+    """A dump's fields by their shapes (module doc); ``title_hint`` is the page's own heading
+    (an ``<h1>``, the ``<title>``'s first part) when the text comes from HTML."""
+    return extract_lines(lines_of(text), layout=layout, title_hint=title_hint)
+
+
+def extract_lines(lines: list[str], *, layout: str = "text_dump", title_hint: str = "") -> Extracted:
     ex = Extracted(layout=layout)
-    lines = lines_of(text)
     if not lines:
         return ex
-    t = next((i for i, ln in enumerate(lines[:_HEAD_WINDOW]) if md.TIME_LINE.match(ln)), None)
+    t = next((i for i, ln in enumerate(lines[:_HEAD_WINDOW]) if _time_line(ln)), None)
     if t is None:
-        return _no_time_line(ex, lines)
+        return _no_time_line(ex, lines, title_hint)
     ex.published_at = md.parse_time(lines[t])
+    _same_line_fields(ex, lines[t])
     ex.count("byline")
     # after the time line: source, 字号, 原创 byline, column link — until the body starts
     j = t + 1
@@ -87,6 +147,13 @@ def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
             ex.count("byline")
         elif re.match(r"^(?:原创|原創)\s+\S", ln) and len(ln) <= 40:
             ex.pph_byline = ln
+            nxt = lines[j + 1] if j + 1 < len(lines) else ""
+            if len(ln.split()) == 2 and _account_line(nxt):  # ``原创 <writer>`` / ``<account>``
+                ex.pph_byline = f"{ln} {nxt}"
+                j += 1
+            ex.count("byline")
+        elif _byline_line(ln) and not ex.author_raw:
+            ex.author_raw = ln
             ex.count("byline")
         elif bp.classify(ln) in ("widget", "column_link", "counter", "breadcrumb"):
             ex.count(bp.classify(ln))
@@ -97,15 +164,18 @@ def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
     # above the time line: byline (news), then the title; anything higher is chrome or spam
     above = lines[:t]
     k = len(above) - 1
-    if k >= 0 and _BYLINE_HINT.search(above[k]) and md.parse_author(above[k])[0] and len(above[k]) <= 40:
-        ex.author_raw = above[k]
+    while k >= 0 and (_byline_line(above[k]) or (md.parse_source(above[k]) and len(above[k]) <= 40)):
+        if md.parse_source(above[k]) and len(above[k]) <= 40:  # 来源 under the title
+            ex.source = ex.source or md.parse_source(above[k])
+        elif not ex.author_raw:
+            ex.author_raw = above[k]
         ex.count("byline")
         k -= 1
     while k >= 0 and bp.classify(above[k]) is not None:
         k -= 1
     body_text = "".join(body[:40])
-    title_at = None
-    for i in range(k, -1, -1):
+    title_at = next((i for i in range(k, -1, -1) if title_hint and above[i] == title_hint), None)
+    for i in range(k if title_at is None else -1, -1, -1):
         cand = above[i]
         if not _title_candidate(cand):
             continue
@@ -124,6 +194,9 @@ def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
     for i, ln in enumerate(above):
         if i == title_at or ln == ex.author_raw:
             continue
+        if is_site_name(ln):
+            ex.count("site_name")
+            continue
         kind = bp.classify(ln) or ("spam_header" if bp.is_keyword_spam(ln) else None)
         if kind is None and i < (title_at if title_at is not None else len(above)):
             kind = "repeated_headline" if above.count(ln) > 1 else "spam_header"
@@ -133,14 +206,42 @@ def extract_text(text: str, *, layout: str = "text_dump") -> Extracted:
     return ex
 
 
-def _no_time_line(ex: Extracted, lines: list[str]) -> Extracted:
-    """No time line: the first title-like line that is not chrome heads the rest."""
+def _account_line(line: str) -> bool:
+    """The 澎湃号 account on the line after ``原创 <writer>``: a short name, no punctuation."""
+    return 1 <= len(line) <= 16 and not re.search(r"[，。！？、：:;；|]|\d{4}-", line) and bp.classify(line) is None
+
+
+def _no_time_line(ex: Extracted, lines: list[str], title_hint: str = "") -> Extracted:
+    """No time line: the page's heading (``title_hint``) or the first title-like line that is
+    not chrome heads the rest."""
+    if title_hint and title_hint in lines[:_HEAD_WINDOW]:
+        i = lines.index(title_hint)
+        ex.title = title_hint
+        ex.count("site_name", sum(1 for ln in lines[:i] if is_site_name(ln)))
+        ex.paragraphs = take_image_urls(_head_fields(ex, lines[i + 1:]), ex)
+        return ex
     i = 0
-    while i < len(lines) and (bp.classify(lines[i]) is not None or bp.is_keyword_spam(lines[i])):
-        ex.count(bp.classify(lines[i]) or "spam_header")
+    while i < len(lines) and (bp.classify(lines[i]) is not None or bp.is_keyword_spam(lines[i]) or is_site_name(lines[i])):
+        ex.count(bp.classify(lines[i]) or ("site_name" if is_site_name(lines[i]) else "spam_header"))
         i += 1
     if i < len(lines) and _is_title_like(lines[i]) and len(lines) - i > 1:
         ex.title = lines[i]
         i += 1
-    ex.paragraphs = take_image_urls(lines[i:], ex)
+    ex.paragraphs = take_image_urls(_head_fields(ex, lines[i:]), ex)
     return ex
+
+
+def _head_fields(ex: Extracted, lines: list[str]) -> list[str]:
+    """Bylines and 来源 lines at the head of a body without a time line: taken, not body."""
+    j = 0
+    while j < min(len(lines), 4):
+        ln = lines[j]
+        if md.parse_source(ln) and len(ln) <= 40:
+            ex.source = ex.source or md.parse_source(ln)
+        elif _byline_line(ln) and not ex.author_raw:
+            ex.author_raw = ln
+        else:
+            break
+        ex.count("byline")
+        j += 1
+    return lines[j:]

@@ -2,12 +2,15 @@
 
 :func:`repair_text` runs the whole chain on one string, in this order:
 
-1. **mojibake** (:mod:`.mojibake`): UTF-8/GBK/Big5 read as Latin-1/cp1252, whole strings or runs;
+1. **mojibake** (:mod:`.mojibake`): UTF-8/GBK/Big5 read as Latin-1/cp1252, whole documents or
+   runs, lost cp1252 bytes and NBSP-as-space, two layers (ftfy first, our own runs after);
 2. **GBK punctuation-swap tears** (:mod:`.gbktear`); on text that shows tear signs, pinyin
    annotations are removed first, because the mirror inserted them before the byte damage;
 3. **pinyin annotations** (:mod:`.pinyin`);
 4. **Traditional -> Simplified** (:mod:`.traditional`), only when the text was converted
-   (``traditional=None``: detect on this text; True/False: the caller decided);
+   (``traditional=None``: detect on this text; True/False: the caller decided), undoing the
+   converter that was used (``t2s``, Taiwan ``tw2sp``, Hong Kong ``hk2s``: detected, or
+   ``converter=``); 著 decided by the word it forms;
 5. **full-width punctuation** (:mod:`.punct`);
 6. **mirror host** -> ``www.thepaper.cn`` (:mod:`.mirror`);
 7. **leftovers** (:mod:`.leftovers`): private-use code points and U+FFFD removed, ``?`` -> ``©``
@@ -27,9 +30,9 @@ from .mirror import restore_mirror_host
 from .mojibake import repair_mojibake
 from .pinyin import remove_pinyin
 from .punct import restore_fullwidth
-from .traditional import is_converted_traditional, to_simplified
+from .traditional import detect_converter, is_converted_traditional, to_simplified
 
-__all__ = ["RepairResult", "repair_text", "is_converted_traditional"]
+__all__ = ["RepairResult", "repair_text", "is_converted_traditional", "detect_converter"]
 
 
 @dataclass
@@ -42,8 +45,11 @@ class RepairResult:
             self.repairs[kind] = self.repairs.get(kind, 0) + n
 
 
-def repair_text(text: str, *, traditional: bool | None = None, mirror_host: str | None = None) -> RepairResult:
-    """Run the repair chain (see module doc) on ``text``; never raises on any str."""
+def repair_text(text: str, *, traditional: bool | None = None, mirror_host: str | None = None,
+                converter: str | None = None) -> RepairResult:
+    """Run the repair chain (see module doc) on ``text``; never raises on any str.
+    ``converter`` (``t2s``/``tw2sp``/``hk2s``) forces the Traditional converter to undo;
+    by default it is detected on ``text``."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     res = RepairResult(text)
@@ -62,9 +68,12 @@ def repair_text(text: str, *, traditional: bool | None = None, mirror_host: str 
     if traditional is None:
         traditional = is_converted_traditional(t)
     if traditional:
-        converted = to_simplified(t)
+        config = converter or detect_converter(t)
+        converted = to_simplified(t, converter=config)
         if converted != t:
             res.add("t2s", 1)
+            if config != "t2s":
+                res.add(config, 1)
             t = converted
     t, n = restore_fullwidth(t)
     res.add("fullwidth_punct", n)

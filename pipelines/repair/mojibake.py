@@ -1,32 +1,116 @@
 """Undo mojibake: UTF-8 / GBK / Big5 bytes that were decoded as Latin-1 or cp1252.
 
-Runs of Latin-1/cp1252 high characters (with ASCII letters allowed between them, since GBK
-trail bytes can be ASCII) are turned back into the bytes they came from and decoded again
-as UTF-8, GB18030 and Big5 (strictly).  A reading is taken only when it is plausible: UTF-8
-must decode strictly (strong evidence on its own); GB18030/Big5 must give common CJK
-characters or CJK punctuation only.  C1 controls (U+0080-U+009F, from a Latin-1 read) and
-cp1252's printable forms both map back to their byte.
+Two passes, repeated while they change something (two layers of damage come undone):
+
+1. **ftfy** (``fix_text`` with only its encoding fixes on: no width, quote, ligature,
+   line-break or normalisation fixes, so Chinese punctuation is never flattened, and no
+   ``replace_lossy_sequences``, so lost bytes stay recoverable by the next pass). It undoes
+   UTF-8 read as cp1252/Latin-1 wherever the damage is complete, whole documents included.
+2. **Our own run repair**, for what ftfy cannot do. Runs of Latin-1/cp1252 high characters
+   (C1 controls included, with ASCII letters and single spaces allowed between them) are
+   turned back into bytes and read again:
+
+   * as **UTF-8 with lost bytes**: cp1252 has five undefined bytes (81 8D 8F 90 9D) that a
+     decoder drops; a multi-byte sequence that is one or two continuation bytes short gets
+     them back, choosing among the five by the candidate characters' use in jieba's
+     dictionary and the words they form with their neighbours; a space where a
+     continuation byte is due was a NBSP (A0) that became a plain space;
+   * as **GB18030 or Big5** (strictly), when every character read is common.
+
+   A reading is taken only when it is plausible: every non-ASCII character it gives is a
+   common Han character, CJK punctuation or a common symbol; a run glued to a Latin word
+   that gives at most two characters must also form a dictionary word. So clean text —
+   ``Beyoncé……`` (``é……`` is valid UTF-8 for the rare 酅), ``“NESTLÉ”`` (``É”`` reads ɔ) —
+   is never changed.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import combinations, product
 
-from .charsets import CJK_PUNCT, common_chars
+from .charsets import CJK_PUNCT, CJK_RANGES, common_chars, is_cjk
+from .plausible import COMMON_SYMBOLS
 
-_CP1252_HIGH = {}
+_CP1252_HIGH: dict[str, int] = {}
 for _b in range(0x80, 0xA0):
     try:
         _CP1252_HIGH[bytes([_b]).decode("cp1252")] = _b
     except UnicodeDecodeError:
         pass
 _HIGH_CLASS = "\u0080-\u00ff" + "".join(re.escape(c) for c in _CP1252_HIGH)
-_RUN_RE = re.compile(f"[{_HIGH_CLASS}]+(?:[\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0040-\u007e]?")
+_RUN_RE = re.compile(f"[{_HIGH_CLASS}]+(?:[\u0020\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0020\u0040-\u007e]?")
 _PRECHECK_RE = re.compile(f"[{_HIGH_CLASS}]")
+#: cp1252's undefined bytes: what a decoder that drops them loses.
+LOST_BYTES = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+_SPACE = 0x20
+_NBSP = 0xA0
+_MAX_LAYERS = 3
 
 
-def _to_bytes(run: str) -> bytes | None:
-    out = bytearray()
+@lru_cache(maxsize=1)
+def _ftfy_config():
+    from ftfy import TextFixerConfig
+
+    return TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_encoding=True,
+                           restore_byte_a0=True, replace_lossy_sequences=False, decode_inconsistent_utf8=True,
+                           fix_c1_controls=False, fix_latin_ligatures=False, fix_character_width=False,
+                           uncurl_quotes=False, fix_line_breaks=False, fix_surrogates=False,
+                           remove_control_chars=False, normalization=None, explain=False)
+
+
+def _ftfy(text: str) -> tuple[str, int]:
+    """ftfy line by line; a line's fix is kept when every character it introduced is one a
+    real text would hold (:func:`_symbol_or_text`)."""
+    import ftfy
+
+    cfg = _ftfy_config()
+    lines = text.split("\n")
+    count = 0
+    for i, line in enumerate(lines):
+        if not _PRECHECK_RE.search(line):
+            continue
+        fixed = ftfy.fix_text(line, cfg)
+        if fixed != line and _reading_ok("".join(set(fixed) - set(line)) or fixed, False, latin=True):
+            lines[i] = fixed
+            count += 1
+    return ("\n".join(lines), count) if count else (text, 0)
+
+
+_SYMBOL_BLOCKS = (("\u00a1", "\u00bf"), ("\u2000", "\u2bff"), ("\u3000", "\u303f"), ("\uff00", "\uffef"),
+                  ("\u0391", "\u03c9"), ("\U0001f000", "\U0001faff"))
+
+
+@lru_cache(maxsize=1)
+def _ok_set() -> frozenset[str]:
+    return frozenset(common_chars()) | frozenset(CJK_PUNCT) | frozenset(COMMON_SYMBOLS) | frozenset("\u3000")
+
+
+def _ok_char(ch: str) -> bool:
+    """A Han character in common use, or CJK punctuation / a common symbol."""
+    if ch in _ok_set():
+        return True
+    if is_cjk(ch):
+        from .wordfreq import char_usage
+
+        return char_usage(ch) >= 2000
+    return False
+
+
+def _symbol_or_text(ch: str, *, latin: bool = False) -> bool:
+    """A character a repaired text may hold: ASCII, a common Han character, punctuation and
+    symbols (general punctuation, arrows, maths, box drawing, CJK and full-width forms), and
+    with ``latin`` accented Latin letters."""
+    if ch.isascii() or _ok_char(ch):
+        return True
+    if latin and ("\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff"):
+        return True
+    return any(lo <= ch <= hi for lo, hi in _SYMBOL_BLOCKS)
+
+
+def _to_bytes(run: str) -> list[int] | None:
+    out = []
     for ch in run:
         o = ord(ch)
         if o < 0x100:
@@ -35,57 +119,203 @@ def _to_bytes(run: str) -> bytes | None:
             out.append(_CP1252_HIGH[ch])
         else:
             return None
-    return bytes(out)
+    return out
 
 
-def _plausible_cjk(text: str) -> bool:
-    common = common_chars()
-    non_ascii = [c for c in text if ord(c) > 0x7F]
+def _need(lead: int) -> int:
+    if 0xC2 <= lead <= 0xDF:
+        return 1
+    if 0xE0 <= lead <= 0xEF:
+        return 2
+    if 0xF0 <= lead <= 0xF4:
+        return 3
+    return -1
+
+
+def _is_cont(b: int) -> bool:
+    return 0x80 <= b <= 0xBF
+
+
+def _choose(cands: list[str], left: str, right: str) -> str:
+    """The candidate that makes the likeliest text with its neighbours (jieba's unigram
+    segmentation of ``left + c + right``), common characters preferred."""
+    from .wordfreq import text_logprob
+
+    def score(c: str) -> float:
+        s = text_logprob(left + c + right)
+        return s + (2.0 if c in _ok_set() else -8.0)
+
+    return max(cands, key=score)
+
+
+def _candidates(lead: int, conts: list[int], need: int) -> list[str]:
+    """Characters ``lead + conts`` may have been, with ``need - len(conts)`` lost bytes put back
+    (at any of the continuation slots)."""
+    missing = need - len(conts)
+    out = []
+    for slots in combinations(range(need), missing):
+        for fill in product(LOST_BYTES, repeat=missing):
+            present, lost = iter(conts), iter(fill)
+            seq = [next(lost) if k in slots else next(present) for k in range(need)]
+            try:
+                out.append(bytes([lead, *seq]).decode("utf-8"))
+            except UnicodeDecodeError:
+                pass
+    return list(dict.fromkeys(out))
+
+
+def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> tuple[str, int] | None:
+    """UTF-8 with lost bytes and NBSP-as-space put back; (text, guessed chars) or None."""
+    out: list[str] = []
+    guesses: list[tuple[int, list[str]]] = []
+    i, n = 0, len(data)
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            out.append(chr(b))
+            i += 1
+            continue
+        need = _need(b)
+        if need < 0:
+            return None
+        conts: list[int] = []
+        j = i + 1
+        while len(conts) < need and j < n and (_is_cont(data[j]) or data[j] == _SPACE):
+            conts.append(_NBSP if data[j] == _SPACE else data[j])  # a NBSP that became a space
+            j += 1
+        if len(conts) == need:
+            try:
+                out.append(bytes([b, *conts]).decode("utf-8"))
+            except UnicodeDecodeError:
+                return None
+            i = j
+            continue
+        if need - len(conts) > 2:
+            return None
+        cands = _candidates(b, conts, need)
+        if not cands:
+            return None
+        guesses.append((len(out), cands))
+        out.append(cands[0])
+        i = j
+    for _ in range(2):  # choose each lost byte with its neighbours known
+        for pos, cands in guesses:
+            left = (before + "".join(out[max(0, pos - 4):pos]))[-4:]
+            right = ("".join(out[pos + 1:pos + 5]) + after)[:4]
+            out[pos] = _choose(cands, left, right)
+    return "".join(out), len(guesses)
+
+
+def _glued_to_latin(text: str, start: int, end: int) -> bool:
+    """The run continues a Latin word: a letter of it touches an ASCII letter."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return ((before.isascii() and before.isalpha() and text[start].isalpha())
+            or (after.isascii() and after.isalpha() and text[end - 1].isalpha()))
+
+
+def _reading_ok(fixed: str, glued: bool, *, latin: bool = True) -> bool:
+    """Whether a reading is plausible: only text characters (Han, punctuation, symbols,
+    Latin letters), mostly common ones; a short reading glued to a Latin word must be a
+    Latin letter or a dictionary word."""
+    non_ascii = [c for c in fixed if ord(c) > 0x7F]
     if not non_ascii:
         return False
-    return all(c in common or c in CJK_PUNCT or c in "\u3000" for c in non_ascii)
+    if not all(is_cjk(c) or _symbol_or_text(c, latin=latin) for c in non_ascii):
+        return False
+    strong = sum(1 for c in non_ascii if not is_cjk(c) or _ok_char(c))
+    if strong < (len(non_ascii) if len(non_ascii) <= 3 else 0.8 * len(non_ascii)):
+        return False
+    if glued and len(non_ascii) <= 2:
+        from .wordfreq import word_freq
+
+        han = "".join(c for c in fixed if is_cjk(c))
+        if not han:
+            return all("\u00c0" <= c <= "\u024f" for c in non_ascii)
+        return len(han) == 2 and word_freq(han) > 0
+    return True
 
 
-def _fix_run(run: str) -> str | None:
+def _is_words(text: str) -> bool:
+    """Every Han run of ``text`` is one dictionary word of two or more characters."""
+    from .wordfreq import word_freq
+
+    runs = re.findall(f"[{CJK_RANGES}]+", text)
+    return bool(runs) and all(len(r) >= 2 and word_freq(r) > 0 for r in runs)
+
+
+def _fix_run(run: str, glued: bool, before: str = "", after: str = "") -> str | None:
+    """The run read again (module doc), or None; ``before``/``after`` are the characters
+    around it, which choose lost bytes and let a short run next to Han text be repaired."""
     data = _to_bytes(run)
-    if data is None or len(data) < 2:
+    if data is None:
         return None
     high = sum(1 for b in data if b >= 0x80)
-    try:
-        fixed = data.decode("utf-8")
-        if fixed != run and len(fixed) < len(run):
+    beside_han = is_cjk(before) or is_cjk(after) or before in CJK_PUNCT or after in CJK_PUNCT
+    if high < 2 and not (beside_han and high == 1 and _need(data[0]) >= 2):
+        return None
+    if _SPACE not in data:
+        try:
+            fixed = bytes(data).decode("utf-8")
+            if len(fixed) < len(run) and _reading_ok(fixed, glued):
+                return fixed
+        except UnicodeDecodeError:
+            pass
+    lenient = _decode_lenient_utf8(data, before, after)
+    if lenient is not None:
+        fixed, guessed = lenient
+        # lost bytes are put back in runs that are UTF-8 through and through, or beside Han text
+        multi = sum(1 for c in fixed if ord(c) > 0x7F)
+        if (len(fixed) < len(run) or guessed) and _reading_ok(fixed, glued) and (
+                not guessed or multi >= 3 or multi >= 2 * guessed or beside_han or _is_words(fixed)):
             return fixed
-    except UnicodeDecodeError:
-        pass
-    if high < 4:
+    if high < 4 or _SPACE in data:
         return None  # too short to tell a GBK/Big5 pair from a Latin word
     for codec in ("gb18030", "big5"):
         try:
-            fixed = data.decode(codec)
+            fixed = bytes(data).decode(codec)
         except UnicodeDecodeError:
             continue
-        if _plausible_cjk(fixed):
+        if all(c in _ok_set() for c in fixed if ord(c) > 0x7F):
             return fixed
     return None
 
 
-def repair_mojibake(text: str) -> tuple[str, int]:
-    """Text with mojibake runs decoded properly, and how many runs were fixed."""
-    if not _PRECHECK_RE.search(text):
-        return text, 0
+def _repair_runs(text: str) -> tuple[str, int]:
     count = 0
-
-    def sub(m: re.Match) -> str:
-        nonlocal count
+    out: list[str] = []
+    pos = 0
+    for m in _RUN_RE.finditer(text):
         run = m.group()
-        fixed = _fix_run(run)
-        if fixed is None and run[-1].isascii():
-            fixed = _fix_run(run[:-1])
+        glued = _glued_to_latin(text, m.start(), m.end())
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        fixed = _fix_run(run, glued, before, after)
+        if fixed is None and run[-1].isascii() and len(run) > 1:
+            fixed = _fix_run(run[:-1], _glued_to_latin(text, m.start(), m.end() - 1), before, run[-1])
             if fixed is not None:
                 fixed += run[-1]
         if fixed is None:
-            return run
+            continue
+        out.append(text[pos:m.start()])
+        out.append(fixed)
+        pos = m.end()
         count += 1
-        return fixed
+    if not count:
+        return text, 0
+    out.append(text[pos:])
+    return "".join(out), count
 
-    return _RUN_RE.sub(sub, text), count
+
+def repair_mojibake(text: str) -> tuple[str, int]:
+    """Text with mojibake decoded properly, and how many runs (or lines) were fixed."""
+    total = 0
+    for _ in range(_MAX_LAYERS):
+        if not _PRECHECK_RE.search(text):
+            break
+        text, n1 = _ftfy(text)
+        text, n2 = _repair_runs(text)
+        if not n1 + n2:
+            break
+        total += n1 + n2
+    return text, total

@@ -1,24 +1,40 @@
 """Traditional -> Simplified, only for text that was converted to Traditional.
 
-Detection: the share of CJK characters that OpenCC ``t2s`` changes.  Clean Simplified text
-with the odd 乾/著/後 is left alone (OpenCC keeps 乾清宫 and 著名 anyway; the ratio keeps a
-few stray characters from triggering).  Conversion uses ``tw2sp`` (Taiwan phrases: 機率 ->
-概率, 軟體 -> 软件) when Taiwan vocabulary is present, else ``t2s``; then 著 -> 着 where it
-is the aspect particle (``zhe_phrases.txt``).
+**Detection** (:func:`is_converted_traditional`) counts two kinds of characters:
+
+* *Traditional forms*: characters OpenCC ``t2s`` changes (這 們 說 國 …, but also 乾 昇 蒐 祕
+  氾 麽, which Simplified text uses too: 乾县, 毕昇, 蒐集, 祕鲁);
+* *Simplified-only forms*: characters OpenCC ``s2t`` changes that Big5 cannot even encode
+  (这 们 说 过 还 …): a Traditional converter never leaves many of them.
+
+Text is converted Traditional when Traditional forms are at least ``MIN_CHANGED`` and
+``MIN_RATIO`` of its Han characters, and Simplified-only forms are at most ``MAX_SIMPLIFIED``
+of the Traditional ones. Simplified text that uses 乾 昇 蒐 著 is full of Simplified-only
+characters, so detection never fires on it (著 is not even a Traditional form: t2s keeps it).
+
+**Conversion** (:func:`to_simplified`) detects which converter made the text: the outputs of
+OpenCC's own ``t2s``, ``tw2sp`` (Taiwan phrases: 程式 -> 程序, 機率 -> 概率, 水準 -> 水平,
+教育訓練 -> 培训) and ``hk2s`` (Hong Kong variants) are compared sentence by sentence with jieba's
+word model (:func:`wordfreq.text_logprob`, after the 著 fix below), and a phrase converter
+wins only by ``PHRASE_GAIN`` per differing sentence on average (``t2s`` is the default). Then every 著 left is decided
+by the word it forms (:func:`fix_zhe`): it stays 著 when a dictionary word written with 著
+(著名, 著作, 显著, 土著) is at least as frequent as the same word written with 着, and becomes
+the particle 着 otherwise (随着, 意味着, 着装, and 散落着 where no word forms at all).
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from .charsets import CJK_RE
 
-MIN_RATIO = 0.08  # share of CJK characters t2s changes
+MIN_RATIO = 0.08  # share of Han characters that are Traditional forms
 MIN_CHANGED = 2
-_TAIWAN_TERMS = ("軟體", "機率", "資訊", "網路", "程式", "硬碟", "記憶體", "伺服器", "數位", "滑鼠",
-                 "影片", "網際網路", "資料庫", "螢幕", "印表機", "作業系統")
+MAX_SIMPLIFIED = 0.25  # Simplified-only forms per Traditional form, at most
+PHRASE_GAIN = 3.0  # log-probability a phrase converter must gain per differing sentence
+CONVERTERS = ("t2s", "tw2sp", "hk2s")
+_SENTENCE = re.compile(r"[^。！？；\n]*[。！？；\n]?")
 
 
 @lru_cache(maxsize=4)
@@ -28,48 +44,94 @@ def _converter(config: str):
     return opencc.OpenCC(config)
 
 
-def _changed(text: str) -> tuple[int, int]:
-    """(CJK characters, of which t2s changes) — compared character by character."""
-    conv = _converter("t2s").convert(text)
-    cjk = len(CJK_RE.findall(text))
-    if len(conv) == len(text):
-        changed = sum(1 for a, b in zip(text, conv) if a != b)
-    else:
-        changed = sum(1 for ch in set(CJK_RE.findall(text)) if _converter("t2s").convert(ch) != ch)
-    return cjk, changed
+@lru_cache(maxsize=65536)
+def _kind(ch: str) -> int:
+    """1 for a Traditional form, -1 for a Simplified-only form, 0 otherwise."""
+    if _converter("t2s").convert(ch) != ch:
+        return 1
+    if _converter("s2t").convert(ch) != ch:
+        try:
+            ch.encode("big5")
+        except UnicodeEncodeError:
+            return -1
+    return 0
+
+
+def counts(text: str) -> tuple[int, int, int]:
+    """(Han characters, Traditional forms, Simplified-only forms) of ``text``."""
+    han = CJK_RE.findall(text)
+    trad = simp = 0
+    for ch in han:
+        k = _kind(ch)
+        if k > 0:
+            trad += 1
+        elif k < 0:
+            simp += 1
+    return len(han), trad, simp
 
 
 def is_converted_traditional(text: str) -> bool:
-    """Whether ``text`` reads as Simplified text converted to Traditional."""
-    cjk, changed = _changed(text)
-    return cjk > 0 and changed >= MIN_CHANGED and changed / cjk >= MIN_RATIO
+    """Whether ``text`` reads as Simplified text converted to Traditional (module doc)."""
+    han, trad, simp = counts(text)
+    return (han > 0 and trad >= MIN_CHANGED and trad / han >= MIN_RATIO
+            and simp <= MAX_SIMPLIFIED * trad)
 
 
-def has_taiwan_vocabulary(text: str) -> bool:
-    return any(term in text for term in _TAIWAN_TERMS)
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.findall(text) if s]
 
 
-@lru_cache(maxsize=1)
-def _zhe_table() -> tuple[re.Pattern, dict[str, str]]:
-    path = Path(__file__).with_name("zhe_phrases.txt")
-    phrases = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
-               if ln.strip() and not ln.startswith("#")]
-    phrases.sort(key=len, reverse=True)
-    table = {p: p.replace("著", "着") for p in phrases}
-    return re.compile("|".join(map(re.escape, phrases))), table
+def detect_converter(text: str) -> str:
+    """Which of :data:`CONVERTERS` undoes ``text`` best (module doc)."""
+    from .wordfreq import text_logprob
+
+    base = fix_zhe(_converter("t2s").convert(text))
+    best, best_gain = "t2s", 0.0
+    base_sents = _sentences(base)
+    for config in CONVERTERS[1:]:
+        out = fix_zhe(_converter(config).convert(text))
+        if out == base:
+            continue
+        sents = _sentences(out)
+        if len(sents) != len(base_sents):
+            sents, base_s = [out], [base]
+        else:
+            base_s = base_sents
+        gain, differing = 0.0, 0
+        for a, b in zip(base_s, sents):
+            if a != b:
+                differing += 1
+                gain += text_logprob(b[:400]) - text_logprob(a[:400])
+        if differing and gain > PHRASE_GAIN * differing and gain > best_gain:
+            best, best_gain = config, gain
+    return best
 
 
 def fix_zhe(text: str) -> str:
-    """著 -> 着 in the aspect-particle phrases of the data table."""
+    """著 -> 着 unless 著 forms a dictionary word that is written with 著 (module doc)."""
     if "著" not in text:
         return text
-    rx, table = _zhe_table()
-    return rx.sub(lambda m: table[m.group()], text)
+    from .wordfreq import word_freq
+
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if ch != "著":
+            continue
+        with_zhu = with_zhe = 0
+        for size in (2, 3, 4):
+            for start in range(i - size + 1, i + 1):
+                if start < 0 or start + size > len(chars):
+                    continue
+                word = "".join(chars[start:start + size])
+                with_zhu = max(with_zhu, word_freq(word))
+                with_zhe = max(with_zhe, word_freq(word.replace("著", "着")))
+        if not (with_zhu and with_zhu >= with_zhe):
+            chars[i] = "着"
+    return "".join(chars)
 
 
-def to_simplified(text: str, *, taiwan: bool | None = None) -> str:
-    """Convert Traditional text to Simplified (see module doc)."""
-    if taiwan is None:
-        taiwan = has_taiwan_vocabulary(text)
-    out = _converter("tw2sp" if taiwan else "t2s").convert(text)
-    return fix_zhe(out)
+def to_simplified(text: str, *, converter: str | None = None) -> str:
+    """Convert Traditional text to Simplified (module doc); ``converter`` forces one of
+    :data:`CONVERTERS`."""
+    config = converter or detect_converter(text)
+    return fix_zhe(_converter(config).convert(text))

@@ -1,6 +1,7 @@
 """Word frequencies from jieba's dictionary, and a plausibility score for Chinese text.
 
-The dictionary (``jieba/dict.txt``: ``word freq tag`` per line) is read lazily, once.
+The dictionary (``jieba/dict.txt``: ``word freq tag`` per line) is read lazily, once; its
+place names (tag ``ns``) answer :func:`is_place`.
 :func:`text_logprob` is the best unigram segmentation's log probability (the idea behind
 jieba's own route search), with fixed costs for punctuation, ASCII and unknown characters.
 """
@@ -13,6 +14,7 @@ from functools import lru_cache
 
 _LOCK = threading.Lock()
 _FREQ: dict[str, int] | None = None
+_PLACES: frozenset[str] = frozenset()
 _LOG_TOTAL = 0.0
 _MAX_LEN = 1
 
@@ -36,17 +38,21 @@ def _dict_path() -> str:
 
 
 def _load() -> dict[str, int]:
-    global _FREQ, _LOG_TOTAL, _MAX_LEN
+    global _FREQ, _LOG_TOTAL, _MAX_LEN, _PLACES
     if _FREQ is not None:  # the usual case: no lock to take
         return _FREQ
     with _LOCK:
         if _FREQ is None:
             freq: dict[str, int] = {}
+            places: set[str] = set()
             with open(_dict_path(), encoding="utf-8") as fh:
                 for line in fh:
                     parts = line.split(" ")
                     if len(parts) >= 2 and parts[1].strip().isdigit():
                         freq[parts[0]] = int(parts[1])
+                        if len(parts) >= 3 and parts[2].strip() == "ns":
+                            places.add(parts[0])
+            _PLACES = frozenset(places)
             total = sum(freq.values()) or 1
             _LOG_TOTAL = math.log(total)
             _MAX_LEN = min(8, max(len(w) for w in freq))
@@ -57,6 +63,12 @@ def _load() -> dict[str, int]:
 def word_freq(word: str) -> int:
     """jieba's frequency of ``word`` (0 when absent)."""
     return _load().get(word, 0)
+
+
+def is_place(word: str) -> bool:
+    """Whether jieba's dictionary tags ``word`` as a place name (``ns``)."""
+    _load()
+    return word in _PLACES
 
 
 _USAGE: dict[str, int] | None = None

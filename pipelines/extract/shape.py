@@ -1,0 +1,60 @@
+"""Whether text has an article's shape, and the page's own heading: for HTML no known layout
+claims and for plain text.
+
+An article is prose: :func:`not_an_article` says why a body is not one — too little prose
+(a home page or a list page is headlines and links, without sentences), or lines that are
+a log's or a README's (timestamps or levels opening most lines, Markdown headings, lists and
+code fences). Prose lines hold at least 8 Han characters and a sentence mark.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.extract import html as h
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_SENTENCE = re.compile(r"[。！？；，]")
+_LOG_LINE = re.compile(r"^\s*\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|(?:DEBUG|INFO|WARN(?:ING)?|ERROR|"
+                       r"CRITICAL|TRACE|FATAL)\b)", re.I)
+_MARKDOWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|```|~~~|\||>\s|!\[|\[[^\]]+\]\()")
+MIN_PROSE_HAN = 20
+MIN_PROSE_SHARE = 0.4
+MAX_MACHINE_SHARE = 0.3
+
+
+def _is_prose(line: str) -> bool:
+    return len(_HAN.findall(line)) >= 8 and bool(_SENTENCE.search(line))
+
+
+def not_an_article(lines: list[str]) -> str | None:
+    """Why ``lines`` (a page's body, or a whole text) are not an article, or None."""
+    lines = [ln for ln in lines if ln.strip()]
+    if not lines:
+        return "no body text"
+    machine = sum(1 for ln in lines if _LOG_LINE.match(ln) or _MARKDOWN_LINE.match(ln))
+    if machine / len(lines) >= MAX_MACHINE_SHARE:
+        return f"{machine} of {len(lines)} lines are log or Markdown lines, not prose"
+    prose = [ln for ln in lines if _is_prose(ln)]
+    han = sum(len(_HAN.findall(ln)) for ln in prose)
+    total = sum(len(ln) for ln in lines) or 1
+    if han < MIN_PROSE_HAN:
+        return f"no prose ({han} Han characters in sentences)"
+    if sum(len(ln) for ln in prose) / total < MIN_PROSE_SHARE:
+        return "mostly headlines and links, little prose (a home or list page)"
+    return None
+
+
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\s[-|–—]\s|｜|\|)\s*")
+
+
+def page_heading(doc) -> str:
+    """The page's own heading: its single ``<h1>``, else the first part of its ``<title>``
+    (``标题_站名``, ``标题 - 站名``)."""
+    h1s = [h.text_of(el) for el in doc.xpath("//body//h1")]
+    h1s = [t for t in h1s if t]
+    if len(h1s) == 1:
+        return h1s[0]
+    title = h.text_of(h.first(doc, "//title"))
+    parts = [p for p in _TITLE_SPLIT.split(title) if p]
+    return parts[0] if len(parts) > 1 else title
