@@ -45,10 +45,14 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     ``None`` or the formatted exception that kept it from being stored."""
     from domain.record import CleaningError
     from storage.batch import save_batch
+    from storage.dictionaries import current_encoder
     from storage.raw import raw_page_row
 
+    with Session() as session:
+        encoder = current_encoder(session)
+
     def prepare(entry, raw_args, clean_args):
-        entry.raw = raw_page_row(**raw_args) if raw_args else None
+        entry.raw = raw_page_row(**raw_args, encoder=encoder) if raw_args else None
         if clean_args is not None and entry.record is None and entry.failure is None:
             try:
                 entry.record = clean(raw_args["body"] if raw_args else b"", **clean_args)
