@@ -5,6 +5,8 @@
 * :func:`current_encoder` is what a writer compresses new rows with: the newest
   dictionary (cached per engine for :data:`ENCODER_TTL_S`, so that a crawl picks up a
   dictionary trained while it runs), or zstd without one.
+* :func:`train_when_ready` trains the first one by itself once the archive holds
+  :data:`AUTO_TRAIN_PAGES` pages (a crawl's writer calls it after each batch while there is none).
 * :func:`dictionary_bytes` loads dictionaries by id for reading (cached: a stored
   dictionary never changes).
 
@@ -13,10 +15,11 @@ Nothing here commits. Rows are never deleted: every row names its dictionary.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
-from datetime import datetime
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,6 +34,7 @@ ENCODER_TTL_S = 60.0
 TRAIN_SAMPLES = 2000
 TRAIN_MAX_BYTES = 64 * 1024 * 1024
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _encoders: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (expiry, level, Encoder)
 _dictionaries: dict[tuple[str, int], bytes] = {}  # (engine url, id) -> dictionary
@@ -120,3 +124,26 @@ def train_dictionary(session: Session, *, now: datetime, samples: int = TRAIN_SA
     session.flush()
     forget_encoders()
     return row
+
+
+#: Raw pages an archive holds before a writer trains its first dictionary by itself.
+AUTO_TRAIN_PAGES = 500
+
+
+def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES) -> RawDictionary | None:
+    """Train and commit the archive's first dictionary once it holds ``min_pages`` raw pages
+    (what a crawl's writer calls while it has none); None while it is too early, or
+    when another process trained one first."""
+    with Session() as session:
+        if newest_dictionary(session) is not None:
+            forget_encoders()
+            return None
+        if session.scalar(sa.select(sa.func.count()).select_from(RawPage)) < min_pages:
+            return None
+        try:
+            row = train_dictionary(session, now=datetime.now(timezone.utc), samples=min_pages)
+        except Exception:  # never let compression stop a crawl: rows stay zstd without a dictionary
+            logger.exception("could not train a zstd dictionary")
+            return None
+        session.commit()
+        return row

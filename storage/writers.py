@@ -45,7 +45,7 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     ``None`` or the formatted exception that kept it from being stored."""
     from domain.record import CleaningError
     from storage.batch import save_batch
-    from storage.dictionaries import current_encoder
+    from storage.dictionaries import current_encoder, train_when_ready
     from storage.raw import raw_page_row
 
     with Session() as session:
@@ -74,6 +74,8 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     todo = [i for i, err in enumerate(errors) if err is None]
     try:
         commit([jobs[i] for i in todo])
+        if encoder.dictionary_id is None:
+            train_when_ready(Session)
         return errors
     except Exception:
         if len(todo) == 1:
