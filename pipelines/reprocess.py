@@ -112,6 +112,7 @@ def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
 def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: Counter, *, now: datetime) -> None:
     """Save the chunk's records (only what changed is written) and count the outcomes."""
     urls = {r.id: r.url for r in rows}
+    fetched = {r.id: r.fetched_at for r in rows}
     items = []
     for raw_id, record, reason in cleaned:
         if record is None:
@@ -119,7 +120,7 @@ def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: C
             counts[f"failed/{reason}"] += 1
         else:
             items.append((record, raw_id))
-    outcomes = save_articles(session, items, now=now, seen=False)
+    outcomes = save_articles(session, items, now=now, seen=False, captured=[fetched[raw_id] for _, raw_id in items])
     stored = [(urls[raw_id], record.cont_id) for (record, raw_id), outcome in zip(items, outcomes)
               if outcome in ("new", "updated")]
     if stored:

@@ -333,6 +333,8 @@ class ThepaperSpider(scrapy.Spider):
             cont_id=response.meta.get("cont_id"),
             list_item=response.meta.get("list_item"),
             channel_id=response.meta.get("channel_id"),
+            request=({"method": req.method, "url": req.url, "headers": _headers_dict(req.headers)}
+                     if req is not None else None),
         )
 
     def on_error(self, failure):
