@@ -5,7 +5,7 @@ One gzip member per record (what Wayback, pywb and Common Crawl read), in
 
 * ``warcinfo`` first: the software and what the file holds;
 * per fetched page, a ``request`` record when the request is known (crawls keep it in
-  ``raw_pages.context``), then the ``response``: status line, headers and the exact
+  ``raw_pages.context["request"]``: method, URL, headers, body as Latin-1), then the ``response``: status line, headers and the exact
   bytes, ``WARC-Date`` = the fetch time, ``WARC-Target-URI`` = the URL;
 * saved files (``import FILE``, with no HTTP exchange) are ``resource`` records;
 * a ``metadata`` record (``application/warc-fields``) after each page that belongs to an
@@ -97,7 +97,7 @@ class WarcOut:
         return self._write(self.writer.create_warcinfo_record(filename, info))
 
     def request(self, *, url: str, method: str, headers: dict[str, str], moment: datetime,
-                concurrent_to: str | None = None) -> str:
+                concurrent_to: str | None = None, body: bytes = b"") -> str:
         from urllib.parse import urlsplit
 
         from warcio.statusandheaders import StatusAndHeaders
@@ -111,7 +111,7 @@ class WarcOut:
         if concurrent_to:
             warc["WARC-Concurrent-To"] = concurrent_to
         record = self.writer.create_warc_record(
-            url, "request", payload=BytesIO(b""), length=0, warc_headers_dict=warc,
+            url, "request", payload=BytesIO(body), length=len(body), warc_headers_dict=warc,
             http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", pairs, is_http_request=True))
         return self._write(record)
 
@@ -196,7 +196,8 @@ def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
         record_id = _new_id()
         if request and request.get("url"):
             warc.request(url=request["url"], method=request.get("method") or "GET", headers=request.get("headers") or {},
-                         moment=r.fetched_at, concurrent_to=record_id)
+                         moment=r.fetched_at, concurrent_to=record_id,
+                         body=(request.get("body") or "").encode("latin-1"))
         warc.response(url=url, status=r.status, headers=r.headers, body=body, moment=r.fetched_at,
                       record_id=record_id)
     if r.cont_id is None and not context:
