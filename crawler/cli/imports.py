@@ -177,5 +177,5 @@ def _import_warcs(args) -> int:
           f"gone {counters['gone']}, failed {counters['failed']}; {counters['captures']} captures"
           f"{f' (skipped: {skipped})' if skipped else ''} in {counters['duration_s']:.1f}s", file=sys.stderr)
     if error:
-        raise UsageError(f"{error} (the {counters['captures']} captures before it are stored)")
+        raise UsageError(f"{error} (the {counters['captures']} captures read up to there are stored)")
     return EXIT_OK
