@@ -9,7 +9,9 @@ Side by side on this machine and the same data (see ``bench/README.md``):
    cleaning chain on a sample of the same raw pages, in this process;
 4. cleaning alone: ``clean_document`` on mock pages and on damaged mirror dumps;
 5. memory: peak RSS of each crawl, of the ceiling, of ``export``;
-6. storage: database bytes per article, raw-page compression ratio.
+6. storage: database bytes per article, raw-page compression ratio; then
+   :mod:`bench.storage`: zlib against zstd with a trained dictionary (size, read speed,
+   pages as large as the real site's).
 
 The mock runs in its own process (:mod:`bench.mockproc`), warmed up; its CPU time
 is read from ``/proc`` so the table can say which side was the bottleneck.
@@ -322,6 +324,10 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
     result["cleaning"] = cleaning(clean_pages, damaged)
     log("export ...")
     result["export"] = export(big)
+    log("raw archive codecs (zlib vs zstd with a dictionary) ...")
+    from bench.storage import measure as raw_codecs
+
+    result["raw_codecs"] = raw_codecs(big, workdir / "raw_codecs")
     if scaleout:
         from bench.scaleout import scale_out
 
@@ -386,6 +392,10 @@ def table(r: dict) -> str:
             add(("scale-out", "  the same without start-up (first to last commit)",
                  " / ".join(f"{n}: {v:.0f}" for n, v in zip(runs, steady))
                  + f" articles/s = {steady[-1] / steady[0]:.2f} x"))
+    if "raw_codecs" in r:
+        from bench.storage import rows as raw_codec_rows
+
+        rows.extend(raw_codec_rows(r["raw_codecs"]))
     ex = r["export"]
     add(("memory", "export peak RSS (large archive)",
          ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))
