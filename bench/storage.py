@@ -137,6 +137,8 @@ def measure(db: Path, workdir: Path, *, large: int = 120) -> dict:
     from storage.dictionaries import dictionary_bytes, newest_dictionary, sample_pages
 
     workdir.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(db) as conn:  # the copies below take the file alone: no page left in the WAL
+        conn.execute("pragma wal_checkpoint(truncate)")
     before, after = workdir / "before_0005.sqlite3", workdir / "compacted.sqlite3"
     as_before_0005(db, before)
     shutil.copyfile(db, after)

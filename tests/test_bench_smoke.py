@@ -43,6 +43,11 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     assert r["cleaning"]["mock pages"]["pages"] > 0
     assert any(k.startswith("mirror: ") for k in r["cleaning"])
     assert _number(r["memory"]["crawl_large_mb"])
+    rc = r["raw_codecs"]
+    for key in ("bytes_per_article_gain", ):
+        assert _number(rc[key])
+    assert rc["compacted"]["raw_ratio"] > rc["before_0005"]["raw_ratio"] > 1
+    assert rc["read"]["pages"] > 0 and rc["large_pages"]["pages"] > 0 and _number(rc["large_pages"]["read_speedup"])
     assert "peak_rss_mb" in r["export"] or "skipped" in r["export"]
     for name, so in r["scale_out"].items():  # redis-server comes with the test command
         runs = so[name]["runs"]
