@@ -7,7 +7,8 @@
   page layout), :mod:`pipelines.repair` (mojibake, GBK tears, pinyin, Traditional → Simplified,
   punctuation), :mod:`pipelines.boilerplate` (rules as data), :mod:`pipelines.metadata`.
 * :mod:`pipelines.scrapy_stages` — the item pipelines, thin adapters over the stages and the
-  storage writers; :mod:`pipelines.reprocess` — the raw archive cleaned again.
+  storage writers; :mod:`pipelines.reprocess` — the raw archive cleaned again;
+  :mod:`pipelines.warc_in` — captures from WARC files cleaned into the crawl's save path.
 
 May use: ``storage`` and ``domain``. Never ``crawler``.
 """
