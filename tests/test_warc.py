@@ -311,3 +311,42 @@ def test_sha256_of_export_pages_matches_archive(crawled):
     with open(warc, "rb") as fh:
         bodies = [r.content_stream().read() for r in ArchiveIterator(fh) if r.rec_type == "response"]
     assert {hashlib.sha256(b).hexdigest() for b in bodies} == shas
+
+
+# --------------------------------------------------------------------------- property: out then in
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_HEADER_VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=40).map(str.strip)
+
+
+@settings(max_examples=80, deadline=None)
+@given(body=st.binary(max_size=3000), status=st.sampled_from([200, 203, 404, 410, 301, 500]),
+       encoding=st.sampled_from([None, "gzip", "br"]), chunked=st.booleans(),
+       extra=st.dictionaries(st.sampled_from(["Server", "X-Cache", "Set-Cookie", "ETag"]), _HEADER_VALUE, max_size=3),
+       plain=st.booleans(), micros=st.integers(0, 999_999))
+def test_any_response_written_then_read_back_exactly(body, status, encoding, chunked, extra, plain, micros):
+    """Whatever the stored headers say (gzip, chunked, a wrong length), the record holds the
+    stored bytes, and reading it gives them back with the fetch time to the microsecond."""
+    import io
+    from collections import Counter
+
+    from pipelines.warc_in import read_captures
+    from storage.warc_out import WarcOut
+
+    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": "12345", **extra}
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    if chunked:
+        headers["Transfer-Encoding"] = "chunked"
+    moment = datetime(2021, 5, 6, 7, 8, 9, micros, tzinfo=timezone.utc)
+    out = io.BytesIO()
+    warc = WarcOut(out, gzip=not plain)
+    warc.response(url="https://www.thepaper.cn/newsDetail_forward_1", status=status, headers=headers, body=body,
+                  moment=moment)
+    counts = Counter()
+    (capture,) = list(read_captures(io.BytesIO(out.getvalue()), counts))
+    assert (capture.body, capture.status, capture.captured_at) == (body, status, moment)
+    assert capture.headers["Content-Length"] == str(len(body)) and "Content-Encoding" not in capture.headers
+    assert capture.headers.get("X-Crawler-Content-Encoding") == encoding and capture.truncated is None
+    assert all(capture.headers[k] == v for k, v in extra.items())
