@@ -181,9 +181,10 @@ def reprocess(db: Path, jobs: int | None = None) -> dict:
 
 def raw_sample(db: Path, k: int) -> list[tuple[str, bytes, dict]]:
     """``k`` article raw pages spread over the archive: (cleaning URL, body, headers)."""
-    import zlib
+    from storage.codec import decode
 
     with sqlite3.connect(db) as conn:
+        dictionaries = dict(conn.execute("select id, data from raw_dictionaries"))
         ids = [r[0] for r in conn.execute("select raw_page_id from articles where raw_page_id is not null "
                                           "and content_type != 'gone' order by cont_id")]
         step = max(1, len(ids) // k)
@@ -191,11 +192,12 @@ def raw_sample(db: Path, k: int) -> list[tuple[str, bytes, dict]]:
         out = []
         for i in range(0, len(chosen), 500):
             part = chosen[i:i + 500]
-            rows = conn.execute(f"select body, context, headers from raw_pages where id in "
-                                f"({','.join('?' * len(part))})", part)
-            for body, context, headers in rows:
+            rows = conn.execute(f"select body, compression, dictionary_id, context, headers from raw_pages "
+                                f"where id in ({','.join('?' * len(part))})", part)
+            for body, compression, dictionary_id, context, headers in rows:
                 ctx = json.loads(context or "{}")
-                out.append((ctx.get("url"), zlib.decompress(body), json.loads(headers or "{}")))
+                out.append((ctx.get("url"), decode(body, compression, dictionaries.get(dictionary_id)),
+                            json.loads(headers or "{}")))
     return out
 
 
