@@ -214,7 +214,7 @@ class RawPage(Base):
     body: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False,
                                         comment="response body, compressed as named in compression")
     body_size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, comment="uncompressed body size in bytes")
-    compression: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="zlib",
+    compression: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="zstd",
                                              comment="codec of body: zstd (with the dictionary in dictionary_id, "
                                                      "or none when it is NULL), zlib (rows written before 0005), none")
     dictionary_id: Mapped[int | None] = mapped_column(
