@@ -5,8 +5,9 @@ batch after batch, one transaction each, in id order. Each body is decoded with 
 own codec, checked against the row's ``sha256``, encoded, and decoded again before
 it replaces the stored one: a row either keeps its old bytes or gets new ones that
 read back the same, and a run killed at any point (SIGKILL included) leaves every
-page readable; the next run goes on with the rows still to do. Without a dictionary
-one is trained first (:func:`storage.dictionaries.train_dictionary`).
+page readable; the next run goes on with the rows still to do. Without a dictionary, or
+when the archive has outgrown its newest one (:func:`outgrown`), one is trained first
+(:func:`storage.dictionaries.train_dictionary`).
 """
 
 from __future__ import annotations
@@ -19,20 +20,28 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from storage.codec import DEFAULT_LEVEL, CodecError, Encoder, decode
-from storage.dictionaries import dictionary_bytes, newest_dictionary, train_dictionary
+from storage.dictionaries import TRAIN_SAMPLES, dictionary_bytes, newest_dictionary, train_dictionary
 from storage.models import RawPage
 
 BATCH = 200
 
 
+def outgrown(row, pages: int) -> bool:
+    """Whether the archive has outgrown dictionary ``row``: it was trained on less than half
+    the pages a training would sample now (the writer's first one, trained on the first
+    500 pages of a crawl, knows none of the older layouts a backfill brings)."""
+    return row.samples * 2 < min(TRAIN_SAMPLES, pages)
+
+
 def _target(Session, *, retrain: bool, level: int, counts: Counter) -> tuple[Encoder, str | None]:
     """The encoder rows are re-encoded with: the newest dictionary, trained first when
-    there is none (or ``retrain``); zstd without one when the archive is too small to
-    train on (then also why)."""
+    there is none, when the archive has :func:`outgrown` it, or with ``retrain``; zstd
+    without one when the archive is too small to train on (then also why)."""
     with Session() as session:
         row = newest_dictionary(session)
         note = None
-        if row is None or retrain:
+        pages = session.scalar(sa.select(sa.func.count()).select_from(RawPage))
+        if row is None or retrain or outgrown(row, pages):
             try:
                 row = train_dictionary(session, now=datetime.now(timezone.utc))
                 session.commit()

@@ -251,3 +251,18 @@ def test_older_capture_decisions():
     # an older original over a stored mirror copy: the original still wins
     mirror = SimpleNamespace(**{**vars(old), "mirror_host": "www.nxos.com.cn"})
     assert decide_save(mirror, rec(title="原文"), captured_at=earlier)[0] == "updated"
+
+
+@pytest.mark.parametrize("samples, pages, expected", [
+    (500, 2081, True),     # the crawl's first dictionary, after a backfill
+    (500, 999, False),     # not yet twice as many
+    (2000, 10**6, False),  # trained on a full sample already
+    (1999, 10**6, False),
+    (999, 10**6, True),
+])
+def test_compact_retrains_a_dictionary_the_archive_has_outgrown(samples, pages, expected):
+    from types import SimpleNamespace
+
+    from storage.compact import outgrown
+
+    assert outgrown(SimpleNamespace(samples=samples), pages) is expected
