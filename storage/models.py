@@ -229,8 +229,9 @@ class RawPage(Base):
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True, comment="free note, e.g. the local file path")
     context: Mapped[dict | None] = mapped_column(
         sa.JSON, nullable=True,
-        comment="how the page was reached: JSON with the list API item (list_item) and channel_id, "
-                "so that reprocessing sees what the crawl saw")
+        comment="how the page was reached: JSON with the URL it is cleaned under (url), the list API item "
+                "(list_item) and channel_id, so that reprocessing sees what the crawl saw; the request "
+                "(request: method, url, headers, body); for WARC imports the file, record id and offset (warc)")
 
     dictionary: Mapped[RawDictionary | None] = relationship()
 

@@ -266,3 +266,31 @@ def test_compact_retrains_a_dictionary_the_archive_has_outgrown(samples, pages, 
     from storage.compact import outgrown
 
     assert outgrown(SimpleNamespace(samples=samples), pages) is expected
+
+
+def test_an_archive_from_before_0005_upgrades_and_its_zlib_rows_stay_readable(db_url):
+    """Rows written at revision 0003 (zlib), migrated to the head: read as they were, then compacted."""
+    from storage.db import make_engine, session_factory, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0003")
+        pages = _pages(12)
+        with engine.begin() as conn:
+            for cid, body in pages:
+                conn.execute(sa.text(
+                    "INSERT INTO raw_pages (url, status, headers, fetched_at, body, body_size, compression, sha256, kind,"
+                    " cont_id) VALUES (:u, 200, '{}', :t, :b, :n, 'zlib', :h, 'article', :c)"),
+                    {"u": f"https://www.thepaper.cn/newsDetail_forward_{cid}", "t": T0, "b": zlib.compress(body, 6),
+                     "n": len(body), "h": hashlib.sha256(body).hexdigest(), "c": cid})
+        upgrade(engine)
+        Session = session_factory(engine)
+        with Session() as s:
+            assert {p.cont_id: p.raw_bytes() for p in s.scalars(sa.select(RawPage))} == dict(pages)
+        counts, note = compact_archive(Session)
+        assert counts["pages"] == 12 and note is None and _codecs(Session) == {("zstd", True): 12}
+        with Session() as s:
+            assert {p.cont_id: p.raw_bytes() for p in s.scalars(sa.select(RawPage))} == dict(pages)
+    finally:
+        forget_encoders()
+        engine.dispose()

@@ -1,6 +1,8 @@
 """Raw pages in zstd with dictionaries trained on the archive's own pages.
 
 * ``raw_dictionaries``: the trained zstd dictionaries.
+* ``raw_pages.context`` may also hold the request and, for WARC imports, where the capture came from
+  (comment only).
 * ``raw_pages.dictionary_id``: the dictionary a zstd body was compressed with (NULL:
   none). ``raw_pages.compression`` already names the codec; rows written before this
   revision stay ``zlib`` and readable, and ``thepaper-archive db compact`` re-encodes them.
@@ -29,6 +31,11 @@ _OLD_COMPRESSION = "compression of body: zlib"
 _TABLE = ("Every fetched or imported page, byte for byte (compressed: zstd with a trained dictionary, "
           "or zlib in older rows).")
 _FK = "fk_raw_pages_dictionary_id_raw_dictionaries"
+_CONTEXT = ("how the page was reached: JSON with the URL it is cleaned under (url), the list API item "
+            "(list_item) and channel_id, so that reprocessing sees what the crawl saw; the request "
+            "(request: method, url, headers, body); for WARC imports the file, record id and offset (warc)")
+_OLD_CONTEXT = ("how the page was reached: JSON with the list API item (list_item) and channel_id, "
+                "so that reprocessing sees what the crawl saw")
 _OLD_TABLE = "Every fetched or imported page, byte for byte (zlib-compressed)."
 
 
@@ -60,6 +67,8 @@ def upgrade() -> None:
         # SQLite keeps no comments
         op.alter_column('raw_pages', 'compression', existing_type=sa.String(16), existing_nullable=False,
                         comment=_COMPRESSION, existing_comment=_OLD_COMPRESSION)
+        op.alter_column('raw_pages', 'context', existing_type=sa.JSON(), existing_nullable=True,
+                        comment=_CONTEXT, existing_comment=_OLD_CONTEXT)
         op.create_table_comment('raw_pages', _TABLE, existing_comment=_OLD_TABLE)
 
 
@@ -67,6 +76,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         op.alter_column('raw_pages', 'compression', existing_type=sa.String(16), existing_nullable=False,
                         comment=_OLD_COMPRESSION, existing_comment=_COMPRESSION)
+        op.alter_column('raw_pages', 'context', existing_type=sa.JSON(), existing_nullable=True,
+                        comment=_OLD_CONTEXT, existing_comment=_CONTEXT)
         op.create_table_comment('raw_pages', _OLD_TABLE, existing_comment=_TABLE)
     with op.batch_alter_table('raw_pages') as batch:
         batch.drop_column('dictionary_id')
