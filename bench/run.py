@@ -10,7 +10,9 @@ Side by side on this machine and the same data (see ``bench/README.md``):
 4. cleaning alone: ``clean_document`` on mock pages and on damaged mirror dumps; decoding
    16 MiB of random bytes and of a mislabelled GB18030 article (:mod:`bench.decode`);
 5. memory: peak RSS of each crawl, of the ceiling, of ``export``;
-6. storage: database bytes per article, raw-page compression ratio.
+6. storage: database bytes per article, raw-page compression ratio; then
+   :mod:`bench.storage`: zlib against zstd with a trained dictionary (size, read speed,
+   pages as large as the real site's).
 
 The mock runs in its own process (:mod:`bench.mockproc`), warmed up; its CPU time
 is read from ``/proc`` so the table can say which side was the bottleneck.
@@ -180,9 +182,10 @@ def reprocess(db: Path, jobs: int | None = None) -> dict:
 
 def raw_sample(db: Path, k: int) -> list[tuple[str, bytes, dict]]:
     """``k`` article raw pages spread over the archive: (cleaning URL, body, headers)."""
-    import zlib
+    from storage.codec import decode
 
     with sqlite3.connect(db) as conn:
+        dictionaries = dict(conn.execute("select id, data from raw_dictionaries"))
         ids = [r[0] for r in conn.execute("select raw_page_id from articles where raw_page_id is not null "
                                           "and content_type != 'gone' order by cont_id")]
         step = max(1, len(ids) // k)
@@ -190,11 +193,12 @@ def raw_sample(db: Path, k: int) -> list[tuple[str, bytes, dict]]:
         out = []
         for i in range(0, len(chosen), 500):
             part = chosen[i:i + 500]
-            rows = conn.execute(f"select body, context, headers from raw_pages where id in "
-                                f"({','.join('?' * len(part))})", part)
-            for body, context, headers in rows:
+            rows = conn.execute(f"select body, compression, dictionary_id, context, headers from raw_pages "
+                                f"where id in ({','.join('?' * len(part))})", part)
+            for body, compression, dictionary_id, context, headers in rows:
                 ctx = json.loads(context or "{}")
-                out.append((ctx.get("url"), zlib.decompress(body), json.loads(headers or "{}")))
+                out.append((ctx.get("url"), decode(body, compression, dictionaries.get(dictionary_id)),
+                            json.loads(headers or "{}")))
     return out
 
 
@@ -327,6 +331,10 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
     result["decode"] = decode_speed(runs=1 if sizes[-1] <= 2000 else 3)
     log("export ...")
     result["export"] = export(big)
+    log("raw archive codecs (zlib vs zstd with a dictionary) ...")
+    from bench.storage import measure as raw_codecs
+
+    result["raw_codecs"] = raw_codecs(big, workdir / "raw_codecs")
     if scaleout:
         from bench.scaleout import scale_out
 
@@ -402,6 +410,10 @@ def table(r: dict) -> str:
         from bench.readers import table_rows
 
         rows += table_rows(r["readers"])
+    if "raw_codecs" in r:
+        from bench.storage import rows as raw_codec_rows
+
+        rows.extend(raw_codec_rows(r["raw_codecs"]))
     ex = r["export"]
     add(("memory", "export peak RSS (large archive)",
          ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))

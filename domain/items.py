@@ -26,6 +26,9 @@ class FetchedPage:
     cont_id: int | None = None
     list_item: dict | None = None  # the list API item that led to this article
     channel_id: int | None = None
+    #: the request that was answered, when known: {"method", "url", "headers"} (kept with
+    #: the raw page; a WARC export writes it as a ``request`` record)
+    request: dict | None = None
     # Filled by the stages:
     raw_page: Any = None
     record: Any = None  # domain.record.ArticleRecord

@@ -8,7 +8,8 @@
   punctuation; ``plausible`` scores readings for decode and repair), :mod:`pipelines.boilerplate` (rules as data), :mod:`pipelines.metadata`.
 * :mod:`pipelines.scrapy_stages` — the item pipelines, thin adapters over the stages and the
   storage writers; :mod:`pipelines.run_stop` — ending a crawl early, for every guard;
-  :mod:`pipelines.reprocess` — the raw archive cleaned again.
+  :mod:`pipelines.reprocess` — the raw archive cleaned again;
+  :mod:`pipelines.warc_in` — captures from WARC files cleaned into the crawl's save path.
 
 May use: ``storage`` and ``domain``. Never ``crawler``.
 """

@@ -34,11 +34,13 @@ from domain.record import ArticleRecord, CleaningError
 from pipelines.stages import clean_page
 from storage.articles import save_articles
 from storage.failures import resolve_failures
+from storage.dictionaries import dictionary_bytes
 from storage.models import Article, RawPage, raw_body_bytes
 
 _PAGE_KINDS = ("article", "import", "file", "mirror")
 _RAW_COLUMNS = (RawPage.id, RawPage.url, RawPage.final_url, RawPage.status, RawPage.headers, RawPage.context,
-                RawPage.cont_id, RawPage.kind, RawPage.body, RawPage.compression)
+                RawPage.cont_id, RawPage.kind, RawPage.body, RawPage.compression, RawPage.dictionary_id,
+                RawPage.fetched_at)
 
 #: One page to clean: (raw page id, body as stored, compression, URL to clean under,
 #: headers, status, list item, cont_id, source URL).
@@ -77,10 +79,18 @@ def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[
 
 
 def _read_chunk(Session, ids: list[int]) -> tuple[list, list[CleanJob]]:
-    """The chunk's raw pages (plain rows, no ORM) and the cleaning jobs made of them."""
+    """The chunk's raw pages (plain rows, no ORM) and the cleaning jobs made of them. Bodies
+    compressed with a dictionary are decoded here (the workers hold no dictionaries)."""
     with Session() as session:
         rows = session.execute(sa.select(*_RAW_COLUMNS).where(RawPage.id.in_(ids)).order_by(RawPage.id)).all()
-    jobs = [(r.id, bytes(r.body), r.compression, _clean_url(r), r.headers, r.status or 200,
+        dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
+
+    def stored(r) -> tuple[bytes, str]:
+        if r.dictionary_id is None:
+            return bytes(r.body), r.compression
+        return raw_body_bytes(r.body, r.compression, dicts[r.dictionary_id], page_id=r.id), "none"
+
+    jobs = [(r.id, *stored(r), _clean_url(r), r.headers, r.status or 200,
              (r.context or {}).get("list_item"), r.cont_id, r.final_url or r.url) for r in rows]
     return rows, jobs
 
@@ -102,6 +112,7 @@ def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
 def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: Counter, *, now: datetime) -> None:
     """Save the chunk's records (only what changed is written) and count the outcomes."""
     urls = {r.id: r.url for r in rows}
+    fetched = {r.id: r.fetched_at for r in rows}
     items = []
     for raw_id, record, reason in cleaned:
         if record is None:
@@ -109,7 +120,7 @@ def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: C
             counts[f"failed/{reason}"] += 1
         else:
             items.append((record, raw_id))
-    outcomes = save_articles(session, items, now=now, seen=False)
+    outcomes = save_articles(session, items, now=now, seen=False, captured=[fetched[raw_id] for _, raw_id in items])
     stored = [(urls[raw_id], record.cont_id) for (record, raw_id), outcome in zip(items, outcomes)
               if outcome in ("new", "updated")]
     if stored:

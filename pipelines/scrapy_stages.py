@@ -152,6 +152,8 @@ def page_context(page: FetchedPage, site_url: str) -> dict:
         context["list_item"] = page.list_item
     if page.channel_id is not None:
         context["channel_id"] = page.channel_id
+    if page.request:
+        context["request"] = page.request
     return context
 
 

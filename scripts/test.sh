@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: install what it needs (virtualenv, Python packages, and
-# Debian's PostgreSQL server, started locally, Chromium and redis-server), then run pytest. Every database
+# Debian's PostgreSQL server, started locally, Chromium, redis-server and wget), then run pytest. Every database
 # test runs on SQLite and on PostgreSQL. Extra arguments go to pytest (-k, -x ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
     echo "test: installing redis-server from Debian's packages" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2 && apt-get install -y -qq redis-server >&2
+fi
+# Debian's wget: tests/test_warc.py imports a WARC that wget --warc-file wrote (an independent writer).
+if ! command -v wget >/dev/null 2>&1; then
+    echo "test: installing wget from Debian's packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq wget >&2
 fi
 if [ -z "${THEPAPER_TEST_PG_URL:-}" ]; then
     THEPAPER_TEST_PG_URL=$(scripts/pg-test-server.sh)

@@ -3,12 +3,15 @@
 * :mod:`storage.db` — where the archive lives, engines, sessions, migrations (Alembic,
   ``storage/migrations``); :mod:`storage.models` — the schema (SQLAlchemy 2.0 typed models);
   :mod:`storage.views` — views and the full-text index.
-* Writes, by concern (the caller commits): :mod:`storage.raw` (raw pages),
+* Writes, by concern (the caller commits): :mod:`storage.raw` (raw pages; their codecs in
+  :mod:`storage.codec`, pure, and the trained zstd dictionaries in :mod:`storage.dictionaries`),
   :mod:`storage.articles` (compare, save, versions, tags: one batch save path),
   :mod:`storage.failures`, :mod:`storage.runs` (runs, list cursors, run locks),
   :mod:`storage.batch` (a crawl's fetched pages with their articles or failures),
-  :mod:`storage.writers` (the crawl's writer thread or process, off the reactor).
+  :mod:`storage.writers` (the crawl's writer thread or process, off the reactor),
+  :mod:`storage.compact` (``db compact``: raw pages re-encoded in resumable batches).
 * Reads for analysis: :mod:`storage.stats`, :mod:`storage.search`, :mod:`storage.export`,
+  :mod:`storage.warc_out` (the raw pages as WARC/1.1),
   :mod:`storage.report`, :mod:`storage.schema_doc`.
 * :mod:`storage.unwritable` — a full disk, a read-only or unreachable database, as one error.
 * Small helpers: :mod:`storage.types`, :mod:`storage.render`, :mod:`storage.proc`.

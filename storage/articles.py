@@ -4,8 +4,10 @@ One save path: :func:`save_articles` stores many ``(record, raw_page_id)`` pairs
 few statements (the stored rows read in one query, compared in Python by
 :func:`decide_save`, only what changes written); :func:`save_article` is a batch of
 one. Edits keep the previous text in ``article_versions``; tags are replaced in
-order. Nothing here commits: the caller's transaction holds the article, its tags
-and its raw page together.
+order. A record captured before the stored text was (an old capture imported from a
+WARC) does not replace it: it becomes a version of its own (``versioned``). Nothing
+here commits: the caller's transaction holds the article, its tags and its raw page
+together.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from domain.record import ArticleRecord
 from domain.urls import canonical_url
-from storage.models import Article, ArticleTag, ArticleVersion, Tag
+from storage.models import Article, ArticleTag, ArticleVersion, RawPage, Tag
 from storage.render import body_html, image_dicts
-from storage.types import require_aware
+from storage.types import AwareDateTime, require_aware
 
-OUTCOMES = ("new", "updated", "unchanged", "kept_original")
+OUTCOMES = ("new", "updated", "unchanged", "kept_original", "versioned")
 TAG_MAX_LEN = 200
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
 
@@ -156,11 +158,21 @@ def _same_as_stored(old, fields: dict[str, Any], record: ArticleRecord, is_gone:
 
 
 def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
-                prefer_original: bool = True) -> tuple[str, dict[str, Any] | None]:
+                prefer_original: bool = True, captured_at: datetime | None = None,
+                known_hashes: frozenset[str] | set[str] = frozenset()) -> tuple[str, dict[str, Any] | None]:
     """What saving ``record`` over the stored article ``old`` (None: not stored) does,
     without touching anything: ``("new", None)``, ``("kept_original", None)``,
-    ``("unchanged", None)`` or ``("updated", fields)`` with the article column values
-    to store. ``old`` is an :class:`Article` or a :class:`StoredArticle`."""
+    ``("unchanged", None)``, ``("updated", fields)`` with the article column values
+    to store, or ``("versioned", None)``. ``old`` is an :class:`Article` or a
+    :class:`StoredArticle`.
+
+    ``captured_at`` is when the record's page was fetched; when it is before the
+    capture of the stored text (``old.text_captured_at``), the record is history, not
+    news: a text the archive does not hold yet (its hash is neither the stored one nor
+    one of ``known_hashes``, the versions') becomes a version (``versioned``), anything
+    else is ``unchanged``; an old gone page does not make a stored article gone. The
+    preference for the original over a mirror copy, and for any text over a gone
+    article, comes first."""
     if old is None:
         return "new", None
     is_mirror = bool(record.mirror_host)
@@ -169,12 +181,36 @@ def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
     old_is_gone = old.content_type == "gone"
     if prefer_original and is_mirror and not old_is_mirror and not old_is_gone:
         return "kept_original", None
+    if _is_older(captured_at, old) and not old_is_gone and not (prefer_original and old_is_mirror and not is_mirror):
+        if is_gone or record.content_hash == old.content_hash or record.content_hash in known_hashes:
+            return "unchanged", None
+        return "versioned", None
     if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.paragraphs)):
         return "unchanged", None
     fields = _gone_fields(record, old) if is_gone else _record_fields(record)
     if old_is_mirror == is_mirror and _same_as_stored(old, fields, record, is_gone):
         return "unchanged", None
     return "updated", fields
+
+
+def _is_older(captured_at: datetime | None, old) -> bool:
+    """Whether a page captured at ``captured_at`` predates the stored text of ``old``."""
+    stored_at = getattr(old, "text_captured_at", None)
+    return captured_at is not None and stored_at is not None and captured_at < stored_at
+
+
+def _older_version_row(old, record: ArticleRecord, *, raw_page_id: int | None,
+                       captured_at: datetime) -> dict[str, Any]:
+    """The ``article_versions`` row of an older capture: it takes the stored article's
+    version number, the article the next one (the article's number stays the highest, one
+    more than its versions); it was the text from its capture until the stored one's."""
+    fields = _record_fields(record)
+    return dict(
+        cont_id=old.cont_id, version=old.version or 1, title=fields["title"], summary=fields["summary"],
+        body_text=fields["body_text"], paragraphs=fields["paragraphs"], content_hash=fields["content_hash"],
+        cleaner_version=fields["cleaner_version"], content_type=fields["content_type"],
+        valid_from=captured_at, replaced_at=old.text_captured_at, raw_page_id=raw_page_id,
+    )
 
 
 def _update_values(old, fields: dict[str, Any], *, raw_page_id: int | None,
@@ -193,13 +229,19 @@ def _update_values(old, fields: dict[str, Any], *, raw_page_id: int | None,
 
 # --------------------------------------------------------------------------- reading
 def load_stored(session: Session, cont_ids: Iterable[int]) -> dict[int, StoredArticle]:
-    """``{cont_id: StoredArticle}`` of the given ids that are stored, with their tags, in two queries a chunk."""
+    """``{cont_id: StoredArticle}`` of the given ids that are stored, with their tags, in two queries a chunk.
+    ``text_captured_at`` is when the stored text's raw page was fetched (its ``updated_at``
+    when that page is unknown)."""
     table = Article.__table__
+    raw = RawPage.__table__
     ids = sorted({int(c) for c in cont_ids})
     out: dict[int, StoredArticle] = {}
+    captured = sa.func.coalesce(raw.c.fetched_at, table.c.updated_at)
     for i in range(0, len(ids), IN_CHUNK):
         chunk = ids[i:i + IN_CHUNK]
-        for row in session.execute(sa.select(table).where(table.c.cont_id.in_(chunk))).mappings():
+        stmt = (sa.select(table, sa.type_coerce(captured, AwareDateTime).label("text_captured_at"))
+                .outerjoin(raw, raw.c.id == table.c.raw_page_id).where(table.c.cont_id.in_(chunk)))
+        for row in session.execute(stmt).mappings():
             out[row["cont_id"]] = StoredArticle(**row, tag_names=[])
         tags = (sa.select(ArticleTag.cont_id, Tag.name).join(Tag, Tag.id == ArticleTag.tag_id)
                 .where(ArticleTag.cont_id.in_(chunk)).order_by(ArticleTag.cont_id, ArticleTag.position))
@@ -222,7 +264,7 @@ def known_hashes(session: Session, cont_ids: Iterable[int]) -> dict[int, str]:
 
 # --------------------------------------------------------------------------- saving
 def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | None, now: datetime,
-                 prefer_original: bool = True, seen: bool = True) -> str:
+                 prefer_original: bool = True, seen: bool = True, captured_at: datetime | None = None) -> str:
     """Insert or update the article of ``record``; returns one of :data:`OUTCOMES`.
 
     * ``new``: first time this ``cont_id`` is stored (version 1).
@@ -232,6 +274,9 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
       or only metadata/cleaner version/origin changed (fields updated, same version).
     * ``kept_original``: a mirror copy met a stored original (unless ``prefer_original``
       is False, or the original is ``gone``: then the mirror text is the best there is).
+    * ``versioned``: the page was captured (``captured_at``, when its raw page was fetched)
+      before the stored text and holds a text the archive did not have: it is added to
+      ``article_versions`` (the article's version number grows by one, its text stays).
 
     A gone record never erases text: the stored text moves to a version row and the
     article keeps its metadata, with ``content_type`` "gone". A gone record over a
@@ -240,13 +285,16 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
     A batch of one: :func:`save_articles` does the work.
     """
     return save_articles(session, [(record, raw_page_id)], now=now, prefer_original=prefer_original,
-                         seen=seen)[0]
+                         seen=seen, captured=[captured_at])[0]
 
 
 def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
-                  prefer_original: bool = True, seen: bool = True) -> list[str]:
+                  prefer_original: bool = True, seen: bool = True,
+                  captured: list[datetime | None] | None = None) -> list[str]:
     """Save each ``(record, raw_page_id)`` as :func:`save_article` describes, as if one
-    after the other; the outcomes, in order. Nothing is committed.
+    after the other; the outcomes, in order. Nothing is committed. ``captured`` holds,
+    item by item, when its page was fetched (None or no list: now, never older than
+    what is stored).
 
     The stored articles are read in one query (:func:`load_stored`) and compared in
     Python (:func:`decide_save`); only what changes is written: new articles in one
@@ -258,9 +306,13 @@ def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]
     if any(record.cont_id is None for record, _ in items):
         raise ValueError("cannot save a record without cont_id")
     outcomes: list[str] = [""] * len(items)
+    captured = list(captured) if captured is not None else [None] * len(items)
+    if len(captured) != len(items):
+        raise ValueError("captured must give one time per item")
     for indices in _rounds(items):
         round_outcomes = _save_round(session, [items[i] for i in indices], now=now,
-                                     prefer_original=prefer_original, seen=seen)
+                                     prefer_original=prefer_original, seen=seen,
+                                     captured=[captured[i] for i in indices])
         for i, outcome in zip(indices, round_outcomes):
             outcomes[i] = outcome
     return outcomes
@@ -279,18 +331,37 @@ def _rounds(items: list[tuple[ArticleRecord, int | None]]) -> list[list[int]]:
     return rounds
 
 
+def _version_hashes(session: Session, cont_ids: list[int]) -> dict[int, set[str]]:
+    """``{cont_id: hashes of its article_versions}``."""
+    out: dict[int, set[str]] = {c: set() for c in cont_ids}
+    for i in range(0, len(cont_ids), IN_CHUNK):
+        rows = session.execute(sa.select(ArticleVersion.cont_id, ArticleVersion.content_hash)
+                               .where(ArticleVersion.cont_id.in_(cont_ids[i:i + IN_CHUNK])))
+        for cont_id, content_hash in rows:
+            out[cont_id].add(content_hash)
+    return out
+
+
 def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
-                prefer_original: bool, seen: bool) -> list[str]:
+                prefer_original: bool, seen: bool, captured: list[datetime | None]) -> list[str]:
     """:func:`save_articles` for records with distinct ``cont_id``s."""
     session.flush()  # the comparison reads the database, not the session
     stored = load_stored(session, [int(record.cont_id) for record, _ in items])
+    older = [int(record.cont_id) for (record, _), at in zip(items, captured)
+             if int(record.cont_id) in stored and _is_older(at, stored[int(record.cont_id)])]
+    history = _version_hashes(session, older) if older else {}
     outcomes: list[str] = []
     new, updates, version_rows, tags, touched = [], [], [], {}, []
-    for record, raw_page_id in items:
+    for (record, raw_page_id), captured_at in zip(items, captured):
         cont_id = int(record.cont_id)
         old = stored.get(cont_id)
-        outcome, fields = decide_save(old, record, prefer_original=prefer_original)
+        outcome, fields = decide_save(old, record, prefer_original=prefer_original, captured_at=captured_at,
+                                      known_hashes=history.get(cont_id, frozenset()))
         outcomes.append(outcome)
+        if outcome == "versioned":
+            version_rows.append(_older_version_row(old, record, raw_page_id=raw_page_id, captured_at=captured_at))
+            updates.append({"cont_id": cont_id, "version": (old.version or 1) + 1})
+            continue
         if outcome == "new":
             new.append(dict(cont_id=cont_id, **_record_fields(record), raw_page_id=raw_page_id,
                             version=1, first_seen=now, last_seen=now, updated_at=now))

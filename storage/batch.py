@@ -52,7 +52,8 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
     keys: set = set()  # URLs and cont_ids the pending records resolve
 
     def flush_records() -> None:
-        outcomes = save_articles(session, [(e.record, e.raw_page_id) for e in pending], now=now)
+        outcomes = save_articles(session, [(e.record, e.raw_page_id) for e in pending], now=now,
+                                 captured=[e.raw["fetched_at"] if e.raw is not None else None for e in pending])
         for e, outcome in zip(pending, outcomes):
             e.outcome = outcome
         resolving = [e for e in pending if e.url is not None]

@@ -11,6 +11,7 @@ message names the archive (never its password) and says what to do.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -123,12 +124,19 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
         cur.close()
 
 
+def json_text(value) -> str:
+    """JSON columns as stored: UTF-8 text as it is (no ``\\uXXXX`` escapes, which take
+    twice the bytes of a Chinese character), the same JSON for every reader."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`). Its errors that
     mean the archive cannot be written are raised as :class:`storage.unwritable.ArchiveUnwritable`."""
     from storage.unwritable import install
 
     url = resolve_db_url(url)
+    kwargs.setdefault("json_serializer", json_text)
     backend = make_url(url).get_backend_name()
     try:
         if backend == "sqlite":

@@ -2,13 +2,14 @@
 
 Rows of ``raw_pages`` are built by :func:`raw_page_row` (body compressed and
 hashed) and added by :func:`archive_raw` (one, through the ORM) or
-:func:`archive_raw_many` (many, in one statement). Nothing here commits.
+:func:`archive_raw_many` (many, in one statement). Bodies are compressed with
+zstd and the archive's newest trained dictionary (:mod:`storage.dictionaries`,
+:mod:`storage.codec`). Nothing here commits.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage.codec import PLAIN, Encoder
+from storage.dictionaries import current_encoder
 from storage.models import RAW_KINDS, RawPage
 from storage.types import require_aware
 
@@ -35,8 +38,10 @@ def normalize_headers(headers: Mapping | None) -> dict[str, str]:
 
 def raw_page_row(*, url: str, final_url: str | None, status: int | None, headers: Mapping | None,
                  body: bytes, fetched_at: datetime, kind: str, run_id: int | None = None,
-                 cont_id: int | None = None, note: str | None = None, context: Mapping | None = None) -> dict:
-    """The ``raw_pages`` column values of one response (body zlib-compressed, hashed)."""
+                 cont_id: int | None = None, note: str | None = None, context: Mapping | None = None,
+                 encoder: Encoder | None = None) -> dict:
+    """The ``raw_pages`` column values of one response (body compressed by ``encoder``, hashed);
+    writers pass :func:`storage.dictionaries.current_encoder` (the default is zstd without a dictionary)."""
     if kind not in RAW_KINDS:
         raise ValueError(f"raw page kind must be one of {RAW_KINDS}, got {kind!r}")
     if not isinstance(body, (bytes, bytearray, memoryview)):
@@ -44,8 +49,8 @@ def raw_page_row(*, url: str, final_url: str | None, status: int | None, headers
     body = bytes(body)
     return dict(
         url=url, final_url=final_url, status=status, headers=normalize_headers(headers),
-        fetched_at=require_aware(fetched_at, "fetched_at"), body=zlib.compress(body, 6), body_size=len(body),
-        compression="zlib", sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
+        fetched_at=require_aware(fetched_at, "fetched_at"), **(encoder or PLAIN).columns(body),
+        body_size=len(body), sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
         cont_id=cont_id, note=note, context=dict(context) if context else None,
     )
 
@@ -60,7 +65,7 @@ def archive_raw(session: Session, *, url: str, final_url: str | None, status: in
     that reprocessing from the archive sees what the crawl saw."""
     page = RawPage(**raw_page_row(url=url, final_url=final_url, status=status, headers=headers, body=body,
                                   fetched_at=fetched_at, kind=kind, run_id=run_id, cont_id=cont_id, note=note,
-                                  context=context))
+                                  context=context, encoder=current_encoder(session)))
     session.add(page)
     return page
 

@@ -53,10 +53,14 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     :class:`ArchiveUnwritable` at once, without retrying."""
     from domain.record import CleaningError
     from storage.batch import save_batch
+    from storage.dictionaries import current_encoder, train_when_ready
     from storage.raw import raw_page_row
 
+    with Session() as session:
+        encoder = current_encoder(session)
+
     def prepare(entry, raw_args, clean_args):
-        entry.raw = raw_page_row(**raw_args) if raw_args else None
+        entry.raw = raw_page_row(**raw_args, encoder=encoder) if raw_args else None
         if clean_args is not None and entry.record is None and entry.failure is None:
             try:
                 entry.record = clean(raw_args["body"] if raw_args else b"", **clean_args)
@@ -78,6 +82,8 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     todo = [i for i, err in enumerate(errors) if err is None]
     try:
         commit([jobs[i] for i in todo])
+        if encoder.dictionary_id is None:
+            train_when_ready(Session)
         return errors
     except ArchiveUnwritable:
         raise

@@ -46,6 +46,11 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     assert _number(r["memory"]["crawl_large_mb"])
     assert r["decode"]["random bytes"]["bytes"] == 16 << 20 and _number(r["decode"]["random bytes"]["seconds"])
     assert r["decode"]["GB18030 article, declared big5"]["encoding"] == "gb18030"
+    rc = r["raw_codecs"]
+    for key in ("bytes_per_article_gain", ):
+        assert _number(rc[key])
+    assert rc["compacted"]["raw_ratio"] > rc["before_0005"]["raw_ratio"] > 1
+    assert rc["read"]["pages"] > 0 and rc["large_pages"]["pages"] > 0 and _number(rc["large_pages"]["read_speedup"])
     assert "peak_rss_mb" in r["export"] or "skipped" in r["export"]
     for name, so in r["scale_out"].items():  # redis-server comes with the test command
         runs = so[name]["runs"]

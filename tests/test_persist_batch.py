@@ -92,10 +92,10 @@ def _one_by_one(Session, entries) -> list:
 
 
 def _raw_args(row: dict) -> dict:
-    import zlib
+    from storage.codec import decode
 
     return dict(url=row["url"], final_url=row["final_url"], status=row["status"], headers=row["headers"],
-                body=zlib.decompress(row["body"]), fetched_at=row["fetched_at"], kind=row["kind"],
+                body=decode(row["body"], row["compression"]), fetched_at=row["fetched_at"], kind=row["kind"],
                 run_id=row["run_id"], cont_id=row["cont_id"], note=row["note"], context=row["context"])
 
 

@@ -88,7 +88,7 @@ def _seed(Session) -> tuple[list[SimpleNamespace], list[tuple]]:
                 page = archive_raw(s, url=URL(cont_id) + "?again" * i, final_url=None, status=200, headers={},
                                         body=name.encode(), fetched_at=T0, kind="article", cont_id=cont_id)
                 s.flush()
-                rows.append(SimpleNamespace(id=page.id, url=page.url))
+                rows.append(SimpleNamespace(id=page.id, url=page.url, fetched_at=page.fetched_at))
                 cleaned.append((page.id, None, result) if isinstance(result, str) else (page.id, result, None))
             if stored is not None:
                 save_article(s, stored, raw_page_id=None, now=T0 - timedelta(days=3))
@@ -102,11 +102,12 @@ def _seed(Session) -> tuple[list[SimpleNamespace], list[tuple]]:
 def _one_by_one(session, rows, cleaned, counts: Counter, now: datetime) -> None:
     """What reprocess did before the bulk path: save_article and resolve_failure, page after page."""
     urls = {r.id: r.url for r in rows}
+    fetched = {r.id: r.fetched_at for r in rows}
     for raw_id, record, reason in cleaned:
         if record is None:
             counts.update(["failed", f"failed/{reason}"])
             continue
-        outcome = save_article(session, record, raw_page_id=raw_id, now=now, seen=False)
+        outcome = save_article(session, record, raw_page_id=raw_id, now=now, seen=False, captured_at=fetched[raw_id])
         if outcome in ("new", "updated"):
             resolve_failure(session, urls[raw_id], cont_id=record.cont_id)
         counts[outcome] += 1

@@ -12,13 +12,13 @@ import subprocess
 import sys
 import textwrap
 import time
-import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import zstandard
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from hypothesis import given, settings
@@ -27,10 +27,12 @@ from hypothesis import strategies as st
 from domain.record import CLEANER_VERSION, ArticleRecord, Image
 from storage.articles import known_hashes, save_article
 from storage.failures import due_failures, record_failure, resolve_failure
-from storage.raw import archive_raw
+from storage import codec
+from storage.codec import PLAIN, Encoder
+from storage.raw import archive_raw, raw_page_row
 from storage.runs import abort_dead_runs, acquire_lock, finish_run, get_cursor, heartbeat, lock_holder, release_lock, set_cursor, start_run
 from storage.db import current_revision, head_revision, make_engine, open_archive, resolve_db_url, session_factory, upgrade
-from storage.models import Article, ArticleTag, ArticleVersion, Base, CrawlRun, Failure, RawPage, RunLock, Tag
+from storage.models import Article, ArticleTag, ArticleVersion, Base, CrawlRun, Failure, RawDictionary, RawPage, RunLock, Tag
 from storage.types import NaiveDatetimeError
 from storage.views import include_name
 
@@ -375,8 +377,9 @@ def test_raw_archive_round_trip(archive):
     with Session() as s:
         p = s.get(RawPage, pid)
         assert p.raw_bytes() == body
-        assert p.body != body and len(p.body) < len(body) and zlib.decompress(p.body) == body
-        assert (p.body_size, p.sha256, p.compression) == (len(body), hashlib.sha256(body).hexdigest(), "zlib")
+        assert p.body != body and len(p.body) < len(body) and zstandard.decompress(p.body) == body
+        assert (p.body_size, p.sha256, p.compression) == (len(body), hashlib.sha256(body).hexdigest(), "zstd")
+        assert p.dictionary_id is None  # no dictionary trained yet
         assert p.headers == {"Content-Type": "text/html; charset=GBK", "Set-Cookie": "a=1, b=2", "X-N": "3"}
         assert (p.status, p.cont_id, p.kind, p.note, p.fetched_at) == (404, 77, "article", "n", T0)
         assert p.run_id is not None and p.final_url == "https://www.thepaper.cn/x"
@@ -392,14 +395,18 @@ def test_raw_archive_refuses_bad_input(session, bad, exc):
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=5000))
 def test_raw_bytes_round_trip_any_body(body):
-    class _NoDB:
-        def add(self, obj):
-            self.obj = obj
+    """Any body comes back byte for byte, without a dictionary and with one."""
+    dictionary = _DICTIONARY
+    for encoder in (PLAIN, Encoder(1, dictionary)):
+        row = raw_page_row(url="u", final_url=None, status=200, headers=None, body=body, fetched_at=T0,
+                           kind="file", encoder=encoder)
+        assert row["compression"] == "zstd" and row["dictionary_id"] == encoder.dictionary_id
+        page = RawPage(**row)
+        page.dictionary = RawDictionary(data=dictionary) if encoder.dictionary else None
+        assert page.raw_bytes() == body and page.body_size == len(body)
 
-    s = _NoDB()
-    page = archive_raw(s, url="u", final_url=None, status=200, headers=None, body=body,
-                            fetched_at=T0, kind="file")
-    assert page.raw_bytes() == body and page.body_size == len(body) and s.obj is page
+
+_DICTIONARY = codec.train([f"<html><p>第{i}页</p>{'<div class=x>' * (i % 7)}".encode() * 20 for i in range(60)])
 
 
 # --------------------------------------------------------------------------- failures

@@ -1,4 +1,5 @@
-"""``thepaper-archive export``: stream the articles out as JSON Lines, CSV or Parquet, in constant memory."""
+"""``thepaper-archive export``: stream the articles out as JSON Lines, CSV or Parquet, in constant memory;
+``--format warc``: the raw pages as WARC/1.1 (:mod:`storage.warc_out`)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from crawler.cli.options import add_db, date_or_time, db_url
 def register(sub) -> None:
     from storage.export import COLUMNS, FORMATS
 
-    sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV or Parquet")
+    sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV or Parquet, or the raw pages as WARC")
     add_db(sp)
-    sp.add_argument("--format", choices=FORMATS, default="jsonl")
+    sp.add_argument("--format", choices=FORMATS + ("warc",), default="jsonl",
+                    help="warc: the raw pages (every fetched response) as WARC/1.1, gzip per record")
     sp.add_argument("--since", type=date_or_time,
-                    help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time")
+                    help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time "
+                         "(warc: fetched on or after)")
     sp.add_argument("--until", type=date_or_time,
-                    help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time")
+                    help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time "
+                         "(warc: fetched)")
     sp.add_argument("--columns", help=f"comma-separated subset of: {','.join(COLUMNS)}")
     sp.add_argument("-o", "--output", default="-",
                     help="output file, written whole or not at all; '-' for stdout (default)")
@@ -32,6 +36,8 @@ def run(args) -> int:
     from storage.db import open_archive
     from storage.export import BINARY_FORMATS, ExportError, export, parse_bound, parse_columns
 
+    if args.format == "warc" and args.columns:
+        raise UsageError("--columns does not apply to --format warc (it writes whole raw pages)")
     try:
         columns = parse_columns(args.columns)
         since = parse_bound(args.since, end=False)
@@ -40,6 +46,8 @@ def run(args) -> int:
         raise UsageError(str(exc)) from None
     if args.output != "-":
         check_writable(args.output)  # before any work: a wrong -o is one line, at once
+    if args.format == "warc":
+        return _export_warc(args, since, until)
     engine, Session = open_archive(db_url(args))
     try:
         with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS) as out:
@@ -48,4 +56,26 @@ def run(args) -> int:
     finally:
         engine.dispose()
     print(f"exported {n} articles ({args.format})", file=sys.stderr)
+    return 0
+
+
+def _export_warc(args, since, until) -> int:
+    """The raw pages as WARC, written whole or not at all (a plain WARC when the name does not end in .gz)."""
+    import os
+
+    from crawler.cli.output import atomic_output
+    from storage.db import open_archive
+    from storage.warc_out import export_warc
+
+    target = args.output
+    gzip = target == "-" or target.endswith(".gz")
+    engine, Session = open_archive(db_url(args))
+    try:
+        with Session() as session, atomic_output(target, binary=True) as out:
+            counts = export_warc(session, out, since=since, until=until, gzip=gzip,
+                                 filename=None if target == "-" else os.path.basename(target))
+    finally:
+        engine.dispose()
+    print(f"exported {counts['pages']} raw pages (warc): {counts['response']} responses, {counts['request']} "
+          f"requests, {counts['resource']} resources, {counts['metadata']} metadata records", file=sys.stderr)
     return 0

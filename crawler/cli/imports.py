@@ -1,4 +1,5 @@
-"""``thepaper-archive import``: archive single articles, by URL (any form, mirrors too), id or saved file."""
+"""``thepaper-archive import``: archive single articles, by URL (any form, mirrors too), id or saved file;
+``--warc FILE...``: the article captures of WARC files (:mod:`pipelines.warc_in`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def register(sub) -> None:
     sp.add_argument("--allow-private", action="store_true",
                     help="let mirror URLs and redirects reach private or loopback addresses (refused "
                          "otherwise, whatever the spelling or the name that resolves to them)")
+    sp.add_argument("--warc", nargs="+", metavar="FILE",
+                    help="WARC files (.warc or .warc.gz: Common Crawl, Wayback, wget --warc-file): every "
+                         "thepaper.cn article capture in them, with its capture time")
     sp.set_defaults(func=run)
 
 
@@ -54,6 +58,10 @@ def run(args) -> int:
     from domain.urls import BadURLError, parse_article_ref
 
     values = _targets(args)
+    if args.warc:
+        code = _import_warcs(args)
+        if not values:
+            return code
     if not values:
         raise UsageError("nothing to import: give URLs, ids or files, or --file LIST")
     files, refs = [], []
@@ -140,4 +148,61 @@ def _import_files(args, paths) -> int:
     # Failures are recorded (the failures table) and counted, as in a crawl: exit code 0.
     print(f"import: {len(paths)} files: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
           ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
+    return EXIT_OK
+
+
+def _import_warcs(args) -> int:
+    """The WARC files' captures through the crawl's save path; progress and one summary line."""
+    import time
+    from collections import Counter
+    from datetime import datetime, timezone
+
+    from pipelines.warc_in import WarcError, import_warcs
+    from storage.db import open_archive
+    from storage.models import CrawlRun
+    from storage.runs import finish_run, start_run
+
+    for path in args.warc:
+        if not os.path.isfile(path):
+            raise UsageError(f"no such WARC file: {path}")
+    engine, Session = open_archive(db_url(args), create=True)
+    started = last = time.monotonic()
+
+    def progress(counts: Counter) -> None:
+        nonlocal last
+        if not args.quiet and time.monotonic() - last >= 10:
+            last = time.monotonic()
+            print(f"import: {counts['captures']} captures read, {counts['new']} new", file=sys.stderr)
+
+    with Session() as session:
+        run = start_run(session, command="import", args={"warc": [os.path.abspath(p) for p in args.warc]},
+                        now=datetime.now(timezone.utc))
+        session.commit()
+        run_id = run.id
+    counts: Counter = Counter()
+    error, done = None, False
+    try:
+        import_warcs(Session, args.warc, run_id=run_id, progress=progress, counts=counts)
+        done = True
+    except WarcError as exc:
+        error, done = exc, True
+    finally:
+        keys = ("new", "updated", "unchanged", "versioned", "kept_original", "gone", "failed", "captures")
+        counters = {k: counts.get(k, 0) for k in keys}
+        counters["skipped"] = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith("skipped/") and v}
+        counters["duration_s"] = round(time.monotonic() - started, 3)
+        status = "aborted" if not done else "failed" if error else "partial" if counts.get("failed") else "ok"
+        with Session() as session:
+            finish_run(session, session.get(CrawlRun, run_id), status=status,
+                       counters=counters, message=str(error) if error else "finished",
+                       now=datetime.now(timezone.utc))
+            session.commit()
+        engine.dispose()
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(counters["skipped"].items()))
+    print(f"run {run_id} {status}: new {counters['new']}, updated {counters['updated']}, unchanged "
+          f"{counters['unchanged']}, versioned {counters['versioned']}, kept original {counters['kept_original']}, "
+          f"gone {counters['gone']}, failed {counters['failed']}; {counters['captures']} captures"
+          f"{f' (skipped: {skipped})' if skipped else ''} in {counters['duration_s']:.1f}s", file=sys.stderr)
+    if error:
+        raise UsageError(f"{error} (the {counters['captures']} captures read up to there are stored)")
     return EXIT_OK

@@ -37,6 +37,14 @@ def _headers_dict(headers) -> dict[str, str]:
     return out
 
 
+def _request_dict(req) -> dict:
+    """What the raw archive keeps of the request a response answers (the body as Latin-1)."""
+    out = {"method": req.method, "url": req.url, "headers": _headers_dict(req.headers)}
+    if req.body:
+        out["body"] = req.body.decode("latin-1")
+    return out
+
+
 def failure_reason(exc: BaseException) -> str:
     """A short stable code for a failed request."""
     from scrapy.spidermiddlewares.httperror import HttpError
@@ -371,6 +379,7 @@ class ThepaperSpider(scrapy.Spider):
             cont_id=response.meta.get("cont_id"),
             list_item=response.meta.get("list_item"),
             channel_id=response.meta.get("channel_id"),
+            request=_request_dict(req) if req is not None else None,
         )
 
     def on_error(self, failure):

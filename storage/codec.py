@@ -1,0 +1,135 @@
+"""How raw page bodies are compressed: pure functions, no database.
+
+Codecs (the ``raw_pages.compression`` column):
+
+* ``zstd`` — Zstandard, with the trained dictionary named by ``raw_pages.dictionary_id``
+  (``raw_dictionaries``), or without one when it is NULL. What new rows get.
+* ``zlib`` — the archive's first codec (rows written before migration ``0005_raw_zstd``);
+  read forever, re-encoded by ``thepaper-archive db compact``.
+* ``none`` (or empty) — stored as is.
+
+A dictionary is trained on the archive's own pages (:func:`train`); pages of one site
+share most of their HTML, so a frame with the dictionary holds little more than what
+differs from page to page. Compressors and decompressors are cached per dictionary
+(building one with a 100 KB dictionary costs more than compressing a page).
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Sequence
+
+import zstandard
+
+CODECS = ("zstd", "zlib", "none")
+#: The default compression level of new rows (the crawl's writer); ``db compact`` may use another.
+DEFAULT_LEVEL = 9
+#: Bytes of a trained dictionary (zstd's own default size).
+DICTIONARY_SIZE = 112_640
+
+_local = threading.local()  # zstd (de)compressor objects are not thread-safe: one set per thread
+
+
+class CodecError(ValueError):
+    """A body that cannot be decoded: unknown codec, missing dictionary, damaged bytes."""
+
+
+def _cache() -> dict:
+    cache = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = {}
+    return cache
+
+
+def _zstd_dict(data: bytes | None):
+    return zstandard.ZstdCompressionDict(data) if data else None
+
+
+def compressor(dictionary: bytes | None, level: int = DEFAULT_LEVEL) -> zstandard.ZstdCompressor:
+    """A cached zstd compressor for ``dictionary`` (None: none) at ``level``; the frame records the
+    content size and a checksum, so that a damaged body is detected on reading."""
+    key = ("c", level, dictionary)
+    cache = _cache()
+    if key not in cache:
+        cache[key] = zstandard.ZstdCompressor(level=level, dict_data=_zstd_dict(dictionary),
+                                              write_checksum=True, write_content_size=True)
+    return cache[key]
+
+
+def _decompressor(dictionary: bytes | None) -> zstandard.ZstdDecompressor:
+    key = ("d", dictionary)
+    cache = _cache()
+    if key not in cache:
+        cache[key] = zstandard.ZstdDecompressor(dict_data=_zstd_dict(dictionary))
+    return cache[key]
+
+
+def encode(body: bytes, dictionary: bytes | None = None, level: int = DEFAULT_LEVEL) -> bytes:
+    """``body`` as a zstd frame (with ``dictionary`` when given)."""
+    return compressor(dictionary, level).compress(bytes(body))
+
+
+def decode(stored: bytes, compression: str | None, dictionary: bytes | None = None, *,
+           page_id: int | None = None) -> bytes:
+    """A stored body exactly as received, given its codec (and its dictionary for ``zstd``)."""
+    what = f"raw page {page_id}" if page_id is not None else "raw page"
+    try:
+        if compression == "zstd":
+            return _decompressor(dictionary).decompress(bytes(stored))
+        if compression == "zlib":
+            return zlib.decompress(stored)
+    except (zstandard.ZstdError, zlib.error) as exc:
+        raise CodecError(f"{what}: damaged {compression} body: {exc}") from exc
+    if compression in ("", "none", None):
+        return bytes(stored)
+    raise CodecError(f"{what}: unknown compression {compression!r}")
+
+
+def frame_dictionary_id(stored: bytes) -> int:
+    """The zstd dictionary id a frame was written with (0: none)."""
+    return zstandard.get_frame_parameters(bytes(stored[:18])).dict_id
+
+
+def train(samples: Sequence[bytes], size: int = DICTIONARY_SIZE) -> bytes:
+    """A zstd dictionary of at most ``size`` bytes trained on ``samples`` (raw bodies);
+    :class:`CodecError` when they are too few or too alike to train on."""
+    samples = [bytes(s) for s in samples if s]
+    if len(samples) < 8:
+        raise CodecError(f"too few pages to train a dictionary on ({len(samples)}; at least 8)")
+    # zstd refuses a dictionary larger than a good share of its samples
+    size = max(1024, min(size, sum(map(len, samples)) // 10))
+    try:
+        return zstandard.train_dictionary(size, samples).as_bytes()
+    except zstandard.ZstdError as exc:
+        raise CodecError(f"could not train a dictionary on {len(samples)} pages: {exc}") from exc
+
+
+def dictionary_id_of(dictionary: bytes) -> int:
+    """The id zstd writes into the frames of ``dictionary``."""
+    return zstandard.ZstdCompressionDict(dictionary).dict_id()
+
+
+class Encoder:
+    """How new raw bodies are stored: zstd at ``level``, with the dictionary ``dictionary``
+    (its ``raw_dictionaries.id`` is ``dictionary_id``) or without one."""
+
+    __slots__ = ("dictionary_id", "dictionary", "level")
+
+    def __init__(self, dictionary_id: int | None = None, dictionary: bytes | None = None,
+                 level: int = DEFAULT_LEVEL):
+        if (dictionary_id is None) != (dictionary is None):
+            raise ValueError("a dictionary needs its id, and an id its dictionary")
+        self.dictionary_id, self.dictionary, self.level = dictionary_id, dictionary, level
+
+    def columns(self, body: bytes) -> dict:
+        """The ``raw_pages`` values ``body``, ``compression`` and ``dictionary_id`` of ``body``."""
+        return {"body": encode(body, self.dictionary, self.level), "compression": "zstd",
+                "dictionary_id": self.dictionary_id}
+
+    def __repr__(self) -> str:
+        return f"Encoder(dictionary_id={self.dictionary_id}, level={self.level})"
+
+
+#: zstd without a dictionary: an archive that has none trained yet.
+PLAIN = Encoder()

@@ -1,0 +1,121 @@
+"""``db compact``: re-encode raw pages with the archive's newest zstd dictionary, in resumable batches.
+
+Old rows (``zlib``, zstd without a dictionary or with an older one) are rewritten
+batch after batch, one transaction each, in id order. Each body is decoded with its
+own codec, checked against the row's ``sha256``, encoded, and decoded again before
+it replaces the stored one: a row either keeps its old bytes or gets new ones that
+read back the same, and a run killed at any point (SIGKILL included) leaves every
+page readable; the next run goes on with the rows still to do. Without a dictionary, or
+when the archive has outgrown its newest one (:func:`outgrown`), one is trained first
+(:func:`storage.dictionaries.train_dictionary`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from storage.codec import DEFAULT_LEVEL, CodecError, Encoder, decode
+from storage.dictionaries import TRAIN_SAMPLES, dictionary_bytes, newest_dictionary, train_dictionary
+from storage.models import RawPage
+
+BATCH = 200
+
+
+def outgrown(row, pages: int) -> bool:
+    """Whether the archive has outgrown dictionary ``row``: it was trained on less than half
+    the pages a training would sample now (the writer's first one, trained on the first
+    500 pages of a crawl, knows none of the older layouts a backfill brings)."""
+    return row.samples * 2 < min(TRAIN_SAMPLES, pages)
+
+
+def _target(Session, *, retrain: bool, level: int, counts: Counter) -> tuple[Encoder, str | None]:
+    """The encoder rows are re-encoded with: the newest dictionary, trained first when
+    there is none, when the archive has :func:`outgrown` it, or with ``retrain``; zstd
+    without one when the archive is too small to train on (then also why)."""
+    with Session() as session:
+        row = newest_dictionary(session)
+        note = None
+        pages = session.scalar(sa.select(sa.func.count()).select_from(RawPage))
+        if row is None or retrain or outgrown(row, pages):
+            try:
+                row = train_dictionary(session, now=datetime.now(timezone.utc))
+                session.commit()
+                counts["dictionary_trained"] = 1
+            except CodecError as exc:
+                session.rollback()
+                note = str(exc)
+        if row is None:
+            return Encoder(level=level), note
+        return Encoder(row.id, bytes(row.data), level), note
+
+
+def _todo(encoder: Encoder):
+    """Rows whose body is not yet encoded by ``encoder``."""
+    if encoder.dictionary_id is None:
+        return sa.or_(RawPage.compression != "zstd", RawPage.dictionary_id.is_not(None))
+    return sa.or_(RawPage.compression != "zstd", RawPage.dictionary_id.is_(None),
+                  RawPage.dictionary_id != encoder.dictionary_id)
+
+
+def compact_archive(Session, *, batch: int = BATCH, level: int = DEFAULT_LEVEL, retrain: bool = False,
+                    progress: Callable[[Counter], None] | None = None) -> tuple[Counter, str | None]:
+    """Re-encode every raw page not yet on the newest dictionary. Returns counts of
+    ``pages``, ``bytes_before``, ``bytes_after``, ``damaged`` (bodies that do not decode
+    to their sha256: left as they are), ``dictionary_trained`` and ``dictionary_id``, and
+    why no dictionary could be trained (None when one was, or was there)."""
+    counts: Counter = Counter()
+    encoder, note = _target(Session, retrain=retrain, level=level, counts=counts)
+    counts["dictionary_id"] = encoder.dictionary_id or 0
+    last = 0
+    while True:
+        with Session() as session:
+            rows = session.execute(
+                sa.select(RawPage.id, RawPage.body, RawPage.compression, RawPage.dictionary_id, RawPage.sha256)
+                .where(RawPage.id > last, _todo(encoder)).order_by(RawPage.id).limit(batch)).all()
+            if not rows:
+                break
+            last = rows[-1].id
+            dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
+            updates = []
+            for r in rows:
+                try:
+                    body = decode(r.body, r.compression, dicts.get(r.dictionary_id), page_id=r.id)
+                except CodecError:
+                    counts["damaged"] += 1
+                    continue
+                if hashlib.sha256(body).hexdigest() != r.sha256:
+                    counts["damaged"] += 1
+                    continue
+                columns = encoder.columns(body)
+                if decode(columns["body"], "zstd", encoder.dictionary) != body:  # never trust, verify
+                    raise CodecError(f"raw page {r.id}: re-encoded body does not read back")
+                updates.append({"b_id": r.id, **columns})
+                counts["bytes_before"] += len(r.body)
+                counts["bytes_after"] += len(columns["body"])
+            if updates:
+                table = RawPage.__table__
+                session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
+                                .values(body=sa.bindparam("body"), compression=sa.bindparam("compression"),
+                                        dictionary_id=sa.bindparam("dictionary_id")), updates)
+            session.commit()
+            counts["pages"] += len(updates)
+        if progress is not None:
+            progress(counts)
+    return counts, note
+
+
+def reclaim_space(engine) -> str:
+    """Give the freed pages back: ``VACUUM`` on SQLite (the file shrinks), ``VACUUM ANALYZE
+    raw_pages`` on PostgreSQL (the space is reused; ``VACUUM FULL`` would return it to the
+    system but locks the table). What was done."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("VACUUM")
+            return "VACUUM"
+        conn.exec_driver_sql("VACUUM ANALYZE raw_pages")
+        return "VACUUM ANALYZE raw_pages"

@@ -1,0 +1,149 @@
+"""The archive's zstd dictionaries (``raw_dictionaries``): train, load, and pick the one new rows use.
+
+* :func:`train_dictionary` trains one on a sample of the archive's own raw pages, spread
+  over the whole archive and over every kind of page, and stores it.
+* :func:`current_encoder` is what a writer compresses new rows with: the newest
+  dictionary (cached per engine for :data:`ENCODER_TTL_S`, so that a crawl picks up a
+  dictionary trained while it runs), or zstd without one.
+* :func:`train_when_ready` trains the first one by itself once the archive holds
+  :data:`AUTO_TRAIN_PAGES` pages (a crawl's writer calls it after each batch while there is none).
+* :func:`dictionary_bytes` loads dictionaries by id for reading (cached: a stored
+  dictionary never changes).
+
+Nothing here commits. Rows are never deleted: every row names its dictionary.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.codec import DEFAULT_LEVEL, DICTIONARY_SIZE, Encoder, decode, dictionary_id_of, train
+from storage.models import RawDictionary, RawPage
+from storage.types import require_aware
+
+#: Seconds a writer keeps using the dictionary it found before looking for a newer one.
+ENCODER_TTL_S = 60.0
+#: Raw pages sampled for training, and the most bytes read for it.
+TRAIN_SAMPLES = 2000
+TRAIN_MAX_BYTES = 64 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_encoders: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (expiry, level, Encoder)
+_dictionaries: dict[tuple[str, int], bytes] = {}  # (engine url, id) -> dictionary
+
+
+def _engine(session: Session):
+    return session.get_bind()
+
+
+def newest_dictionary(session: Session) -> RawDictionary | None:
+    return session.scalars(sa.select(RawDictionary).order_by(RawDictionary.id.desc()).limit(1)).first()
+
+
+def current_encoder(session: Session, level: int = DEFAULT_LEVEL) -> Encoder:
+    """The encoder for new rows of this archive: the newest dictionary, or none."""
+    engine = _engine(session)
+    now = time.monotonic()
+    with _lock:
+        cached = _encoders.get(engine)
+        if cached is not None and cached[0] > now and cached[1] == level:
+            return cached[2]
+    row = session.execute(sa.select(RawDictionary.id, RawDictionary.data)
+                          .order_by(RawDictionary.id.desc()).limit(1)).first()
+    encoder = Encoder(row.id, bytes(row.data), level) if row is not None else Encoder(level=level)
+    with _lock:
+        _encoders[engine] = (now + ENCODER_TTL_S, level, encoder)
+    return encoder
+
+
+def forget_encoders() -> None:
+    """Drop the cached encoders (after training, so that this process uses the new dictionary at once)."""
+    with _lock:
+        _encoders.clear()
+
+
+def dictionary_bytes(session: Session, ids) -> dict[int, bytes]:
+    """``{id: dictionary}`` of the given ``raw_dictionaries`` ids (None ids are skipped)."""
+    key = str(_engine(session).url)
+    wanted = {int(i) for i in ids if i is not None}
+    out = {i: _dictionaries[(key, i)] for i in wanted if (key, i) in _dictionaries}
+    missing = wanted - set(out)
+    if missing:
+        rows = session.execute(sa.select(RawDictionary.id, RawDictionary.data)
+                               .where(RawDictionary.id.in_(sorted(missing)))).all()
+        with _lock:
+            for i, data in rows:
+                _dictionaries[(key, i)] = out[i] = bytes(data)
+    return out
+
+
+def sample_pages(session: Session, samples: int = TRAIN_SAMPLES, max_bytes: int = TRAIN_MAX_BYTES) -> list[bytes]:
+    """Raw bodies (decoded) of up to ``samples`` pages spread evenly over the archive's ids,
+    in proportion to each kind of page; at most ``max_bytes`` of them."""
+    kinds = session.execute(sa.select(RawPage.kind, sa.func.count()).group_by(RawPage.kind)).all()
+    total = sum(n for _, n in kinds) or 1
+    ids: list[int] = []
+    for kind, n in kinds:
+        want = max(1, round(samples * n / total))
+        kind_ids = session.scalars(sa.select(RawPage.id).where(RawPage.kind == kind).order_by(RawPage.id)).all()
+        step = max(1, len(kind_ids) // want)
+        ids.extend(kind_ids[::step][:want])
+    out: list[bytes] = []
+    size = 0
+    for start in range(0, len(ids), 200):
+        rows = session.execute(sa.select(RawPage.id, RawPage.body, RawPage.compression, RawPage.dictionary_id)
+                               .where(RawPage.id.in_(ids[start:start + 200]))).all()
+        dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
+        for r in rows:
+            body = decode(r.body, r.compression, dicts.get(r.dictionary_id), page_id=r.id)
+            if size + len(body) > max_bytes:
+                return out
+            out.append(body)
+            size += len(body)
+    return out
+
+
+def train_dictionary(session: Session, *, now: datetime, samples: int = TRAIN_SAMPLES,
+                     size: int = DICTIONARY_SIZE) -> RawDictionary:
+    """Train a dictionary on the archive's pages and add it (flushed, not committed);
+    :class:`storage.codec.CodecError` when the archive has too few pages."""
+    require_aware(now)
+    bodies = sample_pages(session, samples)
+    data = train(bodies, size)
+    row = RawDictionary(codec="zstd", zstd_dict_id=dictionary_id_of(data), data=data, samples=len(bodies),
+                        sample_bytes=sum(map(len, bodies)), created_at=now)
+    session.add(row)
+    session.flush()
+    forget_encoders()
+    return row
+
+
+#: Raw pages an archive holds before a writer trains its first dictionary by itself.
+AUTO_TRAIN_PAGES = 500
+
+
+def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES) -> RawDictionary | None:
+    """Train and commit the archive's first dictionary once it holds ``min_pages`` raw pages
+    (what a crawl's writer calls while it has none); None while it is too early, or
+    when another process trained one first."""
+    with Session() as session:
+        if newest_dictionary(session) is not None:
+            forget_encoders()
+            return None
+        if session.scalar(sa.select(sa.func.count()).select_from(RawPage)) < min_pages:
+            return None
+        try:
+            row = train_dictionary(session, now=datetime.now(timezone.utc), samples=min_pages)
+        except Exception:  # never let compression stop a crawl: rows stay zstd without a dictionary
+            logger.exception("could not train a zstd dictionary")
+            return None
+        session.commit()
+        return row
