@@ -4,7 +4,8 @@
   hands every response raw to the item pipelines.
 * :mod:`crawler.settings` — every setting and its default, and the profiles.
 * :mod:`crawler.middlewares` (retry backoff, circuit breaker, offsite redirects, unreachable
-  guard), :mod:`crawler.extensions` (progress, lock heartbeat), :mod:`crawler.distributed`
+  guard), :mod:`crawler.extensions` (progress, lock heartbeat), :mod:`crawler.alerts` (the
+  layout-drift alarm's hook, ``THEPAPER_ALERT_CMD``), :mod:`crawler.distributed`
   (scale-out on scrapy-redis).
 * :mod:`crawler.listapi` (the JSON list API), :mod:`crawler.incremental` (how far to page,
   what to fetch), :mod:`crawler.addresses` (loopback/private host checks).

@@ -26,6 +26,7 @@ class FetchedPage:
     cont_id: int | None = None
     list_item: dict | None = None  # the list API item that led to this article
     channel_id: int | None = None
+    failure_retry: bool = False  # fetched again because it failed before (not a sample of today's site)
     # Filled by the stages:
     raw_page: Any = None
     record: Any = None  # domain.record.ArticleRecord

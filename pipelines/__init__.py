@@ -8,6 +8,8 @@
   punctuation), :mod:`pipelines.boilerplate` (rules as data), :mod:`pipelines.metadata`.
 * :mod:`pipelines.scrapy_stages` — the item pipelines, thin adapters over the stages and the
   storage writers; :mod:`pipelines.reprocess` — the raw archive cleaned again.
+* :mod:`pipelines.coverage` — a crawl's field coverage counted in its stats;
+  :mod:`pipelines.drift` — the layout-drift monitors that compare it with the trailing coverage.
 
 May use: ``storage`` and ``domain``. Never ``crawler``.
 """

@@ -14,6 +14,9 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
   one transaction per batch of items, off the reactor thread; the run's counters
   move when the batch is committed. With ``THEPAPER_PIPELINE_WORKER`` the writer
   is a child process that also does CleanStage's work (a second core for it).
+  At the end of the run it records the run's field coverage (``pipelines.coverage``)
+  and its layout-drift check (``pipelines.drift``): an alarm marks the run ``degraded``
+  and sends the ``layout_drift_alarm`` signal.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from urllib.parse import urlsplit
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from domain.urls import canonical_url
+from pipelines.coverage import count_page, coverage_from_stats
 from pipelines.stages import ValidationError, clean_page, validate_record
 
 logger = logging.getLogger(__name__)
@@ -55,7 +59,8 @@ class Store:
             session.commit()
             self.run_id = run.id
 
-    def finish_run(self, status: str, counters: dict, message: str):
+    def finish_run(self, status: str, counters: dict, message: str, *, coverage: dict | None = None,
+                   drift: dict | None = None):
         from storage.models import CrawlRun
         from storage.runs import finish_run
 
@@ -63,8 +68,16 @@ class Store:
             return
         with self.Session() as session:
             run = session.get(CrawlRun, self.run_id)
-            finish_run(session, run, status=status, counters=counters, message=message, now=_now())
+            finish_run(session, run, status=status, counters=counters, message=message, now=_now(),
+                       coverage=coverage, drift=drift)
             session.commit()
+
+    def trailing_coverage(self, days: float) -> tuple[dict, dict]:
+        """The archive's trailing coverage, this run excluded (:mod:`storage.coverage`)."""
+        from storage.coverage import trailing_coverage
+
+        with self.Session() as session:
+            return trailing_coverage(session, now=_now(), days=days, exclude_run_id=self.run_id)
 
     def close(self):
         self.engine.dispose()
@@ -228,10 +241,45 @@ class PersistStage(_Stage):
         counters = run_counters(stats)
         counters["duration_s"] = round((_now() - self.started).total_seconds(), 3)
         status = run_status(reason, counters)
+        coverage = coverage_from_stats(stats)
+        verdict, report = self._judge(store, coverage)
+        message = stats.get("thepaper/fatal") or reason
+        if verdict is not None and verdict.alarm and status in ("ok", "partial"):
+            status, message = "degraded", verdict.line
         self.crawler.stats.set_value("thepaper/run_status", status)
         self.crawler.stats.set_value("thepaper/run_id", store.run_id)
-        store.finish_run(status, counters, stats.get("thepaper/fatal") or reason)
+        store.finish_run(status, counters, message, coverage=coverage,
+                         drift=verdict.to_json(report["about"]) if verdict is not None else None)
+        if verdict is not None and verdict.alarm:
+            from pipelines.drift import layout_drift_alarm
+
+            self.crawler.stats.set_value("thepaper/alarm", verdict.line)
+            report.update(run_id=store.run_id, status=status)
+            self.crawler.signals.send_catch_log(layout_drift_alarm, verdict=verdict, report=report)
+        elif verdict is not None and verdict.state in ("too_few", "no_baseline") and coverage:
+            self.crawler.stats.set_value("thepaper/drift_note", verdict.note)
         store.close()
+
+    def _judge(self, store: Store, coverage: dict | None):
+        """The layout-drift check of this run (:mod:`pipelines.drift`): ``(verdict, report)``,
+        the report being the figures handed to the alert hook; ``(None, {})`` if it failed."""
+        from dataclasses import asdict
+
+        from pipelines.drift import Thresholds, judge
+        from storage.coverage import side_by_side
+
+        th = Thresholds.from_settings(self.crawler.settings)
+        try:
+            base, about = store.trailing_coverage(th.window_days) if coverage else ({}, {})
+            verdict = judge(coverage, base, th)
+        except Exception:  # the check must never cost the run its row
+            logger.exception("the layout-drift check failed; the run is recorded without it")
+            return None, {}
+        logger.info("layout-drift check: %s%s", verdict.state, f" ({verdict.note})" if verdict.note else "")
+        report = {"line": verdict.line, "state": verdict.state, "findings": verdict.to_json()["findings"],
+                  "thresholds": asdict(th), "about": about, "coverage": coverage, "baseline": base,
+                  "figures": side_by_side(coverage, base)}
+        return verdict, report
 
     async def process_item(self, item):
         from storage.batch import BatchEntry
@@ -265,6 +313,10 @@ class PersistStage(_Stage):
             item.raw_page = entry.raw_page_id
             if clean_args is not None:  # cleaned by the worker process
                 item.record, item.error = entry.record, getattr(entry, "error", None)
+            if item.kind in ("article", "mirror") and not item.failure_retry and (
+                    entry.record is not None or entry.failure is not None):
+                count_page(self.stats, body=item.body, record=entry.record, outcome=entry.outcome,
+                           failure_reason=item.error.reason if entry.record is None and item.error else None)
             if entry.record is not None:
                 item.outcome = entry.outcome
                 self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.record, entry.outcome)}")

@@ -9,7 +9,8 @@
   :mod:`storage.batch` (a crawl's fetched pages with their articles or failures),
   :mod:`storage.writers` (the crawl's writer thread or process, off the reactor).
 * Reads for analysis: :mod:`storage.stats`, :mod:`storage.search`, :mod:`storage.export`,
-  :mod:`storage.report`, :mod:`storage.schema_doc`.
+  :mod:`storage.report`, :mod:`storage.schema_doc`; :mod:`storage.coverage` (runs' field
+  coverage, its sums and the trailing coverage a run is judged against).
 * Small helpers: :mod:`storage.types`, :mod:`storage.render`, :mod:`storage.proc`.
 
 May use: ``domain`` only. Never ``pipelines`` or ``crawler`` (a writer that cleans is given

@@ -10,6 +10,9 @@ def register(sub) -> None:
     sp.add_argument("--articles", type=int, default=300)
     sp.add_argument("--seed", type=int, default=1)
     sp.add_argument("--verbose", action="store_true")
+    sp.add_argument("--drift", action="store_true",
+                    help="serve a new front-end build (new CSS-module hashes, a renamed contentDetail field, "
+                         "the byline moved): the layout-drift alarm's test")
     sp.set_defaults(func=run)
 
 
@@ -20,4 +23,6 @@ def run(args) -> int:
             "--host", args.host]
     if args.verbose:
         argv.append("--verbose")
+    if args.drift:
+        argv.append("--drift")
     return mock_main(argv) or 0

@@ -143,7 +143,7 @@ class ThepaperSpider(scrapy.Spider):
                    if f.cont_id is not None]
         for cont_id in due:  # fetched from the configured site, whatever URL failed before
             self.crawler.stats.inc_value("thepaper/failures_retried")
-            yield from self._follow_item({"contId": str(cont_id)}, None)
+            yield from self._follow_item({"contId": str(cont_id)}, None, failure_retry=True)
 
     def _known(self, items) -> dict:
         """What the archive knows of a list page's articles (one query per list page)."""
@@ -285,7 +285,7 @@ class ThepaperSpider(scrapy.Spider):
             session.commit()
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 
-    def _follow_item(self, item: dict, channel_id: int | None):
+    def _follow_item(self, item: dict, channel_id: int | None, *, failure_retry: bool = False):
         from pipelines.chain import record_from_list_item
 
         cont_id = listapi.item_cont_id(item)
@@ -308,6 +308,8 @@ class ThepaperSpider(scrapy.Spider):
             meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
                   "handle_httpstatus_list": [404, 410]},
         )
+        if failure_retry:  # not judged by the coverage monitors (pipelines.coverage)
+            request.meta["failure_retry"] = True
         if self.redis_push is not None:
             self.redis_push(request)
             return
@@ -333,6 +335,7 @@ class ThepaperSpider(scrapy.Spider):
             cont_id=response.meta.get("cont_id"),
             list_item=response.meta.get("list_item"),
             channel_id=response.meta.get("channel_id"),
+            failure_retry=bool(response.meta.get("failure_retry")),
         )
 
     def on_error(self, failure):
