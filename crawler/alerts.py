@@ -33,6 +33,7 @@ def run_alert_command(command: str, line: str, report: dict, *, timeout: float =
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(report, f, ensure_ascii=False, indent=2, default=str)
+            f.write("\n")
         env = dict(os.environ, THEPAPER_ALERT_TEXT=line, THEPAPER_ALERT_FILE=path)
         try:
             proc = subprocess.run(["/bin/sh", "-c", command, "thepaper-alert", line, path], env=env,
