@@ -241,8 +241,12 @@ class PersistStage(_Stage):
         counters = run_counters(stats)
         counters["duration_s"] = round((_now() - self.started).total_seconds(), 3)
         status = run_status(reason, counters)
-        coverage = coverage_from_stats(stats)
-        verdict, report = self._judge(store, coverage)
+        spider = spider if spider is not None else getattr(self.crawler, "spider", None)
+        if getattr(spider, "article_ids", None):  # an import of chosen articles is no sample of the site
+            coverage, verdict, report = None, None, {}
+        else:
+            coverage = coverage_from_stats(stats)
+            verdict, report = self._judge(store, coverage)
         message = stats.get("thepaper/fatal") or reason
         if verdict is not None and verdict.alarm and status in ("ok", "partial"):
             status, message = "degraded", verdict.line

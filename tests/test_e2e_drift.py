@@ -115,10 +115,16 @@ def test_ordinary_incremental_runs_raise_no_alarm(db_url, tmp_path):
         assert second.returncode == 0, second.stderr[-3000:]
         third = crawl(site, db_url, "-s", f"THEPAPER_ALERT_CMD={hook}")  # nothing new
         assert third.returncode == 0, third.stderr[-3000:]
+        site.drift = True  # an import is no sample of the site: never judged, never a baseline
+        chosen = [str(a.cont_id) for a in ds.articles() if a.kind == "news"][-25:]
+        imported = run_cli("import", *chosen, "--base-url", site.base_url, "--db", db_url, "-q",
+                           "-s", f"THEPAPER_ALERT_CMD={hook}")
+        assert imported.returncode == 0, imported.stderr[-3000:]
     for proc in (second, third):
         assert PROG_ERR not in proc.stderr, proc.stderr[-3000:]
     assert not (tmp_path / "alert.txt").exists()
-    _, judged, empty = runs(db_url)
+    _, judged, empty, imports = runs(db_url)
+    assert imports.command == "crawl" and imports.coverage is None and imports.drift is None
     assert judged.status == "ok" and judged.drift["state"] == "ok" and not judged.drift["findings"]
     assert judged.coverage["pages"] > 0 and not judged.coverage["failures"]
     assert "layout drift" not in second.stderr and "too few" not in second.stderr
