@@ -104,6 +104,18 @@ def test_a_new_front_end_build_raises_the_alarm(db_url, tmp_path):
     assert data["coverage"]["run_id"] == run.id and data["coverage"]["drift"]["state"] == "alarm"
     assert data["coverage"]["figures"]["pages"] == {"run": len(fetched), "baseline": first_run.coverage["pages"]}
 
+    # still drifted: the alarm goes on, against the same baseline (a degraded run is never one);
+    # with a lower threshold the few stored articles' lost fields are named too
+    ds.add_articles(40)
+    with MockSite(ds, drift=True) as site:
+        again = crawl(site, db_url, "-s", "THEPAPER_ALARM_MIN_ARTICLES=3")
+    assert again.returncode == 7, again.stderr[-3000:]
+    third = runs(db_url)[-1]
+    assert third.status == "degraded" and third.drift["baseline"]["runs"] == 1
+    lost_fields = {(f["content_type"], f["subject"]) for f in third.drift["findings"] if f["content_type"]}
+    assert ("video", "source") in lost_fields or ("paywalled", "source") in lost_fields, third.drift
+    assert " source 100% → 0% of " in third.message
+
 
 def test_ordinary_incremental_runs_raise_no_alarm(db_url, tmp_path):
     ds = generate_dataset(150, seed=7)
