@@ -168,8 +168,8 @@ def format_coverage(cov: dict[str, Any] | None) -> list[str]:
         return ["Field coverage", "(no crawl has recorded coverage yet)"]
     about, fig, drift = cov["baseline"], cov["figures"], cov["drift"]
     days = f"{about['days']:g}"
-    out = [f"Field coverage: run {cov['run_id']} ({cov['status']}) / trailing {days} days "
-           f"({about['runs']} runs)"]
+    runs = f"{about['runs']} run" + ("" if about["runs"] == 1 else "s")
+    out = [f"Field coverage: run {cov['run_id']} ({cov['status']}) / trailing {days} days ({runs})"]
     types = sorted(fig["types"], key=lambda t: (-sum(fig["types"][t]["articles"].values()), t))
     if types:
         headers = ["field", *types]

@@ -246,3 +246,18 @@ def test_alert_command_gets_the_line_and_the_figures(tmp_path):
 def test_a_failing_alert_command_is_reported_in_one_line(cmd, problem):
     got = run_alert_command(cmd, "layout drift: x", {"line": "x"}, timeout=0.5)
     assert got is not None and got.startswith(problem) and "\n" not in got
+
+
+def test_stats_shows_the_run_beside_the_trailing_coverage():
+    from storage.stats import format_coverage
+
+    assert format_coverage(None) == ["Field coverage", "(no crawl has recorded coverage yet)"]
+    cov = {"run_id": 3, "status": "ok", "baseline": {"days": 30.0, "runs": 2},
+           "drift": {"state": "too_few", "note": "too few articles to judge coverage (5 articles, 5 pages; …)"},
+           "figures": side_by_side(coverage((5, record(author=""))), BASE)}
+    lines = "\n".join(format_coverage(cov)).splitlines()
+    assert lines[0] == "Field coverage: run 3 (ok) / trailing 30 days (2 runs)"
+    author = next(ln for ln in lines if ln.startswith("author"))
+    assert author.split()[1:4] == ["0%", "/", "100%"]  # news first: the most articles
+    assert lines[-2].startswith("article pages 5 / 295; extraction failures: empty_article 0% / 1%")
+    assert lines[-1] == "check: too few articles to judge coverage (5 articles, 5 pages; …)"

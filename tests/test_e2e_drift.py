@@ -98,7 +98,7 @@ def test_a_new_front_end_build_raises_the_alarm(db_url, tmp_path):
     # stats shows the run beside the trailing coverage, and the alarm
     st = run_cli("stats", "--db", db_url)
     assert st.returncode == 0, st.stderr
-    assert f"Field coverage: run {run.id} (degraded) / trailing 30 days (1 runs)" in st.stdout
+    assert f"Field coverage: run {run.id} (degraded) / trailing 30 days (1 run)" in st.stdout
     assert f"alarm: {line}" in st.stdout
     data = json.loads(run_cli("stats", "--db", db_url, "--json").stdout)
     assert data["coverage"]["run_id"] == run.id and data["coverage"]["drift"]["state"] == "alarm"
