@@ -7,6 +7,7 @@
 * :mod:`crawler.middlewares` (retry backoff, circuit breaker, offsite redirects, unreachable
   and outage guard, a stop when the archive cannot be written), :mod:`crawler.outage` (the
   outage rule), :mod:`crawler.extensions` (progress, quiet logs, lock heartbeat),
+  :mod:`crawler.alerts` (the layout-drift alarm's hook, ``THEPAPER_ALERT_CMD``),
   :mod:`crawler.distributed` (scale-out on scrapy-redis), :mod:`crawler.feeds` (feed exports
   of the clean records).
 * :mod:`crawler.progress` — how far a run is: plain lines, or a live bar on a terminal.

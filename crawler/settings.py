@@ -139,6 +139,7 @@ CLOSESPIDER_TIMEOUT = 0
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
     "crawler.extensions.LockHeartbeat": 510,
+    "crawler.alerts.AlertCommand": 520,
     "crawler.extensions.QuietLogs": 530,
 }
 #: Seconds between progress lines on stderr when it is not a terminal (0 = no progress, as
@@ -164,6 +165,25 @@ THEPAPER_REDIS_WAIT_S = 10.0
 THEPAPER_REDIS_POLL_S = 0.2
 #: The walker run's id, naming its duplicate filter (empty: the start time in ms).
 THEPAPER_REDIS_RUN = ""
+
+# --- Field coverage and the layout-drift alarm (pipelines/drift.py) -------------
+#: A run is compared with the crawl runs that ended ok/partial in this many days before it.
+THEPAPER_COVERAGE_WINDOW_DAYS = 30.0
+#: Alarm when a field's share, for one content type, falls by more than this (0.20 = 20 points) ...
+THEPAPER_ALARM_FIELD_DROP = 0.20
+#: ... or the share of article pages ending as unknown_layout, empty_article or truncated_page
+#: rises by more than this (0.10 = 10 points) ...
+THEPAPER_ALARM_FAILURE_RISE = 0.10
+#: ... judged only on at least this many articles of that type (pages, for failures) in the run
+#: and in the baseline ...
+THEPAPER_ALARM_MIN_ARTICLES = 20
+#: ... and only when the change exceeds this many standard errors of the baseline share (chance).
+THEPAPER_ALARM_Z = 3.0
+#: Shell command run when the alarm fires: $1 is the alarm's line, $2 a JSON file of the figures
+#: (also in $THEPAPER_ALERT_TEXT and $THEPAPER_ALERT_FILE). Empty: none.
+THEPAPER_ALERT_CMD = ""
+#: The alert command is stopped after this many seconds.
+THEPAPER_ALERT_TIMEOUT_S = 60.0
 
 #: Pipelines: committed in batches of this many items by one writer thread, or,
 #: with THEPAPER_PIPELINE_WORKER, cleaned and stored by a second process (uses

@@ -29,6 +29,7 @@ class FetchedPage:
     #: the request that was answered, when known: {"method", "url", "headers"} (kept with
     #: the raw page; a WARC export writes it as a ``request`` record)
     request: dict | None = None
+    failure_retry: bool = False  # fetched again because it failed before (not a sample of today's site)
     # Filled by the stages:
     raw_page: Any = None
     record: Any = None  # domain.record.ArticleRecord

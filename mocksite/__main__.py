@@ -3,7 +3,8 @@
 Faults: ``--faults rules.json`` (a rule list or plan, see :mod:`.faults`) and/or
 ``--fault-rate 0.2`` (a seeded mix of every fault kind over article, listing
 and API requests; ``--fault-times`` failures per key, ``--fault-permanent`` share
-of keys that never recover).
+of keys that never recover). ``--drift`` serves the article pages as a new front-end
+build would (see :mod:`.render_next`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-permanent", type=float, default=0.25,
                    help="with --fault-rate: share of faulty keys that never recover")
     p.add_argument("--max-delay", type=float, default=30.0, help="bound of every slow/hang fault (seconds)")
+    p.add_argument("--drift", action="store_true",
+                   help="serve a new front-end build: new CSS-module hashes, contentDetail.content renamed, "
+                        "the byline moved below the body")
     return p
 
 
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m mocksite") -> int
     except ValueError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
-    site = MockSite(dataset, args.host, args.port, verbose=args.verbose, faults=plan)
+    site = MockSite(dataset, args.host, args.port, verbose=args.verbose, faults=plan, drift=args.drift)
     try:
         site._bind()
     except OSError as exc:
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m mocksite") -> int
         print(f"{prog}: error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
         return 2
     print(f"mock thepaper.cn ({args.articles} articles, seed {args.seed}, now {dataset.now:%Y-%m-%d %H:%M}) "
-          f"at {site.base_url}", flush=True)
+          f"at {site.base_url}" + (" (drifted front-end build)" if args.drift else ""), flush=True)
     if plan.active:
         print(f"  faults: {len(plan.entries)} rule(s), seed {plan.seed}", flush=True)
     print(f"  e.g. {site.base_url}/channel_119908   (Ctrl-C stops)", flush=True)

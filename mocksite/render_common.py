@@ -24,6 +24,18 @@ _BUILDS = (
 )
 BUILD_IDS = ("9Kq2xTzB3sW1pY7dR0vLm", "a4Hn8QwE2rT6yU1iO9pAs", "Zx5Cv3Bn7Mq1Wr9Et2Yu0")
 
+# The "new front-end build" of ``mock --drift`` (see ``render_next``): every CSS-module hash
+# suffix is new, and the moved byline has module names of its own.
+DRIFT_BUILD = -1
+DRIFT_BUILD_ID = "Dr1ftN3wB0ild7qX5mK2p"
+_DRIFT_HASHES = {
+    "title": "Yh7Ws", "left": "Nb4Rt", "cententWrap": "Gq8Lm", "headerContent": "Ue2Kd", "right": "Ot5Xa",
+    "wrapper": "Jc9Vb", "editor": "Hs3Pn", "original": "Wm6Qe", "paywall": "Ar1Fy", "live": "Kd7Tz",
+    "video": "Xe4Cs", "related": "Pl2Nh", "comment": "Bv8Uj", "footer": "Dn5Wo", "empty": "Rk0Ig",
+    "header": "Tf6Mq", "breadcrumb": "Ly3Se", "praise": "Cz9Hr",
+    "bylineBar": "Qo4Ed", "authorLine": "Vi1Gt", "metaLine": "Sm8Zk",
+}
+
 NAV = (("/", "首页"), ("/channel_25950", "时事"), ("/channel_25951", "财经"), ("/channel_119908", "科技"),
        ("/channel_25952", "思想"), ("/channel_25953", "生活"), ("/video", "视频"), ("/pph", "澎湃号"))
 
@@ -35,8 +47,14 @@ LICENCE_LINES = ("沪ICP备14003370号", "沪公网安备31010602000299号", "�
 
 
 def cls(build: int, name: str) -> str:
-    """The hashed CSS-module class ``index_<name>__<hash>`` of a build."""
-    return f"index_{name}__{_BUILDS[build % len(_BUILDS)][name]}"
+    """The hashed CSS-module class ``index_<name>__<hash>`` of a build (or of :data:`DRIFT_BUILD`)."""
+    hashes = _DRIFT_HASHES if build == DRIFT_BUILD else _BUILDS[build % len(_BUILDS)]
+    return f"index_{name}__{hashes[name]}"
+
+
+def build_id(build: int) -> str:
+    """The Next.js ``buildId`` of a build."""
+    return DRIFT_BUILD_ID if build == DRIFT_BUILD else BUILD_IDS[build % len(BUILD_IDS)]
 
 
 def esc(text: str) -> str:

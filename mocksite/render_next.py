@@ -4,13 +4,22 @@ Body markup (in ``contentDetail.content`` and in ``div.index_cententWrap__*``):
 ``<p>text</p>`` per paragraph; a figure is
 ``<img src=… data-src=… />`` followed by ``<p class="image_desc">caption</p>``
 (no caption paragraph when the caption is empty).
+
+``drift=True`` renders the same article as a "new front-end build" would (``mock --drift``),
+always the same way: every CSS-module hash suffix is new (:data:`.render_common.DRIFT_BUILD`,
+with its own ``buildId``); ``contentDetail.content`` is renamed :data:`DRIFT_CONTENT_FIELD`;
+and the byline (author, time, source; the 澎湃号 ``原创`` line) leaves the header's
+``index_left`` block for a new ``index_bylineBar`` block below the body.
 """
 
 from __future__ import annotations
 
 from .dataset import PPH_NODE, Figure, MockArticle, Paragraph
-from .render_common import (BUILD_IDS, PPH_DISCLAIMER, cls, esc, header_html, licence_footer, page,
-                            script_json)
+from .render_common import (DRIFT_BUILD, PPH_DISCLAIMER, build_id, cls, esc, header_html,
+                            licence_footer, page, script_json)
+
+#: What the drifted build calls ``contentDetail.content``.
+DRIFT_CONTENT_FIELD = "contentHtml"
 
 
 def body_html(blocks: list) -> str:
@@ -60,7 +69,7 @@ def _common_detail(art: MockArticle, nodes: dict) -> dict:
             "contType": content_type(art)}
 
 
-def next_data(art: MockArticle, nodes: dict) -> dict:
+def next_data(art: MockArticle, nodes: dict, drift: bool = False) -> dict:
     """The ``__NEXT_DATA__`` object of an article page (gone_null: contentDetail null)."""
     if art.kind == "gone_null":
         detail = {"contType": 0, "contentDetail": None}
@@ -71,7 +80,7 @@ def next_data(art: MockArticle, nodes: dict) -> dict:
         detail = {"contType": 8, "liveDetail": live}
     else:
         cd = _common_detail(art, nodes)
-        cd["content"] = body_html(art.served_blocks)
+        cd[DRIFT_CONTENT_FIELD if drift else "content"] = body_html(art.served_blocks)
         cd["voiceInfo"] = {"isHaveVoice": "0", "voiceSrc": "", "imgSrc": ""}
         cd["paywalled"] = art.kind == "paywalled"
         cd["closeComment"] = False
@@ -82,8 +91,33 @@ def next_data(art: MockArticle, nodes: dict) -> dict:
             cd["authorInfo"] = info
         detail = {"contType": content_type(art), "contentDetail": cd}
     return {"props": {"pageProps": {"contId": str(art.cont_id), "detailData": detail}, "__N_SSP": True},
-            "page": "/detail/[id]", "query": {"id": str(art.cont_id)}, "buildId": BUILD_IDS[art.build % 3],
+            "page": "/detail/[id]", "query": {"id": str(art.cont_id)}, "buildId": build_id(DRIFT_BUILD if drift else art.build),
             "isFallback": False, "gssp": True, "scriptLoader": []}
+
+
+def _original(art: MockArticle, b: int) -> str:
+    """The 澎湃号 ``原创 <writer> <account>`` line."""
+    writer = f"<span>{esc(art.author_raw)}</span>" if art.author_raw else ""
+    return (f'<div class="{cls(b, "original")}"><span class="tag">原创</span>{writer}'
+            f'<a href="/user_{author_info(art)["userId"]}">{esc(art.pph_account)}</a></div>')
+
+
+def _drift_header(art: MockArticle, b: int) -> str:
+    """The drifted build's header: only the column link and the font-size switch are left."""
+    column = "" if art.node_id == PPH_NODE else f'<a href="/list_{art.node_id}">{esc(art.node_name)} &gt;</a>'
+    return f'<div class="{cls(b, "headerContent")}"><div class="{cls(b, "right")}">{column}<span>字号</span></div></div>'
+
+
+def _drift_byline(art: MockArticle, b: int) -> str:
+    """The drifted build's byline, below the body: the writer line, then time and source."""
+    pub = art.pub_time.strftime("%Y-%m-%d %H:%M")
+    if art.node_id == PPH_NODE:
+        writer = _original(art, b)
+    else:
+        writer = f'<div class="{cls(b, "authorLine")}"><span>{esc(art.author_raw)}</span></div>' if art.author_raw else ""
+    meta = (f'<div class="{cls(b, "metaLine")}"><span>{pub}</span><span>·</span>'
+            f'<span>来源：{esc(art.source)}</span></div>')
+    return f'<div class="{cls(b, "bylineBar")}">{writer}{meta}</div>'
 
 
 def _byline(art: MockArticle, b: int) -> str:
@@ -92,11 +126,8 @@ def _byline(art: MockArticle, b: int) -> str:
              f'<div class="ant-space-item"><span>来源：{esc(art.source)}</span></div>')
     space = f'<div class="ant-space ant-space-horizontal ant-space-align-center">{items}</div>'
     if art.node_id == PPH_NODE:
-        writer = f"<span>{esc(art.author_raw)}</span>" if art.author_raw else ""
         return (f'<div class="{cls(b, "headerContent")}"><div class="{cls(b, "left")}">{space}</div>'
-                f'<div class="{cls(b, "right")}"><span>字号</span></div></div>'
-                f'<div class="{cls(b, "original")}"><span class="tag">原创</span>{writer}'
-                f'<a href="/user_{author_info(art)["userId"]}">{esc(art.pph_account)}</a></div>')
+                f'<div class="{cls(b, "right")}"><span>字号</span></div></div>' + _original(art, b))
     author = f"<div>{esc(art.author_raw)}</div>" if art.author_raw else ""
     return (f'<div class="{cls(b, "headerContent")}"><div class="{cls(b, "left")}">{author}{space}</div>'
             f'<div class="{cls(b, "right")}"><a href="/list_{art.node_id}">{esc(art.node_name)} &gt;</a>'
@@ -119,17 +150,18 @@ def _after_body(art: MockArticle, b: int) -> str:
     return "".join(out)
 
 
-def render_nextjs(art: MockArticle, nodes: dict) -> str:
-    """The full HTML of a current-layout article page (any kind but the old-layout ones)."""
-    b = art.build
-    data = script_json(next_data(art, nodes))
+def render_nextjs(art: MockArticle, nodes: dict, drift: bool = False) -> str:
+    """The full HTML of a current-layout article page (any kind but the old-layout ones);
+    ``drift``: as the new front-end build renders it (see the module doc)."""
+    b = DRIFT_BUILD if drift else art.build
+    data = script_json(next_data(art, nodes, drift))
     head = (f'<meta name="keywords" content="{esc(",".join(art.tags))}"/>'
             f'<meta name="description" content="{esc(art.summary)}"/>'
-            f'<link rel="stylesheet" href="/_next/static/css/{BUILD_IDS[b % 3][:8]}.css"/>')
+            f'<link rel="stylesheet" href="/_next/static/css/{build_id(b)[:8]}.css"/>')
     top = (f'<div id="__next"><div class="{cls(b, "wrapper")}">{header_html(b)}'
            f'<div class="{cls(b, "praise")}"><span>+1</span></div>')
     tail = (f'{licence_footer(b)}</div></div><script id="__NEXT_DATA__" type="application/json">{data}</script>'
-            f'<script src="/_next/static/chunks/pages/detail-{BUILD_IDS[b % 3][:6]}.js" defer=""></script>')
+            f'<script src="/_next/static/chunks/pages/detail-{build_id(b)[:6]}.js" defer=""></script>')
     if art.kind == "gone_null":
         body = f'<main><div class="{cls(b, "empty")}"><img alt=""/><p>抱歉，你访问的内容不存在或已被删除</p></div></main>'
         return page("澎湃新闻-The Paper", head, top + body + tail)
@@ -137,7 +169,8 @@ def render_nextjs(art: MockArticle, nodes: dict) -> str:
               f'<a href="/channel_{art.channel_id}">{esc(art.channel_name)}</a> &gt; '
               f'<a href="/list_{art.node_id}">{esc(art.node_name)}</a></div>')
     suffix = art.source.replace("澎湃新闻·", "") if art.node_id == PPH_NODE else art.node_name
-    main = [crumbs, f'<main><h1 class="{cls(b, "title")}">{esc(art.title)}</h1>', _byline(art, b)]
+    header = _drift_header(art, b) if drift else _byline(art, b)
+    main = [crumbs, f'<main><h1 class="{cls(b, "title")}">{esc(art.title)}</h1>', header]
     if art.kind == "video":
         main.append(f'<div class="{cls(b, "video")}"><video src="{esc(art.video_url)}" poster="{esc(art.pic)}" '
                     f'controls=""></video></div>')
@@ -147,5 +180,7 @@ def render_nextjs(art: MockArticle, nodes: dict) -> str:
         main.append(f'<div class="{cls(b, "live")}"><p class="summary">{esc(art.summary)}</p>{items}</div>')
     else:
         main.append(f'<div class="{cls(b, "cententWrap")}">{body_html(art.served_blocks)}</div>')
+    if drift:
+        main.append(_drift_byline(art, b))
     main.append(_after_body(art, b) + "</main>")
     return page(f"{art.title}_{suffix}_澎湃新闻-The Paper", head, top + "".join(main) + tail)

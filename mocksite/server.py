@@ -63,9 +63,12 @@ class MockSite:
     """The mock site; use as a context manager or call :meth:`start`/:meth:`stop`."""
 
     def __init__(self, dataset: Dataset | None = None, host: str = "127.0.0.1", port: int = 0, *,
-                 verbose: bool = False, faults=(), fault_seed: int = 0, page_cache: int = 2048):
+                 verbose: bool = False, faults=(), fault_seed: int = 0, page_cache: int = 2048,
+                 drift: bool = False):
         self.dataset = dataset if dataset is not None else generate_dataset()
         self.host, self.port, self.verbose = host, port, verbose
+        #: Serve article pages as a new front-end build would (``render_next``); may be switched live.
+        self.drift = drift
         self.faults = FaultPlan.from_config(faults, fault_seed)
         self.stopping = threading.Event()  # wakes handlers paused by a fault on stop()
         self.hanging = threading.Event()  # an outage: requests are read and never answered
@@ -181,7 +184,8 @@ class MockSite:
         art = ds.by_id(cont_id)
         if art is None or art.kind in ("gone_404", "external"):
             return _html(NOT_FOUND_HTML, 404)
-        key = (cont_id, art.version)
+        drift = self.drift
+        key = (cont_id, art.version, drift)
         with self._lock:
             cached = self._pages.get(key)
             if cached is not None:
@@ -192,7 +196,7 @@ class MockSite:
             elif art.layout == "mobile_2017":
                 text = render_mobile_2017(art)
             else:
-                text = render_nextjs(art, ds.nodes)
+                text = render_nextjs(art, ds.nodes, drift=drift)
             cached = text.encode("utf-8")
             with self._lock:
                 self._pages[key] = cached

@@ -10,6 +10,8 @@
   storage writers; :mod:`pipelines.run_stop` — ending a crawl early, for every guard;
   :mod:`pipelines.reprocess` — the raw archive cleaned again;
   :mod:`pipelines.warc_in` — captures from WARC files cleaned into the crawl's save path.
+* :mod:`pipelines.coverage` — a crawl's field coverage counted in its stats;
+  :mod:`pipelines.drift` — the layout-drift monitors that compare it with the trailing coverage.
 
 May use: ``storage`` and ``domain``. Never ``crawler``.
 """

@@ -17,6 +17,9 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
   The first commit that fails because the archive cannot be written stops the run
   (``archive_unwritable``, exit code 6); failures where the site gave no answer at all
   are held back until it answers again, and dropped if the run stops for an outage.
+  At the end of the run it records the run's field coverage (``pipelines.coverage``)
+  and its layout-drift check (``pipelines.drift``): an alarm marks the run ``degraded``
+  and sends the ``layout_drift_alarm`` signal.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from urllib.parse import urlsplit
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from domain.urls import canonical_url
+from pipelines.coverage import count_page, coverage_from_stats
 from pipelines.stages import ValidationError, clean_page, validate_record
 
 logger = logging.getLogger(__name__)
@@ -58,7 +62,8 @@ class Store:
             session.commit()
             self.run_id = run.id
 
-    def finish_run(self, status: str, counters: dict, message: str) -> bool:
+    def finish_run(self, status: str, counters: dict, message: str, *, coverage: dict | None = None,
+                   drift: dict | None = None) -> bool:
         """Record how the run ended; False when the archive cannot take even that (the next
         run then marks it ``aborted``)."""
         from storage.models import CrawlRun
@@ -70,12 +75,20 @@ class Store:
         try:
             with self.Session() as session:
                 run = session.get(CrawlRun, self.run_id)
-                finish_run(session, run, status=status, counters=counters, message=message, now=_now())
+                finish_run(session, run, status=status, counters=counters, message=message, now=_now(),
+                           coverage=coverage, drift=drift)
                 session.commit()
         except ArchiveUnwritable as exc:
             logger.info("the run's end could not be recorded: %s", exc)
             return False
         return True
+
+    def trailing_coverage(self, days: float) -> tuple[dict, dict]:
+        """The archive's trailing coverage, this run excluded (:mod:`storage.coverage`)."""
+        from storage.coverage import trailing_coverage
+
+        with self.Session() as session:
+            return trailing_coverage(session, now=_now(), days=days, exclude_run_id=self.run_id)
 
     def close(self):
         self.engine.dispose()
@@ -260,11 +273,51 @@ class PersistStage(_Stage):
         counters["duration_s"] = round((_now() - self.started).total_seconds(), 3)
         status = run_status(stopping(self.crawler) or reason, counters)
         message = run_message(stats, reason, self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT", 0))
+        spider = spider if spider is not None else getattr(self.crawler, "spider", None)
+        if getattr(spider, "article_ids", None):  # an import of chosen articles is no sample of the site
+            coverage, verdict, report = None, None, {}
+        elif stopping(self.crawler) == "archive_unwritable":  # the baseline cannot be read either
+            coverage, verdict, report = coverage_from_stats(stats), None, {}
+        else:
+            coverage = coverage_from_stats(stats)
+            verdict, report = self._judge(store, coverage)
+        if verdict is not None and verdict.alarm and status in ("ok", "partial"):
+            status, message = "degraded", verdict.line
         self.crawler.stats.set_value("thepaper/run_status", status)
         self.crawler.stats.set_value("thepaper/run_id", store.run_id)
         self.crawler.stats.set_value("thepaper/run_message", message)
-        store.finish_run(status, counters, message)
+        store.finish_run(status, counters, message, coverage=coverage,
+                         drift=verdict.to_json(report["about"]) if verdict is not None else None)
+        if verdict is not None and verdict.alarm:
+            from pipelines.drift import layout_drift_alarm
+
+            self.crawler.stats.set_value("thepaper/alarm", verdict.line)
+            report.update(run_id=store.run_id, status=status)
+            self.crawler.signals.send_catch_log(layout_drift_alarm, verdict=verdict, report=report)
+        elif verdict is not None and verdict.state in ("too_few", "no_baseline") and coverage:
+            self.crawler.stats.set_value("thepaper/drift_note", verdict.note)
         store.close()
+
+    def _judge(self, store: Store, coverage: dict | None):
+        """The layout-drift check of this run (:mod:`pipelines.drift`): ``(verdict, report)``,
+        the report being the figures handed to the alert hook; ``(None, {})`` if it failed."""
+        from dataclasses import asdict
+
+        from pipelines.drift import Thresholds, judge
+        from storage.coverage import side_by_side
+
+        th = Thresholds.from_settings(self.crawler.settings)
+        try:
+            base, about = store.trailing_coverage(th.window_days) if coverage else ({}, {})
+            verdict = judge(coverage, base, th)
+        except Exception:  # the check must never cost the run its row
+            logger.exception("the layout-drift check failed; the run is recorded without it")
+            return None, {}
+        logger.info("layout-drift check: %s%s", verdict.state, f" ({verdict.note})" if verdict.note else "")
+        report = {"line": verdict.line, "state": verdict.state, "findings": verdict.to_json()["findings"],
+                  "thresholds": asdict(th), "about": about, "coverage": coverage, "baseline": base,
+                  "figures": side_by_side(coverage, base)}
+        return verdict, report
 
     async def process_item(self, item):
         from pipelines.run_stop import stopping
@@ -323,6 +376,10 @@ class PersistStage(_Stage):
             item.raw_page = entry.raw_page_id
             if clean_args is not None:  # cleaned by the worker process
                 item.record, item.error = entry.record, getattr(entry, "error", None)
+            if item.kind in ("article", "mirror") and not item.failure_retry and (
+                    entry.record is not None or entry.failure is not None):
+                count_page(self.stats, body=item.body, record=entry.record, outcome=entry.outcome,
+                           failure_reason=item.error.reason if entry.record is None and item.error else None)
             if entry.record is not None:
                 item.outcome = entry.outcome
                 self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.record, entry.outcome)}")

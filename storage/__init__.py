@@ -12,7 +12,8 @@
   :mod:`storage.compact` (``db compact``: raw pages re-encoded in resumable batches).
 * Reads for analysis: :mod:`storage.stats`, :mod:`storage.search`, :mod:`storage.export`,
   :mod:`storage.warc_out` (the raw pages as WARC/1.1),
-  :mod:`storage.report`, :mod:`storage.schema_doc`.
+  :mod:`storage.report`, :mod:`storage.schema_doc`; :mod:`storage.coverage` (runs' field
+  coverage, its sums and the trailing coverage a run is judged against).
 * :mod:`storage.unwritable` — a full disk, a read-only or unreachable database, as one error.
 * Small helpers: :mod:`storage.types`, :mod:`storage.render`, :mod:`storage.proc`.
 

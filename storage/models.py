@@ -29,7 +29,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-RUN_STATUSES = ("running", "ok", "partial", "failed", "aborted")
+#: ``degraded``: the run ended, but the layout-drift alarm fired (its coverage fell, or its
+#: extraction failures rose, clearly beyond the trailing figures; see ``crawl_runs.drift``).
+RUN_STATUSES = ("running", "ok", "partial", "failed", "aborted", "degraded")
 RAW_KINDS = ("article", "list", "import", "mirror", "file")
 CURSOR_SOURCES = ("channel", "node")
 
@@ -278,7 +280,7 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime, nullable=True,
                                                          comment="when it ended; NULL while running or after a crash")
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="running",
-                                        comment="running, ok, partial, failed or aborted")
+                                        comment="running, ok, partial, failed, aborted or degraded (the layout-drift alarm fired)")
     pid: Mapped[int | None] = mapped_column(sa.Integer, nullable=True, comment="process id of the run")
     hostname: Mapped[str | None] = mapped_column(sa.String(255), nullable=True, comment="host the run ran on")
     command: Mapped[str] = mapped_column(sa.String(32), nullable=False, comment="command: crawl, import, reprocess...")
@@ -287,6 +289,15 @@ class CrawlRun(Base):
     counters: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False, default=dict,
                                                      comment="JSON object: new, updated, unchanged, gone, failed, pages, list_pages, duration_s...")
     message: Mapped[str | None] = mapped_column(sa.Text, nullable=True, comment="closing message or error")
+    coverage: Mapped[dict[str, Any] | None] = mapped_column(
+        sa.JSON, nullable=True,
+        comment="JSON object: field coverage of the run: article pages judged, extraction failures by "
+                "reason, per content type the articles and how many have each field, layouts and "
+                "front-end builds seen; NULL for runs that fetched no article page or predate it")
+    drift: Mapped[dict[str, Any] | None] = mapped_column(
+        sa.JSON, nullable=True,
+        comment="JSON object: the layout-drift check of the run against the trailing coverage: state "
+                "(alarm, ok, too_few, no_baseline), the alarm line, the findings, the baseline used")
 
 
 class Failure(Base):

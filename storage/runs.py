@@ -39,12 +39,19 @@ def start_run(session: Session, *, command: str, args: Mapping | None, now: date
 
 
 def finish_run(session: Session, run: CrawlRun, *, status: str, counters: Mapping | None,
-               message: str | None, now: datetime) -> CrawlRun:
+               message: str | None, now: datetime, coverage: Mapping | None = None,
+               drift: Mapping | None = None) -> CrawlRun:
+    """Close a run: its status, counters, message and, for crawls, its field coverage and
+    layout-drift check (:mod:`storage.coverage`)."""
     if status not in RUN_STATUSES or status == "running":
         raise ValueError(f"a finished run's status is one of {RUN_STATUSES[1:]}, got {status!r}")
     run.status = status
     run.counters = dict(counters or {})
     run.message = message
+    if coverage is not None:
+        run.coverage = dict(coverage)
+    if drift is not None:
+        run.drift = dict(drift)
     run.finished_at = require_aware(now)
     session.flush()
     return run

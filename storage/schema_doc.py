@@ -32,6 +32,12 @@ EXAMPLES: dict[str, str] = {
     "crawl_runs.status": "ok", "crawl_runs.pid": "41877", "crawl_runs.hostname": "archiver-1",
     "crawl_runs.command": "crawl", "crawl_runs.args": '{"channels": ["119908"], "full": false}',
     "crawl_runs.counters": '{"new": 12, "updated": 1, "unchanged": 230, "gone": 0, "failed": 2, "duration_s": 754.2}',
+    "crawl_runs.coverage": '{"pages": 54, "failures": {"empty_article": 41}, "types": {"news": {"articles": 9, '
+                           '"fields": {"title": 9, "body": 9, "author": 8}}}, "layouts": {"nextjs": 13}, '
+                           '"builds": {"9Kq2xTzB3sW1pY7dR0vLm": 54}}',
+    "crawl_runs.drift": '{"state": "alarm", "line": "layout drift: empty_article 0% → 76% of 54 pages …", '
+                        '"findings": [{"monitor": "extraction_failures", "subject": "empty_article", …}], '
+                        '"baseline": {"days": 30, "runs": 12}}',
     "run_locks.name": "crawl", "run_locks.holder": "archiver-1:41877",
     "run_locks.acquired_at": "2026-11-28 10:00:00+08", "run_locks.heartbeat_at": "2026-11-28 10:05:00+08",
     "tags.name": "人工智能",

@@ -1,5 +1,5 @@
 """Numbers about the archive at a glance: totals, recent articles per day per column,
-failures by reason, the last runs. :func:`collect` returns plain JSON-ready data;
+failures by reason, the last runs, the last crawl's field coverage beside the trailing coverage. :func:`collect` returns plain JSON-ready data;
 :func:`format_stats` turns it into aligned text tables."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage.coverage import DEFAULT_WINDOW_DAYS, FIELDS, last_judged_run, side_by_side, trailing_coverage
 from storage.models import Article, CrawlRun, Failure, RawPage, Tag
 from storage.types import SHANGHAI
 
@@ -97,6 +98,17 @@ def window_end(session: Session, now: datetime, end: date | None = None) -> date
     return newest.astimezone(SHANGHAI) if newest is not None else now
 
 
+def coverage_summary(session: Session, now: datetime, days: float = DEFAULT_WINDOW_DAYS) -> dict[str, Any] | None:
+    """The last crawl run's field coverage beside the archive's trailing coverage (that run
+    excluded), with the run's layout-drift check; None before any run recorded coverage."""
+    run = last_judged_run(session)
+    if run is None:
+        return None
+    base, about = trailing_coverage(session, now=now, days=days, exclude_run_id=run.id)
+    return {"run_id": run.id, "status": run.status, "drift": run.drift or {}, "baseline": about,
+            "figures": side_by_side(run.coverage, base)}
+
+
 def collect(session: Session, *, days: int = 14, now: datetime, runs: int = 10,
             end: date | None = None) -> dict[str, Any]:
     """Everything ``stats`` shows; the per-day window ends at :func:`window_end`."""
@@ -109,6 +121,7 @@ def collect(session: Session, *, days: int = 14, now: datetime, runs: int = 10,
         "daily": daily_by_column(session, days, last),
         "failures_by_reason": failures_by_reason(session),
         "runs": last_runs(session, runs),
+        "coverage": coverage_summary(session, now),
     }
 
 
@@ -168,6 +181,41 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def format_coverage(cov: dict[str, Any] | None) -> list[str]:
+    """The coverage section of ``stats``: fields down, content types across, each cell the
+    run's share / the trailing share; then the extraction failures' shares of the pages."""
+    if not cov:
+        return ["Field coverage", "(no crawl has recorded coverage yet)"]
+    about, fig, drift = cov["baseline"], cov["figures"], cov["drift"]
+    days = f"{about['days']:g}"
+    runs = f"{about['runs']} run" + ("" if about["runs"] == 1 else "s")
+    out = [f"Field coverage: run {cov['run_id']} ({cov['status']}) / trailing {days} days ({runs})"]
+    types = sorted(fig["types"], key=lambda t: (-sum(fig["types"][t]["articles"].values()), t))
+    if types:
+        headers = ["field", *types]
+        rows = [["articles", *(f"{fig['types'][t]['articles']['run']} / {fig['types'][t]['articles']['baseline']}"
+                               for t in types)]]
+        rows += [[name, *(f"{_pct(fig['types'][t]['fields'][name]['run'])} / "
+                          f"{_pct(fig['types'][t]['fields'][name]['baseline'])}" for t in types)]
+                 for name in FIELDS]
+        out.append(table(headers, rows, right=set(range(1, len(headers)))))
+    else:
+        out.append("(no articles)")
+    pages = fig["pages"]
+    fails = [f"{reason} {_pct(f['run'])} / {_pct(f['baseline'])}" for reason, f in fig["failures"].items()]
+    out.append(f"article pages {pages['run']} / {pages['baseline']}"
+               + (f"; extraction failures: {', '.join(fails)}" if fails else "; no extraction failures"))
+    if drift.get("line"):
+        out.append(f"alarm: {drift['line']}")
+    elif drift.get("note"):
+        out.append(f"check: {drift['note']}")
+    return out
+
+
 def format_stats(data: dict[str, Any]) -> str:
     t = data["totals"]
     out = ["Totals", table(["what", "count"], [
@@ -195,4 +243,5 @@ def format_stats(data: dict[str, Any]) -> str:
           *(r[k] for k in RUN_COUNTERS), "" if r["duration_s"] is None else f"{r['duration_s']:.1f}s",
           _short(r.get("message") or "")]
          for r in runs], right={0, 4, 5, 6, 7, 8, 9}) if runs else "(none)"]
+    out += [""] + format_coverage(data.get("coverage"))
     return "\n".join(out)

@@ -74,5 +74,7 @@ def run(args) -> int:
     fatal = stats.get("thepaper/fatal")
     if fatal:
         error_line(fatal)
+    if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7)
+        error_line(stats["thepaper/alarm"])
     print(summary_line(stats), file=sys.stderr)
     return exit_code_for(stats)

@@ -15,6 +15,9 @@ def register(sub) -> None:
                     help="the data set's now: its newest article is three hours older (default: the start of "
                          "today, Asia/Shanghai)")
     sp.add_argument("--verbose", action="store_true", help="log every request")
+    sp.add_argument("--drift", action="store_true",
+                    help="serve a new front-end build (new CSS-module hashes, a renamed contentDetail field, "
+                         "the byline moved): the layout-drift alarm's test")
     sp.set_defaults(func=run)
 
 
@@ -27,4 +30,6 @@ def run(args) -> int:
         argv += ["--now", args.now]
     if args.verbose:
         argv.append("--verbose")
+    if args.drift:
+        argv.append("--drift")
     return mock_main(argv, prog="thepaper-archive mock") or 0

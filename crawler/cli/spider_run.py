@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from crawler.cli.errors import (EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_STORAGE, EXIT_UNREACHABLE, SIGNAL_EXIT,
-                                UsageError)
+from crawler.cli.errors import (EXIT_BLOCKED, EXIT_DEGRADED, EXIT_ERROR, EXIT_OK, EXIT_STORAGE, EXIT_UNREACHABLE,
+                                SIGNAL_EXIT, UsageError)
 from domain.hosts import BadHostError, address_kind, host_port, ip_literal, is_localhost_name
 from crawler.listapi import comma_list
 
@@ -155,6 +155,7 @@ def summary_line(stats: dict) -> str:
         f"failed {c['failed']}; {c['articles_fetched']} article pages, {c['list_pages']} list pages"
         + (f" in {stats.get('elapsed_time_seconds', 0):.1f}s" if stats.get("elapsed_time_seconds") else "")
         + (f"; {stats['log_count/ERROR']} errors logged" if stats.get("log_count/ERROR") else "")
+        + (f"; {stats['thepaper/drift_note']}" if stats.get("thepaper/drift_note") else "")
     )
 
 
@@ -174,6 +175,8 @@ def exit_code_for(stats: dict) -> int:
         return STOP_EXIT_CODES[reason]
     if stats.get("thepaper/run_status") in (None, "aborted"):
         return EXIT_ERROR
+    if stats.get("thepaper/run_status") == "degraded":  # the layout-drift alarm fired
+        return EXIT_DEGRADED
     if stats.get("log_count/ERROR"):  # a bug somewhere: the log says where
         return EXIT_ERROR
     return EXIT_OK

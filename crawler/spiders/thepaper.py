@@ -174,7 +174,7 @@ class ThepaperSpider(scrapy.Spider):
                    if f.cont_id is not None]
         for cont_id in due:  # fetched from the configured site, whatever URL failed before
             self.crawler.stats.inc_value("thepaper/failures_retried")
-            yield from self._follow_item({"contId": str(cont_id)}, None)
+            yield from self._follow_item({"contId": str(cont_id)}, None, failure_retry=True)
 
     def _known(self, items) -> dict:
         """What the archive knows of a list page's articles (one query per list page)."""
@@ -331,7 +331,7 @@ class ThepaperSpider(scrapy.Spider):
             return
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 
-    def _follow_item(self, item: dict, channel_id: int | None):
+    def _follow_item(self, item: dict, channel_id: int | None, *, failure_retry: bool = False):
         from pipelines.chain import record_from_list_item
 
         cont_id = listapi.item_cont_id(item)
@@ -354,6 +354,8 @@ class ThepaperSpider(scrapy.Spider):
             meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
                   "handle_httpstatus_list": [404, 410]},
         )
+        if failure_retry:  # not judged by the coverage monitors (pipelines.coverage)
+            request.meta["failure_retry"] = True
         if self.redis_push is not None:
             self.redis_push(request)
             return
@@ -380,6 +382,7 @@ class ThepaperSpider(scrapy.Spider):
             list_item=response.meta.get("list_item"),
             channel_id=response.meta.get("channel_id"),
             request=_request_dict(req) if req is not None else None,
+            failure_retry=bool(response.meta.get("failure_retry")),
         )
 
     def on_error(self, failure):
