@@ -148,6 +148,8 @@ def summary_line(stats: dict) -> str:
 
     c = run_counters(stats)
     why = run_message(stats, stats.get("finish_reason") or "")
+    if stats.get("thepaper/alarm"):  # the alarm has its own line already (see crawler.alerts)
+        why = ""
     return (
         f"run {stats.get('thepaper/run_id', '?')} {stats.get('thepaper/run_status', '?')}"
         + (f" ({why})" if why and why != "finished" else "") + ": "
