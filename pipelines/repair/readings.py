@@ -343,7 +343,7 @@ class _Path:
         self.first_bs = self.last_es = 0.0
         self.last_kind = ""
         if self.n:
-            self.first_bs = self.chars[0][4]
+            self.first_bs = self.chars[0][3]
             _, _, self.last_kind, _, self.last_es = self.chars[-1]
 
 
