@@ -263,11 +263,11 @@ class PersistStage(_Stage):
         """The run's counters, on the reactor thread, once the item is committed."""
         if isinstance(item, FetchedPage):
             item.raw_page = entry.raw_page_id
-            if clean_args is not None:  # cleaned by the worker process
-                item.record, item.error = entry.record, getattr(entry, "error", None)
-            if entry.record is not None:
+            if clean_args is not None:  # cleaned by the worker process, which sends back no record
+                item.error = getattr(entry, "error", None)
+            if entry.stored_type is not None:
                 item.outcome = entry.outcome
-                self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.record, entry.outcome)}")
+                self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.stored_type, entry.outcome)}")
             elif entry.failure is not None:
                 err = item.error
                 self.stats.inc_value("thepaper/failed")
@@ -275,7 +275,7 @@ class PersistStage(_Stage):
                 logger.warning("article %s not stored: %s (%s)", item.url, err.reason, err)
         elif isinstance(item, ListedRecord):
             item.outcome = entry.outcome
-            self.stats.inc_value(f"thepaper/stored/{_counter_key(item.record, item.outcome)}")
+            self.stats.inc_value(f"thepaper/stored/{_counter_key(item.record.content_type, item.outcome)}")
         else:
             self.stats.inc_value("thepaper/failed")
             self.stats.inc_value(f"thepaper/failed/{item.reason}")
@@ -291,9 +291,9 @@ async def _wait(d):
     return await maybe_deferred_to_future(d)
 
 
-def _counter_key(record, outcome: str) -> str:
+def _counter_key(content_type: str, outcome: str) -> str:
     """Newly stored or newly gone articles that are gone count as "gone" in the summary."""
-    return "gone" if record.content_type == "gone" and outcome in ("new", "updated") else outcome
+    return "gone" if content_type == "gone" and outcome in ("new", "updated") else outcome
 
 
 def run_counters(stats: dict) -> dict:

@@ -35,6 +35,7 @@ class BatchEntry:
     url: str | None = None
     raw_page_id: int | None = None  # set by save_batch
     outcome: str | None = None  # set by save_batch: an article outcome, "failed", or None (raw page only)
+    stored_type: str | None = None  # set by save_batch: the content_type of the record stored
 
 
 def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | None, now: datetime,
@@ -54,7 +55,7 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
     def flush_records() -> None:
         outcomes = save_articles(session, [(e.record, e.raw_page_id) for e in pending], now=now)
         for e, outcome in zip(pending, outcomes):
-            e.outcome = outcome
+            e.outcome, e.stored_type = outcome, e.record.content_type
         resolving = [e for e in pending if e.url is not None]
         if resolving:
             resolve_failures(session, [e.url for e in resolving], [int(e.record.cont_id) for e in resolving])

@@ -9,6 +9,8 @@ cleans the pages *and* stores them, so that on a machine with a second core the
 reactor's process keeps only the downloading: Python threads share one core
 (the GIL), processes do not. The cleaning function is the caller's (the item
 pipelines pass ``pipelines.stages.clean_page``): storage knows nothing of cleaning.
+The entries come back without their raw page and record (the outcome and the stored
+content type say what the crawl's counters need).
 
 Either way each entry's raw page, article and tags, or its failure, commit
 together with its batch or not at all; when a batch fails, its entries are
@@ -186,7 +188,9 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=N
             errors = store_jobs(Session, [job for _, job in batch], run_id=run_id, policy=policy, clean=clean)
             results = []
             for (seq, (entry, _, _)), err in zip(batch, errors):
-                entry.raw = None  # not sent back: the parent has the bytes
+                # not sent back: the parent has the bytes, and needs of the record only what
+                # save_batch noted (outcome, stored_type): unpickling records cost its reactor
+                entry.raw = entry.record = None
                 results.append((seq, entry, err))
             conn.send(("results", results, collect.records))
             collect.records = []

@@ -377,7 +377,7 @@ def _is_trigger(text: str, i: int) -> bool:
     return False
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _is_rare_swappable(ch: str) -> bool:
     """A CJK character outside the common set whose GB18030 trail byte is 40..7E: possibly a
     torn character's lead byte followed by a swapped full-width pair (模型 -> 腜...)."""
@@ -387,13 +387,24 @@ def _is_rare_swappable(ch: str) -> bool:
     return b is not None and 0x40 <= b[1] <= 0x7E
 
 
+@lru_cache(maxsize=1)
+def _candidate_re() -> re.Pattern:
+    """``?``, U+FFFD, a private-use character or a rare swappable one (one character class,
+    built once from the codec: the scan of clean text runs in the regex engine)."""
+    rare = [cp for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)) for cp in range(lo, hi + 1)
+            if _is_rare_swappable(chr(cp))]
+    ranges = []
+    for cp in rare:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    cls = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+    return re.compile(f"[?\ufffd\ue000-\uf8ff{cls}]")
+
+
 def _scan_triggers(text: str) -> list[int]:
-    out = []
-    for i, ch in enumerate(text):
-        if ch == "?" or ch == "\ufffd" or is_pua(ch) or (ch > "\u33ff" and _is_rare_swappable(ch)):
-            if _is_trigger(text, i):
-                out.append(i)
-    return out
+    return [m.start() for m in _candidate_re().finditer(text) if _is_trigger(text, m.start())]
 
 
 def has_tear_signs(text: str) -> bool:
