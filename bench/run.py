@@ -370,7 +370,7 @@ def table(r: dict) -> str:
              f"{_n(c['pages_per_s'])} articles/s, {_n(c['mb_per_s'])} MB/s ({c['pages']} pages)"))
     for name, t in r["tears"]["pages"].items():
         add(("tears", name, f"{_n(t['pages_per_s'])} pages/s, slowest {t['max_s']:.2f} s ({t['pages']} pages)"))
-    for name, a in r["tears"]["accuracy"].items():
+    for name, a in r["tears"]["accuracy"].items():  # none when asked for 0 paragraphs
         add(("tears", f"accuracy, {a['paragraphs']} torn paragraphs, {name}",
              f"{a['restored']:.4f} of the characters restored (left torn: {a['unrepaired']:.4f})"))
     m = r["memory"]

@@ -116,6 +116,21 @@ def accuracy(n: int, repair=None) -> dict:
     return out
 
 
+def repair_of(tree: Path):
+    """``repair_tears`` of another checkout's ``pipelines/repair`` (an earlier commit, extracted
+    with ``git archive``), loaded beside this one as a package of its own: two implementations
+    measured on the same corpus in one run."""
+    import importlib.util
+
+    pkg = Path(tree) / "pipelines" / "repair"
+    spec = importlib.util.spec_from_file_location("_compared_repair", pkg / "__init__.py",
+                                                  submodule_search_locations=[str(pkg)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_compared_repair"] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module("_compared_repair.gbktear").repair_tears
+
+
 def run(n_pages: int = 24, n_flipped: int = 8, n_paragraphs: int = 200, repair=None) -> dict:
     from pipelines.chain import clean_document
 
@@ -130,23 +145,30 @@ def run(n_pages: int = 24, n_flipped: int = 8, n_paragraphs: int = 200, repair=N
     result["all torn pages"] = {"pages": len(every), "seconds": sum(r["seconds"] for r in result.values()),
                                 "max_s": max(r["max_s"] for r in result.values())}
     result["all torn pages"]["pages_per_s"] = len(every) / max(result["all torn pages"]["seconds"], 1e-9)
-    return {"pages": result, "accuracy": accuracy(n_paragraphs, repair)}
+    return {"pages": result, "accuracy": accuracy(n_paragraphs, repair) if n_paragraphs else {}}
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.tears", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="8 pages, 3 flipped copies, 60 paragraphs")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--compare", metavar="TREE",
+                   help="also the accuracy of TREE's repair_tears (a checkout of another commit), same corpus")
     args = p.parse_args(argv)
-    res = run(8, 3, 60) if args.quick else run()
+    n = (8, 3, 60) if args.quick else (24, 8, 200)
+    res = run(*n)
+    if args.compare:
+        res["accuracy_compared"] = {"tree": args.compare, **accuracy(n[2], repair_of(Path(args.compare)))}
     if args.json:
         print(json.dumps(res, indent=2, ensure_ascii=False))
         return 0
     for name, r in res["pages"].items():
         print(f"{name:<40} {r['pages']:>3} pages  {r['pages_per_s']:8.2f} pages/s  slowest {r['max_s']:.3f} s")
-    for name, r in res["accuracy"].items():
-        print(f"accuracy {name:<31} {r['restored']:.4f} restored (unrepaired {r['unrepaired']:.4f}), "
-              f"{r['paragraphs']} paragraphs in {r['seconds']:.1f} s")
+    for label, acc in (("accuracy", res["accuracy"]), ("compared", res.get("accuracy_compared", {}))):
+        for name, r in acc.items():
+            if isinstance(r, dict):
+                print(f"{label} {name:<31} {r['restored']:.4f} restored (unrepaired {r['unrepaired']:.4f}), "
+                      f"{r['paragraphs']} paragraphs in {r['seconds']:.1f} s")
     return 0
 
 
