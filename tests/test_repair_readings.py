@@ -157,10 +157,13 @@ def test_context_is_not_in_the_text_and_positions_are_kept():
 def test_document_words_vouch_only_for_other_places():
     text = "海光信息负责人说海光信息"
     doc = DocumentWords(text, list(range(len(text))))
-    assert doc.share("海光", 0, 1) == pytest.approx(1 / len(text))  # the one at 8 vouches for 0
-    assert doc.share("负责", 4, 5) == 0.0  # only here
+    assert doc.share("海光信", 0, 2) == pytest.approx(1 / len(text))  # the one at 8 vouches for 0
+    assert doc.share("海光信息", 8, 11) == pytest.approx(1 / len(text))  # and the one at 0 for 8
+    assert doc.share("息负责", 3, 5) == 0.0  # only here
+    assert doc.share("负责人", 4, 6) == 0.0  # a dictionary word: the dictionary's business
+    assert doc.share("海光", 0, 1) == 0.0  # two characters: too short to be a name of the document's
     doc_one = DocumentWords("海光信息", [0, 1, 2, 3])
-    assert doc_one.share("海光", 0, 1) == 0.0
+    assert doc_one.share("海光信", 0, 2) == 0.0
 
 
 def test_a_name_torn_in_one_window_is_read_as_written_elsewhere():

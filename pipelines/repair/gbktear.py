@@ -356,8 +356,9 @@ class _Window:
         return best.text, best.lost, best.swaps, best.positions
 
     def depends_on(self, doc: DocumentWords) -> bool:
-        """Whether ``doc`` changes any score here (a word of the document can be read)."""
-        return self.readings is not None and (doc_matters(*self.readings, doc) or doc_matters(*self.literal, doc))
+        """Whether ``doc`` changes any score here (a word of the document can be read through
+        a lost byte; the window as it is has none)."""
+        return self.readings is not None and doc_matters(*self.readings, doc)
 
 
 def _is_trigger(text: str, i: int) -> bool:
