@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -34,6 +33,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.interleaved import crawl_pairs
+from bench.tears import run as tears_run
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -256,6 +258,8 @@ def cleaning(n_pages: int, n_damaged: int) -> dict:
             pass
 
     clean(*mock_pages[0])
+    if SAMPLE.exists():  # the repair's dictionaries too (jieba, its prefixes, opencc): loaded once per process
+        clean("http://www.nxos.com.cn/newsDetail_forward_32400625", SAMPLE.read_bytes())
     out = {"mock pages": per_page(clean, mock_pages)}
     for name, pages in mirrors.items():
         out[f"mirror: {name}"] = per_page(clean, pages)
@@ -289,7 +293,8 @@ def storage(db: Path) -> dict:
 
 # ------------------------------------------------------------------ the run
 def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides: list[str], workdir: Path,
-        log=print, scaleout: tuple[int, int] | None = None, readers: int = 0) -> dict:
+        log=print, scaleout: tuple[int, int] | None = None, readers: int = 0, pairs: int = 3,
+        tears: tuple[int, int, int] = (24, 8, 200)) -> dict:
     result: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(),
                     "cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
                     "python": platform.python_version(), "sizes": sizes,
@@ -300,20 +305,10 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
         mock = Mock(n)
         try:
             entry = {"mock_warm_s": mock.warm_s}
-            log(f"[{n}] engine ceiling ...")
-            entry["ceiling"] = ceiling(mock, overrides)
-            db = workdir / f"crawl_{n}.sqlite3"
-            log(f"[{n}] full crawl ...")
-            entry["crawl"] = crawl(mock, db, overrides)
+            entry.update(crawl_pairs(mock, n, overrides, workdir, pairs, ceiling=ceiling, crawl=crawl,
+                                     storage=storage, log=log))
         finally:
             mock.stop()
-        c, e = entry["crawl"], entry["ceiling"]
-        entry["ratio_to_ceiling"] = c["articles_per_s"] / e["articles_per_s"]
-        for side in (c, e):  # what the mock would serve with a core of its own
-            side["mock_ceiling_per_s"] = side["responses"] / max(1e-9, side["mock_cpu_s"])
-            side["mock_busy"] = side["mock_cpu_s"] / side["elapsed_s"]
-            side["client_busy"] = side["cpu_s"] / (side.get("wall_s") or side["elapsed_s"])
-        entry["storage"] = storage(db)
         result["crawls"][str(n)] = entry
     big = workdir / f"crawl_{sizes[-1]}.sqlite3"
     log(f"[{sizes[-1]}] reprocess ...")
@@ -346,7 +341,9 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
         from bench.readers import readers_figures
 
         result["readers"] = readers_figures(Mock, readers, workdir, log=log)
-    small, large = (result["crawls"][str(s)]["crawl"]["peak_rss_mb"] for s in (sizes[0], sizes[-1]))
+    log("tear repair: pages and accuracy ...")
+    result["tears"] = tears_run(*tears)
+    small, large = (result["crawls"][str(s)]["crawl_peak_rss_mb"]["median"] for s in (sizes[0], sizes[-1]))
     result["loadavg_after"] = os.getloadavg()
     result["memory"] = {"crawl_small_mb": small, "crawl_large_mb": large, "growth": large / small - 1}
     return result
@@ -364,14 +361,18 @@ def table(r: dict) -> str:
     add(("engine", "scrapy bench (own server, 32 concurrent)",
          f"{sb['pages_per_s']:.0f} pages/s" if "pages_per_s" in sb else "n/a"))
     for n, e in r["crawls"].items():
-        ce, cr, st = e["ceiling"], e["crawl"], e["storage"]
-        add((f"{n}", "engine ceiling vs mock (no pipelines)",
-             f"{ce['articles_per_s']:.0f} articles/s ({ce['responses_per_s']:.0f} responses/s)"))
-        add((f"{n}", "full crawl into SQLite",
-             f"{cr['articles_per_s']:.0f} articles/s = {e['ratio_to_ceiling']:.2f} x ceiling"))
-        add((f"{n}", "CPU busy: crawler / mock (crawl)", f"{cr['client_busy']:.0%} / {cr['mock_busy']:.0%}"))
-        add((f"{n}", "mock alone could serve", f"{cr['mock_ceiling_per_s']:.0f} responses/s"))
-        add((f"{n}", "peak RSS crawl / ceiling", f"{cr['peak_rss_mb']:.0f} MB / {ce['peak_rss_mb']:.0f} MB"))
+        ratio, ce, cr = e["ratio_to_ceiling"], e["ceiling_articles_per_s"], e["crawl_articles_per_s"]
+        last, st = e["pairs"][-1], e["storage"]
+        add((f"{n}", f"engine ceiling vs mock (no pipelines), {ratio['n']} pairs",
+             f"{ce['median']:.0f} articles/s (median; {ce['min']:.0f}-{ce['max']:.0f})"))
+        add((f"{n}", "full crawl into SQLite, each right after its ceiling",
+             f"{cr['median']:.0f} articles/s = {ratio['median']:.2f} x ceiling (median ratio; "
+             f"{ratio['min']:.2f}-{ratio['max']:.2f})"))
+        add((f"{n}", "CPU busy: crawler / mock (last crawl)",
+             f"{last['crawl']['client_busy']:.0%} / {last['crawl']['mock_busy']:.0%}"))
+        add((f"{n}", "mock alone could serve", f"{last['crawl']['mock_ceiling_per_s']:.0f} responses/s"))
+        add((f"{n}", "peak RSS crawl / ceiling (median)",
+             f"{e['crawl_peak_rss_mb']['median']:.0f} MB / {e['ceiling_peak_rss_mb']['median']:.0f} MB"))
         add((f"{n}", "database per article / raw compression",
              f"{st['bytes_per_article'] / 1024:.1f} KiB / {st['raw_compression_ratio']:.1f}x"))
     rp, sbs = r["reprocess"], r["side_by_side"]
@@ -387,6 +388,11 @@ def table(r: dict) -> str:
     for name, d in r.get("decode", {}).items():
         add(("decode", f"decode_bytes, 16 MiB of {name}",
              f"{d['seconds']:.2f} s ({d['mib_per_s']:.0f} MiB/s) = {d['ratio']:.1f} x bytes.decode -> {d['encoding']}"))
+    for name, t in r["tears"]["pages"].items():
+        add(("tears", name, f"{_n(t['pages_per_s'])} pages/s, slowest {t['max_s']:.2f} s ({t['pages']} pages)"))
+    for name, a in r["tears"]["accuracy"].items():  # none when asked for 0 paragraphs
+        add(("tears", f"accuracy, {a['paragraphs']} torn paragraphs, {name}",
+             f"{a['restored']:.4f} of the characters restored (left torn: {a['unrepaired']:.4f})"))
     m = r["memory"]
     add(("memory", "crawl peak RSS small -> large", f"{m['crawl_small_mb']:.0f} -> {m['crawl_large_mb']:.0f} MB "
                                                       f"({m['growth']:+.0%})"))
@@ -431,6 +437,11 @@ def main(argv=None) -> int:
     p.add_argument("--damaged", type=int, help="damaged mirror dumps for the cleaning figures")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="Scrapy setting for the ceiling and the crawl")
+    p.add_argument("--tears", metavar="P,F,A",
+                   help="tear repair: P torn mirror pages, F flipped copies of the real sample, A torn "
+                        "paragraphs for the accuracy (default 24,8,200; --quick: 8,3,60)")
+    p.add_argument("--pairs", type=int, default=3,
+                   help="ceiling/crawl pairs per size, interleaved (default 3; the median ratio is reported)")
     p.add_argument("--output", default=str(RESULTS))
     p.add_argument("--keep", metavar="DIR", help="keep the archives in DIR")
     p.add_argument("--scaleout", metavar="N,M",
@@ -446,6 +457,8 @@ def main(argv=None) -> int:
     damaged = args.damaged or (8 if args.quick else 24)
     so = args.scaleout or ("300,150" if args.quick else "2000,600")
     scaleout = None if so.strip() == "0" else tuple(int(x) for x in so.split(","))
+    tears = (tuple(int(x) for x in args.tears.split(",")) if args.tears
+             else (8, 3, 60) if args.quick else (24, 8, 200))
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="thepaper-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -453,7 +466,8 @@ def main(argv=None) -> int:
         result = run(sizes, sample, clean_pages, damaged, DEFAULT_SETTINGS + args.set, workdir,
                      log=lambda msg: print(f"[bench {time.perf_counter() - t0:5.0f}s] {msg}", file=sys.stderr,
                                            flush=True), scaleout=scaleout,
-                     readers=args.readers if args.readers is not None else (150 if args.quick else 300))
+                     readers=args.readers if args.readers is not None else (150 if args.quick else 300),
+                     pairs=max(1, args.pairs), tears=tears)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

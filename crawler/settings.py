@@ -114,6 +114,16 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 THEPAPER_RETRY_BACKOFF_BASE = 2.0
 THEPAPER_RETRY_BACKOFF_MAX = 120.0
 
+#: Spider middlewares the spider has no use for, off: every one wraps every callback's output
+#: (21 requests per list page, an item per article page) in one more async generator, on the
+#: reactor thread. DepthMiddleware only counts depths (no DEPTH_LIMIT, no depth priority);
+#: MetaCopyDetectionMiddleware warns about meta keys copied from responses, which the spider
+#: does not do (it builds every request's meta).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,

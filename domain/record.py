@@ -25,7 +25,7 @@ CONTENT_TYPES = ("news", "pph", "video", "live", "external", "paywalled", "gone"
 # Where a record's text came from.
 LAYOUTS = ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump", "unknown")
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # runs: fewer, longer matches to count
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
 
 
@@ -73,7 +73,7 @@ class ArticleRecord:
     def word_count(self) -> int:
         """CJK characters plus Latin/number words of title-less body text."""
         text = self.body_text
-        return len(_CJK.findall(text)) + len(_LATIN_WORD.findall(text))
+        return sum(map(len, _CJK_RUN.findall(text))) + len(_LATIN_WORD.findall(text))
 
     @property
     def content_hash(self) -> str:

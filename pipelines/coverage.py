@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storage.coverage import empty, record_fields
+from storage.coverage import StoredSummary, empty, summarize
 
 PREFIX = "thepaper/coverage/"
 #: Records that are not articles with fields to judge.
@@ -46,19 +46,21 @@ def front_end_build(body: bytes) -> str | None:
 def count_page(stats, *, body: bytes, record=None, outcome: str | None = None,
                failure_reason: str | None = None) -> None:
     """Count one judged article page in ``stats`` (Scrapy's stats collector, or anything
-    with ``inc_value``): its build, and its article's fields or its failure's reason."""
+    with ``inc_value``): its build, and its article's fields or its failure's reason.
+    ``record``: the stored record, or its :class:`storage.coverage.StoredSummary`."""
     stats.inc_value(PREFIX + "pages")
     build = front_end_build(body) if body else None
     if build:
         stats.inc_value(f"{PREFIX}build/{build}")
     if record is not None:
-        if record.content_type in _NOT_JUDGED_TYPES or outcome in _NOT_JUDGED_OUTCOMES:
+        stored = record if isinstance(record, StoredSummary) else summarize(record)
+        if stored.content_type in _NOT_JUDGED_TYPES or outcome in _NOT_JUDGED_OUTCOMES:
             return
-        ctype = record.content_type
+        ctype = stored.content_type
         stats.inc_value(f"{PREFIX}type/{ctype}/articles")
-        for name in record_fields(record):
+        for name in stored.fields:
             stats.inc_value(f"{PREFIX}type/{ctype}/{name}")
-        stats.inc_value(f"{PREFIX}layout/{record.layout}")
+        stats.inc_value(f"{PREFIX}layout/{stored.layout}")
     elif failure_reason:
         stats.inc_value(f"{PREFIX}failed/{failure_reason}")
 

@@ -6,11 +6,13 @@ became an article (their cleaning failed) are tried again too. Records change
 only where the cleaner's output changed (``save_articles`` compares every stored
 field and tag, as ``save_article`` does); otherwise the run is a no-op.
 
-The pages go in chunks of ``batch`` raw page ids. With ``jobs`` > 1, worker
-processes clean the chunks (:func:`pipelines.stages.clean_page`, a pure
-function) while this process reads the next raw pages and writes the results,
-chunk after chunk in order: one writer, the same transactions and the same
-archive as with ``jobs=1``, which cleans in this process.
+The pages go in chunks of ``batch`` raw page ids (200: one transaction and a few
+statements each). With ``jobs`` > 1, worker processes read the chunks' raw pages
+(each with an engine of its own: the bodies never pass through this process) and
+clean them (:func:`pipelines.stages.clean_page`, a pure function) while this
+process writes the results, chunk after chunk in order: one writer, the same
+transactions and the same archive as with ``jobs=1``, which reads and cleans in
+this process.
 """
 
 from __future__ import annotations
@@ -78,9 +80,9 @@ def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[
     return sorted(ids)
 
 
-def _read_chunk(Session, ids: list[int]) -> tuple[list, list[CleanJob]]:
-    """The chunk's raw pages (plain rows, no ORM) and the cleaning jobs made of them. Bodies
-    compressed with a dictionary are decoded here (the workers hold no dictionaries)."""
+def _read_chunk(Session, ids: list[int]) -> tuple[dict[int, tuple], list[CleanJob]]:
+    """The URL and fetch time of the chunk's raw pages (by id) and the cleaning jobs made of
+    them (plain rows, no ORM). Bodies compressed with a dictionary are decoded here."""
     with Session() as session:
         rows = session.execute(sa.select(*_RAW_COLUMNS).where(RawPage.id.in_(ids)).order_by(RawPage.id)).all()
         dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
@@ -92,7 +94,7 @@ def _read_chunk(Session, ids: list[int]) -> tuple[list, list[CleanJob]]:
 
     jobs = [(r.id, *stored(r), _clean_url(r), r.headers, r.status or 200,
              (r.context or {}).get("list_item"), r.cont_id, r.final_url or r.url) for r in rows]
-    return rows, jobs
+    return {r.id: (r.url, r.fetched_at) for r in rows}, jobs
 
 
 def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
@@ -109,10 +111,12 @@ def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
     return out
 
 
-def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: Counter, *, now: datetime) -> None:
-    """Save the chunk's records (only what changed is written) and count the outcomes."""
-    urls = {r.id: r.url for r in rows}
-    fetched = {r.id: r.fetched_at for r in rows}
+def _store_chunk(session: Session, pages: dict[int, tuple], cleaned: list[Cleaned], counts: Counter, *,
+                 now: datetime) -> None:
+    """Save the chunk's records (only what changed is written) and count the outcomes;
+    ``pages``: the raw pages' URL and fetch time by id."""
+    urls = {raw_id: url for raw_id, (url, _) in pages.items()}
+    fetched = {raw_id: at for raw_id, (_, at) in pages.items()}
     items = []
     for raw_id, record, reason in cleaned:
         if record is None:
@@ -129,9 +133,15 @@ def _store_chunk(session: Session, rows: list, cleaned: list[Cleaned], counts: C
 
 
 # --------------------------------------------------------------------------- worker processes
-def _worker_main(tasks, out, parent_pid: int) -> None:
-    """Clean the chunks of ``tasks`` until ``None``; send ``(seq, results)`` or ``(seq, error text)``."""
+def _worker_main(tasks, out, parent_pid: int, db_url: str) -> None:
+    """Read and clean the chunks of ``tasks`` (``(seq, raw page ids)``) until ``None``; send
+    ``(seq, (pages, results))`` or ``(seq, error text)``. The worker reads the raw pages
+    itself, with an engine of its own: the bodies never go through the parent."""
+    from storage.db import make_engine, session_factory
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+    engine = make_engine(db_url)
+    Session = session_factory(engine)
     while True:
         try:
             task = tasks.get(timeout=1.0)
@@ -141,16 +151,18 @@ def _worker_main(tasks, out, parent_pid: int) -> None:
             continue
         if task is None:
             return
-        seq, jobs = task
+        seq, ids = task
         try:
-            result = clean_jobs(jobs)
+            pages, jobs = _read_chunk(Session, ids)
+            result = (pages, clean_jobs(jobs))
         except BaseException:
             result = traceback.format_exc()
         out.send((seq, result))
 
 
 class CleanerPool:
-    """``jobs`` processes that clean chunks (:func:`clean_jobs`); results come back by sequence number.
+    """``jobs`` processes that read and clean chunks of raw pages of the archive at ``db_url``
+    (:func:`_read_chunk`, :func:`clean_jobs`); results come back by sequence number.
 
     Forked where the platform can (the workers start at once and see the parent's
     code as it is, monkeypatches included), spawned elsewhere. Tasks go through a
@@ -159,16 +171,16 @@ class CleanerPool:
     stops the workers (at once after an error or Ctrl-C: none is left behind).
     """
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, db_url: str):
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._tasks = ctx.Queue()
-        self._done: dict[int, list[Cleaned]] = {}
+        self._done: dict[int, tuple] = {}
         self._workers: list[tuple] = []
         try:
             for i in range(jobs):
                 reader, writer = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker_main, args=(self._tasks, writer, os.getpid()),
+                proc = ctx.Process(target=_worker_main, args=(self._tasks, writer, os.getpid(), db_url),
                                    name=f"reprocess-clean-{i}", daemon=True)
                 proc.start()
                 writer.close()
@@ -177,10 +189,10 @@ class CleanerPool:
             self.close(abort=True)
             raise
 
-    def submit(self, seq: int, jobs: list[CleanJob]) -> None:
-        self._tasks.put((seq, jobs))
+    def submit(self, seq: int, ids: list[int]) -> None:
+        self._tasks.put((seq, ids))
 
-    def result(self, seq: int) -> list[Cleaned]:
+    def result(self, seq: int) -> tuple[dict[int, tuple], list[Cleaned]]:
         while seq not in self._done:
             readers = {reader: proc for proc, reader in self._workers}
             ready = wait(list(readers) + [proc.sentinel for proc, _ in self._workers])
@@ -218,32 +230,32 @@ class CleanerPool:
         self.close(abort=exc_type is not None)
 
 
-def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Iterator[tuple[list, list[Cleaned]]]:
-    """``(raw rows, cleaned)`` of each chunk, in order; cleaned here (``jobs`` 1) or by worker
-    processes, with up to two chunks a worker read ahead."""
+def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Iterator[tuple[dict, list[Cleaned]]]:
+    """``(raw pages' URLs by id, cleaned)`` of each chunk, in order; read and cleaned here
+    (``jobs`` 1) or by worker processes, with up to two chunks a worker handed out ahead."""
     if jobs <= 1:
         for ids in chunks:
-            rows, todo = _read_chunk(Session, ids)
-            yield rows, clean_jobs(todo)
+            pages, todo = _read_chunk(Session, ids)
+            yield pages, clean_jobs(todo)
         return
-    with CleanerPool(jobs) as pool:
+    db_url = Session.kw["bind"].url.render_as_string(hide_password=False)
+    with CleanerPool(jobs, db_url) as pool:
         pending: deque = deque()
         ahead = iter(enumerate(chunks))
 
         def fill() -> None:
             for seq, ids in ahead:
-                rows, todo = _read_chunk(Session, ids)
-                pool.submit(seq, todo)
-                pending.append((seq, rows))
+                pool.submit(seq, ids)
+                pending.append(seq)
                 if len(pending) >= 2 * jobs:
                     return
 
         fill()
         while pending:
-            seq, rows = pending.popleft()
-            cleaned = pool.result(seq)
+            seq = pending.popleft()
+            pages, cleaned = pool.result(seq)
             fill()  # the workers clean the next chunks while this one is written
-            yield rows, cleaned
+            yield pages, cleaned
 
 
 def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Iterable[int] | None = None,
@@ -259,9 +271,9 @@ def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Itera
     chunks = [raw_ids[start:start + batch] for start in range(0, len(raw_ids), batch)]
     # closing(): an error or Ctrl-C here stops the workers at once, not when the traceback is freed
     with closing(_cleaned_chunks(Session, chunks, min(jobs, len(chunks)))) as cleaned_chunks:
-        for rows, cleaned in cleaned_chunks:
+        for pages, cleaned in cleaned_chunks:
             with Session() as session:
-                _store_chunk(session, rows, cleaned, counts, now=datetime.now(timezone.utc))
+                _store_chunk(session, pages, cleaned, counts, now=datetime.now(timezone.utc))
                 session.commit()
             if progress is not None:
                 progress(counts)

@@ -247,7 +247,8 @@ class PersistStage(_Stage):
         from storage.writers import ProcessWriter, ThreadWriter
 
         if self.cleaner is not None:
-            self.writer = ProcessWriter(store, self.failure_policy, max_batch=self.max_batch, clean=clean_page)
+            self.writer = ProcessWriter(store, self.failure_policy, max_batch=self.max_batch, clean=clean_page,
+                                        keep_records=bool(self.crawler.settings.getdict("FEEDS")))
         else:
             self.writer = ThreadWriter(store, self.failure_policy, max_batch=self.max_batch)
 
@@ -374,15 +375,15 @@ class PersistStage(_Stage):
         """The run's counters, on the reactor thread, once the item is committed."""
         if isinstance(item, FetchedPage):
             item.raw_page = entry.raw_page_id
-            if clean_args is not None:  # cleaned by the worker process
+            if clean_args is not None:  # cleaned by the worker process (the record comes back only for feeds)
                 item.record, item.error = entry.record, getattr(entry, "error", None)
             if item.kind in ("article", "mirror") and not item.failure_retry and (
-                    entry.record is not None or entry.failure is not None):
-                count_page(self.stats, body=item.body, record=entry.record, outcome=entry.outcome,
-                           failure_reason=item.error.reason if entry.record is None and item.error else None)
-            if entry.record is not None:
+                    entry.stored is not None or entry.failure is not None):
+                count_page(self.stats, body=item.body, record=entry.stored, outcome=entry.outcome,
+                           failure_reason=item.error.reason if entry.stored is None and item.error else None)
+            if entry.stored is not None:
                 item.outcome = entry.outcome
-                self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.record, entry.outcome)}")
+                self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.stored.content_type, entry.outcome)}")
             elif entry.failure is not None:
                 err = item.error
                 self.stats.inc_value("thepaper/failed")
@@ -390,7 +391,7 @@ class PersistStage(_Stage):
                 logger.warning("article %s not stored: %s (%s)", item.url, err.reason, err)
         elif isinstance(item, ListedRecord):
             item.outcome = entry.outcome
-            self.stats.inc_value(f"thepaper/stored/{_counter_key(item.record, item.outcome)}")
+            self.stats.inc_value(f"thepaper/stored/{_counter_key(item.record.content_type, item.outcome)}")
         else:
             self.stats.inc_value("thepaper/failed")
             self.stats.inc_value(f"thepaper/failed/{item.reason}")
@@ -406,9 +407,9 @@ async def _wait(d):
     return await maybe_deferred_to_future(d)
 
 
-def _counter_key(record, outcome: str) -> str:
+def _counter_key(content_type: str, outcome: str) -> str:
     """Newly stored or newly gone articles that are gone count as "gone" in the summary."""
-    return "gone" if record.content_type == "gone" and outcome in ("new", "updated") else outcome
+    return "gone" if content_type == "gone" and outcome in ("new", "updated") else outcome
 
 
 def run_counters(stats: dict) -> dict:

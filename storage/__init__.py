@@ -6,6 +6,7 @@
 * Writes, by concern (the caller commits): :mod:`storage.raw` (raw pages; their codecs in
   :mod:`storage.codec`, pure, and the trained zstd dictionaries in :mod:`storage.dictionaries`),
   :mod:`storage.articles` (compare, save, versions, tags: one batch save path),
+  :mod:`storage.fulltext` (the search index's bulk writes, in the same transaction),
   :mod:`storage.failures`, :mod:`storage.runs` (runs, list cursors, run locks),
   :mod:`storage.batch` (a crawl's fetched pages with their articles or failures),
   :mod:`storage.writers` (the crawl's writer thread or process, off the reactor),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from domain.record import ArticleRecord
 from domain.urls import canonical_url
+from storage.fulltext import index_new_articles
 from storage.models import Article, ArticleTag, ArticleVersion, RawPage, Tag
 from storage.render import body_html, image_dicts
 from storage.types import AwareDateTime, require_aware
@@ -389,6 +390,7 @@ def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]],
                         .values(last_seen=now))
     if new:
         session.execute(sa.insert(Article.__table__), new)
+        index_new_articles(session, [row["cont_id"] for row in new])  # same transaction
     _replace_tags(session, tags)
     _expire_loaded(session, [int(record.cont_id) for record, _ in items])
     return outcomes

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from domain.record import ArticleRecord
 from storage.articles import save_articles
+from storage.coverage import StoredSummary, summarize
 from storage.failures import record_failure, resolve_failures
 from storage.raw import archive_raw_many
 from storage.types import require_aware
@@ -35,6 +36,7 @@ class BatchEntry:
     url: str | None = None
     raw_page_id: int | None = None  # set by save_batch
     outcome: str | None = None  # set by save_batch: an article outcome, "failed", or None (raw page only)
+    stored: StoredSummary | None = None  # set by save_batch: what the counters need of the record stored
 
 
 def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | None, now: datetime,
@@ -55,7 +57,7 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
         outcomes = save_articles(session, [(e.record, e.raw_page_id) for e in pending], now=now,
                                  captured=[e.raw["fetched_at"] if e.raw is not None else None for e in pending])
         for e, outcome in zip(pending, outcomes):
-            e.outcome = outcome
+            e.outcome, e.stored = outcome, summarize(e.record)
         resolving = [e for e in pending if e.url is not None]
         if resolving:
             resolve_failures(session, [e.url for e in resolving], [int(e.record.cont_id) for e in resolving])

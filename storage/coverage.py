@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -50,6 +50,19 @@ BASELINE_STATUSES = ("ok", "partial")
 def record_fields(record) -> list[str]:
     """The names in :data:`FIELDS` that ``record`` has."""
     return [name for name in FIELDS if _PRESENT[name](record)]
+
+
+class StoredSummary(NamedTuple):
+    """What a run's counters need of a stored record: its type, layout and the fields it has
+    (small enough to travel back from the writer process instead of the record)."""
+
+    content_type: str
+    layout: str | None
+    fields: tuple[str, ...]
+
+
+def summarize(record) -> StoredSummary:
+    return StoredSummary(record.content_type, record.layout, tuple(record_fields(record)))
 
 
 def empty() -> dict[str, Any]:

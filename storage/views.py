@@ -64,8 +64,10 @@ VIEWS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
 FTS_TABLE = "articles_fts"
 FTS_DOC = (
     "SQLite only: FTS5 full-text index of articles (tokenizer trigram, external content "
-    "table articles, rowid = articles.cont_id). Triggers articles_fts_ai/ad/au keep it in step "
-    "with inserts, deletes and changes of title or body_text. Query it with MATCH for terms of "
+    "table articles, rowid = articles.cont_id). New articles are indexed in bulk by the statement "
+    "after the insert that adds them, in the same transaction (storage.fulltext, revision "
+    "0004_fts_deferred); triggers articles_fts_ad/au follow deletes and changes of title or "
+    "body_text. Query it with MATCH for terms of "
     "3+ characters; shorter terms need LIKE (see docs/analysis.md). On PostgreSQL the same job "
     "is done by the pg_trgm GIN indexes ix_articles_title_trgm and ix_articles_body_text_trgm.",
     [

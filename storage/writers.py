@@ -9,6 +9,9 @@ cleans the pages *and* stores them, so that on a machine with a second core the
 reactor's process keeps only the downloading: Python threads share one core
 (the GIL), processes do not. The cleaning function is the caller's (the item
 pipelines pass ``pipelines.stages.clean_page``): storage knows nothing of cleaning.
+The entries come back without their raw page, and without their record unless a feed
+export asks for it (``keep_records``): the outcome and the stored summary say what the
+crawl's counters need.
 
 Either way each entry's raw page, article and tags, or its failure, commit
 together with its batch or not at all; when a batch fails, its entries are
@@ -191,8 +194,10 @@ class _Collect(logging.Handler):
         self.records.append((record.name, record.levelno, self.format(record)))
 
 
-def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=None) -> None:
-    """The child process: receive jobs, clean and store them in batches, send back results."""
+def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=None,
+                keep_records: bool = False) -> None:
+    """The child process: receive jobs, clean and store them in batches, send back results
+    (with their records only when ``keep_records``: a feed export wants them)."""
     from storage.db import open_archive
 
     collect = _Collect()
@@ -221,7 +226,11 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=N
                                                  policy=policy, clean=clean)
             results = []
             for (seq, (entry, _, _)), err in zip(batch, errors):
-                entry.raw = None  # not sent back: the parent has the bytes
+                # not sent back: the parent has the bytes, and needs of the record only what
+                # save_batch noted (outcome, stored): unpickling records cost its reactor
+                entry.raw = None
+                if not keep_records:
+                    entry.record = None
                 results.append((seq, entry, err))
             conn.send(("results", results, collect.records))
             collect.records = []
@@ -235,13 +244,13 @@ class ProcessWriter:
     """One child process that cleans (with ``clean``, a module-level function) and stores
     (see the module docstring)."""
 
-    def __init__(self, store, policy: dict, *, max_batch: int = 200, clean=None):
+    def __init__(self, store, policy: dict, *, max_batch: int = 200, clean=None, keep_records: bool = False):
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=worker_main, args=(child, store.url, store.run_id, dict(policy),
-                                                          max(1, max_batch), clean),
+                                                          max(1, max_batch), clean, keep_records),
                                 name="thepaper-worker", daemon=True)
         self.proc.start()
         child.close()

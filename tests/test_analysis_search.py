@@ -171,6 +171,42 @@ def test_index_follows_insert_update_delete(db_url, word):  # noqa: F811
         engine.dispose()
 
 
+def test_a_batch_is_indexed_with_its_articles(db_url):  # noqa: F811
+    """New articles are indexed in bulk by the statement after their insert, in the same
+    transaction: a batch with new ids, an id met twice (new, then edited) and an update is
+    searchable at once; a batch rolled back leaves nothing in the index."""
+    from storage.articles import save_articles
+
+    engine, Session = open_archive(db_url, create=True)
+    now = datetime.now(timezone.utc)
+
+    def rec(cont_id, title, body):
+        return ArticleRecord(cont_id=cont_id, title=title, paragraphs=[body], published_at=now)
+
+    try:
+        _save(Session, 42000009, "旧标题石墨烯", ["旧正文。"], now)
+        with Session() as s:
+            outcomes = save_articles(s, [(rec(42000001, "钙钛矿电池效率", "正文一。"), None),
+                                         (rec(42000002, "量子计算机", "正文二。"), None),
+                                         (rec(42000001, "钙钛矿电池新纪录", "正文三。"), None),
+                                         (rec(42000009, "新标题碳纳米管", "新正文。"), None)], now=now)
+            s.commit()
+        assert outcomes == ["new", "new", "updated", "updated"]
+        with Session() as s:
+            assert [h.cont_id for h in search(s, "新纪录")] == [42000001]
+            assert search(s, "效率") == []  # the first version of 42000001 is gone from the index
+            assert [h.cont_id for h in search(s, "量子计算")] == [42000002]
+            assert [h.cont_id for h in search(s, "碳纳米管")] == [42000009] and search(s, "石墨烯") == []
+            save_articles(s, [(rec(42000003, "拓扑绝缘体", "正文四。"), None)], now=now)
+            s.rollback()
+            assert search(s, "拓扑绝缘") == []
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as c:
+                c.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def sqlite_sample(tmp_path_factory):
     from tests.test_analysis_data import fill_archive

@@ -24,21 +24,25 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     out = tmp_path / "latest.json"
     proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "40,80", "--sample", "5",
                            "--clean-pages", "10", "--damaged", "1", "--scaleout", "60,30", "--readers", "0",
-                           "--output", str(out)],
+                           "--pairs", "2", "--tears", "2,1,4", "--output", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(out.read_text(encoding="utf-8"))
     assert set(r["crawls"]) == {"40", "80"}
     for n, entry in r["crawls"].items():
-        crawl, ceiling = entry["crawl"], entry["ceiling"]
-        assert crawl["article_pages"] == ceiling["article_pages"] > 0  # same pages, with and without pipelines
-        assert crawl["stored"] >= crawl["article_pages"] - crawl["failed"]
-        for side in (crawl, ceiling):
-            for key in ("articles_per_s", "responses_per_s", "peak_rss_mb", "mock_busy", "mock_ceiling_per_s"):
-                assert _number(side[key]), (n, key, side[key])
-        assert _number(entry["ratio_to_ceiling"])
+        assert len(entry["pairs"]) == 2  # ceiling and crawl interleaved, pair by pair
+        for pair in entry["pairs"]:
+            crawl, ceiling = pair["crawl"], pair["ceiling"]
+            assert crawl["article_pages"] == ceiling["article_pages"] > 0  # same pages, with and without pipelines
+            assert crawl["stored"] >= crawl["article_pages"] - crawl["failed"]
+            for side in (crawl, ceiling):
+                for key in ("articles_per_s", "responses_per_s", "peak_rss_mb", "mock_busy", "mock_ceiling_per_s"):
+                    assert _number(side[key]), (n, key, side[key])
+            assert _number(pair["ratio"])
+        ratio = entry["ratio_to_ceiling"]
+        assert ratio["min"] <= ratio["median"] <= ratio["max"] and ratio["n"] == 2
         st = entry["storage"]
-        assert st["articles"] == crawl["stored"] and st["raw_compression_ratio"] > 1
+        assert st["articles"] == entry["pairs"][-1]["crawl"]["stored"] and st["raw_compression_ratio"] > 1
     assert r["reprocess"]["articles"] > 0 and _number(r["reprocess"]["ratio_to_trafilatura"])
     assert r["side_by_side"]["ours"]["pages"] == r["side_by_side"]["trafilatura"]["pages"] > 0
     assert r["cleaning"]["mock pages"]["pages"] > 0
@@ -51,12 +55,16 @@ def test_bench_quick_run_writes_every_section(tmp_path):
         assert _number(rc[key])
     assert rc["compacted"]["raw_ratio"] > rc["before_0005"]["raw_ratio"] > 1
     assert rc["read"]["pages"] > 0 and rc["large_pages"]["pages"] > 0 and _number(rc["large_pages"]["read_speedup"])
+    tears = r["tears"]
+    assert tears["pages"]["real sample (nxos)"]["pages"] == 1 and _number(tears["pages"]["all torn pages"]["max_s"])
+    assert 0 < tears["accuracy"]["traditional"]["restored"] <= 1 and tears["accuracy"]["simplified"]["paragraphs"] == 4
     assert "peak_rss_mb" in r["export"] or "skipped" in r["export"]
     for name, so in r["scale_out"].items():  # redis-server comes with the test command
         runs = so[name]["runs"]
         assert set(runs) == {"1", "3"} and runs["1"]["stored"] == runs["3"]["stored"] > 0
         assert _number(so[name]["speedup"])
-    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "decode", "memory", "scale-out"):
+    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "decode", "tears", "memory",
+                "scale-out"):
         assert row in proc.stdout
 
 

@@ -98,6 +98,23 @@ def test_edited_article_creates_a_version(db_url):
         assert versions[0].content_hash != row.content_hash and versions[0].replaced_at is not None
 
 
+def assert_search_in_step(db) -> None:
+    """The full-text index holds exactly the stored articles' titles and bodies (FTS5's
+    integrity check against its content table: nothing missing, nothing stale), and finds
+    every article by a piece of its title."""
+    import sqlite3
+
+    from storage.search import search
+
+    path = db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        titles = conn.execute("SELECT cont_id, title FROM articles WHERE length(title) >= 3").fetchall()
+    with Session(create_engine(db)) as s:
+        for cont_id, title in titles:
+            assert cont_id in {h.cont_id for h in search(s, title[:3], limit=10_000)}, (cont_id, title)
+
+
 def test_crawl_killed_at_random_points_resumes_to_the_exact_set(tmp_path):
     rng = random.Random(20261129)
     interrupted = 0
@@ -116,8 +133,11 @@ def test_crawl_killed_at_random_points_resumes_to_the_exact_set(tmp_path):
             proc.wait(timeout=30)
             before = len(_stored_so_far(db))
             interrupted += before < len(expected_ids(ds))
+            if before:
+                assert_search_in_step(db)  # what the killed crawl committed is searchable, no more
             again = crawl(site, db)
             assert again.returncode == 0, again.stderr[-3000:]
+        assert_search_in_step(db)
         ids = stored_ids(db)
         assert len(ids) == len(set(ids)) and set(ids) == expected_ids(ds), (attempt, before)
         with Session(create_engine(db)) as s:

@@ -146,7 +146,7 @@ def test_bulk_compare_matches_one_record_at_a_time(backend, tmp_path):
             counts: Counter = Counter()
             with Session() as s:
                 if way == "bulk":
-                    reprocess._store_chunk(s, rows, cleaned, counts, now=T0)
+                    reprocess._store_chunk(s, {r.id: (r.url, r.fetched_at) for r in rows}, cleaned, counts, now=T0)
                 elif way == "one_by_one":
                     _one_by_one(s, rows, cleaned, counts, now=T0)
                 elif way == "bulk_seen":  # as a crawl would: last_seen moves

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from domain.record import ArticleRecord
 from storage.articles import save_article
 from storage.db import open_archive
-from storage.models import Article
 from storage.search import TITLE_WEIGHT, fold, folded, mark, search, snippet, split_terms
 from tests.conftest import BACKENDS, fresh_db_url
 

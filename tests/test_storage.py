@@ -31,8 +31,8 @@ from storage import codec
 from storage.codec import PLAIN, Encoder
 from storage.raw import archive_raw, raw_page_row
 from storage.runs import abort_dead_runs, acquire_lock, finish_run, get_cursor, heartbeat, lock_holder, release_lock, set_cursor, start_run
-from storage.db import current_revision, head_revision, make_engine, open_archive, resolve_db_url, session_factory, upgrade
-from storage.models import Article, ArticleTag, ArticleVersion, Base, CrawlRun, Failure, RawDictionary, RawPage, RunLock, Tag
+from storage.db import current_revision, head_revision, make_engine, open_archive, resolve_db_url, upgrade
+from storage.models import Article, ArticleTag, ArticleVersion, Base, CrawlRun, Failure, RawDictionary, RawPage, Tag
 from storage.types import NaiveDatetimeError
 from storage.views import include_name
 

@@ -10,22 +10,35 @@ private-use code points) until an ASCII byte resynchronises.
 Repair, per damaged window (from the first ``?``/U+FFFD/private-use/rare character of a
 cluster, with an orphan ``?`` just before it, through the out-of-step run to the first ASCII
 character after which a dictionary word follows, plus a few characters): re-encode every
-character to its GB18030 bytes, and search (a beam search) over the readings of the ambiguous
-characters:
+character to its GB18030 bytes, and read them again along every way the ambiguous
+characters can be read:
 
 * ASCII ``!``..``~``: itself, or a swapped full-width pair ``A3 (c+0x80)``;
 * ``?``: itself, a swapped ``？``, or one lost byte (optionally followed by a swallowed digit);
 * U+FFFD: one lost byte.
 
-Each reading must decode in step as GB18030.  A lost byte is chosen among the bytes that make
-a common character with its neighbour byte; readings are scored with jieba's word
-frequencies over the Simplified form of the window and its context (so ``?;`` becomes
-``模`` in ``規模化``; a chosen character that makes a word with a neighbour, or a ``。``
-between a word that ends and one that starts, earns a bonus), with small costs per lost byte
-and per swap.  A swallowed digit that starts a number is taken from the same number written
-out elsewhere in the text, else from the shape of a year (``?024年`` -> ``2024年``), else by
-Benford's law (``1``) — a documented guess.  A window is only rewritten when the best reading uses a lost byte (the flattened-punctuation case, a ``?``
-between two intact characters, is left to the full-width stage).
+Each reading must decode in step as GB18030.  A lost byte is one of the common characters
+that its neighbour byte allows (at most SLOT_TOP, then the SLOT_KEEP most plausible next to
+the characters around it: a cut made before the search).  The readings form a lattice
+(:func:`_window_lattice`: nodes are positions with the decoder's pending byte, readings that
+start with the same bytes share their edges) and the best one is a shortest path over it
+(:func:`pipelines.repair.readings.best_reading`: a Viterbi search scored by jieba's word
+frequencies over the Simplified form of the window and its context, so ``?;`` becomes ``模``
+in ``規模化``; a chosen character that makes a word with a neighbour, or a ``。`` between a
+word, or a number and its measure word, that ends and one that starts, earns a bonus), with
+small costs per lost byte and per swap, and for a chosen character of the other script than
+the text's.  A second pass reads every window again with the words of the rest of the
+document as repaired (a cache model: a name the dictionary lacks, torn in one place and
+intact or repaired in another), where they can change a score.  A swallowed digit that
+starts a number is taken from the same number written out elsewhere in the text, else from
+the shape of a year (``?024年`` -> ``2024年``), else by Benford's law (``1``) — a documented
+guess.  A window is only rewritten when its best reading beats the window as it is by
+MIN_GAIN and changes more than flattened punctuation (a ``?`` between two intact
+characters is left to the full-width stage).
+
+The work is bounded per text (TEXT_WORK units, counted by the search), besides the window
+counts: damage of another kind that looks like tears (flipped bytes, a wrong decoding) stops
+there.
 """
 
 from __future__ import annotations
@@ -35,20 +48,24 @@ import re
 from functools import lru_cache
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk, is_pua
-from .wordfreq import char_usage, text_logprob, word_freq
+from .traditional import is_converted_traditional
+from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords, Lattice, best_reading, doc_matters
+from .wordfreq import char_usage, word_freq
 
 LOST = -1  # marker for a lost byte in a byte reading
 LOST_COST = 3.0
 SWAP_COST = 1.0
-BEAM = 48
+#: A character chosen for a lost byte that belongs to the other script than the text's.
+SCRIPT_COST = 8.0
 SLOT_TOP = 48
+#: Of these, the candidates kept per lost byte, by a local test before the search
+#: (:meth:`readings.Lattice.prune_slots`).
+SLOT_KEEP = 12
 WINDOW_TAIL = 3
 MAX_RUN = 40
 CONTEXT = 6
 
 MIN_GAIN = 2.0
-WORD_BONUS = 3.0
-WORD_MIN_FREQ = 20
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
 
@@ -165,82 +182,128 @@ def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]]
     return opts
 
 
-class _State:
-    __slots__ = ("chars", "pending", "cost", "lost", "swaps", "slots")
-
-    def __init__(self, chars, pending, cost, lost, swaps, slots=()):
-        self.chars, self.pending, self.cost, self.lost, self.swaps = chars, pending, cost, lost, swaps
-        self.slots = slots  # indexes in ``chars`` of characters chosen for a lost byte
-
-
-def _feed(state: _State, byte: int, by_trail, by_lead) -> list[_State]:
-    p = state.pending
-    sl = state.slots
-    if p is None:
+def _decode_step(pending, byte: int, by_trail, by_lead):
+    """Feed one byte (or LOST) to a GB18030 decoder holding ``pending`` (None, LOST or a lead
+    byte): ``(characters, slot, pending after)``, ``characters`` empty when none is read, its
+    candidates for a lost byte (``slot``); None when the byte cannot decode in step."""
+    if pending is None:
         if byte == LOST:
-            return [_State(state.chars, LOST, state.cost, state.lost, state.swaps, sl)]
+            return (), False, LOST
         if byte < 0x80:
-            return [_State(state.chars + (chr(byte),), None, state.cost, state.lost, state.swaps, sl)]
-        return [_State(state.chars, byte, state.cost, state.lost, state.swaps, sl)]
-    if p == LOST:
+            return (chr(byte),), False, None
+        return (), False, byte
+    if pending == LOST:
         # A lost byte in lead position: the decoder only gave up on it because its trail
         # was A3, swapped away; any other trail would have decoded fine.
-        if byte != 0xA3:
-            return []
-        cands = by_trail.get(byte, ())
-    elif byte == LOST:
-        cands = by_lead.get(p, ())
-    else:
-        if byte < 0x40 or byte == 0x7F or byte == 0xFF:
-            return []
-        try:
-            ch = bytes((p, byte)).decode("gb18030")
-        except UnicodeDecodeError:
-            return []
-        return [_State(state.chars + (ch,), None, state.cost, state.lost, state.swaps, sl)]
-    sl = sl + (len(state.chars),)
-    return [_State(state.chars + (c,), None, state.cost, state.lost, state.swaps, sl) for c in cands]
+        cands = by_trail.get(byte, ()) if byte == 0xA3 else ()
+        return (cands, True, None) if cands else None
+    if byte == LOST:
+        cands = by_lead.get(pending, ())
+        return (cands, True, None) if cands else None
+    ch = _pair(pending, byte)
+    return None if ch is None else ((ch,), False, None)
 
 
-def _clause_boundary(text: str, i: int) -> bool:
-    """Whether a 。 at ``text[i]`` closes a clause: a word (or a number, a closing mark) ends
-    right before it and a word starts right after it."""
-    if i < 1 or i + 2 > len(text):
-        return False
-    before = text[i - 1]
-    ends = (before.isdigit() or before in "%”’）》"
-            or any(word_freq(text[a:i]) >= WORD_MIN_FREQ for a in (i - 2, i - 3) if a >= 0))
-    starts = text[i + 1] in "“‘（《" or any(word_freq(text[i + 1:b]) >= WORD_MIN_FREQ
-                                           for b in (i + 3, i + 4) if b <= len(text))
-    return ends and starts
+@lru_cache(maxsize=65536)
+def _pair(lead: int, trail: int) -> str | None:
+    """The character of a GB18030 byte pair, or None."""
+    if trail < 0x40 or trail == 0x7F or trail == 0xFF:
+        return None
+    try:
+        return bytes((lead, trail)).decode("gb18030")
+    except UnicodeDecodeError:
+        return None
 
 
-def _word_bonus(left: str, chars, right: str, slots) -> float:
-    """WORD_BONUS per chosen character that makes a dictionary word with a neighbour."""
-    if not slots:
-        return 0.0
-    text = _simplified(left) + _simplified(chars) + _simplified(right)
-    bonus = 0.0
-    for k in slots:
-        i = len(left) + k
-        if text[i] == "。" and _clause_boundary(text, i):
-            bonus += WORD_BONUS
-            continue
-        for a, b in ((i - 1, i + 1), (i, i + 2), (i - 2, i + 1), (i, i + 3)):
-            if a >= 0 and b <= len(text) and word_freq(text[a:b]) >= WORD_MIN_FREQ:
-                bonus += WORD_BONUS
-                break
-    return bonus
+@lru_cache(maxsize=2)
+def _foreign_test(traditional: bool):
+    """A test for characters of the other script than the text's: Simplified-only characters
+    (which ``s2t`` changes) in Traditional text, Traditional-only ones (``t2s`` changes) in
+    Simplified text."""
+    import opencc
+
+    conv = opencc.OpenCC("s2t" if traditional else "t2s")
+
+    @lru_cache(maxsize=65536)
+    def foreign(ch: str) -> bool:
+        return is_cjk(ch) and conv.convert(ch) != ch
+
+    return foreign
 
 
-def _score(left: str, chars, right: str, cost: float, cache: dict, quotes: int = 0, slots=()) -> float:
-    key = (chars, right)
-    s = cache.get(key)
-    if s is None:
-        s = text_logprob(_simplified(left) + _simplified(chars) + _simplified(right), quotes)
-        s += _word_bonus(left, chars, right, slots)
-        cache[key] = s
-    return s - cost
+def _window_lattice(text: str, start: int, end: int, left: str, right: str, foreign=None):
+    """The readings of ``text[start:end]`` between ``left`` and ``right`` (intact context) as a
+    lattice: ``(lattice, source, sink)``, or None when a character has no reading.
+
+    Nodes are (position, decoder's pending byte) between characters, plus a node per byte
+    inside a reading of several bytes (shared by the readings that start with the same bytes);
+    the characters a lost byte may be are parallel edges, a byte that reads no character
+    an edge without one."""
+    by_trail, by_lead = _slot_tables()
+    simplify = _t2s_char()
+    lat = Lattice()
+    source = lat.node((start - len(left), -1, 0))
+    first = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
+    boundary = {(start, None): first}  # (position, pending) -> node
+    for i in range(start, end):
+        opts = _options(text, i)
+        if opts is None:
+            return None
+        here = [(p, u) for (pos, p), u in boundary.items() if pos == i]
+        if not here:
+            return None
+        for p, u in here:
+            shared: dict[tuple, int] = {}  # bytes read so far -> node (readings share their start)
+            for bseq, cost, lost, swaps in opts:
+                steps, after = [], p
+                for byte in bseq:
+                    step = _decode_step(after, byte, by_trail, by_lead)
+                    if step is None:
+                        break
+                    steps.append(step[:2])
+                    after = step[2]
+                else:
+                    if (i + 1, after) not in boundary:
+                        boundary[(i + 1, after)] = lat.node((i + 1, 0, len(lat.keys)))
+                    cur = u
+                    for k, (cands, slot) in enumerate(steps):
+                        last = k == len(steps) - 1
+                        if last:
+                            nxt = boundary[(i + 1, after)]
+                        elif bseq[:k + 1] in shared:
+                            cur = shared[bseq[:k + 1]]
+                            continue
+                        else:
+                            nxt = shared[bseq[:k + 1]] = lat.node((i, 1, len(lat.keys)))
+                        # the reading's costs on its last edge, past what it shares
+                        c, n_lost, n_swaps = (cost, lost, swaps) if last else (0.0, 0, 0)
+                        if not cands:
+                            lat.edge(cur, nxt, None, None, cost=c, lost=n_lost, swaps=n_swaps)
+                        for ch in cands:
+                            extra = SCRIPT_COST if foreign is not None and foreign(ch) else 0.0
+                            lat.edge(cur, nxt, ch, simplify(ch), cost=c + extra, lost=n_lost, swaps=n_swaps,
+                                     slot=slot)
+                        cur = nxt
+    last = boundary.get((end, None))
+    if last is None:
+        return None
+    sink = lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
+    lat.prune_slots(SLOT_KEEP)
+    return lat, source, sink
+
+
+def _literal_lattice(text: str, start: int, end: int, left: str, right: str):
+    """The window read as it is, between the same context: one path (node keys as in
+    :func:`_window_lattice`: the position in ``text`` first)."""
+    simplify = _t2s_char()
+    lat = Lattice()
+    source = lat.node((start - len(left), -1, 0))
+    last = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
+    for i in range(start, end):
+        v = lat.node((i + 1, 0, 0))
+        lat.edge(last, v, text[i], simplify(text[i]))
+        last = v
+    return lat, source, lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
 
 
 #: More torn windows than this in one text, packed closer than one per MIN_CHARS_PER_WINDOW
@@ -249,63 +312,53 @@ def _score(left: str, chars, right: str, cost: float, cache: dict, quotes: int =
 MAX_WINDOWS = 32
 MIN_CHARS_PER_WINDOW = 12
 #: At most this many windows searched in one text (a long article torn at every sentence has
-#: about one per sentence); the search costs ~0.1 s a window.
+#: about one per sentence).
 MAX_SEARCHED = 96
 #: After this many windows tried, stop when fewer than this share of them were tears.
 PROBE_WINDOWS = 12
 PROBE_MIN_SHARE = 0.25
-
-#: States kept by the cheap local score before the full scoring of a beam step.
-PRESELECT = 4 * BEAM
-
-
-def _local_logprob(tail: str, chars) -> float:
-    return text_logprob(tail + _simplified(chars[-3:]))
+#: Work allowed per text (word edges tried from a search state, both passes; ~8 µs each):
+#: the torn articles of the bench need at most ~28,000 (a 30-paragraph article torn at every
+#: sentence, the real nxos sample ~21,000); flipped bytes or noise that look like tears are
+#: cut off here, at ~0.5 s, instead of ~25 s (bench/README).
+TEXT_WORK = 60_000
 
 
-def _repair_window(text: str, start: int, end: int) -> tuple[str, int, int] | None:
-    """Best reading of ``text[start:end]`` as (new text, lost bytes, swaps), or None."""
-    by_trail, by_lead = _slot_tables()
-    left = text[max(0, start - CONTEXT):start]
-    before = text[text.rfind("\n", 0, start) + 1:max(0, start - CONTEXT)]
-    quotes = max(0, before.count("“") - before.count("”"))
-    states = [_State((), None, 0.0, 0, 0)]
-    cache: dict = {}
-    for i in range(start, end):
-        opts = _options(text, i)
-        if opts is None:
+class _Window:
+    """One damaged window ``text[start:end]``: its readings (a lattice, built once) and the
+    window read as it is, between the same context."""
+
+    def __init__(self, text: str, start: int, end: int, foreign=None):
+        self.start, self.end = start, end
+        self.literal_text = text[start:end]
+        left = text[max(0, start - CONTEXT):start]
+        right = text[end:end + CONTEXT]
+        before = text[text.rfind("\n", 0, start) + 1:max(0, start - CONTEXT)]
+        self.quotes = max(0, before.count("“") - before.count("”"))
+        self.readings = _window_lattice(text, start, end, left, right, foreign)
+        self.literal = _literal_lattice(text, start, end, left, right)
+
+    def read(self, budget: Budget | None = None, doc: DocumentWords | None = None) -> tuple | None:
+        """The best reading as (new text, lost bytes, swaps, the position in the text each
+        character was read from), or None (no reading, or none
+        better than the text as it is); ``doc``: the words of the rest of the document.
+        Raises :class:`BudgetExceeded` when ``budget`` runs out."""
+        if self.readings is None:
             return None
-        nxt: list[_State] = []
-        for st in states:
-            for bseq, cost, lost, swaps in opts:
-                cur = [_State(st.chars, st.pending, st.cost + cost, st.lost + lost, st.swaps + swaps, st.slots)]
-                for byte in bseq:
-                    cur = [n for s in cur for n in _feed(s, byte, by_trail, by_lead)]
-                    if not cur:
-                        break
-                nxt.extend(cur)
-        if not nxt:
+        best = best_reading(*self.readings, open_quotes=self.quotes, budget=budget, doc=doc)
+        if best is None:
             return None
-        if len(nxt) > PRESELECT:
-            # Cheap first cut on the last few characters only, before the costly full scoring.
-            tail = _simplified(left[-2:])
-            nxt.sort(key=lambda s: s.cost - _local_logprob(tail, s.chars))
-            del nxt[PRESELECT:]
-        # Rank: completed states by score; a pending byte is charged a neutral cost.
-        nxt.sort(key=lambda s: -(_score(left, s.chars, "", s.cost, cache, quotes, s.slots) + (-6.0 if s.pending is not None else 0.0)))
-        states = nxt[:BEAM]
-    right = text[end:end + CONTEXT]
-    done = [s for s in states if s.pending is None]
-    if not done:
-        return None
-    best = max(done, key=lambda s: _score(left, s.chars, right, s.cost, cache, quotes, s.slots))
-    new = "".join(best.chars)
-    if new.translate(_FOLD) == text[start:end].translate(_FOLD):
-        return None  # only flattened punctuation: the full-width stage's job
-    literal = _score(left, tuple(text[start:end]), right, 0.0, cache, quotes)
-    if _score(left, best.chars, right, best.cost, cache, quotes, best.slots) <= literal + MIN_GAIN:
-        return None
-    return new, best.lost, best.swaps
+        if best.text.translate(_FOLD) == self.literal_text.translate(_FOLD):
+            return None  # only flattened punctuation: the full-width stage's job
+        literal = best_reading(*self.literal, open_quotes=self.quotes, doc=doc)
+        if literal is not None and best.score <= literal.score + MIN_GAIN:
+            return None
+        return best.text, best.lost, best.swaps, best.positions
+
+    def depends_on(self, doc: DocumentWords) -> bool:
+        """Whether ``doc`` changes any score here (a word of the document can be read through
+        a lost byte; the window as it is has none)."""
+        return self.readings is not None and doc_matters(*self.readings, doc)
 
 
 def _is_trigger(text: str, i: int) -> bool:
@@ -325,7 +378,7 @@ def _is_trigger(text: str, i: int) -> bool:
     return False
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _is_rare_swappable(ch: str) -> bool:
     """A CJK character outside the common set whose GB18030 trail byte is 40..7E: possibly a
     torn character's lead byte followed by a swapped full-width pair (模型 -> 腜...)."""
@@ -335,13 +388,24 @@ def _is_rare_swappable(ch: str) -> bool:
     return b is not None and 0x40 <= b[1] <= 0x7E
 
 
+@lru_cache(maxsize=1)
+def _candidate_re() -> re.Pattern:
+    """``?``, U+FFFD, a private-use character or a rare swappable one (one character class,
+    built once from the codec: the scan of clean text runs in the regex engine)."""
+    rare = [cp for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)) for cp in range(lo, hi + 1)
+            if _is_rare_swappable(chr(cp))]
+    ranges = []
+    for cp in rare:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    cls = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+    return re.compile(f"[?\ufffd\ue000-\uf8ff{cls}]")
+
+
 def _scan_triggers(text: str) -> list[int]:
-    out = []
-    for i, ch in enumerate(text):
-        if ch == "?" or ch == "\ufffd" or is_pua(ch) or (ch > "\u33ff" and _is_rare_swappable(ch)):
-            if _is_trigger(text, i):
-                out.append(i)
-    return out
+    return [m.start() for m in _candidate_re().finditer(text) if _is_trigger(text, m.start())]
 
 
 def has_tear_signs(text: str) -> bool:
@@ -424,26 +488,63 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
         # characters are removed by the later stages.
         counts["tear_windows_skipped"] = len(windows)
         return text, counts
-    out: list[str] = []
-    pos = 0
-    tried = repaired = 0
-    for start, end in windows:  # in order, and apart since the merge
-        if tried >= MAX_SEARCHED or (tried >= PROBE_WINDOWS and repaired < tried * PROBE_MIN_SHARE):
+    budget = Budget(TEXT_WORK)
+    foreign = _foreign_test(is_converted_traditional(text))
+    read: dict[int, _Window] = {}
+    readings: dict[int, tuple | None] = {}  # window -> its reading (None: as it is)
+    for k, (start, end) in enumerate(windows):  # in order, and apart since the merge
+        repaired = sum(1 for r in readings.values() if r is not None)
+        if len(readings) >= MAX_SEARCHED or (len(readings) >= PROBE_WINDOWS
+                                             and repaired < len(readings) * PROBE_MIN_SHARE):
             # The search budget is spent, or most windows so far read as no tear at all:
             # damage of another kind (flipped bytes, a wrong decoding), where the search
             # costs much and finds nothing.
-            counts["tear_windows_skipped"] = counts.get("tear_windows_skipped", 0) + 1
-            continue
-        tried += 1
-        fixed = _repair_window(text, start, end)
-        if fixed is None:
-            continue
-        repaired += 1
-        new, lost, swaps = fixed
+            counts["tear_windows_skipped"] = counts.get("tear_windows_skipped", 0) + len(windows) - k
+            break
+        try:
+            read[k] = _Window(text, start, end, foreign)
+            readings[k] = read[k].read(budget)
+        except BudgetExceeded:
+            counts["tear_windows_skipped"] = counts.get("tear_windows_skipped", 0) + len(windows) - k
+            break
+    if any(r is not None for r in readings.values()):
+        # Second pass: each window read again with the words of the rest of the document
+        # as repaired (a name torn in one place and intact, or repaired, in another), where
+        # they can change anything.
+        joined, positions = _assemble(text, windows, readings)
+        doc = DocumentWords(_simplified(joined), positions)
+        for k in list(readings):
+            if not read[k].depends_on(doc):
+                continue
+            try:
+                readings[k] = read[k].read(budget, doc)
+            except BudgetExceeded:
+                break
+    out, _ = _assemble(text, windows, readings)
+    for r in readings.values():
+        if r is not None:
+            counts["lost_lead_byte"] += r[1]
+            counts["gbk_punct_swap"] += r[2]
+    return out, counts
+
+
+def _assemble(text: str, windows: list[tuple[int, int]], readings: dict) -> tuple[str, list[int]]:
+    """``text`` with the windows replaced by their readings, and the position in ``text`` each
+    of its characters was read from."""
+    out: list[str] = []
+    positions: list[int] = []
+    pos = 0
+    for k, (start, end) in enumerate(windows):
+        r = readings.get(k)
         out.append(text[pos:start])
-        out.append(new)
+        positions.extend(range(pos, start))
+        if r is not None:
+            out.append(r[0])
+            positions.extend(r[3])
+        else:
+            out.append(text[start:end])
+            positions.extend(range(start, end))
         pos = end
-        counts["lost_lead_byte"] += lost
-        counts["gbk_punct_swap"] += swaps
     out.append(text[pos:])
-    return "".join(out), counts
+    positions.extend(range(pos, len(text)))
+    return "".join(out), positions

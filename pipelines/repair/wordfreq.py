@@ -1,9 +1,15 @@
-"""Word frequencies from jieba's dictionary, and a plausibility score for Chinese text.
+"""Word frequencies from jieba's dictionary, and what the repair's word model reads of them.
 
-The dictionary (``jieba/dict.txt``: ``word freq tag`` per line) is read lazily, once; its
-place names (tag ``ns``) answer :func:`is_place`.
-:func:`text_logprob` is the best unigram segmentation's log probability (the idea behind
-jieba's own route search), with fixed costs for punctuation, ASCII and unknown characters.
+The dictionary (``jieba/dict.txt``: ``word freq tag`` per line) is read lazily, once, and
+so is each table made of it (word prefixes, what completes a word, characters' use); its
+place names (tag ``ns``) answer :func:`is_place`. Log probabilities are cached:
+:func:`word_logp` per word, :func:`char_logp` per character (with fixed figures for
+punctuation, ASCII and unknown characters), :func:`boundary_logp` (jieba's HMM: how likely a
+character ends or begins a word). The tear repair's score built on them is
+:mod:`pipelines.repair.readings`'; :func:`text_logprob` scores a whole string (the best
+unigram segmentation's log probability, the idea behind jieba's own route search, less
+penalties for unbalanced quotes and doubled clause marks), for the mojibake and
+Traditional decisions.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ def _dict_path() -> str:
 
 
 def _load() -> dict[str, int]:
+    """The dictionary, with the prefixes of its words: word or prefix -> ``freq << 1 | p``
+    (``p``: a longer word starts with it; a prefix only has frequency 0), so that one look-up
+    answers both (:func:`lookup`)."""
     global _FREQ, _LOG_TOTAL, _MAX_LEN, _PLACES
     if _FREQ is not None:  # the usual case: no lock to take
         return _FREQ
@@ -54,15 +63,69 @@ def _load() -> dict[str, int]:
                             places.add(parts[0])
             _PLACES = frozenset(places)
             total = sum(freq.values()) or 1
+            max_len = min(8, max(len(w) for w in freq))
+            packed = {w: f << 1 for w, f in freq.items()}
+            for w in freq:
+                for k in range(1, min(len(w), max_len)):
+                    packed[w[:k]] = packed.get(w[:k], 0) | 1
             _LOG_TOTAL = math.log(total)
-            _MAX_LEN = min(8, max(len(w) for w in freq))
-            _FREQ = freq
+            _MAX_LEN = max_len
+            _FREQ = packed
     return _FREQ
+
+
+def lookup(text: str) -> int:
+    """``freq << 1 | p`` of ``text``: its frequency as a word (0 when it is none) and ``p``, 1
+    when a longer dictionary word starts with it; 0 when it is neither."""
+    return (_FREQ if _FREQ is not None else _load()).get(text, 0)
 
 
 def word_freq(word: str) -> int:
     """jieba's frequency of ``word`` (0 when absent)."""
-    return _load().get(word, 0)
+    return (_FREQ if _FREQ is not None else _load()).get(word, 0) >> 1
+
+
+def max_word_len() -> int:
+    """The longest word considered (at most 8 characters)."""
+    _load()
+    return _MAX_LEN
+
+
+def is_prefix(text: str) -> bool:
+    """Whether some dictionary word is longer than ``text`` and starts with it."""
+    return bool((_FREQ if _FREQ is not None else _load()).get(text, 0) & 1)
+
+
+#: Words this frequent count as words for the repair's word checks.
+COMMON_WORD_FREQ = 20
+_FOLLOWING: dict[str, tuple[frozenset, frozenset]] | None = None
+_EMPTY = (frozenset(), frozenset())
+
+
+def following(start: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What completes ``start`` (one or two characters) into a common word (frequency at least
+    COMMON_WORD_FREQ) of two or three characters: (the one characters, the pairs); for two
+    characters only the one characters (pairs empty)."""
+    global _FOLLOWING
+    if _FOLLOWING is None:
+        with _LOCK:
+            if _FOLLOWING is None:
+                ones: dict[str, set] = {}
+                twos: dict[str, set] = {}
+                for w, f in _load().items():
+                    if f >> 1 >= COMMON_WORD_FREQ and 2 <= len(w) <= 3:
+                        ones.setdefault(w[:-1], set()).add(w[-1])
+                        if len(w) == 3:
+                            twos.setdefault(w[0], set()).add(w[1:])
+                _FOLLOWING = {k: (frozenset(ones.get(k, ())), frozenset(twos.get(k, ())))
+                              for k in set(ones) | set(twos)}
+    return _FOLLOWING.get(start, _EMPTY)
+
+
+@lru_cache(maxsize=262144)
+def word_logp(word: str) -> float:
+    """log P(word) of a dictionary word (its frequency over the total); cached."""
+    return math.log(_load()[word] >> 1) - _LOG_TOTAL
 
 
 def is_place(word: str) -> bool:
@@ -81,14 +144,22 @@ def char_usage(ch: str) -> int:
     if _USAGE is None:
         usage: dict[str, int] = {}
         for word, f in _load().items():
-            for c in set(word):
-                usage[c] = usage.get(c, 0) + f
+            if f >> 1:
+                for c in set(word):
+                    usage[c] = usage.get(c, 0) + (f >> 1)
         _USAGE = usage
     return _USAGE.get(ch, 0)
 
 
+@lru_cache(maxsize=65536)
+def char_logp(ch: str) -> float:
+    """log P of one character as a word of its own (fixed figures for punctuation, ASCII,
+    characters the dictionary lacks); cached."""
+    return _char_logp(ch, _load())
+
+
 def _char_logp(ch: str, freq: dict[str, int]) -> float:
-    f = freq.get(ch, 0)
+    f = freq.get(ch, 0) >> 1
     if f:
         return math.log(f) - _LOG_TOTAL
     if ch.isascii():
@@ -100,7 +171,24 @@ def _char_logp(ch: str, freq: dict[str, int]) -> float:
     return UNKNOWN_LOGP
 
 
-@lru_cache(maxsize=262144)
+_EMIT = None
+
+
+@lru_cache(maxsize=65536)
+def boundary_logp(ch: str, states: str) -> float:
+    """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
+    global _EMIT
+    if _EMIT is None:
+        from jieba.finalseg import emit_P
+
+        _EMIT = emit_P
+    vals = {k: math.exp(_EMIT[k].get(ch, -20.0)) for k in "BMES"}
+    total = sum(vals.values())
+    if total <= 0:
+        return 0.0
+    return math.log(sum(vals[k] for k in states) / total)
+
+
 def text_logprob(text: str, open_quotes: int = 0) -> float:
     """Log probability of the best segmentation of ``text`` into dictionary words, less
     penalties for unbalanced quotes (``open_quotes``: “ already open before ``text``) and for
@@ -117,33 +205,17 @@ def text_logprob(text: str, open_quotes: int = 0) -> float:
             if j - i > 1:
                 best[i] = ASCII_LOGP - SEGMENT_COST + best[j]
                 continue
-        score = _char_logp(text[i], freq) - SEGMENT_COST + best[i + 1]
+        score = char_logp(text[i]) - SEGMENT_COST + best[i + 1]
         for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
-            f = freq.get(text[i:j], 0)
-            if f:
-                cand = math.log(f) - _LOG_TOTAL - SEGMENT_COST + best[j]
+            packed = freq.get(text[i:j], 0)
+            if not packed:  # neither a word nor the start of one: no longer one is either
+                break
+            if packed >> 1:
+                cand = word_logp(text[i:j]) - SEGMENT_COST + best[j]
                 if cand > score:
                     score = cand
         best[i] = score
     return best[0] - _quote_penalty(text, open_quotes) - _punct_penalty(text) - _boundary_penalty(text)
-
-
-_EMIT = None
-
-
-@lru_cache(maxsize=65536)
-def _boundary_logp(ch: str, states: str) -> float:
-    """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
-    global _EMIT
-    if _EMIT is None:
-        from jieba.finalseg import emit_P
-
-        _EMIT = emit_P
-    vals = {k: math.exp(_EMIT[k].get(ch, -20.0)) for k in "BMES"}
-    total = sum(vals.values())
-    if total <= 0:
-        return 0.0
-    return math.log(sum(vals[k] for k in states) / total)
 
 
 def _boundary_penalty(text: str) -> float:
@@ -153,9 +225,9 @@ def _boundary_penalty(text: str) -> float:
     for i, ch in enumerate(text):
         if ch in _CLAUSE_MARKS:
             if i > 0 and "\u4e00" <= text[i - 1] <= "\u9fff":
-                pen -= _boundary_logp(text[i - 1], "ES")
+                pen -= boundary_logp(text[i - 1], "ES")
             if i + 1 < len(text) and "\u4e00" <= text[i + 1] <= "\u9fff":
-                pen -= _boundary_logp(text[i + 1], "BS")
+                pen -= boundary_logp(text[i + 1], "BS")
     return pen
 
 

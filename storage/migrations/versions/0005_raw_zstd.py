@@ -11,7 +11,7 @@ No data is rewritten here: on SQLite the column is added in place (no copy of th
 raw archive).
 
 Revision ID: 0005_raw_zstd
-Revises: 0003
+Revises: 0004_fts_deferred
 Create Date: 2026-12-01
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_raw_zstd"
-down_revision = "0003"
+down_revision = "0004_fts_deferred"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,35 @@
+"""Writes of the full-text index (what ``storage.search`` and analysts' ``MATCH`` read).
+
+SQLite: the FTS5 table ``articles_fts`` (external content ``articles``) gets the articles an
+insert added in one statement per chunk, :func:`index_new_articles`, called by the one path
+that inserts articles (:func:`storage.articles.save_articles`) right after its insert, in the
+caller's transaction: the index commits with its articles or not at all. Updates of title or
+body and deletions are followed by the triggers of revision 0003 (``articles_fts_au``/``_ad``).
+PostgreSQL needs nothing here: its ``pg_trgm`` GIN indexes follow every write by themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.views import FTS_TABLE
+
+IN_CHUNK = 500  # ids per statement (inlined integers: no parameter limit, a bounded statement)
+
+
+def index_new_articles(session: Session, cont_ids: Sequence[int]) -> None:
+    """Add the articles ``cont_ids`` (just inserted, not yet indexed) to the full-text index
+    (none before revision 0003 made it: its migration indexes what is there)."""
+    if not cont_ids or session.get_bind().dialect.name != "sqlite":
+        return
+    if session.execute(sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
+                       {"n": FTS_TABLE}).first() is None:
+        return
+    for i in range(0, len(cont_ids), IN_CHUNK):
+        chunk = [int(c) for c in cont_ids[i:i + IN_CHUNK]]
+        session.execute(sa.text(
+            f"INSERT INTO {FTS_TABLE}(rowid, title, body_text) SELECT cont_id, title, body_text FROM articles "
+            f"WHERE cont_id IN ({','.join(str(c) for c in chunk)})"))
