@@ -231,7 +231,7 @@ class CleanerPool:
 
 
 def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Iterator[tuple[dict, list[Cleaned]]]:
-    """``(raw pages' URLs by id, cleaned)`` of each chunk, in order; read and cleaned here
+    """``(raw pages' URL and fetch time by id, cleaned)`` of each chunk, in order; read and cleaned here
     (``jobs`` 1) or by worker processes, with up to two chunks a worker handed out ahead."""
     if jobs <= 1:
         for ids in chunks:
@@ -259,22 +259,26 @@ def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Iterator[tup
 
 
 def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Iterable[int] | None = None,
-                      batch: int = 200, jobs: int = 1, progress: Callable[[Counter], None] | None = None) -> Counter:
+                      batch: int = 200, jobs: int = 1,
+                      progress: Callable[[Counter, int, int], None] | None = None) -> Counter:
     """Clean the selected raw pages again and update the records; return outcome counts
     (``new``, ``updated``, ``unchanged``, ``kept_original``, ``failed`` and ``failed/<reason>``).
 
     ``jobs`` processes clean (1: this process alone); this process writes, one
-    transaction per chunk of ``batch`` pages, and calls ``progress`` after each."""
+    transaction per chunk of ``batch`` pages, and calls ``progress(counts, done, total)``
+    after each (raw pages done so far, raw pages selected)."""
     counts: Counter = Counter()
     with Session() as session:
         raw_ids = _select_ids(session, since=since, cont_ids=cont_ids)
     chunks = [raw_ids[start:start + batch] for start in range(0, len(raw_ids), batch)]
+    done = 0
     # closing(): an error or Ctrl-C here stops the workers at once, not when the traceback is freed
     with closing(_cleaned_chunks(Session, chunks, min(jobs, len(chunks)))) as cleaned_chunks:
         for pages, cleaned in cleaned_chunks:
             with Session() as session:
                 _store_chunk(session, pages, cleaned, counts, now=datetime.now(timezone.utc))
                 session.commit()
+            done += len(cleaned)
             if progress is not None:
-                progress(counts)
+                progress(counts, done, len(raw_ids))
     return counts

@@ -4,6 +4,7 @@ the run lock, imports of every kind, reprocessing of the archive."""
 from __future__ import annotations
 
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -342,8 +343,13 @@ def test_reprocess_is_a_noop_when_the_cleaner_output_is_unchanged_and_updates_wh
     assert changed and all(after[cid][0].endswith("·校订") and after[cid][2] == before[cid][2] + 1
                            for cid in changed)
     assert all(after[cid][4] == before[cid][4] for cid in before)  # last_seen: not a fetch
-    assert cli.main(["reprocess", "--db", db_url, "-q", "--cont-id", str(changed[0])]) == 0
-    assert "updated 0, unchanged 1" in capsys.readouterr().err
+    capsys.readouterr()
+    assert cli.main(["reprocess", "--db", db_url, "--cont-id", str(changed[0]), "--jobs", "1"]) == 0
+    lines = capsys.readouterr().err.splitlines()  # without -q: progress with its total, then the summary
+    assert lines[0].startswith("[thepaper-archive] reprocessed ") and lines[-2].endswith(" raw pages (100%)")
+    done, total = re.match(r"\[thepaper-archive\] reprocessed ([\d,]+) of ([\d,]+) ", lines[-2]).groups()
+    assert done == total and int(total) >= 1 and lines[-1].startswith("reprocess: ")
+    assert "updated 0, unchanged 1" in lines[-1]
 
 
 def test_reprocess_retries_pages_whose_cleaning_failed(db_url):

@@ -252,9 +252,11 @@ def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch
             monkeypatch.setattr(chain, "clean_document", _new_cleaner(original))
             progress = []
             counts = reprocess.reprocess_archive(Session, batch=7, jobs=jobs,
-                                                 progress=lambda c: progress.append(sum(c.values())))
+                                                 progress=lambda c, done, total: progress.append((done, total)))
             results[jobs] = (counts, _no_times(_snapshot(engine)))
-            assert progress == sorted(progress) and len(progress) >= 5
+            assert [d for d, _ in progress] == sorted(d for d, _ in progress) and len(progress) >= 5
+            assert len({total for _, total in progress}) == 1 and progress[-1][0] == progress[-1][1]
+            assert 0 < progress[0][0] <= 7
         finally:
             engine.dispose()
     counts = results[1][0]

@@ -43,9 +43,9 @@ def run(args) -> int:
     if jobs < 1:
         raise UsageError(f"--jobs expects a number of processes of at least 1, got {jobs}")
 
-    def progress(counts):
+    def progress(counts, done, total):
         if not args.quiet:
-            print(f"[thepaper-archive] reprocessed {sum(v for k, v in counts.items() if '/' not in k)}",
+            print(f"[thepaper-archive] reprocessed {done:,} of {total:,} raw pages ({done / total:.0%})",
                   file=sys.stderr, flush=True)
 
     with RunLockHeld(db_url(args), "crawl") as lock:  # the archive must exist
