@@ -183,10 +183,14 @@ class CleanStage(_Stage):
         super().__init__(crawler)
         self.site_url = crawler.settings.get("THEPAPER_SITE_URL")
         self.deferred = worker_mode(crawler)
+        # a gzip file inside a body decompresses to at most what Scrapy lets a response be
+        # (0, Scrapy's "no limit", keeps the cleaner's own bound)
+        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
 
     def clean_args(self, item) -> dict:
         return dict(url=cleaning_url(item, self.site_url), headers=item.headers, status=item.status,
-                    list_item=item.list_item, cont_id=item.cont_id, source_url=item.final_url)
+                    list_item=item.list_item, cont_id=item.cont_id, source_url=item.final_url,
+                    max_size=self.max_size)
 
     def process_item(self, item):
         if isinstance(item, FetchedPage) and item.kind in ("article", "mirror") and not self.deferred:

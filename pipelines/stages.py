@@ -38,18 +38,20 @@ def validate_record(record: ArticleRecord) -> None:
 
 def clean_page(body: bytes, *, url: str | None, headers: Mapping | None = None, status: int = 200,
                list_item: Mapping | None = None, cont_id: int | None = None,
-               source_url: str | None = None) -> ArticleRecord:
+               source_url: str | None = None, max_size: int | None = None) -> ArticleRecord:
     """decode → extract → repair → strip → validate one page; raise :class:`CleaningError`.
 
     ``url`` is the URL the page is cleaned under (canonical for pages of the
     site itself, the mirror URL for mirror copies); ``source_url`` the URL it was
-    actually fetched from. A crash of the cleaner becomes :class:`CleanerCrash`,
+    actually fetched from; ``max_size`` bounds what a gzip body may decompress to (the
+    crawl passes ``DOWNLOAD_MAXSIZE``). A crash of the cleaner becomes :class:`CleanerCrash`,
     so that the page is recorded as a failure, never lost.
     """
     from pipelines.chain import clean_document
 
     try:
-        record = clean_document(body, url=url, headers=headers, status=status, list_item=list_item)
+        record = clean_document(body, url=url, headers=headers, status=status, list_item=list_item,
+                                **({"max_size": max_size} if max_size else {}))
     except CleaningError:
         raise
     except Exception as exc:

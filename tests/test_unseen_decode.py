@@ -155,6 +155,22 @@ def test_gzip_beyond_the_size_limit_is_refused():
         unwrap(bomb, max_size=1 << 20)
 
 
+def test_the_crawl_bounds_gzip_in_a_body_by_download_maxsize():
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.scrapy_stages import CleanStage
+    from pipelines.stages import clean_page
+
+    body = gzip.compress(ARTICLE.encode("utf-8") + b"<!--" + b" " * (2 << 20) + b"-->")
+    small = CleanStage(get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 1 << 20}))
+    assert small.max_size == 1 << 20
+    with pytest.raises(NotTextError, match=f"more than {1 << 20} bytes"):
+        clean_page(body, url="https://www.thepaper.cn/newsDetail_forward_1", max_size=small.max_size)
+    default = CleanStage(get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 0}))  # Scrapy's "no limit"
+    assert default.max_size is None
+    assert clean_page(body, url="https://www.thepaper.cn/newsDetail_forward_1").title == "标题在这里"
+
+
 def test_truncated_gzip_keeps_what_came_out():
     data = (ARTICLE * 50).encode("utf-8")
     z = gzip.compress(data)
