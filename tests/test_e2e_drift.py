@@ -14,7 +14,7 @@ from mocksite.dataset import generate_dataset
 from mocksite.render_common import DRIFT_BUILD_ID
 from mocksite.server import MockSite
 from storage.models import Article, CrawlRun, Failure, RawPage
-from tests.conftest import run_cli
+from tests.conftest import cli_env, run_cli
 
 PROG_ERR = "thepaper-archive: error: "
 
@@ -46,7 +46,9 @@ def test_a_new_front_end_build_raises_the_alarm(db_url, tmp_path):
 
         added = ds.add_articles(60)
         site.drift = True
-        proc = crawl(site, db_url, "-s", f"THEPAPER_ALERT_CMD={hook}")
+        # the hook from the environment, as a cron job or a systemd unit would set it
+        proc = run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "--quiet", timeout=300,
+                       env=cli_env(THEPAPER_ALERT_CMD=hook))
     assert proc.returncode == 7, proc.stderr[-3000:]
 
     # one line names the figures and the layout in use; then the summary
