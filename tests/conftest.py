@@ -52,7 +52,34 @@ def messages(stderr: str) -> list[str]:
     return out
 
 
-PG_URL = os.environ.get("THEPAPER_TEST_PG_URL")
+def _ensure_pg_database(url: str, suffix: str) -> str:
+    """URL of the PostgreSQL database ``<db of url>_<suffix>``, created on first use."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import make_engine, resolve_db_url
+
+    base = make_url(resolve_db_url(url))
+    dbname = f"{base.database}_{suffix}"
+    engine = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=dbname).render_as_string(hide_password=False)
+
+
+def _worker_pg_url(url: str | None, worker: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (``<db>_gw0`` ...),
+    so that one worker's wipe never empties another's archive."""
+    return _ensure_pg_database(url, worker) if url and worker else url
+
+
+PG_URL = _worker_pg_url(os.environ.get("THEPAPER_TEST_PG_URL"), os.environ.get("PYTEST_XDIST_WORKER"))
+if PG_URL:  # the test modules and the commands the tests run read it from the environment too
+    os.environ["THEPAPER_TEST_PG_URL"] = PG_URL
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
@@ -75,24 +102,13 @@ def wipe_pg(url: str) -> None:
 def pg_database(name: str) -> str:
     """URL of PostgreSQL test database ``name`` (created on first use, beside the main one),
     so that a module-scoped archive is never wiped by another test's fixture."""
-    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from storage.db import make_engine, resolve_db_url
+    from storage.db import resolve_db_url
 
-    base = make_url(resolve_db_url(PG_URL))
     if not name:
-        return base.render_as_string(hide_password=False)
-    dbname = f"{base.database}_{name}"
-    engine = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).scalar()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{dbname}"'))
-    finally:
-        engine.dispose()
-    return base.set(database=dbname).render_as_string(hide_password=False)
+        return make_url(resolve_db_url(PG_URL)).render_as_string(hide_password=False)
+    return _ensure_pg_database(PG_URL, name)
 
 
 def fresh_db_url(backend: str, directory: Path, name: str = "") -> str:
