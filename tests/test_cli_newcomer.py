@@ -146,6 +146,28 @@ def test_atomic_output_keeps_the_old_file_when_writing_fails(tmp_path):
     assert target.read_text(encoding="utf-8") == "new"
 
 
+def test_export_to_a_pipe_or_a_device_writes_into_it_and_leaves_it_in_place(archive, tmp_path):
+    """``-o /dev/null`` or a named pipe: written as they are, never renamed over (as root, a
+    rename would replace the device with a plain file)."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    proc = run_cli("export", "--db", str(archive[1]), "--format", "jsonl", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert got, "the export never opened the pipe"
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+    assert len(got[0].decode("utf-8").splitlines()) == int(proc.stderr.split()[1]) > 0
+    proc = run_cli("export", "--db", str(archive[1]), "--format", "csv", "-o", os.devnull)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
 def test_postgresql_url_is_accepted(tmp_path):
     if not PG_URL:
         pytest.skip("no PostgreSQL test database")

@@ -4,13 +4,16 @@
 The data goes to a temporary file beside the target (same directory, so the final rename
 is atomic on one file system), which replaces the target only when everything was written;
 on any error, Ctrl-C included, the temporary file is removed and an existing target is left
-as it was. ``-`` is stdout, written as it goes.
+as it was. ``-`` is stdout, written as it goes; so is an existing target that is not a
+regular file (``/dev/null``, a named pipe, a terminal): renaming over it would replace the
+device or the pipe with a plain file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +42,15 @@ def check_writable(target: str) -> Path:
     return directory
 
 
+def _is_special(target: str) -> bool:
+    """Whether ``target`` exists and is no regular file (a device, a pipe, a socket)."""
+    try:
+        mode = os.stat(Path(target).expanduser()).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 @contextlib.contextmanager
 def atomic_output(target: str, *, binary: bool = False) -> Iterator[IO]:
     """A stream for ``target`` that becomes the file only if the block completes."""
@@ -46,6 +58,14 @@ def atomic_output(target: str, *, binary: bool = False) -> Iterator[IO]:
         out = sys.stdout.buffer if binary else sys.stdout
         yield out
         out.flush()
+        return
+    if _is_special(target):
+        try:
+            stream = open(target, "wb") if binary else open(target, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        with stream as out:
+            yield out
         return
     directory = check_writable(target)
     try:
