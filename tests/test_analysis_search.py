@@ -246,6 +246,8 @@ def test_documented_search_sql_runs_and_agrees(filled):
     assert found[0] == set(expected_hits(["人工智能"]))
     if engine.dialect.name == "sqlite":
         assert found[1] == set(expected_hits(["芯片"]))
+    # the combined query of a long and a short term (MATCH alone finds nothing there)
+    assert found[-1] == set(expected_hits(["人工智能", "芯片"])) and found[-1]
 
 
 def test_cli_parquet_to_stdout(filled):
@@ -397,3 +399,14 @@ def test_cli_search_bad_filters_are_one_line(tmp_path, args, line):
     run_cli("db", "upgrade", "--db", str(db), check=True)
     proc = run_cli("search", "--db", str(db), "芯片", *args)
     assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [line]
+
+
+def test_trigram_match_alone_misses_short_terms_which_search_does_not(sqlite_sample):
+    """Why short terms stay out of the MATCH: FTS5's trigram index answers them with no rows."""
+    engine, Session = sqlite_sample
+    with engine.connect() as c:
+        bare = c.exec_driver_sql("""SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '"人工智能" AND "芯片"'""")
+        assert bare.scalar() == 0
+    with Session() as s:
+        hits = search(s, "人工智能 芯片")
+    assert {h.cont_id for h in hits} == set(expected_hits(["人工智能", "芯片"])) and hits[0].method == "fts5"
