@@ -410,3 +410,23 @@ def test_trigram_match_alone_misses_short_terms_which_search_does_not(sqlite_sam
     with Session() as s:
         hits = search(s, "人工智能 芯片")
     assert {h.cont_id for h in hits} == set(expected_hits(["人工智能", "芯片"])) and hits[0].method == "fts5"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_forms_only_ever_add_hits(sqlite_sample, data):
+    """Any substring of a stored text, converted to Traditional (Taiwan phrases) or not: searching
+    its Simplified forms too finds everything the term as typed finds."""
+    import opencc
+
+    text = data.draw(st.sampled_from(_TEXTS))
+    start = data.draw(st.integers(0, len(text) - 1))
+    term = "".join(text[start:start + data.draw(st.integers(1, 6))].split()) or "的"
+    if data.draw(st.booleans()):
+        term = opencc.OpenCC("s2twp").convert(term)
+    _, Session = sqlite_sample
+    with Session() as s:
+        typed = {h.cont_id for h in search(s, term, limit=100)}
+        converted = {h.cont_id for h in search(s, term, limit=100, forms=query_forms)}
+    assert typed <= converted
+    assert query_forms(term)[0] == term
