@@ -27,7 +27,8 @@ How a query is answered:
   find it: FTS5 answers a 1-2 character phrase with no rows, so ``'"人工智能" AND "芯片"'``
   finds nothing) — the ``LIKE`` checks decide those terms.
 * Filters (:class:`Filters`): publication time (``since`` inclusive, ``until`` exclusive),
-  columns (any of the node ids) and tags (every tag named), applied on every path.
+  columns (any of the node ids) and tags (every tag named, in any of its forms), applied on
+  every path.
 """
 
 from __future__ import annotations
@@ -60,12 +61,13 @@ class SearchError(ValueError):
 @dataclass(frozen=True)
 class Filters:
     """What a hit must also be: published in [since, until), in one of ``node_ids``, tagged with
-    every name in ``tags``. Empty fields filter nothing."""
+    every tag in ``tags`` — a name, or the several forms one tag may be written in (any of them).
+    Empty fields filter nothing."""
 
     since: datetime | None = None
     until: datetime | None = None
     node_ids: tuple[int, ...] = ()
-    tags: tuple[str, ...] = ()
+    tags: tuple[str | tuple[str, ...], ...] = ()
 
     def clauses(self) -> list:
         out = []
@@ -75,9 +77,9 @@ class Filters:
             out.append(Article.published_at < self.until)
         if self.node_ids:
             out.append(Article.node_id.in_(list(self.node_ids)))
-        for name in self.tags:
+        for forms in _groups(self.tags):
             out.append(sa.exists().where(ArticleTag.cont_id == Article.cont_id, ArticleTag.tag_id == Tag.id,
-                                         Tag.name == name))
+                                         Tag.name.in_(forms)))
         return out
 
 

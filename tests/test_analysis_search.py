@@ -384,6 +384,12 @@ def test_cli_search_traditional_and_filters(filled, capsys):
     assert got == {c for c in expected_hits(["的"]) if c in (31000003, 31000004)}
     assert main(["search", "--db", url, "驾驶", "--tag", "智能驾驶", "--tag", "出行", "--json"]) == 0
     assert [d["cont_id"] for d in json.loads(capsys.readouterr().out)] == [31000008]
+    # a tag typed in Traditional characters finds the Simplified tag, unless --as-typed
+    assert main(["search", "--db", url, "的", "--tag", "晶片", "--json", "--limit", "100"]) == 0
+    tagged = {r[0] for r in ARTICLES if "芯片" in r[6]} & set(expected_hits(["的"]))
+    assert {d["cont_id"] for d in json.loads(capsys.readouterr().out)} == tagged and tagged
+    assert main(["search", "--db", url, "的", "--tag", "晶片", "--as-typed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 @pytest.mark.parametrize("args,line", [

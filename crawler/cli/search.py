@@ -1,6 +1,6 @@
 """``thepaper-archive search``: full-text search over titles and bodies, ranked, with snippets.
 
-A word typed in Traditional characters is looked for in its Simplified forms too
+A word or ``--tag`` typed in Traditional characters is looked for in its Simplified forms too
 (:func:`pipelines.repair.traditional.query_forms`: the archive is Simplified); ``--as-typed``
 turns that off. ``--since``/``--until``/``--column``/``--tag`` narrow the hits."""
 
@@ -37,8 +37,8 @@ def register(sub) -> None:
     sp.set_defaults(func=run)
 
 
-def filters_of(args):
-    """The hits' filters from the options (bad dates: a usage error)."""
+def filters_of(args, forms=None):
+    """The hits' filters from the options (bad dates: a usage error); each tag in its ``forms``."""
     from storage.export import ExportError, parse_bound
     from storage.search import Filters
 
@@ -48,9 +48,10 @@ def filters_of(args):
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     ids = tuple(int(x) for spec in args.column or () for x in spec.split(","))
-    tags = tuple(t.strip() for t in args.tag or () if t.strip())
-    if args.tag and not tags:
+    names = [t.strip() for t in args.tag or () if t.strip()]
+    if args.tag and not names:
         raise UsageError("--tag needs a tag name")
+    tags = tuple(tuple(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in names)
     return Filters(since=since, until=until, node_ids=ids, tags=tags)
 
 
@@ -64,7 +65,7 @@ def run(args) -> int:
             text.encode("utf-8")
         except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
             raise UsageError("the search query is not valid UTF-8") from None
-    filters = filters_of(args)
+    filters = filters_of(args, None if args.as_typed else query_forms)
     tty = not args.json and sys.stdout.isatty()
     open_, close = ("\x1b[1;31m", "\x1b[0m") if tty else ("[", "]")
     engine, Session = open_archive(db_url(args))
