@@ -400,9 +400,9 @@ def test_cli_search_traditional_and_filters(filled, capsys):
     (["--tag", " "], "thepaper-archive: error: --tag needs a tag name"),
 ])
 def test_cli_search_bad_filters_are_one_line(tmp_path, args, line):
-    db = tmp_path / "a.sqlite3"
-    run_cli("db", "upgrade", "--db", str(db), check=True)
-    proc = run_cli("search", "--db", str(db), "芯片", *args)
+    # refused before the archive is opened: none is needed, none is created
+    proc = run_cli("search", "--db", str(tmp_path / "a.sqlite3"), "芯片", *args)
+    assert not (tmp_path / "a.sqlite3").exists()
     assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [line]
 
 

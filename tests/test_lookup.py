@@ -100,15 +100,18 @@ def test_cli_failures_text_and_json(filled, capsys):
     (["failures", "--open", "--dead"], 2, "thepaper-archive failures: error: argument --dead: not allowed with "
                                          "argument --open (see thepaper-archive failures --help)"),
 ])
-def test_cli_lookup_errors_are_one_line(tmp_path, args, code, line):
-    db = tmp_path / "a.sqlite3"
-    run_cli("db", "upgrade", "--db", str(db), check=True)
-    proc = run_cli(*args, "--db", str(db))
+def test_cli_lookup_errors_are_one_line(empty_archive, args, code, line):
+    proc = run_cli(*args, "--db", str(empty_archive))
     assert proc.returncode == code and proc.stderr.strip().splitlines() == [line]
 
 
-def test_cli_failures_on_an_empty_archive_says_so(tmp_path):
-    db = tmp_path / "a.sqlite3"
+@pytest.fixture(scope="module")
+def empty_archive(tmp_path_factory):
+    db = tmp_path_factory.mktemp("lookup") / "a.sqlite3"
     run_cli("db", "upgrade", "--db", str(db), check=True)
-    proc = run_cli("failures", "--dead", "--db", str(db))
+    return db
+
+
+def test_cli_failures_on_an_empty_archive_says_so(empty_archive):
+    proc = run_cli("failures", "--dead", "--db", str(empty_archive))
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr.strip() == "no dead failures"
