@@ -115,3 +115,33 @@ def empty_archive(tmp_path_factory):
 def test_cli_failures_on_an_empty_archive_says_so(empty_archive):
     proc = run_cli("failures", "--dead", "--db", str(empty_archive))
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr.strip() == "no dead failures"
+
+
+# ----------------------------------------------------------------------------- after a real crawl
+def test_show_and_failures_after_a_crawl_of_the_mock(tmp_path):
+    """A real crawl of the mock with one article answering HTTP 500: ``failures`` lists it with its
+    reason and next retry, ``show`` gives a stored article's raw page as the crawl archived it."""
+    from mocksite.dataset import generate_dataset
+    from mocksite.server import MockSite
+
+    ds = generate_dataset(12, seed=31)
+    news = [a for a in ds.articles() if a.kind == "news" and not a.robots_disallowed]
+    victim, shown = news[0], news[1]
+    db = tmp_path / "a.sqlite3"
+    with MockSite(ds, faults=[{"pattern": f"^/newsDetail_forward_{victim.cont_id}$", "kind": "500"}]) as site:
+        proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "-q", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    listed = json.loads(run_cli("failures", "--db", str(db), "--open", "--json", check=True).stdout)
+    [failure] = listed["failures"]
+    assert failure["cont_id"] == victim.cont_id and failure["reason"] == "http_500" and failure["attempts"] == 1
+    assert failure["next_retry_at"] > failure["last_failed_at"] and listed["by_reason"] == {"http_500": 1}
+    assert json.loads(run_cli("failures", "--db", str(db), "--dead", "--json", check=True).stdout)["failures"] == []
+    d = json.loads(run_cli("show", "--db", str(db), str(shown.cont_id), "--json", check=True).stdout)
+    assert d["title"] == shown.title and d["tags"] == shown.tags and d["versions"] == []
+    pages = [p for p in d["raw_pages"] if p["kind"] == "article"]
+    assert pages and all(p["status"] == 200 and p["fetched_at"].endswith("+08:00") for p in pages)
+    assert pages[-1]["cleaned_into"] == [1] and pages[-1]["decoded_as"] == d["encoding"]
+    assert pages[-1]["declared_charset"] in (None, d["encoding"])
+    gone = run_cli("show", "--db", str(db), str(victim.cont_id))
+    assert gone.returncode == 2
+    assert gone.stderr.strip() == f"thepaper-archive: error: no article {victim.cont_id} in the archive"
