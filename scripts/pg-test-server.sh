@@ -23,8 +23,10 @@ port=$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main" {print $3}')
 psql_su() { runuser -u postgres -- psql -p "$port" -v ON_ERROR_STOP=1 -qtA "$@"; }
 for _ in $(seq 1 30); do psql_su -c 'select 1' >/dev/null 2>&1 && break; sleep 1; done
 if [ "$(psql_su -c "select 1 from pg_roles where rolname='$ROLE'")" != "1" ]; then
-    psql_su -c "create role $ROLE login password '$PW' createdb" >&2
+    psql_su -c "create role $ROLE login password '$PW' createdb createrole" >&2
 fi
+# createrole: docs/analysis.md's read-only analyst role is created (and rolled back) by a test
+psql_su -c "alter role $ROLE createdb createrole" >&2
 if [ "$(psql_su -c "select 1 from pg_database where datname='$DB'")" != "1" ]; then
     psql_su -c "create database $DB owner $ROLE" >&2
 fi

@@ -12,6 +12,7 @@
   :mod:`storage.writers` (the crawl's writer thread or process, off the reactor),
   :mod:`storage.compact` (``db compact``: raw pages re-encoded in resumable batches).
 * Reads for analysis: :mod:`storage.stats`, :mod:`storage.search`, :mod:`storage.export`,
+  :mod:`storage.lookup` (one article with its history, the failures: ``show``, ``failures``),
   :mod:`storage.warc_out` (the raw pages as WARC/1.1),
   :mod:`storage.report`, :mod:`storage.schema_doc`; :mod:`storage.coverage` (runs' field
   coverage, its sums and the trailing coverage a run is judged against).

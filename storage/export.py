@@ -1,4 +1,4 @@
-"""Streaming exports of the articles: JSON Lines, CSV or Parquet, in constant memory.
+"""Streaming exports of the articles: JSON Lines, CSV, Parquet or Excel (xlsx), in constant memory.
 
 Rows come from the database in batches (``yield_per``: a server-side cursor on
 PostgreSQL), tags are fetched per batch, and every batch is written out before
@@ -9,13 +9,23 @@ Parquet. Tags are a list in JSON Lines and Parquet and ``;``-joined in CSV.
 CSV rows end with CRLF (RFC 4180; a cell with a line break in it is quoted). CSV only: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return is a formula to Excel and LibreOffice; such cells get a leading ``'`` (the OWASP
 recommendation against CSV injection: a mirror's crafted title must not run when an
-analyst opens the file). ``neutralise_formulas=False`` writes them unchanged.
+analyst opens the file). ``neutralise_formulas=False`` writes them unchanged. ``bom=True``
+puts a UTF-8 byte order mark first: without it Excel reads a CSV file in the machine's ANSI
+code page and shows mojibake.
+
+xlsx (openpyxl's write-only workbook, rows streamed to the file): times are real date-time
+cells in Asia/Shanghai wall-clock time (Excel has no time zones; the header says ``+08:00``),
+numbers are numbers, every text cell is a string cell (never a formula, whatever it begins
+with), the header row is bold and frozen, columns have widths by kind. Excel holds at most
+32,767 characters in a cell: a longer text is cut there and counted (:class:`XlsxStats`);
+characters XML cannot carry (control characters) are dropped.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import IO, Any, Iterable, Iterator
 
@@ -25,9 +35,9 @@ from sqlalchemy.orm import Session
 from storage.models import Article, ArticleTag, Tag
 from storage.types import SHANGHAI
 
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = ("jsonl", "csv", "parquet", "xlsx")
 #: Formats written to a binary stream (the others to a UTF-8 text stream).
-BINARY_FORMATS = frozenset({"parquet"})
+BINARY_FORMATS = frozenset({"parquet", "xlsx"})
 BATCH = 500
 
 #: Exportable columns, in default order: name -> kind (int, str, time, list).
@@ -136,7 +146,9 @@ def neutralise_formula(cell: str) -> str:
 
 
 def write_csv(batches: Iterable[list[dict]], out: IO[str], columns: list[str], *,
-              neutralise_formulas: bool = True) -> int:
+              neutralise_formulas: bool = True, bom: bool = False) -> int:
+    if bom:
+        out.write("\ufeff")
     # CRLF (RFC 4180): the csv module quotes a cell only for the characters of the line end, and a
     # bare CR left unquoted would start a new row in a spreadsheet, one whose first cell escaped
     # the formula check.
@@ -184,10 +196,90 @@ def write_parquet(batches: Iterable[list[dict]], out: IO[bytes], columns: list[s
     return n
 
 
+#: Excel's limit of characters in one cell.
+XLSX_CELL_MAX = 32_767
+#: Column widths (in characters) by column, then by kind.
+XLSX_WIDTHS = {"url": 48, "title": 40, "summary": 40, "body_text": 60, "source_url": 48, "external_url": 48,
+               "content_hash": 20, "tags": 24}
+XLSX_KIND_WIDTHS = {"int": 12, "time": 20, "str": 16, "list": 24}
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+@dataclass
+class XlsxStats:
+    """What an xlsx export had to change: text cells cut at :data:`XLSX_CELL_MAX`."""
+
+    cut_cells: int = 0
+
+
+def _openpyxl():
+    try:
+        import openpyxl
+    except ImportError:
+        raise ExportError("the xlsx format needs openpyxl, which is not installed here "
+                          "(scripts/bootstrap.sh installs it)") from None
+    return openpyxl
+
+
+def write_xlsx(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str],
+               stats: XlsxStats | None = None) -> int:
+    """One sheet ``articles``: a frozen bold header, typed cells (module doc)."""
+    openpyxl = _openpyxl()
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    stats = stats if stats is not None else XlsxStats()
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("articles")
+    ws.freeze_panes = "A2"
+    for i, c in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(i)].width = XLSX_WIDTHS.get(c, XLSX_KIND_WIDTHS[COLUMNS[c]])
+    bold = Font(bold=True)
+    header = []
+    for c in columns:
+        cell = WriteOnlyCell(ws, value=f"{c} (+08:00)" if COLUMNS[c] == "time" else c)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+
+    def text_cell(value: str) -> WriteOnlyCell:
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > XLSX_CELL_MAX:
+            value = value[:XLSX_CELL_MAX]
+            stats.cut_cells += 1
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"  # a string, even when it begins with "=": never a formula
+        return cell
+
+    def cell_of(c: str, value: Any):
+        if value is None:
+            return None
+        kind = COLUMNS[c]
+        if kind == "time":
+            cell = WriteOnlyCell(ws, value=value.astimezone(SHANGHAI).replace(tzinfo=None))
+            cell.number_format = XLSX_TIME_FORMAT
+            return cell
+        if kind == "list":
+            return text_cell(";".join(value))
+        return text_cell(value) if kind == "str" else value
+
+    n = 0
+    for rows in batches:
+        for r in rows:
+            ws.append([cell_of(c, r[c]) for c in columns])
+        n += len(rows)
+    wb.save(out)
+    return n
+
+
 def export(session: Session, fmt: str, out, *, columns: list[str] | None = None, since: datetime | None = None,
-           until: datetime | None = None, batch: int = BATCH, neutralise_formulas: bool = True) -> int:
-    """Write the articles to ``out`` (text stream for jsonl/csv, binary for parquet); rows written.
-    ``neutralise_formulas``: CSV cells that spreadsheets would run as formulas get a leading ``'``."""
+           until: datetime | None = None, batch: int = BATCH, neutralise_formulas: bool = True,
+           bom: bool = False, xlsx_stats: XlsxStats | None = None) -> int:
+    """Write the articles to ``out`` (text stream for jsonl/csv, binary for parquet and xlsx); rows
+    written. ``neutralise_formulas``: CSV cells that spreadsheets would run as formulas get a
+    leading ``'``; ``bom``: CSV begins with a UTF-8 byte order mark (for Excel)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     columns = list(columns or COLUMNS)
@@ -195,5 +287,7 @@ def export(session: Session, fmt: str, out, *, columns: list[str] | None = None,
     if fmt == "jsonl":
         return write_jsonl(batches, out)
     if fmt == "csv":
-        return write_csv(batches, out, columns, neutralise_formulas=neutralise_formulas)
+        return write_csv(batches, out, columns, neutralise_formulas=neutralise_formulas, bom=bom)
+    if fmt == "xlsx":
+        return write_xlsx(batches, out, columns, xlsx_stats)
     return write_parquet(batches, out, columns)

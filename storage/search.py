@@ -20,11 +20,21 @@ How a query is answered:
   term in the title plus 1 per occurrence in the body (occurrences of the folded term in
   the folded text); ties go to the newer article.
 * Snippets are cut from the body around the first hit, every hit (as folded) marked.
+* Forms: a term may be looked for in several forms (``forms=``, e.g. the Simplified forms of a
+  Traditional word, given by the caller); an article holds the term when it holds any form,
+  and every form's occurrences count. In the trigram ``MATCH`` a term is ``("a" OR "b")``, and
+  it is left out of the ``MATCH`` when a form has fewer than 3 characters (trigrams cannot
+  find it: FTS5 answers a 1-2 character phrase with no rows, so ``'"人工智能" AND "芯片"'``
+  finds nothing) — the ``LIKE`` checks decide those terms.
+* Filters (:class:`Filters`): publication time (``since`` inclusive, ``until`` exclusive),
+  columns (any of the node ids) and tags (every tag named, in any of its forms), applied on
+  every path.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,7 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
-from storage.models import Article
+from storage.models import Article, ArticleTag, Tag
 
 #: Terms of at least this many characters can use the SQLite trigram index.
 TRIGRAM_MIN = 3
@@ -46,6 +56,35 @@ MAX_QUERY_CHARS = 1000
 
 class SearchError(ValueError):
     """A query that cannot be searched (e.g. empty)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a hit must also be: published in [since, until), in one of ``node_ids``, tagged with
+    every tag in ``tags`` — a name, or the several forms one tag may be written in (any of them).
+    Empty fields filter nothing."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    node_ids: tuple[int, ...] = ()
+    tags: tuple[str | tuple[str, ...], ...] = ()
+
+    def clauses(self) -> list:
+        out = []
+        if self.since is not None:
+            out.append(Article.published_at >= self.since)
+        if self.until is not None:
+            out.append(Article.published_at < self.until)
+        if self.node_ids:
+            out.append(Article.node_id.in_(list(self.node_ids)))
+        for forms in _groups(self.tags):
+            out.append(sa.exists().where(ArticleTag.cont_id == Article.cont_id, ArticleTag.tag_id == Tag.id,
+                                         Tag.name.in_(forms)))
+        return out
+
+
+#: A term with the forms it is looked for as (the term itself first).
+Group = Sequence[str]
 
 
 @dataclass
@@ -166,9 +205,26 @@ def _count(col, term: str):
     return (sa.func.length(low) - sa.func.length(sa.func.replace(low, t, ""))) / len(t)
 
 
-def fts_match_expr(terms: list[str]) -> str:
-    """An FTS5 MATCH expression requiring every term as a quoted phrase."""
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _groups(terms) -> list[list[str]]:
+    return [[t] if isinstance(t, str) else list(t) for t in terms]
+
+
+def fts_match_expr(terms: Sequence[str | Group]) -> str:
+    """An FTS5 MATCH expression requiring every term as a quoted phrase; a term with several
+    forms is ``("a" OR "b")``."""
+    parts = []
+    for forms in _groups(terms):
+        parts.append(_phrase(forms[0]) if len(forms) == 1 else "(" + " OR ".join(map(_phrase, forms)) + ")")
+    return " AND ".join(parts)
+
+
+def indexable(forms: Group) -> bool:
+    """Whether the trigram index can find a term: every form has 3+ characters."""
+    return all(len(f) >= TRIGRAM_MIN for f in forms)
 
 
 def _contains(col, term: str, dialect: str):
@@ -178,47 +234,51 @@ def _contains(col, term: str, dialect: str):
     return sa.and_(col.icontains(term, autoescape=True), exact) if dialect == "postgresql" else exact
 
 
-def _like_all(terms: list[str], dialect: str):
-    return [sa.or_(_contains(Article.title, t, dialect), _contains(Article.body_text, t, dialect)) for t in terms]
+def _like_all(groups: list[list[str]], dialect: str):
+    """SQL: every term (any of its forms) in the title or the body."""
+    return [sa.or_(*(_contains(col, f, dialect) for f in forms for col in (Article.title, Article.body_text)))
+            for forms in groups]
 
 
-def _score(terms: list[str]):
-    return sum((TITLE_WEIGHT * _count(Article.title, t) + _count(Article.body_text, t) for t in terms),
-               sa.literal(0))
+def _score(groups: list[list[str]]):
+    return sum((TITLE_WEIGHT * _count(Article.title, f) + _count(Article.body_text, f)
+                for forms in groups for f in forms), sa.literal(0))
 
 
-def _ranked(stmt, terms: list[str], limit: int):
-    return (stmt.add_columns(_score(terms).label("score"))
+def _ranked(stmt, groups: list[list[str]], limit: int, filters: Filters):
+    return (stmt.where(*filters.clauses()).add_columns(_score(groups).label("score"))
             .order_by(sa.desc("score"), Article.published_at.desc().nulls_last(), Article.cont_id.desc())
             .limit(limit))
 
 
-def _rank_like(session: Session, terms: list[str], limit: int) -> list[tuple[int, float]]:
+def _rank_like(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
     dialect = session.get_bind().dialect.name
-    stmt = _ranked(sa.select(Article.cont_id).where(*_like_all(terms, dialect)), terms, limit)
+    stmt = _ranked(sa.select(Article.cont_id).where(*_like_all(groups, dialect)), groups, limit, filters)
     return [(cid, float(s)) for cid, s in session.execute(stmt)]
 
 
-def _rank_fts(session: Session, terms: list[str], limit: int) -> list[tuple[int, float]]:
-    """Candidates from the trigram index (3+ char terms), every term checked folded; same score."""
-    long_terms = [t for t in terms if len(t) >= TRIGRAM_MIN]
+def _rank_fts(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
+    """Candidates from the trigram index (the terms it can find), every term checked folded; same score."""
     fts = sa.table("articles_fts", sa.column("rowid"))
+    match = fts_match_expr([g for g in groups if indexable(g)])
     stmt = (sa.select(Article.cont_id).select_from(fts).join(Article, Article.cont_id == fts.c.rowid)
-            .where(sa.text("articles_fts MATCH :m").bindparams(m=fts_match_expr(long_terms)),
-                   *_like_all(terms, "sqlite")))
-    return [(cid, float(s)) for cid, s in session.execute(_ranked(stmt, terms, limit))]
+            .where(sa.text("articles_fts MATCH :m").bindparams(m=match), *_like_all(groups, "sqlite")))
+    return [(cid, float(s)) for cid, s in session.execute(_ranked(stmt, groups, limit, filters))]
 
 
-def search_method(dialect: str, terms: list[str]) -> str:
-    """Which path answers ``terms``: ``fts5`` (SQLite, a 3+ char term), ``like`` or ``pg_trgm``."""
+def search_method(dialect: str, terms: Sequence[str | Group]) -> str:
+    """Which path answers ``terms``: ``fts5`` (SQLite, a term the trigram index can find),
+    ``like`` or ``pg_trgm``."""
     if dialect == "sqlite":
-        return "fts5" if any(len(t) >= TRIGRAM_MIN for t in terms) else "like"
+        return "fts5" if any(indexable(g) for g in _groups(terms)) else "like"
     return "pg_trgm"
 
 
 def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
-           open_: str = "[", close: str = "]") -> list[Hit]:
-    """Articles matching every term of ``query``, best first, with marked snippets."""
+           open_: str = "[", close: str = "]", forms: Callable[[str], list[str]] | None = None,
+           filters: Filters | None = None) -> list[Hit]:
+    """Articles matching every term of ``query`` (any of its ``forms``, e.g. Simplified forms of a
+    Traditional word) and the ``filters``, best first, with marked snippets."""
     terms = split_terms(query)
     if not terms:
         raise SearchError("empty search query")
@@ -229,19 +289,23 @@ def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
                           f"(at most {MAX_QUERY_CHARS})")
     if limit < 1:
         raise SearchError("limit must be at least 1")
-    method = search_method(session.get_bind().dialect.name, terms)
-    ranked = _rank_fts(session, terms, limit) if method == "fts5" else _rank_like(session, terms, limit)
+    groups = [list(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in terms]
+    filters = filters or Filters()
+    method = search_method(session.get_bind().dialect.name, groups)
+    rank = _rank_fts if method == "fts5" else _rank_like
+    ranked = rank(session, groups, limit, filters)
     if not ranked:
         return []
     rows = {a.cont_id: a for a in session.execute(
         sa.select(Article.cont_id, Article.title, Article.url, Article.published_at, Article.node_name,
                   Article.content_type, Article.body_text, Article.summary)
         .where(Article.cont_id.in_([c for c, _ in ranked])))}
+    every_form = [f for g in groups for f in g]
     hits = []
     for cid, score in ranked:
         a = rows[cid]
-        snip, spans = snippet(a.body_text or a.summary, terms, width, open_, close)
+        snip, spans = snippet(a.body_text or a.summary, every_form, width, open_, close)
         hits.append(Hit(cont_id=cid, title=a.title, url=a.url, published_at=a.published_at,
                         node_name=a.node_name, content_type=a.content_type, score=score, snippet=snip,
-                        title_marked=mark(a.title, terms, open_, close), method=method, spans=spans))
+                        title_marked=mark(a.title, every_form, open_, close), method=method, spans=spans))
     return hits

@@ -157,3 +157,101 @@ def test_empty_selection_gives_valid_empty_files(filled):
         assert export(s, "csv", text, columns=["cont_id"], until=far) == 0
     assert pq.read_table(io.BytesIO(buf.getvalue())).num_rows == 0
     assert text.getvalue() == "cont_id\r\n"
+
+
+# ----------------------------------------------------------------------------- for spreadsheets
+def test_csv_for_excel_has_bom_and_crlf(filled, tmp_path):
+    url = filled[0]
+    plain, excel = tmp_path / "p.csv", tmp_path / "e.csv"
+    assert main(["export", "--db", url, "--format", "csv", "--columns", "cont_id,title,body_text", "-o", str(plain)]) == 0
+    assert main(["export", "--db", url, "--format", "csv", "--columns", "cont_id,title,body_text", "--excel",
+                 "-o", str(excel)]) == 0
+    raw, raw_plain = excel.read_bytes(), plain.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfcont_id,title,body_text\r\n") and not raw_plain.startswith(b"\xef\xbb\xbf")
+    assert raw[3:] == raw_plain  # the same rows, only the mark in front
+    # every record ends with CRLF; a bare LF occurs only inside a quoted multi-line body
+    with open(excel, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["cont_id", "title", "body_text"] and len(rows) == len(ARTICLES) + 1
+    assert raw.count(b"\r\n") >= len(ARTICLES) + 1
+
+
+def _xlsx_rows(path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["articles"]
+    return ws, [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_xlsx_has_typed_cells_frozen_header_and_widths(filled, tmp_path):
+    url, _, Session, _, _ = filled
+    out = tmp_path / "a.xlsx"
+    cols = ["cont_id", "title", "published_at", "tags", "node_id", "mirror_host", "body_text", "first_seen"]
+    assert main(["export", "--db", url, "--format", "xlsx", "--columns", ",".join(cols), "-o", str(out)]) == 0
+    ws, rows = _xlsx_rows(out)
+    assert ws.freeze_panes == "A2"
+    assert rows[0] == ["cont_id", "title", "published_at (+08:00)", "tags", "node_id", "mirror_host", "body_text",
+                       "first_seen (+08:00)"]
+    assert ws["A1"].font.b and ws.column_dimensions["B"].width == 40 and ws.column_dimensions["C"].width == 20
+    expected = _expected(Session, cols)
+    assert len(rows) == len(expected) + 1
+    for got, want in zip(rows[1:], expected):
+        for c, g in zip(cols, got):
+            w = want[c]
+            if isinstance(w, datetime):  # a real date-time cell, the Shanghai wall clock, to the second
+                assert g == w.astimezone(SHANGHAI).replace(tzinfo=None), c
+            elif c == "tags":
+                assert g == (";".join(w) or None), c
+            else:
+                assert g == (None if w in (None, "") else w), c
+    cell = ws["C2"]
+    assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm:ss" and isinstance(ws["A2"].value, int)
+
+
+@pytest.mark.parametrize("title", ["=1+1", "=HYPERLINK(\"http://x\",\"y\")", "+86 电话", "@SUM(A1)", "普通标题"])
+def test_xlsx_text_is_never_a_formula(tmp_path, title):
+    from storage.export import write_xlsx
+
+    out = tmp_path / "f.xlsx"
+    write_xlsx([[{"cont_id": 1, "title": title}]], out.open("wb"), ["cont_id", "title"])
+    ws, rows = _xlsx_rows(out)
+    assert rows[1] == [1, title] and ws["B2"].data_type == "s"
+
+
+def test_xlsx_cuts_cells_beyond_excels_limit_and_drops_control_characters(tmp_path):
+    from storage.export import XLSX_CELL_MAX, XlsxStats, write_xlsx
+
+    out, stats = tmp_path / "l.xlsx", XlsxStats()
+    rows = [{"cont_id": 1, "title": "a\x00b\x1fc", "body_text": "长" * (XLSX_CELL_MAX + 10)},
+            {"cont_id": 2, "title": "短", "body_text": "短文"}]
+    with out.open("wb") as f:
+        assert write_xlsx([rows], f, ["cont_id", "title", "body_text"], stats) == 2
+    _, got = _xlsx_rows(out)
+    assert got[1] == [1, "abc", "长" * XLSX_CELL_MAX] and got[2] == [2, "短", "短文"]
+    assert stats.cut_cells == 1
+
+
+def test_xlsx_to_stdout_and_excel_flag_misuse(filled, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, cli_env, run_cli
+
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--db", filled[0], "--format", "xlsx",
+                           "--columns", "cont_id", "-o", "-"], cwd=ROOT, env=cli_env(), capture_output=True,
+                          timeout=120)
+    assert proc.returncode == 0 and proc.stdout[:2] == b"PK"
+    (tmp_path / "s.xlsx").write_bytes(proc.stdout)
+    assert len(_xlsx_rows(tmp_path / "s.xlsx")[1]) == len(ARTICLES) + 1
+    bad = run_cli("export", "--db", filled[0], "--format", "xlsx", "--excel", "-o", str(tmp_path / "x.xlsx"))
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        "thepaper-archive: error: --excel applies to --format csv only (xlsx is Excel's own format), not xlsx"]
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_empty_xlsx_is_a_valid_workbook(filled, tmp_path):
+    out = tmp_path / "e.xlsx"
+    assert main(["export", "--db", filled[0], "--format", "xlsx", "--since", "2001-01-01", "--until", "2001-01-02",
+                 "--columns", "cont_id,title", "-o", str(out)]) == 0
+    assert _xlsx_rows(out)[1] == [["cont_id", "title"]]

@@ -282,6 +282,8 @@ def test_documented_search_sql_runs_and_agrees(filled):
     assert found[0] == set(expected_hits(["人工智能"]))
     if engine.dialect.name == "sqlite":
         assert found[1] == set(expected_hits(["芯片"]))
+    # the combined query of a long and a short term (MATCH alone finds nothing there)
+    assert found[-1] == set(expected_hits(["人工智能", "芯片"])) and found[-1]
 
 
 def test_cli_parquet_to_stdout(filled):
@@ -300,3 +302,172 @@ def test_cli_parquet_to_stdout(filled):
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     table = pq.read_table(io.BytesIO(proc.stdout))
     assert table.num_rows == len(ARTICLES) and table.column_names == ["cont_id", "tags"]
+
+
+# ------------------------------------------------- Traditional queries, combined short terms, filters
+from pipelines.repair.traditional import query_forms  # noqa: E402
+from storage.search import Filters, indexable  # noqa: E402
+from tests.conftest import run_cli  # noqa: E402
+from tests.test_analysis_data import SH  # noqa: E402
+
+FORMS = [
+    ("人工智慧", ["人工智慧", "人工智能"]),  # Taiwan phrase
+    ("晶片", ["晶片", "芯片"]),
+    ("臺灣", ["臺灣", "台湾"]),
+    ("顯著", ["顯著", "显著"]),  # 著 kept where the word is written with it
+    # unchanged: Simplified words, Latin, digits
+    ("人工智能", ["人工智能"]), ("芯片", ["芯片"]), ("著名", ["著名"]), ("AI", ["AI"]), ("5G", ["5G"]),
+]
+
+
+@pytest.mark.parametrize("term,forms", FORMS)
+def test_query_forms(term, forms):
+    assert query_forms(term) == forms
+
+
+@pytest.mark.parametrize("groups,expr", [
+    ([["人工智慧", "人工智能"]], '("人工智慧" OR "人工智能")'),
+    ([["人工智能"], ["芯片出口", '芯"片']], '"人工智能" AND ("芯片出口" OR "芯""片")'),
+])
+def test_fts_match_expr_of_forms(groups, expr):
+    assert fts_match_expr(groups) == expr
+
+
+@pytest.mark.parametrize("forms,ok", [(["人工智能"], True), (["晶片", "芯片"], False),
+                                      (["電晶體", "晶体管"], True), (["光"], False)])
+def test_indexable_needs_every_form_three_chars(forms, ok):
+    assert indexable(forms) is ok
+    assert search_method("sqlite", [forms]) == ("fts5" if ok else "like")
+
+
+COMBINED = ["人工智能 芯片", "芯片 光 人工智能", "智能 驾驶 新规", "光 量子计算", "AI 版权", "电池 量产 成本"]
+
+
+@pytest.mark.parametrize("query", COMBINED)
+def test_combined_short_and_long_terms_find_every_article(filled, query):
+    """1-2 character terms beside 3+ character ones: what trigram MATCH alone misses."""
+    with filled[2]() as s:
+        hits = search(s, query, limit=50)
+    expected = expected_hits(split_terms(query))
+    assert expected and {h.cont_id: h.score for h in hits} == expected
+
+
+@pytest.mark.parametrize("query,simplified", [
+    ("人工智慧", "人工智能"), ("人工智慧 晶片", "人工智能 芯片"), ("晶片 出口", "芯片 出口"), ("量子計算", "量子计算"),
+    ("電池", "电池"),
+])
+def test_traditional_query_finds_the_simplified_articles(filled, query, simplified):
+    with filled[2]() as s:
+        as_typed = search(s, query, limit=50)
+        converted = search(s, query, limit=50, forms=query_forms)
+    expected = expected_hits(split_terms(simplified))
+    assert as_typed == [] and expected
+    assert {h.cont_id: h.score for h in converted} == expected
+    assert all("[" in h.title_marked or h.spans for h in converted)
+
+
+def _published(now):
+    return {row[0]: (now.astimezone(SH) - timedelta(days=row[1])).date() for row in ARTICLES}
+
+
+def _expected_filtered(now, terms, *, since=None, until=None, nodes=(), tags=()):
+    days = _published(now)
+    rows = {r[0]: r for r in ARTICLES}
+    out = {}
+    for cid, score in expected_hits(terms).items():
+        row_tags = rows[cid][6]  # a gone article keeps the tags it had
+        if since and days[cid] < since or until and days[cid] > until:
+            continue
+        if nodes and rows[cid][3] not in nodes or any(t not in row_tags for t in tags):
+            continue
+        out[cid] = score
+    return out
+
+
+@pytest.mark.parametrize("query,kw", [
+    ("的", {"since": 2}), ("的", {"until": 2}), ("的", {"since": 5, "until": 1}), ("人工智能", {"since": 0}),
+    ("的", {"nodes": (119489,)}), ("的", {"nodes": (25950, 27234)}), ("芯片", {"tags": ("芯片",)}),
+    ("人工智能", {"tags": ("人工智能", "芯片")}), ("芯片", {"tags": ("外贸",)}),
+    ("人工智能", {"nodes": (25950,), "since": 30, "tags": ("人工智能",)}), ("光", {"nodes": (999,)}),
+])
+def test_filters_select_by_time_column_and_tag(filled, query, kw):
+    from datetime import time
+
+    _, _, Session, now, _ = filled
+    today = now.astimezone(SH).date()
+    since = today - timedelta(days=kw["since"]) if "since" in kw else None
+    until = today - timedelta(days=kw["until"]) if "until" in kw else None
+    filters = Filters(since=since and datetime.combine(since, time(), SH),
+                      until=until and datetime.combine(until + timedelta(days=1), time(), SH),
+                      node_ids=kw.get("nodes", ()), tags=kw.get("tags", ()))
+    with Session() as s:
+        hits = search(s, query, limit=100, filters=filters)
+    expected = _expected_filtered(now, split_terms(query), since=since, until=until,
+                                  nodes=kw.get("nodes", ()), tags=kw.get("tags", ()))
+    assert {h.cont_id: h.score for h in hits} == expected
+
+
+def test_cli_search_traditional_and_filters(filled, capsys):
+    url, _, _, now, _ = filled
+    assert main(["search", "--db", url, "人工智慧 晶片", "--json"]) == 0
+    assert {d["cont_id"] for d in json.loads(capsys.readouterr().out)} == set(expected_hits(["人工智能", "芯片"]))
+    assert main(["search", "--db", url, "人工智慧", "--as-typed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    day = (now.astimezone(SH) - timedelta(days=1)).date().isoformat()
+    assert main(["search", "--db", url, "的", "--json", "--since", day, "--until", day,
+                 "--column", "119489,25950", "--limit", "100"]) == 0
+    got = {d["cont_id"] for d in json.loads(capsys.readouterr().out)}
+    assert got == {c for c in expected_hits(["的"]) if c in (31000003, 31000004)}
+    assert main(["search", "--db", url, "驾驶", "--tag", "智能驾驶", "--tag", "出行", "--json"]) == 0
+    assert [d["cont_id"] for d in json.loads(capsys.readouterr().out)] == [31000008]
+    # a tag typed in Traditional characters finds the Simplified tag, unless --as-typed
+    assert main(["search", "--db", url, "的", "--tag", "晶片", "--json", "--limit", "100"]) == 0
+    tagged = {r[0] for r in ARTICLES if "芯片" in r[6]} & set(expected_hits(["的"]))
+    assert {d["cont_id"] for d in json.loads(capsys.readouterr().out)} == tagged and tagged
+    assert main(["search", "--db", url, "的", "--tag", "晶片", "--as-typed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize("args,line", [
+    (["--since", "2026-13-01"], "thepaper-archive search: error: argument --since: not a date (YYYY-MM-DD) or "
+                                "ISO 8601 datetime: '2026-13-01' (see thepaper-archive search --help)"),
+    (["--column", "科技"], "thepaper-archive search: error: argument --column: not a numeric id: '科技' "
+                         "(see thepaper-archive search --help)"),
+    (["--tag", " "], "thepaper-archive: error: --tag needs a tag name"),
+])
+def test_cli_search_bad_filters_are_one_line(tmp_path, args, line):
+    # refused before the archive is opened: none is needed, none is created
+    proc = run_cli("search", "--db", str(tmp_path / "a.sqlite3"), "芯片", *args)
+    assert not (tmp_path / "a.sqlite3").exists()
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [line]
+
+
+def test_trigram_match_alone_misses_short_terms_which_search_does_not(sqlite_sample):
+    """Why short terms stay out of the MATCH: FTS5's trigram index answers them with no rows."""
+    engine, Session = sqlite_sample
+    with engine.connect() as c:
+        bare = c.exec_driver_sql("""SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '"人工智能" AND "芯片"'""")
+        assert bare.scalar() == 0
+    with Session() as s:
+        hits = search(s, "人工智能 芯片")
+    assert {h.cont_id for h in hits} == set(expected_hits(["人工智能", "芯片"])) and hits[0].method == "fts5"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_forms_only_ever_add_hits(sqlite_sample, data):
+    """Any substring of a stored text, converted to Traditional (Taiwan phrases) or not: searching
+    its Simplified forms too finds everything the term as typed finds."""
+    import opencc
+
+    text = data.draw(st.sampled_from(_TEXTS))
+    start = data.draw(st.integers(0, len(text) - 1))
+    term = "".join(text[start:start + data.draw(st.integers(1, 6))].split()) or "的"
+    if data.draw(st.booleans()):
+        term = opencc.OpenCC("s2twp").convert(term)
+    _, Session = sqlite_sample
+    with Session() as s:
+        typed = {h.cont_id for h in search(s, term, limit=100)}
+        converted = {h.cont_id for h in search(s, term, limit=100, forms=query_forms)}
+    assert typed <= converted
+    assert query_forms(term)[0] == term

@@ -109,3 +109,19 @@ def test_bench_readers_figure_runs(tmp_path):
     assert all(_number(run["articles_per_s"]) and run["article_pages"] > 0 for run in r["runs"])
     assert r["reader_failures"] == 0 and set(r["runs"][1]["reader_runs"]) == {"stats", "export", "search"}
     assert _number(r["median_ratio"])
+
+
+def test_bench_analysis_writes_every_figure(tmp_path):
+    """``python -m bench.analysis`` on a tiny archive: every figure is there and is a number."""
+    out = tmp_path / "analysis.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.analysis", "--articles", "60", "--repeat", "1",
+                           "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r = json.loads(out.read_text(encoding="utf-8"))
+    assert set(r["export"]) == {"jsonl", "csv", "parquet", "xlsx", "csv --excel"}
+    for f in r["export"].values():
+        assert f["rows"] == 60 and _number(f["rows_per_s"]) and _number(f["ratio_to_jsonl"])
+    assert _number(r["search"]["filters"]["ratio"])
+    for q, f in r["search"].items():
+        if q != "filters":
+            assert _number(f["forms_ratio"]) and f["hits_with_forms"] >= max(f["hits_as_typed"], f["hits_simplified"])

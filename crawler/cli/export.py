@@ -1,4 +1,4 @@
-"""``thepaper-archive export``: stream the articles out as JSON Lines, CSV or Parquet, in constant memory;
+"""``thepaper-archive export``: stream the articles out as JSON Lines, CSV, Parquet or xlsx, in constant memory;
 ``--format warc``: the raw pages as WARC/1.1 (:mod:`storage.warc_out`)."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from crawler.cli.options import add_db, date_or_time, db_url
 def register(sub) -> None:
     from storage.export import COLUMNS, FORMATS
 
-    sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV or Parquet, or the raw pages as WARC")
+    sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV, Parquet or xlsx, or the raw pages "
+                                       "as WARC")
     add_db(sp)
     sp.add_argument("--format", choices=FORMATS + ("warc",), default="jsonl",
                     help="warc: the raw pages (every fetched response) as WARC/1.1, gzip per record")
@@ -28,16 +29,21 @@ def register(sub) -> None:
     sp.add_argument("--keep-formulas", action="store_true",
                     help="CSV: write cells that begin with = + - @ (formulas to spreadsheets) unchanged, "
                          "instead of with a leading '")
+    sp.add_argument("--excel", action="store_true",
+                    help="CSV for Excel: a UTF-8 byte order mark first (lines end with CRLF, as always)")
     sp.set_defaults(func=run)
 
 
 def run(args) -> int:
     from crawler.cli.output import atomic_output, check_writable
     from storage.db import open_archive
-    from storage.export import BINARY_FORMATS, ExportError, export, parse_bound, parse_columns
+    from storage.export import (BINARY_FORMATS, XLSX_CELL_MAX, ExportError, XlsxStats, export, parse_bound,
+                                parse_columns)
 
     if args.format == "warc" and args.columns:
         raise UsageError("--columns does not apply to --format warc (it writes whole raw pages)")
+    if args.excel and args.format != "csv":
+        raise UsageError(f"--excel applies to --format csv only (xlsx is Excel's own format), not {args.format}")
     try:
         columns = parse_columns(args.columns)
         since = parse_bound(args.since, end=False)
@@ -48,14 +54,17 @@ def run(args) -> int:
         check_writable(args.output)  # before any work: a wrong -o is one line, at once
     if args.format == "warc":
         return _export_warc(args, since, until)
+    xlsx = XlsxStats()
     engine, Session = open_archive(db_url(args))
     try:
         with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS) as out:
             n = export(session, args.format, out, columns=columns, since=since, until=until,
-                       neutralise_formulas=not args.keep_formulas)
+                       neutralise_formulas=not args.keep_formulas, bom=args.excel, xlsx_stats=xlsx)
     finally:
         engine.dispose()
-    print(f"exported {n} articles ({args.format})", file=sys.stderr)
+    cut = (f"; {xlsx.cut_cells} text cells cut at Excel's {XLSX_CELL_MAX:,} characters"
+           if xlsx.cut_cells else "")
+    print(f"exported {n} articles ({args.format}){cut}", file=sys.stderr)
     return 0
 
 

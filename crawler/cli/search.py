@@ -1,4 +1,8 @@
-"""``thepaper-archive search``: full-text search over titles and bodies, ranked, with snippets."""
+"""``thepaper-archive search``: full-text search over titles and bodies, ranked, with snippets.
+
+A word or ``--tag`` typed in Traditional characters is looked for in its Simplified forms too
+(:func:`pipelines.repair.traditional.query_forms`: the archive is Simplified); ``--as-typed``
+turns that off. ``--since``/``--until``/``--column``/``--tag`` narrow the hits."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 import sys
 
 from crawler.cli.errors import UsageError
-from crawler.cli.options import add_db, db_url, int_range
+from crawler.cli.options import add_db, date_or_time, db_url, int_range, numeric_ids
 
 #: The most hits one search returns.
 MAX_LIMIT = 10_000
@@ -19,24 +23,57 @@ def register(sub) -> None:
     sp.add_argument("query", help="words separated by spaces; all must occur")
     sp.add_argument("--limit", type=int_range(1, MAX_LIMIT), default=20, help=f"hits shown (default 20, at most {MAX_LIMIT})")
     sp.add_argument("--json", action="store_true", help="JSON list of hits")
+    sp.add_argument("--since", type=date_or_time,
+                    help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time")
+    sp.add_argument("--until", type=date_or_time,
+                    help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time")
+    sp.add_argument("--column", type=numeric_ids, action="append", metavar="ID",
+                    help="only articles of this column (栏目, node id); repeat or comma-separate for several")
+    sp.add_argument("--tag", action="append", metavar="NAME",
+                    help="only articles with this tag; repeat to require several")
+    sp.add_argument("--as-typed", action="store_true",
+                    help="look for the words only as typed (by default Traditional words are also "
+                         "looked for in Simplified)")
     sp.set_defaults(func=run)
 
 
+def filters_of(args, forms=None):
+    """The hits' filters from the options (bad dates: a usage error); each tag in its ``forms``."""
+    from storage.export import ExportError, parse_bound
+    from storage.search import Filters
+
+    try:
+        since = parse_bound(args.since, end=False)
+        until = parse_bound(args.until, end=True)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    ids = tuple(int(x) for spec in args.column or () for x in spec.split(","))
+    names = [t.strip() for t in args.tag or () if t.strip()]
+    if args.tag and not names:
+        raise UsageError("--tag needs a tag name")
+    tags = tuple(tuple(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in names)
+    return Filters(since=since, until=until, node_ids=ids, tags=tags)
+
+
 def run(args) -> int:
+    from pipelines.repair.traditional import query_forms
     from storage.db import open_archive
     from storage.search import SearchError, search
 
-    try:
-        args.query.encode("utf-8")
-    except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
-        raise UsageError("the search query is not valid UTF-8") from None
+    for text in (args.query, *(args.tag or ())):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
+            raise UsageError("the search query is not valid UTF-8") from None
+    filters = filters_of(args, None if args.as_typed else query_forms)
     tty = not args.json and sys.stdout.isatty()
     open_, close = ("\x1b[1;31m", "\x1b[0m") if tty else ("[", "]")
     engine, Session = open_archive(db_url(args))
     try:
         with Session() as session:
             try:
-                hits = search(session, args.query, limit=args.limit, open_=open_, close=close)
+                hits = search(session, args.query, limit=args.limit, open_=open_, close=close,
+                              forms=None if args.as_typed else query_forms, filters=filters)
             except SearchError as exc:
                 raise UsageError(str(exc)) from None
     finally:

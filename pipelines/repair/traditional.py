@@ -135,3 +135,17 @@ def to_simplified(text: str, *, converter: str | None = None) -> str:
     :data:`CONVERTERS`."""
     config = converter or detect_converter(text)
     return fix_zhe(_converter(config).convert(text))
+
+
+def query_forms(term: str) -> list[str]:
+    """``term`` and its Simplified forms (every converter's output, 著 decided, Taiwan phrases
+    such as 晶片 -> 芯片 and 人工智慧 -> 人工智能 included), without repeats: what a search word
+    typed in Traditional characters is looked for as. A Simplified term gives only itself."""
+    forms = [term]
+    if not CJK_RE.search(term):
+        return forms
+    for config in CONVERTERS:
+        out = fix_zhe(_converter(config).convert(term))
+        if out not in forms:
+            forms.append(out)
+    return forms

@@ -1,0 +1,75 @@
+"""``thepaper-archive browse``: Datasette over the SQLite archive, on 127.0.0.1, with the metadata
+generated from the schema's documentation (:mod:`storage.datasette_meta`: titles, descriptions,
+facets, full-text search, the views). Datasette is an optional extra
+(``pip install 'thepaper-archive[browse]'``); it reads SQLite only.
+
+The archive is opened (and upgraded) first, so a wrong ``--db`` is one line; then Datasette runs
+in a child process until Ctrl-C or SIGTERM, which end it too."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from crawler.cli.errors import UsageError
+from crawler.cli.options import add_db, db_url, port
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+
+
+def register(sub) -> None:
+    sp = sub.add_parser("browse", help="browse the SQLite archive in Datasette on 127.0.0.1 (the browse extra)")
+    add_db(sp)
+    sp.add_argument("--port", type=port, default=DEFAULT_PORT,
+                    help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)")
+    sp.add_argument("--metadata-only", action="store_true",
+                    help="print the Datasette metadata for this archive and exit (for `datasette -m`)")
+    sp.set_defaults(func=run)
+
+
+def datasette_command(path: Path, metadata: Path, port_: int) -> list[str]:
+    return [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(metadata),
+            "--host", HOST, "--port", str(port_), "--setting", "facet_time_limit_ms", "1000"]
+
+
+def run(args) -> int:
+    from sqlalchemy.engine import make_url
+
+    from storage.datasette_meta import render
+    from storage.db import open_archive, resolve_db_url, sqlite_path
+
+    url = resolve_db_url(db_url(args))
+    path = sqlite_path(make_url(url))
+    if path is None:
+        raise UsageError("browse needs a SQLite archive (Datasette reads SQLite only); for PostgreSQL, "
+                         "export --format parquet or use the database's own tools")
+    engine, _ = open_archive(url)  # a missing or broken archive: one line, before Datasette starts
+    engine.dispose()
+    if args.metadata_only:
+        sys.stdout.write(render(path.stem))
+        return 0
+    if importlib.util.find_spec("datasette") is None:
+        raise UsageError("browse needs Datasette, which is not installed here: "
+                         "pip install 'thepaper-archive[browse]' (or scripts/bootstrap.sh browse)")
+    with tempfile.TemporaryDirectory(prefix="thepaper-browse-") as tmp:
+        metadata = Path(tmp) / "metadata.json"
+        metadata.write_text(render(path.stem), encoding="utf-8")
+        from datasette.utils import tilde_encode  # how Datasette names the database in its URLs
+
+        print(f"Datasette on http://{HOST}:{args.port}/{tilde_encode(path.stem)} (Ctrl-C to stop)"
+              if args.port else f"Datasette on {HOST}, a free port (Ctrl-C to stop)", file=sys.stderr)
+        child = subprocess.Popen(datasette_command(path.resolve(), metadata, args.port))
+        try:
+            return child.wait()
+        finally:
+            if child.poll() is None:  # Ctrl-C or SIGTERM reached us: end Datasette too
+                child.terminate()
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
