@@ -5,7 +5,8 @@
 * :mod:`.output` — files written whole or not at all (exports, reports).
 * :mod:`.spider_run` — Scrapy settings from the options, the run lock, summary line, exit code.
 * one module per command: :mod:`.crawl`, :mod:`.imports`, :mod:`.reprocess`, :mod:`.clean`,
-  :mod:`.mock`, :mod:`.db`, :mod:`.stats`, :mod:`.export`, :mod:`.search`, :mod:`.report`;
+  :mod:`.mock`, :mod:`.db`, :mod:`.stats`, :mod:`.export`, :mod:`.search`, :mod:`.report`,
+  :mod:`.trends`, :mod:`.keywords`;
   each has ``register(subparsers)`` and the command's function.
 
 The commands may use everything below them: ``crawler``, ``pipelines``, ``storage``,
@@ -17,12 +18,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import clean, crawl, db, export, imports, mock, report, reprocess, search, stats
+from crawler.cli import clean, crawl, db, export, imports, keywords, mock, report, reprocess, search, stats, trends
 from crawler.cli.errors import install_sigterm, run_guarded
 from crawler.cli.options import Parser, add_common
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (crawl, imports, reprocess, clean, mock, stats, export, search, report, db)
+COMMANDS = (crawl, imports, reprocess, clean, mock, stats, export, search, report, db, trends, keywords)
 
 
 def version() -> str:
