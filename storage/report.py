@@ -256,7 +256,8 @@ def render_html(data: dict[str, Any]) -> str:
         "<title>thepaper archive report</title>",
         f"<style>{_STYLE}</style></head><body>\n",
         f"<h1>thepaper.cn archive report</h1>\n<p>Generated {escape(data['generated_at'])} "
-        f"(Asia/Shanghai); the {int(data['days'])} days from {escape(span)}, per {escape(unit)}.</p>\n",
+        f"(Asia/Shanghai); the {int(data['days'])} days to {escape(data['window_end'])}, from "
+        f"{escape(data['window_start'])}, per {escape(unit)}.</p>\n",
         f'<table id="totals"><tr><th>total</th><th>count</th></tr>{table}</table>\n',
         section(f"Articles per {unit} ({span})",
                 column_chart("per-period", data["per_period"], x_title=x_title, y_title="articles"),
