@@ -20,8 +20,9 @@ from pathlib import Path
 KEYWORDS_PER_ARTICLE = 10
 #: How many times the title is counted beside the summary and the body.
 TITLE_WEIGHT = 3
-#: The most body characters read (TF-IDF of a very long live blog does not need all of it).
-MAX_CHARS = 20_000
+#: The most body characters read: the head of a long article names its subject, and jieba segments
+#: about 250,000 characters a second, so a live blog of 100,000 would cost 0.4 s.
+MAX_CHARS = 5_000
 
 STOPWORDS_FILE = Path(__file__).with_name("stopwords_zh.txt")
 
