@@ -16,7 +16,7 @@ tools (and tests) can read it back.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from storage.keywords import keyword_coverage, top_keywords
 from storage.models import Article, ArticleTag, Tag
-from storage.periods import Window, bucket, choose_unit, label
+from storage.periods import Window, bucket, choose_unit, label, next_period
 from storage.stats import daily_by_column, resolve_window, totals
 from storage.trends import term_trends
 from storage.types import SHANGHAI
@@ -70,12 +70,18 @@ def report_data(session: Session, *, days: int | None = 30, now: datetime, top: 
         "unit": unit,
         "totals": totals(session),
         "per_period": [(label(start, unit), n) for start, n in per_period],
+        "partial_periods": [label(start, unit) for start, _ in per_period if is_partial(start, unit, window)],
         "per_column": sorted(per_col.items(), key=lambda kv: (-kv[1], kv[0])),
         "top_tags": [(name, int(n)) for name, n in tag_rows],
         "top_keywords": keywords,
         "keyword_coverage": keyword_coverage(session, window),
         "trends": trends,
     }
+
+
+def is_partial(start: date, unit: str, window: Window) -> bool:
+    """Whether the window holds only some days of the period that starts on ``start``."""
+    return start < window.first or next_period(start, unit) - timedelta(days=1) > window.last
 
 
 def _fmt(x: float) -> str:
@@ -147,18 +153,20 @@ def _svg_open(chart_id: str, w: int, h: int) -> str:
 
 
 def column_chart(chart_id: str, points: list[tuple[str, int]], *, x_title: str = "day",
-                 y_title: str = "articles") -> str:
-    """Vertical bars, one per (period label, value), oldest at the left, in a fixed drawing width."""
+                 y_title: str = "articles", partial: frozenset[str] | set[str] = frozenset()) -> str:
+    """Vertical bars, one per (period label, value), oldest at the left, in a fixed drawing width;
+    the periods in ``partial`` (only partly inside the window) lighter."""
     axes = _Axes(len(points), max([v for _, v in points] + [1]), top=14)
     bar_w = max(axes.slot * 0.8, 0.5)
     parts = [_svg_open(chart_id, CHART_W, CHART_H), *axes.frame([p for p, _ in points], x_title, y_title)]
     for i, (lab, value) in enumerate(points):
         val = int(value)
         y = axes.y(val)
+        cls, note = ("bar partial", " (part of the period)") if lab in partial else ("bar", "")
         lab = escape(str(lab))
-        parts.append(f'<rect class="bar" x="{_fmt(axes.x(i) - bar_w / 2)}" y="{_fmt(y)}" width="{_fmt(bar_w)}" '
+        parts.append(f'<rect class="{cls}" x="{_fmt(axes.x(i) - bar_w / 2)}" y="{_fmt(y)}" width="{_fmt(bar_w)}" '
                      f'height="{_fmt(axes.top + axes.plot_h - y)}" data-label="{lab}" data-value="{val}">'
-                     f'<title>{lab}: {val}</title></rect>')
+                     f'<title>{lab}: {val}{note}</title></rect>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -217,7 +225,7 @@ _STYLE = """
 body{font-family:%s;margin:2em auto;padding:0 1em;max-width:1000px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
 svg.chart{display:block;max-width:100%%;height:auto;font-family:inherit}
-.chart .bar{fill:#3b6ea8}.chart .axis,.chart .label,.chart .value{font-size:11px;fill:#444}
+.chart .bar{fill:#3b6ea8}.chart .bar.partial{fill:#a9c1dd}.chart .axis,.chart .label,.chart .value{font-size:11px;fill:#444}
 .chart .axis-title{font-size:12px;fill:#222}.chart .grid{stroke:#e3e3e3}.chart .axis-line{stroke:#888}
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}
 td:first-child,th:first-child{text-align:left}.empty,.note{color:#888}
@@ -260,8 +268,11 @@ def render_html(data: dict[str, Any]) -> str:
         f"{escape(data['window_start'])}, per {escape(unit)}.</p>\n",
         f'<table id="totals"><tr><th>total</th><th>count</th></tr>{table}</table>\n',
         section(f"Articles per {unit} ({span})",
-                column_chart("per-period", data["per_period"], x_title=x_title, y_title="articles"),
-                data["per_period"]),
+                column_chart("per-period", data["per_period"], x_title=x_title, y_title="articles",
+                             partial=frozenset(data.get("partial_periods", ()))),
+                data["per_period"],
+                f"Lighter bars: {unit}s the window holds only in part ({', '.join(data['partial_periods'])})."
+                if data.get("partial_periods") else ""),
         section("Articles per column", bar_chart("per-column", data["per_column"]), data["per_column"]),
         section("Top tags", bar_chart("top-tags", data["top_tags"]), data["top_tags"]),
         section("Top keywords", bar_chart("top-keywords", data["top_keywords"]), data["top_keywords"], kw_note),

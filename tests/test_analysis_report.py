@@ -30,7 +30,8 @@ EVIL_TAG = "<img src=x onerror=alert(1)>"
 
 def bars(doc, chart_id):
     return [(r.get("data-label"), int(r.get("data-value")))
-            for r in doc.xpath(f'//*[local-name()="svg"][@id="{chart_id}"]//*[local-name()="rect"][@class="bar"]')]
+            for r in doc.xpath(f'//*[local-name()="svg"][@id="{chart_id}"]//*[local-name()="rect"]'
+                               '[contains(concat(" ", @class, " "), " bar ")]')]
 
 
 def points(doc, chart_id):
@@ -214,6 +215,9 @@ def test_report_fits_the_window_and_draws_every_chart_in_chromium(days, tmp_path
     assert per_period[-1][0] == {"day": "2026-11-30", "week": "2026-W49", "month": "2026-11"}[unit]
     assert all(re.match(r"^(19|20)\d\d-", lab) for lab, _ in per_period)  # every period names its year
     trend_points = points(doc, "trends")
+    partial = doc.xpath('//*[local-name()="svg"][@id="per-period"]//*[@class="bar partial"]/@data-label')
+    # 400 days from Monday 2025-10-27 to Monday 2026-11-30; 5,000 days from 2013-03-24 to the end of November
+    assert partial == {"day": [], "week": ["2026-W49"], "month": ["2013-03"]}[unit]
     series = {t for t, _, _ in trend_points}  # the top 5 keywords, a point per period each
     assert len(series) == 5 and len(trend_points) == len(per_period) * 5
 
