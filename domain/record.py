@@ -17,7 +17,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: Bumped whenever the cleaner's output for the same raw page may change;
 #: stored on every record so ``reprocess`` knows what is stale.
-CLEANER_VERSION = "2"
+CLEANER_VERSION = "3"
 
 # What a record can be.
 CONTENT_TYPES = ("news", "pph", "video", "live", "external", "paywalled", "gone")
@@ -57,6 +57,7 @@ class ArticleRecord:
     channel_id: int | None = None
     channel_name: str = ""
     tags: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)  # computed from the text (jieba TF-IDF), best first
     images: list[Image] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     encoding: str = ""

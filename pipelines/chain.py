@@ -3,7 +3,7 @@
 unwrap (``pipelines.binary``: gzip, binary refused, NULs) → decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → repair every
 text field (``pipelines.repair``; Traditional detection done once per document) →
 strip boilerplate/spam (``pipelines.boilerplate``, counted in ``record.stripped``) →
-metadata (``pipelines.metadata``) → the record. Never returns a silently empty article:
+metadata (``pipelines.metadata``) → keywords (``pipelines.keywords``) → the record. Never returns a silently empty article:
 it raises the :mod:`domain.record` errors instead.
 """
 
@@ -21,6 +21,7 @@ from pipelines.binary import DEFAULT_MAX_SIZE, unwrap
 from pipelines.decode import decode_bytes
 from pipelines.extract import Extracted, extract
 from pipelines.extract.html import normalize_ws
+from pipelines.keywords import extract_keywords
 from pipelines.repair import detect_converter, is_converted_traditional, repair_text
 
 _NEEDS_BODY = ("news", "pph")
@@ -80,7 +81,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host
         listed.encoding, listed.encoding_reason = rec.encoding, rec.encoding_reason
         listed.layout = "api_json"
-        return listed
+        return with_keywords(listed)
     rec.layout = ex.layout if ex.layout in ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump") else "unknown"
     if ex.cont_id is not None and rec.cont_id is None:
         rec.cont_id, rec.url = ex.cont_id, canonical_url(ex.cont_id)
@@ -97,6 +98,13 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
     if list_item:
         _fill_from_list_item(rec, list_item)
     _check(rec, ex)
+    return with_keywords(rec)
+
+
+def with_keywords(rec: ArticleRecord) -> ArticleRecord:
+    """``rec`` with its keywords (:mod:`pipelines.keywords`) computed from its clean text;
+    none for a gone article."""
+    rec.keywords = [] if rec.content_type == "gone" else extract_keywords(rec.title, rec.summary, rec.paragraphs)
     return rec
 
 

@@ -4,5 +4,5 @@
 # `thepaper-archive crawl` (e.g. --max-articles 50, --db URL, --base-url URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+scripts/bootstrap.sh all   # the analysis and browse extras too: all that the README documents
 exec .venv/bin/thepaper-archive crawl "$@"

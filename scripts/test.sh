@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite: install what it needs (virtualenv, Python packages, and
-# Debian's PostgreSQL server, started locally, Chromium, redis-server and wget), then run pytest. Every database
+# Debian's PostgreSQL server, started locally, Chromium and a CJK font, redis-server and wget), then run pytest. Every database
 # test runs on SQLite and on PostgreSQL. Extra arguments go to pytest (-k, -x ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
-# Debian's Chromium renders the HTML report in a test.
+# Debian's Chromium renders the HTML report in a test, with a CJK font for its Chinese labels.
 if ! command -v chromium >/dev/null 2>&1; then
     echo "test: installing chromium from Debian's packages" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2 && apt-get install -y -qq chromium >&2
+fi
+if [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
+    echo "test: installing a CJK font (fonts-wqy-zenhei) from Debian's packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq fonts-wqy-zenhei >&2
 fi
 # Debian's redis-server: tests/test_distributed.py starts a private instance.
 if ! command -v redis-server >/dev/null 2>&1; then

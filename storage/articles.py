@@ -61,6 +61,7 @@ def _record_fields(record: ArticleRecord) -> dict[str, Any]:
         "paragraphs": paragraphs,
         "body_html": body_html(paragraphs, images),
         "images": images,
+        "keywords": [str(k) for k in record.keywords],
         "word_count": record.word_count,
         "content_hash": record.content_hash,
         "encoding": record.encoding or "",
@@ -81,7 +82,7 @@ def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
     for name in _KEEP_WHEN_GONE:
         if fields[name] in (None, ""):
             fields[name] = getattr(old, name)
-    fields.update(paragraphs=[], body_text="", body_html="", images=[], word_count=0,
+    fields.update(paragraphs=[], body_text="", body_html="", images=[], keywords=[], word_count=0,
                   content_hash=ArticleRecord(title=fields["title"]).content_hash)
     return fields
 

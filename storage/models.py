@@ -13,10 +13,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.codec import decode
 from storage.types import AwareDateTime
+
+#: JSON, as jsonb on PostgreSQL (json has no equality, so its default could not be compared).
+KeywordsJSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 #: Surrogate keys: BIGINT on PostgreSQL; INTEGER on SQLite so that it aliases the rowid.
 BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -93,6 +97,11 @@ class Article(Base):
     body_html: Mapped[str] = _text("cleaned HTML generated from paragraphs and image captions (<p> per paragraph, escaped); never raw site HTML")
     images: Mapped[list[dict]] = mapped_column(sa.JSON, nullable=False, default=list,
                                                comment="JSON list of {src, caption} objects, in body order")
+    keywords: Mapped[list[str]] = mapped_column(
+        KeywordsJSON, nullable=False, default=list, server_default=sa.text("'[]'"),
+        comment="JSON list of the article's keywords, best first: jieba TF-IDF of title, summary and body "
+                "with a stop-word list (pipelines/keywords.py); empty for gone articles and for rows cleaned "
+                "before cleaner version 3 until reprocess")
     word_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0,
                                             comment="CJK characters plus Latin/number words of the body")
     content_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False,

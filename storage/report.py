@@ -1,12 +1,21 @@
-"""A self-contained HTML report: articles per day, per column, top tags.
+"""A self-contained HTML report over any span of days: articles per day, week or month,
+per column, top tags, top keywords and the trends of a few terms.
 
 Charts are inline SVG drawn here; no script, no external resource (a
 Content-Security-Policy forbids both), and every stored string is HTML-escaped.
-Each bar carries ``data-label``/``data-value`` so tools (and tests) can read it back.
+Every chart has a fixed drawing width that scales down to the window (``viewBox``,
+``max-width: 100%``), so 30 days and 5,000 days fit alike: the periods are days up to
+60 days, weeks up to 730, months beyond (:func:`storage.periods.choose_unit`), labelled
+with their year, newest at the right; the y axis has a few round ticks and every axis a
+title. The text uses a CSS font stack that reaches the usual CJK fonts of Windows, macOS,
+Android and Linux (Noto/Source Han, WenQuanYi, Microsoft YaHei, PingFang...).
+Each mark carries ``data-label``/``data-value`` (and ``data-series`` on trend points) so
+tools (and tests) can read it back.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
@@ -14,70 +23,175 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage.keywords import keyword_coverage, top_keywords
 from storage.models import Article, ArticleTag, Tag
-from storage.stats import daily_by_column, first_day, totals, window_end
+from storage.periods import Window, bucket, choose_unit, label, next_period
+from storage.stats import daily_by_column, resolve_window, totals
+from storage.trends import term_trends
 from storage.types import SHANGHAI
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+#: Terms charted when none are asked for: the window's top keywords.
+DEFAULT_TREND_TERMS = 5
+#: The axis title of each period.
+UNIT_TITLES = {"day": "day (Asia/Shanghai)", "week": "ISO week, Monday to Sunday (Asia/Shanghai)",
+               "month": "month (Asia/Shanghai)"}
 
 
-def report_data(session: Session, *, days: int, now: datetime, top: int = 15,
-                end: date | None = None) -> dict[str, Any]:
-    """Per day (every day of the window, zeros included), per column and top tags; the window
-    ends at :func:`storage.stats.window_end` (the newest article unless ``end`` says otherwise)."""
-    last = window_end(session, now, end)
-    daily = daily_by_column(session, days, last)
-    start = first_day(days, last)
-    per_day = {str(start + timedelta(days=i)): 0 for i in range(max(days, 1))}
+def report_data(session: Session, *, days: int | None = 30, now: datetime, top: int = 15,
+                end: date | None = None, since: date | None = None,
+                trend_terms: list[str] | None = None) -> dict[str, Any]:
+    """Everything the page shows, for the window that ends on ``end`` (default: the day of
+    the newest article, :func:`storage.stats.window_end`) and starts on ``since`` (else
+    ``days`` before): articles per period (every period, zeros included), per column, the
+    top tags and keywords, and per period the articles that mention each of
+    ``trend_terms`` (default: the window's top keywords)."""
+    window = resolve_window(session, now=now, since=since, until=end, days=None if since else days)
+    unit = choose_unit(window.days)
+    daily = daily_by_column(session, window.days, datetime.combine(window.last, datetime.min.time(), SHANGHAI))
     per_col: dict[str, int] = {}
     for r in daily:
-        per_day[r["day"]] = per_day.get(r["day"], 0) + r["articles"]
         name = r["node_name"] or "(no column)"
         per_col[name] = per_col.get(name, 0) + r["articles"]
-    since = datetime.combine(start, datetime.min.time(), SHANGHAI)
-    until = since + timedelta(days=max(days, 1))
+    per_period = bucket([(r["day"], r["articles"]) for r in daily], window, unit)
     tag_rows = session.execute(
         sa.select(Tag.name, sa.func.count().label("n")).join(ArticleTag, ArticleTag.tag_id == Tag.id)
-        .join(Article, Article.cont_id == ArticleTag.cont_id).where(Article.published_at >= since, Article.published_at < until)
+        .join(Article, Article.cont_id == ArticleTag.cont_id)
+        .where(Article.published_at >= window.since, Article.published_at < window.until)
         .group_by(Tag.name).order_by(sa.desc("n"), Tag.name).limit(top)).all()
+    keywords = top_keywords(session, window, top)
+    terms = list(trend_terms) if trend_terms else [k for k, _ in keywords[:DEFAULT_TREND_TERMS]]
+    trends = term_trends(session, terms, window, unit) if terms else None
     return {
         "generated_at": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-        "days": days,
-        "window_end": last.date().isoformat(),
+        "days": window.days,
+        "window_start": window.first.isoformat(),
+        "window_end": window.last.isoformat(),
+        "unit": unit,
         "totals": totals(session),
-        "per_day": sorted(per_day.items()),
+        "per_period": [(label(start, unit), n) for start, n in per_period],
+        "partial_periods": [label(start, unit) for start, _ in per_period if is_partial(start, unit, window)],
         "per_column": sorted(per_col.items(), key=lambda kv: (-kv[1], kv[0])),
         "top_tags": [(name, int(n)) for name, n in tag_rows],
+        "top_keywords": keywords,
+        "keyword_coverage": keyword_coverage(session, window),
+        "trends": trends,
     }
+
+
+def is_partial(start: date, unit: str, window: Window) -> bool:
+    """Whether the window holds only some days of the period that starts on ``start``."""
+    return start < window.first or next_period(start, unit) - timedelta(days=1) > window.last
 
 
 def _fmt(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def column_chart(chart_id: str, points: list[tuple[str, int]], *, height: int = 220) -> str:
-    """Vertical bars, one per (label, value); labels under every n-th bar."""
-    n = max(len(points), 1)
-    bar_w, gap, left, bottom, top = 18, 4, 40, 50, 12
-    w = left + n * (bar_w + gap) + 10
-    peak = max([v for _, v in points] + [1])
-    plot_h = height - bottom - top
-    every = max(1, n // 15)
-    parts = [f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" width="{w}" '
-             f'height="{height}" viewBox="0 0 {w} {height}" role="img">',
-             f'<line x1="{left}" y1="{top + plot_h}" x2="{w - 5}" y2="{top + plot_h}" stroke="#888"/>',
-             f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">{peak}</text>',
-             f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" class="axis">0</text>']
-    for i, (label, value) in enumerate(points):
-        h = plot_h * value / peak
-        x = left + i * (bar_w + gap)
-        y = top + plot_h - h
-        lab, val = escape(str(label)), int(value)
-        parts.append(f'<rect class="bar" x="{x}" y="{_fmt(y)}" width="{bar_w}" height="{_fmt(h)}" '
-                     f'data-label="{lab}" data-value="{val}"><title>{lab}: {val}</title></rect>')
-        if i % every == 0:
-            parts.append(f'<text class="axis" transform="translate({x + bar_w / 2},{top + plot_h + 8}) '
-                         f'rotate(60)">{escape(str(label)[5:])}</text>')
+def nice_ticks(peak: float, target: int = 4) -> list[int]:
+    """Round y ticks from 0 to at least ``peak``: about ``target`` steps of 1, 2 or 5 × 10^k
+    (at least two)."""
+    peak = max(float(peak), 1.0)
+    raw = peak / target
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    step = max(1, int(round(step)))
+    return list(range(0, max(int(math.ceil(peak / step)), 2) * step + 1, step))
+
+
+#: The drawing size of the period charts; the page scales them down to the window.
+CHART_W, CHART_H = 960, 300
+_LEFT, _RIGHT, _BOTTOM = 60, 40, 58
+_LABEL_PX = 80  # room one x label needs
+PALETTE = ("#3b6ea8", "#d9822b", "#3f9c5a", "#c23b3b", "#7d5ba6", "#8c6d3f", "#d65fa6", "#6f7f8f")
+
+
+class _Axes:
+    """The frame shared by the period charts: x slots for ``n`` periods, y ticks to ``peak``."""
+
+    def __init__(self, n: int, peak: float, top: int):
+        self.n, self.top = max(n, 1), top
+        self.ticks = nice_ticks(peak)
+        self.ymax = self.ticks[-1]
+        self.plot_w = CHART_W - _LEFT - _RIGHT
+        self.plot_h = CHART_H - _BOTTOM - top
+        self.slot = self.plot_w / self.n
+
+    def x(self, i: int) -> float:
+        """The centre of slot ``i``."""
+        return _LEFT + (i + 0.5) * self.slot
+
+    def y(self, value: float) -> float:
+        return self.top + self.plot_h * (1 - value / self.ymax)
+
+    def frame(self, labels: list[str], x_title: str, y_title: str) -> list[str]:
+        """Grid lines and y ticks, x labels (every k-th, the newest always), both axis titles."""
+        base = self.top + self.plot_h
+        out = []
+        for t in self.ticks:
+            y = _fmt(self.y(t))
+            out.append(f'<line class="grid" x1="{_LEFT}" y1="{y}" x2="{_LEFT + self.plot_w}" y2="{y}"/>'
+                       f'<text class="axis tick" x="{_LEFT - 6}" y="{_fmt(self.y(t) + 4)}" text-anchor="end">{t}</text>')
+        out.append(f'<line class="axis-line" x1="{_LEFT}" y1="{base}" x2="{_LEFT + self.plot_w}" y2="{base}"/>')
+        every = max(1, math.ceil(len(labels) * _LABEL_PX / self.plot_w))
+        last = len(labels) - 1
+        for i, text in enumerate(labels):
+            if (last - i) % every == 0:
+                out.append(f'<line class="axis-line" x1="{_fmt(self.x(i))}" y1="{base}" x2="{_fmt(self.x(i))}" '
+                           f'y2="{base + 4}"/><text class="axis xlabel" x="{_fmt(self.x(i))}" y="{base + 17}" '
+                           f'text-anchor="middle">{escape(text)}</text>')
+        out.append(f'<text class="axis-title" x="{_LEFT + self.plot_w / 2}" y="{CHART_H - 10}" '
+                   f'text-anchor="middle">{escape(x_title)}</text>'
+                   f'<text class="axis-title" transform="translate(16,{self.top + self.plot_h / 2}) rotate(-90)" '
+                   f'text-anchor="middle">{escape(y_title)}</text>')
+        return out
+
+
+def _svg_open(chart_id: str, w: int, h: int) -> str:
+    return (f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" width="{w}" '
+            f'height="{h}" viewBox="0 0 {w} {h}" role="img">')
+
+
+def column_chart(chart_id: str, points: list[tuple[str, int]], *, x_title: str = "day",
+                 y_title: str = "articles", partial: frozenset[str] | set[str] = frozenset()) -> str:
+    """Vertical bars, one per (period label, value), oldest at the left, in a fixed drawing width;
+    the periods in ``partial`` (only partly inside the window) lighter."""
+    axes = _Axes(len(points), max([v for _, v in points] + [1]), top=14)
+    bar_w = max(axes.slot * 0.8, 0.5)
+    parts = [_svg_open(chart_id, CHART_W, CHART_H), *axes.frame([p for p, _ in points], x_title, y_title)]
+    for i, (lab, value) in enumerate(points):
+        val = int(value)
+        y = axes.y(val)
+        cls, note = ("bar partial", " (part of the period)") if lab in partial else ("bar", "")
+        lab = escape(str(lab))
+        parts.append(f'<rect class="{cls}" x="{_fmt(axes.x(i) - bar_w / 2)}" y="{_fmt(y)}" width="{_fmt(bar_w)}" '
+                     f'height="{_fmt(axes.top + axes.plot_h - y)}" data-label="{lab}" data-value="{val}">'
+                     f'<title>{lab}: {val}{note}</title></rect>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[int]]], *,
+               x_title: str = "day", y_title: str = "articles") -> str:
+    """One line per (name, values over ``labels``), a point per period, a legend above."""
+    peak = max([v for _, values in series for v in values] + [1])
+    axes = _Axes(len(labels), peak, top=34)
+    parts = [_svg_open(chart_id, CHART_W, CHART_H), *axes.frame(labels, x_title, y_title)]
+    lx = _LEFT
+    for k, (name, values) in enumerate(series):
+        color = PALETTE[k % len(PALETTE)]
+        name_e = escape(str(name))
+        parts.append(f'<rect class="legend" x="{lx}" y="6" width="12" height="12" fill="{color}"/>'
+                     f'<text class="label" x="{lx + 16}" y="16">{name_e}</text>')
+        lx += 40 + 14 * len(str(name))
+        coords = " ".join(f"{_fmt(axes.x(i))},{_fmt(axes.y(v))}" for i, v in enumerate(values))
+        parts.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
+        r = 2.5 if axes.slot >= 4 else 1.5
+        for i, v in enumerate(values):
+            lab = escape(str(labels[i]))
+            parts.append(f'<circle class="point" cx="{_fmt(axes.x(i))}" cy="{_fmt(axes.y(v))}" r="{r}" '
+                         f'fill="{color}" data-series="{name_e}" data-label="{lab}" data-value="{int(v)}">'
+                         f'<title>{name_e} {lab}: {int(v)}</title></circle>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -87,12 +201,11 @@ def bar_chart(chart_id: str, points: list[tuple[str, int]]) -> str:
     row_h, label_w, bar_max = 24, 200, 360
     w, h = label_w + bar_max + 60, max(len(points), 1) * row_h + 8
     peak = max([v for _, v in points] + [1])
-    parts = [f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" width="{w}" '
-             f'height="{h}" viewBox="0 0 {w} {h}" role="img">']
-    for i, (label, value) in enumerate(points):
+    parts = [_svg_open(chart_id, w, h)]
+    for i, (label_, value) in enumerate(points):
         y = 4 + i * row_h
         bw = bar_max * value / peak
-        lab, val = escape(str(label)), int(value)
+        lab, val = escape(str(label_)), int(value)
         parts.append(f'<text class="label" x="{label_w - 8}" y="{y + 16}" text-anchor="end">{lab}</text>'
                      f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{_fmt(bw)}" height="{row_h - 6}" '
                      f'data-label="{lab}" data-value="{val}"><title>{lab}: {val}</title></rect>'
@@ -101,13 +214,22 @@ def bar_chart(chart_id: str, points: list[tuple[str, int]]) -> str:
     return "".join(parts)
 
 
+#: Chinese text first finds a CJK font: Noto/Source Han (Linux, Android), WenQuanYi (Debian's
+#: fonts-wqy-*), PingFang and Hiragino (macOS, iOS), Microsoft YaHei and SimHei (Windows).
+FONT_STACK = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans SC", '
+              '"Source Han Sans SC", "Source Han Sans CN", "PingFang SC", "Hiragino Sans GB", '
+              '"Microsoft YaHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback", '
+              'SimHei, "Heiti SC", sans-serif')
+
 _STYLE = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
+body{font-family:%s;margin:2em auto;padding:0 1em;max-width:1000px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
-.chart .bar{fill:#3b6ea8}.chart .axis,.chart .label,.chart .value{font-size:11px;fill:#444}
+svg.chart{display:block;max-width:100%%;height:auto;font-family:inherit}
+.chart .bar{fill:#3b6ea8}.chart .bar.partial{fill:#a9c1dd}.chart .axis,.chart .label,.chart .value{font-size:11px;fill:#444}
+.chart .axis-title{font-size:12px;fill:#222}.chart .grid{stroke:#e3e3e3}.chart .axis-line{stroke:#888}
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}
-td:first-child,th:first-child{text-align:left}.empty{color:#888}
-"""
+td:first-child,th:first-child{text-align:left}.empty,.note{color:#888}
+""" % FONT_STACK
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -117,22 +239,43 @@ def render_html(data: dict[str, Any]) -> str:
             ("failures open / dead", f'{t["failures_open"]} / {t["failures_dead"]}')]
     table = "".join(f"<tr><td>{escape(str(k))}</td><td>{escape(str(v))}</td></tr>" for k, v in rows)
 
-    def section(title: str, chart: str, points) -> str:
-        body = chart if points else '<p class="empty">no data</p>'
-        return f"<h2>{escape(title)}</h2>\n{body}\n"
+    def section(title: str, chart: str, points, note: str = "") -> str:
+        body = chart if points and any(v for _, v in points) else '<p class="empty">no data</p>'
+        return f"<h2>{escape(title)}</h2>\n{body}\n" + (f'<p class="note">{escape(note)}</p>\n' if note else "")
 
-    days = data["days"]
+    unit, x_title = data["unit"], UNIT_TITLES[data["unit"]]
+    span = f"{data['window_start']} to {data['window_end']}"
+    trends = data.get("trends")
+    if trends:
+        labels = [p["period"] for p in trends["periods"]]
+        series = [(s["term"], s["counts"]) for s in trends["series"]]
+        trend_html = section(f"Articles per {unit} mentioning each term ({span})",
+                             line_chart("trends", labels, series, x_title=x_title, y_title="articles"),
+                             [(name, sum(values)) for name, values in series])
+    else:
+        trend_html = section(f"Articles per {unit} mentioning each term ({span})", "", [])
+    missing = data.get("keyword_coverage", {}).get("not_yet_reprocessed", 0)
+    kw_note = (f"{missing} articles of the window were stored by an older cleaner and have no keywords yet "
+               "(thepaper-archive reprocess fills them)." if missing else "")
     return "".join([
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>thepaper archive report</title>",
         f"<style>{_STYLE}</style></head><body>\n",
         f"<h1>thepaper.cn archive report</h1>\n<p>Generated {escape(data['generated_at'])} "
-        f"(Asia/Shanghai); the {int(days)} days to {escape(data.get('window_end', ''))}.</p>\n",
+        f"(Asia/Shanghai); the {int(data['days'])} days to {escape(data['window_end'])}, from "
+        f"{escape(data['window_start'])}, per {escape(unit)}.</p>\n",
         f'<table id="totals"><tr><th>total</th><th>count</th></tr>{table}</table>\n',
-        section(f"Articles per day (last {days} days)", column_chart("per-day", data["per_day"]),
-                data["per_day"]),
+        section(f"Articles per {unit} ({span})",
+                column_chart("per-period", data["per_period"], x_title=x_title, y_title="articles",
+                             partial=frozenset(data.get("partial_periods", ()))),
+                data["per_period"],
+                f"Lighter bars: {unit}s the window holds only in part ({', '.join(data['partial_periods'])})."
+                if data.get("partial_periods") else ""),
         section("Articles per column", bar_chart("per-column", data["per_column"]), data["per_column"]),
         section("Top tags", bar_chart("top-tags", data["top_tags"]), data["top_tags"]),
+        section("Top keywords", bar_chart("top-keywords", data["top_keywords"]), data["top_keywords"], kw_note),
+        trend_html,
         "</body></html>\n",
     ])

@@ -63,6 +63,7 @@ EXAMPLES: dict[str, str] = {
     "articles.channel_id": "119908", "articles.channel_name": "科技",
     "articles.body_html": "<p>澎湃新闻记者 朱轩</p><p>国产大模型……</p>",
     "articles.images": '[{"src": "https://imagecloud.thepaper.cn/….jpg", "caption": "图片来源：网络"}]',
+    "articles.keywords": '["人工智能", "芯片", "算力"]',
     "articles.word_count": "1520", "articles.encoding": "utf-8", "articles.encoding_reason": "header",
     "articles.repairs": '{"mojibake": 2}', "articles.stripped": '{"ad": 1}',
     "articles.first_seen": "2026-11-28 10:31:00+08", "articles.last_seen": "2026-11-29 10:02:00+08",
@@ -170,7 +171,7 @@ def render() -> str:
         "naive UTC text `YYYY-MM-DD HH:MM:SS.ffffff` on SQLite — and read by the application as "
         "aware Asia/Shanghai (+08:00) datetimes. Convert in SQL with "
         "`datetime(col, '+8 hours')` (SQLite) or `col AT TIME ZONE 'Asia/Shanghai'` (PostgreSQL). "
-        "JSON columns are `JSON` on both backends. Examples show times in +08 for readability.\n",
+        "JSON columns are `JSON` on both backends (`articles.keywords` is `jsonb` on PostgreSQL). Examples show times in +08 for readability.\n",
         "Analysts: prefer the read-only views `article_overview` and `daily_counts`; "
         "see `docs/analysis.md` for search SQL, pandas and DuckDB.\n",
     ]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage.coverage import DEFAULT_WINDOW_DAYS, FIELDS, last_judged_run, side_by_side, trailing_coverage
 from storage.models import Article, CrawlRun, Failure, RawPage, Tag
+from storage.periods import Window, make_window
 from storage.types import SHANGHAI
 
 RUN_COUNTERS = ("new", "updated", "unchanged", "gone", "failed")
@@ -96,6 +97,23 @@ def window_end(session: Session, now: datetime, end: date | None = None) -> date
         return datetime.combine(end, datetime.max.time(), SHANGHAI)
     newest = newest_published(session)
     return newest.astimezone(SHANGHAI) if newest is not None else now
+
+
+def oldest_published(session: Session) -> datetime | None:
+    """When the archive's oldest article was published (None for an empty archive)."""
+    return session.scalar(sa.select(sa.func.min(Article.published_at)))
+
+
+def resolve_window(session: Session, *, now: datetime, since: date | None = None, until: date | None = None,
+                   days: int | None = None) -> Window:
+    """The Asia/Shanghai days an analysis covers: to ``until`` (default: the day of the newest
+    article, :func:`window_end`), from ``since``, else the last ``days`` days, else the day of
+    the oldest article. ValueError when it would start after it ends."""
+    last = until if until is not None else window_end(session, now).date()
+    if since is None and not days:
+        oldest = oldest_published(session)
+        since = min(oldest.astimezone(SHANGHAI).date(), last) if oldest is not None else last
+    return make_window(last=last, first=since, days=days)
 
 
 def coverage_summary(session: Session, now: datetime, days: float = DEFAULT_WINDOW_DAYS) -> dict[str, Any] | None:

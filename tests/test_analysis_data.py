@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from domain.record import ArticleRecord, Image
+from pipelines.chain import with_keywords
 from storage.articles import save_article
 from storage.failures import record_failure
 from storage.raw import archive_raw
@@ -61,13 +62,13 @@ def make_record(row, now: datetime) -> ArticleRecord:
     cont_id, days, hour, node, title, paras, tags, ctype = row
     day = (now.astimezone(SH) - timedelta(days=days)).date()
     published = datetime(day.year, day.month, day.day, hour, 5, tzinfo=SH)
-    return ArticleRecord(
+    return with_keywords(ArticleRecord(
         cont_id=cont_id, url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}", layout="nextjs",
         content_type=ctype, title=title, summary=paras[0][:20], published_at=published,
         author="澎湃新闻记者 朱轩", editor="李跃群", source="澎湃新闻", node_id=node,
         node_name=COLUMNS.get(node, ""), channel_id=119908, channel_name="科技", tags=list(tags),
         images=[Image(src=f"https://imagecloud.thepaper.cn/{cont_id}.jpg", caption="图片来源：网络")],
-        paragraphs=list(paras), encoding="utf-8", encoding_reason="header")
+        paragraphs=list(paras), encoding="utf-8", encoding_reason="header"))  # keywords as the cleaner sets them
 
 
 def fill_archive(Session, now: datetime) -> dict:

@@ -103,8 +103,9 @@ def test_existing_articles_are_indexed_by_the_upgrade(db_url):  # noqa: F811
     """An archive filled before revision 0003 finds its old articles after upgrading."""
     from datetime import datetime, timezone
 
+    import json
+
     from domain.record import ArticleRecord
-    from storage.articles import save_article
     from storage.db import make_engine, session_factory
     from storage.search import search
 
@@ -112,11 +113,18 @@ def test_existing_articles_are_indexed_by_the_upgrade(db_url):  # noqa: F811
     try:
         upgrade(engine, "0002")
         Session = session_factory(engine)
-        with Session() as s:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        with engine.begin() as conn:  # the columns revision 0002 has (today's models have more)
             for i, word in enumerate(["石墨烯材料", "光"]):
-                save_article(s, ArticleRecord(cont_id=50 + i, title=word, paragraphs=[word + "。"]),
-                                  raw_page_id=None, now=datetime.now(timezone.utc))
-            s.commit()
+                rec = ArticleRecord(cont_id=50 + i, title=word, paragraphs=[word + "。"])
+                conn.execute(sa.text(
+                    "INSERT INTO articles (cont_id, url, layout, content_type, title, body_text, paragraphs, images, "
+                    "word_count, content_hash, repairs, stripped, cleaner_version, version, first_seen, last_seen, "
+                    "updated_at) VALUES (:c, :u, 'unknown', 'news', :t, :b, :p, '[]', 1, :h, '{}', '{}', '1', 1, "
+                    ":now, :now, :now)"),
+                    {"c": rec.cont_id, "u": f"https://www.thepaper.cn/newsDetail_forward_{rec.cont_id}",
+                     "t": rec.title, "b": rec.body_text, "p": json.dumps(rec.paragraphs), "h": rec.content_hash,
+                     "now": now})
         upgrade(engine)
         with Session() as s:
             assert [h.cont_id for h in search(s, "石墨烯")] == [50]

@@ -261,7 +261,8 @@ def _doc_sql_blocks(dialect_label: str) -> list[str]:
     from pathlib import Path
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "analysis.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```sql\n(.*?)```", text, re.S)
+    section = text.split("\n## Full-text search in SQL\n", 1)[1].split("\n## ", 1)[0]  # its own section only
+    blocks = re.findall(r"```sql\n(.*?)```", section, re.S)
     return [b for b in blocks if b.startswith(f"-- {dialect_label}\n")]
 
 

@@ -552,6 +552,34 @@ def test_stats_and_report_windows_end_at_the_newest_article(archive, tmp_path):
     assert old["daily"] == []
 
 
+def test_a_crawl_stores_keywords_that_trends_and_keywords_read(archive):
+    """End to end: the crawl of the mock stores each article's keywords as the cleaner computes
+    them; ``keywords`` counts them and ``trends`` finds the top one."""
+    import sqlalchemy as sa
+
+    from pipelines.keywords import extract_keywords
+
+    _, db, _ = archive
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as c:
+        rows = c.execute(sa.text("SELECT title, summary, paragraphs, keywords, content_type FROM articles")).all()
+    engine.dispose()
+    texts = [r for r in rows if r.content_type in ("news", "pph")]
+    assert texts and all(json.loads(r.keywords) for r in texts)
+    for r in texts:
+        assert json.loads(r.keywords) == extract_keywords(r.title, r.summary, json.loads(r.paragraphs))
+    counts: dict[str, int] = {}
+    for r in rows:
+        for k in json.loads(r.keywords):
+            counts[k] = counts.get(k, 0) + 1
+    top = json.loads(run_cli("keywords", "--db", str(db), "--top", "3", "--format", "json", check=True).stdout)
+    assert [(k["keyword"], k["articles"]) for k in top["keywords"]] == sorted(
+        counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    word = top["keywords"][0]["keyword"]
+    trend = json.loads(run_cli("trends", word, "--db", str(db), "--format", "json", check=True).stdout)
+    assert sum(trend["series"][0]["counts"]) >= top["keywords"][0]["articles"]
+
+
 # --------------------------------------------------------------------------- the README is true
 def _section(title: str) -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")

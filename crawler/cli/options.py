@@ -94,6 +94,28 @@ def date_or_time(value: str) -> str:
     return text
 
 
+def day_of(value: str | None):
+    """The day of a ``date_or_time`` option (its first ten characters), or None."""
+    from datetime import date
+
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def add_window(sp: argparse.ArgumentParser) -> None:
+    """``--since``/``--until``: the Asia/Shanghai days an analysis covers, both included."""
+    sp.add_argument("--since", type=date_or_time, metavar="YYYY-MM-DD",
+                    help="first day (default: the day of the oldest article)")
+    sp.add_argument("--until", type=date_or_time, metavar="YYYY-MM-DD",
+                    help="last day (default: the day of the newest article)")
+
+
+def add_format(sp: argparse.ArgumentParser) -> None:
+    """``--format table|csv|json`` and ``-o``: how an analysis is written."""
+    sp.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                    help="an aligned table (default), CSV with a header row, or one JSON object")
+    sp.add_argument("-o", "--output", default="-", help="file, written whole or not at all (default '-': stdout)")
+
+
 def add_db(sp: argparse.ArgumentParser) -> None:
     """``--db``: the archive."""
     sp.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: $THEPAPER_ARCHIVE_DB, the config "

@@ -84,3 +84,26 @@ def atomic_output(target: str, *, binary: bool = False) -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_rows(args, headers: list[str], rows: list[list], data, *, title: str = "") -> None:
+    """An analysis as ``args.format`` says, to ``args.output``: an aligned table (``title``
+    above it), CSV with a header row, or ``data`` as one JSON object."""
+    import csv
+    import json
+
+    from storage.stats import table
+
+    if args.output != "-":
+        check_writable(args.output)
+    with atomic_output(args.output) as out:
+        if args.format == "json":
+            json.dump(data, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        elif args.format == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(headers)
+            writer.writerows(rows)
+        else:
+            out.write((f"{title}\n" if title else "")
+                      + (table(headers, rows, right=set(range(1, len(headers)))) if rows else "(none)") + "\n")
