@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 
-from crawler.cli.errors import UsageError
-from crawler.cli.options import add_db, add_format, add_window, day_of, db_url, int_range
+from crawler.cli.options import add_db, add_format, add_window, db_url, int_range, window_of
 
 #: The most keywords one listing shows.
 MAX_TOP = 10_000
@@ -26,16 +24,11 @@ def run(args) -> int:
     from crawler.cli.output import write_rows
     from storage.db import open_archive
     from storage.keywords import keyword_coverage, top_keywords
-    from storage.stats import resolve_window
 
     engine, Session = open_archive(db_url(args))
     try:
         with Session() as session:
-            try:
-                window = resolve_window(session, now=datetime.now(timezone.utc), since=day_of(args.since),
-                                        until=day_of(args.until))
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
+            window = window_of(session, args)
             top = top_keywords(session, window, args.top)
             coverage = keyword_coverage(session, window)
     finally:

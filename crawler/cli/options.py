@@ -101,6 +101,21 @@ def day_of(value: str | None):
     return date.fromisoformat(value[:10]) if value else None
 
 
+def window_of(session, args):
+    """The analysis window of ``--since``/``--until`` (:func:`storage.stats.resolve_window`: by
+    default it ends at the newest article); a window that cannot be is a usage error."""
+    from datetime import timezone
+
+    from crawler.cli.errors import UsageError
+    from storage.stats import resolve_window
+
+    try:
+        return resolve_window(session, now=datetime.now(timezone.utc), since=day_of(args.since),
+                              until=day_of(args.until))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def add_window(sp: argparse.ArgumentParser) -> None:
     """``--since``/``--until``: the Asia/Shanghai days an analysis covers, both included."""
     sp.add_argument("--since", type=date_or_time, metavar="YYYY-MM-DD",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 
 from crawler.cli.errors import UsageError
-from crawler.cli.options import add_db, add_format, add_window, day_of, db_url, numeric_ids
+from crawler.cli.options import add_db, add_format, add_window, db_url, numeric_ids, window_of
 
 
 def register(sub) -> None:
@@ -49,7 +48,6 @@ def run(args) -> int:
     from crawler.cli.output import write_rows
     from storage.db import open_archive
     from storage.periods import choose_unit
-    from storage.stats import resolve_window
     from storage.trends import term_trends, trend_rows
 
     terms = terms_of(args.terms)
@@ -57,11 +55,7 @@ def run(args) -> int:
     engine, Session = open_archive(db_url(args))
     try:
         with Session() as session:
-            try:
-                window = resolve_window(session, now=datetime.now(timezone.utc), since=day_of(args.since),
-                                        until=day_of(args.until))
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
+            window = window_of(session, args)
             data = term_trends(session, terms, window, args.by or choose_unit(window.days), nodes)
     finally:
         engine.dispose()
