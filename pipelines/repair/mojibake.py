@@ -148,6 +148,23 @@ def _choose(cands: list[str], left: str, right: str) -> str:
     return max(cands, key=score)
 
 
+#: At most this many candidate pairs are scored together (else one at a time).
+_MAX_PAIRS = 400
+
+
+def _choose_pair(first: list[str], second: list[str], left: str, right: str) -> tuple[str, str]:
+    """The two adjacent candidates that make the likeliest text together (see :func:`_choose`)."""
+    from .wordfreq import text_logprob
+
+    ok = _ok_set()
+
+    def score(pair: tuple[str, str]) -> float:
+        a, b = pair
+        return text_logprob(left + a + b + right) + (2.0 if a in ok else -8.0) + (2.0 if b in ok else -8.0)
+
+    return max(product(first, second), key=score)
+
+
 def _candidates(lead: int, conts: list[int], need: int) -> list[str]:
     """Characters ``lead + conts`` may have been, with ``need - len(conts)`` lost bytes put back
     (at any of the continuation slots)."""
@@ -199,10 +216,21 @@ def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> 
         out.append(cands[0])
         i = j
     for _ in range(2):  # choose each lost byte with its neighbours known
-        for pos, cands in guesses:
+        k = 0
+        while k < len(guesses):
+            pos, cands = guesses[k]
             left = (before + "".join(out[max(0, pos - 4):pos]))[-4:]
+            if k + 1 < len(guesses) and guesses[k + 1][0] == pos + 1 and \
+                    len(cands) * len(guesses[k + 1][1]) <= _MAX_PAIRS:
+                # two guessed characters side by side (反叛 with three bytes lost): chosen together,
+                # since each alone is judged beside a wrong neighbour
+                right = ("".join(out[pos + 2:pos + 6]) + after)[:4]
+                out[pos], out[pos + 1] = _choose_pair(cands, guesses[k + 1][1], left, right)
+                k += 2
+                continue
             right = ("".join(out[pos + 1:pos + 5]) + after)[:4]
             out[pos] = _choose(cands, left, right)
+            k += 1
     return "".join(out), len(guesses)
 
 
@@ -224,7 +252,10 @@ def _reading_ok(fixed: str, glued: bool, *, latin: bool = True) -> bool:
     if not all(is_cjk(c) or _symbol_or_text(c, latin=latin) for c in non_ascii):
         return False
     strong = sum(1 for c in non_ascii if not is_cjk(c) or _ok_char(c))
-    if strong < (len(non_ascii) if len(non_ascii) <= 3 else 0.8 * len(non_ascii)):
+    # a rare Han character (a name's 娴, 翎) may sit among three or more common ones: such a run
+    # is nine or more bytes of Latin-1 that clean text never has
+    n = len(non_ascii)
+    if strong < (n if n <= 2 else n - 1 if n <= 5 else 0.8 * n):
         return False
     if glued and len(non_ascii) <= 2:
         from .wordfreq import word_freq
@@ -281,6 +312,27 @@ def _fix_run(run: str, glued: bool, before: str = "", after: str = "") -> str | 
     return None
 
 
+#: (characters left off the start, off the end) tried when a whole run reads as nothing.
+_TRIMS = ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0))
+
+
+def _trim_ok(run: str, head: int, tail: int) -> bool:
+    """Whether the characters a trim leaves off can be text of their own: off the start, no
+    lead byte (the bytes after it would need it); off the end, only after a complete sequence
+    (``“`` of ``â€œ`` is no quote of its own)."""
+    data = _to_bytes(run)
+    if data is None:
+        return True
+    if any(_need(b) > 0 for b in data[:head]):
+        return False
+    if tail and not all(b < 0x80 for b in data[len(data) - tail:]):  # an ASCII end is never a byte of the run
+        kept = data[head:len(data) - tail]
+        lead = max((i for i, b in enumerate(kept) if b < 0x80 or _need(b) > 0), default=None)
+        if lead is None or (kept[lead] >= 0x80 and len(kept) - lead != _need(kept[lead]) + 1):
+            return False
+    return True
+
+
 def _repair_runs(text: str) -> tuple[str, int]:
     count = 0
     out: list[str] = []
@@ -291,10 +343,18 @@ def _repair_runs(text: str) -> tuple[str, int]:
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
         fixed = _fix_run(run, glued, before, after)
-        if fixed is None and run[-1].isascii() and len(run) > 1:
-            fixed = _fix_run(run[:-1], _glued_to_latin(text, m.start(), m.end() - 1), before, run[-1])
-            if fixed is not None:
-                fixed += run[-1]
+        # a character at either end may be real text beside the damage (an ASCII letter, or a
+        # quote that ftfy already put back): the run without it, that character kept as it is
+        for head, tail in _TRIMS:
+            if fixed is not None or len(run) <= head + tail + 1:
+                break
+            if not _trim_ok(run, head, tail):
+                continue
+            start, end = m.start() + head, m.end() - tail
+            piece = _fix_run(text[start:end], _glued_to_latin(text, start, end),
+                             text[start - 1] if start else "", text[end] if end < len(text) else "")
+            if piece is not None:
+                fixed = run[:head] + piece + run[len(run) - tail:]
         if fixed is None:
             continue
         out.append(text[pos:m.start()])
