@@ -32,4 +32,6 @@ if [ -z "${THEPAPER_TEST_PG_URL:-}" ]; then
     THEPAPER_TEST_PG_URL=$(scripts/pg-test-server.sh)
     export THEPAPER_TEST_PG_URL
 fi
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two worker processes (pytest-xdist; each has a PostgreSQL database of its own, see tests/conftest.py):
+# the suite takes about half as long on two cores. THEPAPER_TEST_WORKERS=0 runs it in one process.
+exec .venv/bin/python -m pytest -p no:cacheprovider -n "${THEPAPER_TEST_WORKERS:-2}" "$@"
