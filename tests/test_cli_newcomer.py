@@ -396,8 +396,10 @@ def test_import_of_a_file_that_fails_is_recorded_and_exits_0(tmp_path):
 
 # --------------------------------------------------------------------------- item 7: progress
 def test_progress_shows_a_total_once_the_lists_are_walked(tmp_path):
+    # article pages answer slowly (list pages at once), so that the walk ends well before the
+    # crawl does, even on a loaded machine, and a progress line with the total comes after it
     ds = generate_dataset(50, seed=7)
-    faults = [{"pattern": r"/newsDetail_forward_", "kind": "slow", "delay": 0.1, "rate": 1.0}]
+    faults = [{"pattern": r"/newsDetail_forward_", "kind": "slow", "delay": 0.3, "rate": 1.0}]
     with MockSite(ds, faults=faults) as site:
         proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(tmp_path / "a.db"),
                        "-s", "CONCURRENT_REQUESTS=2", "-s", "THEPAPER_PROGRESS_INTERVAL=0.5")
