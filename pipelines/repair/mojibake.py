@@ -136,33 +136,22 @@ def _is_cont(b: int) -> bool:
     return 0x80 <= b <= 0xBF
 
 
-def _choose(cands: list[str], left: str, right: str) -> str:
-    """The candidate that makes the likeliest text with its neighbours (jieba's unigram
-    segmentation of ``left + c + right``), common characters preferred."""
-    from .wordfreq import text_logprob
-
-    def score(c: str) -> float:
-        s = text_logprob(left + c + right)
-        return s + (2.0 if c in _ok_set() else -8.0)
-
-    return max(cands, key=score)
-
-
-#: At most this many candidate pairs are scored together (else one at a time).
-_MAX_PAIRS = 400
-
-
-def _choose_pair(first: list[str], second: list[str], left: str, right: str) -> tuple[str, str]:
-    """The two adjacent candidates that make the likeliest text together (see :func:`_choose`)."""
+def _choose(options: list[list[str]], left: str, right: str) -> tuple[str, ...]:
+    """One candidate of each list of ``options`` (adjacent guessed characters), chosen together:
+    the ones that make the likeliest text with their neighbours (jieba's unigram segmentation
+    of ``left + chosen + right``), common characters preferred."""
     from .wordfreq import text_logprob
 
     ok = _ok_set()
 
-    def score(pair: tuple[str, str]) -> float:
-        a, b = pair
-        return text_logprob(left + a + b + right) + (2.0 if a in ok else -8.0) + (2.0 if b in ok else -8.0)
+    def score(chosen: tuple[str, ...]) -> float:
+        return text_logprob(left + "".join(chosen) + right) + sum(2.0 if c in ok else -8.0 for c in chosen)
 
-    return max(product(first, second), key=score)
+    return max(product(*options), key=score)
+
+
+#: At most this many candidate pairs are scored together (else one at a time).
+_MAX_PAIRS = 400
 
 
 def _candidates(lead: int, conts: list[int], need: int) -> list[str]:
@@ -225,11 +214,11 @@ def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> 
                 # two guessed characters side by side (反叛 with three bytes lost): chosen together,
                 # since each alone is judged beside a wrong neighbour
                 right = ("".join(out[pos + 2:pos + 6]) + after)[:4]
-                out[pos], out[pos + 1] = _choose_pair(cands, guesses[k + 1][1], left, right)
+                out[pos], out[pos + 1] = _choose([cands, guesses[k + 1][1]], left, right)
                 k += 2
                 continue
             right = ("".join(out[pos + 1:pos + 5]) + after)[:4]
-            out[pos] = _choose(cands, left, right)
+            (out[pos],) = _choose([cands], left, right)
             k += 1
     return "".join(out), len(guesses)
 

@@ -36,18 +36,14 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .wordfreq import (ASCII_LOGP, COMMON_WORD_FREQ, SEGMENT_COST, boundary_logp, char_logp, following, lookup,
-                       max_word_len, word_freq, word_logp)
+from .wordfreq import (ASCII_LOGP, CLAUSE_MARKS, COMMON_WORD_FREQ, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST,
+                       boundary_logp, char_logp, following, lookup, max_word_len, word_freq, word_logp)
 
 WORD_BONUS = 3.0
 #: For a slot 。 between a word (or a number and its measure word) that ends and one that starts.
 STOP_BONUS = 7.0
 WORD_MIN_FREQ = COMMON_WORD_FREQ
-PUNCT_PAIR_COST = 6.0
-QUOTE_COST = 4.0
 MAX_QUOTES = 8
-
-CLAUSE_MARKS = frozenset("，。、；：？！,;")
 _WORD, _STOP, _AHEAD = 1, 2, 3  # kinds of waiting bonus checks (see _advance)
 _OPENERS = "“‘（《"
 _CLOSERS = "%”’）》"

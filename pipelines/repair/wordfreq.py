@@ -31,6 +31,11 @@ OTHER_PUNCT_LOGP = -10.0
 SEGMENT_COST = 2.5  # per word: prefer readings made of fewer, longer dictionary words
 ASCII_LOGP = -6.0
 UNKNOWN_LOGP = -19.0  # a character absent from the dictionary
+#: Clause marks: a word ends before one and starts after it; two in a row cost PUNCT_PAIR_COST.
+CLAUSE_MARKS = frozenset("，。、；：？！,;")
+PUNCT_PAIR_COST = 6.0
+#: A closing quote without an opening one.
+QUOTE_COST = 4.0
 
 
 def _dict_path() -> str:
@@ -223,7 +228,7 @@ def _boundary_penalty(text: str) -> float:
     around each mark by how unlikely they are to end (E/S) or begin (B/S) a word."""
     pen = 0.0
     for i, ch in enumerate(text):
-        if ch in _CLAUSE_MARKS:
+        if ch in CLAUSE_MARKS:
             if i > 0 and "\u4e00" <= text[i - 1] <= "\u9fff":
                 pen -= boundary_logp(text[i - 1], "ES")
             if i + 1 < len(text) and "\u4e00" <= text[i + 1] <= "\u9fff":
@@ -231,22 +236,19 @@ def _boundary_penalty(text: str) -> float:
     return pen
 
 
-_CLAUSE_MARKS = frozenset("，。、；：？！,;")
-
-
 def _punct_penalty(text: str) -> float:
-    """6 per pair of adjacent clause marks (``。，``), which good text does not have."""
+    """PUNCT_PAIR_COST per pair of adjacent clause marks (``。，``), which good text does not have."""
     bad = 0
     prev = ""
     for ch in text:
-        if ch in _CLAUSE_MARKS and prev in _CLAUSE_MARKS:
+        if ch in CLAUSE_MARKS and prev in CLAUSE_MARKS:
             bad += 1
         prev = ch
-    return 6.0 * bad
+    return PUNCT_PAIR_COST * bad
 
 
 def _quote_penalty(text: str, depth: int = 0) -> float:
-    """4 per closing quote without an opening one."""
+    """QUOTE_COST per closing quote without an opening one."""
     if "“" not in text and "”" not in text:
         return 0.0
     bad = 0
@@ -258,4 +260,4 @@ def _quote_penalty(text: str, depth: int = 0) -> float:
                 depth -= 1
             else:
                 bad += 1
-    return 4.0 * bad
+    return QUOTE_COST * bad
