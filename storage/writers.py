@@ -19,6 +19,12 @@ tried again one transaction each, so one bad entry loses only itself. A crash
 loses at most the batches not yet committed, which the next run fetches again.
 Both hand results back to the reactor thread as Deferreds.
 
+Several writers may share one archive (distributed workers, a crawl beside an import): a
+transaction that lost a race with another writer's (the same new article or tag inserted by
+both, a deadlock, a serialization failure, SQLite's lock held too long) is tried again from
+the start, up to :data:`CONFLICT_ATTEMPTS` times; it then reads what the other writer
+committed and stores the entry as an update or as unchanged.
+
 An archive that cannot be written (:class:`storage.unwritable.ArchiveUnwritable`: a full
 disk, a read-only database, a database that is down) is not retried entry by entry: the
 writer fails that batch and every later entry with the same error, without touching the
@@ -30,6 +36,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import traceback
 from datetime import datetime, timezone
 
@@ -38,6 +45,23 @@ from storage.unwritable import ArchiveUnwritable
 logger = logging.getLogger(__name__)
 
 _STOP = "stop"
+CONFLICT_ATTEMPTS = 5
+_PG_CONFLICTS = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether a failed transaction lost a race with another writer, so that the same
+    transaction tried again can succeed: a unique key that another transaction inserted first,
+    a deadlock or serialization failure (PostgreSQL), a lock held too long (SQLite)."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(exc, IntegrityError):  # a unique key, not a bad value
+        return code == "23505" or "UNIQUE constraint failed" in str(orig)
+    return code in _PG_CONFLICTS or "database is locked" in str(orig)
 
 
 def _now() -> datetime:
@@ -72,9 +96,17 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
                 entry.failure = _failure(entry.url, clean_args.get("cont_id"), exc.reason, str(exc))
 
     def commit(batch):
-        with Session() as session:
-            save_batch(session, [job[0] for job in batch], run_id=run_id, now=_now(), **policy)
-            session.commit()
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                with Session() as session:
+                    save_batch(session, [job[0] for job in batch], run_id=run_id, now=_now(), **policy)
+                    session.commit()
+                return
+            except Exception as exc:
+                if attempt == CONFLICT_ATTEMPTS or not lost_race(exc):
+                    raise
+                logger.debug("a concurrent writer won a race (%s); trying again", type(exc).__name__)
+                time.sleep(0.02 * attempt)
 
     errors: list = [None] * len(jobs)
     for i, job in enumerate(jobs):

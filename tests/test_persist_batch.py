@@ -189,3 +189,62 @@ def test_crawl_stores_the_same_archive_with_thread_or_worker_process(tmp_path):
     assert len(arts) >= 70 and raws > len(arts) and fails >= 10
     assert "failed 0" not in out["1"][1]
     assert all(has_raw for _, _, _, ctype, has_raw, _ in arts if ctype not in ("external", "gone"))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_writer_that_loses_a_race_stores_the_entry_again(backend, tmp_path):
+    """Two writers store the same new article (distributed workers that both fetched it): the
+    second one's insert waits for the first transaction, then meets its key. Its transaction is
+    tried again, reads what the first committed, and stores the entry as unchanged; nothing fails."""
+    import threading
+    import time
+
+    from storage.writers import store_jobs
+
+    url = fresh_db_url(backend, tmp_path)
+    engine, Session = open_archive(url, create=True)
+    u = "https://www.thepaper.cn/newsDetail_forward_300"
+    record = _rec(300, "同一篇", ["两个工作进程都抓到了它。"], ["AI", "新标签"])
+    first = Session()
+    save_batch(first, [BatchEntry(raw=raw_page_row(**_raw(u, 300)), record=record, url=u)], run_id=None, now=NOW)
+    first.flush()  # the first writer's rows exist, uncommitted: its keys are locked
+    second = BatchEntry(record=_rec(300, "同一篇", ["两个工作进程都抓到了它。"], ["AI", "新标签"]), url=u)
+    errors: list = []
+    thread = threading.Thread(target=lambda: errors.extend(store_jobs(
+        Session, [(second, {k: v for k, v in _raw(u, 300).items()}, None)], run_id=None, policy={})))
+    thread.start()
+    time.sleep(0.5 if backend != "sqlite" else 0.1)  # the second writer is waiting on the first one's keys
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert errors == [None]
+    assert second.outcome == "unchanged"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from articles")).scalar() == 1
+        assert conn.execute(sa.text("select count(*) from raw_pages")).scalar() == 2  # both fetches archived
+        assert conn.execute(sa.text("select count(*) from tags")).scalar() == 2
+    engine.dispose()
+
+
+def test_only_races_are_tried_again():
+    """A key that another writer inserted first, a deadlock, SQLite's busy lock: tried again;
+    a bad value (NOT NULL, a check) or any other error: not."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from storage.writers import lost_race
+
+    class PgError(Exception):
+        def __init__(self, sqlstate, text="x"):
+            super().__init__(text)
+            self.sqlstate = sqlstate
+
+    assert lost_race(IntegrityError("insert", {}, PgError("23505")))
+    assert lost_race(IntegrityError("insert", {}, sqlite3.IntegrityError("UNIQUE constraint failed: articles.cont_id")))
+    assert lost_race(OperationalError("update", {}, PgError("40P01")))
+    assert lost_race(OperationalError("update", {}, PgError("40001")))
+    assert lost_race(OperationalError("insert", {}, sqlite3.OperationalError("database is locked")))
+    assert not lost_race(IntegrityError("insert", {}, PgError("23502")))  # NOT NULL
+    assert not lost_race(IntegrityError("insert", {}, sqlite3.IntegrityError("NOT NULL constraint failed: a.b")))
+    assert not lost_race(OperationalError("insert", {}, sqlite3.OperationalError("no such table: x")))
+    assert not lost_race(ValueError("bad"))
