@@ -100,6 +100,36 @@ def _fields(payload: bytes) -> dict[str, str]:
     return out
 
 
+def _cut_gzip_member(stream, offset: int | None) -> tuple[int, str] | None:
+    """Where and how a gzip WARC file is cut short after its last whole record (which starts
+    at ``offset``), or None when it ends cleanly or is not gzip (or not seekable). warcio
+    reads a member whose end (its last deflate block, or its CRC and size) is missing as if
+    it were whole, and stops without a word at the start of a member cut inside its header:
+    a file cut there would pass for a complete one."""
+    import zlib
+
+    if offset is None or not getattr(stream, "seekable", lambda: False)():
+        return None
+    stream.seek(offset)
+    if stream.read(2) != b"\x1f\x8b":
+        return None
+    stream.seek(offset)
+    inflate = zlib.decompressobj(wbits=31)
+    read = 0
+    try:
+        while chunk := stream.read(1 << 16):
+            read += len(chunk)
+            inflate.decompress(chunk)
+            if inflate.eof:
+                rest = len(inflate.unused_data) + len(stream.read())
+                if not rest:
+                    return None
+                return offset + read - len(inflate.unused_data), f"holds only the first {rest} bytes of a record"
+    except zlib.error as exc:
+        return offset, f"is damaged ({exc})"
+    return offset, "ends before its end (the file is cut short)"
+
+
 def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Capture]:
     """The responses and resources of a WARC stream, with their request and metadata;
     everything else counted in ``counts`` (``skipped/<reason>``). :class:`WarcError` on damage."""
@@ -110,17 +140,30 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
     requests: dict[str, dict] = {}  # by WARC-Concurrent-To of request records, and by URI
     iterator = ArchiveIterator(stream, ensure_http_headers=False)
     records = iter(iterator)
+    last = None  # where the last record starts
     while True:
         try:
             record = next(records)
         except StopIteration:
+            cut = _cut_gzip_member(stream, last)
+            if cut:
+                if pending is not None:
+                    yield pending
+                raise WarcError(f"{name}: truncated WARC: the gzip member at byte {cut[0]} {cut[1]}") from None
             break
         except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
             if pending is not None:
                 yield pending
             raise WarcError(f"{name}: damaged or truncated WARC after byte {iterator.offset}: {exc}") from None
+        last = iterator.offset
         kind = record.rec_type
         headers = record.rec_headers
+        if not kind or headers.get_header("Content-Length") is None:
+            # WARC-Type and Content-Length are mandatory (ISO 28500): a header block cut short
+            if pending is not None:
+                yield pending
+            raise WarcError(f"{name}: damaged or truncated WARC at byte {iterator.offset}: a record header "
+                            "without WARC-Type or Content-Length")
         try:
             if kind in ("response", "resource"):
                 body = record.content_stream().read()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import re
 import shutil
 import subprocess
 import sys
@@ -270,29 +272,47 @@ def test_not_a_warc_is_one_line(tmp_path):
         "first line: ['hello'] (the 0 captures read up to there are stored)")
 
 
-@pytest.mark.parametrize("compressed", [True, False])
-def test_truncated_warc_stores_what_came_before_then_one_line(crawled, tmp_path, compressed):
+def _record_offsets(data: bytes) -> list[tuple[int, str, str]]:
+    """(offset, WARC-Type, WARC-Target-URI) of every record, by warcio itself."""
+    it = ArchiveIterator(io.BytesIO(data))
+    return [(it.offset, r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in it]
+
+
+# Where the file is cut: inside a response record two thirds in (its HTTP headers or its body) or in
+# the metadata record after it, in its WARC header block, or (gzip) in the last 4 bytes of
+# that record's member, where warcio sees nothing amiss.
+_CUTS = [(True, w) for w in ("body", "metadata", "header", "member_end")] + \
+        [(False, w) for w in ("body", "metadata", "header")]
+
+
+@pytest.mark.parametrize(("compressed", "where"), _CUTS)
+def test_truncated_warc_stores_what_came_before_then_one_line(crawled, tmp_path, compressed, where):
     _, warc, _ = crawled
     data = warc.read_bytes() if compressed else gzip.decompress(warc.read_bytes())
+    records = _record_offsets(data)
+    responses = [i for i, r in enumerate(records) if r[1] == "response"]
+    i = responses[len(responses) * 2 // 3]
+    start, kind, url = records[i]
+    if where == "metadata":
+        i = next(j for j in range(i + 1, len(records)) if records[j][1] == "metadata")
+        start, kind, url = records[i]
+    end = records[i + 1][0]
+    at = {"body": (start + end) // 2, "metadata": (start + end) // 2, "header": start + (30 if compressed else 12),
+          "member_end": end - 4}[where]
     cut = tmp_path / ("cut.warc.gz" if compressed else "cut.warc")
-    cut.write_bytes(data[:len(data) * 2 // 3])
-    # where the last record starts, and its URL, by warcio itself (the cut may fall in a
-    # response, its request or its metadata record: each is found cut short)
-    with open(cut, "rb") as fh:
-        it = ArchiveIterator(fh)
-        last = None
-        for record in it:
-            last = (it.offset, record.rec_headers.get_header("WARC-Target-URI"))
+    cut.write_bytes(data[:at])
     db = f"sqlite:///{tmp_path / 'a.db'}"
     proc = run_cli("import", "--warc", str(cut), "--db", db)
-    assert proc.returncode == 2
+    assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert lines[-2].startswith("run 1 failed: new ")
     captures = int(lines[-2].split("; ")[1].split(" captures")[0])
-    offset, url = last
-    assert lines[-1].startswith(f"thepaper-archive: error: {cut.name}: truncated WARC: the record at byte "
-                                f"{offset} ({url}) ends ")
-    assert lines[-1].endswith(f"bytes early (the {captures} captures read up to there are stored)")
+    head = f"thepaper-archive: error: {cut.name}: "
+    assert lines[-1].startswith(head), lines[-1]
+    message = lines[-1][len(head):]
+    assert message.endswith(f" (the {captures} captures read up to there are stored)")
+    assert re.match(rf"(damaged or )?truncated WARC:? (at byte|the record at byte|the gzip member at byte) {start}\b",
+                    message), message
     stored = _articles(db)
     assert len(stored) >= 5  # what came before the cut is there
 
