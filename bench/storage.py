@@ -33,33 +33,89 @@ _NEXT = re.compile(rb'(<script id="__NEXT_DATA__" type="application/json">)(.*?)
 
 
 def _db_bytes_per_article(db: Path) -> tuple[float, float]:
-    with sqlite3.connect(db) as conn:
+    """Bytes of the database (its pages in use, after VACUUM; WAL or not) per article, and raw
+    bytes / stored bytes of ``raw_pages``."""
+    conn = sqlite3.connect(db)
+    try:
         conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, size, free = (conn.execute(f"PRAGMA {p}").fetchone()[0]
+                             for p in ("page_count", "page_size", "freelist_count"))
         n = conn.execute("select count(*) from articles").fetchone()[0]
         raw, stored = conn.execute("select sum(body_size), sum(length(body)) from raw_pages").fetchone()
-    return db.stat().st_size / max(1, n), raw / max(1, stored)
+    finally:
+        conn.close()
+    return (pages - free) * size / max(1, n), raw / max(1, stored)
 
 
-def as_before_0005(src: Path, dst: Path) -> None:
-    """``dst``: ``src`` as the archive wrote it before this change (zlib bodies, escaped JSON)."""
+def _whole_list_items(conn, rows) -> dict[int, dict]:
+    """``{raw page id: context}`` with the whole list item again, taken from the archived list
+    page that ``context["list_page"]`` names (the SHA-256 of its body): what 0008 no longer
+    copies into every article page's context, and what shows that nothing of it was lost."""
+    from crawler.listapi import parse_list_response
     from storage.codec import decode
 
+    dicts = dict(conn.execute("select id, data from raw_dictionaries"))
+    items: dict[str, dict] = {}
+    out = {}
+    for rid, context in rows:
+        ctx = json.loads(context) if context else None
+        sha = (ctx or {}).get("list_page")
+        if not sha or "list_item" not in ctx:
+            continue
+        if sha not in items:
+            row = conn.execute("select body, compression, dictionary_id from raw_pages where sha256 = ? "
+                               "and kind = 'list' limit 1", (sha,)).fetchone()
+            page = parse_list_response(decode(row[0], row[1], dicts.get(row[2]))) if row else None
+            items[sha] = {str(i.get("contId")): i for i in (page.items if page else [])}
+        whole = items[sha].get(str(ctx["list_item"].get("contId")))
+        if whole is not None:
+            ctx = {**ctx, "list_item": whole}
+            ctx.pop("list_page")
+            out[rid] = ctx
+    return out
+
+
+def as_before(src: Path, dst: Path) -> None:
+    """``dst``: ``src`` as the archive wrote it before revisions 0005 and 0008 (the reference,
+    "today's" in issue 19): zlib bodies, JSON with ``\\uXXXX`` escapes, the body also stored
+    as ``paragraphs`` and ``body_html``, each article page's context with the whole list item,
+    SQLite's default 4 KiB pages."""
+    from domain.record import paragraphs_of
+    from storage.codec import decode
+    from storage.render import body_html
+
     shutil.copyfile(src, dst)
-    with sqlite3.connect(dst) as conn:
+    conn = sqlite3.connect(dst)
+    try:
         dicts = dict(conn.execute("select id, data from raw_dictionaries"))
         rows = conn.execute("select id, body, compression, dictionary_id, headers, context from raw_pages").fetchall()
+        whole = _whole_list_items(conn, [(r[0], r[5]) for r in rows])
         for rid, body, comp, did, headers, context in rows:
             raw = decode(body, comp, dicts.get(did))
+            if rid in whole:
+                context = json.dumps(whole[rid])
             conn.execute("update raw_pages set body = ?, compression = 'zlib', dictionary_id = NULL, headers = ?, "
                          "context = ? where id = ?",
                          (zlib.compress(raw, 6), _escaped(headers), _escaped(context), rid))
         conn.execute("delete from raw_dictionaries")
-        for table, cols in (("articles", ("paragraphs", "images", "repairs", "stripped")),
+        conn.execute("alter table articles add column paragraphs JSON NOT NULL DEFAULT '[]'")
+        conn.execute("alter table articles add column body_html TEXT NOT NULL DEFAULT ''")
+        for cid, text, images in conn.execute("select cont_id, body_text, images from articles").fetchall():
+            paragraphs = paragraphs_of(text)
+            conn.execute("update articles set paragraphs = ?, body_html = ? where cont_id = ?",
+                         (json.dumps(paragraphs), body_html(paragraphs, json.loads(images or "[]")), cid))
+        for table, cols in (("articles", ("images", "repairs", "stripped")),
                             ("article_versions", ("paragraphs",)), ("crawl_runs", ("args", "counters"))):
             for row in conn.execute(f"select rowid, {', '.join(cols)} from {table}").fetchall():
                 conn.execute(f"update {table} set {', '.join(f'{c} = ?' for c in cols)} where rowid = ?",
                              (*(_escaped(v) for v in row[1:]), row[0]))
         conn.commit()
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
 
 
 def _escaped(text):
@@ -139,8 +195,8 @@ def measure(db: Path, workdir: Path, *, large: int = 120) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(db) as conn:  # the copies below take the file alone: no page left in the WAL
         conn.execute("pragma wal_checkpoint(truncate)")
-    before, after = workdir / "before_0005.sqlite3", workdir / "compacted.sqlite3"
-    as_before_0005(db, before)
+    before, after = workdir / "before.sqlite3", workdir / "compacted.sqlite3"
+    as_before(db, before)
     shutil.copyfile(db, after)
     shutil.copyfile(db, workdir / "crawl_copy.sqlite3")
     crawl_bpa, crawl_ratio = _db_bytes_per_article(workdir / "crawl_copy.sqlite3")
@@ -160,11 +216,12 @@ def measure(db: Path, workdir: Path, *, large: int = 120) -> dict:
     train_on, test_on = big[::2], big[1::2]
     big_dict = codec.train(train_on)
     result = {
-        "before_0005": {"bytes_per_article": ref_bpa, "raw_ratio": ref_ratio},
+        "before": {"bytes_per_article": ref_bpa, "raw_ratio": ref_ratio},
         "crawl": {"bytes_per_article": crawl_bpa, "raw_ratio": crawl_ratio},
         "compacted": {"bytes_per_article": new_bpa, "raw_ratio": new_ratio, "compact_s": compact_s,
                       "pages": counts["pages"]},
         "bytes_per_article_gain": ref_bpa / new_bpa,
+        "crawl_bytes_per_article_gain": ref_bpa / crawl_bpa,
         "read": _read_speed(pages, dictionary),
         "large_pages": {"sizes_kb": [round(min(map(len, big)) / 1024), round(max(map(len, big)) / 1024)],
                         "trained_on": len(train_on), **_read_speed(test_on, big_dict)},
@@ -176,11 +233,12 @@ def measure(db: Path, workdir: Path, *, large: int = 120) -> dict:
 
 def rows(r: dict) -> list[tuple[str, str, str]]:
     """Lines of the bench table."""
-    b, c, n, rd, lg = r["before_0005"], r["crawl"], r["compacted"], r["read"], r["large_pages"]
+    b, c, n, rd, lg = r["before"], r["crawl"], r["compacted"], r["read"], r["large_pages"]
     return [
-        ("raw archive", "database per article: before 0005 / crawl now / after db compact",
+        ("raw archive", "database per article: before 0005+0008 / crawl now / after db compact",
          f"{b['bytes_per_article'] / 1024:.1f} / {c['bytes_per_article'] / 1024:.1f} / "
-         f"{n['bytes_per_article'] / 1024:.1f} KiB = {r['bytes_per_article_gain']:.2f} x smaller"),
+         f"{n['bytes_per_article'] / 1024:.1f} KiB = {r['crawl_bytes_per_article_gain']:.2f} / "
+         f"{r['bytes_per_article_gain']:.2f} x smaller"),
         ("raw archive", "raw bytes / stored bytes: zlib / crawl now / compacted",
          f"{b['raw_ratio']:.1f} / {c['raw_ratio']:.1f} / {n['raw_ratio']:.1f} x"),
         ("raw archive", f"decompression, mock pages ({rd['pages']}, {rd['mb']} MB): zlib / zstd+dict",

@@ -25,6 +25,7 @@ class FetchedPage:
     kind: str = "article"  # "article" | "list" | "import" | "mirror"
     cont_id: int | None = None
     list_item: dict | None = None  # the list API item that led to this article
+    list_page: str | None = None  # SHA-256 (hex) of the body of the list page that listed it
     channel_id: int | None = None
     #: the request that was answered, when known: {"method", "url", "headers"} (kept with
     #: the raw page; a WARC export writes it as a ``request`` record)

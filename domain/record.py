@@ -68,6 +68,7 @@ class ArticleRecord:
 
     @property
     def body_text(self) -> str:
+        """The paragraphs joined by newlines: what the archive stores (:func:`paragraphs_of` reads them back)."""
         return "\n".join(self.paragraphs)
 
     @property
@@ -98,6 +99,13 @@ class ArticleRecord:
         d["word_count"] = self.word_count
         d["content_hash"] = self.content_hash
         return d
+
+
+def paragraphs_of(body_text: str | None) -> list[str]:
+    """The paragraphs of a stored body: the lines of ``body_text`` (an empty body has none).
+    The inverse of :attr:`ArticleRecord.body_text` for paragraphs without newlines, which is
+    what the cleaner makes (a paragraph with a newline comes back as its lines)."""
+    return body_text.split("\n") if body_text else []
 
 
 class CleaningError(Exception):

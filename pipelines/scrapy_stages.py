@@ -159,10 +159,16 @@ def cleaning_url(page: FetchedPage, site_url: str) -> str:
 
 def page_context(page: FetchedPage, site_url: str) -> dict:
     """What the crawl knew about a page besides its bytes (kept with the raw page,
-    so that ``reprocess`` cleans it exactly as the crawl did)."""
+    so that ``reprocess`` cleans it exactly as the crawl did): of the list item, what
+    cleaning reads (:func:`pipelines.chain.list_item_essentials`), and the SHA-256 of the
+    archived list page that holds the whole item (``list_page``)."""
+    from pipelines.chain import list_item_essentials
+
     context = {"url": cleaning_url(page, site_url)}
     if page.list_item:
-        context["list_item"] = page.list_item
+        context["list_item"] = list_item_essentials(page.list_item)
+    if page.list_page:
+        context["list_page"] = page.list_page
     if page.channel_id is not None:
         context["channel_id"] = page.channel_id
     if page.request:

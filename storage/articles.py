@@ -21,11 +21,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domain.record import ArticleRecord
+from domain.record import ArticleRecord, paragraphs_of
 from domain.urls import canonical_url
 from storage.fulltext import index_new_articles
 from storage.models import Article, ArticleTag, ArticleVersion, RawPage, Tag
-from storage.render import body_html, image_dicts
+from storage.render import image_dicts
 from storage.types import AwareDateTime, require_aware
 
 OUTCOMES = ("new", "updated", "unchanged", "kept_original", "versioned")
@@ -37,7 +37,6 @@ IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
 def _record_fields(record: ArticleRecord) -> dict[str, Any]:
     """Article column values of a record (everything but keys, versions and timestamps)."""
     images = image_dicts(record.images)
-    paragraphs = [str(p) for p in record.paragraphs]
     return {
         "url": record.url or canonical_url(record.cont_id),
         "source_url": record.source_url,
@@ -57,9 +56,7 @@ def _record_fields(record: ArticleRecord) -> dict[str, Any]:
         "node_name": record.node_name or "",
         "channel_id": record.channel_id,
         "channel_name": record.channel_name or "",
-        "body_text": record.body_text,
-        "paragraphs": paragraphs,
-        "body_html": body_html(paragraphs, images),
+        "body_text": "\n".join(str(p) for p in record.paragraphs),  # the paragraphs are its lines
         "images": images,
         "keywords": [str(k) for k in record.keywords],
         "word_count": record.word_count,
@@ -82,7 +79,7 @@ def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
     for name in _KEEP_WHEN_GONE:
         if fields[name] in (None, ""):
             fields[name] = getattr(old, name)
-    fields.update(paragraphs=[], body_text="", body_html="", images=[], keywords=[], word_count=0,
+    fields.update(body_text="", images=[], keywords=[], word_count=0,
                   content_hash=ArticleRecord(title=fields["title"]).content_hash)
     return fields
 
@@ -91,7 +88,7 @@ def _version_row(old, now: datetime) -> dict[str, Any]:
     """The ``article_versions`` values that keep the stored text of ``old`` when it is replaced."""
     return dict(
         cont_id=old.cont_id, version=old.version, title=old.title, summary=old.summary,
-        body_text=old.body_text, paragraphs=list(old.paragraphs or []), content_hash=old.content_hash,
+        body_text=old.body_text, paragraphs=paragraphs_of(old.body_text), content_hash=old.content_hash,
         cleaner_version=old.cleaner_version, content_type=old.content_type,
         valid_from=old.updated_at or old.first_seen, replaced_at=now, raw_page_id=old.raw_page_id,
     )
@@ -187,7 +184,7 @@ def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
         if is_gone or record.content_hash == old.content_hash or record.content_hash in known_hashes:
             return "unchanged", None
         return "versioned", None
-    if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.paragraphs)):
+    if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.body_text)):
         return "unchanged", None
     fields = _gone_fields(record, old) if is_gone else _record_fields(record)
     if old_is_mirror == is_mirror and _same_as_stored(old, fields, record, is_gone):
@@ -209,7 +206,8 @@ def _older_version_row(old, record: ArticleRecord, *, raw_page_id: int | None,
     fields = _record_fields(record)
     return dict(
         cont_id=old.cont_id, version=old.version or 1, title=fields["title"], summary=fields["summary"],
-        body_text=fields["body_text"], paragraphs=fields["paragraphs"], content_hash=fields["content_hash"],
+        body_text=fields["body_text"], paragraphs=paragraphs_of(fields["body_text"]),
+        content_hash=fields["content_hash"],
         cleaner_version=fields["cleaner_version"], content_type=fields["content_type"],
         valid_from=captured_at, replaced_at=old.text_captured_at, raw_page_id=raw_page_id,
     )

@@ -6,7 +6,7 @@ own codec, checked against the row's ``sha256``, encoded, and decoded again befo
 it replaces the stored one: a row either keeps its old bytes or gets new ones that
 read back the same, and a run killed at any point (SIGKILL included) leaves every
 page readable; the next run goes on with the rows still to do. Without a dictionary, or
-when the archive has outgrown its newest one (:func:`outgrown`), one is trained first
+when the archive has outgrown its newest one (:func:`storage.dictionaries.outgrown`), one is trained first
 (:func:`storage.dictionaries.train_dictionary`).
 """
 
@@ -20,17 +20,10 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from storage.codec import DEFAULT_LEVEL, CodecError, Encoder, decode
-from storage.dictionaries import TRAIN_SAMPLES, dictionary_bytes, newest_dictionary, train_dictionary
+from storage.dictionaries import dictionary_bytes, newest_dictionary, outgrown, train_dictionary
 from storage.models import RawPage
 
 BATCH = 200
-
-
-def outgrown(row, pages: int) -> bool:
-    """Whether the archive has outgrown dictionary ``row``: it was trained on less than half
-    the pages a training would sample now (the writer's first one, trained on the first
-    500 pages of a crawl, knows none of the older layouts a backfill brings)."""
-    return row.samples * 2 < min(TRAIN_SAMPLES, pages)
 
 
 def _target(Session, *, retrain: bool, level: int, counts: Counter) -> tuple[Encoder, str | None]:
@@ -110,11 +103,27 @@ def compact_archive(Session, *, batch: int = BATCH, level: int = DEFAULT_LEVEL, 
 
 
 def reclaim_space(engine) -> str:
-    """Give the freed pages back: ``VACUUM`` on SQLite (the file shrinks), ``VACUUM ANALYZE
-    raw_pages`` on PostgreSQL (the space is reused; ``VACUUM FULL`` would return it to the
-    system but locks the table). What was done."""
+    """Give the freed pages back: ``VACUUM`` on SQLite (the file shrinks; an archive with
+    smaller pages than :data:`storage.db.SQLITE_PAGE_SIZE` gets them, which a WAL file can
+    only do out of WAL for the time of the ``VACUUM``, with no other connection open),
+    ``VACUUM ANALYZE raw_pages`` on PostgreSQL (the space is reused; ``VACUUM FULL`` would
+    return it to the system but locks the table). What was done."""
+    from storage.db import SQLITE_PAGE_SIZE
+
+    if engine.dialect.name == "sqlite":
+        engine.dispose()  # this process's idle connections would keep the file in WAL
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if conn.dialect.name == "sqlite":
+            size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+            if size < SQLITE_PAGE_SIZE and \
+                    conn.exec_driver_sql("PRAGMA journal_mode = DELETE").scalar().lower() != "wal":
+                try:
+                    conn.exec_driver_sql(f"PRAGMA page_size = {SQLITE_PAGE_SIZE:d}")
+                    conn.exec_driver_sql("VACUUM")
+                finally:
+                    conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+                new = conn.exec_driver_sql("PRAGMA page_size").scalar()
+                return f"VACUUM (pages of {size} -> {new} bytes)" if new != size else "VACUUM"
             conn.exec_driver_sql("VACUUM")
             return "VACUUM"
         conn.exec_driver_sql("VACUUM ANALYZE raw_pages")

@@ -6,7 +6,8 @@
   dictionary (cached per engine for :data:`ENCODER_TTL_S`, so that a crawl picks up a
   dictionary trained while it runs), or zstd without one.
 * :func:`train_when_ready` trains the first one by itself once the archive holds
-  :data:`AUTO_TRAIN_PAGES` pages (a crawl's writer calls it after each batch while there is none).
+  :data:`AUTO_TRAIN_PAGES` pages, and a better one as the archive outgrows it (a crawl's
+  writer calls it after each batch while :func:`may_outgrow`).
 * :func:`dictionary_bytes` loads dictionaries by id for reading (cached: a stored
   dictionary never changes).
 
@@ -56,9 +57,9 @@ def current_encoder(session: Session, level: int = DEFAULT_LEVEL) -> Encoder:
         cached = _encoders.get(engine)
         if cached is not None and cached[0] > now and cached[1] == level:
             return cached[2]
-    row = session.execute(sa.select(RawDictionary.id, RawDictionary.data)
+    row = session.execute(sa.select(RawDictionary.id, RawDictionary.data, RawDictionary.samples)
                           .order_by(RawDictionary.id.desc()).limit(1)).first()
-    encoder = Encoder(row.id, bytes(row.data), level) if row is not None else Encoder(level=level)
+    encoder = Encoder(row.id, bytes(row.data), level, row.samples) if row is not None else Encoder(level=level)
     with _lock:
         _encoders[engine] = (now + ENCODER_TTL_S, level, encoder)
     return encoder
@@ -130,19 +131,36 @@ def train_dictionary(session: Session, *, now: datetime, samples: int = TRAIN_SA
 AUTO_TRAIN_PAGES = 500
 
 
+def outgrown(row, pages: int) -> bool:
+    """Whether the archive has outgrown dictionary ``row``: it was trained on less than half
+    the pages a training would sample now (the writer's first one, trained on the first
+    500 pages of a crawl, knows none of the older layouts a backfill brings, and a crawl's
+    first pages are mostly list pages)."""
+    return row.samples * 2 < min(TRAIN_SAMPLES, pages)
+
+
+def may_outgrow(encoder: Encoder) -> bool:
+    """Whether a writer using ``encoder`` should look for a (better) dictionary to train:
+    it has none, or one trained on fewer than half of :data:`TRAIN_SAMPLES` pages."""
+    return encoder.dictionary_id is None or (encoder.samples or 0) * 2 < TRAIN_SAMPLES
+
+
 def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES) -> RawDictionary | None:
-    """Train and commit the archive's first dictionary once it holds ``min_pages`` raw pages
-    (what a crawl's writer calls while it has none); None while it is too early, or
-    when another process trained one first."""
+    """Train and commit a dictionary once the archive holds ``min_pages`` raw pages and has
+    none, or has :func:`outgrown` its newest one (what a crawl's writer calls while
+    :func:`may_outgrow`): at 500 pages, then at about 1,000 and 2,000, then never again.
+    None when it is not time, or when another process trained one first."""
     with Session() as session:
-        if newest_dictionary(session) is not None:
+        row = newest_dictionary(session)
+        pages = session.scalar(sa.select(sa.func.count()).select_from(RawPage))
+        if row is not None and not outgrown(row, pages):
             forget_encoders()
             return None
-        if session.scalar(sa.select(sa.func.count()).select_from(RawPage)) < min_pages:
+        if pages < min_pages:
             return None
         try:
-            row = train_dictionary(session, now=datetime.now(timezone.utc), samples=min_pages)
-        except Exception:  # never let compression stop a crawl: rows stay zstd without a dictionary
+            row = train_dictionary(session, now=datetime.now(timezone.utc))
+        except Exception:  # never let compression stop a crawl: rows stay as they are
             logger.exception("could not train a zstd dictionary")
             return None
         session.commit()

@@ -92,9 +92,6 @@ class Article(Base):
     channel_id: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True, comment="channel (频道) id, e.g. 119908 科技")
     channel_name: Mapped[str] = _text("channel (频道) name")
     body_text: Mapped[str] = _text("clean body text, paragraphs joined by newlines")
-    paragraphs: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list,
-                                                  comment="clean body as a JSON list of paragraph strings")
-    body_html: Mapped[str] = _text("cleaned HTML generated from paragraphs and image captions (<p> per paragraph, escaped); never raw site HTML")
     images: Mapped[list[dict]] = mapped_column(sa.JSON, nullable=False, default=list,
                                                comment="JSON list of {src, caption} objects, in body order")
     keywords: Mapped[list[str]] = mapped_column(
@@ -138,6 +135,22 @@ class Article(Base):
     @property
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The clean body as paragraphs: the lines of ``body_text`` (not stored since revision 0008)."""
+        from domain.record import paragraphs_of
+
+        return paragraphs_of(self.body_text)
+
+    @property
+    def body_html(self) -> str:
+        """Cleaned HTML of the body, generated from the paragraphs and ``images`` when read
+        (:func:`storage.render.body_html`; not stored since revision 0008): an escaped ``<p>``
+        per paragraph, ``<p class="caption">`` for image captions; never the site's HTML."""
+        from storage.render import body_html
+
+        return body_html(self.paragraphs, self.images or [])
 
 
 class Tag(Base):

@@ -80,7 +80,7 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     :class:`ArchiveUnwritable` at once, without retrying."""
     from domain.record import CleaningError
     from storage.batch import save_batch
-    from storage.dictionaries import current_encoder, train_when_ready
+    from storage.dictionaries import current_encoder, may_outgrow, train_when_ready
     from storage.raw import raw_page_row
 
     with Session() as session:
@@ -117,8 +117,8 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     todo = [i for i, err in enumerate(errors) if err is None]
     try:
         commit([jobs[i] for i in todo])
-        if encoder.dictionary_id is None:
-            train_when_ready(Session)
+        if may_outgrow(encoder) and train_when_ready(Session) is not None:
+            _recompress(Session)
         return errors
     except ArchiveUnwritable:
         raise
@@ -134,6 +134,21 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
         except Exception:
             errors[i] = traceback.format_exc()
     return errors
+
+
+def _recompress(Session) -> None:
+    """The pages stored before the dictionary just trained get it too
+    (:func:`storage.compact.compact_archive`: 500, 1,000 and 2,000 rows, once each), so that a
+    crawl leaves its archive about as small as ``db compact`` would. Never stops the crawl."""
+    from storage.compact import compact_archive
+
+    try:
+        counts, _ = compact_archive(Session)
+        logger.info("re-encoded the %d pages stored before the new dictionary", counts["pages"])
+    except ArchiveUnwritable:
+        raise
+    except Exception as exc:  # the pages stay readable as they are: zstd without a dictionary
+        logger.warning("could not re-encode the earlier pages with the new dictionary: %s", exc)
 
 
 def store_unless_broken(Session, jobs: list, broken: ArchiveUnwritable | None, **kwargs):

@@ -113,6 +113,26 @@ def test_each_article_row_once_and_raw_pages_archived(crawled):
         assert run.counters["new"] == n_rows - run.counters.get("gone", 0) or run.counters["new"] > 0
 
 
+def test_the_whole_list_item_of_every_article_page_is_in_its_archived_list_page(crawled):
+    """An article page's context keeps what cleaning reads of its list item and the SHA-256 of
+    the list page that listed it: that archived page holds the whole item (nothing is lost)."""
+    from crawler.listapi import parse_list_response
+    from pipelines.chain import list_item_essentials
+
+    _, db, _, _ = crawled
+    with _session(db) as s:
+        lists = {r.sha256: r for r in s.scalars(select(RawPage).where(RawPage.kind == "list"))}
+        pages = [r for r in s.scalars(select(RawPage).where(RawPage.kind == "article"))
+                 if r.context and "list_item" in r.context]
+        assert len(pages) > N_ARTICLES // 2
+        for r in pages:
+            listed = lists[r.context["list_page"]]
+            items = {str(i["contId"]): i for i in parse_list_response(listed.raw_bytes()).items}
+            whole = items[str(r.context["list_item"]["contId"])]
+            assert list_item_essentials(whole) == r.context["list_item"]
+            assert len(whole) > len(r.context["list_item"])
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -119,3 +119,59 @@ def test_nextjs_dom_fallback_matches_the_generated_article(damage):
         assert got_fields(rec, exp) == exp, (art.cont_id, art.kind)
         checked += 1
     assert checked > 150
+
+
+def _records_equal(a, b) -> bool:
+    from dataclasses import asdict
+
+    return asdict(a) == asdict(b)
+
+
+@pytest.mark.parametrize("n,seed", [(300, 1), (200, 9)])
+def test_the_essentials_of_a_list_item_clean_as_the_whole_item(n, seed):
+    """A raw page's context keeps of its list item only what cleaning reads
+    (pipelines.chain.list_item_essentials): every mock article, cleaned from its page with the
+    essentials, is the record cleaned with the whole item; so is the record made from the item
+    alone (where every field comes from the item), and the essentials are a fraction of it."""
+    import json
+
+    from pipelines.chain import list_item_essentials
+
+    site = MockSite(generate_dataset(n, seed))
+    ds = site.dataset
+    whole_bytes = kept_bytes = 0
+    for art in ds.articles():
+        item = list_item(art, ds, ds.now_ms)
+        kept = list_item_essentials(item)
+        whole_bytes += len(json.dumps(item, ensure_ascii=False).encode())
+        kept_bytes += len(json.dumps(kept, ensure_ascii=False).encode())
+        assert _records_equal(record_from_list_item(kept), record_from_list_item(item)), art.cont_id
+        if art.kind == "external":
+            continue
+        resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
+        args = dict(url=f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}",
+                    headers={"Content-Type": resp.content_type}, status=resp.status)
+        try:
+            whole = clean_document(resp.body, list_item=item, **args)
+        except Exception as exc:  # the same refusal either way
+            with pytest.raises(type(exc)):
+                clean_document(resp.body, list_item=kept, **args)
+            continue
+        assert _records_equal(clean_document(resp.body, list_item=kept, **args), whole), art.cont_id
+    assert kept_bytes * 2 < whole_bytes
+
+
+def test_the_essentials_of_real_list_items():
+    import json
+    from pathlib import Path
+
+    from pipelines.chain import list_item_essentials
+
+    real = json.loads((Path(__file__).parent / "data" / "samples" / "api_list_item_32126241.json")
+                      .read_text(encoding="utf-8"))
+    pph = {"contId": "32000001", "name": "数据 | 深圳超级工厂  的夜班", "pubTimeLong": 1765110426207,
+           "authorInfo": {"userId": 1, "sname": "集智俱乐部", "authInfo": "澎湃号·湃客"}, "paywalled": True}
+    external = {"contId": "32000002", "name": "外链", "link": "https://example.com/a", "contType": 0}
+    for item in (real, pph, external, {"contId": "3"}, {}):
+        assert _records_equal(record_from_list_item(list_item_essentials(item)), record_from_list_item(item))
+    assert list_item_essentials(pph)["authorInfo"] == {"sname": "集智俱乐部"}

@@ -264,7 +264,7 @@ def test_older_capture_decisions():
 def test_compact_retrains_a_dictionary_the_archive_has_outgrown(samples, pages, expected):
     from types import SimpleNamespace
 
-    from storage.compact import outgrown
+    from storage.dictionaries import outgrown
 
     assert outgrown(SimpleNamespace(samples=samples), pages) is expected
 
@@ -294,4 +294,75 @@ def test_an_archive_from_before_0005_upgrades_and_its_zlib_rows_stay_readable(db
             assert {p.cont_id: p.raw_bytes() for p in s.scalars(sa.select(RawPage))} == dict(pages)
     finally:
         forget_encoders()
+        engine.dispose()
+
+
+def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_before(db_url, monkeypatch):
+    """A writer trains the first dictionary at AUTO_TRAIN_PAGES pages and a new one each time the
+    archive has outgrown the last (twice as many pages as it was trained on, up to
+    TRAIN_SAMPLES); the pages stored before each get the new one: no row is left on an old one."""
+    from storage import dictionaries
+    from storage.batch import BatchEntry
+    from storage.writers import store_jobs
+
+    monkeypatch.setattr(dictionaries, "AUTO_TRAIN_PAGES", 20)
+    monkeypatch.setattr(dictionaries, "TRAIN_SAMPLES", 80)
+    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20})
+    forget_encoders()
+    engine, Session = open_archive(db_url, create=True)
+    pages = _pages(100)
+    try:
+        trained = []
+        for start in range(0, len(pages), 10):
+            jobs = [(BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
+                     {"url": f"https://www.thepaper.cn/newsDetail_forward_{cid}", "final_url": None, "status": 200,
+                      "headers": HEADERS, "body": body, "fetched_at": T0, "kind": "article", "cont_id": cid}, None)
+                    for cid, body in pages[start:start + 10]]
+            assert store_jobs(Session, jobs, run_id=None, policy={}) == [None] * len(jobs)
+            with Session() as s:
+                trained = s.execute(sa.text("SELECT samples FROM raw_dictionaries ORDER BY id")).scalars().all()
+                newest = s.scalar(sa.text("SELECT max(id) FROM raw_dictionaries"))
+                on = Counter(s.execute(sa.select(RawPage.dictionary_id)).scalars())
+            if newest is not None:
+                assert set(on) == {newest}, on  # every row, earlier ones too, on the newest dictionary
+        # at 20 pages (the first); at 50 (20 x 2 < 50); then never (50 x 2 >= TRAIN_SAMPLES)
+        assert trained == [20, 50]
+        with Session() as s:
+            assert {p.cont_id: p.raw_bytes() for p in s.scalars(sa.select(RawPage))} == dict(pages)
+    finally:
+        forget_encoders()
+        engine.dispose()
+
+
+def test_new_sqlite_archives_have_16k_pages_and_compact_converts_older_ones(tmp_path):
+    """SQLite's 4 KiB pages leave much of each page unused under rows of 1-3 KiB: new archives
+    get storage.db.SQLITE_PAGE_SIZE, and ``db compact`` gives an older WAL archive the same."""
+    import sqlite3
+
+    from storage.compact import reclaim_space
+    from storage.db import SQLITE_PAGE_SIZE
+
+    new = tmp_path / "new.sqlite3"
+    engine, _ = open_archive(f"sqlite:///{new}", create=True)
+    engine.dispose()
+    with sqlite3.connect(new) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == SQLITE_PAGE_SIZE
+    old = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE made_before (x)")  # the file is written: its page size is set
+    conn.close()
+    engine, Session = open_archive(f"sqlite:///{old}", create=True)
+    try:
+        _store(Session, _pages(5), encoder=codec.PLAIN)
+        with engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert reclaim_space(engine) == f"VACUUM (pages of 4096 -> {SQLITE_PAGE_SIZE} bytes)"
+        with engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA page_size").scalar() == SQLITE_PAGE_SIZE
+            assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert c.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 5
+        assert reclaim_space(engine) == "VACUUM"
+    finally:
         engine.dispose()

@@ -163,6 +163,59 @@ def test_save_new_article(session):
     ]
 
 
+def test_the_body_is_stored_once_and_its_paragraphs_are_its_lines(archive):
+    """Revision 0008: ``body_text`` alone is stored; ``paragraphs`` and ``body_html`` are made from
+    it on reading. A paragraph with a newline in it comes back as its lines (the text is the same)."""
+    engine, Session = archive
+    cols = {c["name"] for c in sa.inspect(engine).get_columns("articles")}
+    assert "body_text" in cols and not cols & {"paragraphs", "body_html"}
+    rec = make_record(2001, paragraphs=["第一行\n第二行", "", "末段。"])
+    with Session() as s:
+        save_article(s, rec, raw_page_id=None, now=T0)
+        s.commit()
+        a = s.get(Article, 2001)
+        assert a.body_text == rec.body_text and a.content_hash == rec.content_hash
+        assert a.paragraphs == ["第一行", "第二行", "", "末段。"]
+        assert save_article(s, rec, raw_page_id=None, now=T0 + timedelta(hours=1)) == "unchanged"
+        s.commit()
+    empty = make_record(2002, paragraphs=[], content_type="video")
+    with Session() as s:
+        save_article(s, empty, raw_page_id=None, now=T0)
+        s.commit()
+        assert s.get(Article, 2002).paragraphs == [] and s.get(Article, 2002).body_html == ""
+
+
+def test_downgrade_below_0008_puts_paragraphs_and_html_back(db_url):
+    """The columns 0008 dropped come back filled, as the code before it wrote them."""
+    import json
+
+    from alembic import command
+
+    from storage.db import alembic_config
+    from storage.render import body_html
+
+    engine, Session = open_archive(db_url, create=True)
+    try:
+        rec = make_record(2003)
+        with Session() as s:
+            save_article(s, rec, raw_page_id=None, now=T0)
+            s.commit()
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007_keywords")
+        with engine.connect() as conn:
+            paragraphs, html = conn.execute(sa.text("SELECT paragraphs, body_html FROM articles")).one()
+        paragraphs = json.loads(paragraphs) if isinstance(paragraphs, str) else paragraphs
+        assert paragraphs == rec.paragraphs
+        assert html == body_html(rec.paragraphs, [{"src": i.src, "caption": i.caption} for i in rec.images])
+        upgrade(engine)
+        with Session() as s:
+            assert s.get(Article, 2003).paragraphs == rec.paragraphs
+    finally:
+        engine.dispose()
+
+
 def test_unchanged_article_only_moves_last_seen(session):
     save_article(session, make_record(), raw_page_id=None, now=T0)
     session.commit()

@@ -7,6 +7,7 @@ extraction, cleaning and storage happen there.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timezone
 import scrapy
@@ -228,6 +229,7 @@ class ThepaperSpider(scrapy.Spider):
             logger.info("list %s %s: %d entries skipped (%s)", meta["list_kind"], meta["list_id"], n, reason)
         channel_id = int(meta["list_id"]) if meta["list_kind"] == "channel" else None
         known = self._known(page.items)
+        list_page = hashlib.sha256(response.body).hexdigest()  # raw_pages.sha256 of this page
         for item in page.items:
             if walk is not None:
                 walk.see(item)
@@ -238,7 +240,7 @@ class ThepaperSpider(scrapy.Spider):
             if not incremental.needs_fetch(item, known.get(cont_id), refetch=self.refetch):
                 self.crawler.stats.inc_value("thepaper/listed_unchanged")
                 continue
-            yield from self._follow_item(item, channel_id)
+            yield from self._follow_item(item, channel_id, list_page=list_page)
 
         if self.max_articles and len(self.scheduled) >= self.max_articles:
             return  # stopped short: the list is not complete, its cursor stays
@@ -331,7 +333,8 @@ class ThepaperSpider(scrapy.Spider):
             return
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 
-    def _follow_item(self, item: dict, channel_id: int | None, *, failure_retry: bool = False):
+    def _follow_item(self, item: dict, channel_id: int | None, *, failure_retry: bool = False,
+                     list_page: str | None = None):
         from pipelines.chain import record_from_list_item
 
         cont_id = listapi.item_cont_id(item)
@@ -354,6 +357,8 @@ class ThepaperSpider(scrapy.Spider):
             meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
                   "handle_httpstatus_list": [404, 410]},
         )
+        if list_page:
+            request.meta["list_page"] = list_page
         if failure_retry:  # not judged by the coverage monitors (pipelines.coverage)
             request.meta["failure_retry"] = True
         if self.redis_push is not None:
@@ -380,6 +385,7 @@ class ThepaperSpider(scrapy.Spider):
             kind=kind,
             cont_id=response.meta.get("cont_id"),
             list_item=response.meta.get("list_item"),
+            list_page=response.meta.get("list_page"),
             channel_id=response.meta.get("channel_id"),
             request=_request_dict(req) if req is not None else None,
             failure_retry=bool(response.meta.get("failure_retry")),
