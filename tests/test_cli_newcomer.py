@@ -564,12 +564,12 @@ def test_a_crawl_stores_keywords_that_trends_and_keywords_read(archive):
     _, db, _ = archive
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.connect() as c:
-        rows = c.execute(sa.text("SELECT title, summary, paragraphs, keywords, content_type FROM articles")).all()
+        rows = c.execute(sa.text("SELECT title, summary, body_text, keywords, content_type FROM articles")).all()
     engine.dispose()
     texts = [r for r in rows if r.content_type in ("news", "pph")]
     assert texts and all(json.loads(r.keywords) for r in texts)
     for r in texts:
-        assert json.loads(r.keywords) == extract_keywords(r.title, r.summary, json.loads(r.paragraphs))
+        assert json.loads(r.keywords) == extract_keywords(r.title, r.summary, r.body_text.split("\n"))
     counts: dict[str, int] = {}
     for r in rows:
         for k in json.loads(r.keywords):
