@@ -65,10 +65,14 @@ def current_encoder(session: Session, level: int = DEFAULT_LEVEL) -> Encoder:
     return encoder
 
 
-def forget_encoders() -> None:
-    """Drop the cached encoders (after training, so that this process uses the new dictionary at once)."""
+def forget_encoders(*, dictionaries: bool = False) -> None:
+    """Drop the cached encoders (after training, so that this process uses the new dictionary at
+    once); with ``dictionaries``, the cached dictionary bytes too (an archive deleted and made
+    again at the same URL numbers its dictionaries from 1 again: tests do that)."""
     with _lock:
         _encoders.clear()
+        if dictionaries:
+            _dictionaries.clear()
 
 
 def dictionary_bytes(session: Session, ids) -> dict[int, bytes]:

@@ -88,7 +88,9 @@ def wipe_pg(url: str) -> None:
     from sqlalchemy import text
 
     from storage.db import make_engine
+    from storage.dictionaries import forget_encoders
 
+    forget_encoders(dictionaries=True)  # dictionary ids start at 1 again in the new archive
     engine = make_engine(url)
     try:
         with engine.begin() as conn:

@@ -71,7 +71,7 @@ def _store(Session, pages, *, encoder) -> list[int]:
 @pytest.fixture
 def mixed(db_url):
     """An archive of 60 pages: 20 zlib, 20 zstd without a dictionary, 20 zstd with one."""
-    forget_encoders()
+    forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
     pages = _pages(60)
     try:
@@ -161,7 +161,7 @@ def test_compact_leaves_a_body_that_does_not_match_its_hash(mixed):
 def test_compact_killed_with_sigkill_loses_nothing(db_url, tmp_path):
     """``db compact`` as a user runs it, killed -9 in the middle: every page still reads back
     exactly; the next run finishes the job."""
-    forget_encoders()
+    forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
     pages = _pages(150)
     try:
@@ -308,7 +308,7 @@ def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_be
     monkeypatch.setattr(dictionaries, "AUTO_TRAIN_PAGES", 20)
     monkeypatch.setattr(dictionaries, "TRAIN_SAMPLES", 80)
     monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20})
-    forget_encoders()
+    forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
     pages = _pages(100)
     try:
