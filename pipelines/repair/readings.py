@@ -221,7 +221,7 @@ def _advance(state: tuple, chars: list, info: tuple) -> tuple[tuple, float]:
         if ahead is not None:
             waiting = _resolve(waiting, ahead)
     keep = info.keep
-    return (kind, es if info.mark else 0.0, tail[len(tail) - keep:] if keep else "", waiting, q), delta
+    return (kind, es if info.mark else 0.0, tail[-keep:] if keep else "", waiting, q), delta
 
 
 def _feed_checks(waiting: tuple, s: str) -> tuple[tuple, float]:
