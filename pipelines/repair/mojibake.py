@@ -65,11 +65,10 @@ def _ftfy(text: str) -> tuple[str, int]:
     real text would hold (:func:`_symbol_or_text`).
 
     A fix that leaves mojibake in the line (bytes were lost, and ftfy undid only what it could
-    read whole) is weighed against the run repair of the line as it was: ftfy's partial fix
-    turns ``â€”`` back into ``—`` beside a run that is one byte short, or reads the start of
-    the next character as the lost byte (``é‡æ¡ˆ`` as ``釿¡ˆ``), and the run repair then sees
-    broken runs. The reading that leaves fewer mojibake characters is kept, the untouched
-    line's when they tie."""
+    read whole) gives way to the run repair of the line as it was, when that repairs anything:
+    ftfy's partial fix turns ``â€”`` back into ``—`` beside a run that is one byte short, or
+    reads the start of the next character as the lost byte (``é‡æ¡ˆ`` as ``釿¡ˆ``), so that
+    the run repair would see broken runs."""
     import ftfy
 
     cfg = _ftfy_config()
@@ -83,22 +82,10 @@ def _ftfy(text: str) -> tuple[str, int]:
             continue
         if _RUN_RE.search(fixed):
             raw, n_raw = _repair_runs(line)
-            left = _left(raw)
-            via = _repair_runs(fixed)[0] if left else raw
-            if left <= _left(via):
-                if not n_raw:
-                    continue
-                fixed = raw
-            else:
-                fixed = via
+            fixed = raw if n_raw else _repair_runs(fixed)[0]
         lines[i] = fixed
         count += 1
     return ("\n".join(lines), count) if count else (text, 0)
-
-
-def _left(text: str) -> int:
-    """How many characters of ``text`` are in mojibake runs."""
-    return sum(len(m.group()) for m in _RUN_RE.finditer(text))
 
 
 _SYMBOL_BLOCKS = (("\u00a1", "\u00bf"), ("\u2000", "\u2bff"), ("\u3000", "\u303f"), ("\uff00", "\uffef"),
