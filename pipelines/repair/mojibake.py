@@ -47,6 +47,8 @@ LOST_BYTES = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 _SPACE = 0x20
 _NBSP = 0xA0
 _MAX_LAYERS = 3
+#: A document with this many lines fixed by ftfy is damaged (:func:`_repair_layer`).
+_DAMAGED = 3
 
 
 @lru_cache(maxsize=1)
@@ -60,29 +62,50 @@ def _ftfy_config():
                            remove_control_chars=False, normalization=None, explain=False)
 
 
-def _ftfy(text: str) -> tuple[str, int]:
-    """ftfy line by line; a line's fix is kept when every character it introduced is one a
-    real text would hold (:func:`_symbol_or_text`).
-
-    A fix that leaves mojibake in the line (bytes were lost, and ftfy undid only what it could
-    read whole) gives way to the run repair of the line as it was, when that repairs anything:
-    ftfy's partial fix turns ``â€”`` back into ``—`` beside a run that is one byte short, or
-    reads the start of the next character as the lost byte (``é‡æ¡ˆ`` as ``釿¡ˆ``), so that
-    the run repair would see broken runs."""
+def _ftfy_line(line: str, cfg) -> str | None:
+    """ftfy's fix of ``line``, when it changes something and every character it introduced is
+    one a real text would hold (:func:`_symbol_or_text`); else None."""
     import ftfy
 
+    fixed = ftfy.fix_text(line, cfg)
+    if fixed != line and _reading_ok("".join(set(fixed) - set(line)) or fixed, False, latin=True):
+        return fixed
+    return None
+
+
+def _repair_layer(text: str) -> tuple[str, int]:
+    """One layer of damage undone, line by line, and how many lines (ftfy) or runs were fixed.
+
+    ftfy's fix of a line is kept when it is plausible (:func:`_ftfy_line`); the other lines go
+    to the run repair (:func:`_repair_runs`). A fix that leaves mojibake in the line (bytes
+    were lost, and ftfy undid only what it could read whole) gives way to the run repair of
+    the line as it was, when that repairs anything: ftfy's partial fix turns ``â€”`` back into
+    ``—`` beside a run that is one byte short, or reads the start of the next character as the
+    lost byte (``é‡æ¡ˆ`` as ``釿¡ˆ``), so that the run repair would see broken runs; ftfy then
+    fixes what the run repair left (``Jógaã€‹``, glued to a Latin word). A line is read once
+    per layer: what a repair gave (``José—``) is not taken for mojibake again.
+
+    When ftfy changes ``_DAMAGED`` lines or more, the document is damaged, which lets short
+    runs be repaired where their neighbours say nothing (:func:`_fix_run`)."""
     cfg = _ftfy_config()
     lines = text.split("\n")
+    todo = [i for i, line in enumerate(lines) if _PRECHECK_RE.search(line)]
+    fixes = {}
+    for i in todo:
+        fixed = _ftfy_line(lines[i], cfg)
+        if fixed is not None:
+            fixes[i] = fixed
+    damaged = len(fixes) >= _DAMAGED
     count = 0
-    for i, line in enumerate(lines):
-        if not _PRECHECK_RE.search(line):
-            continue
-        fixed = ftfy.fix_text(line, cfg)
-        if fixed == line or not _reading_ok("".join(set(fixed) - set(line)) or fixed, False, latin=True):
+    for i in todo:
+        line, fixed = lines[i], fixes.get(i)
+        if fixed is None:
+            lines[i], n = _repair_runs(line, damaged)
+            count += n
             continue
         if _RUN_RE.search(fixed):
-            raw, n_raw = _repair_runs(line)
-            fixed = raw if n_raw else _repair_runs(fixed)[0]
+            raw, n_raw = _repair_runs(line, damaged)
+            fixed = _ftfy_line(raw, cfg) or raw if n_raw else _repair_runs(fixed, damaged)[0]
         lines[i] = fixed
         count += 1
     return ("\n".join(lines), count) if count else (text, 0)
@@ -274,9 +297,14 @@ def _is_words(text: str) -> bool:
     return bool(runs) and all(len(r) >= 2 and word_freq(r) > 0 for r in runs)
 
 
-def _fix_run(run: str, glued: bool, before: str = "", after: str = "") -> str | None:
+def _fix_run(run: str, glued: bool, before: str = "", after: str = "", damaged: bool = False) -> str | None:
     """The run read again (module doc), or None; ``before``/``after`` are the characters
-    around it, which choose lost bytes and let a short run next to Han text be repaired."""
+    around it, which choose lost bytes and let a short run next to Han text be repaired.
+
+    In a ``damaged`` document (other runs of it were mojibake beyond doubt) a short run with
+    one lost byte per guessed character that reads as Han characters and CJK punctuation is taken between digits or
+    Latin letters too (``35å·3`` 35号3, ``.txtã€.jpg`` .txt、.jpg): what it is glued to says
+    nothing there."""
     data = _to_bytes(run)
     if data is None:
         return None
@@ -296,6 +324,9 @@ def _fix_run(run: str, glued: bool, before: str = "", after: str = "") -> str | 
         fixed, guessed = lenient
         # lost bytes are put back in runs that are UTF-8 through and through, or beside Han text
         multi = sum(1 for c in fixed if ord(c) > 0x7F)
+        if damaged and guessed and len(fixed.encode("utf-8")) - len(data) <= guessed and \
+                all(is_cjk(c) or c in CJK_PUNCT for c in fixed if ord(c) > 0x7F):
+            glued, beside_han = False, True
         if (len(fixed) < len(run) or guessed) and _reading_ok(fixed, glued) and (
                 not guessed or multi >= 3 or multi >= 2 * guessed or beside_han or _is_words(fixed)):
             return fixed
@@ -332,7 +363,8 @@ def _trim_ok(run: str, head: int, tail: int) -> bool:
     return True
 
 
-def _repair_runs(text: str) -> tuple[str, int]:
+def _repair_runs(text: str, damaged: bool = False) -> tuple[str, int]:
+    """Every mojibake run of ``text`` read again (:func:`_fix_run`), and how many were."""
     count = 0
     out: list[str] = []
     pos = 0
@@ -341,7 +373,7 @@ def _repair_runs(text: str) -> tuple[str, int]:
         glued = _glued_to_latin(text, m.start(), m.end())
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
-        fixed = _fix_run(run, glued, before, after)
+        fixed = _fix_run(run, glued, before, after, damaged)
         # a character at either end may be real text beside the damage (an ASCII letter, or a
         # quote that ftfy already put back): the run without it, that character kept as it is
         for head, tail in _TRIMS:
@@ -351,7 +383,7 @@ def _repair_runs(text: str) -> tuple[str, int]:
                 continue
             start, end = m.start() + head, m.end() - tail
             piece = _fix_run(text[start:end], _glued_to_latin(text, start, end),
-                             text[start - 1] if start else "", text[end] if end < len(text) else "")
+                             text[start - 1] if start else "", text[end] if end < len(text) else "", damaged)
             if piece is not None:
                 fixed = run[:head] + piece + run[len(run) - tail:]
         if fixed is None:
@@ -372,9 +404,8 @@ def repair_mojibake(text: str) -> tuple[str, int]:
     for _ in range(_MAX_LAYERS):
         if not _PRECHECK_RE.search(text):
             break
-        text, n1 = _ftfy(text)
-        text, n2 = _repair_runs(text)
-        if not n1 + n2:
+        text, n = _repair_layer(text)
+        if not n:
             break
-        total += n1 + n2
+        total += n
     return text, total
