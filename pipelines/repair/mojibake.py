@@ -172,17 +172,23 @@ def _is_cont(b: int) -> bool:
 def _choose(options: list[list[str]], left: str, right: str) -> tuple[str, ...]:
     """One candidate of each list of ``options`` (adjacent guessed characters), chosen together:
     the ones that make the likeliest text with their neighbours (jieba's unigram segmentation
-    of ``left + chosen + right``), common characters preferred."""
+    of ``left + chosen + right``), common characters preferred. A candidate may end in a space
+    (a real space after it, :func:`_decode_lenient_utf8`), which is left out of the text scored
+    (the same length whichever is chosen) and costs ``_SPACED_COST``."""
     from .wordfreq import text_logprob
 
     ok = _ok_set()
 
     def score(chosen: tuple[str, ...]) -> float:
-        return text_logprob(left + "".join(chosen) + right) + sum(2.0 if c in ok else -8.0 for c in chosen)
+        return text_logprob(left + "".join(c[0] for c in chosen) + right) + \
+            sum((2.0 if c[0] in ok else -8.0) - (_SPACED_COST if len(c) > 1 else 0.0) for c in chosen)
 
     return max(product(*options), key=score)
 
 
+#: What a real space after a character with a lost byte costs against a NBSP in it (a lost
+#: byte and a space side by side are the rarer coincidence).
+_SPACED_COST = 4.0
 #: At most this many candidate pairs are scored together (else one at a time).
 _MAX_PAIRS = 400
 
@@ -224,9 +230,22 @@ def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> 
             j += 1
         if len(conts) == need:
             try:
-                out.append(bytes([b, *conts]).decode("utf-8"))
+                whole = bytes([b, *conts]).decode("utf-8")
             except UnicodeDecodeError:
-                return None
+                whole = None
+            # a space as the last byte may have been a NBSP, or a real space after a character
+            # whose byte was lost (着 timeout: E7 80 and a space also read 瀠): both are weighed
+            spaced = [c + " " for c in _candidates(b, conts[:-1], need)] \
+                if data[j - 1] == _SPACE and need - len(conts) < 2 else []
+            if not spaced:
+                if whole is None:
+                    return None
+                out.append(whole)
+                i = j
+                continue
+            cands = ([whole] if whole is not None else []) + spaced
+            guesses.append((len(out), cands))
+            out.append(cands[0])
             i = j
             continue
         if need - len(conts) > 2:
