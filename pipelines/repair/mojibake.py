@@ -180,7 +180,7 @@ def _choose(options: list[list[str]], left: str, right: str) -> tuple[str, ...]:
     ok = _ok_set()
 
     def score(chosen: tuple[str, ...]) -> float:
-        return text_logprob(left + "".join(c[0] for c in chosen) + right) + \
+        return text_logprob(left + "".join(c[0] for c in chosen) + right, names=True) + \
             sum((2.0 if c[0] in ok else -8.0) - (_SPACED_COST if len(c) > 1 else 0.0) for c in chosen)
 
     return max(product(*options), key=score)

@@ -194,13 +194,49 @@ def boundary_logp(ch: str, states: str) -> float:
     return math.log(sum(vals[k] for k in states) / total)
 
 
-def text_logprob(text: str, open_quotes: int = 0) -> float:
+_NAMES: tuple[dict[str, float], dict[str, float]] | None = None
+#: A character seen this rarely as a surname (or in given names) is none.
+NAME_MIN_COUNT = 20
+
+
+def _names() -> tuple[dict[str, float], dict[str, float]]:
+    """From the person names of jieba's dictionary (tag ``nr``, two or three characters): log P
+    of a name beginning with each surname, and log P of each character of a given name; the
+    first includes how often a word of text is a name at all (their summed frequency over the
+    total). Counted over names, not their frequencies: a famous name is one name."""
+    global _NAMES
+    if _NAMES is None:
+        _load()  # first, outside the lock it takes
+        with _LOCK:
+            if _NAMES is None:
+                sur: dict[str, int] = {}
+                given: dict[str, int] = {}
+                name_freq = 0
+                with open(_dict_path(), encoding="utf-8") as fh:
+                    for line in fh:
+                        parts = line.split()
+                        if len(parts) >= 3 and parts[2] == "nr" and 2 <= len(parts[0]) <= 3:
+                            w = parts[0]
+                            name_freq += int(parts[1])
+                            sur[w[0]] = sur.get(w[0], 0) + 1
+                            for c in w[1:]:
+                                given[c] = given.get(c, 0) + 1
+                n_sur, n_given = sum(sur.values()) or 1, sum(given.values()) or 1
+                share = math.log(max(1, name_freq)) - _LOG_TOTAL
+                _NAMES = ({c: share + math.log(k / n_sur) for c, k in sur.items() if k >= NAME_MIN_COUNT},
+                          {c: math.log(k / n_given) for c, k in given.items() if k >= NAME_MIN_COUNT})
+    return _NAMES
+
+
+def text_logprob(text: str, open_quotes: int = 0, names: bool = False) -> float:
     """Log probability of the best segmentation of ``text`` into dictionary words, less
     penalties for unbalanced quotes (``open_quotes``: “ already open before ``text``) and for
-    two clause marks in a row (``。，``)."""
+    two clause marks in a row (``。，``). With ``names``, a segment may also be a person name the
+    dictionary lacks: a surname and one or two given-name characters (:func:`_names`)."""
     freq = _load()
     n = len(text)
     best = [0.0] * (n + 1)
+    sur, given = _names() if names else ({}, {})
     for i in range(n - 1, -1, -1):
         if text[i].isascii() and text[i].isalnum():
             # A Latin word or a number is one segment, whatever its length.
@@ -219,6 +255,15 @@ def text_logprob(text: str, open_quotes: int = 0) -> float:
                 cand = word_logp(text[i:j]) - SEGMENT_COST + best[j]
                 if cand > score:
                     score = cand
+        if text[i] in sur:
+            cand = sur[text[i]] - SEGMENT_COST
+            for j in range(i + 1, min(n, i + 3)):
+                g = given.get(text[j])
+                if g is None:
+                    break
+                cand += g - SEGMENT_COST  # each character a segment, as if it were a word
+                if cand + best[j + 1] > score:
+                    score = cand + best[j + 1]
         best[i] = score
     return best[0] - _quote_penalty(text, open_quotes) - _punct_penalty(text) - _boundary_penalty(text)
 
