@@ -156,6 +156,18 @@ def char_usage(ch: str) -> int:
     return _USAGE.get(ch, 0)
 
 
+def total_usage() -> int:
+    """The sum of :func:`char_usage` over all characters."""
+    global _TOTAL_USAGE
+    if _TOTAL_USAGE is None:
+        char_usage("")
+        _TOTAL_USAGE = sum(_USAGE.values()) or 1
+    return _TOTAL_USAGE
+
+
+_TOTAL_USAGE: int | None = None
+
+
 @lru_cache(maxsize=65536)
 def char_logp(ch: str) -> float:
     """log P of one character as a word of its own (fixed figures for punctuation, ASCII,
