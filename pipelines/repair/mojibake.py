@@ -370,7 +370,8 @@ def _fix_run(run: str, glued: bool, before: str = "", after: str = "", doc: _Doc
     In a damaged document (``doc.damaged``: other runs of it were mojibake beyond doubt) a short
     run with one lost byte per guessed character that reads as Han characters and CJK
     punctuation is taken between digits or Latin letters too (``35å·3`` 35号3, ``.txtã€.jpg``
-    .txt、.jpg): what it is glued to says nothing there. Lost bytes chosen beyond doubt go to the document's cache (:class:`_Doc`)."""
+    .txt、.jpg): what it is glued to says nothing there. Lost bytes chosen beyond doubt go to
+    the document's cache (:class:`_Doc`)."""
     data = _to_bytes(run)
     if data is None:
         return None
