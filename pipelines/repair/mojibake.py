@@ -212,7 +212,7 @@ def _choose(options: list[list[str]], left: str, right: str,
     total = sum(seen.values())
 
     def score(chosen: tuple[str, ...]) -> float:
-        return text_logprob(left + "".join(c[0] for c in chosen) + right, names=True) + \
+        return text_logprob(left + "".join(c[0] for c in chosen) + right, wide=True) + \
             sum((2.0 if c[0] in ok else -8.0) - (_SPACED_COST if len(c) > 1 else 0.0)
                 + _seen_bonus(c[0], seen, total) for c in chosen)
 

@@ -9,7 +9,8 @@ character ends or begins a word). The tear repair's score built on them is
 :mod:`pipelines.repair.readings`'; :func:`text_logprob` scores a whole string (the best
 unigram segmentation's log probability, the idea behind jieba's own route search, less
 penalties for unbalanced quotes and doubled clause marks), for the mojibake and
-Traditional decisions.
+Traditional decisions; with ``wide`` (the mojibake repair's choice of lost bytes) it also
+knows the words of the ``wordfreq`` package's Chinese list and person names.
 """
 
 from __future__ import annotations
@@ -240,15 +241,51 @@ def _names() -> tuple[dict[str, float], dict[str, float]]:
     return _NAMES
 
 
-def text_logprob(text: str, open_quotes: int = 0, names: bool = False) -> float:
+_WIDE: dict[str, float | None] | None = None
+
+
+def _wide() -> dict[str, float | None]:
+    """The words of jieba's dictionary and of the ``wordfreq`` package's Chinese list (word
+    frequencies measured on large corpora: subtitles, Wikipedia, news, books; it has 叶芝, 小九九,
+    有戏, which jieba's lacks, and rates 地铁 above 地道, 吗 above 南), words of one to eight Han
+    characters: word -> log P, wordfreq's where it has the word (measured, where jieba's
+    figures are partly set by hand), else jieba's; a prefix of a longer word -> None."""
+    global _WIDE
+    if _WIDE is None:
+        freq = _load()
+        from wordfreq import get_frequency_dict
+
+        with _LOCK:
+            if _WIDE is None:
+                wide: dict[str, float | None] = {}
+                for w, f in get_frequency_dict("zh", wordlist="large").items():
+                    if 1 <= len(w) <= _MAX_LEN and all("\u4e00" <= c <= "\u9fff" for c in w) and f > 0:
+                        wide[w] = math.log(f)
+                for w, packed in freq.items():
+                    if len(w) >= 2 and packed >> 1:
+                        logp = math.log(packed >> 1) - _LOG_TOTAL
+                        wide.setdefault(w, logp)
+                for w in list(wide):
+                    for k in range(2, len(w)):
+                        wide.setdefault(w[:k], None)
+                _WIDE = wide
+    return _WIDE
+
+
+_ABSENT = object()
+
+
+def text_logprob(text: str, open_quotes: int = 0, wide: bool = False) -> float:
     """Log probability of the best segmentation of ``text`` into dictionary words, less
     penalties for unbalanced quotes (``open_quotes``: “ already open before ``text``) and for
-    two clause marks in a row (``。，``). With ``names``, a segment may also be a person name the
-    dictionary lacks: a surname and one or two given-name characters (:func:`_names`)."""
+    two clause marks in a row (``。，``). With ``wide``, the words are also those of the
+    ``wordfreq`` package (:func:`_wide`), and a segment may be a person name the dictionary
+    lacks: a surname and one or two given-name characters (:func:`_names`)."""
     freq = _load()
     n = len(text)
     best = [0.0] * (n + 1)
-    sur, given = _names() if names else ({}, {})
+    sur, given = _names() if wide else ({}, {})
+    table = _wide() if wide else None
     for i in range(n - 1, -1, -1):
         if text[i].isascii() and text[i].isalnum():
             # A Latin word or a number is one segment, whatever its length.
@@ -258,8 +295,16 @@ def text_logprob(text: str, open_quotes: int = 0, names: bool = False) -> float:
             if j - i > 1:
                 best[i] = ASCII_LOGP - SEGMENT_COST + best[j]
                 continue
-        score = char_logp(text[i]) - SEGMENT_COST + best[i + 1]
-        for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+        single = table.get(text[i]) if table is not None else None
+        score = (single if single is not None else char_logp(text[i])) - SEGMENT_COST + best[i + 1]
+        if table is not None:
+            for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+                logp = table.get(text[i:j], _ABSENT)
+                if logp is _ABSENT:
+                    break
+                if logp is not None and logp - SEGMENT_COST + best[j] > score:
+                    score = logp - SEGMENT_COST + best[j]
+        for j in range(i + 2, min(n, i + _MAX_LEN) + 1) if table is None else ():
             packed = freq.get(text[i:j], 0)
             if not packed:  # neither a word nor the start of one: no longer one is either
                 break
