@@ -195,24 +195,32 @@ def _seen_bonus(ch: str, seen: dict[str, int], total: int) -> float:
     return min(_SEEN_MAX, max(0.0, _SEEN_WEIGHT * math.log((n + 1) / (expected + 1))))
 
 
+@lru_cache(maxsize=65536)
+def _text_score(text: str) -> float:
+    """:func:`wordfreq.text_logprob` with the wide vocabulary, cached: the second pass of
+    :func:`_decode_lenient_utf8` scores the same strings wherever the neighbours stayed."""
+    from .wordfreq import text_logprob
+
+    return text_logprob(text, wide=True)
+
+
 def _choose(options: list[list[str]], left: str, right: str,
             seen: dict[str, int] | None = None) -> tuple[tuple[str, ...], float]:
     """One candidate of each list of ``options`` (adjacent guessed characters), chosen together:
-    the ones that make the likeliest text with their neighbours (jieba's unigram segmentation
-    of ``left + chosen + right``), common characters preferred. A candidate may end in a space
+    the ones that make the likeliest text with their neighbours (the best segmentation of
+    ``left + chosen + right`` into words and names, :func:`_text_score`), common characters
+    preferred. A candidate may end in a space
     (a real space after it, :func:`_decode_lenient_utf8`), which is left out of the text scored
     (the same length whichever is chosen) and costs ``_SPACED_COST``. ``seen``: the document's
     cache (:class:`_Doc`), characters chosen beyond doubt elsewhere in it, which weigh up to
     ``_SEEN_MAX``. The choice, and by how much it beat the next best."""
-    from .wordfreq import text_logprob
-
     ok = _ok_set()
 
     seen = seen or {}
     total = sum(seen.values())
 
     def score(chosen: tuple[str, ...]) -> float:
-        return text_logprob(left + "".join(c[0] for c in chosen) + right, wide=True) + \
+        return _text_score(left + "".join(c[0] for c in chosen) + right) + \
             sum((2.0 if c[0] in ok else -8.0) - (_SPACED_COST if len(c) > 1 else 0.0)
                 + _seen_bonus(c[0], seen, total) for c in chosen)
 
