@@ -44,7 +44,7 @@ def test_whole_page_of_utf8_read_as_single_byte(how, nbsp):
     damaged = utf8_read_as(LONG, how, nbsp_to_space=nbsp)
     fixed, n = repair_mojibake(damaged)
     assert n > 0
-    floor = 0.999 if how != "1252-dropped" else 0.99  # a dropped byte is chosen among five: a guess
+    floor = 0.999 if how != "1252-dropped" else 0.997  # a dropped byte is chosen among five: a guess
     assert similarity(fixed, LONG) >= floor
 
 
@@ -52,7 +52,7 @@ def test_whole_page_of_utf8_read_as_single_byte(how, nbsp):
 def test_corpus_read_as_single_byte(how):
     text = "\n".join(CLEAN)
     fixed, _ = repair_mojibake(utf8_read_as(text, how))
-    assert similarity(fixed, text) >= (0.999 if how != "1252-dropped" else 0.98)
+    assert similarity(fixed, text) >= (0.999 if how != "1252-dropped" else 0.996)
 
 
 def test_two_layers():

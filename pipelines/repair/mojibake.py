@@ -26,7 +26,9 @@ Two passes, repeated while they change something (two layers of damage come undo
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations, product
 
@@ -47,6 +49,8 @@ LOST_BYTES = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 _SPACE = 0x20
 _NBSP = 0xA0
 _MAX_LAYERS = 3
+#: A document with this many lines fixed by ftfy is damaged (:func:`_repair_layer`).
+_DAMAGED = 3
 
 
 @lru_cache(maxsize=1)
@@ -60,21 +64,62 @@ def _ftfy_config():
                            remove_control_chars=False, normalization=None, explain=False)
 
 
-def _ftfy(text: str) -> tuple[str, int]:
-    """ftfy line by line; a line's fix is kept when every character it introduced is one a
-    real text would hold (:func:`_symbol_or_text`)."""
+@dataclass
+class _Doc:
+    """What the run repair knows of the document: whether it is ``damaged`` (:func:`_fix_run`),
+    and ``seen``, a cache of the characters chosen beyond doubt for lost bytes in it, with how
+    often (历史 settles 史 for 摄影史 further on, where 岁 fits as well)."""
+
+    damaged: bool = False
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def _ftfy_line(line: str, cfg) -> str | None:
+    """ftfy's fix of ``line``, when it changes something and every character it introduced is
+    one a real text would hold (:func:`_symbol_or_text`); else None."""
     import ftfy
 
+    fixed = ftfy.fix_text(line, cfg)
+    if fixed != line and _reading_ok("".join(set(fixed) - set(line)) or fixed, False, latin=True):
+        return fixed
+    return None
+
+
+def _repair_layer(text: str, seen: dict[str, int]) -> tuple[str, int]:
+    """One layer of damage undone, line by line, and how many lines (ftfy) or runs were fixed.
+
+    ftfy's fix of a line is kept when it is plausible (:func:`_ftfy_line`); the other lines go
+    to the run repair (:func:`_repair_runs`). A fix that leaves mojibake in the line (bytes
+    were lost, and ftfy undid only what it could read whole) gives way to the run repair of
+    the line as it was, when that repairs anything: ftfy's partial fix turns ``â€”`` back into
+    ``—`` beside a run that is one byte short, or reads the start of the next character as the
+    lost byte (``é‡æ¡ˆ`` as ``釿¡ˆ``), so that the run repair would see broken runs; ftfy then
+    fixes what the run repair left (``Jógaã€‹``, glued to a Latin word). A line is read once
+    per layer: what a repair gave (``José—``) is not taken for mojibake again.
+
+    When ftfy changes ``_DAMAGED`` lines or more, the document is damaged, which lets short
+    runs be repaired where their neighbours say nothing (:func:`_fix_run`)."""
     cfg = _ftfy_config()
     lines = text.split("\n")
+    todo = [i for i, line in enumerate(lines) if _PRECHECK_RE.search(line)]
+    fixes = {}
+    for i in todo:
+        fixed = _ftfy_line(lines[i], cfg)
+        if fixed is not None:
+            fixes[i] = fixed
+    doc = _Doc(len(fixes) >= _DAMAGED, seen)
     count = 0
-    for i, line in enumerate(lines):
-        if not _PRECHECK_RE.search(line):
+    for i in todo:
+        line, fixed = lines[i], fixes.get(i)
+        if fixed is None:
+            lines[i], n = _repair_runs(line, doc)
+            count += n
             continue
-        fixed = ftfy.fix_text(line, cfg)
-        if fixed != line and _reading_ok("".join(set(fixed) - set(line)) or fixed, False, latin=True):
-            lines[i] = fixed
-            count += 1
+        if _RUN_RE.search(fixed):
+            raw, n_raw = _repair_runs(line, doc)
+            fixed = _ftfy_line(raw, cfg) or raw if n_raw else _repair_runs(fixed, doc)[0]
+        lines[i] = fixed
+        count += 1
     return ("\n".join(lines), count) if count else (text, 0)
 
 
@@ -136,20 +181,62 @@ def _is_cont(b: int) -> bool:
     return 0x80 <= b <= 0xBF
 
 
-def _choose(options: list[list[str]], left: str, right: str) -> tuple[str, ...]:
-    """One candidate of each list of ``options`` (adjacent guessed characters), chosen together:
-    the ones that make the likeliest text with their neighbours (jieba's unigram segmentation
-    of ``left + chosen + right``), common characters preferred."""
+def _seen_bonus(ch: str, seen: dict[str, int], total: int) -> float:
+    """What the document's cache says of ``ch``: ``_SEEN_WEIGHT`` times the log of how much more
+    often it was chosen beyond doubt than its use in the dictionary's words would have it,
+    between 0 and ``_SEEN_MAX`` (a character common everywhere gains nothing from being common
+    here too)."""
+    n = seen.get(ch, 0)
+    if not n:
+        return 0.0
+    from .wordfreq import char_usage, total_usage
+
+    expected = total * char_usage(ch) / total_usage()
+    return min(_SEEN_MAX, max(0.0, _SEEN_WEIGHT * math.log((n + 1) / (expected + 1))))
+
+
+@lru_cache(maxsize=65536)
+def _text_score(text: str) -> float:
+    """:func:`wordfreq.text_logprob` with the wide vocabulary, cached: the second pass of
+    :func:`_decode_lenient_utf8` scores the same strings wherever the neighbours stayed."""
     from .wordfreq import text_logprob
 
+    return text_logprob(text, wide=True)
+
+
+def _choose(options: list[list[str]], left: str, right: str,
+            seen: dict[str, int] | None = None) -> tuple[tuple[str, ...], float]:
+    """One candidate of each list of ``options`` (adjacent guessed characters), chosen together:
+    the ones that make the likeliest text with their neighbours (the best segmentation of
+    ``left + chosen + right`` into words and names, :func:`_text_score`), common characters
+    preferred. A candidate may end in a space
+    (a real space after it, :func:`_decode_lenient_utf8`), which is left out of the text scored
+    (the same length whichever is chosen) and costs ``_SPACED_COST``. ``seen``: the document's
+    cache (:class:`_Doc`), characters chosen beyond doubt elsewhere in it, which weigh up to
+    ``_SEEN_MAX``. The choice, and by how much it beat the next best."""
     ok = _ok_set()
 
+    seen = seen or {}
+    total = sum(seen.values())
+
     def score(chosen: tuple[str, ...]) -> float:
-        return text_logprob(left + "".join(chosen) + right) + sum(2.0 if c in ok else -8.0 for c in chosen)
+        return _text_score(left + "".join(c[0] for c in chosen) + right) + \
+            sum((2.0 if c[0] in ok else -8.0) - (_SPACED_COST if len(c) > 1 else 0.0)
+                + _seen_bonus(c[0], seen, total) for c in chosen)
 
-    return max(product(*options), key=score)
+    scored = sorted(((score(c), c) for c in product(*options)), reverse=True)
+    return scored[0][1], (scored[0][0] - scored[1][0] if len(scored) > 1 else math.inf)
 
 
+#: What a real space after a character with a lost byte costs against a NBSP in it (a lost
+#: byte and a space side by side are the rarer coincidence).
+_SPACED_COST = 4.0
+#: The document's cache (:class:`_Doc`): a choice that beat the next best by ``_SURE`` is
+#: beyond doubt; a character so chosen n times weighs ``_SEEN_WEIGHT * log(1 + n)``, at most
+#: ``_SEEN_MAX``.
+_SURE = 6.0
+_SEEN_WEIGHT = 1.0
+_SEEN_MAX = 2.0
 #: At most this many candidate pairs are scored together (else one at a time).
 _MAX_PAIRS = 400
 
@@ -170,8 +257,10 @@ def _candidates(lead: int, conts: list[int], need: int) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> tuple[str, int] | None:
-    """UTF-8 with lost bytes and NBSP-as-space put back; (text, guessed chars) or None."""
+def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
+                         seen: dict[str, int] | None = None) -> tuple[str, int, list[str]] | None:
+    """UTF-8 with lost bytes and NBSP-as-space put back; (text, guessed chars, the guesses
+    beyond doubt) or None; ``seen``: the document's cache (:func:`_choose`)."""
     out: list[str] = []
     guesses: list[tuple[int, list[str]]] = []
     i, n = 0, len(data)
@@ -191,9 +280,22 @@ def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> 
             j += 1
         if len(conts) == need:
             try:
-                out.append(bytes([b, *conts]).decode("utf-8"))
+                whole = bytes([b, *conts]).decode("utf-8")
             except UnicodeDecodeError:
-                return None
+                whole = None
+            # a space as the last byte may have been a NBSP, or a real space after a character
+            # whose byte was lost (着 timeout: E7 80 and a space also read 瀠): both are weighed
+            spaced = [c + " " for c in _candidates(b, conts[:-1], need)] \
+                if data[j - 1] == _SPACE and need - len(conts) < 2 else []
+            if not spaced:
+                if whole is None:
+                    return None
+                out.append(whole)
+                i = j
+                continue
+            cands = ([whole] if whole is not None else []) + spaced
+            guesses.append((len(out), cands))
+            out.append(cands[0])
             i = j
             continue
         if need - len(conts) > 2:
@@ -204,7 +306,8 @@ def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> 
         guesses.append((len(out), cands))
         out.append(cands[0])
         i = j
-    for _ in range(2):  # choose each lost byte with its neighbours known
+    sure: list[str] = []
+    for last in (False, True):  # choose each lost byte with its neighbours known
         k = 0
         while k < len(guesses):
             pos, cands = guesses[k]
@@ -214,13 +317,17 @@ def _decode_lenient_utf8(data: list[int], before: str = "", after: str = "") -> 
                 # two guessed characters side by side (反叛 with three bytes lost): chosen together,
                 # since each alone is judged beside a wrong neighbour
                 right = ("".join(out[pos + 2:pos + 6]) + after)[:4]
-                out[pos], out[pos + 1] = _choose([cands, guesses[k + 1][1]], left, right)
+                (out[pos], out[pos + 1]), margin = _choose([cands, guesses[k + 1][1]], left, right, seen)
+                if last and margin >= _SURE:
+                    sure += [out[pos][0], out[pos + 1][0]]
                 k += 2
                 continue
             right = ("".join(out[pos + 1:pos + 5]) + after)[:4]
-            (out[pos],) = _choose([cands], left, right)
+            (out[pos],), margin = _choose([cands], left, right, seen)
+            if last and margin >= _SURE:
+                sure.append(out[pos][0])
             k += 1
-    return "".join(out), len(guesses)
+    return "".join(out), len(guesses), sure
 
 
 def _glued_to_latin(text: str, start: int, end: int) -> bool:
@@ -264,9 +371,15 @@ def _is_words(text: str) -> bool:
     return bool(runs) and all(len(r) >= 2 and word_freq(r) > 0 for r in runs)
 
 
-def _fix_run(run: str, glued: bool, before: str = "", after: str = "") -> str | None:
+def _fix_run(run: str, glued: bool, before: str = "", after: str = "", doc: _Doc | None = None) -> str | None:
     """The run read again (module doc), or None; ``before``/``after`` are the characters
-    around it, which choose lost bytes and let a short run next to Han text be repaired."""
+    around it, which choose lost bytes and let a short run next to Han text be repaired.
+
+    In a damaged document (``doc.damaged``: other runs of it were mojibake beyond doubt) a short
+    run with one lost byte per guessed character that reads as Han characters and CJK
+    punctuation is taken between digits or Latin letters too (``35å·3`` 35号3, ``.txtã€.jpg``
+    .txt、.jpg): what it is glued to says nothing there. Lost bytes chosen beyond doubt go to
+    the document's cache (:class:`_Doc`)."""
     data = _to_bytes(run)
     if data is None:
         return None
@@ -281,13 +394,19 @@ def _fix_run(run: str, glued: bool, before: str = "", after: str = "") -> str | 
                 return fixed
         except UnicodeDecodeError:
             pass
-    lenient = _decode_lenient_utf8(data, before, after)
+    doc = doc or _Doc()
+    lenient = _decode_lenient_utf8(data, before, after, doc.seen)
     if lenient is not None:
-        fixed, guessed = lenient
+        fixed, guessed, sure = lenient
         # lost bytes are put back in runs that are UTF-8 through and through, or beside Han text
         multi = sum(1 for c in fixed if ord(c) > 0x7F)
+        if doc.damaged and guessed and len(fixed.encode("utf-8")) - len(data) <= guessed and \
+                all(is_cjk(c) or c in CJK_PUNCT for c in fixed if ord(c) > 0x7F):
+            glued, beside_han = False, True
         if (len(fixed) < len(run) or guessed) and _reading_ok(fixed, glued) and (
                 not guessed or multi >= 3 or multi >= 2 * guessed or beside_han or _is_words(fixed)):
+            for c in sure:
+                doc.seen[c] = doc.seen.get(c, 0) + 1
             return fixed
     if high < 4 or _SPACE in data:
         return None  # too short to tell a GBK/Big5 pair from a Latin word
@@ -322,7 +441,8 @@ def _trim_ok(run: str, head: int, tail: int) -> bool:
     return True
 
 
-def _repair_runs(text: str) -> tuple[str, int]:
+def _repair_runs(text: str, doc: _Doc | None = None) -> tuple[str, int]:
+    """Every mojibake run of ``text`` read again (:func:`_fix_run`), and how many were."""
     count = 0
     out: list[str] = []
     pos = 0
@@ -331,7 +451,7 @@ def _repair_runs(text: str) -> tuple[str, int]:
         glued = _glued_to_latin(text, m.start(), m.end())
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
-        fixed = _fix_run(run, glued, before, after)
+        fixed = _fix_run(run, glued, before, after, doc)
         # a character at either end may be real text beside the damage (an ASCII letter, or a
         # quote that ftfy already put back): the run without it, that character kept as it is
         for head, tail in _TRIMS:
@@ -341,7 +461,7 @@ def _repair_runs(text: str) -> tuple[str, int]:
                 continue
             start, end = m.start() + head, m.end() - tail
             piece = _fix_run(text[start:end], _glued_to_latin(text, start, end),
-                             text[start - 1] if start else "", text[end] if end < len(text) else "")
+                             text[start - 1] if start else "", text[end] if end < len(text) else "", doc)
             if piece is not None:
                 fixed = run[:head] + piece + run[len(run) - tail:]
         if fixed is None:
@@ -359,12 +479,12 @@ def _repair_runs(text: str) -> tuple[str, int]:
 def repair_mojibake(text: str) -> tuple[str, int]:
     """Text with mojibake decoded properly, and how many runs (or lines) were fixed."""
     total = 0
+    seen: dict[str, int] = {}
     for _ in range(_MAX_LAYERS):
         if not _PRECHECK_RE.search(text):
             break
-        text, n1 = _ftfy(text)
-        text, n2 = _repair_runs(text)
-        if not n1 + n2:
+        text, n = _repair_layer(text, seen)
+        if not n:
             break
-        total += n1 + n2
+        total += n
     return text, total

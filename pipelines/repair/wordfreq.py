@@ -9,7 +9,8 @@ character ends or begins a word). The tear repair's score built on them is
 :mod:`pipelines.repair.readings`'; :func:`text_logprob` scores a whole string (the best
 unigram segmentation's log probability, the idea behind jieba's own route search, less
 penalties for unbalanced quotes and doubled clause marks), for the mojibake and
-Traditional decisions.
+Traditional decisions; with ``wide`` (the mojibake repair's choice of lost bytes) it also
+knows the words of the ``wordfreq`` package's Chinese list and person names.
 """
 
 from __future__ import annotations
@@ -156,6 +157,18 @@ def char_usage(ch: str) -> int:
     return _USAGE.get(ch, 0)
 
 
+def total_usage() -> int:
+    """The sum of :func:`char_usage` over all characters."""
+    global _TOTAL_USAGE
+    if _TOTAL_USAGE is None:
+        char_usage("")
+        _TOTAL_USAGE = sum(_USAGE.values()) or 1
+    return _TOTAL_USAGE
+
+
+_TOTAL_USAGE: int | None = None
+
+
 @lru_cache(maxsize=65536)
 def char_logp(ch: str) -> float:
     """log P of one character as a word of its own (fixed figures for punctuation, ASCII,
@@ -194,13 +207,85 @@ def boundary_logp(ch: str, states: str) -> float:
     return math.log(sum(vals[k] for k in states) / total)
 
 
-def text_logprob(text: str, open_quotes: int = 0) -> float:
+_NAMES: tuple[dict[str, float], dict[str, float]] | None = None
+#: A character seen this rarely as a surname (or in given names) is none.
+NAME_MIN_COUNT = 20
+
+
+def _names() -> tuple[dict[str, float], dict[str, float]]:
+    """From the person names of jieba's dictionary (tag ``nr``, two or three characters): log P
+    of a name beginning with each surname, and log P of each character of a given name; the
+    first includes how often a word of text is a name at all (their summed frequency over the
+    total). Counted over names, not their frequencies: a famous name is one name."""
+    global _NAMES
+    if _NAMES is None:
+        _load()  # first, outside the lock it takes
+        with _LOCK:
+            if _NAMES is None:
+                sur: dict[str, int] = {}
+                given: dict[str, int] = {}
+                name_freq = 0
+                with open(_dict_path(), encoding="utf-8") as fh:
+                    for line in fh:
+                        parts = line.split()
+                        if len(parts) >= 3 and parts[2] == "nr" and 2 <= len(parts[0]) <= 3:
+                            w = parts[0]
+                            name_freq += int(parts[1])
+                            sur[w[0]] = sur.get(w[0], 0) + 1
+                            for c in w[1:]:
+                                given[c] = given.get(c, 0) + 1
+                n_sur, n_given = sum(sur.values()) or 1, sum(given.values()) or 1
+                share = math.log(max(1, name_freq)) - _LOG_TOTAL
+                _NAMES = ({c: share + math.log(k / n_sur) for c, k in sur.items() if k >= NAME_MIN_COUNT},
+                          {c: math.log(k / n_given) for c, k in given.items() if k >= NAME_MIN_COUNT})
+    return _NAMES
+
+
+_WIDE: dict[str, float | None] | None = None
+
+
+def _wide() -> dict[str, float | None]:
+    """The words of jieba's dictionary and of the ``wordfreq`` package's Chinese list (word
+    frequencies measured on large corpora: subtitles, Wikipedia, news, books; it has 叶芝, 小九九,
+    有戏, which jieba's lacks, and rates 地铁 above 地道, 吗 above 南), words of one to eight Han
+    characters: word -> log P, wordfreq's where it has the word (measured, where jieba's
+    figures are partly set by hand), else jieba's; a prefix of a longer word -> None."""
+    global _WIDE
+    if _WIDE is None:
+        freq = _load()
+        from wordfreq import get_frequency_dict
+
+        with _LOCK:
+            if _WIDE is None:
+                wide: dict[str, float | None] = {}
+                for w, f in get_frequency_dict("zh", wordlist="large").items():
+                    if 1 <= len(w) <= _MAX_LEN and all("\u4e00" <= c <= "\u9fff" for c in w) and f > 0:
+                        wide[w] = math.log(f)
+                for w, packed in freq.items():
+                    if len(w) >= 2 and packed >> 1:
+                        logp = math.log(packed >> 1) - _LOG_TOTAL
+                        wide.setdefault(w, logp)
+                for w in list(wide):
+                    for k in range(2, len(w)):
+                        wide.setdefault(w[:k], None)
+                _WIDE = wide
+    return _WIDE
+
+
+_ABSENT = object()
+
+
+def text_logprob(text: str, open_quotes: int = 0, wide: bool = False) -> float:
     """Log probability of the best segmentation of ``text`` into dictionary words, less
     penalties for unbalanced quotes (``open_quotes``: “ already open before ``text``) and for
-    two clause marks in a row (``。，``)."""
+    two clause marks in a row (``。，``). With ``wide``, the words are also those of the
+    ``wordfreq`` package (:func:`_wide`), and a segment may be a person name the dictionary
+    lacks: a surname and one or two given-name characters (:func:`_names`)."""
     freq = _load()
     n = len(text)
     best = [0.0] * (n + 1)
+    sur, given = _names() if wide else ({}, {})
+    table = _wide() if wide else None
     for i in range(n - 1, -1, -1):
         if text[i].isascii() and text[i].isalnum():
             # A Latin word or a number is one segment, whatever its length.
@@ -210,8 +295,16 @@ def text_logprob(text: str, open_quotes: int = 0) -> float:
             if j - i > 1:
                 best[i] = ASCII_LOGP - SEGMENT_COST + best[j]
                 continue
-        score = char_logp(text[i]) - SEGMENT_COST + best[i + 1]
-        for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+        single = table.get(text[i]) if table is not None else None
+        score = (single if single is not None else char_logp(text[i])) - SEGMENT_COST + best[i + 1]
+        if table is not None:
+            for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+                logp = table.get(text[i:j], _ABSENT)
+                if logp is _ABSENT:
+                    break
+                if logp is not None and logp - SEGMENT_COST + best[j] > score:
+                    score = logp - SEGMENT_COST + best[j]
+        for j in range(i + 2, min(n, i + _MAX_LEN) + 1) if table is None else ():
             packed = freq.get(text[i:j], 0)
             if not packed:  # neither a word nor the start of one: no longer one is either
                 break
@@ -219,6 +312,15 @@ def text_logprob(text: str, open_quotes: int = 0) -> float:
                 cand = word_logp(text[i:j]) - SEGMENT_COST + best[j]
                 if cand > score:
                     score = cand
+        if text[i] in sur:
+            cand = sur[text[i]] - SEGMENT_COST
+            for j in range(i + 1, min(n, i + 3)):
+                g = given.get(text[j])
+                if g is None:
+                    break
+                cand += g - SEGMENT_COST  # each character a segment, as if it were a word
+                if cand + best[j + 1] > score:
+                    score = cand + best[j + 1]
         best[i] = score
     return best[0] - _quote_penalty(text, open_quotes) - _punct_penalty(text) - _boundary_penalty(text)
 
