@@ -56,7 +56,7 @@ def _record_fields(record: ArticleRecord) -> dict[str, Any]:
         "node_name": record.node_name or "",
         "channel_id": record.channel_id,
         "channel_name": record.channel_name or "",
-        "body_text": "\n".join(str(p) for p in record.paragraphs),  # the paragraphs are its lines
+        "body_text": record.body_text,  # the paragraphs are its lines (Article.paragraphs)
         "images": images,
         "keywords": [str(k) for k in record.keywords],
         "word_count": record.word_count,

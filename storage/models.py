@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from domain.record import paragraphs_of
 from storage.codec import decode
+from storage.render import body_html
 from storage.types import AwareDateTime
 
 #: JSON, as jsonb on PostgreSQL (json has no equality, so its default could not be compared).
@@ -139,8 +141,6 @@ class Article(Base):
     @property
     def paragraphs(self) -> list[str]:
         """The clean body as paragraphs: the lines of ``body_text`` (not stored since revision 0008)."""
-        from domain.record import paragraphs_of
-
         return paragraphs_of(self.body_text)
 
     @property
@@ -148,8 +148,6 @@ class Article(Base):
         """Cleaned HTML of the body, generated from the paragraphs and ``images`` when read
         (:func:`storage.render.body_html`; not stored since revision 0008): an escaped ``<p>``
         per paragraph, ``<p class="caption">`` for image captions; never the site's HTML."""
-        from storage.render import body_html
-
         return body_html(self.paragraphs, self.images or [])
 
 

@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 _STOP = "stop"
 CONFLICT_ATTEMPTS = 5
+#: The most raw pages a crawl's writer re-encodes after training a dictionary (:func:`_recompress`).
+RECOMPRESS_MAX_PAGES = 5_000
 _PG_CONFLICTS = {"40001", "40P01"}  # serialization failure, deadlock detected
 
 
@@ -139,10 +141,20 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
 def _recompress(Session) -> None:
     """The pages stored before the dictionary just trained get it too
     (:func:`storage.compact.compact_archive`: 500, 1,000 and 2,000 rows, once each), so that a
-    crawl leaves its archive about as small as ``db compact`` would. Never stops the crawl."""
+    crawl leaves its archive about as small as ``db compact`` would. Not in an archive of more
+    than :data:`RECOMPRESS_MAX_PAGES` pages (one made before the dictionaries, or a backfill):
+    re-encoding it all is ``db compact``'s work, not a crawl's. Never stops the crawl."""
+    import sqlalchemy as sa
+
     from storage.compact import compact_archive
+    from storage.models import RawPage
 
     try:
+        with Session() as session:
+            pages = session.scalar(sa.select(sa.func.count()).select_from(RawPage))
+        if pages > RECOMPRESS_MAX_PAGES:
+            logger.info("a new dictionary for new pages; `db compact` re-encodes the %d stored", pages)
+            return
         counts, _ = compact_archive(Session)
         logger.info("re-encoded the %d pages stored before the new dictionary", counts["pages"])
     except ArchiveUnwritable:

@@ -334,6 +334,33 @@ def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_be
         engine.dispose()
 
 
+def test_the_writer_leaves_re_encoding_a_large_archive_to_db_compact(db_url, monkeypatch):
+    """Past RECOMPRESS_MAX_PAGES (an archive from before the dictionaries, a backfill) the writer
+    trains the dictionary for new pages but does not rewrite the stored ones in the crawl."""
+    from storage import dictionaries, writers
+    from storage.batch import BatchEntry
+    from storage.writers import store_jobs
+
+    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20})
+    monkeypatch.setattr(writers, "RECOMPRESS_MAX_PAGES", 10)
+    forget_encoders(dictionaries=True)
+    engine, Session = open_archive(db_url, create=True)
+    pages = _pages(30)
+    try:
+        for start in (0, 10, 20):
+            jobs = [(BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
+                     {"url": f"https://www.thepaper.cn/newsDetail_forward_{cid}", "final_url": None, "status": 200,
+                      "headers": HEADERS, "body": body, "fetched_at": T0, "kind": "article", "cont_id": cid}, None)
+                    for cid, body in pages[start:start + 10]]
+            assert store_jobs(Session, jobs, run_id=None, policy={}) == [None] * len(jobs)
+        assert _codecs(Session) == {("zstd", False): 20, ("zstd", True): 10}  # trained at 20, nothing rewritten
+        with Session() as s:
+            assert {p.cont_id: p.raw_bytes() for p in s.scalars(sa.select(RawPage))} == dict(pages)
+    finally:
+        forget_encoders()
+        engine.dispose()
+
+
 def test_new_sqlite_archives_have_16k_pages_and_compact_converts_older_ones(tmp_path):
     """SQLite's 4 KiB pages leave much of each page unused under rows of 1-3 KiB: new archives
     get storage.db.SQLITE_PAGE_SIZE, and ``db compact`` gives an older WAL archive the same."""
