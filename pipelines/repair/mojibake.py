@@ -117,7 +117,7 @@ def _repair_layer(text: str, seen: dict[str, int]) -> tuple[str, int]:
             continue
         if _RUN_RE.search(fixed):
             raw, n_raw = _repair_runs(line, doc)
-            fixed = _ftfy_line(raw, cfg) or raw if n_raw else _repair_runs(fixed, doc)[0]
+            fixed = (_ftfy_line(raw, cfg) or raw) if n_raw else _repair_runs(fixed, doc)[0]
         lines[i] = fixed
         count += 1
     return ("\n".join(lines), count) if count else (text, 0)

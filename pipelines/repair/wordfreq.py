@@ -22,6 +22,7 @@ from functools import lru_cache
 _LOCK = threading.Lock()
 _FREQ: dict[str, int] | None = None
 _PLACES: frozenset[str] = frozenset()
+_PERSONS: tuple[str, ...] = ()  # the person names (tag nr) of two or three characters
 _LOG_TOTAL = 0.0
 _MAX_LEN = 1
 
@@ -53,21 +54,26 @@ def _load() -> dict[str, int]:
     """The dictionary, with the prefixes of its words: word or prefix -> ``freq << 1 | p``
     (``p``: a longer word starts with it; a prefix only has frequency 0), so that one look-up
     answers both (:func:`lookup`)."""
-    global _FREQ, _LOG_TOTAL, _MAX_LEN, _PLACES
+    global _FREQ, _LOG_TOTAL, _MAX_LEN, _PLACES, _PERSONS
     if _FREQ is not None:  # the usual case: no lock to take
         return _FREQ
     with _LOCK:
         if _FREQ is None:
             freq: dict[str, int] = {}
             places: set[str] = set()
+            persons: list[str] = []
             with open(_dict_path(), encoding="utf-8") as fh:
                 for line in fh:
                     parts = line.split(" ")
                     if len(parts) >= 2 and parts[1].strip().isdigit():
                         freq[parts[0]] = int(parts[1])
-                        if len(parts) >= 3 and parts[2].strip() == "ns":
+                        tag = parts[2].strip() if len(parts) >= 3 else ""
+                        if tag == "ns":
                             places.add(parts[0])
+                        elif tag == "nr" and 2 <= len(parts[0]) <= 3:
+                            persons.append(parts[0])
             _PLACES = frozenset(places)
+            _PERSONS = tuple(persons)
             total = sum(freq.values()) or 1
             max_len = min(8, max(len(w) for w in freq))
             packed = {w: f << 1 for w, f in freq.items()}
@@ -157,16 +163,16 @@ def char_usage(ch: str) -> int:
     return _USAGE.get(ch, 0)
 
 
+_TOTAL_USAGE: int | None = None
+
+
 def total_usage() -> int:
     """The sum of :func:`char_usage` over all characters."""
     global _TOTAL_USAGE
     if _TOTAL_USAGE is None:
-        char_usage("")
+        char_usage("")  # builds _USAGE
         _TOTAL_USAGE = sum(_USAGE.values()) or 1
     return _TOTAL_USAGE
-
-
-_TOTAL_USAGE: int | None = None
 
 
 @lru_cache(maxsize=65536)
@@ -219,21 +225,17 @@ def _names() -> tuple[dict[str, float], dict[str, float]]:
     total). Counted over names, not their frequencies: a famous name is one name."""
     global _NAMES
     if _NAMES is None:
-        _load()  # first, outside the lock it takes
+        freq = _load()  # first, outside the lock it takes
         with _LOCK:
             if _NAMES is None:
                 sur: dict[str, int] = {}
                 given: dict[str, int] = {}
                 name_freq = 0
-                with open(_dict_path(), encoding="utf-8") as fh:
-                    for line in fh:
-                        parts = line.split()
-                        if len(parts) >= 3 and parts[2] == "nr" and 2 <= len(parts[0]) <= 3:
-                            w = parts[0]
-                            name_freq += int(parts[1])
-                            sur[w[0]] = sur.get(w[0], 0) + 1
-                            for c in w[1:]:
-                                given[c] = given.get(c, 0) + 1
+                for w in _PERSONS:
+                    name_freq += freq[w] >> 1
+                    sur[w[0]] = sur.get(w[0], 0) + 1
+                    for c in w[1:]:
+                        given[c] = given.get(c, 0) + 1
                 n_sur, n_given = sum(sur.values()) or 1, sum(given.values()) or 1
                 share = math.log(max(1, name_freq)) - _LOG_TOTAL
                 _NAMES = ({c: share + math.log(k / n_sur) for c, k in sur.items() if k >= NAME_MIN_COUNT},
@@ -297,21 +299,19 @@ def text_logprob(text: str, open_quotes: int = 0, wide: bool = False) -> float:
                 continue
         single = table.get(text[i]) if table is not None else None
         score = (single if single is not None else char_logp(text[i])) - SEGMENT_COST + best[i + 1]
-        if table is not None:
-            for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+        for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+            # log P of text[i:j] as a word, None for a prefix of one; neither: no longer one is either
+            if table is not None:
                 logp = table.get(text[i:j], _ABSENT)
                 if logp is _ABSENT:
                     break
-                if logp is not None and logp - SEGMENT_COST + best[j] > score:
-                    score = logp - SEGMENT_COST + best[j]
-        for j in range(i + 2, min(n, i + _MAX_LEN) + 1) if table is None else ():
-            packed = freq.get(text[i:j], 0)
-            if not packed:  # neither a word nor the start of one: no longer one is either
-                break
-            if packed >> 1:
-                cand = word_logp(text[i:j]) - SEGMENT_COST + best[j]
-                if cand > score:
-                    score = cand
+            else:
+                packed = freq.get(text[i:j], 0)
+                if not packed:
+                    break
+                logp = word_logp(text[i:j]) if packed >> 1 else None
+            if logp is not None and logp - SEGMENT_COST + best[j] > score:
+                score = logp - SEGMENT_COST + best[j]
         if text[i] in sur:
             cand = sur[text[i]] - SEGMENT_COST
             for j in range(i + 1, min(n, i + 3)):
