@@ -102,6 +102,17 @@ def compact_archive(Session, *, batch: int = BATCH, level: int = DEFAULT_LEVEL, 
     return counts, note
 
 
+def small_pages(engine) -> bool:
+    """Whether the archive is SQLite with pages smaller than :data:`storage.db.SQLITE_PAGE_SIZE`
+    (made before it), which :func:`reclaim_space` gives the larger ones."""
+    from storage.db import SQLITE_PAGE_SIZE
+
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("PRAGMA page_size").scalar() < SQLITE_PAGE_SIZE
+
+
 def reclaim_space(engine) -> str:
     """Give the freed pages back: ``VACUUM`` on SQLite (the file shrinks; an archive with
     smaller pages than :data:`storage.db.SQLITE_PAGE_SIZE` gets them, which a WAL file can

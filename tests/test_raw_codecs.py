@@ -393,3 +393,35 @@ def test_new_sqlite_archives_have_16k_pages_and_compact_converts_older_ones(tmp_
         assert reclaim_space(engine) == "VACUUM"
     finally:
         engine.dispose()
+
+
+def test_db_compact_gives_an_older_archive_16k_pages_with_nothing_to_re_encode(tmp_path):
+    """The command as a user types it: an archive compacted before (nothing left to re-encode)
+    still gets the larger pages; with --no-vacuum it is left as it is."""
+    import sqlite3
+
+    from storage.db import SQLITE_PAGE_SIZE
+
+    old = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE made_before (x)")
+    conn.close()
+    engine, _ = open_archive(f"sqlite:///{old}", create=True)
+    engine.dispose()
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "db", "compact", "--no-vacuum", "--db", str(old)],
+                          cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "VACUUM" not in proc.stderr
+    with sqlite3.connect(old) as c:
+        assert c.execute("PRAGMA page_size").fetchone()[0] == 4096
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "db", "compact", "--db", str(old)],
+                          cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("compacted 0 raw pages: ")
+    assert f"; VACUUM (pages of 4096 -> {SQLITE_PAGE_SIZE} bytes) in " in lines[0]
+    with sqlite3.connect(old) as c:
+        assert c.execute("PRAGMA page_size").fetchone()[0] == SQLITE_PAGE_SIZE
+        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -24,7 +24,7 @@ def register(sub) -> None:
                     help="train a new dictionary on the archive's pages even if it has one")
     co.add_argument("--level", type=_zstd_level, default=None, help="zstd level 1-22 (default 9)")
     co.add_argument("--batch", type=positive_int, default=200, help="pages per transaction (default 200)")
-    co.add_argument("--no-vacuum", action="store_true", help="do not give the freed space back at the end")
+    co.add_argument("--no-vacuum", action="store_true", help="do not VACUUM at the end (it gives the freed space back and an older SQLite archive 16 KiB pages)")
     co.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     co.set_defaults(func=compact)
 
@@ -51,7 +51,7 @@ def upgrade(args) -> int:
 
 def compact(args) -> int:
     from storage.codec import DEFAULT_LEVEL
-    from storage.compact import compact_archive, reclaim_space
+    from storage.compact import compact_archive, reclaim_space, small_pages
     from storage.db import open_archive
 
     engine, Session = open_archive(db_url(args))
@@ -66,7 +66,9 @@ def compact(args) -> int:
     try:
         counts, note = compact_archive(Session, batch=args.batch, level=args.level or DEFAULT_LEVEL,
                                        retrain=args.retrain, progress=progress)
-        vacuum = "" if args.no_vacuum or not counts["pages"] else f"; {reclaim_space(engine)}"
+        # VACUUM when pages were re-encoded, or to give an older SQLite archive 16 KiB pages
+        vacuum = "" if args.no_vacuum or not (counts["pages"] or small_pages(engine)) else \
+            f"; {reclaim_space(engine)}"
     finally:
         engine.dispose()
     before, after = counts["bytes_before"], counts["bytes_after"]
