@@ -121,7 +121,8 @@ def _cut_gzip_member(stream, offset: int | None) -> tuple[int, str] | None:
             read += len(chunk)
             inflate.decompress(chunk)
             if inflate.eof:
-                rest = len(inflate.unused_data) + len(stream.read())
+                here = stream.tell()
+                rest = len(inflate.unused_data) + stream.seek(0, 2) - here  # not read into memory
                 if not rest:
                     return None
                 return offset + read - len(inflate.unused_data), f"holds only the first {rest} bytes of a record"
