@@ -4,7 +4,7 @@ archive: ``python -m bench.analysis [--articles N] [--repeat R]``.
 1. export: every format (``csv``, ``csv --excel``, ``xlsx``, ``parquet``) in rows/s, and its
    ratio to ``jsonl`` (the reference: the same rows, the simplest writer);
 2. search: a query in Traditional characters looked for in its Simplified forms too
-   (:func:`pipelines.repair.traditional.query_forms`, what the command does by default) beside
+   (:func:`cleaning.repair.traditional.query_forms`, what the command does by default) beside
    the same words typed in Simplified (the same hits, no conversion), and a search with filters
    (``--since``, ``--column``, ``--tag``) beside the same search without, as ratios of the
    median time.
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from domain.record import ArticleRecord
 from mocksite.dataset import Dataset
-from pipelines.repair.traditional import query_forms
+from cleaning.repair.traditional import query_forms
 from storage.articles import save_articles
 from storage.db import open_archive
 from storage.export import FORMATS, export

@@ -36,7 +36,7 @@ def _best_of(fn, runs: int) -> float:
 
 def measure(size: int = SIZE, runs: int = 3) -> dict:
     """``{input: {seconds, reference_s, ratio, mib_per_s, encoding}}``."""
-    from pipelines.decode import decode_bytes
+    from cleaning.decode import decode_bytes
 
     decode_bytes(b"\xd6\xd0\xce\xc4" * 64)  # load jieba's dictionary and chardet first
     out = {}

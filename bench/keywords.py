@@ -1,5 +1,5 @@
 """What the keywords cost the cleaning: ``clean_document`` on the same mock pages with the
-keyword stage (``pipelines.keywords``) and with it replaced by a no-op, interleaved, best of
+keyword stage (``cleaning.keywords``) and with it replaced by a no-op, interleaved, best of
 3 rounds each, in this process (the reference is the same chain in the same run).
 
 ``python -m bench.keywords [PAGES]`` prints the figures; :func:`measure` returns them.
@@ -27,7 +27,7 @@ def _mock_pages(n: int) -> list[tuple[str, bytes]]:
 
 
 def measure(n_pages: int = 500, rounds: int = 3) -> dict:
-    from pipelines import chain
+    from cleaning import document as chain
 
     pages = _mock_pages(n_pages)
 

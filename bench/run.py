@@ -219,7 +219,7 @@ def side_by_side(db: Path, k: int) -> dict:
     """trafilatura's ``extract`` and our ``clean_document`` on the same raw pages, in this process."""
     import trafilatura
 
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
 
     pages = raw_sample(db, k)
     clean_document(pages[0][1], url=pages[0][0], headers=pages[0][2])  # warm caches (jieba, opencc)
@@ -232,7 +232,7 @@ def side_by_side(db: Path, k: int) -> dict:
 # ------------------------------------------------------------------ 4. cleaning alone
 def cleaning(n_pages: int, n_damaged: int) -> dict:
     from bench.damage import damaged_pages
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
     from mocksite.dataset import Dataset
     from mocksite.server import MockSite
 

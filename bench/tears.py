@@ -6,7 +6,7 @@
   (:mod:`bench.damage`: the swap alone, and Traditional + pinyin + swap), on the real nxos
   sample, and on that sample with 1 % of its bytes flipped (``b ^ 0xFF``, one page per seed:
   the worst case, flipped bytes look like tears): pages/s and the slowest page;
-* **accuracy**: :func:`pipelines.repair.gbktear.repair_tears` on news paragraphs of the mock
+* **accuracy**: :func:`cleaning.repair.gbktear.repair_tears` on news paragraphs of the mock
   (Simplified, and Traditional as the mirrors convert them first), damaged by the byte-level
   swap: the share of the original's characters found in place in the repair (flattened
   punctuation folded, as the full-width stage restores it), and the same figure for the
@@ -68,7 +68,7 @@ def torn_pages(n_pages: int, n_flipped: int) -> dict[str, list[tuple[str, bytes]
 
 def time_pages(pages: list[tuple[str, bytes]]) -> dict:
     """``clean_document`` on each page: pages/s, the slowest page and its index."""
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
 
     times = []
     for url, body in pages:
@@ -96,7 +96,7 @@ def accuracy(n: int, repair=None) -> dict:
     import opencc
 
     from bench.damage import gbk_punct_swap
-    from pipelines.repair.gbktear import repair_tears
+    from cleaning.repair.gbktear import repair_tears
 
     repair = repair or repair_tears
     s2t = opencc.OpenCC("s2t")
@@ -117,7 +117,7 @@ def accuracy(n: int, repair=None) -> dict:
 
 
 def repair_of(tree: Path):
-    """``repair_tears`` of another checkout's ``pipelines/repair`` (an earlier commit, extracted
+    """``repair_tears`` of another checkout's ``cleaning/repair`` (an earlier commit, extracted
     with ``git archive``), loaded beside this one as a package of its own: two implementations
     measured on the same corpus in one run."""
     import importlib.util
@@ -132,10 +132,10 @@ def repair_of(tree: Path):
 
 
 def run(n_pages: int = 24, n_flipped: int = 8, n_paragraphs: int = 200, repair=None) -> dict:
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
 
     sets = torn_pages(n_pages, n_flipped)
-    from pipelines.repair.wordfreq import text_logprob
+    from cleaning.repair.wordmodel import text_logprob
 
     first = next(iter(sets.values()))[0]
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from pipelines.extract.apijson import list_entries
+from cleaning.extract.apijson import list_entries
 
 CHANNEL_PATH = "/contentapi/nodeCont/getByChannelId"
 NODE_PATH = "/contentapi/nodeCont/getByNodeIdPortal"

@@ -122,6 +122,7 @@ THEPAPER_RETRY_BACKOFF_MAX = 120.0
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    "crawler.middlewares.StopOnUnwritableArchive": 45,
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -132,9 +133,6 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.addresses.AddressGuardMiddleware": 605,  # after the offsite check, before redirects
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,
     "crawler.middlewares.UnreachableGuardMiddleware": 950,
-}
-SPIDER_MIDDLEWARES = {
-    "crawler.middlewares.StopOnUnwritableArchive": 45,
 }
 #: Circuit breaker against blocks (429, WAF 403): see crawler/middlewares.py.
 THEPAPER_BREAKER_WINDOW = 20

@@ -7,7 +7,7 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
 * ArchiveStage takes the response's raw bytes, headers, status, URLs and fetch
   time for the archive before anything looks at them.
 * CleanStage runs the cleaning chain (decode → extract → repair → strip) of
-  ``pipelines.chain``; any error becomes ``item.error``, never a lost page.
+  ``cleaning.document``; any error becomes ``item.error``, never a lost page.
 * ValidateStage refuses records that would be silently empty or half-known.
 * PersistStage hands each item to the crawl's single writer (``storage.writers``),
   which commits the raw page together with the article (or with the failure) in
@@ -35,7 +35,7 @@ from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from domain.urls import canonical_url
 from pipelines.coverage import count_page, coverage_from_stats
-from pipelines.stages import ValidationError, clean_page, validate_record
+from cleaning.page import ValidationError, clean_page, validate_record
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +160,9 @@ def cleaning_url(page: FetchedPage, site_url: str) -> str:
 def page_context(page: FetchedPage, site_url: str) -> dict:
     """What the crawl knew about a page besides its bytes (kept with the raw page,
     so that ``reprocess`` cleans it exactly as the crawl did): of the list item, what
-    cleaning reads (:func:`pipelines.chain.list_item_essentials`), and the SHA-256 of the
+    cleaning reads (:func:`cleaning.document.list_item_essentials`), and the SHA-256 of the
     archived list page that holds the whole item (``list_page``)."""
-    from pipelines.chain import list_item_essentials
+    from cleaning.document import list_item_essentials
 
     context = {"url": cleaning_url(page, site_url)}
     if page.list_item:
@@ -182,7 +182,7 @@ def worker_mode(crawler) -> bool:
 
 
 class CleanStage(_Stage):
-    """decode → extract → repair → strip (``pipelines.stages.clean_page``); errors become ``item.error``.
+    """decode → extract → repair → strip (``cleaning.page.clean_page``); errors become ``item.error``.
     In worker mode the worker process does this, just before storing the page."""
 
     def __init__(self, crawler):

@@ -1,5 +1,5 @@
 """The reads of ``articles.keywords`` (computed when an article is cleaned, see
-``pipelines/keywords.py``): the top keywords of a window, counted in articles.
+``cleaning/keywords.py``): the top keywords of a window, counted in articles.
 
 One query on each backend expands the JSON lists (``json_each`` on SQLite,
 ``jsonb_array_elements_text`` on PostgreSQL) and groups them.

@@ -8,7 +8,7 @@ it takes entries from a queue and stores all that has queued up (at most
 cleans the pages *and* stores them, so that on a machine with a second core the
 reactor's process keeps only the downloading: Python threads share one core
 (the GIL), processes do not. The cleaning function is the caller's (the item
-pipelines pass ``pipelines.stages.clean_page``): storage knows nothing of cleaning.
+pipelines pass ``cleaning.page.clean_page``): storage knows nothing of cleaning.
 The entries come back without their raw page, and without their record unless a feed
 export asks for it (``keep_records``): the outcome and the stored summary say what the
 crawl's counters need.

@@ -59,8 +59,8 @@ def _chunks(lines: list[str], size: int) -> list[str]:
 
 
 def _clean(lines: list[str]) -> dict[str, float]:
-    from pipelines.repair import repair_text
-    from pipelines.repair.traditional import is_converted_traditional
+    from cleaning.repair import repair_text
+    from cleaning.repair.traditional import is_converted_traditional
 
     same = sum(1 for ln in lines if repair_text(ln).text == ln)
     chunks = _chunks(lines, 4)
@@ -70,7 +70,7 @@ def _clean(lines: list[str]) -> dict[str, float]:
 
 def _mojibake(lines: list[str]) -> dict[str, float]:
     from bench.damage import SINGLE_BYTE_READS, utf8_read_as
-    from pipelines.repair.mojibake import repair_mojibake
+    from cleaning.repair.mojibake import repair_mojibake
 
     texts = [article_text(), "\n".join(lines)]
     out = {}
@@ -84,7 +84,7 @@ def _mojibake(lines: list[str]) -> dict[str, float]:
 def _decode(lines: list[str]) -> dict[str, float]:
     import opencc
 
-    from pipelines.decode import decode_bytes
+    from cleaning.decode import decode_bytes
 
     s2t = opencc.OpenCC("s2t")
     docs = []
@@ -103,7 +103,7 @@ def _decode(lines: list[str]) -> dict[str, float]:
 def _traditional(lines: list[str]) -> dict[str, float]:
     import opencc
 
-    from pipelines.repair import repair_text
+    from cleaning.repair import repair_text
 
     out = {}
     chunks = _chunks(lines, 20)
@@ -123,7 +123,7 @@ _HEADS = (  # (head lines, <title>) with {t} title, {a} byline, {w} time, {s} �
 
 def _shapes(lines: list[str]) -> dict[str, float]:
     from domain.record import SHANGHAI, CleaningError
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
 
     right = total = 0
     body = "".join(f"<p>{p}</p>" for p in lines[60:64])
@@ -162,7 +162,7 @@ def _shapes(lines: list[str]) -> dict[str, float]:
 
 def _tears(lines: list[str]) -> dict[str, float]:
     from bench.damage import gbk_punct_swap
-    from pipelines.repair import repair_text
+    from cleaning.repair import repair_text
 
     picked = [ln for ln in lines if "，" in ln or "。" in ln][:12]
     sims = [similarity(repair_text(gbk_punct_swap(ln), traditional=False).text, ln) for ln in picked]
@@ -176,7 +176,7 @@ _MIRROR_CHECKS = ("MiniMax、智谱上市背后：中国AI产业链的连锁反�
 
 
 def _sample() -> dict[str, float]:
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
 
     data = (SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt").read_bytes()
     rec = clean_document(data, url="http://www.nxos.com.cn/newsDetail_forward_32400625")

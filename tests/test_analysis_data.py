@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from domain.record import ArticleRecord, Image
-from pipelines.chain import with_keywords
+from cleaning.document import with_keywords
 from storage.articles import save_article
 from storage.failures import record_failure
 from storage.raw import archive_raw

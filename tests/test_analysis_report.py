@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from crawler.cli import main
 from domain.record import ArticleRecord
-from pipelines.chain import with_keywords
+from cleaning.document import with_keywords
 from storage.articles import save_article, save_articles
 from storage.db import open_archive
 from storage.report import CHART_W, FONT_STACK, bar_chart, column_chart, line_chart, nice_ticks, render_html, report_data

@@ -306,7 +306,7 @@ def test_cli_parquet_to_stdout(filled):
 
 
 # ------------------------------------------------- Traditional queries, combined short terms, filters
-from pipelines.repair.traditional import query_forms  # noqa: E402
+from cleaning.repair.traditional import query_forms  # noqa: E402
 from storage.search import Filters, indexable  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
 from tests.test_analysis_data import SH  # noqa: E402

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from crawler.cli import main
 from domain.record import CLEANER_VERSION
-from pipelines.keywords import extract_keywords, is_keyword, load_stopwords
+from cleaning.keywords import extract_keywords, is_keyword, load_stopwords
 from storage.keywords import keyword_coverage, top_keywords
 from storage.models import Article
 from storage.periods import Window, bucket, choose_unit, label, period_start, periods
@@ -109,7 +109,7 @@ def test_rjieba_words_weigh_as_jieba_analyse_does():
     """The fast path (rjieba's words, jieba's IDF) ranks the Chinese words as jieba.analyse.TFIDF
     does; only runs of Latin letters, digits and marks may be cut otherwise (jieba-rs keeps
     ``DeepSeek-R1`` and ``Jean-Pierre`` whole where jieba splits them)."""
-    from pipelines.keywords import _extractor, tfidf_words
+    from cleaning.keywords import _extractor, tfidf_words
 
     def chinese(words):
         return [w for w in words if not any(c.isascii() for c in w)]
@@ -127,7 +127,7 @@ def test_rjieba_words_weigh_as_jieba_analyse_does():
 
 
 def test_gone_articles_have_no_keywords():
-    from pipelines.chain import with_keywords
+    from cleaning.document import with_keywords
 
     from datetime import datetime, timezone
 
@@ -227,8 +227,8 @@ def test_keywords_warn_about_rows_an_older_cleaner_stored(filled, capsys):
 def test_reprocess_fills_the_keywords_of_old_rows(tmp_path):
     from datetime import datetime, timezone
 
-    from pipelines.reprocess import reprocess_archive
-    from pipelines.stages import clean_page
+    from jobs.reprocess import reprocess_archive
+    from cleaning.page import clean_page
     from storage.articles import save_article
     from storage.db import open_archive
     from storage.raw import archive_raw

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import boilerplate as bp
+from cleaning import boilerplate as bp
 
 # (paragraph, kind when at the edge of the text, kind in the middle of the text)
 CLASSIFY = [

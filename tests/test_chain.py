@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.chain import clean_document, header_charset
+from cleaning.document import clean_document, header_charset
 from domain.record import CleaningError, EmptyArticleError, TruncatedPageError, UnknownLayoutError
 from tests.conftest import SAMPLES
 
@@ -178,6 +178,6 @@ def test_truncated_real_pages_raise_or_keep_body():
     ("|开头", "|开头"),
 ])
 def test_restore_title_bar(title, expected):
-    from pipelines.chain import restore_title_bar
+    from cleaning.document import restore_title_bar
 
     assert restore_title_bar(title)[0] == expected

@@ -559,7 +559,7 @@ def test_a_crawl_stores_keywords_that_trends_and_keywords_read(archive):
     them; ``keywords`` counts them and ``trends`` finds the top one."""
     import sqlalchemy as sa
 
-    from pipelines.keywords import extract_keywords
+    from cleaning.keywords import extract_keywords
 
     _, db, _ = archive
     engine = sa.create_engine(f"sqlite:///{db}")

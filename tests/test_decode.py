@@ -5,7 +5,7 @@ import codecs
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipelines.decode import Decoded, charset_from_content_type, decode_bytes
+from cleaning.decode import Decoded, charset_from_content_type, decode_bytes
 
 TEXT = "澎湃新闻记者 朱轩：中国AI产业链的连锁反应正在到来，规模化探索期。数据显示，收入增长了36%。"
 TRAD = "澎湃新聞記者 朱軒：中國AI產業鏈的連鎖反應正在到來，規模化探索期。數據顯示，收入增長了36%。"

@@ -317,7 +317,7 @@ def _snapshot(db):
 def test_reprocess_is_a_noop_when_the_cleaner_output_is_unchanged_and_updates_when_it_changes(
         db_url, monkeypatch, capsys):
     from crawler import cli
-    from pipelines import chain
+    from cleaning import document as chain
 
     ds = generate_dataset(60, seed=8)
     with MockSite(ds) as site:

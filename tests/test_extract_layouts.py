@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.chain import clean_document, clean_file, record_from_list_item
-from pipelines.extract import sniff
+from cleaning.document import clean_document, clean_file, record_from_list_item
+from cleaning.extract import sniff
 from domain.record import SHANGHAI, TruncatedPageError, UnknownLayoutError
 from tests.conftest import SAMPLES
 

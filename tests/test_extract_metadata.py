@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from pipelines import metadata as md
+from cleaning import metadata as md
 from domain.record import SHANGHAI
 
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from pipelines.chain import clean_document, record_from_list_item
+from cleaning.document import clean_document, record_from_list_item
 from mocksite.dataset import GONE_KINDS, generate_dataset
 from mocksite.render_api import list_item
 from mocksite.server import MockSite
@@ -130,12 +130,12 @@ def _records_equal(a, b) -> bool:
 @pytest.mark.parametrize("n,seed", [(300, 1), (200, 9)])
 def test_the_essentials_of_a_list_item_clean_as_the_whole_item(n, seed):
     """A raw page's context keeps of its list item only what cleaning reads
-    (pipelines.chain.list_item_essentials): every mock article, cleaned from its page with the
+    (cleaning.document.list_item_essentials): every mock article, cleaned from its page with the
     essentials, is the record cleaned with the whole item; so is the record made from the item
     alone (where every field comes from the item), and the essentials are a fraction of it."""
     import json
 
-    from pipelines.chain import list_item_essentials
+    from cleaning.document import list_item_essentials
 
     site = MockSite(generate_dataset(n, seed))
     ds = site.dataset
@@ -165,7 +165,7 @@ def test_the_essentials_of_real_list_items():
     import json
     from pathlib import Path
 
-    from pipelines.chain import list_item_essentials
+    from cleaning.document import list_item_essentials
 
     real = json.loads((Path(__file__).parent / "data" / "samples" / "api_list_item_32126241.json")
                       .read_text(encoding="utf-8"))

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
-from pipelines.reprocess import reprocess_archive
-from pipelines.stages import clean_page
+from jobs.reprocess import reprocess_archive
+from cleaning.page import clean_page
 from storage import codec
 from storage.articles import save_articles
 from storage.compact import compact_archive

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.repair import is_converted_traditional, repair_text
+from cleaning.repair import is_converted_traditional, repair_text
 
 DATA = Path(__file__).parent / "data" / "repair"
 CASES = [c for f in sorted(DATA.glob("*.json")) for c in json.loads(f.read_text(encoding="utf-8"))]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from bench.damage import mirror_decode, swap_a3
-from pipelines.repair.gbktear import has_tear_signs, repair_tears
+from cleaning.repair.gbktear import has_tear_signs, repair_tears
 
 S2T = opencc.OpenCC("s2t")
 
@@ -140,7 +140,7 @@ def test_simplified_text_torn_without_conversion(simplified):
 def test_a_long_torn_article_is_repaired_whole():
     """One torn 。 per sentence: far more than MAX_WINDOWS windows in a long body, but spread
     out like sentences, not packed like noise."""
-    from pipelines.repair import gbktear
+    from cleaning.repair import gbktear
 
     body = "".join(_corpus_paragraphs(30, seed=21))
     broken = damage(S2T.convert(body))

@@ -1,4 +1,4 @@
-"""The Viterbi search of pipelines/repair/readings.py is exact: on small lattices its best
+"""The Viterbi search of cleaning/repair/readings.py is exact: on small lattices its best
 reading scores what a plain scorer of whole strings gives the best of every enumerated path;
 the document's words vouch only for other places; the work budget bounds a text's repair."""
 
@@ -7,11 +7,11 @@ import random
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from pipelines.repair import gbktear, readings
-from pipelines.repair.readings import (ASCII_LOGP, MAX_QUOTES, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST, STOP_BONUS,
+from cleaning.repair import gbktear, readings
+from cleaning.repair.readings import (ASCII_LOGP, MAX_QUOTES, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST, STOP_BONUS,
                                        WORD_BONUS, Budget, BudgetExceeded, CLAUSE_MARKS, DocumentWords, Lattice,
                                        best_reading)
-from pipelines.repair.wordfreq import boundary_logp, char_logp, max_word_len, word_freq, word_logp
+from cleaning.repair.wordmodel import boundary_logp, char_logp, max_word_len, word_freq, word_logp
 
 
 # --------------------------------------------------------------------------- a plain scorer

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from pipelines.repair import repair_text
-from pipelines.repair.traditional import is_converted_traditional
+from cleaning.repair import repair_text
+from cleaning.repair.traditional import is_converted_traditional
 from tests.conftest import SAMPLES
 
 SAMPLE = SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt"

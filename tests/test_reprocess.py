@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from pipelines import reprocess
+from jobs import reprocess
 from domain.record import CLEANER_VERSION, ArticleRecord, CleaningError, Image
-from pipelines.stages import clean_page
+from cleaning.page import clean_page
 from storage.articles import save_article, save_articles
 from storage.failures import record_failure, resolve_failure
 from storage.raw import archive_raw
@@ -239,7 +239,7 @@ def _no_times(snap: dict) -> dict:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch):
-    from pipelines import chain
+    from cleaning import document as chain
 
     original = chain.clean_document
     results = {}
@@ -269,7 +269,7 @@ def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch
 
 
 def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, monkeypatch):
-    from pipelines import chain
+    from cleaning import document as chain
 
     parent = os.getpid()
     original = chain.clean_document
@@ -306,7 +306,7 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
         _seed_mock_archive(Session, 240)  # more than one chunk of 200 pages: two workers
     finally:
         engine.dispose()
-    slow = ("import signal, sys, time; from pipelines import chain; original = chain.clean_document\n"
+    slow = ("import signal, sys, time; from cleaning import document as chain; original = chain.clean_document\n"
             "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "def slow(*a, **k):\n    time.sleep(0.2)\n    return original(*a, **k)\n"
             "chain.clean_document = slow\nfrom crawler import cli\nsys.exit(cli.main(sys.argv[1:]))")

@@ -1,5 +1,8 @@
-"""The shape of the code: imports point down (crawler → pipelines → storage → domain), never up,
-and no module imports itself back through others.
+"""The shape of the code: imports point down, never up, and no module imports itself back
+through others. The layers: ``crawler`` (the Scrapy runtime and the command line) over
+``pipelines`` (the item stages) and ``jobs`` (batch jobs), over ``cleaning`` (pure: bytes →
+record) and ``storage`` (the database), over ``domain``. ``cleaning`` and ``storage`` know
+nothing of each other; ``cleaning`` imports no Scrapy, no database and no network library.
 
 Every import counts, at module level or inside a function: a lazy import is still a
 dependency. ``mocksite`` is a product of its own: it imports none of the layers, and
@@ -13,8 +16,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Layer of each top-level package: a module may import only its own layer or lower ones.
-LAYERS = {"domain": 0, "storage": 1, "pipelines": 2, "crawler": 3, "mocksite": 0}
+#: The project packages each top-level package may import (besides itself).
+MAY_IMPORT = {
+    "domain": set(),
+    "cleaning": {"domain"},
+    "storage": {"domain"},
+    "jobs": {"cleaning", "storage", "domain"},
+    "pipelines": {"cleaning", "storage", "domain"},
+    "crawler": {"pipelines", "jobs", "cleaning", "storage", "domain"},
+    "mocksite": set(),
+}
+LAYERS = MAY_IMPORT
+#: Third-party packages the pure cleaning package must not import: it is bytes in, record out.
+NOT_IN_CLEANING = ("scrapy", "twisted", "sqlalchemy", "alembic", "psycopg", "redis", "scrapy_redis",
+                   "requests", "urllib.request", "http.client", "socket", "warcio")
 #: Packages that may import the mock site (the ``mock`` command).
 MOCKSITE_USERS = ("crawler.cli",)
 
@@ -70,7 +85,7 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
             if ttop == "mocksite":
                 if not module.startswith(MOCKSITE_USERS):
                     bad.append(f"{module} -> {target} (only {', '.join(MOCKSITE_USERS)} may use the mock site)")
-            elif top == "mocksite" or LAYERS[ttop] > LAYERS[top]:
+            elif ttop not in MAY_IMPORT[top]:
                 bad.append(f"{module} -> {target}")
     return sorted(bad)
 
@@ -119,6 +134,26 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_upward_imports():
     assert upward_imports(import_graph()) == []
+
+
+def third_party_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_cleaning_is_pure():
+    """The cleaning package takes bytes and gives a record: no crawler, no database, no network."""
+    bad = []
+    for path in sorted((ROOT / "cleaning").rglob("*.py")):
+        for name in third_party_imports(path):
+            if any(name == banned or name.startswith(banned + ".") for banned in NOT_IN_CLEANING):
+                bad.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert bad == []
 
 
 def test_no_import_cycles():

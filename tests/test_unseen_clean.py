@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipelines.chain import clean_document
-from pipelines.repair import repair_text
-from pipelines.repair.traditional import is_converted_traditional
+from cleaning.document import clean_document
+from cleaning.repair import repair_text
+from cleaning.repair.traditional import is_converted_traditional
 
 TEXT = Path(__file__).parent / "data" / "text"
 CLEAN = [ln for ln in (TEXT / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from domain.record import NotTextError
-from pipelines.binary import unwrap
-from pipelines.chain import clean_document
-from pipelines.decode import decode_bytes, normalise_charset
+from cleaning.binary import unwrap
+from cleaning.document import clean_document
+from cleaning.decode import decode_bytes, normalise_charset
 from tests.conftest import run_cli
 
 TEXT = Path(__file__).parent / "data" / "text"
@@ -159,7 +159,7 @@ def test_the_crawl_bounds_gzip_in_a_body_by_download_maxsize():
     from scrapy.utils.test import get_crawler
 
     from pipelines.scrapy_stages import CleanStage
-    from pipelines.stages import clean_page
+    from cleaning.page import clean_page
 
     body = gzip.compress(ARTICLE.encode("utf-8") + b"<!--" + b" " * (2 << 20) + b"-->")
     small = CleanStage(get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 1 << 20}))

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bench.damage import SINGLE_BYTE_READS, utf8_read_as
-from pipelines.repair import repair_text
-from pipelines.repair.mojibake import repair_mojibake
-from pipelines.repair.traditional import detect_converter, fix_zhe, is_converted_traditional, to_simplified
+from cleaning.repair import repair_text
+from cleaning.repair.mojibake import repair_mojibake
+from cleaning.repair.traditional import detect_converter, fix_zhe, is_converted_traditional, to_simplified
 from tests.conftest import SAMPLES
 
 TEXT = Path(__file__).parent / "data" / "text"

@@ -10,8 +10,8 @@ import pytest
 
 from crawler import listapi
 from domain.record import SHANGHAI, UnknownLayoutError
-from pipelines.chain import clean_document, record_from_list_item
-from pipelines import boilerplate as bp
+from cleaning.document import clean_document, record_from_list_item
+from cleaning import boilerplate as bp
 
 BODY = ["研究团队表示，这项技术已经在三家医院完成了临床前验证，下一步将扩大样本规模，并与产业伙伴合作推进量产。",
         "业内人士认为，该领域的竞争正在从实验室走向生产线，资本和人才都在向头部企业集中，监管也在加快。"]

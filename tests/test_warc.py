@@ -22,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
-from pipelines.warc_in import original_url
+from jobs.warc_in import original_url
 from storage.db import make_engine
 from storage.models import Article, ArticleVersion, RawPage
 from tests.conftest import BACKENDS, fresh_db_url, run_cli
@@ -351,7 +351,7 @@ def test_any_response_written_then_read_back_exactly(body, status, encoding, chu
     import io
     from collections import Counter
 
-    from pipelines.warc_in import read_captures
+    from jobs.warc_in import read_captures
     from storage.warc_out import WarcOut
 
     headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": "12345", **extra}

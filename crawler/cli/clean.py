@@ -21,7 +21,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from domain.record import CleaningError
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
 
     try:
         with open(args.path, "rb") as fh:

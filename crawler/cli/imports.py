@@ -1,5 +1,5 @@
 """``thepaper-archive import``: archive single articles, by URL (any form, mirrors too), id or saved file;
-``--warc FILE...``: the article captures of WARC files (:mod:`pipelines.warc_in`)."""
+``--warc FILE...``: the article captures of WARC files (:mod:`jobs.warc_in`)."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def _import_files(args, paths) -> int:
     from datetime import datetime, timezone
 
     from domain.record import CleaningError
-    from pipelines.stages import clean_page
+    from cleaning.page import clean_page
     from storage.articles import save_article
     from storage.db import open_archive
     from storage.failures import record_failure
@@ -157,7 +157,7 @@ def _import_warcs(args) -> int:
     from collections import Counter
     from datetime import datetime, timezone
 
-    from pipelines.warc_in import WarcError, import_warcs
+    from jobs.warc_in import WarcError, import_warcs
     from storage.db import open_archive
     from storage.models import CrawlRun
     from storage.runs import finish_run, start_run

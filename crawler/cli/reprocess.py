@@ -23,7 +23,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from pipelines.reprocess import reprocess_archive
+    from jobs.reprocess import reprocess_archive
     from storage.runs import RunLockHeld
 
     since = None

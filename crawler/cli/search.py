@@ -1,7 +1,7 @@
 """``thepaper-archive search``: full-text search over titles and bodies, ranked, with snippets.
 
 A word or ``--tag`` typed in Traditional characters is looked for in its Simplified forms too
-(:func:`pipelines.repair.traditional.query_forms`: the archive is Simplified); ``--as-typed``
+(:func:`cleaning.repair.traditional.query_forms`: the archive is Simplified); ``--as-typed``
 turns that off. ``--since``/``--until``/``--column``/``--tag`` narrow the hits."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def filters_of(args, forms=None):
 
 
 def run(args) -> int:
-    from pipelines.repair.traditional import query_forms
+    from cleaning.repair.traditional import query_forms
     from storage.db import open_archive
     from storage.search import SearchError, search
 

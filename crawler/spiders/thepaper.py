@@ -335,7 +335,7 @@ class ThepaperSpider(scrapy.Spider):
 
     def _follow_item(self, item: dict, channel_id: int | None, *, failure_retry: bool = False,
                      list_page: str | None = None):
-        from pipelines.chain import record_from_list_item
+        from cleaning.document import record_from_list_item
 
         cont_id = listapi.item_cont_id(item)
         if cont_id is None or cont_id in self.scheduled:
@@ -412,7 +412,7 @@ class ThepaperSpider(scrapy.Spider):
         list_item = request.meta.get("list_item")
         if reason == "robots_disallowed" and list_item and listapi.item_cont_id(list_item) is not None:
             # robots.txt names single withdrawn articles: known from the list, gone from the site.
-            from pipelines.chain import record_from_list_item
+            from cleaning.document import record_from_list_item
 
             record = record_from_list_item(list_item, channel_id=request.meta.get("channel_id"))
             record.content_type, record.gone_reason = "gone", "robots_disallowed"

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import re
 
-from pipelines.extract import html as h
-from pipelines.extract.apijson import extract_api
-from pipelines.extract.base import Extracted
-from pipelines.extract.nextjs import extract_nextjs
-from pipelines.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
-from pipelines.extract.shape import not_an_article, page_heading
-from pipelines.extract.textdump import extract_lines, extract_text
+from cleaning.extract import html as h
+from cleaning.extract.apijson import extract_api
+from cleaning.extract.base import Extracted
+from cleaning.extract.nextjs import extract_nextjs
+from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
+from cleaning.extract.shape import not_an_article, page_heading
+from cleaning.extract.textdump import extract_lines, extract_text
 from domain.record import UnknownLayoutError
 
 __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pipelines import metadata as md
-from pipelines.extract import html as h
-from pipelines.extract.base import Extracted
+from cleaning import metadata as md
+from cleaning.extract import html as h
+from cleaning.extract.base import Extracted
 
 OFFLINE_NOTICE = re.compile(r"此文章已下线|此文章已下線")
 

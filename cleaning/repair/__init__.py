@@ -5,7 +5,7 @@
 1. **mojibake** (:mod:`.mojibake`): UTF-8/GBK/Big5 read as Latin-1/cp1252, whole documents or
    runs, lost cp1252 bytes and NBSP-as-space, two layers (ftfy first, our own runs after);
 2. **GBK punctuation-swap tears** (:mod:`.gbktear`, whose best readings :mod:`.readings` finds:
-   a Viterbi search over a lattice of candidates, scored with :mod:`.wordfreq`); on text that
+   a Viterbi search over a lattice of candidates, scored with :mod:`.wordmodel`); on text that
    shows tear signs, pinyin annotations are removed first, because the mirror inserted them
    before the byte damage;
 3. **pinyin annotations** (:mod:`.pinyin`);

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from pipelines import boilerplate as bp
-from pipelines import metadata as md
-from pipelines.extract import html as h
-from pipelines.extract.base import Extracted
+from cleaning import boilerplate as bp
+from cleaning import metadata as md
+from cleaning.extract import html as h
+from cleaning.extract.base import Extracted
 from domain.record import Image
 
 _HEAD_WINDOW = 25

@@ -137,7 +137,7 @@ def _ok_char(ch: str) -> bool:
     if ch in _ok_set():
         return True
     if is_cjk(ch):
-        from .wordfreq import char_usage
+        from .wordmodel import char_usage
 
         return char_usage(ch) >= 2000
     return False
@@ -189,7 +189,7 @@ def _seen_bonus(ch: str, seen: dict[str, int], total: int) -> float:
     n = seen.get(ch, 0)
     if not n:
         return 0.0
-    from .wordfreq import char_usage, total_usage
+    from .wordmodel import char_usage, total_usage
 
     expected = total * char_usage(ch) / total_usage()
     return min(_SEEN_MAX, max(0.0, _SEEN_WEIGHT * math.log((n + 1) / (expected + 1))))
@@ -197,9 +197,9 @@ def _seen_bonus(ch: str, seen: dict[str, int], total: int) -> float:
 
 @lru_cache(maxsize=65536)
 def _text_score(text: str) -> float:
-    """:func:`wordfreq.text_logprob` with the wide vocabulary, cached: the second pass of
+    """:func:`wordmodel.text_logprob` with the wide vocabulary, cached: the second pass of
     :func:`_decode_lenient_utf8` scores the same strings wherever the neighbours stayed."""
-    from .wordfreq import text_logprob
+    from .wordmodel import text_logprob
 
     return text_logprob(text, wide=True)
 
@@ -354,7 +354,7 @@ def _reading_ok(fixed: str, glued: bool, *, latin: bool = True) -> bool:
     if strong < (n if n <= 2 else n - 1 if n <= 5 else 0.8 * n):
         return False
     if glued and len(non_ascii) <= 2:
-        from .wordfreq import word_freq
+        from .wordmodel import word_freq
 
         han = "".join(c for c in fixed if is_cjk(c))
         if not han:
@@ -365,7 +365,7 @@ def _reading_ok(fixed: str, glued: bool, *, latin: bool = True) -> bool:
 
 def _is_words(text: str) -> bool:
     """Every Han run of ``text`` is one dictionary word of two or more characters."""
-    from .wordfreq import word_freq
+    from .wordmodel import word_freq
 
     runs = re.findall(f"[{CJK_RANGES}]+", text)
     return bool(runs) and all(len(r) >= 2 and word_freq(r) > 0 for r in runs)

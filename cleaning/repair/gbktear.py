@@ -22,7 +22,7 @@ that its neighbour byte allows (at most SLOT_TOP, then the SLOT_KEEP most plausi
 the characters around it: a cut made before the search).  The readings form a lattice
 (:func:`_window_lattice`: nodes are positions with the decoder's pending byte, readings that
 start with the same bytes share their edges) and the best one is a shortest path over it
-(:func:`pipelines.repair.readings.best_reading`: a Viterbi search scored by jieba's word
+(:func:`cleaning.repair.readings.best_reading`: a Viterbi search scored by jieba's word
 frequencies over the Simplified form of the window and its context, so ``?;`` becomes ``模``
 in ``規模化``; a chosen character that makes a word with a neighbour, or a ``。`` between a
 word, or a number and its measure word, that ends and one that starts, earns a bonus), with
@@ -50,7 +50,7 @@ from functools import lru_cache
 from .charsets import CJK_PUNCT, common_chars, is_cjk, is_pua
 from .traditional import is_converted_traditional
 from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords, Lattice, best_reading, doc_matters
-from .wordfreq import char_usage, word_freq
+from .wordmodel import char_usage, word_freq
 
 LOST = -1  # marker for a lost byte in a byte reading
 LOST_COST = 3.0

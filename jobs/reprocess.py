@@ -9,7 +9,7 @@ field and tag, as ``save_article`` does); otherwise the run is a no-op.
 The pages go in chunks of ``batch`` raw page ids (200: one transaction and a few
 statements each). With ``jobs`` > 1, worker processes read the chunks' raw pages
 (each with an engine of its own: the bodies never pass through this process) and
-clean them (:func:`pipelines.stages.clean_page`, a pure function) while this
+clean them (:func:`cleaning.page.clean_page`, a pure function) while this
 process writes the results, chunk after chunk in order: one writer, the same
 transactions and the same archive as with ``jobs=1``, which reads and cleans in
 this process.
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from domain.urls import canonical_url
 from domain.record import ArticleRecord, CleaningError
-from pipelines.stages import clean_page
+from cleaning.page import clean_page
 from storage.articles import save_articles
 from storage.failures import resolve_failures
 from storage.dictionaries import dictionary_bytes

@@ -1,5 +1,5 @@
 """The keywords of one article: jieba's TF-IDF (``jieba.analyse``) over its title, summary
-and body, with a stop-word list kept as data (``pipelines/stopwords_zh.txt``).
+and body, with a stop-word list kept as data (``cleaning/stopwords_zh.txt``).
 
 The words come from **rjieba** (the Python binding of jieba-rs, with jieba's dictionary and
 HMM: the same Chinese words, about ten times faster; a Latin name with a hyphen such as
@@ -10,7 +10,7 @@ table exactly as ``jieba.analyse.TFIDF.extract_tags`` weighs them
 Pure: the same text always gives the same keywords, best first. The title counts
 :data:`TITLE_WEIGHT` times (a headline names the subject), words of one character,
 stop words and words without a letter (numbers, percentages, dates) are left out.
-The chain (:mod:`pipelines.chain`) stores the result on the record as it cleans it;
+The chain (:mod:`cleaning.document`) stores the result on the record as it cleans it;
 the count is part of the cleaner's output (``domain.record.CLEANER_VERSION``), not a
 setting.
 """

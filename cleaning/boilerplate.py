@@ -106,7 +106,7 @@ def is_dateline(line: str) -> bool:
     m = _DATELINE.match(line.strip())
     if not m:
         return False
-    from pipelines.repair.wordfreq import is_place
+    from cleaning.repair.wordmodel import is_place
 
     return is_place(m.group(1))
 

@@ -21,7 +21,7 @@ Order:
 A reading's score (:func:`reading_score`, on a sample of the non-ASCII parts, at most
 ``SAMPLE_BYTES``): for Chinese, 0.4 x the share of common Han characters and CJK punctuation
 among the non-ASCII characters + 0.6 x the share of Han characters that form jieba dictionary
-words (:mod:`pipelines.repair.plausible`); Korean/Japanese readings score their script's share
+words (:mod:`cleaning.repair.plausible`); Korean/Japanese readings score their script's share
 times chardet's confidence (so GB text is never taken for EUC-KR, and a confidently detected
 Korean page is not forced into GB18030); single-byte readings score the share of accented
 letters inside Latin words; every reading loses 3 x its share of invalid sequences. A
@@ -29,7 +29,7 @@ declaration is kept when its score is at least detection's best minus ``MARGIN``
 
 Cost: linear; decoding the whole input at most twice, everything else on the sample
 (16 MiB of random bytes in about 0.5 s; ``bench/decode.py``). :func:`decode_bytes` never
-raises; what is not text at all is refused before, by :mod:`pipelines.binary`.
+raises; what is not text at all is refused before, by :mod:`cleaning.binary`.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def _sample(data: bytes) -> bytes:
 
 def reading_score(text: str, codec: str, invalid: int = 0, *, confidence: float = 0.0) -> float:
     """How plausible ``text`` (``codec``'s reading of a sample) is, in [0, 1] (module doc)."""
-    from pipelines.repair import plausible as pl
+    from cleaning.repair import plausible as pl
 
     n = pl.non_ascii_count(text)
     if not n:
@@ -246,7 +246,7 @@ def _detect(sample: bytes) -> list[_Reading]:
 
 def _mostly_utf8(data: bytes) -> tuple[bool, int, str]:
     """(UTF-8 with a few broken sequences?, how many, the tolerant decode) on the whole input."""
-    from pipelines.repair.plausible import non_ascii_count
+    from cleaning.repair.plausible import non_ascii_count
 
     text = data.decode("utf-8", "replace")
     bad = _invalid(text, data, "utf-8")

@@ -4,7 +4,7 @@
 Every ``response`` (or ``resource``) record whose target is a thepaper.cn article page, in
 any URL form (:func:`domain.urls.parse_article_ref`), or a mirror copy on the article's
 path, becomes a raw page (kind ``import``, or ``mirror``) with the capture time as its
-fetch time, and goes through :func:`pipelines.stages.clean_page` into the crawl's batch
+fetch time, and goes through :func:`cleaning.page.clean_page` into the crawl's batch
 save path (:func:`storage.batch.save_batch`): the same dedup and versioning, so a
 capture older than the stored text becomes a version instead of replacing it.
 Wayback replay URLs (``…/web/20170101000000id_/http://www.thepaper.cn/…``) name their
@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 
 from domain.record import CleaningError
 from domain.urls import BadURLError, canonical_url, parse_article_ref
-from pipelines.stages import clean_page
+from cleaning.page import clean_page
 from storage.models import RAW_KINDS
 
 BATCH = 100

@@ -15,7 +15,7 @@ characters, so detection never fires on it (著 is not even a Traditional form: 
 **Conversion** (:func:`to_simplified`) detects which converter made the text: the outputs of
 OpenCC's own ``t2s``, ``tw2sp`` (Taiwan phrases: 程式 -> 程序, 機率 -> 概率, 水準 -> 水平,
 教育訓練 -> 培训) and ``hk2s`` (Hong Kong variants) are compared sentence by sentence with jieba's
-word model (:func:`wordfreq.text_logprob`, after the 著 fix below), and a phrase converter
+word model (:func:`wordmodel.text_logprob`, after the 著 fix below), and a phrase converter
 wins only by ``PHRASE_GAIN`` per differing sentence on average (``t2s`` is the default). Then every 著 left is decided
 by the word it forms (:func:`fix_zhe`): it stays 著 when a dictionary word written with 著
 (著名, 著作, 显著, 土著) is at least as frequent as the same word written with 着, and becomes
@@ -83,7 +83,7 @@ def _sentences(text: str) -> list[str]:
 
 def detect_converter(text: str) -> str:
     """Which of :data:`CONVERTERS` undoes ``text`` best (module doc)."""
-    from .wordfreq import text_logprob
+    from .wordmodel import text_logprob
 
     base = fix_zhe(_converter("t2s").convert(text))
     best, best_gain = "t2s", 0.0
@@ -111,7 +111,7 @@ def fix_zhe(text: str) -> str:
     """著 -> 着 unless 著 forms a dictionary word that is written with 著 (module doc)."""
     if "著" not in text:
         return text
-    from .wordfreq import word_freq
+    from .wordmodel import word_freq
 
     chars = list(text)
     for i, ch in enumerate(chars):

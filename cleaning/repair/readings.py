@@ -14,7 +14,7 @@ one reading of a damaged span. :func:`best_reading` finds the reading with the h
       STOP_BONUS per slot ``。`` between a word (or a number) that ends and one that starts
 
 over the Simplified form of the characters (the edges carry both forms), with the words of
-:mod:`pipelines.repair.wordfreq` and, when given, of the document (:class:`DocumentWords`:
+:mod:`cleaning.repair.wordmodel` and, when given, of the document (:class:`DocumentWords`:
 a word the document has at another place vouches for the slot characters it holds). A
 Latin word or a number is one segment whatever its length (ASCII_LOGP).
 
@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .wordfreq import (ASCII_LOGP, CLAUSE_MARKS, COMMON_WORD_FREQ, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST,
+from .wordmodel import (ASCII_LOGP, CLAUSE_MARKS, COMMON_WORD_FREQ, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST,
                        boundary_logp, char_logp, following, lookup, max_word_len, word_freq, word_logp)
 
 WORD_BONUS = 3.0
@@ -361,7 +361,7 @@ def _word_paths(lat: Lattice, u: int, out_edges: list, doc: DocumentWords | None
 
 def _spell(u: int, out_edges: list) -> list[tuple]:
     """``(end node, word, edges)`` of the paths from ``u`` that spell one character or a
-    dictionary word (one look-up per step says word and prefix: :func:`wordfreq.lookup`)."""
+    dictionary word (one look-up per step says word and prefix: :func:`wordmodel.lookup`)."""
     out = []
     limit = max_word_len()
     stack = [(u, "", ())]

@@ -3,9 +3,9 @@ or a list response holding the wanted article."""
 
 from __future__ import annotations
 
-from pipelines import metadata as md
-from pipelines.extract.base import Extracted
-from pipelines.extract.nextjs import fill_from_content, fill_from_detail
+from cleaning import metadata as md
+from cleaning.extract.base import Extracted
+from cleaning.extract.nextjs import fill_from_content, fill_from_detail
 from domain.record import UnknownLayoutError
 
 

@@ -6,7 +6,7 @@ place names (tag ``ns``) answer :func:`is_place`. Log probabilities are cached:
 :func:`word_logp` per word, :func:`char_logp` per character (with fixed figures for
 punctuation, ASCII and unknown characters), :func:`boundary_logp` (jieba's HMM: how likely a
 character ends or begins a word). The tear repair's score built on them is
-:mod:`pipelines.repair.readings`'; :func:`text_logprob` scores a whole string (the best
+:mod:`cleaning.repair.readings`'; :func:`text_logprob` scores a whole string (the best
 unigram segmentation's log probability, the idea behind jieba's own route search, less
 penalties for unbalanced quotes and doubled clause marks), for the mojibake and
 Traditional decisions; with ``wide`` (the mojibake repair's choice of lost bytes) it also

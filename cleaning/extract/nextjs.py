@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from pipelines import metadata as md
-from pipelines.extract import html as h
-from pipelines.extract.base import Extracted
+from cleaning import metadata as md
+from cleaning.extract import html as h
+from cleaning.extract.base import Extracted
 from domain.record import Image, TruncatedPageError
 
 _NEXT_OPEN = re.compile(r"""<script[^>]*\bid\s*=\s*["']?__NEXT_DATA__["']?[^>]*>""", re.I)

@@ -1,5 +1,5 @@
 """How much a reading of some text looks like real prose: shared by charset detection
-(:mod:`pipelines.decode`), the mojibake repair and the Traditional detection.
+(:mod:`cleaning.decode`), the mojibake repair and the Traditional detection.
 
 Measures, each a share in [0, 1], computed with regexes and dictionary look-ups on a bounded
 sample (never a per-character Python loop over a whole document):
@@ -77,7 +77,7 @@ def word_coverage(text: str, *, limit: int = SAMPLE_CHARS) -> float:
     """Share of the Han characters (the first ``limit``) covered by dictionary words of two
     or more characters, by greedy longest match (0.0 when there is no Han character).
     Traditional text is measured in its Simplified form (the dictionary is Simplified)."""
-    from .wordfreq import word_freq
+    from .wordmodel import word_freq
 
     text = _t2s().convert(text[: 4 * limit])
     covered = total = 0

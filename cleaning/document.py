@@ -1,9 +1,9 @@
 """The cleaning chain: bytes of one fetched document → one :class:`ArticleRecord`.
 
-unwrap (``pipelines.binary``: gzip, binary refused, NULs) → decode (``pipelines.decode``) → sniff + extract (``pipelines.extract``) → repair every
-text field (``pipelines.repair``; Traditional detection done once per document) →
-strip boilerplate/spam (``pipelines.boilerplate``, counted in ``record.stripped``) →
-metadata (``pipelines.metadata``) → keywords (``pipelines.keywords``) → the record. Never returns a silently empty article:
+unwrap (``cleaning.binary``: gzip, binary refused, NULs) → decode (``cleaning.decode``) → sniff + extract (``cleaning.extract``) → repair every
+text field (``cleaning.repair``; Traditional detection done once per document) →
+strip boilerplate/spam (``cleaning.boilerplate``, counted in ``record.stripped``) →
+metadata (``cleaning.metadata``) → keywords (``cleaning.keywords``) → the record. Never returns a silently empty article:
 it raises the :mod:`domain.record` errors instead.
 """
 
@@ -15,14 +15,14 @@ from pathlib import Path
 
 from domain.record import ArticleRecord, EmptyArticleError, Image, TruncatedPageError, UnknownLayoutError
 from domain.urls import BadURLError, canonical_url, parse_article_ref
-from pipelines import boilerplate as bp
-from pipelines import metadata as md
-from pipelines.binary import DEFAULT_MAX_SIZE, unwrap
-from pipelines.decode import decode_bytes
-from pipelines.extract import Extracted, extract
-from pipelines.extract.html import normalize_ws
-from pipelines.keywords import extract_keywords
-from pipelines.repair import detect_converter, is_converted_traditional, repair_text
+from cleaning import boilerplate as bp
+from cleaning import metadata as md
+from cleaning.binary import DEFAULT_MAX_SIZE, unwrap
+from cleaning.decode import decode_bytes
+from cleaning.extract import Extracted, extract
+from cleaning.extract.html import normalize_ws
+from cleaning.keywords import extract_keywords
+from cleaning.repair import detect_converter, is_converted_traditional, repair_text
 
 _NEEDS_BODY = ("news", "pph")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -61,7 +61,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
                    max_size: int = DEFAULT_MAX_SIZE) -> ArticleRecord:
     """One fetched document (HTML page of any layout, JSON answer, text dump) → a record.
     gzip is decompressed (at most ``max_size`` bytes) and binary files are refused first
-    (:mod:`pipelines.binary`)."""
+    (:mod:`cleaning.binary`)."""
     rec = _start(url)
     if status in (404, 410):
         rec.content_type, rec.gone_reason = "gone", "http_404"
@@ -102,7 +102,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
 
 
 def with_keywords(rec: ArticleRecord) -> ArticleRecord:
-    """``rec`` with its keywords (:mod:`pipelines.keywords`) computed from its clean text;
+    """``rec`` with its keywords (:mod:`cleaning.keywords`) computed from its clean text;
     none for a gone article."""
     rec.keywords = [] if rec.content_type == "gone" else extract_keywords(rec.title, rec.summary, rec.paragraphs)
     return rec

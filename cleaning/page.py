@@ -47,7 +47,7 @@ def clean_page(body: bytes, *, url: str | None, headers: Mapping | None = None, 
     crawl passes ``DOWNLOAD_MAXSIZE``). A crash of the cleaner becomes :class:`CleanerCrash`,
     so that the page is recorded as a failure, never lost.
     """
-    from pipelines.chain import clean_document
+    from cleaning.document import clean_document
 
     try:
         record = clean_document(body, url=url, headers=headers, status=status, list_item=list_item,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.extract import html as h
+from cleaning.extract import html as h
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE = re.compile(r"[。！？；，]")
