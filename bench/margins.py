@@ -8,6 +8,8 @@ every margin allowed (the thresholds of :mod:`cleaning.repair.params` set to -in
 * **mojibake**: UTF-8 read as a windows-1252 that drops its five undefined bytes
   (:func:`bench.damage.utf8_read_as`, ``1252-dropped``), with and without NBSP turned into a
   space, ten lines at a time; the lost bytes put back (:mod:`cleaning.repair.lostbytes`);
+* **gb_lost_place**: one byte deleted from each line encoded as GB2312 (in its longest run of
+  two-byte characters); where the lost byte was is the model's choice (:mod:`cleaning.repair.gbklost`);
 * **tears**: the GBK punctuation swap (:func:`bench.damage.gbk_punct_swap`) of each line, as
   it is and converted to Traditional; the characters chosen for lost bytes (:mod:`cleaning.repair.gbktear`).
 
@@ -85,6 +87,38 @@ def _tears(lines: list[str]) -> list[tuple[float, bool]]:
     return out
 
 
+def _gb_lost(lines: list[str]) -> list[tuple[float, bool, str]]:
+    """One byte deleted from each GB2312 line (a full-width mark's lead where it has one, else a
+    byte in the middle of a run); the place found (its margin), right when the line comes back
+    whole or without the damaged character only."""
+    from cleaning.repair import params
+    from cleaning.repair.gbklost import _RUN, _fix_run
+
+    params.TEAR_MODEL_MARGIN = math.inf  # the damaged character itself dropped: the place alone is judged
+    out = []
+    for line in lines:
+        try:
+            data = line.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        runs = [m for m in _RUN.finditer(data) if m.end() - m.start() >= 6]
+        if not runs:
+            continue
+        m = max(runs, key=lambda r: r.end() - r.start())
+        i = m.start() + 2 * ((m.end() - m.start()) // 4)  # a lead byte in the middle of the run
+        damaged = data[:i] + data[i + 1:]
+        lost = data[i:i + 2].decode("gb18030")
+        for r in _RUN.finditer(damaged):
+            if r.start() <= i < r.end() and (r.end() - r.start()) % 2:
+                fixed = _fix_run(damaged, r.start(), r.end())
+                if fixed is None:
+                    break
+                new = (damaged[:r.start()] + fixed[0] + damaged[r.end() + 1:]).decode("gb18030", "replace")
+                out.append((fixed[2], new == line.replace(lost, "", 1), "model"))
+                break
+    return out
+
+
 def table(events: list[tuple[float, bool, str]]) -> dict:
     """Per bucket and per threshold: counts and accuracies of the model's choices; the threshold
     chosen; and the accuracy of the changes the bytes decided."""
@@ -114,14 +148,17 @@ def table(events: list[tuple[float, bool, str]]) -> dict:
 def run() -> dict:
     from cleaning.repair import params
 
-    saved = params.MOJIBAKE_MODEL_MARGIN, params.TEAR_MODEL_MARGIN
-    params.MOJIBAKE_MODEL_MARGIN = params.TEAR_MODEL_MARGIN = -math.inf
+    names = ("MOJIBAKE_MODEL_MARGIN", "TEAR_MODEL_MARGIN", "GB_PLACE_MARGIN")
+    saved = {n: getattr(params, n) for n in names}
+    for n in names:
+        setattr(params, n, -math.inf)
     try:
         lines = real_lines()
         return {"lines": len(lines), "mojibake": table(_mojibake(lines)), "tears": table(_tears(lines)),
-                "target": TARGET, "in_use": {"MOJIBAKE_MODEL_MARGIN": saved[0], "TEAR_MODEL_MARGIN": saved[1]}}
+                "gb_lost_place": table(_gb_lost(lines)), "target": TARGET, "in_use": saved}  # last: it sets TEAR
     finally:
-        params.MOJIBAKE_MODEL_MARGIN, params.TEAR_MODEL_MARGIN = saved
+        for n in names:
+            setattr(params, n, saved[n])
 
 
 def main(argv=None) -> int:
@@ -133,7 +170,7 @@ def main(argv=None) -> int:
         print(json.dumps(res, indent=2, default=str))
         return 0
     print(f"{res['lines']} real lines; target accuracy {res['target']:.3f}")
-    for name in ("mojibake", "tears"):
+    for name in ("mojibake", "tears", "gb_lost_place"):
         r = res[name]
         print(f"\n{name}: {r['bytes']} changes the bytes decided, {r['bytes_right']} right; "
               f"{r['choices']} model choices, {r['right']} right")

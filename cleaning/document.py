@@ -24,6 +24,7 @@ from cleaning.extract import Extracted, extract
 from cleaning.extract.html import normalize_ws
 from cleaning.keywords import extract_keywords
 from cleaning.repair import detect_converter, is_converted_traditional, repair_text
+from cleaning.repair.gbklost import repair_gb_lost_bytes
 from cleaning.repair.log import events_of
 
 _NEEDS_BODY = ("news", "pph")
@@ -70,9 +71,16 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    decoded = decode_bytes(unwrap(bytes(data or b""), max_size=max_size), header_charset=header_charset(headers))
+    raw = unwrap(bytes(data or b""), max_size=max_size)
+    decoded = decode_bytes(raw, header_charset=header_charset(headers))
     rec.encoding, rec.encoding_reason = decoded.encoding or "", decoded.reason or ""
     text = decoded.text
+    page_log: list[dict] = []
+    if decoded.encoding == "gb18030":  # one byte lost from a GB page: found on the bytes (cleaning.repair.gbklost)
+        text, counts, events = repair_gb_lost_bytes(raw, text)
+        for kind, n in counts.items():
+            rec.count_repair(kind, n)
+        page_log = [e.to_dict(field="page") for e in events]
     if decoded.invalid and decoded.encoding.startswith("utf-"):
         # Bytes UTF-8 cannot read are lost, not torn GBK: no repair can use their U+FFFD.
         text = text.replace("\ufffd", "")
@@ -98,7 +106,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
     _metadata(rec, ex)
-    rec.repair_log = log.entries(repaired, rec.paragraphs, rec.title)
+    rec.repair_log = page_log + log.entries(repaired, rec.paragraphs, rec.title)
     if list_item:
         _fill_from_list_item(rec, list_item)
     _check(rec, ex)

@@ -8,7 +8,9 @@ is where its ``after`` stands in the stored ``body_text`` (field ``body``), or i
 text as extracted (``title``, ``summary``, ``author``, ``editor``, ``source``, ``node_name``,
 ``tags``, ``captions``; the title's offset is in the stored title). Events in a paragraph that
 boilerplate stripping removed are left out (the text they changed is not stored); events that
-emptied a paragraph (a line of U+FFFD dropped) stay, at the place where it was.
+emptied a paragraph (a line of U+FFFD dropped) stay, at the place where it was. A byte lost from
+a GB page is repaired on the bytes, before extraction (:mod:`cleaning.repair.gbklost`): its
+entries have field ``page`` and an offset in the decoded page.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class Article(Base):
     repairs: Mapped[dict[str, int]] = mapped_column(sa.JSON, nullable=False, default=dict,
                                                     comment="JSON object: text repairs applied, kind -> count")
     repair_log: Mapped[list[dict]] = mapped_column(
-        sa.JSON, nullable=False, default=list, server_default=sa.text("'[]'"),
+        KeywordsJSON, nullable=False, default=list, server_default=sa.text("'[]'"),
         comment="JSON list: every repair of the text explained, one object per change: field (body, title, "
                 "summary...), offset (characters into that field's stored text; for body, into body_text), "
                 "rule, before, after, by (bytes: the surviving bytes decided; model: the word model chose "

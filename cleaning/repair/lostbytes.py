@@ -37,15 +37,14 @@ class Doc:
     """What the run repair knows of the document: whether it is ``damaged`` (:func:`mojibake._fix_run`);
     ``seen``, a cache of the characters chosen beyond doubt for lost bytes in it, with how often
     (历史 settles 史 for 摄影史 further on, where 岁 fits as well); the line being read (``line``),
-    the model's choices kept per line (``model``: line -> [(character, margin)]), and runs left
-    as they were because the model's choice was below the margin (``unrepaired``, ``unsure``)."""
+    the model's choices kept per line (``model``: line -> [(character, margin)]), and characters
+    left as they were because the model's choice was below the margin (``unrepaired``)."""
 
     damaged: bool = False
     seen: dict[str, int] = field(default_factory=dict)
     line: int = 0
     model: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     unrepaired: int = 0
-    unsure: bool = False
 
 
 _SYMBOL_BLOCKS = (("\u00a1", "\u00bf"), ("\u2000", "\u2bff"), ("\u3000", "\u303f"), ("\uff00", "\uffef"),
@@ -170,12 +169,12 @@ def candidates(lead: int, conts: list[int], need: int) -> list[str]:
 
 
 def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
-                         seen: dict[str, int] | None = None) -> tuple[str, int, list[str], list[tuple[str, float]]] | None:
-    """UTF-8 with lost bytes and NBSP-as-space put back; (text, guessed chars, the guesses
-    beyond doubt, the model's choices with their margins: infinite where one candidate decodes)
-    or None; ``seen``: the document's cache (:func:`choose`)."""
+                         seen: dict[str, int] | None = None) -> Lenient | None:
+    """UTF-8 with lost bytes and NBSP-as-space put back (:class:`Lenient`), or None; ``seen``:
+    the document's cache (:func:`choose`)."""
     out: list[str] = []
     guesses: list[tuple[int, list[str]]] = []
+    spans: dict[int, tuple[int, int]] = {}  # position in ``out`` of a guess -> the bytes it was read from
     i, n = 0, len(data)
     while i < n:
         b = data[i]
@@ -207,6 +206,7 @@ def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
                 i = j
                 continue
             cands = ([whole] if whole is not None else []) + spaced
+            spans[len(out)] = (i, j)
             guesses.append((len(out), cands))
             out.append(cands[0])
             i = j
@@ -216,11 +216,13 @@ def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
         cands = candidates(b, conts, need)
         if not cands:
             return None
+        spans[len(out)] = (i, j)
         guesses.append((len(out), cands))
         out.append(cands[0])
         i = j
     sure: list[str] = []
     choices: list[tuple[str, float]] = []  # the final pass's choices: (characters, margin)
+    margins: dict[int, float] = {}
     for last in (False, True):  # choose each lost byte with its neighbours known
         k = 0
         while k < len(guesses):
@@ -234,6 +236,7 @@ def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
                 (out[pos], out[pos + 1]), margin = choose([cands, guesses[k + 1][1]], left, right, seen)
                 if last:
                     choices.append((out[pos][0] + out[pos + 1][0], margin))
+                    margins[pos] = margins[pos + 1] = margin
                     if margin >= SURE:
                         sure += [out[pos][0], out[pos + 1][0]]
                 k += 2
@@ -242,15 +245,33 @@ def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
             (out[pos],), margin = choose([cands], left, right, seen)
             if last:
                 choices.append((out[pos][0], margin))
+                margins[pos] = margin
                 if margin >= SURE:
                     sure.append(out[pos][0])
             k += 1
-    return "".join(out), len(guesses), sure, choices
+    return Lenient("".join(out), len(guesses), sure, choices, out, {p: (*spans[p], m) for p, m in margins.items()})
 
 
-def unsure(choices: list[tuple[str, float]]) -> bool:
-    """Whether a choice of the model is below :data:`params.MOJIBAKE_MODEL_MARGIN` (read at call
-    time, so that ``bench.margins`` can measure every margin)."""
-    from . import params
+@dataclass
+class Lenient:
+    """A run read as UTF-8 with its lost bytes put back (:func:`decode_lenient_utf8`)."""
 
-    return any(m < params.MOJIBAKE_MODEL_MARGIN for _, m in choices)
+    text: str
+    guessed: int  # characters with a lost byte (or a NBSP) put back
+    sure: list[str]  # those chosen beyond doubt (:data:`params.SURE`)
+    choices: list[tuple[str, float]]  # the model's choices: (characters, margin; infinite: one candidate)
+    parts: list[str]  # the text, one decoded character (or a character and a real space) per item
+    spans: dict[int, tuple[int, int, float]]  # item of ``parts`` -> (first byte, end byte, margin) of a guess
+
+    def keep_unsure(self, run: str) -> tuple[str, list[tuple[str, float]], int]:
+        """The text with every guess below :data:`params.MOJIBAKE_MODEL_MARGIN` (read at call time,
+        so that ``bench.margins`` can measure every margin) left as it was in ``run`` (its
+        characters, one per byte); the choices kept; how many were left."""
+        from . import params
+
+        low = {p for p, (_, _, m) in self.spans.items() if m < params.MOJIBAKE_MODEL_MARGIN}
+        if not low:
+            return self.text, self.choices, 0
+        parts = [run[self.spans[k][0]:self.spans[k][1]] if k in low else part for k, part in enumerate(self.parts)]
+        kept = [(c, m) for c, m in self.choices if m >= params.MOJIBAKE_MODEL_MARGIN]
+        return "".join(parts), kept, len(low)

@@ -20,7 +20,8 @@ Two passes, repeated while they change something (two layers of damage come undo
    common Han character, CJK punctuation or a common symbol; a run glued to a Latin word
    that gives at most two characters must also form a dictionary word. So clean text —
    ``Beyoncé……`` (``é……`` is valid UTF-8 for the rare 酅), ``“NESTLÉ”`` (``É”`` reads ɔ) —
-   is never changed. A reading made of Latin letters only is taken in a damaged document only
+   is never changed. ftfy does not put back NBSPs that became spaces (``restore_byte_a0`` off: a
+   guess); the run repair weighs them. A reading made of Latin letters only is taken in a damaged document only
    (ftfy's own decision stands elsewhere: ``DrÃ¥ber``, ``MARQUÉ…`` stay as written).
 
 :func:`repair_mojibake_explained` also says what changed where (:mod:`.log`): ``model`` where a
@@ -35,8 +36,7 @@ from functools import lru_cache
 
 from .charsets import CJK_PUNCT, CJK_RANGES, is_cjk
 from .log import RepairEvent, diff_edits
-from .lostbytes import (CP1252_HIGH, Doc, decode_lenient_utf8, need_of, ok_char, ok_set, symbol_or_text,
-                        to_bytes, unsure)
+from .lostbytes import CP1252_HIGH, Doc, decode_lenient_utf8, need_of, ok_char, ok_set, symbol_or_text, to_bytes
 from .params import MOJIBAKE_DAMAGED_LINES
 
 _HIGH_CLASS = "\u0080-\u00ff" + "".join(re.escape(c) for c in CP1252_HIGH)
@@ -52,7 +52,7 @@ def _ftfy_config():
     from ftfy import TextFixerConfig
 
     return TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_encoding=True,
-                           restore_byte_a0=True, replace_lossy_sequences=False, decode_inconsistent_utf8=True,
+                           restore_byte_a0=False, replace_lossy_sequences=False, decode_inconsistent_utf8=True,
                            fix_c1_controls=False, fix_latin_ligatures=False, fix_character_width=False,
                            uncurl_quotes=False, fix_line_breaks=False, fix_surrogates=False,
                            remove_control_chars=False, normalization=None, explain=False)
@@ -159,9 +159,9 @@ def _fix_run(run: str, glued: bool, before: str = "", after: str = "", doc: Doc 
     run with one lost byte per guessed character that reads as Han characters and CJK
     punctuation is taken between digits or Latin letters too (``35å·3`` 35号3, ``.txtã€.jpg``
     .txt、.jpg): what it is glued to says nothing there. Lost bytes chosen beyond doubt go to
-    the document's cache (:class:`lostbytes.Doc`); a reading whose lost bytes the model chose
-    below the margin is refused (``doc.unsure``), and one of Latin letters only is taken in a
-    damaged document only."""
+    the document's cache (:class:`lostbytes.Doc`); a character whose lost byte the model chose
+    below the margin stays as it was (its bytes' characters, counted in ``doc.unrepaired``), and
+    a reading of Latin letters only is taken in a damaged document only."""
     doc = doc or Doc()
     fixed = _read_run(run, glued, before, after, doc)
     if fixed is not None and not doc.damaged and not _HANLIKE.search(fixed):
@@ -186,7 +186,7 @@ def _read_run(run: str, glued: bool, before: str, after: str, doc: Doc) -> str |
             pass
     lenient = decode_lenient_utf8(data, before, after, doc.seen)
     if lenient is not None:
-        fixed, guessed, sure, choices = lenient
+        fixed, guessed, sure = lenient.text, lenient.guessed, lenient.sure
         # lost bytes are put back in runs that are UTF-8 through and through, or beside Han text
         multi = sum(1 for c in fixed if ord(c) > 0x7F)
         if doc.damaged and guessed and len(fixed.encode("utf-8")) - len(data) <= guessed and \
@@ -194,9 +194,9 @@ def _read_run(run: str, glued: bool, before: str, after: str, doc: Doc) -> str |
             glued, beside_han = False, True
         if (len(fixed) < len(run) or guessed) and _reading_ok(fixed, glued) and (
                 not guessed or multi >= 3 or multi >= 2 * guessed or beside_han or _is_words(fixed)):
-            if unsure(choices):
-                doc.unsure = True  # the bytes leave it open and the model is not sure enough: as it was
-                return None
+            # a guess the model is not sure enough of stays as it was (its mojibake), the rest is read
+            fixed, choices, left = lenient.keep_unsure(run)
+            doc.unrepaired += left
             doc.model.setdefault(doc.line, []).extend((c, m) for c, m in choices if m != float("inf"))
             for c in sure:
                 doc.seen[c] = doc.seen.get(c, 0) + 1
@@ -242,8 +242,6 @@ def _repair_runs(text: str, doc: Doc | None = None) -> tuple[str, int]:
     for m in _RUN_RE.finditer(text):
         run = m.group()
         glued = _glued_to_latin(text, m.start(), m.end())
-        if doc is not None:
-            doc.unsure = False
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
         fixed = _fix_run(run, glued, before, after, doc)
@@ -260,8 +258,6 @@ def _repair_runs(text: str, doc: Doc | None = None) -> tuple[str, int]:
             if piece is not None:
                 fixed = run[:head] + piece + run[len(run) - tail:]
         if fixed is None:
-            if doc is not None and doc.unsure:
-                doc.unrepaired += 1
             continue
         out.append(text[pos:m.start()])
         out.append(fixed)

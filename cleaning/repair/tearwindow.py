@@ -37,7 +37,7 @@ def simplified(chars) -> str:
 
 
 @lru_cache(maxsize=1)
-def _slot_tables():
+def slot_tables():
     """(by_trail, by_lead): common characters (as GB18030 pairs) indexed by trail / lead byte,
     punctuation first, then by how much their Simplified form is used in words."""
     common = common_chars()
@@ -181,7 +181,7 @@ def _window_lattice(text: str, start: int, end: int, left: str, right: str, fore
     inside a reading of several bytes (shared by the readings that start with the same bytes);
     the characters a lost byte may be are parallel edges, a byte that reads no character
     an edge without one."""
-    by_trail, by_lead = _slot_tables()
+    by_trail, by_lead = slot_tables()
     simplify = t2s_char()
     lat = Lattice()
     source = lat.node((start - len(left), -1, 0))

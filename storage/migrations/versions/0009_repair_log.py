@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0009_repair_log"
 down_revision = "0008_smaller_articles"
@@ -25,7 +26,7 @@ depends_on = None
 def upgrade() -> None:
     # a plain ADD COLUMN (no batch copy of the table: the views and full-text triggers read it)
     op.add_column("articles", sa.Column(
-        "repair_log", sa.JSON(), nullable=False, server_default=sa.text("'[]'"),
+        "repair_log", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False, server_default=sa.text("'[]'"),
         comment="JSON list: every repair of the text explained, one object per change: field (body, title, "
                 "summary...), offset (characters into that field's stored text; for body, into body_text), "
                 "rule, before, after, by (bytes: the surviving bytes decided; model: the word model chose "
