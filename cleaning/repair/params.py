@@ -12,7 +12,7 @@ from __future__ import annotations
 #: A lost byte of UTF-8 read as cp1252 (:mod:`.lostbytes`) that the surviving bytes leave open
 #: (several candidates decode) is put back only when the word model's choice beats the next
 #: candidate by this much (log-probability). Lower: more mojibake repaired, more wrong
-#: characters. Measured (``python -m bench.margins``, 394 real lines, docs/repairs.md): at >= 8,
+#: characters. Measured (``python -m bench.margins``, 394 real lines, bench/README.md): at >= 8,
 #: 319 of 319 choices right (100 %); at >= 6, 99.49 %; at >= 4, 99.59 %; over all, 91.5 %.
 MOJIBAKE_MODEL_MARGIN = 8.0
 #: The same for a character the tear repair chooses for a lost GBK byte (:mod:`.gbktear`): its
