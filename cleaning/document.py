@@ -19,10 +19,13 @@ from cleaning import boilerplate as bp
 from cleaning import metadata as md
 from cleaning.binary import DEFAULT_MAX_SIZE, unwrap
 from cleaning.decode import decode_bytes
+from cleaning.explain import RepairLog
 from cleaning.extract import Extracted, extract
 from cleaning.extract.html import normalize_ws
 from cleaning.keywords import extract_keywords
 from cleaning.repair import detect_converter, is_converted_traditional, repair_text
+from cleaning.repair.gbklost import repair_gb_lost_bytes
+from cleaning.repair.log import events_of
 
 _NEEDS_BODY = ("news", "pph")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -68,9 +71,16 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    decoded = decode_bytes(unwrap(bytes(data or b""), max_size=max_size), header_charset=header_charset(headers))
+    raw = unwrap(bytes(data or b""), max_size=max_size)
+    decoded = decode_bytes(raw, header_charset=header_charset(headers))
     rec.encoding, rec.encoding_reason = decoded.encoding or "", decoded.reason or ""
     text = decoded.text
+    page_log: list[dict] = []
+    if decoded.encoding == "gb18030":  # one byte lost from a GB page: found on the bytes (cleaning.repair.gbklost)
+        text, counts, events = repair_gb_lost_bytes(raw, text)
+        for kind, n in counts.items():
+            rec.count_repair(kind, n)
+        page_log = [e.to_dict(field="page") for e in events]
     if decoded.invalid and decoded.encoding.startswith("utf-"):
         # Bytes UTF-8 cannot read are lost, not torn GBK: no repair can use their U+FFFD.
         text = text.replace("\ufffd", "")
@@ -92,9 +102,11 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    _repair_fields(rec, ex)
+    log = _repair_fields(rec, ex)
+    repaired = list(ex.paragraphs)
     _strip(rec, ex)
     _metadata(rec, ex)
+    rec.repair_log = page_log + log.entries(repaired, rec.paragraphs, rec.title)
     if list_item:
         _fill_from_list_item(rec, list_item)
     _check(rec, ex)
@@ -108,33 +120,48 @@ def with_keywords(rec: ArticleRecord) -> ArticleRecord:
     return rec
 
 
-def _repair_fields(rec: ArticleRecord, ex: Extracted) -> None:
+def _repair_fields(rec: ArticleRecord, ex: Extracted) -> RepairLog:
+    """Every text field repaired (:func:`repair_text`), the counts in ``rec.repairs``; the
+    events, to be placed in the record's final text (:mod:`cleaning.explain`)."""
     sample = "\n".join([ex.title, ex.summary, *ex.paragraphs[:60]])
     traditional = bool(is_converted_traditional(sample)) if sample.strip() else False
     converter = detect_converter(sample) if traditional else None
     host = rec.mirror_host
+    log = RepairLog()
 
-    def fix(text: str) -> str:
+    def fix(text: str, field: str | None = None):
         if not text:
-            return text
+            return text if field is not None else (text, [])
         r = repair_text(text, traditional=traditional, mirror_host=host, converter=converter)
         for kind, n in (r.repairs or {}).items():
             rec.count_repair(kind, n)
+        if field is None:
+            return r.text, r.log
+        log.field(field, r.log, r.text)
         return r.text
 
     for name in ("title", "summary", "author_raw", "pph_byline", "editor_raw", "source", "node_name"):
-        setattr(ex, name, normalize_ws(fix(getattr(ex, name))))
-    ex.tags = [t for t in (normalize_ws(fix(t)) for t in ex.tags) if t]
+        setattr(ex, name, normalize_ws(fix(getattr(ex, name), name.removesuffix("_raw"))))
+    ex.tags = [t for t in (normalize_ws(fix(t, "tags")) for t in ex.tags) if t]
     if ex.paragraphs:
-        joined = fix("\n".join(ex.paragraphs))
+        joined, events = fix("\n".join(ex.paragraphs))
         parts = joined.split("\n")
-        if len(parts) != len(ex.paragraphs):  # repair changed the line structure: go one by one
-            parts = [fix(p) for p in ex.paragraphs]
+        if len(parts) == len(ex.paragraphs):
+            log.body_joined(events, joined)
+        else:  # repair changed the line structure: go one by one
+            parts = []
+            for k, p in enumerate(ex.paragraphs):
+                text, events = fix(p)
+                log.body_paragraph(k, events, text)
+                parts.append(text)
         ex.paragraphs = [normalize_ws(p) for p in parts]
-    ex.images = [Image(src=i.src, caption=normalize_ws(fix(i.caption))) for i in ex.images]
+    ex.images = [Image(src=i.src, caption=normalize_ws(fix(i.caption, "captions"))) for i in ex.images]
     if rec.repairs.get("fullwidth_punct") or rec.repairs.get("gbk_punct_swap"):
-        ex.title, n = restore_title_bar(ex.title)
+        title, n = restore_title_bar(ex.title)
         rec.count_repair("fullwidth_punct", n)
+        log.field("title", events_of("fullwidth_punct", ex.title, title), title)
+        ex.title = title
+    return log
 
 
 _TITLE_BAR = re.compile(r"(?<=[\u4e00-\u9fff%A-Za-z0-9])\s*\|\s*(?=[\u4e00-\u9fff“《A-Za-z0-9])")

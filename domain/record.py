@@ -17,7 +17,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: Bumped whenever the cleaner's output for the same raw page may change;
 #: stored on every record so ``reprocess`` knows what is stale.
-CLEANER_VERSION = "3"
+CLEANER_VERSION = "4"
 
 # What a record can be.
 CONTENT_TYPES = ("news", "pph", "video", "live", "external", "paywalled", "gone")
@@ -63,6 +63,9 @@ class ArticleRecord:
     encoding: str = ""
     encoding_reason: str = ""
     repairs: dict[str, int] = field(default_factory=dict)
+    #: Every repair explained (cleaning/explain.py): {field, offset, rule, before, after, by[, margin]};
+    #: ``by`` is "bytes", "model" (the word model chose among candidates the bytes left open) or "rule".
+    repair_log: list[dict] = field(default_factory=list)
     stripped: dict[str, int] = field(default_factory=dict)
     cleaner_version: str = CLEANER_VERSION
 

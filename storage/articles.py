@@ -64,6 +64,7 @@ def _record_fields(record: ArticleRecord) -> dict[str, Any]:
         "encoding": record.encoding or "",
         "encoding_reason": record.encoding_reason or "",
         "repairs": dict(record.repairs),
+        "repair_log": [dict(e) for e in record.repair_log],
         "stripped": dict(record.stripped),
         "cleaner_version": str(record.cleaner_version),
     }

@@ -49,6 +49,11 @@ COLUMNS: dict[str, str] = {
     "gone_reason": "str", "external_url": "str", "content_hash": "str", "cleaner_version": "str",
     "version": "int", "first_seen": "time", "last_seen": "time", "updated_at": "time",
 }
+#: Columns exported only when named in ``--columns``: name -> kind (json: a list of objects in
+#: JSON Lines, its JSON text in CSV, Parquet and xlsx). ``repair_log``: every repair of the text
+#: explained (docs/schema.md, articles.repair_log).
+OPTIONAL_COLUMNS: dict[str, str] = {"repair_log": "json"}
+KINDS: dict[str, str] = {**COLUMNS, **OPTIONAL_COLUMNS}
 
 
 class ExportError(ValueError):
@@ -60,9 +65,9 @@ def parse_columns(spec: str | None) -> list[str]:
     if not spec or not spec.strip():
         return list(COLUMNS)
     names = [c.strip() for c in spec.split(",") if c.strip()]
-    unknown = [c for c in names if c not in COLUMNS]
+    unknown = [c for c in names if c not in KINDS]
     if unknown:
-        raise ExportError(f"unknown column(s): {', '.join(unknown)} (known: {', '.join(COLUMNS)})")
+        raise ExportError(f"unknown column(s): {', '.join(unknown)} (known: {', '.join(KINDS)})")
     if len(set(names)) != len(names):
         raise ExportError(f"column listed twice in {spec!r}")
     return names
@@ -127,6 +132,10 @@ def _text_value(value: Any) -> Any:
     return value
 
 
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def write_jsonl(batches: Iterable[list[dict]], out: IO[str]) -> int:
     n = 0
     for rows in batches:
@@ -157,7 +166,8 @@ def write_csv(batches: Iterable[list[dict]], out: IO[str], columns: list[str], *
     n = 0
     for rows in batches:
         for r in rows:
-            cells = ["" if r[c] is None else ";".join(r[c]) if c == "tags" else _text_value(r[c]) for c in columns]
+            cells = ["" if r[c] is None else ";".join(r[c]) if c == "tags" else _json_text(r[c]) if KINDS[c] == "json"
+                     else _text_value(r[c]) for c in columns]
             if neutralise_formulas:
                 cells = [neutralise_formula(v) if isinstance(v, str) else v for v in cells]
             w.writerow(cells)
@@ -179,8 +189,8 @@ def arrow_schema(columns: list[str]):
     pa = _pyarrow()
 
     kinds = {"int": pa.int64(), "str": pa.string(), "time": pa.timestamp("us", tz="Asia/Shanghai"),
-             "list": pa.list_(pa.string())}
-    return pa.schema([pa.field(c, kinds[COLUMNS[c]]) for c in columns])
+             "list": pa.list_(pa.string()), "json": pa.string()}
+    return pa.schema([pa.field(c, kinds[KINDS[c]]) for c in columns])
 
 
 def write_parquet(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str]) -> int:
@@ -189,8 +199,11 @@ def write_parquet(batches: Iterable[list[dict]], out: IO[bytes], columns: list[s
     pq = pa.parquet
     schema = arrow_schema(columns)
     n = 0
+    as_text = [c for c in columns if KINDS[c] == "json"]
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         for rows in batches:
+            if as_text:
+                rows = [{**r, **{c: _json_text(r[c]) for c in as_text}} for r in rows]
             writer.write_table(pa.Table.from_pylist(rows, schema=schema))
             n += len(rows)
     return n
@@ -201,7 +214,7 @@ XLSX_CELL_MAX = 32_767
 #: Column widths (in characters) by column, then by kind.
 XLSX_WIDTHS = {"url": 48, "title": 40, "summary": 40, "body_text": 60, "source_url": 48, "external_url": 48,
                "content_hash": 20, "tags": 24}
-XLSX_KIND_WIDTHS = {"int": 12, "time": 20, "str": 16, "list": 24}
+XLSX_KIND_WIDTHS = {"int": 12, "time": 20, "str": 16, "list": 24, "json": 40}
 XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
@@ -235,11 +248,11 @@ def write_xlsx(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str]
     ws = wb.create_sheet("articles")
     ws.freeze_panes = "A2"
     for i, c in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = XLSX_WIDTHS.get(c, XLSX_KIND_WIDTHS[COLUMNS[c]])
+        ws.column_dimensions[get_column_letter(i)].width = XLSX_WIDTHS.get(c, XLSX_KIND_WIDTHS[KINDS[c]])
     bold = Font(bold=True)
     header = []
     for c in columns:
-        cell = WriteOnlyCell(ws, value=f"{c} (+08:00)" if COLUMNS[c] == "time" else c)
+        cell = WriteOnlyCell(ws, value=f"{c} (+08:00)" if KINDS[c] == "time" else c)
         cell.font = bold
         header.append(cell)
     ws.append(header)
@@ -256,7 +269,9 @@ def write_xlsx(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str]
     def cell_of(c: str, value: Any):
         if value is None:
             return None
-        kind = COLUMNS[c]
+        kind = KINDS[c]
+        if kind == "json":
+            return text_cell(_json_text(value))
         if kind == "time":
             cell = WriteOnlyCell(ws, value=value.astimezone(SHANGHAI).replace(tzinfo=None))
             cell.number_format = XLSX_TIME_FORMAT

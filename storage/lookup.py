@@ -76,6 +76,7 @@ def article_detail(session: Session, cont_id: int) -> dict[str, Any] | None:
                                     .order_by(ArticleVersion.version)))
     out: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS}
     out["tags"] = article.tag_names
+    out["repair_log"] = list(article.repair_log or [])
     out["body_text"] = article.body_text
     out["images"] = list(article.images or [])
     out["versions"] = [{"version": v.version, "title": v.title, "content_type": v.content_type,

@@ -65,7 +65,10 @@ EXAMPLES: dict[str, str] = {
     "articles.images": '[{"src": "https://imagecloud.thepaper.cn/….jpg", "caption": "图片来源：网络"}]',
     "articles.keywords": '["人工智能", "芯片", "算力"]',
     "articles.word_count": "1520", "articles.encoding": "utf-8", "articles.encoding_reason": "header",
-    "articles.repairs": '{"mojibake": 2}', "articles.stripped": '{"ad": 1}',
+    "articles.repairs": '{"mojibake": 2}',
+    "articles.repair_log": '[{"field": "body", "offset": 120, "rule": "mojibake", "before": "æ¾Žæ¹ƒ", "after": "澎湃", '
+                           '"by": "bytes"}, {"field": "body", "offset": 388, "rule": "gbk_tear", "before": "?;", '
+                           '"after": "模", "by": "model", "margin": 12.4}]', "articles.stripped": '{"ad": 1}',
     "articles.first_seen": "2026-11-28 10:31:00+08", "articles.last_seen": "2026-11-29 10:02:00+08",
     "article_tags.tag_id": "7", "article_tags.position": "0",
     "article_versions.valid_from": "2026-11-28 10:31:00+08", "article_versions.replaced_at": "2026-11-28 12:00:00+08",

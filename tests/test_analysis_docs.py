@@ -84,6 +84,8 @@ def _fill(url: str, now: datetime) -> None:
             rec = make_record((EXAMPLE_ID, 0, 7, 25950, "国产大模型发布新版本：人工智能芯片需求上升",
                                ["新版本在推理能力上有明显提升。", "芯片供应仍然紧张。"], ["人工智能", "大模型"],
                                "news"), now)
+            rec.repair_log = [{"field": "body", "offset": 5, "rule": "gbk_tear", "before": "?;", "after": "模",
+                               "by": "model", "margin": 12.4}]
             save_article(s, rec, raw_page_id=None, now=now - timedelta(minutes=5))
             s.commit()
     finally:

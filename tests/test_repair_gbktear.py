@@ -57,23 +57,28 @@ def test_generator_reproduces_the_sample_tear():
 
 
 @pytest.mark.parametrize("simplified", SENTENCES)
-def test_damaged_sentence_is_mostly_restored(simplified):
+def test_damaged_sentence_is_never_made_worse(simplified):
+    """Issue 25: a window is rewritten only where the bytes decide, or the word model's choice
+    of a lost byte is above its measured margin; otherwise it stays as it was."""
     trad = S2T.convert(simplified)
     broken = damage(trad)
     fixed, counts = repair_tears(broken)
-    assert restored_share(trad, fixed) >= 0.9, (broken, fixed)
+    assert restored_share(trad, fixed) >= restored_share(trad, broken), (broken, fixed)
 
 
 def test_overall_restoration_share():
-    """Measured: the share over all sentences is about 0.99 (documented rare losses are a
-    lost 。 read as a word-forming character, e.g. 分。技 -> 分校技)."""
-    total = ok = 0.0
+    """Measured (issue 25, precision first): 0.951 of the characters in place over all
+    sentences, against 0.785 for the damaged text left as it is (0.99 before the margin: the
+    model's guesses below it, 4 in 10 of them wrong on real text, are no longer taken)."""
+    total = ok = left = 0.0
     for simplified in SENTENCES:
         trad = S2T.convert(simplified)
-        fixed, _ = repair_tears(damage(trad))
+        broken = damage(trad)
+        fixed, _ = repair_tears(broken)
         total += len(trad)
         ok += restored_share(trad, fixed) * len(trad)
-    assert ok / total >= 0.97
+        left += restored_share(trad, broken) * len(trad)
+    assert ok / total >= 0.94 and ok / total > left / total + 0.1
 
 
 def test_clean_text_has_no_tear_signs():
@@ -96,7 +101,7 @@ def test_random_cut_of_damaged_text(parts, cut):
     broken = damage(trad)
     fixed, _ = repair_tears(broken)
     assert len(fixed) <= len(broken) + 4
-    assert restored_share(trad, fixed) >= 0.85
+    assert restored_share(trad, fixed) >= restored_share(trad, broken)
 
 
 def _corpus_paragraphs(n: int, seed: int) -> list[str]:
@@ -112,15 +117,15 @@ def _corpus_paragraphs(n: int, seed: int) -> list[str]:
 
 
 def test_restoration_share_on_generated_news_paragraphs():
-    """A quality gate on 50 paragraphs other than the hand-picked ones: measured 0.993 (0.971
-    before the run windows reached the resynchronising byte); it must not fall below 0.985."""
+    """A quality gate on 50 paragraphs other than the hand-picked ones: measured 0.953 (0.869
+    left as they are; 0.993 before issue 25's margin); it must not fall below 0.945."""
     total = ok = 0.0
     for simplified in _corpus_paragraphs(50, seed=13):
         trad = S2T.convert(simplified)
         fixed, _ = repair_tears(damage(trad))
         total += len(trad)
         ok += restored_share(trad, fixed) * len(trad)
-    assert ok / total >= 0.985, ok / total
+    assert ok / total >= 0.945, ok / total
 
 
 @pytest.mark.parametrize("simplified", [
@@ -132,9 +137,11 @@ def test_restoration_share_on_generated_news_paragraphs():
     "海光信息负责人上台致辞。海光信息展示了新产品的实测效果。",
 ])
 def test_simplified_text_torn_without_conversion(simplified):
-    """§6 item 4 on Simplified text (the swap alone, without the Traditional conversion)."""
-    fixed, _ = repair_tears(damage(simplified))
-    assert restored_share(simplified, fixed) >= 0.97, fixed
+    """§6 item 4 on Simplified text (the swap alone, without the Traditional conversion): never
+    worse than the damage left as it is."""
+    broken = damage(simplified)
+    fixed, _ = repair_tears(broken)
+    assert restored_share(simplified, fixed) >= restored_share(simplified, broken), fixed
 
 
 def test_a_long_torn_article_is_repaired_whole():
@@ -146,8 +153,9 @@ def test_a_long_torn_article_is_repaired_whole():
     broken = damage(S2T.convert(body))
     fixed, counts = repair_tears(broken)
     assert "tear_windows_skipped" not in counts
-    assert counts["lost_lead_byte"] > gbktear.MAX_WINDOWS
-    assert restored_share(S2T.convert(body), fixed) >= 0.97
+    assert counts["lost_lead_byte"] + counts.get("unrepaired", 0) > gbktear.MAX_WINDOWS
+    # measured 0.927 (0.809 left as it is; 0.97 before issue 25's margin)
+    assert restored_share(S2T.convert(body), fixed) >= max(0.92, restored_share(S2T.convert(body), broken))
 
 
 def test_dense_garbage_is_left_alone():

@@ -172,8 +172,10 @@ def test_a_name_torn_in_one_window_is_read_as_written_elsewhere():
     from bench.damage import mirror_decode, swap_a3
 
     text = "海光信息负责人上台致辞。海光信息展示了新产品的实测效果。"
-    fixed, _ = gbktear.repair_tears(mirror_decode(swap_a3(text.encode("gbk"))))
-    assert fixed.startswith("海光信息")
+    broken = mirror_decode(swap_a3(text.encode("gbk")))
+    fixed, counts = gbktear.repair_tears(broken)
+    # issue 25: read as written elsewhere, or left as it was when the model is not sure enough
+    assert fixed.startswith("海光信息") or (fixed == broken and counts.get("unrepaired"))
 
 
 # --------------------------------------------------------------------------- bounded work

@@ -25,8 +25,9 @@ def test_no_private_use_or_replacement(repaired):
     assert not re.search("[\ue000-\uf8ff\ufffd]", repaired.text)
 
 
-def test_no_stray_question_mark_next_to_cjk(repaired):
-    assert not re.search(r"[\u4e00-\u9fff]\?|\?[\u4e00-\u9fff]", repaired.text)
+def test_no_stray_question_mark_next_to_cjk_outside_the_torn_windows(repaired):
+    torn = [m.group() for m in re.finditer(r"[\u4e00-\u9fff]\?|\?[\u4e00-\u9fff]", repaired.text)]
+    assert len(torn) <= 2 * repaired.repairs["unrepaired"], torn
 
 
 def test_title_and_credits(repaired):
@@ -36,14 +37,17 @@ def test_title_and_credits(repaired):
     assert "作者|斗斗" in lines and "编辑|皮爷" in lines and "出品|产业家" in lines
 
 
-def test_tears_restored(repaired):
+def test_tears_are_left_as_they_were_not_guessed(repaired):
+    """Issue 25: each of the sample's five tears needs a character for a lost byte that only the
+    word model can choose, below the margin at which it is right 99.5 % of the time on real text
+    (bench.margins): the torn windows stay as they were (their orphan ``?`` is not turned into a
+    question mark), counted, and nothing is invented. (Before: 规模化, 。现, 专科技公司 were guessed,
+    rightly here; on real text 4 in 10 such guesses were wrong.)"""
     t = repaired.text
-    assert "问题已经转向规模化探索期，即谁能在" in t
-    assert "把业务真正跑到规模化。" in t
-    assert "企业客户从试点走向规模化，算力成本" in t
-    assert "审视方式的升级。现金流状况" in t
-    assert "特专科技公司搭建的“18C”" in t
-    assert repaired.repairs["lost_lead_byte"] >= 5
+    assert repaired.repairs["unrepaired"] == 5 and "lost_lead_byte" not in repaired.repairs
+    assert "问题已经转向规?;剿髌?,即谁能在" in t
+    assert "审视方式的升级?,F金流状况" in t
+    assert not any(e.rule == "gbk_tear" for e in repaired.log)
 
 
 def test_body_is_simplified(repaired):
@@ -65,4 +69,4 @@ def test_numbers_and_urls_kept(repaired):
 
 def test_idempotent_on_sample(repaired):
     again = repair_text(repaired.text)
-    assert again.text == repaired.text and again.repairs == {}
+    assert again.text == repaired.text and again.repairs == {"unrepaired": 5}

@@ -44,7 +44,9 @@ def test_whole_page_of_utf8_read_as_single_byte(how, nbsp):
     damaged = utf8_read_as(LONG, how, nbsp_to_space=nbsp)
     fixed, n = repair_mojibake(damaged)
     assert n > 0
-    floor = 0.999 if how != "1252-dropped" else 0.997  # a dropped byte is chosen among five: a guess
+    # a dropped byte is chosen among five by the word model, and kept only above its measured
+    # 99.5 % margin (issue 25): measured 0.973 (0.998 when every guess was kept), the rest left as it was
+    floor = 0.999 if how != "1252-dropped" else 0.97
     assert similarity(fixed, LONG) >= floor
 
 
@@ -52,7 +54,7 @@ def test_whole_page_of_utf8_read_as_single_byte(how, nbsp):
 def test_corpus_read_as_single_byte(how):
     text = "\n".join(CLEAN)
     fixed, _ = repair_mojibake(utf8_read_as(text, how))
-    assert similarity(fixed, text) >= (0.999 if how != "1252-dropped" else 0.996)
+    assert similarity(fixed, text) >= (0.999 if how != "1252-dropped" else 0.975)  # measured 0.978
 
 
 def test_two_layers():
@@ -67,7 +69,8 @@ def test_two_layers():
 def test_property_utf8_read_as_single_byte_comes_back(lines, how, nbsp):
     text = "\n".join(lines)
     fixed = repair_mojibake(utf8_read_as(text, how, nbsp_to_space=nbsp))[0]
-    assert similarity(fixed, text) >= 0.999
+    # a NBSP or a real space is the model's choice: below its margin the character stays as its bytes
+    assert similarity(fixed, text) >= (0.999 if not nbsp else 0.97)
 
 
 MOJIBAKE = [

@@ -2,6 +2,8 @@
 
 :func:`repair_text` runs the whole chain on one string, in this order:
 
+0. **U+FFFD runs and lines** (:mod:`.leftovers`): dropped and counted (``replacement_dropped``),
+   never read as text;
 1. **mojibake** (:mod:`.mojibake`): UTF-8/GBK/Big5 read as Latin-1/cp1252, whole documents or
    runs, lost cp1252 bytes and NBSP-as-space, two layers (ftfy first, our own runs after);
 2. **GBK punctuation-swap tears** (:mod:`.gbktear`, whose best readings :mod:`.readings` finds:
@@ -18,33 +20,62 @@
 7. **leftovers** (:mod:`.leftovers`): private-use code points and U+FFFD removed, ``?`` -> ``©``
    in copyright lines.
 
+**Never invent**: a character changes only where the surviving bytes (or a deterministic rule
+on the text) determine it; where the word model chooses among candidates the bytes leave open
+(a lost byte), its choice is kept only above the margin of :mod:`.params` at which its measured
+accuracy is at least 99.5 %, else the span stays as it was and is counted ``unrepaired``.
+**Every repair explained**: ``RepairResult.log`` holds a :class:`.log.RepairEvent` per change
+(rule, offset in the result, before, after, decided by ``bytes``, ``model`` or ``rule``).
+
 Each stage has a cheap pre-check, so clean text costs a few regex scans.  Clean Simplified
-text comes out byte-identical with empty ``repairs``.
+text comes out byte-identical with empty ``repairs`` and ``log``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .gbktear import has_tear_signs, repair_tears
-from .leftovers import remove_private_use, restore_copyright
+from .gbktear import has_tear_signs, repair_tears_explained
+from .leftovers import drop_replacement_runs, remove_private_use, restore_copyright
+from .log import RepairEvent, diff_edits, shift
 from .mirror import restore_mirror_host
-from .mojibake import repair_mojibake
+from .mojibake import repair_mojibake_explained
 from .pinyin import remove_pinyin
 from .punct import restore_fullwidth
 from .traditional import detect_converter, is_converted_traditional, to_simplified
 
-__all__ = ["RepairResult", "repair_text", "is_converted_traditional", "detect_converter"]
+__all__ = ["RepairEvent", "RepairResult", "repair_text", "is_converted_traditional", "detect_converter"]
 
 
 @dataclass
 class RepairResult:
     text: str
     repairs: dict[str, int] = field(default_factory=dict)  # kind -> count; only non-zero kinds
+    log: list[RepairEvent] = field(default_factory=list)  # every change, offsets in ``text``
+    kept: list[RepairEvent] = field(default_factory=list)  # spans left unrepaired: no later stage changes them
 
     def add(self, kind: str, n: int) -> None:
         if n:
             self.repairs[kind] = self.repairs.get(kind, 0) + n
+
+    def stage(self, rule: str, before: str, after: str, events: list[RepairEvent] | None = None,
+              by: str = "rule") -> str:
+        """Record a stage that turned ``before`` into ``after``: the earlier events moved along,
+        the stage's own ``events`` (offsets in ``after``) or one per edit, of ``rule`` and ``by``."""
+        if before == after:
+            return after
+        edits = diff_edits(before, after)
+        self.log = shift(self.log, edits)
+        self.kept = shift(self.kept, edits)
+        if events is None:
+            events = [RepairEvent(rule, off, old, new, _by(rule, old, new, by)) for off, old, new in edits]
+        self.log.extend(events)
+        return after
+
+
+def _by(rule: str, old: str, new: str, by: str) -> str:
+    """著 -> 着 is the word model's choice (:func:`traditional.fix_zhe`), the rest of t2s a rule."""
+    return "model" if rule == "t2s" and "著" in old and "着" in new else by
 
 
 def repair_text(text: str, *, traditional: bool | None = None, mirror_host: str | None = None,
@@ -57,16 +88,25 @@ def repair_text(text: str, *, traditional: bool | None = None, mirror_host: str 
     res = RepairResult(text)
     if not text:
         return res
-    t, n = repair_mojibake(text)
-    res.add("mojibake_latin1", n)
+    t, n = drop_replacement_runs(text)
+    res.add("replacement_dropped", n)
+    t = res.stage("replacement_dropped", text, t)
+    moj = repair_mojibake_explained(t)
+    res.add("mojibake_latin1", moj.count)
+    res.add("unrepaired", moj.unrepaired)
+    t = res.stage("mojibake", t, moj.text, moj.events)
     if has_tear_signs(t):
-        t, n = remove_pinyin(t)
+        out, n = remove_pinyin(t)
         res.add("pinyin", n)
-        t, counts = repair_tears(t)
+        t = res.stage("pinyin", t, out)
+        out, counts, events = repair_tears_explained(t)
         for kind, n in counts.items():
             res.add(kind, n)
-    t, n = remove_pinyin(t)
+        t = res.stage("gbk_tear", t, out, [e for e in events if e.rule != "unrepaired"])
+        res.kept += [e for e in events if e.rule == "unrepaired"]
+    out, n = remove_pinyin(t)
     res.add("pinyin", n)
+    t = res.stage("pinyin", t, out)
     if traditional is None:
         traditional = is_converted_traditional(t)
     if traditional:
@@ -76,14 +116,19 @@ def repair_text(text: str, *, traditional: bool | None = None, mirror_host: str 
             res.add("t2s", 1)
             if config != "t2s":
                 res.add(config, 1)
-            t = converted
-    t, n = restore_fullwidth(t)
+            t = res.stage("t2s", t, converted)
+    out, n = restore_fullwidth(t, keep=[(e.offset, e.offset + len(e.after)) for e in res.kept])
     res.add("fullwidth_punct", n)
-    t, n = restore_mirror_host(t, mirror_host)
+    t = res.stage("fullwidth_punct", t, out)
+    out, n = restore_mirror_host(t, mirror_host)
     res.add("mirror_host", n)
-    t, n = remove_private_use(t)
-    res.add("pua_removed", n)
-    t, n = restore_copyright(t)
+    t = res.stage("mirror_host", t, out)
+    out, pua, fffd = remove_private_use(t)
+    res.add("pua_removed", pua)
+    res.add("replacement_dropped", fffd)
+    t = res.stage("dropped", t, out)
+    out, n = restore_copyright(t)
     res.add("copyright_sign", n)
-    res.text = t
+    res.text = res.stage("copyright_sign", t, out)
+    res.log.sort(key=lambda e: e.offset)
     return res

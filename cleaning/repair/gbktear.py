@@ -20,7 +20,7 @@ characters can be read:
 Each reading must decode in step as GB18030.  A lost byte is one of the common characters
 that its neighbour byte allows (at most SLOT_TOP, then the SLOT_KEEP most plausible next to
 the characters around it: a cut made before the search).  The readings form a lattice
-(:func:`_window_lattice`: nodes are positions with the decoder's pending byte, readings that
+(:func:`tearwindow._window_lattice`: nodes are positions with the decoder's pending byte, readings that
 start with the same bytes share their edges) and the best one is a shortest path over it
 (:func:`cleaning.repair.readings.best_reading`: a Viterbi search scored by jieba's word
 frequencies over the Simplified form of the window and its context, so ``?;`` becomes ``模``
@@ -30,9 +30,8 @@ small costs per lost byte and per swap, and for a chosen character of the other 
 the text's.  A second pass reads every window again with the words of the rest of the
 document as repaired (a cache model: a name the dictionary lacks, torn in one place and
 intact or repaired in another), where they can change a score.  A swallowed digit that
-starts a number is taken from the same number written out elsewhere in the text, else from
-the shape of a year (``?024年`` -> ``2024年``), else by Benford's law (``1``) — a documented
-guess.  A window is only rewritten when its best reading beats the window as it is by
+starts a number is taken from the same number written out elsewhere in the text, and is
+otherwise not read at all (no guess).  A window is only rewritten when its best reading beats the window as it is by
 MIN_GAIN and changes more than flattened punctuation (a ``?`` between two intact
 characters is left to the full-width stage).
 
@@ -47,318 +46,14 @@ import math
 import re
 from functools import lru_cache
 
-from .charsets import CJK_PUNCT, common_chars, is_cjk, is_pua
+from .charsets import common_chars, is_cjk, is_pua
+from .log import RepairEvent
+from .params import (MAX_RUN, MAX_SEARCHED, MAX_WINDOWS, MIN_CHARS_PER_WINDOW, PROBE_MIN_SHARE, PROBE_WINDOWS,
+                     TEXT_WORK, WINDOW_TAIL)
+from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords
+from .tearwindow import Window, foreign_test, gbk2, simplified
 from .traditional import is_converted_traditional
-from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords, Lattice, best_reading, doc_matters
-from .wordmodel import char_usage, word_freq
-
-LOST = -1  # marker for a lost byte in a byte reading
-LOST_COST = 3.0
-SWAP_COST = 1.0
-#: A character chosen for a lost byte that belongs to the other script than the text's.
-SCRIPT_COST = 8.0
-SLOT_TOP = 48
-#: Of these, the candidates kept per lost byte, by a local test before the search
-#: (:meth:`readings.Lattice.prune_slots`).
-SLOT_KEEP = 12
-WINDOW_TAIL = 3
-MAX_RUN = 40
-CONTEXT = 6
-
-MIN_GAIN = 2.0
-_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-
-
-@lru_cache(maxsize=1)
-def _t2s_char():
-    import opencc
-
-    conv = opencc.OpenCC("t2s")
-
-    @lru_cache(maxsize=65536)
-    def one(ch: str) -> str:
-        return conv.convert(ch) if is_cjk(ch) else ch
-
-    return one
-
-
-def _simplified(chars) -> str:
-    one = _t2s_char()
-    return "".join(one(c) for c in chars)
-
-
-@lru_cache(maxsize=1)
-def _slot_tables():
-    """(by_trail, by_lead): common characters (as GB18030 pairs) indexed by trail / lead byte,
-    punctuation first, then by how much their Simplified form is used in words."""
-    common = common_chars()
-    by_trail: dict[int, list[str]] = {}
-    by_lead: dict[int, list[str]] = {}
-    for lead in range(0x81, 0xFF):
-        for trail in range(0x40, 0xFF):
-            if trail == 0x7F:
-                continue
-            try:
-                ch = bytes((lead, trail)).decode("gb18030")
-            except UnicodeDecodeError:
-                continue
-            if ch in common or ch in CJK_PUNCT:
-                by_trail.setdefault(trail, []).append(ch)
-                by_lead.setdefault(lead, []).append(ch)
-
-    def rank(chars: list[str]) -> list[str]:
-        # By use in words, not as a word of its own (示 of 表示 would miss the cut).
-        return sorted(chars, key=lambda c: (c not in CJK_PUNCT, -char_usage(_simplified(c))))[:SLOT_TOP]
-
-    return ({k: rank(v) for k, v in by_trail.items()}, {k: rank(v) for k, v in by_lead.items()})
-
-
-def _gbk2(ch: str) -> bytes | None:
-    """The 2-byte GB18030 form of ``ch``, or None (ASCII, 4-byte, unencodable)."""
-    try:
-        b = ch.encode("gb18030")
-    except UnicodeEncodeError:
-        return None
-    return b if len(b) == 2 else None
-
-
-_YEAR_TAIL = re.compile(r"[09]\d\d(?:年|-\d|/\d|\.\d\d?[.月])")
-
-
-def _swallowed_digit(text: str, j: int) -> tuple[int, float]:
-    """The digit a lost byte swallowed before the number at ``text[j:]``, and its cost.
-
-    1. The document itself: the same number written out elsewhere (``18C`` beside ``?8C``).
-    2. A year (``?024年`` after a torn ``。``): ``20xx`` / ``19xx``.
-    3. Otherwise Benford's law for a leading digit: ``1`` (a documented guess).
-    """
-    m = re.match(r"[0-9A-Za-z]+", text[j:])
-    cont = m.group() if m else ""
-    if len(cont) >= 2:
-        seen = re.findall(rf"(?<![0-9A-Za-z])([1-9]){re.escape(cont)}(?![0-9A-Za-z])", text)
-        if seen:
-            counts = {d: seen.count(d) for d in set(seen)}
-            return int(max(sorted(counts), key=counts.get)), 0.0
-    if _YEAR_TAIL.match(text, j):
-        return (2 if text[j] == "0" else 1), 0.0
-    return 1, -math.log(math.log10(2))
-
-
-def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]] | None:
-    """Readings of ``text[i]``: (bytes with LOST markers, cost, lost count, swap count)."""
-    ch = text[i]
-    nxt = text[i + 1] if i + 1 < len(text) else ""
-    if ch == "\ufffd" or ch == "?":
-        digit_next = nxt.isdigit() and nxt.isascii()
-        # The decoder gave up on the lost byte because of the byte after it: an ASCII byte
-        # below 0x40 (a digit is swallowed with it), or an unmapped pair.  Before a visible
-        # digit or a character whose byte could have been a trail, a lone loss is unlikely.
-        alone = LOST_COST
-        if digit_next:
-            alone += 8.0
-        elif nxt and not nxt.isspace() and not ("!" <= nxt <= "?"):
-            alone += 6.0
-        opts = [((LOST,), alone, 1, 0)]
-        if ch == "?":
-            opts += [((0x3F,), 0.0, 0, 0), ((0xA3, 0xBF), SWAP_COST, 0, 1)]
-        if digit_next:
-            digit, cost = _swallowed_digit(text, i + 1)
-            opts.append(((LOST, 0x30 + digit), LOST_COST + cost, 1, 0))
-        else:
-            # A lost byte followed by a swapped full-width digit (A3 B0..B9), which the
-            # decoder swallowed with it (。根 -> A1 '8' F9...).
-            for d in range(10):
-                opts.append(((LOST, 0xA3, 0xB0 + d), LOST_COST + SWAP_COST + 1.0, 1, 1))
-        return opts
-    if "!" <= ch <= "~":
-        return [((ord(ch),), 0.0, 0, 0), ((0xA3, ord(ch) + 0x80), SWAP_COST, 0, 1)]
-    b = _gbk2(ch)
-    if b is None:
-        return None
-    opts = [((b[0], b[1]), 0.0, 0, 0)]
-    if 0x40 <= b[1] <= 0x7E:
-        # The trail byte may be a swapped pair: lead, then A3 (trail+0x80) (模型 -> 腜...).
-        opts.append(((b[0], 0xA3, b[1] + 0x80), SWAP_COST, 0, 1))
-    return opts
-
-
-def _decode_step(pending, byte: int, by_trail, by_lead):
-    """Feed one byte (or LOST) to a GB18030 decoder holding ``pending`` (None, LOST or a lead
-    byte): ``(characters, slot, pending after)``, ``characters`` empty when none is read, its
-    candidates for a lost byte (``slot``); None when the byte cannot decode in step."""
-    if pending is None:
-        if byte == LOST:
-            return (), False, LOST
-        if byte < 0x80:
-            return (chr(byte),), False, None
-        return (), False, byte
-    if pending == LOST:
-        # A lost byte in lead position: the decoder only gave up on it because its trail
-        # was A3, swapped away; any other trail would have decoded fine.
-        cands = by_trail.get(byte, ()) if byte == 0xA3 else ()
-        return (cands, True, None) if cands else None
-    if byte == LOST:
-        cands = by_lead.get(pending, ())
-        return (cands, True, None) if cands else None
-    ch = _pair(pending, byte)
-    return None if ch is None else ((ch,), False, None)
-
-
-@lru_cache(maxsize=65536)
-def _pair(lead: int, trail: int) -> str | None:
-    """The character of a GB18030 byte pair, or None."""
-    if trail < 0x40 or trail == 0x7F or trail == 0xFF:
-        return None
-    try:
-        return bytes((lead, trail)).decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-
-
-@lru_cache(maxsize=2)
-def _foreign_test(traditional: bool):
-    """A test for characters of the other script than the text's: Simplified-only characters
-    (which ``s2t`` changes) in Traditional text, Traditional-only ones (``t2s`` changes) in
-    Simplified text."""
-    import opencc
-
-    conv = opencc.OpenCC("s2t" if traditional else "t2s")
-
-    @lru_cache(maxsize=65536)
-    def foreign(ch: str) -> bool:
-        return is_cjk(ch) and conv.convert(ch) != ch
-
-    return foreign
-
-
-def _window_lattice(text: str, start: int, end: int, left: str, right: str, foreign=None):
-    """The readings of ``text[start:end]`` between ``left`` and ``right`` (intact context) as a
-    lattice: ``(lattice, source, sink)``, or None when a character has no reading.
-
-    Nodes are (position, decoder's pending byte) between characters, plus a node per byte
-    inside a reading of several bytes (shared by the readings that start with the same bytes);
-    the characters a lost byte may be are parallel edges, a byte that reads no character
-    an edge without one."""
-    by_trail, by_lead = _slot_tables()
-    simplify = _t2s_char()
-    lat = Lattice()
-    source = lat.node((start - len(left), -1, 0))
-    first = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
-    boundary = {(start, None): first}  # (position, pending) -> node
-    for i in range(start, end):
-        opts = _options(text, i)
-        if opts is None:
-            return None
-        here = [(p, u) for (pos, p), u in boundary.items() if pos == i]
-        if not here:
-            return None
-        for p, u in here:
-            shared: dict[tuple, int] = {}  # bytes read so far -> node (readings share their start)
-            for bseq, cost, lost, swaps in opts:
-                steps, after = [], p
-                for byte in bseq:
-                    step = _decode_step(after, byte, by_trail, by_lead)
-                    if step is None:
-                        break
-                    steps.append(step[:2])
-                    after = step[2]
-                else:
-                    if (i + 1, after) not in boundary:
-                        boundary[(i + 1, after)] = lat.node((i + 1, 0, len(lat.keys)))
-                    cur = u
-                    for k, (cands, slot) in enumerate(steps):
-                        last = k == len(steps) - 1
-                        if last:
-                            nxt = boundary[(i + 1, after)]
-                        elif bseq[:k + 1] in shared:
-                            cur = shared[bseq[:k + 1]]
-                            continue
-                        else:
-                            nxt = shared[bseq[:k + 1]] = lat.node((i, 1, len(lat.keys)))
-                        # the reading's costs on its last edge, past what it shares
-                        c, n_lost, n_swaps = (cost, lost, swaps) if last else (0.0, 0, 0)
-                        if not cands:
-                            lat.edge(cur, nxt, None, None, cost=c, lost=n_lost, swaps=n_swaps)
-                        for ch in cands:
-                            extra = SCRIPT_COST if foreign is not None and foreign(ch) else 0.0
-                            lat.edge(cur, nxt, ch, simplify(ch), cost=c + extra, lost=n_lost, swaps=n_swaps,
-                                     slot=slot)
-                        cur = nxt
-    last = boundary.get((end, None))
-    if last is None:
-        return None
-    sink = lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
-    lat.prune_slots(SLOT_KEEP)
-    return lat, source, sink
-
-
-def _literal_lattice(text: str, start: int, end: int, left: str, right: str):
-    """The window read as it is, between the same context: one path (node keys as in
-    :func:`_window_lattice`: the position in ``text`` first)."""
-    simplify = _t2s_char()
-    lat = Lattice()
-    source = lat.node((start - len(left), -1, 0))
-    last = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
-    for i in range(start, end):
-        v = lat.node((i + 1, 0, 0))
-        lat.edge(last, v, text[i], simplify(text[i]))
-        last = v
-    return lat, source, lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
-
-
-#: More torn windows than this in one text, packed closer than one per MIN_CHARS_PER_WINDOW
-#: characters: not the mirror's damage (binary junk, a wrong decoding) but noise, left alone.
-#: A long torn article has one window per sentence or so (a torn 。 before each).
-MAX_WINDOWS = 32
-MIN_CHARS_PER_WINDOW = 12
-#: At most this many windows searched in one text (a long article torn at every sentence has
-#: about one per sentence).
-MAX_SEARCHED = 96
-#: After this many windows tried, stop when fewer than this share of them were tears.
-PROBE_WINDOWS = 12
-PROBE_MIN_SHARE = 0.25
-#: Work allowed per text (word edges tried from a search state, both passes; ~8 µs each):
-#: the torn articles of the bench need at most ~28,000 (a 30-paragraph article torn at every
-#: sentence, the real nxos sample ~21,000); flipped bytes or noise that look like tears are
-#: cut off here, at ~0.5 s, instead of ~25 s (bench/README).
-TEXT_WORK = 60_000
-
-
-class _Window:
-    """One damaged window ``text[start:end]``: its readings (a lattice, built once) and the
-    window read as it is, between the same context."""
-
-    def __init__(self, text: str, start: int, end: int, foreign=None):
-        self.start, self.end = start, end
-        self.literal_text = text[start:end]
-        left = text[max(0, start - CONTEXT):start]
-        right = text[end:end + CONTEXT]
-        before = text[text.rfind("\n", 0, start) + 1:max(0, start - CONTEXT)]
-        self.quotes = max(0, before.count("“") - before.count("”"))
-        self.readings = _window_lattice(text, start, end, left, right, foreign)
-        self.literal = _literal_lattice(text, start, end, left, right)
-
-    def read(self, budget: Budget | None = None, doc: DocumentWords | None = None) -> tuple | None:
-        """The best reading as (new text, lost bytes, swaps, the position in the text each
-        character was read from), or None (no reading, or none
-        better than the text as it is); ``doc``: the words of the rest of the document.
-        Raises :class:`BudgetExceeded` when ``budget`` runs out."""
-        if self.readings is None:
-            return None
-        best = best_reading(*self.readings, open_quotes=self.quotes, budget=budget, doc=doc)
-        if best is None:
-            return None
-        if best.text.translate(_FOLD) == self.literal_text.translate(_FOLD):
-            return None  # only flattened punctuation: the full-width stage's job
-        literal = best_reading(*self.literal, open_quotes=self.quotes, doc=doc)
-        if literal is not None and best.score <= literal.score + MIN_GAIN:
-            return None
-        return best.text, best.lost, best.swaps, best.positions
-
-    def depends_on(self, doc: DocumentWords) -> bool:
-        """Whether ``doc`` changes any score here (a word of the document can be read through
-        a lost byte; the window as it is has none)."""
-        return self.readings is not None and doc_matters(*self.readings, doc)
+from .wordmodel import word_freq
 
 
 def _is_trigger(text: str, i: int) -> bool:
@@ -384,7 +79,7 @@ def _is_rare_swappable(ch: str) -> bool:
     torn character's lead byte followed by a swapped full-width pair (模型 -> 腜...)."""
     if not is_cjk(ch) or ch in common_chars():
         return False
-    b = _gbk2(ch)
+    b = gbk2(ch)
     return b is not None and 0x40 <= b[1] <= 0x7E
 
 
@@ -423,7 +118,7 @@ def _in_step(text: str, j: int) -> bool:
     """Whether the text from ``j`` reads in step: a dictionary word among the next four
     characters (an out-of-step run is made of valid, even common, characters that form none:
     ``锌圃毫孔`` was ``中科院量``), or nothing more to read."""
-    nxt = _simplified(text[j:j + 4])
+    nxt = simplified(text[j:j + 4])
     if len(nxt) < 2 or nxt[0] in _BREAK:
         return True
     return any(word_freq(nxt[k:k + 2]) >= WORD_MIN_FREQ for k in range(len(nxt) - 1))
@@ -439,7 +134,7 @@ def _window_end(text: str, last: int) -> int:
     limit = min(len(text), last + MAX_RUN)
     while end < limit and text[end] not in _BREAK:
         ch = text[end]
-        if _gbk2(ch) is None and not ("!" <= ch <= "~"):
+        if gbk2(ch) is None and not ("!" <= ch <= "~"):
             break
         end += 1
         if ch.isascii() and _in_step(text, end):
@@ -459,11 +154,13 @@ def _window_start(text: str, first: int) -> int:
 
 def repair_tears(text: str) -> tuple[str, dict[str, int]]:
     """Repair every torn window in ``text``; returns (text, {"lost_lead_byte": n, "gbk_punct_swap": n})."""
-    counts = {"lost_lead_byte": 0, "gbk_punct_swap": 0}
-    triggers = _scan_triggers(text)
-    if not triggers:
-        return text, counts
-    # Cluster triggers into windows on the same line.
+    out, counts, _ = repair_tears_explained(text)
+    return out, counts
+
+
+def _windows(text: str, triggers: list[int]) -> list[tuple[int, int]]:
+    """The triggers clustered into windows on the same line; a window reaching into the next
+    one (its run took the next cluster's first trigger) is one window, read as a whole."""
     windows: list[tuple[int, int]] = []
     first = last = triggers[0]
     for t in triggers[1:]:
@@ -473,24 +170,41 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
         windows.append((_window_start(text, first), _window_end(text, last)))
         first = last = t
     windows.append((_window_start(text, first), _window_end(text, last)))
-    # A window reaching into the next one (its run took the next cluster's first trigger):
-    # one window, read as a whole.
     merged: list[tuple[int, int]] = []
     for start, end in windows:
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    windows = merged
+    return merged
+
+
+def _unsure(readings: dict[int, tuple | None]) -> set[int]:
+    """The windows whose reading holds a character chosen for a lost byte below
+    :data:`params.TEAR_MODEL_MARGIN` (read at call time: ``bench.margins`` measures every margin)."""
+    from . import params
+
+    return {k for k, r in readings.items() if r is not None and r[1] and r[4] < params.TEAR_MODEL_MARGIN}
+
+
+def repair_tears_explained(text: str) -> tuple[str, dict[str, int], list[RepairEvent]]:
+    """:func:`repair_tears`, with an event per window rewritten (offsets in the result): ``model``
+    where the word model chose a character for a lost byte, ``bytes`` where the bytes allowed one
+    reading only. A window whose choice is below the margin stays as it was (``unrepaired``)."""
+    counts = {"lost_lead_byte": 0, "gbk_punct_swap": 0}
+    triggers = _scan_triggers(text)
+    if not triggers:
+        return text, counts, []
+    windows = _windows(text, triggers)
     if len(windows) > MAX_WINDOWS and len(text) < MIN_CHARS_PER_WINDOW * len(windows):
         # Not a torn mirror copy but noise (binary junk, a wrong decoding): the
         # search would cost seconds per window for nothing. Leftover private-use
         # characters are removed by the later stages.
         counts["tear_windows_skipped"] = len(windows)
-        return text, counts
+        return text, counts, []
     budget = Budget(TEXT_WORK)
-    foreign = _foreign_test(is_converted_traditional(text))
-    read: dict[int, _Window] = {}
+    foreign = foreign_test(is_converted_traditional(text))
+    read: dict[int, Window] = {}
     readings: dict[int, tuple | None] = {}  # window -> its reading (None: as it is)
     for k, (start, end) in enumerate(windows):  # in order, and apart since the merge
         repaired = sum(1 for r in readings.values() if r is not None)
@@ -502,17 +216,18 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
             counts["tear_windows_skipped"] = counts.get("tear_windows_skipped", 0) + len(windows) - k
             break
         try:
-            read[k] = _Window(text, start, end, foreign)
+            read[k] = Window(text, start, end, foreign)
             readings[k] = read[k].read(budget)
         except BudgetExceeded:
             counts["tear_windows_skipped"] = counts.get("tear_windows_skipped", 0) + len(windows) - k
             break
-    if any(r is not None for r in readings.values()):
+    sure = {k: (None if k in _unsure(readings) else r) for k, r in readings.items()}
+    if any(r is not None for r in sure.values()):
         # Second pass: each window read again with the words of the rest of the document
         # as repaired (a name torn in one place and intact, or repaired, in another), where
         # they can change anything.
-        joined, positions = _assemble(text, windows, readings)
-        doc = DocumentWords(_simplified(joined), positions)
+        joined, positions, _ = _assemble(text, windows, sure)
+        doc = DocumentWords(simplified(joined), positions)
         for k in list(readings):
             if not read[k].depends_on(doc):
                 continue
@@ -520,31 +235,54 @@ def repair_tears(text: str) -> tuple[str, dict[str, int]]:
                 readings[k] = read[k].read(budget, doc)
             except BudgetExceeded:
                 break
-    out, _ = _assemble(text, windows, readings)
+    unsure = _unsure(readings)
+    if unsure:
+        counts["unrepaired"] = len(unsure)
+        readings = {k: (None if k in unsure else r) for k, r in readings.items()}
+    out, _, events = _assemble(text, windows, readings, unsure)
     for r in readings.values():
         if r is not None:
             counts["lost_lead_byte"] += r[1]
             counts["gbk_punct_swap"] += r[2]
-    return out, counts
+    return out, counts, events
 
 
-def _assemble(text: str, windows: list[tuple[int, int]], readings: dict) -> tuple[str, list[int]]:
-    """``text`` with the windows replaced by their readings, and the position in ``text`` each
-    of its characters was read from."""
+def _assemble(text: str, windows: list[tuple[int, int]], readings: dict, unsure: set[int] = frozenset()
+              ) -> tuple[str, list[int], list[RepairEvent]]:
+    """``text`` with the windows replaced by their readings, the position in ``text`` each of
+    its characters was read from, and an event per window replaced; a window left as it was
+    because the model was not sure (``unsure``) gets an event of rule ``unrepaired`` whose
+    before and after are the window (no later stage may change it: :func:`cleaning.repair.repair_text`)."""
     out: list[str] = []
     positions: list[int] = []
-    pos = 0
+    events: list[RepairEvent] = []
+    pos = length = 0
     for k, (start, end) in enumerate(windows):
         r = readings.get(k)
         out.append(text[pos:start])
         positions.extend(range(pos, start))
+        length += start - pos
         if r is not None:
-            out.append(r[0])
+            old, new = text[start:end], r[0]
+            head = 0
+            while head < min(len(old), len(new)) and old[head] == new[head]:
+                head += 1
+            tail = 0
+            while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+                tail += 1
+            by = "model" if r[1] and r[4] != math.inf else "bytes"
+            events.append(RepairEvent("gbk_tear", length + head, old[head:len(old) - tail], new[head:len(new) - tail],
+                                      by, r[4] if by == "model" else None))
+            out.append(new)
             positions.extend(r[3])
+            length += len(new)
         else:
             out.append(text[start:end])
             positions.extend(range(start, end))
+            if k in unsure:
+                events.append(RepairEvent("unrepaired", length, text[start:end], text[start:end]))
+            length += end - start
         pos = end
     out.append(text[pos:])
     positions.extend(range(pos, len(text)))
-    return "".join(out), positions
+    return "".join(out), positions, events

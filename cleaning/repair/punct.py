@@ -18,11 +18,13 @@ _MASK_RE = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+", re.A)
 _CAND_RE = re.compile(r"[,:;?!]")
 
 
-def _convert(seg: str) -> tuple[str, int]:
+def _convert(seg: str, keep: frozenset[int] = frozenset(), base: int = 0) -> tuple[str, int]:
     out = list(seg)
     count = 0
     for m in _CAND_RE.finditer(seg):
         i = m.start()
+        if base + i in keep:
+            continue
         ch = seg[i]
         prev = seg[i - 1] if i > 0 else ""
         nxt = seg[i + 1] if i + 1 < len(seg) else ""
@@ -36,18 +38,21 @@ def _convert(seg: str) -> tuple[str, int]:
     return "".join(out), count
 
 
-def restore_fullwidth(text: str) -> tuple[str, int]:
-    """Text with flattened punctuation restored, and how many marks were restored."""
+def restore_fullwidth(text: str, keep: list[tuple[int, int]] = ()) -> tuple[str, int]:
+    """Text with flattened punctuation restored, and how many marks were restored; nothing in
+    the ``keep`` spans (``(start, end)``: torn text left unrepaired, whose ``?`` is a lost byte's
+    mark, not a question mark) changes."""
     if not _CAND_RE.search(text):
         return text, 0
+    kept = frozenset(i for a, b in keep for i in range(a, b))
     parts: list[str] = []
     total = 0
     pos = 0
     for m in _MASK_RE.finditer(text):
-        seg, n = _convert(text[pos:m.start()])
+        seg, n = _convert(text[pos:m.start()], kept, pos)
         parts += [seg, m.group()]
         total += n
         pos = m.end()
-    seg, n = _convert(text[pos:])
+    seg, n = _convert(text[pos:], kept, pos)
     parts.append(seg)
     return "".join(parts), total + n

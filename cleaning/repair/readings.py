@@ -36,105 +36,15 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .lattice import Budget, BudgetExceeded, DocumentWords, Lattice, first_chars
+from .params import MAX_AHEAD, MAX_QUOTES, MAX_STATES, STOP_BONUS, WORD_BONUS
 from .wordmodel import (ASCII_LOGP, CLAUSE_MARKS, COMMON_WORD_FREQ, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST,
                        boundary_logp, char_logp, following, lookup, max_word_len, word_freq, word_logp)
 
-WORD_BONUS = 3.0
-#: For a slot 。 between a word (or a number and its measure word) that ends and one that starts.
-STOP_BONUS = 7.0
 WORD_MIN_FREQ = COMMON_WORD_FREQ
-MAX_QUOTES = 8
 _WORD, _STOP, _AHEAD = 1, 2, 3  # kinds of waiting bonus checks (see _advance)
 _OPENERS = "“‘（《"
 _CLOSERS = "%”’）》"
-
-
-class BudgetExceeded(Exception):
-    """The work allowed is spent."""
-
-
-class Budget:
-    """Units of work left (word edges tried from a state); :meth:`spend` raises
-    :class:`BudgetExceeded` once they are spent."""
-
-    __slots__ = ("left", "spent")
-
-    def __init__(self, units: int):
-        self.left = units
-        self.spent = 0
-
-    def spend(self, units: int) -> None:
-        self.left -= units
-        self.spent += units
-        if self.left < 0:
-            raise BudgetExceeded
-
-
-class Lattice:
-    """Nodes (ids from :meth:`node`, ordered by the caller's sort key) and one-character edges."""
-
-    __slots__ = ("out", "keys", "paths", "analysis")
-
-    def __init__(self):
-        self.out: list[list[tuple]] = []
-        self.keys: list = []
-        self.paths: dict[int, list] = {}  # node -> its dictionary word paths (see _word_paths)
-        self.analysis = None  # (order, live edges per node, node info): see _analyse
-
-    def node(self, order) -> int:
-        """A new node; ``order`` sorts the nodes so that every edge goes forward."""
-        self.out.append([])
-        self.keys.append(order)
-        return len(self.out) - 1
-
-    def edge(self, u: int, v: int, ch: str | None, simplified: str | None, *, cost: float = 0.0, lost: int = 0,
-             swaps: int = 0, slot: bool = False, context: bool = False) -> None:
-        """An edge ``u -> v`` reading ``ch`` (scored as ``simplified``; None: no character).
-        ``slot``: a character chosen for a lost byte (earns the word bonus); ``context``: not
-        part of the reading's text (the intact text around a window)."""
-        self.out[u].append((v, ch, simplified, cost, lost, swaps, slot, context))
-
-    def prune_slots(self, keep: int) -> None:
-        """Keep, of each group of slot edges between two nodes, the ``keep`` most plausible
-        alone: the character's own probability, plus WORD_BONUS for each side on which it can
-        make a common word with the characters next to it in the lattice. The cut is made
-        before the search, so that nothing downstream pays for the candidates dropped."""
-        before: list[set[str]] = [set() for _ in self.out]  # characters read just before (through epsilons)
-        order = sorted(range(len(self.out)), key=self.keys.__getitem__)
-        for u in order:
-            for e in self.out[u]:
-                before[e[0]].update((e[2],) if e[2] is not None else before[u])
-        for u, edges in enumerate(self.out):
-            fans: dict[int, list[tuple]] = {}
-            for e in edges:
-                if e[6]:
-                    fans.setdefault(e[0], []).append(e)
-            if not any(len(f) > keep for f in fans.values()):
-                continue
-            drop = set()
-            ends = [following(x)[0] for x in before[u]]  # what ends a word begun just before
-            for v, fan in fans.items():
-                if len(fan) <= keep:
-                    continue
-                after = _first_chars(self.out, v) or set()
-
-                def plausible(e, after=after):
-                    c = e[2]
-                    return (char_logp(c) - e[3] + (WORD_BONUS if any(c in x for x in ends) else 0.0)
-                            + (WORD_BONUS if not following(c)[0].isdisjoint(after) else 0.0))
-
-                fan.sort(key=plausible, reverse=True)
-                drop.update(map(id, fan[keep:]))
-            self.out[u] = [e for e in edges if id(e) not in drop]
-
-    def chain(self, u: int, text: str, simplify, order) -> int:
-        """Edges reading ``text`` from ``u``, context only (cost 0); the last node.
-        ``order(k)`` is the sort key of the node after the k-th character."""
-        for k, ch in enumerate(text):
-            v = self.node(order(k))
-            self.edge(u, v, ch, simplify(ch), context=True)
-            u = v
-        return u
 
 
 @dataclass
@@ -145,6 +55,7 @@ class Reading:
     swaps: int
     slots: tuple[int, ...] = ()  # offsets in ``text`` of the characters read at slots
     positions: tuple[int, ...] = ()  # per character of ``text``: where it was read (its node's key[0])
+    slot_edges: tuple[int, ...] = ()  # ids of the slot edges taken (for :func:`best_reading`'s ``exclude``)
 
 
 def _kind(ch: str) -> str:
@@ -267,49 +178,6 @@ def _resolve(waiting: tuple, ahead: tuple) -> tuple:
         if fire:
             out.append((_AHEAD, fire))
     return tuple(out)
-
-
-class DocumentWords:
-    """The words of the document being read, for a cache model: every string of MIN_DOC_WORD
-    to MAX_DOC_WORD Han characters of ``text`` (Simplified) that the dictionary lacks (a name:
-    海光信息, 乘联会), where it stands in the damaged text (``positions``: the position each
-    character was read from). Such a word, at another place in the document (torn in one place,
-    intact or repaired in another), weighs as its share of the text; a word never vouches for
-    the place it was read from (:meth:`share`). (Measured: with two-character strings and
-    dictionary words too, the restored share of the bench's corpus is a little lower.)"""
-
-    MIN_DOC_WORD = 3
-    MAX_DOC_WORD = 4
-    #: Occurrences this close to the span asked about count as the same place.
-    MARGIN = 2
-
-    def __init__(self, text: str, positions):
-        self.total = max(1, len(text))
-        self.where: dict[str, list[tuple[int, int]]] = {}
-        for i, ch in enumerate(text):
-            if not _cjk(ch):
-                continue
-            for n in range(2, self.MAX_DOC_WORD + 1):
-                if i + n > len(text) or not _cjk(text[i + n - 1]):
-                    break
-                w = text[i:i + n]
-                if n >= self.MIN_DOC_WORD and not word_freq(w):
-                    self.where.setdefault(w, []).append((positions[i], positions[i + n - 1]))
-        self.prefixes = frozenset(w[:k] for w in self.where for k in range(1, len(w)))
-
-    def share(self, w: str, start: int, end: int) -> float:
-        """Occurrences of ``w`` away from the damaged text's ``[start, end]``, over the
-        document's length."""
-        found = self.where.get(w)
-        if not found:
-            return 0.0
-        lo, hi = start - self.MARGIN, end + self.MARGIN
-        n = sum(1 for a, b in found if b < lo or a > hi)
-        return n / self.total
-
-
-def _cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
 
 
 class _Path:
@@ -445,12 +313,6 @@ def _analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[tuple]], lis
     return lat.analysis
 
 
-#: Most states kept at one node (the best ones): bounds the work where slots come close together
-#: (the restored share is the same from 4 to 64; bench/README).
-MAX_STATES = 8
-
-#: Most continuations looked ahead at from one node (else the checks wait, unresolved).
-MAX_AHEAD = 256
 
 
 class _NodeInfo:
@@ -478,7 +340,7 @@ class _NodeInfo:
                         stack.append(e[0])
                         continue
                     firsts.add(e[2])
-                    after = _first_chars(self._out, e[0])
+                    after = first_chars(self._out, e[0])
                     if after is None or len(pairs) > MAX_AHEAD:
                         self._ahead = None
                         break
@@ -503,26 +365,12 @@ def _node_info(order: list[int], out_edges: list[list[tuple]]) -> list[_NodeInfo
     return [_NodeInfo(mark[u], max(0, 3 - dist[u]), out_edges, u) for u in range(n)]
 
 
-def _first_chars(out_edges: list[list[tuple]], u: int) -> set[str] | None:
-    """The characters that can be read next from ``u`` (through epsilon edges); None: too many."""
-    out: set[str] = set()
-    stack = [u]
-    while stack:
-        node = stack.pop()
-        for e in out_edges[node]:
-            if e[2] is None:
-                stack.append(e[0])
-            else:
-                out.add(e[2])
-                if len(out) > MAX_AHEAD:
-                    return None
-    return out
-
-
 def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
-                 budget: Budget | None = None, doc: DocumentWords | None = None) -> Reading | None:
+                 budget: Budget | None = None, doc: DocumentWords | None = None,
+                 exclude: frozenset[int] = frozenset()) -> Reading | None:
     """The highest-scoring path from ``source`` to ``sink`` (see the module doc), or None
-    when there is none; ``doc``: the words of the document, as well as the dictionary's.
+    when there is none; ``doc``: the words of the document, as well as the dictionary's;
+    ``exclude``: ids of edges no path may take (the runner-up of a slot's choice).
     Raises :class:`BudgetExceeded` when ``budget`` runs out."""
     order, out_edges, info = _analyse(lat, sink)
     if not order or order[0] != source:
@@ -543,6 +391,8 @@ def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
         if budget is not None:
             budget.spend(len(paths) * len(states))
         for p in paths:
+            if exclude and any(id(e) in exclude for e in p.edges):
+                continue
             v = p.v
             base = p.base
             if doc is not None and p.slot and p.n > 1:
@@ -587,4 +437,5 @@ def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
         back = table[u][state][3]
     taken.reverse()
     return Reading("".join(e[1] for _, e in taken), score, lost, swaps,
-                   tuple(k for k, (_, e) in enumerate(taken) if e[6]), tuple(keys[x][0] for x, _ in taken))
+                   tuple(k for k, (_, e) in enumerate(taken) if e[6]), tuple(keys[x][0] for x, _ in taken),
+                   tuple(id(e) for _, e in taken if e[6]))

@@ -15,8 +15,9 @@ characters, so detection never fires on it (著 is not even a Traditional form: 
 **Conversion** (:func:`to_simplified`) detects which converter made the text: the outputs of
 OpenCC's own ``t2s``, ``tw2sp`` (Taiwan phrases: 程式 -> 程序, 機率 -> 概率, 水準 -> 水平,
 教育訓練 -> 培训) and ``hk2s`` (Hong Kong variants) are compared sentence by sentence with jieba's
-word model (:func:`wordmodel.text_logprob`, after the 著 fix below), and a phrase converter
-wins only by ``PHRASE_GAIN`` per differing sentence on average (``t2s`` is the default). Then every 著 left is decided
+word model (:func:`wordmodel.text_logprob` with the wide vocabulary, which knows 通信 and 范式;
+after the 著 fix below), and a phrase converter wins only by ``PHRASE_GAIN`` per differing
+sentence on average (``t2s`` is the default). Then every 著 left is decided
 by the word it forms (:func:`fix_zhe`): it stays 著 when a dictionary word written with 著
 (著名, 著作, 显著, 土著) is at least as frequent as the same word written with 着, and becomes
 the particle 着 otherwise (随着, 意味着, 着装, and 散落着 where no word forms at all).
@@ -28,11 +29,8 @@ import re
 from functools import lru_cache
 
 from .charsets import CJK_RE
+from .params import MAX_SIMPLIFIED, MIN_CHANGED, MIN_RATIO, PHRASE_GAIN  # the tuned figures live in params
 
-MIN_RATIO = 0.08  # share of Han characters that are Traditional forms
-MIN_CHANGED = 2
-MAX_SIMPLIFIED = 0.25  # Simplified-only forms per Traditional form, at most
-PHRASE_GAIN = 3.0  # log-probability a phrase converter must gain per differing sentence
 CONVERTERS = ("t2s", "tw2sp", "hk2s")
 _SENTENCE = re.compile(r"[^。！？；\n]*[。！？；\n]?")
 
@@ -101,7 +99,7 @@ def detect_converter(text: str) -> str:
         for a, b in zip(base_s, sents):
             if a != b:
                 differing += 1
-                gain += text_logprob(b[:400]) - text_logprob(a[:400])
+                gain += text_logprob(b[:400], wide=True) - text_logprob(a[:400], wide=True)
         if differing and gain > PHRASE_GAIN * differing and gain > best_gain:
             best, best_gain = config, gain
     return best

@@ -16,6 +16,9 @@ def register(sub) -> None:
     sp.add_argument("path")
     sp.add_argument("--url", help="the URL the file was fetched from")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
+    sp.add_argument("--explain", action="store_true",
+                    help="also print every repair of the text: where, which rule, decided by the bytes, "
+                         "the word model or a rule, before and after")
     sp.set_defaults(func=run)
 
 
@@ -40,6 +43,10 @@ def run(args) -> int:
     for key in _FIELDS:
         if d.get(key) not in (None, "", [], {}):
             print(f"{key}: {d[key]}")
+    if args.explain:
+        from crawler.cli.show import format_repair_log
+
+        print("\n".join(format_repair_log(record.repair_log)))
     print()
     print("\n\n".join(record.paragraphs))
     return EXIT_OK

@@ -10,7 +10,7 @@ from crawler.cli.options import add_db, date_or_time, db_url
 
 
 def register(sub) -> None:
-    from storage.export import COLUMNS, FORMATS
+    from storage.export import COLUMNS, FORMATS, OPTIONAL_COLUMNS
 
     sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV, Parquet or xlsx, or the raw pages "
                                        "as WARC")
@@ -23,7 +23,8 @@ def register(sub) -> None:
     sp.add_argument("--until", type=date_or_time,
                     help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time "
                          "(warc: fetched)")
-    sp.add_argument("--columns", help=f"comma-separated subset of: {','.join(COLUMNS)}")
+    sp.add_argument("--columns", help=f"comma-separated subset of: {','.join(COLUMNS)}; also, only when named: "
+                                      f"{','.join(OPTIONAL_COLUMNS)} (every repair of the text explained)")
     sp.add_argument("-o", "--output", default="-",
                     help="output file, written whole or not at all; '-' for stdout (default)")
     sp.add_argument("--keep-formulas", action="store_true",

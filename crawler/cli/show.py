@@ -27,6 +27,21 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
+def format_repair_log(entries: list[dict]) -> list[str]:
+    """The lines that explain a record's repairs (``repair_log``): one per change, where (field and
+    offset in its stored text), the rule, what decided it (bytes, model with its margin, rule),
+    the text before and after."""
+    lines = [f"repairs explained: {len(entries)}"
+             + (f" ({sum(1 for e in entries if e.get('by') == 'model')} chosen by the word model)" if entries else "")]
+    for e in entries:
+        by = e.get("by", "")
+        if by == "model" and e.get("margin") is not None:
+            by += f" {e['margin']:.1f}"
+        lines.append(f"  {e.get('field', '')}@{e.get('offset', 0):<6} {e.get('rule', ''):<20} {by:<11} "
+                     f"{json.dumps(e.get('before', ''), ensure_ascii=False)} -> {json.dumps(e.get('after', ''), ensure_ascii=False)}")
+    return lines
+
+
 def format_detail(d: dict, *, body: bool = True) -> str:
     """The text form of :func:`storage.lookup.article_detail`."""
     from storage.lookup import ARTICLE_FIELDS
@@ -42,6 +57,7 @@ def format_detail(d: dict, *, body: bool = True) -> str:
         v = _when(v) if isinstance(v, datetime) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
         lines.append(f"{f:<16}{v}")
     lines.append(f"{'tags':<16}{'; '.join(d['tags']) or '-'}")
+    lines += ["", *format_repair_log(d.get("repair_log") or [])]
     lines += ["", f"versions before this one: {len(d['versions'])}"]
     if d["versions"]:
         lines.append(table(["version", "valid from", "replaced", "type", "cleaner", "raw page", "title"],

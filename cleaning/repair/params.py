@@ -1,0 +1,106 @@
+"""The repair rules' tuned costs, margins and thresholds, in one place, each with what it trades.
+
+The modules import their figures from here (``gbktear``, ``tearwindow``, ``readings``,
+``mojibake``, ``lostbytes``); the word model's own figures (segment cost, punctuation
+probabilities) stay with it in :mod:`.wordmodel`. Changing one here is a change of the cleaner:
+the eval gate (``tests/eval_gate.py``) and ``python -m bench.margins`` say what it did.
+"""
+
+from __future__ import annotations
+
+# ------------------------------------------------------------------ never invent (issue 25)
+#: A lost byte of UTF-8 read as cp1252 (:mod:`.lostbytes`) that the surviving bytes leave open
+#: (several candidates decode) is put back only when the word model's choice beats the next
+#: candidate by this much (log-probability). Lower: more mojibake repaired, more wrong
+#: characters. Measured (``python -m bench.margins``, 394 real lines, bench/README.md): at >= 8,
+#: 319 of 319 choices right (100 %); at >= 6, 99.49 %; at >= 4, 99.59 %; over all, 91.5 %.
+MOJIBAKE_MODEL_MARGIN = 8.0
+#: The same for a character the tear repair chooses for a lost GBK byte (:mod:`.gbktear`): its
+#: reading must beat the best reading without that character there by this much. Lower: more
+#: tears repaired, more invented characters. Measured the same way: at >= 10, 13 of 13 right;
+#: at >= 8, 95.2 % (20 of 21); over all 58.5 % (147 choices): few tears pass, by design.
+TEAR_MODEL_MARGIN = 10.0
+
+# ------------------------------------------------------------------ mojibake (lost cp1252 bytes)
+#: Lines ftfy fixes in a document before it counts as damaged (short runs then repaired between
+#: digits or Latin letters too). Lower: more runs read in clean-looking text; higher: fewer.
+MOJIBAKE_DAMAGED_LINES = 3
+#: A real space after a character with a lost byte, against a NBSP in it (a lost byte and a
+#: space side by side are the rarer coincidence). Higher: NBSP preferred.
+SPACED_COST = 4.0
+#: A lost-byte choice that beat the next best by this much is "beyond doubt" and enters the
+#: document's cache of characters (:class:`lostbytes.Doc`).
+SURE = 6.0
+#: What the document's cache weighs: ``SEEN_WEIGHT * log`` of how much more often a character was
+#: chosen beyond doubt than its use predicts, at most ``SEEN_MAX``. Higher: the document's own
+#: characters win more choices (names), and errors repeat more.
+SEEN_WEIGHT = 1.0
+SEEN_MAX = 2.0
+#: Most candidate pairs scored together for two adjacent guessed characters (else one at a time):
+#: work against accuracy on runs with three lost bytes.
+MAX_PAIRS = 400
+
+# ------------------------------------------------------------------ GBK tears: the lattice
+#: Cost of a lost byte in a reading, and of a swapped full-width pair read back: higher means the
+#: window as it is wins more often (fewer repairs, fewer false ones).
+LOST_COST = 3.0
+SWAP_COST = 1.0
+#: A character chosen for a lost byte that belongs to the other script than the text's.
+SCRIPT_COST = 8.0
+#: Candidates per lost byte before the cut (by use), and kept after a local test: recall against time.
+SLOT_TOP = 48
+SLOT_KEEP = 12
+#: Characters read past the resynchronising ASCII byte, the longest out-of-step run, and the
+#: intact context on either side of a window: recall against time.
+WINDOW_TAIL = 3
+MAX_RUN = 40
+CONTEXT = 6
+#: A window is rewritten only when its best reading beats the window as it is by this much.
+MIN_GAIN = 2.0
+
+# ------------------------------------------------------------------ GBK tears: the text's budget
+#: More torn windows than MAX_WINDOWS packed closer than one per MIN_CHARS_PER_WINDOW characters
+#: is noise (binary junk, a wrong decoding), left alone.
+MAX_WINDOWS = 32
+MIN_CHARS_PER_WINDOW = 12
+#: Most windows searched in one text; after PROBE_WINDOWS, stop when fewer than PROBE_MIN_SHARE
+#: of them were tears (flipped bytes look like tears and cost seconds for nothing).
+MAX_SEARCHED = 96
+PROBE_WINDOWS = 12
+PROBE_MIN_SHARE = 0.25
+#: Work per text (word edges tried, ~8 µs each): ~0.5 s at most; the real torn sample needs ~21,000.
+TEXT_WORK = 60_000
+
+# ------------------------------------------------------------------ GBK tears: the search's score
+#: A slot character that makes a common word with its neighbours, and a slot 。 between a word
+#: that ends and one that starts: higher finds more words through lost bytes, and invents more.
+WORD_BONUS = 3.0
+STOP_BONUS = 7.0
+#: Most states kept per node of the search, and continuations looked ahead at: work against
+#: exactness (the restored share is the same from 4 to 64 states).
+MAX_STATES = 8
+MAX_AHEAD = 256
+MAX_QUOTES = 8
+
+# ------------------------------------------------------------------ one lost byte in a declared GB page
+#: A GBK lead or trail byte lost from a page's bytes (:mod:`.gbklost`) is put back only when the
+#: shifted run after it is at least this many characters long and the repaired run reads as
+#: Chinese at least this much better (:func:`plausible.chinese_score`) than the torn one.
+GB_LOST_MIN_RUN = 2
+GB_LOST_MIN_GAIN = 0.3
+#: The place where the byte was lost is the word model's choice among the places the bytes allow:
+#: taken only when the best reads better than the next by this much. Measured (bench.margins, one byte
+#: deleted from each of 291 real lines): at >= 15, 10 of 10 right; at >= 10, 94.4 %; over all 80.8 %.
+GB_PLACE_MARGIN = 15.0
+
+# ------------------------------------------------------------------ Traditional -> Simplified
+#: Text is converted Traditional when Traditional forms are at least MIN_CHANGED and MIN_RATIO of
+#: its Han characters and Simplified-only forms at most MAX_SIMPLIFIED per Traditional form.
+#: Lower ratios: more reposts undone, and more Simplified text with 乾/昇/蒐 taken for Traditional.
+MIN_RATIO = 0.08
+MIN_CHANGED = 2
+MAX_SIMPLIFIED = 0.25
+#: Log-probability (wide vocabulary) a phrase converter (tw2sp, hk2s) must gain over t2s per
+#: differing sentence. 0.1: OpenCC's own cases 53 of 55 (51 at 3.0 with jieba's words only), the
+#: eval gate's s2t/s2tw/s2hk/s2twp figures unchanged. Higher: t2s kept more often.
+PHRASE_GAIN = 0.1

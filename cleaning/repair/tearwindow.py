@@ -1,0 +1,293 @@
+"""The readings of one torn window of GBK text (:mod:`.gbktear`): every way its characters'
+bytes can be read again (a swapped full-width pair, a lost byte, a swallowed digit), as a
+lattice of candidate characters, and the best reading under the word model with the margin
+of its choices (:class:`Window`)."""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from .charsets import CJK_PUNCT, common_chars, is_cjk
+from .params import CONTEXT, LOST_COST, MIN_GAIN, SCRIPT_COST, SLOT_KEEP, SLOT_TOP, SWAP_COST
+from .readings import Budget, DocumentWords, Lattice, best_reading, doc_matters
+from .wordmodel import char_usage
+
+LOST = -1  # marker for a lost byte in a byte reading
+FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+
+
+@lru_cache(maxsize=1)
+def t2s_char():
+    import opencc
+
+    conv = opencc.OpenCC("t2s")
+
+    @lru_cache(maxsize=65536)
+    def one(ch: str) -> str:
+        return conv.convert(ch) if is_cjk(ch) else ch
+
+    return one
+
+
+def simplified(chars) -> str:
+    one = t2s_char()
+    return "".join(one(c) for c in chars)
+
+
+@lru_cache(maxsize=1)
+def slot_tables():
+    """(by_trail, by_lead): common characters (as GB18030 pairs) indexed by trail / lead byte,
+    punctuation first, then by how much their Simplified form is used in words."""
+    common = common_chars()
+    by_trail: dict[int, list[str]] = {}
+    by_lead: dict[int, list[str]] = {}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            if trail == 0x7F:
+                continue
+            try:
+                ch = bytes((lead, trail)).decode("gb18030")
+            except UnicodeDecodeError:
+                continue
+            if ch in common or ch in CJK_PUNCT:
+                by_trail.setdefault(trail, []).append(ch)
+                by_lead.setdefault(lead, []).append(ch)
+
+    def rank(chars: list[str]) -> list[str]:
+        # By use in words, not as a word of its own (示 of 表示 would miss the cut).
+        return sorted(chars, key=lambda c: (c not in CJK_PUNCT, -char_usage(simplified(c))))[:SLOT_TOP]
+
+    return ({k: rank(v) for k, v in by_trail.items()}, {k: rank(v) for k, v in by_lead.items()})
+
+
+def gbk2(ch: str) -> bytes | None:
+    """The 2-byte GB18030 form of ``ch``, or None (ASCII, 4-byte, unencodable)."""
+    try:
+        b = ch.encode("gb18030")
+    except UnicodeEncodeError:
+        return None
+    return b if len(b) == 2 else None
+
+
+def _swallowed_digit(text: str, j: int) -> int | None:
+    """The digit a lost byte swallowed before the number at ``text[j:]``: the one the document
+    itself writes before the same number elsewhere (``18C`` beside ``?8C``); None when it does
+    not (a year's shape or Benford's law would be a guess, and the archive never guesses)."""
+    m = re.match(r"[0-9A-Za-z]+", text[j:])
+    cont = m.group() if m else ""
+    if len(cont) >= 2:
+        seen = re.findall(rf"(?<![0-9A-Za-z])([1-9]){re.escape(cont)}(?![0-9A-Za-z])", text)
+        if seen:
+            counts = {d: seen.count(d) for d in set(seen)}
+            return int(max(sorted(counts), key=counts.get))
+    return None
+
+
+def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]] | None:
+    """Readings of ``text[i]``: (bytes with LOST markers, cost, lost count, swap count)."""
+    ch = text[i]
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if ch == "\ufffd" or ch == "?":
+        digit_next = nxt.isdigit() and nxt.isascii()
+        # The decoder gave up on the lost byte because of the byte after it: an ASCII byte
+        # below 0x40 (a digit is swallowed with it), or an unmapped pair.  Before a visible
+        # digit or a character whose byte could have been a trail, a lone loss is unlikely.
+        alone = LOST_COST
+        if digit_next:
+            alone += 8.0
+        elif nxt and not nxt.isspace() and not ("!" <= nxt <= "?"):
+            alone += 6.0
+        opts = [((LOST,), alone, 1, 0)]
+        if ch == "?":
+            opts += [((0x3F,), 0.0, 0, 0), ((0xA3, 0xBF), SWAP_COST, 0, 1)]
+        if digit_next:
+            digit = _swallowed_digit(text, i + 1)
+            if digit is not None:
+                opts.append(((LOST, 0x30 + digit), LOST_COST, 1, 0))
+        else:
+            # A lost byte followed by a swapped full-width digit (A3 B0..B9), which the
+            # decoder swallowed with it (。根 -> A1 '8' F9...).
+            for d in range(10):
+                opts.append(((LOST, 0xA3, 0xB0 + d), LOST_COST + SWAP_COST + 1.0, 1, 1))
+        return opts
+    if "!" <= ch <= "~":
+        return [((ord(ch),), 0.0, 0, 0), ((0xA3, ord(ch) + 0x80), SWAP_COST, 0, 1)]
+    b = gbk2(ch)
+    if b is None:
+        return None
+    opts = [((b[0], b[1]), 0.0, 0, 0)]
+    if 0x40 <= b[1] <= 0x7E:
+        # The trail byte may be a swapped pair: lead, then A3 (trail+0x80) (模型 -> 腜...).
+        opts.append(((b[0], 0xA3, b[1] + 0x80), SWAP_COST, 0, 1))
+    return opts
+
+
+def _decode_step(pending, byte: int, by_trail, by_lead):
+    """Feed one byte (or LOST) to a GB18030 decoder holding ``pending`` (None, LOST or a lead
+    byte): ``(characters, slot, pending after)``, ``characters`` empty when none is read, its
+    candidates for a lost byte (``slot``); None when the byte cannot decode in step."""
+    if pending is None:
+        if byte == LOST:
+            return (), False, LOST
+        if byte < 0x80:
+            return (chr(byte),), False, None
+        return (), False, byte
+    if pending == LOST:
+        # A lost byte in lead position: the decoder only gave up on it because its trail
+        # was A3, swapped away; any other trail would have decoded fine.
+        cands = by_trail.get(byte, ()) if byte == 0xA3 else ()
+        return (cands, True, None) if cands else None
+    if byte == LOST:
+        cands = by_lead.get(pending, ())
+        return (cands, True, None) if cands else None
+    ch = _pair(pending, byte)
+    return None if ch is None else ((ch,), False, None)
+
+
+@lru_cache(maxsize=65536)
+def _pair(lead: int, trail: int) -> str | None:
+    """The character of a GB18030 byte pair, or None."""
+    if trail < 0x40 or trail == 0x7F or trail == 0xFF:
+        return None
+    try:
+        return bytes((lead, trail)).decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+
+
+@lru_cache(maxsize=2)
+def foreign_test(traditional: bool):
+    """A test for characters of the other script than the text's: Simplified-only characters
+    (which ``s2t`` changes) in Traditional text, Traditional-only ones (``t2s`` changes) in
+    Simplified text."""
+    import opencc
+
+    conv = opencc.OpenCC("s2t" if traditional else "t2s")
+
+    @lru_cache(maxsize=65536)
+    def foreign(ch: str) -> bool:
+        return is_cjk(ch) and conv.convert(ch) != ch
+
+    return foreign
+
+
+def _window_lattice(text: str, start: int, end: int, left: str, right: str, foreign=None):
+    """The readings of ``text[start:end]`` between ``left`` and ``right`` (intact context) as a
+    lattice: ``(lattice, source, sink)``, or None when a character has no reading.
+
+    Nodes are (position, decoder's pending byte) between characters, plus a node per byte
+    inside a reading of several bytes (shared by the readings that start with the same bytes);
+    the characters a lost byte may be are parallel edges, a byte that reads no character
+    an edge without one."""
+    by_trail, by_lead = slot_tables()
+    simplify = t2s_char()
+    lat = Lattice()
+    source = lat.node((start - len(left), -1, 0))
+    first = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
+    boundary = {(start, None): first}  # (position, pending) -> node
+    for i in range(start, end):
+        opts = _options(text, i)
+        if opts is None:
+            return None
+        here = [(p, u) for (pos, p), u in boundary.items() if pos == i]
+        if not here:
+            return None
+        for p, u in here:
+            shared: dict[tuple, int] = {}  # bytes read so far -> node (readings share their start)
+            for bseq, cost, lost, swaps in opts:
+                steps, after = [], p
+                for byte in bseq:
+                    step = _decode_step(after, byte, by_trail, by_lead)
+                    if step is None:
+                        break
+                    steps.append(step[:2])
+                    after = step[2]
+                else:
+                    if (i + 1, after) not in boundary:
+                        boundary[(i + 1, after)] = lat.node((i + 1, 0, len(lat.keys)))
+                    cur = u
+                    for k, (cands, slot) in enumerate(steps):
+                        last = k == len(steps) - 1
+                        if last:
+                            nxt = boundary[(i + 1, after)]
+                        elif bseq[:k + 1] in shared:
+                            cur = shared[bseq[:k + 1]]
+                            continue
+                        else:
+                            nxt = shared[bseq[:k + 1]] = lat.node((i, 1, len(lat.keys)))
+                        # the reading's costs on its last edge, past what it shares
+                        c, n_lost, n_swaps = (cost, lost, swaps) if last else (0.0, 0, 0)
+                        if not cands:
+                            lat.edge(cur, nxt, None, None, cost=c, lost=n_lost, swaps=n_swaps)
+                        for ch in cands:
+                            extra = SCRIPT_COST if foreign is not None and foreign(ch) else 0.0
+                            lat.edge(cur, nxt, ch, simplify(ch), cost=c + extra, lost=n_lost, swaps=n_swaps,
+                                     slot=slot)
+                        cur = nxt
+    last = boundary.get((end, None))
+    if last is None:
+        return None
+    sink = lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
+    lat.prune_slots(SLOT_KEEP)
+    return lat, source, sink
+
+
+def _literal_lattice(text: str, start: int, end: int, left: str, right: str):
+    """The window read as it is, between the same context: one path (node keys as in
+    :func:`_window_lattice`: the position in ``text`` first)."""
+    simplify = t2s_char()
+    lat = Lattice()
+    source = lat.node((start - len(left), -1, 0))
+    last = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
+    for i in range(start, end):
+        v = lat.node((i + 1, 0, 0))
+        lat.edge(last, v, text[i], simplify(text[i]))
+        last = v
+    return lat, source, lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
+
+
+class Window:
+    """One damaged window ``text[start:end]``: its readings (a lattice, built once) and the
+    window read as it is, between the same context."""
+
+    def __init__(self, text: str, start: int, end: int, foreign=None):
+        self.start, self.end = start, end
+        self.literal_text = text[start:end]
+        left = text[max(0, start - CONTEXT):start]
+        right = text[end:end + CONTEXT]
+        before = text[text.rfind("\n", 0, start) + 1:max(0, start - CONTEXT)]
+        self.quotes = max(0, before.count("“") - before.count("”"))
+        self.readings = _window_lattice(text, start, end, left, right, foreign)
+        self.literal = _literal_lattice(text, start, end, left, right)
+
+    def read(self, budget: Budget | None = None, doc: DocumentWords | None = None) -> tuple | None:
+        """The best reading as (new text, lost bytes, swaps, the position in the text each
+        character was read from, the margin of the characters chosen for lost bytes over the
+        best reading without one of them: infinite when the bytes allow no other), or None (no
+        reading, or none better than the text as it is); ``doc``: the words of the rest of the
+        document.
+        Raises :class:`BudgetExceeded` when ``budget`` runs out."""
+        if self.readings is None:
+            return None
+        best = best_reading(*self.readings, open_quotes=self.quotes, budget=budget, doc=doc)
+        if best is None:
+            return None
+        if best.text.translate(FOLD) == self.literal_text.translate(FOLD):
+            return None  # only flattened punctuation: the full-width stage's job
+        literal = best_reading(*self.literal, open_quotes=self.quotes, doc=doc)
+        if literal is not None and best.score <= literal.score + MIN_GAIN:
+            return None
+        margin = math.inf  # over the best reading without one of the characters chosen for lost bytes
+        for edge in best.slot_edges:
+            alt = best_reading(*self.readings, open_quotes=self.quotes, budget=budget, doc=doc,
+                               exclude=frozenset((edge,)))
+            if alt is not None:
+                margin = min(margin, best.score - alt.score)
+        return best.text, best.lost, best.swaps, best.positions, margin
+
+    def depends_on(self, doc: DocumentWords) -> bool:
+        """Whether ``doc`` changes any score here (a word of the document can be read through
+        a lost byte; the window as it is has none)."""
+        return self.readings is not None and doc_matters(*self.readings, doc)
