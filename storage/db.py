@@ -1,10 +1,13 @@
 """Where the archive lives and how to connect to it.
 
 SQLite by default (:data:`DEFAULT_DB_PATH`, WAL journal, 30 s busy timeout,
-foreign keys on), PostgreSQL through psycopg 3. :func:`open_archive` brings the
-schema to the latest Alembic revision before handing out sessions; only a caller that
-may create an archive (``crawl``, ``import``, ``db upgrade``) passes ``create=True``,
-every other one gets :class:`ArchiveMissing` for a path or database that holds none.
+foreign keys on), PostgreSQL through psycopg 3. :func:`open_archive` opens it in one of three
+ways: ``readonly`` (the reading commands: read-only connections, never a migration), to write
+an archive that exists (brought to the latest Alembic revision first), or ``create`` (``crawl``,
+``import``, ``db upgrade``: a new or empty database becomes an archive); every caller but a
+creating one gets :class:`ArchiveMissing` for a path or database that holds none. Before its
+first change a writer judges what the database holds and checks a SQLite file's pages
+(:mod:`storage.preflight`; docs/archive-file.md).
 What can go wrong while opening is one of the :class:`ArchiveError` family, whose
 message names the archive (never its password) and says what to do.
 """
