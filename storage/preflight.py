@@ -151,8 +151,8 @@ def judge(where: str, tables, revision: str | None, known: set[str], head: str |
         if not tables:
             return None if create and not readonly else "missing"
         listed = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
-        raise Refused(f"{where} is not an archive: a database of another program (tables {listed}); nothing was changed "
-                      "(check --db)")
+        raise Refused(f"{where} is not an archive: a database of another program (tables {listed}); "
+                      "nothing was changed (check --db)")
     if revision not in known:
         raise Refused(f"{where} is at schema revision {revision!r}, which this version of thepaper-archive does not "
                       "know (a newer version wrote it, or it is another program's database); nothing was changed")

@@ -61,6 +61,14 @@ def crawled(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def warc(crawled):
+    """The crawled archive's raw pages as a WARC file (what ``import --warc`` reads)."""
+    path = crawled.parent / "export.warc.gz"
+    assert run_cli("export", "--db", str(crawled), "--format", "warc", "-o", str(path)).returncode == 0
+    return path
+
+
+@pytest.fixture(scope="module")
 def site():
     with MockSite(generate_dataset(12, seed=5)) as running:
         yield running
@@ -84,11 +92,10 @@ DAMAGED = [["stats"], ["export", "-o", "{tmp}/out.jsonl"], ["db", "compact"], ["
 
 
 @pytest.mark.parametrize("argv", DAMAGED, ids=[" ".join(a[:2]) for a in DAMAGED])
-def test_a_damaged_archive_is_one_line_naming_the_recovery_and_is_left_as_it_was(crawled, site, tmp_path, argv):
+def test_a_damaged_archive_is_one_line_naming_the_recovery_and_is_left_as_it_was(crawled, warc, site, tmp_path,
+                                                                                  argv):
     db = tmp_path / "damaged.sqlite3"
     _damage(crawled, db)
-    warc = tmp_path / "in.warc.gz"
-    assert run_cli("export", "--db", str(crawled), "--format", "warc", "-o", str(warc)).returncode == 0
     before = sha256(db)
     argv = [a.format(tmp=tmp_path, site=site.base_url, warc=warc) for a in argv]
     line = one_line(run_cli(*argv, "--db", str(db)), 6)
