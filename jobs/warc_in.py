@@ -298,6 +298,26 @@ def archived(session, entries) -> set[tuple]:
     return {tuple(r) for r in rows}
 
 
+def not_a_warc(path: str) -> str | None:
+    """Why the file at ``path`` is no WARC file (its first record header cannot be read, plain or
+    gzip-compressed), or None (an empty file holds no record, and is no error). Asked before the
+    archive is opened, so that a mistyped file leaves nothing behind; the file's bytes are not quoted."""
+    import zlib
+
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream, ensure_http_headers=False):
+                return None if record.rec_type else "its first record has no WARC-Type"
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    except (ArchiveLoadFailed, EOFError, ValueError, zlib.error):
+        return "it does not begin with a WARC record (WARC/1.0 or WARC/1.1, plain or gzip-compressed)"
+    return None
+
+
 def import_warcs(Session, paths: list[str], *, run_id: int | None = None, batch: int = BATCH,
                  progress: Callable[[Counter], None] | None = None, policy: dict | None = None,
                  counts: Counter | None = None) -> Counter:

@@ -1,7 +1,8 @@
 """The archive database: every write and every read of it.
 
 * :mod:`storage.db` — where the archive lives, engines, sessions, migrations (Alembic,
-  ``storage/migrations``); :mod:`storage.models` — the schema (SQLAlchemy 2.0 typed models);
+  ``storage/migrations``); :mod:`storage.preflight` — what a ``--db`` holds, judged (and a SQLite
+  file's pages checked) before anything is written; :mod:`storage.models` — the schema (SQLAlchemy 2.0 typed models);
   :mod:`storage.views` — views and the full-text index.
 * Writes, by concern (the caller commits): :mod:`storage.raw` (raw pages; their codecs in
   :mod:`storage.codec`, pure, and the trained zstd dictionaries in :mod:`storage.dictionaries`),

@@ -1,10 +1,13 @@
 """Where the archive lives and how to connect to it.
 
 SQLite by default (:data:`DEFAULT_DB_PATH`, WAL journal, 30 s busy timeout,
-foreign keys on), PostgreSQL through psycopg 3. :func:`open_archive` brings the
-schema to the latest Alembic revision before handing out sessions; only a caller that
-may create an archive (``crawl``, ``import``, ``db upgrade``) passes ``create=True``,
-every other one gets :class:`ArchiveMissing` for a path or database that holds none.
+foreign keys on), PostgreSQL through psycopg 3. :func:`open_archive` opens it in one of three
+ways: ``readonly`` (the reading commands: read-only connections, never a migration), to write
+an archive that exists (brought to the latest Alembic revision first), or ``create`` (``crawl``,
+``import``, ``db upgrade``: a new or empty database becomes an archive); every caller but a
+creating one gets :class:`ArchiveMissing` for a path or database that holds none. Before its
+first change a writer judges what the database holds and checks a SQLite file's pages
+(:mod:`storage.preflight`; docs/archive-file.md).
 What can go wrong while opening is one of the :class:`ArchiveError` family, whose
 message names the archive (never its password) and says what to do.
 """
@@ -13,13 +16,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.unwritable import ArchiveUnwritable
+from storage.unwritable import ArchiveDamaged, ArchiveUnwritable
 
 #: Environment variable naming the archive (any SQLAlchemy URL or a file path).
 DB_ENV = "THEPAPER_ARCHIVE_DB"
@@ -136,22 +140,50 @@ def json_text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
+def _sqlite_read_only_on_connect(dbapi_conn, _record) -> None:
+    """A reader's connection changes nothing: no page size, no journal mode, nothing written."""
+    dbapi_conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
+    dbapi_conn.execute("PRAGMA query_only = ON")
+
+
+#: What a reader's PostgreSQL session is: every transaction read-only.
+PG_READ_ONLY = "-c default_transaction_read_only=on"
+
+
+def make_engine(url: str | None = None, *, readonly: bool = False, immutable: bool = False, **kwargs) -> Engine:
     """An engine for the archive at ``url`` (resolved by :func:`resolve_db_url`). Its errors that
-    mean the archive cannot be written are raised as :class:`storage.unwritable.ArchiveUnwritable`."""
+    mean the archive cannot be written are raised as :class:`storage.unwritable.ArchiveUnwritable`.
+
+    ``readonly``: the engine of a reading command, which writes nothing, not even a SQLite file's
+    journal mode: a SQLite file is opened ``mode=ro`` (``immutable``: ``immutable=1``, for a file on
+    a read-only file system, :func:`storage.preflight.needs_immutable`), a PostgreSQL session
+    with ``default_transaction_read_only``."""
     from storage.unwritable import install
 
     url = resolve_db_url(url)
     kwargs.setdefault("json_serializer", json_text)
-    backend = make_url(url).get_backend_name()
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
     try:
         if backend == "sqlite":
             connect_args = kwargs.pop("connect_args", {})
             connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+            path = sqlite_path(parsed)
+            if readonly and path is not None:
+                from storage.preflight import connect_read_only
+
+                engine = sa.create_engine(url, creator=lambda: connect_read_only(
+                    path, immutable, connect_args["timeout"]), **kwargs)
+                sa.event.listen(engine, "connect", _sqlite_read_only_on_connect)
+                return install(engine)
             engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
-            sa.event.listen(engine, "connect", _sqlite_on_connect)
+            sa.event.listen(engine, "connect", _sqlite_read_only_on_connect if readonly else _sqlite_on_connect)
             return install(engine)
         kwargs.setdefault("pool_pre_ping", True)
+        if readonly and backend == "postgresql":
+            connect_args = kwargs.setdefault("connect_args", {})
+            given = connect_args.get("options") or parsed.query.get("options")
+            connect_args["options"] = f"{given} {PG_READ_ONLY}" if given else PG_READ_ONLY
         return install(sa.create_engine(url, **kwargs))
     except sa.exc.NoSuchModuleError:
         raise ArchiveError(f"cannot use {display_url(url)}: unknown database type {backend!r} "
@@ -176,11 +208,20 @@ def alembic_config(url: str):
     return cfg
 
 
-def head_revision() -> str | None:
-    """The newest revision of the migration scripts."""
+def _scripts():
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def head_revision() -> str | None:
+    """The newest revision of the migration scripts."""
+    return _scripts().get_current_head()
+
+
+def known_revisions() -> set[str]:
+    """Every revision of the migration scripts."""
+    return {script.revision for script in _scripts().walk_revisions()}
 
 
 def _lock_for_migration(conn) -> None:
@@ -263,31 +304,88 @@ def opening_error(exc: BaseException, where: str, create: bool = False) -> Archi
     return ArchiveUnavailable(f"the archive database {where} does not answer: {first}")
 
 
-def open_archive(url: str | None = None, *, create: bool = False) -> tuple[Engine, sessionmaker[Session]]:
-    """Engine and session factory for the archive, upgraded to the latest schema.
+def open_archive(url: str | None = None, *, create: bool = False, readonly: bool = False,
+                 check: bool = True) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for the archive.
 
-    With ``create`` (``crawl``, ``import``, ``db upgrade``) a missing SQLite file, its
-    directories, or the schema of an empty database are created; without it a missing
-    archive raises :class:`ArchiveMissing` and nothing is created. Opening errors are
+    ``readonly`` (the reading commands): read-only connections (:func:`make_engine`), an archive
+    at the latest schema or :class:`ArchiveError`. Otherwise the archive is upgraded to the
+    latest schema; with ``create`` (``crawl``, ``import``, ``db upgrade``) a missing SQLite file,
+    its directories, or the schema of an empty database are created. Without ``create`` a
+    database that holds no archive raises :class:`ArchiveMissing` and nothing is created.
+    Before anything is written, what the database holds is judged (:mod:`storage.preflight`:
+    another program's database is refused), and a SQLite archive's pages are checked
+    (``check``; :class:`storage.unwritable.ArchiveDamaged`). Opening errors are
     :class:`ArchiveError` (or :class:`ArchiveUnavailable`)."""
+    engine, _ = _open(url, create=create, readonly=readonly, check=check)
+    return engine, session_factory(engine)
+
+
+def upgrade_archive(url: str | None = None) -> tuple[str | None, str | None]:
+    """``db upgrade``: create or migrate the archive; its revision before (None: there was no
+    archive) and after."""
+    engine, before = _open(url, create=True, readonly=False, check=True)
+    try:
+        return before, current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def _open(url: str | None, *, create: bool, readonly: bool, check: bool) -> tuple[Engine, str | None]:
+    """The engine of :func:`open_archive`, and the archive's revision before it was upgraded."""
+    from storage.preflight import Refused, judge, look_at_file, on_read_only_fs
+
+    if create and readonly:
+        raise ValueError("a reader cannot create an archive")
     url = resolve_db_url(url)
     where = display_url(url)
     path = sqlite_path(make_url(url))
-    if path is not None:
-        if path.is_dir():
-            raise ArchiveError(f"{where} is a directory, not an archive")
-        if not path.exists():
-            if not create:
-                raise _missing(where)
-            _make_parent(url)
-    engine = make_engine(url)
-    try:
-        if not create and current_revision(engine) is None:
+    immutable = False
+
+    def may_open(tables, revision) -> None:
+        if judge(where, tables, revision, known_revisions(), head_revision(), readonly=readonly,
+                 create=create) == "missing":
             raise _missing(where)
-        upgrade(engine)
+
+    try:
+        if path is not None:
+            if path.is_dir():
+                raise ArchiveError(f"{where} is a directory, not an archive")
+            if not path.exists():
+                if not create:
+                    raise _missing(where)
+                _make_parent(url)
+            else:
+                if not readonly and on_read_only_fs(path):
+                    raise ArchiveUnwritable(f"{where} is on a read-only file system (reading commands read it "
+                                            "there; writing ones need it writable)")
+                look = look_at_file(path, where, check_pages=check and not readonly,
+                                    timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+                may_open(look.tables, look.revision)
+                immutable = look.immutable
+    except Refused as exc:
+        raise ArchiveError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise opening_error(exc, where, create) from None
+    engine = make_engine(url, readonly=readonly, immutable=immutable)
+    try:
+        before = current_revision(engine)
+        if path is None:  # PostgreSQL (or a file: URI): judged through the engine
+            with engine.connect() as conn:
+                inspector = sa.inspect(conn)
+                tables = sorted(set(inspector.get_table_names()) | set(inspector.get_view_names()))
+            may_open(tables, before)
+        if not readonly:
+            upgrade(engine)
+    except Refused as exc:
+        engine.dispose()
+        raise ArchiveError(str(exc)) from None
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise opening_error(exc, where, create) from None
+    except ArchiveDamaged:
+        engine.dispose()
+        raise
     except ArchiveUnwritable as exc:
         # The engine's error hook (storage.unwritable) speaks of writing; while opening, the
         # driver's error says more precisely what is wrong (a wrong password, a server down...).
@@ -299,4 +397,4 @@ def open_archive(url: str | None = None, *, create: bool = False) -> tuple[Engin
     except BaseException:
         engine.dispose()
         raise
-    return engine, session_factory(engine)
+    return engine, before

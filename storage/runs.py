@@ -127,9 +127,18 @@ def acquire_lock(engine: Engine, name: str, *, stale_after_s: float, holder: str
     with engine.begin() as conn:
         taken = conn.execute(
             sa.update(RunLock)
-            .where(RunLock.name == name, RunLock.holder == old_holder, RunLock.heartbeat_at == old_beat)
+            .where(RunLock.name == name, RunLock.holder == old_holder,
+                   _same_instant(conn, RunLock.heartbeat_at, old_beat))
             .values(holder=holder, acquired_at=now, heartbeat_at=now)).rowcount
     return taken == 1
+
+
+def _same_instant(conn, column, value: datetime):
+    """``column = value`` as instants. SQLite keeps times as text: a row written by hand
+    (``datetime('now')``, no microseconds) never equals the text of the value read back from it."""
+    if conn.dialect.name == "sqlite":
+        return sa.func.julianday(column) == sa.func.julianday(sa.literal(value, column.type))
+    return column == value
 
 
 def heartbeat(engine: Engine, name: str, *, holder: str | None = None, now: datetime | None = None) -> bool:

@@ -8,12 +8,14 @@ archive cannot be written (:func:`unwritable_reason`) is raised as
 Retrying does not help with these (the crawl's writer stops at the first one, see
 :mod:`storage.writers`); errors about one row (a constraint, a bad value) stay what they are.
 Pre-ping checks of pooled connections are left alone: a stale connection after a database
-restart is replaced silently, as SQLAlchemy does.
+restart is replaced silently, as SQLAlchemy does. A damaged SQLite file is
+:class:`ArchiveDamaged`, one of them (exit code 6 too), whose message says how to recover it.
 """
 
 from __future__ import annotations
 
 import errno
+import shlex
 import sqlite3
 
 import sqlalchemy as sa
@@ -31,6 +33,8 @@ _PG = {
     "53100": "the database server's disk is full",
     "25006": "the database is read-only",
     "58030": "the database server's disk failed (I/O error)",
+    "XX001": "the database server found damaged data",
+    "XX002": "the database server found a damaged index",
     "57P01": "the database server is shutting down",
     "57P02": "the database server crashed",
     "57P03": "the database server does not accept connections now",
@@ -54,6 +58,24 @@ class ArchiveUnwritable(Exception):
 
     def __str__(self) -> str:
         return f"cannot use the archive: {self.why}"
+
+
+class ArchiveDamaged(ArchiveUnwritable):
+    """The SQLite archive's file is damaged (pages overwritten or cut short): SQLite said so
+    (``SQLITE_CORRUPT``, ``SQLITE_NOTADB`` after it was opened), or ``PRAGMA quick_check`` did
+    when a writer opened it (:mod:`storage.preflight`). The message names the file and the
+    ``sqlite3 .recover`` command that copies what can be read into a new file."""
+
+    def __init__(self, path, detail: str, *, at_open: bool = False):
+        super().__init__(detail)
+        self.path, self.detail, self.at_open = str(path), detail, at_open
+
+    def __str__(self) -> str:
+        done = "nothing was written to it" if self.at_open else "the command stopped"
+        quoted = shlex.quote(self.path)
+        return (f"the archive {self.path} is damaged ({self.detail}); {done}. Copy what can be read into a new "
+                f"file with: sqlite3 {quoted} .recover | sqlite3 {shlex.quote(self.path + '.recovered')} "
+                "(docs/archive-file.md: where sqlite3 has no .recover)")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -81,9 +103,22 @@ def unwritable_reason(exc: BaseException, *, disconnect: bool = False) -> str | 
     return None
 
 
+def _damaged(context) -> ArchiveDamaged | None:
+    """SQLite's word that the file is damaged, for an engine of a SQLite file."""
+    orig = context.original_exception
+    code = getattr(orig, "sqlite_errorcode", 0) & 0xFF
+    if code not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or context.engine is None:
+        return None
+    path = context.engine.url.database
+    return ArchiveDamaged(path or "(in memory)", f"SQLite: {_first_line(orig)}")
+
+
 def _translate(context) -> BaseException | None:
     if getattr(context, "is_pre_ping", False):
         return None
+    damaged = _damaged(context)
+    if damaged is not None:
+        return damaged
     why = unwritable_reason(context.original_exception, disconnect=bool(context.is_disconnect))
     return ArchiveUnwritable(why) if why else None
 

@@ -262,7 +262,7 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=N
     collect = _Collect()
     logging.getLogger().addHandler(collect)
     logging.getLogger().setLevel(logging.WARNING)
-    engine, Session = open_archive(db_url)
+    engine, Session = open_archive(db_url, check=False)  # the crawl that started this process checked it
 
     def get_nowait():
         if not conn.poll(0):

@@ -379,6 +379,7 @@ def test_new_sqlite_archives_have_16k_pages_and_compact_converts_older_ones(tmp_
     conn.execute("PRAGMA page_size = 4096")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("CREATE TABLE made_before (x)")  # the file is written: its page size is set
+    conn.execute("DROP TABLE made_before")  # and it holds no table: it may become an archive
     conn.close()
     engine, Session = open_archive(f"sqlite:///{old}", create=True)
     try:
@@ -406,7 +407,8 @@ def test_db_compact_gives_an_older_archive_16k_pages_with_nothing_to_re_encode(t
     conn = sqlite3.connect(old)
     conn.execute("PRAGMA page_size = 4096")
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("CREATE TABLE made_before (x)")
+    conn.execute("CREATE TABLE made_before (x)")  # the file is written: its page size is set
+    conn.execute("DROP TABLE made_before")  # and it holds no table: it may become an archive
     conn.close()
     engine, _ = open_archive(f"sqlite:///{old}", create=True)
     engine.dispose()

@@ -267,9 +267,10 @@ def test_not_a_warc_is_one_line(tmp_path):
     bad.write_text("hello\n")
     proc = run_cli("import", "--warc", str(bad), "--db", f"sqlite:///{tmp_path / 'a.db'}")
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1] == (
-        "thepaper-archive: error: notes.warc: damaged or truncated WARC after byte 0: Unknown archive format, "
-        "first line: ['hello'] (the 0 captures read up to there are stored)")
+    assert proc.stderr.strip().splitlines() == [  # refused before the archive is opened: nothing is created
+        f"thepaper-archive: error: {bad} is not a WARC file: it does not begin with a WARC record (WARC/1.0 or "
+        "WARC/1.1, plain or gzip-compressed); nothing was imported"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.warc"]
 
 
 def _record_offsets(data: bytes) -> list[tuple[int, str, str]]:

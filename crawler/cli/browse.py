@@ -47,7 +47,7 @@ def run(args) -> int:
     if path is None:
         raise UsageError("browse needs a SQLite archive (Datasette reads SQLite only); for PostgreSQL, "
                          "export --format parquet or use the database's own tools")
-    engine, _ = open_archive(url)  # a missing or broken archive: one line, before Datasette starts
+    engine, _ = open_archive(url, readonly=True)  # a missing or broken archive: one line, before Datasette starts
     engine.dispose()
     if args.metadata_only:
         sys.stdout.write(render(path.stem))

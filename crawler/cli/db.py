@@ -40,12 +40,17 @@ def _zstd_level(value: str) -> int:
 
 
 def upgrade(args) -> int:
-    from storage.db import display_url, open_archive, resolve_db_url
+    from storage.db import display_url, resolve_db_url, upgrade_archive
 
     url = resolve_db_url(db_url(args))
-    engine, _ = open_archive(url, create=True)  # creates or migrates
-    engine.dispose()
-    print(f"database {display_url(url)} is at the latest schema", file=sys.stderr)
+    before, after = upgrade_archive(url)  # creates or migrates
+    where = display_url(url)
+    if before is None:
+        print(f"created the archive {where} at schema revision {after} (the latest)", file=sys.stderr)
+    elif before != after:
+        print(f"upgraded the archive {where} from schema revision {before} to {after} (the latest)", file=sys.stderr)
+    else:
+        print(f"the archive {where} is at the latest schema revision ({after}); nothing to do", file=sys.stderr)
     return EXIT_OK
 
 

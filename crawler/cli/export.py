@@ -56,7 +56,7 @@ def run(args) -> int:
     if args.format == "warc":
         return _export_warc(args, since, until)
     xlsx = XlsxStats()
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS) as out:
             n = export(session, args.format, out, columns=columns, since=since, until=until,
@@ -79,7 +79,7 @@ def _export_warc(args, since, until) -> int:
 
     target = args.output
     gzip = target == "-" or target.endswith(".gz")
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session, atomic_output(target, binary=True) as out:
             counts = export_warc(session, out, since=since, until=until, gzip=gzip,

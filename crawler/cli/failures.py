@@ -31,7 +31,7 @@ def run(args) -> int:
     from storage.lookup import failure_reasons, list_failures, plain
     from storage.stats import table
 
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             rows = list_failures(session, args.state, reason=args.reason, limit=args.limit)

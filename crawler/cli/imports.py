@@ -157,7 +157,7 @@ def _import_warcs(args) -> int:
     from collections import Counter
     from datetime import datetime, timezone
 
-    from jobs.warc_in import WarcError, import_warcs
+    from jobs.warc_in import WarcError, import_warcs, not_a_warc
     from storage.db import open_archive
     from storage.models import CrawlRun
     from storage.runs import finish_run, start_run
@@ -165,6 +165,9 @@ def _import_warcs(args) -> int:
     for path in args.warc:
         if not os.path.isfile(path):
             raise UsageError(f"no such WARC file: {path}")
+        why = not_a_warc(path)
+        if why:
+            raise UsageError(f"{path} is not a WARC file: {why}; nothing was imported")
     engine, Session = open_archive(db_url(args), create=True)
     started = last = time.monotonic()
 

@@ -25,7 +25,7 @@ def run(args) -> int:
     from storage.db import open_archive
     from storage.keywords import keyword_coverage, top_keywords
 
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             window = window_of(session, args)

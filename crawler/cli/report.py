@@ -38,7 +38,7 @@ def run(args) -> int:
     if args.output != "-":
         check_writable(args.output)
     terms = terms_of(args.trend) if args.trend else None
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             try:

@@ -68,7 +68,7 @@ def run(args) -> int:
     filters = filters_of(args, None if args.as_typed else query_forms)
     tty = not args.json and sys.stdout.isatty()
     open_, close = ("\x1b[1;31m", "\x1b[0m") if tty else ("[", "]")
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             try:

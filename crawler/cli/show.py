@@ -91,7 +91,7 @@ def run(args) -> int:
         cont_id = parse_article_ref(args.article, allow_any_host=True).cont_id
     except BadURLError as exc:
         raise UsageError(str(exc)) from None
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             detail = article_detail(session, cont_id)

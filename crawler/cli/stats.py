@@ -24,7 +24,7 @@ def run(args) -> int:
     from storage.stats import collect, format_stats
 
     end = date.fromisoformat(args.end[:10]) if args.end else None
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             data = collect(session, days=args.days, now=datetime.now(timezone.utc), end=end)

@@ -52,7 +52,7 @@ def run(args) -> int:
 
     terms = terms_of(args.terms)
     nodes = [int(x) for value in args.column or [] for x in value.split(",")]
-    engine, Session = open_archive(db_url(args))
+    engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             window = window_of(session, args)
