@@ -105,7 +105,7 @@ def run_spider(settings, **spider_args) -> dict:
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
 
-    if logging.getLevelName(settings.get("LOG_LEVEL", "INFO")) in ("WARNING", "ERROR", "CRITICAL"):
+    if logging.getLevelName(settings.get("LOG_LEVEL")) in ("WARNING", "ERROR", "CRITICAL"):
         warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -132,7 +132,7 @@ class spider_lock:
 
         self.settings = settings
         self.held = RunLockHeld(settings.get("THEPAPER_DB_URL") or None, name,
-                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S", 600), create=True)
+                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S"), create=True)
 
     def __enter__(self):
         self.held.__enter__()
