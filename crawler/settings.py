@@ -81,7 +81,7 @@ USER_AGENT = (
     "Chrome/126.0 Safari/537.36 thepaper-archive/0.1"
 )
 DOWNLOAD_DELAY = 3.0
-#: ±50% random variation of the delay.
+#: ±50% random variation of the delay (Scrapy 2.19; before it, RANDOMIZE_DOWNLOAD_DELAY does the same).
 DOWNLOAD_DELAY_JITTER = 0.5
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
@@ -220,7 +220,6 @@ ITEM_PIPELINES = {
 #: Scrapy's log level for ``scrapy crawl``; ``thepaper-archive`` shows WARNING and above unless
 #: -v, --log-level or a LOG_LEVEL from the environment or the config file says otherwise.
 LOG_LEVEL = "INFO"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 #: Feed exports (``scrapy crawl thepaper -O items.jsonl``) write the clean article records,
 #: not the raw pages the pipelines carry (crawler/feeds.py).
