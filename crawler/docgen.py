@@ -54,7 +54,8 @@ def settings_table(source: str | None = None) -> list[Setting]:
             text = comments.get(line, "")
             if text.startswith("# ---"):
                 section = text.strip("#- ").strip()
-        doc, line = [], node.lineno - 1
+        doc: list[str] = []
+        line = node.lineno - 1
         while comments.get(line, "").startswith("#:"):
             doc.insert(0, comments[line][2:].strip())
             line -= 1
@@ -109,7 +110,7 @@ def _metavar(action: argparse.Action) -> str:
         name = "{" + ",".join(map(str, action.choices)) + "}"
     else:
         name = action.dest.upper() if action.option_strings else action.dest
-    return {"+": f"{name} [{name} ...]", "*": f"[{name} ...]", "?": f"[{name}]"}.get(action.nargs, name)
+    return {"+": f"{name} [{name} ...]", "*": f"[{name} ...]", "?": f"[{name}]"}.get(str(action.nargs), name)
 
 
 def _option(action: argparse.Action) -> str:
@@ -128,7 +129,7 @@ def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
     """``(path, help, parser)`` of every command that runs something, in --help order."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            helps = {str(choice.dest): choice.help or "" for choice in action._choices_actions}
             for name, child in action.choices.items():
                 if any(isinstance(a, argparse._SubParsersAction) for a in child._actions):
                     yield (*path, name), helps.get(name, ""), None

@@ -108,7 +108,7 @@ def _significant(change: float, base: float, n: int, threshold: float, z: float)
 def field_coverage_drop(run: Mapping, base: Mapping, th: Thresholds) -> list[Finding]:
     """Fields that fewer of this run's articles have than the trailing articles of that type."""
     out = []
-    for ctype in sorted((run.get("types") or {})):
+    for ctype in sorted(run.get("types") or {}):
         n, bn = articles(run, ctype), articles(base, ctype)
         if n < th.min_articles or bn < th.min_articles:
             continue

@@ -419,7 +419,7 @@ def test_known_hashes(session):
 # --------------------------------------------------------------------------- raw archive
 def test_raw_archive_round_trip(archive):
     _, Session = archive
-    body = ("<html><meta charset=gbk>".encode() + "澎湃新闻".encode("gbk") + b"\x00\xff\xfe" + b"<p>x</p>" * 500)
+    body = (b"<html><meta charset=gbk>" + "澎湃新闻".encode("gbk") + b"\x00\xff\xfe" + b"<p>x</p>" * 500)
     headers = {b"Content-Type": [b"text/html; charset=GBK"], "Set-Cookie": ["a=1", "b=2"], "X-N": 3}
     with Session() as s:
         run = start_run(s, command="crawl", args={}, now=T0)

@@ -34,7 +34,7 @@ def is_loopback_url(url: str) -> bool:
     return is_localhost_name(host) or ip is not None and address_kind(ip) == "loopback"
 
 
-def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
+def build_settings(args) -> scrapy.settings.Settings:  # noqa: F821
     """The project's Scrapy settings with the command line's options applied."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.settings import SETTINGS_PRIORITIES
