@@ -66,7 +66,7 @@ class ArticleRecord:
     repairs: dict[str, int] = field(default_factory=dict)
     #: Every repair explained (cleaning/explain.py): {field, offset, rule, before, after, by[, margin]};
     #: ``by`` is "bytes", "model" (the word model chose among candidates the bytes left open) or "rule".
-    repair_log: list[dict] = field(default_factory=list)
+    repair_log: list[dict[str, Any]] = field(default_factory=list)
     stripped: dict[str, int] = field(default_factory=dict)
     cleaner_version: str = CLEANER_VERSION
 

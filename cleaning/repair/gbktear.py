@@ -50,7 +50,8 @@ from .charsets import common_chars, is_cjk, is_pua
 from .log import RepairEvent
 from .params import (MAX_RUN, MAX_SEARCHED, MAX_WINDOWS, MIN_CHARS_PER_WINDOW, PROBE_MIN_SHARE, PROBE_WINDOWS,
                      TEXT_WORK, WINDOW_TAIL)
-from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords
+from .lattice import BudgetExceeded
+from .readings import WORD_MIN_FREQ, Budget, DocumentWords
 from .tearwindow import Window, foreign_test, gbk2, simplified
 from .traditional import is_converted_traditional
 from .wordmodel import word_freq
