@@ -1,4 +1,4 @@
-"""Repair GBK punctuation-swap tears (docs/site-notes.md §6 item 4).
+"""Repair GBK punctuation-swap tears (thepaper-site.md §6 item 4).
 
 The mirror GBK-encoded the (already Traditional) text, replaced every byte pair ``A3 xx``
 (full-width forms) by the ASCII character ``xx - 0x80`` ignoring character boundaries, and
@@ -50,8 +50,7 @@ from .charsets import common_chars, is_cjk, is_pua
 from .log import RepairEvent
 from .params import (MAX_RUN, MAX_SEARCHED, MAX_WINDOWS, MIN_CHARS_PER_WINDOW, PROBE_MIN_SHARE, PROBE_WINDOWS,
                      TEXT_WORK, WINDOW_TAIL)
-from .lattice import BudgetExceeded
-from .readings import WORD_MIN_FREQ, Budget, DocumentWords
+from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords
 from .tearwindow import Window, foreign_test, gbk2, simplified
 from .traditional import is_converted_traditional
 from .wordmodel import word_freq
