@@ -1,5 +1,5 @@
 """Damaged mirror copies of mock articles, by the mechanisms of the spam mirrors
-(thepaper-site.md §6): a text dump with an SEO spam header and the praise widget,
+(docs/site-notes.md §6): a text dump with an SEO spam header and the praise widget,
 converted to Traditional, pinyin in parentheses after some converted characters,
 and the byte-level GBK punctuation swap that tears characters whose trail byte is A3.
 """

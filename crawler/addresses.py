@@ -97,7 +97,7 @@ class AddressGuardResolver:
         s = crawler.settings
         return cls(reactor, load_object(s.get("THEPAPER_RESOLVE") or system_resolve),
                    allowed=configured_endpoints(s), allow_private=s.getbool("THEPAPER_ALLOW_PRIVATE"),
-                   cache_size=s.getint("DNSCACHE_SIZE") if s.getbool("DNSCACHE_ENABLED", True) else 0)
+                   cache_size=s.getint("DNSCACHE_SIZE") if s.getbool("DNSCACHE_ENABLED") else 0)
 
     def install_on_reactor(self) -> None:
         self.reactor.installNameResolver(self)

@@ -66,7 +66,7 @@ class AlertCommand:
         command = (crawler.settings.get("THEPAPER_ALERT_CMD") or "").strip()
         if not command:
             raise NotConfigured
-        ext = cls(command, crawler.settings.getfloat("THEPAPER_ALERT_TIMEOUT_S", 60.0))
+        ext = cls(command, crawler.settings.getfloat("THEPAPER_ALERT_TIMEOUT_S"))
         crawler.signals.connect(ext.alarm, signal=layout_drift_alarm)
         return ext
 

@@ -171,10 +171,10 @@ def layers(explicit_config: str | None = None,
             (from_environment(environ, known), ENV_PRIORITY)]
 
 
-def value(name: str, explicit_config: str | None = None, environ: Mapping[str, str] | None = None,
-          default: Any = None) -> Any:
-    """One setting's value from the environment and the config file (commands that run no spider)."""
-    found = default
+def value(name: str, explicit_config: str | None = None, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting's value from the environment and the config file, else its default in
+    :mod:`crawler.settings` (commands that run no spider)."""
+    found = defaults()[name]
     for values, _priority in layers(explicit_config, environ):
         if name in values:
             found = values[name]

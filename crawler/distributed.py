@@ -133,14 +133,14 @@ class AckedScheduler(Scheduler):
         s = crawler.settings
         self.crawler = crawler
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.alive_s = max(1.0, s.getfloat("THEPAPER_REDIS_WORKER_TTL_S", 60.0))
-        self.ttl = s.getint("THEPAPER_REDIS_TTL_S", 7 * 86400)
+        self.alive_s = max(1.0, s.getfloat("THEPAPER_REDIS_WORKER_TTL_S"))
+        self.ttl = s.getint("THEPAPER_REDIS_TTL_S")
         self.held: dict[str, set[bytes]] = {}
         self._pop = self.server.register_script(_POP_AND_HOLD)
         self._requeue = self.server.register_script(_REQUEUE)
         self.beat_every = min(5.0, self.alive_s / 3)
         self._next_beat = None
-        self.poll_s = s.getfloat("THEPAPER_REDIS_POLL_S", 0.2)
+        self.poll_s = s.getfloat("THEPAPER_REDIS_POLL_S")
         self._wake = None
         self.clock = None  # the reactor; tests give a twisted.internet.task.Clock
         for sig in (signals.item_scraped, signals.item_dropped, signals.item_error):
@@ -266,14 +266,14 @@ class RedisRole:
         s = crawler.settings
         self.role = s.get("THEPAPER_ROLE")
         self.server = get_redis_from_settings(s)
-        self.ttl = s.getint("THEPAPER_REDIS_TTL_S", 7 * 86400)
+        self.ttl = s.getint("THEPAPER_REDIS_TTL_S")
         self.run = s.get("THEPAPER_REDIS_RUN") or str(int(time.time() * 1000))
         self.queue = None
         self.df = None
         self.last_beat = 0.0
         self.started = time.monotonic()
         #: A worker started before the walker waits this long for one to appear.
-        self.grace = s.getfloat("THEPAPER_REDIS_WAIT_S", 10.0)
+        self.grace = s.getfloat("THEPAPER_REDIS_WAIT_S")
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
         crawler.signals.connect(self.spider_idle, signals.spider_idle)

@@ -26,10 +26,10 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("THEPAPER_PROGRESS_INTERVAL", 10.0)
+        interval = crawler.settings.getfloat("THEPAPER_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
-        ext = cls(crawler, interval, min(interval, crawler.settings.getfloat("THEPAPER_PROGRESS_FIRST_S", 1.0)))
+        ext = cls(crawler, interval, min(interval, crawler.settings.getfloat("THEPAPER_PROGRESS_FIRST_S")))
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
         return ext
@@ -82,7 +82,7 @@ class QuietLogs:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.traceback_files = crawler.settings.getbool("THEPAPER_TRACEBACK_FILES", False)
+        self.traceback_files = crawler.settings.getbool("THEPAPER_TRACEBACK_FILES")
         self.crash_path: str | None = None  # the run's tracebacks, one file
 
     @classmethod
@@ -155,7 +155,7 @@ class LockHeartbeat:
         name = crawler.settings.get("THEPAPER_LOCK_NAME")
         if not name:
             raise NotConfigured
-        ext = cls(crawler, name, crawler.settings.getfloat("THEPAPER_LOCK_HEARTBEAT_S", 30.0))
+        ext = cls(crawler, name, crawler.settings.getfloat("THEPAPER_LOCK_HEARTBEAT_S"))
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
         return ext

@@ -51,8 +51,8 @@ def parse_retry_after(value: bytes | str | None) -> float | None:
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings):
         super().__init__(settings)
-        self.base = settings.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0)
-        self.cap = settings.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0)
+        self.base = settings.getfloat("THEPAPER_RETRY_BACKOFF_BASE")
+        self.cap = settings.getfloat("THEPAPER_RETRY_BACKOFF_MAX")
 
     def process_response(self, request, response, spider=None):
         result = super().process_response(request, response)
@@ -118,9 +118,9 @@ class UnreachableGuardMiddleware:
 
         self.crawler = crawler
         s = crawler.settings
-        self.watches = {endpoint: HostWatch(start_after=s.getint("THEPAPER_UNREACHABLE_AFTER", 3),
-                                            outage_after=s.getint("THEPAPER_OUTAGE_AFTER", 10),
-                                            silence_s=s.getfloat("THEPAPER_OUTAGE_SILENCE_S", 600.0))
+        self.watches = {endpoint: HostWatch(start_after=s.getint("THEPAPER_UNREACHABLE_AFTER"),
+                                            outage_after=s.getint("THEPAPER_OUTAGE_AFTER"),
+                                            silence_s=s.getfloat("THEPAPER_OUTAGE_SILENCE_S"))
                         for endpoint in configured_endpoints(s)}
 
     @classmethod
@@ -187,13 +187,13 @@ class CircuitBreakerMiddleware:
     def __init__(self, crawler):
         s = crawler.settings
         self.crawler = crawler
-        self.window = s.getint("THEPAPER_BREAKER_WINDOW", 20)
-        self.min_events = s.getint("THEPAPER_BREAKER_MIN_EVENTS", 8)
-        self.threshold = s.getfloat("THEPAPER_BREAKER_THRESHOLD", 0.5)
-        self.cooldown = s.getfloat("THEPAPER_BREAKER_COOLDOWN_S", 60.0)
-        self.max_trips = s.getint("THEPAPER_BREAKER_MAX_TRIPS", 3)
-        self.max_delay = s.getfloat("AUTOTHROTTLE_MAX_DELAY", 60.0)
-        self.min_delay = s.getfloat("THEPAPER_BREAKER_MIN_DELAY_S", 5.0)
+        self.window = s.getint("THEPAPER_BREAKER_WINDOW")
+        self.min_events = s.getint("THEPAPER_BREAKER_MIN_EVENTS")
+        self.threshold = s.getfloat("THEPAPER_BREAKER_THRESHOLD")
+        self.cooldown = s.getfloat("THEPAPER_BREAKER_COOLDOWN_S")
+        self.max_trips = s.getint("THEPAPER_BREAKER_MAX_TRIPS")
+        self.max_delay = s.getfloat("AUTOTHROTTLE_MAX_DELAY")
+        self.min_delay = s.getfloat("THEPAPER_BREAKER_MIN_DELAY_S")
         self.recent: list[bool] = []
         self.trips = 0
         self.paused = False

@@ -44,14 +44,15 @@ THEPAPER_SINCE = ""
 THEPAPER_REFETCH = False
 #: Retry, at the start of a run, the articles whose failure retry time has come.
 THEPAPER_RETRY_FAILURES = True
-#: Failed articles are retried after base * 2**(attempts-1) seconds, and marked
-#: dead (no more retries) after this many attempts.
+#: Failed articles are retried after base * 2**(attempts-1) seconds: the base.
 THEPAPER_FAILURE_RETRY_BASE_S = 900
+#: A failed article is marked dead (no more retries) after this many attempts.
 THEPAPER_FAILURE_MAX_ATTEMPTS = 5
 #: A lock held by a run whose heartbeat is older than this is stale (taken over).
 THEPAPER_LOCK_STALE_S = 600
-#: Name of the run lock the CLI holds during a crawl (empty: no heartbeat), and how often it is refreshed.
+#: Name of the run lock the CLI holds during a crawl (empty: no heartbeat).
 THEPAPER_LOCK_NAME = ""
+#: Seconds between refreshes of the run lock's heartbeat.
 THEPAPER_LOCK_HEARTBEAT_S = 30.0
 #: Give up the run when this many connection-level errors happen before any
 #: response arrived (the site or the network is down).
@@ -77,10 +78,11 @@ THEPAPER_ALLOW_PRIVATE = False
 ROBOTSTXT_OBEY = True
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Safari/537.36 thepaper-archive/0.1"
+    "Chrome/126.0 Safari/537.36 thepaper-archive/0.2"
 )
 DOWNLOAD_DELAY = 3.0
-DOWNLOAD_DELAY_JITTER = 0.5  # ±50% random variation of the delay
+#: ±50% random variation of the delay (Scrapy 2.19; before it, RANDOMIZE_DOWNLOAD_DELAY does the same).
+DOWNLOAD_DELAY_JITTER = 0.5
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 #: Bytes of responses the item pipelines may hold at once (Scrapy's default: 5 MB). Items wait
@@ -101,17 +103,19 @@ TELNETCONSOLE_ENABLED = False
 
 # --- Faults and limits -----------------------------------------------------
 DOWNLOAD_TIMEOUT = 20
-DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # decompressed bytes of one response
+#: The most decompressed bytes of one response.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [403, 408, 429, 500, 502, 503, 504, 522, 524]
-# Giving up is an expected outcome (the failure is recorded): ERROR is kept for bugs.
+#: Giving up is an expected outcome (the failure is recorded): ERROR is kept for bugs.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
-#: Exponential backoff before a retry: base * 2**(attempt-1), capped; a
-#: ``Retry-After`` header, when larger, wins.
+#: Exponential backoff before a retry: base * 2**(attempt-1) seconds, capped; a
+#: ``Retry-After`` header, when larger, wins. The base.
 THEPAPER_RETRY_BACKOFF_BASE = 2.0
+#: The cap of the backoff before a retry, in seconds.
 THEPAPER_RETRY_BACKOFF_MAX = 120.0
 
 #: Spider middlewares the spider has no use for, off: every one wraps every callback's output
@@ -134,12 +138,18 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,
     "crawler.middlewares.UnreachableGuardMiddleware": 950,
 }
-#: Circuit breaker against blocks (429, WAF 403): see crawler/middlewares.py.
+#: Circuit breaker against blocks (429, WAF 403; crawler/middlewares.py): it watches the
+#: last this many responses ...
 THEPAPER_BREAKER_WINDOW = 20
+#: ... and trips when at least this many of them are blocks ...
 THEPAPER_BREAKER_MIN_EVENTS = 8
+#: ... and the blocks are this share of the window or more.
 THEPAPER_BREAKER_THRESHOLD = 0.5
+#: A trip pauses the engine this many seconds (doubled at each further trip).
 THEPAPER_BREAKER_COOLDOWN_S = 60.0
+#: A trip doubles the download delay, to at least this many seconds.
 THEPAPER_BREAKER_MIN_DELAY_S = 5.0
+#: After this many trips the run is closed as blocked (exit code 5).
 THEPAPER_BREAKER_MAX_TRIPS = 3
 #: Stop a run after this many seconds (0 = no limit); the next run resumes.
 CLOSESPIDER_TIMEOUT = 0
@@ -168,8 +178,9 @@ THEPAPER_ROLE = ""
 THEPAPER_REDIS_WORKER_TTL_S = 60.0
 #: Lifetime of the queue, the in-flight hash and a run's duplicate filter without use.
 THEPAPER_REDIS_TTL_S = 7 * 86400
-#: How long a worker waits for a first walker; how often it polls an empty queue.
+#: How long a worker waits for a first walker.
 THEPAPER_REDIS_WAIT_S = 10.0
+#: How often a worker polls an empty queue.
 THEPAPER_REDIS_POLL_S = 0.2
 #: The walker run's id, naming its duplicate filter (empty: the start time in ms).
 THEPAPER_REDIS_RUN = ""
@@ -193,10 +204,10 @@ THEPAPER_ALERT_CMD = ""
 #: The alert command is stopped after this many seconds.
 THEPAPER_ALERT_TIMEOUT_S = 60.0
 
-#: Pipelines: committed in batches of this many items by one writer thread, or,
-#: with THEPAPER_PIPELINE_WORKER, cleaned and stored by a second process (uses
-#: the second core on fast backfills; the polite crawl does not need it).
+#: Pipelines: items are committed in batches of this many by one writer thread.
 THEPAPER_WRITE_BATCH = 200
+#: Clean and store the items in a second process (uses the second core on fast
+#: backfills; the polite crawl does not need it).
 THEPAPER_PIPELINE_WORKER = False
 
 ITEM_PIPELINES = {
@@ -209,7 +220,6 @@ ITEM_PIPELINES = {
 #: Scrapy's log level for ``scrapy crawl``; ``thepaper-archive`` shows WARNING and above unless
 #: -v, --log-level or a LOG_LEVEL from the environment or the config file says otherwise.
 LOG_LEVEL = "INFO"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 #: Feed exports (``scrapy crawl thepaper -O items.jsonl``) write the clean article records,
 #: not the raw pages the pipelines carry (crawler/feeds.py).

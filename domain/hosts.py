@@ -19,7 +19,7 @@ import functools
 import ipaddress
 import re
 import unicodedata
-from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote_to_bytes, urlsplit, urlunsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -62,9 +62,10 @@ def _parse_ipv4(host: str) -> ipaddress.IPv4Address:
     parts = host.split(".")
     if parts[-1] == "" and len(parts) > 1:
         parts.pop()
-    numbers = [_ipv4_number(p) if p else None for p in parts]
-    if len(parts) > 4 or None in numbers:
+    parsed = [_ipv4_number(p) if p else None for p in parts]
+    if len(parts) > 4 or None in parsed:
         raise BadHostError(f"not an IPv4 address: {host!r}")
+    numbers = [n for n in parsed if n is not None]
     if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (5 - len(numbers)):
         raise BadHostError(f"IPv4 address out of range: {host!r}")
     value = numbers[-1] + sum(n * 256 ** (3 - i) for i, n in enumerate(numbers[:-1]))
@@ -107,7 +108,7 @@ def normalise_host(host: str) -> str:
     return ascii_domain
 
 
-def _split(url: str) -> tuple:
+def _split(url: str) -> tuple[SplitResult, str, str, str]:
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. a netloc that NFKC turns into another URL's delimiters
@@ -133,7 +134,7 @@ def normalise_url(url: str) -> str:
     parts, userinfo, host, port = _split(url)
     name = normalise_host(host)
     netloc = (userinfo + "@" if userinfo else "") + (f"[{name}]" if ":" in name else name) + port
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return str(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
 
 
 def ip_literal(host: str) -> IPAddress | None:

@@ -24,12 +24,12 @@ class FetchedPage:
     fetched_at: datetime
     kind: str = "article"  # "article" | "list" | "import" | "mirror"
     cont_id: int | None = None
-    list_item: dict | None = None  # the list API item that led to this article
+    list_item: dict[str, Any] | None = None  # the list API item that led to this article
     list_page: str | None = None  # SHA-256 (hex) of the body of the list page that listed it
     channel_id: int | None = None
     #: the request that was answered, when known: {"method", "url", "headers"} (kept with
     #: the raw page; a WARC export writes it as a ``request`` record)
-    request: dict | None = None
+    request: dict[str, Any] | None = None
     failure_retry: bool = False  # fetched again because it failed before (not a sample of today's site)
     # Filled by the stages:
     raw_page: Any = None
@@ -43,7 +43,7 @@ class ListedRecord:
     """A record known from a list item alone (external links): nothing to fetch."""
 
     record: Any
-    list_item: dict = field(default_factory=dict)
+    list_item: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None
 
 

@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -65,7 +66,7 @@ class ArticleRecord:
     repairs: dict[str, int] = field(default_factory=dict)
     #: Every repair explained (cleaning/explain.py): {field, offset, rule, before, after, by[, margin]};
     #: ``by`` is "bytes", "model" (the word model chose among candidates the bytes left open) or "rule".
-    repair_log: list[dict] = field(default_factory=list)
+    repair_log: list[dict[str, Any]] = field(default_factory=list)
     stripped: dict[str, int] = field(default_factory=dict)
     cleaner_version: str = CLEANER_VERSION
 
@@ -96,7 +97,7 @@ class ArticleRecord:
         if n:
             self.stripped[kind] = self.stripped.get(kind, 0) + n
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["published_at"] = self.published_at.isoformat() if self.published_at else None
         d["word_count"] = self.word_count

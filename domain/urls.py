@@ -46,7 +46,7 @@ def canonical_url(cont_id: int) -> str:
 
 
 def is_site_host(host: str | None) -> bool:
-    return bool(host) and host.lower().rstrip(".") in SITE_HOSTS
+    return host is not None and host.lower().rstrip(".") in SITE_HOSTS
 
 
 def cont_id_from_path(path: str) -> int | None:
@@ -88,13 +88,14 @@ def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef
         host, url = host_port(absolute)[0], normalise_url(absolute)
     except BadHostError as exc:
         raise BadURLError(f"bad host in {value!r}: {exc}") from None
-    cid = cont_id_from_path(parts.path)
-    if cid == 0:
+    path_id = cont_id_from_path(parts.path)
+    if path_id == 0:
         raise BadURLError(f"{value!r} names article 0, which does not exist (ids are whole numbers from 1)")
-    if cid is None:
+    if path_id is None:
         raise BadURLError(
             f"{value!r} is not an article URL (expected /newsDetail_forward_<id>, /detail/<id> or /baijiahao_<id>)"
         )
+    cid = path_id
     if is_site_host(host):
         return ArticleRef(cid, canonical_url(cid), value, host, False, url)
     # Mirrors copy the article to the same path on their own host.

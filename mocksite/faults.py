@@ -159,7 +159,7 @@ class FaultRule:
     def info(self) -> KindInfo:
         return KINDS[self.kind]
 
-    def assign(self, seed: int, index: int, target: str, key: str, cls: str) -> "FaultRule | None":
+    def assign(self, seed: int, index: int, target: str, key: str, cls: str) -> FaultRule | None:
         if cls not in self.info.targets or not re.search(self.pattern, target):
             return None
         if self.scope == "path" and _roll(seed, index, key) >= self.rate:
@@ -241,7 +241,7 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, config=None, seed: int = 0, *, max_delay: float = 30.0) -> "FaultPlan":
+    def from_config(cls, config=None, seed: int = 0, *, max_delay: float = 30.0) -> FaultPlan:
         """A plan from a FaultPlan, a JSON file path, a list of rules, or a dict:
         ``{"seed": 3, "max_delay": 5, "rules": [...]}``, a single mix or a single rule."""
         if config is None:

@@ -87,7 +87,7 @@ class MockSite:
             self._server.site = self
             self.port = self._server.server_address[1]
 
-    def start(self) -> "MockSite":
+    def start(self) -> MockSite:
         self._bind()
         self.stopping.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, name="mocksite", daemon=True)
@@ -133,7 +133,7 @@ class MockSite:
         if self._server is None:
             self.start()
 
-    def __enter__(self) -> "MockSite":
+    def __enter__(self) -> MockSite:
         return self.start()
 
     def __exit__(self, *exc) -> None:

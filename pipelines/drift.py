@@ -41,19 +41,22 @@ layout_drift_alarm = object()
 
 @dataclass(frozen=True)
 class Thresholds:
-    field_drop: float = 0.20  # a field's share falls by more than this (0.20 = 20 points)
-    failure_rise: float = 0.10  # a watched failure's share of the pages rises by more than this
-    min_articles: int = 20  # at least this many articles of a type (pages, for failures) to judge
-    z: float = 3.0  # and by more than this many standard errors of the baseline share
-    window_days: float = 30.0  # the trailing window of the baseline
+    """The alarm's thresholds: the ``THEPAPER_ALARM_*`` settings (their defaults and meaning are in
+    crawler/settings.py, the one place for them) and the baseline's window."""
+
+    field_drop: float  # a field's share falls by more than this (0.20 = 20 points)
+    failure_rise: float  # a watched failure's share of the pages rises by more than this
+    min_articles: int  # at least this many articles of a type (pages, for failures) to judge
+    z: float  # and by more than this many standard errors of the baseline share
+    window_days: float  # the trailing window of the baseline
 
     @classmethod
     def from_settings(cls, settings) -> Thresholds:
-        return cls(field_drop=settings.getfloat("THEPAPER_ALARM_FIELD_DROP", cls.field_drop),
-                   failure_rise=settings.getfloat("THEPAPER_ALARM_FAILURE_RISE", cls.failure_rise),
-                   min_articles=settings.getint("THEPAPER_ALARM_MIN_ARTICLES", cls.min_articles),
-                   z=settings.getfloat("THEPAPER_ALARM_Z", cls.z),
-                   window_days=settings.getfloat("THEPAPER_COVERAGE_WINDOW_DAYS", cls.window_days))
+        return cls(field_drop=settings.getfloat("THEPAPER_ALARM_FIELD_DROP"),
+                   failure_rise=settings.getfloat("THEPAPER_ALARM_FAILURE_RISE"),
+                   min_articles=settings.getint("THEPAPER_ALARM_MIN_ARTICLES"),
+                   z=settings.getfloat("THEPAPER_ALARM_Z"),
+                   window_days=settings.getfloat("THEPAPER_COVERAGE_WINDOW_DAYS"))
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def _significant(change: float, base: float, n: int, threshold: float, z: float)
 def field_coverage_drop(run: Mapping, base: Mapping, th: Thresholds) -> list[Finding]:
     """Fields that fewer of this run's articles have than the trailing articles of that type."""
     out = []
-    for ctype in sorted((run.get("types") or {})):
+    for ctype in sorted(run.get("types") or {}):
         n, bn = articles(run, ctype), articles(base, ctype)
         if n < th.min_articles or bn < th.min_articles:
             continue
@@ -161,7 +164,7 @@ def layout_in_use(run: Mapping, base: Mapping) -> str:
     return "; ".join(parts) or "layout unknown"
 
 
-def judge(run: Mapping | None, base: Mapping | None, th: Thresholds = Thresholds()) -> Verdict:
+def judge(run: Mapping | None, base: Mapping | None, th: Thresholds) -> Verdict:
     """Run every monitor of :data:`MONITORS` on a run's coverage against its baseline."""
     if not _judgeable(run, th):
         n = articles(run) if run else 0

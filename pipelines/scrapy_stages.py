@@ -178,7 +178,7 @@ def page_context(page: FetchedPage, site_url: str) -> dict:
 
 def worker_mode(crawler) -> bool:
     """Whether pages are cleaned and stored by the worker process (``THEPAPER_PIPELINE_WORKER``)."""
-    return crawler.settings.getbool("THEPAPER_PIPELINE_WORKER", False)
+    return crawler.settings.getbool("THEPAPER_PIPELINE_WORKER")
 
 
 class CleanStage(_Stage):
@@ -240,10 +240,10 @@ class PersistStage(_Stage):
 
         stage = cls(crawler)
         stage.failure_policy = {
-            "backoff_base_s": crawler.settings.getfloat("THEPAPER_FAILURE_RETRY_BASE_S", 900),
-            "max_attempts": crawler.settings.getint("THEPAPER_FAILURE_MAX_ATTEMPTS", 5),
+            "backoff_base_s": crawler.settings.getfloat("THEPAPER_FAILURE_RETRY_BASE_S"),
+            "max_attempts": crawler.settings.getint("THEPAPER_FAILURE_MAX_ATTEMPTS"),
         }
-        stage.max_batch = crawler.settings.getint("THEPAPER_WRITE_BATCH", 200)
+        stage.max_batch = crawler.settings.getint("THEPAPER_WRITE_BATCH")
         stage.writer = None
         stage.cleaner = CleanStage(crawler) if worker_mode(crawler) else None
         stage.held: list[tuple[datetime, FetchFailure]] = []
@@ -283,7 +283,7 @@ class PersistStage(_Stage):
         counters = run_counters(stats)
         counters["duration_s"] = round((_now() - self.started).total_seconds(), 3)
         status = run_status(stopping(self.crawler) or reason, counters)
-        message = run_message(stats, reason, self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT", 0))
+        message = run_message(stats, reason, self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT"))
         spider = spider if spider is not None else getattr(self.crawler, "spider", None)
         if getattr(spider, "article_ids", None):  # an import of chosen articles is no sample of the site
             coverage, verdict, report = None, None, {}

@@ -2,9 +2,17 @@
 # The whole test suite: install what it needs (virtualenv, Python packages, and
 # Debian's PostgreSQL server, started locally, Chromium and a CJK font, redis-server and wget), then run pytest. Every database
 # test runs on SQLite and on PostgreSQL. Extra arguments go to pytest (-k, -x ...).
+# --quick (first): the fast subset, on SQLite only, with nothing installed from Debian: no PostgreSQL,
+# no Chromium, no large crawls, no end-to-end runs (the markers of pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
+if [ "${1:-}" = "--quick" ]; then
+    shift
+    unset THEPAPER_TEST_PG_URL
+    exec .venv/bin/python -m pytest -p no:cacheprovider -n "${THEPAPER_TEST_WORKERS:-2}" \
+        -m "not pg and not chromium and not large and not slow" "$@"
+fi
 # Debian's Chromium renders the HTML report in a test, with a CJK font for its Chinese labels.
 if ! command -v chromium >/dev/null 2>&1; then
     echo "test: installing chromium from Debian's packages" >&2

@@ -27,7 +27,8 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
+from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from html import escape
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def image_dicts(images: Iterable) -> list[dict]:

@@ -128,3 +128,33 @@ def db_url(request, tmp_path) -> str:
     """An empty archive database: a SQLite file, or the wiped PostgreSQL test database
     (the PostgreSQL run happens when THEPAPER_TEST_PG_URL is set, as scripts/test.sh does)."""
     return fresh_db_url(request.param, tmp_path)
+
+
+# --------------------------------------------------------------------------- markers
+#: Modules whose tests are marked (pyproject.toml registers the markers; scripts/test.sh --quick
+#: runs what is none of them).
+LARGE_MODULES = {"test_soak", "test_bench_smoke"}
+SLOW_MODULES = {"test_cli_newcomer", "test_e2e_breaker", "test_e2e_crawl", "test_e2e_drift", "test_e2e_full_disk",
+                "test_e2e_outage", "test_e2e_readers", "test_e2e_scheduled", "test_distributed", "test_browse",
+                "test_warc", "test_address_guard", "test_analysis_docs", "test_lookup", "test_eval_gate"}
+CHROMIUM_TESTS = {"test_report_renders_in_chromium_with_charts"}
+#: Tests of other modules that run processes end to end (the slowest of the quick subset, measured
+#: with --durations).
+SLOW_TESTS = {"test_ctrl_c_stops_the_workers", "test_crawl_stores_the_same_archive_with_thread_or_worker_process",
+              "test_compact_killed_with_sigkill_loses_nothing", "test_lock_race_between_processes",
+              "test_concurrent_first_opens_migrate_once"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        needs_pg = any("THEPAPER_TEST_PG_URL" in str(m.kwargs.get("reason", "")) for m in item.iter_markers("skipif"))
+        if "postgresql" in params.values() or needs_pg:
+            item.add_marker(pytest.mark.pg)
+        if module in LARGE_MODULES:
+            item.add_marker(pytest.mark.large)
+        if module in SLOW_MODULES or item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+        if item.originalname in CHROMIUM_TESTS:
+            item.add_marker(pytest.mark.chromium)

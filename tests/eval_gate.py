@@ -140,7 +140,7 @@ def _shapes(lines: list[str]) -> dict[str, float]:
         fill = {"t": title, "a": f"澎湃新闻记者 {who}", "w": when.strftime("%Y-%m-%d %H:%M"), "s": "来源：澎湃新闻"}
         divs = "".join(f"<div>{h.format(**fill)}</div>" for h in head)
         page = (f"<html><head><title>{title_tag.format(**fill)}</title></head><body>{divs}"
-                f"<div>{body}</div></body></html>").encode("utf-8")
+                f"<div>{body}</div></body></html>").encode()
         want = {"title": title, "author": who if "{a}" in " ".join(head) else "",
                 "published_at": when if "{w}" in " ".join(head) else None,
                 "source": "澎湃新闻" if "{s}" in " ".join(head) else ""}

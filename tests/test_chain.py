@@ -22,7 +22,7 @@ def _next_page(detail: dict) -> bytes:
     nd = {"props": {"pageProps": {"contId": "24801234", "detailData": detail}}}
     return (f'<html><head><title>x</title></head><body><div id="__next"></div>'
             f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(nd, ensure_ascii=False)}</script>'
-            f"</body></html>").encode("utf-8")
+            f"</body></html>").encode()
 
 
 def test_http_404_is_gone():

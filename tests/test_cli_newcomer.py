@@ -583,15 +583,15 @@ def test_a_crawl_stores_keywords_that_trends_and_keywords_read(archive):
     assert sum(trend["series"][0]["counts"]) >= top["keywords"][0]["articles"]
 
 
-# --------------------------------------------------------------------------- the README is true
-def _section(title: str) -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+# --------------------------------------------------------------------------- the docs are true
+def _section(title: str, page: str = "docs/commands.md") -> str:
+    text = (ROOT / page).read_text(encoding="utf-8")
     start = text.index(f"## {title}\n")
     end = text.find("\n## ", start + 1)
     return text[start:end if end > 0 else None]
 
 
-def test_readme_names_every_option_of_every_command():
+def test_the_commands_page_names_every_option_of_every_command():
     import argparse
 
     from crawler.cli import _leaf_parsers, build_parser
@@ -611,18 +611,11 @@ def test_readme_names_every_option_of_every_command():
     assert missing == []
 
 
-def test_readme_configuration_table_names_real_settings():
-    import re
-
-    from crawler.config import ENV_ALIASES, _scrapy_names, defaults
-
-    table = _section("Configuration")
-    known = set(defaults()) | set(ENV_ALIASES) | _scrapy_names()
-    first_column = "\n".join(line.split("|")[1] for line in table.splitlines() if line.startswith("| `"))
-    named = set(re.findall(r"`([A-Z][A-Z0-9_]+)(?:_\*)?`", first_column))
-    assert named and named - known <= {"AUTOTHROTTLE", "THEPAPER_CRASH_DIR"}, named - known  # the last: environment only
-    for added in ("THEPAPER_CONFIG", "THEPAPER_PROGRESS_FIRST_S", "THEPAPER_PROGRESS_INTERVAL"):
-        assert f"`{added}`" in table
+def test_the_configuration_reference_names_the_settings_the_operations_page_relies_on():
+    configuration = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for added in ("THEPAPER_CONFIG", "THEPAPER_PROGRESS_FIRST_S", "THEPAPER_PROGRESS_INTERVAL", "THEPAPER_DB_URL"):
+        assert f"`{added}`" in configuration
+    assert "THEPAPER_ARCHIVE_DB" in configuration  # the environment's name of the archive
 
 
 def test_every_setting_is_read_from_the_environment():

@@ -17,10 +17,29 @@ from crawler.cli.errors import EXIT_DEGRADED, EXIT_OK
 from crawler.cli.spider_run import exit_code_for, summary_line
 from domain.record import ArticleRecord, Image
 from pipelines.coverage import count_page, coverage_from_stats, front_end_build
-from pipelines.drift import Thresholds, judge
+from pipelines.drift import Thresholds
+from pipelines.drift import judge as judge_with
 from storage.coverage import FIELDS, merge, record_fields, share, side_by_side
 
 SH = timezone.utc
+
+
+def project_settings():
+    from scrapy.settings import Settings
+
+    import crawler.settings as project
+
+    out = Settings()
+    out.setmodule(project, priority="project")
+    return out
+
+
+#: The alarm's thresholds as crawler/settings.py sets them (Thresholds has no defaults of its own).
+DEFAULT_THRESHOLDS = Thresholds.from_settings(project_settings())
+
+
+def judge(run, base, th: Thresholds = DEFAULT_THRESHOLDS):
+    return judge_with(run, base, th)
 
 
 class Stats(Counter):
@@ -183,10 +202,10 @@ def test_without_a_baseline_the_run_says_so(base, note):
 
 
 def test_thresholds_are_settings():
-    from scrapy.settings import Settings
-
-    th = Thresholds.from_settings(Settings({"THEPAPER_ALARM_FIELD_DROP": "0.5", "THEPAPER_ALARM_MIN_ARTICLES": "5",
-                                            "THEPAPER_ALARM_Z": "0", "THEPAPER_COVERAGE_WINDOW_DAYS": "7"}))
+    settings = project_settings()
+    settings.setdict({"THEPAPER_ALARM_FIELD_DROP": "0.5", "THEPAPER_ALARM_MIN_ARTICLES": "5",
+                      "THEPAPER_ALARM_Z": "0", "THEPAPER_COVERAGE_WINDOW_DAYS": "7"}, priority="cmdline")
+    th = Thresholds.from_settings(settings)
     assert th == Thresholds(field_drop=0.5, failure_rise=0.10, min_articles=5, z=0.0, window_days=7.0)
     run = coverage((10, record(author="")))
     assert judge(run, BASE).state == "too_few"

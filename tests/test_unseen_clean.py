@@ -29,7 +29,7 @@ def page(paragraphs: list[str], title: str = "一篇普通的科技报道") -> b
                                                "pubTime": "2025-06-30 12:00", "author": "澎湃新闻记者 王某"}}
     nd = {"props": {"pageProps": {"contId": "24801234", "detailData": detail}}}
     return (f'<html><head><title>x</title></head><body><script id="__NEXT_DATA__" type="application/json">'
-            f"{json.dumps(nd, ensure_ascii=False)}</script></body></html>").encode("utf-8")
+            f"{json.dumps(nd, ensure_ascii=False)}</script></body></html>").encode()
 
 
 def test_corpus_is_large_enough():

@@ -92,7 +92,7 @@ def test_other_east_asian_pages_are_not_forced_into_gb18030(text, codec, label):
                                    "utf-16-sig-bogus", "zlib"])
 def test_codecs_no_web_page_uses_are_unknown(label):
     assert normalise_charset(label) is None
-    d = decode_bytes("+ZeVnLIqe- 中文".encode("utf-8"), header_charset=label)
+    d = decode_bytes("+ZeVnLIqe- 中文".encode(), header_charset=label)
     assert d.encoding == "utf-8" and "unknown" in d.reason
 
 

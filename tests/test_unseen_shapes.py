@@ -23,7 +23,7 @@ def repost(head: list[str], *, title_tag: str = "", tail: list[str] = ()) -> byt
     body = "".join(f"<p>{p}</p>" for p in BODY)
     tails = "".join(f"<div>{x}</div>" for x in tail)
     return (f"<html><head><title>{title_tag}</title></head><body><div class='hd'>{divs}</div>"
-            f"<div class='bd'>{body}</div>{tails}</body></html>").encode("utf-8")
+            f"<div class='bd'>{body}</div>{tails}</body></html>").encode()
 
 
 @pytest.mark.parametrize("head, title_tag, want", [

@@ -1,4 +1,4 @@
-"""Text repair for damaged copies of thepaper.cn articles (thepaper-site.md §6).
+"""Text repair for damaged copies of thepaper.cn articles (docs/site-notes.md §6).
 
 :func:`repair_text` runs the whole chain on one string, in this order:
 

@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lattice import Budget, BudgetExceeded, DocumentWords, Lattice, first_chars
+from .lattice import Budget, BudgetExceeded, DocumentWords, Lattice, first_chars  # noqa: F401 - BudgetExceeded: re-exported
 from .params import MAX_AHEAD, MAX_QUOTES, MAX_STATES, STOP_BONUS, WORD_BONUS
 from .wordmodel import (ASCII_LOGP, CLAUSE_MARKS, COMMON_WORD_FREQ, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST,
                        boundary_logp, char_logp, following, lookup, max_word_len, word_freq, word_logp)

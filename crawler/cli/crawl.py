@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from crawler import settings as defaults
 from crawler.cli.errors import UsageError, error_line
 from crawler.cli.options import add_crawl, date_or_time, non_negative_float, non_negative_int, numeric_ids, positive_float
 from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
@@ -12,8 +13,8 @@ from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, sp
 def register(sub) -> None:
     sp = sub.add_parser("crawl", help="walk the channel/column lists and archive every article")
     add_crawl(sp)
-    sp.add_argument("--channels", nargs="+", type=numeric_ids, help="channel ids for getByChannelId (default 119908)")
-    sp.add_argument("--nodes", nargs="+", type=numeric_ids, help="column ids for getByNodeIdPortal")
+    sp.add_argument("--channels", nargs="+", type=numeric_ids, help=f"channel ids for getByChannelId (default {' '.join(defaults.THEPAPER_CHANNELS)})")
+    sp.add_argument("--nodes", nargs="+", type=numeric_ids, help=f"column ids for getByNodeIdPortal (default {' '.join(defaults.THEPAPER_NODES)})")
     sp.add_argument("--max-articles", type=non_negative_int, metavar="N",
                     help="stop after scheduling N article pages (0: no limit, the default)")
     sp.add_argument("--full", action="store_true", help="walk every list to its end (backfill), ignoring cursors")
@@ -22,7 +23,7 @@ def register(sub) -> None:
                          "articles published at or after it")
     sp.add_argument("--refetch", action="store_true", help="fetch listed articles even when stored and unchanged")
     sp.add_argument("--overlap-hours", type=non_negative_float, metavar="H",
-                    help="page this far past the last run's newest article (default 24)")
+                    help=f"page this far past the last run's newest article (default {defaults.THEPAPER_OVERLAP_HOURS:g})")
     sp.add_argument("--max-runtime", type=positive_float, metavar="SECONDS",
                     help="stop the run after this long (status partial; the next run resumes)")
     sp.add_argument("--redis", metavar="URL",

@@ -12,6 +12,7 @@ import argparse
 import sys
 from datetime import datetime
 
+from crawler import settings as defaults
 from crawler.cli.errors import EXIT_USAGE
 
 #: The largest count an option takes: beyond it SQLite's integers and Python's dates overflow.
@@ -149,8 +150,8 @@ def add_crawl(sp: argparse.ArgumentParser) -> None:
     """What every command that runs the spider takes: the archive, the site, settings, logging."""
     add_db(sp)
     sp.add_argument("--base-url", help="serve both the site and the API from this URL (e.g. the mock)")
-    sp.add_argument("--site-url", help="base URL of article pages (default https://www.thepaper.cn)")
-    sp.add_argument("--api-url", help="base URL of the list API (default https://api.thepaper.cn)")
+    sp.add_argument("--site-url", help=f"base URL of article pages (default {defaults.THEPAPER_SITE_URL})")
+    sp.add_argument("--api-url", help=f"base URL of the list API (default {defaults.THEPAPER_API_URL})")
     sp.add_argument("--profile", help="settings profile: polite (default), mock, bench "
                                       "(mock is the default for a loopback --base-url)")
     sp.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="any Scrapy setting")

@@ -34,7 +34,7 @@ def is_loopback_url(url: str) -> bool:
     return is_localhost_name(host) or ip is not None and address_kind(ip) == "loopback"
 
 
-def build_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
+def build_settings(args) -> scrapy.settings.Settings:  # noqa: F821
     """The project's Scrapy settings with the command line's options applied."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.settings import SETTINGS_PRIORITIES
@@ -105,7 +105,7 @@ def run_spider(settings, **spider_args) -> dict:
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
 
-    if logging.getLevelName(settings.get("LOG_LEVEL", "INFO")) in ("WARNING", "ERROR", "CRITICAL"):
+    if logging.getLevelName(settings.get("LOG_LEVEL")) in ("WARNING", "ERROR", "CRITICAL"):
         warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -132,7 +132,7 @@ class spider_lock:
 
         self.settings = settings
         self.held = RunLockHeld(settings.get("THEPAPER_DB_URL") or None, name,
-                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S", 600), create=True)
+                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S"), create=True)
 
     def __enter__(self):
         self.held.__enter__()

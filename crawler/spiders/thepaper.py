@@ -105,21 +105,21 @@ class ThepaperSpider(scrapy.Spider):
         spider.api_url = s.get("THEPAPER_API_URL").rstrip("/")
         spider.channels = listapi.comma_list(spider._channels_arg) if spider._channels_arg is not None else s.getlist("THEPAPER_CHANNELS")
         spider.nodes = listapi.comma_list(spider._nodes_arg) if spider._nodes_arg is not None else s.getlist("THEPAPER_NODES")
-        spider.page_size = s.getint("THEPAPER_PAGE_SIZE", 20)
-        spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES", 0)
-        spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES", 10000)
+        spider.page_size = s.getint("THEPAPER_PAGE_SIZE")
+        spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES")
+        spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES")
         spider.api_headers = listapi.api_headers(spider.site_url)
         # Redirects to other hosts are not followed (crawler.middlewares.OffsiteRedirectMiddleware);
         # mirror hosts of an import are allowed explicitly. Hosts as the client connects to them.
         spider.allowed_domains = sorted({host_port(u)[0] for u in
                                          [spider.site_url, spider.api_url, *spider.mirrors.values()]})
         spider.watched = configured_endpoints(s)
-        spider.full = s.getbool("THEPAPER_FULL", False)
+        spider.full = s.getbool("THEPAPER_FULL")
         since = s.get("THEPAPER_SINCE") or ""
         spider.since_ms = incremental.parse_since(since) if since else None
-        spider.overlap_s = s.getfloat("THEPAPER_OVERLAP_HOURS", 24.0) * 3600
-        spider.refetch = s.getbool("THEPAPER_REFETCH", False)
-        spider.retry_failures = s.getbool("THEPAPER_RETRY_FAILURES", True)
+        spider.overlap_s = s.getfloat("THEPAPER_OVERLAP_HOURS") * 3600
+        spider.refetch = s.getbool("THEPAPER_REFETCH")
+        spider.retry_failures = s.getbool("THEPAPER_RETRY_FAILURES")
         spider.walks = {}
         return spider
 
@@ -282,8 +282,8 @@ class ThepaperSpider(scrapy.Spider):
         from crawler.middlewares import BACKOFF_META, backoff_delay
 
         s = self.crawler.settings
-        request.meta[BACKOFF_META] = backoff_delay(attempt, s.getfloat("THEPAPER_RETRY_BACKOFF_BASE", 2.0),
-                                                   s.getfloat("THEPAPER_RETRY_BACKOFF_MAX", 120.0))
+        request.meta[BACKOFF_META] = backoff_delay(attempt, s.getfloat("THEPAPER_RETRY_BACKOFF_BASE"),
+                                                   s.getfloat("THEPAPER_RETRY_BACKOFF_MAX"))
 
     def _retry_list(self, request, reason):
         """The same list request again, counted by Scrapy's retry machinery."""
@@ -299,7 +299,7 @@ class ThepaperSpider(scrapy.Spider):
         """A fresh request for the list page behind a failed (possibly redirected) request."""
         meta = request.meta
         attempt = meta.get("list_attempt", 0) + 1
-        if attempt > self.crawler.settings.getint("RETRY_TIMES", 3):
+        if attempt > self.crawler.settings.getint("RETRY_TIMES"):
             return None
         retry = self.list_request(meta["list_kind"], meta["list_id"], start_time=meta["start_time"],
                                   page=meta["page"], empty_pages=meta.get("empty_pages", 0))
