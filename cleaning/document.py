@@ -22,6 +22,7 @@ from cleaning.decode import decode_bytes
 from cleaning.explain import RepairLog
 from cleaning.extract import Extracted, extract
 from cleaning.extract.html import normalize_ws
+from cleaning.extract.shape import not_an_article
 from cleaning.keywords import extract_keywords
 from cleaning.repair import detect_converter, is_converted_traditional, repair_text
 from cleaning.repair.gbklost import repair_gb_lost_bytes
@@ -105,6 +106,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
     log = _repair_fields(rec, ex)
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
+    _check_shape(ex)
     _metadata(rec, ex)
     rec.repair_log = page_log + log.entries(repaired, rec.paragraphs, rec.title)
     if list_item:
@@ -227,6 +229,18 @@ def _content_type(ex: Extracted, rec: ArticleRecord) -> str:
     if "澎湃号" in rec.source or "澎湃號" in rec.source or ex.pph_byline or ex.content_type == "pph":
         return "pph"
     return "news"
+
+
+def _check_shape(ex: Extracted) -> None:
+    """Text no layout vouches for is an article only if its repaired body has the shape
+    (:func:`cleaning.extract.shape.not_an_article`)."""
+    if not ex.needs_shape_check:
+        return
+    why = not_an_article(ex.paragraphs, titled_and_timed=bool(ex.title) and ex.published_at is not None)
+    if why:
+        what = "plain text without an article's shape" if ex.layout == "text_dump" else \
+            "HTML of no known layout that holds no article"
+        raise UnknownLayoutError(f"{what}: {why}")
 
 
 def _check(rec: ArticleRecord, ex: Extracted) -> None:

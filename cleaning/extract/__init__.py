@@ -17,15 +17,15 @@ import re
 from cleaning.extract import html as h
 from cleaning.extract.apijson import extract_api
 from cleaning.extract.base import Extracted
+from cleaning.extract.general import apply_main_text
 from cleaning.extract.nextjs import extract_nextjs
 from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
-from cleaning.extract.shape import not_an_article, page_heading
+from cleaning.extract.shape import page_heading
 from cleaning.extract.textdump import extract_lines, extract_text
 from domain.record import UnknownLayoutError
 
 __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _HTML = re.compile(r"<(?:!doctype|html|head|body|div|p|script|meta|title|span|article)\b", re.I)
 
 # (layout, marker regex) — first match wins; checked on the raw HTML.
@@ -80,11 +80,7 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
         ex = extract_text(text)
         if not ex.paragraphs and not ex.title:
             raise UnknownLayoutError("plain text with no usable lines")
-        if ex.published_at is None and not any(len(_CJK.findall(p)) >= 10 for p in ex.paragraphs):
-            raise UnknownLayoutError("plain text with neither a page's time line nor Chinese body text")
-        why = not_an_article(ex.paragraphs)
-        if why:
-            raise UnknownLayoutError(f"plain text without an article's shape: {why}")
+        ex.needs_shape_check = True  # on the repaired text (cleaning.document)
         return ex, None
     doc = h.parse(text)
     if doc is None:
@@ -98,12 +94,11 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
         return ex, None
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
     ex = extract_lines(_visible_lines(doc), layout="unknown", title_hint=page_heading(doc))
+    apply_main_text(ex, text)
     if not ex.title or not ex.paragraphs:
         raise UnknownLayoutError("HTML of no known layout (no Next.js data, no old-layout markup, "
                                  "no title/time/body structure in its text)")
-    why = not_an_article(ex.paragraphs)
-    if why:
-        raise UnknownLayoutError(f"HTML of no known layout that holds no article: {why}")
+    ex.needs_shape_check = True  # on the repaired text (cleaning.document)
     return ex, None
 
 
