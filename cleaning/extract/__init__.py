@@ -17,6 +17,7 @@ import re
 from cleaning.extract import html as h
 from cleaning.extract.apijson import extract_api
 from cleaning.extract.base import Extracted
+from cleaning.extract.evidence import apply_evidence, strip_head_fields
 from cleaning.extract.general import apply_main_text
 from cleaning.extract.nextjs import extract_nextjs
 from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
@@ -93,8 +94,11 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
             _fill_from_visible_text(ex, doc)
         return ex, None
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
-    ex = extract_lines(_visible_lines(doc), layout="unknown", title_hint=page_heading(doc))
-    apply_main_text(ex, text)
+    lines = _visible_lines(doc)
+    ex = extract_lines(lines, layout="unknown", title_hint=page_heading(doc))
+    apply_evidence(ex, doc, lines, text)
+    apply_main_text(ex, text, doc)
+    strip_head_fields(ex)
     if not ex.title or not ex.paragraphs:
         raise UnknownLayoutError("HTML of no known layout (no Next.js data, no old-layout markup, "
                                  "no title/time/body structure in its text)")

@@ -68,13 +68,70 @@ def agreed_body(ours: list[str], theirs: list[str]) -> list[str]:
     return [p for p, ok in zip(ours, agreed) if ok or bp.classify(p) is not None]
 
 
-def apply_main_text(ex: Extracted, text: str) -> None:
-    """Narrow ``ex.paragraphs`` (our reading by shapes) to where trafilatura's reading agrees."""
+#: The share of the agreed body's characters the article's container must hold.
+CONTAINER_SHARE = 0.8
+
+
+def _line_elements(doc, lines: list[str]) -> list:
+    """For each line, an element whose own text (text or tail) is part of it, or None."""
+    out: list = [None] * len(lines)
+    squashed = [squash(ln) for ln in lines]
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for piece, owner in ((el.text, el), (el.tail, el.getparent())):
+            frag = squash(piece or "")
+            if len(frag) < 4 or owner is None:
+                continue
+            for i, ln in enumerate(squashed):
+                if out[i] is None and frag in ln and (len(frag) >= 12 or len(frag) * 2 >= len(ln)):
+                    out[i] = owner
+    return out
+
+
+def in_container(doc, lines: list[str]) -> list[str]:
+    """The lines inside the article's container: the deepest element that holds at least
+    :data:`CONTAINER_SHARE` of the lines' characters. A copyright line, a footer's links or a
+    "related" list that both readings took lies outside it and is dropped."""
+    if doc is None or len(lines) < 3:
+        return lines
+    owners = _line_elements(doc, lines)
+    weight: dict = {}
+    total = sum(len(squash(ln)) for ln in lines)
+    for ln, el in zip(lines, owners):
+        while el is not None:
+            weight[el] = weight.get(el, 0) + len(squash(ln))
+            el = el.getparent()
+    held = [el for el, w in weight.items() if w >= CONTAINER_SHARE * total]
+    if not held:
+        return lines
+    box = max(held, key=lambda el: sum(1 for _ in el.iterancestors()))
+    inside = {id(x) for x in box.iter()}
+    # a line our boilerplate rules know stays, for the strip stage to remove and count by its kind
+    return [ln for ln, el in zip(lines, owners) if el is None or id(el) in inside or bp.classify(ln) is not None]
+
+
+def _unrepeated(lines: list[str]) -> list[str]:
+    """A long paragraph the page prints twice (a print or share copy) is kept once."""
+    seen: set[str] = set()
+    out = []
+    for ln in lines:
+        key = squash(ln)
+        if len(key) >= 20 and key in seen:
+            continue
+        seen.add(key)
+        out.append(ln)
+    return out
+
+
+def apply_main_text(ex: Extracted, text: str, doc=None) -> None:
+    """Narrow ``ex.paragraphs`` (our reading by shapes) to where trafilatura's reading agrees,
+    inside the article's container."""
     theirs = main_text(text)
     if ex.title:
         theirs = [p for p in theirs if p != ex.title]
     before = len(ex.paragraphs)
-    ex.paragraphs = agreed_body(ex.paragraphs, theirs)
+    ex.paragraphs = _unrepeated(in_container(doc, agreed_body(ex.paragraphs, theirs)))
     dropped = before - sum(1 for p in ex.paragraphs if p)
     if dropped > 0:
         ex.count("chrome_outside_main_text", dropped)

@@ -25,6 +25,7 @@ _MARKDOWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|```|~~~|\||>\s|!\[
 MIN_PROSE_HAN = 20
 MIN_SHORT_PIECE_HAN = 8
 MIN_PROSE_SHARE = 0.4
+MIN_TITLED_PROSE_SHARE = 0.2  # a titled, timed page whose prose shares the body with a table of facts
 MAX_MACHINE_SHARE = 0.3
 
 
@@ -56,7 +57,7 @@ def not_an_article(lines: list[str], *, titled_and_timed: bool = False) -> str |
     total = sum(len(ln) for ln in lines) or 1
     if han < (MIN_SHORT_PIECE_HAN if titled_and_timed else MIN_PROSE_HAN):
         return f"no prose ({han} Han characters in sentences)"
-    if sum(len(ln) for ln in prose) / total < MIN_PROSE_SHARE:
+    if sum(len(ln) for ln in prose) / total < (MIN_TITLED_PROSE_SHARE if titled_and_timed else MIN_PROSE_SHARE):
         return "mostly headlines and links, little prose (a home or list page)"
     return None
 
