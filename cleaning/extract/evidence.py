@@ -144,12 +144,15 @@ AGENCY = re.compile(r"^[\u4e00-\u9fffA-Za-z·]{0,16}(?:通讯社|通訊社|新�
                     r"电视台|電視台|广播电台|台|新闻|新聞|客户端|杂志|雜誌|周刊|週刊|在线|在線)$")
 
 
+_PROSE_MARK = re.compile(r"[。！？；;]")
+
+
 def byline_in(lines: list[str]) -> str:
     """The first byline among ``lines`` (module doc), as the author part the metadata parser
     reads: ``作者：X`` / ``记者 X`` / ``文/X`` -> ``X``; ``X/<outlet>`` -> ``X/@<outlet>``."""
     for ln in lines:
-        if len(ln) > 80:
-            continue
+        if len(ln) > 80 or _PROSE_MARK.search(ln) or (len(ln) > 30 and re.search(r"[，,]", ln)):
+            continue  # a sentence, not a byline: 记者问他… is prose
         m = _SLASH_OUTLET.match(ln.strip())
         if m:
             return f"{m.group(1)}/@{m.group(2)}"
