@@ -86,7 +86,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         # Bytes UTF-8 cannot read are lost, not torn GBK: no repair can use their U+FFFD.
         text = text.replace("\ufffd", "")
         rec.count_repair("undecodable_bytes", decoded.invalid)
-    ex, item = extract(text, cont_id=rec.cont_id)
+    ex, item = extract(text, cont_id=rec.cont_id, url=url)
     if item is not None:
         listed = record_from_list_item(item)
         listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host
@@ -122,11 +122,24 @@ def with_keywords(rec: ArticleRecord) -> ArticleRecord:
     return rec
 
 
+_THEPAPER_LAYOUTS = ("nextjs", "desktop_old", "mobile_2017", "api_json")
+
+
+def copies_thepaper(rec: ArticleRecord, ex: Extracted) -> bool:
+    """Whether the document is (a copy of) a thepaper.cn article: its URL or its own canonical
+    link names one, it has one of the site's layouts, or its fields name the outlet. Only such
+    Traditional text is a conversion to undo; any other is kept as written."""
+    if rec.cont_id is not None or ex.cont_id is not None or ex.layout in _THEPAPER_LAYOUTS:
+        return True
+    return any("澎湃" in (f or "") or "thepaper" in (f or "").lower()
+               for f in (ex.source, ex.author_raw, ex.pph_byline, ex.title, ex.node_name))
+
+
 def _repair_fields(rec: ArticleRecord, ex: Extracted) -> RepairLog:
     """Every text field repaired (:func:`repair_text`), the counts in ``rec.repairs``; the
     events, to be placed in the record's final text (:mod:`cleaning.explain`)."""
     sample = "\n".join([ex.title, ex.summary, *ex.paragraphs[:60]])
-    traditional = bool(is_converted_traditional(sample)) if sample.strip() else False
+    traditional = bool(is_converted_traditional(sample)) and copies_thepaper(rec, ex) if sample.strip() else False
     converter = detect_converter(sample) if traditional else None
     host = rec.mirror_host
     log = RepairLog()

@@ -17,7 +17,7 @@ import re
 from cleaning.extract import html as h
 from cleaning.extract.apijson import extract_api
 from cleaning.extract.base import Extracted
-from cleaning.extract.evidence import apply_evidence, strip_head_fields
+from cleaning.extract.evidence import apply_evidence, settle_byline, strip_head_fields
 from cleaning.extract.general import apply_main_text
 from cleaning.extract.nextjs import extract_nextjs
 from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
@@ -71,7 +71,15 @@ def _page_cont_id(doc) -> int | None:
 _ID_IN_URL = re.compile(r"/(?:newsDetail_forward_|detail/)(\d{1,10})(?!\d)")
 
 
-def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None, dict | None]:
+def extract(text: str, *, cont_id: int | None = None, url: str | None = None) -> tuple[Extracted | None, dict | None]:
+    """The document's fields (module doc); ``url``, where it was fetched, is evidence of its date."""
+    ex, item = _extract(text, cont_id=cont_id, url=url)
+    if ex is not None:
+        settle_byline(ex)
+    return ex, item
+
+
+def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extracted | None, dict | None]:
     kind = sniff(text)
     if kind == "empty":
         raise UnknownLayoutError("empty document: no text at all")
@@ -96,7 +104,7 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
     lines = _visible_lines(doc)
     ex = extract_lines(lines, layout="unknown", title_hint=page_heading(doc))
-    apply_evidence(ex, doc, lines, text)
+    apply_evidence(ex, doc, lines, text, url)
     apply_main_text(ex, text, doc)
     strip_head_fields(ex)
     if not ex.title or not ex.paragraphs:

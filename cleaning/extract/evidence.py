@@ -104,7 +104,7 @@ def _htmldate(text: str) -> tuple[datetime, bool] | None:
     from htmldate import find_date
 
     try:
-        found = find_date(text, extensive_search=True, original_date=True, outputformat="%Y-%m-%d %H:%M")
+        found = find_date(text, extensive_search=False, original_date=True, outputformat="%Y-%m-%d %H:%M")
     except Exception:  # noqa: BLE001 - htmldate failing on a page is a page without its reading
         return None
     parsed = parse_any_time(found or "")
@@ -214,7 +214,8 @@ def is_head_field(line: str) -> bool:
         rest = (line[:m.start()] + line[m.end():]).strip()
         rest = re.sub(r"(?:来源|來源|作者|编辑|編輯|责任编辑|責任編輯|发布时间|更新时间|时间|日期)\s*[:：]\s*\S*", "", rest)
         return len(rest.strip()) <= 20
-    return bool(re.match(r"^(?:来源|來源)\s*[:：]", line)) or (len(line) <= 40 and bool(byline_in([line])))
+    return (bool(re.match(r"^(?:来源|來源)\s*[:：]", line)) or (len(line) <= 40 and bool(byline_in([line])))
+            or (len(line) <= 10 and AGENCY.match(line) is not None))
 
 
 def strip_head_fields(ex: Extracted) -> None:
@@ -230,6 +231,12 @@ def strip_head_fields(ex: Extracted) -> None:
             i += 1
 
 
+def page_names(doc) -> str:
+    """The page's own name strings (``<title>``, og:site_name): a line saying them is the site's
+    name, not a source."""
+    return h.text_of(h.first(doc, "//title")) + " " + h.meta(doc, "og:site_name")
+
+
 def apply_evidence(ex: Extracted, doc, lines: list[str], html_text: str, url: str | None = None) -> None:
     """Fill ``ex``'s title, time and byline from the page's evidence (module doc)."""
     ex.title = choose_title(doc, ex.title)
@@ -237,7 +244,10 @@ def apply_evidence(ex: Extracted, doc, lines: list[str], html_text: str, url: st
     if ex.published_at is not None:
         cands.append((ex.published_at, True, _W_VISIBLE))
     ex.published_at = choose_time(cands)
+    start = lines.index(ex.title) if ex.title in lines else 0
     if not ex.author_raw:
-        start = lines.index(ex.title) if ex.title in lines else 0
         ex.author_raw = byline_in(lines[start:start + HEAD_LINES]) or meta_author(doc) or byline_in(lines)
     settle_byline(ex)
+    if not ex.source:  # an agency alone on a line under the title: 新华社
+        ex.source = next((ln for ln in lines[start + 1:start + _HEAD_FIELD_LINES + 1]
+                          if len(ln) <= 10 and AGENCY.match(ln) and ln not in page_names(doc)), "")
