@@ -18,6 +18,8 @@ import re
 from datetime import datetime
 
 from cleaning.extract import html as h
+from cleaning.metadata import parse_author
+from cleaning.extract.textdump import is_site_name
 from cleaning.extract.base import Extracted
 from domain.record import SHANGHAI
 
@@ -144,6 +146,7 @@ AGENCY = re.compile(r"^[\u4e00-\u9fffA-Za-z·]{0,16}(?:通讯社|通訊社|新�
                     r"电视台|電視台|广播电台|台|新闻|新聞|客户端|杂志|雜誌|周刊|週刊|在线|在線)$")
 
 
+_FIELD_WORD = re.compile(r"^(?:时间|時間|日期|来源|來源|发表|發表|发布|發佈|阅读|閱讀|评论|評論|编辑|編輯|点击|點擊|浏览|瀏覽|字号|字號)")
 _PROSE_MARK = re.compile(r"[。！？；;]")
 
 
@@ -159,7 +162,12 @@ def byline_in(lines: list[str]) -> str:
         for rx in _BYLINES:
             m = rx.search(ln)
             if m:
-                names = [n for n in re.split(r"[ 、，,]+", m.group(1)) if n and not AGENCY.match(n)]
+                names = []
+                for n in re.split(r"[ 、，,]+", m.group(1)):
+                    if _FIELD_WORD.match(n):  # ``作者：X 时间：…``: the next field starts
+                        break
+                    if n and not AGENCY.match(n):
+                        names.append(n)
                 if names:
                     return " ".join(names)
     return ""
@@ -185,18 +193,29 @@ def settle_byline(ex: Extracted) -> None:
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\s[-|–—]\s|｜|\||--)\s*")
 
 
+_SITE_TAIL = re.compile(r"^(.+?)\s*[-—_|｜]\s*([^-—_|｜]{1,20})$")
+
+
 def choose_title(doc, shaped: str) -> str:
     """The first of og:title, the single ``<h1>``, the ``<title>``'s first part and ``shaped``
     that another source agrees with (the same text, or one holding it); else ``shaped``."""
     h1s = [t for t in (h.text_of(el) for el in doc.xpath("//body//h1")) if t]
     page = h.text_of(h.first(doc, "//title"))
     parts = [p for p in _TITLE_SPLIT.split(page) if p]
+    m = _SITE_TAIL.match(page)
+    if m and is_site_name(m.group(2)):  # ``标题-新华网``: the site's name after a bare dash
+        parts = [m.group(1), *parts]
     cands = [c for c in (h.meta(doc, "og:title"), h1s[0] if len(h1s) == 1 else "", parts[0] if parts else "", shaped)
              if c and len(c) <= 120]
     sources = [*cands, page]
-    for i, c in enumerate(cands):
-        if any(j != i and (o == c or (len(c) >= 6 and c in o)) for j, o in enumerate(sources)):
-            return c
+
+    def support(i: int, c: str) -> int:
+        return sum(1 for j, o in enumerate(sources) if j != i and (o == c or (len(c) >= 6 and c in o)))
+
+    # the core the most sources hold (``标题`` in ``标题-站名``), the first of equals
+    best = max(range(len(cands)), key=lambda i: (support(i, cands[i]), -i), default=None)
+    if best is not None and support(best, cands[best]):
+        return cands[best]
     return shaped or (cands[0] if cands else "")
 
 
@@ -245,7 +264,7 @@ def apply_evidence(ex: Extracted, doc, lines: list[str], html_text: str, url: st
         cands.append((ex.published_at, True, _W_VISIBLE))
     ex.published_at = choose_time(cands)
     start = lines.index(ex.title) if ex.title in lines else 0
-    if not ex.author_raw:
+    if not parse_author(ex.author_raw)[0]:  # no byline, or one that names nobody
         ex.author_raw = byline_in(lines[start:start + HEAD_LINES]) or meta_author(doc) or byline_in(lines)
     settle_byline(ex)
     if not ex.source:  # an agency alone on a line under the title: 新华社
