@@ -25,7 +25,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import datetime
 from pathlib import Path
 
 from lxml import html as lxml_html

@@ -5,7 +5,10 @@ extractor and returns ``(Extracted, None)``, or ``(None, list_item)`` when the i
 a JSON list item (the chain turns those into records itself). Modules, one per kind:
 ``nextjs`` (JSON + DOM fallback), ``oldlayouts`` (desktop 2014-2021, mobile 2017),
 ``apijson``, ``textdump`` (also the visible text of HTML no layout claims: fields by their shapes);
-``shape`` says whether text has an article's shape; ``html`` holds the shared lxml walking. A known
+``general`` reads HTML of no known layout (the body where our reading and trafilatura's agree,
+inside the article's container) and ``evidence`` its title, time, byline and source (h1, meta
+tags, JSON-LD, visible lines, the URL, chosen by agreement); ``shape`` says whether text has an
+article's shape (checked by the chain on the repaired text); ``html`` holds the shared lxml walking. A known
 layout that leaves the time, byline or source empty gets them from its visible text's shapes.
 """
 
