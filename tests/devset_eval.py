@@ -71,6 +71,7 @@ def ours(data: bytes, url: str | None = None) -> Got:
     return Got(rec.body_text, rec.title, when, rec.author)
 
 
+@lru_cache(maxsize=256)
 def decoded(data: bytes) -> str:
     """The page as text, as our decoder reads it: the peers get the same text as ours, so that
     the columns compare extraction, not decoding (trafilatura's own decoding misreads several
@@ -125,17 +126,18 @@ def body_similarity(got: str, want: str) -> float:
     return 2 * p * r / (p + r)
 
 
-def visible_lines(data: bytes) -> list[str]:
+@lru_cache(maxsize=256)
+def visible_lines(data: bytes) -> tuple[str, ...]:
     try:
         doc = lxml_html.document_fromstring(decoded(data))
     except Exception:  # noqa: BLE001
-        return []
+        return ()
     for el in doc.xpath("//script|//style|//noscript|//head"):
         el.drop_tree()
-    return [ln for ln in (_squash(x) for x in doc.text_content().splitlines()) if ln]
+    return tuple(ln for ln in (_squash(x) for x in doc.text_content().splitlines()) if ln)
 
 
-def chrome_leak(got: str, lines: list[str], gold_body: str) -> float:
+def chrome_leak(got: str, lines, gold_body: str) -> float:
     """Share of the page's chrome (its visible lines of at least 6 characters that the gold
     body does not hold) found in the extracted body."""
     gold, out = _squash(gold_body), _squash(got)
