@@ -24,7 +24,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 
 from lxml import html as lxml_html
@@ -209,7 +209,7 @@ def run(names=tuple(EXTRACTORS)) -> dict[str, dict[str, float | None]]:
     return {name: _run_one(name) for name in names}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _run_one(name: str) -> dict[str, float | None]:
     return score([(c, EXTRACTORS[name](c.data, c.gold.get("url"))) for c in cases()])
 

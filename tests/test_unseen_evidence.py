@@ -31,7 +31,7 @@ FOOTER = ("<div class='ft'><p>关于我们 | 联系方式 | 广告服务 | 网�
 def page(head: str, paras: list[str], *, title: str = "国产大模型开源新版本", tail: str = "", meta: str = "") -> bytes:
     body = "".join(f"<p>{escape(p)}</p>" for p in paras)
     return (f"<html><head><title>{title}_某某网</title>{meta}</head><body>{NAV}<div class='main'>"
-            f"<h1>{title}</h1>{head}<div class='content'>{body}</div>{tail}</div>{FOOTER}</body></html>").encode("utf-8")
+            f"<h1>{title}</h1>{head}<div class='content'>{body}</div>{tail}</div>{FOOTER}</body></html>").encode()
 
 
 # ------------------------------------------------------------------ 3: never refuse a real article
