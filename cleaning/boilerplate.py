@@ -36,6 +36,17 @@ RULES: list[tuple[str, re.Pattern, str]] = [
     ("disclaimer", _T(r"^(?:新闻报料|新聞報料)\s*[:：].{0,40}$"), "any"),
     ("disclaimer", _T(r"^(?:申请澎湃号|申請澎湃號).{0,60}$"), "any"),
     ("widget", _T(r"^(?:扫码|掃碼|扫描二维码|掃描二維碼)(?:下载|下載|关注|關注).{0,16}$"), "any"),
+    # An app promotion closing an article: ``本文来自<outlet>，更多原创资讯请下载“<outlet>”APP``.
+    ("app_promo", _T(r"^[（(]?本文来自.{1,20}[，,]\s*更多.{0,12}(?:请|請)(?:下载|下載)\s*[“\"「]?.{1,20}[”\"」]?\s*(?:APP|App|app|客户端|客戶端)[。.]?[）)]?$"), "any"),
+    ("app_promo", _T(r"^.{0,12}(?:下载|下載).{1,20}(?:APP|App|app|客户端|客戶端).{0,6}(?:阅读|閱讀|查看)(?:更多|全文).{0,12}$"), "edge"),
+    # Reprint and copyright notices of a site, numbered points of its disclaimer.
+    ("disclaimer", _T(r"^.{0,20}(?:版权与免责声明|版權與免責聲明|免责声明|免責聲明|版权声明|版權聲明|反侵权公告|反侵權公告)\s*[:：].{0,300}$"), "any"),
+    ("disclaimer", _T(r"^[①②③④⑤⑥\d、.\s]*凡(?:本网|本網|本站|本报|本報)注明.{0,300}$"), "any"),
+    # A "related" headline with its date: ``·<headline>（2005-04-03 17:19）``.
+    ("related", _T(r"^[·•]\s*.{4,80}[（(]\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.{0,14}[)）]?$"), "any"),
+    # A pager.
+    ("pager", _T(r"^(?:第\s*\d+\s*页\s*/?\s*共\s*\d+\s*页|[<《«]*\s*上一页\s*[|｜]?\s*下一页\s*[>》»]*|"
+                 r"(?:上一页|下一页|上一篇|下一篇)\s*[:：].{0,60})$"), "edge"),
     # Page chrome and widgets (only at the edges of the text).
     # The praise widget; its bullet may have become "?" in a GBK mirror (• is not in GBK).
     ("widget", _T(r"^[-–•·*+?\s]*\+\s*1$"), "edge"),
@@ -149,6 +160,22 @@ def belongs_to(title: str, body: str, *, threshold: float = 0.2) -> bool:
     return len(tg & bg) / len(tg) >= threshold
 
 
+#: A heading that opens a page's tail section (related lists, comments, the site's notices):
+#: in the second half of the body, it and everything after it are chrome.
+TAIL_SECTION = _T(r"^[【\[〖]?\s*(?:相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关文章|相關文章|延伸阅读|延伸閱讀|"
+                  r"热点推荐|熱點推薦|推荐阅读|推薦閱讀|网友评论|網友評論|发表评论|發表評論|我要评论|我要評論|"
+                  r"更多精彩|猜你喜欢|猜你喜歡|热门文章|熱門文章|版权与免责声明|版權與免責聲明|反侵权公告|反侵權公告)"
+                  r"\s*[】\]〗]?\s*[:：>»]*\s*(?:\S{0,10})$")
+
+
+def tail_section_start(paras: list[str]) -> int | None:
+    """Where the page's tail section starts (:data:`TAIL_SECTION`), or None."""
+    for i in range(len(paras) // 2, len(paras)):
+        if TAIL_SECTION.match(paras[i].strip()):
+            return i
+    return None
+
+
 @dataclass
 class StripResult:
     paragraphs: list[str]
@@ -220,6 +247,11 @@ def strip_paragraphs(paras: list[str], *, title: str = "", head_spam: bool = Tru
     ``any``-scope rules everywhere, spam headers at the top, lines repeating the title at the top."""
     res = StripResult([])
     out = [p for p in paras if p and p.strip()]
+    cut = tail_section_start(out)
+    if cut is not None:
+        for p in out[cut:]:
+            res.add("tail_section", p)
+        out = out[:cut]
     changed = True
     while changed:
         changed = False

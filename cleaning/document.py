@@ -22,6 +22,7 @@ from cleaning.decode import decode_bytes
 from cleaning.explain import RepairLog
 from cleaning.extract import Extracted, extract
 from cleaning.extract.html import normalize_ws
+from cleaning.extract.shape import not_an_article
 from cleaning.keywords import extract_keywords
 from cleaning.repair import detect_converter, is_converted_traditional, repair_text
 from cleaning.repair.gbklost import repair_gb_lost_bytes
@@ -85,7 +86,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         # Bytes UTF-8 cannot read are lost, not torn GBK: no repair can use their U+FFFD.
         text = text.replace("\ufffd", "")
         rec.count_repair("undecodable_bytes", decoded.invalid)
-    ex, item = extract(text, cont_id=rec.cont_id)
+    ex, item = extract(text, cont_id=rec.cont_id, url=url)
     if item is not None:
         listed = record_from_list_item(item)
         listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host
@@ -105,6 +106,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
     log = _repair_fields(rec, ex)
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
+    _check_shape(ex)
     _metadata(rec, ex)
     rec.repair_log = page_log + log.entries(repaired, rec.paragraphs, rec.title)
     if list_item:
@@ -120,11 +122,24 @@ def with_keywords(rec: ArticleRecord) -> ArticleRecord:
     return rec
 
 
+_THEPAPER_LAYOUTS = ("nextjs", "desktop_old", "mobile_2017", "api_json")
+
+
+def copies_thepaper(rec: ArticleRecord, ex: Extracted) -> bool:
+    """Whether the document is (a copy of) a thepaper.cn article: its URL or its own canonical
+    link names one, it has one of the site's layouts, or its fields name the outlet. Only such
+    Traditional text is a conversion to undo; any other is kept as written."""
+    if rec.cont_id is not None or ex.cont_id is not None or ex.layout in _THEPAPER_LAYOUTS:
+        return True
+    return any("澎湃" in (f or "") or "thepaper" in (f or "").lower()
+               for f in (ex.source, ex.author_raw, ex.pph_byline, ex.title, ex.node_name))
+
+
 def _repair_fields(rec: ArticleRecord, ex: Extracted) -> RepairLog:
     """Every text field repaired (:func:`repair_text`), the counts in ``rec.repairs``; the
     events, to be placed in the record's final text (:mod:`cleaning.explain`)."""
     sample = "\n".join([ex.title, ex.summary, *ex.paragraphs[:60]])
-    traditional = bool(is_converted_traditional(sample)) if sample.strip() else False
+    traditional = bool(is_converted_traditional(sample)) and copies_thepaper(rec, ex) if sample.strip() else False
     converter = detect_converter(sample) if traditional else None
     host = rec.mirror_host
     log = RepairLog()
@@ -227,6 +242,18 @@ def _content_type(ex: Extracted, rec: ArticleRecord) -> str:
     if "澎湃号" in rec.source or "澎湃號" in rec.source or ex.pph_byline or ex.content_type == "pph":
         return "pph"
     return "news"
+
+
+def _check_shape(ex: Extracted) -> None:
+    """Text no layout vouches for is an article only if its repaired body has the shape
+    (:func:`cleaning.extract.shape.not_an_article`)."""
+    if not ex.needs_shape_check:
+        return
+    why = not_an_article(ex.paragraphs, titled_and_timed=bool(ex.title) and ex.published_at is not None)
+    if why:
+        what = "plain text without an article's shape" if ex.layout == "text_dump" else \
+            "HTML of no known layout that holds no article"
+        raise UnknownLayoutError(f"{what}: {why}")
 
 
 def _check(rec: ArticleRecord, ex: Extracted) -> None:

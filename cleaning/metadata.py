@@ -76,6 +76,8 @@ TIME_LINE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?\s*
 _ROLE = (r"(?:首席|资深|特约|见习|驻\S{1,4})?(?:记者|实习生|通讯员|撰稿人?|编译|整理|摄影|"
          r"编辑|作者|主笔|评论员|研究员|视频|图|文)")
 _ROLE_TOKEN = re.compile(rf"^(?:澎湃新闻|澎湃|The Paper)?(?:{_ROLE})+$")
+# An outlet's role word: ``光明日报记者``, ``新华日报·交汇点记者`` (a name never ends in these).
+_OUTLET_ROLE = re.compile(r"^\S{1,16}?(?:记者|記者|实习生|實習生|通讯员|通訊員|评论员|評論員|撰稿人|主笔|主筆)$")
 _OUTLET_PREFIX = re.compile(r"^(?:澎湃新闻|澎湃)(?=\S)")
 _ROLE_SUFFIX = re.compile(rf"/(?:{_ROLE})$")
 _NAME_TOKEN = re.compile(r"^[\u3400-\u9fff·A-Za-z][\u3400-\u9fff·A-Za-z .'-]{0,24}$")
@@ -99,7 +101,7 @@ def parse_author(raw: str | None) -> tuple[str, str]:
     text = re.sub(r"[：:]", " ", text)
     names = []
     for tok in text.split():
-        if _ROLE_TOKEN.match(tok):
+        if _ROLE_TOKEN.match(tok) or _OUTLET_ROLE.match(tok):
             continue
         tok = _OUTLET_PREFIX.sub("", tok)
         m = re.match(rf"^(?:{_ROLE})+(?=[\u3400-\u9fff]{{2,}}$)", tok)

@@ -66,7 +66,7 @@ def _common_detail(art: MockArticle, nodes: dict) -> dict:
             "publishTime": art.pub_ms, "author": art.author_raw, "nodeInfo": node_info(art, nodes),
             "tagList": tag_list(art), "tags": ",".join(art.tags), "pic": art.pic, "bigPic": art.pic,
             "sharePic": art.pic, "interactionNum": art.interaction_num, "praiseTimes": art.praise_times,
-            "contType": content_type(art)}
+            "contType": content_type(art), "source": art.source}
 
 
 def next_data(art: MockArticle, nodes: dict, drift: bool = False) -> dict:

@@ -40,6 +40,8 @@ _OLD_FOOTER = ('<div class="foot"><div class="bdwd"><ul><li><a href="/about_pape
                '<p>Copyright © 2014~2021 The Paper All rights reserved.</p><p>上海东方报业有限公司</p>'
                '<p>沪ICP证：沪B2-2017116 | 沪ICP备14003370号</p><p>互联网新闻信息服务许可证：31120170006</p>'
                '</div></div></body></html>')
+#: The app promotion the old desktop pages close their body with.
+APP_PROMO = "本文来自澎湃新闻，更多原创资讯请下载“澎湃新闻”APP"
 _CAPTION = '<span style="color:#999999;font-size:14px;">{}</span>'
 
 
@@ -72,7 +74,8 @@ def render_desktop_old(art: MockArticle) -> str:
             f'<div class="newscontent"><h1 class="news_title">{esc(art.title)}</h1>'
             f'<div class="news_about"><p>{esc(art.author_raw)}</p>'
             f'<p>{pub}<span>来源：澎湃新闻</span><span class="news_size">字号</span></p></div>'
-            f'<div class="news_txt" data-size="standard">{_old_body(art.served_blocks, "<br/><br/>")}</div>'
+            f'<div class="news_txt" data-size="standard">{_old_body(art.served_blocks, "<br/><br/>")}'
+            f'{APP_PROMO}</div>'
             f'{editor}<div class="news_keyword">关键词 &gt;&gt; {keywords}</div>'
             f'<div class="news_love"><a class="zan">{esc(art.praise_times)}</a><a class="share">分享到</a></div>'
             f'</div><div class="comment_que"><h2>评论</h2><p>打开澎湃新闻客户端，发表评论</p></div></div>'

@@ -5,7 +5,10 @@ extractor and returns ``(Extracted, None)``, or ``(None, list_item)`` when the i
 a JSON list item (the chain turns those into records itself). Modules, one per kind:
 ``nextjs`` (JSON + DOM fallback), ``oldlayouts`` (desktop 2014-2021, mobile 2017),
 ``apijson``, ``textdump`` (also the visible text of HTML no layout claims: fields by their shapes);
-``shape`` says whether text has an article's shape; ``html`` holds the shared lxml walking. A known
+``general`` reads HTML of no known layout (the body where our reading and trafilatura's agree,
+inside the article's container) and ``evidence`` its title, time, byline and source (h1, meta
+tags, JSON-LD, visible lines, the URL, chosen by agreement); ``shape`` says whether text has an
+article's shape (checked by the chain on the repaired text); ``html`` holds the shared lxml walking. A known
 layout that leaves the time, byline or source empty gets them from its visible text's shapes.
 """
 
@@ -17,15 +20,16 @@ import re
 from cleaning.extract import html as h
 from cleaning.extract.apijson import extract_api
 from cleaning.extract.base import Extracted
+from cleaning.extract.evidence import apply_evidence, settle_byline, strip_head_fields
+from cleaning.extract.general import apply_main_text
 from cleaning.extract.nextjs import extract_nextjs
 from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
-from cleaning.extract.shape import not_an_article, page_heading
+from cleaning.extract.shape import page_heading
 from cleaning.extract.textdump import extract_lines, extract_text
 from domain.record import UnknownLayoutError
 
 __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _HTML = re.compile(r"<(?:!doctype|html|head|body|div|p|script|meta|title|span|article)\b", re.I)
 
 # (layout, marker regex) — first match wins; checked on the raw HTML.
@@ -70,7 +74,15 @@ def _page_cont_id(doc) -> int | None:
 _ID_IN_URL = re.compile(r"/(?:newsDetail_forward_|detail/)(\d{1,10})(?!\d)")
 
 
-def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None, dict | None]:
+def extract(text: str, *, cont_id: int | None = None, url: str | None = None) -> tuple[Extracted | None, dict | None]:
+    """The document's fields (module doc); ``url``, where it was fetched, is evidence of its date."""
+    ex, item = _extract(text, cont_id=cont_id, url=url)
+    if ex is not None:
+        settle_byline(ex)
+    return ex, item
+
+
+def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extracted | None, dict | None]:
     kind = sniff(text)
     if kind == "empty":
         raise UnknownLayoutError("empty document: no text at all")
@@ -80,11 +92,7 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
         ex = extract_text(text)
         if not ex.paragraphs and not ex.title:
             raise UnknownLayoutError("plain text with no usable lines")
-        if ex.published_at is None and not any(len(_CJK.findall(p)) >= 10 for p in ex.paragraphs):
-            raise UnknownLayoutError("plain text with neither a page's time line nor Chinese body text")
-        why = not_an_article(ex.paragraphs)
-        if why:
-            raise UnknownLayoutError(f"plain text without an article's shape: {why}")
+        ex.needs_shape_check = True  # on the repaired text (cleaning.document)
         return ex, None
     doc = h.parse(text)
     if doc is None:
@@ -97,13 +105,15 @@ def extract(text: str, *, cont_id: int | None = None) -> tuple[Extracted | None,
             _fill_from_visible_text(ex, doc)
         return ex, None
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
-    ex = extract_lines(_visible_lines(doc), layout="unknown", title_hint=page_heading(doc))
+    lines = _visible_lines(doc)
+    ex = extract_lines(lines, layout="unknown", title_hint=page_heading(doc))
+    apply_evidence(ex, doc, lines, text, url)
+    apply_main_text(ex, text, doc)
+    strip_head_fields(ex)
     if not ex.title or not ex.paragraphs:
         raise UnknownLayoutError("HTML of no known layout (no Next.js data, no old-layout markup, "
                                  "no title/time/body structure in its text)")
-    why = not_an_article(ex.paragraphs)
-    if why:
-        raise UnknownLayoutError(f"HTML of no known layout that holds no article: {why}")
+    ex.needs_shape_check = True  # on the repaired text (cleaning.document)
     return ex, None
 
 

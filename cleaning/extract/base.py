@@ -35,6 +35,7 @@ class Extracted:
     external_url: str | None = None
     video_url: str | None = None
     truncated: bool = False  # the page's data looked cut off
+    needs_shape_check: bool = False  # no layout vouches for it: an article only if its text has the shape
     stripped: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str, n: int = 1) -> None:

@@ -76,6 +76,7 @@ def fill_from_content(ex: Extracted, cd: dict) -> None:
     ex.summary = h.normalize_ws(str(cd.get("summary") or cd.get("desc") or ""))
     ex.published_at = md.parse_time(cd.get("pubTime")) or md.parse_time(cd.get("publishTime"))
     ex.author_raw = h.normalize_ws(str(cd.get("author") or ""))
+    ex.source = h.normalize_ws(str(cd.get("source") or "")) or ex.source  # as the visible 来源 line says
     node = cd.get("nodeInfo")
     if isinstance(node, dict):
         ex.node_id = md.as_int(node.get("nodeId"))
@@ -112,7 +113,13 @@ def fill_from_content(ex: Extracted, cd: dict) -> None:
 
 
 def _cls(name: str) -> str:
-    return f'contains(@class,"index_{name}")'
+    """A CSS-module class by its stem: ``index_<name>`` alone or with any build's ``__<hash>``
+    (the hash changes with every front-end release; no selector names one)."""
+    return (f'(contains(concat(" ",normalize-space(@class)," ")," index_{name}__") or '
+            f'contains(concat(" ",normalize-space(@class)," ")," index_{name} "))')
+
+
+_SOURCE_LINE = '//*[contains(text(),"来源") or contains(text(),"來源")]'
 
 
 def dom_metadata(ex: Extracted, doc) -> None:
@@ -133,6 +140,12 @@ def dom_metadata(ex: Extracted, doc) -> None:
                 if t and not md.TIME_LINE.match(t) and not md.parse_source(t):
                     ex.author_raw = t
                     break
+    if not ex.source:  # the visible 来源 line wherever the build puts it
+        for el in doc.xpath(_SOURCE_LINE):
+            t = h.text_of(el)
+            if len(t) <= 40 and md.parse_source(t):
+                ex.source = md.parse_source(t)
+                break
     orig = h.first(doc, f"//*[{_cls('original')}]")
     if orig is not None:
         parts = [h.text_of(c) for c in orig]

@@ -4,7 +4,11 @@ claims and for plain text.
 An article is prose: :func:`not_an_article` says why a body is not one — too little prose
 (a home page or a list page is headlines and links, without sentences), or lines that are
 a log's or a README's (timestamps or levels opening most lines, Markdown headings, lists and
-code fences). Prose lines hold at least 8 Han characters and a sentence mark.
+code fences). Prose lines hold at least 8 Han characters and a sentence mark, full-width or
+half-width (``,`` ``?`` after a Han character or before a space). The check runs on the repaired
+text (:func:`cleaning.document.clean_document`): a page read with the wrong charset is judged on
+what the repair restores. A short piece (a brief, a live post, a one-paragraph excerpt) that has
+a title and a time needs one prose line, not :data:`MIN_PROSE_HAN` characters of them.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import re
 from cleaning.extract import html as h
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_SENTENCE = re.compile(r"[。！？；，]")
+_SENTENCE = re.compile(r"[。！？；，]|(?<=[\u3400-\u9fff])[,.!?;]|[,.!?;](?=\s|$)")
 _LOG_LINE = re.compile(r"^\s*\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|(?:DEBUG|INFO|WARN(?:ING)?|ERROR|"
                        r"CRITICAL|TRACE|FATAL)\b)", re.I)
 _MARKDOWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|```|~~~|\||>\s|!\[|\[[^\]]+\]\()")
 MIN_PROSE_HAN = 20
+MIN_SHORT_PIECE_HAN = 8
 MIN_PROSE_SHARE = 0.4
+MIN_TITLED_PROSE_SHARE = 0.2  # a titled, timed page whose prose shares the body with a table of facts
 MAX_MACHINE_SHARE = 0.3
 
 
@@ -27,20 +33,31 @@ def _is_prose(line: str) -> bool:
     return len(_HAN.findall(line)) >= 8 and bool(_SENTENCE.search(line))
 
 
-def not_an_article(lines: list[str]) -> str | None:
-    """Why ``lines`` (a page's body, or a whole text) are not an article, or None."""
+_NUMBERED = re.compile(r"^\s*\d+\.\s")
+
+
+def _is_machine(line: str) -> bool:
+    """A log line or a Markdown line; a numbered point that is prose is an article's."""
+    if _LOG_LINE.match(line):
+        return True
+    return bool(_MARKDOWN_LINE.match(line)) and not (_NUMBERED.match(line) and _is_prose(line))
+
+
+def not_an_article(lines: list[str], *, titled_and_timed: bool = False) -> str | None:
+    """Why ``lines`` (a page's body, or a whole text) are not an article, or None.
+    ``titled_and_timed``: the page has a title and a time, so a short piece is an article."""
     lines = [ln for ln in lines if ln.strip()]
     if not lines:
         return "no body text"
-    machine = sum(1 for ln in lines if _LOG_LINE.match(ln) or _MARKDOWN_LINE.match(ln))
+    machine = sum(1 for ln in lines if _is_machine(ln))
     if machine / len(lines) >= MAX_MACHINE_SHARE:
         return f"{machine} of {len(lines)} lines are log or Markdown lines, not prose"
     prose = [ln for ln in lines if _is_prose(ln)]
     han = sum(len(_HAN.findall(ln)) for ln in prose)
     total = sum(len(ln) for ln in lines) or 1
-    if han < MIN_PROSE_HAN:
+    if han < (MIN_SHORT_PIECE_HAN if titled_and_timed else MIN_PROSE_HAN):
         return f"no prose ({han} Han characters in sentences)"
-    if sum(len(ln) for ln in prose) / total < MIN_PROSE_SHARE:
+    if sum(len(ln) for ln in prose) / total < (MIN_TITLED_PROSE_SHARE if titled_and_timed else MIN_PROSE_SHARE):
         return "mostly headlines and links, little prose (a home or list page)"
     return None
 
