@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -59,26 +60,32 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, timeout: float = 900) -> dict:
-    """Run a command; its wall time, CPU time, peak RSS (MB, this child only), exit code, output."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run a command through :mod:`bench.launch`; its wall time, CPU time, peak RSS (MB: the
+    largest ``VmHWM`` of one of its processes, and their sum; ``wait4``'s ``ru_maxrss`` beside
+    it, counted from the launcher's few megabytes, not from this process's size), exit code,
+    output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".json") as usage_file:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
-        deadline = t0 + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
+        proc = subprocess.Popen([PY, "-m", "bench.launch", usage_file.name, *cmd], cwd=cwd, env=env,
+                                stdout=out, stderr=err, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            usage = json.loads(Path(usage_file.name).read_text() or "{}")
+        except ValueError:
+            usage = {}
         out.seek(0)
         err.seek(0)
-        return {"rc": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-                "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        return {"rc": usage.get("rc", proc.returncode), "wall_s": wall, "cpu_s": usage.get("cpu_s", 0.0),
+                "peak_rss_mb": round(usage.get("peak_kb", 0) / 1024, 1),
+                "peak_rss_sum_mb": round(usage.get("sum_kb", 0) / 1024, 1),
+                "ru_maxrss_mb": round(usage.get("maxrss_kb", 0) / 1024, 1),
+                "processes": [{**p, "hwm_mb": round(p.pop("hwm_kb") / 1024, 1)} for p in usage.get("processes", [])],
                 "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")}
 
 
@@ -162,7 +169,8 @@ def crawl(mock: Mock, db: Path, overrides: list[str]) -> dict:
             "failed": failed, "elapsed_s": secs, "articles_per_s": articles / secs,
             "responses_per_s": responses / secs, "wall_s": res["wall_s"], "cpu_s": res["cpu_s"],
             "mock_cpu_s": res["mock_cpu_s"], "peak_rss_mb": res["peak_rss_mb"],
-            "summary": res["stderr"].strip().splitlines()[-1]}
+            "peak_rss_sum_mb": res["peak_rss_sum_mb"], "ru_maxrss_mb": res["ru_maxrss_mb"],
+            "processes": res["processes"], "summary": res["stderr"].strip().splitlines()[-1]}
 
 
 # ------------------------------------------------------------------ 3. reprocess
