@@ -354,3 +354,7 @@ def small(name: str):
                 _OPEN[name] = t
                 LOADS[name] += 1
     return t
+
+
+if __name__ == "__main__":  # ``python -m cleaning.vocab``: build the tables now (scripts/bootstrap.sh)
+    print(directory())

@@ -257,12 +257,15 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=N
                 keep_records: bool = False) -> None:
     """The child process: receive jobs, clean and store them in batches, send back results
     (with their records only when ``keep_records``: a feed export wants them)."""
-    from storage.db import open_archive
+    from storage.db import make_engine, session_factory
 
     collect = _Collect()
     logging.getLogger().addHandler(collect)
     logging.getLogger().setLevel(logging.WARNING)
-    engine, Session = open_archive(db_url, check=False)  # the crawl that started this process checked it
+    # The crawl that started this process opened, checked and upgraded the archive: no second
+    # check or schema look-up here (which would load Alembic and its templates, ~10 MB).
+    engine = make_engine(db_url)
+    Session = session_factory(engine)
 
     def get_nowait():
         if not conn.poll(0):
