@@ -274,19 +274,7 @@ def cleaning(n_pages: int, n_damaged: int) -> dict:
     return out
 
 
-# ------------------------------------------------------------------ 5./6. memory, storage
-def export(db: Path) -> dict:
-    res = run_child([PY, "-m", "crawler.cli", "export", "--help"])
-    if res["rc"] != 0:
-        return {"skipped": "thepaper-archive export does not exist yet"}
-    res = run_child([PY, "-m", "crawler.cli", "export", "--db", f"sqlite:///{db}", "--format", "jsonl",
-                     "-o", os.devnull])
-    if res["rc"] != 0:
-        return {"skipped": f"export failed (exit {res['rc']}): {res['stderr'][-300:]}"}
-    m = re.search(r"exported (\d+)", res["stderr"])
-    return {"wall_s": res["wall_s"], "peak_rss_mb": res["peak_rss_mb"], "articles": int(m.group(1)) if m else None}
-
-
+# ------------------------------------------------------------------ 6. storage (5. memory: bench/backfill.py)
 def storage(db: Path) -> dict:
     with sqlite3.connect(db) as conn:
         conn.execute("pragma wal_checkpoint(truncate)")
@@ -332,8 +320,11 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
     from bench.decode import measure as decode_speed
 
     result["decode"] = decode_speed(runs=1 if sizes[-1] <= 2000 else 3)
-    log("export ...")
-    result["export"] = export(big)
+    log("backfill: WARC export, import, reprocess; every export format's memory ...")
+    from bench.backfill import exports, warc_import
+
+    result["backfill"] = {"exports": exports([workdir / f"crawl_{n}.sqlite3" for n in (sizes[0], sizes[-1])], workdir),
+                          "warc_import": warc_import(big, workdir)}
     log("raw archive codecs (zlib vs zstd with a dictionary) ...")
     from bench.storage import measure as raw_codecs
 
@@ -428,9 +419,10 @@ def table(r: dict) -> str:
         from bench.storage import rows as raw_codec_rows
 
         rows.extend(raw_codec_rows(r["raw_codecs"]))
-    ex = r["export"]
-    add(("memory", "export peak RSS (large archive)",
-         ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))
+    if "backfill" in r:
+        from bench.backfill import table as backfill_rows
+
+        rows.extend(("backfill", name, value) for name, value in backfill_rows(r["backfill"]))
     w = max(len(a) for a, _, _ in rows)
     w2 = max(len(b) for _, b, _ in rows)
     return "\n".join(f"{a:<{w}}  {b:<{w2}}  {c}" for a, b, c in rows)
