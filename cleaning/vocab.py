@@ -32,6 +32,7 @@ directory cannot be written, the tables are built into a temporary directory of 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import math
@@ -114,8 +115,9 @@ def _ensure(root: Path) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     except OSError:
         tmp = Path(tempfile.mkdtemp(prefix="thepaper-vocab-"))
+        atexit.register(shutil.rmtree, tmp, True)  # this process's own copy, gone with it
         build(tmp)
-        return tmp  # this process's own copy
+        return tmp
     try:
         build(tmp)
         tmp.chmod(0o755)  # mkdtemp's 0700: other users of a shared cache read it too

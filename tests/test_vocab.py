@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,17 @@ def test_the_wide_table_has_wordfreqs_words_and_jiebas():
 def test_every_table_opens_once_per_process(name):
     assert vocab.table(name) is vocab.table(name)
     assert vocab.LOADS[name] == 1
+
+
+def test_a_cache_directory_that_cannot_be_written_is_no_error(tmp_path):
+    """The tables are then built into a temporary directory of the process, removed at its exit."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    probe = ("from cleaning import vocab; from cleaning.repair import wordmodel; "
+             "print(vocab.directory()); print(wordmodel.word_freq('中国'))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "THEPAPER_CACHE_DIR": str(blocker / "cache")})
+    assert out.returncode == 0, out.stderr[-2000:]
+    where, freq = out.stdout.split()
+    assert int(freq) == wordmodel.word_freq("中国") > 0
+    assert not where.startswith(str(blocker)) and not Path(where).exists()
