@@ -46,7 +46,6 @@ def test_a_page_without_damage_loads_no_repair_vocabulary():
     assert len(ORDINARY) >= 4
     loads = loads_after_cleaning(*ORDINARY)
     assert not set(loads) & set(vocab.REPAIR_TABLES), loads
-    assert "words" not in loads  # nothing on these pages asks the word model at all
     assert loads.get("idf") == 1  # the keyword stage ran, and opened its table once
     assert all(n == 1 for n in loads.values()), loads  # each table once per process
 
