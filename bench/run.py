@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -59,26 +60,32 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, timeout: float = 900) -> dict:
-    """Run a command; its wall time, CPU time, peak RSS (MB, this child only), exit code, output."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run a command through :mod:`bench.launch`; its wall time, CPU time, peak RSS (MB: the
+    largest ``VmHWM`` of one of its processes, and their sum; ``wait4``'s ``ru_maxrss`` beside
+    it, counted from the launcher's few megabytes, not from this process's size), exit code,
+    output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".json") as usage_file:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
-        deadline = t0 + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
+        proc = subprocess.Popen([PY, "-m", "bench.launch", usage_file.name, *cmd], cwd=cwd, env=env,
+                                stdout=out, stderr=err, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            usage = json.loads(Path(usage_file.name).read_text() or "{}")
+        except ValueError:
+            usage = {}
         out.seek(0)
         err.seek(0)
-        return {"rc": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-                "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        return {"rc": usage.get("rc", proc.returncode), "wall_s": wall, "cpu_s": usage.get("cpu_s", 0.0),
+                "peak_rss_mb": round(usage.get("peak_kb", 0) / 1024, 1),
+                "peak_rss_sum_mb": round(usage.get("sum_kb", 0) / 1024, 1),
+                "ru_maxrss_mb": round(usage.get("maxrss_kb", 0) / 1024, 1),
+                "processes": [{**p, "hwm_mb": round(p.pop("hwm_kb") / 1024, 1)} for p in usage.get("processes", [])],
                 "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")}
 
 
@@ -162,7 +169,8 @@ def crawl(mock: Mock, db: Path, overrides: list[str]) -> dict:
             "failed": failed, "elapsed_s": secs, "articles_per_s": articles / secs,
             "responses_per_s": responses / secs, "wall_s": res["wall_s"], "cpu_s": res["cpu_s"],
             "mock_cpu_s": res["mock_cpu_s"], "peak_rss_mb": res["peak_rss_mb"],
-            "summary": res["stderr"].strip().splitlines()[-1]}
+            "peak_rss_sum_mb": res["peak_rss_sum_mb"], "ru_maxrss_mb": res["ru_maxrss_mb"],
+            "processes": res["processes"], "summary": res["stderr"].strip().splitlines()[-1]}
 
 
 # ------------------------------------------------------------------ 3. reprocess
@@ -266,19 +274,7 @@ def cleaning(n_pages: int, n_damaged: int) -> dict:
     return out
 
 
-# ------------------------------------------------------------------ 5./6. memory, storage
-def export(db: Path) -> dict:
-    res = run_child([PY, "-m", "crawler.cli", "export", "--help"])
-    if res["rc"] != 0:
-        return {"skipped": "thepaper-archive export does not exist yet"}
-    res = run_child([PY, "-m", "crawler.cli", "export", "--db", f"sqlite:///{db}", "--format", "jsonl",
-                     "-o", os.devnull])
-    if res["rc"] != 0:
-        return {"skipped": f"export failed (exit {res['rc']}): {res['stderr'][-300:]}"}
-    m = re.search(r"exported (\d+)", res["stderr"])
-    return {"wall_s": res["wall_s"], "peak_rss_mb": res["peak_rss_mb"], "articles": int(m.group(1)) if m else None}
-
-
+# ------------------------------------------------------------------ 6. storage (5. memory: bench/backfill.py)
 def storage(db: Path) -> dict:
     with sqlite3.connect(db) as conn:
         conn.execute("pragma wal_checkpoint(truncate)")
@@ -324,8 +320,11 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
     from bench.decode import measure as decode_speed
 
     result["decode"] = decode_speed(runs=1 if sizes[-1] <= 2000 else 3)
-    log("export ...")
-    result["export"] = export(big)
+    log("backfill: WARC export, import, reprocess; every export format's memory ...")
+    from bench.backfill import exports, warc_import
+
+    result["backfill"] = {"exports": exports([workdir / f"crawl_{n}.sqlite3" for n in (sizes[0], sizes[-1])], workdir),
+                          "warc_import": warc_import(big, workdir)}
     log("raw archive codecs (zlib vs zstd with a dictionary) ...")
     from bench.storage import measure as raw_codecs
 
@@ -420,9 +419,10 @@ def table(r: dict) -> str:
         from bench.storage import rows as raw_codec_rows
 
         rows.extend(raw_codec_rows(r["raw_codecs"]))
-    ex = r["export"]
-    add(("memory", "export peak RSS (large archive)",
-         ex.get("skipped") or f"{ex['peak_rss_mb']:.0f} MB, {ex['articles']} articles in {ex['wall_s']:.1f}s"))
+    if "backfill" in r:
+        from bench.backfill import table as backfill_rows
+
+        rows.extend(("backfill", name, value) for name, value in backfill_rows(r["backfill"]))
     w = max(len(a) for a, _, _ in rows)
     w2 = max(len(b) for _, b, _ in rows)
     return "\n".join(f"{a:<{w}}  {b:<{w2}}  {c}" for a, b, c in rows)

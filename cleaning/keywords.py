@@ -17,7 +17,6 @@ setting.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from pathlib import Path
@@ -47,21 +46,27 @@ def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
     return frozenset(words)
 
 
-def _extractor():
-    """jieba's TF-IDF extractor with our stop words (one per process, built on first use;
-    jieba's own "building prefix dict" chatter stays off stderr). Of it, :func:`tfidf_words`
-    uses the IDF table and the stop words."""
+class _Weights:
+    """What :func:`tfidf_words` weighs words with: jieba's IDF table (``idf_freq``, read from
+    :mod:`cleaning.vocab`'s memory-mapped copy of ``jieba/analyse/idf.txt``), its median for
+    words the table lacks, and the stop words (jieba's own and ours), as
+    ``jieba.analyse.TFIDF`` holds them: no second copy of jieba's dictionary is loaded."""
+
+    def __init__(self):
+        from cleaning import vocab
+
+        self.idf_freq = vocab.table("idf")
+        self.median_idf = vocab.small("totals")["idf_median"]
+        self.stop_words = set(vocab.small("stopwords")) | set(load_stopwords())
+
+
+def _extractor() -> _Weights:
+    """The keyword weights (one per process, built on first use)."""
     global _EXTRACTOR
     if _EXTRACTOR is None:
         with _LOCK:
             if _EXTRACTOR is None:
-                import jieba
-                import jieba.analyse
-
-                jieba.setLogLevel(logging.WARNING)
-                tfidf = jieba.analyse.TFIDF()
-                tfidf.stop_words = set(tfidf.STOP_WORDS) | set(load_stopwords())
-                _EXTRACTOR = tfidf
+                _EXTRACTOR = _Weights()
     return _EXTRACTOR
 
 

@@ -31,3 +31,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     fi
     touch "$stamp"
 fi
+# The dictionaries' memory-mapped tables (cleaning/vocab.py), built once here rather than by the
+# first crawl, reprocess or test process that needs them (a no-op when they are up to date).
+.venv/bin/python -m cleaning.vocab >/dev/null

@@ -13,12 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage.columns import MAX_TERMS  # noqa: F401  (this module's name too)
 from storage.models import Article
 from storage.periods import Window, bucket, label, shanghai_date
 from storage.search import _contains
-
-#: The most terms one trend compares.
-MAX_TERMS = 20
 
 
 def _day_counts(session: Session, window: Window, *conditions) -> list[tuple[Any, int]]:

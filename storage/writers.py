@@ -38,6 +38,7 @@ import queue
 import threading
 import time
 import traceback
+from collections import deque
 from datetime import datetime, timezone
 
 from storage.unwritable import ArchiveUnwritable
@@ -45,6 +46,8 @@ from storage.unwritable import ArchiveUnwritable
 logger = logging.getLogger(__name__)
 
 _STOP = "stop"
+#: The most entries the crawl's process sends to its worker in one message.
+SEND_BATCH = 64
 CONFLICT_ATTEMPTS = 5
 #: The most raw pages a crawl's writer re-encodes after training a dictionary (:func:`_recompress`).
 RECOMPRESS_MAX_PAGES = 5_000
@@ -257,23 +260,32 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=N
                 keep_records: bool = False) -> None:
     """The child process: receive jobs, clean and store them in batches, send back results
     (with their records only when ``keep_records``: a feed export wants them)."""
-    from storage.db import open_archive
+    from storage.db import make_engine, session_factory
 
     collect = _Collect()
     logging.getLogger().addHandler(collect)
     logging.getLogger().setLevel(logging.WARNING)
-    engine, Session = open_archive(db_url, check=False)  # the crawl that started this process checked it
+    # The crawl that started this process opened, checked and upgraded the archive: no second
+    # check or schema look-up here (which would load Alembic and its templates, ~10 MB).
+    engine = make_engine(db_url)
+    Session = session_factory(engine)
+
+    inbox: deque = deque()  # the parent sends jobs in lists (ProcessWriter._send)
 
     def get_nowait():
-        if not conn.poll(0):
-            raise queue.Empty
-        return conn.recv()
+        if not inbox:
+            if not conn.poll(0):
+                raise queue.Empty
+            inbox.extend(conn.recv())
+        return inbox.popleft()
 
     def get():
-        try:
-            return conn.recv()
-        except EOFError:  # the crawl died: stop, what is committed stays
-            return _STOP
+        while not inbox:
+            try:
+                inbox.extend(conn.recv())
+            except EOFError:  # the crawl died: stop, what is committed stays
+                return _STOP
+        return inbox.popleft()
 
     try:
         stop, broken = False, None
@@ -346,13 +358,20 @@ class ProcessWriter:
         return deferToThread(wait)
 
     def _send(self) -> None:
+        """Pickle what is queued into the pipe, as one list: one message, one pickle and one
+        write for every entry that came while the last was being sent (at most SEND_BATCH)."""
         while True:
-            job = self.outbox.get()
+            jobs = [self.outbox.get()]
+            while len(jobs) < SEND_BATCH and not (isinstance(jobs[-1], str) and jobs[-1] == _STOP):
+                try:
+                    jobs.append(self.outbox.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                self.conn.send(job)
+                self.conn.send(jobs)
             except OSError:  # the worker is gone: the reader fails what is pending
                 return
-            if job == _STOP:
+            if isinstance(jobs[-1], str) and jobs[-1] == _STOP:
                 return
 
     def _read(self) -> None:

@@ -109,18 +109,26 @@ def test_rjieba_words_weigh_as_jieba_analyse_does():
     """The fast path (rjieba's words, jieba's IDF) ranks the Chinese words as jieba.analyse.TFIDF
     does; only runs of Latin letters, digits and marks may be cut otherwise (jieba-rs keeps
     ``DeepSeek-R1`` and ``Jean-Pierre`` whole where jieba splits them)."""
-    from cleaning.keywords import _extractor, tfidf_words
+    import jieba.analyse
+
+    from cleaning.keywords import _extractor, load_stopwords, tfidf_words
 
     def chinese(words):
         return [w for w in words if not any(c.isascii() for c in w)]
 
-    tfidf = _extractor()
+    ours_weights = _extractor()  # the memory-mapped copy of jieba's IDF table
+    tfidf = jieba.analyse.TFIDF()
+    tfidf.stop_words = set(tfidf.STOP_WORDS) | set(load_stopwords())
+    assert ours_weights.stop_words == tfidf.stop_words
+    assert ours_weights.median_idf == tfidf.median_idf
+    for word in list(tfidf.idf_freq)[::997] + ["不在表里的词"]:
+        assert ours_weights.idf_freq.get(word, ours_weights.median_idf) == tfidf.idf_freq.get(word, tfidf.median_idf)
     texts = _corpus_texts() + [line for line in (ROOT / "tests" / "data" / "text" / "simplified_clean.txt")
                                .read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(texts) > 200
     same = 0
     for text in texts:
-        ours, theirs = tfidf_words(text, tfidf), tfidf.extract_tags(text, topK=None)
+        ours, theirs = tfidf_words(text), tfidf.extract_tags(text, topK=None)
         assert chinese(ours) == chinese(theirs), text[:80]
         same += ours == theirs
     assert same >= 0.9 * len(texts)

@@ -58,13 +58,19 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     tears = r["tears"]
     assert tears["pages"]["real sample (nxos)"]["pages"] == 1 and _number(tears["pages"]["all torn pages"]["max_s"])
     assert 0 < tears["accuracy"]["traditional"]["restored"] <= 1 and tears["accuracy"]["simplified"]["paragraphs"] == 4
-    assert "peak_rss_mb" in r["export"] or "skipped" in r["export"]
+    exports = r["backfill"]["exports"]
+    assert set(exports) == {"40", "80", "growth"}  # every format on both archives, memory growth between them
+    for fmt in ("jsonl", "csv", "xlsx", "parquet", "warc"):
+        assert _number(exports["80"][fmt]["peak_rss_mb"]) and exports["80"][fmt]["bytes"] > 0
+    imported = r["backfill"]["warc_import"]  # our own WARC export, imported into a new archive
+    assert imported["articles"] == r["crawls"]["80"]["pairs"][-1]["crawl"]["article_pages"] > 0
+    assert _number(imported["import_over_warcio"]) and imported["reprocess"]["articles"] == imported["articles"]
     for name, so in r["scale_out"].items():  # redis-server comes with the test command
         runs = so[name]["runs"]
         assert set(runs) == {"1", "3"} and runs["1"]["stored"] == runs["3"]["stored"] > 0
         assert _number(so[name]["speedup"])
     for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "decode", "tears", "memory",
-                "scale-out"):
+                "scale-out", "WARC import", "export peak RSS growth"):
         assert row in proc.stdout
 
 

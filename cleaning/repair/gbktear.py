@@ -87,8 +87,15 @@ def _is_rare_swappable(ch: str) -> bool:
 def _candidate_re() -> re.Pattern:
     """``?``, U+FFFD, a private-use character or a rare swappable one (one character class,
     built once from the codec: the scan of clean text runs in the regex engine)."""
-    rare = [cp for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)) for cp in range(lo, hi + 1)
-            if _is_rare_swappable(chr(cp))]
+    # Every such character is the decoding of a byte pair with a trail byte 40..7E: test those
+    # (8,000 pairs) rather than every Han code point (28,000).
+    found = set()
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0x7F):
+            ch = bytes((lead, trail)).decode("gb18030", "ignore")
+            if len(ch) == 1 and _is_rare_swappable(ch):
+                found.add(ord(ch))
+    rare = sorted(found)
     ranges = []
     for cp in rare:
         if ranges and ranges[-1][1] == cp - 1:

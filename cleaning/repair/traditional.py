@@ -42,30 +42,21 @@ def _converter(config: str):
     return opencc.OpenCC(config)
 
 
-@lru_cache(maxsize=65536)
-def _kind(ch: str) -> int:
-    """1 for a Traditional form, -1 for a Simplified-only form, 0 otherwise."""
-    if _converter("t2s").convert(ch) != ch:
-        return 1
-    if _converter("s2t").convert(ch) != ch:
-        try:
-            ch.encode("big5")
-        except UnicodeEncodeError:
-            return -1
-    return 0
+@lru_cache(maxsize=1)
+def _forms() -> tuple[re.Pattern, re.Pattern]:
+    """Regexes of the Traditional forms and of the Simplified-only forms (module doc), from
+    :mod:`cleaning.vocab`'s table of what OpenCC's ``t2s`` and ``s2t`` change."""
+    from cleaning import vocab
+
+    forms = vocab.small("scripts")
+    return (re.compile("[" + re.escape(forms["traditional"]) + "]"),
+            re.compile("[" + re.escape(forms["simplified_only"]) + "]"))
 
 
 def counts(text: str) -> tuple[int, int, int]:
     """(Han characters, Traditional forms, Simplified-only forms) of ``text``."""
-    han = CJK_RE.findall(text)
-    trad = simp = 0
-    for ch in han:
-        k = _kind(ch)
-        if k > 0:
-            trad += 1
-        elif k < 0:
-            simp += 1
-    return len(han), trad, simp
+    trad, simp = _forms()
+    return len(CJK_RE.findall(text)), len(trad.findall(text)), len(simp.findall(text))
 
 
 def is_converted_traditional(text: str) -> bool:

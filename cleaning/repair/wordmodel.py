@@ -1,30 +1,30 @@
 """Word frequencies from jieba's dictionary, and what the repair's word model reads of them.
 
-The dictionary (``jieba/dict.txt``: ``word freq tag`` per line) is read lazily, once, and
-so is each table made of it (word prefixes, what completes a word, characters' use); its
-place names (tag ``ns``) answer :func:`is_place`. Log probabilities are cached:
-:func:`word_logp` per word, :func:`char_logp` per character (with fixed figures for
-punctuation, ASCII and unknown characters), :func:`boundary_logp` (jieba's HMM: how likely a
-character ends or begins a word). The tear repair's score built on them is
-:mod:`cleaning.repair.readings`'; :func:`text_logprob` scores a whole string (the best
-unigram segmentation's log probability, the idea behind jieba's own route search, less
-penalties for unbalanced quotes and doubled clause marks), for the mojibake and
-Traditional decisions; with ``wide`` (the mojibake repair's choice of lost bytes) it also
-knows the words of the ``wordfreq`` package's Chinese list and person names.
+The tables are :mod:`cleaning.vocab`'s (built once into a cache directory, memory-mapped,
+opened on first use): one look-up (:func:`lookup`) answers "word" (its frequency) and
+"prefix of a word"; :func:`is_place` reads the tags (place names, ``ns``); :func:`following`
+what completes a word. Log probabilities are cached: :func:`word_logp` per word,
+:func:`char_logp` per character (with fixed figures for punctuation, ASCII and unknown
+characters), :func:`boundary_logp` (jieba's HMM: how likely a character ends or begins a
+word). The tear repair's score built on them is :mod:`cleaning.repair.readings`';
+:func:`text_logprob` scores a whole string (the best unigram segmentation's log probability,
+the idea behind jieba's own route search, less penalties for unbalanced quotes and doubled
+clause marks), for the mojibake and Traditional decisions; with ``wide`` (the mojibake
+repair's choice of lost bytes) it also knows the words of the ``wordfreq`` package's Chinese
+list and person names.
+
+Detection (:func:`word_freq`, :func:`is_place`) opens only the ``words`` table; the
+repair's vocabularies (``wide``, ``names``, ``usage``, ``follow``, ``hmm``) are opened by the
+functions that need them, which only a damaged page calls (:data:`cleaning.vocab.LOADS`).
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from functools import lru_cache
 
-_LOCK = threading.Lock()
-_FREQ: dict[str, int] | None = None
-_PLACES: frozenset[str] = frozenset()
-_PERSONS: tuple[str, ...] = ()  # the person names (tag nr) of two or three characters
-_LOG_TOTAL = 0.0
-_MAX_LEN = 1
+from cleaning import vocab
+from cleaning.vocab import COMMON_WORD_FREQ  # noqa: F401  (the word model's figure, readings.py reads it here)
 
 #: Log probabilities of CJK punctuation (not in jieba's dictionary), roughly by frequency in news prose.
 PUNCT_LOGP = {"，": -4.0, "。": -4.5, "、": -6.0, "“": -6.0, "”": -6.0, "：": -7.0, "；": -8.0,
@@ -40,152 +40,86 @@ PUNCT_PAIR_COST = 6.0
 QUOTE_COST = 4.0
 
 
-def _dict_path() -> str:
-    import jieba
-
-    f = jieba.get_dict_file()
-    try:
-        return f.name
-    finally:
-        f.close()
+def _totals() -> tuple[float, int]:
+    t = vocab.small("totals")
+    return t["log_total"], t["max_len"]
 
 
-def _load() -> dict[str, int]:
-    """The dictionary, with the prefixes of its words: word or prefix -> ``freq << 1 | p``
-    (``p``: a longer word starts with it; a prefix only has frequency 0), so that one look-up
-    answers both (:func:`lookup`)."""
-    global _FREQ, _LOG_TOTAL, _MAX_LEN, _PLACES, _PERSONS
-    if _FREQ is not None:  # the usual case: no lock to take
-        return _FREQ
-    with _LOCK:
-        if _FREQ is None:
-            freq: dict[str, int] = {}
-            places: set[str] = set()
-            persons: list[str] = []
-            with open(_dict_path(), encoding="utf-8") as fh:
-                for line in fh:
-                    parts = line.split(" ")
-                    if len(parts) >= 2 and parts[1].strip().isdigit():
-                        freq[parts[0]] = int(parts[1])
-                        tag = parts[2].strip() if len(parts) >= 3 else ""
-                        if tag == "ns":
-                            places.add(parts[0])
-                        elif tag == "nr" and 2 <= len(parts[0]) <= 3:
-                            persons.append(parts[0])
-            _PLACES = frozenset(places)
-            _PERSONS = tuple(persons)
-            total = sum(freq.values()) or 1
-            max_len = min(8, max(len(w) for w in freq))
-            packed = {w: f << 1 for w, f in freq.items()}
-            for w in freq:
-                for k in range(1, min(len(w), max_len)):
-                    packed[w[:k]] = packed.get(w[:k], 0) | 1
-            _LOG_TOTAL = math.log(total)
-            _MAX_LEN = max_len
-            _FREQ = packed
-    return _FREQ
-
-
+@lru_cache(maxsize=1 << 16)
 def lookup(text: str) -> int:
     """``freq << 1 | p`` of ``text``: its frequency as a word (0 when it is none) and ``p``, 1
-    when a longer dictionary word starts with it; 0 when it is neither."""
-    return (_FREQ if _FREQ is not None else _load()).get(text, 0)
+    when a longer dictionary word starts with it; 0 when it is neither (cached: the repair's
+    searches ask for the same strings again and again)."""
+    words = vocab.table("words")
+    i = words.id(text)
+    return 0 if i is None else words.values[i]
 
 
 def word_freq(word: str) -> int:
     """jieba's frequency of ``word`` (0 when absent)."""
-    return (_FREQ if _FREQ is not None else _load()).get(word, 0) >> 1
+    return lookup(word) >> 1
 
 
 def max_word_len() -> int:
     """The longest word considered (at most 8 characters)."""
-    _load()
-    return _MAX_LEN
+    return _totals()[1]
 
 
 def is_prefix(text: str) -> bool:
     """Whether some dictionary word is longer than ``text`` and starts with it."""
-    return bool((_FREQ if _FREQ is not None else _load()).get(text, 0) & 1)
+    return bool(lookup(text) & 1)
 
 
-#: Words this frequent count as words for the repair's word checks.
-COMMON_WORD_FREQ = 20
-_FOLLOWING: dict[str, tuple[frozenset, frozenset]] | None = None
 _EMPTY = (frozenset(), frozenset())
 
 
+@lru_cache(maxsize=1 << 15)
 def following(start: str) -> tuple[frozenset[str], frozenset[str]]:
     """What completes ``start`` (one or two characters) into a common word (frequency at least
     COMMON_WORD_FREQ) of two or three characters: (the one characters, the pairs); for two
     characters only the one characters (pairs empty)."""
-    global _FOLLOWING
-    if _FOLLOWING is None:
-        with _LOCK:
-            if _FOLLOWING is None:
-                ones: dict[str, set] = {}
-                twos: dict[str, set] = {}
-                for w, f in _load().items():
-                    if f >> 1 >= COMMON_WORD_FREQ and 2 <= len(w) <= 3:
-                        ones.setdefault(w[:-1], set()).add(w[-1])
-                        if len(w) == 3:
-                            twos.setdefault(w[0], set()).add(w[1:])
-                _FOLLOWING = {k: (frozenset(ones.get(k, ())), frozenset(twos.get(k, ())))
-                              for k in set(ones) | set(twos)}
-    return _FOLLOWING.get(start, _EMPTY)
+    done = vocab.table("follow").trie.keys(start + "\0")
+    if not done:
+        return _EMPTY
+    cut = len(start) + 1
+    return (frozenset(k[cut:] for k in done if len(k) == cut + 1),
+            frozenset(k[cut:] for k in done if len(k) == cut + 2))
 
 
 @lru_cache(maxsize=262144)
 def word_logp(word: str) -> float:
     """log P(word) of a dictionary word (its frequency over the total); cached."""
-    return math.log(_load()[word] >> 1) - _LOG_TOTAL
+    f = lookup(word) >> 1
+    if not f:
+        raise KeyError(word)
+    return math.log(f) - _totals()[0]
 
 
 def is_place(word: str) -> bool:
     """Whether jieba's dictionary tags ``word`` as a place name (``ns``)."""
-    _load()
-    return word in _PLACES
-
-
-_USAGE: dict[str, int] | None = None
+    words = vocab.table("words")
+    i = words.id(word)
+    return i is not None and bool(words.flags[i] & vocab.PLACE)
 
 
 def char_usage(ch: str) -> int:
     """How often ``ch`` is used in text: the summed frequency of the dictionary words that
     contain it (示 is rare as a word of its own but common in 表示, 显示...)."""
-    global _USAGE
-    if _USAGE is None:
-        usage: dict[str, int] = {}
-        for word, f in _load().items():
-            if f >> 1:
-                for c in set(word):
-                    usage[c] = usage.get(c, 0) + (f >> 1)
-        _USAGE = usage
-    return _USAGE.get(ch, 0)
-
-
-_TOTAL_USAGE: int | None = None
+    return vocab.small("usage")["chars"].get(ch, 0)
 
 
 def total_usage() -> int:
     """The sum of :func:`char_usage` over all characters."""
-    global _TOTAL_USAGE
-    if _TOTAL_USAGE is None:
-        char_usage("")  # builds _USAGE
-        _TOTAL_USAGE = sum(_USAGE.values()) or 1
-    return _TOTAL_USAGE
+    return vocab.small("usage")["total"]
 
 
 @lru_cache(maxsize=65536)
 def char_logp(ch: str) -> float:
     """log P of one character as a word of its own (fixed figures for punctuation, ASCII,
     characters the dictionary lacks); cached."""
-    return _char_logp(ch, _load())
-
-
-def _char_logp(ch: str, freq: dict[str, int]) -> float:
-    f = freq.get(ch, 0) >> 1
+    f = lookup(ch) >> 1
     if f:
-        return math.log(f) - _LOG_TOTAL
+        return math.log(f) - _totals()[0]
     if ch.isascii():
         return ASCII_LOGP
     if ch in PUNCT_LOGP:
@@ -195,82 +129,49 @@ def _char_logp(ch: str, freq: dict[str, int]) -> float:
     return UNKNOWN_LOGP
 
 
-_EMIT = None
-
-
 @lru_cache(maxsize=65536)
 def boundary_logp(ch: str, states: str) -> float:
     """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
-    global _EMIT
-    if _EMIT is None:
-        from jieba.finalseg import emit_P
-
-        _EMIT = emit_P
-    vals = {k: math.exp(_EMIT[k].get(ch, -20.0)) for k in "BMES"}
+    emit = vocab.small("hmm")
+    vals = {k: math.exp(emit[k].get(ch, -20.0)) for k in "BMES"}
     total = sum(vals.values())
     if total <= 0:
         return 0.0
     return math.log(sum(vals[k] for k in states) / total)
 
 
-_NAMES: tuple[dict[str, float], dict[str, float]] | None = None
-#: A character seen this rarely as a surname (or in given names) is none.
-NAME_MIN_COUNT = 20
-
-
 def _names() -> tuple[dict[str, float], dict[str, float]]:
     """From the person names of jieba's dictionary (tag ``nr``, two or three characters): log P
-    of a name beginning with each surname, and log P of each character of a given name; the
-    first includes how often a word of text is a name at all (their summed frequency over the
-    total). Counted over names, not their frequencies: a famous name is one name."""
-    global _NAMES
-    if _NAMES is None:
-        freq = _load()  # first, outside the lock it takes
-        with _LOCK:
-            if _NAMES is None:
-                sur: dict[str, int] = {}
-                given: dict[str, int] = {}
-                name_freq = 0
-                for w in _PERSONS:
-                    name_freq += freq[w] >> 1
-                    sur[w[0]] = sur.get(w[0], 0) + 1
-                    for c in w[1:]:
-                        given[c] = given.get(c, 0) + 1
-                n_sur, n_given = sum(sur.values()) or 1, sum(given.values()) or 1
-                share = math.log(max(1, name_freq)) - _LOG_TOTAL
-                _NAMES = ({c: share + math.log(k / n_sur) for c, k in sur.items() if k >= NAME_MIN_COUNT},
-                          {c: math.log(k / n_given) for c, k in given.items() if k >= NAME_MIN_COUNT})
-    return _NAMES
+    of a name beginning with each surname, and log P of each character of a given name
+    (:func:`cleaning.vocab._name_tables`)."""
+    return vocab.small("names")
 
 
-_WIDE: dict[str, float | None] | None = None
-
-
-def _wide() -> dict[str, float | None]:
+class _Wide:
     """The words of jieba's dictionary and of the ``wordfreq`` package's Chinese list (word
     frequencies measured on large corpora: subtitles, Wikipedia, news, books; it has 叶芝, 小九九,
     有戏, which jieba's lacks, and rates 地铁 above 地道, 吗 above 南), words of one to eight Han
     characters: word -> log P, wordfreq's where it has the word (measured, where jieba's
     figures are partly set by hand), else jieba's; a prefix of a longer word -> None."""
+
+    def __init__(self, table: vocab.Table):
+        self.id, self.values = table.id, table.values
+
+    def get(self, key: str, default=None):
+        i = self.id(key)
+        if i is None:
+            return default
+        v = self.values[i]
+        return None if v != v else v  # NaN: a prefix only
+
+
+_WIDE: _Wide | None = None
+
+
+def _wide() -> _Wide:
     global _WIDE
     if _WIDE is None:
-        freq = _load()
-        from wordfreq import get_frequency_dict
-
-        with _LOCK:
-            if _WIDE is None:
-                wide: dict[str, float | None] = {}
-                for w, f in get_frequency_dict("zh", wordlist="large").items():
-                    if 1 <= len(w) <= _MAX_LEN and all("\u4e00" <= c <= "\u9fff" for c in w) and f > 0:
-                        wide[w] = math.log(f)
-                for w, packed in freq.items():
-                    if len(w) >= 2 and packed >> 1:
-                        logp = math.log(packed >> 1) - _LOG_TOTAL
-                        wide.setdefault(w, logp)
-                for w in list(wide):
-                    for k in range(2, len(w)):
-                        wide.setdefault(w[:k], None)
-                _WIDE = wide
+        _WIDE = _Wide(vocab.table("wide"))
     return _WIDE
 
 
@@ -283,7 +184,7 @@ def text_logprob(text: str, open_quotes: int = 0, wide: bool = False) -> float:
     two clause marks in a row (``。，``). With ``wide``, the words are also those of the
     ``wordfreq`` package (:func:`_wide`), and a segment may be a person name the dictionary
     lacks: a surname and one or two given-name characters (:func:`_names`)."""
-    freq = _load()
+    max_len = _totals()[1]
     n = len(text)
     best = [0.0] * (n + 1)
     sur, given = _names() if wide else ({}, {})
@@ -299,14 +200,14 @@ def text_logprob(text: str, open_quotes: int = 0, wide: bool = False) -> float:
                 continue
         single = table.get(text[i]) if table is not None else None
         score = (single if single is not None else char_logp(text[i])) - SEGMENT_COST + best[i + 1]
-        for j in range(i + 2, min(n, i + _MAX_LEN) + 1):
+        for j in range(i + 2, min(n, i + max_len) + 1):
             # log P of text[i:j] as a word, None for a prefix of one; neither: no longer one is either
             if table is not None:
                 logp = table.get(text[i:j], _ABSENT)
                 if logp is _ABSENT:
                     break
             else:
-                packed = freq.get(text[i:j], 0)
+                packed = lookup(text[i:j])
                 if not packed:
                     break
                 logp = word_logp(text[i:j]) if packed >> 1 else None

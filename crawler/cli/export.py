@@ -10,7 +10,7 @@ from crawler.cli.options import add_db, date_or_time, db_url
 
 
 def register(sub) -> None:
-    from storage.export import COLUMNS, FORMATS, OPTIONAL_COLUMNS
+    from storage.columns import COLUMNS, FORMATS, OPTIONAL_COLUMNS
 
     sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV, Parquet or xlsx, or the raw pages "
                                        "as WARC")

@@ -9,7 +9,7 @@ from crawler.cli.options import add_db, add_format, add_window, db_url, numeric_
 
 
 def register(sub) -> None:
-    from storage.trends import MAX_TERMS
+    from storage.columns import MAX_TERMS
 
     sp = sub.add_parser("trends", help="articles per day, week or month that mention each term")
     add_db(sp)
@@ -26,7 +26,7 @@ def register(sub) -> None:
 
 def terms_of(values: list[str]) -> list[str]:
     """The terms as given, stripped, without repeats; UsageError for an empty or bad one."""
-    from storage.trends import MAX_TERMS
+    from storage.columns import MAX_TERMS
 
     out: list[str] = []
     for value in values:
