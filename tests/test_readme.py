@@ -11,7 +11,7 @@ README = ROOT / "README.md"
 #: Names read from the environment only (not settings): crash files, the alert hook's own
 #: variables, the tests' and the benchmarks' databases.
 ENVIRONMENT_ONLY = {"THEPAPER_CRASH_DIR", "THEPAPER_ALERT_TEXT", "THEPAPER_ALERT_FILE", "THEPAPER_TEST_PG_URL",
-                    "THEPAPER_TEST_WORKERS", "THEPAPER_BENCH_PG_URL"}
+                    "THEPAPER_TEST_WORKERS", "THEPAPER_BENCH_PG_URL", "THEPAPER_CACHE_DIR"}
 
 
 def readme() -> str:
