@@ -164,6 +164,16 @@ class UnreachableGuardMiddleware:
     def _key(self, request) -> bytes:
         return self.crawler.request_fingerprinter.fingerprint(request)
 
+    def process_request(self, request, spider=None):
+        """Once the run is stopping, nothing more goes to the downloader (requests held back
+        until then, by robots.txt or a backoff, are dropped unfetched as the queued ones are)."""
+        from pipelines.run_stop import RunStopped, stopping
+
+        why = stopping(self.crawler)
+        if why is not None and why != "blocked":  # the breaker's stop fails them as blocked itself
+            raise RunStopped(self.crawler.stats.get_value("thepaper/fatal") or why)
+        return None
+
     def process_response(self, request, response, spider=None):
         import time
 
