@@ -34,8 +34,8 @@ class HostWatch:
     start_after: int = 2
     outage_after: int = 10
     window: int = 20
-    window_s: float = 90.0
-    share: float = 0.75
+    window_s: float = 60.0
+    share: float = 0.6
     min_failures: int = 3
     answered: bool = False
     failures: int = 0  # attempts failed since the last response (the message)

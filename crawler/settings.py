@@ -64,12 +64,14 @@ THEPAPER_OUTAGE_AFTER = 10
 #: answers): of the last THEPAPER_OUTAGE_WINDOW requests made in the last
 #: THEPAPER_OUTAGE_WINDOW_S seconds, at least THEPAPER_OUTAGE_MIN_FAILURES failed (0 = never)
 #: and they are THEPAPER_OUTAGE_SHARE or more of them. Only first attempts count as failures:
-#: retries of a few pages that always hang do not stop a run. The window in seconds holds
-#: three timeouts of the polite pace (DOWNLOAD_TIMEOUT 20 s plus the delay between requests).
+#: retries of a few pages that always hang do not stop a run. The window in seconds must hold
+#: THEPAPER_OUTAGE_MIN_FAILURES timeouts in a row at the polite pace (one per DOWNLOAD_TIMEOUT
+#: 20 s plus the 3 s delay: 3 end within 46 s), and forgets the answers before the site hung:
+#: a polite crawl stops about a minute after its site hangs.
 THEPAPER_OUTAGE_WINDOW = 20
-THEPAPER_OUTAGE_WINDOW_S = 90.0
+THEPAPER_OUTAGE_WINDOW_S = 60.0
 THEPAPER_OUTAGE_MIN_FAILURES = 3
-THEPAPER_OUTAGE_SHARE = 0.75
+THEPAPER_OUTAGE_SHARE = 0.6
 
 # --- The address guard (crawler/addresses.py) ------------------------------
 #: Every connection's host is resolved and checked here: the site's and the API's
