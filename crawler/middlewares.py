@@ -27,6 +27,7 @@ from crawler.addresses import Refused
 logger = logging.getLogger(__name__)
 
 BACKOFF_META = "thepaper_backoff_s"
+SENT_META = "thepaper_sent_at"  # when the request went to the downloader (time.monotonic)
 
 
 def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None = None) -> float:
@@ -169,9 +170,12 @@ class UnreachableGuardMiddleware:
         until then, by robots.txt or a backoff, are dropped unfetched as the queued ones are)."""
         from pipelines.run_stop import RunStopped, stopping
 
+        import time
+
         why = stopping(self.crawler)
         if why is not None and why != "blocked":  # the breaker's stop fails them as blocked itself
             raise RunStopped(self.crawler.stats.get_value("thepaper/fatal") or why)
+        request.meta[SENT_META] = time.monotonic()
         return None
 
     def process_response(self, request, response, spider=None):
@@ -197,7 +201,7 @@ class UnreachableGuardMiddleware:
         first = not request.meta.get("retry_times") and not request.meta.get("failure_retry") \
             and not request.meta.get("list_attempt")
         verdict = watch.failure(now, connection=is_connection_failure(exception), key=self._key(request),
-                                first_attempt=first)
+                                first_attempt=first, sent=request.meta.get(SENT_META))
         if verdict is not None:
             host = "%s:%s" % endpoint
             error = f"{type(exception).__name__}: {exception}"

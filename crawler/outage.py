@@ -15,7 +15,10 @@ fingerprint: the list API's pages share one URL), and says when the run should s
     ``min_failures`` failed and they are ``share`` or more of them. This is the rule for a
     host that accepts connections and no longer answers (every request times out): it
     holds however much work is queued, and whatever the pace of the crawl, since the
-    window keeps only recent outcomes.
+    window keeps only recent outcomes. The failures must come in more than one wave: a
+    request sent after a failure of the window had been seen failed too. Requests in flight
+    together that time out together are one event (a server stalled once, a loaded machine),
+    not yet a host that stopped answering.
 
 Only a request's first attempt can count as a failure in the window: the retries of a few
 pages that always hang (which a run leaves to its end) and the failures of earlier runs
@@ -41,12 +44,13 @@ class HostWatch:
     failures: int = 0  # attempts failed since the last response (the message)
     connection_failures: int = 0  # of which could not connect at all
     streak_since: float | None = None  # time of the streak's first failure
-    #: request key -> (time, failed), the latest outcome of each of the last ``window`` requests, oldest first
+    #: request key -> (time, failed, sent), the latest outcome of each of the last ``window``
+    #: requests, oldest first
     recent: OrderedDict = field(default_factory=OrderedDict)
 
-    def _note(self, key, now: float, failed: bool) -> None:
+    def _note(self, key, now: float, failed: bool, sent: float | None = None) -> None:
         self.recent.pop(key, None)
-        self.recent[key] = (now, failed)
+        self.recent[key] = (now, failed, now if sent is None else sent)
         while len(self.recent) > max(1, self.window):
             self.recent.popitem(last=False)
 
@@ -57,8 +61,10 @@ class HostWatch:
         if key is not None:
             self._note(key, now, False)
 
-    def failure(self, now: float, *, connection: bool, key=None, first_attempt: bool = True) -> str | None:
-        """Count a failed request; ``unreachable`` or ``outage`` when the run should stop."""
+    def failure(self, now: float, *, connection: bool, key=None, first_attempt: bool = True,
+                sent: float | None = None) -> str | None:
+        """Count a failed request (sent at ``sent``: by default ``now``); ``unreachable`` or
+        ``outage`` when the run should stop."""
         self.failures += 1
         self.connection_failures += int(connection)
         if self.streak_since is None:
@@ -68,16 +74,24 @@ class HostWatch:
         if 0 < self.outage_after <= self.connection_failures:
             return "outage"
         if key is not None and first_attempt:
-            self._note(key, now, True)
+            self._note(key, now, True, sent)
         failed, total = self.tally(now)
-        if 0 < self.min_failures <= failed and failed >= self.share * total:
+        if 0 < self.min_failures <= failed and failed >= self.share * total and self._waves(now):
             return "outage"
         return None
 
+    def _in_window(self, now: float) -> list[tuple]:
+        return [o for o in self.recent.values() if now - o[0] <= self.window_s]
+
     def tally(self, now: float) -> tuple[int, int]:
         """(failed, all) of the recent requests in the window."""
-        outcomes = [bad for at, bad in self.recent.values() if now - at <= self.window_s]
-        return sum(outcomes), len(outcomes)
+        outcomes = self._in_window(now)
+        return sum(1 for o in outcomes if o[1]), len(outcomes)
+
+    def _waves(self, now: float) -> bool:
+        """Whether a failed request of the window was sent after another had been seen failing."""
+        failed = [o for o in self._in_window(now) if o[1]]
+        return bool(failed) and max(o[2] for o in failed) > min(o[0] for o in failed)
 
     def describe(self, now: float) -> str:
         """How the host has failed, for the message."""

@@ -47,8 +47,10 @@ def test_most_recent_requests_failing_is_an_outage():
     """A host that accepts connections and no longer answers: every new request times out.
     The share of the window decides, whatever the pace: 16 at once (a fast crawl) ..."""
     fast = _answered(HostWatch(window=20, share=0.6, min_failures=3), 40)
-    verdicts = [fast.failure(10, connection=False, key=("hang", i)) for i in range(16)]
-    assert verdicts.index("outage") == 11  # 12 of the last 20 failed
+    # the first wave: 16 requests in flight together time out together (sent at 0, seen at 10)
+    assert [fast.failure(10, connection=False, key=("hang", i), sent=0) for i in range(16)] == [None] * 16
+    # the next requests, sent after those were seen failing, fail too: the host stopped answering
+    assert fast.failure(20.5, connection=False, key=("hang", 16), sent=10.5) == "outage"
     # ... or one every 23 s (the polite pace): the answers older than the window no longer count
     polite = HostWatch(window=20, window_s=60, share=0.6, min_failures=3)
     for t in range(-80, 1, 4):  # an answer every 4 s, then the site hangs at 0
@@ -75,6 +77,16 @@ def test_no_outage_from_a_few_failing_pages(events):
             watch.response(key, t)
         else:
             assert watch.failure(t, connection=False, key=key, first_attempt=not retry) is None
+
+
+def test_one_stall_is_no_outage():
+    """Requests in flight together that time out together are one event (a server stalled
+    once, a loaded machine): the next requests answer."""
+    watch = _answered(HostWatch(window=20, share=0.6, min_failures=3), 20)
+    assert all(watch.failure(10, connection=False, key=i, sent=0) is None for i in range(16))
+    for i in range(16, 40):
+        watch.response(i, 11)
+    assert watch.failure(21, connection=False, key=40, sent=11) is None  # 1 of 20
 
 
 def test_old_outcomes_leave_the_window():
