@@ -16,9 +16,9 @@ fingerprint: the list API's pages share one URL), and says when the run should s
     host that accepts connections and no longer answers (every request times out): it
     holds however much work is queued, and whatever the pace of the crawl, since the
     window keeps only recent outcomes. The failures must come in more than one wave: a
-    request sent after a failure of the window had been seen failed too. Requests in flight
-    together that time out together are one event (a server stalled once, a loaded machine),
-    not yet a host that stopped answering.
+    request (any attempt) sent after the host's current run of failures began failed too.
+    Requests in flight together that time out together are one event (a server stalled
+    once, a loaded machine), not yet a host that stopped answering.
 
 Only a request's first attempt can count as a failure in the window: the retries of a few
 pages that always hang (which a run leaves to its end) and the failures of earlier runs
@@ -44,13 +44,14 @@ class HostWatch:
     failures: int = 0  # attempts failed since the last response (the message)
     connection_failures: int = 0  # of which could not connect at all
     streak_since: float | None = None  # time of the streak's first failure
-    #: request key -> (time, failed, sent), the latest outcome of each of the last ``window``
+    second_wave: bool = False  # a request sent after the streak began failed too
+    #: request key -> (time, failed), the latest outcome of each of the last ``window``
     #: requests, oldest first
     recent: OrderedDict = field(default_factory=OrderedDict)
 
-    def _note(self, key, now: float, failed: bool, sent: float | None = None) -> None:
+    def _note(self, key, now: float, failed: bool) -> None:
         self.recent.pop(key, None)
-        self.recent[key] = (now, failed, now if sent is None else sent)
+        self.recent[key] = (now, failed)
         while len(self.recent) > max(1, self.window):
             self.recent.popitem(last=False)
 
@@ -58,6 +59,7 @@ class HostWatch:
         self.answered = True
         self.failures = self.connection_failures = 0
         self.streak_since = None
+        self.second_wave = False
         if key is not None:
             self._note(key, now, False)
 
@@ -67,16 +69,19 @@ class HostWatch:
         ``outage`` when the run should stop."""
         self.failures += 1
         self.connection_failures += int(connection)
+        sent = now if sent is None else sent
         if self.streak_since is None:
             self.streak_since = now
+        elif sent > self.streak_since:
+            self.second_wave = True
         if not self.answered:
             return "unreachable" if 0 < self.start_after <= self.failures else None
         if 0 < self.outage_after <= self.connection_failures:
             return "outage"
         if key is not None and first_attempt:
-            self._note(key, now, True, sent)
+            self._note(key, now, True)
         failed, total = self.tally(now)
-        if 0 < self.min_failures <= failed and failed >= self.share * total and self._waves(now):
+        if 0 < self.min_failures <= failed and failed >= self.share * total and self.second_wave:
             return "outage"
         return None
 
@@ -88,10 +93,6 @@ class HostWatch:
         outcomes = self._in_window(now)
         return sum(1 for o in outcomes if o[1]), len(outcomes)
 
-    def _waves(self, now: float) -> bool:
-        """Whether a failed request of the window was sent after another had been seen failing."""
-        failed = [o for o in self._in_window(now) if o[1]]
-        return bool(failed) and max(o[2] for o in failed) > min(o[0] for o in failed)
 
     def describe(self, now: float) -> str:
         """How the host has failed, for the message."""
