@@ -61,16 +61,17 @@ THEPAPER_UNREACHABLE_AFTER = 2
 #: connection failures without an answer (refused, DNS, no route; 0 = never) ...
 THEPAPER_OUTAGE_AFTER = 10
 #: ... or when most recent requests failed (a site that accepts connections and no longer
-#: answers): of the last THEPAPER_OUTAGE_WINDOW requests made in the last
-#: THEPAPER_OUTAGE_WINDOW_S seconds, at least THEPAPER_OUTAGE_MIN_FAILURES failed (0 = never)
-#: and they are THEPAPER_OUTAGE_SHARE or more of them. Only first attempts count as failures:
-#: retries of a few pages that always hang do not stop a run. The window in seconds must hold
-#: THEPAPER_OUTAGE_MIN_FAILURES timeouts in a row at the polite pace (one per DOWNLOAD_TIMEOUT
-#: 20 s plus the 3 s delay: 3 end within 46 s), and forgets the answers before the site hung:
-#: a polite crawl stops about a minute after its site hangs.
+#: answers): the window is the last this many requests (each by its latest outcome); only first
+#: attempts count as failures (retries of a few pages that always hang do not stop a run), and
+#: the failures must come in more than one wave (one stall of the requests in flight is no outage).
 THEPAPER_OUTAGE_WINDOW = 20
+#: ... made in the last this many seconds: it must hold THEPAPER_OUTAGE_MIN_FAILURES timeouts in
+#: a row at the polite pace (DOWNLOAD_TIMEOUT 20 s plus the 3 s delay: 3 end within 46 s), and
+#: forgets the answers before the site hung: a polite crawl stops about a minute after it hangs.
 THEPAPER_OUTAGE_WINDOW_S = 60.0
+#: ... at least this many of which failed (0 = never) ...
 THEPAPER_OUTAGE_MIN_FAILURES = 3
+#: ... and they are this share of the window or more.
 THEPAPER_OUTAGE_SHARE = 0.6
 
 # --- The address guard (crawler/addresses.py) ------------------------------
