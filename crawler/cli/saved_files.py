@@ -13,7 +13,7 @@ from crawler.cli.errors import UsageError
 
 def size_limit(args) -> int:
     """``DOWNLOAD_MAXSIZE`` as the crawl sees it: ``-s``, the environment, the config file, the default."""
-    from crawler.config import defaults, value
+    from crawler.config import value
 
     for pair in getattr(args, "set", None) or []:
         name, _, given = pair.partition("=")
@@ -22,7 +22,7 @@ def size_limit(args) -> int:
                 return int(given)
             except ValueError:
                 raise UsageError(f"DOWNLOAD_MAXSIZE must be a whole number of bytes, got {given!r}") from None
-    return int(value("DOWNLOAD_MAXSIZE", getattr(args, "config", None), default=defaults()["DOWNLOAD_MAXSIZE"]))
+    return int(value("DOWNLOAD_MAXSIZE", getattr(args, "config", None)))
 
 
 def _mib(n: int) -> str:
