@@ -191,11 +191,11 @@ def _repeat_prefix(p: str) -> tuple[str, int]:
     """``(unit, k)`` when ``p`` starts with the same 6-80 character unit k ≥ 2 times."""
     for n in range(6, min(80, len(p) // 2) + 1):
         unit = p[:n]
-        if p.startswith(unit * 2):
-            k = 2
-            while p.startswith(unit * (k + 1)):
-                k += 1
-            return unit, k
+        if p.startswith(unit, n):
+            end = 2 * n  # counted by stepping along p: linear in its length, however many times it repeats
+            while p.startswith(unit, end):
+                end += n
+            return unit, end // n
     return "", 0
 
 
@@ -219,14 +219,15 @@ def strip_head_spam(paras: list[str], res: StripResult, *, title: str = "") -> l
         n += 1
     glued = n < len(out) and out[n].startswith(head) and len(out[n]) > len(head)
     if len(head) <= 80 and head != title and (n >= 2 or glued) and not _SENTENCE_END.search(head[-1:]):
-        for _ in range(n):
-            res.add("repeated_headline", out.pop(0))
+        for p in out[:n]:
+            res.add("repeated_headline", p)
+        del out[:n]  # at once: popping the head n times moved the rest n times
         if glued:
-            rest = out[0][len(head):]
-            while rest.startswith(head):
-                rest = rest[len(head):]
+            end = len(head)
+            while out[0].startswith(head, end):
+                end += len(head)
             res.add("repeated_headline", head)
-            out[0] = rest.strip()
+            out[0] = out[0][end:].strip()
     elif out:
         unit, k = _repeat_prefix(out[0])
         if k >= 2 and unit != title:

@@ -3,6 +3,8 @@
 Used by the command line for an error that ends a command (:mod:`crawler.cli.errors`) and by
 the :class:`crawler.extensions.QuietLogs` extension for a bug logged inside a crawl.
 ``$THEPAPER_CRASH_DIR`` chooses the directory (default: the system's temporary directory).
+Every line is written with the passwords of URLs masked (:mod:`domain.secrets`): the command
+line names the archive (``--db postgresql://user:secret@...``), and a traceback may quote it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 import tempfile
 import time
 import traceback
+
+from domain.secrets import mask_passwords
 
 PROG = "thepaper-archive"
 
@@ -25,13 +29,13 @@ def crash_report(exc: BaseException | None = None, *, exc_info=None, context: st
         fd, path = tempfile.mkstemp(prefix=f"{PROG}-crash-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt",
                                     dir=directory)
         fh = os.fdopen(fd, "w", encoding="utf-8", errors="replace")
-        fh.write(f"{PROG} {' '.join(sys.argv[1:])}\n")
+        fh.write(mask_passwords(f"{PROG} {' '.join(sys.argv[1:])}") + "\n")
     else:
         fh = open(path, "a", encoding="utf-8", errors="replace")
+    if exc is not None:
+        lines = traceback.format_exception(exc)
+    else:
+        lines = traceback.format_exception(*exc_info) if exc_info else []
     with fh:
-        fh.write(f"\n{context}\n")
-        if exc is not None:
-            traceback.print_exception(exc, file=fh)
-        elif exc_info:
-            traceback.print_exception(*exc_info, file=fh)
+        fh.write(mask_passwords(f"\n{context}\n" + "".join(lines)))
     return path

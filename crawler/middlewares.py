@@ -27,6 +27,7 @@ from crawler.addresses import Refused
 logger = logging.getLogger(__name__)
 
 BACKOFF_META = "thepaper_backoff_s"
+SENT_META = "thepaper_sent_at"  # when the request went to the downloader (time.monotonic)
 
 
 def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None = None) -> float:
@@ -55,6 +56,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.cap = settings.getfloat("THEPAPER_RETRY_BACKOFF_MAX")
 
     def process_response(self, request, response, spider=None):
+        from pipelines.run_stop import stopping
+
+        if stopping(self.crawler):  # the run is ending: nothing more is asked of the site
+            return response
         result = super().process_response(request, response)
         if result is not response and result is not None:
             retry_after = parse_retry_after(response.headers.get(b"Retry-After"))
@@ -62,6 +67,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     def process_exception(self, request, exception, spider=None):
+        from pipelines.run_stop import stopping
+
+        if stopping(self.crawler):
+            return None
         result = super().process_exception(request, exception)
         if result is not None:
             self._set_delay(result, None)
@@ -75,13 +84,25 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class BackoffDelayMiddleware:
-    """Waits ``request.meta[BACKOFF_META]`` seconds before letting a retry through."""
+    """Waits ``request.meta[BACKOFF_META]`` seconds before letting a retry through; a retry
+    that wakes up in a run that is stopping is dropped unfetched (as the queued requests are)."""
+
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
 
     async def process_request(self, request, spider=None):
+        from pipelines.run_stop import RunStopped, stopping
+
         delay = request.meta.pop(BACKOFF_META, 0)
         if delay and delay > 0:
             logger.debug("backing off %.1fs before retrying %s", delay, request.url)
             await asyncio.sleep(delay)
+            if self.crawler is not None and stopping(self.crawler):
+                raise RunStopped(self.crawler.stats.get_value("thepaper/fatal") or "the run is stopping")
         return None
 
 
@@ -103,9 +124,11 @@ class UnreachableGuardMiddleware:
     Watches the site's and the API's endpoints (``THEPAPER_SITE_URL``, ``THEPAPER_API_URL``)
     with one :class:`crawler.outage.HostWatch` each: THEPAPER_UNREACHABLE_AFTER failed
     requests before the host ever answered, or, once it has, THEPAPER_OUTAGE_AFTER
-    connection failures in a row or THEPAPER_OUTAGE_SILENCE_S seconds of failures without an
-    answer, close the spider with reason ``site_unreachable`` (exit code 3) and a message
-    naming the host and the error, instead of retrying every remaining article for hours.
+    connection failures without an answer, or a window of recent requests most of which
+    failed (THEPAPER_OUTAGE_WINDOW requests of the last THEPAPER_OUTAGE_WINDOW_S seconds, at
+    least THEPAPER_OUTAGE_MIN_FAILURES failed and THEPAPER_OUTAGE_SHARE of them), close the
+    spider with reason ``site_unreachable`` (exit code 3) and a message naming the host and
+    the error, instead of retrying every remaining article for hours.
     Requests still queued are dropped unfetched, not recorded as failures (the item
     pipelines hold back the no-answer failures of the streak, see
     :class:`pipelines.scrapy_stages.PersistStage`); the next run fetches them. Other hosts
@@ -120,7 +143,10 @@ class UnreachableGuardMiddleware:
         s = crawler.settings
         self.watches = {endpoint: HostWatch(start_after=s.getint("THEPAPER_UNREACHABLE_AFTER"),
                                             outage_after=s.getint("THEPAPER_OUTAGE_AFTER"),
-                                            silence_s=s.getfloat("THEPAPER_OUTAGE_SILENCE_S"))
+                                            window=s.getint("THEPAPER_OUTAGE_WINDOW"),
+                                            window_s=s.getfloat("THEPAPER_OUTAGE_WINDOW_S"),
+                                            share=s.getfloat("THEPAPER_OUTAGE_SHARE"),
+                                            min_failures=s.getint("THEPAPER_OUTAGE_MIN_FAILURES"))
                         for endpoint in configured_endpoints(s)}
 
     @classmethod
@@ -136,10 +162,28 @@ class UnreachableGuardMiddleware:
             return None, None
         return endpoint, self.watches.get(endpoint)
 
+    def _key(self, request) -> bytes:
+        return self.crawler.request_fingerprinter.fingerprint(request)
+
+    def process_request(self, request, spider=None):
+        """Once the run is stopping, nothing more goes to the downloader (requests held back
+        until then, by robots.txt or a backoff, are dropped unfetched as the queued ones are)."""
+        from pipelines.run_stop import RunStopped, stopping
+
+        import time
+
+        why = stopping(self.crawler)
+        if why is not None and why != "blocked":  # the breaker's stop fails them as blocked itself
+            raise RunStopped(self.crawler.stats.get_value("thepaper/fatal") or why)
+        request.meta[SENT_META] = time.monotonic()
+        return None
+
     def process_response(self, request, response, spider=None):
+        import time
+
         _, watch = self._watch(request)
         if watch is not None:
-            watch.response()
+            watch.response(self._key(request), time.monotonic())
         return response
 
     def process_exception(self, request, exception, spider=None):
@@ -153,7 +197,11 @@ class UnreachableGuardMiddleware:
         if watch is None or isinstance(exception, IgnoreRequest) or stopping(self.crawler):
             return None
         now = time.monotonic()
-        verdict = watch.failure(now, connection=is_connection_failure(exception))
+        # a retry, or a failure of an earlier run tried again, is not news of the host
+        first = not request.meta.get("retry_times") and not request.meta.get("failure_retry") \
+            and not request.meta.get("list_attempt")
+        verdict = watch.failure(now, connection=is_connection_failure(exception), key=self._key(request),
+                                first_attempt=first, sent=request.meta.get(SENT_META))
         if verdict is not None:
             host = "%s:%s" % endpoint
             error = f"{type(exception).__name__}: {exception}"

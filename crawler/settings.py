@@ -54,16 +54,25 @@ THEPAPER_LOCK_STALE_S = 600
 THEPAPER_LOCK_NAME = ""
 #: Seconds between refreshes of the run lock's heartbeat.
 THEPAPER_LOCK_HEARTBEAT_S = 30.0
-#: Give up the run when this many connection-level errors happen before any
-#: response arrived (the site or the network is down).
-THEPAPER_UNREACHABLE_AFTER = 3
+#: Give up the run when this many requests failed (refused, timed out...) before any
+#: response arrived (the site or the network is down): 2 timeouts of 20 s, within a minute.
+THEPAPER_UNREACHABLE_AFTER = 2
 #: After the site answered: stop the run (exit 3, the next run resumes) after this many
-#: connection failures in a row (refused, DNS, no route; 0 = never) ...
+#: connection failures without an answer (refused, DNS, no route; 0 = never) ...
 THEPAPER_OUTAGE_AFTER = 10
-#: ... or after failures of any kind (timeouts, resets) for this many seconds without one
-#: answer from the site or the API (0 = never). Long enough for a run's last retries of a few
-#: hanging pages (each RETRY_TIMES+1 attempts of DOWNLOAD_TIMEOUT plus backoff).
-THEPAPER_OUTAGE_SILENCE_S = 600.0
+#: ... or when most recent requests failed (a site that accepts connections and no longer
+#: answers): the window is the last this many requests (each by its latest outcome); only first
+#: attempts count as failures (retries of a few pages that always hang do not stop a run), and
+#: the failures must come in more than one wave (one stall of the requests in flight is no outage).
+THEPAPER_OUTAGE_WINDOW = 20
+#: ... made in the last this many seconds: it must hold THEPAPER_OUTAGE_MIN_FAILURES timeouts in
+#: a row at the polite pace (DOWNLOAD_TIMEOUT 20 s plus the 3 s delay: 3 end within 46 s), and
+#: forgets the answers before the site hung: a polite crawl stops about a minute after it hangs.
+THEPAPER_OUTAGE_WINDOW_S = 60.0
+#: ... at least this many of which failed (0 = never) ...
+THEPAPER_OUTAGE_MIN_FAILURES = 3
+#: ... and they are this share of the window or more.
+THEPAPER_OUTAGE_SHARE = 0.6
 
 # --- The address guard (crawler/addresses.py) ------------------------------
 #: Every connection's host is resolved and checked here: the site's and the API's

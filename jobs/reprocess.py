@@ -133,6 +133,26 @@ def _store_chunk(session: Session, pages: dict[int, tuple], cleaned: list[Cleane
 
 
 # --------------------------------------------------------------------------- worker processes
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux ``PR_SET_PDEATHSIG``),
+    and exit now if the parent is already gone. A parent killed with ``kill -9`` (by a
+    supervisor, the OOM killer) cannot stop its workers; without this they would live on,
+    adopted by init, blocked writing to a pipe nobody reads. Elsewhere the worker's own check
+    of its parent (on an idle queue) is the only guard."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(0)
+
+
 def _worker_main(tasks, out, parent_pid: int, db_url: str) -> None:
     """Read and clean the chunks of ``tasks`` (``(seq, raw page ids)``) until ``None``; send
     ``(seq, (pages, results))`` or ``(seq, error text)``. The worker reads the raw pages
@@ -140,6 +160,7 @@ def _worker_main(tasks, out, parent_pid: int, db_url: str) -> None:
     from storage.db import make_engine, session_factory
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+    die_with_parent(parent_pid)
     engine = make_engine(db_url)
     Session = session_factory(engine)
     while True:

@@ -394,6 +394,8 @@ class PersistStage(_Stage):
             if entry.stored is not None:
                 item.outcome = entry.outcome
                 self.stats.inc_value(f"thepaper/stored/{_counter_key(entry.stored.content_type, entry.outcome)}")
+                if entry.kept:  # the page lacked stored fields (drift, a paywall): they were kept
+                    self.stats.inc_value("thepaper/stored/kept_fields")
             elif entry.failure is not None:
                 err = item.error
                 self.stats.inc_value("thepaper/failed")
@@ -423,7 +425,7 @@ def _counter_key(content_type: str, outcome: str) -> str:
 
 
 def run_counters(stats: dict) -> dict:
-    keys = ("new", "updated", "unchanged", "gone", "kept_original")
+    keys = ("new", "updated", "unchanged", "gone", "kept_original", "kept_fields")
     counters = {k: int(stats.get(f"thepaper/stored/{k}", 0)) for k in keys}
     counters["failed"] = int(stats.get("thepaper/failed", 0))
     counters["articles_fetched"] = int(stats.get("thepaper/articles_fetched", 0))

@@ -85,6 +85,28 @@ def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
     return fields
 
 
+#: Fields an update never empties: a page that lost them (a layout the extractor no longer
+#: reads, a paywall, a video page) keeps the stored value (:func:`_keep_stored`).
+NEVER_BLANKED = ("title", "summary", "published_at", "author", "author_outlet", "editor", "source", "node_id",
+                 "node_name", "channel_id", "channel_name", "external_url", "body_text", "images", "keywords")
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _keep_stored(old, fields: dict[str, Any]) -> tuple[str, ...]:
+    """Give back to ``fields`` (an update of ``old``) every :data:`NEVER_BLANKED` value it would
+    empty; the names kept. The hash and word count follow the text kept."""
+    kept = tuple(n for n in NEVER_BLANKED if _blank(fields[n]) and not _blank(getattr(old, n)))
+    for name in kept:
+        fields[name] = getattr(old, name)
+    if "title" in kept or "body_text" in kept:
+        text = ArticleRecord(title=fields["title"], paragraphs=paragraphs_of(fields["body_text"]))
+        fields.update(content_hash=text.content_hash, word_count=text.word_count)
+    return kept
+
+
 def _version_row(old, now: datetime) -> dict[str, Any]:
     """The ``article_versions`` values that keep the stored text of ``old`` when it is replaced."""
     return dict(
@@ -140,8 +162,9 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
 
 
 def _replaces_tags(record: ArticleRecord) -> bool:
-    """Whether storing ``record`` over an article replaces its tags (a gone record without tags keeps them)."""
-    return not (record.content_type == "gone" and not record.tags)
+    """Whether storing ``record`` over an article replaces its tags: a record without tags keeps
+    them (a gone page has none, nor has a page whose tags the extractor no longer finds)."""
+    return bool(clean_tag_names(record.tags))
 
 
 # --------------------------------------------------------------------------- the decision
@@ -150,11 +173,11 @@ class StoredArticle(SimpleNamespace):
     loaded by :func:`load_stored` without the ORM; what :func:`decide_save` reads."""
 
 
-def _same_as_stored(old, fields: dict[str, Any], record: ArticleRecord, is_gone: bool) -> bool:
+def _same_as_stored(old, fields: dict[str, Any], record: ArticleRecord) -> bool:
     """Whether saving ``fields`` (and the record's tags) would change nothing stored."""
     if any(getattr(old, name) != value for name, value in fields.items()):
         return False
-    return (is_gone and not record.tags) or old.tag_names == clean_tag_names(record.tags)
+    return not _replaces_tags(record) or old.tag_names == clean_tag_names(record.tags)
 
 
 def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
@@ -188,9 +211,21 @@ def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
     if is_gone and (old_is_gone or (old_is_mirror and prefer_original and old.body_text)):
         return "unchanged", None
     fields = _gone_fields(record, old) if is_gone else _record_fields(record)
-    if old_is_mirror == is_mirror and _same_as_stored(old, fields, record, is_gone):
+    if not is_gone and not old_is_gone:
+        _keep_stored(old, fields)
+    if old_is_mirror == is_mirror and _same_as_stored(old, fields, record):
         return "unchanged", None
     return "updated", fields
+
+
+def blanked_fields(old, record: ArticleRecord) -> tuple[str, ...]:
+    """The stored fields of ``old`` (and ``tags``) that ``record`` has empty and an update keeps
+    (:data:`NEVER_BLANKED`); nothing for a new, gone or gone-before article."""
+    if old is None or record.content_type == "gone" or old.content_type == "gone":
+        return ()
+    fields = _record_fields(record)
+    kept = tuple(n for n in NEVER_BLANKED if _blank(fields[n]) and not _blank(getattr(old, n)))
+    return kept + (("tags",) if old.tag_names and not _replaces_tags(record) else ())
 
 
 def _is_older(captured_at: datetime | None, old) -> bool:
@@ -291,11 +326,13 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
 
 def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
                   prefer_original: bool = True, seen: bool = True,
-                  captured: list[datetime | None] | None = None) -> list[str]:
+                  captured: list[datetime | None] | None = None,
+                  blanked: list[tuple[str, ...]] | None = None) -> list[str]:
     """Save each ``(record, raw_page_id)`` as :func:`save_article` describes, as if one
     after the other; the outcomes, in order. Nothing is committed. ``captured`` holds,
     item by item, when its page was fetched (None or no list: now, never older than
-    what is stored).
+    what is stored). ``blanked``, when given, receives item by item the stored fields
+    the record would have emptied and that were kept (:func:`blanked_fields`).
 
     The stored articles are read in one query (:func:`load_stored`) and compared in
     Python (:func:`decide_save`); only what changes is written: new articles in one
@@ -307,6 +344,7 @@ def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]
     if any(record.cont_id is None for record, _ in items):
         raise ValueError("cannot save a record without cont_id")
     outcomes: list[str] = [""] * len(items)
+    kept: list[tuple[str, ...]] = [()] * len(items)
     captured = list(captured) if captured is not None else [None] * len(items)
     if len(captured) != len(items):
         raise ValueError("captured must give one time per item")
@@ -314,8 +352,10 @@ def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]
         round_outcomes = _save_round(session, [items[i] for i in indices], now=now,
                                      prefer_original=prefer_original, seen=seen,
                                      captured=[captured[i] for i in indices])
-        for i, outcome in zip(indices, round_outcomes):
-            outcomes[i] = outcome
+        for i, (outcome, names) in zip(indices, round_outcomes):
+            outcomes[i], kept[i] = outcome, names
+    if blanked is not None:
+        blanked.extend(kept)
     return outcomes
 
 
@@ -344,21 +384,23 @@ def _version_hashes(session: Session, cont_ids: list[int]) -> dict[int, set[str]
 
 
 def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
-                prefer_original: bool, seen: bool, captured: list[datetime | None]) -> list[str]:
-    """:func:`save_articles` for records with distinct ``cont_id``s."""
+                prefer_original: bool, seen: bool,
+                captured: list[datetime | None]) -> list[tuple[str, tuple[str, ...]]]:
+    """:func:`save_articles` for records with distinct ``cont_id``s: the outcome of each, with
+    the stored fields it kept from being emptied."""
     session.flush()  # the comparison reads the database, not the session
     stored = load_stored(session, [int(record.cont_id) for record, _ in items])
     older = [int(record.cont_id) for (record, _), at in zip(items, captured)
              if int(record.cont_id) in stored and _is_older(at, stored[int(record.cont_id)])]
     history = _version_hashes(session, older) if older else {}
-    outcomes: list[str] = []
+    outcomes: list[tuple[str, tuple[str, ...]]] = []
     new, updates, version_rows, tags, touched = [], [], [], {}, []
     for (record, raw_page_id), captured_at in zip(items, captured):
         cont_id = int(record.cont_id)
         old = stored.get(cont_id)
         outcome, fields = decide_save(old, record, prefer_original=prefer_original, captured_at=captured_at,
                                       known_hashes=history.get(cont_id, frozenset()))
-        outcomes.append(outcome)
+        outcomes.append((outcome, blanked_fields(old, record) if outcome in ("updated", "unchanged") else ()))
         if outcome == "versioned":
             version_rows.append(_older_version_row(old, record, raw_page_id=raw_page_id, captured_at=captured_at))
             updates.append({"cont_id": cont_id, "version": (old.version or 1) + 1})

@@ -37,6 +37,7 @@ class BatchEntry:
     raw_page_id: int | None = None  # set by save_batch
     outcome: str | None = None  # set by save_batch: an article outcome, "failed", or None (raw page only)
     stored: StoredSummary | None = None  # set by save_batch: what the counters need of the record stored
+    kept: tuple[str, ...] = ()  # set by save_batch: stored fields the record would have emptied, kept
 
 
 def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | None, now: datetime,
@@ -54,10 +55,12 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
     keys: set = set()  # URLs and cont_ids the pending records resolve
 
     def flush_records() -> None:
+        kept: list[tuple[str, ...]] = []
         outcomes = save_articles(session, [(e.record, e.raw_page_id) for e in pending], now=now,
-                                 captured=[e.raw["fetched_at"] if e.raw is not None else None for e in pending])
-        for e, outcome in zip(pending, outcomes):
-            e.outcome, e.stored = outcome, summarize(e.record)
+                                 captured=[e.raw["fetched_at"] if e.raw is not None else None for e in pending],
+                                 blanked=kept)
+        for e, outcome, names in zip(pending, outcomes, kept):
+            e.outcome, e.stored, e.kept = outcome, summarize(e.record), names
         resolving = [e for e in pending if e.url is not None]
         if resolving:
             resolve_failures(session, [e.url for e in resolving], [int(e.record.cont_id) for e in resolving])

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from storage.codec import DEFAULT_LEVEL, DICTIONARY_SIZE, Encoder, decode, dictionary_id_of, train
 from storage.models import RawDictionary, RawPage
 from storage.types import require_aware
+from storage.unwritable import ArchiveUnwritable
 
 #: Seconds a writer keeps using the dictionary it found before looking for a newer one.
 ENCODER_TTL_S = 60.0
@@ -164,6 +165,8 @@ def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES) -> RawDictio
             return None
         try:
             row = train_dictionary(session, now=datetime.now(timezone.utc))
+        except ArchiveUnwritable:  # a full disk, a server gone: the writer's business, not a bug
+            raise
         except Exception:  # never let compression stop a crawl: rows stay as they are
             logger.exception("could not train a zstd dictionary")
             return None

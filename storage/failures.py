@@ -58,6 +58,25 @@ def resolve_failures(session: Session, urls: Iterable[str], cont_ids: Iterable[i
     return deleted
 
 
+def list_failure_url(endpoint: str, kind: str, source_id, start_time="") -> str:
+    """The ``failures.url`` of a list page that failed: the API endpoint (one for every list of a
+    kind), then which list and which page (``#channel=119908&startTime=...``)."""
+    return f"{endpoint}#{kind}={source_id}&startTime={start_time or ''}"
+
+
+def resolve_list_failures(session: Session, lists: Iterable[tuple[str, str, object]]) -> int:
+    """Forget the failures of every page of the lists ``(endpoint, kind, source_id)``: a run walked
+    them to the end (or back to what the archive holds); returns rows deleted."""
+    deleted = 0
+    for endpoint, kind, source_id in lists:
+        prefix = list_failure_url(endpoint, kind, source_id).removesuffix("startTime=")
+        # ``endpoint`` alone: how a list page's network failure was named before this release
+        cond = sa.or_(Failure.url.startswith(prefix, autoescape=True), Failure.url == endpoint)
+        deleted += session.execute(sa.delete(Failure).where(cond)
+                                   .execution_options(synchronize_session="fetch")).rowcount
+    return deleted
+
+
 def due_failures(session: Session, now: datetime, *, limit: int | None = None) -> list[Failure]:
     """Failures that are not dead and whose retry time has come, oldest first."""
     stmt = (sa.select(Failure).where(Failure.dead.is_(False), Failure.next_retry_at <= require_aware(now))

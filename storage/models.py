@@ -14,9 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from domain.record import paragraphs_of
+from domain.secrets import mask_value
 from storage.codec import decode
 from storage.render import body_html
 from storage.types import AwareDateTime
@@ -326,6 +327,11 @@ class CrawlRun(Base):
         comment="JSON object: the layout-drift check of the run against the trailing coverage: state "
                 "(alarm, ok, too_few, no_baseline), the alarm line, the findings, the baseline used")
 
+    @validates("args", "message")
+    def _masked(self, key, value):
+        """No password of a URL (the archive's, Redis's, a proxy's) is stored in a run row."""
+        return mask_value(value)
+
 
 class Failure(Base):
     __tablename__ = "failures"
@@ -352,6 +358,10 @@ class Failure(Base):
     run_id: Mapped[int | None] = mapped_column(
         sa.Integer, sa.ForeignKey("crawl_runs.id", ondelete="SET NULL"), nullable=True,
         comment="run of the latest attempt")
+
+    @validates("message")
+    def _masked(self, key, value):
+        return mask_value(value)  # an error may quote a URL with its password
 
 
 class ListCursor(Base):

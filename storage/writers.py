@@ -122,15 +122,21 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     todo = [i for i, err in enumerate(errors) if err is None]
     try:
         commit([jobs[i] for i in todo])
-        if may_outgrow(encoder) and train_when_ready(Session) is not None:
-            _recompress(Session)
-        return errors
     except ArchiveUnwritable:
         raise
     except Exception:
         if len(todo) == 1:
             errors[todo[0]] = traceback.format_exc()
             return errors
+    else:
+        # the batch is committed: what comes after cannot make its entries fail (they are
+        # counted as stored); an archive found unwritable now fails the batches after it
+        try:
+            if may_outgrow(encoder) and train_when_ready(Session) is not None:
+                _recompress(Session)
+        except ArchiveUnwritable as exc:
+            raise UnwritableAfterCommit(exc, errors) from exc
+        return errors
     for i in todo:
         try:
             commit([jobs[i]])
@@ -166,12 +172,25 @@ def _recompress(Session) -> None:
         logger.warning("could not re-encode the earlier pages with the new dictionary: %s", exc)
 
 
+class UnwritableAfterCommit(ArchiveUnwritable):
+    """The archive became unwritable after a batch was committed (training a dictionary,
+    re-encoding pages): ``errors`` are the batch's own results, ``cause`` the error that the
+    batches after it fail with."""
+
+    def __init__(self, cause: ArchiveUnwritable, errors: list):
+        super().__init__(cause.why)
+        self.cause, self.errors = cause, errors
+
+
 def store_unless_broken(Session, jobs: list, broken: ArchiveUnwritable | None, **kwargs):
     """:func:`store_jobs`, unless the archive already proved unwritable; returns the per-job
-    errors and the :class:`ArchiveUnwritable` that every job failed with, if any."""
+    errors and the :class:`ArchiveUnwritable` that the next jobs fail with, if any (every job
+    of this batch too, unless it was committed before the archive became unwritable)."""
     if broken is None:
         try:
             return store_jobs(Session, jobs, **kwargs), None
+        except UnwritableAfterCommit as exc:
+            return exc.errors, exc.cause
         except ArchiveUnwritable as exc:
             broken = exc
     return [broken] * len(jobs), broken

@@ -132,6 +132,23 @@ def test_headline_repeated_three_times_inside_the_first_paragraph():
     assert res.counts == {"repeated_headline": 1}
 
 
+@pytest.mark.parametrize("times", [2, 3, 1000, 200_000])
+def test_a_headline_repeated_any_number_of_times_is_stripped_whole(times):
+    """One paragraph repeated (glued into one, on lines of its own, or both) is stripped in
+    one step whatever the count: counted by stepping along the text, removed in one slice
+    (a 15 MB page of it cost 82 s of repeated copies before)."""
+    spam = "澳门新葡京线上娱乐城"
+    glued = bp.strip_paragraphs([spam * times + BODY[0], *BODY[1:]])
+    assert glued.paragraphs == BODY and glued.removed == [("repeated_headline", spam * times)]
+    lines = bp.strip_paragraphs([spam] * times + [spam * times + BODY[0], *BODY[1:]], title="MiniMax上市")
+    assert lines.paragraphs == BODY and lines.counts == {"repeated_headline": times + 1}
+    assert bp.strip_paragraphs([spam * times]).paragraphs == []  # nothing but the spam
+    # negatives: a unit seen once is no repetition; a sentence repeated is text, not a headline
+    assert bp.strip_paragraphs([spam + BODY[0], *BODY[1:]]).paragraphs == [spam + BODY[0], *BODY[1:]]
+    sentence = "价格下降一半。"
+    assert bp.strip_paragraphs([sentence] * 3 + BODY).paragraphs == [sentence] * 3 + BODY
+
+
 def test_first_paragraph_that_merely_starts_like_the_next_is_kept():
     paras = ["智谱上市。", "智谱上市后，股价一度大涨。", *BODY]
     assert bp.strip_paragraphs(paras).paragraphs == paras

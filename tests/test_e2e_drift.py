@@ -148,3 +148,35 @@ def test_ordinary_incremental_runs_raise_no_alarm(db_url, tmp_path):
     # a run with no new article has nothing to judge: it says so in its record, and stays ok
     assert empty.status == "ok" and empty.coverage is None and empty.drift["state"] == "too_few"
     assert third.stderr.strip().splitlines()[-1].startswith("run 3 ok: new 0")
+
+
+def _stored_fields(db) -> dict[int, tuple]:
+    with Session(create_engine(db)) as s:
+        return {row.cont_id: row[1:] for row in s.execute(select(
+            Article.cont_id, Article.content_type, Article.body_text, Article.source, Article.title,
+            Article.summary, Article.author, Article.images))}
+
+
+def test_a_drifted_refetch_never_blanks_a_stored_field(db_url):
+    """The new front-end build hides the text and byline of video and paywalled pages from the
+    extractor: re-fetched over stored articles, their pages keep every stored value (body,
+    source...) and are counted (``kept_fields``); the alarm fires as for new articles."""
+    ds = generate_dataset(150, seed=7)
+    with MockSite(ds) as site:
+        first = crawl(site, db_url)
+        assert first.returncode == 0, first.stderr[-3000:]
+        before = _stored_fields(db_url)
+        site.drift = True
+        proc = crawl(site, db_url, "--refetch")
+    assert proc.returncode == 7, proc.stderr[-3000:]
+    [line] = [ln for ln in proc.stderr.splitlines() if ln.startswith(PROG_ERR)]
+    assert line.startswith(PROG_ERR + "layout drift: ")
+    after = _stored_fields(db_url)
+    assert set(after) == set(before)
+    blanked = [(cont_id, i) for cont_id, old in before.items() for i, value in enumerate(old)
+               if value not in ("", None, []) and after[cont_id][i] in ("", None, [])]
+    assert blanked == []
+    run = runs(db_url)[-1]
+    assert run.status == "degraded"
+    with_text = sum(1 for ctype, body, *_ in before.values() if ctype in ("video", "paywalled") and body)
+    assert with_text and run.counters["kept_fields"] >= with_text // 2  # most of them lost a stored value

@@ -231,3 +231,65 @@ def test_real_postgresql_errors_are_classified():
                 conn.exec_driver_sql("SELECT 1")
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- PostgreSQL: during the first training
+_FAIL_TRAINING = {
+    # the disk fills as the dictionary is committed (a deferred trigger: at COMMIT, after the flush)
+    "disk_full_at_commit": """
+CREATE FUNCTION thepaper_test_training() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'could not extend file "base/16384/24600": No space left on device'
+    USING ERRCODE = 'disk_full', HINT = 'Check free disk space.';
+END $$;
+CREATE CONSTRAINT TRIGGER thepaper_test_training AFTER INSERT ON raw_dictionaries
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION thepaper_test_training();
+""",
+    # the server goes away while the dictionary is written (the connection is terminated as a
+    # server shutting down terminates it)
+    "server_stop": """
+CREATE FUNCTION thepaper_test_training() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_terminate_backend(pg_backend_pid());
+  RETURN NEW;
+END $$;
+CREATE TRIGGER thepaper_test_training BEFORE INSERT ON raw_dictionaries
+  FOR EACH ROW EXECUTE FUNCTION thepaper_test_training();
+""",
+}
+
+
+@needs_pg
+@pytest.mark.parametrize("fault", sorted(_FAIL_TRAINING))
+def test_postgresql_failing_during_the_first_dictionary_training(tmp_path, fault):
+    """The archive becomes unwritable while the writer trains its first dictionary, after the
+    batch before it was committed: that batch is counted (the summary and the run's counters
+    count exactly what was committed), the run stops at the next batch with one line (exit 6,
+    never "a bug"), and the next run completes."""
+    db_url = fresh_db_url("postgresql", tmp_path)
+    assert run_cli("db", "upgrade", "--db", db_url).returncode == 0
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_FAIL_TRAINING[fault])
+    ds = generate_dataset(900, seed=9)
+    try:
+        with MockSite(ds) as site:
+            proc = crawl(site, db_url)
+            why = {"disk_full_at_commit": "the database server's disk is full (PostgreSQL 53100: could not extend file",
+                   "server_stop": "the database server is shutting down (PostgreSQL 57P01: "}[fault]
+            _assert_stopped_cleanly(proc, site, db_url, ds, why)
+            assert "a bug" not in proc.stderr
+            with Session(engine) as s:
+                run = s.scalars(select(CrawlRun)).one()
+                stored = s.scalar(select(func.count()).select_from(Article))
+                raw = s.scalar(select(func.count()).select_from(RawPage))
+                assert run.status == "failed"
+                assert run.counters["new"] + run.counters["gone"] == stored  # every committed article counted
+                assert raw >= 500  # the training was due
+            with engine.begin() as conn:  # the disk has room again, the server is back
+                conn.exec_driver_sql("DROP TRIGGER thepaper_test_training ON raw_dictionaries")
+            again = crawl(site, db_url)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert set(stored_ids(db_url)) == expected_ids(ds)
+    finally:
+        engine.dispose()

@@ -298,9 +298,11 @@ def _children(pid: int) -> set[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -9)])
 def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
-    """Ctrl-C (130, "interrupted") or SIGTERM (143, "terminated"): the workers stop at once."""
+    """Ctrl-C (130, "interrupted") or SIGTERM (143, "terminated"): the workers stop at once.
+    ``kill -9`` of the parent (a supervisor's last resort, the OOM killer) cannot stop them:
+    they die with it (``PR_SET_PDEATHSIG``), instead of living on blocked on a pipe."""
     engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
     try:
         _seed_mock_archive(Session, 240)  # more than one chunk of 200 pages: two workers
@@ -325,10 +327,15 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
         proc.kill()
         proc.wait()
     assert rc == code
+    if signum != signal.SIGKILL:
+        assert proc.stderr.read().splitlines()[-1] == f"thepaper-archive: error: {('interrupted (SIGINT)', 'terminated (SIGTERM)')[signum == signal.SIGTERM]}"
     deadline = time.monotonic() + 5
     while [w for w in workers if _state(w) != "gone"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [w for w in workers if _state(w) != "gone"] == []
+    left = [w for w in workers if _state(w) != "gone"]
+    for pid in left:  # the test leaves no orphan behind when it fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
 
 
 def _state(pid: int) -> str:

@@ -270,7 +270,8 @@ def test_changed_article_is_versioned(session):
 
     a = session.get(Article, 1001)
     assert a.version == 3 and a.title == "第三版" and a.content_hash == third.content_hash
-    assert a.first_seen == T0 and a.updated_at == a.last_seen == t2 and a.tag_names == []
+    # a page without tags does not take the stored ones away
+    assert a.first_seen == T0 and a.updated_at == a.last_seen == t2 and a.tag_names == ["大模型", "芯片"]
     assert a.raw_page_id == raw2.id  # no new raw page given: the last known one stays
     v1, v2 = session.scalars(sa.select(ArticleVersion).order_by(ArticleVersion.version)).all()
     assert (v1.version, v1.title, v1.paragraphs, v1.body_text) == (1, first.title, first.paragraphs, first.body_text)
@@ -278,6 +279,41 @@ def test_changed_article_is_versioned(session):
     assert (v1.valid_from, v1.replaced_at) == (T0, t1)
     assert (v2.version, v2.title, v2.content_hash) == (2, edited.title, edited.content_hash)
     assert (v2.valid_from, v2.replaced_at, v2.raw_page_id) == (t1, t2, raw2.id)
+
+
+@pytest.mark.parametrize("changes, kept, outcome", [
+    # a drifted or paywalled page: the text and byline are gone from the page, not from the article
+    (dict(paragraphs=[], source="", author=""), ("author", "source", "body_text"), "unchanged"),
+    (dict(paragraphs=[], images=[], summary="", title="改了标题"), ("summary", "body_text", "images"), "updated"),
+    (dict(tags=[], node_id=None, node_name="", published_at=None), ("published_at", "node_id", "node_name", "tags"),
+     "unchanged"),
+    # negatives: what has a value replaces what is stored; nothing emptied, nothing kept
+    (dict(paragraphs=["新的正文。"], source="新华社"), (), "updated"),
+    (dict(layout="unknown"), (), "updated"),
+])
+def test_an_update_never_empties_a_stored_field(session, changes, kept, outcome):
+    """No update replaces a stored value with an empty one: the stored value stays, and the
+    names kept are reported (the crawl counts such pages, ``kept_fields``)."""
+    from storage.articles import save_articles
+
+    original = make_record()
+    save_article(session, original, raw_page_id=None, now=T0)
+    session.commit()
+    record = make_record(**changes)
+    blanked: list = []
+    assert save_articles(session, [(record, None)], now=T0 + timedelta(hours=1), blanked=blanked) == [outcome]
+    session.commit()
+    session.expunge_all()
+    a = session.get(Article, 1001)
+    assert blanked == [kept]
+    for name, value in changes.items():
+        stored = {"paragraphs": a.paragraphs, "images": [Image(**i) for i in a.images], "tags": a.tag_names}.get(
+            name, getattr(a, name, None))
+        expected = getattr(original, name) if (name if name != "paragraphs" else "body_text") in kept else value
+        assert stored == expected, name
+    text = ArticleRecord(title=a.title, paragraphs=a.paragraphs)
+    assert a.content_hash == text.content_hash and a.word_count == text.word_count
+    assert a.version == (1 if a.content_hash == original.content_hash else 2)
 
 
 def test_tags_replaced_in_order_and_shared(session):

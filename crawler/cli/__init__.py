@@ -20,7 +20,7 @@ import sys
 
 from crawler.cli import (browse, clean, crawl, db, export, failures, imports, keywords, mock, report, reprocess,
                          search, show, stats, trends)
-from crawler.cli.errors import install_sigterm, run_guarded
+from crawler.cli.errors import install_log_masking, install_sigterm, run_guarded
 from crawler.cli.options import Parser, add_common
 
 #: The commands, in the order ``--help`` lists them.
@@ -70,6 +70,7 @@ def _run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     install_sigterm()
+    install_log_masking()
     args = build_parser().parse_args(argv)
     return run_guarded(lambda: _run(args), debug=getattr(args, "debug", False))
 

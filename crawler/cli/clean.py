@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.cli.errors import EXIT_OK, EXIT_USAGE, UsageError, error_line
+from crawler.cli.errors import EXIT_OK, EXIT_USAGE, error_line
 
 _FIELDS = ("cont_id", "url", "title", "published_at", "author", "author_outlet", "editor", "source",
            "node_name", "channel_name", "content_type", "tags", "encoding", "encoding_reason",
@@ -26,11 +26,9 @@ def run(args) -> int:
     from domain.record import CleaningError
     from cleaning.document import clean_document
 
-    try:
-        with open(args.path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.path}: {exc.strerror}") from None
+    from crawler.cli.saved_files import read_saved_file, size_limit
+
+    data = read_saved_file(args.path, size_limit(args))
     try:
         record = clean_document(data, url=args.url)
     except CleaningError as exc:

@@ -30,6 +30,7 @@ import traceback
 from collections.abc import Callable
 
 from crawler.crashes import crash_report
+from domain.secrets import mask_passwords
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -101,8 +102,8 @@ def exit_code_of(exc: BaseException, table: dict[type[BaseException], int] | Non
 
 
 def error_line(msg: str) -> None:
-    """``thepaper-archive: error: MSG`` on stderr, on one line."""
-    print(f"{PROG}: error: {' '.join(str(msg).split())}", file=sys.stderr, flush=True)
+    """``thepaper-archive: error: MSG`` on stderr, on one line (passwords of URLs masked)."""
+    print(mask_passwords(f"{PROG}: error: {' '.join(str(msg).split())}"), file=sys.stderr, flush=True)
 
 
 def message_of(exc: BaseException) -> str:
@@ -131,6 +132,29 @@ def install_sigterm() -> None:
     global _MAIN_PID
     _MAIN_PID = os.getpid()
     signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def install_log_masking() -> None:
+    """Every log record of this process (Scrapy's included, whatever handler prints it) has the
+    passwords of URLs in its message masked: made once, when the record is created."""
+    import logging
+
+    make = logging.getLogRecordFactory()
+    if getattr(make, "masks_passwords", False):
+        return
+
+    def masked_record(*args, **kwargs):
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string is the logging module's to report
+            return record
+        if "://" in message:
+            record.msg, record.args = mask_passwords(message), None
+        return record
+
+    masked_record.masks_passwords = True
+    logging.setLogRecordFactory(masked_record)
 
 
 def run_guarded(func: Callable[[], int], *, debug: bool = False) -> int:

@@ -110,28 +110,30 @@ def _import_files(args, paths) -> int:
     from cleaning.page import clean_page
     from storage.articles import save_article
     from storage.db import open_archive
-    from storage.failures import record_failure
+    from crawler.cli.saved_files import read_saved_file, size_limit
+    from storage.failures import record_failure, resolve_failures
     from storage.raw import archive_raw
 
+    limit = size_limit(args)
+    for path in paths:  # a file over the limit refuses the import before anything is stored
+        if os.path.isfile(path) and limit > 0 and os.path.getsize(path) > limit:
+            read_saved_file(path, limit)
     engine, Session = open_archive(db_url(args), create=True)
     counts: dict[str, int] = {}
     try:
         for path in paths:
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError as exc:
-                raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            data = read_saved_file(path, limit)
             now = datetime.now(timezone.utc)
+            # the file's failure and its success name it the same way: the URL given, else the file
+            key = args.url or f"file://{os.path.abspath(path)}"
             with Session() as session:
-                raw = archive_raw(session, url=args.url or f"file://{os.path.abspath(path)}",
-                                  final_url=args.url or None, status=200, headers={}, body=data,
+                raw = archive_raw(session, url=key, final_url=args.url or None, status=200, headers={}, body=data,
                                   fetched_at=now, kind="file", note=os.path.abspath(path))
                 session.flush()
                 try:
                     record = clean_page(data, url=args.url)
                 except CleaningError as exc:
-                    record_failure(session, url=args.url or path, cont_id=None, reason=exc.reason,
+                    record_failure(session, url=key, cont_id=None, reason=exc.reason,
                                    message=str(exc), run_id=None, now=now)
                     session.commit()
                     if not args.quiet:
@@ -139,6 +141,9 @@ def _import_files(args, paths) -> int:
                     counts["failed"] = counts.get("failed", 0) + 1
                     continue
                 outcome = save_article(session, record, raw_page_id=raw.id, now=now)
+                # the failures of this file (also as the path was typed, before this release), of its URL
+                # and of its article are resolved: it is stored
+                resolve_failures(session, {key, path, record.url or key}, [record.cont_id])
                 session.commit()
                 counts[outcome] = counts.get(outcome, 0) + 1
                 if not args.quiet:

@@ -21,7 +21,7 @@ from crawler.addresses import configured_endpoints
 from domain.hosts import BadHostError, host_port, normalise_url
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.urls import canonical_url
-from storage.failures import due_failures
+from storage.failures import due_failures, list_failure_url, resolve_list_failures
 from storage.runs import get_cursor, set_cursor
 from storage.unwritable import ArchiveUnwritable
 
@@ -219,8 +219,8 @@ class ThepaperSpider(scrapy.Spider):
                 if retry is not None:
                     yield retry
                     return
-            yield FetchFailure(response.url + f"#{meta['list_kind']}={meta['list_id']}&startTime={meta['start_time']}",
-                               None, exc.reason, str(exc), kind="list")
+            yield FetchFailure(list_failure_url(self._list_endpoint(meta), meta["list_kind"], meta["list_id"],
+                                                meta["start_time"]), None, exc.reason, str(exc), kind="list")
             logger.warning("list %s %s: %s", meta["list_kind"], meta["list_id"], exc)
             return
         self.crawler.stats.inc_value("thepaper/list_pages")
@@ -317,8 +317,9 @@ class ThepaperSpider(scrapy.Spider):
         after a crash the next run walks the same stretch again and fetches what is missing."""
         if reason != "finished" or not self.walks:
             return
-        done = [w for w in self.walks.values() if w.completed and w.newest_ms]
-        if not done:
+        walked = [w for w in self.walks.values() if w.completed]
+        done = [w for w in walked if w.newest_ms]
+        if not walked:
             return
         now = datetime.now(timezone.utc)
         try:
@@ -326,6 +327,9 @@ class ThepaperSpider(scrapy.Spider):
                 for walk in done:
                     set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.store.run_id,
                                now=now)
+                # a list walked to its end: the failures of its pages in earlier runs are history
+                resolve_list_failures(session, [(self.api_url + listapi.list_path(w.kind), w.kind, w.source_id)
+                                                for w in walked])
                 session.commit()
         except ArchiveUnwritable as exc:  # the cursors stay: the next run walks the same stretch again
             self.crawler.stats.set_value("thepaper/stop_reason", "archive_unwritable")
@@ -423,8 +427,14 @@ class ThepaperSpider(scrapy.Spider):
             logger.warning("%s %s failed: %s", kind, request.url, reason)
         response = getattr(exc, "response", None)  # an error answer, or the redirect that was refused
         page = self._fetched(response, kind=kind) if response is not None else None
-        yield FetchFailure(request.url, request.meta.get("cont_id"), reason, f"{type(exc).__name__}: {exc}",
+        meta = request.meta
+        url = (list_failure_url(self._list_endpoint(meta), meta["list_kind"], meta["list_id"], meta["start_time"])
+               if kind == "list" else request.url)
+        yield FetchFailure(url, meta.get("cont_id"), reason, f"{type(exc).__name__}: {exc}",
                            kind=kind, page=page, unanswered=page is None and self._unanswered(request, exc))
+
+    def _list_endpoint(self, meta) -> str:
+        return self.api_url + listapi.list_path(meta["list_kind"])
 
     def _unanswered(self, request, exc) -> bool:
         """The site or the API gave no answer at all (network error): the failure is held
