@@ -9,7 +9,10 @@ table exactly as ``jieba.analyse.TFIDF.extract_tags`` weighs them
 
 Pure: the same text always gives the same keywords, best first. The title counts
 :data:`TITLE_WEIGHT` times (a headline names the subject), words of one character,
-stop words and words without a letter (numbers, percentages, dates) are left out.
+stop words and words without a letter (numbers, percentages, dates) are left out, and so are
+what a number leaves behind when it is cut (:func:`numeral_leftovers`: ``颗卫星`` of
+``3颗卫星``, ``余家`` of ``450余家``, ``片晶`` of ``12片晶圆``), vague quantities (``多家``)
+and a title's column label (``特稿｜``, ``科创板观察｜``).
 The chain (:mod:`cleaning.document`) stores the result on the record as it cleans it;
 the count is part of the cleaner's output (``domain.record.CLEANER_VERSION``), not a
 setting.
@@ -32,6 +35,13 @@ MAX_CHARS = 5_000
 STOPWORDS_FILE = Path(__file__).with_name("stopwords_zh.txt")
 
 _LETTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z]")
+#: A number as segmentation cuts it: digits (with a decimal point, a percent sign) or Chinese numerals.
+_NUMBER = re.compile(r"[0-9０-９.．,，%％]*[0-9０-９][0-9０-９.．,，%％]*|[零〇一二两三四五六七八九十百千万亿几数]+")
+#: A vague quantity or an amount: "more than / some" or a numeral and a measure word or a currency
+#: (余家, 多位, 数十名, 几款, 千亿元, 亿美元).
+_QUANTITY = re.compile(r"[余多几数十百千万亿]+(?:[个家位名款项颗枚台辆架只条种批轮次件篇座所支元]|美元)")
+#: A title's column label: ``特稿｜``, ``科创板观察｜``, ``10%公司｜`` (a short label before a bar).
+_COLUMN_PREFIX = re.compile(r"^[^｜|]{1,8}[｜|]\s*")
 _LOCK = threading.Lock()
 _EXTRACTOR = None
 
@@ -77,15 +87,33 @@ def is_keyword(word: str, stopwords: frozenset[str] | set[str]) -> bool:
     return len(w) >= 2 and bool(_LETTER.search(w)) and w.lower() not in stopwords
 
 
-def tfidf_words(text: str, tfidf=None) -> list[str]:
-    """The words of ``text`` by TF-IDF, best first, ties in order of first occurrence: what
-    ``jieba.analyse.TFIDF.extract_tags(text, topK=None)`` returns, with rjieba's words."""
+def numeral_leftovers(tokens: list[str]) -> set[str]:
+    """The words that only ever follow a number: what segmentation leaves of a measure or a
+    quantity (``3颗卫星`` → ``颗卫星``, ``450余家`` → ``余家``, ``12片晶圆`` → ``片晶``,
+    ``千次连续`` → ``次连续``), never the subject of an article."""
+    after, other = set(), set()
+    previous = ""
+    for token in tokens:
+        (after if _NUMBER.fullmatch(previous) else other).add(token)
+        previous = token
+    return after - other
+
+
+def _quantity(word: str, leftovers: set[str]) -> bool:
+    """A number, a vague quantity or what a number left behind: not a subject."""
+    return word in leftovers or bool(_NUMBER.fullmatch(word) or _QUANTITY.fullmatch(word))
+
+
+def tfidf_words(text: str, tfidf=None, tokens: list[str] | None = None) -> list[str]:
+    """The words of ``text`` (or of its ``tokens``, already cut) by TF-IDF, best first, ties in
+    order of first occurrence: what ``jieba.analyse.TFIDF.extract_tags(text, topK=None)``
+    returns, with rjieba's words."""
     import rjieba
 
     tfidf = tfidf or _extractor()
     stop = tfidf.stop_words
     freq: dict[str, float] = {}
-    for word in rjieba.cut(text):
+    for word in tokens if tokens is not None else rjieba.cut(text):
         if len(word.strip()) >= 2 and word.lower() not in stop:
             freq[word] = freq.get(word, 0.0) + 1.0
     total = sum(freq.values())
@@ -99,15 +127,19 @@ def extract_keywords(title: str, summary: str = "", paragraphs: list[str] | tupl
                      *, top: int = KEYWORDS_PER_ARTICLE) -> list[str]:
     """The ``top`` keywords of an article, best first (ties in order of first occurrence);
     an empty list for an article without text."""
+    import rjieba
+
     body = "\n".join(str(p) for p in paragraphs)[:MAX_CHARS]
-    text = "\n".join([title] * TITLE_WEIGHT + [summary, body]).strip()
+    text = "\n".join([_COLUMN_PREFIX.sub("", title)] * TITLE_WEIGHT + [summary, body]).strip()
     if not text or top < 1:
         return []
     tfidf = _extractor()
-    words = tfidf_words(text, tfidf)
+    tokens = rjieba.cut(text)
+    words = tfidf_words(text, tfidf, tokens)
+    leftovers = numeral_leftovers(tokens)
     out: list[str] = []
     for word in words:
-        if is_keyword(word, tfidf.stop_words) and word not in out:
+        if is_keyword(word, tfidf.stop_words) and not _quantity(word, leftovers) and word not in out:
             out.append(word.strip())
             if len(out) == top:
                 break

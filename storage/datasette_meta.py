@@ -8,8 +8,11 @@ Datasette needs to browse well:
 * facets: column (栏目), content type and publication date on ``articles`` and
   ``article_overview``; tags on ``article_tags`` (its ``tag_id`` shows the tag's name, through
   the foreign key and ``tags``' label column); reason and state on ``failures``;
-* full-text search: ``articles`` and ``article_overview`` search the trigram index
-  ``articles_fts`` (whose rowid is ``cont_id``, not the table's rowid: ``fts_pk``);
+* the search box of ``articles`` and ``article_overview`` and a facet of their tags by name,
+  both given by the archive's plugin (``crawler/datasette_plugins``, which ``browse`` loads):
+  the search box answers as ``thepaper-archive search`` (words of any length), not through
+  Datasette's own ``fts_table`` search, which the trigram index answers with no rows for words
+  of 1-2 characters;
 * a canned query for words of any length (the trigram index finds only 3+ characters);
 * internal tables hidden (``alembic_version``, ``raw_dictionaries``).
 
@@ -29,16 +32,19 @@ from storage.models import Base
 from storage.views import FTS_DOC, FTS_TABLE, VIEWS
 
 DEFAULT_DATABASE = "archive"
+#: The archive's Datasette plugin (crawler/datasette_plugins/thepaper_archive.py) acts on the
+#: tables that name it here: the search box and the facet of tags by name.
+PLUGIN = "thepaper-archive"
 HIDDEN = ("alembic_version", "raw_dictionaries")
 
 #: Per table or view: what Datasette shows first, how it sorts, what it facets on.
 BROWSING: dict[str, dict[str, Any]] = {
     "articles": {"label_column": "title", "sort_desc": "published_at",
-                 "facets": ["node_name", "content_type", {"date": "published_at"}],
-                 "fts_table": FTS_TABLE, "fts_pk": "cont_id"},
+                 "facets": ["node_name", "content_type", {"date": "published_at"}, {"tags": "cont_id"}],
+                 "plugins": {PLUGIN: {"key": "cont_id"}}},
     "article_overview": {"label_column": "title", "sort_desc": "published_at_utc",
-                         "facets": ["node_name", "content_type", {"date": "published_date"}],
-                         "fts_table": FTS_TABLE, "fts_pk": "cont_id"},
+                         "facets": ["node_name", "content_type", {"date": "published_date"}, {"tags": "cont_id"}],
+                         "plugins": {PLUGIN: {"key": "cont_id"}}},
     "daily_counts": {"sort_desc": "day", "facets": ["node_name"]},
     "article_tags": {"facets": ["tag_id"]},
     "tags": {"label_column": "name", "sort": "name"},
@@ -90,8 +96,9 @@ def build(database: str = DEFAULT_DATABASE) -> dict[str, Any]:
     return {
         "title": "thepaper.cn technology archive (澎湃新闻)",
         "description": "Articles of thepaper.cn's technology channel, cleaned, with every raw page archived. "
-                       "Start from the view article_overview; the search box finds words of 3+ characters "
-                       "(trigram index), the canned query articles_containing any word.",
+                       "Start from the view article_overview; its search box finds what thepaper-archive search "
+                       "finds (every word, of any length) and its tags facet counts tags by name, with the "
+                       "plugin in crawler/datasette_plugins (thepaper-archive browse loads it).",
         "source": "thepaper-archive",
         "source_url": "https://www.thepaper.cn/",
         "databases": {database: {"tables": table_metadata(), "queries": QUERIES}},

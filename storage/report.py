@@ -101,8 +101,11 @@ def nice_ticks(peak: float, target: int = 4) -> list[int]:
 
 #: The drawing size of the period charts; the page scales them down to the window.
 CHART_W, CHART_H = 960, 300
-_LEFT, _RIGHT, _BOTTOM = 60, 40, 58
-_LABEL_PX = 80  # room one x label needs
+_LEFT, _RIGHT, _BOTTOM = 84, 64, 64
+_LABEL_PX = 130  # room one x label needs, at the larger size a narrow window draws it (NARROW_FONT)
+#: On a window of at most NARROW_PX, the period charts' text is drawn NARROW_FONT drawing units
+#: high: about 10 px on a 480 px phone, where the 960-unit drawing is scaled to ~450 px.
+NARROW_PX, NARROW_FONT = 640, 22
 PALETTE = ("#3b6ea8", "#d9822b", "#3f9c5a", "#c23b3b", "#7d5ba6", "#8c6d3f", "#d65fa6", "#6f7f8f")
 
 
@@ -138,17 +141,17 @@ class _Axes:
         for i, text in enumerate(labels):
             if (last - i) % every == 0:
                 out.append(f'<line class="axis-line" x1="{_fmt(self.x(i))}" y1="{base}" x2="{_fmt(self.x(i))}" '
-                           f'y2="{base + 4}"/><text class="axis xlabel" x="{_fmt(self.x(i))}" y="{base + 17}" '
+                           f'y2="{base + 4}"/><text class="axis xlabel" x="{_fmt(self.x(i))}" y="{base + 24}" '
                            f'text-anchor="middle">{escape(text)}</text>')
         out.append(f'<text class="axis-title" x="{_LEFT + self.plot_w / 2}" y="{CHART_H - 10}" '
                    f'text-anchor="middle">{escape(x_title)}</text>'
-                   f'<text class="axis-title" transform="translate(16,{self.top + self.plot_h / 2}) rotate(-90)" '
+                   f'<text class="axis-title" transform="translate(24,{self.top + self.plot_h / 2}) rotate(-90)" '
                    f'text-anchor="middle">{escape(y_title)}</text>')
         return out
 
 
-def _svg_open(chart_id: str, w: int, h: int) -> str:
-    return (f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" width="{w}" '
+def _svg_open(chart_id: str, w: int, h: int, cls: str = "chart") -> str:
+    return (f'<svg id="{chart_id}" class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{w}" '
             f'height="{h}" viewBox="0 0 {w} {h}" role="img">')
 
 
@@ -158,7 +161,8 @@ def column_chart(chart_id: str, points: list[tuple[str, int]], *, x_title: str =
     the periods in ``partial`` (only partly inside the window) lighter."""
     axes = _Axes(len(points), max([v for _, v in points] + [1]), top=14)
     bar_w = max(axes.slot * 0.8, 0.5)
-    parts = [_svg_open(chart_id, CHART_W, CHART_H), *axes.frame([p for p, _ in points], x_title, y_title)]
+    parts = [_svg_open(chart_id, CHART_W, CHART_H, "chart period"),
+             *axes.frame([p for p, _ in points], x_title, y_title)]
     for i, (lab, value) in enumerate(points):
         val = int(value)
         y = axes.y(val)
@@ -173,19 +177,25 @@ def column_chart(chart_id: str, points: list[tuple[str, int]], *, x_title: str =
 
 def line_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[int]]], *,
                x_title: str = "day", y_title: str = "articles") -> str:
-    """One line per (name, values over ``labels``), a point per period, a legend above."""
+    """One line per (name, values over ``labels``), a point per period, a legend above. A series
+    identical to an earlier one is drawn dashed over it, and its legend says which it equals
+    (``B = A``): a line hidden under another is named."""
     peak = max([v for _, values in series for v in values] + [1])
-    axes = _Axes(len(labels), peak, top=34)
-    parts = [_svg_open(chart_id, CHART_W, CHART_H), *axes.frame(labels, x_title, y_title)]
+    axes = _Axes(len(labels), peak, top=44)
+    parts = [_svg_open(chart_id, CHART_W, CHART_H, "chart period"), *axes.frame(labels, x_title, y_title)]
     lx = _LEFT
+    first_of: dict[tuple[int, ...], str] = {}
     for k, (name, values) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
         name_e = escape(str(name))
-        parts.append(f'<rect class="legend" x="{lx}" y="6" width="12" height="12" fill="{color}"/>'
-                     f'<text class="label" x="{lx + 16}" y="16">{name_e}</text>')
-        lx += 40 + 14 * len(str(name))
+        same = first_of.setdefault(tuple(values), str(name))
+        shown = name_e if same == str(name) else f"{name_e} = {escape(same)}"
+        dash = "" if same == str(name) else ' stroke-dasharray="8 6"'
+        parts.append(f'<rect class="legend" x="{lx}" y="10" width="14" height="14" fill="{color}"/>'
+                     f'<text class="label" x="{lx + 18}" y="24">{shown}</text>')
+        lx += 36 + 24 * len(shown)
         coords = " ".join(f"{_fmt(axes.x(i))},{_fmt(axes.y(v))}" for i, v in enumerate(values))
-        parts.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
+        parts.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2"{dash} points="{coords}"/>')
         r = 2.5 if axes.slot >= 4 else 1.5
         for i, v in enumerate(values):
             lab = escape(str(labels[i]))
@@ -228,8 +238,10 @@ svg.chart{display:block;max-width:100%%;height:auto;font-family:inherit}
 .chart .bar{fill:#3b6ea8}.chart .bar.partial{fill:#a9c1dd}.chart .axis,.chart .label,.chart .value{font-size:11px;fill:#444}
 .chart .axis-title{font-size:12px;fill:#222}.chart .grid{stroke:#e3e3e3}.chart .axis-line{stroke:#888}
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}
-td:first-child,th:first-child{text-align:left}.empty,.note{color:#888}
-""" % FONT_STACK
+td:first-child,th:first-child{text-align:left}.empty,.note{color:#888}caption{text-align:left;color:#444}
+.chart.period .label{font-size:13px}
+@media (max-width:%dpx){.chart.period .axis,.chart.period .axis-title,.chart.period .label{font-size:%dpx}}
+""" % (FONT_STACK, NARROW_PX, NARROW_FONT)
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -266,7 +278,8 @@ def render_html(data: dict[str, Any]) -> str:
         f"<h1>thepaper.cn archive report</h1>\n<p>Generated {escape(data['generated_at'])} "
         f"(Asia/Shanghai); the {int(data['days'])} days to {escape(data['window_end'])}, from "
         f"{escape(data['window_start'])}, per {escape(unit)}.</p>\n",
-        f'<table id="totals"><tr><th>total</th><th>count</th></tr>{table}</table>\n',
+        f'<table id="totals"><caption>The whole archive, every day (not only the days below)</caption>'
+        f'<tr><th>whole archive</th><th>count</th></tr>{table}</table>\n',
         section(f"Articles per {unit} ({span})",
                 column_chart("per-period", data["per_period"], x_title=x_title, y_title="articles",
                              partial=frozenset(data.get("partial_periods", ()))),

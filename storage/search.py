@@ -251,19 +251,20 @@ def _ranked(stmt, groups: list[list[str]], limit: int, filters: Filters):
             .limit(limit))
 
 
-def _rank_like(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
-    dialect = session.get_bind().dialect.name
-    stmt = _ranked(sa.select(Article.cont_id).where(*_like_all(groups, dialect)), groups, limit, filters)
-    return [(cid, float(s)) for cid, s in session.execute(stmt)]
-
-
-def _rank_fts(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
-    """Candidates from the trigram index (the terms it can find), every term checked folded; same score."""
+def _matching(groups: list[list[str]], dialect: str):
+    """SELECT of the cont_id of every article holding every term: the trigram index's candidates
+    (SQLite, when it can find a term) checked folded, or the folded ``LIKE`` checks alone."""
+    if search_method(dialect, groups) != "fts5":
+        return sa.select(Article.cont_id).where(*_like_all(groups, dialect))
     fts = sa.table("articles_fts", sa.column("rowid"))
     match = fts_match_expr([g for g in groups if indexable(g)])
-    stmt = (sa.select(Article.cont_id).select_from(fts).join(Article, Article.cont_id == fts.c.rowid)
+    return (sa.select(Article.cont_id).select_from(fts).join(Article, Article.cont_id == fts.c.rowid)
             .where(sa.text("articles_fts MATCH :m").bindparams(m=match), *_like_all(groups, "sqlite")))
-    return [(cid, float(s)) for cid, s in session.execute(_ranked(stmt, groups, limit, filters))]
+
+
+def _rank(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
+    stmt = _ranked(_matching(groups, session.get_bind().dialect.name), groups, limit, filters)
+    return [(cid, float(s)) for cid, s in session.execute(stmt)]
 
 
 def search_method(dialect: str, terms: Sequence[str | Group]) -> str:
@@ -274,11 +275,9 @@ def search_method(dialect: str, terms: Sequence[str | Group]) -> str:
     return "pg_trgm"
 
 
-def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
-           open_: str = "[", close: str = "]", forms: Callable[[str], list[str]] | None = None,
-           filters: Filters | None = None) -> list[Hit]:
-    """Articles matching every term of ``query`` (any of its ``forms``, e.g. Simplified forms of a
-    Traditional word) and the ``filters``, best first, with marked snippets."""
+def query_groups(query: str, forms: Callable[[str], list[str]] | None = None) -> list[list[str]]:
+    """The terms of ``query``, each with the forms it is looked for in (itself first); a query
+    that cannot be searched raises :class:`SearchError`."""
     terms = split_terms(query)
     if not terms:
         raise SearchError("empty search query")
@@ -287,13 +286,30 @@ def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
     if sum(len(t) for t in terms) > MAX_QUERY_CHARS:
         raise SearchError(f"search query too long: {sum(len(t) for t in terms)} characters "
                           f"(at most {MAX_QUERY_CHARS})")
+    return [list(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in terms]
+
+
+def matching_sql(query: str, forms: Callable[[str], list[str]] | None = None) -> str:
+    """SQLite SQL selecting the ``cont_id`` of every article :func:`search` finds for ``query``
+    (every one, unranked), the words inline as quoted literals: a condition for a SQL front end
+    such as Datasette's search box (``cont_id IN (...)``)."""
+    from sqlalchemy.dialects import sqlite
+
+    stmt = _matching(query_groups(query, forms), "sqlite")
+    return str(stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
+           open_: str = "[", close: str = "]", forms: Callable[[str], list[str]] | None = None,
+           filters: Filters | None = None) -> list[Hit]:
+    """Articles matching every term of ``query`` (any of its ``forms``, e.g. Simplified forms of a
+    Traditional word) and the ``filters``, best first, with marked snippets."""
     if limit < 1:
         raise SearchError("limit must be at least 1")
-    groups = [list(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in terms]
+    groups = query_groups(query, forms)
     filters = filters or Filters()
     method = search_method(session.get_bind().dialect.name, groups)
-    rank = _rank_fts if method == "fts5" else _rank_like
-    ranked = rank(session, groups, limit, filters)
+    ranked = _rank(session, groups, limit, filters)
     if not ranked:
         return []
     rows = {a.cont_id: a for a in session.execute(

@@ -253,5 +253,37 @@ def test_report_fits_the_window_and_draws_every_chart_in_chromium(days, tmp_path
                 assert c["ticks"] >= 3 and c["titles"] == 2
                 label_, l_left, l_right, _, _ = c["newest"]
                 assert label_ == per_period[-1][0] and c["box"][0] <= l_left and l_right <= c["box"][1]
+            # the period charts' text is legible at both widths (it was 4 px high at 480)
+            heights = browser.evaluate("""[...document.querySelectorAll(
+                '#per-period text, #trends text')].map(e => e.getBoundingClientRect().height)""")
+            assert heights and min(heights) >= 9.5, (width, min(heights))
         used = browser.fonts_for("#top-keywords text.label")
         assert set(used) & set(fonts), f"Chinese labels drawn with {used}, not a CJK font ({fonts})"
+
+
+def test_report_as_typed_names_hidden_series_and_the_whole_archive_totals(tmp_path):
+    """Trend series that are identical are drawn on top of each other: the legend says which one
+    each equals; the totals table says it counts the whole archive, not the days shown."""
+    url, _ = span_archive(tmp_path / "a.sqlite3", 30, 1)  # every article holds the same keywords
+    out = tmp_path / "report.html"
+    proc = run_cli("report", "--db", url, "-o", str(out), "--days", "30")
+    assert proc.returncode == 0 and proc.stderr.strip().splitlines() == [f"report written to {out}"]
+    doc = lxml.html.fromstring(out.read_text(encoding="utf-8"))
+    legend = doc.xpath('//*[local-name()="svg"][@id="trends"]//*[@class="label"]/text()')
+    first = legend[0]
+    assert len(legend) == 5 and " = " not in first and all(x.endswith(f" = {first}") for x in legend[1:])
+    dashed = doc.xpath('//*[local-name()="svg"][@id="trends"]//*[local-name()="polyline"]/@stroke-dasharray')
+    assert len(dashed) == 4
+    assert doc.xpath('//table[@id="totals"]/caption/text()') == [
+        "The whole archive, every day (not only the days below)"]
+
+
+@pytest.mark.parametrize("series,legend,dashed", [
+    ([("x", [1, 2]), ("y", [2, 1])], ["x", "y"], 0),  # different series: each its own name, solid
+    ([("x", [1, 2]), ("y", [2, 1]), ("z", [1, 2])], ["x", "y", "z = x"], 1),
+    ([("x", [0, 0]), ("y", [0, 0]), ("z", [0, 0])], ["x", "y = x", "z = x"], 2),
+])
+def test_identical_trend_series_are_named_in_the_legend(series, legend, dashed):
+    svg = lxml.html.fromstring(line_chart("t", ["a", "b"], series))
+    assert svg.xpath('//*[@class="label"]/text()') == legend
+    assert len(svg.xpath("//polyline[@stroke-dasharray]")) == dashed

@@ -4,6 +4,7 @@ serves the archive with it — a search, facets, the views, a canned query — b
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import socket
@@ -37,7 +38,10 @@ def test_metadata_comes_from_the_schema_documentation():
         assert tables[table.name]["columns"] == {c.name: c.comment for c in table.columns}
     for name, (desc, cols) in VIEWS.items():
         assert tables[name]["description"] == desc and list(tables[name]["columns"]) == [c for c, _, _ in cols]
-    assert tables["articles"]["fts_table"] == "articles_fts" and tables["articles"]["fts_pk"] == "cont_id"
+    # the search box and the tags facet come from the archive's plugin, not Datasette's fts_table search
+    for name in ("articles", "article_overview"):
+        assert "fts_table" not in tables[name] and tables[name]["plugins"] == {"thepaper-archive": {"key": "cont_id"}}
+        assert {"tags": "cont_id"} in tables[name]["facets"]
     assert tables["alembic_version"]["hidden"] is True
 
 
@@ -74,8 +78,55 @@ def archive(tmp_path_factory):
     return path
 
 
+#: What is typed in the search box: words of 1, 2 and 3+ characters, mixed, upper case, Traditional
+#: (晶片 is 芯片), and words no article holds.
+SEARCH_BOX = ["光", "芯片", "人工智能", "人工智能 光", "大模型 教育", "AI", "晶片", "量子", "光 量子计算"]
+
+
+def _search_box(port: int, db: str, table: str, query: str) -> set[int]:
+    col = "title" if table == "articles" else "cont_id"  # a table's rows always carry their key, a view's do not
+    page = _get(port, f"/{db}/{table}.json", _search=query, _shape="objects", _col=col, _size="max")
+    assert not page.get("next")
+    return {r["cont_id"] for r in page["rows"]}
+
+
+@functools.cache
+def _typed_search(archive, query: str) -> set[int]:
+    """``thepaper-archive search`` as typed: what the search box must find."""
+    typed = run_cli("search", "--db", str(archive), "--json", "--limit", "1000", query, check=True)
+    return {h["cont_id"] for h in json.loads(typed.stdout)}
+
+
+def _check_search_box(port: int, db: str, archive) -> None:
+    """The search box of both article tables finds what ``thepaper-archive search`` finds."""
+    for query in SEARCH_BOX:
+        want = _typed_search(archive, query)
+        assert _search_box(port, db, "articles", query) == want, query
+        assert _search_box(port, db, "article_overview", query) == want, query
+    assert set(expected_hits(["光"])) and set(expected_hits(["芯片"]))  # the 1-2 character words are found
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{db}/article_overview?_search=%E5%85%89", timeout=20) as r:
+        html = r.read().decode()
+    assert 'name="_search" value="光"' in html and 'search finds &#34;光&#34;' in html
+
+
+def _check_tags_facet(port: int, db: str) -> None:
+    """The article view has a facet of tags by name; choosing one (and then another) filters."""
+    page = _get(port, f"/{db}/article_overview.json", _shape="objects", _size="0")
+    tags = {t["label"]: t["count"] for t in page["facet_results"]["tags"]["results"]}
+    want = {}
+    for row in ARTICLES:
+        for tag in row[6]:
+            want[tag] = want.get(tag, 0) + 1
+    assert tags == want
+    chosen = _get(port, f"/{db}/article_overview.json", _tag="人工智能", _shape="objects", _col="cont_id", _size="max")
+    assert {r["cont_id"] for r in chosen["rows"]} == {r[0] for r in ARTICLES if "人工智能" in r[6]}
+    assert [t for t in chosen["facet_results"]["tags"]["results"] if t["selected"]][0]["label"] == "人工智能"
+    both = _get(port, f"/{db}/articles.json", _tag=["人工智能", "芯片"], _shape="objects", _col="title", _size="max")
+    assert {r["cont_id"] for r in both["rows"]} == {r[0] for r in ARTICLES if {"人工智能", "芯片"} <= set(r[6])}
+
+
 def _check_archive_served(port: int, db: str) -> None:
-    # the search box (trigram index through fts_pk) with facets on column and content type
+    # the search box with facets on column and content type
     page = _get(port, f"/{db}/articles.json", _search="人工智能", _facet=["node_name", "content_type"],
                 _shape="objects", _col="title", _size="100")
     want = expected_hits(["人工智能"])
@@ -107,11 +158,13 @@ def _check_archive_served(port: int, db: str) -> None:
 def test_datasette_with_the_shipped_metadata(archive):
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(archive), "-m", str(SHIPPED),
+                             "--plugins-dir", "crawler/datasette_plugins",
                              "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=cli_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait(proc, port)
         _check_archive_served(port, "archive")
+        _check_search_box(port, "archive", archive)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -120,12 +173,21 @@ def test_datasette_with_the_shipped_metadata(archive):
 def test_browse_serves_the_archive_and_stops_with_it(archive, tmp_path):
     named = tmp_path / "tech_news.sqlite3"  # another name: browse writes the metadata for it
     named.write_bytes(archive.read_bytes())
+    before = named.read_bytes()
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "browse", "--db", str(named), "--port", str(port)],
                             cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait(proc, port)
         _check_archive_served(port, "tech_news")
+        _check_search_box(port, "tech_news", archive)  # a copy of it
+        _check_tags_facet(port, "tech_news")
+        # opened immutable: Datasette says so, and the file is left as it was, nothing in a journal
+        # (the read-only check of the archive before Datasette may leave an empty -wal and its -shm)
+        assert [d["is_mutable"] for d in _get(port, "/-/databases.json")] == [False]
+        assert named.read_bytes() == before
+        wal = tmp_path / "tech_news.sqlite3-wal"
+        assert not wal.exists() or wal.stat().st_size == 0
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)

@@ -3,7 +3,10 @@ generated from the schema's documentation (:mod:`storage.datasette_meta`: titles
 facets, full-text search, the views). Datasette is an optional extra
 (``pip install 'thepaper-archive[browse]'``); it reads SQLite only.
 
-The archive is opened (and upgraded) first, so a wrong ``--db`` is one line; then Datasette runs
+Datasette opens the archive immutable (``datasette -i``: read-only, no locks, counts cached;
+``--mutable`` follows a crawl writing to it) with the archive's plugin
+(:mod:`crawler.datasette_plugins.thepaper_archive`: the search box answers as ``search`` does,
+a facet of tags by name). The archive is opened (and upgraded) first, so a wrong ``--db`` is one line; then Datasette runs
 in a child process until Ctrl-C or SIGTERM, which end it too."""
 
 from __future__ import annotations
@@ -26,13 +29,22 @@ def register(sub) -> None:
     add_db(sp)
     sp.add_argument("--port", type=port, default=DEFAULT_PORT,
                     help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)")
+    sp.add_argument("--mutable", action="store_true",
+                    help="open the archive as a file that changes (to follow a crawl writing to it); "
+                         "by default it is opened immutable: read-only, and a crawl's new articles "
+                         "show after browse is restarted")
     sp.add_argument("--metadata-only", action="store_true",
                     help="print the Datasette metadata for this archive and exit (for `datasette -m`)")
     sp.set_defaults(func=run)
 
 
-def datasette_command(path: Path, metadata: Path, port_: int) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(metadata),
+def datasette_command(path: Path, metadata: Path, port_: int, mutable: bool = False) -> list[str]:
+    """Datasette on the archive: immutable (``-i``: read-only, no locks) unless ``mutable``, with
+    the archive's plugin (the search box as ``search`` answers, tags by name)."""
+    from crawler import datasette_plugins
+
+    return [sys.executable, "-m", "datasette", "serve", *([str(path)] if mutable else ["-i", str(path)]),
+            "--metadata", str(metadata), "--plugins-dir", str(Path(datasette_plugins.__file__).parent),
             "--host", HOST, "--port", str(port_), "--setting", "facet_time_limit_ms", "1000"]
 
 
@@ -62,7 +74,7 @@ def run(args) -> int:
 
         print(f"Datasette on http://{HOST}:{args.port}/{tilde_encode(path.stem)} (Ctrl-C to stop)"
               if args.port else f"Datasette on {HOST}, a free port (Ctrl-C to stop)", file=sys.stderr)
-        child = subprocess.Popen(datasette_command(path.resolve(), metadata, args.port))
+        child = subprocess.Popen(datasette_command(path.resolve(), metadata, args.port, args.mutable))
         try:
             return child.wait()
         finally:
