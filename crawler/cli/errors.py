@@ -9,7 +9,7 @@ Exit codes (for cron and systemd):
 3    the site, the network or Redis is unreachable
 4    another run holds the lock
 5    the run was stopped because the site blocks the crawler
-6    the archive cannot be written (full disk, read-only file, database down)
+6    the archive or an output file cannot be written (full disk, read-only file, database down)
 7    the run is degraded: the layout-drift alarm fired
 130  interrupted (Ctrl-C, SIGINT)
 143  terminated (SIGTERM, e.g. systemd's stop)
@@ -65,6 +65,7 @@ class Terminated(BaseException):
 def expected_errors() -> dict[type[BaseException], int]:
     """Exception types a user can cause -> exit code. The most specific class of an exception
     (its MRO) decides. Add a type here, with the module that raises it, to give it a code."""
+    from crawler.cli.output import OutputUnwritable
     from crawler.config import ConfigError
     from storage.db import ArchiveError, ArchiveMissing, ArchiveUnavailable
     from storage.export import ExportError
@@ -79,6 +80,7 @@ def expected_errors() -> dict[type[BaseException], int]:
         ArchiveMissing: EXIT_USAGE,
         ArchiveUnavailable: EXIT_STORAGE,  # the database server does not answer
         ArchiveUnwritable: EXIT_STORAGE,  # a full disk, a read-only file, a server gone mid-run
+        OutputUnwritable: EXIT_STORAGE,  # an -o file on a full disk (the old file is kept)
         ExportError: EXIT_USAGE,
         SearchError: EXIT_USAGE,
         Unreachable: EXIT_UNREACHABLE,

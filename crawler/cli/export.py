@@ -15,8 +15,9 @@ def register(sub) -> None:
     sp = sub.add_parser("export", help="stream the articles as JSON Lines, CSV, Parquet or xlsx, or the raw pages "
                                        "as WARC")
     add_db(sp)
-    sp.add_argument("--format", choices=FORMATS + ("warc",), default="jsonl",
-                    help="warc: the raw pages (every fetched response) as WARC/1.1, gzip per record")
+    sp.add_argument("--format", choices=FORMATS + ("warc",),
+                    help="default: from -o's extension (.jsonl .csv .parquet .xlsx .warc .warc.gz), else jsonl; "
+                         "warc: the raw pages (every fetched response) as WARC/1.1, gzip per record")
     sp.add_argument("--since", type=date_or_time,
                     help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time "
                          "(warc: fetched on or after)")
@@ -35,12 +36,29 @@ def register(sub) -> None:
     sp.set_defaults(func=run)
 
 
+#: Output file extensions -> the format they name (longest first: ``.warc.gz`` before ``.gz``).
+EXTENSIONS = {".warc.gz": "warc", ".warc": "warc", ".jsonl": "jsonl", ".jl": "jsonl", ".ndjson": "jsonl",
+              ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+
+
+def format_of(output: str, given: str | None) -> str:
+    """The format: ``--format``, else the one ``-o``'s extension names, else jsonl; a
+    ``--format`` that the extension contradicts is a usage error (``-o x.csv --format xlsx``)."""
+    name = output.lower() if output != "-" else ""
+    implied = next((fmt for ext, fmt in EXTENSIONS.items() if name.endswith(ext)), None)
+    if given and implied and given != implied:
+        raise UsageError(f"--format {given} contradicts -o {output}, whose extension means {implied}: "
+                         "give one of them, or a matching name")
+    return given or implied or "jsonl"
+
+
 def run(args) -> int:
     from crawler.cli.output import atomic_output, check_writable
     from storage.db import open_archive
     from storage.export import (BINARY_FORMATS, XLSX_CELL_MAX, ExportError, XlsxStats, export, parse_bound,
                                 parse_columns)
 
+    args.format = format_of(args.output, args.format)
     if args.format == "warc" and args.columns:
         raise UsageError("--columns does not apply to --format warc (it writes whole raw pages)")
     if args.excel and args.format != "csv":
@@ -51,14 +69,18 @@ def run(args) -> int:
         until = parse_bound(args.until, end=True)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
+    if args.output == "-" and (args.format in BINARY_FORMATS or args.format == "warc") and sys.stdout.isatty():
+        raise UsageError(f"--format {args.format} is binary and stdout is a terminal: give -o FILE or redirect "
+                         "stdout to a file")
     if args.output != "-":
-        check_writable(args.output)  # before any work: a wrong -o is one line, at once
+        check_writable(args.output, db_url(args))  # before any work: a wrong -o is one line, at once
     if args.format == "warc":
         return _export_warc(args, since, until)
     xlsx = XlsxStats()
     engine, Session = open_archive(db_url(args), readonly=True)
     try:
-        with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS) as out:
+        with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS,
+                                                     archive_url=db_url(args)) as out:
             n = export(session, args.format, out, columns=columns, since=since, until=until,
                        neutralise_formulas=not args.keep_formulas, bom=args.excel, xlsx_stats=xlsx)
     finally:
@@ -81,7 +103,7 @@ def _export_warc(args, since, until) -> int:
     gzip = target == "-" or target.endswith(".gz")
     engine, Session = open_archive(db_url(args), readonly=True)
     try:
-        with Session() as session, atomic_output(target, binary=True) as out:
+        with Session() as session, atomic_output(target, binary=True, archive_url=db_url(args)) as out:
             counts = export_warc(session, out, since=since, until=until, gzip=gzip,
                                  filename=None if target == "-" else os.path.basename(target))
     finally:

@@ -36,7 +36,7 @@ def run(args) -> int:
     if args.since and args.days:
         raise UsageError("--since and --days both choose the first day: give one of them")
     if args.output != "-":
-        check_writable(args.output)
+        check_writable(args.output, db_url(args))
     terms = terms_of(args.trend) if args.trend else None
     engine, Session = open_archive(db_url(args), readonly=True)
     try:
@@ -49,7 +49,7 @@ def run(args) -> int:
             html = render_html(data)
     finally:
         engine.dispose()
-    with atomic_output(args.output) as out:
+    with atomic_output(args.output, archive_url=db_url(args)) as out:
         out.write(html)
     if args.output != "-":
         print(f"report written to {args.output}", file=sys.stderr)
