@@ -1,0 +1,95 @@
+"""Issue 27: what analysts and operators hit in their first week. Each item runs the command as
+a user types it and checks its output and exit code."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from mocksite.dataset import generate_dataset
+from mocksite.server import MockSite
+from tests.conftest import ROOT, cli_env, run_cli
+
+PROG = "thepaper-archive"
+
+
+def one_line(proc, code: int) -> str:
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == code, (proc.returncode, proc.stderr[-3000:])
+    assert len(lines) == 1, proc.stderr[-3000:]
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("firstweek")
+    ds = generate_dataset(40, seed=27)
+    db = tmp / "a.db"
+    with MockSite(ds) as site:
+        run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "-q", check=True)
+    return ds, db
+
+
+# --------------------------------------------------------------------------- 1: scrapy crawl reads the layers
+@pytest.mark.parametrize("layer", ["environment", "config file"])
+def test_scrapy_crawl_takes_the_endpoints_from_the_environment_or_the_config_file(tmp_path, layer):
+    ds = generate_dataset(20, seed=11)
+    out = tmp_path / "items.jsonl"
+    with MockSite(ds) as site:
+        settings = {"THEPAPER_SITE_URL": site.base_url, "THEPAPER_API_URL": site.base_url}
+        env = cli_env(THEPAPER_ARCHIVE_DB=str(tmp_path / "a.db"), DOWNLOAD_DELAY="0", AUTOTHROTTLE_ENABLED="0",
+                      LOG_LEVEL="WARNING")
+        if layer == "environment":
+            env.update(settings)
+        else:
+            config = tmp_path / "crawl.toml"
+            config.write_text("".join(f'{k} = "{v}"\n' for k, v in settings.items()), encoding="utf-8")
+            env["THEPAPER_CONFIG"] = str(config)
+        proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "thepaper", "-O", str(out)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        hits = site.hits_article_pages()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    fetched = [r["source_url"] for r in records if r.get("source_url")]
+    assert fetched and all(u.startswith(site.base_url + "/") for u in fetched)  # the mock's pages, not the site's
+    assert hits > 0 and all(r["outcome"] == "new" for r in records)
+
+
+# --------------------------------------------------------------------------- 2: the format from -o's name
+@pytest.mark.parametrize("name, magic", [("out.csv", b"cont_id,"), ("out.xlsx", b"PK\x03\x04"),
+                                         ("out.parquet", b"PAR1"), ("out.jsonl", b'{"cont_id"'),
+                                         ("out.warc.gz", b"\x1f\x8b"), ("out.txt", b'{"cont_id"')])
+def test_export_infers_the_format_from_the_extension(archive, tmp_path, name, magic):
+    proc = run_cli("export", "--db", str(archive[1]), "-o", str(tmp_path / name))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / name).read_bytes().startswith(magic)
+    if name == "out.warc.gz":
+        assert gzip.decompress((tmp_path / name).read_bytes()).startswith(b"WARC/1.1")
+
+
+def test_export_refuses_a_format_that_contradicts_the_extension(archive, tmp_path):
+    line = one_line(run_cli("export", "--db", str(archive[1]), "--format", "jsonl", "-o", str(tmp_path / "x.xlsx")), 2)
+    assert line == (f"{PROG}: error: --format jsonl contradicts -o {tmp_path}/x.xlsx, whose extension means xlsx: "
+                    "give one of them, or a matching name")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- 11: binary formats to a terminal
+@pytest.mark.parametrize("fmt", ["parquet", "xlsx", "warc"])
+def test_a_binary_format_to_a_terminal_is_refused(archive, fmt):
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--db", str(archive[1]), "--format", fmt],
+                              cwd=ROOT, env=cli_env(), stdout=follower, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"{PROG}: error: --format {fmt} is binary and stdout is a terminal: "
+                                   "give -o FILE or redirect stdout to a file")
