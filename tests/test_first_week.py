@@ -15,15 +15,9 @@ import pytest
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
 from tests.conftest import ROOT, cli_env, run_cli
+from tests.test_cli_newcomer import one_line
 
 PROG = "thepaper-archive"
-
-
-def one_line(proc, code: int) -> str:
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert proc.returncode == code, (proc.returncode, proc.stderr[-3000:])
-    assert len(lines) == 1, proc.stderr[-3000:]
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import pytest
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
 from tests.conftest import ROOT, cli_env, run_cli, tmpfs
+from tests.test_cli_newcomer import one_line
 
 PROG = "thepaper-archive"
 EXPORT_FORMATS = ["jsonl", "csv", "parquet", "xlsx", "warc"]
@@ -24,13 +25,6 @@ EXPORT_FORMATS = ["jsonl", "csv", "parquet", "xlsx", "warc"]
 
 def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _one_line(proc, code: int) -> str:
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert proc.returncode == code, (proc.returncode, proc.stderr[-3000:])
-    assert len(lines) == 1, proc.stderr[-3000:]
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +44,7 @@ def _archive_files(db):
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_export_onto_the_archive_is_refused_in_every_format(archive, fmt):
     before = _archive_files(archive)
-    line = _one_line(run_cli("export", "--db", str(archive), "--format", fmt, "-o", str(archive)), 2)
+    line = one_line(run_cli("export", "--db", str(archive), "--format", fmt, "-o", str(archive)), 2)
     assert line == (f"{PROG}: error: cannot write {archive}: it is the archive ({archive}); choose another -o")
     assert _archive_files(archive) == before
 
@@ -58,7 +52,7 @@ def test_export_onto_the_archive_is_refused_in_every_format(archive, fmt):
 @pytest.mark.parametrize("argv", [["report"], ["keywords"], ["trends", "芯片"], ["keywords", "--format", "csv"]])
 def test_analyses_onto_the_archive_are_refused(archive, argv):
     before = _archive_files(archive)
-    line = _one_line(run_cli(*argv, "--db", str(archive), "-o", str(archive)), 2)
+    line = one_line(run_cli(*argv, "--db", str(archive), "-o", str(archive)), 2)
     assert line.endswith(f"it is the archive ({archive}); choose another -o")
     assert _archive_files(archive) == before
 
@@ -75,7 +69,7 @@ def test_the_archive_under_another_name_or_its_companions_is_refused(archive, tm
     }
     before = _archive_files(archive)
     for target, words in cases.items():
-        line = _one_line(run_cli("export", "--db", str(archive), "-o", target), 2)
+        line = one_line(run_cli("export", "--db", str(archive), "-o", target), 2)
         assert line.startswith(f"{PROG}: error: cannot write {target}: {words}"), line
     assert _archive_files(archive) == before
     os.unlink(tmp_path / "hard.db")
@@ -89,7 +83,7 @@ def test_another_database_and_its_wal_are_refused_a_plain_file_is_replaced(archi
     wal.write_bytes(b"\x37\x7f\x06\x82" + bytes(28))
     for target, words in [(other, "it is an SQLite database"), (wal, f"it is the wal file of the SQLite database {other}")]:
         before = _digest(target)
-        line = _one_line(run_cli("export", "--db", str(archive), "--format", "csv", "-o", str(target)), 2)
+        line = one_line(run_cli("export", "--db", str(archive), "--format", "csv", "-o", str(target)), 2)
         assert line.startswith(f"{PROG}: error: cannot write {target}: {words}"), line
         assert _digest(target) == before
     plain = tmp_path / "old.csv"
@@ -102,13 +96,13 @@ def test_another_database_and_its_wal_are_refused_a_plain_file_is_replaced(archi
 # --------------------------------------------------------------------------- 24.6: a full disk
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_export_to_dev_full_is_one_line_exit_6(archive, fmt):
-    line = _one_line(run_cli("export", "--db", str(archive), "--format", fmt, "-o", "/dev/full"), 6)
+    line = one_line(run_cli("export", "--db", str(archive), "--format", fmt, "-o", "/dev/full"), 6)
     assert line == f"{PROG}: error: cannot write -o /dev/full: no space left on the device"
 
 
 @pytest.mark.parametrize("argv", [["report"], ["keywords"], ["trends", "芯片", "--format", "json"]])
 def test_analyses_to_dev_full_are_one_line_exit_6(archive, argv):
-    line = _one_line(run_cli(*argv, "--db", str(archive), "-o", "/dev/full"), 6)
+    line = one_line(run_cli(*argv, "--db", str(archive), "-o", "/dev/full"), 6)
     assert line == f"{PROG}: error: cannot write -o /dev/full: no space left on the device"
 
 
@@ -145,7 +139,7 @@ def test_export_to_a_full_file_system_keeps_the_old_file(archive, small_disk, fm
     old = small_disk / f"out.{fmt}"
     old.write_bytes(b"the old export\n")
     _fill(small_disk)
-    line = _one_line(run_cli("export", "--db", str(archive), "--format", fmt, "-o", str(old)), 6)
+    line = one_line(run_cli("export", "--db", str(archive), "--format", fmt, "-o", str(old)), 6)
     assert line == f"{PROG}: error: cannot write -o {old}: no space left on the device"
     assert old.read_bytes() == b"the old export\n"
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", old.name]  # no temporary file left
@@ -155,7 +149,7 @@ def test_report_to_a_full_file_system_keeps_the_old_file(archive, small_disk):
     old = small_disk / "report.html"
     old.write_text("<p>old</p>", encoding="utf-8")
     _fill(small_disk)
-    line = _one_line(run_cli("report", "--db", str(archive), "-o", str(old)), 6)
+    line = one_line(run_cli("report", "--db", str(archive), "-o", str(old)), 6)
     assert line == f"{PROG}: error: cannot write -o {old}: no space left on the device"
     assert old.read_text(encoding="utf-8") == "<p>old</p>"
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "report.html"]
