@@ -87,3 +87,32 @@ def test_a_binary_format_to_a_terminal_is_refused(archive, fmt):
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"{PROG}: error: --format {fmt} is binary and stdout is a terminal: "
                                    "give -o FILE or redirect stdout to a file")
+
+
+# --------------------------------------------------------------------------- 3: Traditional terms in trends
+def _search_count(db, word: str) -> int:
+    proc = run_cli("search", "--db", str(db), "--json", "--limit", "10000", word)
+    assert proc.returncode == 0, proc.stderr
+    return len(json.loads(proc.stdout or "[]"))
+
+
+def _trend_total(db, *argv: str) -> int:
+    proc = run_cli("trends", "--db", str(db), "--since", "2000-01-01", "--format", "json", *argv)
+    assert proc.returncode == 0, proc.stderr
+    return sum(sum(s["counts"]) for s in json.loads(proc.stdout)["series"])
+
+
+def test_trends_and_the_report_look_traditional_terms_up_as_search_does(archive, tmp_path):
+    import re
+
+    db = archive[1]
+    simplified = _search_count(db, "芯片")
+    assert simplified > 0
+    assert _search_count(db, "晶片") == simplified  # Taiwan's word for chip: search finds 芯片
+    assert _trend_total(db, "晶片") == simplified == _trend_total(db, "芯片")
+    assert _trend_total(db, "晶片", "--as-typed") == 0  # the archive is Simplified
+    out = tmp_path / "r.html"
+    proc = run_cli("report", "--db", str(db), "--since", "2000-01-01", "--trend", "晶片", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    values = re.findall(r'data-series="晶片" data-label="[^"]*" data-value="(\d+)"', out.read_text(encoding="utf-8"))
+    assert sum(map(int, values)) == simplified

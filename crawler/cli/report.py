@@ -23,11 +23,13 @@ def register(sub) -> None:
                     help="last day shown (default: the day of the newest article)")
     sp.add_argument("--trend", action="append", metavar="TERM",
                     help="a term whose articles per period are charted (repeat for several; "
-                         "default: the window's top 5 keywords)")
+                         "default: the window's top 5 keywords); a Traditional term is also looked for in "
+                         "its Simplified forms, as search does")
     sp.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from cleaning.repair.traditional import query_forms
     from crawler.cli.output import atomic_output, check_writable
     from crawler.cli.trends import terms_of
     from storage.db import open_archive
@@ -43,7 +45,8 @@ def run(args) -> int:
         with Session() as session:
             try:
                 data = report_data(session, days=args.days or DEFAULT_DAYS, now=datetime.now(timezone.utc),
-                                   end=day_of(args.end), since=day_of(args.since), trend_terms=terms)
+                                   end=day_of(args.end), since=day_of(args.since), trend_terms=terms,
+                                   forms=query_forms)
             except ValueError as exc:  # a window that starts after it ends
                 raise UsageError(str(exc)) from None
             html = render_html(data)
