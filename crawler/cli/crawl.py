@@ -34,6 +34,19 @@ def register(sub) -> None:
     sp.set_defaults(func=run)
 
 
+def recovery_hint(stats, db: str | None) -> str:
+    """What to run once the cleaner knows the new layout: re-clean every page fetched since the
+    run began (the archive named as the user did, a PostgreSQL URL without its password)."""
+    from storage.db import display_url, resolve_db_url
+
+    started = stats.get("start_time")
+    if started is None:
+        return ""
+    where = f" --db {display_url(resolve_db_url(db))}" if db else ""
+    return (f"; once the cleaner is fixed, re-clean this run's pages with: thepaper-archive reprocess{where} "
+            f"--fetched-since {started.replace(microsecond=0).isoformat()}")
+
+
 def run(args) -> int:
     settings = build_settings(args)
     if args.full:
@@ -75,7 +88,7 @@ def run(args) -> int:
     fatal = stats.get("thepaper/fatal")
     if fatal:
         error_line(fatal)
-    if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7)
-        error_line(stats["thepaper/alarm"])
+    if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7), and the way back
+        error_line(stats["thepaper/alarm"] + recovery_hint(stats, args.db))
     print(summary_line(stats), file=sys.stderr)
     return exit_code_for(stats)
