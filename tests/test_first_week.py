@@ -155,3 +155,19 @@ def test_the_drift_alarm_names_the_reprocess_that_re_cleans_the_drifted_pages(tm
     line = one_line(run_cli("reprocess", "--db", str(db), "--since", "2020-01-01", "--fetched-since",
                             hint.group(3)), 2)
     assert line.endswith("--since (publication) and --fetched-since (fetch) both choose the pages: give one")
+
+
+# --------------------------------------------------------------------------- 5: gone articles keep their title
+def test_gone_articles_are_stored_with_the_title_of_their_list_item(archive, tmp_path):
+    from mocksite.dataset import GONE_KINDS
+
+    ds, db = archive
+    out = tmp_path / "gone.jsonl"
+    run_cli("export", "--db", str(db), "--columns", "cont_id,title,content_type,gone_reason", "-o", str(out),
+            check=True)
+    stored = {r["cont_id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    gone = [a for a in ds.articles() if a.kind in GONE_KINDS and a.cont_id in stored]
+    assert {a.kind for a in gone} >= {"gone_404", "gone_null"}
+    for art in gone:
+        assert stored[art.cont_id]["content_type"] == "gone" and stored[art.cont_id]["gone_reason"]
+        assert stored[art.cont_id]["title"] == art.title, art.kind
