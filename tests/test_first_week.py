@@ -151,6 +151,13 @@ def test_the_drift_alarm_names_the_reprocess_that_re_cleans_the_drifted_pages(tm
     counts = dict(re.findall(r"(\w+) (\d+)", again.stderr.strip().splitlines()[-1].removeprefix("reprocess: ")))
     assert sum(int(n) for n in counts.values()) == pages, again.stderr
     assert int(counts["failed"]) > 0  # the pages the drift broke are among them (the cleaner is not fixed here)
+    # item 7: failures names what a --reason that matches nothing could have been, and counts by the reason
+    nothing = run_cli("failures", "--db", str(db), "--reason", "no_such_reason")
+    assert nothing.returncode == 0 and nothing.stdout == ""
+    assert nothing.stderr.startswith("no failures with reason no_such_reason (reasons: empty_article")
+    some = run_cli("failures", "--db", str(db), "--reason", "empty_article", "--limit", "1")
+    n = int(re.search(r"empty_article (\d+)", some.stdout).group(1))
+    assert some.returncode == 0 and some.stdout.rstrip().endswith(f"(1 of {n} shown; --limit for more)")
     # --since chooses by publication, --fetched-since by fetch: one of them
     line = one_line(run_cli("reprocess", "--db", str(db), "--since", "2020-01-01", "--fetched-since",
                             hint.group(3)), 2)
@@ -171,3 +178,29 @@ def test_gone_articles_are_stored_with_the_title_of_their_list_item(archive, tmp
     for art in gone:
         assert stored[art.cont_id]["content_type"] == "gone" and stored[art.cont_id]["gone_reason"]
         assert stored[art.cont_id]["title"] == art.title, art.kind
+
+
+# --------------------------------------------------------------------------- 7 and 9: the servers
+def test_browse_on_a_busy_port_is_one_line_exit_2(archive):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = one_line(run_cli("browse", "--db", str(archive[1]), "--port", str(port)), 2)
+    assert line == f"{PROG}: error: cannot listen on 127.0.0.1:{port}: the port is in use"
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_mock_stopped_on_request_exits_0_quietly(signum):
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "mock", "--port", "0", "--articles", "5"],
+                            cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("mock thepaper.cn (5 articles")  # it serves
+    finally:
+        proc.send_signal(getattr(signal, signum))
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err == "", err

@@ -3,8 +3,9 @@ generated from the schema's documentation (:mod:`storage.datasette_meta`: titles
 facets, full-text search, the views). Datasette is an optional extra
 (``pip install 'thepaper-archive[browse]'``); it reads SQLite only.
 
-The archive is opened (and upgraded) first, so a wrong ``--db`` is one line; then Datasette runs
-in a child process until Ctrl-C or SIGTERM, which end it too."""
+The archive is opened (and upgraded) first, so a wrong ``--db`` or a busy ``--port`` is one line;
+then Datasette runs in a child process until Ctrl-C or SIGTERM, which end it too: a server
+stopped on request exits 0."""
 
 from __future__ import annotations
 
@@ -36,8 +37,27 @@ def datasette_command(path: Path, metadata: Path, port_: int) -> list[str]:
             "--host", HOST, "--port", str(port_), "--setting", "facet_time_limit_ms", "1000"]
 
 
+def check_port(port_: int) -> None:
+    """:class:`UsageError` if nothing can listen on ``HOST:port_`` (a busy port), before Datasette
+    starts and fails with a page of server logs."""
+    import errno
+    import socket
+
+    if not port_:
+        return
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: TIME_WAIT is no obstacle
+        try:
+            s.bind((HOST, port_))
+        except OSError as exc:
+            why = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+            raise UsageError(f"cannot listen on {HOST}:{port_}: {why}") from None
+
+
 def run(args) -> int:
     from sqlalchemy.engine import make_url
+
+    from crawler.cli.errors import Terminated
 
     from storage.datasette_meta import render
     from storage.db import open_archive, resolve_db_url, sqlite_path
@@ -55,6 +75,7 @@ def run(args) -> int:
     if importlib.util.find_spec("datasette") is None:
         raise UsageError("browse needs Datasette, which is not installed here: "
                          "pip install 'thepaper-archive[browse]' (or scripts/bootstrap.sh browse)")
+    check_port(args.port)
     with tempfile.TemporaryDirectory(prefix="thepaper-browse-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(render(path.stem), encoding="utf-8")
@@ -65,6 +86,8 @@ def run(args) -> int:
         child = subprocess.Popen(datasette_command(path.resolve(), metadata, args.port))
         try:
             return child.wait()
+        except (KeyboardInterrupt, Terminated):  # stopped on request (Ctrl-C, kill %1): not an error
+            return 0
         finally:
             if child.poll() is None:  # Ctrl-C or SIGTERM reached us: end Datasette too
                 child.terminate()
