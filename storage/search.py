@@ -251,19 +251,20 @@ def _ranked(stmt, groups: list[list[str]], limit: int, filters: Filters):
             .limit(limit))
 
 
-def _rank_like(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
-    dialect = session.get_bind().dialect.name
-    stmt = _ranked(sa.select(Article.cont_id).where(*_like_all(groups, dialect)), groups, limit, filters)
-    return [(cid, float(s)) for cid, s in session.execute(stmt)]
-
-
-def _rank_fts(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
-    """Candidates from the trigram index (the terms it can find), every term checked folded; same score."""
+def _base(dialect: str, groups: list[list[str]]):
+    """SELECT the cont_id of every article holding every term, unranked, unfiltered: on SQLite
+    through the trigram index when a term can use it (candidates; every term checked folded)."""
+    if search_method(dialect, groups) != "fts5":
+        return sa.select(Article.cont_id).where(*_like_all(groups, dialect))
     fts = sa.table("articles_fts", sa.column("rowid"))
     match = fts_match_expr([g for g in groups if indexable(g)])
-    stmt = (sa.select(Article.cont_id).select_from(fts).join(Article, Article.cont_id == fts.c.rowid)
+    return (sa.select(Article.cont_id).select_from(fts).join(Article, Article.cont_id == fts.c.rowid)
             .where(sa.text("articles_fts MATCH :m").bindparams(m=match), *_like_all(groups, "sqlite")))
-    return [(cid, float(s)) for cid, s in session.execute(_ranked(stmt, groups, limit, filters))]
+
+
+def _rank(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
+    stmt = _ranked(_base(session.get_bind().dialect.name, groups), groups, limit, filters)
+    return [(cid, float(s)) for cid, s in session.execute(stmt)]
 
 
 def search_method(dialect: str, terms: Sequence[str | Group]) -> str:
@@ -274,11 +275,9 @@ def search_method(dialect: str, terms: Sequence[str | Group]) -> str:
     return "pg_trgm"
 
 
-def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
-           open_: str = "[", close: str = "]", forms: Callable[[str], list[str]] | None = None,
-           filters: Filters | None = None) -> list[Hit]:
-    """Articles matching every term of ``query`` (any of its ``forms``, e.g. Simplified forms of a
-    Traditional word) and the ``filters``, best first, with marked snippets."""
+def _query_groups(query: str, forms: Callable[[str], list[str]] | None) -> list[list[str]]:
+    """The terms of ``query``, each with its ``forms``; :class:`SearchError` for a query that
+    cannot be searched (empty, too many or too long words)."""
     terms = split_terms(query)
     if not terms:
         raise SearchError("empty search query")
@@ -287,13 +286,28 @@ def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
     if sum(len(t) for t in terms) > MAX_QUERY_CHARS:
         raise SearchError(f"search query too long: {sum(len(t) for t in terms)} characters "
                           f"(at most {MAX_QUERY_CHARS})")
+    return [list(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in terms]
+
+
+def count_matches(session: Session, query: str, *, forms: Callable[[str], list[str]] | None = None,
+                  filters: Filters | None = None) -> int:
+    """How many articles :func:`search` would return without a limit."""
+    groups = _query_groups(query, forms)
+    stmt = _base(session.get_bind().dialect.name, groups).where(*(filters or Filters()).clauses())
+    return int(session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())))
+
+
+def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
+           open_: str = "[", close: str = "]", forms: Callable[[str], list[str]] | None = None,
+           filters: Filters | None = None) -> list[Hit]:
+    """Articles matching every term of ``query`` (any of its ``forms``, e.g. Simplified forms of a
+    Traditional word) and the ``filters``, best first, with marked snippets."""
+    groups = _query_groups(query, forms)
     if limit < 1:
         raise SearchError("limit must be at least 1")
-    groups = [list(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in terms]
     filters = filters or Filters()
     method = search_method(session.get_bind().dialect.name, groups)
-    rank = _rank_fts if method == "fts5" else _rank_like
-    ranked = rank(session, groups, limit, filters)
+    ranked = _rank(session, groups, limit, filters)
     if not ranked:
         return []
     rows = {a.cont_id: a for a in session.execute(

@@ -204,3 +204,16 @@ def test_mock_stopped_on_request_exits_0_quietly(signum):
         proc.send_signal(getattr(signal, signum))
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and err == "", err
+
+
+# --------------------------------------------------------------------------- 11: how many hits there are
+@pytest.mark.parametrize("query", ["的", "人工智慧", "科技 的"])
+def test_search_says_how_many_hits_there_are_beyond_those_shown(archive, query):
+    db = archive[1]
+    total = _search_count(db, query)
+    assert total > 2
+    proc = run_cli("search", "--db", str(db), "--limit", "2", query)
+    assert proc.returncode == 0 and proc.stdout.count(" · score ") == 2
+    assert proc.stderr.strip() == f"2 of {total} hits shown; --limit for more"
+    everything = run_cli("search", "--db", str(db), "--limit", str(total), query)
+    assert everything.returncode == 0 and everything.stderr == ""  # all shown: nothing to add
