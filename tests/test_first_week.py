@@ -217,3 +217,55 @@ def test_search_says_how_many_hits_there_are_beyond_those_shown(archive, query):
     assert proc.stderr.strip() == f"2 of {total} hits shown; --limit for more"
     everything = run_cli("search", "--db", str(db), "--limit", str(total), query)
     assert everything.returncode == 0 and everything.stderr == ""  # all shown: nothing to add
+
+
+# --------------------------------------------------------------------------- 15: query and export --where
+def test_query_runs_one_read_only_statement_in_three_forms(db_url):
+    import csv
+    import io
+
+    ds = generate_dataset(25, seed=15)
+    with MockSite(ds) as site:
+        run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "-q", check=True)
+    sql = "select content_type, count(*) as n from articles group by content_type order by content_type"
+    as_json = run_cli("query", "--db", db_url, "--json", sql)
+    assert as_json.returncode == 0, as_json.stderr
+    counts = {r["content_type"]: r["n"] for r in json.loads(as_json.stdout)}
+    assert sum(counts.values()) == len(ds.articles()) and counts["news"] > 0
+    assert as_json.stderr.strip() == f"{len(counts)} rows"
+    as_csv = run_cli("query", "--db", db_url, "--csv", sql)
+    assert list(csv.reader(io.StringIO(as_csv.stdout))) == [["content_type", "n"],
+                                                            *([k, str(v)] for k, v in counts.items())]
+    as_table = run_cli("query", "--db", db_url, sql)
+    assert as_table.stdout.splitlines()[0].split() == ["content_type", "n"]
+    assert [ln.split() for ln in as_table.stdout.splitlines()[2:]] == [[k, str(v)] for k, v in counts.items()]
+    # writing, several statements, bad SQL: one line each, exit 2, the archive untouched
+    refused = {"delete from articles": ("readonly database", "read-only transaction"),
+               "select 1; delete from articles": ("one statement at a time", "multiple commands"),
+               "selec 1": ("syntax error",)}
+    for statement, words in refused.items():
+        line = one_line(run_cli("query", "--db", db_url, statement), 2)
+        assert line.startswith(f"{PROG}: error: the statement failed: ") and any(w in line for w in words), line
+    again = run_cli("query", "--db", db_url, "--json", sql)
+    assert {r["content_type"]: r["n"] for r in json.loads(again.stdout)} == counts
+
+
+def test_export_where_selects_by_an_sql_condition_read_only(archive, tmp_path):
+    import csv
+    import io
+
+    ds, db = archive
+    news = sorted(a.cont_id for a in ds.articles() if a.kind == "news")
+    proc = run_cli("export", "--db", str(db), "--format", "csv", "--columns", "cont_id",
+                   "--where", "content_type = 'news' and cont_id > 0")
+    assert proc.returncode == 0, proc.stderr
+    got = sorted(int(r[0]) for r in list(csv.reader(io.StringIO(proc.stdout)))[1:])
+    assert got == news and proc.stderr.strip() == f"exported {len(news)} articles (csv)"
+    cases = {"1=1; delete from articles": "--where takes one SQL condition on the articles table (no ';')",
+             "no_such_column = 1": "--where 'no_such_column = 1': the statement failed: no such column: "
+                                   "no_such_column"}
+    for condition, message in cases.items():
+        out = tmp_path / "x.jsonl"
+        line = one_line(run_cli("export", "--db", str(db), "--where", condition, "-o", str(out)), 2)
+        assert line.startswith(f"{PROG}: error: {message}"), line
+        assert not out.exists()

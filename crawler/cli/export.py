@@ -24,6 +24,9 @@ def register(sub) -> None:
     sp.add_argument("--until", type=date_or_time,
                     help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time "
                          "(warc: fetched)")
+    sp.add_argument("--where", metavar="CONDITION",
+                    help="only articles for which this SQL condition on the articles table holds, e.g. "
+                         "\"node_name = '科学湃' and word_count > 1000\" (read through a read-only connection)")
     sp.add_argument("--columns", help=f"comma-separated subset of: {','.join(COLUMNS)}; also, only when named: "
                                       f"{','.join(OPTIONAL_COLUMNS)} (every repair of the text explained)")
     sp.add_argument("-o", "--output", default="-",
@@ -53,12 +56,17 @@ def format_of(output: str, given: str | None) -> str:
 
 
 def run(args) -> int:
+    import sqlalchemy as sa
+
     from crawler.cli.output import atomic_output, check_writable
     from storage.db import open_archive
     from storage.export import (BINARY_FORMATS, XLSX_CELL_MAX, ExportError, XlsxStats, export, parse_bound,
                                 parse_columns)
 
     args.format = format_of(args.output, args.format)
+    if args.where is not None and (args.format == "warc" or ";" in args.where or not args.where.strip()):
+        raise UsageError("--where takes one SQL condition on the articles table (no ';'), and not with --format warc"
+                         if args.format != "warc" else "--where does not apply to --format warc (it writes raw pages)")
     if args.format == "warc" and args.columns:
         raise UsageError("--columns does not apply to --format warc (it writes whole raw pages)")
     if args.excel and args.format != "csv":
@@ -82,7 +90,14 @@ def run(args) -> int:
         with Session() as session, atomic_output(args.output, binary=args.format in BINARY_FORMATS,
                                                      archive_url=db_url(args)) as out:
             n = export(session, args.format, out, columns=columns, since=since, until=until,
-                       neutralise_formulas=not args.keep_formulas, bom=args.excel, xlsx_stats=xlsx)
+                       neutralise_formulas=not args.keep_formulas, bom=args.excel, xlsx_stats=xlsx,
+                       where=args.where)
+    except sa.exc.DBAPIError as exc:
+        if args.where is None:
+            raise
+        from crawler.cli.query import statement_error
+
+        raise UsageError(f"--where {args.where!r}: {statement_error(exc).args[0]}") from None
     finally:
         engine.dispose()
     cut = (f"; {xlsx.cut_cells} text cells cut at Excel's {XLSX_CELL_MAX:,} characters"
