@@ -53,6 +53,11 @@ class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
 
 
+class OutputUnwritable(Exception):
+    """An output file (``-o``, stdout) could not be written for want of disk: exit code 6, like
+    the archive's; the old file is kept (:mod:`crawler.cli.output`)."""
+
+
 class Unreachable(Exception):
     """The site, the network or a service (Redis) does not answer: exit code 3."""
 
@@ -65,7 +70,6 @@ class Terminated(BaseException):
 def expected_errors() -> dict[type[BaseException], int]:
     """Exception types a user can cause -> exit code. The most specific class of an exception
     (its MRO) decides. Add a type here, with the module that raises it, to give it a code."""
-    from crawler.cli.output import OutputUnwritable
     from crawler.config import ConfigError
     from storage.db import ArchiveError, ArchiveMissing, ArchiveUnavailable
     from storage.export import ExportError

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from crawler.cli.errors import UsageError
+from crawler.cli.errors import OutputUnwritable, UsageError
 
 #: The first 16 bytes of every SQLite database file.
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -37,10 +37,6 @@ COMPANIONS = ("-wal", "-shm", "-journal")
 _DISK_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "the disk quota is exhausted",
                 errno.EROFS: "the file system is read-only", errno.EIO: "the disk failed (I/O error)",
                 errno.EFBIG: "the file is too large for the file system"}
-
-
-class OutputUnwritable(Exception):
-    """The output file could not be written for want of disk (exit code 6, like the archive's)."""
 
 
 def disk_error(exc: BaseException) -> str | None:
