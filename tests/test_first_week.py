@@ -269,3 +269,30 @@ def test_export_where_selects_by_an_sql_condition_read_only(archive, tmp_path):
         line = one_line(run_cli("export", "--db", str(db), "--where", condition, "-o", str(out)), 2)
         assert line.startswith(f"{PROG}: error: {message}"), line
         assert not out.exists()
+
+
+# --------------------------------------------------------------------------- 16: crawl -O
+def test_crawl_with_O_exports_the_runs_new_and_updated_articles(tmp_path):
+    import csv
+    import io
+    import re
+
+    db = tmp_path / "a.db"
+    ds = generate_dataset(30, seed=16)
+    with MockSite(ds) as site:
+        first = run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "-q", "-O", str(tmp_path / "run1.jsonl"))
+        assert first.returncode == 0, first.stderr
+        stored = {json.loads(ln)["cont_id"] for ln in (tmp_path / "run1.jsonl").read_text(encoding="utf-8").splitlines()}
+        summary = first.stderr.strip().splitlines()[-2]
+        new, gone = (int(re.search(rf"{w} (\d+)", summary).group(1)) for w in ("new", "gone"))
+        assert len(stored) == new + gone > 0
+        assert first.stderr.strip().splitlines()[-1] == (f"exported the run's {len(stored)} new and updated articles "
+                                                         f"to {tmp_path / 'run1.jsonl'} (jsonl)")
+        added = ds.add_articles(4)
+        second = run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "-q", "-O", str(tmp_path / "run2.csv"))
+    assert second.returncode == 0, second.stderr
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "run2.csv").read_text(encoding="utf-8"))))
+    assert {int(r["cont_id"]) for r in rows} == {a.cont_id for a in added if not a.robots_disallowed}
+    # a name that cannot be written: one line before any crawling
+    line = one_line(run_cli("crawl", "--base-url", "http://127.0.0.1:9", "--db", str(db), "-O", str(db)), 2)
+    assert line.startswith(f"{PROG}: error: cannot write {db}: it is the archive ({db})")
