@@ -140,6 +140,13 @@ def test_the_drift_alarm_names_the_reprocess_that_re_cleans_the_drifted_pages(tm
     hint = re.search(r"; once the cleaner is fixed, re-clean this run's pages with: (thepaper-archive reprocess "
                      r"--db (\S+) --fetched-since (\S+))$", line)
     assert hint and hint.group(2) == str(db), line
+    # item 10: one warning per reason, with the first 3 URLs, not one per page
+    warned = [ln for ln in proc.stderr.splitlines() if "not stored" in ln]
+    empty = next(ln for ln in warned if ": empty_article (" in ln)
+    n = int(re.match(rf"{PROG}: warning: (\d+) pages not stored: empty_article \(first: ", empty).group(1))
+    assert n > 3 and empty.count("/newsDetail_forward_") == 3
+    assert empty.endswith(f"; {PROG} failures --reason empty_article lists them)")
+    assert len(warned) == len({ln.split(" (first:")[0].rsplit(": ", 1)[1] for ln in warned})  # one per reason
     with Session(create_engine(f"sqlite:///{db}")) as s:
         drifted = s.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1))
         pages = s.scalar(select(func.count(func.distinct(RawPage.cont_id))).where(

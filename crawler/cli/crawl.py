@@ -7,7 +7,8 @@ import sys
 from crawler import settings as defaults
 from crawler.cli.errors import UsageError, error_line
 from crawler.cli.options import add_crawl, date_or_time, non_negative_float, non_negative_int, numeric_ids, positive_float
-from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
+from crawler.cli.spider_run import (build_settings, exit_code_for, failure_lines, run_spider, spider_lock,
+                                    summary_line)
 
 
 def register(sub) -> None:
@@ -130,6 +131,8 @@ def run(args) -> int:
         error_line(fatal)
     if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7), and the way back
         error_line(stats["thepaper/alarm"] + recovery_hint(stats, args.db))
+    for line in failure_lines(stats):
+        print(line, file=sys.stderr)
     print(summary_line(stats), file=sys.stderr)
     if output_format and stats.get("thepaper/run_id"):
         export_run(args.output, output_format, settings.get("THEPAPER_DB_URL") or None, stats["thepaper/run_id"])
