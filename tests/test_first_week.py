@@ -303,3 +303,36 @@ def test_crawl_with_O_exports_the_runs_new_and_updated_articles(tmp_path):
     # a name that cannot be written: one line before any crawling
     line = one_line(run_cli("crawl", "--base-url", "http://127.0.0.1:9", "--db", str(db), "-O", str(db)), 2)
     assert line.startswith(f"{PROG}: error: cannot write {db}: it is the archive ({db})")
+
+
+# --------------------------------------------------------------------------- 14: clean - and clean DIR, three formats
+def test_clean_reads_stdin_and_directories_in_text_markdown_and_json(tmp_path):
+    from tests.conftest import SAMPLES
+
+    page = SAMPLES / "m_thepaper_2017_newsDetail_forward_1787647.html"
+    with open(page, "rb") as stdin:
+        piped = subprocess.run([sys.executable, "-m", "crawler.cli", "clean", "--format", "markdown", "-"], cwd=ROOT,
+                               env=cli_env(), stdin=stdin, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    record = json.loads(run_cli("clean", "--json", str(page), check=True).stdout)
+    lines = piped.stdout.split("\n\n")
+    assert lines[0] == f"# {record['title']}"
+    assert lines[1].startswith("*2017-09-08T10:30+08:00 · ") and record["author"] in lines[1]
+    assert lines[2:] == [*record["paragraphs"][:-1], record["paragraphs"][-1] + "\n"]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_bytes(page.read_bytes())
+    (folder / "b.txt").write_bytes((SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt").read_bytes())
+    (folder / "c.html").write_bytes(b"<html><body></body></html>")
+    proc = run_cli("clean", "--format", "json", str(folder))
+    assert proc.returncode == 0
+    objects = [json.loads(ln) for ln in proc.stdout.splitlines()]
+    assert [o["path"] for o in objects] == [str(folder / "a.html"), str(folder / "b.txt")]
+    assert objects[0]["paragraphs"] == record["paragraphs"]
+    assert proc.stderr.splitlines()[0].startswith(f"{PROG}: error: {folder / 'c.html'}: ")
+    assert proc.stderr.splitlines()[-1] == "clean: 3 files: cleaned 2, failed 1"
+    text = run_cli("clean", str(folder), check=True).stdout
+    assert text.startswith(f"==> {folder / 'a.html'} <==\ntitle: {record['title']}\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert one_line(run_cli("clean", str(empty)), 2) == f"{PROG}: error: no files in the directory {empty}"
