@@ -336,3 +336,30 @@ def test_clean_reads_stdin_and_directories_in_text_markdown_and_json(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert one_line(run_cli("clean", str(empty)), 2) == f"{PROG}: error: no files in the directory {empty}"
+
+
+# --------------------------------------------------------------------------- 12: keywords without fragments
+@pytest.mark.parametrize("page, noise, kept", [
+    # the real pages of tests/data/samples and the layouts of tests/data/extract: column prefixes, numerals' leftovers
+    ("samples/m_thepaper_2017_newsDetail_forward_1787647.html", {"一周", "讲座"}, {"书店"}),
+    ("samples/api_list_item_32126241.json", {"言短", "意长"}, {"舆论监督"}),
+    ("extract/nextjs_dom_only.html", {"特稿", "一千万"}, {"芯片", "晶圆厂"}),
+    ("extract/nextjs_news.html", {"千次", "次连续"}, {"量子", "超导"}),
+    ("extract/api_detail.json", {"六号"}, {"嫦娥", "样品"}),
+])
+def test_keywords_leave_out_column_prefixes_and_numeral_fragments(page, noise, kept):
+    from tests.conftest import SAMPLES
+
+    record = json.loads(run_cli("clean", "--json", str(SAMPLES.parent / page), check=True).stdout)
+    assert not noise & set(record["keywords"]), record["keywords"]
+    assert kept <= set(record["keywords"]), record["keywords"]
+
+
+def test_keywords_leave_out_measure_word_compounds_and_reporting_verbs():
+    from cleaning.keywords import extract_keywords
+
+    words = extract_keywords("长征火箭再次发射", "", [
+        "火箭将36颗卫星送入预定轨道，450余家企业参与研制。", "工厂每天生产12片晶圆。",
+        "航天局回应称，卫星运行正常；据悉，下一次发射在年底。"], top=30)
+    assert not {"颗卫星", "余家", "片晶", "回应", "据悉"} & set(words), words
+    assert {"卫星", "火箭", "发射", "企业", "工厂"} <= set(words), words
