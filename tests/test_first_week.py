@@ -363,3 +363,20 @@ def test_keywords_leave_out_measure_word_compounds_and_reporting_verbs():
         "航天局回应称，卫星运行正常；据悉，下一次发射在年底。"], top=30)
     assert not {"颗卫星", "余家", "片晶", "回应", "据悉"} & set(words), words
     assert {"卫星", "火箭", "发射", "企业", "工厂"} <= set(words), words
+
+
+# --------------------------------------------------------------------------- 18: a failed WARC import quotes no binary
+@pytest.mark.parametrize("content", [
+    bytes(range(256)) * 12,  # no WARC at all: warcio quotes its "first line"
+    b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 900\r\n\r\n" + bytes(range(128, 256)) * 8,
+    b"\x1f\x8b\x08\x00" + bytes(range(200, 256)) * 40,  # a gzip header, then garbage
+])
+def test_a_failed_warc_import_is_one_readable_line(tmp_path, content):
+    bad = tmp_path / "bad.warc.gz"
+    bad.write_bytes(content)
+    proc = run_cli("import", "--db", str(tmp_path / "a.db"), "--warc", str(bad))
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith(f"{PROG}: error: ")]
+    assert proc.returncode != 0 and len(errors) == 1, proc.stderr
+    assert errors[0].startswith(f"{PROG}: error: bad.warc.gz: ") and "unexpected" not in errors[0], errors[0]
+    assert errors[0].isprintable() and len(errors[0]) < 300, errors[0]
+    assert all(ord(c) < 0x80 for c in errors[0].replace("…", "")), errors[0]
