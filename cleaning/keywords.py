@@ -92,10 +92,11 @@ def is_keyword(word: str, stopwords: frozenset[str] | set[str]) -> bool:
             and not _NUMBER_SHAPE.match(w))
 
 
-def tfidf_words(text: str, tfidf=None) -> list[str]:
+def tfidf_words(text: str, tfidf=None, *, drop_fragments: bool = False) -> list[str]:
     """The words of ``text`` by TF-IDF, best first, ties in order of first occurrence: what
-    ``jieba.analyse.TFIDF.extract_tags(text, topK=None)`` returns, with rjieba's words, less the
-    fragments a number leaves (a word that begins with a measure word right after a number)."""
+    ``jieba.analyse.TFIDF.extract_tags(text, topK=None)`` returns, with rjieba's words;
+    ``drop_fragments``: less the fragments a number leaves (a word that begins with a measure
+    word right after a number)."""
     import rjieba
 
     tfidf = tfidf or _extractor()
@@ -104,7 +105,7 @@ def tfidf_words(text: str, tfidf=None) -> list[str]:
     after_number = False
     for word in rjieba.cut(text):
         # ``36颗卫星`` is cut 36 / 颗卫星: a measure word glued to a noun after a number is no word
-        fragment = after_number and word[:1] in _MEASURES
+        fragment = drop_fragments and after_number and word[:1] in _MEASURES
         after_number = bool(_NUMBER_TOKEN.match(word))
         if not fragment and len(word.strip()) >= 2 and word.lower() not in stop:
             freq[word] = freq.get(word, 0.0) + 1.0
@@ -125,7 +126,7 @@ def extract_keywords(title: str, summary: str = "", paragraphs: list[str] | tupl
     if not text or top < 1:
         return []
     tfidf = _extractor()
-    words = tfidf_words(text, tfidf)
+    words = tfidf_words(text, tfidf, drop_fragments=True)
     out: list[str] = []
     for word in words:
         if is_keyword(word, tfidf.stop_words) and word not in out:
