@@ -174,7 +174,9 @@ def column_chart(chart_id: str, points: list[tuple[str, int]], *, x_title: str =
 
 def line_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[int]]], *,
                x_title: str = "day", y_title: str = "articles") -> str:
-    """One line per (name, values over ``labels``), a point per period, a legend above."""
+    """One line per (name, values over ``labels``), a point per period, a legend above. A series
+    equal to an earlier one would hide under it: its legend says so (``B (= A)``) and its line
+    is dashed, so that both show."""
     peak = max([v for _, values in series for v in values] + [1])
     axes = _Axes(len(labels), peak, top=34)
     parts = [_svg_open(chart_id, CHART_W, CHART_H), *axes.frame(labels, x_title, y_title)]
@@ -182,11 +184,15 @@ def line_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[in
     for k, (name, values) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
         name_e = escape(str(name))
+        twin = next((other for other, vs in series[:k] if list(vs) == list(values)), None)
+        legend = f"{name} (= {twin})" if twin is not None else str(name)
         parts.append(f'<rect class="legend" x="{lx}" y="6" width="12" height="12" fill="{color}"/>'
-                     f'<text class="label" x="{lx + 16}" y="16">{name_e}</text>')
-        lx += 40 + 14 * len(str(name))
+                     f'<text class="label" x="{lx + 16}" y="16">{escape(legend)}</text>')
+        lx += 40 + 14 * len(legend)
         coords = " ".join(f"{_fmt(axes.x(i))},{_fmt(axes.y(v))}" for i, v in enumerate(values))
-        parts.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
+        dash = ' stroke-dasharray="6 4"' if twin is not None else ""
+        parts.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2"{dash} '
+                     f'points="{coords}"/>')
         r = 2.5 if axes.slot >= 4 else 1.5
         for i, v in enumerate(values):
             lab = escape(str(labels[i]))
@@ -230,6 +236,7 @@ svg.chart{display:block;max-width:100%%;height:auto;font-family:inherit}
 .chart .axis-title{font-size:12px;fill:#222}.chart .grid{stroke:#e3e3e3}.chart .axis-line{stroke:#888}
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}
 td:first-child,th:first-child{text-align:left}.empty,.note{color:#888}
+@media (max-width:880px){body{overflow-x:auto}svg.chart{max-width:none;width:880px}}
 """ % FONT_STACK
 
 
@@ -267,7 +274,8 @@ def render_html(data: dict[str, Any]) -> str:
         f"<h1>thepaper.cn archive report</h1>\n<p>Generated {escape(data['generated_at'])} "
         f"(Asia/Shanghai); the {int(data['days'])} days to {escape(data['window_end'])}, from "
         f"{escape(data['window_start'])}, per {escape(unit)}.</p>\n",
-        f'<table id="totals"><tr><th>total</th><th>count</th></tr>{table}</table>\n',
+        f'<table id="totals"><caption>The whole archive (not only the window)</caption>'
+        f'<tr><th>total, whole archive</th><th>count</th></tr>{table}</table>\n',
         section(f"Articles per {unit} ({span})",
                 column_chart("per-period", data["per_period"], x_title=x_title, y_title="articles",
                              partial=frozenset(data.get("partial_periods", ()))),

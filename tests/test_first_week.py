@@ -380,3 +380,19 @@ def test_a_failed_warc_import_is_one_readable_line(tmp_path, content):
     assert errors[0].startswith(f"{PROG}: error: bad.warc.gz: ") and "unexpected" not in errors[0], errors[0]
     assert errors[0].isprintable() and len(errors[0]) < 300, errors[0]
     assert all(ord(c) < 0x80 for c in errors[0].replace("…", "")), errors[0]
+
+
+# --------------------------------------------------------------------------- 13: the report's series and totals
+def test_report_shows_identical_series_and_says_the_totals_are_archive_wide(archive, tmp_path):
+    import re
+
+    out = tmp_path / "r.html"
+    proc = run_cli("report", "--db", str(archive[1]), "--since", "2000-01-01", "--trend", "芯片", "--trend", "晶片",
+                   "--trend", "的", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    html = out.read_text(encoding="utf-8")
+    legends = re.findall(r'<rect class="legend"[^>]*/><text class="label"[^>]*>([^<]*)</text>', html)
+    assert legends == ["芯片", "晶片 (= 芯片)", "的"]  # 晶片 is counted as 芯片: the same line, not hidden
+    assert html.count('stroke-dasharray="6 4"') == 1
+    assert "<caption>The whole archive (not only the window)</caption>" in html
+    assert "@media (max-width:880px)" in html  # narrow screens scroll rather than shrink the labels
