@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import pty
+import urllib.parse
 import subprocess
 import sys
 
@@ -396,3 +397,41 @@ def test_report_shows_identical_series_and_says_the_totals_are_archive_wide(arch
     assert html.count('stroke-dasharray="6 4"') == 1
     assert "<caption>The whole archive (not only the window)</caption>" in html
     assert "@media (max-width:880px)" in html  # narrow screens scroll rather than shrink the labels
+
+
+# --------------------------------------------------------------------------- 6: the search box and short words
+def test_browse_search_box_answers_one_and_two_character_words(archive):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    db = archive[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "browse", "--db", str(db), "--port", str(port)],
+                            cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def get(path: str):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=20) as r:
+            return r.geturl(), json.loads(r.read())
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get("/-/versions.json")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        for word in ("芯片", "的"):
+            url, page = get(f"/a/articles.json?_search={urllib.parse.quote(word)}&_shape=objects")
+            assert "/a/articles_containing.json?term=" in url
+            assert len(page["rows"]) == min(_search_count(db, word), 200) > 0
+        url, page = get(f"/a/articles.json?_search={urllib.parse.quote('人工智能')}&_shape=objects")
+        assert "/a/articles.json" in url  # 3+ characters: the trigram search box itself
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -19,6 +19,8 @@ from crawler.cli.errors import UsageError
 from crawler.cli.options import add_db, db_url, port
 
 HOST = "127.0.0.1"
+#: Datasette plugins of browse (a search-box word of 1-2 characters: the canned LIKE query).
+PLUGINS = Path(__file__).resolve().parent / "datasette_plugins"
 DEFAULT_PORT = 8001
 
 
@@ -34,7 +36,8 @@ def register(sub) -> None:
 
 def datasette_command(path: Path, metadata: Path, port_: int) -> list[str]:
     return [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(metadata),
-            "--host", HOST, "--port", str(port_), "--setting", "facet_time_limit_ms", "1000"]
+            "--host", HOST, "--port", str(port_), "--setting", "facet_time_limit_ms", "1000",
+            "--plugins-dir", str(PLUGINS)]  # 1-2 character searches go to the canned query
 
 
 def check_port(port_: int) -> None:
