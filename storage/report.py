@@ -236,7 +236,6 @@ svg.chart{display:block;max-width:100%%;height:auto;font-family:inherit}
 .chart .axis-title{font-size:12px;fill:#222}.chart .grid{stroke:#e3e3e3}.chart .axis-line{stroke:#888}
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}
 td:first-child,th:first-child{text-align:left}.empty,.note{color:#888}
-@media (max-width:880px){body{overflow-x:auto}svg.chart{max-width:none;width:880px}}
 """ % FONT_STACK
 
 

@@ -396,7 +396,6 @@ def test_report_shows_identical_series_and_says_the_totals_are_archive_wide(arch
     assert legends == ["芯片", "晶片 (= 芯片)", "的"]  # 晶片 is counted as 芯片: the same line, not hidden
     assert html.count('stroke-dasharray="6 4"') == 1
     assert "<caption>The whole archive (not only the window)</caption>" in html
-    assert "@media (max-width:880px)" in html  # narrow screens scroll rather than shrink the labels
 
 
 # --------------------------------------------------------------------------- 6: the search box and short words
