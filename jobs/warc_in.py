@@ -336,6 +336,8 @@ def not_a_warc(path: str) -> str | None:
         return f"it cannot be read ({exc.strerror})"
     except (ArchiveLoadFailed, EOFError, ValueError, zlib.error):
         return "it does not begin with a WARC record (WARC/1.0 or WARC/1.1, plain or gzip-compressed)"
+    except (AttributeError, TypeError):  # warcio on a record without WARC-Target-URI
+        return "its first record lacks a header it needs (WARC-Target-URI)"
     return None
 
 
