@@ -56,6 +56,10 @@ def run(args) -> int:
 
     terms = terms_of(args.terms)
     nodes = [int(x) for value in args.column or [] for x in value.split(",")]
+    if args.output != "-":
+        from crawler.cli.output import check_writable
+
+        check_writable(args.output, db_url(args))  # before the archive is opened: a wrong -o is one line, at once
     engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
