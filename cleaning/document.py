@@ -306,8 +306,9 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping) -> None:
     if rec.cont_id is None and md.as_int(item.get("contId")):
         rec.cont_id = md.as_int(item.get("contId"))
         rec.url = rec.url or canonical_url(rec.cont_id)
-    if not rec.title and item.get("name") and rec.content_type != "gone":
-        rec.title = str(item["name"]).strip()  # as the list gives it: ``数据 | 深圳`` keeps its spaces
+    if not rec.title and item.get("name"):
+        # as the list gives it: ``数据 | 深圳`` keeps its spaces; a gone article keeps its listed title
+        rec.title = str(item["name"]).strip()
     if rec.published_at is None:
         rec.published_at = md.parse_time(item.get("pubTimeLong"))
     node = item.get("nodeInfo") if isinstance(item.get("nodeInfo"), Mapping) else {}

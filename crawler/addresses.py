@@ -94,7 +94,9 @@ class AddressGuardResolver:
 
     @classmethod
     def from_crawler(cls, crawler, reactor):
-        s = crawler.settings
+        from crawler.config import layered
+
+        s = layered(crawler.settings)  # built from the process's settings, which no add-on has seen
         return cls(reactor, load_object(s.get("THEPAPER_RESOLVE") or system_resolve),
                    allowed=configured_endpoints(s), allow_private=s.getbool("THEPAPER_ALLOW_PRIVATE"),
                    cache_size=s.getint("DNSCACHE_SIZE") if s.getbool("DNSCACHE_ENABLED") else 0)

@@ -17,6 +17,8 @@ name there, the ``THEPAPER_*`` ones and Scrapy's own, present and future):
 The layers are Scrapy settings priorities between ``project`` (the settings module) and
 ``cmdline``, applied by :func:`apply` for the command line and, for ``scrapy crawl``, by the
 :class:`LayeredSettings` add-on (``ADDONS`` in the settings), so both read the same layers.
+What Scrapy builds before the add-ons run (the spider, the process's name resolver) reads
+:func:`layered` settings.
 """
 
 from __future__ import annotations
@@ -186,6 +188,16 @@ def apply(settings, explicit_config: str | None = None, environ: Mapping[str, st
     for values, priority in layers(explicit_config, environ):
         for name, val in values.items():
             settings.set(name, val, priority=priority)
+
+
+def layered(settings):
+    """``settings`` with the environment and the config file on them, for a component that Scrapy
+    builds before its add-ons run (``scrapy crawl`` makes the spider, and its process the name
+    resolver, first): the object itself while it can change, else a copy. Applying the layers
+    again at the same priorities changes nothing."""
+    target = settings.copy() if settings.frozen else settings
+    apply(target, target.get("THEPAPER_CONFIG") or None)
+    return target
 
 
 class LayeredSettings:

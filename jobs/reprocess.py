@@ -60,7 +60,21 @@ def _clean_url(raw) -> str | None:
     return raw.final_url or raw.url
 
 
-def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[int] | None) -> list[int]:
+def _fetched_since(session: Session, when: datetime, cont_ids: Iterable[int] | None) -> set[int]:
+    """The latest article page of each article fetched at or after ``when``, whether its
+    cleaning made the stored record or failed (a drifted run's pages: what recovery re-cleans)."""
+    stmt = (sa.select(sa.func.max(RawPage.id))
+            .where(RawPage.kind.in_(_PAGE_KINDS), RawPage.cont_id.is_not(None), RawPage.fetched_at >= when)
+            .group_by(RawPage.cont_id))
+    if cont_ids:
+        stmt = stmt.where(RawPage.cont_id.in_(list(cont_ids)))
+    return {i for i in session.scalars(stmt) if i is not None}
+
+
+def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[int] | None,
+                fetched_since: datetime | None = None) -> list[int]:
+    if fetched_since is not None:
+        return sorted(_fetched_since(session, fetched_since, cont_ids))
     stmt = sa.select(Article.raw_page_id).where(Article.raw_page_id.is_not(None))
     if since is not None:
         stmt = stmt.where(Article.published_at >= since)
@@ -280,17 +294,21 @@ def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Iterator[tup
 
 
 def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Iterable[int] | None = None,
-                      batch: int = 200, jobs: int = 1,
+                      fetched_since: datetime | None = None, batch: int = 200, jobs: int = 1,
                       progress: Callable[[Counter, int, int], None] | None = None) -> Counter:
     """Clean the selected raw pages again and update the records; return outcome counts
     (``new``, ``updated``, ``unchanged``, ``kept_original``, ``failed`` and ``failed/<reason>``).
+
+    ``since``: articles published since then (and failed pages fetched since then);
+    ``fetched_since``: instead, the latest page of every article fetched since then, stored or
+    failed (the recovery after a layout drift: the drifted run's pages, whatever became of them).
 
     ``jobs`` processes clean (1: this process alone); this process writes, one
     transaction per chunk of ``batch`` pages, and calls ``progress(counts, done, total)``
     after each (raw pages done so far, raw pages selected)."""
     counts: Counter = Counter()
     with Session() as session:
-        raw_ids = _select_ids(session, since=since, cont_ids=cont_ids)
+        raw_ids = _select_ids(session, since=since, cont_ids=cont_ids, fetched_since=fetched_since)
     chunks = [raw_ids[start:start + batch] for start in range(0, len(raw_ids), batch)]
     done = 0
     # closing(): an error or Ctrl-C here stops the workers at once, not when the traceback is freed

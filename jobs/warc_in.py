@@ -40,6 +40,25 @@ CLEANED_STATUSES = frozenset({200, 203, 404, 410})
 _REPLAY = re.compile(r"^https?://[^/]+/(?:[^/]+/)?(\d{14})(?:[a-z]{2}_)?/((?:https?:)?/*.+)$", re.I)
 
 
+#: The most characters of a library's message a WarcError quotes.
+QUOTE_MAX = 120
+
+
+def _readable(exc: BaseException) -> str:
+    """A library's message about a damaged file, fit for one line: what it quotes of the file
+    (warcio's ``first line: [...]``, often binary) is left out when it is not plain text, and the
+    rest cut at :data:`QUOTE_MAX` characters."""
+    if isinstance(exc, (AttributeError, TypeError)):  # warcio on a record that lacks a header it reads
+        return "a record without the headers it needs (WARC-Target-URI)"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    head, sep, quoted = text.partition(", first line: ")
+    if sep and not (quoted.isprintable() and quoted.isascii()):
+        text = f"{head} (its first line is not text)"
+    if not text.isprintable() or any(ord(c) >= 0x80 and not c.isalnum() for c in text):
+        text = "".join(c if c.isprintable() and (ord(c) < 0x80 or c.isalnum()) else "?" for c in text)
+    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
+
+
 class WarcError(ValueError):
     """A WARC file that cannot be read on (damaged, truncated, not a WARC); the message says where."""
 
@@ -152,10 +171,12 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
                     yield pending
                 raise WarcError(f"{name}: truncated WARC: the gzip member at byte {cut[0]} {cut[1]}") from None
             break
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+        except (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError, TypeError) as exc:
+            # warcio fails with AttributeError on a record without WARC-Target-URI
             if pending is not None:
                 yield pending
-            raise WarcError(f"{name}: damaged or truncated WARC after byte {iterator.offset}: {exc}") from None
+            raise WarcError(f"{name}: damaged or truncated WARC after byte {iterator.offset}: "
+                            f"{_readable(exc)}") from None
         last = iterator.offset
         kind = record.rec_type
         headers = record.rec_headers
@@ -178,7 +199,7 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
             if pending is not None:
                 yield pending
             raise WarcError(f"{name}: damaged or truncated WARC at byte {iterator.offset}: "
-                            f"{type(exc).__name__}: {exc}") from None
+                            f"{type(exc).__name__}: {_readable(exc)}") from None
         if short and kind in ("request", "metadata"):  # the file ends inside this record
             if pending is not None:
                 yield pending
@@ -315,6 +336,8 @@ def not_a_warc(path: str) -> str | None:
         return f"it cannot be read ({exc.strerror})"
     except (ArchiveLoadFailed, EOFError, ValueError, zlib.error):
         return "it does not begin with a WARC record (WARC/1.0 or WARC/1.1, plain or gzip-compressed)"
+    except (AttributeError, TypeError):  # warcio on a record without WARC-Target-URI
+        return "its first record lacks a header it needs (WARC-Target-URI)"
     return None
 
 

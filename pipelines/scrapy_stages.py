@@ -400,13 +400,21 @@ class PersistStage(_Stage):
                 err = item.error
                 self.stats.inc_value("thepaper/failed")
                 self.stats.inc_value(f"thepaper/failed/{err.reason}")
-                logger.warning("article %s not stored: %s (%s)", item.url, err.reason, err)
+                # one line per reason at the end of the run (crawler.cli.spider_run.failure_lines), not one per page
+                examples = self.stats.get_value(f"thepaper/failed_examples/{err.reason}") or []
+                if len(examples) < FAILURE_EXAMPLES:
+                    self.stats.set_value(f"thepaper/failed_examples/{err.reason}", [*examples, item.url])
+                logger.info("article %s not stored: %s (%s)", item.url, err.reason, err)
         elif isinstance(item, ListedRecord):
             item.outcome = entry.outcome
             self.stats.inc_value(f"thepaper/stored/{_counter_key(item.record.content_type, item.outcome)}")
         else:
             self.stats.inc_value("thepaper/failed")
             self.stats.inc_value(f"thepaper/failed/{item.reason}")
+
+
+#: The URLs of a failure reason kept for the run's end-of-run line.
+FAILURE_EXAMPLES = 3
 
 
 def _failure(url, cont_id, reason, message) -> dict:

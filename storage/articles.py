@@ -75,10 +75,11 @@ _KEEP_WHEN_GONE = ("title", "summary", "published_at", "author", "author_outlet"
 
 
 def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
-    """A gone record over a stored article: text emptied, known metadata kept."""
+    """A gone record over a stored article: text emptied, the stored metadata kept (the page
+    said it; a gone record knows at most what its list item said)."""
     fields = _record_fields(record)
     for name in _KEEP_WHEN_GONE:
-        if fields[name] in (None, ""):
+        if getattr(old, name) not in (None, "") or fields[name] in (None, ""):
             fields[name] = getattr(old, name)
     fields.update(body_text="", images=[], keywords=[], word_count=0,
                   content_hash=ArticleRecord(title=fields["title"]).content_hash)

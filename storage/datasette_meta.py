@@ -58,7 +58,7 @@ QUERIES: dict[str, dict[str, str]] = {
     "articles_containing": {
         "title": "Articles containing a word of any length",
         "description": "Title or body contains the word (LIKE: 1- and 2-character words too, which the "
-                       "trigram search box cannot find), newest first.",
+                       "trigram search box cannot find: browse sends such searches here), newest first.",
         "sql": "SELECT cont_id, title, published_local, node_name, content_type, tags, url\n"
                "FROM article_overview\n"
                "WHERE title LIKE '%' || :term || '%'\n"

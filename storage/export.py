@@ -89,9 +89,14 @@ def _tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
 
 
 def iter_batches(session: Session, columns: list[str], *, since: datetime | None = None,
-                 until: datetime | None = None, batch: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+                 until: datetime | None = None, batch: int = BATCH,
+                 where: str | None = None, updated_since: datetime | None = None
+                 ) -> Iterator[list[dict[str, Any]]]:
     """Lists of row dicts (``columns`` only, Python values), at most ``batch`` rows each,
-    ordered by publication time then id. ``since`` inclusive, ``until`` exclusive."""
+    ordered by publication time then id. ``since`` inclusive, ``until`` exclusive; ``where``:
+    an SQL condition on the ``articles`` row, as given (the caller reads through a connection
+    that cannot write); ``updated_since``: stored or changed at or after then (a run's new and
+    updated articles)."""
     cols = [getattr(Article, c) for c in columns if c != "tags"]
     if "cont_id" not in columns:
         cols.append(Article.cont_id)
@@ -100,6 +105,10 @@ def iter_batches(session: Session, columns: list[str], *, since: datetime | None
         stmt = stmt.where(Article.published_at >= since)
     if until is not None:
         stmt = stmt.where(Article.published_at < until)
+    if where:
+        stmt = stmt.where(sa.text(f"({where})"))
+    if updated_since is not None:
+        stmt = stmt.where(Article.updated_at >= updated_since)
     result = session.execute(stmt.execution_options(yield_per=batch))
     for part in result.partitions():
         rows = [r._asdict() for r in part]
@@ -275,14 +284,16 @@ def write_xlsx(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str]
 
 def export(session: Session, fmt: str, out, *, columns: list[str] | None = None, since: datetime | None = None,
            until: datetime | None = None, batch: int = BATCH, neutralise_formulas: bool = True,
-           bom: bool = False, xlsx_stats: XlsxStats | None = None) -> int:
+           bom: bool = False, xlsx_stats: XlsxStats | None = None, where: str | None = None,
+           updated_since: datetime | None = None) -> int:
     """Write the articles to ``out`` (text stream for jsonl/csv, binary for parquet and xlsx); rows
     written. ``neutralise_formulas``: CSV cells that spreadsheets would run as formulas get a
     leading ``'``; ``bom``: CSV begins with a UTF-8 byte order mark (for Excel)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     columns = list(columns or COLUMNS)
-    batches = iter_batches(session, columns, since=since, until=until, batch=batch)
+    batches = iter_batches(session, columns, since=since, until=until, batch=batch, where=where,
+                           updated_since=updated_since)
     if fmt == "jsonl":
         return write_jsonl(batches, out)
     if fmt == "csv":

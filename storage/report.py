@@ -40,12 +40,13 @@ UNIT_TITLES = {"day": "day (Asia/Shanghai)", "week": "ISO week, Monday to Sunday
 
 def report_data(session: Session, *, days: int | None = 30, now: datetime, top: int = 15,
                 end: date | None = None, since: date | None = None,
-                trend_terms: list[str] | None = None) -> dict[str, Any]:
+                trend_terms: list[str] | None = None, forms=None) -> dict[str, Any]:
     """Everything the page shows, for the window that ends on ``end`` (default: the day of
     the newest article, :func:`storage.stats.window_end`) and starts on ``since`` (else
     ``days`` before): articles per period (every period, zeros included), per column, the
     top tags and keywords, and per period the articles that mention each of
-    ``trend_terms`` (default: the window's top keywords)."""
+    ``trend_terms`` (default: the window's top keywords), each in any of its ``forms``
+    (the Simplified forms of a Traditional term, from the caller)."""
     window = resolve_window(session, now=now, since=since, until=end, days=None if since else days)
     unit = choose_unit(window.days)
     daily = daily_by_column(session, window.days, datetime.combine(window.last, datetime.min.time(), SHANGHAI))
@@ -61,7 +62,7 @@ def report_data(session: Session, *, days: int | None = 30, now: datetime, top: 
         .group_by(Tag.name).order_by(sa.desc("n"), Tag.name).limit(top)).all()
     keywords = top_keywords(session, window, top)
     terms = list(trend_terms) if trend_terms else [k for k, _ in keywords[:DEFAULT_TREND_TERMS]]
-    trends = term_trends(session, terms, window, unit) if terms else None
+    trends = term_trends(session, terms, window, unit, forms=forms) if terms else None
     return {
         "generated_at": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
         "days": window.days,

@@ -299,6 +299,14 @@ def matching_sql(query: str, forms: Callable[[str], list[str]] | None = None) ->
     return str(stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
 
+def count_matches(session: Session, query: str, *, forms: Callable[[str], list[str]] | None = None,
+                  filters: Filters | None = None) -> int:
+    """How many articles :func:`search` would return without a limit."""
+    groups = query_groups(query, forms)
+    stmt = _matching(groups, session.get_bind().dialect.name).where(*(filters or Filters()).clauses())
+    return int(session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())))
+
+
 def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
            open_: str = "[", close: str = "]", forms: Callable[[str], list[str]] | None = None,
            filters: Filters | None = None) -> list[Hit]:

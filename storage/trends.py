@@ -1,5 +1,6 @@
 """Trends: how many articles per period mention each term (title or body, as ``search``
-matches a term: a substring, A-Z folded to a-z), beside all the articles of each period.
+matches a term: a substring, A-Z folded to a-z, any of its ``forms`` — the caller gives the
+Simplified forms of a Traditional term, as for ``search``), beside all the articles of each period.
 
 :func:`term_trends` returns plain JSON-ready data; one query per term groups the window's
 matching articles by Asia/Shanghai day (:class:`storage.periods.shanghai_date`), and the
@@ -8,6 +9,7 @@ days are summed into days, weeks or months in Python (:func:`storage.periods.buc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,15 +29,18 @@ def _day_counts(session: Session, window: Window, *conditions) -> list[tuple[Any
     return [(d, int(n)) for d, n in session.execute(stmt)]
 
 
-def mentions(term: str, dialect: str):
-    """SQL: the article mentions ``term`` in its title or body (as ``search`` matches it)."""
-    return sa.or_(_contains(Article.title, term, dialect), _contains(Article.body_text, term, dialect))
+def mentions(term: str, dialect: str, forms: Callable[[str], list[str]] | None = None):
+    """SQL: the article mentions ``term`` (or one of its ``forms``) in its title or body (as
+    ``search`` matches it)."""
+    every = dict.fromkeys([term, *(forms(term) if forms else ())])
+    return sa.or_(*(_contains(col, f, dialect) for f in every for col in (Article.title, Article.body_text)))
 
 
 def term_trends(session: Session, terms: list[str], window: Window, unit: str,
-                node_ids: list[int] | None = None) -> dict[str, Any]:
+                node_ids: list[int] | None = None, forms: Callable[[str], list[str]] | None = None
+                ) -> dict[str, Any]:
     """Per period of ``window``: the articles (of the columns ``node_ids``, or all) and, for
-    each term, how many of them mention it."""
+    each term, how many of them mention it (in any of its ``forms``, if given)."""
     if not terms:
         raise ValueError("no term to count")
     dialect = session.get_bind().dialect.name
@@ -43,7 +48,7 @@ def term_trends(session: Session, terms: list[str], window: Window, unit: str,
     starts = [start for start, _ in bucket([], window, unit)]
     series = []
     for term in terms:
-        counts = bucket(_day_counts(session, window, mentions(term, dialect), *where), window, unit)
+        counts = bucket(_day_counts(session, window, mentions(term, dialect, forms), *where), window, unit)
         series.append({"term": term, "counts": [n for _, n in counts]})
     totals = bucket(_day_counts(session, window, *where), window, unit)
     return {

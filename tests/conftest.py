@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -36,6 +37,21 @@ def run_cli(*args: str, timeout: float = 300, check: bool = False, **kw) -> subp
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-4000:]}")
     return proc
+
+
+@contextlib.contextmanager
+def tmpfs(mount_point: Path, size: str):
+    """A tmpfs of ``size`` (``2m``, ``64k``) mounted at ``mount_point`` for the block, if this
+    machine lets the tests mount one (root with CAP_SYS_ADMIN); else the test is skipped."""
+    mount_point.mkdir(exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
 
 def messages(stderr: str) -> list[str]:

@@ -54,7 +54,8 @@ def test_a_new_front_end_build_raises_the_alarm(db_url, tmp_path):
     # one line names the figures and the layout in use; then the summary
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith(PROG_ERR)]
     assert len(lines) == 1, proc.stderr[-3000:]
-    line = lines[0][len(PROG_ERR):]
+    line, hint = lines[0][len(PROG_ERR):].split("; once the cleaner is fixed, ")  # the run's line, the way back
+    assert hint.startswith("re-clean this run's pages with: thepaper-archive reprocess --db ") and " --fetched-since " in hint
     assert line.startswith("layout drift: ")
     assert "empty_article 0% → " in line and "30-day baseline" in line
     assert "layout nextjs" in line and f"front-end build {DRIFT_BUILD_ID} (new)" in line

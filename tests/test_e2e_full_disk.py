@@ -20,7 +20,7 @@ from mocksite.server import MockSite
 from storage.db import make_engine, open_archive
 from storage.models import Article, CrawlRun, RawPage, RunLock
 from storage.unwritable import ArchiveUnwritable, unwritable_reason
-from tests.conftest import PG_URL, fresh_db_url, messages, run_cli
+from tests.conftest import PG_URL, fresh_db_url, messages, run_cli, tmpfs
 from tests.test_e2e_scheduled import expected_ids, stored_ids
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="needs THEPAPER_TEST_PG_URL")
@@ -60,16 +60,8 @@ def _assert_stopped_cleanly(proc, site, db_url, ds, why_starts: str) -> None:
 @pytest.fixture
 def small_disk(tmp_path):
     """A 2 MiB tmpfs, if this machine lets the tests mount one (root with CAP_SYS_ADMIN)."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "2m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
 
 def test_a_crawl_into_a_full_disk_stops_at_the_first_failed_commit(small_disk):

@@ -5,7 +5,7 @@
 * :mod:`.output` — files written whole or not at all (exports, reports).
 * :mod:`.spider_run` — Scrapy settings from the options, the run lock, summary line, exit code.
 * one module per command: :mod:`.crawl`, :mod:`.imports`, :mod:`.reprocess`, :mod:`.clean`,
-  :mod:`.mock`, :mod:`.db`, :mod:`.stats`, :mod:`.export`, :mod:`.search`, :mod:`.show`,
+  :mod:`.mock`, :mod:`.db`, :mod:`.stats`, :mod:`.export`, :mod:`.search`, :mod:`.query`, :mod:`.show`,
   :mod:`.failures`, :mod:`.report`, :mod:`.trends`, :mod:`.keywords`, :mod:`.browse`;
   each has ``register(subparsers)`` and the command's function.
 
@@ -18,14 +18,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import (browse, clean, crawl, db, export, failures, imports, keywords, mock, report, reprocess,
-                         search, show, stats, trends)
+from crawler.cli import (browse, clean, crawl, db, export, failures, imports, keywords, mock, query, report,
+                         reprocess, search, show, stats, trends)
 from crawler.cli.errors import install_log_masking, install_sigterm, run_guarded
 from crawler.cli.options import Parser, add_common
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (crawl, imports, reprocess, clean, mock, stats, export, search, show, failures, report, trends, keywords,
-            browse, db)
+COMMANDS = (crawl, imports, reprocess, clean, mock, stats, export, search, query, show, failures, report, trends,
+            keywords, browse, db)
 
 
 def version() -> str:

@@ -6,8 +6,9 @@ facets, full-text search, the views). Datasette is an optional extra
 Datasette opens the archive immutable (``datasette -i``: read-only, no locks, counts cached;
 ``--mutable`` follows a crawl writing to it) with the archive's plugin
 (:mod:`crawler.datasette_plugins.thepaper_archive`: the search box answers as ``search`` does,
-a facet of tags by name). The archive is opened (and upgraded) first, so a wrong ``--db`` is one line; then Datasette runs
-in a child process until Ctrl-C or SIGTERM, which end it too."""
+a facet of tags by name). The archive is checked first, so a wrong ``--db`` or a busy ``--port``
+is one line; then Datasette runs in a child process until Ctrl-C or SIGTERM, which end it too:
+a server stopped on request exits 0."""
 
 from __future__ import annotations
 
@@ -48,8 +49,27 @@ def datasette_command(path: Path, metadata: Path, port_: int, mutable: bool = Fa
             "--host", HOST, "--port", str(port_), "--setting", "facet_time_limit_ms", "1000"]
 
 
+def check_port(port_: int) -> None:
+    """:class:`UsageError` if nothing can listen on ``HOST:port_`` (a busy port), before Datasette
+    starts and fails with a page of server logs."""
+    import errno
+    import socket
+
+    if not port_:
+        return
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: TIME_WAIT is no obstacle
+        try:
+            s.bind((HOST, port_))
+        except OSError as exc:
+            why = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+            raise UsageError(f"cannot listen on {HOST}:{port_}: {why}") from None
+
+
 def run(args) -> int:
     from sqlalchemy.engine import make_url
+
+    from crawler.cli.errors import Terminated
 
     from storage.datasette_meta import render
     from storage.db import open_archive, resolve_db_url, sqlite_path
@@ -67,6 +87,7 @@ def run(args) -> int:
     if importlib.util.find_spec("datasette") is None:
         raise UsageError("browse needs Datasette, which is not installed here: "
                          "pip install 'thepaper-archive[browse]' (or scripts/bootstrap.sh browse)")
+    check_port(args.port)
     with tempfile.TemporaryDirectory(prefix="thepaper-browse-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(render(path.stem), encoding="utf-8")
@@ -77,6 +98,8 @@ def run(args) -> int:
         child = subprocess.Popen(datasette_command(path.resolve(), metadata, args.port, args.mutable))
         try:
             return child.wait()
+        except (KeyboardInterrupt, Terminated):  # stopped on request (Ctrl-C, kill %1): not an error
+            return 0
         finally:
             if child.poll() is None:  # Ctrl-C or SIGTERM reached us: end Datasette too
                 child.terminate()

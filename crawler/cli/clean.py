@@ -1,50 +1,119 @@
-"""``thepaper-archive clean``: the whole cleaning chain on one saved file, printed, no database."""
+"""``thepaper-archive clean``: the whole cleaning chain on saved pages, printed, no database.
+
+``PATH`` is a file, ``-`` (standard input) or a directory (each regular file in it, by name);
+the record is printed as text (the fields, then the paragraphs), Markdown (a title, a line of
+metadata, the paragraphs) or JSON (one object per page, one per line)."""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
-from crawler.cli.errors import EXIT_OK, EXIT_USAGE, error_line
+from crawler.cli.errors import EXIT_OK, EXIT_USAGE, UsageError, error_line
 
 _FIELDS = ("cont_id", "url", "title", "published_at", "author", "author_outlet", "editor", "source",
            "node_name", "channel_name", "content_type", "tags", "encoding", "encoding_reason",
            "repairs", "stripped", "mirror_host")
+FORMATS = ("text", "markdown", "json")
 
 
 def register(sub) -> None:
-    sp = sub.add_parser("clean", help="run the cleaning chain on one saved file; print the record")
-    sp.add_argument("path")
-    sp.add_argument("--url", help="the URL the file was fetched from")
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    sp = sub.add_parser("clean", help="run the cleaning chain on saved pages (a file, - for stdin, a directory); "
+                                      "print the records")
+    sp.add_argument("path", metavar="PATH", help="a saved page, '-' for standard input, or a directory of them")
+    sp.add_argument("--url", help="the URL the page was fetched from (one page only)")
+    sp.add_argument("--format", choices=FORMATS, help="text (default), markdown, or json (one object per line)")
+    sp.add_argument("--json", action="store_true", help="the same as --format json")
     sp.add_argument("--explain", action="store_true",
                     help="also print every repair of the text: where, which rule, decided by the bytes, "
-                         "the word model or a rule, before and after")
+                         "the word model or a rule, before and after (text format)")
     sp.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from domain.record import CleaningError
-    from cleaning.document import clean_document
+def _inputs(path: str, limit: int) -> list[tuple[str, bytes | None]]:
+    """``(name, bytes)`` of every page ``path`` names (each at most ``limit`` bytes, 0: any size);
+    bytes None for a file of a directory that cannot be read."""
+    from crawler.cli.saved_files import read_saved_file
 
-    from crawler.cli.saved_files import read_saved_file, size_limit
+    if path == "-":
+        data = sys.stdin.buffer.read(limit + 1) if limit > 0 else sys.stdin.buffer.read()
+        if limit > 0 and len(data) > limit:
+            raise UsageError(f"standard input is larger than the download size limit ({limit:,} bytes)")
+        return [("-", data)]
+    p = Path(path).expanduser()
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
+        if not files:
+            raise UsageError(f"no files in the directory {path}")
+        return [(str(f), _read(f, limit)) for f in files]
+    return [(path, read_saved_file(path, limit))]
 
-    data = read_saved_file(args.path, size_limit(args))
+
+def _read(path: Path, limit: int) -> bytes | None:
+    from crawler.cli.saved_files import read_saved_file
+
     try:
-        record = clean_document(data, url=args.url)
-    except CleaningError as exc:
-        error_line(f"{args.path}: {exc.reason}: {exc}")
-        return EXIT_USAGE
-    if args.json:
-        print(json.dumps(record.to_dict(), ensure_ascii=False, indent=None))
-        return EXIT_OK
+        return read_saved_file(str(path), limit)
+    except UsageError as exc:
+        error_line(str(exc))
+        return None
+
+
+def as_text(record, explain: bool = False) -> str:
     d = record.to_dict()
-    for key in _FIELDS:
-        if d.get(key) not in (None, "", [], {}):
-            print(f"{key}: {d[key]}")
-    if args.explain:
+    head = "".join(f"{key}: {d[key]}\n" for key in _FIELDS if d.get(key) not in (None, "", [], {}))
+    if explain:
         from crawler.cli.show import format_repair_log
 
-        print("\n".join(format_repair_log(record.repair_log)))
-    print()
-    print("\n\n".join(record.paragraphs))
-    return EXIT_OK
+        head += "\n".join(format_repair_log(record.repair_log)) + "\n"
+    return head + "\n" + "\n\n".join(record.paragraphs) + "\n"
+
+
+def as_markdown(record) -> str:
+    """``# title``, an italic line of what is known (time, column, author, source, URL), the paragraphs."""
+    when = record.published_at.isoformat(timespec="minutes") if record.published_at else ""
+    meta = " · ".join(x for x in (when, record.node_name, record.author, record.source, record.url) if x)
+    escape = str.maketrans({c: "\\" + c for c in "*_`#[]"})
+    parts = [f"# {record.title.translate(escape)}" if record.title else ""]
+    if meta:
+        parts.append(f"*{meta.translate(escape)}*")
+    parts += [p.translate(escape) for p in record.paragraphs]
+    return "\n\n".join(x for x in parts if x) + "\n"
+
+
+def run(args) -> int:
+    from cleaning.document import clean_document
+    from domain.record import CleaningError
+
+    fmt = "json" if args.json else (args.format or "text")
+    if args.json and args.format not in (None, "json"):
+        raise UsageError(f"--json and --format {args.format} contradict each other: give one")
+    from crawler.cli.saved_files import size_limit
+
+    pages = _inputs(args.path, size_limit(args))
+    if args.url and len(pages) > 1:
+        raise UsageError("--url names the URL of one page, and the directory holds several")
+    cleaned = failed = 0
+    for name, data in pages:
+        if data is None:
+            failed += 1
+            continue
+        try:
+            record = clean_document(data, url=args.url)
+        except CleaningError as exc:
+            error_line(f"{name}: {exc.reason}: {exc}")
+            failed += 1
+            continue
+        cleaned += 1
+        if fmt == "json":
+            out = record.to_dict() if len(pages) == 1 else {"path": name, **record.to_dict()}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        else:
+            if len(pages) > 1:
+                sys.stdout.write(("\n" if cleaned > 1 else "") + (f"<!-- {name} -->\n" if fmt == "markdown"
+                                                                    else f"==> {name} <==\n"))
+            sys.stdout.write(as_markdown(record) if fmt == "markdown" else as_text(record, args.explain))
+    if len(pages) > 1:
+        print(f"clean: {len(pages)} files: cleaned {cleaned}, failed {failed}", file=sys.stderr)
+    return EXIT_OK if cleaned else EXIT_USAGE

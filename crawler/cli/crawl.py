@@ -7,7 +7,8 @@ import sys
 from crawler import settings as defaults
 from crawler.cli.errors import UsageError, error_line
 from crawler.cli.options import add_crawl, date_or_time, non_negative_float, non_negative_int, numeric_ids, positive_float
-from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
+from crawler.cli.spider_run import (build_settings, exit_code_for, failure_lines, run_spider, spider_lock,
+                                    summary_line)
 
 
 def register(sub) -> None:
@@ -26,6 +27,9 @@ def register(sub) -> None:
                     help=f"page this far past the last run's newest article (default {defaults.THEPAPER_OVERLAP_HOURS:g})")
     sp.add_argument("--max-runtime", type=positive_float, metavar="SECONDS",
                     help="stop the run after this long (status partial; the next run resumes)")
+    sp.add_argument("-O", "--output", metavar="FILE",
+                    help="then write the run's new and updated articles to FILE, as export does (format from "
+                         "the extension: .jsonl .csv .parquet .xlsx), written whole or not at all")
     sp.add_argument("--redis", metavar="URL",
                     help="distributed mode: share the article queue in Redis (redis://host:port/db)")
     sp.add_argument("--role", choices=["walker", "worker"], default="walker",
@@ -34,8 +38,58 @@ def register(sub) -> None:
     sp.set_defaults(func=run)
 
 
+def recovery_hint(stats, db: str | None) -> str:
+    """What to run once the cleaner knows the new layout: re-clean every page fetched since the
+    run began (the archive named as the user did, a PostgreSQL URL without its password)."""
+    from storage.db import display_url, resolve_db_url
+
+    started = stats.get("start_time")
+    if started is None:
+        return ""
+    where = f" --db {display_url(resolve_db_url(db))}" if db else ""
+    return (f"; once the cleaner is fixed, re-clean this run's pages with: thepaper-archive reprocess{where} "
+            f"--fetched-since {started.replace(microsecond=0).isoformat()}")
+
+
+def _check_output(args, db: str | None) -> str | None:
+    """The format of ``-O`` (before the run: a wrong name is one line, at once)."""
+    from crawler.cli.export import format_of
+    from crawler.cli.output import check_writable
+
+    if not args.output:
+        return None
+    if args.output == "-":
+        raise UsageError("-O needs a file name (the run's summary and progress go to the terminal)")
+    if args.redis and args.role == "worker":
+        raise UsageError("-O belongs to the walker of a distributed crawl, not to a worker")
+    fmt = format_of(args.output, None)
+    if fmt == "warc":
+        raise UsageError("-O writes articles; the raw pages as WARC: thepaper-archive export --format warc")
+    check_writable(args.output, db)
+    return fmt
+
+
+def export_run(output: str, fmt: str, db: str | None, run_id: int) -> None:
+    """The run's new and updated articles (changed since it started) to ``output``."""
+    from crawler.cli.output import atomic_output
+    from storage.db import open_archive
+    from storage.export import BINARY_FORMATS, export
+    from storage.models import CrawlRun
+
+    engine, Session = open_archive(db)
+    try:
+        with Session() as session:
+            started = session.get(CrawlRun, run_id).started_at
+            with atomic_output(output, binary=fmt in BINARY_FORMATS, archive_url=db) as out:
+                n = export(session, fmt, out, updated_since=started)
+    finally:
+        engine.dispose()
+    print(f"exported the run's {n} new and updated articles to {output} ({fmt})", file=sys.stderr)
+
+
 def run(args) -> int:
     settings = build_settings(args)
+    output_format = _check_output(args, settings.get("THEPAPER_DB_URL") or None)
     if args.full:
         settings.set("THEPAPER_FULL", True, priority="cmdline")
     if args.since:
@@ -75,7 +129,11 @@ def run(args) -> int:
     fatal = stats.get("thepaper/fatal")
     if fatal:
         error_line(fatal)
-    if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7)
-        error_line(stats["thepaper/alarm"])
+    if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7), and the way back
+        error_line(stats["thepaper/alarm"] + recovery_hint(stats, args.db))
+    for line in failure_lines(stats):
+        print(line, file=sys.stderr)
     print(summary_line(stats), file=sys.stderr)
+    if output_format and stats.get("thepaper/run_id"):
+        export_run(args.output, output_format, settings.get("THEPAPER_DB_URL") or None, stats["thepaper/run_id"])
     return exit_code_for(stats)

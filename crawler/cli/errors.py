@@ -9,7 +9,7 @@ Exit codes (for cron and systemd):
 3    the site, the network or Redis is unreachable
 4    another run holds the lock
 5    the run was stopped because the site blocks the crawler
-6    the archive cannot be written (full disk, read-only file, database down)
+6    the archive or an output file cannot be written (full disk, read-only file, database down)
 7    the run is degraded: the layout-drift alarm fired
 130  interrupted (Ctrl-C, SIGINT)
 143  terminated (SIGTERM, e.g. systemd's stop)
@@ -53,6 +53,11 @@ class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
 
 
+class OutputUnwritable(Exception):
+    """An output file (``-o``, stdout) could not be written for want of disk: exit code 6, like
+    the archive's; the old file is kept (:mod:`crawler.cli.output`)."""
+
+
 class Unreachable(Exception):
     """The site, the network or a service (Redis) does not answer: exit code 3."""
 
@@ -79,6 +84,7 @@ def expected_errors() -> dict[type[BaseException], int]:
         ArchiveMissing: EXIT_USAGE,
         ArchiveUnavailable: EXIT_STORAGE,  # the database server does not answer
         ArchiveUnwritable: EXIT_STORAGE,  # a full disk, a read-only file, a server gone mid-run
+        OutputUnwritable: EXIT_STORAGE,  # an -o file on a full disk (the old file is kept)
         ExportError: EXIT_USAGE,
         SearchError: EXIT_USAGE,
         Unreachable: EXIT_UNREACHABLE,

@@ -48,6 +48,10 @@ def run(args) -> int:
     if not total:
         print(f"no {what}", file=sys.stderr)
         return 0
+    if args.reason and not rows:
+        print(f"no {what} with reason {args.reason} (reasons: " + ", ".join(reasons) + ")", file=sys.stderr)
+        return 0
+    matching = reasons.get(args.reason, len(rows)) if args.reason else total
     now = datetime.now(timezone.utc)
     print(f"{total} {what}: " + ", ".join(f"{r} {n}" for r, n in reasons.items()))
     print(table(["reason", "attempts", "first", "last", "next retry", "cont_id", "url", "message"],
@@ -56,6 +60,6 @@ def run(args) -> int:
                                             else _when(f["next_retry_at"])),
                   f["cont_id"] or "-", f["url"], " ".join((f["message"] or "").split())[:60]] for f in rows],
                 right={1}))
-    if len(rows) < total:
-        print(f"({len(rows)} of {total} shown; --limit for more)")
+    if len(rows) < matching:
+        print(f"({len(rows)} of {matching} shown; --limit for more)")
     return 0

@@ -8,7 +8,8 @@ import sys
 
 from crawler.cli.errors import EXIT_OK, UsageError, error_line
 from crawler.cli.options import add_crawl, db_url
-from crawler.cli.spider_run import build_settings, exit_code_for, run_spider, spider_lock, summary_line
+from crawler.cli.spider_run import (build_settings, exit_code_for, failure_lines, run_spider, spider_lock,
+                                    summary_line)
 
 
 def register(sub) -> None:
@@ -97,6 +98,8 @@ def run(args) -> int:
             stats = run_spider(settings, articles=",".join(map(str, ids)), mirrors=mirrors)
         if stats.get("thepaper/fatal"):
             error_line(stats["thepaper/fatal"])
+        for line in failure_lines(stats):
+            print(line, file=sys.stderr)
         print(summary_line(stats), file=sys.stderr)
         code = max(code, exit_code_for(stats))
     return code

@@ -25,6 +25,10 @@ def run(args) -> int:
     from storage.db import open_archive
     from storage.keywords import keyword_coverage, top_keywords
 
+    if args.output != "-":
+        from crawler.cli.output import check_writable
+
+        check_writable(args.output, db_url(args))  # before the archive is opened: a wrong -o is one line, at once
     engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:

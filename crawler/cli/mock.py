@@ -22,6 +22,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from crawler.cli.errors import Terminated
     from mocksite.__main__ import main as mock_main
 
     argv = ["--port", str(args.port), "--articles", str(args.articles), "--seed", str(args.seed),
@@ -32,4 +33,7 @@ def run(args) -> int:
         argv.append("--verbose")
     if args.drift:
         argv.append("--drift")
-    return mock_main(argv, prog="thepaper-archive mock") or 0
+    try:
+        return mock_main(argv, prog="thepaper-archive mock") or 0
+    except (KeyboardInterrupt, Terminated):  # Ctrl-C, `kill %1`: a server stopped on request exits 0, quietly
+        return 0

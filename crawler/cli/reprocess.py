@@ -15,6 +15,10 @@ def register(sub) -> None:
     add_db(sp)
     sp.add_argument("--since", type=date_or_time,
                     help="only articles published (or pages fetched) on or after this date")
+    sp.add_argument("--fetched-since", type=date_or_time, metavar="TIME",
+                    help="instead: the latest page of every article fetched at or after this day (YYYY-MM-DD, "
+                         "Asia/Shanghai) or ISO time, stored or failed (after a layout drift: the alarm line "
+                         "names the time)")
     sp.add_argument("--cont-id", nargs="+", help="only these article ids")
     sp.add_argument("--jobs", type=positive_int, metavar="N",
                     help="processes that clean pages (default: the number of CPUs; 1 cleans in this process)")
@@ -36,6 +40,13 @@ def run(args) -> int:
             since = datetime.fromtimestamp(parse_since(args.since) / 1000, tz=timezone.utc)
         except (ValueError, OverflowError, OSError):  # before the epoch's range: everything
             since = None
+    if args.since and args.fetched_since:
+        raise UsageError("--since (publication) and --fetched-since (fetch) both choose the pages: give one")
+    fetched_since = None
+    if args.fetched_since:
+        from storage.export import parse_bound
+
+        fetched_since = parse_bound(args.fetched_since, end=False)
     cont_ids = comma_list(args.cont_id) if args.cont_id else None
     if cont_ids and not all(c.isdigit() for c in cont_ids):
         raise UsageError(f"--cont-id expects numeric ids, got {' '.join(cont_ids)}")
@@ -50,7 +61,7 @@ def run(args) -> int:
 
     with RunLockHeld(db_url(args), "crawl") as lock:  # the archive must exist
         counts = reprocess_archive(lock.Session, since=since, cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
-                                   jobs=jobs, progress=progress)
+                                   fetched_since=fetched_since, jobs=jobs, progress=progress)
     print("reprocess: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
                                     ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
     return EXIT_OK

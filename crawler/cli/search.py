@@ -58,7 +58,7 @@ def filters_of(args, forms=None):
 def run(args) -> int:
     from cleaning.repair.traditional import query_forms
     from storage.db import open_archive
-    from storage.search import SearchError, search
+    from storage.search import SearchError, count_matches, search
 
     for text in (args.query, *(args.tag or ())):
         try:
@@ -74,6 +74,8 @@ def run(args) -> int:
             try:
                 hits = search(session, args.query, limit=args.limit, open_=open_, close=close,
                               forms=None if args.as_typed else query_forms, filters=filters)
+                total = (count_matches(session, args.query, forms=None if args.as_typed else query_forms,
+                                       filters=filters) if len(hits) == args.limit else len(hits))
             except SearchError as exc:
                 raise UsageError(str(exc)) from None
     finally:
@@ -93,4 +95,6 @@ def run(args) -> int:
         buf.write(f"{i:>3}. {h.title_marked}{gone}\n     {when}{col} · {h.url} · score {h.score:g}\n"
                   f"     {h.snippet}\n")
     sys.stdout.write(buf.getvalue())
+    if total > len(hits):
+        print(f"{len(hits)} of {total} hits shown; --limit for more", file=sys.stderr)
     return 0

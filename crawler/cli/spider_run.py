@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from crawler.cli.errors import (EXIT_BLOCKED, EXIT_DEGRADED, EXIT_ERROR, EXIT_OK, EXIT_STORAGE, EXIT_UNREACHABLE,
+from crawler.cli.errors import (EXIT_BLOCKED, EXIT_DEGRADED, EXIT_ERROR, EXIT_OK, EXIT_STORAGE, EXIT_UNREACHABLE, PROG,
                                 SIGNAL_EXIT, UsageError)
 from domain.hosts import BadHostError, address_kind, host_port, ip_literal, is_localhost_name
 from crawler.listapi import comma_list
@@ -141,6 +141,21 @@ class spider_lock:
 
     def __exit__(self, *exc):
         return self.held.__exit__(*exc)
+
+
+def failure_lines(stats: dict) -> list[str]:
+    """One warning per reason of the article pages the run could not store, with the first URLs
+    (``thepaper-archive: warning: 83 pages not stored: empty_article (…)``); ``failures`` has the rest."""
+    out = []
+    for key, n in sorted(stats.items()):
+        if not key.startswith("thepaper/failed_examples/"):
+            continue
+        reason = key.rsplit("/", 1)[1]
+        count = stats.get(f"thepaper/failed/{reason}", len(n))
+        pages = "page" if count == 1 else "pages"
+        out.append(f"{PROG}: warning: {count} {pages} not stored: {reason} (first: {', '.join(n)}; "
+                   f"{PROG} failures --reason {reason} lists them)")
+    return out
 
 
 def summary_line(stats: dict) -> str:

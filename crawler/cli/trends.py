@@ -18,6 +18,9 @@ def register(sub) -> None:
     sp.add_argument("--by", choices=["day", "week", "month"],
                     help="period (default: days up to 60 days, weeks up to 730, months beyond)")
     add_window(sp)
+    sp.add_argument("--as-typed", action="store_true",
+                    help="count the terms only as typed (by default a Traditional term is also looked for in "
+                         "its Simplified forms, as search does)")
     sp.add_argument("--column", type=numeric_ids, action="append", metavar="ID",
                     help="only articles of this column (node id; repeat or comma-separate for several)")
     add_format(sp)
@@ -45,6 +48,7 @@ def terms_of(values: list[str]) -> list[str]:
 
 
 def run(args) -> int:
+    from cleaning.repair.traditional import query_forms
     from crawler.cli.output import write_rows
     from storage.db import open_archive
     from storage.periods import choose_unit
@@ -52,11 +56,16 @@ def run(args) -> int:
 
     terms = terms_of(args.terms)
     nodes = [int(x) for value in args.column or [] for x in value.split(",")]
+    if args.output != "-":
+        from crawler.cli.output import check_writable
+
+        check_writable(args.output, db_url(args))  # before the archive is opened: a wrong -o is one line, at once
     engine, Session = open_archive(db_url(args), readonly=True)
     try:
         with Session() as session:
             window = window_of(session, args)
-            data = term_trends(session, terms, window, args.by or choose_unit(window.days), nodes)
+            data = term_trends(session, terms, window, args.by or choose_unit(window.days), nodes,
+                               forms=None if args.as_typed else query_forms)
     finally:
         engine.dispose()
     headers, rows = trend_rows(data)

@@ -18,6 +18,7 @@ from twisted.internet import error as neterror
 
 from crawler import incremental, listapi
 from crawler.addresses import configured_endpoints
+from crawler.config import layered
 from domain.hosts import BadHostError, host_port, normalise_url
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.urls import canonical_url
@@ -100,7 +101,7 @@ class ThepaperSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        s = crawler.settings
+        s = layered(crawler.settings)  # Scrapy makes the spider before its add-ons run (`scrapy crawl`)
         spider.site_url = s.get("THEPAPER_SITE_URL").rstrip("/")
         spider.api_url = s.get("THEPAPER_API_URL").rstrip("/")
         spider.channels = listapi.comma_list(spider._channels_arg) if spider._channels_arg is not None else s.getlist("THEPAPER_CHANNELS")
