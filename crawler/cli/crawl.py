@@ -68,14 +68,13 @@ def run(args) -> int:
         from storage.db import open_archive
 
         open_archive(settings.get("THEPAPER_DB_URL") or None, create=True)[0].dispose()  # errors: one line, first
-        stats = run_spider(settings)  # any number of workers: no run lock
+        state, stats = run_spider(settings)  # any number of workers: no run lock
     else:
         with spider_lock(settings):
-            stats = run_spider(settings)
-    fatal = stats.get("thepaper/fatal")
-    if fatal:
-        error_line(fatal)
-    if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7)
-        error_line(stats["thepaper/alarm"])
-    print(summary_line(stats), file=sys.stderr)
-    return exit_code_for(stats)
+            state, stats = run_spider(settings)
+    if state.fatal:
+        error_line(state.fatal)
+    if state.alarm:  # the layout-drift alarm (exit code 7)
+        error_line(state.alarm)
+    print(summary_line(state, stats), file=sys.stderr)
+    return exit_code_for(state, stats)
