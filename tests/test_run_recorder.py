@@ -6,6 +6,7 @@ the one run-record helper (:class:`storage.runs.RunRecord`)."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -223,3 +224,32 @@ def test_an_interrupted_reprocess_is_recorded_aborted(tmp_path, monkeypatch):
         engine.dispose()
     assert (run.status, run.message) == ("aborted", "interrupted by SIGINT (Ctrl-C)")
     assert run.finished_at is not None and run.counters["pages"] == 0
+
+
+# ------------------------------------------------------------------ nothing decides on a stats key
+#: Reading one of our keys back from Scrapy's stats (``stats.get_value("thepaper/...")``,
+#: ``stats.get("thepaper/...")``, ``stats["thepaper/..."]``).
+_STATS_READ = re.compile(r"""stats\w*(?:\.get_value|\.get)\(\s*f?["']thepaper/|stats\w*\[\s*f?["']thepaper/""")
+
+
+def stats_reads(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if _STATS_READ.search(line)]
+
+
+def test_no_module_reads_its_control_state_back_from_the_stats():
+    """Stats are for display: the run's control flow reads the typed state."""
+    found = {str(path.relative_to(ROOT)): stats_reads(path.read_text(encoding="utf-8"))
+             for pkg in ("crawler", "pipelines", "jobs") for path in sorted((ROOT / pkg).rglob("*.py"))}
+    assert {path: lines for path, lines in found.items() if lines} == {}
+
+
+@pytest.mark.parametrize("line, read", [
+    ('if self.crawler.stats.get_value("thepaper/fatal"):', True),
+    ('reason = stats.get("thepaper/stop_reason") or stats.get("finish_reason")', True),
+    ("error_line(stats['thepaper/alarm'])", True),
+    ('self.crawler.stats.inc_value("thepaper/list_pages")', False),
+    ('self.crawler.stats.set_value("thepaper/run_status", status)', False),
+    ('counters["failed"] = int(counts.get("thepaper/failed", 0))', False),
+])
+def test_the_check_sees_a_stats_read(line, read):
+    assert bool(stats_reads(line)) is read
