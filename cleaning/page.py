@@ -1,5 +1,5 @@
 """The cleaning and validation stages as plain functions, shared by the crawl
-(``pipelines/scrapy_stages.py``), imports of files and ``reprocess``."""
+(``pipelines/stages.py``), imports of files and ``reprocess``."""
 
 from __future__ import annotations
 

@@ -4,6 +4,10 @@
   hands every response raw to the item pipelines.
 * :mod:`crawler.settings` — every setting and its default, and the profiles;
   :mod:`crawler.config` — the same settings from the environment and a TOML file.
+* :mod:`crawler.runrecorder` — the run recorder extension: opens the run's row on
+  ``spider_opened``; on ``spider_closed`` counts, judges coverage and layout drift
+  (:mod:`crawler.drift`, the monitors), finishes the run and fires the alarm.
+  :mod:`crawler.run_stop` — ending a crawl early, the one way every guard does it.
 * :mod:`crawler.middlewares` (retry backoff, circuit breaker, offsite redirects, unreachable
   and outage guard, a stop when the archive cannot be written), :mod:`crawler.outage` (the
   outage rule), :mod:`crawler.extensions` (progress, quiet logs, lock heartbeat),
@@ -16,6 +20,6 @@
   downloader middleware).
 * :mod:`crawler.cli` — ``thepaper-archive``, one module per command.
 
-May use: ``pipelines``, ``storage``, ``domain`` (and, in the ``mock`` command, ``mocksite``).
+May use: ``pipelines``, ``jobs``, ``cleaning``, ``storage``, ``domain`` (and, in the ``mock`` command, ``mocksite``).
 Nothing below imports it.
 """

@@ -1,8 +1,8 @@
 """The alert hook: ``THEPAPER_ALERT_CMD``, a shell command run when the layout-drift alarm fires.
 
 :class:`AlertCommand` is a Scrapy extension listening to
-:data:`pipelines.drift.layout_drift_alarm`, the signal the item pipelines send once the
-degraded run is recorded. :func:`run_alert_command` writes the figures to a JSON file and
+:data:`crawler.drift.layout_drift_alarm`, the signal the run recorder
+(:mod:`crawler.runrecorder`) sends once the degraded run is recorded. :func:`run_alert_command` writes the figures to a JSON file and
 runs the command with ``/bin/sh -c``: ``$1`` is the alarm's one line, ``$2`` the JSON
 file's path (also ``$THEPAPER_ALERT_TEXT`` and ``$THEPAPER_ALERT_FILE``), for example::
 
@@ -61,7 +61,7 @@ class AlertCommand:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from pipelines.drift import layout_drift_alarm
+        from crawler.drift import layout_drift_alarm
 
         command = (crawler.settings.get("THEPAPER_ALERT_CMD") or "").strip()
         if not command:

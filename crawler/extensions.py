@@ -9,6 +9,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from pipelines.run_state import run_state
+
 
 class Progress:
     """Shows how far the run is on stderr (:mod:`crawler.progress`): a live bar on a terminal,
@@ -71,7 +73,7 @@ class QuietLogs:
 
     * robots.txt that cannot be fetched is one WARNING line (Scrapy logs an ERROR with a
       traceback; the crawl goes on without it, and an ERROR would mean a bug to cron);
-    * once the run is stopping for a reason it reports itself (``thepaper/fatal``: site
+    * once the run is stopping for a reason it reports itself (``RunState.fatal``: site
       unreachable, blocked), the warnings of every request still failing are left out;
     * with THEPAPER_TRACEBACK_FILES (the command line sets it unless ``--debug``), the traceback
       of an error logged during the crawl (a bug) goes to the run's crash file
@@ -108,7 +110,7 @@ class QuietLogs:
 
         if record.levelno >= logging.ERROR and str(record.msg).startswith("Error downloading"):
             exc = record.exc_info[1] if record.exc_info else None
-            if self.crawler.stats.get_value("thepaper/fatal"):
+            if run_state(self.crawler).fatal:
                 return False
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.msg, record.args = "robots.txt not fetched (%s); crawling without it", (
@@ -130,7 +132,7 @@ class QuietLogs:
             record.msg, record.args = "%s (a bug; the traceback is in %s)", (record.getMessage(), where)
             record.exc_info = record.exc_text = None
             return True
-        return record.levelno > logging.WARNING or not self.crawler.stats.get_value("thepaper/fatal")
+        return record.levelno > logging.WARNING or not run_state(self.crawler).fatal
 
     def closed(self):
         import logging
@@ -165,14 +167,16 @@ class LockHeartbeat:
         self.loop.start(self.interval, now=False)
 
     def beat(self):
-        from pipelines.scrapy_stages import stop_unwritable, store_for
         from storage.runs import heartbeat
         from storage.unwritable import ArchiveUnwritable
 
+        state = run_state(self.crawler)
+        if state.archive is None:
+            return
         try:
-            held = heartbeat(store_for(self.crawler).engine, self.name)
+            held = heartbeat(state.archive.engine, self.name)
         except ArchiveUnwritable as exc:
-            stop_unwritable(self.crawler, exc)
+            state.stop_unwritable(exc.why)
             return
         if not held:
             print(f"[thepaper-archive] warning: lost the run lock {self.name!r}", file=sys.stderr, flush=True)

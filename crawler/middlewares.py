@@ -12,7 +12,7 @@
 * :class:`StopOnUnwritableArchive` (spider middleware): the archive found unwritable in a
   callback stops the run (exit code 6).
 
-Every early stop goes through :func:`pipelines.run_stop.stop_run`.
+Every early stop goes through :func:`crawler.run_stop.stop_run`.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.cap = settings.getfloat("THEPAPER_RETRY_BACKOFF_MAX")
 
     def process_response(self, request, response, spider=None):
-        from pipelines.run_stop import stopping
+        from crawler.run_stop import stopping
 
         if stopping(self.crawler):  # the run is ending: nothing more is asked of the site
             return response
@@ -67,7 +67,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     def process_exception(self, request, exception, spider=None):
-        from pipelines.run_stop import stopping
+        from crawler.run_stop import stopping
 
         if stopping(self.crawler):
             return None
@@ -95,14 +95,15 @@ class BackoffDelayMiddleware:
         return cls(crawler)
 
     async def process_request(self, request, spider=None):
-        from pipelines.run_stop import RunStopped, stopping
+        from crawler.run_stop import RunStopped, stopping
+        from pipelines.run_state import run_state
 
         delay = request.meta.pop(BACKOFF_META, 0)
         if delay and delay > 0:
             logger.debug("backing off %.1fs before retrying %s", delay, request.url)
             await asyncio.sleep(delay)
             if self.crawler is not None and stopping(self.crawler):
-                raise RunStopped(self.crawler.stats.get_value("thepaper/fatal") or "the run is stopping")
+                raise RunStopped(run_state(self.crawler).fatal or "the run is stopping")
         return None
 
 
@@ -131,7 +132,7 @@ class UnreachableGuardMiddleware:
     the error, instead of retrying every remaining article for hours.
     Requests still queued are dropped unfetched, not recorded as failures (the item
     pipelines hold back the no-answer failures of the streak, see
-    :class:`pipelines.scrapy_stages.PersistStage`); the next run fetches them. Other hosts
+    :class:`pipelines.persist.PersistStage`); the next run fetches them. Other hosts
     (mirrors) never stop the run.
     """
 
@@ -168,13 +169,14 @@ class UnreachableGuardMiddleware:
     def process_request(self, request, spider=None):
         """Once the run is stopping, nothing more goes to the downloader (requests held back
         until then, by robots.txt or a backoff, are dropped unfetched as the queued ones are)."""
-        from pipelines.run_stop import RunStopped, stopping
+        from crawler.run_stop import RunStopped, stopping
+        from pipelines.run_state import run_state
 
         import time
 
         why = stopping(self.crawler)
         if why is not None and why != "blocked":  # the breaker's stop fails them as blocked itself
-            raise RunStopped(self.crawler.stats.get_value("thepaper/fatal") or why)
+            raise RunStopped(run_state(self.crawler).fatal or why)
         request.meta[SENT_META] = time.monotonic()
         return None
 
@@ -191,7 +193,7 @@ class UnreachableGuardMiddleware:
 
         from scrapy.exceptions import IgnoreRequest
 
-        from pipelines.run_stop import stop_run, stopping
+        from crawler.run_stop import stop_run, stopping
 
         endpoint, watch = self._watch(request)
         if watch is None or isinstance(exception, IgnoreRequest) or stopping(self.crawler):
@@ -275,7 +277,7 @@ class CircuitBreakerMiddleware:
         if self.trips > self.max_trips:
             from scrapy.exceptions import IgnoreRequest
 
-            from pipelines.run_stop import stop_run
+            from crawler.run_stop import stop_run
 
             self.closing = True
             message = (f"{host} keeps blocking the crawler (429/WAF 403) after {self.max_trips} cool-downs; "
@@ -351,7 +353,7 @@ class StopOnUnwritableArchive:
         return cls(crawler)
 
     def process_spider_exception(self, response, exception, spider=None):
-        from pipelines.scrapy_stages import stop_unwritable
+        from crawler.run_stop import stop_unwritable
         from storage.unwritable import ArchiveUnwritable
 
         if isinstance(exception, ArchiveUnwritable):

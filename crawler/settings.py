@@ -164,6 +164,8 @@ THEPAPER_BREAKER_MAX_TRIPS = 3
 CLOSESPIDER_TIMEOUT = 0
 
 EXTENSIONS = {
+    # Opens the run on spider_opened; counts, judges drift and finishes it on spider_closed.
+    "crawler.runrecorder.RunRecorder": 100,
     "crawler.extensions.Progress": 500,
     "crawler.extensions.LockHeartbeat": 510,
     "crawler.alerts.AlertCommand": 520,
@@ -194,7 +196,7 @@ THEPAPER_REDIS_POLL_S = 0.2
 #: The walker run's id, naming its duplicate filter (empty: the start time in ms).
 THEPAPER_REDIS_RUN = ""
 
-# --- Field coverage and the layout-drift alarm (pipelines/drift.py) -------------
+# --- Field coverage and the layout-drift alarm (crawler/drift.py) ---------------
 #: A run is compared with the crawl runs that ended ok/partial in this many days before it.
 THEPAPER_COVERAGE_WINDOW_DAYS = 30.0
 #: Alarm when a field's share, for one content type, falls by more than this (0.20 = 20 points) ...
@@ -220,10 +222,10 @@ THEPAPER_WRITE_BATCH = 200
 THEPAPER_PIPELINE_WORKER = False
 
 ITEM_PIPELINES = {
-    "pipelines.scrapy_stages.ArchiveStage": 100,
-    "pipelines.scrapy_stages.CleanStage": 300,
-    "pipelines.scrapy_stages.ValidateStage": 500,
-    "pipelines.scrapy_stages.PersistStage": 900,
+    "pipelines.stages.ArchiveStage": 100,
+    "pipelines.stages.CleanStage": 300,
+    "pipelines.stages.ValidateStage": 500,
+    "pipelines.persist.PersistStage": 900,
 }
 
 #: Scrapy's log level for ``scrapy crawl``; ``thepaper-archive`` shows WARNING and above unless

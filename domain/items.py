@@ -2,7 +2,7 @@
 
 The spider never parses article content itself: it hands each fetched
 response, raw, to the pipelines as a :class:`FetchedPage`; the stages archive
-it, clean it and persist it (see ``pipelines/scrapy_stages.py``).
+it, clean it and persist it (see ``pipelines/stages.py``).
 """
 
 from __future__ import annotations

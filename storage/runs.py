@@ -1,7 +1,10 @@
 """Runs, list cursors and run locks: the state a scheduled crawl resumes from.
 
 * Runs (``crawl_runs``): :func:`start_run`, :func:`finish_run`, and
-  :func:`abort_dead_runs` for runs whose process died.
+  :func:`abort_dead_runs` for runs whose process died; :class:`RunRecord`, one run's row
+  from open to finish, the one helper every kind of run records itself with (the crawl's
+  run recorder, the WARC import, ``reprocess``: :data:`RUN_COMMANDS`), and
+  :class:`RunArchive`, the archive of one crawl with its run.
 * List cursors (``list_cursors``): :func:`get_cursor`, :func:`set_cursor`, which never
   moves a cursor backwards.
 * Run locks (``run_locks``): :func:`acquire_lock`, :func:`heartbeat`,
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
@@ -27,6 +31,9 @@ from storage.models import CURSOR_SOURCES, RUN_STATUSES, CrawlRun, ListCursor, R
 from storage.proc import holder_dead, this_holder
 from storage.types import require_aware
 
+#: What ``crawl_runs.command`` says a run was: a crawl (lists walked, or chosen articles
+#: imported by URL), an import of files or WARC captures, a reprocess of the raw archive.
+RUN_COMMANDS = ("crawl", "import", "reprocess")
 
 # --------------------------------------------------------------------------- runs
 def start_run(session: Session, *, command: str, args: Mapping | None, now: datetime) -> CrawlRun:
@@ -66,6 +73,72 @@ def abort_dead_runs(session: Session, now: datetime) -> list[CrawlRun]:
         run.message = (run.message or "process died before finishing")
     session.flush()
     return dead
+
+
+class RunRecord:
+    """One run's row in ``crawl_runs``, from :meth:`open` to :meth:`finish`, each step its own
+    transaction. ``duration_s`` is counted from the open unless the counters give it."""
+
+    def __init__(self, Session, run_id: int, started: float):
+        self.Session, self.id, self.started = Session, run_id, started
+
+    @classmethod
+    def open(cls, Session, command: str, args: Mapping | None = None) -> RunRecord:
+        """A new ``running`` row for this process; ``command`` one of :data:`RUN_COMMANDS`."""
+        if command not in RUN_COMMANDS:
+            raise ValueError(f"a run's command is one of {RUN_COMMANDS}, got {command!r}")
+        with Session() as session:
+            run = start_run(session, command=command, args=args, now=_utcnow())
+            session.commit()
+            return cls(Session, run.id, time.monotonic())
+
+    def finish(self, status: str, counters: Mapping, message: str, *, coverage: Mapping | None = None,
+               drift: Mapping | None = None) -> None:
+        """Record how the run ended (:func:`finish_run`). An archive that cannot take even that
+        raises :class:`storage.unwritable.ArchiveUnwritable`; the next run marks the row ``aborted``."""
+        counters = dict(counters)
+        counters.setdefault("duration_s", round(time.monotonic() - self.started, 3))
+        with self.Session() as session:
+            finish_run(session, session.get(CrawlRun, self.id), status=status, counters=counters,
+                       message=message, now=_utcnow(), coverage=coverage, drift=drift)
+            session.commit()
+
+
+def outcome_status(*, done: bool, error: BaseException | str | None, failed: int) -> str:
+    """A batch job's run status: ``aborted`` when it did not get to its end (a signal, a bug),
+    ``failed`` when it stopped on an error it names, ``partial`` when items failed, else ``ok``."""
+    return "aborted" if not done else "failed" if error else "partial" if failed else "ok"
+
+
+class RunArchive:
+    """The archive of one crawl: its URL, engine, sessions and, once opened, its run
+    (:class:`RunRecord`). The crawl's run recorder opens it; the spider, the item
+    stages and the writer read and write through it."""
+
+    def __init__(self, db_url: str | None):
+        from storage.db import open_archive, resolve_db_url
+
+        self.url = resolve_db_url(db_url or None)
+        self.engine, self.Session = open_archive(self.url, create=True)  # a crawl may start an archive
+        self.run: RunRecord | None = None
+
+    @property
+    def run_id(self) -> int | None:
+        return self.run.id if self.run is not None else None
+
+    def open_run(self, command: str, args: Mapping) -> RunRecord:
+        self.run = RunRecord.open(self.Session, command, args)
+        return self.run
+
+    def trailing_coverage(self, days: float) -> tuple[dict, dict]:
+        """The archive's trailing coverage, this run excluded (:mod:`storage.coverage`)."""
+        from storage.coverage import trailing_coverage
+
+        with self.Session() as session:
+            return trailing_coverage(session, now=_utcnow(), days=days, exclude_run_id=self.run_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 # --------------------------------------------------------------------------- list cursors

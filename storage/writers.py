@@ -28,7 +28,7 @@ committed and stores the entry as an update or as unchanged.
 An archive that cannot be written (:class:`storage.unwritable.ArchiveUnwritable`: a full
 disk, a read-only database, a database that is down) is not retried entry by entry: the
 writer fails that batch and every later entry with the same error, without touching the
-database again, and the crawl stops (``pipelines.scrapy_stages.PersistStage``).
+database again, and the crawl stops (``pipelines.persist.PersistStage``).
 """
 
 from __future__ import annotations

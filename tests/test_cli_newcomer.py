@@ -703,7 +703,7 @@ def test_parquet_without_pyarrow_is_one_line_and_leaves_no_file(archive, tmp_pat
 
 _BUGGY_CLEANER = """
 import sys
-import pipelines.scrapy_stages as stages
+import pipelines.stages as stages
 def broken(*args, **kwargs):
     raise RuntimeError("a bug in the cleaner")
 stages.clean_page = broken

@@ -17,8 +17,9 @@ from crawler.cli.errors import EXIT_DEGRADED, EXIT_OK
 from crawler.cli.spider_run import exit_code_for, summary_line
 from domain.record import ArticleRecord, Image
 from pipelines.coverage import count_page, coverage_from_stats, front_end_build
-from pipelines.drift import Thresholds
-from pipelines.drift import judge as judge_with
+from crawler.drift import Thresholds
+from crawler.drift import judge as judge_with
+from pipelines.run_state import RunState
 from storage.coverage import FIELDS, merge, record_fields, share, side_by_side
 
 SH = timezone.utc
@@ -237,13 +238,18 @@ def test_side_by_side_is_json_ready():
 
 # ------------------------------------------------------------------ exit code, summary, hook
 def test_a_degraded_run_exits_7_and_says_so_in_its_summary():
-    stats = {"finish_reason": "finished", "thepaper/run_status": "degraded", "thepaper/run_id": 4}
-    assert exit_code_for(stats) == EXIT_DEGRADED == 7
-    assert summary_line(stats).startswith("run 4 degraded:")
-    ok = {"finish_reason": "finished", "thepaper/run_status": "ok", "thepaper/run_id": 5,
-          "thepaper/drift_note": "too few articles to judge coverage (3 articles, 3 pages; 20 of one kind needed)"}
-    assert exit_code_for(ok) == EXIT_OK
-    assert summary_line(ok).endswith("; too few articles to judge coverage (3 articles, 3 pages; 20 of one kind needed)")
+    stats = {"finish_reason": "finished"}
+    degraded = RunState(run_id=4, status="degraded", alarm="layout drift: …")
+    assert exit_code_for(degraded, stats) == EXIT_DEGRADED == 7
+    assert summary_line(degraded, stats).startswith("run 4 degraded:")
+    ok = RunState(run_id=5, status="ok",
+                  drift_note="too few articles to judge coverage (3 articles, 3 pages; 20 of one kind needed)")
+    assert exit_code_for(ok, stats) == EXIT_OK
+    assert summary_line(ok, stats).endswith(
+        "; too few articles to judge coverage (3 articles, 3 pages; 20 of one kind needed)")
+    # the exit code is the state's, whatever the stats say
+    shown = {"finish_reason": "finished", "thepaper/run_status": "degraded", "thepaper/stop_reason": "blocked"}
+    assert exit_code_for(ok, shown) == EXIT_OK
 
 
 def test_alert_command_gets_the_line_and_the_figures(tmp_path):

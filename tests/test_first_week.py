@@ -156,7 +156,7 @@ def test_the_drift_alarm_names_the_reprocess_that_re_cleans_the_drifted_pages(tm
     # the command as the line gives it re-cleans exactly the drifted run's pages, failed ones included
     again = run_cli(*hint.group(1).split()[1:], "-q")
     assert again.returncode == 0, again.stderr
-    counts = dict(re.findall(r"(\w+) (\d+)", again.stderr.strip().splitlines()[-1].removeprefix("reprocess: ")))
+    counts = dict(re.findall(r"(\w+) (\d+)", re.sub(r"^reprocess: run \d+: ", "", again.stderr.strip().splitlines()[-1])))
     assert sum(int(n) for n in counts.values()) == pages, again.stderr
     assert int(counts["failed"]) > 0  # the pages the drift broke are among them (the cleaner is not fixed here)
     # item 7: failures names what a --reason that matches nothing could have been, and counts by the reason

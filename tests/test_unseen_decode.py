@@ -158,7 +158,7 @@ def test_gzip_beyond_the_size_limit_is_refused():
 def test_the_crawl_bounds_gzip_in_a_body_by_download_maxsize():
     from scrapy.utils.test import get_crawler
 
-    from pipelines.scrapy_stages import CleanStage
+    from pipelines.stages import CleanStage
     from cleaning.page import clean_page
 
     body = gzip.compress(ARTICLE.encode("utf-8") + b"<!--" + b" " * (2 << 20) + b"-->")

@@ -122,18 +122,17 @@ def run(args) -> int:
         from storage.db import open_archive
 
         open_archive(settings.get("THEPAPER_DB_URL") or None, create=True)[0].dispose()  # errors: one line, first
-        stats = run_spider(settings)  # any number of workers: no run lock
+        state, stats = run_spider(settings)  # any number of workers: no run lock
     else:
         with spider_lock(settings):
-            stats = run_spider(settings)
-    fatal = stats.get("thepaper/fatal")
-    if fatal:
-        error_line(fatal)
-    if stats.get("thepaper/alarm"):  # the layout-drift alarm (exit code 7), and the way back
-        error_line(stats["thepaper/alarm"] + recovery_hint(stats, args.db))
-    for line in failure_lines(stats):
+            state, stats = run_spider(settings)
+    if state.fatal:
+        error_line(state.fatal)
+    if state.alarm:  # the layout-drift alarm (exit code 7), and the way back
+        error_line(state.alarm + recovery_hint(stats, args.db))
+    for line in failure_lines(state):
         print(line, file=sys.stderr)
-    print(summary_line(stats), file=sys.stderr)
-    if output_format and stats.get("thepaper/run_id"):
-        export_run(args.output, output_format, settings.get("THEPAPER_DB_URL") or None, stats["thepaper/run_id"])
-    return exit_code_for(stats)
+    print(summary_line(state, stats), file=sys.stderr)
+    if output_format and state.run_id:
+        export_run(args.output, output_format, settings.get("THEPAPER_DB_URL") or None, state.run_id)
+    return exit_code_for(state, stats)

@@ -95,13 +95,13 @@ def run(args) -> int:
         if args.allow_private:
             settings.set("THEPAPER_ALLOW_PRIVATE", True, priority="cmdline")
         with spider_lock(settings):
-            stats = run_spider(settings, articles=",".join(map(str, ids)), mirrors=mirrors)
-        if stats.get("thepaper/fatal"):
-            error_line(stats["thepaper/fatal"])
-        for line in failure_lines(stats):
+            state, stats = run_spider(settings, articles=",".join(map(str, ids)), mirrors=mirrors)
+        if state.fatal:
+            error_line(state.fatal)
+        for line in failure_lines(state):
             print(line, file=sys.stderr)
-        print(summary_line(stats), file=sys.stderr)
-        code = max(code, exit_code_for(stats))
+        print(summary_line(state, stats), file=sys.stderr)
+        code = max(code, exit_code_for(state, stats))
     return code
 
 
@@ -163,12 +163,10 @@ def _import_warcs(args) -> int:
     """The WARC files' captures through the crawl's save path; progress and one summary line."""
     import time
     from collections import Counter
-    from datetime import datetime, timezone
 
     from jobs.warc_in import WarcError, import_warcs, not_a_warc
     from storage.db import open_archive
-    from storage.models import CrawlRun
-    from storage.runs import finish_run, start_run
+    from storage.runs import RunRecord, outcome_status
 
     for path in args.warc:
         if not os.path.isfile(path):
@@ -177,7 +175,7 @@ def _import_warcs(args) -> int:
         if why:
             raise UsageError(f"{path} is not a WARC file: {why}; nothing was imported")
     engine, Session = open_archive(db_url(args), create=True)
-    started = last = time.monotonic()
+    last = time.monotonic()
 
     def progress(counts: Counter) -> None:
         nonlocal last
@@ -185,11 +183,8 @@ def _import_warcs(args) -> int:
             last = time.monotonic()
             print(f"import: {counts['captures']} captures read, {counts['new']} new", file=sys.stderr)
 
-    with Session() as session:
-        run = start_run(session, command="import", args={"warc": [os.path.abspath(p) for p in args.warc]},
-                        now=datetime.now(timezone.utc))
-        session.commit()
-        run_id = run.id
+    run = RunRecord.open(Session, "import", {"warc": [os.path.abspath(p) for p in args.warc]})
+    run_id = run.id
     counts: Counter = Counter()
     error, done = None, False
     try:
@@ -201,13 +196,9 @@ def _import_warcs(args) -> int:
         keys = ("new", "updated", "unchanged", "versioned", "kept_original", "gone", "failed", "captures")
         counters = {k: counts.get(k, 0) for k in keys}
         counters["skipped"] = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith("skipped/") and v}
-        counters["duration_s"] = round(time.monotonic() - started, 3)
-        status = "aborted" if not done else "failed" if error else "partial" if counts.get("failed") else "ok"
-        with Session() as session:
-            finish_run(session, session.get(CrawlRun, run_id), status=status,
-                       counters=counters, message=str(error) if error else "finished",
-                       now=datetime.now(timezone.utc))
-            session.commit()
+        counters["duration_s"] = round(time.monotonic() - run.started, 3)
+        status = outcome_status(done=done, error=error, failed=counts.get("failed", 0))
+        run.finish(status, counters, str(error) if error else "finished")
         engine.dispose()
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(counters["skipped"].items()))
     print(f"run {run_id} {status}: new {counters['new']}, updated {counters['updated']}, unchanged "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
+from contextlib import suppress
 
 from crawler.cli.errors import EXIT_OK, UsageError
 from crawler.cli.options import add_db, date_or_time, db_url, positive_int
@@ -28,7 +30,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from jobs.reprocess import reprocess_archive
-    from storage.runs import RunLockHeld
+    from storage.runs import RunLockHeld, RunRecord, outcome_status
 
     since = None
     if args.since:
@@ -54,14 +56,48 @@ def run(args) -> int:
     if jobs < 1:
         raise UsageError(f"--jobs expects a number of processes of at least 1, got {jobs}")
 
+    seen = {"counts": Counter(), "pages": 0}
+
     def progress(counts, done, total):
+        seen.update(counts=counts, pages=done)  # what a run stopped midway had done
         if not args.quiet:
             print(f"[thepaper-archive] reprocessed {done:,} of {total:,} raw pages ({done / total:.0%})",
                   file=sys.stderr, flush=True)
 
+    run_args = {"since": args.since, "cont_ids": cont_ids, "jobs": jobs}
     with RunLockHeld(db_url(args), "crawl") as lock:  # the archive must exist
-        counts = reprocess_archive(lock.Session, since=since, cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
-                                   fetched_since=fetched_since, jobs=jobs, progress=progress)
-    print("reprocess: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
-                                    ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
+        run = RunRecord.open(lock.Session, "reprocess", run_args)
+        try:
+            counts = reprocess_archive(lock.Session, since=since,
+                                       cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
+                                       fetched_since=fetched_since, jobs=jobs, progress=progress)
+        except BaseException as exc:  # a signal, a worker that died: the run is aborted, its row says so
+            with suppress(Exception):
+                run.finish("aborted", run_counters(seen["counts"], seen["pages"]), _why(exc))
+            raise
+        run.finish(outcome_status(done=True, error=None, failed=counts.get("failed", 0)),
+                   run_counters(counts, seen["pages"]), "finished")
+    print(f"reprocess: run {run.id}: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in RUN_KEYS), file=sys.stderr)
     return EXIT_OK
+
+
+#: The outcomes a reprocess run counts (``crawl_runs.counters``), beside ``pages`` and ``failures``.
+RUN_KEYS = ("new", "updated", "unchanged", "kept_original", "failed")
+
+
+def run_counters(counts: Counter, pages: int) -> dict:
+    """The run row's counters: the outcomes, the raw pages cleaned, the failures by reason."""
+    counters: dict = {k: counts.get(k, 0) for k in RUN_KEYS}
+    counters["pages"] = pages
+    counters["failures"] = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith("failed/") and v}
+    return counters
+
+
+def _why(exc: BaseException) -> str:
+    from crawler.cli.errors import Terminated
+
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted by SIGINT (Ctrl-C)"
+    if isinstance(exc, Terminated):
+        return "stopped by SIGTERM"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]

@@ -10,6 +10,7 @@ from crawler.cli.errors import (EXIT_BLOCKED, EXIT_DEGRADED, EXIT_ERROR, EXIT_OK
                                 SIGNAL_EXIT, UsageError)
 from domain.hosts import BadHostError, address_kind, host_port, ip_literal, is_localhost_name
 from crawler.listapi import comma_list
+from pipelines.run_state import RunState, run_state
 
 #: The command line's log level unless -v, -q, --log-level or a LOG_LEVEL setting says otherwise:
 #: progress, warnings and the summary line; Scrapy's own detail with -v.
@@ -92,12 +93,13 @@ def build_settings(args) -> scrapy.settings.Settings:  # noqa: F821
     return settings
 
 
-def run_spider(settings, **spider_args) -> dict:
-    """Run the ``thepaper`` spider in this process; return its final stats.
+def run_spider(settings, **spider_args) -> tuple[RunState, dict]:
+    """Run the ``thepaper`` spider in this process; return its run's state
+    (:class:`pipelines.run_state.RunState`) and its final stats (for display).
 
     SIGINT and SIGTERM stop the run gracefully (Scrapy's shutdown: what is being fetched is
-    stored); the signal is kept in the stats (``thepaper/signal``) for the run's message and
-    the exit code (130, 143). Python warnings meant for developers (deprecations) are shown
+    stored); the signal is kept in the run's state for the run's message and the exit code
+    (130, 143). Python warnings meant for developers (deprecations) are shown
     only at the INFO log level or below."""
     import logging
     import warnings
@@ -112,15 +114,17 @@ def run_spider(settings, **spider_args) -> dict:
     class Process(CrawlerProcess):
         def _signal_shutdown(self, signum, frame):
             for c in self.crawlers:
-                if c.stats.get_value("thepaper/signal") is None:
-                    c.stats.set_value("thepaper/signal", int(signum))
+                state = run_state(c)
+                if state.signal is None:
+                    state.signal = int(signum)
+                    c.stats.set_value("thepaper/signal", state.signal)
             super()._signal_shutdown(signum, frame)
 
     process = Process(settings)
     crawler = process.create_crawler("thepaper")
     process.crawl(crawler, **spider_args)
     process.start()
-    return crawler.stats.get_stats()
+    return run_state(crawler), crawler.stats.get_stats()
 
 
 class spider_lock:
@@ -143,40 +147,38 @@ class spider_lock:
         return self.held.__exit__(*exc)
 
 
-def failure_lines(stats: dict) -> list[str]:
+def failure_lines(state: RunState) -> list[str]:
     """One warning per reason of the article pages the run could not store, with the first URLs
     (``thepaper-archive: warning: 83 pages not stored: empty_article (…)``); ``failures`` has the rest."""
     out = []
-    for key, n in sorted(stats.items()):
-        if not key.startswith("thepaper/failed_examples/"):
-            continue
-        reason = key.rsplit("/", 1)[1]
-        count = stats.get(f"thepaper/failed/{reason}", len(n))
+    for reason, urls in sorted(state.failed_examples.items()):
+        count = state.counts.get(f"thepaper/failed/{reason}", len(urls))
         pages = "page" if count == 1 else "pages"
-        out.append(f"{PROG}: warning: {count} {pages} not stored: {reason} (first: {', '.join(n)}; "
+        out.append(f"{PROG}: warning: {count} {pages} not stored: {reason} (first: {', '.join(urls)}; "
                    f"{PROG} failures --reason {reason} lists them)")
     return out
 
 
-def summary_line(stats: dict) -> str:
-    from pipelines.scrapy_stages import run_counters, run_message
+def summary_line(state: RunState, stats: dict) -> str:
+    """The run's one summary line: its outcome (``state``), and Scrapy's figures (``stats``)."""
+    from crawler.runrecorder import run_counters, run_message
 
-    c = run_counters(stats)
-    why = run_message(stats, stats.get("finish_reason") or "")
-    if stats.get("thepaper/alarm"):  # the alarm has its own line already (see crawler.alerts)
+    c = run_counters(state.counts, stats)
+    why = run_message(state, stats.get("finish_reason") or "")
+    if state.alarm:  # the alarm has its own line already (see crawler.alerts)
         why = ""
     return (
-        f"run {stats.get('thepaper/run_id', '?')} {stats.get('thepaper/run_status', '?')}"
+        f"run {state.run_id or '?'} {state.status or '?'}"
         + (f" ({why})" if why and why != "finished" else "") + ": "
         f"new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, gone {c['gone']}, "
         f"failed {c['failed']}; {c['articles_fetched']} article pages, {c['list_pages']} list pages"
         + (f" in {stats.get('elapsed_time_seconds', 0):.1f}s" if stats.get("elapsed_time_seconds") else "")
         + (f"; {stats['log_count/ERROR']} errors logged" if stats.get("log_count/ERROR") else "")
-        + (f"; {stats['thepaper/drift_note']}" if stats.get("thepaper/drift_note") else "")
+        + (f"; {state.drift_note}" if state.drift_note else "")
     )
 
 
-#: Why a run was stopped early (``thepaper/stop_reason``, else Scrapy's finish reason) -> exit code.
+#: Why a run was stopped early (``RunState.stop_reason``, else Scrapy's finish reason) -> exit code.
 STOP_EXIT_CODES = {
     "site_unreachable": EXIT_UNREACHABLE,
     "blocked": EXIT_BLOCKED,
@@ -184,15 +186,16 @@ STOP_EXIT_CODES = {
 }
 
 
-def exit_code_for(stats: dict) -> int:
-    if stats.get("thepaper/signal") in SIGNAL_EXIT:
-        return SIGNAL_EXIT[stats["thepaper/signal"]]
-    reason = stats.get("thepaper/stop_reason") or stats.get("finish_reason")
+def exit_code_for(state: RunState, stats: dict) -> int:
+    """The exit code of a finished run: from its state; an error logged (``stats``) is a bug."""
+    if state.signal in SIGNAL_EXIT:
+        return SIGNAL_EXIT[state.signal]
+    reason = state.stop_reason or stats.get("finish_reason")
     if reason in STOP_EXIT_CODES:
         return STOP_EXIT_CODES[reason]
-    if stats.get("thepaper/run_status") in (None, "aborted"):
+    if state.status in (None, "aborted"):
         return EXIT_ERROR
-    if stats.get("thepaper/run_status") == "degraded":  # the layout-drift alarm fired
+    if state.status == "degraded":  # the layout-drift alarm fired
         return EXIT_DEGRADED
     if stats.get("log_count/ERROR"):  # a bug somewhere: the log says where
         return EXIT_ERROR

@@ -125,10 +125,16 @@ class ThepaperSpider(scrapy.Spider):
         return spider
 
     @property
-    def store(self):
-        from pipelines.scrapy_stages import store_for
+    def run(self):
+        """The run's typed state (:mod:`pipelines.run_state`)."""
+        from pipelines.run_state import run_state
 
-        return store_for(self.crawler)
+        return run_state(self.crawler)
+
+    @property
+    def store(self):
+        """The archive of the run (opened by the run recorder on ``spider_opened``)."""
+        return self.run.archive
 
     # -- lists -------------------------------------------------------------
     async def start(self):
@@ -224,7 +230,7 @@ class ThepaperSpider(scrapy.Spider):
                                                 meta["start_time"]), None, exc.reason, str(exc), kind="list")
             logger.warning("list %s %s: %s", meta["list_kind"], meta["list_id"], exc)
             return
-        self.crawler.stats.inc_value("thepaper/list_pages")
+        self.run.inc_value("thepaper/list_pages")
         for reason, n in page.skipped.items():
             self.crawler.stats.inc_value(f"thepaper/list_items_skipped/{reason}", n)
             logger.info("list %s %s: %d entries skipped (%s)", meta["list_kind"], meta["list_id"], n, reason)
@@ -326,15 +332,14 @@ class ThepaperSpider(scrapy.Spider):
         try:
             with self.store.Session() as session:
                 for walk in done:
-                    set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.store.run_id,
+                    set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.run.run_id,
                                now=now)
                 # a list walked to its end: the failures of its pages in earlier runs are history
                 resolve_list_failures(session, [(self.api_url + listapi.list_path(w.kind), w.kind, w.source_id)
                                                 for w in walked])
                 session.commit()
         except ArchiveUnwritable as exc:  # the cursors stay: the next run walks the same stretch again
-            self.crawler.stats.set_value("thepaper/stop_reason", "archive_unwritable")
-            self.crawler.stats.set_value("thepaper/fatal", f"cannot write the archive: {exc.why}")
+            self.run.stop("archive_unwritable", f"cannot write the archive: {exc.why}", halt=False)
             return
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 
@@ -397,7 +402,7 @@ class ThepaperSpider(scrapy.Spider):
         )
 
     def on_error(self, failure):
-        from pipelines.run_stop import RunStopped, stopping
+        from crawler.run_stop import RunStopped
 
         request = failure.request
         exc = failure.value
@@ -424,7 +429,7 @@ class ThepaperSpider(scrapy.Spider):
             record.paragraphs, record.images = [], []
             yield ListedRecord(record, list_item)
             return
-        if not stopping(self.crawler):
+        if not self.run.stop_reason:
             logger.warning("%s %s failed: %s", kind, request.url, reason)
         response = getattr(exc, "response", None)  # an error answer, or the redirect that was refused
         page = self._fetched(response, kind=kind) if response is not None else None

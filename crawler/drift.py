@@ -34,8 +34,9 @@ from storage.coverage import FIELDS, articles, failure_share, share
 #: Cleaning errors that mean the extractor no longer understands the page.
 WATCHED_FAILURES = ("unknown_layout", "empty_article", "truncated_page")
 
-#: A custom Scrapy signal, sent when the alarm fires: ``verdict`` (a :class:`Verdict`),
-#: ``report`` (the JSON-ready figures). ``crawler.extensions.AlertCommand`` runs the hook on it.
+#: A custom Scrapy signal, sent by the run recorder (:mod:`crawler.runrecorder`) when the alarm
+#: fires: ``verdict`` (a :class:`Verdict`), ``report`` (the JSON-ready figures).
+#: :class:`crawler.alerts.AlertCommand` runs the hook on it.
 layout_drift_alarm = object()
 
 
