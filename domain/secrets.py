@@ -10,6 +10,7 @@ exception's message, the repr of a dict), so that a writer need not know where a
 from __future__ import annotations
 
 import re
+from typing import Any
 
 MASK = "***"
 
@@ -28,7 +29,7 @@ def mask_passwords(text: str) -> str:
     return _USERINFO.sub(lambda m: f"{m['head']}{MASK}@" if m["password"] != MASK else m[0], text)
 
 
-def mask_value(value):
+def mask_value(value: Any) -> Any:
     """A JSON-like value (a run's arguments) with every string in it masked."""
     if isinstance(value, str):
         return mask_passwords(value)
