@@ -36,7 +36,7 @@ def validate_record(record: ArticleRecord) -> None:
         raise ValidationError(f"article {record.cont_id} has a naive published time")
 
 
-def clean_page(body: bytes, *, url: str | None, headers: Mapping | None = None, status: int = 200,
+def clean_page(body: bytes, *, url: str | None, headers: Mapping[str, str] | None = None, status: int = 200,
                list_item: Mapping | None = None, cont_id: int | None = None,
                source_url: str | None = None, max_size: int | None = None) -> ArticleRecord:
     """decode → extract → repair → strip → validate one page; raise :class:`CleaningError`.

@@ -50,7 +50,8 @@ from .charsets import common_chars, is_cjk, is_pua
 from .log import RepairEvent
 from .params import (MAX_RUN, MAX_SEARCHED, MAX_WINDOWS, MIN_CHARS_PER_WINDOW, PROBE_MIN_SHARE, PROBE_WINDOWS,
                      TEXT_WORK, WINDOW_TAIL)
-from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords
+from .lattice import Budget, BudgetExceeded, DocumentWords
+from .readings import WORD_MIN_FREQ
 from .tearwindow import Window, foreign_test, gbk2, simplified
 from .traditional import is_converted_traditional
 from .wordmodel import word_freq
@@ -84,7 +85,7 @@ def _is_rare_swappable(ch: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _candidate_re() -> re.Pattern:
+def _candidate_re() -> re.Pattern[str]:
     """``?``, U+FFFD, a private-use character or a rare swappable one (one character class,
     built once from the codec: the scan of clean text runs in the regex engine)."""
     # Every such character is the decoding of a byte pair with a trail byte 40..7E: test those
@@ -96,7 +97,7 @@ def _candidate_re() -> re.Pattern:
             if len(ch) == 1 and _is_rare_swappable(ch):
                 found.add(ord(ch))
     rare = sorted(found)
-    ranges = []
+    ranges: list[list[int]] = []
     for cp in rare:
         if ranges and ranges[-1][1] == cp - 1:
             ranges[-1][1] = cp

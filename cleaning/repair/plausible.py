@@ -37,7 +37,7 @@ _MAX_WORD = 4
 
 
 @lru_cache(maxsize=1)
-def _common_re() -> re.Pattern:
+def _common_re() -> re.Pattern[str]:
     chars = "".join(sorted(common_chars()))
     return re.compile("[" + re.escape(chars) + "\u3000\uff01-\uff5e“”‘’—…·" + re.escape(COMMON_SYMBOLS) + "]")
 

@@ -43,7 +43,7 @@ def _converter(config: str):
 
 
 @lru_cache(maxsize=1)
-def _forms() -> tuple[re.Pattern, re.Pattern]:
+def _forms() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Regexes of the Traditional forms and of the Simplified-only forms (module doc), from
     :mod:`cleaning.vocab`'s table of what OpenCC's ``t2s`` and ``s2t`` change."""
     from cleaning import vocab
