@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set as AbstractSet
+from typing import Any
 from functools import lru_cache
 
 from .charsets import common_chars, is_cjk, is_pua
@@ -255,7 +257,7 @@ def repair_tears_explained(text: str) -> tuple[str, dict[str, int], list[RepairE
     return out, counts, events
 
 
-def _assemble(text: str, windows: list[tuple[int, int]], readings: dict, unsure: set[int] = frozenset()
+def _assemble(text: str, windows: list[tuple[int, int]], readings: dict[int, tuple[Any, ...] | None], unsure: AbstractSet[int] = frozenset()
               ) -> tuple[str, list[int], list[RepairEvent]]:
     """``text`` with the windows replaced by their readings, the position in ``text`` each of
     its characters was read from, and an event per window replaced; a window left as it was

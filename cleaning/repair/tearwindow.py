@@ -11,7 +11,8 @@ from functools import lru_cache
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk
 from .params import CONTEXT, LOST_COST, MIN_GAIN, SCRIPT_COST, SLOT_KEEP, SLOT_TOP, SWAP_COST
-from .readings import Budget, DocumentWords, Lattice, best_reading, doc_matters
+from .lattice import Budget, DocumentWords, Lattice
+from .readings import best_reading, doc_matters
 from .wordmodel import char_usage
 
 LOST = -1  # marker for a lost byte in a byte reading

@@ -24,7 +24,7 @@ import math
 from functools import lru_cache
 
 from cleaning import vocab
-from cleaning.vocab import COMMON_WORD_FREQ  # noqa: F401  (the word model's figure, readings.py reads it here)
+from cleaning.vocab import COMMON_WORD_FREQ as COMMON_WORD_FREQ  # noqa: F401  (the word model's figure, readings.py reads it here)
 
 #: Log probabilities of CJK punctuation (not in jieba's dictionary), roughly by frequency in news prose.
 PUNCT_LOGP = {"，": -4.0, "。": -4.5, "、": -6.0, "“": -6.0, "”": -6.0, "：": -7.0, "；": -8.0,
