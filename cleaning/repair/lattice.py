@@ -5,13 +5,10 @@ search; and the words of the document being read (:class:`DocumentWords`, a cach
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .params import MAX_AHEAD, WORD_BONUS
 from .wordmodel import char_logp, following, word_freq
-
-if TYPE_CHECKING:
-    from .readings import _NodeInfo, _Path
 
 #: An edge: (to node, character read or None, its Simplified form scored, cost, lost bytes,
 #: swaps, slot, context) (:meth:`Lattice.edge`).
@@ -49,8 +46,9 @@ class Lattice:
     def __init__(self) -> None:
         self.out: list[list[Edge]] = []
         self.keys: list[NodeKey] = []
-        self.paths: dict[int, list[_Path]] = {}  # node -> its dictionary word paths (see _word_paths)
-        self.analysis: tuple[list[int], list[list[Edge]], list[_NodeInfo]] | None = None  # (order, live edges per node, node info): see _analyse
+        # Any: readings._Path and readings._NodeInfo (readings imports this module, not the reverse)
+        self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see _word_paths)
+        self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = None  # (order, live edges per node, node info): see _analyse
 
     def node(self, order: NodeKey) -> int:
         """A new node; ``order`` sorts the nodes so that every edge goes forward."""
