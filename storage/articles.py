@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -159,7 +159,7 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
     links = [{"cont_id": cont_id, "tag_id": tag_ids[n], "position": i}
              for cont_id, names in names_by_id.items() for i, n in enumerate(names)]
     if links:
-        session.execute(sa.insert(ArticleTag.__table__), links)
+        session.execute(sa.insert(cast(sa.Table, ArticleTag.__table__)), links)
 
 
 def _replaces_tags(record: ArticleRecord) -> bool:
@@ -425,14 +425,15 @@ def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]],
             if _replaces_tags(record):
                 tags[cont_id] = clean_tag_names(record.tags)
     if version_rows:
-        session.execute(sa.insert(ArticleVersion.__table__), version_rows)
+        session.execute(sa.insert(cast(sa.Table, ArticleVersion.__table__)), version_rows)
     if updates:
         session.execute(sa.update(Article), updates)  # ORM bulk UPDATE by primary key
     for i in range(0, len(touched), IN_CHUNK):
-        session.execute(sa.update(Article.__table__).where(Article.__table__.c.cont_id.in_(touched[i:i + IN_CHUNK]))
+        articles = cast(sa.Table, Article.__table__)  # cast: a mapped class's table is a Table
+        session.execute(sa.update(articles).where(Article.__table__.c.cont_id.in_(touched[i:i + IN_CHUNK]))
                         .values(last_seen=now))
     if new:
-        session.execute(sa.insert(Article.__table__), new)
+        session.execute(sa.insert(cast(sa.Table, Article.__table__)), new)
         index_new_articles(session, [row["cont_id"] for row in new])  # same transaction
     _replace_tags(session, tags)
     _expire_loaded(session, [int(record.cont_id) for record, _ in items])
