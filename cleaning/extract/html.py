@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import cast
 
 from lxml import etree
 from lxml import html as lxml_html
-from lxml.html import HtmlElement  # no stubs in the lint extra: an Any to mypy, named for the reader
+from lxml.html import HtmlElement
 
 from domain.record import Image
 
@@ -85,12 +86,12 @@ def _xpath(expr: str) -> etree.XPath:
     return etree.XPath(expr)
 
 
-def first(root: HtmlElement, *xpaths: str) -> HtmlElement | None:
+def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
     """The first element matched by the first of ``xpaths`` that matches anything."""
     if root is None:
         return None
     for xp in xpaths:
-        found = _xpath(xp)(root)
+        found = cast("list[HtmlElement]", _xpath(xp)(root))  # cast: the layouts' paths select elements
         if found:
             return found[0]
     return None
