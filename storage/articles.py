@@ -13,7 +13,7 @@ together.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
@@ -325,7 +325,7 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
                          seen=seen, captured=[captured_at])[0]
 
 
-def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
+def save_articles(session: Session, items: Sequence[tuple[ArticleRecord, int | None]], *, now: datetime,
                   prefer_original: bool = True, seen: bool = True,
                   captured: list[datetime | None] | None = None,
                   blanked: list[tuple[str, ...]] | None = None) -> list[str]:
@@ -360,7 +360,7 @@ def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]
     return outcomes
 
 
-def _rounds(items: list[tuple[ArticleRecord, int | None]]) -> list[list[int]]:
+def _rounds(items: Sequence[tuple[ArticleRecord, int | None]]) -> list[list[int]]:
     """Indices of ``items`` in rounds of distinct ``cont_id``s: the k-th record of an id goes in round k."""
     seen: Counter = Counter()
     rounds: list[list[int]] = []
