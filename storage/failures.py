@@ -74,8 +74,9 @@ def resolve_list_failures(session: Session, lists: Iterable[tuple[str, str, obje
         prefix = list_failure_url(endpoint, kind, source_id).removesuffix("startTime=")
         # ``endpoint`` alone: how a list page's network failure was named before this release
         cond = sa.or_(Failure.url.startswith(prefix, autoescape=True), Failure.url == endpoint)
-        deleted += session.execute(sa.delete(Failure).where(cond)
-                                   .execution_options(synchronize_session="fetch")).rowcount
+        # cast: a DELETE gives a CursorResult, which has the row count
+        deleted += cast("sa.CursorResult[Any]", session.execute(sa.delete(Failure).where(cond)
+                        .execution_options(synchronize_session="fetch"))).rowcount
     return deleted
 
 
