@@ -26,7 +26,7 @@ __all__ = ["DEFAULT_MAX_SIZE", "unwrap", "binary_kind"]
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 
 #: (magic prefix, what it is), checked after leading whitespace and NULs are skipped.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
+_MAGIC: tuple[tuple[bytes, str | None], ...] = (
     (b"PK\x03\x04", "zip archive"), (b"PK\x05\x06", "zip archive"), (b"PK\x07\x08", "zip archive"),
     (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF87a", "GIF image"),
     (b"GIF89a", "GIF image"), (b"BM", None), (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image"),

@@ -23,7 +23,7 @@ _T = re.compile  # shorthand for the table
 _SEP = r"[|｜丨]"
 _SENTENCE_PUNCT = re.compile(r"[，。！？；、,.!?;：:“”\"（）()《》]")
 
-RULES: list[tuple[str, re.Pattern, str]] = [
+RULES: list[tuple[str, re.Pattern[str], str]] = [
     # Licence and registration notices (any ICP number, 公网安备, licence numbers, copyright).
     ("licence", _T(r"^.{0,40}ICP\s*[备備证證案][^，。]{0,6}\d[\w-]*号?(?:\s*[-|｜]\s*.{0,40})?$", re.I), "any"),
     ("licence", _T(r"^.{0,12}公[网網]安[备備][^，。]{0,6}\d{6,}号?.{0,20}$"), "any"),

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Decoded", "decode_bytes", "charset_from_content_type", "normalise_charset", "reading_score"]
 
@@ -213,7 +215,7 @@ def _chardet(sample: bytes) -> tuple[str | None, float]:
     try:
         import chardet
 
-        guess = chardet.detect(sample) or {}
+        guess: Mapping[str, Any] = chardet.detect(sample) or {}
     except Exception:  # pragma: no cover - chardet should not fail, but never raise
         guess = {}
     return normalise_charset(guess.get("encoding")), float(guess.get("confidence") or 0.0)
@@ -266,6 +268,7 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         data = str(data).encode("utf-8", "surrogatepass")
     data = bytes(data)
+    codec: str | None  # a BOM's codec, then each declared charset's (None: unknown)
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return Decoded(data[len(bom):].decode(codec, "replace"), codec, "bom")

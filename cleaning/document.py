@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast, overload
 
 from domain.record import ArticleRecord, EmptyArticleError, Image, TruncatedPageError, UnknownLayoutError
 from domain.urls import BadURLError, canonical_url, parse_article_ref
@@ -26,7 +27,7 @@ from cleaning.extract.shape import not_an_article
 from cleaning.keywords import extract_keywords
 from cleaning.repair import detect_converter, is_converted_traditional, repair_text
 from cleaning.repair.gbklost import repair_gb_lost_bytes
-from cleaning.repair.log import events_of
+from cleaning.repair.log import RepairEvent, events_of
 
 _NEEDS_BODY = ("news", "pph")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -61,7 +62,7 @@ def _start(url: str | None) -> ArticleRecord:
 
 
 def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str, str] | None = None,
-                   status: int = 200, list_item: Mapping | None = None,
+                   status: int = 200, list_item: Mapping[str, Any] | None = None,
                    max_size: int = DEFAULT_MAX_SIZE) -> ArticleRecord:
     """One fetched document (HTML page of any layout, JSON answer, text dump) → a record.
     gzip is decompressed (at most ``max_size`` bytes) and binary files are refused first
@@ -76,7 +77,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
     decoded = decode_bytes(raw, header_charset=header_charset(headers))
     rec.encoding, rec.encoding_reason = decoded.encoding or "", decoded.reason or ""
     text = decoded.text
-    page_log: list[dict] = []
+    page_log: list[dict[str, Any]] = []
     if decoded.encoding == "gb18030":  # one byte lost from a GB page: found on the bytes (cleaning.repair.gbklost)
         text, counts, events = repair_gb_lost_bytes(raw, text)
         for kind, n in counts.items():
@@ -93,6 +94,7 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         listed.encoding, listed.encoding_reason = rec.encoding, rec.encoding_reason
         listed.layout = "api_json"
         return with_keywords(listed)
+    assert ex is not None  # extract gives an Extracted when it gives no list item
     rec.layout = ex.layout if ex.layout in ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump") else "unknown"
     if ex.cont_id is not None and rec.cont_id is None:
         rec.cont_id, rec.url = ex.cont_id, canonical_url(ex.cont_id)
@@ -144,7 +146,12 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted) -> RepairLog:
     host = rec.mirror_host
     log = RepairLog()
 
-    def fix(text: str, field: str | None = None):
+    @overload
+    def fix(text: str, field: str) -> str: ...
+    @overload
+    def fix(text: str, field: None = None) -> tuple[str, list[RepairEvent]]: ...
+
+    def fix(text: str, field: str | None = None) -> str | tuple[str, list[RepairEvent]]:
         if not text:
             return text if field is not None else (text, [])
         r = repair_text(text, traditional=traditional, mirror_host=host, converter=converter)
@@ -267,11 +274,11 @@ def _check(rec: ArticleRecord, ex: Extracted) -> None:
 
 
 # ------------------------------------------------------------------ list items
-def _flag(value) -> bool:
+def _flag(value: object) -> bool:
     return value is True or str(value).strip().lower() in ("1", "true")
 
 
-def _item_tags(item: Mapping) -> list[str]:
+def _item_tags(item: Mapping[str, Any]) -> list[str]:
     out = [normalize_ws(str(t.get("tag") or "")) for t in item.get("tagList") or [] if isinstance(t, Mapping)]
     return [t for t in out if t]
 
@@ -284,11 +291,11 @@ LIST_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def list_item_essentials(item: Mapping) -> dict:
+def list_item_essentials(item: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a list item that cleaning reads (:data:`LIST_ITEM_FIELDS`), for the raw
     page's context: a record cleaned with it is the record cleaned with the whole item, at a
     fifth of its size. The whole item stays in the archived list page it came from."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, inner in LIST_ITEM_FIELDS.items():
         if key not in item:
             continue
@@ -301,22 +308,22 @@ def list_item_essentials(item: Mapping) -> dict:
     return out
 
 
-def _fill_from_list_item(rec: ArticleRecord, item: Mapping) -> None:
+def _fill_from_list_item(rec: ArticleRecord, item: Mapping[str, Any]) -> None:
     """Fill what the page left empty from the list item (never override the page)."""
     if rec.cont_id is None and md.as_int(item.get("contId")):
         rec.cont_id = md.as_int(item.get("contId"))
-        rec.url = rec.url or canonical_url(rec.cont_id)
+        rec.url = rec.url or canonical_url(cast(int, rec.cont_id))  # cast: the test above found it
     if not rec.title and item.get("name"):
         # as the list gives it: ``数据 | 深圳`` keeps its spaces; a gone article keeps its listed title
         rec.title = str(item["name"]).strip()
     if rec.published_at is None:
         rec.published_at = md.parse_time(item.get("pubTimeLong"))
-    node = item.get("nodeInfo") if isinstance(item.get("nodeInfo"), Mapping) else {}
+    node: Mapping[str, Any] = cast("Mapping[str, Any]", item.get("nodeInfo")) if isinstance(item.get("nodeInfo"), Mapping) else {}
     if rec.node_id is None:
         rec.node_id = md.as_int(node.get("nodeId")) or md.as_int(item.get("nodeId"))
     if not rec.node_name and node.get("name"):
         rec.node_name = normalize_ws(str(node["name"]))
-    author = item.get("authorInfo") if isinstance(item.get("authorInfo"), Mapping) else {}
+    author: Mapping[str, Any] = cast("Mapping[str, Any]", item.get("authorInfo")) if isinstance(item.get("authorInfo"), Mapping) else {}
     if not rec.node_name and author.get("sname"):
         rec.node_name = normalize_ws(str(author["sname"]))  # a 澎湃号 item: its account is its column
     if rec.channel_id is None:
@@ -327,7 +334,7 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping) -> None:
         rec.content_type = "paywalled"
 
 
-def record_from_list_item(item: Mapping, *, channel_id: int | None = None) -> ArticleRecord:
+def record_from_list_item(item: Mapping[str, Any], *, channel_id: int | None = None) -> ArticleRecord:
     """What a list item says: external items (non-empty ``link``) become ``external``
     records; others carry title (as given), time (``pubTimeLong``), column (``nodeInfo``, or
     for a 澎湃号 item, which has ``authorInfo`` and no ``nodeInfo``, the account), tags,
@@ -350,7 +357,7 @@ def record_from_list_item(item: Mapping, *, channel_id: int | None = None) -> Ar
     return rec
 
 
-def clean_file(path, *, url: str | None = None) -> ArticleRecord:
+def clean_file(path: str | Path, *, url: str | None = None) -> ArticleRecord:
     """``thepaper-archive clean PATH [--url URL]``: the chain on one saved file."""
     data = Path(path).read_bytes()
     if url is None:

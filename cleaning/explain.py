@@ -55,7 +55,7 @@ class RepairLog:
     def body_paragraph(self, index: int, events: list[RepairEvent], repaired: str) -> None:
         self._body += [(index, e, repaired) for e in events]
 
-    def entries(self, paragraphs: list[str], kept: list[str], title: str) -> list[dict]:
+    def entries(self, paragraphs: list[str], kept: list[str], title: str) -> list[dict[str, object]]:
         """The log as the record keeps it: ``paragraphs`` are the body's normalised paragraphs
         before boilerplate stripping, ``kept`` the ones stored, ``title`` the stored title."""
         where: dict[int, int] = {}  # paragraph before stripping -> its index among the kept
@@ -70,7 +70,7 @@ class RepairLog:
         for para in kept:
             starts.append(pos)
             pos += len(para) + 1
-        out: list[dict] = []
+        out: list[dict[str, object]] = []
         for index, e, repaired in self._body:
             off = _ws_offset(repaired, e.offset)
             if index in where:

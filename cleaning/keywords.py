@@ -62,7 +62,7 @@ class _Weights:
     words the table lacks, and the stop words (jieba's own and ours), as
     ``jieba.analyse.TFIDF`` holds them: no second copy of jieba's dictionary is loaded."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from cleaning import vocab
 
         self.idf_freq = vocab.table("idf")
@@ -91,7 +91,8 @@ def numeral_leftovers(tokens: list[str]) -> set[str]:
     """The words that only ever follow a number: what segmentation leaves of a measure or a
     quantity (``3颗卫星`` → ``颗卫星``, ``450余家`` → ``余家``, ``12片晶圆`` → ``片晶``,
     ``千次连续`` → ``次连续``), never the subject of an article."""
-    after, other = set(), set()
+    after: set[str] = set()  # words after a number
+    other: set[str] = set()  # words anywhere else
     previous = ""
     for token in tokens:
         (after if _NUMBER.fullmatch(previous) else other).add(token)
@@ -104,7 +105,7 @@ def _quantity(word: str, leftovers: set[str]) -> bool:
     return word in leftovers or bool(_NUMBER.fullmatch(word) or _QUANTITY.fullmatch(word))
 
 
-def tfidf_words(text: str, tfidf=None, tokens: list[str] | None = None) -> list[str]:
+def tfidf_words(text: str, tfidf: _Weights | None = None, tokens: list[str] | None = None) -> list[str]:
     """The words of ``text`` (or of its ``tokens``, already cut) by TF-IDF, best first, ties in
     order of first occurrence: what ``jieba.analyse.TFIDF.extract_tags(text, topK=None)``
     returns, with rjieba's words."""

@@ -35,7 +35,7 @@ _TIME_RES = (
 _EPOCH_MS = re.compile(r"^\s*(\d{12,13})\s*$")
 
 
-def parse_time(value) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     """Aware Asia/Shanghai time from epoch ms (int or digit string; cut to the minute) or a
     ``YYYY-MM-DD HH:MM[:SS]`` / ``YYYY年M月D日 HH:MM`` string found in ``value``."""
     if value is None or isinstance(value, bool):
@@ -58,7 +58,7 @@ def parse_time(value) -> datetime | None:
     return None
 
 
-def _from_ms(ms) -> datetime | None:
+def _from_ms(ms: float) -> datetime | None:
     try:
         ms = float(ms)
         if not 9.4e11 < ms < 4.1e12:  # 2000 .. 2099
@@ -99,7 +99,7 @@ def parse_author(raw: str | None) -> tuple[str, str]:
         outlet = outlet.strip()
     text = _ROLE_SUFFIX.sub("", text.strip())
     text = re.sub(r"[：:]", " ", text)
-    names = []
+    names: list[str] = []
     for tok in text.split():
         if _ROLE_TOKEN.match(tok) or _OUTLET_ROLE.match(tok):
             continue
@@ -178,7 +178,7 @@ def channel_for(node_id: int | None, parent_id: int | None = None) -> tuple[int 
     return cid, CHANNELS.get(cid, "")
 
 
-def _as_int(value) -> int | None:
+def _as_int(value: object) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Mapping
+from typing import Any
 
 from domain.record import ArticleRecord, CleaningError
 
@@ -36,8 +37,8 @@ def validate_record(record: ArticleRecord) -> None:
         raise ValidationError(f"article {record.cont_id} has a naive published time")
 
 
-def clean_page(body: bytes, *, url: str | None, headers: Mapping | None = None, status: int = 200,
-               list_item: Mapping | None = None, cont_id: int | None = None,
+def clean_page(body: bytes, *, url: str | None, headers: Mapping[str, str] | None = None, status: int = 200,
+               list_item: Mapping[str, Any] | None = None, cont_id: int | None = None,
                source_url: str | None = None, max_size: int | None = None) -> ArticleRecord:
     """decode → extract → repair → strip → validate one page; raise :class:`CleaningError`.
 

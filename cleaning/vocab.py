@@ -44,7 +44,9 @@ import tempfile
 import threading
 from collections import Counter
 from importlib.util import find_spec
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, Literal, cast
 
 #: Bump when what :func:`build` writes changes.
 FORMAT = 1
@@ -135,20 +137,20 @@ def _ensure(root: Path) -> Path:
 # --- building -----------------------------------------------------------------------------
 
 
-def _write_array(path: Path, typecode: str, values) -> None:
+def _write_array(path: Path, typecode: str, values: Iterable[float]) -> None:
     from array import array
 
     with open(path, "wb") as fh:
         array(typecode, values).tofile(fh)
 
 
-def _write_table(dest: Path, name: str, entries: dict, typecode: str) -> None:
+def _write_table(dest: Path, name: str, entries: Mapping[str, float], typecode: str) -> None:
     """A trie of ``entries``' keys and an array of their values in the trie's order."""
     import marisa_trie
 
     trie = marisa_trie.Trie(entries)
     trie.save(str(dest / f"{name}.marisa"))
-    values = [0] * len(trie)
+    values: list[float] = [0] * len(trie)
     for key, value in entries.items():
         values[trie[key]] = value
     _write_array(dest / f"{name}.{typecode}", typecode, values)
@@ -168,7 +170,7 @@ def _read_dict(path: Path) -> tuple[dict[str, int], dict[str, str]]:
     return freq, tags
 
 
-def _literal(path: Path, name: str):
+def _literal(path: Path, name: str) -> Any:  # Any: the literal of whatever shape the file assigns
     """The literal value assigned to ``name`` in the Python file ``path`` (read, not run)."""
     import ast
 
@@ -207,6 +209,7 @@ def build(dest: Path) -> None:
             persons.append(w)
     _write_array(dest / "words.B", "B", flags)
 
+    f: float  # a frequency: jieba's (an int), then wordfreq's
     follow = []
     for w, f in freq.items():
         if f >= COMMON_WORD_FREQ and 2 <= len(w) <= 3:
@@ -305,20 +308,28 @@ def _name_tables(persons: list[str], freq: dict[str, int], log_total: float) -> 
 class Table:
     """A memory-mapped trie and the memory-mapped array of its values (by key id)."""
 
-    def __init__(self, directory: Path, name: str, typecode: str | None):
+    #: Of the ``words`` table only: each key's tag flags (``words.B``, set by :func:`table`).
+    flags: memoryview[int]
+
+    def __init__(self, directory: Path, name: str, typecode: Typecode | None) -> None:
         import marisa_trie
 
         self.trie = marisa_trie.Trie()
         self.trie.mmap(str(directory / f"{name}.marisa"))
-        self.id = self.trie.get
+        self.id: Callable[[str], int | None] = self.trie.get
         self.values = _map_array(directory / f"{name}.{typecode}", typecode) if typecode else None
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default: object = None) -> Any:  # Any: the table's value type (an int or a float)
         i = self.id(key)
-        return default if i is None else self.values[i]
+        # cast: a table whose values are looked up has a typecode, so its array
+        return default if i is None else cast("memoryview[Any]", self.values)[i]
 
 
-def _map_array(path: Path, typecode: str) -> memoryview:
+#: The arrays' item types: 32-bit unsigned (``I``), double (``d``), byte (``B``).
+Typecode = Literal["I", "d", "B"]
+
+
+def _map_array(path: Path, typecode: Typecode) -> memoryview[Any]:  # Any: an int or a float, by typecode
     with open(path, "rb") as fh:
         if not os.fstat(fh.fileno()).st_size:
             return memoryview(b"").cast(typecode)
@@ -326,7 +337,7 @@ def _map_array(path: Path, typecode: str) -> memoryview:
     return memoryview(mm).cast(typecode)
 
 
-_TYPECODES = {"words": "I", "wide": "d", "idf": "d", "follow": None}
+_TYPECODES: dict[str, Typecode | None] = {"words": "I", "wide": "d", "idf": "d", "follow": None}
 
 
 def table(name: str) -> Table:
@@ -341,10 +352,10 @@ def table(name: str) -> Table:
                     t.flags = _map_array(directory() / "words.B", "B")
                 _OPEN[name] = t
                 LOADS[name] += 1
-    return t
+    return cast(Table, t)  # cast: under a table's name, _OPEN holds its Table
 
 
-def small(name: str):
+def small(name: str) -> Any:  # Any: the JSON of the table's own shape (see build)
     """The small table ``name`` (``totals``, ``usage``, ``hmm``, ``names``, ``stopwords``,
     ``scripts``), read once."""
     t = _OPEN.get(name)

@@ -23,10 +23,12 @@ import queue
 import signal
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from datetime import datetime, timezone
 from multiprocessing.connection import wait
+from multiprocessing.context import ForkContext, SpawnContext
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -80,7 +82,7 @@ def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[
         stmt = stmt.where(Article.published_at >= since)
     if cont_ids:
         stmt = stmt.where(Article.cont_id.in_(list(cont_ids)))
-    ids = set(session.scalars(stmt))
+    ids = cast("set[int]", set(session.scalars(stmt)))  # cast: the query keeps raw_page_id IS NOT NULL
     # Raw article pages whose cleaning failed: the latest page of each cont_id without an article.
     orphan = (sa.select(sa.func.max(RawPage.id))
               .where(RawPage.kind.in_(_PAGE_KINDS), RawPage.cont_id.is_not(None),
@@ -131,7 +133,7 @@ def _store_chunk(session: Session, pages: dict[int, tuple], cleaned: list[Cleane
     ``pages``: the raw pages' URL and fetch time by id."""
     urls = {raw_id: url for raw_id, (url, _) in pages.items()}
     fetched = {raw_id: at for raw_id, (_, at) in pages.items()}
-    items = []
+    items: list[tuple[ArticleRecord, int]] = []
     for raw_id, record, reason in cleaned:
         if record is None:
             counts["failed"] += 1
@@ -139,7 +141,8 @@ def _store_chunk(session: Session, pages: dict[int, tuple], cleaned: list[Cleane
         else:
             items.append((record, raw_id))
     outcomes = save_articles(session, items, now=now, seen=False, captured=[fetched[raw_id] for _, raw_id in items])
-    stored = [(urls[raw_id], record.cont_id) for (record, raw_id), outcome in zip(items, outcomes)
+    # cast: a stored article has its cont_id
+    stored = [(urls[raw_id], cast(int, record.cont_id)) for (record, raw_id), outcome in zip(items, outcomes)
               if outcome in ("new", "updated")]
     if stored:
         resolve_failures(session, [u for u, _ in stored], [c for _, c in stored])
@@ -187,6 +190,7 @@ def _worker_main(tasks, out, parent_pid: int, db_url: str) -> None:
         if task is None:
             return
         seq, ids = task
+        result: object  # pickled to the parent: the chunk, or the traceback
         try:
             pages, jobs = _read_chunk(Session, ids)
             result = (pages, clean_jobs(jobs))
@@ -208,7 +212,8 @@ class CleanerPool:
 
     def __init__(self, jobs: int, db_url: str):
         methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        # cast: one of the two methods named (get_context of a str is typed as the base context)
+        ctx = cast("ForkContext | SpawnContext", multiprocessing.get_context("fork" if "fork" in methods else "spawn"))
         self._tasks = ctx.Queue()
         self._done: dict[int, tuple] = {}
         self._workers: list[tuple] = []
@@ -265,7 +270,7 @@ class CleanerPool:
         self.close(abort=exc_type is not None)
 
 
-def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Iterator[tuple[dict, list[Cleaned]]]:
+def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Generator[tuple[dict, list[Cleaned]], None, None]:
     """``(raw pages' URL and fetch time by id, cleaned)`` of each chunk, in order; read and cleaned here
     (``jobs`` 1) or by worker processes, with up to two chunks a worker handed out ahead."""
     if jobs <= 1:

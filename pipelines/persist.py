@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from cleaning.page import clean_page
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from pipelines.coverage import count_page
 from pipelines.stages import CleanStage, _Stage, worker_mode
+
+if TYPE_CHECKING:
+    from storage.writers import ProcessWriter, ThreadWriter
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,9 @@ class PersistStage(_Stage):
     stops because the site went down, the failures waiting are dropped, not recorded (those
     articles were not really tried; the next run fetches them). And once the archive proved
     unwritable, nothing more is: the run stops."""
+
+    writer: ThreadWriter | ProcessWriter | None  # opened on the first item (_open_writer)
+    cleaner: CleanStage | None  # worker mode: the writer's process cleans
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -17,6 +17,7 @@ recorder extension (``crawler.runrecorder``) opens and finishes it.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from cleaning.page import ValidationError, clean_page, validate_record
@@ -76,7 +77,7 @@ def page_context(page: FetchedPage, site_url: str) -> dict:
     archived list page that holds the whole item (``list_page``)."""
     from cleaning.document import list_item_essentials
 
-    context = {"url": cleaning_url(page, site_url)}
+    context: dict[str, Any] = {"url": cleaning_url(page, site_url)}
     if page.list_item:
         context["list_item"] = list_item_essentials(page.list_item)
     if page.list_page:

@@ -13,10 +13,10 @@ together.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -34,11 +34,16 @@ IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
 
 
 # --------------------------------------------------------------------------- record -> columns
+def _cont_id(record: ArticleRecord) -> int:
+    """A saved record's ``cont_id`` (an article record has one: the chain validates it)."""
+    return int(cast(int, record.cont_id))
+
+
 def _record_fields(record: ArticleRecord) -> dict[str, Any]:
     """Article column values of a record (everything but keys, versions and timestamps)."""
     images = image_dicts(record.images)
     return {
-        "url": record.url or canonical_url(record.cont_id),
+        "url": record.url or canonical_url(_cont_id(record)),
         "source_url": record.source_url,
         "mirror_host": record.mirror_host or None,
         "layout": record.layout or "unknown",
@@ -136,7 +141,8 @@ def _tag_ids(session: Session, names: list[str]) -> dict[str, int]:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        # the two dialects' insert() are typed apart; both have on_conflict_do_nothing
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     found: dict[str, int] = {}
     for i in range(0, len(names), IN_CHUNK):
         chunk = names[i:i + IN_CHUNK]
@@ -159,7 +165,7 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
     links = [{"cont_id": cont_id, "tag_id": tag_ids[n], "position": i}
              for cont_id, names in names_by_id.items() for i, n in enumerate(names)]
     if links:
-        session.execute(sa.insert(ArticleTag.__table__), links)
+        session.execute(sa.insert(cast(sa.Table, ArticleTag.__table__)), links)
 
 
 def _replaces_tags(record: ArticleRecord) -> bool:
@@ -325,7 +331,7 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
                          seen=seen, captured=[captured_at])[0]
 
 
-def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
+def save_articles(session: Session, items: Sequence[tuple[ArticleRecord, int | None]], *, now: datetime,
                   prefer_original: bool = True, seen: bool = True,
                   captured: list[datetime | None] | None = None,
                   blanked: list[tuple[str, ...]] | None = None) -> list[str]:
@@ -360,13 +366,13 @@ def save_articles(session: Session, items: list[tuple[ArticleRecord, int | None]
     return outcomes
 
 
-def _rounds(items: list[tuple[ArticleRecord, int | None]]) -> list[list[int]]:
+def _rounds(items: Sequence[tuple[ArticleRecord, int | None]]) -> list[list[int]]:
     """Indices of ``items`` in rounds of distinct ``cont_id``s: the k-th record of an id goes in round k."""
     seen: Counter = Counter()
     rounds: list[list[int]] = []
     for i, (record, _) in enumerate(items):
-        k = seen[int(record.cont_id)]
-        seen[int(record.cont_id)] += 1
+        k = seen[_cont_id(record)]
+        seen[_cont_id(record)] += 1
         if k == len(rounds):
             rounds.append([])
         rounds[k].append(i)
@@ -390,21 +396,23 @@ def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]],
     """:func:`save_articles` for records with distinct ``cont_id``s: the outcome of each, with
     the stored fields it kept from being emptied."""
     session.flush()  # the comparison reads the database, not the session
-    stored = load_stored(session, [int(record.cont_id) for record, _ in items])
-    older = [int(record.cont_id) for (record, _), at in zip(items, captured)
-             if int(record.cont_id) in stored and _is_older(at, stored[int(record.cont_id)])]
+    stored = load_stored(session, [_cont_id(record) for record, _ in items])
+    older = [_cont_id(record) for (record, _), at in zip(items, captured)
+             if _cont_id(record) in stored and _is_older(at, stored[_cont_id(record)])]
     history = _version_hashes(session, older) if older else {}
     outcomes: list[tuple[str, tuple[str, ...]]] = []
     new, updates, version_rows, tags, touched = [], [], [], {}, []
     for (record, raw_page_id), captured_at in zip(items, captured):
-        cont_id = int(record.cont_id)
+        cont_id = _cont_id(record)
         old = stored.get(cont_id)
         outcome, fields = decide_save(old, record, prefer_original=prefer_original, captured_at=captured_at,
                                       known_hashes=history.get(cont_id, frozenset()))
         outcomes.append((outcome, blanked_fields(old, record) if outcome in ("updated", "unchanged") else ()))
         if outcome == "versioned":
-            version_rows.append(_older_version_row(old, record, raw_page_id=raw_page_id, captured_at=captured_at))
-            updates.append({"cont_id": cont_id, "version": (old.version or 1) + 1})
+            # cast: a version is kept only of a stored article, older than a known capture time
+            version_rows.append(_older_version_row(old, record, raw_page_id=raw_page_id,
+                                                   captured_at=cast(datetime, captured_at)))
+            updates.append({"cont_id": cont_id, "version": (cast(StoredArticle, old).version or 1) + 1})
             continue
         if outcome == "new":
             new.append(dict(cont_id=cont_id, **_record_fields(record), raw_page_id=raw_page_id,
@@ -414,7 +422,8 @@ def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]],
         elif outcome == "unchanged" and seen:
             touched.append(cont_id)
         elif outcome == "updated":
-            values, version_row = _update_values(old, fields, raw_page_id=raw_page_id, now=now)
+            # cast: an update comes with the fields it changes
+            values, version_row = _update_values(old, cast("dict[str, Any]", fields), raw_page_id=raw_page_id, now=now)
             if seen:
                 values["last_seen"] = now
             # only the columns that change, as the ORM writes them (an UPDATE OF title or
@@ -425,17 +434,18 @@ def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]],
             if _replaces_tags(record):
                 tags[cont_id] = clean_tag_names(record.tags)
     if version_rows:
-        session.execute(sa.insert(ArticleVersion.__table__), version_rows)
+        session.execute(sa.insert(cast(sa.Table, ArticleVersion.__table__)), version_rows)
     if updates:
         session.execute(sa.update(Article), updates)  # ORM bulk UPDATE by primary key
     for i in range(0, len(touched), IN_CHUNK):
-        session.execute(sa.update(Article.__table__).where(Article.__table__.c.cont_id.in_(touched[i:i + IN_CHUNK]))
+        articles = cast(sa.Table, Article.__table__)  # cast: a mapped class's table is a Table
+        session.execute(sa.update(articles).where(Article.__table__.c.cont_id.in_(touched[i:i + IN_CHUNK]))
                         .values(last_seen=now))
     if new:
-        session.execute(sa.insert(Article.__table__), new)
+        session.execute(sa.insert(cast(sa.Table, Article.__table__)), new)
         index_new_articles(session, [row["cont_id"] for row in new])  # same transaction
     _replace_tags(session, tags)
-    _expire_loaded(session, [int(record.cont_id) for record, _ in items])
+    _expire_loaded(session, [_cont_id(record) for record, _ in items])
     return outcomes
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -49,21 +50,24 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
     failures table ends as it would one entry at a time."""
     require_aware(now)
     raws = [e for e in entries if e.raw is not None]
-    for entry, raw_id in zip(raws, archive_raw_many(session, [e.raw for e in raws])):
+    # cast: ``raws`` holds the entries with a raw page
+    for entry, raw_id in zip(raws, archive_raw_many(session, [cast(dict, e.raw) for e in raws])):
         entry.raw_page_id = raw_id
     pending: list[BatchEntry] = []
     keys: set = set()  # URLs and cont_ids the pending records resolve
 
     def flush_records() -> None:
         kept: list[tuple[str, ...]] = []
-        outcomes = save_articles(session, [(e.record, e.raw_page_id) for e in pending], now=now,
+        # cast: ``pending`` holds entries with a record, and a stored record has its cont_id
+        outcomes = save_articles(session, [(cast(ArticleRecord, e.record), e.raw_page_id) for e in pending], now=now,
                                  captured=[e.raw["fetched_at"] if e.raw is not None else None for e in pending],
                                  blanked=kept)
         for e, outcome, names in zip(pending, outcomes, kept):
             e.outcome, e.stored, e.kept = outcome, summarize(e.record), names
         resolving = [e for e in pending if e.url is not None]
         if resolving:
-            resolve_failures(session, [e.url for e in resolving], [int(e.record.cont_id) for e in resolving])
+            resolve_failures(session, [cast(str, e.url) for e in resolving],
+                             [int(cast(int, cast(ArticleRecord, e.record).cont_id)) for e in resolving])
         pending.clear()
         keys.clear()
 
@@ -71,7 +75,7 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
         if e.record is not None:
             pending.append(e)
             if e.url is not None:
-                keys.update((e.url, int(e.record.cont_id)))
+                keys.update((e.url, int(cast(int, e.record.cont_id))))
         elif e.failure is not None:
             f = e.failure
             if f["url"] in keys or (f.get("cont_id") is not None and int(f["cont_id"]) in keys):

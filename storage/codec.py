@@ -100,7 +100,8 @@ def train(samples: Sequence[bytes], size: int = DICTIONARY_SIZE) -> bytes:
     # zstd refuses a dictionary larger than a good share of its samples
     size = max(1024, min(size, sum(map(len, samples)) // 10))
     try:
-        return zstandard.train_dictionary(size, samples).as_bytes()
+        # the stub asks for a list of bytes | bytearray | memoryview (invariant): a list of bytes is one
+        return zstandard.train_dictionary(size, samples).as_bytes()  # type: ignore[arg-type]
     except zstandard.ZstdError as exc:
         raise CodecError(f"could not train a dictionary on {len(samples)} pages: {exc}") from exc
 

@@ -16,6 +16,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -91,7 +92,7 @@ def compact_archive(Session, *, batch: int = BATCH, level: int = DEFAULT_LEVEL, 
                 counts["bytes_before"] += len(r.body)
                 counts["bytes_after"] += len(columns["body"])
             if updates:
-                table = RawPage.__table__
+                table = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
                 session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
                                 .values(body=sa.bindparam("body"), compression=sa.bindparam("compression"),
                                         dictionary_id=sa.bindparam("dictionary_id")), updates)

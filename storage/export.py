@@ -27,7 +27,7 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import IO, Any
+from typing import IO, Any, cast
 from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
@@ -264,7 +264,7 @@ def write_xlsx(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str]
             return None
         kind = KINDS[c]
         if kind == "json":
-            return text_cell(_json_text(value))
+            return text_cell(cast(str, _json_text(value)))  # cast: value is not None (above)
         if kind == "time":
             cell = WriteOnlyCell(ws, value=value.astimezone(SHANGHAI).replace(tzinfo=None))
             cell.number_format = XLSX_TIME_FORMAT

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -53,8 +54,9 @@ def resolve_failures(session: Session, urls: Iterable[str], cont_ids: Iterable[i
     for i in range(0, max(len(urls), len(ids)), _IN_CHUNK):
         u, c = urls[i:i + _IN_CHUNK], ids[i:i + _IN_CHUNK]
         cond = sa.or_(Failure.url.in_(u), Failure.cont_id.in_(c))
-        deleted += session.execute(sa.delete(Failure).where(cond)
-                                   .execution_options(synchronize_session="fetch")).rowcount
+        # cast: a DELETE gives a CursorResult, which has the row count
+        deleted += cast("sa.CursorResult[Any]", session.execute(sa.delete(Failure).where(cond)
+                        .execution_options(synchronize_session="fetch"))).rowcount
     return deleted
 
 
@@ -72,8 +74,9 @@ def resolve_list_failures(session: Session, lists: Iterable[tuple[str, str, obje
         prefix = list_failure_url(endpoint, kind, source_id).removesuffix("startTime=")
         # ``endpoint`` alone: how a list page's network failure was named before this release
         cond = sa.or_(Failure.url.startswith(prefix, autoescape=True), Failure.url == endpoint)
-        deleted += session.execute(sa.delete(Failure).where(cond)
-                                   .execution_options(synchronize_session="fetch")).rowcount
+        # cast: a DELETE gives a CursorResult, which has the row count
+        deleted += cast("sa.CursorResult[Any]", session.execute(sa.delete(Failure).where(cond)
+                        .execution_options(synchronize_session="fetch"))).rowcount
     return deleted
 
 

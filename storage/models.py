@@ -10,7 +10,7 @@ exactly (a test compares them).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -267,7 +267,8 @@ class RawPage(Base):
 
     def raw_bytes(self) -> bytes:
         """The body exactly as received."""
-        data = self.dictionary.data if self.dictionary_id is not None else None
+        # cast: a page with a dictionary id has its dictionary
+        data = cast(RawDictionary, self.dictionary).data if self.dictionary_id is not None else None
         return raw_body_bytes(self.body, self.compression, data, page_id=self.id)
 
 

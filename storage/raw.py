@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -74,6 +74,6 @@ def archive_raw_many(session: Session, rows: list[dict]) -> list[int]:
     """Insert :func:`raw_page_row` values in one statement; their ids, in order."""
     if not rows:
         return []
-    table = RawPage.__table__
+    table = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
     stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [row[0] for row in session.execute(stmt, rows)]

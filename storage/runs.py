@@ -21,6 +21,7 @@ import socket
 import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -272,7 +273,7 @@ class RunLockHeld:
             raise LockedError(f"another run is in progress ({who}); exiting")
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         from storage.unwritable import ArchiveUnwritable
 
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -123,7 +124,7 @@ def table_section(table: sa.Table) -> str:
     lines = [f"## `{table.name}`", "", table.comment or "", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(_cell(c) for c in column_row(table, col)) + " |" for col in table.columns]
-    indexes = sorted(ix.name for ix in table.indexes)
+    indexes = sorted(cast(str, ix.name) for ix in table.indexes)  # cast: every index of the schema is named
     if indexes:
         lines += ["", "Indexes: " + ", ".join(f"`{n}`" for n in indexes)]
     return "\n".join(lines) + "\n"

@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -304,7 +305,8 @@ def count_matches(session: Session, query: str, *, forms: Callable[[str], list[s
     """How many articles :func:`search` would return without a limit."""
     groups = query_groups(query, forms)
     stmt = _matching(groups, session.get_bind().dialect.name).where(*(filters or Filters()).clauses())
-    return int(session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())))
+    # cast: COUNT(*) is never NULL
+    return int(cast(int, session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))))
 
 
 def search(session: Session, query: str, *, limit: int = 20, width: int = 60,

@@ -5,6 +5,7 @@ failures by reason, the last runs, the last crawl's field coverage beside the tr
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -149,7 +150,7 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def table(headers: list[str], rows: list[list[Any]], right: set[int] = frozenset()) -> str:
+def table(headers: list[str], rows: list[list[Any]], right: AbstractSet[int] = frozenset()) -> str:
     """An aligned text table; columns in ``right`` (indexes) are right-aligned."""
     cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
     widths = [max(width(r[i]) for r in cells) for i in range(len(headers))]
@@ -164,7 +165,7 @@ def table(headers: list[str], rows: list[list[Any]], right: set[int] = frozenset
     return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
 
 
-def human_bytes(n: int) -> str:
+def human_bytes(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"

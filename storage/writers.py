@@ -40,8 +40,12 @@ import time
 import traceback
 from collections import deque
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from storage.unwritable import ArchiveUnwritable
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -344,7 +348,7 @@ class ProcessWriter:
                                 name="thepaper-worker", daemon=True)
         self.proc.start()
         child.close()
-        self.pending: dict[int, object] = {}
+        self.pending: dict[int, Deferred[Any]] = {}
         self.seq = 0
         self.outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.sender = threading.Thread(target=self._send, name="thepaper-worker-sender", daemon=True)

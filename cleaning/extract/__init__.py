@@ -14,6 +14,8 @@ layout that leaves the time, byline or source empty gets them from its visible t
 
 from __future__ import annotations
 
+from typing import Any
+from lxml.html import HtmlElement
 import json
 import re
 
@@ -33,7 +35,7 @@ __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
 _HTML = re.compile(r"<(?:!doctype|html|head|body|div|p|script|meta|title|span|article)\b", re.I)
 
 # (layout, marker regex) — first match wins; checked on the raw HTML.
-LAYOUT_MARKERS: list[tuple[str, re.Pattern]] = [
+LAYOUT_MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("nextjs", re.compile(r"__NEXT_DATA__|class=\"[^\"]*index_(?:cententWrap|contentWrap|title)__")),
     ("mobile_2017", re.compile(r"class=\"[^\"]*\b(?:t_newsinfo|about_news)\b")),
     ("desktop_old", re.compile(r"class=\"[^\"]*\b(?:news_txt|news_title|newscontent|news_about)\b")),
@@ -62,7 +64,7 @@ def sniff(text: str) -> str:
     return "text"
 
 
-def _page_cont_id(doc) -> int | None:
+def _page_cont_id(doc: HtmlElement) -> int | None:
     """The id in the page's own canonical / og:url link, when it names an article."""
     for el in doc.xpath('//link[@rel="canonical"] | //meta[@property="og:url"]'):
         m = _ID_IN_URL.search(el.get("href") or el.get("content") or "")
@@ -74,7 +76,7 @@ def _page_cont_id(doc) -> int | None:
 _ID_IN_URL = re.compile(r"/(?:newsDetail_forward_|detail/)(\d{1,10})(?!\d)")
 
 
-def extract(text: str, *, cont_id: int | None = None, url: str | None = None) -> tuple[Extracted | None, dict | None]:
+def extract(text: str, *, cont_id: int | None = None, url: str | None = None) -> tuple[Extracted | None, dict[str, Any] | None]:
     """The document's fields (module doc); ``url``, where it was fetched, is evidence of its date."""
     ex, item = _extract(text, cont_id=cont_id, url=url)
     if ex is not None:
@@ -82,7 +84,7 @@ def extract(text: str, *, cont_id: int | None = None, url: str | None = None) ->
     return ex, item
 
 
-def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extracted | None, dict | None]:
+def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extracted | None, dict[str, Any] | None]:
     kind = sniff(text)
     if kind == "empty":
         raise UnknownLayoutError("empty document: no text at all")
@@ -117,12 +119,12 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
     return ex, None
 
 
-def _visible_lines(doc) -> list[str]:
+def _visible_lines(doc: HtmlElement) -> list[str]:
     body = h.first(doc, "//body") if doc.tag != "body" else doc
     return h.body_blocks(body if body is not None else doc, skip_chrome=False).paragraphs
 
 
-def _fill_from_visible_text(ex: Extracted, doc) -> None:
+def _fill_from_visible_text(ex: Extracted, doc: HtmlElement) -> None:
     """A known layout that left the time, byline or source empty: look for them by their
     shapes in the page's visible text, never overriding what the layout found."""
     shaped = extract_lines(_visible_lines(doc), layout=ex.layout, title_hint=ex.title)

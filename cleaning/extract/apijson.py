@@ -3,13 +3,14 @@ or a list response holding the wanted article."""
 
 from __future__ import annotations
 
+from typing import Any
 from cleaning import metadata as md
 from cleaning.extract.base import Extracted
 from cleaning.extract.nextjs import fill_from_content, fill_from_detail
 from domain.record import UnknownLayoutError
 
 
-def find_detail(obj) -> dict | None:
+def find_detail(obj: object) -> dict[str, Any] | None:
     """The ``detailData``-shaped dict (has contentDetail/liveDetail) inside an answer."""
     stack, seen = [obj], 0
     while stack and seen < 200:
@@ -24,11 +25,11 @@ def find_detail(obj) -> dict | None:
     return None
 
 
-def list_entries(entries: list) -> tuple[list[dict], dict[str, int]]:
+def list_entries(entries: list[Any]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The items of ``data.list``, and what was skipped, by reason. Items nested in lists
     (``[[{...}]]``, seen in real answers) are taken out of them; entries that are not objects
     (``null``, strings, numbers) and objects with no ``contId`` are counted."""
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     skipped: dict[str, int] = {}
 
     def skip(reason: str) -> None:
@@ -51,7 +52,7 @@ def list_entries(entries: list) -> tuple[list[dict], dict[str, int]]:
     return items, skipped
 
 
-def list_items(obj) -> list[dict]:
+def list_items(obj: object) -> list[dict[str, Any]]:
     """Items of a list answer (``data.list``, nested items taken out), or ``[obj]`` for a bare item."""
     if isinstance(obj, dict):
         data = obj.get("data")
@@ -64,7 +65,7 @@ def list_items(obj) -> list[dict]:
     return []
 
 
-def extract_api(obj, *, cont_id: int | None = None) -> tuple[Extracted | None, dict | None]:
+def extract_api(obj: object, *, cont_id: int | None = None) -> tuple[Extracted | None, dict[str, Any] | None]:
     """``(extracted, None)`` for a detail answer; ``(None, item)`` for a list item to be
     turned into a record by the chain."""
     detail = find_detail(obj)

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from lxml.html import HtmlElement
 
 from cleaning.extract import html as h
 from cleaning.metadata import parse_author
@@ -37,7 +41,7 @@ HEAD_LINES = 40
 _W_LABEL, _W_META, _W_JSONLD, _W_VISIBLE, _W_URL, _W_HTMLDATE = 3, 3, 3, 2, 2, 1
 
 
-def _when(groups) -> tuple[datetime, bool] | None:
+def _when(groups: Sequence[str | Any]) -> tuple[datetime, bool] | None:
     """``(time, has_minutes)`` from regex groups (year, month, day[, hour, minute])."""
     y, mo, d = (int(g) for g in groups[:3])
     hh, mm = (groups[3], groups[4]) if len(groups) > 4 else (None, None)
@@ -54,7 +58,7 @@ def parse_any_time(text: str) -> tuple[datetime, bool] | None:
     return _when(m.groups()) if m else None
 
 
-def _jsonld_dates(doc) -> list[str]:
+def _jsonld_dates(doc: HtmlElement) -> list[str]:
     out = []
     for el in doc.xpath('//script[@type="application/ld+json"]'):
         try:
@@ -67,12 +71,12 @@ def _jsonld_dates(doc) -> list[str]:
     return out
 
 
-def time_candidates(doc, lines: list[str], *, title: str = "", url: str | None = None,
+def time_candidates(doc: HtmlElement, lines: list[str], *, title: str = "", url: str | None = None,
                     html_text: str = "") -> list[tuple[datetime, bool, int]]:
     """Every time the page states, with its weight: ``(time, has_minutes, weight)``."""
     out: list[tuple[datetime, bool, int]] = []
 
-    def add(found, weight):
+    def add(found: tuple[datetime, bool] | None, weight: int) -> None:
         if found is not None:
             out.append((*found, weight))
 
@@ -111,14 +115,14 @@ def _htmldate(text: str) -> tuple[datetime, bool] | None:
         return None
     parsed = parse_any_time(found or "")
     # htmldate writes 00:00 for a day it knows without a time
-    return (parsed[0], False) if parsed and found.endswith("00:00") else parsed
+    return (parsed[0], False) if parsed and (found or "").endswith("00:00") else parsed
 
 
 def choose_time(cands: list[tuple[datetime, bool, int]]) -> datetime | None:
     """The day with the most weight; of its candidates, one with minutes before a bare day."""
     if not cands:
         return None
-    weight: dict = {}
+    weight: dict[date, int] = {}
     for when, _exact, w in cands:
         weight[when.date()] = weight.get(when.date(), 0) + w
     day = max(weight, key=lambda d: (weight[d], -[c[0].date() for c in cands].index(d)))
@@ -173,7 +177,7 @@ def byline_in(lines: list[str]) -> str:
     return ""
 
 
-def meta_author(doc) -> str:
+def meta_author(doc: HtmlElement) -> str:
     """``<meta name="author">`` when it names a person (not a site, an outlet or a list)."""
     value = h.meta(doc, "author")
     if not value or len(value) > 24 or re.search(r"[,，;；|.]|www", value) or AGENCY.match(value):
@@ -196,7 +200,7 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\s[-|–—]\s|｜|\||--)\s*")
 _SITE_TAIL = re.compile(r"^(.+?)\s*[-—_|｜]\s*([^-—_|｜]{1,20})$")
 
 
-def choose_title(doc, shaped: str) -> str:
+def choose_title(doc: HtmlElement, shaped: str) -> str:
     """The first of og:title, the single ``<h1>``, the ``<title>``'s first part and ``shaped``
     that another source agrees with (the same text, or one holding it); else ``shaped``."""
     h1s = [t for t in (h.text_of(el) for el in doc.xpath("//body//h1")) if t]
@@ -250,13 +254,13 @@ def strip_head_fields(ex: Extracted) -> None:
             i += 1
 
 
-def page_names(doc) -> str:
+def page_names(doc: HtmlElement) -> str:
     """The page's own name strings (``<title>``, og:site_name): a line saying them is the site's
     name, not a source."""
     return h.text_of(h.first(doc, "//title")) + " " + h.meta(doc, "og:site_name")
 
 
-def apply_evidence(ex: Extracted, doc, lines: list[str], html_text: str, url: str | None = None) -> None:
+def apply_evidence(ex: Extracted, doc: HtmlElement, lines: list[str], html_text: str, url: str | None = None) -> None:
     """Fill ``ex``'s title, time and byline from the page's evidence (module doc)."""
     ex.title = choose_title(doc, ex.title)
     cands = time_candidates(doc, lines, title=ex.title, url=url, html_text=html_text)

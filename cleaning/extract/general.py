@@ -14,6 +14,7 @@ tags, JSON-LD, visible lines and the URL, chosen by agreement).
 
 from __future__ import annotations
 
+from lxml.html import HtmlElement
 import re
 
 from cleaning import boilerplate as bp
@@ -72,9 +73,9 @@ def agreed_body(ours: list[str], theirs: list[str]) -> list[str]:
 CONTAINER_SHARE = 0.8
 
 
-def _line_elements(doc, lines: list[str]) -> list:
+def _line_elements(doc: HtmlElement, lines: list[str]) -> list[HtmlElement | None]:
     """For each line, an element whose own text (text or tail) is part of it, or None."""
-    out: list = [None] * len(lines)
+    out: list[HtmlElement | None] = [None] * len(lines)
     squashed = [squash(ln) for ln in lines]
     for el in doc.iter():
         if not isinstance(el.tag, str):
@@ -89,14 +90,14 @@ def _line_elements(doc, lines: list[str]) -> list:
     return out
 
 
-def in_container(doc, lines: list[str]) -> list[str]:
+def in_container(doc: HtmlElement, lines: list[str]) -> list[str]:
     """The lines inside the article's container: the deepest element that holds at least
     :data:`CONTAINER_SHARE` of the lines' characters. A copyright line, a footer's links or a
     "related" list that both readings took lies outside it and is dropped."""
     if doc is None or len(lines) < 3:
         return lines
     owners = _line_elements(doc, lines)
-    weight: dict = {}
+    weight: dict[HtmlElement, int] = {}
     total = sum(len(squash(ln)) for ln in lines)
     for ln, el in zip(lines, owners):
         while el is not None:
@@ -124,7 +125,7 @@ def _unrepeated(lines: list[str]) -> list[str]:
     return out
 
 
-def apply_main_text(ex: Extracted, text: str, doc=None) -> None:
+def apply_main_text(ex: Extracted, text: str, doc: HtmlElement | None = None) -> None:
     """Narrow ``ex.paragraphs`` (our reading by shapes) to where trafilatura's reading agrees,
     inside the article's container."""
     theirs = main_text(text)

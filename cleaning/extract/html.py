@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import cast
 
 from lxml import etree
 from lxml import html as lxml_html
+from lxml.html import HtmlElement
 
 from domain.record import Image
 
@@ -39,7 +41,7 @@ def normalize_ws(text: str) -> str:
     return _PUNCT_GAP.sub("", text) if " " in text else text
 
 
-def parse(text: str):
+def parse(text: str) -> HtmlElement:
     """A parsed document (lxml.html), or None when nothing parseable is there."""
     if not text or not text.strip():
         return None
@@ -52,7 +54,7 @@ def parse(text: str):
             return None
 
 
-def parse_fragment(text: str):
+def parse_fragment(text: str) -> HtmlElement:
     """A wrapper ``div`` around an HTML fragment (the JSON ``content`` string)."""
     root = lxml_html.Element("div")
     if not text or not text.strip():
@@ -74,7 +76,7 @@ def parse_fragment(text: str):
     return root
 
 
-def classes(el) -> str:
+def classes(el: HtmlElement) -> str:
     return (el.get("class") or "") + " " + (el.get("id") or "")
 
 
@@ -84,25 +86,25 @@ def _xpath(expr: str) -> etree.XPath:
     return etree.XPath(expr)
 
 
-def first(root, *xpaths: str):
+def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
     """The first element matched by the first of ``xpaths`` that matches anything."""
     if root is None:
         return None
     for xp in xpaths:
-        found = _xpath(xp)(root)
+        found = cast("list[HtmlElement]", _xpath(xp)(root))  # cast: the layouts' paths select elements
         if found:
             return found[0]
     return None
 
 
-def text_of(el) -> str:
+def text_of(el: HtmlElement) -> str:
     """The element's whole text, whitespace-normalised ("" for None)."""
     if el is None:
         return ""
     return normalize_ws(el.text_content())
 
 
-def image_src(el) -> str:
+def image_src(el: HtmlElement) -> str:
     """The real source of an <img>: lazy ``data-src``/``data-original`` before a placeholder ``src``."""
     for attr in ("data-src", "data-original", "data-lazy-src", "src"):
         v = (el.get(attr) or "").strip()
@@ -116,14 +118,14 @@ class BodyBlocks:
 
     __slots__ = ("paragraphs", "images", "caption_idx", "skipped")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.paragraphs: list[str] = []
         self.images: list[Image] = []
         self.caption_idx: set[int] = set()
         self.skipped = 0
 
 
-def body_blocks(root, *, skip_chrome: bool = True) -> BodyBlocks:
+def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
     """Walk ``root`` once: block elements and ``<br>`` end paragraphs, ``<img>`` records an
     image, caption elements (``p.image_desc``, ``figcaption``) become a caption paragraph
     at the image's place; scripts and (with ``skip_chrome``) widget containers are skipped."""
@@ -136,7 +138,7 @@ def body_blocks(root, *, skip_chrome: bool = True) -> BodyBlocks:
     skipping_end = False
     image_pending = False  # an image was the last thing seen: a styled span may be its caption
 
-    def flush():
+    def flush() -> None:
         nonlocal image_pending
         if buf:
             t = normalize_ws("".join(buf))
@@ -197,7 +199,7 @@ def body_blocks(root, *, skip_chrome: bool = True) -> BodyBlocks:
     return out
 
 
-def meta(root, name: str) -> str:
+def meta(root: HtmlElement, name: str) -> str:
     """Content of ``<meta name=…>`` or ``<meta property=…>``."""
     el = first(root, f'//meta[@name="{name}" or @property="{name}"]')
     return normalize_ws(el.get("content") or "") if el is not None else ""

@@ -3,6 +3,8 @@ and for what the JSON lacks (editor, source, 澎湃号 byline)."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+from lxml.html import HtmlElement
 import json
 import re
 
@@ -15,7 +17,7 @@ _NEXT_OPEN = re.compile(r"""<script[^>]*\bid\s*=\s*["']?__NEXT_DATA__["']?[^>]*>
 _SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
 
 
-def next_data(raw: str) -> tuple[dict | None, bool]:
+def next_data(raw: str) -> tuple[dict[str, Any] | None, bool]:
     """``(data, damaged)``: the parsed ``__NEXT_DATA__`` object, and whether a script
     was there but its JSON was cut off or unparseable."""
     m = _NEXT_OPEN.search(raw)
@@ -30,7 +32,8 @@ def next_data(raw: str) -> tuple[dict | None, bool]:
     return (data, False) if isinstance(data, dict) else (None, True)
 
 
-def detail_data(data: dict | None) -> dict | None:
+def detail_data(data: Any) -> dict[str, Any] | None:
+    # Any: a JSON value of whatever shape, None included; KeyError/TypeError are the shape check
     try:
         dd = data["props"]["pageProps"]["detailData"]
     except (KeyError, TypeError):
@@ -38,7 +41,7 @@ def detail_data(data: dict | None) -> dict | None:
     return dd if isinstance(dd, dict) else None
 
 
-def fill_from_detail(ex: Extracted, dd: dict) -> bool:
+def fill_from_detail(ex: Extracted, dd: dict[str, Any]) -> bool:
     """Fill ``ex`` from a ``detailData``-shaped dict (page JSON or API answer).
     Returns False when it holds no article (then ``ex`` may be marked gone)."""
     ctype = md.as_int(dd.get("contType"))
@@ -69,7 +72,7 @@ def _plain(text: str) -> str:
     return text
 
 
-def fill_from_content(ex: Extracted, cd: dict) -> None:
+def fill_from_content(ex: Extracted, cd: dict[str, Any]) -> None:
     """Fill ``ex`` from a ``contentDetail`` (or ``liveDetail``) object."""
     ex.cont_id = md.as_int(cd.get("contId")) or ex.cont_id
     ex.title = h.normalize_ws(str(cd.get("name") or cd.get("shareName") or ""))
@@ -122,7 +125,7 @@ def _cls(name: str) -> str:
 _SOURCE_LINE = '//*[contains(text(),"来源") or contains(text(),"來源")]'
 
 
-def dom_metadata(ex: Extracted, doc) -> None:
+def dom_metadata(ex: Extracted, doc: HtmlElement) -> None:
     """What only the rendered page states: source, time line, editor, 澎湃号 byline."""
     left = h.first(doc, f"//*[{_cls('left')}]")
     if left is not None:
@@ -160,12 +163,13 @@ def dom_metadata(ex: Extracted, doc) -> None:
             break
 
 
-def extract_nextjs(raw: str, doc) -> Extracted:
+def extract_nextjs(raw: str, doc: HtmlElement) -> Extracted:
     ex = Extracted(layout="nextjs")
     data, damaged = next_data(raw)
     dd = detail_data(data)
     try:
-        ex.cont_id = md.as_int(data["props"]["pageProps"].get("contId"))
+        # cast: a None or odd-shaped ``data`` raises what the except clause catches
+        ex.cont_id = md.as_int(cast(Any, data)["props"]["pageProps"].get("contId"))
     except (KeyError, TypeError, AttributeError):
         pass
     has_json = dd is not None and fill_from_detail(ex, dd)
@@ -182,7 +186,7 @@ def extract_nextjs(raw: str, doc) -> Extracted:
     return ex
 
 
-def dom_fallback(ex: Extracted, doc, raw: str) -> bool:
+def dom_fallback(ex: Extracted, doc: HtmlElement, raw: str) -> bool:
     """Fill ``ex`` from the rendered DOM; False when no article body/title is there."""
     title_el = h.first(doc, f"//h1[{_cls('title')}]", "//main//h1", "//h1")
     ex.title = h.text_of(title_el)

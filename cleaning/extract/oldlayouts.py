@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lxml.html import HtmlElement
 import re
 
 from cleaning import metadata as md
@@ -11,7 +12,7 @@ from cleaning.extract.base import Extracted
 OFFLINE_NOTICE = re.compile(r"此文章已下线|此文章已下線")
 
 
-def _common(ex: Extracted, doc) -> None:
+def _common(ex: Extracted, doc: HtmlElement) -> None:
     """Title fallback, column, keywords and description from the page head."""
     page_title, column = md.split_page_title(h.text_of(h.first(doc, "//title")))
     if not ex.title and column:
@@ -32,13 +33,13 @@ def _common(ex: Extracted, doc) -> None:
         ex.tags = [t for t in (h.normalize_ws(x) for x in re.split(r"[,，]", kw)) if t]
 
 
-def _body(ex: Extracted, el) -> None:
+def _body(ex: Extracted, el: HtmlElement) -> None:
     blocks = h.body_blocks(el)
     ex.paragraphs, ex.images, ex.caption_idx = blocks.paragraphs, blocks.images, blocks.caption_idx
     ex.count("widget", blocks.skipped)
 
 
-def _time_source(ex: Extracted, el) -> None:
+def _time_source(ex: Extracted, el: HtmlElement) -> None:
     """The time/source line; each text piece apart, so ``<span>字号</span>`` does not stick."""
     ex.published_at = ex.published_at or md.parse_time(h.text_of(el))
     for piece in el.itertext():
@@ -46,7 +47,7 @@ def _time_source(ex: Extracted, el) -> None:
             ex.source = md.parse_source(piece)
 
 
-def extract_desktop_old(raw: str, doc) -> Extracted:
+def extract_desktop_old(raw: str, doc: HtmlElement) -> Extracted:
     ex = Extracted(layout="desktop_old")
     content = h.first(doc, '//*[contains(@class,"newscontent")]', "//body")
     notice = h.first(doc, '//*[contains(@class,"news_txt")]')
@@ -75,7 +76,7 @@ def extract_desktop_old(raw: str, doc) -> Extracted:
     return ex
 
 
-def extract_mobile_2017(raw: str, doc) -> Extracted:
+def extract_mobile_2017(raw: str, doc: HtmlElement) -> Extracted:
     ex = Extracted(layout="mobile_2017")
     if OFFLINE_NOTICE.search(raw) and h.first(doc, '//*[contains(@class,"news_part")]') is None:
         ex.gone_reason = "offline_notice"

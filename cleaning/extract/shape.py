@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from cleaning.extract import html as h
+from lxml.html import HtmlElement
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE = re.compile(r"[。！？；，]|(?<=[\u3400-\u9fff])[,.!?;]|[,.!?;](?=\s|$)")
@@ -65,7 +66,7 @@ def not_an_article(lines: list[str], *, titled_and_timed: bool = False) -> str |
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\s[-|–—]\s|｜|\|)\s*")
 
 
-def page_heading(doc) -> str:
+def page_heading(doc: HtmlElement) -> str:
     """The page's own heading: its single ``<h1>``, else the first part of its ``<title>``
     (``标题_站名``, ``标题 - 站名``)."""
     h1s = [h.text_of(el) for el in doc.xpath("//body//h1")]

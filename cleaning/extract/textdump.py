@@ -9,6 +9,7 @@ given (``title_hint``), names the title."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from cleaning import boilerplate as bp
 from cleaning import metadata as md
@@ -156,7 +157,7 @@ def extract_lines(lines: list[str], *, layout: str = "text_dump", title_hint: st
             ex.author_raw = ln
             ex.count("byline")
         elif bp.classify(ln) in ("widget", "column_link", "counter", "breadcrumb"):
-            ex.count(bp.classify(ln))
+            ex.count(cast(str, bp.classify(ln)))  # cast: the elif saw it is one of four kinds
         else:
             break
         j += 1

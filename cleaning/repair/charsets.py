@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -20,7 +21,7 @@ def is_pua(ch: str) -> bool:
     return "\ue000" <= ch <= "\uf8ff"
 
 
-def _decode_block(codec: str, leads: range, trails: range) -> set[str]:
+def _decode_block(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set[str]:
     out = set()
     for lead in leads:
         for trail in trails:

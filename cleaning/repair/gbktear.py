@@ -44,14 +44,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from .charsets import common_chars, is_cjk, is_pua
 from .log import RepairEvent
 from .params import (MAX_RUN, MAX_SEARCHED, MAX_WINDOWS, MIN_CHARS_PER_WINDOW, PROBE_MIN_SHARE, PROBE_WINDOWS,
                      TEXT_WORK, WINDOW_TAIL)
-from .readings import WORD_MIN_FREQ, Budget, BudgetExceeded, DocumentWords
-from .tearwindow import Window, foreign_test, gbk2, simplified
+from .lattice import Budget, BudgetExceeded, DocumentWords
+from .readings import WORD_MIN_FREQ
+from .tearwindow import Window, WindowReading, foreign_test, gbk2, simplified
 from .traditional import is_converted_traditional
 from .wordmodel import word_freq
 
@@ -84,7 +86,7 @@ def _is_rare_swappable(ch: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _candidate_re() -> re.Pattern:
+def _candidate_re() -> re.Pattern[str]:
     """``?``, U+FFFD, a private-use character or a rare swappable one (one character class,
     built once from the codec: the scan of clean text runs in the regex engine)."""
     # Every such character is the decoding of a byte pair with a trail byte 40..7E: test those
@@ -96,7 +98,7 @@ def _candidate_re() -> re.Pattern:
             if len(ch) == 1 and _is_rare_swappable(ch):
                 found.add(ord(ch))
     rare = sorted(found)
-    ranges = []
+    ranges: list[list[int]] = []
     for cp in rare:
         if ranges and ranges[-1][1] == cp - 1:
             ranges[-1][1] = cp
@@ -186,7 +188,7 @@ def _windows(text: str, triggers: list[int]) -> list[tuple[int, int]]:
     return merged
 
 
-def _unsure(readings: dict[int, tuple | None]) -> set[int]:
+def _unsure(readings: dict[int, WindowReading | None]) -> set[int]:
     """The windows whose reading holds a character chosen for a lost byte below
     :data:`params.TEAR_MODEL_MARGIN` (read at call time: ``bench.margins`` measures every margin)."""
     from . import params
@@ -212,7 +214,7 @@ def repair_tears_explained(text: str) -> tuple[str, dict[str, int], list[RepairE
     budget = Budget(TEXT_WORK)
     foreign = foreign_test(is_converted_traditional(text))
     read: dict[int, Window] = {}
-    readings: dict[int, tuple | None] = {}  # window -> its reading (None: as it is)
+    readings: dict[int, WindowReading | None] = {}  # window -> its reading (None: as it is)
     for k, (start, end) in enumerate(windows):  # in order, and apart since the merge
         repaired = sum(1 for r in readings.values() if r is not None)
         if len(readings) >= MAX_SEARCHED or (len(readings) >= PROBE_WINDOWS
@@ -254,7 +256,7 @@ def repair_tears_explained(text: str) -> tuple[str, dict[str, int], list[RepairE
     return out, counts, events
 
 
-def _assemble(text: str, windows: list[tuple[int, int]], readings: dict, unsure: set[int] = frozenset()
+def _assemble(text: str, windows: list[tuple[int, int]], readings: dict[int, WindowReading | None], unsure: AbstractSet[int] = frozenset()
               ) -> tuple[str, list[int], list[RepairEvent]]:
     """``text`` with the windows replaced by their readings, the position in ``text`` each of
     its characters was read from, and an event per window replaced; a window left as it was

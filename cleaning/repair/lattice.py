@@ -4,8 +4,17 @@ search; and the words of the document being read (:class:`DocumentWords`, a cach
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from .params import MAX_AHEAD, WORD_BONUS
 from .wordmodel import char_logp, following, word_freq
+
+#: An edge: (to node, character read or None, its Simplified form scored, cost, lost bytes,
+#: swaps, slot, context) (:meth:`Lattice.edge`).
+Edge = tuple[int, str | None, str | None, float, int, int, bool, bool]
+#: A node's sort key: every edge goes from a smaller key to a larger one.
+NodeKey = tuple[int, int, int]
 
 
 class BudgetExceeded(Exception):
@@ -34,13 +43,14 @@ class Lattice:
 
     __slots__ = ("out", "keys", "paths", "analysis")
 
-    def __init__(self):
-        self.out: list[list[tuple]] = []
-        self.keys: list = []
-        self.paths: dict[int, list] = {}  # node -> its dictionary word paths (see _word_paths)
-        self.analysis = None  # (order, live edges per node, node info): see _analyse
+    def __init__(self) -> None:
+        self.out: list[list[Edge]] = []
+        self.keys: list[NodeKey] = []
+        # Any: readings._Path and readings._NodeInfo (readings imports this module, not the reverse)
+        self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see _word_paths)
+        self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = None  # (order, live edges per node, node info): see _analyse
 
-    def node(self, order) -> int:
+    def node(self, order: NodeKey) -> int:
         """A new node; ``order`` sorts the nodes so that every edge goes forward."""
         self.out.append([])
         self.keys.append(order)
@@ -64,20 +74,20 @@ class Lattice:
             for e in self.out[u]:
                 before[e[0]].update((e[2],) if e[2] is not None else before[u])
         for u, edges in enumerate(self.out):
-            fans: dict[int, list[tuple]] = {}
+            fans: dict[int, list[Edge]] = {}
             for e in edges:
                 if e[6]:
                     fans.setdefault(e[0], []).append(e)
             if not any(len(f) > keep for f in fans.values()):
                 continue
-            drop = set()
+            drop: set[int] = set()
             ends = [following(x)[0] for x in before[u]]  # what ends a word begun just before
             for v, fan in fans.items():
                 if len(fan) <= keep:
                     continue
                 after = first_chars(self.out, v) or set()
 
-                def plausible(e, after=after):
+                def plausible(e: Edge, after: set[str] = after) -> float:
                     c = e[2]
                     return (char_logp(c) - e[3] + (WORD_BONUS if any(c in x for x in ends) else 0.0)
                             + (WORD_BONUS if not following(c)[0].isdisjoint(after) else 0.0))
@@ -86,7 +96,7 @@ class Lattice:
                 drop.update(map(id, fan[keep:]))
             self.out[u] = [e for e in edges if id(e) not in drop]
 
-    def chain(self, u: int, text: str, simplify, order) -> int:
+    def chain(self, u: int, text: str, simplify: Callable[[str], str | None], order: Callable[[int], NodeKey]) -> int:
         """Edges reading ``text`` from ``u``, context only (cost 0); the last node.
         ``order(k)`` is the sort key of the node after the k-th character."""
         for k, ch in enumerate(text):
@@ -110,7 +120,7 @@ class DocumentWords:
     #: Occurrences this close to the span asked about count as the same place.
     MARGIN = 2
 
-    def __init__(self, text: str, positions):
+    def __init__(self, text: str, positions: Sequence[int]) -> None:
         self.total = max(1, len(text))
         self.where: dict[str, list[tuple[int, int]]] = {}
         for i, ch in enumerate(text):
@@ -139,7 +149,7 @@ def _cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def first_chars(out_edges: list[list[tuple]], u: int) -> set[str] | None:
+def first_chars(out_edges: list[list[Edge]], u: int) -> set[str] | None:
     """The characters that can be read next from ``u`` (through epsilon edges); None: too many."""
     out: set[str] = set()
     stack = [u]

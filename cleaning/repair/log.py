@@ -33,7 +33,7 @@ class RepairEvent:
     by: str = "rule"
     margin: float | None = None  # the model's margin over the next candidate (``by == "model"``)
 
-    def to_dict(self, **extra) -> dict:
+    def to_dict(self, **extra: object) -> dict[str, object]:
         d = {k: v for k, v in asdict(self).items() if v is not None}
         if d.get("margin") is not None:
             d["margin"] = round(d["margin"], 2)

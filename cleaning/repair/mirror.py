@@ -31,7 +31,7 @@ def restore_mirror_host(text: str, mirror_host: str | None = None) -> tuple[str,
         text, n = rx.subn(CANONICAL, text)
         count += n
     if "澎湃新" in text:
-        def sub(m: re.Match) -> str:
+        def sub(m: re.Match[str]) -> str:
             nonlocal count
             host = re.sub(r"^[a-z]+://", "", m.group(3), flags=re.I)
             if _OWN.search(host) or not host.lower().startswith("www."):

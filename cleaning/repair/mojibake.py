@@ -33,6 +33,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ftfy import TextFixerConfig
 
 from .charsets import CJK_PUNCT, CJK_RANGES, is_cjk
 from .log import RepairEvent, diff_edits
@@ -48,7 +52,7 @@ _HANLIKE = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PU
 
 
 @lru_cache(maxsize=1)
-def _ftfy_config():
+def _ftfy_config() -> TextFixerConfig:
     from ftfy import TextFixerConfig
 
     return TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_encoding=True,
@@ -58,7 +62,7 @@ def _ftfy_config():
                            remove_control_chars=False, normalization=None, explain=False)
 
 
-def _ftfy_line(line: str, cfg) -> str | None:
+def _ftfy_line(line: str, cfg: TextFixerConfig) -> str | None:
     """ftfy's fix of ``line``, when it changes something and every character it introduced is
     one a real text would hold (:func:`_symbol_or_text`); else None."""
     import ftfy

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import cast
 
 _SYLLABLES_TEXT = """
 a ai an ang ao e ei en eng er o ou yi ya yao ye you yan yin yang ying yong yu yue yuan yun yo
@@ -76,7 +77,7 @@ def split_syllables(word: str) -> list[str] | None:
     for i in range(n - 1, -1, -1):
         for j in range(min(n, i + _MAX_SYL), i, -1):  # longest syllable first
             if plain[i:j] in SYLLABLES and best[j] is not None:
-                best[i] = [plain[i:j], *best[j]]
+                best[i] = [plain[i:j], *cast("list[str]", best[j])]  # cast: not None, tested above
                 break
     return best[0]
 

@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # opencc has no type information: an Any to mypy
+    from opencc import OpenCC
 
 from .charsets import CJK_RANGES, common_chars
 
@@ -37,7 +41,7 @@ _MAX_WORD = 4
 
 
 @lru_cache(maxsize=1)
-def _common_re() -> re.Pattern:
+def _common_re() -> re.Pattern[str]:
     chars = "".join(sorted(common_chars()))
     return re.compile("[" + re.escape(chars) + "\u3000\uff01-\uff5e“”‘’—…·" + re.escape(COMMON_SYMBOLS) + "]")
 
@@ -67,7 +71,7 @@ def latin_share(text: str) -> float:
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")

@@ -10,6 +10,7 @@ and ``|`` stay ASCII (``(2025)``, ``作者|斗斗``), because thepaper.cn itself
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CLOSERS = "”’」』）》〉】"
@@ -38,7 +39,7 @@ def _convert(seg: str, keep: frozenset[int] = frozenset(), base: int = 0) -> tup
     return "".join(out), count
 
 
-def restore_fullwidth(text: str, keep: list[tuple[int, int]] = ()) -> tuple[str, int]:
+def restore_fullwidth(text: str, keep: Sequence[tuple[int, int]] = ()) -> tuple[str, int]:
     """Text with flattened punctuation restored, and how many marks were restored; nothing in
     the ``keep`` spans (``(start, end)``: torn text left unrepaired, whose ``?`` is a lost byte's
     mark, not a question mark) changes."""

@@ -33,10 +33,11 @@ Work is counted (one unit per word edge tried from a state): :class:`Budget` bou
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lattice import Budget, BudgetExceeded, DocumentWords, Lattice, first_chars  # noqa: F401 - BudgetExceeded: re-exported
+from .lattice import Budget, BudgetExceeded, DocumentWords, Edge, Lattice, first_chars  # noqa: F401 - BudgetExceeded: re-exported
 from .params import MAX_AHEAD, MAX_QUOTES, MAX_STATES, STOP_BONUS, WORD_BONUS
 from .wordmodel import (ASCII_LOGP, CLAUSE_MARKS, COMMON_WORD_FREQ, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST,
                        boundary_logp, char_logp, following, lookup, max_word_len, word_freq, word_logp)
@@ -45,6 +46,17 @@ WORD_MIN_FREQ = COMMON_WORD_FREQ
 _WORD, _STOP, _AHEAD = 1, 2, 3  # kinds of waiting bonus checks (see _advance)
 _OPENERS = "“‘（《"
 _CLOSERS = "%”’）》"
+
+#: A waiting check (see _advance): (_WORD or _STOP, the characters seen: a str) or
+#: (_AHEAD, the strings that fire: a frozenset[str]); Any: mypy cannot tell the two apart by the tag.
+Check = tuple[int, Any]
+#: A search state (see _advance): kind of the last character, its log P(ends a word), the
+#: last characters, the waiting checks, open quotes.
+State = tuple[str, float, str, tuple[Check, ...], int]
+#: One character of a path: (character, slot, kind, log P(begins a word), log P(ends a word)).
+CharInfo = tuple[str, bool, str, float, float]
+#: A spelled path: (end node, word, edges).
+Spelling = tuple[int, str, tuple[Edge, ...]]
 
 
 @dataclass
@@ -83,7 +95,7 @@ def _word(w: str) -> bool:
     return word_freq(w) >= WORD_MIN_FREQ
 
 
-def _advance(state: tuple, chars: list, info: tuple) -> tuple[tuple, float]:
+def _advance(state: State, chars: list[CharInfo], info: _NodeInfo) -> tuple[State, float]:
     """Append characters to ``state`` = (kind of the last character, its log P(ends a word)
     when a clause mark may follow, the last characters when a slot may follow, the bonus
     checks waiting for characters, open quotes): the new state and the score it adds besides
@@ -135,9 +147,9 @@ def _advance(state: tuple, chars: list, info: tuple) -> tuple[tuple, float]:
     return (kind, es if info.mark else 0.0, tail[-keep:] if keep else "", waiting, q), delta
 
 
-def _feed_checks(waiting: tuple, s: str) -> tuple[tuple, float]:
+def _feed_checks(waiting: tuple[Check, ...], s: str) -> tuple[tuple[Check, ...], float]:
     """The waiting checks after reading ``s``, and the bonus of those that fired."""
-    still = []
+    still: list[Check] = []
     fired = 0.0
     for check, seen in waiting:
         if check == _AHEAD:
@@ -162,13 +174,13 @@ def _feed_checks(waiting: tuple, s: str) -> tuple[tuple, float]:
 
 
 
-def _resolve(waiting: tuple, ahead: tuple) -> tuple:
+def _resolve(waiting: tuple[Check, ...], ahead: tuple[frozenset[str], frozenset[str]]) -> tuple[Check, ...]:
     """Word checks resolved against ``ahead`` (the next characters the lattice can read: the
     set of first ones and the set of pairs): the strings that would fire, so that slot
     characters whose checks cannot fire, or fire alike, make one state. Checks that can fire
     on none are dropped."""
     firsts, pairs = ahead
-    out = []
+    out: list[Check] = []
     for check, seen in waiting:
         if check != _WORD:
             out.append((check, seen))
@@ -186,7 +198,7 @@ class _Path:
     __slots__ = ("v", "word", "edges", "n", "cost", "lost", "swaps", "chars", "slot", "simple", "base",
                  "alnum", "first_bs", "last_kind", "last_es", "joined")
 
-    def __init__(self, v: int, word: str, edges: tuple, dictionary: bool):
+    def __init__(self, v: int, word: str, edges: tuple[Edge, ...], dictionary: bool) -> None:
         self.v, self.word, self.edges, self.n = v, word, edges, len(word)
         cost = 0.0
         lost = swaps = 0
@@ -215,7 +227,7 @@ class _Path:
             _, _, self.last_kind, _, self.last_es = self.chars[-1]
 
 
-def _word_paths(lat: Lattice, u: int, out_edges: list, doc: DocumentWords | None = None) -> list[_Path]:
+def _word_paths(lat: Lattice, u: int, out_edges: list[list[Edge]], doc: DocumentWords | None = None) -> list[_Path]:
     """Every word (a dictionary word, a word of the document, or one character) spelled along a
     path from ``u``; a lone epsilon edge is a path of no character. The dictionary's are found
     once per lattice."""
@@ -227,12 +239,12 @@ def _word_paths(lat: Lattice, u: int, out_edges: list, doc: DocumentWords | None
     return paths + [_Path(v, w, edges, False) for v, w, edges in _spell_doc(u, out_edges, doc)]
 
 
-def _spell(u: int, out_edges: list) -> list[tuple]:
+def _spell(u: int, out_edges: list[list[Edge]]) -> list[Spelling]:
     """``(end node, word, edges)`` of the paths from ``u`` that spell one character or a
     dictionary word (one look-up per step says word and prefix: :func:`wordmodel.lookup`)."""
-    out = []
+    out: list[Spelling] = []
     limit = max_word_len()
-    stack = [(u, "", ())]
+    stack: list[Spelling] = [(u, "", ())]
     while stack:
         node, prefix, edges = stack.pop()
         for e in out_edges[node]:
@@ -253,11 +265,11 @@ def _spell(u: int, out_edges: list) -> list[tuple]:
     return out
 
 
-def _spell_doc(u: int, out_edges: list, doc: DocumentWords) -> list[tuple]:
+def _spell_doc(u: int, out_edges: list[list[Edge]], doc: DocumentWords) -> list[Spelling]:
     """The paths from ``u`` through a slot that spell a word of ``doc`` that is not a
     dictionary word."""
-    out = []
-    stack = [(u, "", (), False)]
+    out: list[Spelling] = []
+    stack: list[tuple[int, str, tuple[Edge, ...], bool]] = [(u, "", (), False)]
     while stack:
         node, prefix, edges, slot = stack.pop()
         for e in out_edges[node]:
@@ -297,7 +309,7 @@ def _word_score(w: str, doc: DocumentWords | None, start: int, end: int) -> floa
     return math.log(shared + (math.exp(word_logp(w)) if word_freq(w) else 0.0))
 
 
-def _analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[tuple]], list[tuple]]:
+def _analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[Edge]], list[_NodeInfo]]:
     """The nodes on a path to ``sink``, in order; per node its edges to such nodes; per node
     what the states reaching it must keep (:func:`_node_info`). Once per lattice (one sink)."""
     if lat.analysis is None:
@@ -325,11 +337,11 @@ class _NodeInfo:
     __slots__ = ("mark", "keep", "_out", "_v", "_ahead")
     _UNSET = object()
 
-    def __init__(self, mark: bool, keep: int, out_edges: list, v: int):
+    def __init__(self, mark: bool, keep: int, out_edges: list[list[Edge]], v: int) -> None:
         self.mark, self.keep, self._out, self._v, self._ahead = mark, keep, out_edges, v, self._UNSET
 
     @property
-    def ahead(self):
+    def ahead(self) -> tuple[frozenset[str], frozenset[str]] | None:
         if self._ahead is self._UNSET:
             firsts: set[str] = set()
             pairs: set[str] = set()
@@ -347,10 +359,10 @@ class _NodeInfo:
                     pairs.update(e[2] + t for t in after)
             if self._ahead is self._UNSET:
                 self._ahead = (frozenset(firsts), frozenset(pairs))
-        return self._ahead
+        return cast("tuple[frozenset[str], frozenset[str]] | None", self._ahead)  # cast: set above, not _UNSET
 
 
-def _node_info(order: list[int], out_edges: list[list[tuple]]) -> list[_NodeInfo]:
+def _node_info(order: list[int], out_edges: list[list[Edge]]) -> list[_NodeInfo]:
     """Per node its :class:`_NodeInfo`."""
     n = len(out_edges)
     dist = [3] * n
@@ -376,9 +388,9 @@ def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
     if not order or order[0] != source:
         return None
     keys = lat.keys
-    start = ("", 0.0, "", (), min(MAX_QUOTES, open_quotes))
+    start: State = ("", 0.0, "", (), min(MAX_QUOTES, open_quotes))
     # node -> {state: (score, lost, swaps, back)}, back = (node, state, path) or None
-    table: dict[int, dict] = {source: {start: (0.0, 0, 0, None)}}
+    table: dict[int, dict[State, tuple[float, int, int, tuple[int, State, tuple[Edge, ...]] | None]]] = {source: {start: (0.0, 0, 0, None)}}
     for u in order:
         states = table.get(u)
         if not states:
@@ -425,17 +437,18 @@ def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
     if not final:
         return None
     score, lost, swaps, back = max(final.values(), key=lambda entry: entry[0])
-    taken: list[tuple] = []  # (source node, edge)
+    taken: list[tuple[int, Edge]] = []  # (source node, edge)
     while back is not None:
         u, state, edges = back
         node = u
-        path = []
+        path: list[tuple[int, Edge]] = []
         for e in edges:
             path.append((node, e))
             node = e[0]
         taken.extend((x, e) for x, e in reversed(path) if e[1] is not None and not e[7])
         back = table[u][state][3]
     taken.reverse()
-    return Reading("".join(e[1] for _, e in taken), score, lost, swaps,
+    # cast: ``taken`` holds only edges that read a character (the extend above)
+    return Reading("".join(cast(str, e[1]) for _, e in taken), score, lost, swaps,
                    tuple(k for k, (_, e) in enumerate(taken) if e[6]), tuple(keys[x][0] for x, _ in taken),
                    tuple(id(e) for _, e in taken if e[6]))

@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk
 from .params import CONTEXT, LOST_COST, MIN_GAIN, SCRIPT_COST, SLOT_KEEP, SLOT_TOP, SWAP_COST
-from .readings import Budget, DocumentWords, Lattice, best_reading, doc_matters
+from .lattice import Budget, DocumentWords, Lattice
+from .readings import best_reading, doc_matters
 from .wordmodel import char_usage
 
 LOST = -1  # marker for a lost byte in a byte reading
 FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
+#: A reading of one character: (bytes with LOST markers, cost, lost count, swap count).
+Option = tuple[tuple[int, ...], float, int, int]
+#: A window's reading (:meth:`Window.read`): (new text, lost bytes, swaps, positions, margin).
+WindowReading = tuple[str, int, int, tuple[int, ...], float]
+
 
 @lru_cache(maxsize=1)
-def t2s_char():
+def t2s_char() -> Callable[[str], str]:
     import opencc
 
     conv = opencc.OpenCC("t2s")
@@ -31,13 +38,13 @@ def t2s_char():
     return one
 
 
-def simplified(chars) -> str:
+def simplified(chars: Iterable[str]) -> str:
     one = t2s_char()
     return "".join(one(c) for c in chars)
 
 
 @lru_cache(maxsize=1)
-def slot_tables():
+def slot_tables() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """(by_trail, by_lead): common characters (as GB18030 pairs) indexed by trail / lead byte,
     punctuation first, then by how much their Simplified form is used in words."""
     common = common_chars()
@@ -81,11 +88,11 @@ def _swallowed_digit(text: str, j: int) -> int | None:
         seen = re.findall(rf"(?<![0-9A-Za-z])([1-9]){re.escape(cont)}(?![0-9A-Za-z])", text)
         if seen:
             counts = {d: seen.count(d) for d in set(seen)}
-            return int(max(sorted(counts), key=counts.get))
+            return int(max(sorted(counts), key=counts.__getitem__))
     return None
 
 
-def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]] | None:
+def _options(text: str, i: int) -> list[Option] | None:
     """Readings of ``text[i]``: (bytes with LOST markers, cost, lost count, swap count)."""
     ch = text[i]
     nxt = text[i + 1] if i + 1 < len(text) else ""
@@ -99,7 +106,7 @@ def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]]
             alone += 8.0
         elif nxt and not nxt.isspace() and not ("!" <= nxt <= "?"):
             alone += 6.0
-        opts = [((LOST,), alone, 1, 0)]
+        opts: list[Option] = [((LOST,), alone, 1, 0)]
         if ch == "?":
             opts += [((0x3F,), 0.0, 0, 0), ((0xA3, 0xBF), SWAP_COST, 0, 1)]
         if digit_next:
@@ -124,7 +131,8 @@ def _options(text: str, i: int) -> list[tuple[tuple[int, ...], float, int, int]]
     return opts
 
 
-def _decode_step(pending, byte: int, by_trail, by_lead):
+def _decode_step(pending: int | None, byte: int, by_trail: dict[int, list[str]], by_lead: dict[int, list[str]]
+                 ) -> tuple[Sequence[str], bool, int | None] | None:
     """Feed one byte (or LOST) to a GB18030 decoder holding ``pending`` (None, LOST or a lead
     byte): ``(characters, slot, pending after)``, ``characters`` empty when none is read, its
     candidates for a lost byte (``slot``); None when the byte cannot decode in step."""
@@ -158,7 +166,7 @@ def _pair(lead: int, trail: int) -> str | None:
 
 
 @lru_cache(maxsize=2)
-def foreign_test(traditional: bool):
+def foreign_test(traditional: bool) -> Callable[[str], bool]:
     """A test for characters of the other script than the text's: Simplified-only characters
     (which ``s2t`` changes) in Traditional text, Traditional-only ones (``t2s`` changes) in
     Simplified text."""
@@ -173,7 +181,8 @@ def foreign_test(traditional: bool):
     return foreign
 
 
-def _window_lattice(text: str, start: int, end: int, left: str, right: str, foreign=None):
+def _window_lattice(text: str, start: int, end: int, left: str, right: str,
+                    foreign: Callable[[str], bool] | None = None) -> tuple[Lattice, int, int] | None:
     """The readings of ``text[start:end]`` between ``left`` and ``right`` (intact context) as a
     lattice: ``(lattice, source, sink)``, or None when a character has no reading.
 
@@ -186,7 +195,7 @@ def _window_lattice(text: str, start: int, end: int, left: str, right: str, fore
     lat = Lattice()
     source = lat.node((start - len(left), -1, 0))
     first = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
-    boundary = {(start, None): first}  # (position, pending) -> node
+    boundary: dict[tuple[int, int | None], int] = {(start, None): first}  # (position, pending) -> node
     for i in range(start, end):
         opts = _options(text, i)
         if opts is None:
@@ -195,8 +204,10 @@ def _window_lattice(text: str, start: int, end: int, left: str, right: str, fore
         if not here:
             return None
         for p, u in here:
-            shared: dict[tuple, int] = {}  # bytes read so far -> node (readings share their start)
+            shared: dict[tuple[int, ...], int] = {}  # bytes read so far -> node (readings share their start)
             for bseq, cost, lost, swaps in opts:
+                steps: list[tuple[Sequence[str], bool]]
+                after: int | None
                 steps, after = [], p
                 for byte in bseq:
                     step = _decode_step(after, byte, by_trail, by_lead)
@@ -226,15 +237,15 @@ def _window_lattice(text: str, start: int, end: int, left: str, right: str, fore
                             lat.edge(cur, nxt, ch, simplify(ch), cost=c + extra, lost=n_lost, swaps=n_swaps,
                                      slot=slot)
                         cur = nxt
-    last = boundary.get((end, None))
-    if last is None:
+    end_node = boundary.get((end, None))
+    if end_node is None:
         return None
-    sink = lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
+    sink = lat.chain(end_node, right, simplify, lambda k: (end + 1 + k, 0, 0))
     lat.prune_slots(SLOT_KEEP)
     return lat, source, sink
 
 
-def _literal_lattice(text: str, start: int, end: int, left: str, right: str):
+def _literal_lattice(text: str, start: int, end: int, left: str, right: str) -> tuple[Lattice, int, int]:
     """The window read as it is, between the same context: one path (node keys as in
     :func:`_window_lattice`: the position in ``text`` first)."""
     simplify = t2s_char()
@@ -252,7 +263,7 @@ class Window:
     """One damaged window ``text[start:end]``: its readings (a lattice, built once) and the
     window read as it is, between the same context."""
 
-    def __init__(self, text: str, start: int, end: int, foreign=None):
+    def __init__(self, text: str, start: int, end: int, foreign: Callable[[str], bool] | None = None) -> None:
         self.start, self.end = start, end
         self.literal_text = text[start:end]
         left = text[max(0, start - CONTEXT):start]
@@ -262,7 +273,7 @@ class Window:
         self.readings = _window_lattice(text, start, end, left, right, foreign)
         self.literal = _literal_lattice(text, start, end, left, right)
 
-    def read(self, budget: Budget | None = None, doc: DocumentWords | None = None) -> tuple | None:
+    def read(self, budget: Budget | None = None, doc: DocumentWords | None = None) -> WindowReading | None:
         """The best reading as (new text, lost bytes, swaps, the position in the text each
         character was read from, the margin of the characters chosen for lost bytes over the
         best reading without one of them: infinite when the bytes allow no other), or None (no

@@ -27,6 +27,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # opencc has no type information: an Any to mypy
+    from opencc import OpenCC
 
 from .charsets import CJK_RE
 from .params import MAX_SIMPLIFIED, MIN_CHANGED, MIN_RATIO, PHRASE_GAIN  # the tuned figures live in params
@@ -36,14 +40,14 @@ _SENTENCE = re.compile(r"[^。！？；\n]*[。！？；\n]?")
 
 
 @lru_cache(maxsize=4)
-def _converter(config: str):
+def _converter(config: str) -> OpenCC:
     import opencc
 
     return opencc.OpenCC(config)
 
 
 @lru_cache(maxsize=1)
-def _forms() -> tuple[re.Pattern, re.Pattern]:
+def _forms() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Regexes of the Traditional forms and of the Simplified-only forms (module doc), from
     :mod:`cleaning.vocab`'s table of what OpenCC's ``t2s`` and ``s2t`` change."""
     from cleaning import vocab

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any, cast
 
 from cleaning import vocab
-from cleaning.vocab import COMMON_WORD_FREQ  # noqa: F401  (the word model's figure, readings.py reads it here)
+from cleaning.vocab import COMMON_WORD_FREQ as COMMON_WORD_FREQ  # noqa: F401  (the word model's figure, readings.py reads it here)
 
 #: Log probabilities of CJK punctuation (not in jieba's dictionary), roughly by frequency in news prose.
 PUNCT_LOGP = {"，": -4.0, "。": -4.5, "、": -6.0, "“": -6.0, "”": -6.0, "：": -7.0, "；": -8.0,
@@ -52,7 +53,7 @@ def lookup(text: str) -> int:
     searches ask for the same strings again and again)."""
     words = vocab.table("words")
     i = words.id(text)
-    return 0 if i is None else words.values[i]
+    return 0 if i is None else cast("memoryview[int]", words.values)[i]  # cast: words has a typecode (I)
 
 
 def word_freq(word: str) -> int:
@@ -70,7 +71,7 @@ def is_prefix(text: str) -> bool:
     return bool(lookup(text) & 1)
 
 
-_EMPTY = (frozenset(), frozenset())
+_EMPTY: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
 
 @lru_cache(maxsize=1 << 15)
@@ -105,12 +106,12 @@ def is_place(word: str) -> bool:
 def char_usage(ch: str) -> int:
     """How often ``ch`` is used in text: the summed frequency of the dictionary words that
     contain it (示 is rare as a word of its own but common in 表示, 显示...)."""
-    return vocab.small("usage")["chars"].get(ch, 0)
+    return cast(int, vocab.small("usage")["chars"].get(ch, 0))  # cast: usage.json, as vocab.build writes it
 
 
 def total_usage() -> int:
     """The sum of :func:`char_usage` over all characters."""
-    return vocab.small("usage")["total"]
+    return cast(int, vocab.small("usage")["total"])  # cast: usage.json, as vocab.build writes it
 
 
 @lru_cache(maxsize=65536)
@@ -140,11 +141,11 @@ def boundary_logp(ch: str, states: str) -> float:
     return math.log(sum(vals[k] for k in states) / total)
 
 
-def _names() -> tuple[dict[str, float], dict[str, float]]:
+def _names() -> list[dict[str, float]]:
     """From the person names of jieba's dictionary (tag ``nr``, two or three characters): log P
     of a name beginning with each surname, and log P of each character of a given name
     (:func:`cleaning.vocab._name_tables`)."""
-    return vocab.small("names")
+    return cast("list[dict[str, float]]", vocab.small("names"))  # cast: names.json, as vocab.build writes it
 
 
 class _Wide:
@@ -155,9 +156,10 @@ class _Wide:
     figures are partly set by hand), else jieba's; a prefix of a longer word -> None."""
 
     def __init__(self, table: vocab.Table):
-        self.id, self.values = table.id, table.values
+        # cast: the wide table has a typecode (d)
+        self.id, self.values = table.id, cast("memoryview[float]", table.values)
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default: object = None) -> Any:  # Any: a float, None (a prefix) or ``default`` (a sentinel)
         i = self.id(key)
         if i is None:
             return default
