@@ -373,14 +373,15 @@ def test_signals_stop_a_crawl_with_130_or_143(tmp_path, signum, code, words):
     assert words in run_cli("stats", "--db", str(db)).stdout
 
 
-def test_sigterm_outside_a_crawl_is_143(tmp_path):
+def test_a_server_stopped_by_sigterm_exits_0_quietly(tmp_path):
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "mock", "--port", str(port), "--articles", "5"],
                             cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert "mock thepaper.cn" in proc.stdout.readline()
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 143 and stderr.strip().splitlines() == [f"{PROG}: error: terminated (SIGTERM)"]
+    # stopped on request (kill %1): not an error (issue 27 item 9)
+    assert proc.returncode == 0 and "error" not in stderr
 
 
 def test_import_of_a_file_that_fails_is_recorded_and_exits_0(tmp_path):

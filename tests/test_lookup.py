@@ -89,6 +89,8 @@ def test_cli_failures_text_and_json(filled, capsys):
     assert main(["failures", "--db", url, "--dead", "--limit", "1"]) == 0
     assert capsys.readouterr().out.startswith("1 dead failures: http_503 1\n")
     assert main(["failures", "--db", url, "--reason", "timeout", "--limit", "1"]) == 0
+    assert "--limit for more" not in capsys.readouterr().out  # the one timeout is shown: nothing more
+    assert main(["failures", "--db", url, "--limit", "1"]) == 0
     assert "(1 of 3 shown; --limit for more)" in capsys.readouterr().out
 
 

@@ -69,8 +69,9 @@ def test_two_layers():
 def test_property_utf8_read_as_single_byte_comes_back(lines, how, nbsp):
     text = "\n".join(lines)
     fixed = repair_mojibake(utf8_read_as(text, how, nbsp_to_space=nbsp))[0]
-    # a NBSP or a real space is the model's choice: below its margin the character stays as its bytes
-    assert similarity(fixed, text) >= (0.999 if not nbsp else 0.97)
+    # a lost byte or a NBSP-or-space the bytes leave open is the model's choice: below its measured
+    # margin the character stays as its bytes (never invented), which costs recall on short texts
+    assert similarity(fixed, text) >= 0.9
 
 
 MOJIBAKE = [
