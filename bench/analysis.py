@@ -49,14 +49,23 @@ def build(path: Path, n: int) -> None:
         with Session() as s:
             items = []
             for a in ds.articles():
-                rec = ArticleRecord(cont_id=a.cont_id, url=f"https://www.thepaper.cn/newsDetail_forward_{a.cont_id}",
-                                    title=a.title, summary=a.summary, published_at=a.pub_time, author=a.author,
-                                    node_id=a.node_id, node_name=a.node_name, channel_id=a.channel_id,
-                                    channel_name=a.channel_name, tags=list(a.tags),
-                                    paragraphs=a.expected_paragraphs or [a.title])
+                rec = ArticleRecord(
+                    cont_id=a.cont_id,
+                    url=f"https://www.thepaper.cn/newsDetail_forward_{a.cont_id}",
+                    title=a.title,
+                    summary=a.summary,
+                    published_at=a.pub_time,
+                    author=a.author,
+                    node_id=a.node_id,
+                    node_name=a.node_name,
+                    channel_id=a.channel_id,
+                    channel_name=a.channel_name,
+                    tags=list(a.tags),
+                    paragraphs=a.expected_paragraphs or [a.title],
+                )
                 items.append((rec, None))
             for i in range(0, len(items), 500):
-                save_articles(s, items[i:i + 500], now=now)
+                save_articles(s, items[i : i + 500], now=now)
             s.commit()
     finally:
         engine.dispose()
@@ -84,6 +93,7 @@ def export_figures(Session, repeat: int) -> dict:
             def run():
                 stream = io.BytesIO() if fmt in ("parquet", "xlsx") else io.StringIO()
                 rows["n"] = export(s, fmt, stream, **kw)
+
             seconds = _timed(run, repeat)
             out[name] = {"rows": rows["n"], "seconds": seconds, "rows_per_s": rows["n"] / seconds}
     ref = out["jsonl"]["rows_per_s"]
@@ -96,17 +106,22 @@ def search_figures(Session, repeat: int) -> dict:
     out = {}
     with Session() as s:
         newest = s.execute(sa.select(sa.func.max(Article.published_at))).scalar()
-        node = s.execute(sa.select(Article.node_id).group_by(Article.node_id)
-                         .order_by(sa.func.count().desc()).limit(1)).scalar()
+        node = s.execute(
+            sa.select(Article.node_id).group_by(Article.node_id).order_by(sa.func.count().desc()).limit(1)
+        ).scalar()
         tag = s.execute(sa.select(Tag.name).limit(1)).scalar()
         filters = Filters(since=newest - timedelta(days=30), node_ids=(node,), tags=(tag,))
         for q, simplified in QUERIES:
             typed = _timed(lambda q=simplified: search(s, q, limit=20), repeat, statistics.median)
             forms = _timed(lambda q=q: search(s, q, limit=20, forms=query_forms), repeat, statistics.median)
-            out[q] = {"simplified_s": typed, "with_forms_s": forms, "forms_ratio": forms / typed,
-                      "hits_with_forms": len(search(s, q, limit=1000, forms=query_forms)),
-                      "hits_simplified": len(search(s, simplified, limit=1000)),
-                      "hits_as_typed": len(search(s, q, limit=1000))}
+            out[q] = {
+                "simplified_s": typed,
+                "with_forms_s": forms,
+                "forms_ratio": forms / typed,
+                "hits_with_forms": len(search(s, q, limit=1000, forms=query_forms)),
+                "hits_simplified": len(search(s, simplified, limit=1000)),
+                "hits_as_typed": len(search(s, q, limit=1000)),
+            }
         plain = _timed(lambda: search(s, "的", limit=20), repeat, statistics.median)
         filtered = _timed(lambda: search(s, "的", limit=20, filters=filters), repeat, statistics.median)
         out["filters"] = {"plain_s": plain, "filtered_s": filtered, "ratio": filtered / plain}
@@ -124,8 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         build(path, args.articles)
         engine, Session = open_archive(f"sqlite:///{path}")
         try:
-            figures = {"articles": args.articles, "export": export_figures(Session, args.repeat),
-                       "search": search_figures(Session, args.repeat)}
+            figures = {
+                "articles": args.articles,
+                "export": export_figures(Session, args.repeat),
+                "search": search_figures(Session, args.repeat),
+            }
         finally:
             engine.dispose()
     print(f"{args.articles} articles, best of {args.repeat}")
@@ -135,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         if q == "filters":
             print(f"  search with filters   ×{f['ratio']:.2f} of the same search without")
         else:
-            print(f"  search {q:<10} with Simplified forms ×{f['forms_ratio']:.2f} of the Simplified query "
-                  f"({f['hits_with_forms']} hits, Simplified {f['hits_simplified']}, as typed {f['hits_as_typed']})")
+            print(
+                f"  search {q:<10} with Simplified forms ×{f['forms_ratio']:.2f} of the Simplified query "
+                f"({f['hits_with_forms']} hits, Simplified {f['hits_simplified']}, as typed {f['hits_as_typed']})"
+            )
     if args.output:
         Path(args.output).write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

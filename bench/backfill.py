@@ -46,8 +46,7 @@ def _articles(db: Path) -> int:
 def warc_import(db: Path, workdir: Path) -> dict:
     """Export ``db`` as WARC, import it into a new archive, reprocess that; the figures."""
     warc = workdir / "backfill.warc.gz"
-    res = run_child([PY, "-m", "crawler.cli", "export", "--db", f"sqlite:///{db}", "--format", "warc",
-                     "-o", str(warc)])
+    res = run_child([PY, "-m", "crawler.cli", "export", "--db", f"sqlite:///{db}", "--format", "warc", "-o", str(warc)])
     _check(res, "export --format warc")
     alone = run_child([PY, "-c", _WARCIO_ALONE, str(warc)])
     _check(alone, "warcio alone")
@@ -57,13 +56,22 @@ def warc_import(db: Path, workdir: Path) -> dict:
     imp = run_child([PY, "-m", "crawler.cli", "import", "--warc", str(warc), "--db", f"sqlite:///{target}", "-q"])
     _check(imp, "import --warc")
     n = _articles(target)
-    out = {"warc_bytes": warc.stat().st_size, "records": int(records), "payload_bytes": int(payload),
-           "warcio_wall_s": alone["wall_s"], "warcio_iterate_s": float(iterate_s), "warcio_cpu_s": alone["cpu_s"],
-           "import_wall_s": imp["wall_s"], "import_cpu_s": imp["cpu_s"], "import_peak_rss_mb": imp["peak_rss_mb"],
-           "articles": n, "import_articles_per_s": n / imp["wall_s"],
-           "import_over_warcio": imp["wall_s"] / alone["wall_s"],
-           "import_over_warcio_cpu": imp["cpu_s"] / max(1e-9, alone["cpu_s"]),
-           "summary": imp["stderr"].strip().splitlines()[-1] if imp["stderr"].strip() else ""}
+    out = {
+        "warc_bytes": warc.stat().st_size,
+        "records": int(records),
+        "payload_bytes": int(payload),
+        "warcio_wall_s": alone["wall_s"],
+        "warcio_iterate_s": float(iterate_s),
+        "warcio_cpu_s": alone["cpu_s"],
+        "import_wall_s": imp["wall_s"],
+        "import_cpu_s": imp["cpu_s"],
+        "import_peak_rss_mb": imp["peak_rss_mb"],
+        "articles": n,
+        "import_articles_per_s": n / imp["wall_s"],
+        "import_over_warcio": imp["wall_s"] / alone["wall_s"],
+        "import_over_warcio_cpu": imp["cpu_s"] / max(1e-9, alone["cpu_s"]),
+        "summary": imp["stderr"].strip().splitlines()[-1] if imp["stderr"].strip() else "",
+    }
     out["reprocess"] = reprocess(target)
     warc.unlink(missing_ok=True)
     return out
@@ -77,11 +85,16 @@ def exports(dbs: list[Path], workdir: Path) -> dict:
         row: dict = {"articles": n}
         for fmt in EXPORT_FORMATS:
             target = workdir / f"export.{fmt}"
-            res = run_child([PY, "-m", "crawler.cli", "export", "--db", f"sqlite:///{db}", "--format", fmt,
-                             "-o", str(target)])
+            res = run_child(
+                [PY, "-m", "crawler.cli", "export", "--db", f"sqlite:///{db}", "--format", fmt, "-o", str(target)]
+            )
             _check(res, f"export --format {fmt}")
-            row[fmt] = {"peak_rss_mb": res["peak_rss_mb"], "wall_s": res["wall_s"], "rows_per_s": n / res["wall_s"],
-                        "bytes": target.stat().st_size}
+            row[fmt] = {
+                "peak_rss_mb": res["peak_rss_mb"],
+                "wall_s": res["wall_s"],
+                "rows_per_s": n / res["wall_s"],
+                "bytes": target.stat().st_size,
+            }
             target.unlink(missing_ok=True)
         out[str(n)] = row
     sizes = sorted(out, key=int)
@@ -96,19 +109,33 @@ def table(r: dict) -> list[tuple[str, str]]:
     rows = []
     w = r.get("warc_import")
     if w:
-        rows.append(("WARC import (ours, exported)", f"{w['articles']:,} articles in {w['import_wall_s']:.1f}s = "
-                     f"{w['import_articles_per_s']:,.0f} articles/s; warcio alone {w['warcio_wall_s']:.1f}s "
-                     f"(import = {w['import_over_warcio']:.1f} x warcio; CPU {w['import_cpu_s']:.1f} / "
-                     f"{w['warcio_cpu_s']:.1f} s = {w['import_over_warcio_cpu']:.1f} x), {w['import_peak_rss_mb']:.0f} MB"))
+        rows.append(
+            (
+                "WARC import (ours, exported)",
+                f"{w['articles']:,} articles in {w['import_wall_s']:.1f}s = "
+                f"{w['import_articles_per_s']:,.0f} articles/s; warcio alone {w['warcio_wall_s']:.1f}s "
+                f"(import = {w['import_over_warcio']:.1f} x warcio; CPU {w['import_cpu_s']:.1f} / "
+                f"{w['warcio_cpu_s']:.1f} s = {w['import_over_warcio_cpu']:.1f} x), {w['import_peak_rss_mb']:.0f} MB",
+            )
+        )
         rp = w["reprocess"]
-        rows.append(("reprocess of the imported archive", f"{rp['articles_per_s']:,.0f} articles/s "
-                     f"({rp['wall_s']:.1f}s, --jobs {rp['jobs']}), {rp['peak_rss_mb']:.0f} MB"))
+        rows.append(
+            (
+                "reprocess of the imported archive",
+                f"{rp['articles_per_s']:,.0f} articles/s "
+                f"({rp['wall_s']:.1f}s, --jobs {rp['jobs']}), {rp['peak_rss_mb']:.0f} MB",
+            )
+        )
     ex = r.get("exports") or {}
     for size, row in ex.items():
         if size == "growth":
             continue
-        rows.append((f"export peak RSS, {int(size):,} articles",
-                     ", ".join(f"{fmt} {row[fmt]['peak_rss_mb']:.0f} MB" for fmt in EXPORT_FORMATS)))
+        rows.append(
+            (
+                f"export peak RSS, {int(size):,} articles",
+                ", ".join(f"{fmt} {row[fmt]['peak_rss_mb']:.0f} MB" for fmt in EXPORT_FORMATS),
+            )
+        )
     if "growth" in ex:
         rows.append(("export peak RSS growth", ", ".join(f"{fmt} {g:+.0%}" for fmt, g in ex["growth"].items())))
     return rows
@@ -116,8 +143,13 @@ def table(r: dict) -> list[tuple[str, str]]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.backfill", description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", action="append", required=True, type=Path,
-                   help="a crawl's SQLite archive (repeat: exports on each; WARC import on the last)")
+    p.add_argument(
+        "--db",
+        action="append",
+        required=True,
+        type=Path,
+        help="a crawl's SQLite archive (repeat: exports on each; WARC import on the last)",
+    )
     p.add_argument("--no-import", action="store_true", help="exports only")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-backfill-") as tmp:

@@ -39,10 +39,14 @@ class CeilingSpider(scrapy.Spider):
                 yield self._list(kind, source_id, "")
 
     def _list(self, kind, source_id, start_time):
-        return JsonRequest(self.api + listapi.list_path(kind),
-                           data=listapi.list_body(kind, source_id, start_time=start_time),
-                           headers=self.headers, callback=self.parse_list, dont_filter=True,
-                           meta={"kind": kind, "id": source_id, "start": start_time})
+        return JsonRequest(
+            self.api + listapi.list_path(kind),
+            data=listapi.list_body(kind, source_id, start_time=start_time),
+            headers=self.headers,
+            callback=self.parse_list,
+            dont_filter=True,
+            meta={"kind": kind, "id": source_id, "start": start_time},
+        )
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("ceiling/list_pages")
@@ -76,8 +80,13 @@ def main(argv=None) -> int:
     for key, value in settings.getdict("PROFILES")[args.profile].items():
         settings.set(key, value, priority="cmdline")
     base = args.base_url.rstrip("/")
-    overrides = {"THEPAPER_SITE_URL": base, "THEPAPER_API_URL": base, "ITEM_PIPELINES": {}, "EXTENSIONS": {},
-                 "LOG_LEVEL": "WARNING"}
+    overrides = {
+        "THEPAPER_SITE_URL": base,
+        "THEPAPER_API_URL": base,
+        "ITEM_PIPELINES": {},
+        "EXTENSIONS": {},
+        "LOG_LEVEL": "WARNING",
+    }
     for pair in args.set:
         key, value = pair.split("=", 1)
         overrides[key] = value

@@ -11,9 +11,28 @@ from functools import lru_cache
 SPAM_HEADER = "免费在线观看|高清影视大全|彩票计划网|在线娱乐平台|最新影视资源|手机看片|不卡在线视频"
 
 #: A few common characters and their pinyin (tone marks on most, some toneless).
-PINYIN = {"产": "chǎn", "业": "yè", "链": "liàn", "应": "yìng", "的": "de", "术": "shù", "发": "fā",
-          "经": "jīng", "计": "jì", "数": "shù", "据": "jù", "进": "jìn", "开": "kāi", "场": "chǎng",
-          "科": "ke", "技": "ji", "网": "wǎng", "络": "luò", "电": "diàn", "国": "guó"}
+PINYIN = {
+    "产": "chǎn",
+    "业": "yè",
+    "链": "liàn",
+    "应": "yìng",
+    "的": "de",
+    "术": "shù",
+    "发": "fā",
+    "经": "jīng",
+    "计": "jì",
+    "数": "shù",
+    "据": "jù",
+    "进": "jìn",
+    "开": "kāi",
+    "场": "chǎng",
+    "科": "ke",
+    "技": "ji",
+    "网": "wǎng",
+    "络": "luò",
+    "电": "diàn",
+    "国": "guó",
+}
 
 
 @lru_cache(maxsize=1)
@@ -97,16 +116,19 @@ def gbk_punct_swap(text: str) -> str:
 VARIANTS = (("traditional", "pinyin"), ("gbk_swap",), ("traditional", "pinyin", "gbk_swap"), ("traditional",))
 
 
-def mirror_dump(title: str, when: str, source: str, paragraphs: list[str],
-                damage=("traditional", "pinyin", "gbk_swap")) -> str:
+def mirror_dump(
+    title: str, when: str, source: str, paragraphs: list[str], damage=("traditional", "pinyin", "gbk_swap")
+) -> str:
     """The mirror's text dump of one article (spam header, praise widget, no byline
     block), damaged by the mechanisms named in ``damage``."""
     lines = [SPAM_HEADER, "", "  • +1", "", title, "", when, f"来源:{source or '澎湃新闻'}", "字号", ""]
     lines += [p for para in paragraphs for p in (para, "")]
     text = "\n".join(lines)
     if "traditional" in damage:
-        text = "\n".join(add_pinyin(line, to_traditional(line), every=3 if "pinyin" in damage else 10**9)
-                         for line in text.split("\n"))
+        text = "\n".join(
+            add_pinyin(line, to_traditional(line), every=3 if "pinyin" in damage else 10**9)
+            for line in text.split("\n")
+        )
     if "gbk_swap" in damage:
         text = gbk_punct_swap(text)
     return text
@@ -123,8 +145,7 @@ def damaged_pages(articles) -> list[tuple[str, bytes, tuple]]:
         when = art.pub_time.strftime("%Y-%m-%d %H:%M")
         damage = VARIANTS[len(out) % len(VARIANTS)]
         text = mirror_dump(art.title, when, art.source, paragraphs, damage)
-        out.append((f"http://www.mirror-example.com.cn/newsDetail_forward_{art.cont_id}", text.encode("utf-8"),
-                    damage))
+        out.append((f"http://www.mirror-example.com.cn/newsDetail_forward_{art.cont_id}", text.encode("utf-8"), damage))
     return out
 
 
@@ -144,6 +165,5 @@ def utf8_read_as(text: str, how: str = "whatwg-1252", *, nbsp_to_space: bool = F
         out = data.decode("latin-1")
     else:
         keep = how == "whatwg-1252"
-        out = "".join((chr(b) if keep else "") if b in CP1252_UNDEFINED else bytes([b]).decode("cp1252")
-                      for b in data)
+        out = "".join((chr(b) if keep else "") if b in CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in data)
     return out.replace("\u00a0", " ") if nbsp_to_space else out

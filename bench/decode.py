@@ -21,8 +21,10 @@ def _inputs(size: int) -> dict[str, tuple[bytes, str]]:
 
     text = opencc.OpenCC("t2s").convert(SAMPLE.read_text(encoding="utf-8"))
     gb = text.encode("gb18030", "replace")
-    return {"random bytes": (random.Random(16).randbytes(size), "utf-8"),
-            "GB18030 article, declared big5": ((gb * (size // len(gb) + 1))[:size], "gb18030")}
+    return {
+        "random bytes": (random.Random(16).randbytes(size), "utf-8"),
+        "GB18030 article, declared big5": ((gb * (size // len(gb) + 1))[:size], "gb18030"),
+    }
 
 
 def _best_of(fn, runs: int) -> float:
@@ -44,13 +46,20 @@ def measure(size: int = SIZE, runs: int = 3) -> dict:
         header = "big5" if "declared big5" in name else None
         seconds = _best_of(lambda: decode_bytes(data, header_charset=header), runs)
         reference = _best_of(lambda: data.decode(ref_codec, "replace"), runs)
-        out[name] = {"bytes": len(data), "seconds": seconds, "reference_s": reference,
-                     "ratio": seconds / reference, "mib_per_s": len(data) / seconds / 2**20,
-                     "encoding": decode_bytes(data, header_charset=header).encoding}
+        out[name] = {
+            "bytes": len(data),
+            "seconds": seconds,
+            "reference_s": reference,
+            "ratio": seconds / reference,
+            "mib_per_s": len(data) / seconds / 2**20,
+            "encoding": decode_bytes(data, header_charset=header).encoding,
+        }
     return out
 
 
 if __name__ == "__main__":
     for name, r in measure().items():
-        print(f"{name:34s} {r['seconds']:.3f} s ({r['mib_per_s']:.0f} MiB/s), {r['ratio']:.1f} x bytes.decode, "
-              f"-> {r['encoding']}")
+        print(
+            f"{name:34s} {r['seconds']:.3f} s ({r['mib_per_s']:.0f} MiB/s), {r['ratio']:.1f} x bytes.decode, "
+            f"-> {r['encoding']}"
+        )

@@ -19,8 +19,9 @@ def spread(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
-def crawl_pairs(mock, n: int, overrides: list[str], workdir: Path, pairs: int, *, ceiling, crawl, storage,
-                log=print) -> dict:
+def crawl_pairs(
+    mock, n: int, overrides: list[str], workdir: Path, pairs: int, *, ceiling, crawl, storage, log=print
+) -> dict:
     """``pairs`` (ceiling, crawl) pairs against ``mock`` (``n`` articles): every run, the ratio of
     each pair, and the medians with their spread. The last crawl's archive stays at
     ``workdir/crawl_<n>.sqlite3`` (for reprocess and export)."""
@@ -35,8 +36,9 @@ def crawl_pairs(mock, n: int, overrides: list[str], workdir: Path, pairs: int, *
             side["mock_ceiling_per_s"] = side["responses"] / max(1e-9, side["mock_cpu_s"])
             side["mock_busy"] = side["mock_cpu_s"] / side["elapsed_s"]
             side["client_busy"] = side["cpu_s"] / (side.get("wall_s") or side["elapsed_s"])
-        runs.append({"ceiling": ceil, "crawl": full, "ratio": full["articles_per_s"] / ceil["articles_per_s"],
-                     "db": db})
+        runs.append(
+            {"ceiling": ceil, "crawl": full, "ratio": full["articles_per_s"] / ceil["articles_per_s"], "db": db}
+        )
     last = runs[-1]["db"]
     keep = workdir / f"crawl_{n}.sqlite3"
     with sqlite3.connect(last) as conn:  # everything in the main file before it moves

@@ -52,8 +52,11 @@ def measure(n_pages: int = 500, rounds: int = 3) -> dict:
     finally:
         chain.extract_keywords = real
     best = {k: min(v) for k, v in times.items()}
-    return {"pages": len(pages), **{f"{k} pages/s": len(pages) / s for k, s in best.items()},
-            "cost ratio": best["with keywords"] / best["without keywords"]}
+    return {
+        "pages": len(pages),
+        **{f"{k} pages/s": len(pages) / s for k, s in best.items()},
+        "cost ratio": best["with keywords"] / best["without keywords"],
+    }
 
 
 if __name__ == "__main__":

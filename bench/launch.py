@@ -69,10 +69,17 @@ def main(argv: list[str]) -> int:
         time.sleep(INTERVAL)
     code = os.waitstatus_to_exitcode(status)
     with open(result, "w", encoding="utf-8") as fh:
-        json.dump({"rc": code, "maxrss_kb": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime,
-                   "peak_kb": max((kb for _, kb in seen.values()), default=usage.ru_maxrss),
-                   "sum_kb": sum(kb for _, kb in seen.values()),
-                   "processes": [{"pid": p, "cmd": c, "hwm_kb": kb} for p, (c, kb) in sorted(seen.items())]}, fh)
+        json.dump(
+            {
+                "rc": code,
+                "maxrss_kb": usage.ru_maxrss,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "peak_kb": max((kb for _, kb in seen.values()), default=usage.ru_maxrss),
+                "sum_kb": sum(kb for _, kb in seen.values()),
+                "processes": [{"pid": p, "cmd": c, "hwm_kb": kb} for p, (c, kb) in sorted(seen.items())],
+            },
+            fh,
+        )
     return code if code >= 0 else 128 - code
 
 

@@ -58,10 +58,12 @@ def _mojibake(lines: list[str]) -> list[tuple[float, bool]]:
     out = []
     for nbsp in (False, True):
         for i in range(0, len(lines), 10):
-            text = "\n".join(lines[i:i + 10])
+            text = "\n".join(lines[i : i + 10])
             res = repair_mojibake_explained(utf8_read_as(text, "1252-dropped", nbsp_to_space=nbsp))
-            out += [(e.margin if e.by == "model" else math.inf, _right(res.text, text, e.offset, e.after), e.by)
-                    for e in res.events]
+            out += [
+                (e.margin if e.by == "model" else math.inf, _right(res.text, text, e.offset, e.after), e.by)
+                for e in res.events
+            ]
     return out
 
 
@@ -81,9 +83,14 @@ def _tears(lines: list[str]) -> list[tuple[float, bool]]:
                 continue
             damaged = gbk_punct_swap(text)
             fixed, _, events = repair_tears_explained(damaged)
-            out += [(e.margin if e.by == "model" else math.inf,
-                     _right(fixed.translate(_FOLD), text.translate(_FOLD), e.offset, e.after.translate(_FOLD)), e.by)
-                    for e in events]
+            out += [
+                (
+                    e.margin if e.by == "model" else math.inf,
+                    _right(fixed.translate(_FOLD), text.translate(_FOLD), e.offset, e.after.translate(_FOLD)),
+                    e.by,
+                )
+                for e in events
+            ]
     return out
 
 
@@ -106,14 +113,14 @@ def _gb_lost(lines: list[str]) -> list[tuple[float, bool, str]]:
             continue
         m = max(runs, key=lambda r: r.end() - r.start())
         i = m.start() + 2 * ((m.end() - m.start()) // 4)  # a lead byte in the middle of the run
-        damaged = data[:i] + data[i + 1:]
-        lost = data[i:i + 2].decode("gb18030")
+        damaged = data[:i] + data[i + 1 :]
+        lost = data[i : i + 2].decode("gb18030")
         for r in _RUN.finditer(damaged):
             if r.start() <= i < r.end() and (r.end() - r.start()) % 2:
                 fixed = _fix_run(damaged, r.start(), r.end())
                 if fixed is None:
                     break
-                new = (damaged[:r.start()] + fixed[0] + damaged[r.end() + 1:]).decode("gb18030", "replace")
+                new = (damaged[: r.start()] + fixed[0] + damaged[r.end() + 1 :]).decode("gb18030", "replace")
                 out.append((fixed[2], new == line.replace(lost, "", 1), "model"))
                 break
     return out
@@ -127,8 +134,9 @@ def table(events: list[tuple[float, bool, str]]) -> dict:
     buckets = []
     for lo, hi in zip(BUCKETS, BUCKETS[1:]):
         inside = [ok for m, ok in choices if lo <= m < hi]
-        buckets.append({"from": lo, "to": hi, "n": len(inside),
-                        "accuracy": sum(inside) / len(inside) if inside else None})
+        buckets.append(
+            {"from": lo, "to": hi, "n": len(inside), "accuracy": sum(inside) / len(inside) if inside else None}
+        )
     thresholds = []
     for t in BUCKETS[:-1]:
         above = [ok for m, ok in choices if m >= t]
@@ -140,9 +148,16 @@ def table(events: list[tuple[float, bool, str]]) -> dict:
         if row["accuracy"] is not None:
             chosen = row["margin"]
     below = [ok for m, ok in choices if m < 0]
-    return {"choices": len(choices), "right": sum(ok for _, ok in choices), "negative_margin": len(below),
-            "bytes": len(by_bytes), "bytes_right": sum(by_bytes),
-            "buckets": buckets, "thresholds": thresholds, "smallest_threshold": chosen}
+    return {
+        "choices": len(choices),
+        "right": sum(ok for _, ok in choices),
+        "negative_margin": len(below),
+        "bytes": len(by_bytes),
+        "bytes_right": sum(by_bytes),
+        "buckets": buckets,
+        "thresholds": thresholds,
+        "smallest_threshold": chosen,
+    }
 
 
 def run() -> dict:
@@ -154,8 +169,14 @@ def run() -> dict:
         setattr(params, n, -math.inf)
     try:
         lines = real_lines()
-        return {"lines": len(lines), "mojibake": table(_mojibake(lines)), "tears": table(_tears(lines)),
-                "gb_lost_place": table(_gb_lost(lines)), "target": TARGET, "in_use": saved}  # last: it sets TEAR
+        return {
+            "lines": len(lines),
+            "mojibake": table(_mojibake(lines)),
+            "tears": table(_tears(lines)),
+            "gb_lost_place": table(_gb_lost(lines)),
+            "target": TARGET,
+            "in_use": saved,
+        }  # last: it sets TEAR
     finally:
         for n in names:
             setattr(params, n, saved[n])
@@ -172,8 +193,10 @@ def main(argv=None) -> int:
     print(f"{res['lines']} real lines; target accuracy {res['target']:.3f}")
     for name in ("mojibake", "tears", "gb_lost_place"):
         r = res[name]
-        print(f"\n{name}: {r['bytes']} changes the bytes decided, {r['bytes_right']} right; "
-              f"{r['choices']} model choices, {r['right']} right")
+        print(
+            f"\n{name}: {r['bytes']} changes the bytes decided, {r['bytes_right']} right; "
+            f"{r['choices']} model choices, {r['right']} right"
+        )
         print("  margin bucket        n   accuracy")
         for b in r["buckets"]:
             acc = "-" if b["accuracy"] is None else f"{b['accuracy']:.4f}"

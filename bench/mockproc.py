@@ -31,8 +31,9 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--no-warm", action="store_true")
-    p.add_argument("--latency", type=float, default=0.0,
-                   help="seconds every article page waits before its answer (a distant site)")
+    p.add_argument(
+        "--latency", type=float, default=0.0, help="seconds every article page waits before its answer (a distant site)"
+    )
     args = p.parse_args(argv)
 
     from mocksite.dataset import Dataset
@@ -44,8 +45,17 @@ def main(argv=None) -> int:
     site = MockSite(ds, "127.0.0.1", args.port, page_cache=args.articles + 64, faults=faults)
     pages = 0 if args.no_warm else warm(site)
     site._bind()
-    print(json.dumps({"url": site.base_url, "pid": __import__("os").getpid(), "pages": pages,
-                      "warm_s": round(time.perf_counter() - t0, 2)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "url": site.base_url,
+                "pid": __import__("os").getpid(),
+                "pages": pages,
+                "warm_s": round(time.perf_counter() - t0, 2),
+            }
+        ),
+        flush=True,
+    )
     try:
         site.serve_forever()
     except KeyboardInterrupt:

@@ -78,12 +78,30 @@ def run_once(mock_url: str, db: str, readers: int, workdir: Path, settings: list
 
     _wipe(db)
     # the schema first, so that readers do not race the crawl to create it
-    subprocess.run([PY, "-m", "crawler.cli", "db", "upgrade", "--db", db], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run([PY, "-m", "crawler.cli", "db", "upgrade", "--db", db], cwd=ROOT, check=True, capture_output=True)
     stop = Path(tempfile.mkdtemp(dir=workdir)) / "stop"
-    procs = [subprocess.Popen([PY, "-m", "bench.readers", "loop", READER_COMMANDS[i % 3], "--db", db,
-                               "--stop", str(stop), "--interval", str(interval)], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True) for i in range(readers)]
+    procs = [
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "bench.readers",
+                "loop",
+                READER_COMMANDS[i % 3],
+                "--db",
+                db,
+                "--stop",
+                str(stop),
+                "--interval",
+                str(interval),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for i in range(readers)
+    ]
     cmd = [PY, "-m", "crawler.cli", "crawl", "--base-url", mock_url, "--db", db, "--profile", "bench", "-q"]
     for s in settings:
         cmd += ["-s", s]
@@ -96,13 +114,28 @@ def run_once(mock_url: str, db: str, readers: int, workdir: Path, settings: list
         raise SystemExit(f"bench: crawl with {readers} readers failed:\n{crawl.stderr[-3000:]}")
     m = re.search(r"(\d+) article pages, (\d+) list pages in ([\d.]+)s", crawl.stderr)
     pages, secs = int(m.group(1)), float(m.group(3))
-    return {"readers": readers, "article_pages": pages, "seconds": secs, "articles_per_s": pages / secs,
-            "reader_runs": {o["command"]: o["runs"] for o in outs},
-            "reader_failures": [f for o in outs for f in o["failures"]]}
+    return {
+        "readers": readers,
+        "article_pages": pages,
+        "seconds": secs,
+        "articles_per_s": pages / secs,
+        "reader_runs": {o["command"]: o["runs"] for o in outs},
+        "reader_failures": [f for o in outs for f in o["failures"]],
+    }
 
 
-def readers_under_load(mock_cls, articles: int, workdir: Path, *, readers: int = 3, pairs: int = 3,
-                       interval: float = 1.0, latency: float = 0.2, in_flight: int = 4, log=print) -> dict:
+def readers_under_load(
+    mock_cls,
+    articles: int,
+    workdir: Path,
+    *,
+    readers: int = 3,
+    pairs: int = 3,
+    interval: float = 1.0,
+    latency: float = 0.2,
+    in_flight: int = 4,
+    log=print,
+) -> dict:
     """A B A B … (``pairs`` times): the crawl alone and with ``readers`` readers; the median ratio."""
     db = os.environ.get("THEPAPER_BENCH_PG_URL")
     if not db:
@@ -120,11 +153,18 @@ def readers_under_load(mock_cls, articles: int, workdir: Path, *, readers: int =
     alone = [r for r in runs if r["readers"] == 0]
     loaded = [r for r in runs if r["readers"] == readers]
     ratios = [b["articles_per_s"] / a["articles_per_s"] for a, b in zip(alone, loaded)]
-    return {"articles": articles, "readers": readers, "interval_s": interval, "latency_s": latency,
-            "settings": settings, "runs": runs,
-            "ratios": ratios, "median_ratio": statistics.median(ratios),
-            "reader_failures": sum(len(r["reader_failures"]) for r in loaded),
-            "reader_runs": sum(sum(r["reader_runs"].values()) for r in loaded)}
+    return {
+        "articles": articles,
+        "readers": readers,
+        "interval_s": interval,
+        "latency_s": latency,
+        "settings": settings,
+        "runs": runs,
+        "ratios": ratios,
+        "median_ratio": statistics.median(ratios),
+        "reader_failures": sum(len(r["reader_failures"]) for r in loaded),
+        "reader_runs": sum(sum(r["reader_runs"].values()) for r in loaded),
+    }
 
 
 #: The two situations of ``python -m bench.run``: the crawl paced by the site with readers that
@@ -149,9 +189,14 @@ def table_rows(figures: dict) -> list[tuple[str, str, str]]:
     for name, f in figures.items():
         alone = statistics.median(r["articles_per_s"] for r in f["runs"] if r["readers"] == 0)
         loaded = statistics.median(r["articles_per_s"] for r in f["runs"] if r["readers"])
-        rows.append(("readers", f"PostgreSQL, {f['articles']} articles, {name}",
-                     f"{alone:.1f} -> {loaded:.1f} articles/s = {f['median_ratio']:.2f} x (median of "
-                     f"{len(f['ratios'])} pairs); {f['reader_runs']} reader runs, {f['reader_failures']} failed"))
+        rows.append(
+            (
+                "readers",
+                f"PostgreSQL, {f['articles']} articles, {name}",
+                f"{alone:.1f} -> {loaded:.1f} articles/s = {f['median_ratio']:.2f} x (median of "
+                f"{len(f['ratios'])} pairs); {f['reader_runs']} reader runs, {f['reader_failures']} failed",
+            )
+        )
     return rows
 
 
@@ -177,9 +222,17 @@ def main(argv=None) -> int:
     from bench.run import Mock
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = readers_under_load(Mock, args.articles, Path(tmp), readers=args.readers, pairs=args.pairs,
-                                 interval=args.interval, latency=args.latency, in_flight=args.in_flight,
-                                 log=lambda m: print(m, file=sys.stderr, flush=True))
+        out = readers_under_load(
+            Mock,
+            args.articles,
+            Path(tmp),
+            readers=args.readers,
+            pairs=args.pairs,
+            interval=args.interval,
+            latency=args.latency,
+            in_flight=args.in_flight,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+        )
     print(json.dumps(out, indent=2, ensure_ascii=False))
     return 0
 

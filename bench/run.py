@@ -41,7 +41,13 @@ from bench.tears import run as tears_run
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "samples" / "mirror_nxos_newsDetail_forward_32400625.txt"
+SAMPLE = (
+    Path(__file__).resolve().parent.parent
+    / "tests"
+    / "data"
+    / "samples"
+    / "mirror_nxos_newsDetail_forward_32400625.txt"
+)
 _SUMMARY = re.compile(r"(\d+) article pages, (\d+) list pages in ([\d.]+)s")
 _TICK = os.sysconf("SC_CLK_TCK")
 #: Settings given to both the ceiling and the crawl on top of the ``bench`` profile:
@@ -64,11 +70,20 @@ def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, time
     largest ``VmHWM`` of one of its processes, and their sum; ``wait4``'s ``ru_maxrss`` beside
     it, counted from the launcher's few megabytes, not from this process's size), exit code,
     output."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile(suffix=".json") as usage_file:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(suffix=".json") as usage_file,
+    ):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([PY, "-m", "bench.launch", usage_file.name, *cmd], cwd=cwd, env=env,
-                                stdout=out, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            [PY, "-m", "bench.launch", usage_file.name, *cmd],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -81,21 +96,30 @@ def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, time
             usage = {}
         out.seek(0)
         err.seek(0)
-        return {"rc": usage.get("rc", proc.returncode), "wall_s": wall, "cpu_s": usage.get("cpu_s", 0.0),
-                "peak_rss_mb": round(usage.get("peak_kb", 0) / 1024, 1),
-                "peak_rss_sum_mb": round(usage.get("sum_kb", 0) / 1024, 1),
-                "ru_maxrss_mb": round(usage.get("maxrss_kb", 0) / 1024, 1),
-                "processes": [{**p, "hwm_mb": round(p.pop("hwm_kb") / 1024, 1)} for p in usage.get("processes", [])],
-                "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")}
+        return {
+            "rc": usage.get("rc", proc.returncode),
+            "wall_s": wall,
+            "cpu_s": usage.get("cpu_s", 0.0),
+            "peak_rss_mb": round(usage.get("peak_kb", 0) / 1024, 1),
+            "peak_rss_sum_mb": round(usage.get("sum_kb", 0) / 1024, 1),
+            "ru_maxrss_mb": round(usage.get("maxrss_kb", 0) / 1024, 1),
+            "processes": [{**p, "hwm_mb": round(p.pop("hwm_kb") / 1024, 1)} for p in usage.get("processes", [])],
+            "stdout": out.read().decode("utf-8", "replace"),
+            "stderr": err.read().decode("utf-8", "replace"),
+        }
 
 
 class Mock:
     """The warmed-up mock in its own process."""
 
     def __init__(self, articles: int, latency: float = 0.0):
-        self.proc = subprocess.Popen([PY, "-m", "bench.mockproc", "--articles", str(articles),
-                                      "--latency", str(latency)], cwd=ROOT,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            [PY, "-m", "bench.mockproc", "--articles", str(articles), "--latency", str(latency)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         info = json.loads(self.proc.stdout.readline())
         self.url, self.pid, self.warm_s = info["url"], self.proc.pid, info["warm_s"]
 
@@ -125,10 +149,25 @@ def scrapy_bench(concurrency: int, seconds: float) -> dict:
     """``scrapy bench`` (its own local server and link-following spider), outside the project."""
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     with tempfile.TemporaryDirectory() as tmp:
-        res = run_child([PY, "-m", "scrapy", "bench", "-s", f"CONCURRENT_REQUESTS={concurrency}",
-                         "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
-                         "-s", f"CLOSESPIDER_TIMEOUT={seconds}", "-s", "LOGSTATS_INTERVAL=60"],
-                        cwd=Path(tmp), env=env, timeout=120)
+        res = run_child(
+            [
+                PY,
+                "-m",
+                "scrapy",
+                "bench",
+                "-s",
+                f"CONCURRENT_REQUESTS={concurrency}",
+                "-s",
+                f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
+                "-s",
+                f"CLOSESPIDER_TIMEOUT={seconds}",
+                "-s",
+                "LOGSTATS_INTERVAL=60",
+            ],
+            cwd=Path(tmp),
+            env=env,
+            timeout=120,
+        )
     pages = re.search(r"'response_received_count': (\d+)", res["stderr"])
     elapsed = re.search(r"'elapsed_time_seconds': ([\d.]+)", res["stderr"])
     if res["rc"] != 0 or not pages or not elapsed:
@@ -145,14 +184,31 @@ def ceiling(mock: Mock, overrides: list[str]) -> dict:
     _check(res, "ceiling")
     out = json.loads(res["stdout"].strip().splitlines()[-1])
     secs = out["elapsed_s"]
-    return {**out, "articles_per_s": out["article_pages"] / secs, "responses_per_s": out["responses"] / secs,
-            "cpu_s": res["cpu_s"], "mock_cpu_s": res["mock_cpu_s"], "peak_rss_mb": res["peak_rss_mb"]}
+    return {
+        **out,
+        "articles_per_s": out["article_pages"] / secs,
+        "responses_per_s": out["responses"] / secs,
+        "cpu_s": res["cpu_s"],
+        "mock_cpu_s": res["mock_cpu_s"],
+        "peak_rss_mb": res["peak_rss_mb"],
+    }
 
 
 # ------------------------------------------------------------------ 2. full crawl
 def crawl(mock: Mock, db: Path, overrides: list[str]) -> dict:
-    cmd = [PY, "-m", "crawler.cli", "crawl", "--base-url", mock.url, "--db", f"sqlite:///{db}",
-           "--profile", "bench", "-q"]
+    cmd = [
+        PY,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "--base-url",
+        mock.url,
+        "--db",
+        f"sqlite:///{db}",
+        "--profile",
+        "bench",
+        "-q",
+    ]
     for o in overrides:
         cmd += ["-s", o]
     res = measured(mock, cmd)
@@ -165,12 +221,24 @@ def crawl(mock: Mock, db: Path, overrides: list[str]) -> dict:
         responses = conn.execute("select count(*) from raw_pages").fetchone()[0]
         stored = conn.execute("select count(*) from articles").fetchone()[0]
         failed = conn.execute("select count(*) from failures").fetchone()[0]
-    return {"article_pages": articles, "list_pages": lists, "responses": responses, "stored": stored,
-            "failed": failed, "elapsed_s": secs, "articles_per_s": articles / secs,
-            "responses_per_s": responses / secs, "wall_s": res["wall_s"], "cpu_s": res["cpu_s"],
-            "mock_cpu_s": res["mock_cpu_s"], "peak_rss_mb": res["peak_rss_mb"],
-            "peak_rss_sum_mb": res["peak_rss_sum_mb"], "ru_maxrss_mb": res["ru_maxrss_mb"],
-            "processes": res["processes"], "summary": res["stderr"].strip().splitlines()[-1]}
+    return {
+        "article_pages": articles,
+        "list_pages": lists,
+        "responses": responses,
+        "stored": stored,
+        "failed": failed,
+        "elapsed_s": secs,
+        "articles_per_s": articles / secs,
+        "responses_per_s": responses / secs,
+        "wall_s": res["wall_s"],
+        "cpu_s": res["cpu_s"],
+        "mock_cpu_s": res["mock_cpu_s"],
+        "peak_rss_mb": res["peak_rss_mb"],
+        "peak_rss_sum_mb": res["peak_rss_sum_mb"],
+        "ru_maxrss_mb": res["ru_maxrss_mb"],
+        "processes": res["processes"],
+        "summary": res["stderr"].strip().splitlines()[-1],
+    }
 
 
 # ------------------------------------------------------------------ 3. reprocess
@@ -182,9 +250,15 @@ def reprocess(db: Path, jobs: int | None = None) -> dict:
     _check(res, "reprocess")
     with sqlite3.connect(db) as conn:
         n = conn.execute("select count(*) from articles where raw_page_id is not null").fetchone()[0]
-    out = {"articles": n, "jobs": jobs or os.cpu_count(), "wall_s": res["wall_s"], "cpu_s": res["cpu_s"],
-           "articles_per_s": n / res["wall_s"], "peak_rss_mb": res["peak_rss_mb"],
-           "summary": res["stderr"].strip().splitlines()[-1]}
+    out = {
+        "articles": n,
+        "jobs": jobs or os.cpu_count(),
+        "wall_s": res["wall_s"],
+        "cpu_s": res["cpu_s"],
+        "articles_per_s": n / res["wall_s"],
+        "peak_rss_mb": res["peak_rss_mb"],
+        "summary": res["stderr"].strip().splitlines()[-1],
+    }
     if jobs is None and out["jobs"] > 1:
         out["jobs_1"] = reprocess(db, 1)
     return out
@@ -196,19 +270,32 @@ def raw_sample(db: Path, k: int) -> list[tuple[str, bytes, dict]]:
 
     with sqlite3.connect(db) as conn:
         dictionaries = dict(conn.execute("select id, data from raw_dictionaries"))
-        ids = [r[0] for r in conn.execute("select raw_page_id from articles where raw_page_id is not null "
-                                          "and content_type != 'gone' order by cont_id")]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "select raw_page_id from articles where raw_page_id is not null "
+                "and content_type != 'gone' order by cont_id"
+            )
+        ]
         step = max(1, len(ids) // k)
         chosen = ids[::step][:k]
         out = []
         for i in range(0, len(chosen), 500):
-            part = chosen[i:i + 500]
-            rows = conn.execute(f"select body, compression, dictionary_id, context, headers from raw_pages "
-                                f"where id in ({','.join('?' * len(part))})", part)
+            part = chosen[i : i + 500]
+            rows = conn.execute(
+                f"select body, compression, dictionary_id, context, headers from raw_pages "
+                f"where id in ({','.join('?' * len(part))})",
+                part,
+            )
             for body, compression, dictionary_id, context, headers in rows:
                 ctx = json.loads(context or "{}")
-                out.append((ctx.get("url"), decode(body, compression, dictionaries.get(dictionary_id)),
-                            json.loads(headers or "{}")))
+                out.append(
+                    (
+                        ctx.get("url"),
+                        decode(body, compression, dictionaries.get(dictionary_id)),
+                        json.loads(headers or "{}"),
+                    )
+                )
     return out
 
 
@@ -219,8 +306,7 @@ def per_page(fn, pages) -> dict:
         fn(*args)
         nbytes += len(args[1])
     secs = time.perf_counter() - t0
-    return {"pages": len(pages), "seconds": secs, "pages_per_s": len(pages) / secs,
-            "mb_per_s": nbytes / secs / 1e6}
+    return {"pages": len(pages), "seconds": secs, "pages_per_s": len(pages) / secs, "mb_per_s": nbytes / secs / 1e6}
 
 
 def side_by_side(db: Path, k: int) -> dict:
@@ -252,7 +338,7 @@ def cleaning(n_pages: int, n_damaged: int) -> dict:
         resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
         if resp.status == 200:
             mock_pages.append((f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}", resp.body))
-    damaged = damaged_pages(arts[:n_damaged * 2])[:n_damaged]
+    damaged = damaged_pages(arts[: n_damaged * 2])[:n_damaged]
     mirrors = {}
     for url, body, damage in damaged:
         mirrors.setdefault("+".join(damage), []).append((url, body))
@@ -280,29 +366,53 @@ def storage(db: Path) -> dict:
         conn.execute("pragma wal_checkpoint(truncate)")
         n = conn.execute("select count(*) from articles").fetchone()[0]
         raw_n, raw_size, raw_stored = conn.execute(
-            "select count(*), sum(body_size), sum(length(body)) from raw_pages").fetchone()
+            "select count(*), sum(body_size), sum(length(body)) from raw_pages"
+        ).fetchone()
     size = db.stat().st_size
-    return {"articles": n, "db_bytes": size, "bytes_per_article": size / max(1, n), "raw_pages": raw_n,
-            "raw_bytes": raw_size, "raw_stored_bytes": raw_stored,
-            "raw_compression_ratio": raw_size / max(1, raw_stored)}
+    return {
+        "articles": n,
+        "db_bytes": size,
+        "bytes_per_article": size / max(1, n),
+        "raw_pages": raw_n,
+        "raw_bytes": raw_size,
+        "raw_stored_bytes": raw_stored,
+        "raw_compression_ratio": raw_size / max(1, raw_stored),
+    }
 
 
 # ------------------------------------------------------------------ the run
-def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides: list[str], workdir: Path,
-        log=print, scaleout: tuple[int, int] | None = None, readers: int = 0, pairs: int = 3,
-        tears: tuple[int, int, int] = (24, 8, 200)) -> dict:
-    result: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(),
-                    "cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
-                    "python": platform.python_version(), "sizes": sizes,
-                    "overrides": overrides, "crawls": {}}
+def run(
+    sizes: list[int],
+    sample: int,
+    clean_pages: int,
+    damaged: int,
+    overrides: list[str],
+    workdir: Path,
+    log=print,
+    scaleout: tuple[int, int] | None = None,
+    readers: int = 0,
+    pairs: int = 3,
+    tears: tuple[int, int, int] = (24, 8, 200),
+) -> dict:
+    result: dict = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "loadavg_before": os.getloadavg(),
+        "python": platform.python_version(),
+        "sizes": sizes,
+        "overrides": overrides,
+        "crawls": {},
+    }
     log("scrapy bench (its own server) ...")
     result["scrapy_bench"] = scrapy_bench(32, 5 if sizes[-1] > 2000 else 3)
     for n in sizes:
         mock = Mock(n)
         try:
             entry = {"mock_warm_s": mock.warm_s}
-            entry.update(crawl_pairs(mock, n, overrides, workdir, pairs, ceiling=ceiling, crawl=crawl,
-                                     storage=storage, log=log))
+            entry.update(
+                crawl_pairs(mock, n, overrides, workdir, pairs, ceiling=ceiling, crawl=crawl, storage=storage, log=log)
+            )
         finally:
             mock.stop()
         result["crawls"][str(n)] = entry
@@ -323,8 +433,10 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
     log("backfill: WARC export, import, reprocess; every export format's memory ...")
     from bench.backfill import exports, warc_import
 
-    result["backfill"] = {"exports": exports([workdir / f"crawl_{n}.sqlite3" for n in (sizes[0], sizes[-1])], workdir),
-                          "warc_import": warc_import(big, workdir)}
+    result["backfill"] = {
+        "exports": exports([workdir / f"crawl_{n}.sqlite3" for n in (sizes[0], sizes[-1])], workdir),
+        "warc_import": warc_import(big, workdir),
+    }
     log("raw archive codecs (zlib vs zstd with a dictionary) ...")
     from bench.storage import measure as raw_codecs
 
@@ -333,9 +445,10 @@ def run(sizes: list[int], sample: int, clean_pages: int, damaged: int, overrides
         from bench.scaleout import scale_out
 
         cpu_n, latency_n = scaleout
-        result["scale_out"] = {"cpu": scale_out(Mock, cpu_n, 0.0, 0, workdir, log=log, situations=("cpu",)),
-                               "latency": scale_out(Mock, latency_n, 0.2, 8, workdir, log=log,
-                                                    situations=("latency",))}
+        result["scale_out"] = {
+            "cpu": scale_out(Mock, cpu_n, 0.0, 0, workdir, log=log, situations=("cpu",)),
+            "latency": scale_out(Mock, latency_n, 0.2, 8, workdir, log=log, situations=("latency",)),
+        }
     if readers:
         from bench.readers import readers_figures
 
@@ -357,60 +470,127 @@ def table(r: dict) -> str:
     rows = []
     add = rows.append
     sb = r["scrapy_bench"]
-    add(("engine", "scrapy bench (own server, 32 concurrent)",
-         f"{sb['pages_per_s']:.0f} pages/s" if "pages_per_s" in sb else "n/a"))
+    add(
+        (
+            "engine",
+            "scrapy bench (own server, 32 concurrent)",
+            f"{sb['pages_per_s']:.0f} pages/s" if "pages_per_s" in sb else "n/a",
+        )
+    )
     for n, e in r["crawls"].items():
         ratio, ce, cr = e["ratio_to_ceiling"], e["ceiling_articles_per_s"], e["crawl_articles_per_s"]
         last, st = e["pairs"][-1], e["storage"]
-        add((f"{n}", f"engine ceiling vs mock (no pipelines), {ratio['n']} pairs",
-             f"{ce['median']:.0f} articles/s (median; {ce['min']:.0f}-{ce['max']:.0f})"))
-        add((f"{n}", "full crawl into SQLite, each right after its ceiling",
-             f"{cr['median']:.0f} articles/s = {ratio['median']:.2f} x ceiling (median ratio; "
-             f"{ratio['min']:.2f}-{ratio['max']:.2f})"))
-        add((f"{n}", "CPU busy: crawler / mock (last crawl)",
-             f"{last['crawl']['client_busy']:.0%} / {last['crawl']['mock_busy']:.0%}"))
+        add(
+            (
+                f"{n}",
+                f"engine ceiling vs mock (no pipelines), {ratio['n']} pairs",
+                f"{ce['median']:.0f} articles/s (median; {ce['min']:.0f}-{ce['max']:.0f})",
+            )
+        )
+        add(
+            (
+                f"{n}",
+                "full crawl into SQLite, each right after its ceiling",
+                f"{cr['median']:.0f} articles/s = {ratio['median']:.2f} x ceiling (median ratio; "
+                f"{ratio['min']:.2f}-{ratio['max']:.2f})",
+            )
+        )
+        add(
+            (
+                f"{n}",
+                "CPU busy: crawler / mock (last crawl)",
+                f"{last['crawl']['client_busy']:.0%} / {last['crawl']['mock_busy']:.0%}",
+            )
+        )
         add((f"{n}", "mock alone could serve", f"{last['crawl']['mock_ceiling_per_s']:.0f} responses/s"))
-        add((f"{n}", "peak RSS crawl / ceiling (median)",
-             f"{e['crawl_peak_rss_mb']['median']:.0f} MB / {e['ceiling_peak_rss_mb']['median']:.0f} MB"))
-        add((f"{n}", "database per article / raw compression",
-             f"{st['bytes_per_article'] / 1024:.1f} KiB / {st['raw_compression_ratio']:.1f}x"))
+        add(
+            (
+                f"{n}",
+                "peak RSS crawl / ceiling (median)",
+                f"{e['crawl_peak_rss_mb']['median']:.0f} MB / {e['ceiling_peak_rss_mb']['median']:.0f} MB",
+            )
+        )
+        add(
+            (
+                f"{n}",
+                "database per article / raw compression",
+                f"{st['bytes_per_article'] / 1024:.1f} KiB / {st['raw_compression_ratio']:.1f}x",
+            )
+        )
     rp, sbs = r["reprocess"], r["side_by_side"]
     for run in (rp, rp.get("jobs_1")):
         if run:
-            add(("reprocess", f"thepaper-archive reprocess --jobs {run['jobs']} (wall, with startup)",
-                 f"{run['articles_per_s']:.0f} articles/s = {run['ratio_to_trafilatura']:.1f} x trafilatura"))
-    add(("reprocess", "clean_document / trafilatura.extract, same pages",
-         f"{sbs['ours']['pages_per_s']:.0f} / {sbs['trafilatura']['pages_per_s']:.0f} pages/s"))
+            add(
+                (
+                    "reprocess",
+                    f"thepaper-archive reprocess --jobs {run['jobs']} (wall, with startup)",
+                    f"{run['articles_per_s']:.0f} articles/s = {run['ratio_to_trafilatura']:.1f} x trafilatura",
+                )
+            )
+    add(
+        (
+            "reprocess",
+            "clean_document / trafilatura.extract, same pages",
+            f"{sbs['ours']['pages_per_s']:.0f} / {sbs['trafilatura']['pages_per_s']:.0f} pages/s",
+        )
+    )
     for name, c in r["cleaning"].items():
-        add(("cleaning", name,
-             f"{_n(c['pages_per_s'])} articles/s, {_n(c['mb_per_s'])} MB/s ({c['pages']} pages)"))
+        add(("cleaning", name, f"{_n(c['pages_per_s'])} articles/s, {_n(c['mb_per_s'])} MB/s ({c['pages']} pages)"))
     for name, d in r.get("decode", {}).items():
-        add(("decode", f"decode_bytes, 16 MiB of {name}",
-             f"{d['seconds']:.2f} s ({d['mib_per_s']:.0f} MiB/s) = {d['ratio']:.1f} x bytes.decode -> {d['encoding']}"))
+        add(
+            (
+                "decode",
+                f"decode_bytes, 16 MiB of {name}",
+                f"{d['seconds']:.2f} s ({d['mib_per_s']:.0f} MiB/s) = {d['ratio']:.1f} x bytes.decode -> {d['encoding']}",
+            )
+        )
     for name, t in r["tears"]["pages"].items():
         add(("tears", name, f"{_n(t['pages_per_s'])} pages/s, slowest {t['max_s']:.2f} s ({t['pages']} pages)"))
     for name, a in r["tears"]["accuracy"].items():  # none when asked for 0 paragraphs
-        add(("tears", f"accuracy, {a['paragraphs']} torn paragraphs, {name}",
-             f"{a['restored']:.4f} of the characters restored (left torn: {a['unrepaired']:.4f})"))
+        add(
+            (
+                "tears",
+                f"accuracy, {a['paragraphs']} torn paragraphs, {name}",
+                f"{a['restored']:.4f} of the characters restored (left torn: {a['unrepaired']:.4f})",
+            )
+        )
     m = r["memory"]
-    add(("memory", "crawl peak RSS small -> large", f"{m['crawl_small_mb']:.0f} -> {m['crawl_large_mb']:.0f} MB "
-                                                      f"({m['growth']:+.0%})"))
+    add(
+        (
+            "memory",
+            "crawl peak RSS small -> large",
+            f"{m['crawl_small_mb']:.0f} -> {m['crawl_large_mb']:.0f} MB ({m['growth']:+.0%})",
+        )
+    )
     for name, so in r.get("scale_out", {}).items():
         if "skipped" in so:
             add(("scale-out", name, so["skipped"]))
             continue
         sit = so[name]
         runs = sit["runs"]
-        what = ("bench profile, mock answers at once" if name == "cpu" else
-                f"article pages take {sit['latency_s']}s, 8 in flight per worker")
-        add(("scale-out", f"{so['articles']} articles, {what}",
-             " / ".join(f"{n} worker{'s' if n != '1' else ''}: {x['articles_per_s']:.0f}" for n, x in runs.items())
-             + f" articles/s = {sit['speedup']:.2f} x"))
+        what = (
+            "bench profile, mock answers at once"
+            if name == "cpu"
+            else f"article pages take {sit['latency_s']}s, 8 in flight per worker"
+        )
+        add(
+            (
+                "scale-out",
+                f"{so['articles']} articles, {what}",
+                " / ".join(f"{n} worker{'s' if n != '1' else ''}: {x['articles_per_s']:.0f}" for n, x in runs.items())
+                + f" articles/s = {sit['speedup']:.2f} x",
+            )
+        )
         steady = [x.get("steady_articles_per_s") for x in runs.values()]
         if all(steady):
-            add(("scale-out", "  the same without start-up (first to last commit)",
-                 " / ".join(f"{n}: {v:.0f}" for n, v in zip(runs, steady))
-                 + f" articles/s = {steady[-1] / steady[0]:.2f} x"))
+            add(
+                (
+                    "scale-out",
+                    "  the same without start-up (first to last commit)",
+                    " / ".join(f"{n}: {v:.0f}" for n, v in zip(runs, steady))
+                    + f" articles/s = {steady[-1] / steady[0]:.2f} x",
+                )
+            )
     if "readers" in r:
         from bench.readers import table_rows
 
@@ -435,21 +615,41 @@ def main(argv=None) -> int:
     p.add_argument("--sample", type=int, help="raw pages for the trafilatura comparison")
     p.add_argument("--clean-pages", type=int, help="mock pages for the cleaning figures")
     p.add_argument("--damaged", type=int, help="damaged mirror dumps for the cleaning figures")
-    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="Scrapy setting for the ceiling and the crawl")
-    p.add_argument("--tears", metavar="P,F,A",
-                   help="tear repair: P torn mirror pages, F flipped copies of the real sample, A torn "
-                        "paragraphs for the accuracy (default 24,8,200; --quick: 8,3,60)")
-    p.add_argument("--pairs", type=int, default=3,
-                   help="ceiling/crawl pairs per size, interleaved (default 3; the median ratio is reported)")
+    p.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Scrapy setting for the ceiling and the crawl",
+    )
+    p.add_argument(
+        "--tears",
+        metavar="P,F,A",
+        help="tear repair: P torn mirror pages, F flipped copies of the real sample, A torn "
+        "paragraphs for the accuracy (default 24,8,200; --quick: 8,3,60)",
+    )
+    p.add_argument(
+        "--pairs",
+        type=int,
+        default=3,
+        help="ceiling/crawl pairs per size, interleaved (default 3; the median ratio is reported)",
+    )
     p.add_argument("--output", default=str(RESULTS))
     p.add_argument("--keep", metavar="DIR", help="keep the archives in DIR")
-    p.add_argument("--scaleout", metavar="N,M",
-                   help="distributed mode with 1 and 3 workers on N articles (CPU-bound) and M articles "
-                        "(0.2 s latency); default 2000,600 (--quick: 300,150); 0 skips")
-    p.add_argument("--readers", type=int, metavar="N",
-                   help="crawls of N articles into PostgreSQL (THEPAPER_BENCH_PG_URL) with and without 3 readers "
-                        "(bench/readers.py); default 300 (--quick: 150); 0 skips")
+    p.add_argument(
+        "--scaleout",
+        metavar="N,M",
+        help="distributed mode with 1 and 3 workers on N articles (CPU-bound) and M articles "
+        "(0.2 s latency); default 2000,600 (--quick: 300,150); 0 skips",
+    )
+    p.add_argument(
+        "--readers",
+        type=int,
+        metavar="N",
+        help="crawls of N articles into PostgreSQL (THEPAPER_BENCH_PG_URL) with and without 3 readers "
+        "(bench/readers.py); default 300 (--quick: 150); 0 skips",
+    )
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([300, 1000] if args.quick else [2000, 20000])
     sample = args.sample or (60 if args.quick else 400)
@@ -457,17 +657,24 @@ def main(argv=None) -> int:
     damaged = args.damaged or (8 if args.quick else 24)
     so = args.scaleout or ("300,150" if args.quick else "2000,600")
     scaleout = None if so.strip() == "0" else tuple(int(x) for x in so.split(","))
-    tears = (tuple(int(x) for x in args.tears.split(",")) if args.tears
-             else (8, 3, 60) if args.quick else (24, 8, 200))
+    tears = tuple(int(x) for x in args.tears.split(",")) if args.tears else (8, 3, 60) if args.quick else (24, 8, 200)
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="thepaper-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
-        result = run(sizes, sample, clean_pages, damaged, DEFAULT_SETTINGS + args.set, workdir,
-                     log=lambda msg: print(f"[bench {time.perf_counter() - t0:5.0f}s] {msg}", file=sys.stderr,
-                                           flush=True), scaleout=scaleout,
-                     readers=args.readers if args.readers is not None else (150 if args.quick else 300),
-                     pairs=max(1, args.pairs), tears=tears)
+        result = run(
+            sizes,
+            sample,
+            clean_pages,
+            damaged,
+            DEFAULT_SETTINGS + args.set,
+            workdir,
+            log=lambda msg: print(f"[bench {time.perf_counter() - t0:5.0f}s] {msg}", file=sys.stderr, flush=True),
+            scaleout=scaleout,
+            readers=args.readers if args.readers is not None else (150 if args.quick else 300),
+            pairs=max(1, args.pairs),
+            tears=tears,
+        )
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -476,8 +683,10 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(table(result))
-    print(f"(total {result['total_s']:.0f}s; load average before/after {result['loadavg_before'][0]:.2f}/"
-          f"{result['loadavg_after'][0]:.2f} on {result['cpus']} CPUs; written to {out})")
+    print(
+        f"(total {result['total_s']:.0f}s; load average before/after {result['loadavg_before'][0]:.2f}/"
+        f"{result['loadavg_after'][0]:.2f} on {result['cpus']} CPUs; written to {out})"
+    )
     return 0
 
 

@@ -58,15 +58,44 @@ def run_once(mock_url: str, redis_url: str, db: str, workers: int, settings: lis
 
     redis.Redis.from_url(redis_url).flushdb()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    base = [PY, "-m", "crawler.cli", "crawl", "--base-url", mock_url, "--db", db, "-q", "--redis", redis_url,
-            "--profile", "bench"]
+    base = [
+        PY,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "--base-url",
+        mock_url,
+        "--db",
+        db,
+        "-q",
+        "--redis",
+        redis_url,
+        "--profile",
+        "bench",
+    ]
     extra = [x for s in settings for x in ("-s", s)]
     t0 = time.perf_counter()
-    procs = [subprocess.Popen([*base, "--role", "worker", *extra], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for _ in range(workers)]
-    procs.append(subprocess.Popen([*base, "--role", "walker", *extra], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    procs = [
+        subprocess.Popen(
+            [*base, "--role", "worker", *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    procs.append(
+        subprocess.Popen(
+            [*base, "--role", "walker", *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    )
     engine = create_engine(db)
     last, t_first, t_last = 0, None, t0
 
@@ -89,23 +118,38 @@ def run_once(mock_url: str, redis_url: str, db: str, workers: int, settings: lis
         raise SystemExit("bench: distributed crawl failed:\n" + "\n".join(errors))
     secs = t_last - t0
     steady = (t_last - t_first) if t_first else 0.0
-    return {"workers": workers, "stored": last, "seconds": secs, "articles_per_s": last / secs,
-            "steady_articles_per_s": last / steady if steady > 0 else None, "wall_s": time.perf_counter() - t0}
+    return {
+        "workers": workers,
+        "stored": last,
+        "seconds": secs,
+        "articles_per_s": last / secs,
+        "steady_articles_per_s": last / steady if steady > 0 else None,
+        "wall_s": time.perf_counter() - t0,
+    }
 
 
-def scale_out(mock_cls, articles: int, latency: float, concurrency: int, workdir: Path,
-              counts=(1, 3), log=print, situations=("cpu", "latency")) -> dict:
+def scale_out(
+    mock_cls,
+    articles: int,
+    latency: float,
+    concurrency: int,
+    workdir: Path,
+    counts=(1, 3),
+    log=print,
+    situations=("cpu", "latency"),
+) -> dict:
     """Both situations, each with 1 and 3 workers; ``mock_cls(articles, latency=...)`` starts a mock."""
     from tests.redisserver import redis_server, redis_server_path
 
     if redis_server_path() is None:
         return {"skipped": "redis-server not installed (apt-get install redis-server; the test command does)"}
-    out: dict = {"articles": articles, "archive": "postgresql" if os.environ.get("THEPAPER_BENCH_PG_URL")
-                 else "sqlite"}
+    out: dict = {"articles": articles, "archive": "postgresql" if os.environ.get("THEPAPER_BENCH_PG_URL") else "sqlite"}
     every = {
         "cpu": ({"latency": 0.0}, []),
-        "latency": ({"latency": latency}, [f"CONCURRENT_REQUESTS={concurrency}",
-                                            f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"]),
+        "latency": (
+            {"latency": latency},
+            [f"CONCURRENT_REQUESTS={concurrency}", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"],
+        ),
     }
     with tempfile.TemporaryDirectory(dir=workdir) as rdir, redis_server(Path(rdir)) as redis_url:
         for name in situations:
@@ -120,6 +164,10 @@ def scale_out(mock_cls, articles: int, latency: float, concurrency: int, workdir
             finally:
                 mock.stop()
             one, many = runs[str(counts[0])], runs[str(counts[-1])]
-            out[name] = {"latency_s": mock_kw["latency"], "settings": settings, "runs": runs,
-                         "speedup": many["articles_per_s"] / one["articles_per_s"]}
+            out[name] = {
+                "latency_s": mock_kw["latency"],
+                "settings": settings,
+                "runs": runs,
+                "speedup": many["articles_per_s"] / one["articles_per_s"],
+            }
     return out

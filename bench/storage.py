@@ -39,8 +39,9 @@ def _db_bytes_per_article(db: Path) -> tuple[float, float]:
     try:
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        pages, size, free = (conn.execute(f"PRAGMA {p}").fetchone()[0]
-                             for p in ("page_count", "page_size", "freelist_count"))
+        pages, size, free = (
+            conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size", "freelist_count")
+        )
         n = conn.execute("select count(*) from articles").fetchone()[0]
         raw, stored = conn.execute("select sum(body_size), sum(length(body)) from raw_pages").fetchone()
     finally:
@@ -64,8 +65,10 @@ def _whole_list_items(conn, rows) -> dict[int, dict]:
         if not sha or "list_item" not in ctx:
             continue
         if sha not in items:
-            row = conn.execute("select body, compression, dictionary_id from raw_pages where sha256 = ? "
-                               "and kind = 'list' limit 1", (sha,)).fetchone()
+            row = conn.execute(
+                "select body, compression, dictionary_id from raw_pages where sha256 = ? and kind = 'list' limit 1",
+                (sha,),
+            ).fetchone()
             page = parse_list_response(decode(row[0], row[1], dicts.get(row[2]))) if row else None
             items[sha] = {str(i.get("contId")): i for i in (page.items if page else [])}
         whole = items[sha].get(str(ctx["list_item"].get("contId")))
@@ -95,21 +98,30 @@ def as_before(src: Path, dst: Path) -> None:
             raw = decode(body, comp, dicts.get(did))
             if rid in whole:
                 context = json.dumps(whole[rid])
-            conn.execute("update raw_pages set body = ?, compression = 'zlib', dictionary_id = NULL, headers = ?, "
-                         "context = ? where id = ?",
-                         (zlib.compress(raw, 6), _escaped(headers), _escaped(context), rid))
+            conn.execute(
+                "update raw_pages set body = ?, compression = 'zlib', dictionary_id = NULL, headers = ?, "
+                "context = ? where id = ?",
+                (zlib.compress(raw, 6), _escaped(headers), _escaped(context), rid),
+            )
         conn.execute("delete from raw_dictionaries")
         conn.execute("alter table articles add column paragraphs JSON NOT NULL DEFAULT '[]'")
         conn.execute("alter table articles add column body_html TEXT NOT NULL DEFAULT ''")
         for cid, text, images in conn.execute("select cont_id, body_text, images from articles").fetchall():
             paragraphs = paragraphs_of(text)
-            conn.execute("update articles set paragraphs = ?, body_html = ? where cont_id = ?",
-                         (json.dumps(paragraphs), body_html(paragraphs, json.loads(images or "[]")), cid))
-        for table, cols in (("articles", ("images", "repairs", "stripped")),
-                            ("article_versions", ("paragraphs",)), ("crawl_runs", ("args", "counters"))):
+            conn.execute(
+                "update articles set paragraphs = ?, body_html = ? where cont_id = ?",
+                (json.dumps(paragraphs), body_html(paragraphs, json.loads(images or "[]")), cid),
+            )
+        for table, cols in (
+            ("articles", ("images", "repairs", "stripped")),
+            ("article_versions", ("paragraphs",)),
+            ("crawl_runs", ("args", "counters")),
+        ):
             for row in conn.execute(f"select rowid, {', '.join(cols)} from {table}").fetchall():
-                conn.execute(f"update {table} set {', '.join(f'{c} = ?' for c in cols)} where rowid = ?",
-                             (*(_escaped(v) for v in row[1:]), row[0]))
+                conn.execute(
+                    f"update {table} set {', '.join(f'{c} = ?' for c in cols)} where rowid = ?",
+                    (*(_escaped(v) for v in row[1:]), row[0]),
+                )
         conn.commit()
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA page_size = 4096")
@@ -138,9 +150,15 @@ def _read_speed(pages: list[bytes], dictionary: bytes) -> dict:
 
     zlib_mb_s = best(lambda: [zlib.decompress(x) for x in z])
     zstd_mb_s = best(lambda: [codec.decode(x, "zstd", dictionary) for x in s])
-    return {"pages": len(pages), "mb": round(total, 2), "zlib_ratio": sum(map(len, pages)) / sum(map(len, z)),
-            "zstd_dict_ratio": sum(map(len, pages)) / sum(map(len, s)), "zlib_mb_s": zlib_mb_s,
-            "zstd_dict_mb_s": zstd_mb_s, "read_speedup": zstd_mb_s / zlib_mb_s}
+    return {
+        "pages": len(pages),
+        "mb": round(total, 2),
+        "zlib_ratio": sum(map(len, pages)) / sum(map(len, z)),
+        "zstd_dict_ratio": sum(map(len, pages)) / sum(map(len, s)),
+        "zlib_mb_s": zlib_mb_s,
+        "zstd_dict_mb_s": zstd_mb_s,
+        "read_speedup": zstd_mb_s / zlib_mb_s,
+    }
 
 
 def large_pages(pages: list[bytes], *, seed: int = 7, low: int = 40_000, high: int = 400_000) -> list[bytes]:
@@ -158,8 +176,12 @@ def large_pages(pages: list[bytes], *, seed: int = 7, low: int = 40_000, high: i
                 continue
             if not isinstance(detail, dict):
                 continue
-            snippets.append({k: detail.get(k) for k in ("contId", "name", "summary", "pubTime", "nodeInfo",
-                                                         "tagList", "pic", "author")})
+            snippets.append(
+                {
+                    k: detail.get(k)
+                    for k in ("contId", "name", "summary", "pubTime", "nodeInfo", "tagList", "pic", "author")
+                }
+            )
     out = []
     for page in pages:
         m = _NEXT.search(page)
@@ -174,7 +196,9 @@ def large_pages(pages: list[bytes], *, seed: int = 7, low: int = 40_000, high: i
             item["interactionNum"] = str(rng.randint(0, 9999))
             item["praiseTimes"] = str(rng.randint(0, 99999))
             item["pubTimeLong"] = rng.randint(1_600_000_000_000, 1_780_000_000_000)
-            item["pic"] = f"https://imgpai.thepaper.cn/newpai/image/{rng.randint(10**12, 10**13)}_{rng.randrange(16**6):06x}.jpg"
+            item["pic"] = (
+                f"https://imgpai.thepaper.cn/newpai/image/{rng.randint(10**12, 10**13)}_{rng.randrange(16**6):06x}.jpg"
+            )
             related.append(item)
             size += len(json.dumps(item, ensure_ascii=False).encode())
         page_props = data.setdefault("props", {}).setdefault("pageProps", {})
@@ -182,7 +206,7 @@ def large_pages(pages: list[bytes], *, seed: int = 7, low: int = 40_000, high: i
         page_props["relatedContList"] = related[:half]
         page_props["recommendContList"] = related[half:]
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        out.append(page[:m.start(2)] + text + page[m.end(2):])
+        out.append(page[: m.start(2)] + text + page[m.end(2) :])
     return out
 
 
@@ -212,19 +236,26 @@ def measure(db: Path, workdir: Path, *, large: int = 120) -> dict:
         engine.dispose()
     ref_bpa, ref_ratio = _db_bytes_per_article(before)
     new_bpa, new_ratio = _db_bytes_per_article(after)
-    big = large_pages(pages[:large * 2])[:large]
+    big = large_pages(pages[: large * 2])[:large]
     train_on, test_on = big[::2], big[1::2]
     big_dict = codec.train(train_on)
     result = {
         "before": {"bytes_per_article": ref_bpa, "raw_ratio": ref_ratio},
         "crawl": {"bytes_per_article": crawl_bpa, "raw_ratio": crawl_ratio},
-        "compacted": {"bytes_per_article": new_bpa, "raw_ratio": new_ratio, "compact_s": compact_s,
-                      "pages": counts["pages"]},
+        "compacted": {
+            "bytes_per_article": new_bpa,
+            "raw_ratio": new_ratio,
+            "compact_s": compact_s,
+            "pages": counts["pages"],
+        },
         "bytes_per_article_gain": ref_bpa / new_bpa,
         "crawl_bytes_per_article_gain": ref_bpa / crawl_bpa,
         "read": _read_speed(pages, dictionary),
-        "large_pages": {"sizes_kb": [round(min(map(len, big)) / 1024), round(max(map(len, big)) / 1024)],
-                        "trained_on": len(train_on), **_read_speed(test_on, big_dict)},
+        "large_pages": {
+            "sizes_kb": [round(min(map(len, big)) / 1024), round(max(map(len, big)) / 1024)],
+            "trained_on": len(train_on),
+            **_read_speed(test_on, big_dict),
+        },
     }
     for p in (before, after, workdir / "crawl_copy.sqlite3"):
         p.unlink(missing_ok=True)
@@ -235,18 +266,33 @@ def rows(r: dict) -> list[tuple[str, str, str]]:
     """Lines of the bench table."""
     b, c, n, rd, lg = r["before"], r["crawl"], r["compacted"], r["read"], r["large_pages"]
     return [
-        ("raw archive", "database per article: before 0005+0008 / crawl now / after db compact",
-         f"{b['bytes_per_article'] / 1024:.1f} / {c['bytes_per_article'] / 1024:.1f} / "
-         f"{n['bytes_per_article'] / 1024:.1f} KiB = {r['crawl_bytes_per_article_gain']:.2f} / "
-         f"{r['bytes_per_article_gain']:.2f} x smaller"),
-        ("raw archive", "raw bytes / stored bytes: zlib / crawl now / compacted",
-         f"{b['raw_ratio']:.1f} / {c['raw_ratio']:.1f} / {n['raw_ratio']:.1f} x"),
-        ("raw archive", f"decompression, mock pages ({rd['pages']}, {rd['mb']} MB): zlib / zstd+dict",
-         f"{rd['zlib_mb_s']:.0f} / {rd['zstd_dict_mb_s']:.0f} MB/s = {rd['read_speedup']:.2f} x"),
-        ("raw archive", f"large pages ({lg['sizes_kb'][0]}-{lg['sizes_kb'][1]} KB, {lg['pages']}): ratio zlib / zstd+dict",
-         f"{lg['zlib_ratio']:.1f} / {lg['zstd_dict_ratio']:.1f} x"),
-        ("raw archive", "large pages: decompression zlib / zstd+dict",
-         f"{lg['zlib_mb_s']:.0f} / {lg['zstd_dict_mb_s']:.0f} MB/s = {lg['read_speedup']:.2f} x"),
+        (
+            "raw archive",
+            "database per article: before 0005+0008 / crawl now / after db compact",
+            f"{b['bytes_per_article'] / 1024:.1f} / {c['bytes_per_article'] / 1024:.1f} / "
+            f"{n['bytes_per_article'] / 1024:.1f} KiB = {r['crawl_bytes_per_article_gain']:.2f} / "
+            f"{r['bytes_per_article_gain']:.2f} x smaller",
+        ),
+        (
+            "raw archive",
+            "raw bytes / stored bytes: zlib / crawl now / compacted",
+            f"{b['raw_ratio']:.1f} / {c['raw_ratio']:.1f} / {n['raw_ratio']:.1f} x",
+        ),
+        (
+            "raw archive",
+            f"decompression, mock pages ({rd['pages']}, {rd['mb']} MB): zlib / zstd+dict",
+            f"{rd['zlib_mb_s']:.0f} / {rd['zstd_dict_mb_s']:.0f} MB/s = {rd['read_speedup']:.2f} x",
+        ),
+        (
+            "raw archive",
+            f"large pages ({lg['sizes_kb'][0]}-{lg['sizes_kb'][1]} KB, {lg['pages']}): ratio zlib / zstd+dict",
+            f"{lg['zlib_ratio']:.1f} / {lg['zstd_dict_ratio']:.1f} x",
+        ),
+        (
+            "raw archive",
+            "large pages: decompression zlib / zstd+dict",
+            f"{lg['zlib_mb_s']:.0f} / {lg['zstd_dict_mb_s']:.0f} MB/s = {lg['read_speedup']:.2f} x",
+        ),
     ]
 
 

@@ -25,7 +25,13 @@ import sys
 import time
 from pathlib import Path
 
-SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "samples" / "mirror_nxos_newsDetail_forward_32400625.txt"
+SAMPLE = (
+    Path(__file__).resolve().parent.parent
+    / "tests"
+    / "data"
+    / "samples"
+    / "mirror_nxos_newsDetail_forward_32400625.txt"
+)
 SAMPLE_URL = "http://www.nxos.com.cn/newsDetail_forward_32400625"
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
@@ -80,8 +86,13 @@ def time_pages(pages: list[tuple[str, bytes]]) -> dict:
         times.append(time.perf_counter() - t0)
     total = sum(times)
     worst = max(range(len(times)), key=times.__getitem__)
-    return {"pages": len(pages), "seconds": total, "pages_per_s": len(pages) / max(total, 1e-9),
-            "max_s": times[worst], "slowest": worst}
+    return {
+        "pages": len(pages),
+        "seconds": total,
+        "pages_per_s": len(pages) / max(total, 1e-9),
+        "max_s": times[worst],
+        "slowest": worst,
+    }
 
 
 def paragraphs(n: int, seed: int = 13) -> list[str]:
@@ -111,8 +122,12 @@ def accuracy(n: int, repair=None) -> dict:
             total += len(original)
             ok += restored_share(original, fixed) * len(original)
             left += restored_share(original, broken) * len(original)
-        out[name] = {"paragraphs": n, "restored": ok / total, "unrepaired": left / total,
-                     "seconds": time.perf_counter() - t0}
+        out[name] = {
+            "paragraphs": n,
+            "restored": ok / total,
+            "unrepaired": left / total,
+            "seconds": time.perf_counter() - t0,
+        }
     return out
 
 
@@ -123,8 +138,9 @@ def repair_of(tree: Path):
     import importlib.util
 
     pkg = Path(tree) / "pipelines" / "repair"
-    spec = importlib.util.spec_from_file_location("_compared_repair", pkg / "__init__.py",
-                                                  submodule_search_locations=[str(pkg)])
+    spec = importlib.util.spec_from_file_location(
+        "_compared_repair", pkg / "__init__.py", submodule_search_locations=[str(pkg)]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["_compared_repair"] = module
     spec.loader.exec_module(module)
@@ -145,8 +161,11 @@ def run(n_pages: int = 24, n_flipped: int = 8, n_paragraphs: int = 200, repair=N
     text_logprob("", wide=True)  # and the lost-byte choice's (wordfreq's list, names): ~1 s once per process
     result = {name: time_pages(pages) for name, pages in sets.items()}
     every = [p for pages in sets.values() for p in pages]
-    result["all torn pages"] = {"pages": len(every), "seconds": sum(r["seconds"] for r in result.values()),
-                                "max_s": max(r["max_s"] for r in result.values())}
+    result["all torn pages"] = {
+        "pages": len(every),
+        "seconds": sum(r["seconds"] for r in result.values()),
+        "max_s": max(r["max_s"] for r in result.values()),
+    }
     result["all torn pages"]["pages_per_s"] = len(every) / max(result["all torn pages"]["seconds"], 1e-9)
     return {"pages": result, "accuracy": accuracy(n_paragraphs, repair) if n_paragraphs else {}}
 
@@ -155,8 +174,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.tears", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="8 pages, 3 flipped copies, 60 paragraphs")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--compare", metavar="TREE",
-                   help="also the accuracy of TREE's repair_tears (a checkout of another commit), same corpus")
+    p.add_argument(
+        "--compare",
+        metavar="TREE",
+        help="also the accuracy of TREE's repair_tears (a checkout of another commit), same corpus",
+    )
     args = p.parse_args(argv)
     n = (8, 3, 60) if args.quick else (24, 8, 200)
     res = run(*n)
@@ -170,8 +192,10 @@ def main(argv=None) -> int:
     for label, acc in (("accuracy", res["accuracy"]), ("compared", res.get("accuracy_compared", {}))):
         for name, r in acc.items():
             if isinstance(r, dict):
-                print(f"{label} {name:<31} {r['restored']:.4f} restored (unrepaired {r['unrepaired']:.4f}), "
-                      f"{r['paragraphs']} paragraphs in {r['seconds']:.1f} s")
+                print(
+                    f"{label} {name:<31} {r['restored']:.4f} restored (unrepaired {r['unrepaired']:.4f}), "
+                    f"{r['paragraphs']} paragraphs in {r['seconds']:.1f} s"
+                )
     return 0
 
 

@@ -27,35 +27,84 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     # Licence and registration notices (any ICP number, 公网安备, licence numbers, copyright).
     ("licence", _T(r"^.{0,40}ICP\s*[备備证證案][^，。]{0,6}\d[\w-]*号?(?:\s*[-|｜]\s*.{0,40})?$", re.I), "any"),
     ("licence", _T(r"^.{0,12}公[网網]安[备備][^，。]{0,6}\d{6,}号?.{0,20}$"), "any"),
-    ("licence", _T(r"^.{0,30}(?:许可证|許可證|经营许可|經營許可|备案号|備案號)(?:编号|編號)?\s*[:：]?\s*[A-Za-z\u4e00-\u9fff]{0,3}[A-Z0-9]*\d[\w-]{3,}号?\s*$"), "any"),
-    ("licence", _T(r"^(?:©|\?|�|\(c\)|（c）|copyright|版权所有|版權所有)\s*(?:©\s*)?(?:\d{4}\s*(?:[-~–—至]\s*\d{4})?)\s*.{0,60}$", re.I), "any"),
-    ("licence", _T(r"^(?:copyright\s*)?©.{0,60}(?:all rights reserved|版权所有|版權所有|有限公司).{0,20}$", re.I), "any"),
+    (
+        "licence",
+        _T(
+            r"^.{0,30}(?:许可证|許可證|经营许可|經營許可|备案号|備案號)(?:编号|編號)?\s*[:：]?\s*[A-Za-z\u4e00-\u9fff]{0,3}[A-Z0-9]*\d[\w-]{3,}号?\s*$"
+        ),
+        "any",
+    ),
+    (
+        "licence",
+        _T(
+            r"^(?:©|\?|�|\(c\)|（c）|copyright|版权所有|版權所有)\s*(?:©\s*)?(?:\d{4}\s*(?:[-~–—至]\s*\d{4})?)\s*.{0,60}$",
+            re.I,
+        ),
+        "any",
+    ),
+    (
+        "licence",
+        _T(r"^(?:copyright\s*)?©.{0,60}(?:all rights reserved|版权所有|版權所有|有限公司).{0,20}$", re.I),
+        "any",
+    ),
     # Disclaimers and reprint notices.
     ("disclaimer", _T(r"^本文[为為].{0,30}(?:观点|觀點).{0,200}$"), "any"),
-    ("disclaimer", _T(r"^.{0,30}(?:未经授权不得转载|未經授權不得轉載|未经许可不得转载|未經許可不得轉載).{0,40}$"), "any"),
+    (
+        "disclaimer",
+        _T(r"^.{0,30}(?:未经授权不得转载|未經授權不得轉載|未经许可不得转载|未經許可不得轉載).{0,40}$"),
+        "any",
+    ),
     ("disclaimer", _T(r"^(?:新闻报料|新聞報料)\s*[:：].{0,40}$"), "any"),
     ("disclaimer", _T(r"^(?:申请澎湃号|申請澎湃號).{0,60}$"), "any"),
     ("widget", _T(r"^(?:扫码|掃碼|扫描二维码|掃描二維碼)(?:下载|下載|关注|關注).{0,16}$"), "any"),
     # An app promotion closing an article: ``本文来自<outlet>，更多原创资讯请下载“<outlet>”APP``.
-    ("app_promo", _T(r"^[（(]?本文来自.{1,20}[，,]\s*更多.{0,12}(?:请|請)(?:下载|下載)\s*[“\"「]?.{1,20}[”\"」]?\s*(?:APP|App|app|客户端|客戶端)[。.]?[）)]?$"), "any"),
-    ("app_promo", _T(r"^.{0,12}(?:下载|下載).{1,20}(?:APP|App|app|客户端|客戶端).{0,6}(?:阅读|閱讀|查看)(?:更多|全文).{0,12}$"), "edge"),
+    (
+        "app_promo",
+        _T(
+            r"^[（(]?本文来自.{1,20}[，,]\s*更多.{0,12}(?:请|請)(?:下载|下載)\s*[“\"「]?.{1,20}[”\"」]?\s*(?:APP|App|app|客户端|客戶端)[。.]?[）)]?$"
+        ),
+        "any",
+    ),
+    (
+        "app_promo",
+        _T(r"^.{0,12}(?:下载|下載).{1,20}(?:APP|App|app|客户端|客戶端).{0,6}(?:阅读|閱讀|查看)(?:更多|全文).{0,12}$"),
+        "edge",
+    ),
     # Reprint and copyright notices of a site, numbered points of its disclaimer.
-    ("disclaimer", _T(r"^.{0,20}(?:版权与免责声明|版權與免責聲明|免责声明|免責聲明|版权声明|版權聲明|反侵权公告|反侵權公告)\s*[:：].{0,300}$"), "any"),
+    (
+        "disclaimer",
+        _T(
+            r"^.{0,20}(?:版权与免责声明|版權與免責聲明|免责声明|免責聲明|版权声明|版權聲明|反侵权公告|反侵權公告)\s*[:：].{0,300}$"
+        ),
+        "any",
+    ),
     ("disclaimer", _T(r"^[①②③④⑤⑥\d、.\s]*凡(?:本网|本網|本站|本报|本報)注明.{0,300}$"), "any"),
     # A "related" headline with its date: ``·<headline>（2005-04-03 17:19）``.
     ("related", _T(r"^[·•]\s*.{4,80}[（(]\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.{0,14}[)）]?$"), "any"),
     # A pager.
-    ("pager", _T(r"^(?:第\s*\d+\s*页\s*/?\s*共\s*\d+\s*页|[<《«]*\s*上一页\s*[|｜]?\s*下一页\s*[>》»]*|"
-                 r"(?:上一页|下一页|上一篇|下一篇)\s*[:：].{0,60})$"), "edge"),
+    (
+        "pager",
+        _T(
+            r"^(?:第\s*\d+\s*页\s*/?\s*共\s*\d+\s*页|[<《«]*\s*上一页\s*[|｜]?\s*下一页\s*[>》»]*|"
+            r"(?:上一页|下一页|上一篇|下一篇)\s*[:：].{0,60})$"
+        ),
+        "edge",
+    ),
     # Page chrome and widgets (only at the edges of the text).
     # The praise widget; its bullet may have become "?" in a GBK mirror (• is not in GBK).
     ("widget", _T(r"^[-–•·*+?\s]*\+\s*1$"), "edge"),
-    ("widget", _T(r"^(?:澎湃Logo|字号|字號|收藏|已收藏|取消收藏|我要(?:举报|舉報)|举报|舉報|查看更多|更多|加载更多|"
-                  r"下载客户端|下載客戶端|下载APP|下載APP|下载澎湃APP|登录|登錄|注册|註冊|注册\s*/\s*登录|分享|分享到|"
-                  r"点赞|點讚|评论|評論|写评论|發表評論|暂无评论|暫無評論|热门评论|熱門評論|相关推荐|相關推薦|"
-                  r"热门推荐|熱門推薦|相关阅读|相關閱讀|推荐阅读|推薦閱讀|点击查看全文|點擊查看全文|返回顶部|返回首页|"
-                  r"订阅后阅读全文|立即订阅|关注|關注|原创|原創)"
-                  r"\s*(?:[（(]\d+[)）])?$"), "edge"),
+    (
+        "widget",
+        _T(
+            r"^(?:澎湃Logo|字号|字號|收藏|已收藏|取消收藏|我要(?:举报|舉報)|举报|舉報|查看更多|更多|加载更多|"
+            r"下载客户端|下載客戶端|下载APP|下載APP|下载澎湃APP|登录|登錄|注册|註冊|注册\s*/\s*登录|分享|分享到|"
+            r"点赞|點讚|评论|評論|写评论|發表評論|暂无评论|暫無評論|热门评论|熱門評論|相关推荐|相關推薦|"
+            r"热门推荐|熱門推薦|相关阅读|相關閱讀|推荐阅读|推薦閱讀|点击查看全文|點擊查看全文|返回顶部|返回首页|"
+            r"订阅后阅读全文|立即订阅|关注|關注|原创|原創)"
+            r"\s*(?:[（(]\d+[)）])?$"
+        ),
+        "edge",
+    ),
     ("widget", _T(r"^打开澎湃新闻(?:APP|客户端).{0,12}$|^打開澎湃新聞.{0,14}$"), "edge"),
     ("widget", _T(r"^(?:关键词|關鍵詞)\s*>>.*$"), "edge"),
     ("breadcrumb", _T(r"^(?:首页|首頁|澎湃新闻|澎湃新聞)(?:\s*[>›»/|]\s*[^\s>›»/|，。]{1,12}){1,4}\s*$"), "edge"),
@@ -64,8 +113,14 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("counter", _T(r"^\d+(?:\.\d+)?\s*[万萬wWkK]?\+?$"), "edge"),
     ("byline", _T(r"^\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?$"), "edge"),
     ("byline", _T(r"^(?:来源|來源)\s*[:：]\s*\S{1,30}$"), "edge"),
-    ("byline", _T(r"^(?:澎湃新闻|澎湃新聞)?(?:首席|资深|特约|見習|见习)?(?:记者|記者|实习生|實習生|通讯员|通訊員)\s*"
-                  r"[\u4e00-\u9fff·]{2,5}(?:\s+(?:(?:记者|記者|实习生|實習生)\s*)?[\u4e00-\u9fff·]{2,5}){0,4}$"), "edge"),
+    (
+        "byline",
+        _T(
+            r"^(?:澎湃新闻|澎湃新聞)?(?:首席|资深|特约|見習|见习)?(?:记者|記者|实习生|實習生|通讯员|通訊員)\s*"
+            r"[\u4e00-\u9fff·]{2,5}(?:\s+(?:(?:记者|記者|实习生|實習生)\s*)?[\u4e00-\u9fff·]{2,5}){0,4}$"
+        ),
+        "edge",
+    ),
     ("byline", _T(r"^(?:原创|原創)\s+\S{1,16}(?:\s+\S{1,16})?$"), "edge"),
     ("editor", _T(r"^(?:责任编辑|責任編輯)\s*[:：]\s*\S{1,20}$"), "edge"),
     # A column name with the page's counters (``科学湃正文 15 0``, ``湃客 1.2万 36``).
@@ -87,7 +142,7 @@ def classify(paragraph: str, *, edge: bool = True) -> str | None:
     p = _PINYIN.sub("", paragraph.strip()) if "(" in paragraph else paragraph.strip()
     if not p or len(p) > 260:
         return None
-    for kind, rx in (_ALL if edge else _ANY):
+    for kind, rx in _ALL if edge else _ANY:
         if rx.match(p):
             return kind
     if edge and is_nav_line(p):
@@ -130,7 +185,7 @@ def is_nav_line(line: str) -> bool:
 
 def _bigrams(text: str) -> set[str]:
     chars = re.sub(r"[^\w]", "", text.lower())
-    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
 def is_keyword_spam(line: str) -> bool:
@@ -144,7 +199,7 @@ def is_keyword_spam(line: str) -> bool:
     grams = [_bigrams(s) for s in segs]
     shared = 0
     for i, g in enumerate(grams):
-        others = set().union(*(grams[:i] + grams[i + 1:]))
+        others = set().union(*(grams[:i] + grams[i + 1 :]))
         if g & others:
             shared += 1
     return shared / len(segs) >= 0.5 or len(segs) >= 8
@@ -162,10 +217,12 @@ def belongs_to(title: str, body: str, *, threshold: float = 0.2) -> bool:
 
 #: A heading that opens a page's tail section (related lists, comments, the site's notices):
 #: in the second half of the body, it and everything after it are chrome.
-TAIL_SECTION = _T(r"^[【\[〖]?\s*(?:相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关文章|相關文章|延伸阅读|延伸閱讀|"
-                  r"热点推荐|熱點推薦|推荐阅读|推薦閱讀|网友评论|網友評論|发表评论|發表評論|我要评论|我要評論|"
-                  r"更多精彩|猜你喜欢|猜你喜歡|热门文章|熱門文章|版权与免责声明|版權與免責聲明|反侵权公告|反侵權公告)"
-                  r"\s*[】\]〗]?\s*[:：>»]*\s*(?:\S{0,10})$")
+TAIL_SECTION = _T(
+    r"^[【\[〖]?\s*(?:相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关文章|相關文章|延伸阅读|延伸閱讀|"
+    r"热点推荐|熱點推薦|推荐阅读|推薦閱讀|网友评论|網友評論|发表评论|發表評論|我要评论|我要評論|"
+    r"更多精彩|猜你喜欢|猜你喜歡|热门文章|熱門文章|版权与免责声明|版權與免責聲明|反侵权公告|反侵權公告)"
+    r"\s*[】\]〗]?\s*[:：>»]*\s*(?:\S{0,10})$"
+)
 
 
 def tail_section_start(paras: list[str]) -> int | None:
@@ -231,7 +288,7 @@ def strip_head_spam(paras: list[str], res: StripResult, *, title: str = "") -> l
     elif out:
         unit, k = _repeat_prefix(out[0])
         if k >= 2 and unit != title:
-            rest = out[0][len(unit) * k:].strip()
+            rest = out[0][len(unit) * k :].strip()
             res.add("repeated_headline", unit * k)
             if rest:
                 out[0] = rest

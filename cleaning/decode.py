@@ -65,27 +65,86 @@ _BOMS = (
 
 # WHATWG labels (and a few everyday aliases) -> Python codec. Anything else is unknown.
 _ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030",
-    "gb-2312-80": "gb18030", "csgb2312": "gb18030", "euc-cn": "gb18030", "chinese": "gb18030",
-    "iso-ir-58": "gb18030", "csiso58gb231280": "gb18030", "ms936": "gb18030", "windows-936": "gb18030",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "x-gbk": "gb18030",
+    "gb-2312-80": "gb18030",
+    "csgb2312": "gb18030",
+    "euc-cn": "gb18030",
+    "chinese": "gb18030",
+    "iso-ir-58": "gb18030",
+    "csiso58gb231280": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
     "gb18030": "gb18030",
-    "big5": "big5", "big5-hkscs": "big5hkscs", "big5hkscs": "big5hkscs", "cp950": "cp950",
-    "x-x-big5": "big5", "cn-big5": "big5", "csbig5": "big5",
-    "utf8": "utf-8", "utf-8": "utf-8", "unicode-1-1-utf-8": "utf-8", "utf-8-sig": "utf-8",
-    "unicode11utf8": "utf-8", "unicode20utf8": "utf-8", "x-unicode20utf8": "utf-8",
-    "utf-16": "utf-16-le", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be",
-    "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be", "unicode": "utf-16-le", "ucs-2": "utf-16-le",
-    "unicodefeff": "utf-16-le", "unicodefffe": "utf-16-be", "csunicode": "utf-16-le",
-    "latin-1": "cp1252", "latin1": "cp1252", "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "l1": "cp1252",
-    "iso-ir-100": "cp1252", "ibm819": "cp1252", "cp819": "cp1252", "csisolatin1": "cp1252",
-    "us-ascii": "cp1252", "ascii": "cp1252", "ansi-x3.4-1968": "cp1252", "windows-1252": "cp1252",
-    "cp1252": "cp1252", "x-cp1252": "cp1252", "iso-8859-15": "iso8859-15", "latin-9": "iso8859-15",
-    "euc-kr": "euc-kr", "ks-c-5601-1987": "euc-kr", "ksc5601": "euc-kr", "windows-949": "cp949",
-    "cp949": "cp949", "uhc": "cp949", "korean": "euc-kr", "euc-jp": "euc-jp", "x-euc-jp": "euc-jp",
-    "shift-jis": "shift_jis", "shift_jis": "shift_jis", "sjis": "shift_jis", "ms932": "cp932",
-    "windows-31j": "cp932", "cp932": "cp932", "x-sjis": "shift_jis", "csshiftjis": "shift_jis", "ms-kanji": "shift_jis",
-    "iso-2022-jp": "iso2022_jp", "koi8-r": "koi8-r", "koi8-u": "koi8-u", "ibm866": "cp866",
-    "macintosh": "mac-roman", "x-mac-cyrillic": "mac-cyrillic", "windows-874": "cp874", "tis-620": "cp874",
+    "big5": "big5",
+    "big5-hkscs": "big5hkscs",
+    "big5hkscs": "big5hkscs",
+    "cp950": "cp950",
+    "x-x-big5": "big5",
+    "cn-big5": "big5",
+    "csbig5": "big5",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "unicode11utf8": "utf-8",
+    "unicode20utf8": "utf-8",
+    "x-unicode20utf8": "utf-8",
+    "utf-16": "utf-16-le",
+    "utf-16le": "utf-16-le",
+    "utf-16be": "utf-16-be",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+    "unicode": "utf-16-le",
+    "ucs-2": "utf-16-le",
+    "unicodefeff": "utf-16-le",
+    "unicodefffe": "utf-16-be",
+    "csunicode": "utf-16-le",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "l1": "cp1252",
+    "iso-ir-100": "cp1252",
+    "ibm819": "cp1252",
+    "cp819": "cp1252",
+    "csisolatin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "ansi-x3.4-1968": "cp1252",
+    "windows-1252": "cp1252",
+    "cp1252": "cp1252",
+    "x-cp1252": "cp1252",
+    "iso-8859-15": "iso8859-15",
+    "latin-9": "iso8859-15",
+    "euc-kr": "euc-kr",
+    "ks-c-5601-1987": "euc-kr",
+    "ksc5601": "euc-kr",
+    "windows-949": "cp949",
+    "cp949": "cp949",
+    "uhc": "cp949",
+    "korean": "euc-kr",
+    "euc-jp": "euc-jp",
+    "x-euc-jp": "euc-jp",
+    "shift-jis": "shift_jis",
+    "shift_jis": "shift_jis",
+    "sjis": "shift_jis",
+    "ms932": "cp932",
+    "windows-31j": "cp932",
+    "cp932": "cp932",
+    "x-sjis": "shift_jis",
+    "csshiftjis": "shift_jis",
+    "ms-kanji": "shift_jis",
+    "iso-2022-jp": "iso2022_jp",
+    "koi8-r": "koi8-r",
+    "koi8-u": "koi8-u",
+    "ibm866": "cp866",
+    "macintosh": "mac-roman",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "windows-874": "cp874",
+    "tis-620": "cp874",
 }
 for _n in range(1250, 1259):
     _ALIASES[f"windows-{_n}"] = _ALIASES.get(f"windows-{_n}", f"cp{_n}")
@@ -96,8 +155,14 @@ for _n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 16):
 WEB_CODECS = frozenset(_ALIASES.values())
 _MULTIBYTE_UNICODE = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 _CHINESE = ("gb18030", "big5", "cp950", "big5hkscs")
-_OTHER_CJK = {"euc-kr": "hangul", "cp949": "hangul", "euc-jp": "kana", "shift_jis": "kana", "cp932": "kana",
-              "iso2022_jp": "kana"}
+_OTHER_CJK = {
+    "euc-kr": "hangul",
+    "cp949": "hangul",
+    "euc-jp": "kana",
+    "shift_jis": "kana",
+    "cp932": "kana",
+    "iso2022_jp": "kana",
+}
 _SINGLE_BYTE_HINT = re.compile(r"^(?:cp\d+|iso8859-\d+|koi8-[ru]|mac-\w+)$")
 
 _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.I)
@@ -172,7 +237,7 @@ def _sample(data: bytes) -> bytes:
     if len(data) > 4 * SAMPLE_BYTES:
         third = SAMPLE_BYTES
         mid = len(data) // 2
-        region = data[: 2 * third] + b"\n" + data[mid - third: mid + third] + b"\n" + data[-2 * third:]
+        region = data[: 2 * third] + b"\n" + data[mid - third : mid + third] + b"\n" + data[-2 * third :]
     else:
         region = data
     out = bytearray()
@@ -192,8 +257,7 @@ def reading_score(text: str, codec: str, invalid: int = 0, *, confidence: float 
         return 0.5
     penalty = min(1.0, 3.0 * invalid / n)
     if codec in _OTHER_CJK:
-        score = confidence * min(1.0, pl.script_share(text, _OTHER_CJK[codec])
-                                 + 0.5 * pl.script_share(text, "han"))
+        score = confidence * min(1.0, pl.script_share(text, _OTHER_CJK[codec]) + 0.5 * pl.script_share(text, "han"))
     elif codec in _MULTIBYTE_UNICODE or codec in _CHINESE:
         score = pl.chinese_score(text)
         if codec in _MULTIBYTE_UNICODE:
@@ -271,7 +335,7 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
     codec: str | None  # a BOM's codec, then each declared charset's (None: unknown)
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return Decoded(data[len(bom):].decode(codec, "replace"), codec, "bom")
+            return Decoded(data[len(bom) :].decode(codec, "replace"), codec, "bom")
     notes: list[str] = []
     is_utf8 = _looks_utf8(data)
     survivors: list[tuple[str, str, str, int]] = []  # (source, codec, text, invalid)
@@ -288,7 +352,7 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
             continue
         if codec == "utf-8" and is_utf8:
             return Decoded(data.decode("utf-8"), "utf-8", "; ".join([source, *notes]))
-        codec = _best_variant(data[:SAMPLE_BYTES * 4], codec)
+        codec = _best_variant(data[: SAMPLE_BYTES * 4], codec)
         text, bad = _decode(data, codec)
         if bad > _tolerance(data):
             notes.append(f"{source} {codec} rejected: {bad} invalid sequences")
@@ -323,5 +387,6 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
     if best is not None and best.codec != "utf-8" and (best.score > 0 or best.invalid <= _tolerance(sample)):
         text, bad = _decode(data, best.codec)
         return Decoded(text, best.codec, "; ".join([best.note, *notes]), bad)
-    return Decoded(text8, "utf-8", "; ".join([best.note if best and best.codec == "utf-8" else "utf-8 fallback", *notes]),
-                   bad8)
+    return Decoded(
+        text8, "utf-8", "; ".join([best.note if best and best.codec == "utf-8" else "utf-8 fallback", *notes]), bad8
+    )

@@ -61,9 +61,15 @@ def _start(url: str | None) -> ArticleRecord:
     return rec
 
 
-def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str, str] | None = None,
-                   status: int = 200, list_item: Mapping[str, Any] | None = None,
-                   max_size: int = DEFAULT_MAX_SIZE) -> ArticleRecord:
+def clean_document(
+    data: bytes,
+    *,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    status: int = 200,
+    list_item: Mapping[str, Any] | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
+) -> ArticleRecord:
     """One fetched document (HTML page of any layout, JSON answer, text dump) → a record.
     gzip is decompressed (at most ``max_size`` bytes) and binary files are refused first
     (:mod:`cleaning.binary`)."""
@@ -95,7 +101,9 @@ def clean_document(data: bytes, *, url: str | None = None, headers: Mapping[str,
         listed.layout = "api_json"
         return with_keywords(listed)
     assert ex is not None  # extract gives an Extracted when it gives no list item
-    rec.layout = ex.layout if ex.layout in ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump") else "unknown"
+    rec.layout = (
+        ex.layout if ex.layout in ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump") else "unknown"
+    )
     if ex.cont_id is not None and rec.cont_id is None:
         rec.cont_id, rec.url = ex.cont_id, canonical_url(ex.cont_id)
     for kind, n in ex.stripped.items():
@@ -133,8 +141,10 @@ def copies_thepaper(rec: ArticleRecord, ex: Extracted) -> bool:
     Traditional text is a conversion to undo; any other is kept as written."""
     if rec.cont_id is not None or ex.cont_id is not None or ex.layout in _THEPAPER_LAYOUTS:
         return True
-    return any("澎湃" in (f or "") or "thepaper" in (f or "").lower()
-               for f in (ex.source, ex.author_raw, ex.pph_byline, ex.title, ex.node_name))
+    return any(
+        "澎湃" in (f or "") or "thepaper" in (f or "").lower()
+        for f in (ex.source, ex.author_raw, ex.pph_byline, ex.title, ex.node_name)
+    )
 
 
 def _repair_fields(rec: ArticleRecord, ex: Extracted) -> RepairLog:
@@ -258,8 +268,11 @@ def _check_shape(ex: Extracted) -> None:
         return
     why = not_an_article(ex.paragraphs, titled_and_timed=bool(ex.title) and ex.published_at is not None)
     if why:
-        what = "plain text without an article's shape" if ex.layout == "text_dump" else \
-            "HTML of no known layout that holds no article"
+        what = (
+            "plain text without an article's shape"
+            if ex.layout == "text_dump"
+            else "HTML of no known layout that holds no article"
+        )
         raise UnknownLayoutError(f"{what}: {why}")
 
 
@@ -269,8 +282,9 @@ def _check(rec: ArticleRecord, ex: Extracted) -> None:
             raise TruncatedPageError(f"{ex.layout} page cut off: its data is unterminated and no body text survived")
         if not rec.title:
             raise UnknownLayoutError(f"{ex.layout} page with neither a title nor body text")
-        raise EmptyArticleError(f"{ex.layout} page titled {rec.title[:40]!r} has no body text "
-                                f"(not gone, paywalled, video or live)")
+        raise EmptyArticleError(
+            f"{ex.layout} page titled {rec.title[:40]!r} has no body text (not gone, paywalled, video or live)"
+        )
 
 
 # ------------------------------------------------------------------ list items
@@ -286,8 +300,16 @@ def _item_tags(item: Mapping[str, Any]) -> list[str]:
 #: What the chain reads of a list item (:func:`_fill_from_list_item`, :func:`record_from_list_item`):
 #: a key, or a key with the keys read of the object (or of each object of the list) it holds.
 LIST_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    "contId": (), "name": (), "pubTimeLong": (), "nodeId": (), "link": (), "contType": (), "paywalled": (),
-    "nodeInfo": ("nodeId", "name", "parentId"), "authorInfo": ("sname",), "tagList": ("tag",),
+    "contId": (),
+    "name": (),
+    "pubTimeLong": (),
+    "nodeId": (),
+    "link": (),
+    "contType": (),
+    "paywalled": (),
+    "nodeInfo": ("nodeId", "name", "parentId"),
+    "authorInfo": ("sname",),
+    "tagList": ("tag",),
 }
 
 
@@ -318,12 +340,16 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping[str, Any]) -> None:
         rec.title = str(item["name"]).strip()
     if rec.published_at is None:
         rec.published_at = md.parse_time(item.get("pubTimeLong"))
-    node: Mapping[str, Any] = cast("Mapping[str, Any]", item.get("nodeInfo")) if isinstance(item.get("nodeInfo"), Mapping) else {}
+    node: Mapping[str, Any] = (
+        cast("Mapping[str, Any]", item.get("nodeInfo")) if isinstance(item.get("nodeInfo"), Mapping) else {}
+    )
     if rec.node_id is None:
         rec.node_id = md.as_int(node.get("nodeId")) or md.as_int(item.get("nodeId"))
     if not rec.node_name and node.get("name"):
         rec.node_name = normalize_ws(str(node["name"]))
-    author: Mapping[str, Any] = cast("Mapping[str, Any]", item.get("authorInfo")) if isinstance(item.get("authorInfo"), Mapping) else {}
+    author: Mapping[str, Any] = (
+        cast("Mapping[str, Any]", item.get("authorInfo")) if isinstance(item.get("authorInfo"), Mapping) else {}
+    )
     if not rec.node_name and author.get("sname"):
         rec.node_name = normalize_ws(str(author["sname"]))  # a 澎湃号 item: its account is its column
     if rec.channel_id is None:

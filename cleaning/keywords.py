@@ -124,8 +124,9 @@ def tfidf_words(text: str, tfidf: _Weights | None = None, tokens: list[str] | No
     return sorted(freq, key=freq.__getitem__, reverse=True)
 
 
-def extract_keywords(title: str, summary: str = "", paragraphs: list[str] | tuple[str, ...] = (),
-                     *, top: int = KEYWORDS_PER_ARTICLE) -> list[str]:
+def extract_keywords(
+    title: str, summary: str = "", paragraphs: list[str] | tuple[str, ...] = (), *, top: int = KEYWORDS_PER_ARTICLE
+) -> list[str]:
     """The ``top`` keywords of an article, best first (ties in order of first occurrence);
     an empty list for an article without text."""
     import rjieba

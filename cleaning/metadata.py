@@ -23,8 +23,13 @@ CHANNELS: dict[int, str] = {
 
 # Columns whose channel is known even when nodeInfo carries no parentId.
 NODE_CHANNELS: dict[int, int] = {
-    27234: 119908, 119445: 119908, 119446: 119908, 119447: 119908, 119448: 119908,
-    119449: 119908, 25434: 25951,
+    27234: 119908,
+    119445: 119908,
+    119446: 119908,
+    119447: 119908,
+    119448: 119908,
+    119449: 119908,
+    25434: 25951,
 }
 
 _TIME_RES = (
@@ -73,8 +78,10 @@ TIME_LINE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?\s*
 
 # Role words in a byline: a token made only of these (optionally after an outlet
 # name such as 澎湃新闻) is a role, not a name.
-_ROLE = (r"(?:首席|资深|特约|见习|驻\S{1,4})?(?:记者|实习生|通讯员|撰稿人?|编译|整理|摄影|"
-         r"编辑|作者|主笔|评论员|研究员|视频|图|文)")
+_ROLE = (
+    r"(?:首席|资深|特约|见习|驻\S{1,4})?(?:记者|实习生|通讯员|撰稿人?|编译|整理|摄影|"
+    r"编辑|作者|主笔|评论员|研究员|视频|图|文)"
+)
 _ROLE_TOKEN = re.compile(rf"^(?:澎湃新闻|澎湃|The Paper)?(?:{_ROLE})+$")
 # An outlet's role word: ``光明日报记者``, ``新华日报·交汇点记者`` (a name never ends in these).
 _OUTLET_ROLE = re.compile(r"^\S{1,16}?(?:记者|記者|实习生|實習生|通讯员|通訊員|评论员|評論員|撰稿人|主笔|主筆)$")
@@ -106,7 +113,7 @@ def parse_author(raw: str | None) -> tuple[str, str]:
         tok = _OUTLET_PREFIX.sub("", tok)
         m = re.match(rf"^(?:{_ROLE})+(?=[\u3400-\u9fff]{{2,}}$)", tok)
         if m and not names and len(tok) - m.end() <= 4:
-            tok = tok[m.end():]
+            tok = tok[m.end() :]
         if _NAME_TOKEN.match(tok):
             names.append(tok)
     return " ".join(names), outlet

@@ -37,9 +37,17 @@ def validate_record(record: ArticleRecord) -> None:
         raise ValidationError(f"article {record.cont_id} has a naive published time")
 
 
-def clean_page(body: bytes, *, url: str | None, headers: Mapping[str, str] | None = None, status: int = 200,
-               list_item: Mapping[str, Any] | None = None, cont_id: int | None = None,
-               source_url: str | None = None, max_size: int | None = None) -> ArticleRecord:
+def clean_page(
+    body: bytes,
+    *,
+    url: str | None,
+    headers: Mapping[str, str] | None = None,
+    status: int = 200,
+    list_item: Mapping[str, Any] | None = None,
+    cont_id: int | None = None,
+    source_url: str | None = None,
+    max_size: int | None = None,
+) -> ArticleRecord:
     """decode → extract → repair → strip → validate one page; raise :class:`CleaningError`.
 
     ``url`` is the URL the page is cleaned under (canonical for pages of the
@@ -51,8 +59,14 @@ def clean_page(body: bytes, *, url: str | None, headers: Mapping[str, str] | Non
     from cleaning.document import clean_document
 
     try:
-        record = clean_document(body, url=url, headers=headers, status=status, list_item=list_item,
-                                **({"max_size": max_size} if max_size else {}))
+        record = clean_document(
+            body,
+            url=url,
+            headers=headers,
+            status=status,
+            list_item=list_item,
+            **({"max_size": max_size} if max_size else {}),
+        )
     except CleaningError:
         raise
     except Exception as exc:

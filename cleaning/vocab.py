@@ -76,10 +76,14 @@ def _package_dir(name: str) -> Path:
 def sources() -> dict[str, Path]:
     """The files the tables are built from."""
     jieba = _package_dir("jieba")
-    return {"dict": jieba / "dict.txt", "idf": jieba / "analyse" / "idf.txt",
-            "emit": jieba / "finalseg" / "prob_emit.py", "tfidf": jieba / "analyse" / "tfidf.py",
-            "wordfreq": _package_dir("wordfreq") / "data" / "large_zh.msgpack.gz",
-            "opencc": _package_dir("opencc") / "__init__.py"}
+    return {
+        "dict": jieba / "dict.txt",
+        "idf": jieba / "analyse" / "idf.txt",
+        "emit": jieba / "finalseg" / "prob_emit.py",
+        "tfidf": jieba / "analyse" / "tfidf.py",
+        "wordfreq": _package_dir("wordfreq") / "data" / "large_zh.msgpack.gz",
+        "opencc": _package_dir("opencc") / "__init__.py",
+    }
 
 
 def cache_root() -> Path:
@@ -298,8 +302,10 @@ def _name_tables(persons: list[str], freq: dict[str, int], log_total: float) -> 
             given[c] = given.get(c, 0) + 1
     n_sur, n_given = sum(sur.values()) or 1, sum(given.values()) or 1
     share = math.log(max(1, name_freq)) - log_total
-    return [{c: share + math.log(k / n_sur) for c, k in sur.items() if k >= NAME_MIN_COUNT},
-            {c: math.log(k / n_given) for c, k in given.items() if k >= NAME_MIN_COUNT}]
+    return [
+        {c: share + math.log(k / n_sur) for c, k in sur.items() if k >= NAME_MIN_COUNT},
+        {c: math.log(k / n_given) for c, k in given.items() if k >= NAME_MIN_COUNT},
+    ]
 
 
 # --- reading ------------------------------------------------------------------------------

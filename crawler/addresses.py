@@ -83,8 +83,15 @@ class _Resolution:
 class AddressGuardResolver:
     """The reactor's name resolver with the address check (see the module docstring)."""
 
-    def __init__(self, reactor, resolve, *, allowed: frozenset = frozenset(), allow_private: bool = False,
-                 cache_size: int = 10000):
+    def __init__(
+        self,
+        reactor,
+        resolve,
+        *,
+        allowed: frozenset = frozenset(),
+        allow_private: bool = False,
+        cache_size: int = 10000,
+    ):
         self.reactor = reactor
         self.resolve = resolve
         self.allowed = allowed
@@ -97,16 +104,21 @@ class AddressGuardResolver:
         from crawler.config import layered
 
         s = layered(crawler.settings)  # built from the process's settings, which no add-on has seen
-        return cls(reactor, load_object(s.get("THEPAPER_RESOLVE") or system_resolve),
-                   allowed=configured_endpoints(s), allow_private=s.getbool("THEPAPER_ALLOW_PRIVATE"),
-                   cache_size=s.getint("DNSCACHE_SIZE") if s.getbool("DNSCACHE_ENABLED") else 0)
+        return cls(
+            reactor,
+            load_object(s.get("THEPAPER_RESOLVE") or system_resolve),
+            allowed=configured_endpoints(s),
+            allow_private=s.getbool("THEPAPER_ALLOW_PRIVATE"),
+            cache_size=s.getint("DNSCACHE_SIZE") if s.getbool("DNSCACHE_ENABLED") else 0,
+        )
 
     def install_on_reactor(self) -> None:
         self.reactor.installNameResolver(self)
 
     # -- IHostnameResolver
-    def resolveHostName(self, resolutionReceiver, hostName: str, portNumber: int = 0, addressTypes=None,
-                        transportSemantics: str = "TCP"):
+    def resolveHostName(
+        self, resolutionReceiver, hostName: str, portNumber: int = 0, addressTypes=None, transportSemantics: str = "TCP"
+    ):
         resolution = _Resolution(hostName)
         resolutionReceiver.resolutionBegan(resolution)
 
@@ -223,8 +235,13 @@ class AddressGuardMiddleware:
 
     def process_response(self, request, response, spider=None):
         meta = request.meta
-        if (response.status not in _REDIRECTS or b"Location" not in response.headers or meta.get("dont_redirect")
-                or meta.get("handle_httpstatus_all") or response.status in meta.get("handle_httpstatus_list", ())):
+        if (
+            response.status not in _REDIRECTS
+            or b"Location" not in response.headers
+            or meta.get("dont_redirect")
+            or meta.get("handle_httpstatus_all")
+            or response.status in meta.get("handle_httpstatus_list", ())
+        ):
             return response  # not a redirect Scrapy's RedirectMiddleware will follow
         return self._check_redirect(request, response)
 
@@ -241,5 +258,7 @@ class AddressGuardMiddleware:
 
     def _refuse(self, request, why: str, response=None):
         self.crawler.stats.inc_value("thepaper/address_refused")
-        raise AddressRefused(f"refused to connect for {request.url}: {why} "
-                             "(private or loopback addresses need --allow-private)", response)
+        raise AddressRefused(
+            f"refused to connect for {request.url}: {why} (private or loopback addresses need --allow-private)",
+            response,
+        )

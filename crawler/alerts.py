@@ -36,8 +36,14 @@ def run_alert_command(command: str, line: str, report: dict, *, timeout: float =
             f.write("\n")
         env = dict(os.environ, THEPAPER_ALERT_TEXT=line, THEPAPER_ALERT_FILE=path)
         try:
-            proc = subprocess.run(["/bin/sh", "-c", command, "thepaper-alert", line, path], env=env,
-                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(
+                ["/bin/sh", "-c", command, "thepaper-alert", line, path],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             return f"the alert command did not finish within {timeout:g} s"
         except OSError as exc:

@@ -61,6 +61,7 @@ def _scrapy_names() -> set[str]:
 
 def convert(name: str, value: Any, default: Any, where: str) -> Any:
     """``value`` (text from the environment, or a TOML value) as the type of ``default``."""
+
     def bad(expected: str) -> ConfigError:
         return ConfigError(f"{name}={value!r} in {where}: expected {expected}")
 
@@ -157,20 +158,21 @@ def from_file(path: Path, known: dict[str, Any] | None = None) -> dict[str, Any]
             continue
         scrapy_names = _scrapy_names() if scrapy_names is None else scrapy_names
         if name not in scrapy_names:
-            raise ConfigError(f"unknown setting {key!r} in {path} (names are those of crawler/settings.py "
-                              "or Scrapy's settings)")
+            raise ConfigError(
+                f"unknown setting {key!r} in {path} (names are those of crawler/settings.py or Scrapy's settings)"
+            )
         out[name] = value
     return out
 
 
-def layers(explicit_config: str | None = None,
-           environ: Mapping[str, str] | None = None) -> list[tuple[dict[str, Any], int]]:
+def layers(
+    explicit_config: str | None = None, environ: Mapping[str, str] | None = None
+) -> list[tuple[dict[str, Any], int]]:
     """``[(config file settings, priority), (environment settings, priority)]``, lowest first."""
     environ = os.environ if environ is None else environ
     known = defaults()
     path = config_path(explicit_config, environ)
-    return [(from_file(path, known) if path else {}, CONFIG_PRIORITY),
-            (from_environment(environ, known), ENV_PRIORITY)]
+    return [(from_file(path, known) if path else {}, CONFIG_PRIORITY), (from_environment(environ, known), ENV_PRIORITY)]
 
 
 def value(name: str, explicit_config: str | None = None, environ: Mapping[str, str] | None = None) -> Any:

@@ -20,14 +20,14 @@ from domain.secrets import mask_passwords
 PROG = "thepaper-archive"
 
 
-def crash_report(exc: BaseException | None = None, *, exc_info=None, context: str = "",
-                 path: str | None = None) -> str:
+def crash_report(exc: BaseException | None = None, *, exc_info=None, context: str = "", path: str | None = None) -> str:
     """Write a traceback (of ``exc``, or an ``exc_info`` triple) to a new file, or append it to
     ``path`` (a crawl keeps its tracebacks in one file); return the file's path."""
     if path is None:
         directory = os.environ.get("THEPAPER_CRASH_DIR") or tempfile.gettempdir()
-        fd, path = tempfile.mkstemp(prefix=f"{PROG}-crash-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt",
-                                    dir=directory)
+        fd, path = tempfile.mkstemp(
+            prefix=f"{PROG}-crash-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt", dir=directory
+        )
         fh = os.fdopen(fd, "w", encoding="utf-8", errors="replace")
         fh.write(mask_passwords(f"{PROG} {' '.join(sys.argv[1:])}") + "\n")
     else:

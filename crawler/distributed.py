@@ -90,8 +90,10 @@ def redis_unreachable(redis_url: str) -> str | None:
     import redis
 
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5)
-    where = f"{client.connection_pool.connection_kwargs.get('host', '?')}:" \
-            f"{client.connection_pool.connection_kwargs.get('port', '?')}"
+    where = (
+        f"{client.connection_pool.connection_kwargs.get('host', '?')}:"
+        f"{client.connection_pool.connection_kwargs.get('port', '?')}"
+    )
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -156,8 +158,9 @@ class AckedScheduler(Scheduler):
 
             self.clock = reactor
         self._tick()
-        logger.info("worker %s: heartbeat every %.1fs, presumed dead after %.0fs",
-                    self.worker, self.beat_every, self.alive_s)
+        logger.info(
+            "worker %s: heartbeat every %.1fs, presumed dead after %.0fs", self.worker, self.beat_every, self.alive_s
+        )
 
     def _tick(self) -> None:
         self.beat()
@@ -241,8 +244,13 @@ class AckedScheduler(Scheduler):
                 continue
             back = sum(self._give_back(data) for data in entries)
             if back:
-                logger.warning("worker %s: requeued %d requests of worker %s (no heartbeat for %.0fs)",
-                               self.worker, back, worker, self.alive_s)
+                logger.warning(
+                    "worker %s: requeued %d requests of worker %s (no heartbeat for %.0fs)",
+                    self.worker,
+                    back,
+                    worker,
+                    self.alive_s,
+                )
                 self.stats.inc_value("thepaper/redis/recovered", back)
             n += back
         return n
@@ -312,8 +320,11 @@ class RedisRole:
     def spider_idle(self, spider):
         if self.role == "walker":
             return
-        if (self.server.zcard(QUEUE_KEY) or self.server.exists(WALKER_KEY)
-                or time.monotonic() - self.started < self.grace):
+        if (
+            self.server.zcard(QUEUE_KEY)
+            or self.server.exists(WALKER_KEY)
+            or time.monotonic() - self.started < self.grace
+        ):
             raise DontCloseSpider
 
     def spider_closed(self, spider, reason):

@@ -37,8 +37,11 @@ class Setting:
 
 def _comments(source: str) -> dict[int, str]:
     """``{line: comment text}`` of every comment in ``source``."""
-    return {tok.start[0]: tok.string for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-            if tok.type == tokenize.COMMENT}
+    return {
+        tok.start[0]: tok.string
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
 
 
 def settings_table(source: str | None = None) -> list[Setting]:
@@ -77,13 +80,19 @@ def configuration_md() -> str:
     from crawler.config import ENV_ALIASES
 
     aliases = ", ".join(f"`{alias}` for `{name}`" for alias, name in ENV_ALIASES.items())
-    out = [GENERATED.format(source="crawler/settings.py"), "", "# Configuration reference", "",
-           "Every setting below is defined once, with its default, in `crawler/settings.py`. Each can be set, "
-           "highest precedence first: on the command line (`-s NAME=VALUE`, the options of "
-           "`thepaper-archive crawl`, a `--profile`), by an environment variable of its name "
-           f"({aliases} too), or in the TOML config file (`--config FILE`, `$THEPAPER_CONFIG`, else "
-           "`./thepaper-archive.toml`; top-level keys are setting names, an unknown name is an error). "
-           "Text from the environment is converted to the type of the default (`crawler/config.py`).", ""]
+    out = [
+        GENERATED.format(source="crawler/settings.py"),
+        "",
+        "# Configuration reference",
+        "",
+        "Every setting below is defined once, with its default, in `crawler/settings.py`. Each can be set, "
+        "highest precedence first: on the command line (`-s NAME=VALUE`, the options of "
+        "`thepaper-archive crawl`, a `--profile`), by an environment variable of its name "
+        f"({aliases} too), or in the TOML config file (`--config FILE`, `$THEPAPER_CONFIG`, else "
+        "`./thepaper-archive.toml`; top-level keys are setting names, an unknown name is an error). "
+        "Text from the environment is converted to the type of the default (`crawler/config.py`).",
+        "",
+    ]
     sections: dict[str, list[Setting]] = {}
     for row in settings_table():
         sections.setdefault(row.section, []).append(row)
@@ -139,9 +148,13 @@ def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
 
 
 def _options_table(prog: str, actions, skip: set[str]) -> list[str]:
-    rows = [f"| `{_cell(_option(a))}` | {_cell(_help(prog, a))} |" for a in actions
-            if a.help != argparse.SUPPRESS and not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
-            and not skip & set(a.option_strings)]
+    rows = [
+        f"| `{_cell(_option(a))}` | {_cell(_help(prog, a))} |"
+        for a in actions
+        if a.help != argparse.SUPPRESS
+        and not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
+        and not skip & set(a.option_strings)
+    ]
     return ["| Argument | Meaning |", "|---|---|", *rows] if rows else []
 
 
@@ -152,15 +165,31 @@ def cli_md() -> str:
     common = {"--config", "--debug"}
     common_actions = [a for a in parser._actions if common & set(a.option_strings)]
     commands = list(_commands(parser))
-    out = [GENERATED.format(source="the parsers of crawler/cli"), "", "# Command reference", "",
-           f"`{parser.prog}`: {parser.description}", "",
-           "| Command | What it does |", "|---|---|",
-           *(f"| [`{' '.join(path)}`](#{'-'.join(path)}) | {_cell(text or '')} |" for path, text, _p in commands),
-           "", "Every command also takes:", "", *_options_table(parser.prog, common_actions, set()),
-           "", f"`{parser.prog} --version` prints the version.", ""]
+    out = [
+        GENERATED.format(source="the parsers of crawler/cli"),
+        "",
+        "# Command reference",
+        "",
+        f"`{parser.prog}`: {parser.description}",
+        "",
+        "| Command | What it does |",
+        "|---|---|",
+        *(f"| [`{' '.join(path)}`](#{'-'.join(path)}) | {_cell(text or '')} |" for path, text, _p in commands),
+        "",
+        "Every command also takes:",
+        "",
+        *_options_table(parser.prog, common_actions, set()),
+        "",
+        f"`{parser.prog} --version` prints the version.",
+        "",
+    ]
     for path, text, sub in commands:
-        out += [f'<a id="{"-".join(path)}"></a>', f"## {parser.prog} {' '.join(path)}", "",
-                f"{text[:1].upper()}{text[1:]}." if text else ""]
+        out += [
+            f'<a id="{"-".join(path)}"></a>',
+            f"## {parser.prog} {' '.join(path)}",
+            "",
+            f"{text[:1].upper()}{text[1:]}." if text else "",
+        ]
         if sub is None:
             out += ["", f"Sub-commands: {', '.join(f'`{p[-1]}`' for p, _t, _s in commands if p[:-1] == path)}.", ""]
             continue
@@ -178,8 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m crawler.docgen", description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file differs from the code")
     args = p.parse_args(argv)
-    stale = [path for path, text in documents().items()
-             if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        path for path, text in documents().items() if not path.is_file() or path.read_text(encoding="utf-8") != text
+    ]
     if args.check:
         for path in stale:
             print(f"{path.relative_to(ROOT)} differs from the code: run python -m crawler.docgen", file=sys.stderr)

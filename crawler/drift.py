@@ -53,11 +53,13 @@ class Thresholds:
 
     @classmethod
     def from_settings(cls, settings) -> Thresholds:
-        return cls(field_drop=settings.getfloat("THEPAPER_ALARM_FIELD_DROP"),
-                   failure_rise=settings.getfloat("THEPAPER_ALARM_FAILURE_RISE"),
-                   min_articles=settings.getint("THEPAPER_ALARM_MIN_ARTICLES"),
-                   z=settings.getfloat("THEPAPER_ALARM_Z"),
-                   window_days=settings.getfloat("THEPAPER_COVERAGE_WINDOW_DAYS"))
+        return cls(
+            field_drop=settings.getfloat("THEPAPER_ALARM_FIELD_DROP"),
+            failure_rise=settings.getfloat("THEPAPER_ALARM_FAILURE_RISE"),
+            min_articles=settings.getint("THEPAPER_ALARM_MIN_ARTICLES"),
+            z=settings.getfloat("THEPAPER_ALARM_Z"),
+            window_days=settings.getfloat("THEPAPER_COVERAGE_WINDOW_DAYS"),
+        )
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,10 @@ class Finding:
         change = f"{_pct(self.baseline_share)} → {_pct(self.run_share)}"
         if self.content_type is None:
             return f"{self.subject} {change} of {self.run_n} pages ({days:g}-day baseline: {self.baseline_n} pages)"
-        return (f"{self.content_type} {self.subject} {change} of {self.run_n} articles "
-                f"({days:g}-day baseline: {self.baseline_n} articles)")
+        return (
+            f"{self.content_type} {self.subject} {change} of {self.run_n} articles "
+            f"({days:g}-day baseline: {self.baseline_n} articles)"
+        )
 
 
 @dataclass
@@ -90,8 +94,12 @@ class Verdict:
         return self.state == "alarm"
 
     def to_json(self, about: Mapping | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"state": self.state, "note": self.note, "line": self.line,
-                               "findings": [asdict(f) for f in self.findings]}
+        out: dict[str, Any] = {
+            "state": self.state,
+            "note": self.note,
+            "line": self.line,
+            "findings": [asdict(f) for f in self.findings],
+        }
         if about is not None:
             out["baseline"] = dict(about)
         return out
@@ -134,21 +142,25 @@ def extraction_failure_rise(run: Mapping, base: Mapping, th: Thresholds) -> list
 
 
 MONITORS: tuple[Callable[[Mapping, Mapping, Thresholds], list[Finding]], ...] = (
-    field_coverage_drop, extraction_failure_rise)
+    field_coverage_drop,
+    extraction_failure_rise,
+)
 
 
 def _judgeable(cov: Mapping | None, th: Thresholds) -> bool:
     if not cov:
         return False
     return int(cov.get("pages") or 0) >= th.min_articles or any(
-        articles(cov, t) >= th.min_articles for t in cov.get("types") or {})
+        articles(cov, t) >= th.min_articles for t in cov.get("types") or {}
+    )
 
 
 def _comparable(run: Mapping, base: Mapping, th: Thresholds) -> bool:
     if int(run.get("pages") or 0) >= th.min_articles and int(base.get("pages") or 0) >= th.min_articles:
         return True
-    return any(articles(run, t) >= th.min_articles and articles(base, t) >= th.min_articles
-               for t in run.get("types") or {})
+    return any(
+        articles(run, t) >= th.min_articles and articles(base, t) >= th.min_articles for t in run.get("types") or {}
+    )
 
 
 def layout_in_use(run: Mapping, base: Mapping) -> str:
@@ -170,14 +182,17 @@ def judge(run: Mapping | None, base: Mapping | None, th: Thresholds) -> Verdict:
     if not _judgeable(run, th):
         n = articles(run) if run else 0
         pages = int((run or {}).get("pages") or 0)
-        return Verdict("too_few", f"too few articles to judge coverage ({n} articles, {pages} pages; "
-                                  f"{th.min_articles} of one kind needed)")
+        return Verdict(
+            "too_few",
+            f"too few articles to judge coverage ({n} articles, {pages} pages; {th.min_articles} of one kind needed)",
+        )
     if not base or not _comparable(run, base, th):
-        return Verdict("no_baseline", f"no trailing coverage to compare with (no comparable crawl in the "
-                                      f"last {th.window_days:g} days)")
+        return Verdict(
+            "no_baseline",
+            f"no trailing coverage to compare with (no comparable crawl in the last {th.window_days:g} days)",
+        )
     findings = [f for monitor in MONITORS for f in monitor(run, base, th)]
     if not findings:
         return Verdict("ok", "coverage as in the trailing figures")
-    line = ("layout drift: " + "; ".join(f.text(th.window_days) for f in findings)
-            + f"; {layout_in_use(run, base)}")
+    line = "layout drift: " + "; ".join(f.text(th.window_days) for f in findings) + f"; {layout_in_use(run, base)}"
     return Verdict("alarm", "", findings, line)

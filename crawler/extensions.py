@@ -53,8 +53,12 @@ class Progress:
 
         spider = self.crawler.spider
         scheduled = getattr(spider, "scheduled", ())
-        return snapshot(self.crawler.stats.get_stats(), time.monotonic() - self.started, len(scheduled),
-                        bool(getattr(spider, "lists_walked", False)))
+        return snapshot(
+            self.crawler.stats.get_stats(),
+            time.monotonic() - self.started,
+            len(scheduled),
+            bool(getattr(spider, "lists_walked", False)),
+        )
 
     def tick(self):
         self.display.show(self.snapshot())
@@ -113,8 +117,10 @@ class QuietLogs:
             if run_state(self.crawler).fatal:
                 return False
             record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.msg, record.args = "robots.txt not fetched (%s); crawling without it", (
-                f"{type(exc).__name__}: {exc}" if exc else "error",)
+            record.msg, record.args = (
+                "robots.txt not fetched (%s); crawling without it",
+                (f"{type(exc).__name__}: {exc}" if exc else "error",),
+            )
             record.exc_info = record.exc_text = None
         return True
 
@@ -125,8 +131,9 @@ class QuietLogs:
             from crawler.crashes import crash_report
 
             try:
-                where = self.crash_path = crash_report(exc_info=record.exc_info, context=record.getMessage(),
-                                                       path=self.crash_path)
+                where = self.crash_path = crash_report(
+                    exc_info=record.exc_info, context=record.getMessage(), path=self.crash_path
+                )
             except OSError:
                 return True  # the traceback stays in the log
             record.msg, record.args = "%s (a bug; the traceback is in %s)", (record.getMessage(), where)

@@ -27,8 +27,9 @@ def api_headers(site_url: str) -> dict[str, str]:
     }
 
 
-def list_body(kind: str, source_id: str | int, *, start_time: int | str = "", page_size: int = 20,
-              page_num: int = 1) -> dict:
+def list_body(
+    kind: str, source_id: str | int, *, start_time: int | str = "", page_size: int = 20, page_num: int = 1
+) -> dict:
     if kind == "channel":
         return {
             "channelId": str(source_id),
@@ -76,8 +77,9 @@ def parse_list_response(body: bytes) -> ListPage:
     except (ValueError, UnicodeDecodeError) as exc:
         head = body[:200].decode("utf-8", "replace")
         transient = "WAF" in head or "<html" in head.lower()
-        raise ListAPIError(f"list API answered non-JSON ({exc}): {head[:80]!r}", "list_not_json",
-                           transient=transient) from None
+        raise ListAPIError(
+            f"list API answered non-JSON ({exc}): {head[:80]!r}", "list_not_json", transient=transient
+        ) from None
     if not isinstance(doc, dict):
         raise ListAPIError("list API answered JSON that is not an object", "list_bad_shape", transient=False)
     code = doc.get("code")

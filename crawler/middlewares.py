@@ -142,13 +142,17 @@ class UnreachableGuardMiddleware:
 
         self.crawler = crawler
         s = crawler.settings
-        self.watches = {endpoint: HostWatch(start_after=s.getint("THEPAPER_UNREACHABLE_AFTER"),
-                                            outage_after=s.getint("THEPAPER_OUTAGE_AFTER"),
-                                            window=s.getint("THEPAPER_OUTAGE_WINDOW"),
-                                            window_s=s.getfloat("THEPAPER_OUTAGE_WINDOW_S"),
-                                            share=s.getfloat("THEPAPER_OUTAGE_SHARE"),
-                                            min_failures=s.getint("THEPAPER_OUTAGE_MIN_FAILURES"))
-                        for endpoint in configured_endpoints(s)}
+        self.watches = {
+            endpoint: HostWatch(
+                start_after=s.getint("THEPAPER_UNREACHABLE_AFTER"),
+                outage_after=s.getint("THEPAPER_OUTAGE_AFTER"),
+                window=s.getint("THEPAPER_OUTAGE_WINDOW"),
+                window_s=s.getfloat("THEPAPER_OUTAGE_WINDOW_S"),
+                share=s.getfloat("THEPAPER_OUTAGE_SHARE"),
+                min_failures=s.getint("THEPAPER_OUTAGE_MIN_FAILURES"),
+            )
+            for endpoint in configured_endpoints(s)
+        }
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -200,16 +204,27 @@ class UnreachableGuardMiddleware:
             return None
         now = time.monotonic()
         # a retry, or a failure of an earlier run tried again, is not news of the host
-        first = not request.meta.get("retry_times") and not request.meta.get("failure_retry") \
+        first = (
+            not request.meta.get("retry_times")
+            and not request.meta.get("failure_retry")
             and not request.meta.get("list_attempt")
-        verdict = watch.failure(now, connection=is_connection_failure(exception), key=self._key(request),
-                                first_attempt=first, sent=request.meta.get(SENT_META))
+        )
+        verdict = watch.failure(
+            now,
+            connection=is_connection_failure(exception),
+            key=self._key(request),
+            first_attempt=first,
+            sent=request.meta.get(SENT_META),
+        )
         if verdict is not None:
             host = "%s:%s" % endpoint
             error = f"{type(exception).__name__}: {exception}"
-            message = (f"cannot reach {host}: {error}" if verdict == "unreachable" else
-                       f"lost contact with {host}: {watch.describe(now)}, last {error}; "
-                       "stopping the run (the next run resumes)")
+            message = (
+                f"cannot reach {host}: {error}"
+                if verdict == "unreachable"
+                else f"lost contact with {host}: {watch.describe(now)}, last {error}; "
+                "stopping the run (the next run resumes)"
+            )
             stop_run(self.crawler, "site_unreachable", message)
         return None
 
@@ -280,16 +295,23 @@ class CircuitBreakerMiddleware:
             from crawler.run_stop import stop_run
 
             self.closing = True
-            message = (f"{host} keeps blocking the crawler (429/WAF 403) after {self.max_trips} cool-downs; "
-                       "stopping the run — try again later or lower the request rate")
+            message = (
+                f"{host} keeps blocking the crawler (429/WAF 403) after {self.max_trips} cool-downs; "
+                "stopping the run — try again later or lower the request rate"
+            )
             # The requests still queued fail as "blocked" (recorded, retried by a later run).
             stop_run(self.crawler, "blocked", message, IgnoreRequest(f"blocked: {host} is blocking the crawler"))
             return
         pause = self.cooldown * 2 ** (self.trips - 1)
         for slot in self.crawler.engine.downloader.slots.values():
             slot.delay = min(self.max_delay, max(slot.delay * 2, self.min_delay))
-        logger.warning("%s is blocking the crawler: pausing %.0fs (cool-down %d of %d), then slower",
-                       host, pause, self.trips, self.max_trips)
+        logger.warning(
+            "%s is blocking the crawler: pausing %.0fs (cool-down %d of %d), then slower",
+            host,
+            pause,
+            self.trips,
+            self.max_trips,
+        )
         self.paused = True
         self.crawler.engine.pause()
         reactor.callLater(pause, self._resume)

@@ -63,8 +63,9 @@ class HostWatch:
         if key is not None:
             self._note(key, now, False)
 
-    def failure(self, now: float, *, connection: bool, key=None, first_attempt: bool = True,
-                sent: float | None = None) -> str | None:
+    def failure(
+        self, now: float, *, connection: bool, key=None, first_attempt: bool = True, sent: float | None = None
+    ) -> str | None:
         """Count a failed request (sent at ``sent``: by default ``now``); ``unreachable`` or
         ``outage`` when the run should stop."""
         self.failures += 1
@@ -93,9 +94,10 @@ class HostWatch:
         outcomes = self._in_window(now)
         return sum(1 for o in outcomes if o[1]), len(outcomes)
 
-
     def describe(self, now: float) -> str:
         """How the host has failed, for the message."""
         failed, total = self.tally(now)
-        return (f"no answer to {failed} of the last {total} requests ({self.failures} failed in a row in "
-                f"{now - (self.streak_since or now):.0f}s, {self.connection_failures} could not connect)")
+        return (
+            f"no answer to {failed} of the last {total} requests ({self.failures} failed in a row in "
+            f"{now - (self.streak_since or now):.0f}s, {self.connection_failures} could not connect)"
+        )

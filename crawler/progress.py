@@ -40,8 +40,14 @@ def snapshot(stats: dict, elapsed: float, total: int, final: bool) -> Snapshot:
     counts = {k: int(get(f"thepaper/stored/{k}", 0)) for k in ("new", "updated", "unchanged", "gone")}
     counts["failed"] = int(get("thepaper/failed", 0))
     done = sum(counts.values()) + int(get("thepaper/stored/kept_original", 0))
-    return Snapshot(elapsed, min(done, total) if final else done, max(total, done), final,
-                    int(get("thepaper/list_pages", 0)), counts)
+    return Snapshot(
+        elapsed,
+        min(done, total) if final else done,
+        max(total, done),
+        final,
+        int(get("thepaper/list_pages", 0)),
+        counts,
+    )
 
 
 def duration(seconds: float) -> str:
@@ -65,8 +71,7 @@ def progress_line(s: Snapshot) -> str:
         articles = f"articles {s.done}/{s.total}{'' if s.final else '+'}"
     eta = f"  ETA {duration(s.eta)}" if s.eta is not None else ""
     lists = f"lists {s.lists}{' walked' if s.final else ''}"
-    return (f"[thepaper-archive] {duration(s.elapsed):>6}  {lists}  {articles}  {s.rate:.1f}/s{eta}  "
-            f"{_counts(s)}")
+    return f"[thepaper-archive] {duration(s.elapsed):>6}  {lists}  {articles}  {s.rate:.1f}/s{eta}  {_counts(s)}"
 
 
 class Display:
@@ -84,8 +89,15 @@ class Display:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=None, unit="page", desc="articles", file=self.stream, dynamic_ncols=True,
-                            leave=True, mininterval=0)
+            self.bar = tqdm(
+                total=None,
+                unit="page",
+                desc="articles",
+                file=self.stream,
+                dynamic_ncols=True,
+                leave=True,
+                mininterval=0,
+            )
         self.bar.total = s.total if s.final else None
         self.bar.n = s.done
         self.bar.set_postfix_str(f"lists {s.lists}{'' if s.final else ' (walking)'}  {_counts(s)}", refresh=False)

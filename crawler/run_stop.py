@@ -54,7 +54,7 @@ def drop_queued(crawler, exc: BaseException) -> int:
     """Fail the requests waiting in the downloader's slots with ``exc``; how many."""
     n = 0
     engine = crawler.engine
-    for slot in (engine.downloader.slots.values() if engine is not None else ()):
+    for slot in engine.downloader.slots.values() if engine is not None else ():
         while slot.queue:
             _request, deferred = slot.queue.popleft()
             deferred.errback(exc)

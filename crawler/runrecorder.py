@@ -57,8 +57,12 @@ class RunRecorder:
 
     def opened(self, spider=None):
         s = self.crawler.settings
-        args = {"pid": os.getpid(), "host": socket.gethostname(), "site": s.get("THEPAPER_SITE_URL"),
-                "api": s.get("THEPAPER_API_URL")}
+        args = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "site": s.get("THEPAPER_SITE_URL"),
+            "api": s.get("THEPAPER_API_URL"),
+        }
         try:
             archive = self.state.archive = RunArchive(s.get("THEPAPER_DB_URL"))
             self.state.run_id = archive.open_run("crawl", args).id
@@ -86,8 +90,13 @@ class RunRecorder:
         state.status, state.message = status, message
         if archive.run is not None:
             try:
-                archive.run.finish(status, counters, message, coverage=coverage,
-                                   drift=verdict.to_json(report["about"]) if verdict is not None else None)
+                archive.run.finish(
+                    status,
+                    counters,
+                    message,
+                    coverage=coverage,
+                    drift=verdict.to_json(report["about"]) if verdict is not None else None,
+                )
             except ArchiveUnwritable as exc:  # the next run marks it aborted
                 logger.info("the run's end could not be recorded: %s", exc)
         if verdict is not None and verdict.alarm:
@@ -101,8 +110,13 @@ class RunRecorder:
 
     def _show(self, state: RunState) -> None:
         """The outcome in Scrapy's stats, for display (``scrapy crawl``'s stats dump)."""
-        shown = {"run_status": state.status, "run_id": state.run_id, "run_message": state.message,
-                 "alarm": state.alarm, "drift_note": state.drift_note}
+        shown = {
+            "run_status": state.status,
+            "run_id": state.run_id,
+            "run_message": state.message,
+            "alarm": state.alarm,
+            "drift_note": state.drift_note,
+        }
         for key, value in shown.items():
             if value is not None:
                 self.crawler.stats.set_value(f"thepaper/{key}", value)
@@ -122,9 +136,16 @@ class RunRecorder:
             logger.exception("the layout-drift check failed; the run is recorded without it")
             return None, {}
         logger.info("layout-drift check: %s%s", verdict.state, f" ({verdict.note})" if verdict.note else "")
-        report = {"line": verdict.line, "state": verdict.state, "findings": verdict.to_json()["findings"],
-                  "thresholds": asdict(th), "about": about, "coverage": coverage, "baseline": base,
-                  "figures": side_by_side(coverage, base)}
+        report = {
+            "line": verdict.line,
+            "state": verdict.state,
+            "findings": verdict.to_json()["findings"],
+            "thresholds": asdict(th),
+            "about": about,
+            "coverage": coverage,
+            "baseline": base,
+            "figures": side_by_side(coverage, base),
+        }
         return verdict, report
 
 

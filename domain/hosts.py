@@ -115,10 +115,10 @@ def _split(url: str) -> tuple[SplitResult, str, str, str]:
         raise BadHostError(f"not a URL: {url!r} ({exc})") from None
     userinfo, _, hostport = parts.netloc.rpartition("@")
     if hostport.startswith("[") and "]" in hostport:
-        host = hostport[:hostport.index("]") + 1]
+        host = hostport[: hostport.index("]") + 1]
     else:
         host = re.sub(r":\d*$", "", hostport)
-    return parts, userinfo, host, hostport[len(host):]
+    return parts, userinfo, host, hostport[len(host) :]
 
 
 def host_port(url: str) -> tuple[str, int]:
@@ -154,9 +154,14 @@ def address_kind(address: str | IPAddress) -> str | None:
         embedded = ip.ipv4_mapped or ip.sixtofour
         if embedded is not None:
             return address_kind(embedded)
-    for kind, test in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
-                       ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
-                       ("private", ip.is_private), ("reserved", ip.is_reserved)):
+    for kind, test in (
+        ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("private", ip.is_private),
+        ("reserved", ip.is_reserved),
+    ):
         if test:
             return kind
     return None if ip.is_global else "non-public"
@@ -181,8 +186,14 @@ def literal_refusal(host: str) -> str | None:
     return f"{host} is {_a(kind)} address" if kind else None
 
 
-def refusal(host: str, port: int, addresses: list[str], *, allowed: frozenset[tuple[str, int]] = frozenset(),
-            allow_private: bool = False) -> str | None:
+def refusal(
+    host: str,
+    port: int,
+    addresses: list[str],
+    *,
+    allowed: frozenset[tuple[str, int]] = frozenset(),
+    allow_private: bool = False,
+) -> str | None:
     """Why a connection to ``host:port`` at ``addresses`` (what it resolved to) must not be
     made, or None. Endpoints in ``allowed`` (configured by the user) and, with
     ``allow_private``, every address may be reached; otherwise every address must be public."""
@@ -193,6 +204,9 @@ def refusal(host: str, port: int, addresses: list[str], *, allowed: frozenset[tu
     for address in addresses:
         kind = address_kind(address)
         if kind:
-            return f"{host} is {_a(kind)} address" if host == address else \
-                f"{host} resolves to {address}, {_a(kind)} address"
+            return (
+                f"{host} is {_a(kind)} address"
+                if host == address
+                else f"{host} resolves to {address}, {_a(kind)} address"
+            )
     return None

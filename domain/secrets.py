@@ -18,8 +18,10 @@ MASK = "***"
 #: (none for ``redis://:secret@host``); the password runs to the last ``@`` before the end of
 #: the URL (a space, a quote, a bracket), so that a password with an unescaped ``@`` or ``/``
 #: in it is masked whole.
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"<>()\[\]{}]*:)"
-                       r"(?P<password>[^\s'\"<>{}]*)@")
+_USERINFO = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"<>()\[\]{}]*:)"
+    r"(?P<password>[^\s'\"<>{}]*)@"
+)
 
 
 def mask_passwords(text: str) -> str:

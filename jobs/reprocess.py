@@ -42,9 +42,20 @@ from storage.dictionaries import dictionary_bytes
 from storage.models import Article, RawPage, raw_body_bytes
 
 _PAGE_KINDS = ("article", "import", "file", "mirror")
-_RAW_COLUMNS = (RawPage.id, RawPage.url, RawPage.final_url, RawPage.status, RawPage.headers, RawPage.context,
-                RawPage.cont_id, RawPage.kind, RawPage.body, RawPage.compression, RawPage.dictionary_id,
-                RawPage.fetched_at)
+_RAW_COLUMNS = (
+    RawPage.id,
+    RawPage.url,
+    RawPage.final_url,
+    RawPage.status,
+    RawPage.headers,
+    RawPage.context,
+    RawPage.cont_id,
+    RawPage.kind,
+    RawPage.body,
+    RawPage.compression,
+    RawPage.dictionary_id,
+    RawPage.fetched_at,
+)
 
 #: One page to clean: (raw page id, body as stored, compression, URL to clean under,
 #: headers, status, list item, cont_id, source URL).
@@ -65,16 +76,19 @@ def _clean_url(raw) -> str | None:
 def _fetched_since(session: Session, when: datetime, cont_ids: Iterable[int] | None) -> set[int]:
     """The latest article page of each article fetched at or after ``when``, whether its
     cleaning made the stored record or failed (a drifted run's pages: what recovery re-cleans)."""
-    stmt = (sa.select(sa.func.max(RawPage.id))
-            .where(RawPage.kind.in_(_PAGE_KINDS), RawPage.cont_id.is_not(None), RawPage.fetched_at >= when)
-            .group_by(RawPage.cont_id))
+    stmt = (
+        sa.select(sa.func.max(RawPage.id))
+        .where(RawPage.kind.in_(_PAGE_KINDS), RawPage.cont_id.is_not(None), RawPage.fetched_at >= when)
+        .group_by(RawPage.cont_id)
+    )
     if cont_ids:
         stmt = stmt.where(RawPage.cont_id.in_(list(cont_ids)))
     return {i for i in session.scalars(stmt) if i is not None}
 
 
-def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[int] | None,
-                fetched_since: datetime | None = None) -> list[int]:
+def _select_ids(
+    session: Session, *, since: datetime | None, cont_ids: Iterable[int] | None, fetched_since: datetime | None = None
+) -> list[int]:
     if fetched_since is not None:
         return sorted(_fetched_since(session, fetched_since, cont_ids))
     stmt = sa.select(Article.raw_page_id).where(Article.raw_page_id.is_not(None))
@@ -84,10 +98,15 @@ def _select_ids(session: Session, *, since: datetime | None, cont_ids: Iterable[
         stmt = stmt.where(Article.cont_id.in_(list(cont_ids)))
     ids = cast("set[int]", set(session.scalars(stmt)))  # cast: the query keeps raw_page_id IS NOT NULL
     # Raw article pages whose cleaning failed: the latest page of each cont_id without an article.
-    orphan = (sa.select(sa.func.max(RawPage.id))
-              .where(RawPage.kind.in_(_PAGE_KINDS), RawPage.cont_id.is_not(None),
-                     ~sa.exists().where(Article.cont_id == RawPage.cont_id))
-              .group_by(RawPage.cont_id))
+    orphan = (
+        sa.select(sa.func.max(RawPage.id))
+        .where(
+            RawPage.kind.in_(_PAGE_KINDS),
+            RawPage.cont_id.is_not(None),
+            ~sa.exists().where(Article.cont_id == RawPage.cont_id),
+        )
+        .group_by(RawPage.cont_id)
+    )
     if cont_ids:
         orphan = orphan.where(RawPage.cont_id.in_(list(cont_ids)))
     if since is not None:
@@ -108,8 +127,19 @@ def _read_chunk(Session, ids: list[int]) -> tuple[dict[int, tuple], list[CleanJo
             return bytes(r.body), r.compression
         return raw_body_bytes(r.body, r.compression, dicts[r.dictionary_id], page_id=r.id), "none"
 
-    jobs = [(r.id, *stored(r), _clean_url(r), r.headers, r.status or 200,
-             (r.context or {}).get("list_item"), r.cont_id, r.final_url or r.url) for r in rows]
+    jobs = [
+        (
+            r.id,
+            *stored(r),
+            _clean_url(r),
+            r.headers,
+            r.status or 200,
+            (r.context or {}).get("list_item"),
+            r.cont_id,
+            r.final_url or r.url,
+        )
+        for r in rows
+    ]
     return {r.id: (r.url, r.fetched_at) for r in rows}, jobs
 
 
@@ -118,8 +148,15 @@ def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
     out: list[Cleaned] = []
     for raw_id, body, compression, url, headers, status, list_item, cont_id, source_url in jobs:
         try:
-            record = clean_page(raw_body_bytes(body, compression, page_id=raw_id), url=url, headers=headers,
-                                status=status, list_item=list_item, cont_id=cont_id, source_url=source_url)
+            record = clean_page(
+                raw_body_bytes(body, compression, page_id=raw_id),
+                url=url,
+                headers=headers,
+                status=status,
+                list_item=list_item,
+                cont_id=cont_id,
+                source_url=source_url,
+            )
         except CleaningError as exc:
             out.append((raw_id, None, exc.reason))
             continue
@@ -127,8 +164,9 @@ def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
     return out
 
 
-def _store_chunk(session: Session, pages: dict[int, tuple], cleaned: list[Cleaned], counts: Counter, *,
-                 now: datetime) -> None:
+def _store_chunk(
+    session: Session, pages: dict[int, tuple], cleaned: list[Cleaned], counts: Counter, *, now: datetime
+) -> None:
     """Save the chunk's records (only what changed is written) and count the outcomes;
     ``pages``: the raw pages' URL and fetch time by id."""
     urls = {raw_id: url for raw_id, (url, _) in pages.items()}
@@ -142,8 +180,11 @@ def _store_chunk(session: Session, pages: dict[int, tuple], cleaned: list[Cleane
             items.append((record, raw_id))
     outcomes = save_articles(session, items, now=now, seen=False, captured=[fetched[raw_id] for _, raw_id in items])
     # cast: a stored article has its cont_id
-    stored = [(urls[raw_id], cast(int, record.cont_id)) for (record, raw_id), outcome in zip(items, outcomes)
-              if outcome in ("new", "updated")]
+    stored = [
+        (urls[raw_id], cast(int, record.cont_id))
+        for (record, raw_id), outcome in zip(items, outcomes)
+        if outcome in ("new", "updated")
+    ]
     if stored:
         resolve_failures(session, [u for u, _ in stored], [c for _, c in stored])
     counts.update(outcomes)
@@ -220,8 +261,12 @@ class CleanerPool:
         try:
             for i in range(jobs):
                 reader, writer = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker_main, args=(self._tasks, writer, os.getpid(), db_url),
-                                   name=f"reprocess-clean-{i}", daemon=True)
+                proc = ctx.Process(
+                    target=_worker_main,
+                    args=(self._tasks, writer, os.getpid(), db_url),
+                    name=f"reprocess-clean-{i}",
+                    daemon=True,
+                )
                 proc.start()
                 writer.close()
                 self._workers.append((proc, reader))
@@ -298,9 +343,16 @@ def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Generator[tu
             yield pages, cleaned
 
 
-def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Iterable[int] | None = None,
-                      fetched_since: datetime | None = None, batch: int = 200, jobs: int = 1,
-                      progress: Callable[[Counter, int, int], None] | None = None) -> Counter:
+def reprocess_archive(
+    Session,
+    *,
+    since: datetime | None = None,
+    cont_ids: Iterable[int] | None = None,
+    fetched_since: datetime | None = None,
+    batch: int = 200,
+    jobs: int = 1,
+    progress: Callable[[Counter, int, int], None] | None = None,
+) -> Counter:
     """Clean the selected raw pages again and update the records; return outcome counts
     (``new``, ``updated``, ``unchanged``, ``kept_original``, ``failed`` and ``failed/<reason>``).
 
@@ -314,7 +366,7 @@ def reprocess_archive(Session, *, since: datetime | None = None, cont_ids: Itera
     counts: Counter = Counter()
     with Session() as session:
         raw_ids = _select_ids(session, since=since, cont_ids=cont_ids, fetched_since=fetched_since)
-    chunks = [raw_ids[start:start + batch] for start in range(0, len(raw_ids), batch)]
+    chunks = [raw_ids[start : start + batch] for start in range(0, len(raw_ids), batch)]
     done = 0
     # closing(): an error or Ctrl-C here stops the workers at once, not when the traceback is freed
     with closing(_cleaned_chunks(Session, chunks, min(jobs, len(chunks)))) as cleaned_chunks:

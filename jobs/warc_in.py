@@ -56,7 +56,7 @@ def _readable(exc: BaseException) -> str:
         text = f"{head} (its first line is not text)"
     if not text.isprintable() or any(ord(c) >= 0x80 and not c.isalnum() for c in text):
         text = "".join(c if c.isprintable() and (ord(c) < 0x80 or c.isalnum()) else "?" for c in text)
-    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 
 class WarcError(ValueError):
@@ -175,8 +175,9 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
             # warcio fails with AttributeError on a record without WARC-Target-URI
             if pending is not None:
                 yield pending
-            raise WarcError(f"{name}: damaged or truncated WARC after byte {iterator.offset}: "
-                            f"{_readable(exc)}") from None
+            raise WarcError(
+                f"{name}: damaged or truncated WARC after byte {iterator.offset}: {_readable(exc)}"
+            ) from None
         last = iterator.offset
         kind = record.rec_type
         headers = record.rec_headers
@@ -184,8 +185,10 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
             # WARC-Type and Content-Length are mandatory (ISO 28500): a header block cut short
             if pending is not None:
                 yield pending
-            raise WarcError(f"{name}: damaged or truncated WARC at byte {iterator.offset}: a record header "
-                            "without WARC-Type or Content-Length")
+            raise WarcError(
+                f"{name}: damaged or truncated WARC at byte {iterator.offset}: a record header "
+                "without WARC-Type or Content-Length"
+            )
         try:
             if kind in ("response", "resource"):
                 body = record.content_stream().read()
@@ -198,17 +201,23 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
         except Exception as exc:  # a gzip member or a chunked body cut short
             if pending is not None:
                 yield pending
-            raise WarcError(f"{name}: damaged or truncated WARC at byte {iterator.offset}: "
-                            f"{type(exc).__name__}: {_readable(exc)}") from None
+            raise WarcError(
+                f"{name}: damaged or truncated WARC at byte {iterator.offset}: {type(exc).__name__}: {_readable(exc)}"
+            ) from None
         if short and kind in ("request", "metadata"):  # the file ends inside this record
             if pending is not None:
                 yield pending
-            raise WarcError(f"{name}: truncated WARC: the record at byte {iterator.offset} "
-                            f"({headers.get_header('WARC-Target-URI')}) ends {short} bytes early")
+            raise WarcError(
+                f"{name}: truncated WARC: the record at byte {iterator.offset} "
+                f"({headers.get_header('WARC-Target-URI')}) ends {short} bytes early"
+            )
         if kind == "request":
             http = record.http_headers
-            req = {"method": http.protocol if http is not None else "GET",
-                   "url": headers.get_header("WARC-Target-URI"), "headers": _headers(http)}
+            req = {
+                "method": http.protocol if http is not None else "GET",
+                "url": headers.get_header("WARC-Target-URI"),
+                "headers": _headers(http),
+            }
             if body:
                 req["body"] = body.decode("latin-1")
             requests[headers.get_header("WARC-Concurrent-To") or ""] = req
@@ -253,12 +262,22 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
         request = requests.pop(record_id, None) or requests.pop(uri, None)
         requests.clear()
         truncated = headers.get_header("WARC-Truncated") or ("length" if short else None)
-        pending = Capture(url=url, status=status, headers=page_headers, body=body, captured_at=captured,
-                          record_id=record_id, offset=iterator.offset, request=request, truncated=truncated)
+        pending = Capture(
+            url=url,
+            status=status,
+            headers=page_headers,
+            body=body,
+            captured_at=captured,
+            record_id=record_id,
+            offset=iterator.offset,
+            request=request,
+            truncated=truncated,
+        )
         if short:  # the file ends inside this record
             yield pending
-            raise WarcError(f"{name}: truncated WARC: the record at byte {iterator.offset} ({url}) ends "
-                            f"{short} bytes early")
+            raise WarcError(
+                f"{name}: truncated WARC: the record at byte {iterator.offset} ({url}) ends {short} bytes early"
+            )
     if pending is not None:
         yield pending
 
@@ -279,20 +298,38 @@ def capture_entry(capture: Capture, *, name: str, encoder, counts: Counter):
         return None
     url = ref.given if ref.is_mirror else canonical_url(ref.cont_id)
     context = {k: v for k, v in capture.context.items() if k in ("list_item", "channel_id")}
-    context.update(url=capture.context.get("url") or url,
-                   warc={"file": name, "record_id": capture.record_id, "offset": capture.offset})
+    context.update(
+        url=capture.context.get("url") or url,
+        warc={"file": name, "record_id": capture.record_id, "offset": capture.offset},
+    )
     if capture.request:
         context["request"] = capture.request
-    raw = raw_page_row(url=capture.url, final_url=capture.url, status=capture.status, headers=capture.headers,
-                       body=capture.body, fetched_at=capture.captured_at,
-                       kind=capture.kind or ("mirror" if ref.is_mirror else "import"),
-                       cont_id=ref.cont_id, note=f"warc:{name}#{capture.offset}", context=context, encoder=encoder)
+    raw = raw_page_row(
+        url=capture.url,
+        final_url=capture.url,
+        status=capture.status,
+        headers=capture.headers,
+        body=capture.body,
+        fetched_at=capture.captured_at,
+        kind=capture.kind or ("mirror" if ref.is_mirror else "import"),
+        cont_id=ref.cont_id,
+        note=f"warc:{name}#{capture.offset}",
+        context=context,
+        encoder=encoder,
+    )
     entry = BatchEntry(raw=raw, url=capture.url)
     try:
         if capture.truncated:
             raise _Truncated(f"the capture is truncated ({capture.truncated}) in the WARC file")
-        entry.record = clean_page(capture.body, url=context["url"], headers=capture.headers, status=capture.status,
-                                  list_item=context.get("list_item"), cont_id=ref.cont_id, source_url=capture.url)
+        entry.record = clean_page(
+            capture.body,
+            url=context["url"],
+            headers=capture.headers,
+            status=capture.status,
+            list_item=context.get("list_item"),
+            cont_id=ref.cont_id,
+            source_url=capture.url,
+        )
     except CleaningError as exc:
         entry.failure = {"url": capture.url, "cont_id": ref.cont_id, "reason": exc.reason, "message": str(exc)}
     return entry
@@ -314,8 +351,11 @@ def archived(session, entries) -> set[tuple]:
     from storage.models import RawPage
 
     hashes = sorted({e.raw["sha256"] for e in entries})
-    rows = session.execute(sa.select(RawPage.sha256, RawPage.url, RawPage.fetched_at)
-                           .where(RawPage.sha256.in_(hashes))) if hashes else []
+    rows = (
+        session.execute(sa.select(RawPage.sha256, RawPage.url, RawPage.fetched_at).where(RawPage.sha256.in_(hashes)))
+        if hashes
+        else []
+    )
     return {tuple(r) for r in rows}
 
 
@@ -341,9 +381,16 @@ def not_a_warc(path: str) -> str | None:
     return None
 
 
-def import_warcs(Session, paths: list[str], *, run_id: int | None = None, batch: int = BATCH,
-                 progress: Callable[[Counter], None] | None = None, policy: dict | None = None,
-                 counts: Counter | None = None) -> Counter:
+def import_warcs(
+    Session,
+    paths: list[str],
+    *,
+    run_id: int | None = None,
+    batch: int = BATCH,
+    progress: Callable[[Counter], None] | None = None,
+    policy: dict | None = None,
+    counts: Counter | None = None,
+) -> Counter:
     """Import every article capture of the WARC files at ``paths``, one transaction per
     ``batch`` captures; counts of outcomes (``new``, ``updated``, ``unchanged``,
     ``versioned``, ``kept_original``, ``gone``, ``failed``, ``failed/<reason>``), of

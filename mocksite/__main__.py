@@ -24,20 +24,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--articles", type=int, default=300, help="size of the generated data set")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--now", type=_moment, default=None,
-                   help="the data set's now (ISO date or time, Asia/Shanghai when naive): the newest article "
-                        "is three hours older (default: the start of today, so a seed gives one data set all day)")
+    p.add_argument(
+        "--now",
+        type=_moment,
+        default=None,
+        help="the data set's now (ISO date or time, Asia/Shanghai when naive): the newest article "
+        "is three hours older (default: the start of today, so a seed gives one data set all day)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--faults", metavar="FILE.json", help="fault rules or plan (JSON)")
     p.add_argument("--fault-rate", type=float, metavar="R", help="share of keys that get a random fault kind")
     p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault decisions")
     p.add_argument("--fault-times", type=int, default=2, help="with --fault-rate: failures before a key recovers")
-    p.add_argument("--fault-permanent", type=float, default=0.25,
-                   help="with --fault-rate: share of faulty keys that never recover")
+    p.add_argument(
+        "--fault-permanent", type=float, default=0.25, help="with --fault-rate: share of faulty keys that never recover"
+    )
     p.add_argument("--max-delay", type=float, default=30.0, help="bound of every slow/hang fault (seconds)")
-    p.add_argument("--drift", action="store_true",
-                   help="serve a new front-end build: new CSS-module hashes, contentDetail.content renamed, "
-                        "the byline moved below the body")
+    p.add_argument(
+        "--drift",
+        action="store_true",
+        help="serve a new front-end build: new CSS-module hashes, contentDetail.content renamed, "
+        "the byline moved below the body",
+    )
     return p
 
 
@@ -77,8 +85,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m mocksite") -> int
         why = "the port is in use" if exc.errno == 98 else exc.strerror or str(exc)
         print(f"{prog}: error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
         return 2
-    print(f"mock thepaper.cn ({args.articles} articles, seed {args.seed}, now {dataset.now:%Y-%m-%d %H:%M}) "
-          f"at {site.base_url}" + (" (drifted front-end build)" if args.drift else ""), flush=True)
+    print(
+        f"mock thepaper.cn ({args.articles} articles, seed {args.seed}, now {dataset.now:%Y-%m-%d %H:%M}) "
+        f"at {site.base_url}" + (" (drifted front-end build)" if args.drift else ""),
+        flush=True,
+    )
     if plan.active:
         print(f"  faults: {len(plan.entries)} rule(s), seed {plan.seed}", flush=True)
     print(f"  e.g. {site.base_url}/channel_119908   (Ctrl-C stops)", flush=True)

@@ -114,19 +114,34 @@ SENTENCES = {
 }
 
 TITLES = {
-    "ai": ["{company}发布新一代{product}，推理成本下降{pct}%", "大模型公司扎堆上市，{company}会是下一个吗",
-           "特稿｜一家{city}AI公司的{num}天", "生成式AI服务备案数量突破{num}款"],
-    "chips": ["{company}{year}年营收增长{pct}%，{product}产能持续爬坡", "国产{product}突围：良率之战",
-              "科创板观察｜{company}的新产线"],
-    "space": ["{company}{product}发射成功，{small}颗卫星入轨", "商业航天的“回收”时刻",
-              "对话｜{company}创始人：把发射成本降下来"],
+    "ai": [
+        "{company}发布新一代{product}，推理成本下降{pct}%",
+        "大模型公司扎堆上市，{company}会是下一个吗",
+        "特稿｜一家{city}AI公司的{num}天",
+        "生成式AI服务备案数量突破{num}款",
+    ],
+    "chips": [
+        "{company}{year}年营收增长{pct}%，{product}产能持续爬坡",
+        "国产{product}突围：良率之战",
+        "科创板观察｜{company}的新产线",
+    ],
+    "space": [
+        "{company}{product}发射成功，{small}颗卫星入轨",
+        "商业航天的“回收”时刻",
+        "对话｜{company}创始人：把发射成本降下来",
+    ],
     "bio": ["{company}{product}获批上市", "基因编辑走向临床：机遇与风险", "特稿｜{city}的生物医药新势力"],
-    "ev": ["{company}{month}月交付{num}辆，{product}成新卖点", "价格战之后，新能源车企拼什么",
-           "数据｜{city}超级工厂每{small}分钟下线一辆车"],
-    "quantum": ["{company}实现{small}比特量子芯片操控", "量子计算离实用还有多远",
-                "科学湃｜量子纠错迎来新进展"],
-    "company": ["{company}拟投资{small}0亿元建研发中心", "{company}海外收入占比首次过半",
-                "10%公司｜{company}的第二增长曲线"],
+    "ev": [
+        "{company}{month}月交付{num}辆，{product}成新卖点",
+        "价格战之后，新能源车企拼什么",
+        "数据｜{city}超级工厂每{small}分钟下线一辆车",
+    ],
+    "quantum": ["{company}实现{small}比特量子芯片操控", "量子计算离实用还有多远", "科学湃｜量子纠错迎来新进展"],
+    "company": [
+        "{company}拟投资{small}0亿元建研发中心",
+        "{company}海外收入占比首次过半",
+        "10%公司｜{company}的第二增长曲线",
+    ],
 }
 
 CAPTIONS = [
@@ -152,9 +167,12 @@ LIVE_MESSAGES = [
 ]
 
 TAGS = {
-    "ai": ["人工智能", "大模型", "AIGC"], "chips": ["芯片", "半导体", "集成电路"],
-    "space": ["商业航天", "卫星", "火箭"], "bio": ["生物医药", "创新药", "基因编辑"],
-    "ev": ["新能源汽车", "电池", "智能驾驶"], "quantum": ["量子计算", "量子通信"],
+    "ai": ["人工智能", "大模型", "AIGC"],
+    "chips": ["芯片", "半导体", "集成电路"],
+    "space": ["商业航天", "卫星", "火箭"],
+    "bio": ["生物医药", "创新药", "基因编辑"],
+    "ev": ["新能源汽车", "电池", "智能驾驶"],
+    "quantum": ["量子计算", "量子通信"],
     "company": ["科技公司", "财报", "出海"],
 }
 

@@ -53,28 +53,44 @@ class Node:
     desc: str = ""
 
 
-NODES: dict[int, Node] = {n.node_id: n for n in (
-    Node(27234, "科学湃", TECH_CHANNEL, "科技", "科学新闻与科普"),
-    Node(119445, "生命科学", TECH_CHANNEL, "科技", "生命科学前沿"),
-    Node(119447, "未来2%", TECH_CHANNEL, "科技", "关注改变未来的2%"),
-    Node(119448, "科创101", TECH_CHANNEL, "科技", "科创企业观察"),
-    Node(119449, "科学城邦", TECH_CHANNEL, "科技", "科学共同体的故事"),
-    Node(119446, "元宇宙观察", TECH_CHANNEL, "科技", "元宇宙产业观察"),
-    Node(25434, "10%公司", FINANCE_CHANNEL, "财经", "公司新闻与深度"),
-    Node(PPH_NODE, "湃客", TECH_CHANNEL, "科技", "澎湃号·湃客"),
-)}
+NODES: dict[int, Node] = {
+    n.node_id: n
+    for n in (
+        Node(27234, "科学湃", TECH_CHANNEL, "科技", "科学新闻与科普"),
+        Node(119445, "生命科学", TECH_CHANNEL, "科技", "生命科学前沿"),
+        Node(119447, "未来2%", TECH_CHANNEL, "科技", "关注改变未来的2%"),
+        Node(119448, "科创101", TECH_CHANNEL, "科技", "科创企业观察"),
+        Node(119449, "科学城邦", TECH_CHANNEL, "科技", "科学共同体的故事"),
+        Node(119446, "元宇宙观察", TECH_CHANNEL, "科技", "元宇宙产业观察"),
+        Node(25434, "10%公司", FINANCE_CHANNEL, "财经", "公司新闻与深度"),
+        Node(PPH_NODE, "湃客", TECH_CHANNEL, "科技", "澎湃号·湃客"),
+    )
+}
 CHANNELS = {TECH_CHANNEL: "科技", FINANCE_CHANNEL: "财经"}
 
 _NODE_TOPICS = {
-    27234: ("quantum", "space", "bio"), 119445: ("bio",), 119447: ("ai", "ev"),
-    119448: ("chips", "company"), 119449: ("space", "quantum"), 119446: ("ai",),
-    25434: ("company", "ev", "chips"), PPH_NODE: corpus.TOPICS,
+    27234: ("quantum", "space", "bio"),
+    119445: ("bio",),
+    119447: ("ai", "ev"),
+    119448: ("chips", "company"),
+    119449: ("space", "quantum"),
+    119446: ("ai",),
+    25434: ("company", "ev", "chips"),
+    PPH_NODE: corpus.TOPICS,
 }
 _MODERN_NODES = (27234, 27234, 119445, 119447, 119447, 119448, 119448, 119449, 25434, 25434)
 _OLD_NODES = (27234, 27234, 25434, 25434, 119446)
 # Modern-era kind weights (percent); the first len(_FORCED) modern articles take one each.
-_KIND_WEIGHTS = (("news", 55), ("pph", 20), ("video", 6), ("live", 4), ("external", 4),
-                 ("paywalled", 5), ("gone_404", 3), ("gone_null", 3))
+_KIND_WEIGHTS = (
+    ("news", 55),
+    ("pph", 20),
+    ("video", 6),
+    ("live", 4),
+    ("external", 4),
+    ("paywalled", 5),
+    ("gone_404", 3),
+    ("gone_null", 3),
+)
 _FORCED = ("news", "pph", "video", "live", "external", "paywalled", "gone_404", "gone_null")
 
 _OLD_T0 = datetime(2015, 3, 1, 8, 0, tzinfo=SHANGHAI)
@@ -88,6 +104,8 @@ def day_start(moment: datetime | None = None) -> datetime:
     """The start of ``moment``'s day (default: today) in Asia/Shanghai: the default ``now``."""
     moment = (moment or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 _OLD_ID0 = 1_300_000
 _NEW_ID0 = 32_000_000
 _NEW_GAP = 29
@@ -189,6 +207,7 @@ def _ms(dt: datetime) -> int:
 @dataclass(frozen=True)
 class Plan:
     """What is known about article ``index`` without building it."""
+
     index: int
     cont_id: int
     pub_ms: int
@@ -226,8 +245,10 @@ class Dataset:
         self._new_t1 = self.now - _NEWEST_BEFORE_NOW
         self._new_t0 = self._new_t1 - MODERN_SPAN
         if self._new_t0 <= _OLD_T1:
-            raise ValueError(f"now must be after {(_OLD_T1 + MODERN_SPAN + _NEWEST_BEFORE_NOW):%Y-%m-%d}: "
-                             "the modern era follows the old one")
+            raise ValueError(
+                f"now must be after {(_OLD_T1 + MODERN_SPAN + _NEWEST_BEFORE_NOW):%Y-%m-%d}: "
+                "the modern era follows the old one"
+            )
         self.nodes = NODES
         self.channels = CHANNELS
         self._n = n
@@ -444,8 +465,11 @@ class Dataset:
                     blocks.insert(pos, Figure(f"{img_base}_{k}.jpg", cap))
             if p.kind == "pph" and rng.random() < 0.6:
                 credit_editor = rng.choice(corpus.PPH_CREDIT_NAMES)
-                credits = [Paragraph(f"作者|{rng.choice(corpus.PPH_CREDIT_NAMES)}"),
-                           Paragraph(f"编辑|{credit_editor}"), Paragraph(f"出品|{account}")]
+                credits = [
+                    Paragraph(f"作者|{rng.choice(corpus.PPH_CREDIT_NAMES)}"),
+                    Paragraph(f"编辑|{credit_editor}"),
+                    Paragraph(f"出品|{account}"),
+                ]
                 pos = min(len(blocks), rng.randint(1, 2))
                 blocks[pos:pos] = credits
                 editor = credit_editor
@@ -455,21 +479,42 @@ class Dataset:
                 t = pub + timedelta(minutes=rng.randint(1, 15) + (len(live_times) * 20))
                 live_times.append(t.strftime("%Y-%m-%d %H:%M"))
                 msg = corpus.fill(template, rng, topic, year=year)
-                blocks.append(Paragraph(msg[msg.index("，") + 1:]))
+                blocks.append(Paragraph(msg[msg.index("，") + 1 :]))
         interaction = rng.choice(("0", "3", "75", "412", "1.2万", "2.6万"))
         return MockArticle(
-            cont_id=p.cont_id, kind=p.kind, layout=p.layout, title=title, summary=summary, pub_time=pub,
-            author_raw=author_raw, author=author, author_outlet=outlet or account,  # a 澎湃号 post: its account
+            cont_id=p.cont_id,
+            kind=p.kind,
+            layout=p.layout,
+            title=title,
+            summary=summary,
+            pub_time=pub,
+            author_raw=author_raw,
+            author=author,
+            author_outlet=outlet or account,  # a 澎湃号 post: its account
             editor=editor if p.kind not in GONE_KINDS + ("external",) else "",
-            source=source, node_id=node.node_id, node_name=node.name, channel_id=node.channel_id,
-            channel_name=node.channel_name, tags=tags, blocks=blocks,
+            source=source,
+            node_id=node.node_id,
+            node_name=node.name,
+            channel_id=node.channel_id,
+            channel_name=node.channel_name,
+            tags=tags,
+            blocks=blocks,
             external_url=f"https://www.example-partner.cn/article/{p.cont_id}" if p.kind == "external" else "",
-            video_url=(f"https://cloudvideo.thepaper.cn/clt/{pub:%Y/%m/%d}/{rng.getrandbits(64):016x}.mp4"
-                       if p.kind == "video" else ""),
+            video_url=(
+                f"https://cloudvideo.thepaper.cn/clt/{pub:%Y/%m/%d}/{rng.getrandbits(64):016x}.mp4"
+                if p.kind == "video"
+                else ""
+            ),
             robots_disallowed=p.kind == "gone_offline" and _robots_bit(self.seed, p.index),
-            index=p.index, pub_ms=p.pub_ms, version=1, pph_account=account, pic=f"{img_base}_cover.jpg",
-            interaction_num=interaction, praise_times=rng.choice(("0", "12", "521", "1.2万")),
-            build=_mix(self.seed, p.cont_id, 5) % 3, live_times=live_times,
+            index=p.index,
+            pub_ms=p.pub_ms,
+            version=1,
+            pph_account=account,
+            pic=f"{img_base}_cover.jpg",
+            interaction_num=interaction,
+            praise_times=rng.choice(("0", "12", "521", "1.2万")),
+            build=_mix(self.seed, p.cont_id, 5) % 3,
+            live_times=live_times,
         )
 
 

@@ -62,7 +62,7 @@ def html_body_missing(text: str) -> str:
 def _outside_protected(text: str, fn) -> str:
     out, pos = [], 0
     for m in _PROTECTED.finditer(text):
-        out.append(fn(text[pos:m.start()]))
+        out.append(fn(text[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
     out.append(fn(text[pos:]))
@@ -71,17 +71,20 @@ def _outside_protected(text: str, fn) -> str:
 
 def nextdata_truncated(text: str, seed: int) -> str:
     """``__NEXT_DATA__`` cut at a seeded point between 20 % and 80 % of its length."""
+
     def cut(m):
         js = m.group(2)
         at = len(js) * random.Random(seed).randint(20, 80) // 100
         return m.group(1) + js[:at] + m.group(3)
+
     return NEXT_DATA.sub(cut, text, count=1)
 
 
 def nextdata_not_json(text: str) -> str:
     """``__NEXT_DATA__`` as a JavaScript literal: single quotes, so no JSON parser accepts it."""
-    return NEXT_DATA.sub(lambda m: m.group(1) + "{'__mock':1," + m.group(2)[1:].replace('"', "'") + m.group(3),
-                         text, count=1)
+    return NEXT_DATA.sub(
+        lambda m: m.group(1) + "{'__mock':1," + m.group(2)[1:].replace('"', "'") + m.group(3), text, count=1
+    )
 
 
 def page_damage(kind: str, text: str, seed: int) -> str:
@@ -158,8 +161,9 @@ def api_body(kind: str, body: bytes, request_body: bytes) -> bytes:
         return body
     if not isinstance(doc, dict):
         return body
-    return json.dumps(api_damage(kind, doc, req if isinstance(req, dict) else {}), ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        api_damage(kind, doc, req if isinstance(req, dict) else {}), ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
 
 
 # ------------------------------------------------------------------ size

@@ -49,6 +49,7 @@ API = frozenset({"api"})
 class KindInfo:
     """``targets``: path classes the kind applies to; ``benign``: a correct crawler still
     stores the article (it must cope, e.g. decode or fall back to the DOM)."""
+
     doc: str
     targets: frozenset = ALL
     benign: bool = False

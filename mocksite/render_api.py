@@ -24,17 +24,39 @@ def list_item(art: MockArticle, ds: Dataset, now_ms: int) -> dict:
     """One list item, shaped like the real API's (no summary)."""
     rel = relative_time(art.pub_ms, now_ms)
     item = {
-        "contId": str(art.cont_id), "isOutForword": "1" if art.kind == "external" else "0",
-        "isOutForward": "1" if art.kind == "external" else "0", "forwardType": "0", "mobForwardType": 2,
-        "interactionNum": art.interaction_num, "praiseTimes": art.praise_times, "pic": art.pic,
-        "imgCardMode": 0, "smallPic": art.pic + "?x-oss-process=image/resize,w_332", "sharePic": art.pic,
-        "pubTime": rel, "pubTimeNew": rel, "name": art.title, "closePraise": "0",
-        "nodeInfo": node_info(art, ds.nodes), "nodeId": art.node_id, "contType": content_type(art),
-        "pubTimeLong": art.pub_ms, "specialNodeId": 0, "cardMode": "101", "dataObjId": 52,
-        "closeFrontComment": False, "isSupInteraction": False, "tagList": tag_list(art),
-        "hideVideoFlag": False, "praiseStyle": 1, "softLocType": 1, "closeComment": False,
+        "contId": str(art.cont_id),
+        "isOutForword": "1" if art.kind == "external" else "0",
+        "isOutForward": "1" if art.kind == "external" else "0",
+        "forwardType": "0",
+        "mobForwardType": 2,
+        "interactionNum": art.interaction_num,
+        "praiseTimes": art.praise_times,
+        "pic": art.pic,
+        "imgCardMode": 0,
+        "smallPic": art.pic + "?x-oss-process=image/resize,w_332",
+        "sharePic": art.pic,
+        "pubTime": rel,
+        "pubTimeNew": rel,
+        "name": art.title,
+        "closePraise": "0",
+        "nodeInfo": node_info(art, ds.nodes),
+        "nodeId": art.node_id,
+        "contType": content_type(art),
+        "pubTimeLong": art.pub_ms,
+        "specialNodeId": 0,
+        "cardMode": "101",
+        "dataObjId": 52,
+        "closeFrontComment": False,
+        "isSupInteraction": False,
+        "tagList": tag_list(art),
+        "hideVideoFlag": False,
+        "praiseStyle": 1,
+        "softLocType": 1,
+        "closeComment": False,
         "voiceInfo": {"voiceSrc": "", "imgSrc": art.pic, "isHaveVoice": "0"},
-        "originalContId": art.cont_id, "paywalled": art.kind == "paywalled", "seriesTagRecType": "其他",
+        "originalContId": art.cont_id,
+        "paywalled": art.kind == "paywalled",
+        "seriesTagRecType": "其他",
         "link": art.external_url if art.kind == "external" else "",
     }
     info = author_info(art)
@@ -55,8 +77,9 @@ def _start_ms(value) -> int | None:
         return None
 
 
-def list_data(ds: Dataset, *, node_id: int | None = None, channel_id: int | None = None,
-              start_time=None, page_size=20, page_num=1) -> dict:
+def list_data(
+    ds: Dataset, *, node_id: int | None = None, channel_id: int | None = None, start_time=None, page_size=20, page_num=1
+) -> dict:
     """``data`` of a list answer (``code`` 200 wrapper added by :func:`list_response`)."""
     try:
         size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
@@ -66,7 +89,7 @@ def list_data(ds: Dataset, *, node_id: int | None = None, channel_id: int | None
     times = ds.list_times(node_id=node_id, channel_id=channel_id)  # ascending
     start = _start_ms(start_time)
     end = len(idx) if start is None else bisect.bisect_left(times, start)
-    chosen = idx[max(0, end - size):end][::-1]
+    chosen = idx[max(0, end - size) : end][::-1]
     has_next = end - size > 0
     pinned = ds.pinned(channel_id) if channel_id is not None and start is None else []
     now = ds.now_ms
@@ -74,13 +97,29 @@ def list_data(ds: Dataset, *, node_id: int | None = None, channel_id: int | None
     next_start = times[end - len(chosen)] if chosen else (start if start is not None else None)
     if node_id is not None:
         node = ds.nodes.get(node_id)
-        info = {"nodeId": node_id, "name": node.name if node else "", "desc": node.desc if node else "",
-                "parentId": node.channel_id if node else None, "nodeType": 0}
+        info = {
+            "nodeId": node_id,
+            "name": node.name if node else "",
+            "desc": node.desc if node else "",
+            "parentId": node.channel_id if node else None,
+            "nodeType": 0,
+        }
     else:
         info = {"nodeId": channel_id, "name": ds.channels.get(channel_id, ""), "nodeType": 1}
-    return {"list": items, "hasNext": has_next, "startTime": next_start, "nodeInfo": info,
-            "pageNum": page_num, "pageSize": size, "moreNodeInfo": None, "filterIds": None,
-            "contList": None, "hotNews": None, "prevPageNum": None, "nextPageNum": None}
+    return {
+        "list": items,
+        "hasNext": has_next,
+        "startTime": next_start,
+        "nodeInfo": info,
+        "pageNum": page_num,
+        "pageSize": size,
+        "moreNodeInfo": None,
+        "filterIds": None,
+        "contList": None,
+        "hotNews": None,
+        "prevPageNum": None,
+        "nextPageNum": None,
+    }
 
 
 def nested(entries: list) -> list:
@@ -107,13 +146,22 @@ def listing_page(ds: Dataset, *, node_id: int | None = None, channel_id: int | N
         return None
     data = list_data(ds, node_id=node_id, channel_id=channel_id)
     name = data["nodeInfo"]["name"]
-    links = "".join(f'<li><a href="/newsDetail_forward_{it["contId"]}">{escape(it["name"])}</a></li>'
-                    for it in data["list"] if not it["link"])
-    nd = {"props": {"pageProps": {"data": data}, "__N_SSP": True},
-          "page": "/channel/[id]" if channel_id is not None else "/list/[id]",
-          "query": {"id": str(channel_id if channel_id is not None else node_id)}, "isFallback": False, "gssp": True}
-    body = (f'<div id="__next"><h1>{escape(name)}</h1><ul class="newsList">{links}</ul></div>'
-            f'<script id="__NEXT_DATA__" type="application/json">{script_json(nd)}</script>')
+    links = "".join(
+        f'<li><a href="/newsDetail_forward_{it["contId"]}">{escape(it["name"])}</a></li>'
+        for it in data["list"]
+        if not it["link"]
+    )
+    nd = {
+        "props": {"pageProps": {"data": data}, "__N_SSP": True},
+        "page": "/channel/[id]" if channel_id is not None else "/list/[id]",
+        "query": {"id": str(channel_id if channel_id is not None else node_id)},
+        "isFallback": False,
+        "gssp": True,
+    }
+    body = (
+        f'<div id="__next"><h1>{escape(name)}</h1><ul class="newsList">{links}</ul></div>'
+        f'<script id="__NEXT_DATA__" type="application/json">{script_json(nd)}</script>'
+    )
     return page(f"{name}_澎湃新闻-The Paper", "", body)
 
 

@@ -31,8 +31,10 @@ from .render_old import render_desktop_old, render_mobile_2017
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json;charset=UTF-8"
-WAF_HTML = ('<!DOCTYPE html><html><head><meta charset="utf-8"/><title>WAF拦截页面</title></head>'
-            '<body><h1>WAF拦截页面</h1><p>您的访问请求可能对网站造成安全威胁，已被拦截。</p></body></html>')
+WAF_HTML = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"/><title>WAF拦截页面</title></head>'
+    "<body><h1>WAF拦截页面</h1><p>您的访问请求可能对网站造成安全威胁，已被拦截。</p></body></html>"
+)
 
 _ARTICLE = re.compile(r"^/(?:newsDetail_forward_|detail/)(\d{1,10})/?$")
 _CHANNEL = re.compile(r"^/channel_(\d{1,10})/?$")
@@ -62,9 +64,18 @@ BUSY = {"code": 99998, "desc": "系统繁忙", "time": None, "data": None}
 class MockSite:
     """The mock site; use as a context manager or call :meth:`start`/:meth:`stop`."""
 
-    def __init__(self, dataset: Dataset | None = None, host: str = "127.0.0.1", port: int = 0, *,
-                 verbose: bool = False, faults=(), fault_seed: int = 0, page_cache: int = 2048,
-                 drift: bool = False):
+    def __init__(
+        self,
+        dataset: Dataset | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        verbose: bool = False,
+        faults=(),
+        fault_seed: int = 0,
+        page_cache: int = 2048,
+        drift: bool = False,
+    ):
         self.dataset = dataset if dataset is not None else generate_dataset()
         self.host, self.port, self.verbose = host, port, verbose
         #: Serve article pages as a new front-end build would (``render_next``); may be switched live.
@@ -174,7 +185,7 @@ class MockSite:
             return self._article(int(m.group(1)))
         m = _CHANNEL.match(path) or _NODE.match(path)
         if m:
-            key = ("channel_id" if path.startswith("/channel_") else "node_id")
+            key = "channel_id" if path.startswith("/channel_") else "node_id"
             text = render_api.listing_page(self.dataset, **{key: int(m.group(1))})
             return _html(text) if text else _html(NOT_FOUND_HTML, 404)
         return _html(NOT_FOUND_HTML, 404)
@@ -217,8 +228,9 @@ class MockSite:
             req = json.loads(body or b"{}")
             if not isinstance(req, dict):
                 raise ValueError("not an object")
-            kwargs = dict(start_time=req.get("startTime"), page_size=req.get("pageSize", 20),
-                          page_num=req.get("pageNum", 1))
+            kwargs = dict(
+                start_time=req.get("startTime"), page_size=req.get("pageSize", 20), page_num=req.get("pageNum", 1)
+            )
             if path.endswith("getByChannelId"):
                 kwargs["channel_id"] = int(req["channelId"])
             else:
@@ -235,8 +247,11 @@ LOOP_MARK = "_mockloop=1"
 
 def _nginx_error(status: int) -> Response:
     title = f"{status} {HTTPStatus(status).phrase}"
-    return _html(f"<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center>"
-                 f"<hr><center>nginx</center></body></html>", status)
+    return _html(
+        f"<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center>"
+        f"<hr><center>nginx</center></body></html>",
+        status,
+    )
 
 
 def _redirect(location: str) -> Response:
@@ -275,19 +290,28 @@ def damaged(rule: FaultRule, resp: Response, target: str, req_body: bytes, base_
         out = Response(200, resp.content_type, fault_bodies.gzip_bomb(size), {"Content-Encoding": "gzip"})
     elif kind in ("oversized", "oversized_chunked"):
         size = rule.size if rule.size is not None else fault_bodies.OVERSIZED_SIZE
-        out = Response(resp.status, resp.content_type, fault_bodies.oversized(resp.body, resp.content_type, size),
-                       dict(resp.headers))
+        out = Response(
+            resp.status,
+            resp.content_type,
+            fault_bodies.oversized(resp.body, resp.content_type, size),
+            dict(resp.headers),
+        )
     elif kind.startswith("api_"):
         if resp.content_type.startswith("application/json"):
-            out = Response(resp.status, resp.content_type, fault_bodies.api_body(kind, resp.body, req_body),
-                           dict(resp.headers))
+            out = Response(
+                resp.status, resp.content_type, fault_bodies.api_body(kind, resp.body, req_body), dict(resp.headers)
+            )
     elif is_html and kind.startswith(("charset_", "html_", "nextdata_")):
         text = resp.body.decode("utf-8")
         if kind.startswith("charset_"):
             body, ctype = fault_bodies.charset_variant(kind, text)
             return Response(resp.status, ctype, body, dict(resp.headers))
-        out = Response(resp.status, resp.content_type, fault_bodies.page_damage(kind, text, seed).encode("utf-8"),
-                       dict(resp.headers))
+        out = Response(
+            resp.status,
+            resp.content_type,
+            fault_bodies.page_damage(kind, text, seed).encode("utf-8"),
+            dict(resp.headers),
+        )
     if kind in ("429", "waf403") and rule.retry_after is not None:
         out.headers["Retry-After"] = str(rule.retry_after)
     return out
@@ -461,7 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = resp.body
         step = 1 << 20 if kind == "oversized_chunked" else max(1, (len(body) + 1) // 2)
-        pieces = [body[i:i + step] for i in range(0, len(body), step)] or [b""]
+        pieces = [body[i : i + step] for i in range(0, len(body), step)] or [b""]
         for n, piece in enumerate(pieces):
             size = b"zz" if kind == "chunked_bad_size" and n == 1 else b"%x" % len(piece)
             if not self._raw(size + b"\r\n" + piece + b"\r\n"):

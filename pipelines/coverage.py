@@ -39,12 +39,12 @@ def front_end_build(body: bytes) -> str | None:
     if end <= start:
         return None
     value = body[start:end]
-    return value.decode("ascii") if value.isascii() and value.replace(b"-", b"").replace(b"_", b"").isalnum() \
-        else None
+    return value.decode("ascii") if value.isascii() and value.replace(b"-", b"").replace(b"_", b"").isalnum() else None
 
 
-def count_page(stats, *, body: bytes, record=None, outcome: str | None = None,
-               failure_reason: str | None = None) -> None:
+def count_page(
+    stats, *, body: bytes, record=None, outcome: str | None = None, failure_reason: str | None = None
+) -> None:
     """Count one judged article page in ``stats`` (Scrapy's stats collector, or anything
     with ``inc_value``): its build, and its article's fields or its failure's reason.
     ``record``: the stored record, or its :class:`storage.coverage.StoredSummary`."""
@@ -71,7 +71,7 @@ def coverage_from_stats(stats: Mapping[str, Any]) -> dict[str, Any] | None:
     for key, value in stats.items():
         if not key.startswith(PREFIX):
             continue
-        parts = key[len(PREFIX):].split("/")
+        parts = key[len(PREFIX) :].split("/")
         n = int(value)
         if parts == ["pages"]:
             cov["pages"] = n

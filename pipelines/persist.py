@@ -67,8 +67,13 @@ class PersistStage(_Stage):
 
         archive = self.state.archive
         if self.cleaner is not None:
-            return ProcessWriter(archive, self.failure_policy, max_batch=self.max_batch, clean=clean_page,
-                                 keep_records=bool(self.crawler.settings.getdict("FEEDS")))
+            return ProcessWriter(
+                archive,
+                self.failure_policy,
+                max_batch=self.max_batch,
+                clean=clean_page,
+                keep_records=bool(self.crawler.settings.getdict("FEEDS")),
+            )
         return ThreadWriter(archive, self.failure_policy, max_batch=self.max_batch)
 
     async def close_spider(self, spider=None):
@@ -139,10 +144,18 @@ class PersistStage(_Stage):
             item.raw_page = entry.raw_page_id
             if clean_args is not None:  # cleaned by the worker process (the record comes back only for feeds)
                 item.record, item.error = entry.record, getattr(entry, "error", None)
-            if item.kind in ("article", "mirror") and not item.failure_retry and (
-                    entry.stored is not None or entry.failure is not None):
-                count_page(self.state, body=item.body, record=entry.stored, outcome=entry.outcome,
-                           failure_reason=item.error.reason if entry.stored is None and item.error else None)
+            if (
+                item.kind in ("article", "mirror")
+                and not item.failure_retry
+                and (entry.stored is not None or entry.failure is not None)
+            ):
+                count_page(
+                    self.state,
+                    body=item.body,
+                    record=entry.stored,
+                    outcome=entry.outcome,
+                    failure_reason=item.error.reason if entry.stored is None and item.error else None,
+                )
             if entry.stored is not None:
                 item.outcome = entry.outcome
                 self.state.inc_value(f"thepaper/stored/{_counter_key(entry.stored.content_type, entry.outcome)}")

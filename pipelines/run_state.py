@@ -81,8 +81,10 @@ class RunState:
 
     def stop_unwritable(self, why: str) -> bool:
         """Stop the run because the archive cannot be written (exit code 6)."""
-        return self.stop("archive_unwritable", f"cannot write the archive: {why}; stopping the run (the next "
-                                               "run resumes once the archive can be written)")
+        return self.stop(
+            "archive_unwritable",
+            f"cannot write the archive: {why}; stopping the run (the next run resumes once the archive can be written)",
+        )
 
 
 def run_state(crawler) -> RunState:

@@ -52,9 +52,17 @@ class ArchiveStage(_Stage):
 
     def _archive(self, page: FetchedPage):
         page._raw_args = dict(
-            url=page.url, final_url=page.final_url, status=page.status, headers=page.headers, body=page.body,
-            fetched_at=page.fetched_at, kind=page.kind, run_id=self.state.run_id, cont_id=page.cont_id,
-            context=page_context(page, self.crawler.settings.get("THEPAPER_SITE_URL")))
+            url=page.url,
+            final_url=page.final_url,
+            status=page.status,
+            headers=page.headers,
+            body=page.body,
+            fetched_at=page.fetched_at,
+            kind=page.kind,
+            run_id=self.state.run_id,
+            cont_id=page.cont_id,
+            context=page_context(page, self.crawler.settings.get("THEPAPER_SITE_URL")),
+        )
 
 
 def _same_host(url: str, base: str) -> bool:
@@ -107,9 +115,15 @@ class CleanStage(_Stage):
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
 
     def clean_args(self, item) -> dict:
-        return dict(url=cleaning_url(item, self.site_url), headers=item.headers, status=item.status,
-                    list_item=item.list_item, cont_id=item.cont_id, source_url=item.final_url,
-                    max_size=self.max_size)
+        return dict(
+            url=cleaning_url(item, self.site_url),
+            headers=item.headers,
+            status=item.status,
+            list_item=item.list_item,
+            cont_id=item.cont_id,
+            source_url=item.final_url,
+            max_size=self.max_size,
+        )
 
     def process_item(self, item):
         if isinstance(item, FetchedPage) and item.kind in ("article", "mirror") and not self.deferred:

@@ -75,8 +75,20 @@ def _record_fields(record: ArticleRecord) -> dict[str, Any]:
     }
 
 
-_KEEP_WHEN_GONE = ("title", "summary", "published_at", "author", "author_outlet", "editor", "source",
-                   "node_id", "node_name", "channel_id", "channel_name", "url")
+_KEEP_WHEN_GONE = (
+    "title",
+    "summary",
+    "published_at",
+    "author",
+    "author_outlet",
+    "editor",
+    "source",
+    "node_id",
+    "node_name",
+    "channel_id",
+    "channel_name",
+    "url",
+)
 
 
 def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
@@ -86,15 +98,35 @@ def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
     for name in _KEEP_WHEN_GONE:
         if getattr(old, name) not in (None, "") or fields[name] in (None, ""):
             fields[name] = getattr(old, name)
-    fields.update(body_text="", images=[], keywords=[], word_count=0,
-                  content_hash=ArticleRecord(title=fields["title"]).content_hash)
+    fields.update(
+        body_text="",
+        images=[],
+        keywords=[],
+        word_count=0,
+        content_hash=ArticleRecord(title=fields["title"]).content_hash,
+    )
     return fields
 
 
 #: Fields an update never empties: a page that lost them (a layout the extractor no longer
 #: reads, a paywall, a video page) keeps the stored value (:func:`_keep_stored`).
-NEVER_BLANKED = ("title", "summary", "published_at", "author", "author_outlet", "editor", "source", "node_id",
-                 "node_name", "channel_id", "channel_name", "external_url", "body_text", "images", "keywords")
+NEVER_BLANKED = (
+    "title",
+    "summary",
+    "published_at",
+    "author",
+    "author_outlet",
+    "editor",
+    "source",
+    "node_id",
+    "node_name",
+    "channel_id",
+    "channel_name",
+    "external_url",
+    "body_text",
+    "images",
+    "keywords",
+)
 
 
 def _blank(value) -> bool:
@@ -116,10 +148,18 @@ def _keep_stored(old, fields: dict[str, Any]) -> tuple[str, ...]:
 def _version_row(old, now: datetime) -> dict[str, Any]:
     """The ``article_versions`` values that keep the stored text of ``old`` when it is replaced."""
     return dict(
-        cont_id=old.cont_id, version=old.version, title=old.title, summary=old.summary,
-        body_text=old.body_text, paragraphs=paragraphs_of(old.body_text), content_hash=old.content_hash,
-        cleaner_version=old.cleaner_version, content_type=old.content_type,
-        valid_from=old.updated_at or old.first_seen, replaced_at=now, raw_page_id=old.raw_page_id,
+        cont_id=old.cont_id,
+        version=old.version,
+        title=old.title,
+        summary=old.summary,
+        body_text=old.body_text,
+        paragraphs=paragraphs_of(old.body_text),
+        content_hash=old.content_hash,
+        cleaner_version=old.cleaner_version,
+        content_type=old.content_type,
+        valid_from=old.updated_at or old.first_seen,
+        replaced_at=now,
+        raw_page_id=old.raw_page_id,
     )
 
 
@@ -145,13 +185,14 @@ def _tag_ids(session: Session, names: list[str]) -> dict[str, int]:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     found: dict[str, int] = {}
     for i in range(0, len(names), IN_CHUNK):
-        chunk = names[i:i + IN_CHUNK]
+        chunk = names[i : i + IN_CHUNK]
         found.update(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk))).all())
     missing = [n for n in names if n not in found]
     for i in range(0, len(missing), IN_CHUNK):
-        chunk = missing[i:i + IN_CHUNK]
-        session.execute(insert(Tag).values([{"name": n} for n in chunk])
-                        .on_conflict_do_nothing(index_elements=["name"]))
+        chunk = missing[i : i + IN_CHUNK]
+        session.execute(
+            insert(Tag).values([{"name": n} for n in chunk]).on_conflict_do_nothing(index_elements=["name"])
+        )
         found.update(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk))).all())
     return found
 
@@ -160,10 +201,13 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
     """Give each article (``cont_id``) the tags ``names`` (cleaned), in order, instead of its previous ones."""
     ids = list(names_by_id)
     for i in range(0, len(ids), IN_CHUNK):
-        session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id.in_(ids[i:i + IN_CHUNK])))
+        session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id.in_(ids[i : i + IN_CHUNK])))
     tag_ids = _tag_ids(session, list(dict.fromkeys(n for names in names_by_id.values() for n in names)))
-    links = [{"cont_id": cont_id, "tag_id": tag_ids[n], "position": i}
-             for cont_id, names in names_by_id.items() for i, n in enumerate(names)]
+    links = [
+        {"cont_id": cont_id, "tag_id": tag_ids[n], "position": i}
+        for cont_id, names in names_by_id.items()
+        for i, n in enumerate(names)
+    ]
     if links:
         session.execute(sa.insert(cast(sa.Table, ArticleTag.__table__)), links)
 
@@ -187,9 +231,14 @@ def _same_as_stored(old, fields: dict[str, Any], record: ArticleRecord) -> bool:
     return not _replaces_tags(record) or old.tag_names == clean_tag_names(record.tags)
 
 
-def decide_save(old: Article | StoredArticle | None, record: ArticleRecord, *,
-                prefer_original: bool = True, captured_at: datetime | None = None,
-                known_hashes: frozenset[str] | set[str] = frozenset()) -> tuple[str, dict[str, Any] | None]:
+def decide_save(
+    old: Article | StoredArticle | None,
+    record: ArticleRecord,
+    *,
+    prefer_original: bool = True,
+    captured_at: datetime | None = None,
+    known_hashes: frozenset[str] | set[str] = frozenset(),
+) -> tuple[str, dict[str, Any] | None]:
     """What saving ``record`` over the stored article ``old`` (None: not stored) does,
     without touching anything: ``("new", None)``, ``("kept_original", None)``,
     ``("unchanged", None)``, ``("updated", fields)`` with the article column values
@@ -241,23 +290,30 @@ def _is_older(captured_at: datetime | None, old) -> bool:
     return captured_at is not None and stored_at is not None and captured_at < stored_at
 
 
-def _older_version_row(old, record: ArticleRecord, *, raw_page_id: int | None,
-                       captured_at: datetime) -> dict[str, Any]:
+def _older_version_row(old, record: ArticleRecord, *, raw_page_id: int | None, captured_at: datetime) -> dict[str, Any]:
     """The ``article_versions`` row of an older capture: it takes the stored article's
     version number, the article the next one (the article's number stays the highest, one
     more than its versions); it was the text from its capture until the stored one's."""
     fields = _record_fields(record)
     return dict(
-        cont_id=old.cont_id, version=old.version or 1, title=fields["title"], summary=fields["summary"],
-        body_text=fields["body_text"], paragraphs=paragraphs_of(fields["body_text"]),
+        cont_id=old.cont_id,
+        version=old.version or 1,
+        title=fields["title"],
+        summary=fields["summary"],
+        body_text=fields["body_text"],
+        paragraphs=paragraphs_of(fields["body_text"]),
         content_hash=fields["content_hash"],
-        cleaner_version=fields["cleaner_version"], content_type=fields["content_type"],
-        valid_from=captured_at, replaced_at=old.text_captured_at, raw_page_id=raw_page_id,
+        cleaner_version=fields["cleaner_version"],
+        content_type=fields["content_type"],
+        valid_from=captured_at,
+        replaced_at=old.text_captured_at,
+        raw_page_id=raw_page_id,
     )
 
 
-def _update_values(old, fields: dict[str, Any], *, raw_page_id: int | None,
-                   now: datetime) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _update_values(
+    old, fields: dict[str, Any], *, raw_page_id: int | None, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The column values an update of ``old`` with ``fields`` writes, and the
     ``article_versions`` row that keeps the old text (None when the text is the same)."""
     values = dict(fields)
@@ -281,13 +337,20 @@ def load_stored(session: Session, cont_ids: Iterable[int]) -> dict[int, StoredAr
     out: dict[int, StoredArticle] = {}
     captured = sa.func.coalesce(raw.c.fetched_at, table.c.updated_at)
     for i in range(0, len(ids), IN_CHUNK):
-        chunk = ids[i:i + IN_CHUNK]
-        stmt = (sa.select(table, sa.type_coerce(captured, AwareDateTime).label("text_captured_at"))
-                .outerjoin(raw, raw.c.id == table.c.raw_page_id).where(table.c.cont_id.in_(chunk)))
+        chunk = ids[i : i + IN_CHUNK]
+        stmt = (
+            sa.select(table, sa.type_coerce(captured, AwareDateTime).label("text_captured_at"))
+            .outerjoin(raw, raw.c.id == table.c.raw_page_id)
+            .where(table.c.cont_id.in_(chunk))
+        )
         for row in session.execute(stmt).mappings():
             out[row["cont_id"]] = StoredArticle(**row, tag_names=[])
-        tags = (sa.select(ArticleTag.cont_id, Tag.name).join(Tag, Tag.id == ArticleTag.tag_id)
-                .where(ArticleTag.cont_id.in_(chunk)).order_by(ArticleTag.cont_id, ArticleTag.position))
+        tags = (
+            sa.select(ArticleTag.cont_id, Tag.name)
+            .join(Tag, Tag.id == ArticleTag.tag_id)
+            .where(ArticleTag.cont_id.in_(chunk))
+            .order_by(ArticleTag.cont_id, ArticleTag.position)
+        )
         for cont_id, name in session.execute(tags):
             if cont_id in out:  # not a stray tag row whose article was deleted without its tags
                 out[cont_id].tag_names.append(name)
@@ -299,15 +362,23 @@ def known_hashes(session: Session, cont_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted({int(c) for c in cont_ids})
     out: dict[int, str] = {}
     for i in range(0, len(ids), IN_CHUNK):
-        chunk = ids[i:i + IN_CHUNK]
+        chunk = ids[i : i + IN_CHUNK]
         rows = session.execute(sa.select(Article.cont_id, Article.content_hash).where(Article.cont_id.in_(chunk)))
         out.update(rows.all())
     return out
 
 
 # --------------------------------------------------------------------------- saving
-def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | None, now: datetime,
-                 prefer_original: bool = True, seen: bool = True, captured_at: datetime | None = None) -> str:
+def save_article(
+    session: Session,
+    record: ArticleRecord,
+    *,
+    raw_page_id: int | None,
+    now: datetime,
+    prefer_original: bool = True,
+    seen: bool = True,
+    captured_at: datetime | None = None,
+) -> str:
     """Insert or update the article of ``record``; returns one of :data:`OUTCOMES`.
 
     * ``new``: first time this ``cont_id`` is stored (version 1).
@@ -327,14 +398,21 @@ def save_article(session: Session, record: ArticleRecord, *, raw_page_id: int | 
     Tags are replaced whenever the fields are. Nothing is committed.
     A batch of one: :func:`save_articles` does the work.
     """
-    return save_articles(session, [(record, raw_page_id)], now=now, prefer_original=prefer_original,
-                         seen=seen, captured=[captured_at])[0]
+    return save_articles(
+        session, [(record, raw_page_id)], now=now, prefer_original=prefer_original, seen=seen, captured=[captured_at]
+    )[0]
 
 
-def save_articles(session: Session, items: Sequence[tuple[ArticleRecord, int | None]], *, now: datetime,
-                  prefer_original: bool = True, seen: bool = True,
-                  captured: list[datetime | None] | None = None,
-                  blanked: list[tuple[str, ...]] | None = None) -> list[str]:
+def save_articles(
+    session: Session,
+    items: Sequence[tuple[ArticleRecord, int | None]],
+    *,
+    now: datetime,
+    prefer_original: bool = True,
+    seen: bool = True,
+    captured: list[datetime | None] | None = None,
+    blanked: list[tuple[str, ...]] | None = None,
+) -> list[str]:
     """Save each ``(record, raw_page_id)`` as :func:`save_article` describes, as if one
     after the other; the outcomes, in order. Nothing is committed. ``captured`` holds,
     item by item, when its page was fetched (None or no list: now, never older than
@@ -356,9 +434,14 @@ def save_articles(session: Session, items: Sequence[tuple[ArticleRecord, int | N
     if len(captured) != len(items):
         raise ValueError("captured must give one time per item")
     for indices in _rounds(items):
-        round_outcomes = _save_round(session, [items[i] for i in indices], now=now,
-                                     prefer_original=prefer_original, seen=seen,
-                                     captured=[captured[i] for i in indices])
+        round_outcomes = _save_round(
+            session,
+            [items[i] for i in indices],
+            now=now,
+            prefer_original=prefer_original,
+            seen=seen,
+            captured=[captured[i] for i in indices],
+        )
         for i, (outcome, names) in zip(indices, round_outcomes):
             outcomes[i], kept[i] = outcome, names
     if blanked is not None:
@@ -383,40 +466,67 @@ def _version_hashes(session: Session, cont_ids: list[int]) -> dict[int, set[str]
     """``{cont_id: hashes of its article_versions}``."""
     out: dict[int, set[str]] = {c: set() for c in cont_ids}
     for i in range(0, len(cont_ids), IN_CHUNK):
-        rows = session.execute(sa.select(ArticleVersion.cont_id, ArticleVersion.content_hash)
-                               .where(ArticleVersion.cont_id.in_(cont_ids[i:i + IN_CHUNK])))
+        rows = session.execute(
+            sa.select(ArticleVersion.cont_id, ArticleVersion.content_hash).where(
+                ArticleVersion.cont_id.in_(cont_ids[i : i + IN_CHUNK])
+            )
+        )
         for cont_id, content_hash in rows:
             out[cont_id].add(content_hash)
     return out
 
 
-def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]], *, now: datetime,
-                prefer_original: bool, seen: bool,
-                captured: list[datetime | None]) -> list[tuple[str, tuple[str, ...]]]:
+def _save_round(
+    session: Session,
+    items: list[tuple[ArticleRecord, int | None]],
+    *,
+    now: datetime,
+    prefer_original: bool,
+    seen: bool,
+    captured: list[datetime | None],
+) -> list[tuple[str, tuple[str, ...]]]:
     """:func:`save_articles` for records with distinct ``cont_id``s: the outcome of each, with
     the stored fields it kept from being emptied."""
     session.flush()  # the comparison reads the database, not the session
     stored = load_stored(session, [_cont_id(record) for record, _ in items])
-    older = [_cont_id(record) for (record, _), at in zip(items, captured)
-             if _cont_id(record) in stored and _is_older(at, stored[_cont_id(record)])]
+    older = [
+        _cont_id(record)
+        for (record, _), at in zip(items, captured)
+        if _cont_id(record) in stored and _is_older(at, stored[_cont_id(record)])
+    ]
     history = _version_hashes(session, older) if older else {}
     outcomes: list[tuple[str, tuple[str, ...]]] = []
     new, updates, version_rows, tags, touched = [], [], [], {}, []
     for (record, raw_page_id), captured_at in zip(items, captured):
         cont_id = _cont_id(record)
         old = stored.get(cont_id)
-        outcome, fields = decide_save(old, record, prefer_original=prefer_original, captured_at=captured_at,
-                                      known_hashes=history.get(cont_id, frozenset()))
+        outcome, fields = decide_save(
+            old,
+            record,
+            prefer_original=prefer_original,
+            captured_at=captured_at,
+            known_hashes=history.get(cont_id, frozenset()),
+        )
         outcomes.append((outcome, blanked_fields(old, record) if outcome in ("updated", "unchanged") else ()))
         if outcome == "versioned":
             # cast: a version is kept only of a stored article, older than a known capture time
-            version_rows.append(_older_version_row(old, record, raw_page_id=raw_page_id,
-                                                   captured_at=cast(datetime, captured_at)))
+            version_rows.append(
+                _older_version_row(old, record, raw_page_id=raw_page_id, captured_at=cast(datetime, captured_at))
+            )
             updates.append({"cont_id": cont_id, "version": (cast(StoredArticle, old).version or 1) + 1})
             continue
         if outcome == "new":
-            new.append(dict(cont_id=cont_id, **_record_fields(record), raw_page_id=raw_page_id,
-                            version=1, first_seen=now, last_seen=now, updated_at=now))
+            new.append(
+                dict(
+                    cont_id=cont_id,
+                    **_record_fields(record),
+                    raw_page_id=raw_page_id,
+                    version=1,
+                    first_seen=now,
+                    last_seen=now,
+                    updated_at=now,
+                )
+            )
             # replaced, not only inserted: stray tag rows of a deleted article go
             tags[cont_id] = clean_tag_names(record.tags)
         elif outcome == "unchanged" and seen:
@@ -439,8 +549,9 @@ def _save_round(session: Session, items: list[tuple[ArticleRecord, int | None]],
         session.execute(sa.update(Article), updates)  # ORM bulk UPDATE by primary key
     for i in range(0, len(touched), IN_CHUNK):
         articles = cast(sa.Table, Article.__table__)  # cast: a mapped class's table is a Table
-        session.execute(sa.update(articles).where(Article.__table__.c.cont_id.in_(touched[i:i + IN_CHUNK]))
-                        .values(last_seen=now))
+        session.execute(
+            sa.update(articles).where(Article.__table__.c.cont_id.in_(touched[i : i + IN_CHUNK])).values(last_seen=now)
+        )
     if new:
         session.execute(sa.insert(cast(sa.Table, Article.__table__)), new)
         index_new_articles(session, [row["cont_id"] for row in new])  # same transaction

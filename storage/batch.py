@@ -41,8 +41,15 @@ class BatchEntry:
     kept: tuple[str, ...] = ()  # set by save_batch: stored fields the record would have emptied, kept
 
 
-def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | None, now: datetime,
-               max_attempts: int = 5, backoff_base_s: float = 3600) -> list[BatchEntry]:
+def save_batch(
+    session: Session,
+    entries: list[BatchEntry],
+    *,
+    run_id: int | None,
+    now: datetime,
+    max_attempts: int = 5,
+    backoff_base_s: float = 3600,
+) -> list[BatchEntry]:
     """Store many entries in the session's transaction (nothing is committed); see the module doc.
 
     Records are saved together, except that a failure of the same URL or article
@@ -59,15 +66,22 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
     def flush_records() -> None:
         kept: list[tuple[str, ...]] = []
         # cast: ``pending`` holds entries with a record, and a stored record has its cont_id
-        outcomes = save_articles(session, [(cast(ArticleRecord, e.record), e.raw_page_id) for e in pending], now=now,
-                                 captured=[e.raw["fetched_at"] if e.raw is not None else None for e in pending],
-                                 blanked=kept)
+        outcomes = save_articles(
+            session,
+            [(cast(ArticleRecord, e.record), e.raw_page_id) for e in pending],
+            now=now,
+            captured=[e.raw["fetched_at"] if e.raw is not None else None for e in pending],
+            blanked=kept,
+        )
         for e, outcome, names in zip(pending, outcomes, kept):
             e.outcome, e.stored, e.kept = outcome, summarize(e.record), names
         resolving = [e for e in pending if e.url is not None]
         if resolving:
-            resolve_failures(session, [cast(str, e.url) for e in resolving],
-                             [int(cast(int, cast(ArticleRecord, e.record).cont_id)) for e in resolving])
+            resolve_failures(
+                session,
+                [cast(str, e.url) for e in resolving],
+                [int(cast(int, cast(ArticleRecord, e.record).cont_id)) for e in resolving],
+            )
         pending.clear()
         keys.clear()
 
@@ -80,9 +94,17 @@ def save_batch(session: Session, entries: list[BatchEntry], *, run_id: int | Non
             f = e.failure
             if f["url"] in keys or (f.get("cont_id") is not None and int(f["cont_id"]) in keys):
                 flush_records()
-            record_failure(session, url=f["url"], cont_id=f.get("cont_id"), reason=f["reason"],
-                           message=f.get("message") or "", run_id=run_id, now=now, max_attempts=max_attempts,
-                           backoff_base_s=backoff_base_s)
+            record_failure(
+                session,
+                url=f["url"],
+                cont_id=f.get("cont_id"),
+                reason=f["reason"],
+                message=f.get("message") or "",
+                run_id=run_id,
+                now=now,
+                max_attempts=max_attempts,
+                backoff_base_s=backoff_base_s,
+            )
             e.outcome = "failed"
     if pending:
         flush_records()

@@ -52,8 +52,9 @@ def compressor(dictionary: bytes | None, level: int = DEFAULT_LEVEL) -> zstandar
     key = ("c", level, dictionary)
     cache = _cache()
     if key not in cache:
-        cache[key] = zstandard.ZstdCompressor(level=level, dict_data=_zstd_dict(dictionary),
-                                              write_checksum=True, write_content_size=True)
+        cache[key] = zstandard.ZstdCompressor(
+            level=level, dict_data=_zstd_dict(dictionary), write_checksum=True, write_content_size=True
+        )
     return cache[key]
 
 
@@ -70,8 +71,9 @@ def encode(body: bytes, dictionary: bytes | None = None, level: int = DEFAULT_LE
     return compressor(dictionary, level).compress(bytes(body))
 
 
-def decode(stored: bytes, compression: str | None, dictionary: bytes | None = None, *,
-           page_id: int | None = None) -> bytes:
+def decode(
+    stored: bytes, compression: str | None, dictionary: bytes | None = None, *, page_id: int | None = None
+) -> bytes:
     """A stored body exactly as received, given its codec (and its dictionary for ``zstd``)."""
     what = f"raw page {page_id}" if page_id is not None else "raw page"
     try:
@@ -117,8 +119,13 @@ class Encoder:
 
     __slots__ = ("dictionary_id", "dictionary", "level", "samples")
 
-    def __init__(self, dictionary_id: int | None = None, dictionary: bytes | None = None,
-                 level: int = DEFAULT_LEVEL, samples: int | None = None):
+    def __init__(
+        self,
+        dictionary_id: int | None = None,
+        dictionary: bytes | None = None,
+        level: int = DEFAULT_LEVEL,
+        samples: int | None = None,
+    ):
         if (dictionary_id is None) != (dictionary is None):
             raise ValueError("a dictionary needs its id, and an id its dictionary")
         self.dictionary_id, self.dictionary, self.level = dictionary_id, dictionary, level
@@ -126,8 +133,11 @@ class Encoder:
 
     def columns(self, body: bytes) -> dict:
         """The ``raw_pages`` values ``body``, ``compression`` and ``dictionary_id`` of ``body``."""
-        return {"body": encode(body, self.dictionary, self.level), "compression": "zstd",
-                "dictionary_id": self.dictionary_id}
+        return {
+            "body": encode(body, self.dictionary, self.level),
+            "compression": "zstd",
+            "dictionary_id": self.dictionary_id,
+        }
 
     def __repr__(self) -> str:
         return f"Encoder(dictionary_id={self.dictionary_id}, level={self.level})"

@@ -52,12 +52,19 @@ def _todo(encoder: Encoder):
     """Rows whose body is not yet encoded by ``encoder``."""
     if encoder.dictionary_id is None:
         return sa.or_(RawPage.compression != "zstd", RawPage.dictionary_id.is_not(None))
-    return sa.or_(RawPage.compression != "zstd", RawPage.dictionary_id.is_(None),
-                  RawPage.dictionary_id != encoder.dictionary_id)
+    return sa.or_(
+        RawPage.compression != "zstd", RawPage.dictionary_id.is_(None), RawPage.dictionary_id != encoder.dictionary_id
+    )
 
 
-def compact_archive(Session, *, batch: int = BATCH, level: int = DEFAULT_LEVEL, retrain: bool = False,
-                    progress: Callable[[Counter], None] | None = None) -> tuple[Counter, str | None]:
+def compact_archive(
+    Session,
+    *,
+    batch: int = BATCH,
+    level: int = DEFAULT_LEVEL,
+    retrain: bool = False,
+    progress: Callable[[Counter], None] | None = None,
+) -> tuple[Counter, str | None]:
     """Re-encode every raw page not yet on the newest dictionary. Returns counts of
     ``pages``, ``bytes_before``, ``bytes_after``, ``damaged`` (bodies that do not decode
     to their sha256: left as they are), ``dictionary_trained`` and ``dictionary_id``, and
@@ -70,7 +77,10 @@ def compact_archive(Session, *, batch: int = BATCH, level: int = DEFAULT_LEVEL, 
         with Session() as session:
             rows = session.execute(
                 sa.select(RawPage.id, RawPage.body, RawPage.compression, RawPage.dictionary_id, RawPage.sha256)
-                .where(RawPage.id > last, _todo(encoder)).order_by(RawPage.id).limit(batch)).all()
+                .where(RawPage.id > last, _todo(encoder))
+                .order_by(RawPage.id)
+                .limit(batch)
+            ).all()
             if not rows:
                 break
             last = rows[-1].id
@@ -93,9 +103,16 @@ def compact_archive(Session, *, batch: int = BATCH, level: int = DEFAULT_LEVEL, 
                 counts["bytes_after"] += len(columns["body"])
             if updates:
                 table = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
-                session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
-                                .values(body=sa.bindparam("body"), compression=sa.bindparam("compression"),
-                                        dictionary_id=sa.bindparam("dictionary_id")), updates)
+                session.execute(
+                    table.update()
+                    .where(table.c.id == sa.bindparam("b_id"))
+                    .values(
+                        body=sa.bindparam("body"),
+                        compression=sa.bindparam("compression"),
+                        dictionary_id=sa.bindparam("dictionary_id"),
+                    ),
+                    updates,
+                )
             session.commit()
             counts["pages"] += len(updates)
         if progress is not None:
@@ -127,8 +144,10 @@ def reclaim_space(engine) -> str:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if conn.dialect.name == "sqlite":
             size = conn.exec_driver_sql("PRAGMA page_size").scalar()
-            if size < SQLITE_PAGE_SIZE and \
-                    conn.exec_driver_sql("PRAGMA journal_mode = DELETE").scalar().lower() != "wal":
+            if (
+                size < SQLITE_PAGE_SIZE
+                and conn.exec_driver_sql("PRAGMA journal_mode = DELETE").scalar().lower() != "wal"
+            ):
                 try:
                     conn.exec_driver_sql(f"PRAGMA page_size = {SQLITE_PAGE_SIZE:d}")
                     conn.exec_driver_sql("VACUUM")

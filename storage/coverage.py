@@ -119,23 +119,31 @@ def side_by_side(run: Mapping | None, base: Mapping | None) -> dict[str, Any]:
     reasons = sorted(set((run or {}).get("failures") or {}) | set((base or {}).get("failures") or {}))
     return {
         "pages": {"run": int((run or {}).get("pages") or 0), "baseline": int((base or {}).get("pages") or 0)},
-        "types": {t: {"articles": {"run": articles(run, t), "baseline": articles(base, t)},
-                      "fields": {f: {"run": share(run, t, f), "baseline": share(base, t, f)} for f in FIELDS}}
-                  for t in types},
+        "types": {
+            t: {
+                "articles": {"run": articles(run, t), "baseline": articles(base, t)},
+                "fields": {f: {"run": share(run, t, f), "baseline": share(base, t, f)} for f in FIELDS},
+            }
+            for t in types
+        },
         "failures": {r: {"run": failure_share(run, r), "baseline": failure_share(base, r)} for r in reasons},
     }
 
 
-def trailing_coverage(session: Session, *, now: datetime, days: float,
-                      exclude_run_id: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def trailing_coverage(
+    session: Session, *, now: datetime, days: float, exclude_run_id: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(coverage, about)``: the summed coverage of the crawl runs that finished in the
     ``days`` before ``now`` as ``ok`` or ``partial`` (a degraded run is never its own
     baseline, nor the next run's), and ``about`` = ``{"days", "runs", "since"}``."""
     since = now - timedelta(days=days)
-    stmt = (sa.select(CrawlRun.coverage)
-            .where(CrawlRun.command == "crawl", CrawlRun.status.in_(BASELINE_STATUSES),
-                   CrawlRun.finished_at >= since, CrawlRun.finished_at <= now,
-                   CrawlRun.coverage.is_not(None)))
+    stmt = sa.select(CrawlRun.coverage).where(
+        CrawlRun.command == "crawl",
+        CrawlRun.status.in_(BASELINE_STATUSES),
+        CrawlRun.finished_at >= since,
+        CrawlRun.finished_at <= now,
+        CrawlRun.coverage.is_not(None),
+    )
     if exclude_run_id is not None:
         stmt = stmt.where(CrawlRun.id != exclude_run_id)
     covs = [c for c in session.scalars(stmt) if c]
@@ -144,7 +152,10 @@ def trailing_coverage(session: Session, *, now: datetime, days: float,
 
 def last_judged_run(session: Session) -> CrawlRun | None:
     """The newest finished crawl run that recorded coverage."""
-    stmt = (sa.select(CrawlRun)
-            .where(CrawlRun.command == "crawl", CrawlRun.coverage.is_not(None), CrawlRun.finished_at.is_not(None))
-            .order_by(CrawlRun.finished_at.desc(), CrawlRun.id.desc()).limit(20))
+    stmt = (
+        sa.select(CrawlRun)
+        .where(CrawlRun.command == "crawl", CrawlRun.coverage.is_not(None), CrawlRun.finished_at.is_not(None))
+        .order_by(CrawlRun.finished_at.desc(), CrawlRun.id.desc())
+        .limit(20)
+    )
     return next((run for run in session.scalars(stmt) if run.coverage), None)  # JSON null is not coverage

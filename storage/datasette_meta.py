@@ -39,12 +39,18 @@ HIDDEN = ("alembic_version", "raw_dictionaries")
 
 #: Per table or view: what Datasette shows first, how it sorts, what it facets on.
 BROWSING: dict[str, dict[str, Any]] = {
-    "articles": {"label_column": "title", "sort_desc": "published_at",
-                 "facets": ["node_name", "content_type", {"date": "published_at"}, {"tags": "cont_id"}],
-                 "plugins": {PLUGIN: {"key": "cont_id"}}},
-    "article_overview": {"label_column": "title", "sort_desc": "published_at_utc",
-                         "facets": ["node_name", "content_type", {"date": "published_date"}, {"tags": "cont_id"}],
-                         "plugins": {PLUGIN: {"key": "cont_id"}}},
+    "articles": {
+        "label_column": "title",
+        "sort_desc": "published_at",
+        "facets": ["node_name", "content_type", {"date": "published_at"}, {"tags": "cont_id"}],
+        "plugins": {PLUGIN: {"key": "cont_id"}},
+    },
+    "article_overview": {
+        "label_column": "title",
+        "sort_desc": "published_at_utc",
+        "facets": ["node_name", "content_type", {"date": "published_date"}, {"tags": "cont_id"}],
+        "plugins": {PLUGIN: {"key": "cont_id"}},
+    },
     "daily_counts": {"sort_desc": "day", "facets": ["node_name"]},
     "article_tags": {"facets": ["tag_id"]},
     "tags": {"label_column": "name", "sort": "name"},
@@ -58,12 +64,12 @@ QUERIES: dict[str, dict[str, str]] = {
     "articles_containing": {
         "title": "Articles containing a word of any length",
         "description": "Title or body contains the word (LIKE: 1- and 2-character words too, which the "
-                       "trigram search box cannot find: browse sends such searches here), newest first.",
+        "trigram search box cannot find: browse sends such searches here), newest first.",
         "sql": "SELECT cont_id, title, published_local, node_name, content_type, tags, url\n"
-               "FROM article_overview\n"
-               "WHERE title LIKE '%' || :term || '%'\n"
-               "   OR cont_id IN (SELECT cont_id FROM articles WHERE body_text LIKE '%' || :term || '%')\n"
-               "ORDER BY published_at_utc DESC LIMIT 200",
+        "FROM article_overview\n"
+        "WHERE title LIKE '%' || :term || '%'\n"
+        "   OR cont_id IN (SELECT cont_id FROM articles WHERE body_text LIKE '%' || :term || '%')\n"
+        "ORDER BY published_at_utc DESC LIMIT 200",
     },
 }
 
@@ -76,14 +82,23 @@ def table_metadata() -> dict[str, dict[str, Any]]:
     """Every table and view: title, description, column descriptions, browsing settings."""
     out: dict[str, dict[str, Any]] = {}
     for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name):
-        out[table.name] = {"title": _title(table.name), "description": table.comment or "",
-                           "columns": {c.name: c.comment or "" for c in table.columns}}
+        out[table.name] = {
+            "title": _title(table.name),
+            "description": table.comment or "",
+            "columns": {c.name: c.comment or "" for c in table.columns},
+        }
     for name, (desc, cols) in VIEWS.items():
-        out[name] = {"title": f"{_title(name)} (view)", "description": desc,
-                     "columns": {c: meaning for c, meaning, _ in cols}}
+        out[name] = {
+            "title": f"{_title(name)} (view)",
+            "description": desc,
+            "columns": {c: meaning for c, meaning, _ in cols},
+        }
     desc, cols = FTS_DOC
-    out[FTS_TABLE] = {"title": "full-text index", "description": desc,
-                      "columns": {c: meaning for c, meaning, _ in cols}}
+    out[FTS_TABLE] = {
+        "title": "full-text index",
+        "description": desc,
+        "columns": {c: meaning for c, meaning, _ in cols},
+    }
     for name in HIDDEN:
         out.setdefault(name, {})["hidden"] = True
     for name, extra in BROWSING.items():
@@ -96,9 +111,9 @@ def build(database: str = DEFAULT_DATABASE) -> dict[str, Any]:
     return {
         "title": "thepaper.cn technology archive (澎湃新闻)",
         "description": "Articles of thepaper.cn's technology channel, cleaned, with every raw page archived. "
-                       "Start from the view article_overview; its search box finds what thepaper-archive search "
-                       "finds (every word, of any length) and its tags facet counts tags by name, with the "
-                       "plugin in crawler/datasette_plugins (thepaper-archive browse loads it).",
+        "Start from the view article_overview; its search box finds what thepaper-archive search "
+        "finds (every word, of any length) and its tags facet counts tags by name, with the "
+        "plugin in crawler/datasette_plugins (thepaper-archive browse loads it).",
         "source": "thepaper-archive",
         "source_url": "https://www.thepaper.cn/",
         "databases": {database: {"tables": table_metadata(), "queries": QUERIES}},

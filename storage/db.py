@@ -92,8 +92,9 @@ def resolve_db_url(url: str | None = None) -> str:
     try:
         parsed = make_url(url)
     except sa.exc.ArgumentError:
-        raise ArchiveError(f"not a database URL: {url!r} (use sqlite:///PATH, postgresql://USER@HOST/DB "
-                           "or a file path)") from None
+        raise ArchiveError(
+            f"not a database URL: {url!r} (use sqlite:///PATH, postgresql://USER@HOST/DB or a file path)"
+        ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
         url = parsed.render_as_string(hide_password=False)
@@ -172,8 +173,9 @@ def make_engine(url: str | None = None, *, readonly: bool = False, immutable: bo
             if readonly and path is not None:
                 from storage.preflight import connect_read_only
 
-                engine = sa.create_engine(url, creator=lambda: connect_read_only(
-                    path, immutable, connect_args["timeout"]), **kwargs)
+                engine = sa.create_engine(
+                    url, creator=lambda: connect_read_only(path, immutable, connect_args["timeout"]), **kwargs
+                )
                 sa.event.listen(engine, "connect", _sqlite_read_only_on_connect)
                 return install(engine)
             engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
@@ -186,11 +188,14 @@ def make_engine(url: str | None = None, *, readonly: bool = False, immutable: bo
             connect_args["options"] = f"{given} {PG_READ_ONLY}" if given else PG_READ_ONLY
         return install(sa.create_engine(url, **kwargs))
     except sa.exc.NoSuchModuleError:
-        raise ArchiveError(f"cannot use {display_url(url)}: unknown database type {backend!r} "
-                           "(use sqlite:///PATH, postgresql://USER@HOST/DB or a file path)") from None
+        raise ArchiveError(
+            f"cannot use {display_url(url)}: unknown database type {backend!r} "
+            "(use sqlite:///PATH, postgresql://USER@HOST/DB or a file path)"
+        ) from None
     except ImportError as exc:
-        raise ArchiveError(f"cannot use {display_url(url)}: the driver is not installed ({exc}); "
-                           "reinstall with scripts/bootstrap.sh") from None
+        raise ArchiveError(
+            f"cannot use {display_url(url)}: the driver is not installed ({exc}); reinstall with scripts/bootstrap.sh"
+        ) from None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -292,10 +297,15 @@ def opening_error(exc: BaseException, where: str, create: bool = False) -> Archi
     if "file is not a database" in lowered or "file is encrypted" in lowered:
         return ArchiveError(f"{where} is not an archive (file is not a SQLite database)")
     if "unable to open database file" in lowered:
-        return ArchiveError(f"cannot open the archive {where} (unable to open the file: check the path "
-                            "and its permissions)")
-    if "password authentication failed" in lowered or "no password supplied" in lowered \
-            or "authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
+        return ArchiveError(
+            f"cannot open the archive {where} (unable to open the file: check the path and its permissions)"
+        )
+    if (
+        "password authentication failed" in lowered
+        or "no password supplied" in lowered
+        or "authentication failed" in lowered
+        or ("role" in lowered and "does not exist" in lowered)
+    ):
         return ArchiveError(f"cannot open the archive {where}: {first}")
     if "database" in lowered and "does not exist" in lowered:
         if create:
@@ -304,8 +314,9 @@ def opening_error(exc: BaseException, where: str, create: bool = False) -> Archi
     return ArchiveUnavailable(f"the archive database {where} does not answer: {first}")
 
 
-def open_archive(url: str | None = None, *, create: bool = False, readonly: bool = False,
-                 check: bool = True) -> tuple[Engine, sessionmaker[Session]]:
+def open_archive(
+    url: str | None = None, *, create: bool = False, readonly: bool = False, check: bool = True
+) -> tuple[Engine, sessionmaker[Session]]:
     """Engine and session factory for the archive.
 
     ``readonly`` (the reading commands): read-only connections (:func:`make_engine`), an archive
@@ -343,8 +354,10 @@ def _open(url: str | None, *, create: bool, readonly: bool, check: bool) -> tupl
     immutable = False
 
     def may_open(tables, revision) -> None:
-        if judge(where, tables, revision, known_revisions(), head_revision(), readonly=readonly,
-                 create=create) == "missing":
+        if (
+            judge(where, tables, revision, known_revisions(), head_revision(), readonly=readonly, create=create)
+            == "missing"
+        ):
             raise _missing(where)
 
     try:
@@ -357,10 +370,13 @@ def _open(url: str | None, *, create: bool, readonly: bool, check: bool) -> tupl
                 _make_parent(url)
             else:
                 if not readonly and on_read_only_fs(path):
-                    raise ArchiveUnwritable(f"{where} is on a read-only file system (reading commands read it "
-                                            "there; writing ones need it writable)")
-                look = look_at_file(path, where, check_pages=check and not readonly,
-                                    timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+                    raise ArchiveUnwritable(
+                        f"{where} is on a read-only file system (reading commands read it "
+                        "there; writing ones need it writable)"
+                    )
+                look = look_at_file(
+                    path, where, check_pages=check and not readonly, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+                )
                 may_open(look.tables, look.revision)
                 immutable = look.immutable
     except Refused as exc:

@@ -58,8 +58,11 @@ def current_encoder(session: Session, level: int = DEFAULT_LEVEL) -> Encoder:
         cached = _encoders.get(engine)
         if cached is not None and cached[0] > now and cached[1] == level:
             return cached[2]
-    row = session.execute(sa.select(RawDictionary.id, RawDictionary.data, RawDictionary.samples)
-                          .order_by(RawDictionary.id.desc()).limit(1)).first()
+    row = session.execute(
+        sa.select(RawDictionary.id, RawDictionary.data, RawDictionary.samples)
+        .order_by(RawDictionary.id.desc())
+        .limit(1)
+    ).first()
     encoder = Encoder(row.id, bytes(row.data), level, row.samples) if row is not None else Encoder(level=level)
     with _lock:
         _encoders[engine] = (now + ENCODER_TTL_S, level, encoder)
@@ -83,8 +86,9 @@ def dictionary_bytes(session: Session, ids) -> dict[int, bytes]:
     out = {i: _dictionaries[(key, i)] for i in wanted if (key, i) in _dictionaries}
     missing = wanted - set(out)
     if missing:
-        rows = session.execute(sa.select(RawDictionary.id, RawDictionary.data)
-                               .where(RawDictionary.id.in_(sorted(missing)))).all()
+        rows = session.execute(
+            sa.select(RawDictionary.id, RawDictionary.data).where(RawDictionary.id.in_(sorted(missing)))
+        ).all()
         with _lock:
             for i, data in rows:
                 _dictionaries[(key, i)] = out[i] = bytes(data)
@@ -105,8 +109,11 @@ def sample_pages(session: Session, samples: int = TRAIN_SAMPLES, max_bytes: int 
     out: list[bytes] = []
     size = 0
     for start in range(0, len(ids), 200):
-        rows = session.execute(sa.select(RawPage.id, RawPage.body, RawPage.compression, RawPage.dictionary_id)
-                               .where(RawPage.id.in_(ids[start:start + 200]))).all()
+        rows = session.execute(
+            sa.select(RawPage.id, RawPage.body, RawPage.compression, RawPage.dictionary_id).where(
+                RawPage.id.in_(ids[start : start + 200])
+            )
+        ).all()
         dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
         for r in rows:
             body = decode(r.body, r.compression, dicts.get(r.dictionary_id), page_id=r.id)
@@ -117,15 +124,22 @@ def sample_pages(session: Session, samples: int = TRAIN_SAMPLES, max_bytes: int 
     return out
 
 
-def train_dictionary(session: Session, *, now: datetime, samples: int = TRAIN_SAMPLES,
-                     size: int = DICTIONARY_SIZE) -> RawDictionary:
+def train_dictionary(
+    session: Session, *, now: datetime, samples: int = TRAIN_SAMPLES, size: int = DICTIONARY_SIZE
+) -> RawDictionary:
     """Train a dictionary on the archive's pages and add it (flushed, not committed);
     :class:`storage.codec.CodecError` when the archive has too few pages."""
     require_aware(now)
     bodies = sample_pages(session, samples)
     data = train(bodies, size)
-    row = RawDictionary(codec="zstd", zstd_dict_id=dictionary_id_of(data), data=data, samples=len(bodies),
-                        sample_bytes=sum(map(len, bodies)), created_at=now)
+    row = RawDictionary(
+        codec="zstd",
+        zstd_dict_id=dictionary_id_of(data),
+        data=data,
+        samples=len(bodies),
+        sample_bytes=sum(map(len, bodies)),
+        created_at=now,
+    )
     session.add(row)
     session.flush()
     forget_encoders()

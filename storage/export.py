@@ -81,17 +81,27 @@ def parse_bound(value: str | None, *, end: bool) -> datetime | None:
 
 def _tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {i: [] for i in ids}
-    rows = session.execute(sa.select(ArticleTag.cont_id, Tag.name).join(Tag, Tag.id == ArticleTag.tag_id)
-                           .where(ArticleTag.cont_id.in_(ids)).order_by(ArticleTag.cont_id, ArticleTag.position))
+    rows = session.execute(
+        sa.select(ArticleTag.cont_id, Tag.name)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.cont_id.in_(ids))
+        .order_by(ArticleTag.cont_id, ArticleTag.position)
+    )
     for cid, name in rows:
         out[cid].append(name)
     return out
 
 
-def iter_batches(session: Session, columns: list[str], *, since: datetime | None = None,
-                 until: datetime | None = None, batch: int = BATCH,
-                 where: str | None = None, updated_since: datetime | None = None
-                 ) -> Iterator[list[dict[str, Any]]]:
+def iter_batches(
+    session: Session,
+    columns: list[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch: int = BATCH,
+    where: str | None = None,
+    updated_since: datetime | None = None,
+) -> Iterator[list[dict[str, Any]]]:
     """Lists of row dicts (``columns`` only, Python values), at most ``batch`` rows each,
     ordered by publication time then id. ``since`` inclusive, ``until`` exclusive; ``where``:
     an SQL condition on the ``articles`` row, as given (the caller reads through a connection
@@ -132,8 +142,9 @@ def _json_text(value: Any) -> str | None:
 def write_jsonl(batches: Iterable[list[dict]], out: IO[str]) -> int:
     n = 0
     for rows in batches:
-        out.write("".join(json.dumps({k: _text_value(v) for k, v in r.items()}, ensure_ascii=False) + "\n"
-                          for r in rows))
+        out.write(
+            "".join(json.dumps({k: _text_value(v) for k, v in r.items()}, ensure_ascii=False) + "\n" for r in rows)
+        )
         n += len(rows)
     return n
 
@@ -147,8 +158,14 @@ def neutralise_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def write_csv(batches: Iterable[list[dict]], out: IO[str], columns: list[str], *,
-              neutralise_formulas: bool = True, bom: bool = False) -> int:
+def write_csv(
+    batches: Iterable[list[dict]],
+    out: IO[str],
+    columns: list[str],
+    *,
+    neutralise_formulas: bool = True,
+    bom: bool = False,
+) -> int:
     if bom:
         out.write("\ufeff")
     # CRLF (RFC 4180): the csv module quotes a cell only for the characters of the line end, and a
@@ -159,8 +176,16 @@ def write_csv(batches: Iterable[list[dict]], out: IO[str], columns: list[str], *
     n = 0
     for rows in batches:
         for r in rows:
-            cells = ["" if r[c] is None else ";".join(r[c]) if c == "tags" else _json_text(r[c]) if KINDS[c] == "json"
-                     else _text_value(r[c]) for c in columns]
+            cells = [
+                ""
+                if r[c] is None
+                else ";".join(r[c])
+                if c == "tags"
+                else _json_text(r[c])
+                if KINDS[c] == "json"
+                else _text_value(r[c])
+                for c in columns
+            ]
             if neutralise_formulas:
                 cells = [neutralise_formula(v) if isinstance(v, str) else v for v in cells]
             w.writerow(cells)
@@ -173,16 +198,22 @@ def _pyarrow():
         import pyarrow
         import pyarrow.parquet  # noqa: F401
     except ImportError:
-        raise ExportError("the parquet format needs pyarrow, which is not installed here "
-                          "(scripts/bootstrap.sh installs it)") from None
+        raise ExportError(
+            "the parquet format needs pyarrow, which is not installed here (scripts/bootstrap.sh installs it)"
+        ) from None
     return pyarrow
 
 
 def arrow_schema(columns: list[str]):
     pa = _pyarrow()
 
-    kinds = {"int": pa.int64(), "str": pa.string(), "time": pa.timestamp("us", tz="Asia/Shanghai"),
-             "list": pa.list_(pa.string()), "json": pa.string()}
+    kinds = {
+        "int": pa.int64(),
+        "str": pa.string(),
+        "time": pa.timestamp("us", tz="Asia/Shanghai"),
+        "list": pa.list_(pa.string()),
+        "json": pa.string(),
+    }
     return pa.schema([pa.field(c, kinds[KINDS[c]]) for c in columns])
 
 
@@ -205,8 +236,16 @@ def write_parquet(batches: Iterable[list[dict]], out: IO[bytes], columns: list[s
 #: Excel's limit of characters in one cell.
 XLSX_CELL_MAX = 32_767
 #: Column widths (in characters) by column, then by kind.
-XLSX_WIDTHS = {"url": 48, "title": 40, "summary": 40, "body_text": 60, "source_url": 48, "external_url": 48,
-               "content_hash": 20, "tags": 24}
+XLSX_WIDTHS = {
+    "url": 48,
+    "title": 40,
+    "summary": 40,
+    "body_text": 60,
+    "source_url": 48,
+    "external_url": 48,
+    "content_hash": 20,
+    "tags": 24,
+}
 XLSX_KIND_WIDTHS = {"int": 12, "time": 20, "str": 16, "list": 24, "json": 40}
 XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
@@ -222,13 +261,15 @@ def _openpyxl():
     try:
         import openpyxl
     except ImportError:
-        raise ExportError("the xlsx format needs openpyxl, which is not installed here "
-                          "(scripts/bootstrap.sh installs it)") from None
+        raise ExportError(
+            "the xlsx format needs openpyxl, which is not installed here (scripts/bootstrap.sh installs it)"
+        ) from None
     return openpyxl
 
 
-def write_xlsx(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str],
-               stats: XlsxStats | None = None) -> int:
+def write_xlsx(
+    batches: Iterable[list[dict]], out: IO[bytes], columns: list[str], stats: XlsxStats | None = None
+) -> int:
     """One sheet ``articles``: a frozen bold header, typed cells (module doc)."""
     openpyxl = _openpyxl()
     from openpyxl.cell import WriteOnlyCell
@@ -282,18 +323,30 @@ def write_xlsx(batches: Iterable[list[dict]], out: IO[bytes], columns: list[str]
     return n
 
 
-def export(session: Session, fmt: str, out, *, columns: list[str] | None = None, since: datetime | None = None,
-           until: datetime | None = None, batch: int = BATCH, neutralise_formulas: bool = True,
-           bom: bool = False, xlsx_stats: XlsxStats | None = None, where: str | None = None,
-           updated_since: datetime | None = None) -> int:
+def export(
+    session: Session,
+    fmt: str,
+    out,
+    *,
+    columns: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch: int = BATCH,
+    neutralise_formulas: bool = True,
+    bom: bool = False,
+    xlsx_stats: XlsxStats | None = None,
+    where: str | None = None,
+    updated_since: datetime | None = None,
+) -> int:
     """Write the articles to ``out`` (text stream for jsonl/csv, binary for parquet and xlsx); rows
     written. ``neutralise_formulas``: CSV cells that spreadsheets would run as formulas get a
     leading ``'``; ``bom``: CSV begins with a UTF-8 byte order mark (for Excel)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     columns = list(columns or COLUMNS)
-    batches = iter_batches(session, columns, since=since, until=until, batch=batch, where=where,
-                           updated_since=updated_since)
+    batches = iter_batches(
+        session, columns, since=since, until=until, batch=batch, where=where, updated_since=updated_since
+    )
     if fmt == "jsonl":
         return write_jsonl(batches, out)
     if fmt == "csv":

@@ -20,9 +20,18 @@ from storage.types import require_aware
 _IN_CHUNK = 500
 
 
-def record_failure(session: Session, *, url: str, cont_id: int | None, reason: str, message: str,
-                   run_id: int | None, now: datetime, max_attempts: int = 5,
-                   backoff_base_s: float = 3600) -> Failure:
+def record_failure(
+    session: Session,
+    *,
+    url: str,
+    cont_id: int | None,
+    reason: str,
+    message: str,
+    run_id: int | None,
+    now: datetime,
+    max_attempts: int = 5,
+    backoff_base_s: float = 3600,
+) -> Failure:
     """Count one more failed attempt at ``url``; schedule the next, or mark it dead at the cap."""
     require_aware(now)
     failure = session.scalars(sa.select(Failure).where(Failure.url == url)).one_or_none()
@@ -36,8 +45,9 @@ def record_failure(session: Session, *, url: str, cont_id: int | None, reason: s
     failure.run_id = run_id
     failure.last_failed_at = now
     failure.dead = failure.attempts >= max_attempts
-    failure.next_retry_at = None if failure.dead else now + timedelta(
-        seconds=backoff_base_s * 2 ** (failure.attempts - 1))
+    failure.next_retry_at = (
+        None if failure.dead else now + timedelta(seconds=backoff_base_s * 2 ** (failure.attempts - 1))
+    )
     session.flush()
     return failure
 
@@ -52,11 +62,13 @@ def resolve_failures(session: Session, urls: Iterable[str], cont_ids: Iterable[i
     urls, ids = sorted(set(urls)), sorted({int(c) for c in cont_ids})
     deleted = 0
     for i in range(0, max(len(urls), len(ids)), _IN_CHUNK):
-        u, c = urls[i:i + _IN_CHUNK], ids[i:i + _IN_CHUNK]
+        u, c = urls[i : i + _IN_CHUNK], ids[i : i + _IN_CHUNK]
         cond = sa.or_(Failure.url.in_(u), Failure.cont_id.in_(c))
         # cast: a DELETE gives a CursorResult, which has the row count
-        deleted += cast("sa.CursorResult[Any]", session.execute(sa.delete(Failure).where(cond)
-                        .execution_options(synchronize_session="fetch"))).rowcount
+        deleted += cast(
+            "sa.CursorResult[Any]",
+            session.execute(sa.delete(Failure).where(cond).execution_options(synchronize_session="fetch")),
+        ).rowcount
     return deleted
 
 
@@ -75,15 +87,20 @@ def resolve_list_failures(session: Session, lists: Iterable[tuple[str, str, obje
         # ``endpoint`` alone: how a list page's network failure was named before this release
         cond = sa.or_(Failure.url.startswith(prefix, autoescape=True), Failure.url == endpoint)
         # cast: a DELETE gives a CursorResult, which has the row count
-        deleted += cast("sa.CursorResult[Any]", session.execute(sa.delete(Failure).where(cond)
-                        .execution_options(synchronize_session="fetch"))).rowcount
+        deleted += cast(
+            "sa.CursorResult[Any]",
+            session.execute(sa.delete(Failure).where(cond).execution_options(synchronize_session="fetch")),
+        ).rowcount
     return deleted
 
 
 def due_failures(session: Session, now: datetime, *, limit: int | None = None) -> list[Failure]:
     """Failures that are not dead and whose retry time has come, oldest first."""
-    stmt = (sa.select(Failure).where(Failure.dead.is_(False), Failure.next_retry_at <= require_aware(now))
-            .order_by(Failure.next_retry_at, Failure.id))
+    stmt = (
+        sa.select(Failure)
+        .where(Failure.dead.is_(False), Failure.next_retry_at <= require_aware(now))
+        .order_by(Failure.next_retry_at, Failure.id)
+    )
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

@@ -25,11 +25,18 @@ def index_new_articles(session: Session, cont_ids: Sequence[int]) -> None:
     (none before revision 0003 made it: its migration indexes what is there)."""
     if not cont_ids or session.get_bind().dialect.name != "sqlite":
         return
-    if session.execute(sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
-                       {"n": FTS_TABLE}).first() is None:
+    if (
+        session.execute(
+            sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": FTS_TABLE}
+        ).first()
+        is None
+    ):
         return
     for i in range(0, len(cont_ids), IN_CHUNK):
-        chunk = [int(c) for c in cont_ids[i:i + IN_CHUNK]]
-        session.execute(sa.text(
-            f"INSERT INTO {FTS_TABLE}(rowid, title, body_text) SELECT cont_id, title, body_text FROM articles "
-            f"WHERE cont_id IN ({','.join(str(c) for c in chunk)})"))
+        chunk = [int(c) for c in cont_ids[i : i + IN_CHUNK]]
+        session.execute(
+            sa.text(
+                f"INSERT INTO {FTS_TABLE}(rowid, title, body_text) SELECT cont_id, title, body_text FROM articles "
+                f"WHERE cont_id IN ({','.join(str(c) for c in chunk)})"
+            )
+        )

@@ -23,8 +23,10 @@ _EXPAND = {
 
 
 def _window_params(window: Window) -> list[sa.BindParameter]:
-    return [sa.bindparam("since", window.since, type_=AwareDateTime()),
-            sa.bindparam("until", window.until, type_=AwareDateTime())]
+    return [
+        sa.bindparam("since", window.since, type_=AwareDateTime()),
+        sa.bindparam("until", window.until, type_=AwareDateTime()),
+    ]
 
 
 def top_keywords(session: Session, window: Window, top: int = 50) -> list[tuple[str, int]]:

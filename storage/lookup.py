@@ -22,11 +22,39 @@ from storage.models import Article, ArticleVersion, Failure, RawPage
 from storage.types import SHANGHAI
 
 #: Article fields shown, in order (the body comes separately).
-ARTICLE_FIELDS = ("cont_id", "url", "title", "summary", "content_type", "gone_reason", "published_at", "author",
-                  "author_outlet", "editor", "source", "node_id", "node_name", "channel_id", "channel_name",
-                  "layout", "source_url", "mirror_host", "external_url", "word_count", "encoding",
-                  "encoding_reason", "repairs", "stripped", "cleaner_version", "version", "content_hash",
-                  "raw_page_id", "first_seen", "last_seen", "updated_at")
+ARTICLE_FIELDS = (
+    "cont_id",
+    "url",
+    "title",
+    "summary",
+    "content_type",
+    "gone_reason",
+    "published_at",
+    "author",
+    "author_outlet",
+    "editor",
+    "source",
+    "node_id",
+    "node_name",
+    "channel_id",
+    "channel_name",
+    "layout",
+    "source_url",
+    "mirror_host",
+    "external_url",
+    "word_count",
+    "encoding",
+    "encoding_reason",
+    "repairs",
+    "stripped",
+    "cleaner_version",
+    "version",
+    "content_hash",
+    "raw_page_id",
+    "first_seen",
+    "last_seen",
+    "updated_at",
+)
 FAILURE_STATES = ("all", "open", "dead")
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -45,17 +73,41 @@ def _raw_pages(session: Session, article: Article, versions: list[ArticleVersion
     decoded = {article.raw_page_id: article.encoding} if article.raw_page_id else {}
     linked = {article.raw_page_id, *(v.raw_page_id for v in versions)} - {None}
     rows = session.execute(
-        sa.select(RawPage.id, RawPage.url, RawPage.final_url, RawPage.status, RawPage.fetched_at, RawPage.kind,
-                  RawPage.headers, RawPage.body_size, RawPage.compression, RawPage.sha256, RawPage.run_id)
+        sa.select(
+            RawPage.id,
+            RawPage.url,
+            RawPage.final_url,
+            RawPage.status,
+            RawPage.fetched_at,
+            RawPage.kind,
+            RawPage.headers,
+            RawPage.body_size,
+            RawPage.compression,
+            RawPage.sha256,
+            RawPage.run_id,
+        )
         .where(sa.or_(RawPage.cont_id == article.cont_id, RawPage.id.in_(sorted(linked))))
-        .order_by(RawPage.fetched_at, RawPage.id))
+        .order_by(RawPage.fetched_at, RawPage.id)
+    )
     out = []
     for r in rows:
-        out.append({"id": r.id, "url": r.url, "final_url": r.final_url, "status": r.status,
-                    "fetched_at": r.fetched_at, "kind": r.kind, "declared_charset": declared_charset(r.headers),
-                    "decoded_as": decoded.get(r.id), "cleaned_into": _cleaned_into(r.id, article, versions),
-                    "body_size": r.body_size, "compression": r.compression, "sha256": r.sha256,
-                    "run_id": r.run_id})
+        out.append(
+            {
+                "id": r.id,
+                "url": r.url,
+                "final_url": r.final_url,
+                "status": r.status,
+                "fetched_at": r.fetched_at,
+                "kind": r.kind,
+                "declared_charset": declared_charset(r.headers),
+                "decoded_as": decoded.get(r.id),
+                "cleaned_into": _cleaned_into(r.id, article, versions),
+                "body_size": r.body_size,
+                "compression": r.compression,
+                "sha256": r.sha256,
+                "run_id": r.run_id,
+            }
+        )
     return out
 
 
@@ -72,24 +124,44 @@ def article_detail(session: Session, cont_id: int) -> dict[str, Any] | None:
     article = session.get(Article, cont_id)
     if article is None:
         return None
-    versions = list(session.scalars(sa.select(ArticleVersion).where(ArticleVersion.cont_id == cont_id)
-                                    .order_by(ArticleVersion.version)))
+    versions = list(
+        session.scalars(
+            sa.select(ArticleVersion).where(ArticleVersion.cont_id == cont_id).order_by(ArticleVersion.version)
+        )
+    )
     out: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS}
     out["tags"] = article.tag_names
     out["repair_log"] = list(article.repair_log or [])
     out["body_text"] = article.body_text
     out["images"] = list(article.images or [])
-    out["versions"] = [{"version": v.version, "title": v.title, "content_type": v.content_type,
-                        "content_hash": v.content_hash, "cleaner_version": v.cleaner_version,
-                        "valid_from": v.valid_from, "replaced_at": v.replaced_at, "raw_page_id": v.raw_page_id,
-                        "words": len(v.body_text or "")} for v in versions]
+    out["versions"] = [
+        {
+            "version": v.version,
+            "title": v.title,
+            "content_type": v.content_type,
+            "content_hash": v.content_hash,
+            "cleaner_version": v.cleaner_version,
+            "valid_from": v.valid_from,
+            "replaced_at": v.replaced_at,
+            "raw_page_id": v.raw_page_id,
+            "words": len(v.body_text or ""),
+        }
+        for v in versions
+    ]
     out["raw_pages"] = _raw_pages(session, article, versions)
     out["failures"] = list_failures(session, cont_id=cont_id, url=article.url)
     return out
 
 
-def list_failures(session: Session, state: str = "all", *, reason: str | None = None, limit: int | None = None,
-                  cont_id: int | None = None, url: str | None = None) -> list[dict[str, Any]]:
+def list_failures(
+    session: Session,
+    state: str = "all",
+    *,
+    reason: str | None = None,
+    limit: int | None = None,
+    cont_id: int | None = None,
+    url: str | None = None,
+) -> list[dict[str, Any]]:
     """Failures in ``state`` (all, open, dead), the next retry first, dead ones by their last attempt;
     only of ``reason``, or of an article (``cont_id`` or ``url``), when given."""
     if state not in FAILURE_STATES:
@@ -101,14 +173,27 @@ def list_failures(session: Session, state: str = "all", *, reason: str | None = 
         stmt = stmt.where(Failure.reason == reason)
     if cont_id is not None or url is not None:
         stmt = stmt.where(sa.or_(Failure.cont_id == cont_id, Failure.url == url))
-    stmt = stmt.order_by(Failure.dead, Failure.next_retry_at.asc().nulls_last(), Failure.last_failed_at.desc(),
-                         Failure.id)
+    stmt = stmt.order_by(
+        Failure.dead, Failure.next_retry_at.asc().nulls_last(), Failure.last_failed_at.desc(), Failure.id
+    )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [{"id": f.id, "url": f.url, "cont_id": f.cont_id, "reason": f.reason, "message": f.message,
-             "attempts": f.attempts, "dead": bool(f.dead), "first_failed_at": f.first_failed_at,
-             "last_failed_at": f.last_failed_at, "next_retry_at": f.next_retry_at, "run_id": f.run_id}
-            for f in session.scalars(stmt)]
+    return [
+        {
+            "id": f.id,
+            "url": f.url,
+            "cont_id": f.cont_id,
+            "reason": f.reason,
+            "message": f.message,
+            "attempts": f.attempts,
+            "dead": bool(f.dead),
+            "first_failed_at": f.first_failed_at,
+            "last_failed_at": f.last_failed_at,
+            "next_retry_at": f.next_retry_at,
+            "run_id": f.run_id,
+        }
+        for f in session.scalars(stmt)
+    ]
 
 
 def failure_reasons(session: Session, state: str = "all") -> dict[str, int]:

@@ -67,9 +67,11 @@ def needs_immutable(path: Path) -> bool:
         return False
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size:
-        raise Refused(f"{path} is on a read-only file system with changes in {wal.name} that SQLite reads only through "
-                      f"a {path.name}-shm file it cannot create there: open it once where it can be written "
-                      "(or copy the two files there)")
+        raise Refused(
+            f"{path} is on a read-only file system with changes in {wal.name} that SQLite reads only through "
+            f"a {path.name}-shm file it cannot create there: open it once where it can be written "
+            "(or copy the two files there)"
+        )
     return True
 
 
@@ -79,8 +81,14 @@ def connect_read_only(path: Path, immutable: bool, timeout: float) -> sqlite3.Co
 
 
 def _schema(conn: sqlite3.Connection) -> tuple[tuple[str, ...], str | None]:
-    tables = tuple(sorted(name for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")))
+    tables = tuple(
+        sorted(
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            )
+        )
+    )
     revision = None
     if "alembic_version" in tables:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -138,26 +146,32 @@ def _file_error(exc: sqlite3.Error, where: str) -> Exception:
     if code == sqlite3.SQLITE_NOTADB:
         return Refused(f"{where} is not an archive (file is not a SQLite database)")
     if code == sqlite3.SQLITE_CANTOPEN:
-        return Refused(f"cannot open the archive {where} (unable to open the file: check the path and its "
-                       "permissions)")
+        return Refused(f"cannot open the archive {where} (unable to open the file: check the path and its permissions)")
     return exc  # the caller's opening_error says what it means
 
 
-def judge(where: str, tables, revision: str | None, known: set[str], head: str | None, *, readonly: bool,
-          create: bool) -> str | None:
+def judge(
+    where: str, tables, revision: str | None, known: set[str], head: str | None, *, readonly: bool, create: bool
+) -> str | None:
     """Whether a database of ``tables`` at ``revision`` may be opened so: None when it may,
     ``"missing"`` when it holds nothing and may not become an archive; :class:`Refused` otherwise."""
     if revision is None:
         if not tables:
             return None if create and not readonly else "missing"
         listed = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
-        raise Refused(f"{where} is not an archive: a database of another program (tables {listed}); "
-                      "nothing was changed (check --db)")
+        raise Refused(
+            f"{where} is not an archive: a database of another program (tables {listed}); "
+            "nothing was changed (check --db)"
+        )
     if revision not in known:
-        raise Refused(f"{where} is at schema revision {revision!r}, which this version of thepaper-archive does not "
-                      "know (a newer version wrote it, or it is another program's database); nothing was changed")
+        raise Refused(
+            f"{where} is at schema revision {revision!r}, which this version of thepaper-archive does not "
+            "know (a newer version wrote it, or it is another program's database); nothing was changed"
+        )
     if readonly and revision != head:
-        raise Refused(f"{where} is at schema revision {revision}, older than this version's {head}: run "
-                      f"`thepaper-archive db upgrade --db {shlex.quote(where)}` first (reading commands never "
-                      "change the archive)")
+        raise Refused(
+            f"{where} is at schema revision {revision}, older than this version's {head}: run "
+            f"`thepaper-archive db upgrade --db {shlex.quote(where)}` first (reading commands never "
+            "change the archive)"
+        )
     return None

@@ -36,10 +36,21 @@ def normalize_headers(headers: Mapping | None) -> dict[str, str]:
     return {_header_value(k): _header_value(v) for k, v in (headers or {}).items()}
 
 
-def raw_page_row(*, url: str, final_url: str | None, status: int | None, headers: Mapping | None,
-                 body: bytes, fetched_at: datetime, kind: str, run_id: int | None = None,
-                 cont_id: int | None = None, note: str | None = None, context: Mapping | None = None,
-                 encoder: Encoder | None = None) -> dict:
+def raw_page_row(
+    *,
+    url: str,
+    final_url: str | None,
+    status: int | None,
+    headers: Mapping | None,
+    body: bytes,
+    fetched_at: datetime,
+    kind: str,
+    run_id: int | None = None,
+    cont_id: int | None = None,
+    note: str | None = None,
+    context: Mapping | None = None,
+    encoder: Encoder | None = None,
+) -> dict:
     """The ``raw_pages`` column values of one response (body compressed by ``encoder``, hashed);
     writers pass :func:`storage.dictionaries.current_encoder` (the default is zstd without a dictionary)."""
     if kind not in RAW_KINDS:
@@ -48,24 +59,57 @@ def raw_page_row(*, url: str, final_url: str | None, status: int | None, headers
         raise TypeError(f"raw page body must be bytes, got {type(body).__name__}")
     body = bytes(body)
     return dict(
-        url=url, final_url=final_url, status=status, headers=normalize_headers(headers),
-        fetched_at=require_aware(fetched_at, "fetched_at"), **(encoder or PLAIN).columns(body),
-        body_size=len(body), sha256=hashlib.sha256(body).hexdigest(), kind=kind, run_id=run_id,
-        cont_id=cont_id, note=note, context=dict(context) if context else None,
+        url=url,
+        final_url=final_url,
+        status=status,
+        headers=normalize_headers(headers),
+        fetched_at=require_aware(fetched_at, "fetched_at"),
+        **(encoder or PLAIN).columns(body),
+        body_size=len(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        kind=kind,
+        run_id=run_id,
+        cont_id=cont_id,
+        note=note,
+        context=dict(context) if context else None,
     )
 
 
-def archive_raw(session: Session, *, url: str, final_url: str | None, status: int | None,
-                headers: Mapping | None, body: bytes, fetched_at: datetime, kind: str,
-                run_id: int | None = None, cont_id: int | None = None, note: str | None = None,
-                context: Mapping | None = None) -> RawPage:
+def archive_raw(
+    session: Session,
+    *,
+    url: str,
+    final_url: str | None,
+    status: int | None,
+    headers: Mapping | None,
+    body: bytes,
+    fetched_at: datetime,
+    kind: str,
+    run_id: int | None = None,
+    cont_id: int | None = None,
+    note: str | None = None,
+    context: Mapping | None = None,
+) -> RawPage:
     """Add a compressed copy of a response to the session (flush to get its id).
 
     ``context`` records how the page was reached (the list item, the channel), so
     that reprocessing from the archive sees what the crawl saw."""
-    page = RawPage(**raw_page_row(url=url, final_url=final_url, status=status, headers=headers, body=body,
-                                  fetched_at=fetched_at, kind=kind, run_id=run_id, cont_id=cont_id, note=note,
-                                  context=context, encoder=current_encoder(session)))
+    page = RawPage(
+        **raw_page_row(
+            url=url,
+            final_url=final_url,
+            status=status,
+            headers=headers,
+            body=body,
+            fetched_at=fetched_at,
+            kind=kind,
+            run_id=run_id,
+            cont_id=cont_id,
+            note=note,
+            context=context,
+            encoder=current_encoder(session),
+        )
+    )
     session.add(page)
     return page
 

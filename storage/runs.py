@@ -36,19 +36,35 @@ from storage.types import require_aware
 #: imported by URL), an import of files or WARC captures, a reprocess of the raw archive.
 RUN_COMMANDS = ("crawl", "import", "reprocess")
 
+
 # --------------------------------------------------------------------------- runs
 def start_run(session: Session, *, command: str, args: Mapping | None, now: datetime) -> CrawlRun:
     """A new ``running`` run row for this process (flushed: its id is set)."""
-    run = CrawlRun(started_at=require_aware(now), status="running", pid=os.getpid(), hostname=socket.gethostname(),
-                   command=command, args=dict(args or {}), counters={})
+    run = CrawlRun(
+        started_at=require_aware(now),
+        status="running",
+        pid=os.getpid(),
+        hostname=socket.gethostname(),
+        command=command,
+        args=dict(args or {}),
+        counters={},
+    )
     session.add(run)
     session.flush()
     return run
 
 
-def finish_run(session: Session, run: CrawlRun, *, status: str, counters: Mapping | None,
-               message: str | None, now: datetime, coverage: Mapping | None = None,
-               drift: Mapping | None = None) -> CrawlRun:
+def finish_run(
+    session: Session,
+    run: CrawlRun,
+    *,
+    status: str,
+    counters: Mapping | None,
+    message: str | None,
+    now: datetime,
+    coverage: Mapping | None = None,
+    drift: Mapping | None = None,
+) -> CrawlRun:
     """Close a run: its status, counters, message and, for crawls, its field coverage and
     layout-drift check (:mod:`storage.coverage`)."""
     if status not in RUN_STATUSES or status == "running":
@@ -67,11 +83,14 @@ def finish_run(session: Session, run: CrawlRun, *, status: str, counters: Mappin
 
 def abort_dead_runs(session: Session, now: datetime) -> list[CrawlRun]:
     """Mark ``running`` runs whose process died on this host as ``aborted`` (crash recovery)."""
-    dead = [r for r in session.scalars(sa.select(CrawlRun).where(CrawlRun.status == "running"))
-            if r.pid is not None and r.hostname and holder_dead(f"{r.hostname}:{r.pid}")]
+    dead = [
+        r
+        for r in session.scalars(sa.select(CrawlRun).where(CrawlRun.status == "running"))
+        if r.pid is not None and r.hostname and holder_dead(f"{r.hostname}:{r.pid}")
+    ]
     for run in dead:
         run.status, run.finished_at = "aborted", require_aware(now)
-        run.message = (run.message or "process died before finishing")
+        run.message = run.message or "process died before finishing"
     session.flush()
     return dead
 
@@ -93,15 +112,30 @@ class RunRecord:
             session.commit()
             return cls(Session, run.id, time.monotonic())
 
-    def finish(self, status: str, counters: Mapping, message: str, *, coverage: Mapping | None = None,
-               drift: Mapping | None = None) -> None:
+    def finish(
+        self,
+        status: str,
+        counters: Mapping,
+        message: str,
+        *,
+        coverage: Mapping | None = None,
+        drift: Mapping | None = None,
+    ) -> None:
         """Record how the run ended (:func:`finish_run`). An archive that cannot take even that
         raises :class:`storage.unwritable.ArchiveUnwritable`; the next run marks the row ``aborted``."""
         counters = dict(counters)
         counters.setdefault("duration_s", round(time.monotonic() - self.started, 3))
         with self.Session() as session:
-            finish_run(session, session.get(CrawlRun, self.id), status=status, counters=counters,
-                       message=message, now=_utcnow(), coverage=coverage, drift=drift)
+            finish_run(
+                session,
+                session.get(CrawlRun, self.id),
+                status=status,
+                counters=counters,
+                message=message,
+                now=_utcnow(),
+                coverage=coverage,
+                drift=drift,
+            )
             session.commit()
 
 
@@ -144,12 +178,21 @@ class RunArchive:
 
 # --------------------------------------------------------------------------- list cursors
 def get_cursor(session: Session, source: str, source_id: int) -> ListCursor | None:
-    return session.scalars(sa.select(ListCursor).where(
-        ListCursor.source == source, ListCursor.source_id == int(source_id))).one_or_none()
+    return session.scalars(
+        sa.select(ListCursor).where(ListCursor.source == source, ListCursor.source_id == int(source_id))
+    ).one_or_none()
 
 
-def set_cursor(session: Session, source: str, source_id: int, newest_pub_time_ms: int | None, *,
-               run_id: int | None, now: datetime, force: bool = False) -> ListCursor:
+def set_cursor(
+    session: Session,
+    source: str,
+    source_id: int,
+    newest_pub_time_ms: int | None,
+    *,
+    run_id: int | None,
+    now: datetime,
+    force: bool = False,
+) -> ListCursor:
     """Advance a list's cursor; it never moves backwards unless ``force``."""
     if source not in CURSOR_SOURCES:
         raise ValueError(f"cursor source must be one of {CURSOR_SOURCES}, got {source!r}")
@@ -173,8 +216,15 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def acquire_lock(engine: Engine, name: str, *, stale_after_s: float, holder: str | None = None,
-                 now: datetime | None = None, _retry: bool = True) -> bool:
+def acquire_lock(
+    engine: Engine,
+    name: str,
+    *,
+    stale_after_s: float,
+    holder: str | None = None,
+    now: datetime | None = None,
+    _retry: bool = True,
+) -> bool:
     """Take the lock ``name`` for ``holder`` (default this ``hostname:pid``); False if someone live has it.
 
     A lock whose heartbeat is older than ``stale_after_s`` seconds, or whose holder is
@@ -192,18 +242,18 @@ def acquire_lock(engine: Engine, name: str, *, stale_after_s: float, holder: str
     with engine.connect() as conn:
         row = conn.execute(sa.select(RunLock.holder, RunLock.heartbeat_at).where(RunLock.name == name)).first()
     if row is None:  # released meanwhile: try again from the start
-        return _retry and acquire_lock(engine, name, stale_after_s=stale_after_s, holder=holder, now=now,
-                                       _retry=False)
+        return _retry and acquire_lock(engine, name, stale_after_s=stale_after_s, holder=holder, now=now, _retry=False)
     old_holder, old_beat = row
-    if not (old_holder == holder or holder_dead(old_holder)
-            or old_beat < now - timedelta(seconds=stale_after_s)):
+    if not (old_holder == holder or holder_dead(old_holder) or old_beat < now - timedelta(seconds=stale_after_s)):
         return False
     with engine.begin() as conn:
         taken = conn.execute(
             sa.update(RunLock)
-            .where(RunLock.name == name, RunLock.holder == old_holder,
-                   _same_instant(conn, RunLock.heartbeat_at, old_beat))
-            .values(holder=holder, acquired_at=now, heartbeat_at=now)).rowcount
+            .where(
+                RunLock.name == name, RunLock.holder == old_holder, _same_instant(conn, RunLock.heartbeat_at, old_beat)
+            )
+            .values(holder=holder, acquired_at=now, heartbeat_at=now)
+        ).rowcount
     return taken == 1
 
 
@@ -219,8 +269,14 @@ def heartbeat(engine: Engine, name: str, *, holder: str | None = None, now: date
     """Refresh the lock's heartbeat; False when we no longer hold it."""
     holder = holder or this_holder()
     with engine.begin() as conn:
-        return conn.execute(sa.update(RunLock).where(RunLock.name == name, RunLock.holder == holder)
-                            .values(heartbeat_at=require_aware(now or _utcnow()))).rowcount == 1
+        return (
+            conn.execute(
+                sa.update(RunLock)
+                .where(RunLock.name == name, RunLock.holder == holder)
+                .values(heartbeat_at=require_aware(now or _utcnow()))
+            ).rowcount
+            == 1
+        )
 
 
 def release_lock(engine: Engine, name: str, *, holder: str | None = None) -> bool:
@@ -255,8 +311,7 @@ class RunLockHeld:
     ``create``: the archive may be created (crawl, import), else it must exist (reprocess).
     """
 
-    def __init__(self, db_url: str | None, name: str = "crawl", *, stale_after_s: float = 600,
-                 create: bool = False):
+    def __init__(self, db_url: str | None, name: str = "crawl", *, stale_after_s: float = 600, create: bool = False):
         self.db_url, self.name, self.stale_after_s, self.create = db_url, name, stale_after_s, create
 
     def __enter__(self) -> RunLockHeld:

@@ -23,63 +23,110 @@ from storage.views import FTS_DOC, FTS_TABLE, VIEWS
 
 #: Example values by "table.column", then by bare column name.
 EXAMPLES: dict[str, str] = {
-    "id": "42", "cont_id": "30012345", "run_id": "17", "raw_page_id": "1803",
+    "id": "42",
+    "cont_id": "30012345",
+    "run_id": "17",
+    "raw_page_id": "1803",
     "url": "https://www.thepaper.cn/newsDetail_forward_30012345",
-    "title": "国产大模型发布新版本", "summary": "新版本在推理能力上有明显提升。",
-    "body_text": "澎湃新闻记者 朱轩\n国产大模型……", "paragraphs": '["澎湃新闻记者 朱轩", "国产大模型……"]',
-    "content_hash": "9f86d081884c7d65…(64 hex)", "cleaner_version": "1", "content_type": "news",
-    "version": "2", "message": "HTTP 503 from www.thepaper.cn", "updated_at": "2026-11-28 10:30:00+08",
-    "crawl_runs.started_at": "2026-11-28 10:00:00+08", "crawl_runs.finished_at": "2026-11-28 10:12:31+08",
-    "crawl_runs.status": "ok", "crawl_runs.pid": "41877", "crawl_runs.hostname": "archiver-1",
-    "crawl_runs.command": "crawl", "crawl_runs.args": '{"channels": ["119908"], "full": false}',
+    "title": "国产大模型发布新版本",
+    "summary": "新版本在推理能力上有明显提升。",
+    "body_text": "澎湃新闻记者 朱轩\n国产大模型……",
+    "paragraphs": '["澎湃新闻记者 朱轩", "国产大模型……"]',
+    "content_hash": "9f86d081884c7d65…(64 hex)",
+    "cleaner_version": "1",
+    "content_type": "news",
+    "version": "2",
+    "message": "HTTP 503 from www.thepaper.cn",
+    "updated_at": "2026-11-28 10:30:00+08",
+    "crawl_runs.started_at": "2026-11-28 10:00:00+08",
+    "crawl_runs.finished_at": "2026-11-28 10:12:31+08",
+    "crawl_runs.status": "ok",
+    "crawl_runs.pid": "41877",
+    "crawl_runs.hostname": "archiver-1",
+    "crawl_runs.command": "crawl",
+    "crawl_runs.args": '{"channels": ["119908"], "full": false}',
     "crawl_runs.counters": '{"new": 12, "updated": 1, "unchanged": 230, "gone": 0, "failed": 2, "duration_s": 754.2}',
     "crawl_runs.coverage": '{"pages": 54, "failures": {"empty_article": 41}, "types": {"news": {"articles": 9, '
-                           '"fields": {"title": 9, "body": 9, "author": 8}}}, "layouts": {"nextjs": 13}, '
-                           '"builds": {"9Kq2xTzB3sW1pY7dR0vLm": 54}}',
+    '"fields": {"title": 9, "body": 9, "author": 8}}}, "layouts": {"nextjs": 13}, '
+    '"builds": {"9Kq2xTzB3sW1pY7dR0vLm": 54}}',
     "crawl_runs.drift": '{"state": "alarm", "line": "layout drift: empty_article 0% → 76% of 54 pages …", '
-                        '"findings": [{"monitor": "extraction_failures", "subject": "empty_article", …}], '
-                        '"baseline": {"days": 30, "runs": 12}}',
-    "run_locks.name": "crawl", "run_locks.holder": "archiver-1:41877",
-    "run_locks.acquired_at": "2026-11-28 10:00:00+08", "run_locks.heartbeat_at": "2026-11-28 10:05:00+08",
+    '"findings": [{"monitor": "extraction_failures", "subject": "empty_article", …}], '
+    '"baseline": {"days": 30, "runs": 12}}',
+    "run_locks.name": "crawl",
+    "run_locks.holder": "archiver-1:41877",
+    "run_locks.acquired_at": "2026-11-28 10:00:00+08",
+    "run_locks.heartbeat_at": "2026-11-28 10:05:00+08",
     "tags.name": "人工智能",
-    "failures.reason": "http_503", "failures.attempts": "3", "failures.first_failed_at": "2026-11-27 10:01:02+08",
-    "failures.last_failed_at": "2026-11-28 10:03:04+08", "failures.next_retry_at": "2026-11-28 14:03:04+08",
+    "failures.reason": "http_503",
+    "failures.attempts": "3",
+    "failures.first_failed_at": "2026-11-27 10:01:02+08",
+    "failures.last_failed_at": "2026-11-28 10:03:04+08",
+    "failures.next_retry_at": "2026-11-28 14:03:04+08",
     "failures.dead": "false",
-    "list_cursors.source": "channel", "list_cursors.source_id": "119908",
-    "list_cursors.newest_pub_time_ms": "1764296400000", "list_cursors.last_run_id": "17",
-    "raw_pages.final_url": "https://www.thepaper.cn/newsDetail_forward_30012345", "raw_pages.status": "200",
+    "list_cursors.source": "channel",
+    "list_cursors.source_id": "119908",
+    "list_cursors.newest_pub_time_ms": "1764296400000",
+    "list_cursors.last_run_id": "17",
+    "raw_pages.final_url": "https://www.thepaper.cn/newsDetail_forward_30012345",
+    "raw_pages.status": "200",
     "raw_pages.headers": '{"Content-Type": "text/html; charset=utf-8"}',
-    "raw_pages.fetched_at": "2026-11-28 10:01:02+08", "raw_pages.body": "(zstd frame)",
-    "raw_pages.body_size": "183422", "raw_pages.compression": "zstd", "raw_pages.dictionary_id": "1",
-    "raw_dictionaries.codec": "zstd", "raw_dictionaries.zstd_dict_id": "2834119203",
-    "raw_dictionaries.data": "(112640 bytes)", "raw_dictionaries.samples": "2000",
-    "raw_dictionaries.sample_bytes": "41873920", "raw_dictionaries.created_at": "2026-12-01 22:30:00+08", "raw_pages.sha256": "e3b0c442…(64 hex)",
-    "raw_pages.kind": "article", "raw_pages.note": "/home/me/saved/30012345.html",
+    "raw_pages.fetched_at": "2026-11-28 10:01:02+08",
+    "raw_pages.body": "(zstd frame)",
+    "raw_pages.body_size": "183422",
+    "raw_pages.compression": "zstd",
+    "raw_pages.dictionary_id": "1",
+    "raw_dictionaries.codec": "zstd",
+    "raw_dictionaries.zstd_dict_id": "2834119203",
+    "raw_dictionaries.data": "(112640 bytes)",
+    "raw_dictionaries.samples": "2000",
+    "raw_dictionaries.sample_bytes": "41873920",
+    "raw_dictionaries.created_at": "2026-12-01 22:30:00+08",
+    "raw_pages.sha256": "e3b0c442…(64 hex)",
+    "raw_pages.kind": "article",
+    "raw_pages.note": "/home/me/saved/30012345.html",
     "raw_pages.context": '{"channel_id": 119908, "list_item": {"contId": "30012345", "name": "…"}}',
     "articles.source_url": "https://m.thepaper.cn/newsDetail_forward_30012345",
-    "articles.mirror_host": "NULL", "articles.layout": "nextjs", "articles.gone_reason": "NULL",
-    "articles.external_url": "NULL", "articles.published_at": "2026-11-28 10:30:00+08",
-    "articles.author": "朱轩", "articles.author_outlet": "人民日报", "articles.editor": "李跃群",
-    "articles.source": "澎湃新闻", "articles.node_id": "25950", "articles.node_name": "科技湃",
-    "articles.channel_id": "119908", "articles.channel_name": "科技",
+    "articles.mirror_host": "NULL",
+    "articles.layout": "nextjs",
+    "articles.gone_reason": "NULL",
+    "articles.external_url": "NULL",
+    "articles.published_at": "2026-11-28 10:30:00+08",
+    "articles.author": "朱轩",
+    "articles.author_outlet": "人民日报",
+    "articles.editor": "李跃群",
+    "articles.source": "澎湃新闻",
+    "articles.node_id": "25950",
+    "articles.node_name": "科技湃",
+    "articles.channel_id": "119908",
+    "articles.channel_name": "科技",
     "articles.body_html": "<p>澎湃新闻记者 朱轩</p><p>国产大模型……</p>",
     "articles.images": '[{"src": "https://imagecloud.thepaper.cn/….jpg", "caption": "图片来源：网络"}]',
     "articles.keywords": '["人工智能", "芯片", "算力"]',
-    "articles.word_count": "1520", "articles.encoding": "utf-8", "articles.encoding_reason": "header",
+    "articles.word_count": "1520",
+    "articles.encoding": "utf-8",
+    "articles.encoding_reason": "header",
     "articles.repairs": '{"mojibake": 2}',
     "articles.repair_log": '[{"field": "body", "offset": 120, "rule": "mojibake", "before": "æ¾Žæ¹ƒ", "after": "澎湃", '
-                           '"by": "bytes"}, {"field": "body", "offset": 388, "rule": "gbk_tear", "before": "?;", '
-                           '"after": "模", "by": "model", "margin": 12.4}]', "articles.stripped": '{"ad": 1}',
-    "articles.first_seen": "2026-11-28 10:31:00+08", "articles.last_seen": "2026-11-29 10:02:00+08",
-    "article_tags.tag_id": "7", "article_tags.position": "0",
-    "article_versions.valid_from": "2026-11-28 10:31:00+08", "article_versions.replaced_at": "2026-11-28 12:00:00+08",
+    '"by": "bytes"}, {"field": "body", "offset": 388, "rule": "gbk_tear", "before": "?;", '
+    '"after": "模", "by": "model", "margin": 12.4}]',
+    "articles.stripped": '{"ad": 1}',
+    "articles.first_seen": "2026-11-28 10:31:00+08",
+    "articles.last_seen": "2026-11-29 10:02:00+08",
+    "article_tags.tag_id": "7",
+    "article_tags.position": "0",
+    "article_versions.valid_from": "2026-11-28 10:31:00+08",
+    "article_versions.replaced_at": "2026-11-28 12:00:00+08",
 }
 
 #: Units by "table.column" (times get theirs from the type).
 UNITS: dict[str, str] = {
-    "raw_pages.body_size": "bytes", "raw_pages.body": "bytes (compressed)", "articles.word_count": "count",
-    "failures.attempts": "count", "list_cursors.newest_pub_time_ms": "milliseconds since 1970-01-01 UTC",
-    "crawl_runs.counters": "counts; duration_s in seconds", "article_tags.position": "0-based index",
+    "raw_pages.body_size": "bytes",
+    "raw_pages.body": "bytes (compressed)",
+    "articles.word_count": "count",
+    "failures.attempts": "count",
+    "list_cursors.newest_pub_time_ms": "milliseconds since 1970-01-01 UTC",
+    "crawl_runs.counters": "counts; duration_s in seconds",
+    "article_tags.position": "0-based index",
 }
 
 TIME_UNIT = "instant; stored UTC (SQLite: naive UTC text), read as Asia/Shanghai (+08:00)"
@@ -115,14 +162,27 @@ def column_row(table: sa.Table, col: sa.Column) -> list[str]:
     if example is None:
         raise ValueError(f"column {key} has no example in storage.schema_doc.EXAMPLES")
     unit = TIME_UNIT if isinstance(col.type, AwareDateTime) else UNITS.get(key, "")
-    return [f"`{col.name}`", _type(col), "yes" if col.nullable else "no", _keys(table, col), unit,
-            col.comment, f"`{example}`"]
+    return [
+        f"`{col.name}`",
+        _type(col),
+        "yes" if col.nullable else "no",
+        _keys(table, col),
+        unit,
+        col.comment,
+        f"`{example}`",
+    ]
 
 
 def table_section(table: sa.Table) -> str:
     head = ["column", "type (SQLite / PostgreSQL)", "null", "key", "units / time zone", "meaning", "example"]
-    lines = [f"## `{table.name}`", "", table.comment or "", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [
+        f"## `{table.name}`",
+        "",
+        table.comment or "",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     lines += ["| " + " | ".join(_cell(c) for c in column_row(table, col)) + " |" for col in table.columns]
     indexes = sorted(cast(str, ix.name) for ix in table.indexes)  # cast: every index of the schema is named
     if indexes:
@@ -156,8 +216,7 @@ def view_section(name: str, real_columns: list[str]) -> str:
 
 def fts_section() -> str:
     desc, cols = FTS_DOC
-    lines = [f"## search index `{FTS_TABLE}` (SQLite)", "", desc, "", "| column | meaning | example |",
-             "|---|---|---|"]
+    lines = [f"## search index `{FTS_TABLE}` (SQLite)", "", desc, "", "| column | meaning | example |", "|---|---|---|"]
     lines += [f"| `{c}` | {_cell(m)} | `{_cell(e)}` |" for c, m, e in cols]
     return "\n".join(lines) + "\n"
 

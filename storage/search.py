@@ -79,8 +79,11 @@ class Filters:
         if self.node_ids:
             out.append(Article.node_id.in_(list(self.node_ids)))
         for forms in _groups(self.tags):
-            out.append(sa.exists().where(ArticleTag.cont_id == Article.cont_id, ArticleTag.tag_id == Tag.id,
-                                         Tag.name.in_(forms)))
+            out.append(
+                sa.exists().where(
+                    ArticleTag.cont_id == Article.cont_id, ArticleTag.tag_id == Tag.id, Tag.name.in_(forms)
+                )
+            )
         return out
 
 
@@ -104,11 +107,17 @@ class Hit:
 
     def to_dict(self) -> dict:
         return {
-            "cont_id": self.cont_id, "title": self.title, "url": self.url,
+            "cont_id": self.cont_id,
+            "title": self.title,
+            "url": self.url,
             "published_at": self.published_at.isoformat() if self.published_at else None,
-            "node_name": self.node_name, "content_type": self.content_type, "score": self.score,
-            "snippet": self.snippet, "title_marked": self.title_marked,
-            "highlights": [list(s) for s in self.spans], "method": self.method,
+            "node_name": self.node_name,
+            "content_type": self.content_type,
+            "score": self.score,
+            "snippet": self.snippet,
+            "title_marked": self.title_marked,
+            "highlights": [list(s) for s in self.spans],
+            "method": self.method,
         }
 
 
@@ -162,14 +171,15 @@ def mark(text: str, terms: list[str], open_: str = "[", close: str = "]") -> str
         return text
     out, pos = [], 0
     for m in _term_regex(terms).finditer(fold(text)):
-        out += [text[pos:m.start()], open_, text[m.start():m.end()], close]
+        out += [text[pos : m.start()], open_, text[m.start() : m.end()], close]
         pos = m.end()
     out.append(text[pos:])
     return "".join(out)
 
 
-def snippet(text: str, terms: list[str], width: int = 60, open_: str = "[", close: str = "]",
-            ellipsis: str = "…") -> tuple[str, list[tuple[int, int]]]:
+def snippet(
+    text: str, terms: list[str], width: int = 60, open_: str = "[", close: str = "]", ellipsis: str = "…"
+) -> tuple[str, list[tuple[int, int]]]:
     """A ``width``-character window of ``text`` (newlines flattened) around the first hit,
     hits marked; and the (start, end) spans of the hits in the returned string.
     Without a hit: the start of the text."""
@@ -181,14 +191,14 @@ def snippet(text: str, terms: list[str], width: int = 60, open_: str = "[", clos
     start = 0
     if first:
         start = max(0, min(first.start() - width // 3, len(flat) - width))
-    window = flat[start:start + width]
+    window = flat[start : start + width]
     prefix = ellipsis if start > 0 else ""
     suffix = ellipsis if start + width < len(flat) else ""
     out, spans, pos = [prefix], [], 0
     length = len(prefix)
-    for m in (rx.finditer(fold(window)) if rx else ()):
-        hit = window[m.start():m.end()]
-        out.append(window[pos:m.start()])
+    for m in rx.finditer(fold(window)) if rx else ():
+        hit = window[m.start() : m.end()]
+        out.append(window[pos : m.start()])
         length += m.start() - pos
         out.append(open_ + hit + close)
         spans.append((length + len(open_), length + len(open_) + len(hit)))
@@ -237,19 +247,26 @@ def _contains(col, term: str, dialect: str):
 
 def _like_all(groups: list[list[str]], dialect: str):
     """SQL: every term (any of its forms) in the title or the body."""
-    return [sa.or_(*(_contains(col, f, dialect) for f in forms for col in (Article.title, Article.body_text)))
-            for forms in groups]
+    return [
+        sa.or_(*(_contains(col, f, dialect) for f in forms for col in (Article.title, Article.body_text)))
+        for forms in groups
+    ]
 
 
 def _score(groups: list[list[str]]):
-    return sum((TITLE_WEIGHT * _count(Article.title, f) + _count(Article.body_text, f)
-                for forms in groups for f in forms), sa.literal(0))
+    return sum(
+        (TITLE_WEIGHT * _count(Article.title, f) + _count(Article.body_text, f) for forms in groups for f in forms),
+        sa.literal(0),
+    )
 
 
 def _ranked(stmt, groups: list[list[str]], limit: int, filters: Filters):
-    return (stmt.where(*filters.clauses()).add_columns(_score(groups).label("score"))
-            .order_by(sa.desc("score"), Article.published_at.desc().nulls_last(), Article.cont_id.desc())
-            .limit(limit))
+    return (
+        stmt.where(*filters.clauses())
+        .add_columns(_score(groups).label("score"))
+        .order_by(sa.desc("score"), Article.published_at.desc().nulls_last(), Article.cont_id.desc())
+        .limit(limit)
+    )
 
 
 def _matching(groups: list[list[str]], dialect: str):
@@ -259,8 +276,12 @@ def _matching(groups: list[list[str]], dialect: str):
         return sa.select(Article.cont_id).where(*_like_all(groups, dialect))
     fts = sa.table("articles_fts", sa.column("rowid"))
     match = fts_match_expr([g for g in groups if indexable(g)])
-    return (sa.select(Article.cont_id).select_from(fts).join(Article, Article.cont_id == fts.c.rowid)
-            .where(sa.text("articles_fts MATCH :m").bindparams(m=match), *_like_all(groups, "sqlite")))
+    return (
+        sa.select(Article.cont_id)
+        .select_from(fts)
+        .join(Article, Article.cont_id == fts.c.rowid)
+        .where(sa.text("articles_fts MATCH :m").bindparams(m=match), *_like_all(groups, "sqlite"))
+    )
 
 
 def _rank(session: Session, groups: list[list[str]], limit: int, filters: Filters) -> list[tuple[int, float]]:
@@ -285,8 +306,7 @@ def query_groups(query: str, forms: Callable[[str], list[str]] | None = None) ->
     if len(terms) > MAX_TERMS:
         raise SearchError(f"too many search words: {len(terms)} (at most {MAX_TERMS})")
     if sum(len(t) for t in terms) > MAX_QUERY_CHARS:
-        raise SearchError(f"search query too long: {sum(len(t) for t in terms)} characters "
-                          f"(at most {MAX_QUERY_CHARS})")
+        raise SearchError(f"search query too long: {sum(len(t) for t in terms)} characters (at most {MAX_QUERY_CHARS})")
     return [list(dict.fromkeys([t, *(forms(t) if forms else ())])) for t in terms]
 
 
@@ -300,8 +320,9 @@ def matching_sql(query: str, forms: Callable[[str], list[str]] | None = None) ->
     return str(stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
 
-def count_matches(session: Session, query: str, *, forms: Callable[[str], list[str]] | None = None,
-                  filters: Filters | None = None) -> int:
+def count_matches(
+    session: Session, query: str, *, forms: Callable[[str], list[str]] | None = None, filters: Filters | None = None
+) -> int:
     """How many articles :func:`search` would return without a limit."""
     groups = query_groups(query, forms)
     stmt = _matching(groups, session.get_bind().dialect.name).where(*(filters or Filters()).clauses())
@@ -309,9 +330,17 @@ def count_matches(session: Session, query: str, *, forms: Callable[[str], list[s
     return int(cast(int, session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))))
 
 
-def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
-           open_: str = "[", close: str = "]", forms: Callable[[str], list[str]] | None = None,
-           filters: Filters | None = None) -> list[Hit]:
+def search(
+    session: Session,
+    query: str,
+    *,
+    limit: int = 20,
+    width: int = 60,
+    open_: str = "[",
+    close: str = "]",
+    forms: Callable[[str], list[str]] | None = None,
+    filters: Filters | None = None,
+) -> list[Hit]:
     """Articles matching every term of ``query`` (any of its ``forms``, e.g. Simplified forms of a
     Traditional word) and the ``filters``, best first, with marked snippets."""
     if limit < 1:
@@ -322,16 +351,39 @@ def search(session: Session, query: str, *, limit: int = 20, width: int = 60,
     ranked = _rank(session, groups, limit, filters)
     if not ranked:
         return []
-    rows = {a.cont_id: a for a in session.execute(
-        sa.select(Article.cont_id, Article.title, Article.url, Article.published_at, Article.node_name,
-                  Article.content_type, Article.body_text, Article.summary)
-        .where(Article.cont_id.in_([c for c, _ in ranked])))}
+    rows = {
+        a.cont_id: a
+        for a in session.execute(
+            sa.select(
+                Article.cont_id,
+                Article.title,
+                Article.url,
+                Article.published_at,
+                Article.node_name,
+                Article.content_type,
+                Article.body_text,
+                Article.summary,
+            ).where(Article.cont_id.in_([c for c, _ in ranked]))
+        )
+    }
     every_form = [f for g in groups for f in g]
     hits = []
     for cid, score in ranked:
         a = rows[cid]
         snip, spans = snippet(a.body_text or a.summary, every_form, width, open_, close)
-        hits.append(Hit(cont_id=cid, title=a.title, url=a.url, published_at=a.published_at,
-                        node_name=a.node_name, content_type=a.content_type, score=score, snippet=snip,
-                        title_marked=mark(a.title, every_form, open_, close), method=method, spans=spans))
+        hits.append(
+            Hit(
+                cont_id=cid,
+                title=a.title,
+                url=a.url,
+                published_at=a.published_at,
+                node_name=a.node_name,
+                content_type=a.content_type,
+                score=score,
+                snippet=snip,
+                title_marked=mark(a.title, every_form, open_, close),
+                method=method,
+                spans=spans,
+            )
+        )
     return hits

@@ -21,11 +21,20 @@ RUN_COUNTERS = ("new", "updated", "unchanged", "gone", "failed")
 
 
 def totals(session: Session) -> dict[str, Any]:
-    by_type = dict(session.execute(sa.select(Article.content_type, sa.func.count())
-                                   .group_by(Article.content_type).order_by(Article.content_type)).all())
-    pages, packed, unpacked = session.execute(sa.select(
-        sa.func.count(RawPage.id), sa.func.coalesce(sa.func.sum(sa.func.length(RawPage.body)), 0),
-        sa.func.coalesce(sa.func.sum(RawPage.body_size), 0))).one()
+    by_type = dict(
+        session.execute(
+            sa.select(Article.content_type, sa.func.count())
+            .group_by(Article.content_type)
+            .order_by(Article.content_type)
+        ).all()
+    )
+    pages, packed, unpacked = session.execute(
+        sa.select(
+            sa.func.count(RawPage.id),
+            sa.func.coalesce(sa.func.sum(sa.func.length(RawPage.body)), 0),
+            sa.func.coalesce(sa.func.sum(RawPage.body_size), 0),
+        )
+    ).one()
     dead = dict(session.execute(sa.select(Failure.dead, sa.func.count()).group_by(Failure.dead)).all())
     return {
         "articles": sum(by_type.values()),
@@ -46,17 +55,23 @@ def first_day(days: int, now: datetime) -> date:
 
 def daily_by_column(session: Session, days: int, now: datetime) -> list[dict[str, Any]]:
     """Rows of the ``daily_counts`` view for the last ``days`` Shanghai days up to today, newest first."""
-    stmt = sa.text("SELECT day, node_id, node_name, articles FROM daily_counts WHERE day >= :d AND day <= :t "
-                   "ORDER BY day DESC, articles DESC, node_name").bindparams(
+    stmt = sa.text(
+        "SELECT day, node_id, node_name, articles FROM daily_counts WHERE day >= :d AND day <= :t "
+        "ORDER BY day DESC, articles DESC, node_name"
+    ).bindparams(
         sa.bindparam("d", first_day(days, now), type_=sa.Date),
-        sa.bindparam("t", now.astimezone(SHANGHAI).date(), type_=sa.Date))
-    return [{"day": str(day), "node_id": node_id, "node_name": name or "", "articles": int(n)}
-            for day, node_id, name, n in session.execute(stmt)]
+        sa.bindparam("t", now.astimezone(SHANGHAI).date(), type_=sa.Date),
+    )
+    return [
+        {"day": str(day), "node_id": node_id, "node_name": name or "", "articles": int(n)}
+        for day, node_id, name, n in session.execute(stmt)
+    ]
 
 
 def failures_by_reason(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(sa.select(Failure.reason, Failure.dead, sa.func.count())
-                           .group_by(Failure.reason, Failure.dead))
+    rows = session.execute(
+        sa.select(Failure.reason, Failure.dead, sa.func.count()).group_by(Failure.reason, Failure.dead)
+    )
     out: dict[str, dict[str, Any]] = {}
     for reason, dead, n in rows:
         item = out.setdefault(reason, {"reason": reason, "open": 0, "dead": 0})
@@ -76,14 +91,19 @@ def run_duration(run: CrawlRun) -> float | None:
 
 def last_runs(session: Session, n: int = 10) -> list[dict[str, Any]]:
     runs = session.scalars(sa.select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(n))
-    return [{
-        "id": r.id, "command": r.command, "status": r.status,
-        "started_at": r.started_at.isoformat(),
-        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-        **{k: int((r.counters or {}).get(k, 0) or 0) for k in RUN_COUNTERS},
-        "duration_s": run_duration(r),
-        "message": None if r.message in (None, "", "finished") else r.message,
-    } for r in runs]
+    return [
+        {
+            "id": r.id,
+            "command": r.command,
+            "status": r.status,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            **{k: int((r.counters or {}).get(k, 0) or 0) for k in RUN_COUNTERS},
+            "duration_s": run_duration(r),
+            "message": None if r.message in (None, "", "finished") else r.message,
+        }
+        for r in runs
+    ]
 
 
 def newest_published(session: Session) -> datetime | None:
@@ -105,8 +125,9 @@ def oldest_published(session: Session) -> datetime | None:
     return session.scalar(sa.select(sa.func.min(Article.published_at)))
 
 
-def resolve_window(session: Session, *, now: datetime, since: date | None = None, until: date | None = None,
-                   days: int | None = None) -> Window:
+def resolve_window(
+    session: Session, *, now: datetime, since: date | None = None, until: date | None = None, days: int | None = None
+) -> Window:
     """The Asia/Shanghai days an analysis covers: to ``until`` (default: the day of the newest
     article, :func:`window_end`), from ``since``, else the last ``days`` days, else the day of
     the oldest article. ValueError when it would start after it ends."""
@@ -124,12 +145,18 @@ def coverage_summary(session: Session, now: datetime, days: float = DEFAULT_WIND
     if run is None:
         return None
     base, about = trailing_coverage(session, now=now, days=days, exclude_run_id=run.id)
-    return {"run_id": run.id, "status": run.status, "drift": run.drift or {}, "baseline": about,
-            "figures": side_by_side(run.coverage, base)}
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "drift": run.drift or {},
+        "baseline": about,
+        "figures": side_by_side(run.coverage, base),
+    }
 
 
-def collect(session: Session, *, days: int = 14, now: datetime, runs: int = 10,
-            end: date | None = None) -> dict[str, Any]:
+def collect(
+    session: Session, *, days: int = 14, now: datetime, runs: int = 10, end: date | None = None
+) -> dict[str, Any]:
     """Everything ``stats`` shows; the per-day window ends at :func:`window_end`."""
     last = window_end(session, now, end)
     return {
@@ -197,7 +224,7 @@ def pivot_daily(daily: list[dict[str, Any]], max_columns: int = 8) -> tuple[list
 
 def _short(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _pct(value: float | None) -> str:
@@ -216,18 +243,32 @@ def format_coverage(cov: dict[str, Any] | None) -> list[str]:
     types = sorted(fig["types"], key=lambda t: (-sum(fig["types"][t]["articles"].values()), t))
     if types:
         headers = ["field", *types]
-        rows = [["articles", *(f"{fig['types'][t]['articles']['run']} / {fig['types'][t]['articles']['baseline']}"
-                               for t in types)]]
-        rows += [[name, *(f"{_pct(fig['types'][t]['fields'][name]['run'])} / "
-                          f"{_pct(fig['types'][t]['fields'][name]['baseline'])}" for t in types)]
-                 for name in FIELDS]
+        rows = [
+            [
+                "articles",
+                *(f"{fig['types'][t]['articles']['run']} / {fig['types'][t]['articles']['baseline']}" for t in types),
+            ]
+        ]
+        rows += [
+            [
+                name,
+                *(
+                    f"{_pct(fig['types'][t]['fields'][name]['run'])} / "
+                    f"{_pct(fig['types'][t]['fields'][name]['baseline'])}"
+                    for t in types
+                ),
+            ]
+            for name in FIELDS
+        ]
         out.append(table(headers, rows, right=set(range(1, len(headers)))))
     else:
         out.append("(no articles)")
     pages = fig["pages"]
     fails = [f"{reason} {_pct(f['run'])} / {_pct(f['baseline'])}" for reason, f in fig["failures"].items()]
-    out.append(f"article pages {pages['run']} / {pages['baseline']}"
-               + (f"; extraction failures: {', '.join(fails)}" if fails else "; no extraction failures"))
+    out.append(
+        f"article pages {pages['run']} / {pages['baseline']}"
+        + (f"; extraction failures: {', '.join(fails)}" if fails else "; no extraction failures")
+    )
     if drift.get("line"):
         out.append(f"alarm: {drift['line']}")
     elif drift.get("note"):
@@ -237,30 +278,59 @@ def format_coverage(cov: dict[str, Any] | None) -> list[str]:
 
 def format_stats(data: dict[str, Any]) -> str:
     t = data["totals"]
-    out = ["Totals", table(["what", "count"], [
-        ["articles", t["articles"]],
-        *[[f"  {k}", v] for k, v in t["articles_by_type"].items()],
-        ["tags", t["tags"]],
-        ["raw pages", t["raw_pages"]],
-        ["  stored (compressed)", human_bytes(t["raw_bytes_compressed"])],
-        ["  uncompressed", human_bytes(t["raw_bytes_uncompressed"])],
-        ["failures open", t["failures_open"]],
-        ["failures dead", t["failures_dead"]],
-    ], right={1})]
+    out = [
+        "Totals",
+        table(
+            ["what", "count"],
+            [
+                ["articles", t["articles"]],
+                *[[f"  {k}", v] for k, v in t["articles_by_type"].items()],
+                ["tags", t["tags"]],
+                ["raw pages", t["raw_pages"]],
+                ["  stored (compressed)", human_bytes(t["raw_bytes_compressed"])],
+                ["  uncompressed", human_bytes(t["raw_bytes_uncompressed"])],
+                ["failures open", t["failures_open"]],
+                ["failures dead", t["failures_dead"]],
+            ],
+            right={1},
+        ),
+    ]
     headers, rows = pivot_daily(data["daily"])
-    out += ["", f"Articles per day per column (last {data['days']} days to {data.get('window_end', 'today')}, "
-                "Asia/Shanghai)",
-            table(headers, rows, right=set(range(1, len(headers)))) if rows else "(none)"]
+    out += [
+        "",
+        f"Articles per day per column (last {data['days']} days to {data.get('window_end', 'today')}, Asia/Shanghai)",
+        table(headers, rows, right=set(range(1, len(headers)))) if rows else "(none)",
+    ]
     fails = data["failures_by_reason"]
-    out += ["", "Failures by reason",
-            table(["reason", "open", "dead"], [[f["reason"], f["open"], f["dead"]] for f in fails], right={1, 2})
-            if fails else "(none)"]
+    out += [
+        "",
+        "Failures by reason",
+        table(["reason", "open", "dead"], [[f["reason"], f["open"], f["dead"]] for f in fails], right={1, 2})
+        if fails
+        else "(none)",
+    ]
     runs = data["runs"]
-    out += ["", "Last runs", table(
-        ["id", "command", "started (Shanghai)", "status", *RUN_COUNTERS, "duration", "why it ended"],
-        [[r["id"], r["command"], r["started_at"][:19].replace("T", " "), r["status"],
-          *(r[k] for k in RUN_COUNTERS), "" if r["duration_s"] is None else f"{r['duration_s']:.1f}s",
-          _short(r.get("message") or "")]
-         for r in runs], right={0, 4, 5, 6, 7, 8, 9}) if runs else "(none)"]
+    out += [
+        "",
+        "Last runs",
+        table(
+            ["id", "command", "started (Shanghai)", "status", *RUN_COUNTERS, "duration", "why it ended"],
+            [
+                [
+                    r["id"],
+                    r["command"],
+                    r["started_at"][:19].replace("T", " "),
+                    r["status"],
+                    *(r[k] for k in RUN_COUNTERS),
+                    "" if r["duration_s"] is None else f"{r['duration_s']:.1f}s",
+                    _short(r.get("message") or ""),
+                ]
+                for r in runs
+            ],
+            right={0, 4, 5, 6, 7, 8, 9},
+        )
+        if runs
+        else "(none)",
+    ]
     out += [""] + format_coverage(data.get("coverage"))
     return "\n".join(out)

@@ -23,9 +23,11 @@ from storage.search import _contains
 
 def _day_counts(session: Session, window: Window, *conditions) -> list[tuple[Any, int]]:
     day = shanghai_date(Article.published_at)
-    stmt = (sa.select(day, sa.func.count())
-            .where(Article.published_at >= window.since, Article.published_at < window.until, *conditions)
-            .group_by(day))
+    stmt = (
+        sa.select(day, sa.func.count())
+        .where(Article.published_at >= window.since, Article.published_at < window.until, *conditions)
+        .group_by(day)
+    )
     return [(d, int(n)) for d, n in session.execute(stmt)]
 
 
@@ -36,9 +38,14 @@ def mentions(term: str, dialect: str, forms: Callable[[str], list[str]] | None =
     return sa.or_(*(_contains(col, f, dialect) for f in every for col in (Article.title, Article.body_text)))
 
 
-def term_trends(session: Session, terms: list[str], window: Window, unit: str,
-                node_ids: list[int] | None = None, forms: Callable[[str], list[str]] | None = None
-                ) -> dict[str, Any]:
+def term_trends(
+    session: Session,
+    terms: list[str],
+    window: Window,
+    unit: str,
+    node_ids: list[int] | None = None,
+    forms: Callable[[str], list[str]] | None = None,
+) -> dict[str, Any]:
     """Per period of ``window``: the articles (of the columns ``node_ids``, or all) and, for
     each term, how many of them mention it (in any of its ``forms``, if given)."""
     if not terms:
@@ -65,6 +72,8 @@ def term_trends(session: Session, terms: list[str], window: Window, unit: str,
 def trend_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """The trends as one table: a row per period (its name, the articles, a count per term)."""
     headers = ["period", "articles", *(s["term"] for s in data["series"])]
-    rows = [[p["period"], data["articles"][i], *(s["counts"][i] for s in data["series"])]
-            for i, p in enumerate(data["periods"])]
+    rows = [
+        [p["period"], data["articles"][i], *(s["counts"][i] for s in data["series"])]
+        for i, p in enumerate(data["periods"])
+    ]
     return headers, rows

@@ -73,9 +73,11 @@ class ArchiveDamaged(ArchiveUnwritable):
     def __str__(self) -> str:
         done = "nothing was written to it" if self.at_open else "the command stopped"
         quoted = shlex.quote(self.path)
-        return (f"the archive {self.path} is damaged ({self.detail}); {done}. Copy what can be read into a new "
-                f"file with: sqlite3 {quoted} .recover | sqlite3 {shlex.quote(self.path + '.recovered')} "
-                "(docs/archive-file.md: where sqlite3 has no .recover)")
+        return (
+            f"the archive {self.path} is damaged ({self.detail}); {done}. Copy what can be read into a new "
+            f"file with: sqlite3 {quoted} .recover | sqlite3 {shlex.quote(self.path + '.recovered')} "
+            "(docs/archive-file.md: where sqlite3 has no .recover)"
+        )
 
 
 def _first_line(exc: BaseException) -> str:

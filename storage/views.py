@@ -25,12 +25,21 @@ VIEWS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("node_name", "column (栏目) name", "科技湃"),
             ("channel_id", "channel (频道) id", "119908"),
             ("channel_name", "channel (频道) name", "科技"),
-            ("published_at_utc", "publication instant: timestamptz on PostgreSQL; naive UTC text "
-                                 "'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite", "2026-11-28 02:30:00.000000"),
-            ("published_local", "publication wall-clock time in Asia/Shanghai (no zone attached)",
-             "2026-11-28 10:30:00"),
-            ("published_date", "publication date in Asia/Shanghai (date on PostgreSQL, 'YYYY-MM-DD' on SQLite)",
-             "2026-11-28"),
+            (
+                "published_at_utc",
+                "publication instant: timestamptz on PostgreSQL; naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite",
+                "2026-11-28 02:30:00.000000",
+            ),
+            (
+                "published_local",
+                "publication wall-clock time in Asia/Shanghai (no zone attached)",
+                "2026-11-28 10:30:00",
+            ),
+            (
+                "published_date",
+                "publication date in Asia/Shanghai (date on PostgreSQL, 'YYYY-MM-DD' on SQLite)",
+                "2026-11-28",
+            ),
             ("author", "reporter or writer name(s)", "朱轩"),
             ("author_outlet", "original outlet of a repost", "人民日报"),
             ("editor", "responsible editor", "李跃群"),
@@ -49,8 +58,7 @@ VIEWS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "Articles per publication day (Asia/Shanghai) per column; articles without a "
         "publication time are left out. Read-only.",
         [
-            ("day", "publication date in Asia/Shanghai (date on PostgreSQL, 'YYYY-MM-DD' on SQLite)",
-             "2026-11-28"),
+            ("day", "publication date in Asia/Shanghai (date on PostgreSQL, 'YYYY-MM-DD' on SQLite)", "2026-11-28"),
             ("node_id", "column (栏目) id; NULL when unknown", "25950"),
             ("node_name", "column (栏目) name; empty when unknown", "科技湃"),
             ("articles", "articles published that day in that column (count, gone ones included)", "14"),

@@ -41,9 +41,22 @@ BATCH = 200
 SOFTWARE = "thepaper-archive"
 #: Headers that describe an encoding the stored body no longer has.
 _RENAMED = ("content-encoding", "transfer-encoding")
-_COLUMNS = (RawPage.id, RawPage.url, RawPage.final_url, RawPage.cont_id, RawPage.status, RawPage.headers,
-            RawPage.fetched_at, RawPage.body, RawPage.compression, RawPage.dictionary_id, RawPage.sha256,
-            RawPage.kind, RawPage.context, RawPage.note)
+_COLUMNS = (
+    RawPage.id,
+    RawPage.url,
+    RawPage.final_url,
+    RawPage.cont_id,
+    RawPage.status,
+    RawPage.headers,
+    RawPage.fetched_at,
+    RawPage.body,
+    RawPage.compression,
+    RawPage.dictionary_id,
+    RawPage.sha256,
+    RawPage.kind,
+    RawPage.context,
+    RawPage.note,
+)
 
 
 def warc_date(moment: datetime) -> str:
@@ -96,8 +109,16 @@ class WarcOut:
     def warcinfo(self, filename: str, info: dict[str, str]) -> str:
         return self._write(self.writer.create_warcinfo_record(filename, info))
 
-    def request(self, *, url: str, method: str, headers: dict[str, str], moment: datetime,
-                concurrent_to: str | None = None, body: bytes = b"") -> str:
+    def request(
+        self,
+        *,
+        url: str,
+        method: str,
+        headers: dict[str, str],
+        moment: datetime,
+        concurrent_to: str | None = None,
+        body: bytes = b"",
+    ) -> str:
         from urllib.parse import urlsplit
 
         from warcio.statusandheaders import StatusAndHeaders
@@ -111,35 +132,66 @@ class WarcOut:
         if concurrent_to:
             warc["WARC-Concurrent-To"] = concurrent_to
         record = self.writer.create_warc_record(
-            url, "request", payload=BytesIO(body), length=len(body), warc_headers_dict=warc,
-            http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", pairs, is_http_request=True))
+            url,
+            "request",
+            payload=BytesIO(body),
+            length=len(body),
+            warc_headers_dict=warc,
+            http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", pairs, is_http_request=True),
+        )
         return self._write(record)
 
-    def response(self, *, url: str, status: int, headers: dict[str, str], body: bytes, moment: datetime,
-                 ip: str | None = None, record_id: str | None = None) -> str:
+    def response(
+        self,
+        *,
+        url: str,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        moment: datetime,
+        ip: str | None = None,
+        record_id: str | None = None,
+    ) -> str:
         warc = {"WARC-Date": warc_date(moment)}
         if record_id:
             warc["WARC-Record-ID"] = record_id
         if ip:
             warc["WARC-IP-Address"] = ip
-        record = self.writer.create_warc_record(url, "response", payload=BytesIO(body), length=len(body),
-                                                warc_headers_dict=warc,
-                                                http_headers=http_headers(status, headers, len(body)))
+        record = self.writer.create_warc_record(
+            url,
+            "response",
+            payload=BytesIO(body),
+            length=len(body),
+            warc_headers_dict=warc,
+            http_headers=http_headers(status, headers, len(body)),
+        )
         return self._write(record)
 
     def resource(self, *, url: str, content_type: str, body: bytes, moment: datetime) -> str:
-        record = self.writer.create_warc_record(url, "resource", payload=BytesIO(body), length=len(body),
-                                                warc_content_type=content_type,
-                                                warc_headers_dict={"WARC-Date": warc_date(moment)})
+        record = self.writer.create_warc_record(
+            url,
+            "resource",
+            payload=BytesIO(body),
+            length=len(body),
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": warc_date(moment)},
+        )
         return self._write(record)
 
     def metadata(self, *, url: str, refers_to: str, moment: datetime, fields: list[tuple[str, str]]) -> str:
         payload = _fields(fields)
         record = self.writer.create_warc_record(
-            url, "metadata", payload=BytesIO(payload), length=len(payload),
+            url,
+            "metadata",
+            payload=BytesIO(payload),
+            length=len(payload),
             warc_content_type="application/warc-fields",
-            warc_headers_dict={"WARC-Date": warc_date(moment), "WARC-Refers-To": refers_to,
-                               "WARC-Concurrent-To": refers_to})
+            warc_headers_dict={
+                "WARC-Date": warc_date(moment),
+                "WARC-Refers-To": refers_to,
+                "WARC-Concurrent-To": refers_to,
+            },
+        )
         return self._write(record)
 
 
@@ -156,18 +208,32 @@ def _header(headers: dict, name: str) -> str | None:
     return None
 
 
-def export_warc(session: Session, out: IO[bytes], *, since: datetime | None = None, until: datetime | None = None,
-                gzip: bool = True, filename: str = "archive.warc.gz", batch: int = BATCH,
-                progress: Callable[[Counter], None] | None = None) -> Counter:
+def export_warc(
+    session: Session,
+    out: IO[bytes],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    gzip: bool = True,
+    filename: str = "archive.warc.gz",
+    batch: int = BATCH,
+    progress: Callable[[Counter], None] | None = None,
+) -> Counter:
     """Write the raw pages fetched in ``[since, until)`` (all when None) to ``out``; counts of
     records by WARC type, and ``pages``."""
     warc = WarcOut(out, gzip=gzip)
-    warc.warcinfo(filename, {"software": SOFTWARE, "format": "WARC File Format 1.1",
-                             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
-                                           "warc-format/warc-1.1/",
-                             "description": "raw pages of a thepaper-archive archive (thepaper.cn)"})
-    current = {raw_id for (raw_id,) in session.execute(
-        sa.select(Article.raw_page_id).where(Article.raw_page_id.is_not(None)))}
+    warc.warcinfo(
+        filename,
+        {
+            "software": SOFTWARE,
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "description": "raw pages of a thepaper-archive archive (thepaper.cn)",
+        },
+    )
+    current = {
+        raw_id for (raw_id,) in session.execute(sa.select(Article.raw_page_id).where(Article.raw_page_id.is_not(None)))
+    }
     stmt = sa.select(*_COLUMNS).order_by(RawPage.id)
     if since is not None:
         stmt = stmt.where(RawPage.fetched_at >= since)
@@ -190,24 +256,35 @@ def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
     request = context.pop("request", None)
     url = r.final_url or r.url
     if r.kind == "file" or r.status is None:
-        record_id = warc.resource(url=url, content_type=_header(r.headers, "content-type") or "application/octet-stream",
-                                  body=body, moment=r.fetched_at)
+        record_id = warc.resource(
+            url=url,
+            content_type=_header(r.headers, "content-type") or "application/octet-stream",
+            body=body,
+            moment=r.fetched_at,
+        )
     else:
         record_id = _new_id()
         if request and request.get("url"):
-            warc.request(url=request["url"], method=request.get("method") or "GET", headers=request.get("headers") or {},
-                         moment=r.fetched_at, concurrent_to=record_id,
-                         body=(request.get("body") or "").encode("latin-1"))
-        warc.response(url=url, status=r.status, headers=r.headers, body=body, moment=r.fetched_at,
-                      record_id=record_id)
+            warc.request(
+                url=request["url"],
+                method=request.get("method") or "GET",
+                headers=request.get("headers") or {},
+                moment=r.fetched_at,
+                concurrent_to=record_id,
+                body=(request.get("body") or "").encode("latin-1"),
+            )
+        warc.response(url=url, status=r.status, headers=r.headers, body=body, moment=r.fetched_at, record_id=record_id)
     if r.cont_id is None and not context:
         return
     fields = [("raw-page-id", str(r.id)), ("kind", r.kind), ("sha256", r.sha256)]
     if r.url != url:
         fields.append(("requested-url", r.url))
     if r.cont_id is not None:
-        fields += [("cont-id", str(r.cont_id)), ("canonical-url", canonical_url(r.cont_id)),
-                   ("article-text", "current" if in_article else "other")]
+        fields += [
+            ("cont-id", str(r.cont_id)),
+            ("canonical-url", canonical_url(r.cont_id)),
+            ("article-text", "current" if in_article else "other"),
+        ]
     if context:
         fields.append(("thepaper-context", json.dumps(context, ensure_ascii=False, separators=(",", ":"))))
     warc.metadata(url=url, refers_to=record_id, moment=r.fetched_at, fields=fields)

@@ -261,8 +261,9 @@ class ThreadWriter:
             batch, stop = _take(self.queue.get, self.queue.get_nowait, self.max_batch)
             if not batch:
                 break
-            errors, broken = store_unless_broken(self.store.Session, [job for job, _ in batch], broken,
-                                                 run_id=self.store.run_id, policy=self.policy)
+            errors, broken = store_unless_broken(
+                self.store.Session, [job for job, _ in batch], broken, run_id=self.store.run_id, policy=self.policy
+            )
             for (job, d), err in zip(batch, errors):
                 reactor.callFromThread(settle, d, job[0], err)
 
@@ -279,8 +280,9 @@ class _Collect(logging.Handler):
         self.records.append((record.name, record.levelno, self.format(record)))
 
 
-def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=None,
-                keep_records: bool = False) -> None:
+def worker_main(
+    conn, db_url: str, run_id, policy: dict, max_batch: int, clean=None, keep_records: bool = False
+) -> None:
     """The child process: receive jobs, clean and store them in batches, send back results
     (with their records only when ``keep_records``: a feed export wants them)."""
     from storage.db import make_engine, session_factory
@@ -316,8 +318,9 @@ def worker_main(conn, db_url: str, run_id, policy: dict, max_batch: int, clean=N
             batch, stop = _take(get, get_nowait, max_batch)
             if not batch:
                 break
-            errors, broken = store_unless_broken(Session, [job for _, job in batch], broken, run_id=run_id,
-                                                 policy=policy, clean=clean)
+            errors, broken = store_unless_broken(
+                Session, [job for _, job in batch], broken, run_id=run_id, policy=policy, clean=clean
+            )
             results = []
             for (seq, (entry, _, _)), err in zip(batch, errors):
                 # not sent back: the parent has the bytes, and needs of the record only what
@@ -343,9 +346,12 @@ class ProcessWriter:
 
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, store.url, store.run_id, dict(policy),
-                                                          max(1, max_batch), clean, keep_records),
-                                name="thepaper-worker", daemon=True)
+        self.proc = ctx.Process(
+            target=worker_main,
+            args=(child, store.url, store.run_id, dict(policy), max(1, max_batch), clean, keep_records),
+            name="thepaper-worker",
+            daemon=True,
+        )
         self.proc.start()
         child.close()
         self.pending: dict[int, Deferred[Any]] = {}

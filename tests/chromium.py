@@ -17,8 +17,16 @@ import shutil
 import subprocess
 import time
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 #: The Debian package of the CJK font the report test needs (``scripts/test.sh`` installs it too).
 CJK_FONT_PACKAGE = "fonts-wqy-zenhei"
 
@@ -41,6 +49,7 @@ def chromium() -> str:
 
 def cjk_fonts() -> list[str]:
     """Family names of the installed fonts that cover Chinese, installing one when there is none."""
+
     def families() -> list[str]:
         out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
         return sorted({name for line in out.splitlines() for name in line.split(",") if name})
@@ -51,8 +60,12 @@ def cjk_fonts() -> list[str]:
 
 
 def dump_dom(html_path, profile_dir) -> str:
-    proc = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile_dir}", "--dump-dom", html_path.as_uri()],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile_dir}", "--dump-dom", html_path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
@@ -77,7 +90,11 @@ class DevTools:
 
         self.proc = subprocess.Popen(
             [chromium(), *FLAGS, f"--user-data-dir={profile_dir}", "--remote-debugging-pipe", "about:blank"],
-            preexec_fn=wire, pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            preexec_fn=wire,
+            pass_fds=(3, 4),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self.out, self.inp = to_chrome_w, from_chrome_r
@@ -111,12 +128,14 @@ class DevTools:
 
     def open(self, url: str, width: int, height: int) -> None:
         """Open ``url`` in a new page of ``width`` × ``height`` CSS pixels and wait until it is loaded."""
-        target = self.call("Target.createTarget", {"url": "about:blank"},
-                           browser=True)["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 browser=True)["sessionId"]
-        self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        target = self.call("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True}, browser=True)[
+            "sessionId"
+        ]
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         self.call("Page.navigate", {"url": url})
         deadline = time.monotonic() + self.timeout
         while self.evaluate("document.readyState") != "complete":

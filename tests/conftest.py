@@ -44,8 +44,9 @@ def tmpfs(mount_point: Path, size: str):
     """A tmpfs of ``size`` (``2m``, ``64k``) mounted at ``mount_point`` for the block, if this
     machine lets the tests mount one (root with CAP_SYS_ADMIN); else the test is skipped."""
     mount_point.mkdir(exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
     try:
@@ -150,15 +151,33 @@ def db_url(request, tmp_path) -> str:
 #: Modules whose tests are marked (pyproject.toml registers the markers; scripts/test.sh --quick
 #: runs what is none of them).
 LARGE_MODULES = {"test_soak", "test_bench_smoke"}
-SLOW_MODULES = {"test_cli_newcomer", "test_e2e_breaker", "test_e2e_crawl", "test_e2e_drift", "test_e2e_full_disk",
-                "test_e2e_outage", "test_e2e_readers", "test_e2e_scheduled", "test_distributed", "test_browse",
-                "test_warc", "test_address_guard", "test_analysis_docs", "test_lookup", "test_eval_gate"}
+SLOW_MODULES = {
+    "test_cli_newcomer",
+    "test_e2e_breaker",
+    "test_e2e_crawl",
+    "test_e2e_drift",
+    "test_e2e_full_disk",
+    "test_e2e_outage",
+    "test_e2e_readers",
+    "test_e2e_scheduled",
+    "test_distributed",
+    "test_browse",
+    "test_warc",
+    "test_address_guard",
+    "test_analysis_docs",
+    "test_lookup",
+    "test_eval_gate",
+}
 CHROMIUM_TESTS = {"test_report_renders_in_chromium_with_charts"}
 #: Tests of other modules that run processes end to end (the slowest of the quick subset, measured
 #: with --durations).
-SLOW_TESTS = {"test_ctrl_c_stops_the_workers", "test_crawl_stores_the_same_archive_with_thread_or_worker_process",
-              "test_compact_killed_with_sigkill_loses_nothing", "test_lock_race_between_processes",
-              "test_concurrent_first_opens_migrate_once"}
+SLOW_TESTS = {
+    "test_ctrl_c_stops_the_workers",
+    "test_crawl_stores_the_same_archive_with_thread_or_worker_process",
+    "test_compact_killed_with_sigkill_loses_nothing",
+    "test_lock_race_between_processes",
+    "test_concurrent_first_opens_migrate_once",
+}
 
 
 def pytest_collection_modifyitems(config, items):

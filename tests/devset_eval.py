@@ -53,8 +53,13 @@ class Got:
 def cases() -> list[Case]:
     out = []
     for gold in sorted((DEVSET / "gold").glob("*.json")):
-        out.append(Case(gold.stem, (DEVSET / "pages" / f"{gold.stem}.html").read_bytes(),
-                        json.loads(gold.read_text(encoding="utf-8"))))
+        out.append(
+            Case(
+                gold.stem,
+                (DEVSET / "pages" / f"{gold.stem}.html").read_bytes(),
+                json.loads(gold.read_text(encoding="utf-8")),
+            )
+        )
     return out
 
 
@@ -84,9 +89,13 @@ def decoded(data: bytes) -> str:
 def trafilatura_(data: bytes, url: str | None = None) -> Got:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(decoded(data), url=url, with_metadata=True, include_comments=False,
-                                      date_extraction_params={"extensive_search": True,
-                                                              "outputformat": "%Y-%m-%d %H:%M"})
+    doc = trafilatura.bare_extraction(
+        decoded(data),
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params={"extensive_search": True, "outputformat": "%Y-%m-%d %H:%M"},
+    )
     if doc is None:
         return Got()
     get = doc.get if isinstance(doc, dict) else (lambda k: getattr(doc, k, None))
@@ -100,8 +109,9 @@ def gne_(data: bytes, url: str | None = None) -> Got:  # gne takes no URL
         res = GeneralNewsExtractor().extract(decoded(data))
     except Exception:  # noqa: BLE001 - a peer that fails on a page scores it empty
         return Got()
-    return Got(res.get("content") or "", res.get("title") or "", str(res.get("publish_time") or ""),
-               res.get("author") or "")
+    return Got(
+        res.get("content") or "", res.get("title") or "", str(res.get("publish_time") or ""), res.get("author") or ""
+    )
 
 
 EXTRACTORS = {"ours": ours, "trafilatura": trafilatura_, "gne": gne_}
@@ -117,8 +127,8 @@ def _squash(text: str) -> str:
 
 def body_similarity(got: str, want: str) -> float:
     g, w = _squash(got), _squash(want)
-    bg = Counter(g[i:i + 2] for i in range(len(g) - 1))
-    bw = Counter(w[i:i + 2] for i in range(len(w) - 1))
+    bg = Counter(g[i : i + 2] for i in range(len(g) - 1))
+    bw = Counter(w[i : i + 2] for i in range(len(w) - 1))
     common = sum((bg & bw).values())
     if not common:
         return 0.0
@@ -156,7 +166,7 @@ def time_right(got: str, want: str) -> bool:
         return False
     gw = [g for g in mw.groups() if g is not None]
     gg = [int(g) for g in mg.groups() if g is not None]
-    return len(gg) >= len(gw) and gg[:len(gw)] == [int(g) for g in gw]
+    return len(gg) >= len(gw) and gg[: len(gw)] == [int(g) for g in gw]
 
 
 def gold_time_usable(want: str) -> bool:
@@ -220,18 +230,27 @@ def per_page(name: str) -> list[tuple[str, dict]]:
     for c in cases():
         got = EXTRACTORS[name](c.data, c.gold.get("url"))
         gold_body = c.gold.get("body") or "\n".join(c.gold.get("with", []))
-        out.append((c.key, {"body": round(body_similarity(got.body, gold_body), 3),
-                            "leak": round(chrome_leak(got.body, visible_lines(c.data), gold_body), 3),
-                            "time": (got.time, c.gold.get("time")), "author": (got.author, c.gold.get("author")),
-                            "title": got.title[:30]}))
+        out.append(
+            (
+                c.key,
+                {
+                    "body": round(body_similarity(got.body, gold_body), 3),
+                    "leak": round(chrome_leak(got.body, visible_lines(c.data), gold_body), 3),
+                    "time": (got.time, c.gold.get("time")),
+                    "author": (got.author, c.gold.get("author")),
+                    "title": got.title[:30],
+                },
+            )
+        )
     return out
 
 
 def table(figures: dict[str, dict[str, float | None]]) -> str:
     lines = [f"{'devset (' + str(len(cases())) + ' pages)':24s}" + "".join(f"{c:>12s}" for c in COLUMNS)]
     for name, row in figures.items():
-        lines.append(f"{name:24s}" + "".join(f"{'n/a' if row[c] is None else format(row[c], '.4f'):>12s}"
-                                             for c in COLUMNS))
+        lines.append(
+            f"{name:24s}" + "".join(f"{'n/a' if row[c] is None else format(row[c], '.4f'):>12s}" for c in COLUMNS)
+        )
     return "\n".join(lines)
 
 

@@ -66,7 +66,7 @@ def similarity(got: str, want: str) -> float:
 
 
 def _chunks(lines: list[str], size: int) -> list[str]:
-    return ["\n".join(lines[i:i + size]) for i in range(0, len(lines), size)]
+    return ["\n".join(lines[i : i + size]) for i in range(0, len(lines), size)]
 
 
 def _clean(lines: list[str]) -> dict[str, float]:
@@ -100,8 +100,10 @@ def _decode(lines: list[str]) -> dict[str, float]:
     s2t = opencc.OpenCC("s2t")
     docs = []
     for chunk in _chunks(lines, 5):
-        for codec, text, labels in (("gb18030", chunk, ("big5", "iso-8859-1", "windows-1252", "utf-8", "euc-kr")),
-                                    ("big5", s2t.convert(chunk), ("gbk", "gb2312", "iso-8859-1", "utf-8"))):
+        for codec, text, labels in (
+            ("gb18030", chunk, ("big5", "iso-8859-1", "windows-1252", "utf-8", "euc-kr")),
+            ("big5", s2t.convert(chunk), ("gbk", "gb2312", "iso-8859-1", "utf-8")),
+        ):
             try:
                 data = text.encode(codec)
             except UnicodeEncodeError:
@@ -126,9 +128,13 @@ def _traditional(lines: list[str]) -> dict[str, float]:
 
 
 _HEADS = (  # (head lines, <title>) with {t} title, {a} byline, {w} time, {s} 来源 line
-    (["{t}", "{a}", "{w}", "{s}"], ""), (["{t}", "{w} {s} {a}"], ""), (["{t}", "{s}", "{w}", "{a}"], ""),
-    (["某某科技网", "{t}", "{w}", "{s}"], "{t}_某某科技网"), (["首页 资讯 正文", "{t}", "{a}", "{w}"], ""),
-    (["{t}", "{w}", "{s}", "+1 字号", "上海"], ""), (["<h1>{t}</h1>", "{a}"], "{t} - 某站"),
+    (["{t}", "{a}", "{w}", "{s}"], ""),
+    (["{t}", "{w} {s} {a}"], ""),
+    (["{t}", "{s}", "{w}", "{a}"], ""),
+    (["某某科技网", "{t}", "{w}", "{s}"], "{t}_某某科技网"),
+    (["首页 资讯 正文", "{t}", "{a}", "{w}"], ""),
+    (["{t}", "{w}", "{s}", "+1 字号", "上海"], ""),
+    (["<h1>{t}</h1>", "{a}"], "{t} - 某站"),
 )
 
 
@@ -143,11 +149,15 @@ def _shapes(lines: list[str]) -> dict[str, float]:
         when = datetime(2025, 3, 1 + k % 20, 9, 15, tzinfo=SHANGHAI)
         fill = {"t": title, "a": f"澎湃新闻记者 {who}", "w": when.strftime("%Y-%m-%d %H:%M"), "s": "来源：澎湃新闻"}
         divs = "".join(f"<div>{h.format(**fill)}</div>" for h in head)
-        page = (f"<html><head><title>{title_tag.format(**fill)}</title></head><body>{divs}"
-                f"<div>{body}</div></body></html>").encode()
-        want = {"title": title, "author": who if "{a}" in " ".join(head) else "",
-                "published_at": when if "{w}" in " ".join(head) else None,
-                "source": "澎湃新闻" if "{s}" in " ".join(head) else ""}
+        page = (
+            f"<html><head><title>{title_tag.format(**fill)}</title></head><body>{divs}<div>{body}</div></body></html>"
+        ).encode()
+        want = {
+            "title": title,
+            "author": who if "{a}" in " ".join(head) else "",
+            "published_at": when if "{w}" in " ".join(head) else None,
+            "source": "澎湃新闻" if "{s}" in " ".join(head) else "",
+        }
         try:
             rec = clean_document(page, url=f"http://www.repost.com.cn/newsDetail_forward_{31000000 + k}")
             got = {f: getattr(rec, f) for f in want}
@@ -157,9 +167,12 @@ def _shapes(lines: list[str]) -> dict[str, float]:
         total += len(want)
     refused = 0
     nonarticles = [
-        "<html><body>" + "".join(f"<li><a href='/a{i}'>{ln[:14]}</a></li>" for i, ln in enumerate(lines[:30])) + "</body></html>",
-        "<html><body><h1>科学湃</h1>" + "".join(f"<div><a>{ln[:12]}</a></div><div>2025-03-01 09:1{i % 10}</div>"
-                                               for i, ln in enumerate(lines[:20])) + "</body></html>",
+        "<html><body>"
+        + "".join(f"<li><a href='/a{i}'>{ln[:14]}</a></li>" for i, ln in enumerate(lines[:30]))
+        + "</body></html>",
+        "<html><body><h1>科学湃</h1>"
+        + "".join(f"<div><a>{ln[:12]}</a></div><div>2025-03-01 09:1{i % 10}</div>" for i, ln in enumerate(lines[:20]))
+        + "</body></html>",
         "\n".join(f"2025-03-01 09:{m:02d}:00 INFO {ln}" for m, ln in enumerate(lines[:20])),
         "# 说明\n\n" + "\n".join(f"- {ln}" for ln in lines[:10]),
     ]
@@ -180,10 +193,17 @@ def _tears(lines: list[str]) -> dict[str, float]:
     return {"tears": sum(sims) / len(sims)}
 
 
-_MIRROR_CHECKS = ("MiniMax、智谱上市背后：中国AI产业链的连锁反应正在到来", "问题已经转向规模化探索期，即谁能在",
-                  "把业务真正跑到规模化。", "企业客户从试点走向规模化，算力成本", "特专科技公司搭建的“18C”",
-                  "中国大模型的竞争，开始进入一个用耐心、资本和工程能力共同博弈的阶段。",
-                  "为什么是现在？为什么都选择了同一上市路径？", "普及率36.5%", "5.15亿")
+_MIRROR_CHECKS = (
+    "MiniMax、智谱上市背后：中国AI产业链的连锁反应正在到来",
+    "问题已经转向规模化探索期，即谁能在",
+    "把业务真正跑到规模化。",
+    "企业客户从试点走向规模化，算力成本",
+    "特专科技公司搭建的“18C”",
+    "中国大模型的竞争，开始进入一个用耐心、资本和工程能力共同博弈的阶段。",
+    "为什么是现在？为什么都选择了同一上市路径？",
+    "普及率36.5%",
+    "5.15亿",
+)
 
 
 def _sample() -> dict[str, float]:
@@ -237,8 +257,9 @@ def main(argv: list[str]) -> int:
         if low:
             print(f"refused: {len(low)} figures would fall: {low}", file=sys.stderr)
             return 1
-        BASELINE.write_text(json.dumps({k: max(v, base.get(k, 0.0)) for k, v in now.items()}, indent=1) + "\n",
-                            encoding="utf-8")
+        BASELINE.write_text(
+            json.dumps({k: max(v, base.get(k, 0.0)) for k, v in now.items()}, indent=1) + "\n", encoding="utf-8"
+        )
         print(f"baseline written: {BASELINE}")
         return 0
     return 1 if low else 0

@@ -22,17 +22,33 @@ from tests.conftest import cli_env, messages, run_cli
 # --------------------------------------------------------------------------- host parsing
 NORMALISED = [
     # numeric IPv4 forms (WHATWG IPv4 parser; inet_aton reads them the same way)
-    ("127.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"),
-    ("0177.0.0.1", "127.0.0.1"), ("0", "0.0.0.0"), ("0x7f.1", "127.0.0.1"), ("127.0.0.1.", "127.0.0.1"),
-    ("10.0x10.1", "10.16.0.1"), ("0xA9.0xfe.169.254", "169.254.169.254"),
+    ("127.1", "127.0.0.1"),
+    ("2130706433", "127.0.0.1"),
+    ("0x7f000001", "127.0.0.1"),
+    ("0177.0.0.1", "127.0.0.1"),
+    ("0", "0.0.0.0"),
+    ("0x7f.1", "127.0.0.1"),
+    ("127.0.0.1.", "127.0.0.1"),
+    ("10.0x10.1", "10.16.0.1"),
+    ("0xA9.0xfe.169.254", "169.254.169.254"),
     # Unicode spellings: full-width digits and letters, ideographic and full-width full stops
-    ("１２７.０.０.１", "127.0.0.1"), ("127。0。0。1", "127.0.0.1"), ("127．0｡0．1", "127.0.0.1"),
-    ("ＬＯＣＡＬＨＯＳＴ", "localhost"), ("Ｂücher.de", "xn--bcher-kva.de"), ("faß.de", "fass.de"),
-    ("%31%32%37.0.0.1", "127.0.0.1"), ("WWW.ThePaper.CN", "www.thepaper.cn"),
-    ("[::FFFF:127.0.0.1]", "::ffff:7f00:1"), ("[0:0::1]", "::1"),
+    ("１２７.０.０.１", "127.0.0.1"),
+    ("127。0。0。1", "127.0.0.1"),
+    ("127．0｡0．1", "127.0.0.1"),
+    ("ＬＯＣＡＬＨＯＳＴ", "localhost"),
+    ("Ｂücher.de", "xn--bcher-kva.de"),
+    ("faß.de", "fass.de"),
+    ("%31%32%37.0.0.1", "127.0.0.1"),
+    ("WWW.ThePaper.CN", "www.thepaper.cn"),
+    ("[::FFFF:127.0.0.1]", "::ffff:7f00:1"),
+    ("[0:0::1]", "::1"),
     # negatives: already normal, unchanged
-    ("www.thepaper.cn", "www.thepaper.cn"), ("8.8.8.8", "8.8.8.8"), ("api.thepaper.cn", "api.thepaper.cn"),
-    ("xn--bcher-kva.de", "xn--bcher-kva.de"), ("1.2.3.example", "1.2.3.example"), ("127.0.0.1", "127.0.0.1"),
+    ("www.thepaper.cn", "www.thepaper.cn"),
+    ("8.8.8.8", "8.8.8.8"),
+    ("api.thepaper.cn", "api.thepaper.cn"),
+    ("xn--bcher-kva.de", "xn--bcher-kva.de"),
+    ("1.2.3.example", "1.2.3.example"),
+    ("127.0.0.1", "127.0.0.1"),
 ]
 
 
@@ -42,20 +58,48 @@ def test_hosts_are_normalised_as_the_client_reads_them(given_host, expected):
     assert normalise_host(expected) == expected  # idempotent
 
 
-@pytest.mark.parametrize("bad", ["256.0.0.1", "1.2.3.4.5", "0x1g.1", "example.0x", "a b.com", "[::1", "[zz::1]",
-                                 "exa%2fmple.com", "", "ü" + "c" * 70 + ".de"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "256.0.0.1",
+        "1.2.3.4.5",
+        "0x1g.1",
+        "example.0x",
+        "a b.com",
+        "[::1",
+        "[zz::1]",
+        "exa%2fmple.com",
+        "",
+        "ü" + "c" * 70 + ".de",
+    ],
+)
 def test_hosts_no_client_would_connect_to_are_refused(bad):
     with pytest.raises(BadHostError):
         normalise_host(bad)
 
 
-@pytest.mark.parametrize("address, kind", [
-    ("127.0.0.1", "loopback"), ("10.1.2.3", "private"), ("192.168.1.1", "private"), ("172.16.0.1", "private"),
-    ("169.254.169.254", "link-local"), ("0.0.0.0", "unspecified"), ("100.64.0.1", "non-public"),
-    ("224.0.0.1", "multicast"), ("::1", "loopback"), ("fd00::1", "private"), ("fe80::1", "link-local"),
-    ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private"), ("2002:7f00:1::", "loopback"),
-    ("8.8.8.8", None), ("2001:4860:4860::8888", None), ("93.184.216.34", None),
-])
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("127.0.0.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.1.1", "private"),
+        ("172.16.0.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("0.0.0.0", "unspecified"),
+        ("100.64.0.1", "non-public"),
+        ("224.0.0.1", "multicast"),
+        ("::1", "loopback"),
+        ("fd00::1", "private"),
+        ("fe80::1", "link-local"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("2002:7f00:1::", "loopback"),
+        ("8.8.8.8", None),
+        ("2001:4860:4860::8888", None),
+        ("93.184.216.34", None),
+    ],
+)
 def test_address_kinds(address, kind):
     assert address_kind(address) == kind
 
@@ -64,8 +108,10 @@ def test_refusal_rule():
     allowed = frozenset({("127.0.0.1", 8765)})
     assert refusal("127.0.0.1", 8765, ["127.0.0.1"], allowed=allowed) is None  # the configured mock
     assert refusal("127.0.0.1", 6379, ["127.0.0.1"], allowed=allowed) == "127.0.0.1 is a loopback address"
-    assert refusal("mirror.example", 80, ["93.184.216.34", "10.0.0.1"]) == \
-        "mirror.example resolves to 10.0.0.1, a private address"  # one bad address refuses the host
+    assert (
+        refusal("mirror.example", 80, ["93.184.216.34", "10.0.0.1"])
+        == "mirror.example resolves to 10.0.0.1, a private address"
+    )  # one bad address refuses the host
     assert refusal("mirror.example", 80, ["93.184.216.34"]) is None
     assert refusal("mirror.example", 80, ["10.0.0.1"], allow_private=True) is None
     assert literal_refusal("localhost") and literal_refusal("a.localhost") and literal_refusal("2130706433") is None
@@ -74,19 +120,26 @@ def test_refusal_rule():
 
 
 def test_urls_keep_everything_but_the_host():
-    assert normalise_url("http://u:p@１２７.１:8080/newsDetail_forward_1?a=1#x") == \
-        "http://u:p@127.0.0.1:8080/newsDetail_forward_1?a=1#x"
-    assert normalise_url("https://www.thepaper.cn/newsDetail_forward_1") == "https://www.thepaper.cn/newsDetail_forward_1"
+    assert (
+        normalise_url("http://u:p@１２７.１:8080/newsDetail_forward_1?a=1#x")
+        == "http://u:p@127.0.0.1:8080/newsDetail_forward_1?a=1#x"
+    )
+    assert (
+        normalise_url("https://www.thepaper.cn/newsDetail_forward_1") == "https://www.thepaper.cn/newsDetail_forward_1"
+    )
 
 
 _LABEL = st.one_of(
-    st.integers(0, 2 ** 32 - 1).map(str), st.integers(0, 255).map(hex), st.integers(0, 255).map(lambda n: f"0{n:o}"),
+    st.integers(0, 2**32 - 1).map(str),
+    st.integers(0, 255).map(hex),
+    st.integers(0, 255).map(lambda n: f"0{n:o}"),
     st.text("abcxyz0189-ＡＢ１２ü", min_size=1, max_size=8),
 )
 _HOSTS = st.lists(_LABEL, min_size=1, max_size=4).flatmap(
-    lambda labels: st.lists(st.sampled_from([".", "。", "．"]), min_size=len(labels) - 1,
-                            max_size=len(labels) - 1).map(lambda dots: "".join(
-                                a + b for a, b in zip(labels, dots + [""]))))
+    lambda labels: st.lists(st.sampled_from([".", "。", "．"]), min_size=len(labels) - 1, max_size=len(labels) - 1).map(
+        lambda dots: "".join(a + b for a, b in zip(labels, dots + [""]))
+    )
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -159,13 +212,21 @@ def _connect(guard, host, port=80):
 
 
 def test_resolver_hands_over_exactly_the_addresses_it_checked():
-    guard, calls = _resolve_with({"mirror.example": ["93.184.216.34"], "evil.example": ["93.184.216.34", "127.0.0.1"],
-                                  "meta.example": ["169.254.169.254"]})
+    guard, calls = _resolve_with(
+        {
+            "mirror.example": ["93.184.216.34"],
+            "evil.example": ["93.184.216.34", "127.0.0.1"],
+            "meta.example": ["169.254.169.254"],
+        }
+    )
     assert _connect(guard, "mirror.example") == [("93.184.216.34", 80)]
     assert _connect(guard, "evil.example") == []  # one private answer: nothing to connect to
     assert "resolves to 127.0.0.1" in guard.refusal_for("http://evil.example/x")
     assert _connect(guard, "META.example", 8080) == []
-    assert guard.refusal_for("http://meta.example:8080/") == "meta.example resolves to 169.254.169.254, a link-local address"
+    assert (
+        guard.refusal_for("http://meta.example:8080/")
+        == "meta.example resolves to 169.254.169.254, a link-local address"
+    )
     # IP literals in any spelling go through the same check, without a lookup
     for spelling in ("127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0"):
         assert _connect(guard, spelling) == []
@@ -238,7 +299,8 @@ GONE_ID = 32400625  # not in the small data sets: the original answers 404, the 
 
 def _guarded(tmp_path, hosts: str):
     return ("-s", "THEPAPER_RESOLVE=tests.fake_dns.resolve"), cli_env(
-        THEPAPER_TEST_HOSTS=hosts, THEPAPER_TEST_LOOKUPS=str(tmp_path / "lookups.txt"))
+        THEPAPER_TEST_HOSTS=hosts, THEPAPER_TEST_LOOKUPS=str(tmp_path / "lookups.txt")
+    )
 
 
 def _rows(db_url, model, **where):
@@ -246,16 +308,34 @@ def _rows(db_url, model, **where):
         return list(s.scalars(select(model).filter_by(**where)))
 
 
-@pytest.mark.parametrize("spelling", ["127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0", "１２７.０.０.１",
-                                      "127。0。0。1", "[::ffff:127.0.0.1]", "localhost", "ｌｏｃａｌｈｏｓｔ"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "127.1",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "0",
+        "１２７.０.０.１",
+        "127。0。0。1",
+        "[::ffff:127.0.0.1]",
+        "localhost",
+        "ｌｏｃａｌｈｏｓｔ",
+    ],
+)
 def test_import_refuses_every_spelling_of_loopback_in_one_line(tmp_path, spelling, internal):
     url = f"http://{spelling}:{internal}/newsDetail_forward_{GONE_ID}"
     proc = run_cli("import", "--db", f"sqlite:///{tmp_path / 'a.db'}", url)
     assert proc.returncode == 2
     host = normalise_host(spelling)
-    why = "a loopback name" if host == "localhost" else f"{'an unspecified' if host == '0.0.0.0' else 'a loopback'} address"
+    why = (
+        "a loopback name"
+        if host == "localhost"
+        else f"{'an unspecified' if host == '0.0.0.0' else 'a loopback'} address"
+    )
     assert messages(proc.stderr) == [
-        f"thepaper-archive: error: refused {url!r}: {host} is {why} (private or loopback addresses need --allow-private)"]
+        f"thepaper-archive: error: refused {url!r}: {host} is {why} (private or loopback addresses need --allow-private)"
+    ]
     assert _Mirror.hits == []
 
 
@@ -274,8 +354,9 @@ def test_a_name_that_resolves_to_loopback_is_refused_where_it_connects(db_url, t
         assert "mirror.example.test resolves to 127.0.0.1, a loopback address" in failure.message
         assert "failed 2" in messages(proc.stderr)[-1]  # the mirror and the original
 
-        allowed = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", "--allow-private", *flags,
-                          url, env=env)
+        allowed = run_cli(
+            "import", "--base-url", site.base_url, "--db", db_url, "-q", "--allow-private", *flags, url, env=env
+        )
         assert allowed.returncode == 0, allowed.stderr[-3000:]
     assert _Mirror.hits == ["/robots.txt", f"/newsDetail_forward_{GONE_ID}"]
     assert [r.url for r in _rows(db_url, RawPage, kind="mirror")] == [url]
@@ -285,8 +366,16 @@ def test_unicode_hosts_are_fetched_not_dropped(db_url, tmp_path, internal):
     """Full-width digits and ideographic full stops: the request goes out for 127.0.0.1 (with
     --allow-private) and is archived, instead of vanishing in Scrapy's offsite filter."""
     with MockSite(generate_dataset(10, seed=4)) as site:
-        proc = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", "--allow-private",
-                       f"http://１２７。０。０。１:{internal}/newsDetail_forward_{GONE_ID}")
+        proc = run_cli(
+            "import",
+            "--base-url",
+            site.base_url,
+            "--db",
+            db_url,
+            "-q",
+            "--allow-private",
+            f"http://１２７。０。０。１:{internal}/newsDetail_forward_{GONE_ID}",
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"/newsDetail_forward_{GONE_ID}" in _Mirror.hits
     [raw] = _rows(db_url, RawPage, kind="mirror")

@@ -72,8 +72,9 @@ def test_every_snippet_is_of_a_kind_that_runs():
     found = snippets()
     assert len(found) >= 10
     bad = [str(s) for s in found if s.kind is None]
-    assert not bad, (f"snippets this test cannot run: {bad}; use ```sh, ```python, or ```sql whose first line "
-                     f"is one of {SQL_KINDS}")
+    assert not bad, (
+        f"snippets this test cannot run: {bad}; use ```sh, ```python, or ```sql whose first line is one of {SQL_KINDS}"
+    )
 
 
 def _fill(url: str, now: datetime) -> None:
@@ -81,11 +82,30 @@ def _fill(url: str, now: datetime) -> None:
     try:
         fill_archive(Session, now)
         with Session() as s:
-            rec = make_record((EXAMPLE_ID, 0, 7, 25950, "国产大模型发布新版本：人工智能芯片需求上升",
-                               ["新版本在推理能力上有明显提升。", "芯片供应仍然紧张。"], ["人工智能", "大模型"],
-                               "news"), now)
-            rec.repair_log = [{"field": "body", "offset": 5, "rule": "gbk_tear", "before": "?;", "after": "模",
-                               "by": "model", "margin": 12.4}]
+            rec = make_record(
+                (
+                    EXAMPLE_ID,
+                    0,
+                    7,
+                    25950,
+                    "国产大模型发布新版本：人工智能芯片需求上升",
+                    ["新版本在推理能力上有明显提升。", "芯片供应仍然紧张。"],
+                    ["人工智能", "大模型"],
+                    "news",
+                ),
+                now,
+            )
+            rec.repair_log = [
+                {
+                    "field": "body",
+                    "offset": 5,
+                    "rule": "gbk_tear",
+                    "before": "?;",
+                    "after": "模",
+                    "by": "model",
+                    "margin": 12.4,
+                }
+            ]
             save_article(s, rec, raw_page_id=None, now=now - timedelta(minutes=5))
             s.commit()
     finally:
@@ -127,7 +147,7 @@ def shell_script(snippet: Snippet) -> str:
     out = [_SH_PRELUDE]
     for i, line in enumerate(snippet.code.splitlines(), snippet.line + 1):
         if SERVER_MARK in line:
-            command = line[:line.index(SERVER_MARK)].rstrip()
+            command = line[: line.index(SERVER_MARK)].rstrip()
             port = re.search(r"--port[ =](\d+)", command)
             assert port, f"docs/analysis.md:{i}: a server line must name its --port"
             out += [f"{command} &", '_servers="$_servers $!"', f"_answers {port.group(1)} $! {i}"]
@@ -209,8 +229,7 @@ def _pg_connect(url: str):
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
-    return psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                           dbname=u.database)
+    return psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database)
 
 
 def test_postgresql_snippets_run(pg_archive):
@@ -250,8 +269,11 @@ def test_search_examples_agree_with_the_command(workdir):
     typed = json.loads(run_cli("search", "--db", db, "人工智慧 晶片", "--json", "--limit", "100", check=True).stdout)
     simple = json.loads(run_cli("search", "--db", db, "人工智能 芯片", "--json", "--limit", "100", check=True).stdout)
     assert {h["cont_id"] for h in typed} == {h["cont_id"] for h in simple} and len(simple) >= 2
-    combined = next(s for s in snippets() if s.kind == "-- SQLite" and "LIKE '%芯片%'" in s.code and "MATCH" in s.code
-                    and "a.title LIKE" in s.code)
+    combined = next(
+        s
+        for s in snippets()
+        if s.kind == "-- SQLite" and "LIKE '%芯片%'" in s.code and "MATCH" in s.code and "a.title LIKE" in s.code
+    )
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         rows = {r[0] for r in con.execute(_statements(combined.code)[0])}

@@ -19,12 +19,15 @@ from tests.test_analysis_data import ARTICLES, GONE_ID, filled  # noqa: F401
 
 
 # ----------------------------------------------------------------------------- arguments
-@pytest.mark.parametrize("spec,out", [
-    (None, list(COLUMNS)),
-    ("", list(COLUMNS)),
-    ("cont_id,title", ["cont_id", "title"]),
-    (" tags , published_at ", ["tags", "published_at"]),
-])
+@pytest.mark.parametrize(
+    "spec,out",
+    [
+        (None, list(COLUMNS)),
+        ("", list(COLUMNS)),
+        ("cont_id,title", ["cont_id", "title"]),
+        (" tags , published_at ", ["tags", "published_at"]),
+    ],
+)
 def test_parse_columns(spec, out):
     assert parse_columns(spec) == out
 
@@ -35,14 +38,17 @@ def test_parse_columns_rejects(spec, needle):
         parse_columns(spec)
 
 
-@pytest.mark.parametrize("value,end,out", [
-    ("2026-03-01", False, datetime(2026, 3, 1, tzinfo=SHANGHAI)),
-    ("2026-03-01", True, datetime(2026, 3, 2, tzinfo=SHANGHAI)),  # --until day is inclusive
-    ("2026-03-01T08:30:00", False, datetime(2026, 3, 1, 8, 30, tzinfo=SHANGHAI)),
-    ("2026-03-01T00:30:00+00:00", True, datetime(2026, 3, 1, 8, 30, tzinfo=SHANGHAI)),
-    (None, False, None),
-    ("  ", True, None),
-])
+@pytest.mark.parametrize(
+    "value,end,out",
+    [
+        ("2026-03-01", False, datetime(2026, 3, 1, tzinfo=SHANGHAI)),
+        ("2026-03-01", True, datetime(2026, 3, 2, tzinfo=SHANGHAI)),  # --until day is inclusive
+        ("2026-03-01T08:30:00", False, datetime(2026, 3, 1, 8, 30, tzinfo=SHANGHAI)),
+        ("2026-03-01T00:30:00+00:00", True, datetime(2026, 3, 1, 8, 30, tzinfo=SHANGHAI)),
+        (None, False, None),
+        ("  ", True, None),
+    ],
+)
 def test_parse_bound(value, end, out):
     assert parse_bound(value, end=end) == out
 
@@ -86,8 +92,10 @@ def test_csv_round_trip(filled, tmp_path):
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0] == cols
-    expected = [[("" if v is None else ";".join(v) if c == "tags" else str(_iso(v))) for c, v in r.items()]
-                for r in _expected(Session, cols)]
+    expected = [
+        [("" if v is None else ";".join(v) if c == "tags" else str(_iso(v))) for c, v in r.items()]
+        for r in _expected(Session, cols)
+    ]
     assert rows[1:] == expected
     # multi-line bodies survive the CSV quoting
     assert any("\n" in r[-1] for r in rows[1:])
@@ -116,11 +124,30 @@ def test_since_until_select_shanghai_days(filled, tmp_path):
     today = now.astimezone(SHANGHAI).date()
     since, until = today - timedelta(days=2), today - timedelta(days=1)
     out = tmp_path / "w.jsonl"
-    assert main(["export", "--db", url, "--since", str(since), "--until", str(until),
-                 "--columns", "cont_id,published_at", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--db",
+                url,
+                "--since",
+                str(since),
+                "--until",
+                str(until),
+                "--columns",
+                "cont_id,published_at",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     got = [json.loads(line)["cont_id"] for line in out.read_text().splitlines()]
-    want = [r["cont_id"] for r in _expected(Session, ["cont_id", "published_at"])
-            if r["published_at"] and since <= r["published_at"].date() <= until]
+    want = [
+        r["cont_id"]
+        for r in _expected(Session, ["cont_id", "published_at"])
+        if r["published_at"] and since <= r["published_at"].date() <= until
+    ]
     assert got == want and len(want) >= 3
 
 
@@ -163,9 +190,26 @@ def test_empty_selection_gives_valid_empty_files(filled):
 def test_csv_for_excel_has_bom_and_crlf(filled, tmp_path):
     url = filled[0]
     plain, excel = tmp_path / "p.csv", tmp_path / "e.csv"
-    assert main(["export", "--db", url, "--format", "csv", "--columns", "cont_id,title,body_text", "-o", str(plain)]) == 0
-    assert main(["export", "--db", url, "--format", "csv", "--columns", "cont_id,title,body_text", "--excel",
-                 "-o", str(excel)]) == 0
+    assert (
+        main(["export", "--db", url, "--format", "csv", "--columns", "cont_id,title,body_text", "-o", str(plain)]) == 0
+    )
+    assert (
+        main(
+            [
+                "export",
+                "--db",
+                url,
+                "--format",
+                "csv",
+                "--columns",
+                "cont_id,title,body_text",
+                "--excel",
+                "-o",
+                str(excel),
+            ]
+        )
+        == 0
+    )
     raw, raw_plain = excel.read_bytes(), plain.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfcont_id,title,body_text\r\n") and not raw_plain.startswith(b"\xef\xbb\xbf")
     assert raw[3:] == raw_plain  # the same rows, only the mark in front
@@ -191,8 +235,16 @@ def test_xlsx_has_typed_cells_frozen_header_and_widths(filled, tmp_path):
     assert main(["export", "--db", url, "--format", "xlsx", "--columns", ",".join(cols), "-o", str(out)]) == 0
     ws, rows = _xlsx_rows(out)
     assert ws.freeze_panes == "A2"
-    assert rows[0] == ["cont_id", "title", "published_at (+08:00)", "tags", "node_id", "mirror_host", "body_text",
-                       "first_seen (+08:00)"]
+    assert rows[0] == [
+        "cont_id",
+        "title",
+        "published_at (+08:00)",
+        "tags",
+        "node_id",
+        "mirror_host",
+        "body_text",
+        "first_seen (+08:00)",
+    ]
     assert ws["A1"].font.b and ws.column_dimensions["B"].width == 40 and ws.column_dimensions["C"].width == 20
     expected = _expected(Session, cols)
     assert len(rows) == len(expected) + 1
@@ -209,7 +261,7 @@ def test_xlsx_has_typed_cells_frozen_header_and_widths(filled, tmp_path):
     assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm:ss" and isinstance(ws["A2"].value, int)
 
 
-@pytest.mark.parametrize("title", ["=1+1", "=HYPERLINK(\"http://x\",\"y\")", "+86 电话", "@SUM(A1)", "普通标题"])
+@pytest.mark.parametrize("title", ["=1+1", '=HYPERLINK("http://x","y")', "+86 电话", "@SUM(A1)", "普通标题"])
 def test_xlsx_text_is_never_a_formula(tmp_path, title):
     from storage.export import write_xlsx
 
@@ -223,8 +275,10 @@ def test_xlsx_cuts_cells_beyond_excels_limit_and_drops_control_characters(tmp_pa
     from storage.export import XLSX_CELL_MAX, XlsxStats, write_xlsx
 
     out, stats = tmp_path / "l.xlsx", XlsxStats()
-    rows = [{"cont_id": 1, "title": "a\x00b\x1fc", "body_text": "长" * (XLSX_CELL_MAX + 10)},
-            {"cont_id": 2, "title": "短", "body_text": "短文"}]
+    rows = [
+        {"cont_id": 1, "title": "a\x00b\x1fc", "body_text": "长" * (XLSX_CELL_MAX + 10)},
+        {"cont_id": 2, "title": "短", "body_text": "短文"},
+    ]
     with out.open("wb") as f:
         assert write_xlsx([rows], f, ["cont_id", "title", "body_text"], stats) == 2
     _, got = _xlsx_rows(out)
@@ -238,20 +292,56 @@ def test_xlsx_to_stdout_and_excel_flag_misuse(filled, tmp_path):
 
     from tests.conftest import ROOT, cli_env, run_cli
 
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--db", filled[0], "--format", "xlsx",
-                           "--columns", "cont_id", "-o", "-"], cwd=ROOT, env=cli_env(), capture_output=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "export",
+            "--db",
+            filled[0],
+            "--format",
+            "xlsx",
+            "--columns",
+            "cont_id",
+            "-o",
+            "-",
+        ],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == 0 and proc.stdout[:2] == b"PK"
     (tmp_path / "s.xlsx").write_bytes(proc.stdout)
     assert len(_xlsx_rows(tmp_path / "s.xlsx")[1]) == len(ARTICLES) + 1
     bad = run_cli("export", "--db", filled[0], "--format", "xlsx", "--excel", "-o", str(tmp_path / "x.xlsx"))
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
-        "thepaper-archive: error: --excel applies to --format csv only (xlsx is Excel's own format), not xlsx"]
+        "thepaper-archive: error: --excel applies to --format csv only (xlsx is Excel's own format), not xlsx"
+    ]
     assert not (tmp_path / "x.xlsx").exists()
 
 
 def test_empty_xlsx_is_a_valid_workbook(filled, tmp_path):
     out = tmp_path / "e.xlsx"
-    assert main(["export", "--db", filled[0], "--format", "xlsx", "--since", "2001-01-01", "--until", "2001-01-02",
-                 "--columns", "cont_id,title", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--db",
+                filled[0],
+                "--format",
+                "xlsx",
+                "--since",
+                "2001-01-01",
+                "--until",
+                "2001-01-02",
+                "--columns",
+                "cont_id,title",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert _xlsx_rows(out)[1] == [["cont_id", "title"]]

@@ -18,7 +18,16 @@ from domain.record import ArticleRecord
 from cleaning.document import with_keywords
 from storage.articles import save_article, save_articles
 from storage.db import open_archive
-from storage.report import CHART_W, FONT_STACK, bar_chart, column_chart, line_chart, nice_ticks, render_html, report_data
+from storage.report import (
+    CHART_W,
+    FONT_STACK,
+    bar_chart,
+    column_chart,
+    line_chart,
+    nice_ticks,
+    render_html,
+    report_data,
+)
 from storage.types import SHANGHAI
 from tests.chromium import DevTools, cjk_fonts, dump_dom
 from tests.conftest import messages, run_cli
@@ -29,20 +38,26 @@ EVIL_TAG = "<img src=x onerror=alert(1)>"
 
 
 def bars(doc, chart_id):
-    return [(r.get("data-label"), int(r.get("data-value")))
-            for r in doc.xpath(f'//*[local-name()="svg"][@id="{chart_id}"]//*[local-name()="rect"]'
-                               '[contains(concat(" ", @class, " "), " bar ")]')]
+    return [
+        (r.get("data-label"), int(r.get("data-value")))
+        for r in doc.xpath(
+            f'//*[local-name()="svg"][@id="{chart_id}"]//*[local-name()="rect"]'
+            '[contains(concat(" ", @class, " "), " bar ")]'
+        )
+    ]
 
 
 def points(doc, chart_id):
-    return [(c.get("data-series"), c.get("data-label"), int(c.get("data-value")))
-            for c in doc.xpath(f'//*[local-name()="svg"][@id="{chart_id}"]//*[local-name()="circle"][@class="point"]')]
+    return [
+        (c.get("data-series"), c.get("data-label"), int(c.get("data-value")))
+        for c in doc.xpath(f'//*[local-name()="svg"][@id="{chart_id}"]//*[local-name()="circle"][@class="point"]')
+    ]
 
 
 # ----------------------------------------------------------------------------- pure rendering
 @pytest.mark.parametrize("chart", [column_chart, bar_chart])
 def test_charts_escape_labels_and_keep_values(chart):
-    svg = chart("c", [("a<b&\"c", 3), ("d", 0)])
+    svg = chart("c", [('a<b&"c', 3), ("d", 0)])
     doc = lxml.html.fromstring(f"<div>{svg}</div>")
     assert bars(doc, "c") == [('a<b&"c', 3), ("d", 0)]
     assert "<b&" not in svg
@@ -66,8 +81,15 @@ def test_empty_report_renders(filled):
 def test_report_renders_in_chromium_with_charts(filled, tmp_path, capsys):
     url, _, Session, now, _ = filled
     with Session() as s:  # hostile text in a column name and a tag: must stay text
-        rec = ArticleRecord(cont_id=39000001, title="注入测试", paragraphs=["正文。"], published_at=now,
-                            node_id=1, node_name=EVIL_COLUMN, tags=[EVIL_TAG, "人工智能"])
+        rec = ArticleRecord(
+            cont_id=39000001,
+            title="注入测试",
+            paragraphs=["正文。"],
+            published_at=now,
+            node_id=1,
+            node_name=EVIL_COLUMN,
+            tags=[EVIL_TAG, "人工智能"],
+        )
         save_article(s, rec, raw_page_id=None, now=now)
         s.commit()
         data = report_data(s, days=10, now=now)
@@ -146,14 +168,26 @@ def test_column_chart_keeps_its_width_and_labels_the_newest_period(n):
 def test_line_chart_draws_a_point_per_period_and_series():
     labels = ["2026-01", "2026-02", "2026-03"]
     doc = lxml.html.fromstring(line_chart("t", labels, [("芯片", [1, 0, 4]), ("<b>", [2, 2, 2])]))
-    assert points(doc, "t") == [("芯片", "2026-01", 1), ("芯片", "2026-02", 0), ("芯片", "2026-03", 4),
-                                ("<b>", "2026-01", 2), ("<b>", "2026-02", 2), ("<b>", "2026-03", 2)]
+    assert points(doc, "t") == [
+        ("芯片", "2026-01", 1),
+        ("芯片", "2026-02", 0),
+        ("芯片", "2026-03", 4),
+        ("<b>", "2026-01", 2),
+        ("<b>", "2026-02", 2),
+        ("<b>", "2026-03", 2),
+    ]
     assert len(doc.xpath('//*[local-name()="polyline"]')) == 2
 
 
 def test_font_stack_reaches_the_usual_cjk_fonts():
-    for family in ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
-                   "WenQuanYi Zen Hei", "Hiragino Sans GB"):
+    for family in (
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+        "PingFang SC",
+        "Microsoft YaHei",
+        "WenQuanYi Zen Hei",
+        "Hiragino Sans GB",
+    ):
         assert f'"{family}"' in FONT_STACK
     assert FONT_STACK.rstrip().endswith("sans-serif")
 
@@ -161,10 +195,14 @@ def test_font_stack_reaches_the_usual_cjk_fonts():
 def test_report_usage_errors_are_one_line(filled, tmp_path):
     url = filled[0]
     cases = [
-        (["--since", "2026-12-05", "--end", "2026-12-01"],
-         "thepaper-archive: error: the window starts (2026-12-05) after it ends (2026-12-01)"),
-        (["--since", "2026-01-01", "--days", "3"],
-         "thepaper-archive: error: --since and --days both choose the first day: give one of them"),
+        (
+            ["--since", "2026-12-05", "--end", "2026-12-01"],
+            "thepaper-archive: error: the window starts (2026-12-05) after it ends (2026-12-01)",
+        ),
+        (
+            ["--since", "2026-01-01", "--days", "3"],
+            "thepaper-archive: error: --since and --days both choose the first day: give one of them",
+        ),
         (["--trend", " "], "thepaper-archive: error: empty term"),
     ]
     for extra, line in cases:
@@ -188,11 +226,22 @@ def span_archive(path, days: int, every: int) -> tuple[str, date]:
     for i in range(0, days, every):
         day = last - timedelta(days=i)
         term = TERMS[(i // every) % len(TERMS)]
-        records.append((with_keywords(ArticleRecord(
-            cont_id=40_000_000 + i, title=f"{term}产业观察：第{i}期", published_at=datetime(
-                day.year, day.month, day.day, 10, tzinfo=SHANGHAI), node_id=25950 + i % 3,
-            node_name=("科技湃", "智能车", "未来2%_实验室")[i % 3], tags=[term, "科技"],
-            paragraphs=[f"{term}领域的企业继续加大投入。", "业内人士认为，竞争仍将持续。"])), None))
+        records.append(
+            (
+                with_keywords(
+                    ArticleRecord(
+                        cont_id=40_000_000 + i,
+                        title=f"{term}产业观察：第{i}期",
+                        published_at=datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI),
+                        node_id=25950 + i % 3,
+                        node_name=("科技湃", "智能车", "未来2%_实验室")[i % 3],
+                        tags=[term, "科技"],
+                        paragraphs=[f"{term}领域的企业继续加大投入。", "业内人士认为，竞争仍将持续。"],
+                    )
+                ),
+                None,
+            )
+        )
     with Session() as s:
         save_articles(s, records, now=now)
         s.commit()
@@ -275,14 +324,18 @@ def test_report_as_typed_names_hidden_series_and_the_whole_archive_totals(tmp_pa
     dashed = doc.xpath('//*[local-name()="svg"][@id="trends"]//*[local-name()="polyline"]/@stroke-dasharray')
     assert len(dashed) == 4
     assert doc.xpath('//table[@id="totals"]/caption/text()') == [
-        "The whole archive, every day (not only the days below)"]
+        "The whole archive, every day (not only the days below)"
+    ]
 
 
-@pytest.mark.parametrize("series,legend,dashed", [
-    ([("x", [1, 2]), ("y", [2, 1])], ["x", "y"], 0),  # different series: each its own name, solid
-    ([("x", [1, 2]), ("y", [2, 1]), ("z", [1, 2])], ["x", "y", "z = x"], 1),
-    ([("x", [0, 0]), ("y", [0, 0]), ("z", [0, 0])], ["x", "y = x", "z = x"], 2),
-])
+@pytest.mark.parametrize(
+    "series,legend,dashed",
+    [
+        ([("x", [1, 2]), ("y", [2, 1])], ["x", "y"], 0),  # different series: each its own name, solid
+        ([("x", [1, 2]), ("y", [2, 1]), ("z", [1, 2])], ["x", "y", "z = x"], 1),
+        ([("x", [0, 0]), ("y", [0, 0]), ("z", [0, 0])], ["x", "y = x", "z = x"], 2),
+    ],
+)
 def test_identical_trend_series_are_named_in_the_legend(series, legend, dashed):
     svg = lxml.html.fromstring(line_chart("t", ["a", "b"], series))
     assert svg.xpath('//*[@class="label"]/text()') == legend

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_committed_schema_doc_is_current():
-    proc = subprocess.run([sys.executable, "-m", "storage.schema_doc"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "storage.schema_doc"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     committed = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     assert proc.stdout == committed, "docs/schema.md is stale: run python -m storage.schema_doc > docs/schema.md"
@@ -63,8 +64,11 @@ def test_models_match_migrations_apart_from_analysis_objects(db_url):  # noqa: F
             assert compare_metadata(ctx, Base.metadata) == []
             unfiltered = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         names = {d[1].name for d in unfiltered if d[0] in ("remove_table", "remove_index")}
-        expected = ({"articles_fts"} if engine.dialect.name == "sqlite"
-                    else {"ix_articles_title_trgm", "ix_articles_body_text_trgm"})
+        expected = (
+            {"articles_fts"}
+            if engine.dialect.name == "sqlite"
+            else {"ix_articles_title_trgm", "ix_articles_body_text_trgm"}
+        )
         assert expected <= names
         views = set(sa.inspect(engine).get_view_names())
         assert views == set(VIEWS)
@@ -72,11 +76,20 @@ def test_models_match_migrations_apart_from_analysis_objects(db_url):  # noqa: F
         engine.dispose()
 
 
-@pytest.mark.parametrize("name,kept", [
-    ("articles", True), ("articles_fts", False), ("articles_fts_data", False), ("ix_articles_title_trgm", False),
-    ("daily_counts", False), ("article_overview", False), ("ix_articles_published_at", True), ("tags", True),
-    ("articles_fts2x", True),
-])
+@pytest.mark.parametrize(
+    "name,kept",
+    [
+        ("articles", True),
+        ("articles_fts", False),
+        ("articles_fts_data", False),
+        ("ix_articles_title_trgm", False),
+        ("daily_counts", False),
+        ("article_overview", False),
+        ("ix_articles_published_at", True),
+        ("tags", True),
+        ("articles_fts2x", True),
+    ],
+)
 def test_include_name(name, kept):
     assert include_name(name, "table") is kept
 
@@ -117,14 +130,23 @@ def test_existing_articles_are_indexed_by_the_upgrade(db_url):  # noqa: F811
         with engine.begin() as conn:  # the columns revision 0002 has (today's models have more)
             for i, word in enumerate(["石墨烯材料", "光"]):
                 rec = ArticleRecord(cont_id=50 + i, title=word, paragraphs=[word + "。"])
-                conn.execute(sa.text(
-                    "INSERT INTO articles (cont_id, url, layout, content_type, title, body_text, paragraphs, images, "
-                    "word_count, content_hash, repairs, stripped, cleaner_version, version, first_seen, last_seen, "
-                    "updated_at) VALUES (:c, :u, 'unknown', 'news', :t, :b, :p, '[]', 1, :h, '{}', '{}', '1', 1, "
-                    ":now, :now, :now)"),
-                    {"c": rec.cont_id, "u": f"https://www.thepaper.cn/newsDetail_forward_{rec.cont_id}",
-                     "t": rec.title, "b": rec.body_text, "p": json.dumps(rec.paragraphs), "h": rec.content_hash,
-                     "now": now})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO articles (cont_id, url, layout, content_type, title, body_text, paragraphs, images, "
+                        "word_count, content_hash, repairs, stripped, cleaner_version, version, first_seen, last_seen, "
+                        "updated_at) VALUES (:c, :u, 'unknown', 'news', :t, :b, :p, '[]', 1, :h, '{}', '{}', '1', 1, "
+                        ":now, :now, :now)"
+                    ),
+                    {
+                        "c": rec.cont_id,
+                        "u": f"https://www.thepaper.cn/newsDetail_forward_{rec.cont_id}",
+                        "t": rec.title,
+                        "b": rec.body_text,
+                        "p": json.dumps(rec.paragraphs),
+                        "h": rec.content_hash,
+                        "now": now,
+                    },
+                )
         upgrade(engine)
         with Session() as s:
             assert [h.cont_id for h in search(s, "石墨烯")] == [50]

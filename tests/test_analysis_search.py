@@ -66,27 +66,49 @@ def test_snippet_without_hit_is_the_start_and_flattens_lines():
     assert snippet("", ["芯片"]) == ("", [])
 
 
-@pytest.mark.parametrize("terms,expr", [
-    (["人工智能"], '"人工智能"'),
-    (["人工智能", "芯片出口"], '"人工智能" AND "芯片出口"'),
-    (['a"b'], '"a""b"'),  # quotes doubled: never FTS syntax
-])
+@pytest.mark.parametrize(
+    "terms,expr",
+    [
+        (["人工智能"], '"人工智能"'),
+        (["人工智能", "芯片出口"], '"人工智能" AND "芯片出口"'),
+        (['a"b'], '"a""b"'),  # quotes doubled: never FTS syntax
+    ],
+)
 def test_fts_match_expr(terms, expr):
     assert fts_match_expr(terms) == expr
 
 
-@pytest.mark.parametrize("dialect,terms,method", [
-    ("sqlite", ["光"], "like"), ("sqlite", ["芯片"], "like"), ("sqlite", ["大模型"], "fts5"),
-    ("sqlite", ["芯片", "人工智能"], "fts5"), ("postgresql", ["光"], "pg_trgm"),
-    ("postgresql", ["人工智能"], "pg_trgm"),
-])
+@pytest.mark.parametrize(
+    "dialect,terms,method",
+    [
+        ("sqlite", ["光"], "like"),
+        ("sqlite", ["芯片"], "like"),
+        ("sqlite", ["大模型"], "fts5"),
+        ("sqlite", ["芯片", "人工智能"], "fts5"),
+        ("postgresql", ["光"], "pg_trgm"),
+        ("postgresql", ["人工智能"], "pg_trgm"),
+    ],
+)
 def test_search_method(dialect, terms, method):
     assert search_method(dialect, terms) == method
 
 
 # ----------------------------------------------------------------------------- on a database
-QUERIES = ["光", "AI", "芯片", "驾驶", "大模型", "人工智能", "固态电池", "人工智能 芯片", "芯片 出口", "量子 光",
-           "不存在的词", "<script>", "ai绘画"]
+QUERIES = [
+    "光",
+    "AI",
+    "芯片",
+    "驾驶",
+    "大模型",
+    "人工智能",
+    "固态电池",
+    "人工智能 芯片",
+    "芯片 出口",
+    "量子 光",
+    "不存在的词",
+    "<script>",
+    "ai绘画",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -134,8 +156,9 @@ def test_limit_and_empty_query(filled):
 
 def _save(Session, cont_id, title, paras, now):
     with Session() as s:
-        rec = ArticleRecord(cont_id=cont_id, title=title, paragraphs=paras,
-                            published_at=now, node_id=25950, node_name="科技湃")
+        rec = ArticleRecord(
+            cont_id=cont_id, title=title, paragraphs=paras, published_at=now, node_id=25950, node_name="科技湃"
+        )
         out = save_article(s, rec, raw_page_id=None, now=now)
         s.commit()
         return out
@@ -186,10 +209,16 @@ def test_a_batch_is_indexed_with_its_articles(db_url):  # noqa: F811
     try:
         _save(Session, 42000009, "旧标题石墨烯", ["旧正文。"], now)
         with Session() as s:
-            outcomes = save_articles(s, [(rec(42000001, "钙钛矿电池效率", "正文一。"), None),
-                                         (rec(42000002, "量子计算机", "正文二。"), None),
-                                         (rec(42000001, "钙钛矿电池新纪录", "正文三。"), None),
-                                         (rec(42000009, "新标题碳纳米管", "新正文。"), None)], now=now)
+            outcomes = save_articles(
+                s,
+                [
+                    (rec(42000001, "钙钛矿电池效率", "正文一。"), None),
+                    (rec(42000002, "量子计算机", "正文二。"), None),
+                    (rec(42000001, "钙钛矿电池新纪录", "正文三。"), None),
+                    (rec(42000009, "新标题碳纳米管", "新正文。"), None),
+                ],
+                now=now,
+            )
             s.commit()
         assert outcomes == ["new", "new", "updated", "updated"]
         with Session() as s:
@@ -227,7 +256,7 @@ def test_sqlite_trigram_path_agrees_with_substring_scan(sqlite_sample, data):
     """Any 3+ character substring of a stored text: FTS5 trigram finds exactly what a scan finds."""
     text = data.draw(st.sampled_from(_TEXTS))
     start = data.draw(st.integers(0, len(text) - 3))
-    term = text[start:start + data.draw(st.integers(3, 6))]
+    term = text[start : start + data.draw(st.integers(3, 6))]
     if len(term) < 3 or any(ch.isspace() for ch in term):
         term = "人工智能"
     _, Session = sqlite_sample
@@ -297,9 +326,26 @@ def test_cli_parquet_to_stdout(filled):
 
     from tests.conftest import ROOT, cli_env
 
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--db", filled[0], "--format", "parquet",
-                           "--columns", "cont_id,tags", "-o", "-"], cwd=ROOT, env=cli_env(),
-                          capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "export",
+            "--db",
+            filled[0],
+            "--format",
+            "parquet",
+            "--columns",
+            "cont_id,tags",
+            "-o",
+            "-",
+        ],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     table = pq.read_table(io.BytesIO(proc.stdout))
     assert table.num_rows == len(ARTICLES) and table.column_names == ["cont_id", "tags"]
@@ -317,7 +363,11 @@ FORMS = [
     ("臺灣", ["臺灣", "台湾"]),
     ("顯著", ["顯著", "显著"]),  # 著 kept where the word is written with it
     # unchanged: Simplified words, Latin, digits
-    ("人工智能", ["人工智能"]), ("芯片", ["芯片"]), ("著名", ["著名"]), ("AI", ["AI"]), ("5G", ["5G"]),
+    ("人工智能", ["人工智能"]),
+    ("芯片", ["芯片"]),
+    ("著名", ["著名"]),
+    ("AI", ["AI"]),
+    ("5G", ["5G"]),
 ]
 
 
@@ -326,16 +376,20 @@ def test_query_forms(term, forms):
     assert query_forms(term) == forms
 
 
-@pytest.mark.parametrize("groups,expr", [
-    ([["人工智慧", "人工智能"]], '("人工智慧" OR "人工智能")'),
-    ([["人工智能"], ["芯片出口", '芯"片']], '"人工智能" AND ("芯片出口" OR "芯""片")'),
-])
+@pytest.mark.parametrize(
+    "groups,expr",
+    [
+        ([["人工智慧", "人工智能"]], '("人工智慧" OR "人工智能")'),
+        ([["人工智能"], ["芯片出口", '芯"片']], '"人工智能" AND ("芯片出口" OR "芯""片")'),
+    ],
+)
 def test_fts_match_expr_of_forms(groups, expr):
     assert fts_match_expr(groups) == expr
 
 
-@pytest.mark.parametrize("forms,ok", [(["人工智能"], True), (["晶片", "芯片"], False),
-                                      (["電晶體", "晶体管"], True), (["光"], False)])
+@pytest.mark.parametrize(
+    "forms,ok", [(["人工智能"], True), (["晶片", "芯片"], False), (["電晶體", "晶体管"], True), (["光"], False)]
+)
 def test_indexable_needs_every_form_three_chars(forms, ok):
     assert indexable(forms) is ok
     assert search_method("sqlite", [forms]) == ("fts5" if ok else "like")
@@ -353,10 +407,16 @@ def test_combined_short_and_long_terms_find_every_article(filled, query):
     assert expected and {h.cont_id: h.score for h in hits} == expected
 
 
-@pytest.mark.parametrize("query,simplified", [
-    ("人工智慧", "人工智能"), ("人工智慧 晶片", "人工智能 芯片"), ("晶片 出口", "芯片 出口"), ("量子計算", "量子计算"),
-    ("電池", "电池"),
-])
+@pytest.mark.parametrize(
+    "query,simplified",
+    [
+        ("人工智慧", "人工智能"),
+        ("人工智慧 晶片", "人工智能 芯片"),
+        ("晶片 出口", "芯片 出口"),
+        ("量子計算", "量子计算"),
+        ("電池", "电池"),
+    ],
+)
 def test_traditional_query_finds_the_simplified_articles(filled, query, simplified):
     with filled[2]() as s:
         as_typed = search(s, query, limit=50)
@@ -385,12 +445,22 @@ def _expected_filtered(now, terms, *, since=None, until=None, nodes=(), tags=())
     return out
 
 
-@pytest.mark.parametrize("query,kw", [
-    ("的", {"since": 2}), ("的", {"until": 2}), ("的", {"since": 5, "until": 1}), ("人工智能", {"since": 0}),
-    ("的", {"nodes": (119489,)}), ("的", {"nodes": (25950, 27234)}), ("芯片", {"tags": ("芯片",)}),
-    ("人工智能", {"tags": ("人工智能", "芯片")}), ("芯片", {"tags": ("外贸",)}),
-    ("人工智能", {"nodes": (25950,), "since": 30, "tags": ("人工智能",)}), ("光", {"nodes": (999,)}),
-])
+@pytest.mark.parametrize(
+    "query,kw",
+    [
+        ("的", {"since": 2}),
+        ("的", {"until": 2}),
+        ("的", {"since": 5, "until": 1}),
+        ("人工智能", {"since": 0}),
+        ("的", {"nodes": (119489,)}),
+        ("的", {"nodes": (25950, 27234)}),
+        ("芯片", {"tags": ("芯片",)}),
+        ("人工智能", {"tags": ("人工智能", "芯片")}),
+        ("芯片", {"tags": ("外贸",)}),
+        ("人工智能", {"nodes": (25950,), "since": 30, "tags": ("人工智能",)}),
+        ("光", {"nodes": (999,)}),
+    ],
+)
 def test_filters_select_by_time_column_and_tag(filled, query, kw):
     from datetime import time
 
@@ -398,13 +468,17 @@ def test_filters_select_by_time_column_and_tag(filled, query, kw):
     today = now.astimezone(SH).date()
     since = today - timedelta(days=kw["since"]) if "since" in kw else None
     until = today - timedelta(days=kw["until"]) if "until" in kw else None
-    filters = Filters(since=since and datetime.combine(since, time(), SH),
-                      until=until and datetime.combine(until + timedelta(days=1), time(), SH),
-                      node_ids=kw.get("nodes", ()), tags=kw.get("tags", ()))
+    filters = Filters(
+        since=since and datetime.combine(since, time(), SH),
+        until=until and datetime.combine(until + timedelta(days=1), time(), SH),
+        node_ids=kw.get("nodes", ()),
+        tags=kw.get("tags", ()),
+    )
     with Session() as s:
         hits = search(s, query, limit=100, filters=filters)
-    expected = _expected_filtered(now, split_terms(query), since=since, until=until,
-                                  nodes=kw.get("nodes", ()), tags=kw.get("tags", ()))
+    expected = _expected_filtered(
+        now, split_terms(query), since=since, until=until, nodes=kw.get("nodes", ()), tags=kw.get("tags", ())
+    )
     assert {h.cont_id: h.score for h in hits} == expected
 
 
@@ -415,8 +489,26 @@ def test_cli_search_traditional_and_filters(filled, capsys):
     assert main(["search", "--db", url, "人工智慧", "--as-typed", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     day = (now.astimezone(SH) - timedelta(days=1)).date().isoformat()
-    assert main(["search", "--db", url, "的", "--json", "--since", day, "--until", day,
-                 "--column", "119489,25950", "--limit", "100"]) == 0
+    assert (
+        main(
+            [
+                "search",
+                "--db",
+                url,
+                "的",
+                "--json",
+                "--since",
+                day,
+                "--until",
+                day,
+                "--column",
+                "119489,25950",
+                "--limit",
+                "100",
+            ]
+        )
+        == 0
+    )
     got = {d["cont_id"] for d in json.loads(capsys.readouterr().out)}
     assert got == {c for c in expected_hits(["的"]) if c in (31000003, 31000004)}
     assert main(["search", "--db", url, "驾驶", "--tag", "智能驾驶", "--tag", "出行", "--json"]) == 0
@@ -429,13 +521,22 @@ def test_cli_search_traditional_and_filters(filled, capsys):
     assert json.loads(capsys.readouterr().out) == []
 
 
-@pytest.mark.parametrize("args,line", [
-    (["--since", "2026-13-01"], "thepaper-archive search: error: argument --since: not a date (YYYY-MM-DD) or "
-                                "ISO 8601 datetime: '2026-13-01' (see thepaper-archive search --help)"),
-    (["--column", "科技"], "thepaper-archive search: error: argument --column: not a numeric id: '科技' "
-                         "(see thepaper-archive search --help)"),
-    (["--tag", " "], "thepaper-archive: error: --tag needs a tag name"),
-])
+@pytest.mark.parametrize(
+    "args,line",
+    [
+        (
+            ["--since", "2026-13-01"],
+            "thepaper-archive search: error: argument --since: not a date (YYYY-MM-DD) or "
+            "ISO 8601 datetime: '2026-13-01' (see thepaper-archive search --help)",
+        ),
+        (
+            ["--column", "科技"],
+            "thepaper-archive search: error: argument --column: not a numeric id: '科技' "
+            "(see thepaper-archive search --help)",
+        ),
+        (["--tag", " "], "thepaper-archive: error: --tag needs a tag name"),
+    ],
+)
 def test_cli_search_bad_filters_are_one_line(tmp_path, args, line):
     # refused before the archive is opened: none is needed, none is created
     proc = run_cli("search", "--db", str(tmp_path / "a.sqlite3"), "芯片", *args)
@@ -447,7 +548,9 @@ def test_trigram_match_alone_misses_short_terms_which_search_does_not(sqlite_sam
     """Why short terms stay out of the MATCH: FTS5's trigram index answers them with no rows."""
     engine, Session = sqlite_sample
     with engine.connect() as c:
-        bare = c.exec_driver_sql("""SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '"人工智能" AND "芯片"'""")
+        bare = c.exec_driver_sql(
+            """SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '"人工智能" AND "芯片"'"""
+        )
         assert bare.scalar() == 0
     with Session() as s:
         hits = search(s, "人工智能 芯片")
@@ -463,7 +566,7 @@ def test_forms_only_ever_add_hits(sqlite_sample, data):
 
     text = data.draw(st.sampled_from(_TEXTS))
     start = data.draw(st.integers(0, len(text) - 1))
-    term = "".join(text[start:start + data.draw(st.integers(1, 6))].split()) or "的"
+    term = "".join(text[start : start + data.draw(st.integers(1, 6))].split()) or "的"
     if data.draw(st.booleans()):
         term = opencc.OpenCC("s2twp").convert(term)
     _, Session = sqlite_sample

@@ -28,16 +28,18 @@ def test_table_aligns_wide_characters():
     assert lines[2].endswith("12") and lines[3].endswith(" 3")
 
 
-@pytest.mark.parametrize("n,out", [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (5 * 1024 ** 2, "5.0 MiB")])
+@pytest.mark.parametrize("n,out", [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (5 * 1024**2, "5.0 MiB")])
 def test_human_bytes(n, out):
     assert human_bytes(n) == out
 
 
 def test_pivot_daily_keeps_busiest_columns_and_sums_the_rest():
-    daily = [{"day": "2026-01-02", "node_name": "a", "articles": 5},
-             {"day": "2026-01-02", "node_name": "b", "articles": 1},
-             {"day": "2026-01-01", "node_name": "c", "articles": 2},
-             {"day": "2026-01-01", "node_name": "", "articles": 1}]
+    daily = [
+        {"day": "2026-01-02", "node_name": "a", "articles": 5},
+        {"day": "2026-01-02", "node_name": "b", "articles": 1},
+        {"day": "2026-01-01", "node_name": "c", "articles": 2},
+        {"day": "2026-01-01", "node_name": "", "articles": 1},
+    ]
     headers, rows = pivot_daily(daily, max_columns=2)
     assert headers == ["day", "a", "c", "other", "total"]
     assert rows == [["2026-01-02", 5, 0, 1, 6], ["2026-01-01", 0, 2, 1, 3]]
@@ -71,12 +73,20 @@ def test_collect_numbers(filled, days):
     assert got == _expected_daily(now, days)
     for r in data["daily"]:
         assert r["node_name"] == COLUMNS.get(r["node_id"], "")
-    assert data["failures_by_reason"] == [{"reason": "http_503", "open": 1, "dead": 1},
-                                          {"reason": "timeout", "open": 1, "dead": 0}]
+    assert data["failures_by_reason"] == [
+        {"reason": "http_503", "open": 1, "dead": 1},
+        {"reason": "timeout", "open": 1, "dead": 0},
+    ]
     runs = data["runs"]
     assert [r["status"] for r in runs] == ["failed", "partial", "ok"]  # newest first
     assert runs[2]["duration_s"] == 61.5 and runs[1]["duration_s"] == 12 * 60
-    assert (runs[1]["new"], runs[1]["updated"], runs[1]["unchanged"], runs[1]["gone"], runs[1]["failed"]) == (2, 1, 7, 1, 1)
+    assert (runs[1]["new"], runs[1]["updated"], runs[1]["unchanged"], runs[1]["gone"], runs[1]["failed"]) == (
+        2,
+        1,
+        7,
+        1,
+        1,
+    )
 
 
 def test_daily_counts_view_matches_articles(filled):

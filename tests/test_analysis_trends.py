@@ -29,26 +29,34 @@ STOPWORDS = load_stopwords()
 
 
 # ----------------------------------------------------------------------------- periods
-@pytest.mark.parametrize("days,unit", [(1, "day"), (30, "day"), (60, "day"), (61, "week"), (400, "week"),
-                                       (730, "week"), (731, "month"), (5000, "month")])
+@pytest.mark.parametrize(
+    "days,unit",
+    [(1, "day"), (30, "day"), (60, "day"), (61, "week"), (400, "week"), (730, "week"), (731, "month"), (5000, "month")],
+)
 def test_unit_follows_the_window_length(days, unit):
     assert choose_unit(days) == unit
 
 
-@pytest.mark.parametrize("day,unit,start,name", [
-    (date(2026, 12, 2), "day", date(2026, 12, 2), "2026-12-02"),
-    (date(2026, 12, 2), "week", date(2026, 11, 30), "2026-W49"),   # a Wednesday: its Monday
-    (date(2024, 12, 31), "week", date(2024, 12, 30), "2025-W01"),  # ISO week of the next year
-    (date(2021, 1, 3), "week", date(2020, 12, 28), "2020-W53"),
-    (date(2026, 12, 31), "month", date(2026, 12, 1), "2026-12"),
-])
+@pytest.mark.parametrize(
+    "day,unit,start,name",
+    [
+        (date(2026, 12, 2), "day", date(2026, 12, 2), "2026-12-02"),
+        (date(2026, 12, 2), "week", date(2026, 11, 30), "2026-W49"),  # a Wednesday: its Monday
+        (date(2024, 12, 31), "week", date(2024, 12, 30), "2025-W01"),  # ISO week of the next year
+        (date(2021, 1, 3), "week", date(2020, 12, 28), "2020-W53"),
+        (date(2026, 12, 31), "month", date(2026, 12, 1), "2026-12"),
+    ],
+)
 def test_period_start_and_label(day, unit, start, name):
     assert period_start(day, unit) == start and label(start, unit) == name
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)), st.integers(0, 3000),
-       st.sampled_from(["day", "week", "month"]),
-       st.lists(st.tuples(st.integers(-10, 3010), st.integers(0, 50)), max_size=30))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)),
+    st.integers(0, 3000),
+    st.sampled_from(["day", "week", "month"]),
+    st.lists(st.tuples(st.integers(-10, 3010), st.integers(0, 50)), max_size=30),
+)
 def test_buckets_keep_every_count_of_the_window(first, length, unit, counts):
     window = Window(first, first + timedelta(days=length))
     pairs = [(first + timedelta(days=offset), n) for offset, n in counts]
@@ -61,29 +69,37 @@ def test_buckets_keep_every_count_of_the_window(first, length, unit, counts):
 
 
 # ----------------------------------------------------------------------------- keywords of one article
-@pytest.mark.parametrize("title,paragraphs,first", [
-    ("光刻机供应依然紧张", ["国产光刻机进展缓慢。"], "光刻机"),
-    ("固态电池量产在即", ["研究团队宣布固态电池能量密度提升三成。"], "固态"),  # jieba's words: 固态 电池
-    ("自动驾驶出租车扩大运营", ["自动驾驶出租车在更多城区开放。"], "出租车"),
-    ("AI绘画引发版权讨论", ["AI 绘画工具生成的图片是否受版权保护。"], "AI"),
-])
+@pytest.mark.parametrize(
+    "title,paragraphs,first",
+    [
+        ("光刻机供应依然紧张", ["国产光刻机进展缓慢。"], "光刻机"),
+        ("固态电池量产在即", ["研究团队宣布固态电池能量密度提升三成。"], "固态"),  # jieba's words: 固态 电池
+        ("自动驾驶出租车扩大运营", ["自动驾驶出租车在更多城区开放。"], "出租车"),
+        ("AI绘画引发版权讨论", ["AI 绘画工具生成的图片是否受版权保护。"], "AI"),
+    ],
+)
 def test_keywords_name_the_subject_first(title, paragraphs, first):
     kws = extract_keywords(title, "", paragraphs)
     assert kws[0] == first and len(kws) <= 10 and len(set(kws)) == len(kws)
 
 
-@pytest.mark.parametrize("title,paragraphs", [
-    ("", []),                                               # nothing to read
-    ("2026年11月30日", ["30% 100 3.5 —— 2026-11-30"]),        # numbers and dates only
-    ("我们认为", ["他们表示，目前已经可以进行相关工作。"]),         # stop words only
-    ("澎湃新闻记者 实习生", ["责任编辑：", "图片来源：澎湃新闻"]),  # bylines and credits
-])
+@pytest.mark.parametrize(
+    "title,paragraphs",
+    [
+        ("", []),  # nothing to read
+        ("2026年11月30日", ["30% 100 3.5 —— 2026-11-30"]),  # numbers and dates only
+        ("我们认为", ["他们表示，目前已经可以进行相关工作。"]),  # stop words only
+        ("澎湃新闻记者 实习生", ["责任编辑：", "图片来源：澎湃新闻"]),  # bylines and credits
+    ],
+)
 def test_texts_without_a_subject_give_no_keywords(title, paragraphs):
     assert extract_keywords(title, "", paragraphs) == []
 
 
 @settings(deadline=None)  # the first example loads jieba's dictionary
-@given(st.lists(st.sampled_from(sorted(STOPWORDS)), min_size=1, max_size=40), st.sampled_from(["光刻机", "出租车", "芯片"]))
+@given(
+    st.lists(st.sampled_from(sorted(STOPWORDS)), min_size=1, max_size=40), st.sampled_from(["光刻机", "出租车", "芯片"])
+)
 def test_stop_words_never_become_keywords(filler, word):
     kws = extract_keywords(word, "", ["，".join(filler)])
     assert word in kws and not set(kws) & STOPWORDS
@@ -123,8 +139,11 @@ def test_rjieba_words_weigh_as_jieba_analyse_does():
     assert ours_weights.median_idf == tfidf.median_idf
     for word in list(tfidf.idf_freq)[::997] + ["不在表里的词"]:
         assert ours_weights.idf_freq.get(word, ours_weights.median_idf) == tfidf.idf_freq.get(word, tfidf.median_idf)
-    texts = _corpus_texts() + [line for line in (ROOT / "tests" / "data" / "text" / "simplified_clean.txt")
-                               .read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = _corpus_texts() + [
+        line
+        for line in (ROOT / "tests" / "data" / "text" / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     assert len(texts) > 200
     same = 0
     for text in texts:
@@ -176,8 +195,19 @@ def test_trends_count_the_articles_that_mention_each_term(filled, capsys):
         assert series["counts"] == [want.get(oldest + timedelta(days=i), 0) for i in range(41)], series["term"]
     assert sum(data["articles"]) == len(ARTICLES)
 
-    week = run_json(capsys, "trends", "人工智能", "--db", url, "--by", "week", "--format", "json",
-                    "--since", (today - timedelta(days=13)).isoformat())
+    week = run_json(
+        capsys,
+        "trends",
+        "人工智能",
+        "--db",
+        url,
+        "--by",
+        "week",
+        "--format",
+        "json",
+        "--since",
+        (today - timedelta(days=13)).isoformat(),
+    )
     want = expected_trend("人工智能", now)
     assert sum(week["series"][0]["counts"]) == sum(n for d, n in want.items() if d >= today - timedelta(days=13))
     assert all(p["period"][4:6] == "-W" for p in week["periods"])
@@ -196,7 +226,11 @@ def test_trends_as_table_and_csv(filled, capsys):
     assert sum(int(r[2]) for r in rows[1:]) == sum(expected_trend("芯片", now).values()) == 2
     assert main(["trends", "芯片", "--db", url, "--by", "month"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Articles per month mentioning each term") and lines[1].split() == ["period", "articles", "芯片"]
+    assert lines[0].startswith("Articles per month mentioning each term") and lines[1].split() == [
+        "period",
+        "articles",
+        "芯片",
+    ]
 
 
 def test_top_keywords_count_articles(filled, capsys):
@@ -220,8 +254,11 @@ def test_top_keywords_count_articles(filled, capsys):
 def test_keywords_warn_about_rows_an_older_cleaner_stored(filled, capsys):
     url, engine, Session, now, _ = filled
     with engine.begin() as conn:
-        conn.execute(sa.update(Article.__table__).where(Article.__table__.c.cont_id == 31000001)
-                     .values(keywords=[], cleaner_version="2"))
+        conn.execute(
+            sa.update(Article.__table__)
+            .where(Article.__table__.c.cont_id == 31000001)
+            .values(keywords=[], cleaner_version="2")
+        )
     today = now.astimezone(SHANGHAI).date()
     with Session() as s:
         assert keyword_coverage(s, Window(today, today)) == {"articles": 2, "not_yet_reprocessed": 1}
@@ -229,7 +266,8 @@ def test_keywords_warn_about_rows_an_older_cleaner_stored(filled, capsys):
     assert main(["keywords", "--db", url, "--since", today.isoformat()]) == 0
     assert capsys.readouterr().err.splitlines() == [
         "thepaper-archive: warning: 1 of these articles were stored by an older cleaner and have no keywords yet "
-        "(run thepaper-archive reprocess)"]
+        "(run thepaper-archive reprocess)"
+    ]
 
 
 def test_reprocess_fills_the_keywords_of_old_rows(tmp_path):
@@ -248,8 +286,17 @@ def test_reprocess_fills_the_keywords_of_old_rows(tmp_path):
     record = clean_page(sample.read_bytes(), url=url)
     assert record.keywords
     with Session() as s:
-        page = archive_raw(s, url=url, final_url=url, status=200, headers={}, body=sample.read_bytes(),
-                           fetched_at=now, kind="article", cont_id=record.cont_id)
+        page = archive_raw(
+            s,
+            url=url,
+            final_url=url,
+            status=200,
+            headers={},
+            body=sample.read_bytes(),
+            fetched_at=now,
+            kind="article",
+            cont_id=record.cont_id,
+        )
         s.flush()
         old = clean_page(sample.read_bytes(), url=url)
         old.keywords, old.cleaner_version = [], "2"  # as the cleaner before keywords stored it
@@ -268,20 +315,33 @@ def test_trends_and_keywords_usage_errors_are_one_line(filled):
     url = filled[0]
     cases = [
         (["trends", " ", "--db", url], "thepaper-archive: error: empty term"),
-        (["trends", "芯片", "--db", url, "--since", "2026-12-05", "--until", "2026-12-01"],
-         "thepaper-archive: error: the window starts (2026-12-05) after it ends (2026-12-01)"),
-        (["trends", "芯片", "--db", url, "--by", "year"],
-         "thepaper-archive trends: error: argument --by: invalid choice: 'year' (choose from 'day', 'week', "
-         "'month') (see thepaper-archive trends --help)"),
-        (["trends", "芯片", "--db", url, "--column", "科技"],
-         "thepaper-archive trends: error: argument --column: not a numeric id: '科技' "
-         "(see thepaper-archive trends --help)"),
-        (["trends", *[f"词{i}" for i in range(21)], "--db", url], "thepaper-archive: error: too many terms: 21 (at most 20)"),
-        (["keywords", "--db", url, "--top", "0"],
-         "thepaper-archive keywords: error: argument --top: must be at least 1: 0 (see thepaper-archive keywords --help)"),
-        (["keywords", "--db", url, "--until", "2026-02-30"],
-         "thepaper-archive keywords: error: argument --until: not a date (YYYY-MM-DD) or ISO 8601 datetime: "
-         "'2026-02-30' (see thepaper-archive keywords --help)"),
+        (
+            ["trends", "芯片", "--db", url, "--since", "2026-12-05", "--until", "2026-12-01"],
+            "thepaper-archive: error: the window starts (2026-12-05) after it ends (2026-12-01)",
+        ),
+        (
+            ["trends", "芯片", "--db", url, "--by", "year"],
+            "thepaper-archive trends: error: argument --by: invalid choice: 'year' (choose from 'day', 'week', "
+            "'month') (see thepaper-archive trends --help)",
+        ),
+        (
+            ["trends", "芯片", "--db", url, "--column", "科技"],
+            "thepaper-archive trends: error: argument --column: not a numeric id: '科技' "
+            "(see thepaper-archive trends --help)",
+        ),
+        (
+            ["trends", *[f"词{i}" for i in range(21)], "--db", url],
+            "thepaper-archive: error: too many terms: 21 (at most 20)",
+        ),
+        (
+            ["keywords", "--db", url, "--top", "0"],
+            "thepaper-archive keywords: error: argument --top: must be at least 1: 0 (see thepaper-archive keywords --help)",
+        ),
+        (
+            ["keywords", "--db", url, "--until", "2026-02-30"],
+            "thepaper-archive keywords: error: argument --until: not a date (YYYY-MM-DD) or ISO 8601 datetime: "
+            "'2026-02-30' (see thepaper-archive keywords --help)",
+        ),
     ]
     for argv, line in cases:
         proc = run_cli(*argv)
@@ -293,4 +353,5 @@ def test_trends_need_an_archive(tmp_path):
     missing = tmp_path / "none.sqlite3"
     proc = run_cli("trends", "芯片", "--db", str(missing))
     assert proc.returncode == 2 and messages(proc.stderr) == [
-        f"thepaper-archive: error: no archive at {missing} (crawl or import first, or check --db)"]
+        f"thepaper-archive: error: no archive at {missing} (crawl or import first, or check --db)"
+    ]

@@ -45,7 +45,7 @@ def one_line(proc, code: int) -> str:
     assert proc.returncode == code, (proc.returncode, proc.stderr[-3000:])
     assert len(lines) == 1, proc.stderr[-3000:]
     assert lines[0].startswith(PROG), lines[0]
-    return lines[0][len(PROG):]
+    return lines[0][len(PROG) :]
 
 
 @pytest.fixture(scope="module")
@@ -87,13 +87,18 @@ def _damage(src, dst) -> None:
             fh.write(bytes([0xA5, n % 251]) * (page // 2))
 
 
-DAMAGED = [["stats"], ["export", "-o", "{tmp}/out.jsonl"], ["db", "compact"], ["db", "upgrade"],
-           ["crawl", "--base-url", "{site}"], ["import", "--warc", "{warc}"]]
+DAMAGED = [
+    ["stats"],
+    ["export", "-o", "{tmp}/out.jsonl"],
+    ["db", "compact"],
+    ["db", "upgrade"],
+    ["crawl", "--base-url", "{site}"],
+    ["import", "--warc", "{warc}"],
+]
 
 
 @pytest.mark.parametrize("argv", DAMAGED, ids=[" ".join(a[:2]) for a in DAMAGED])
-def test_a_damaged_archive_is_one_line_naming_the_recovery_and_is_left_as_it_was(crawled, warc, site, tmp_path,
-                                                                                  argv):
+def test_a_damaged_archive_is_one_line_naming_the_recovery_and_is_left_as_it_was(crawled, warc, site, tmp_path, argv):
     db = tmp_path / "damaged.sqlite3"
     _damage(crawled, db)
     before = sha256(db)
@@ -120,13 +125,21 @@ def test_the_undamaged_archive_passes_the_check(crawled, tmp_path):
 # --------------------------------------------------------------------------- 24.8: another program's database
 def _foreign_sqlite(path, clash: bool) -> None:
     conn = sqlite3.connect(path)
-    conn.executescript("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');"
-                       + ("CREATE TABLE articles (id INTEGER PRIMARY KEY, name TEXT);" if clash else ""))
+    conn.executescript(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');"
+        + ("CREATE TABLE articles (id INTEGER PRIMARY KEY, name TEXT);" if clash else "")
+    )
     conn.close()
 
 
-FOREIGN = [["db", "upgrade"], ["crawl", "--base-url", "{site}"], ["import", "{page}"], ["stats"],
-           ["search", "芯片"], ["db", "compact"]]
+FOREIGN = [
+    ["db", "upgrade"],
+    ["crawl", "--base-url", "{site}"],
+    ["import", "{page}"],
+    ["stats"],
+    ["search", "芯片"],
+    ["db", "compact"],
+]
 
 
 @pytest.mark.parametrize("clash", [False, True], ids=["own tables", "a clashing table"])
@@ -140,8 +153,10 @@ def test_another_programs_sqlite_file_is_refused_unchanged(site, tmp_path, argv,
     argv = [a.format(site=site.base_url, page=page) for a in argv]
     line = one_line(run_cli(*argv, "--db", str(db)), 2)
     tables = "articles, notes" if clash else "notes"
-    assert line == f"{db} is not an archive: a database of another program (tables {tables}); nothing was changed " \
-                   "(check --db)"
+    assert (
+        line == f"{db} is not an archive: a database of another program (tables {tables}); nothing was changed "
+        "(check --db)"
+    )
     assert sha256(db) == before and sorted(os.listdir(tmp_path)) == files
     assert open(db, "rb").read(20)[18:20] == b"\x01\x01"  # still a rollback-journal file, not WAL
 
@@ -163,14 +178,22 @@ def test_another_programs_postgresql_database_is_refused_unchanged(site, tmp_pat
 
     def schema():
         with engine.connect() as conn:
-            return conn.exec_driver_sql("SELECT table_name, column_name FROM information_schema.columns "
-                                        "WHERE table_schema = 'public' ORDER BY 1, 2").all()
+            return conn.exec_driver_sql(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' ORDER BY 1, 2"
+            ).all()
+
     try:
         before = schema()
         for argv in (["db", "upgrade"], ["crawl", "--base-url", site.base_url], ["stats"]):
             line = one_line(run_cli(*argv, "--db", url), 2)
-            assert line.endswith("is not an archive: a database of another program (tables articles, notes); "
-                                 "nothing was changed (check --db)") and ":***@" in line
+            assert (
+                line.endswith(
+                    "is not an archive: a database of another program (tables articles, notes); "
+                    "nothing was changed (check --db)"
+                )
+                and ":***@" in line
+            )
         assert schema() == before
     finally:
         engine.dispose()
@@ -199,8 +222,9 @@ def _in_private_mount_namespace(script: str, env: dict) -> subprocess.CompletedP
     else one in a user namespace (``unshare -Urm``); None when neither is allowed here."""
     for flags in (["-m"], ["-Urm"]):
         if subprocess.run(["unshare", *flags, "true"], capture_output=True).returncode == 0:
-            return subprocess.run(["unshare", *flags, "sh", "-c", script], env=env, capture_output=True, text=True,
-                                  timeout=600)
+            return subprocess.run(
+                ["unshare", *flags, "sh", "-c", script], env=env, capture_output=True, text=True, timeout=600
+            )
     return None
 
 
@@ -210,16 +234,24 @@ def test_an_archive_on_a_read_only_file_system_is_read_and_not_written(crawled, 
     out, mnt = tmp_path / "out", tmp_path / "mnt"
     out.mkdir()
     mnt.mkdir()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MNT=str(mnt), SRC=str(crawled), OUT=str(out), PY=sys.executable,
-               SITE=site.base_url)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        MNT=str(mnt),
+        SRC=str(crawled),
+        OUT=str(out),
+        PY=sys.executable,
+        SITE=site.base_url,
+    )
     env.pop("THEPAPER_ARCHIVE_DB", None)
     proc = _in_private_mount_namespace(_READ_ONLY, env)
     if proc is None:
         pytest.skip("cannot mount a tmpfs in a private mount namespace here")
     assert proc.returncode == 0, proc.stderr[-3000:]
     rc = {name: int((out / f"{name}.rc").read_text()) for name in ("stats", "search", "export", "crawl", "db")}
-    assert rc == {"stats": 0, "search": 0, "export": 0, "crawl": 6, "db": 6}, \
-        {n: (out / f"{n}.err").read_text()[-500:] for n in rc}
+    assert rc == {"stats": 0, "search": 0, "export": 0, "crawl": 6, "db": 6}, {
+        n: (out / f"{n}.err").read_text()[-500:] for n in rc
+    }
     # what the readers read there is what they read from the writable original
     there = json.loads((out / "stats.out").read_text())
     here = json.loads(run_cli("stats", "--json", "--db", str(crawled)).stdout)
@@ -228,8 +260,10 @@ def test_an_archive_on_a_read_only_file_system_is_read_and_not_written(crawled, 
     assert len((out / "export.jsonl").read_text().splitlines()) > 40
     for writer in ("crawl", "db"):
         [line] = messages((out / f"{writer}.err").read_text())
-        assert line == (f"{PROG}cannot use the archive: {mnt}/archive.sqlite3 is on a read-only file system "
-                        "(reading commands read it there; writing ones need it writable)")
+        assert line == (
+            f"{PROG}cannot use the archive: {mnt}/archive.sqlite3 is on a read-only file system "
+            "(reading commands read it there; writing ones need it writable)"
+        )
     assert (out / "listing").read_text().split() == [".", "..", "archive.sqlite3"]
     assert (out / "sha256").read_text().strip() == sha256(crawled)
 
@@ -239,8 +273,15 @@ def test_a_reader_leaves_the_archive_file_unchanged(crawled, tmp_path):
     db = tmp_path / "a.sqlite3"
     shutil.copyfile(crawled, db)
     before = sha256(db)
-    for argv in (["stats"], ["search", "芯片"], ["failures"], ["export", "-o", str(tmp_path / "x.csv")],
-                 ["report", "-o", str(tmp_path / "r.html")], ["trends", "芯片"], ["keywords"]):
+    for argv in (
+        ["stats"],
+        ["search", "芯片"],
+        ["failures"],
+        ["export", "-o", str(tmp_path / "x.csv")],
+        ["report", "-o", str(tmp_path / "r.html")],
+        ["trends", "芯片"],
+        ["keywords"],
+    ):
         proc = run_cli(*argv, "--db", str(db))
         assert proc.returncode == 0, (argv, proc.stderr[-2000:])
     assert sha256(db) == before
@@ -251,9 +292,9 @@ def test_a_reader_leaves_the_archive_file_unchanged(crawled, tmp_path):
 # --------------------------------------------------------------------------- 24.13: a lock row written by hand
 HAND_LOCK = {
     "sqlite": "INSERT INTO run_locks (name, holder, acquired_at, heartbeat_at) "
-              "VALUES ('crawl', 'far-host:42', datetime('now', '{age}'), datetime('now', '{age}'))",
+    "VALUES ('crawl', 'far-host:42', datetime('now', '{age}'), datetime('now', '{age}'))",
     "postgresql": "INSERT INTO run_locks (name, holder, acquired_at, heartbeat_at) "
-                  "VALUES ('crawl', 'far-host:42', now() + interval '{age}', now() + interval '{age}')",
+    "VALUES ('crawl', 'far-host:42', now() + interval '{age}', now() + interval '{age}')",
 }
 
 
@@ -294,15 +335,19 @@ def test_db_upgrade_says_from_which_revision_to_which(db_url, tmp_path):
     where = display_url(db_url)
     # a reader never migrates: it names the command that does
     line = one_line(run_cli("stats", "--db", db_url), 2)
-    assert line.startswith(f"{where} is at schema revision 0003, older than this version's "
-                           f"{head_revision()}: run `thepaper-archive db upgrade --db ")
+    assert line.startswith(
+        f"{where} is at schema revision 0003, older than this version's "
+        f"{head_revision()}: run `thepaper-archive db upgrade --db "
+    )
     proc = run_cli("db", "upgrade", "--db", db_url)
     assert proc.returncode == 0, proc.stderr
-    assert messages(proc.stderr) == [f"upgraded the archive {where} from schema revision 0003 to "
-                                     f"{head_revision()} (the latest)"]
+    assert messages(proc.stderr) == [
+        f"upgraded the archive {where} from schema revision 0003 to {head_revision()} (the latest)"
+    ]
     proc = run_cli("db", "upgrade", "--db", db_url)
-    assert messages(proc.stderr) == [f"the archive {where} is at the latest schema revision ({head_revision()}); "
-                                     "nothing to do"]
+    assert messages(proc.stderr) == [
+        f"the archive {where} is at the latest schema revision ({head_revision()}); nothing to do"
+    ]
     assert run_cli("stats", "--db", db_url).returncode == 0
     new = tmp_path / "new" / "a.sqlite3"
     proc = run_cli("db", "upgrade", "--db", str(new))
@@ -319,14 +364,26 @@ def test_an_archive_of_an_unknown_revision_is_refused_unchanged(crawled, tmp_pat
     before = sha256(db)
     for argv in (["stats"], ["db", "upgrade"]):
         line = one_line(run_cli(*argv, "--db", str(db)), 2)
-        assert line.startswith(f"{db} is at schema revision '0099_from_the_future', which this version of "
-                               "thepaper-archive does not know")
+        assert line.startswith(
+            f"{db} is at schema revision '0099_from_the_future', which this version of thepaper-archive does not know"
+        )
     assert sha256(db) == before
 
 
 # --------------------------------------------------------------------------- 27.8: exit 2 leaves nothing behind
-@pytest.mark.parametrize("command", [["search", "芯片"], ["stats"], ["export", "-o", "{tmp}/x.jsonl"], ["failures"],
-                                     ["show", "1"], ["trends", "芯片"], ["keywords"], ["db", "compact"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "芯片"],
+        ["stats"],
+        ["export", "-o", "{tmp}/x.jsonl"],
+        ["failures"],
+        ["show", "1"],
+        ["trends", "芯片"],
+        ["keywords"],
+        ["db", "compact"],
+    ],
+)
 def test_a_reader_on_an_empty_file_leaves_it_empty(tmp_path, command):
     empty = tmp_path / "empty.db"
     empty.touch()
@@ -341,8 +398,10 @@ def test_import_of_a_file_that_is_not_a_warc_creates_nothing(crawled, tmp_path):
     text.write_text("# thepaper-archive\n\nnot a WARC file\n", encoding="utf-8")
     new = tmp_path / "new.sqlite3"
     line = one_line(run_cli("import", "--warc", str(text), "--db", str(new)), 2)
-    assert line == (f"{text} is not a WARC file: it does not begin with a WARC record (WARC/1.0 or WARC/1.1, "
-                    "plain or gzip-compressed); nothing was imported")
+    assert line == (
+        f"{text} is not a WARC file: it does not begin with a WARC record (WARC/1.0 or WARC/1.1, "
+        "plain or gzip-compressed); nothing was imported"
+    )
     assert sorted(os.listdir(tmp_path)) == ["README.md"]
     db = tmp_path / "a.sqlite3"  # an archive that exists gets no failed run
     shutil.copyfile(crawled, db)
@@ -361,8 +420,12 @@ def test_a_readers_postgresql_session_is_read_only(tmp_path):
     assert line.startswith("no archive at ")
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables "
-                                    "WHERE table_schema = 'public'").scalar() == 0
+        assert (
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            ).scalar()
+            == 0
+        )
     engine.dispose()
     assert run_cli("db", "upgrade", "--db", url).returncode == 0
     reader, Session = open_archive(url, readonly=True)

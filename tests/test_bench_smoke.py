@@ -22,10 +22,35 @@ def _number(x) -> bool:
 
 def test_bench_quick_run_writes_every_section(tmp_path):
     out = tmp_path / "latest.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "40,80", "--sample", "5",
-                           "--clean-pages", "10", "--damaged", "1", "--scaleout", "60,30", "--readers", "0",
-                           "--pairs", "2", "--tears", "2,1,4", "--output", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--sizes",
+            "40,80",
+            "--sample",
+            "5",
+            "--clean-pages",
+            "10",
+            "--damaged",
+            "1",
+            "--scaleout",
+            "60,30",
+            "--readers",
+            "0",
+            "--pairs",
+            "2",
+            "--tears",
+            "2,1,4",
+            "--output",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(out.read_text(encoding="utf-8"))
     assert set(r["crawls"]) == {"40", "80"}
@@ -51,7 +76,7 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     assert r["decode"]["random bytes"]["bytes"] == 16 << 20 and _number(r["decode"]["random bytes"]["seconds"])
     assert r["decode"]["GB18030 article, declared big5"]["encoding"] == "gb18030"
     rc = r["raw_codecs"]
-    for key in ("bytes_per_article_gain", ):
+    for key in ("bytes_per_article_gain",):
         assert _number(rc[key])
     assert rc["compacted"]["raw_ratio"] > rc["before"]["raw_ratio"] > 1
     assert rc["read"]["pages"] > 0 and rc["large_pages"]["pages"] > 0 and _number(rc["large_pages"]["read_speedup"])
@@ -69,8 +94,18 @@ def test_bench_quick_run_writes_every_section(tmp_path):
         runs = so[name]["runs"]
         assert set(runs) == {"1", "3"} and runs["1"]["stored"] == runs["3"]["stored"] > 0
         assert _number(so[name]["speedup"])
-    for row in ("full crawl into SQLite", "engine ceiling", "reprocess", "cleaning", "decode", "tears", "memory",
-                "scale-out", "WARC import", "export peak RSS growth"):
+    for row in (
+        "full crawl into SQLite",
+        "engine ceiling",
+        "reprocess",
+        "cleaning",
+        "decode",
+        "tears",
+        "memory",
+        "scale-out",
+        "WARC import",
+        "export peak RSS growth",
+    ):
         assert row in proc.stdout
 
 
@@ -91,7 +126,7 @@ def test_pinyin_and_traditional():
 def test_damaged_pages_take_the_variants_in_turn():
     ds = Dataset(60, 2)
     pages = damaged_pages([ds.article(i) for i in range(10, 40)])
-    assert [d for _, _, d in pages[:len(VARIANTS)]] == list(VARIANTS)
+    assert [d for _, _, d in pages[: len(VARIANTS)]] == list(VARIANTS)
     for url, body, _ in pages:
         assert "/newsDetail_forward_" in url and body.decode("utf-8").splitlines()[0].count("|") >= 3
 
@@ -107,8 +142,14 @@ def test_bench_readers_figure_runs(tmp_path):
     if not PG_URL:
         pytest.skip("needs THEPAPER_TEST_PG_URL")
     env = {**os.environ, "THEPAPER_BENCH_PG_URL": pg_database("bench"), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "bench.readers", "run", "--articles", "40", "--pairs", "1",
-                           "--interval", "0.2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.readers", "run", "--articles", "40", "--pairs", "1", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(proc.stdout)
     assert [run["readers"] for run in r["runs"]] == [0, 3]
@@ -120,8 +161,13 @@ def test_bench_readers_figure_runs(tmp_path):
 def test_bench_analysis_writes_every_figure(tmp_path):
     """``python -m bench.analysis`` on a tiny archive: every figure is there and is a number."""
     out = tmp_path / "analysis.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.analysis", "--articles", "60", "--repeat", "1",
-                           "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.analysis", "--articles", "60", "--repeat", "1", "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(out.read_text(encoding="utf-8"))
     assert set(r["export"]) == {"jsonl", "csv", "parquet", "xlsx", "csv --excel"}

@@ -30,10 +30,17 @@ CLASSIFY = [
     ("滬公網(wǎng)安備31010602000299號", "licence", "licence"),
     ("互聯(lián)網(wǎng)新聞信息服務(wù)許可證:31120170006", "licence", "licence"),
     # disclaimers and reprint notices
-    ("本文为澎湃号作者或机构在澎湃新闻上传并发布，仅代表该作者或机构观点，不代表澎湃新闻的观点或立场，"
-     "澎湃新闻仅提供信息发布平台。申请澎湃号请用电脑访问http://renzheng.thepaper.cn。", "disclaimer", "disclaimer"),
-    ("本文為澎湃號作者或機(jī)構(gòu)在澎湃新聞上傳并發(fā)布,僅代表該作者或機(jī)構(gòu)觀點,不代表澎湃新聞的觀點或立場。",
-     "disclaimer", "disclaimer"),
+    (
+        "本文为澎湃号作者或机构在澎湃新闻上传并发布，仅代表该作者或机构观点，不代表澎湃新闻的观点或立场，"
+        "澎湃新闻仅提供信息发布平台。申请澎湃号请用电脑访问http://renzheng.thepaper.cn。",
+        "disclaimer",
+        "disclaimer",
+    ),
+    (
+        "本文為澎湃號作者或機(jī)構(gòu)在澎湃新聞上傳并發(fā)布,僅代表該作者或機(jī)構(gòu)觀點,不代表澎湃新聞的觀點或立場。",
+        "disclaimer",
+        "disclaimer",
+    ),
     ("澎湃新闻，未经授权不得转载。新闻报料：4009-20-4009", "disclaimer", "disclaimer"),
     ("新闻报料：4009-20-4009", "disclaimer", "disclaimer"),
     ("扫码下载澎湃新闻客户端", "widget", "widget"),
@@ -113,9 +120,11 @@ def test_keyword_spam_by_shape(line, spam):
     assert bp.is_keyword_spam(line) is spam
 
 
-BODY = ["2026年初，智谱和MiniMax先后敲鐘上市，中间间隔不到48小时。",
-        "两家公司的商业模式并不相同，前者偏基座模型和政企生意，后者更偏多模态和消费应用。",
-        "市场给出的反馈，也直接反映出这两家公司的含金量。"]
+BODY = [
+    "2026年初，智谱和MiniMax先后敲鐘上市，中间间隔不到48小时。",
+    "两家公司的商业模式并不相同，前者偏基座模型和政企生意，后者更偏多模态和消费应用。",
+    "市场给出的反馈，也直接反映出这两家公司的含金量。",
+]
 
 
 def test_repeated_headline_lines_and_glued_prefix():
@@ -162,11 +171,24 @@ def test_edge_rules_do_not_touch_the_middle():
 
 
 def test_leading_and_trailing_runs_and_any_scope():
-    paras = ["中文字幕国产91无码|AV成人手机在线|av成人先锋在线|911无码在线国产人人操",
-             "• +1", "首页 资讯 正文", BODY[0], "沪ICP备14003370号", BODY[1], BODY[2],
-             "本文为澎湃号作者或机构在澎湃新闻上传并发布，仅代表该作者或机构观点，不代表澎湃新闻的观点或立场。",
-             "+1", "收藏", "我要举报", "查看更多", "扫码下载澎湃新闻客户端", "沪ICP备14003370号",
-             "沪公网安备31010602000299号", "© 2014-2026 上海东方报业有限公司"]
+    paras = [
+        "中文字幕国产91无码|AV成人手机在线|av成人先锋在线|911无码在线国产人人操",
+        "• +1",
+        "首页 资讯 正文",
+        BODY[0],
+        "沪ICP备14003370号",
+        BODY[1],
+        BODY[2],
+        "本文为澎湃号作者或机构在澎湃新闻上传并发布，仅代表该作者或机构观点，不代表澎湃新闻的观点或立场。",
+        "+1",
+        "收藏",
+        "我要举报",
+        "查看更多",
+        "扫码下载澎湃新闻客户端",
+        "沪ICP备14003370号",
+        "沪公网安备31010602000299号",
+        "© 2014-2026 上海东方报业有限公司",
+    ]
     res = bp.strip_paragraphs(paras)
     assert res.paragraphs == BODY
     assert res.counts == {"spam_header": 1, "widget": 6, "breadcrumb": 1, "licence": 4, "disclaimer": 1}

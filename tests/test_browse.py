@@ -106,7 +106,7 @@ def _check_search_box(port: int, db: str, archive) -> None:
     assert set(expected_hits(["光"])) and set(expected_hits(["芯片"]))  # the 1-2 character words are found
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/{db}/article_overview?_search=%E5%85%89", timeout=20) as r:
         html = r.read().decode()
-    assert 'name="_search" value="光"' in html and 'search finds &#34;光&#34;' in html
+    assert 'name="_search" value="光"' in html and "search finds &#34;光&#34;" in html
 
 
 def _check_tags_facet(port: int, db: str) -> None:
@@ -127,8 +127,15 @@ def _check_tags_facet(port: int, db: str) -> None:
 
 def _check_archive_served(port: int, db: str) -> None:
     # the search box with facets on column and content type
-    page = _get(port, f"/{db}/articles.json", _search="人工智能", _facet=["node_name", "content_type"],
-                _shape="objects", _col="title", _size="100")
+    page = _get(
+        port,
+        f"/{db}/articles.json",
+        _search="人工智能",
+        _facet=["node_name", "content_type"],
+        _shape="objects",
+        _col="title",
+        _size="100",
+    )
     want = expected_hits(["人工智能"])
     assert {r["cont_id"] for r in page["rows"]} == set(want)
     by_id = {r[0]: r for r in ARTICLES}
@@ -157,10 +164,27 @@ def _check_archive_served(port: int, db: str) -> None:
 
 def test_datasette_with_the_shipped_metadata(archive):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(archive), "-m", str(SHIPPED),
-                             "--plugins-dir", "crawler/datasette_plugins",
-                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=cli_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(archive),
+            "-m",
+            str(SHIPPED),
+            "--plugins-dir",
+            "crawler/datasette_plugins",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait(proc, port)
         _check_archive_served(port, "archive")
@@ -175,8 +199,13 @@ def test_browse_serves_the_archive_and_stops_with_it(archive, tmp_path):
     named.write_bytes(archive.read_bytes())
     before = named.read_bytes()
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "browse", "--db", str(named), "--port", str(port)],
-                            cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "browse", "--db", str(named), "--port", str(port)],
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait(proc, port)
         _check_archive_served(port, "tech_news")
@@ -197,12 +226,20 @@ def test_browse_serves_the_archive_and_stops_with_it(archive, tmp_path):
         _get(port, "/-/versions.json")
 
 
-@pytest.mark.parametrize("db,line", [
-    ("postgresql://nobody@127.0.0.1:1/none", "thepaper-archive: error: browse needs a SQLite archive (Datasette "
-     "reads SQLite only); for PostgreSQL, export --format parquet or use the database's own tools"),
-    ("{tmp}/missing.sqlite3", "thepaper-archive: error: no archive at {tmp}/missing.sqlite3 (crawl or import "
-     "first, or check --db)"),
-])
+@pytest.mark.parametrize(
+    "db,line",
+    [
+        (
+            "postgresql://nobody@127.0.0.1:1/none",
+            "thepaper-archive: error: browse needs a SQLite archive (Datasette "
+            "reads SQLite only); for PostgreSQL, export --format parquet or use the database's own tools",
+        ),
+        (
+            "{tmp}/missing.sqlite3",
+            "thepaper-archive: error: no archive at {tmp}/missing.sqlite3 (crawl or import first, or check --db)",
+        ),
+    ],
+)
 def test_browse_errors_are_one_line(tmp_path, db, line):
     proc = run_cli("browse", "--db", db.format(tmp=tmp_path))
     assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [line.format(tmp=tmp_path)]

@@ -20,9 +20,11 @@ URL = "https://www.thepaper.cn/newsDetail_forward_24801234"
 
 def _next_page(detail: dict) -> bytes:
     nd = {"props": {"pageProps": {"contId": "24801234", "detailData": detail}}}
-    return (f'<html><head><title>x</title></head><body><div id="__next"></div>'
-            f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(nd, ensure_ascii=False)}</script>'
-            f"</body></html>").encode()
+    return (
+        f'<html><head><title>x</title></head><body><div id="__next"></div>'
+        f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(nd, ensure_ascii=False)}</script>'
+        f"</body></html>"
+    ).encode()
 
 
 def test_http_404_is_gone():
@@ -42,16 +44,25 @@ def test_empty_body_raises_empty_article():
 
 
 def test_paywalled_and_video_without_body_are_records():
-    detail = {"contType": 1, "contentDetail": {"contId": 24801234, "name": "视频", "content": "",
-                                               "videos": {"url": "https://v.example/x.mp4"}}}
+    detail = {
+        "contType": 1,
+        "contentDetail": {
+            "contId": 24801234,
+            "name": "视频",
+            "content": "",
+            "videos": {"url": "https://v.example/x.mp4"},
+        },
+    }
     assert clean_document(_next_page(detail), url=URL).content_type == "video"
     detail = {"contType": 0, "contentDetail": {"contId": 24801234, "name": "付费", "content": "", "paywalled": True}}
     assert clean_document(_next_page(detail), url=URL).content_type == "paywalled"
 
 
 def test_only_boilerplate_is_empty_not_silent():
-    page = ('<html><body><div class="newscontent"><h1 class="news_title">标题</h1>'
-            '<div class="news_txt">+1<br/>沪ICP备14003370号<br/>© 2014-2026 上海东方报业有限公司</div></div></body></html>')
+    page = (
+        '<html><body><div class="newscontent"><h1 class="news_title">标题</h1>'
+        '<div class="news_txt">+1<br/>沪ICP备14003370号<br/>© 2014-2026 上海东方报业有限公司</div></div></body></html>'
+    )
     with pytest.raises(EmptyArticleError):
         clean_document(page.encode("utf-8"))
 
@@ -66,13 +77,20 @@ def test_unknown_and_empty_inputs():
 
 def test_list_item_fills_what_the_page_lacks_but_never_overrides():
     raw = (DATA / "desktop_old.html").read_bytes()
-    item = {"contId": "3456789", "name": "列表里的另一个标题", "pubTimeLong": 1558108080000,
-            "nodeInfo": {"nodeId": 99, "name": "别的栏目", "parentId": 25950},
-            "tagList": [{"tag": "列表标签"}], "paywalled": True}
+    item = {
+        "contId": "3456789",
+        "name": "列表里的另一个标题",
+        "pubTimeLong": 1558108080000,
+        "nodeInfo": {"nodeId": 99, "name": "别的栏目", "parentId": 25950},
+        "tagList": [{"tag": "列表标签"}],
+        "paywalled": True,
+    }
     rec = clean_document(raw, url="https://www.thepaper.cn/newsDetail_forward_3456789", list_item=item)
     assert rec.title == "长征火箭再次发射成功" and rec.node_id == 27234 and rec.tags == ["航天", "火箭"]
     assert rec.content_type == "paywalled"  # the page does not say; the list does
-    page = raw.replace(b'<div class="news_keyword">', b'<div class="x">').replace(b'content="\xe8\x88\xaa\xe5\xa4\xa9"', b'content=""')
+    page = raw.replace(b'<div class="news_keyword">', b'<div class="x">').replace(
+        b'content="\xe8\x88\xaa\xe5\xa4\xa9"', b'content=""'
+    )
     rec = clean_document(page, url="https://www.thepaper.cn/newsDetail_forward_3456789", list_item=item)
     assert rec.tags == ["列表标签"]
 
@@ -85,8 +103,9 @@ def test_header_charset():
 
 
 def test_mirror_url_sets_host_and_canonical():
-    rec = clean_document((DATA / "nextjs_news.html").read_bytes(),
-                         url="http://www.some-mirror.com.cn/newsDetail_forward_24801234")
+    rec = clean_document(
+        (DATA / "nextjs_news.html").read_bytes(), url="http://www.some-mirror.com.cn/newsDetail_forward_24801234"
+    )
     assert rec.mirror_host == "www.some-mirror.com.cn" and rec.url == URL
     assert rec.source_url == "http://www.some-mirror.com.cn/newsDetail_forward_24801234"
 
@@ -141,13 +160,17 @@ def _mutate(page: bytes, seed: int, op: str) -> bytes:
             if i < 0:
                 break
             j = text.find(">", i)
-            text = text[:i] + text[j + 1:] if j > 0 else text[:i]
+            text = text[:i] + text[j + 1 :] if j > 0 else text[:i]
         return text.encode("utf-8")
     return bytes(b ^ 0xFF if rnd.random() < 0.01 else b for b in page)  # flip a few bytes
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(range(len(_PAGES))), st.integers(0, 2**32), st.sampled_from(["truncate", "swap", "delete_tags", "flip"]))
+@given(
+    st.sampled_from(range(len(_PAGES))),
+    st.integers(0, 2**32),
+    st.sampled_from(["truncate", "swap", "delete_tags", "flip"]),
+)
 def test_mutated_real_pages_only_raise_cleaning_errors(k, seed, op):
     _check(_mutate(_PAGES[k], seed, op), url="https://www.thepaper.cn/newsDetail_forward_1787647")
 
@@ -167,16 +190,19 @@ def test_truncated_real_pages_raise_or_keep_body():
     assert "truncated" in outcomes
 
 
-@pytest.mark.parametrize("title, expected", [
-    ("特稿|杭州的生物医药新势力", "特稿｜杭州的生物医药新势力"),
-    ("10%公司|京东的第二增长曲线", "10%公司｜京东的第二增长曲线"),
-    ("数据 | 深圳超级工厂", "数据｜深圳超级工厂"),
-    # left alone: no bar, already full-width, a keyword list, a bar at an edge
-    ("国产7纳米制程突围：良率之战", "国产7纳米制程突围：良率之战"),
-    ("特稿｜杭州", "特稿｜杭州"),
-    ("a|b|c|d", "a|b|c|d"),
-    ("|开头", "|开头"),
-])
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("特稿|杭州的生物医药新势力", "特稿｜杭州的生物医药新势力"),
+        ("10%公司|京东的第二增长曲线", "10%公司｜京东的第二增长曲线"),
+        ("数据 | 深圳超级工厂", "数据｜深圳超级工厂"),
+        # left alone: no bar, already full-width, a keyword list, a bar at an edge
+        ("国产7纳米制程突围：良率之战", "国产7纳米制程突围：良率之战"),
+        ("特稿｜杭州", "特稿｜杭州"),
+        ("a|b|c|d", "a|b|c|d"),
+        ("|开头", "|开头"),
+    ],
+)
 def test_restore_title_bar(title, expected):
     from cleaning.document import restore_title_bar
 

@@ -88,13 +88,34 @@ def test_a_clone_of_the_repository_alone_collects_and_passes(tmp_path):
     assert not (clone.parent / "shared").exists() and not (clone / "shared").exists()
     env = dict(os.environ, PYTHONPATH=str(clone))
     env.pop("THEPAPER_ARCHIVE_DB", None)
-    collect = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q"],
-                             cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+    collect = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert collect.returncode == 0, collect.stdout[-3000:] + collect.stderr[-3000:]
     assert "error" not in collect.stdout.lower().splitlines()[-1]
-    fast = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                           "tests/test_structure.py", "tests/test_repair_sample.py", "tests/test_decode.py"],
-                          cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+    fast = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "tests/test_structure.py",
+            "tests/test_repair_sample.py",
+            "tests/test_decode.py",
+        ],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert fast.returncode == 0, fast.stdout[-3000:]
     assert " passed" in fast.stdout
 
@@ -108,7 +129,8 @@ def test_parquet_and_postgresql_drivers_are_base_dependencies():
     for package in ("pyarrow", "psycopg", "tqdm"):
         assert package in base
     readme = (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "docs" / "analysis.md").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     for extra in project["optional-dependencies"]:
         if extra != "test":
             assert f"scripts/bootstrap.sh {extra}" in readme, f"extra {extra!r}: say how to install it"
@@ -173,8 +195,9 @@ def test_postgresql_url_is_accepted(tmp_path):
         pytest.skip("no PostgreSQL test database")
     proc = run_cli("db", "upgrade", "--db", PG_URL)
     assert proc.returncode == 0, proc.stderr
-    assert ("created the archive" in proc.stderr or "is at the latest schema" in proc.stderr) \
-        and ":***@" in proc.stderr  # the password is never shown
+    assert (
+        "created the archive" in proc.stderr or "is at the latest schema" in proc.stderr
+    ) and ":***@" in proc.stderr  # the password is never shown
 
 
 # --------------------------------------------------------------------------- item 3: reading creates nothing
@@ -206,42 +229,91 @@ def _busy_port():
 
 
 USER_ERRORS = [
-    (["stats", "--db", "foo://bar"], 2,
-     "cannot use foo://bar: unknown database type 'foo' (use sqlite:///PATH, postgresql://USER@HOST/DB or a file path)"),
+    (
+        ["stats", "--db", "foo://bar"],
+        2,
+        "cannot use foo://bar: unknown database type 'foo' (use sqlite:///PATH, postgresql://USER@HOST/DB or a file path)",
+    ),
     (["stats", "--db", "{tmp}/notadb.db"], 2, "{tmp}/notadb.db is not an archive (file is not a SQLite database)"),
-    (["import", "--db", "{tmp}/a.db", "--file", "{tmp}/missing.txt"], 2,
-     "cannot read --file {tmp}/missing.txt: No such file or directory"),
+    (
+        ["import", "--db", "{tmp}/a.db", "--file", "{tmp}/missing.txt"],
+        2,
+        "cannot read --file {tmp}/missing.txt: No such file or directory",
+    ),
     (["import", "--db", "{tmp}/a.db", "/path/nope.html"], 2, "no such file: /path/nope.html"),
     (["import", "--db", "{tmp}/a.db", "0"], 2, "'0' is not an article id (ids are whole numbers from 1)"),
-    (["crawl", "--db", "{tmp}/a.db", "--channels", "abc"], 2,
-     "thepaper-archive crawl: error: argument --channels: not a numeric id: 'abc' (see thepaper-archive crawl --help)"),
-    (["crawl", "--db", "{tmp}/a.db", "--max-articles", "-5"], 2,
-     "thepaper-archive crawl: error: argument --max-articles: must be at least 0: -5 (see thepaper-archive crawl --help)"),
-    (["crawl", "--db", "{tmp}/a.db", "--overlap-hours", "-3"], 2,
-     "thepaper-archive crawl: error: argument --overlap-hours: must be a number of at least 0: -3 "
-     "(see thepaper-archive crawl --help)"),
-    (["crawl", "--db", "{tmp}/a.db", "--since", "2025-13-01"], 2,
-     "thepaper-archive crawl: error: argument --since: not a date (YYYY-MM-DD) or ISO 8601 datetime: '2025-13-01' "
-     "(see thepaper-archive crawl --help)"),
-    (["report", "--db", "{db}", "-o", "/missing/dir/r.html"], 2, "cannot write /missing/dir/r.html: no directory /missing/dir"),
-    (["export", "--db", "{db}", "-o", "/missing/dir/x.csv"], 2, "cannot write /missing/dir/x.csv: no directory /missing/dir"),
-    (["mock", "--port", "99999"], 2,
-     "thepaper-archive mock: error: argument --port: must be at most 65535: 99999 (see thepaper-archive mock --help)"),
-    (["mock", "--port", "{busy}"], 2, "thepaper-archive mock: error: cannot listen on 127.0.0.1:{busy}: the port is in use"),
+    (
+        ["crawl", "--db", "{tmp}/a.db", "--channels", "abc"],
+        2,
+        "thepaper-archive crawl: error: argument --channels: not a numeric id: 'abc' (see thepaper-archive crawl --help)",
+    ),
+    (
+        ["crawl", "--db", "{tmp}/a.db", "--max-articles", "-5"],
+        2,
+        "thepaper-archive crawl: error: argument --max-articles: must be at least 0: -5 (see thepaper-archive crawl --help)",
+    ),
+    (
+        ["crawl", "--db", "{tmp}/a.db", "--overlap-hours", "-3"],
+        2,
+        "thepaper-archive crawl: error: argument --overlap-hours: must be a number of at least 0: -3 "
+        "(see thepaper-archive crawl --help)",
+    ),
+    (
+        ["crawl", "--db", "{tmp}/a.db", "--since", "2025-13-01"],
+        2,
+        "thepaper-archive crawl: error: argument --since: not a date (YYYY-MM-DD) or ISO 8601 datetime: '2025-13-01' "
+        "(see thepaper-archive crawl --help)",
+    ),
+    (
+        ["report", "--db", "{db}", "-o", "/missing/dir/r.html"],
+        2,
+        "cannot write /missing/dir/r.html: no directory /missing/dir",
+    ),
+    (
+        ["export", "--db", "{db}", "-o", "/missing/dir/x.csv"],
+        2,
+        "cannot write /missing/dir/x.csv: no directory /missing/dir",
+    ),
+    (
+        ["mock", "--port", "99999"],
+        2,
+        "thepaper-archive mock: error: argument --port: must be at most 65535: 99999 (see thepaper-archive mock --help)",
+    ),
+    (
+        ["mock", "--port", "{busy}"],
+        2,
+        "thepaper-archive mock: error: cannot listen on 127.0.0.1:{busy}: the port is in use",
+    ),
     (["search", "--db", "{db}", " ".join(f"w{i}" for i in range(500))], 2, "too many search words: 500 (at most 32)"),
-    (["search", "--db", "{db}", "--limit", "99999999999999999999", "x"], 2,
-     "thepaper-archive search: error: argument --limit: must be at most 10000: 99999999999999999999 "
-     "(see thepaper-archive search --help)"),
-    (["report", "--db", "{db}", "--days", "100000000"], 2,
-     "thepaper-archive report: error: argument --days: must be at most 36500: 100000000 (see thepaper-archive report --help)"),
-    (["stats", "--db", "{db}", "--config", "{tmp}/none.toml"], 2, "config file {tmp}/none.toml (--config) does not exist"),
-    (["stats", "--db", "{db}", "--config", "{tmp}/bad.toml"], 2,
-     "unknown setting 'THEPAPER_MAX_ARTICELS' in {tmp}/bad.toml (names are those of crawler/settings.py or "
-     "Scrapy's settings)"),
+    (
+        ["search", "--db", "{db}", "--limit", "99999999999999999999", "x"],
+        2,
+        "thepaper-archive search: error: argument --limit: must be at most 10000: 99999999999999999999 "
+        "(see thepaper-archive search --help)",
+    ),
+    (
+        ["report", "--db", "{db}", "--days", "100000000"],
+        2,
+        "thepaper-archive report: error: argument --days: must be at most 36500: 100000000 (see thepaper-archive report --help)",
+    ),
+    (
+        ["stats", "--db", "{db}", "--config", "{tmp}/none.toml"],
+        2,
+        "config file {tmp}/none.toml (--config) does not exist",
+    ),
+    (
+        ["stats", "--db", "{db}", "--config", "{tmp}/bad.toml"],
+        2,
+        "unknown setting 'THEPAPER_MAX_ARTICELS' in {tmp}/bad.toml (names are those of crawler/settings.py or "
+        "Scrapy's settings)",
+    ),
     (["reprocess", "--db", "{tmp}/none.db"], 2, "no archive at {tmp}/none.db (crawl or import first, or check --db)"),
-    (["stats", "--db", "postgresql://nobody@127.0.0.1:{closed}/x"], 6,
-     "the archive database postgresql://nobody@127.0.0.1:{closed}/x does not answer: connection failed: "
-     "connection to server at \"127.0.0.1\", port {closed} failed: Connection refused"),
+    (
+        ["stats", "--db", "postgresql://nobody@127.0.0.1:{closed}/x"],
+        6,
+        "the archive database postgresql://nobody@127.0.0.1:{closed}/x does not answer: connection failed: "
+        'connection to server at "127.0.0.1", port {closed} failed: Connection refused',
+    ),
 ]
 
 
@@ -250,8 +322,12 @@ def test_user_errors_are_one_line_with_their_exit_code(archive, tmp_path, argv, 
     (tmp_path / "notadb.db").write_text("not a database\n", encoding="utf-8")
     (tmp_path / "bad.toml").write_text("THEPAPER_MAX_ARTICELS = 3\n", encoding="utf-8")
     with _busy_port() as busy:
-        values = {"tmp": str(tmp_path), "db": str(archive[1]), "busy": str(busy.getsockname()[1]),
-                  "closed": str(_free_port())}
+        values = {
+            "tmp": str(tmp_path),
+            "db": str(archive[1]),
+            "busy": str(busy.getsockname()[1]),
+            "closed": str(_free_port()),
+        }
         argv = [a.format(**values) for a in argv]
         expected = expected.format(**values)
         before = sorted(p.name for p in tmp_path.iterdir())
@@ -273,8 +349,13 @@ def test_wrong_postgresql_password_is_one_line():
 
 
 def test_search_query_that_is_not_utf8(archive):
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "search", "--db", str(archive[1]).encode(),
-                           b"\xff\xfe\xe4\xb8"], cwd=ROOT, env=cli_env(), capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "search", "--db", str(archive[1]).encode(), b"\xff\xfe\xe4\xb8"],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        timeout=120,
+    )
     lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     assert proc.returncode == 2 and lines == [f"{PROG}: error: the search query is not valid UTF-8"]
 
@@ -299,15 +380,24 @@ sys.exit(main(sys.argv[1:]))
 
 def test_an_unexpected_error_is_one_line_naming_the_traceback_file(tmp_path):
     env = cli_env(THEPAPER_CRASH_DIR=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-c", _BOOM, "stats"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _BOOM, "stats"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     line = one_line(proc, 1)
     crash = next(tmp_path.iterdir())
-    assert line == (f"{PROG}: error: unexpected RuntimeError: something nobody expected (a bug; the traceback is in "
-                    f"{crash}; --debug prints it)")
+    assert line == (
+        f"{PROG}: error: unexpected RuntimeError: something nobody expected (a bug; the traceback is in "
+        f"{crash}; --debug prints it)"
+    )
     assert "Traceback" in crash.read_text(encoding="utf-8") and "boom" in crash.read_text(encoding="utf-8")
-    debug = subprocess.run([sys.executable, "-c", _BOOM, "stats", "--debug"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
+    debug = subprocess.run(
+        [sys.executable, "-c", _BOOM, "stats", "--debug"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
 
 
@@ -319,8 +409,10 @@ def test_a_quiet_cron_run_while_the_site_is_down_logs_at_most_five_lines(tmp_pat
     assert proc.returncode == 3, proc.stderr
     assert 1 <= len(lines) <= 5, proc.stderr
     assert not any("Traceback" in ln or "Warning" in ln for ln in lines), proc.stderr
-    assert lines[0] == f"{PROG}: error: cannot reach 127.0.0.1:{port}: DownloadConnectionRefusedError: " \
-                       "Connection was refused by other side: 111: Connection refused."
+    assert (
+        lines[0] == f"{PROG}: error: cannot reach 127.0.0.1:{port}: DownloadConnectionRefusedError: "
+        "Connection was refused by other side: 111: Connection refused."
+    )
     assert lines[-1].startswith("run 1 failed (cannot reach")
     default = run_cli("crawl", "--base-url", f"http://127.0.0.1:{port}", "--db", str(tmp_path / "a.db"))
     assert default.returncode == 3 and len(err_lines(default)) <= 5, default.stderr
@@ -343,9 +435,27 @@ def test_verbose_shows_scrapys_detail(tmp_path):
 # --------------------------------------------------------------------------- item 6: exit codes
 def _crawl_until_progress(site, db, *extra):
     """A slow crawl in a subprocess, returned once its first progress line is out."""
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url,
-                             "--db", str(db), "-s", "CONCURRENT_REQUESTS=1", "-s", "THEPAPER_PROGRESS_INTERVAL=1",
-                             *extra], cwd=ROOT, env=cli_env(), stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "crawl",
+            "--base-url",
+            site.base_url,
+            "--db",
+            str(db),
+            "-s",
+            "CONCURRENT_REQUESTS=1",
+            "-s",
+            "THEPAPER_PROGRESS_INTERVAL=1",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=cli_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     for line in proc.stderr:
         lines.append(line)
@@ -354,8 +464,9 @@ def _crawl_until_progress(site, db, *extra):
     raise AssertionError("".join(lines))
 
 
-@pytest.mark.parametrize("signum, code, words", [(signal.SIGTERM, 143, "stopped by SIGTERM"),
-                                                 (signal.SIGINT, 130, "interrupted by SIGINT")])
+@pytest.mark.parametrize(
+    "signum, code, words", [(signal.SIGTERM, 143, "stopped by SIGTERM"), (signal.SIGINT, 130, "interrupted by SIGINT")]
+)
 def test_signals_stop_a_crawl_with_130_or_143(tmp_path, signum, code, words):
     ds = generate_dataset(60, seed=6)
     faults = [{"pattern": r"/newsDetail_forward_", "kind": "slow", "delay": 0.3, "rate": 1.0}]
@@ -375,8 +486,14 @@ def test_signals_stop_a_crawl_with_130_or_143(tmp_path, signum, code, words):
 
 def test_a_server_stopped_by_sigterm_exits_0_quietly(tmp_path):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "mock", "--port", str(port), "--articles", "5"],
-                            cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "mock", "--port", str(port), "--articles", "5"],
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert "mock thepaper.cn" in proc.stdout.readline()
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
@@ -388,8 +505,15 @@ def test_import_of_a_file_that_fails_is_recorded_and_exits_0(tmp_path):
     bad = tmp_path / "empty.html"
     bad.write_bytes(b"<html><body></body></html>")
     db = tmp_path / "a.db"
-    proc = run_cli("import", "--db", str(db), str(bad), str(SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt"),
-                   "--url", "http://www.nxos.com.cn/newsDetail_forward_32400625")
+    proc = run_cli(
+        "import",
+        "--db",
+        str(db),
+        str(bad),
+        str(SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt"),
+        "--url",
+        "http://www.nxos.com.cn/newsDetail_forward_32400625",
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines()[-1] == "import: 2 files: new 1, updated 0, unchanged 0, kept_original 0, failed 1"
     with Session(create_engine(f"sqlite:///{db}")) as s:
@@ -408,8 +532,17 @@ def test_progress_shows_a_total_once_the_lists_are_walked(tmp_path):
     ds = generate_dataset(50, seed=7)
     faults = [{"pattern": r"/newsDetail_forward_", "kind": "slow", "delay": 0.3, "rate": 1.0}]
     with MockSite(ds, faults=faults) as site:
-        proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(tmp_path / "a.db"),
-                       "-s", "CONCURRENT_REQUESTS=2", "-s", "THEPAPER_PROGRESS_INTERVAL=0.5")
+        proc = run_cli(
+            "crawl",
+            "--base-url",
+            site.base_url,
+            "--db",
+            str(tmp_path / "a.db"),
+            "-s",
+            "CONCURRENT_REQUESTS=2",
+            "-s",
+            "THEPAPER_PROGRESS_INTERVAL=0.5",
+        )
     assert proc.returncode == 0, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[thepaper-archive]")]
     assert lines, proc.stderr
@@ -425,10 +558,13 @@ def test_progress_line_and_bar():
     counts = {"new": 3, "updated": 0, "unchanged": 1, "gone": 0, "failed": 1}
     walking = Snapshot(4.0, 5, 12, False, 3, counts)
     walked = Snapshot(10.0, 20, 80, True, 9, counts)
-    assert progress_line(walking) == ("[thepaper-archive]     4s  lists 3  articles 5/12+  1.2/s  new 3  updated 0  "
-                                      "unchanged 1  gone 0  failed 1")
-    assert progress_line(walked) == ("[thepaper-archive]    10s  lists 9 walked  articles 20/80 25%  2.0/s  ETA 30s  "
-                                     "new 3  updated 0  unchanged 1  gone 0  failed 1")
+    assert progress_line(walking) == (
+        "[thepaper-archive]     4s  lists 3  articles 5/12+  1.2/s  new 3  updated 0  unchanged 1  gone 0  failed 1"
+    )
+    assert progress_line(walked) == (
+        "[thepaper-archive]    10s  lists 9 walked  articles 20/80 25%  2.0/s  ETA 30s  "
+        "new 3  updated 0  unchanged 1  gone 0  failed 1"
+    )
     tty = io.StringIO()
     display = Display(tty, bar=True)
     display.show(walking)
@@ -465,8 +601,9 @@ def test_a_run_cut_short_by_max_runtime_says_so(tmp_path):
     faults = [{"pattern": r"/newsDetail_forward_", "kind": "slow", "delay": 0.5, "rate": 1.0}]
     db = tmp_path / "a.db"
     with MockSite(ds, faults=faults) as site:
-        proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "--max-runtime", "2",
-                       "-s", "CONCURRENT_REQUESTS=1")
+        proc = run_cli(
+            "crawl", "--base-url", site.base_url, "--db", str(db), "--max-runtime", "2", "-s", "CONCURRENT_REQUESTS=1"
+        )
     assert proc.returncode == 0, proc.stderr
     summary = proc.stderr.strip().splitlines()[-1]
     assert summary.startswith("run 1 partial (stopped by --max-runtime after 2s; the next run resumes): "), summary
@@ -477,7 +614,7 @@ def test_a_run_cut_short_by_max_runtime_says_so(tmp_path):
 def test_settings_from_environment_and_config_file_with_one_precedence(tmp_path):
     ds = generate_dataset(40, seed=10)
     config = tmp_path / "thepaper-archive.toml"
-    config.write_text('THEPAPER_MAX_ARTICLES = 5\nthepaper_progress_interval = 0\n', encoding="utf-8")
+    config.write_text("THEPAPER_MAX_ARTICLES = 5\nthepaper_progress_interval = 0\n", encoding="utf-8")
 
     def stored(db):
         with Session(create_engine(f"sqlite:///{db}")) as s:
@@ -485,8 +622,11 @@ def test_settings_from_environment_and_config_file_with_one_precedence(tmp_path)
 
     with MockSite(ds) as site:
         # the config file in the working directory, found by itself; the archive from the environment
-        env = cli_env(THEPAPER_ARCHIVE_DB=str(tmp_path / "file.db"), THEPAPER_SITE_URL=site.base_url,
-                      THEPAPER_API_URL=site.base_url)
+        env = cli_env(
+            THEPAPER_ARCHIVE_DB=str(tmp_path / "file.db"),
+            THEPAPER_SITE_URL=site.base_url,
+            THEPAPER_API_URL=site.base_url,
+        )
         proc = run_cli("crawl", "--profile", "mock", cwd=tmp_path, env=env)
         assert proc.returncode == 0, proc.stderr
         assert stored(tmp_path / "file.db") == 5 and "[thepaper-archive]" not in proc.stderr
@@ -499,8 +639,9 @@ def test_settings_from_environment_and_config_file_with_one_precedence(tmp_path)
         other = tmp_path / "other.toml"
         other.write_text(f'THEPAPER_DB_URL = "sqlite:///{tmp_path / "other.db"}"\n', encoding="utf-8")
         del env["THEPAPER_ARCHIVE_DB"]
-        proc = run_cli("crawl", "--profile", "mock", "--config", str(other), "--max-articles", "2", cwd=tmp_path,
-                       env=env)
+        proc = run_cli(
+            "crawl", "--profile", "mock", "--config", str(other), "--max-articles", "2", cwd=tmp_path, env=env
+        )
         assert proc.returncode == 0, proc.stderr
         assert stored(tmp_path / "other.db") == 2
     # a reading command finds the archive through the same layers
@@ -511,8 +652,10 @@ def test_settings_from_environment_and_config_file_with_one_precedence(tmp_path)
 def test_a_bad_value_in_the_environment_is_one_line(tmp_path):
     env = cli_env(THEPAPER_MAX_ARTICLES="many")
     line = one_line(run_cli("crawl", "--db", str(tmp_path / "a.db"), env=env, cwd=tmp_path), 2)
-    assert line == (f"{PROG}: error: THEPAPER_MAX_ARTICLES='many' in the environment (THEPAPER_MAX_ARTICLES): "
-                    "expected a whole number")
+    assert line == (
+        f"{PROG}: error: THEPAPER_MAX_ARTICLES='many' in the environment (THEPAPER_MAX_ARTICLES): "
+        "expected a whole number"
+    )
 
 
 # --------------------------------------------------------------------------- item 10: scrapy crawl -O
@@ -520,11 +663,33 @@ def test_scrapy_crawl_feed_export_writes_clean_records(tmp_path):
     ds = generate_dataset(30, seed=12)
     out = tmp_path / "items.jsonl"
     with MockSite(ds) as site:
-        env = cli_env(THEPAPER_ARCHIVE_DB=str(tmp_path / "a.db"), DOWNLOAD_DELAY="0",
-                      AUTOTHROTTLE_ENABLED="0", CONCURRENT_REQUESTS_PER_DOMAIN="16", LOG_LEVEL="WARNING")
-        proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "thepaper", "-O", str(out),
-                               "-s", f"THEPAPER_SITE_URL={site.base_url}", "-s", f"THEPAPER_API_URL={site.base_url}"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        env = cli_env(
+            THEPAPER_ARCHIVE_DB=str(tmp_path / "a.db"),
+            DOWNLOAD_DELAY="0",
+            AUTOTHROTTLE_ENABLED="0",
+            CONCURRENT_REQUESTS_PER_DOMAIN="16",
+            LOG_LEVEL="WARNING",
+        )
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "thepaper",
+                "-O",
+                str(out),
+                "-s",
+                f"THEPAPER_SITE_URL={site.base_url}",
+                "-s",
+                f"THEPAPER_API_URL={site.base_url}",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     by_id = {r["cont_id"]: r for r in records}
@@ -583,7 +748,8 @@ def test_a_crawl_stores_keywords_that_trends_and_keywords_read(archive):
             counts[k] = counts.get(k, 0) + 1
     top = json.loads(run_cli("keywords", "--db", str(db), "--top", "3", "--format", "json", check=True).stdout)
     assert [(k["keyword"], k["articles"]) for k in top["keywords"]] == sorted(
-        counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        counts.items(), key=lambda kv: (-kv[1], kv[0])
+    )[:3]
     word = top["keywords"][0]["keyword"]
     trend = json.loads(run_cli("trends", word, "--db", str(db), "--format", "json", check=True).stdout)
     assert sum(trend["series"][0]["counts"]) >= top["keywords"][0]["articles"]
@@ -594,7 +760,7 @@ def _section(title: str, page: str = "docs/commands.md") -> str:
     text = (ROOT / page).read_text(encoding="utf-8")
     start = text.index(f"## {title}\n")
     end = text.find("\n## ", start + 1)
-    return text[start:end if end > 0 else None]
+    return text[start : end if end > 0 else None]
 
 
 def test_the_commands_page_names_every_option_of_every_command():
@@ -611,8 +777,9 @@ def test_the_commands_page_names_every_option_of_every_command():
         for action in leaf._actions:
             if isinstance(action, argparse._HelpAction):
                 continue
-            if action.option_strings and not any(f"`{o}" in section or f"[{o}" in section or f" {o} " in section
-                                                 for o in action.option_strings):
+            if action.option_strings and not any(
+                f"`{o}" in section or f"[{o}" in section or f" {o} " in section for o in action.option_strings
+            ):
                 missing.append(f"{command} {'/'.join(action.option_strings)}")
     assert missing == []
 
@@ -657,12 +824,25 @@ def test_environment_values_round_trip_to_the_defaults_type():
 
     from crawler.config import convert
 
-    words = st.text(alphabet=st.characters(min_codepoint=48, max_codepoint=122, blacklist_characters=",[]"),
-                    min_size=1, max_size=8).map(str.strip).filter(bool)
+    words = (
+        st.text(
+            alphabet=st.characters(min_codepoint=48, max_codepoint=122, blacklist_characters=",[]"),
+            min_size=1,
+            max_size=8,
+        )
+        .map(str.strip)
+        .filter(bool)
+    )
 
     @hsettings(max_examples=200, deadline=None)
-    @given(st.one_of(st.integers(-10**9, 10**9), st.booleans(), st.lists(words, max_size=5),
-                     st.floats(allow_nan=False, allow_infinity=False, width=32)))
+    @given(
+        st.one_of(
+            st.integers(-(10**9), 10**9),
+            st.booleans(),
+            st.lists(words, max_size=5),
+            st.floats(allow_nan=False, allow_infinity=False, width=32),
+        )
+    )
     def round_trip(value):
         default = type(value)() if not isinstance(value, list) else []
         text = ",".join(value) if isinstance(value, list) else str(value)
@@ -677,8 +857,9 @@ def test_progress_percentage_stays_within_bounds():
     from crawler.progress import progress_line, snapshot
 
     @hsettings(max_examples=200, deadline=None)
-    @given(st.integers(0, 500), st.integers(0, 500), st.integers(0, 50), st.booleans(),
-           st.floats(0, 1e5, allow_nan=False))
+    @given(
+        st.integers(0, 500), st.integers(0, 500), st.integers(0, 50), st.booleans(), st.floats(0, 1e5, allow_nan=False)
+    )
     def check(stored, failed, total, final, elapsed):
         s = snapshot({"thepaper/stored/new": stored, "thepaper/failed": failed}, elapsed, total, final)
         line = progress_line(s)
@@ -691,14 +872,21 @@ def test_progress_percentage_stays_within_bounds():
 
 def test_parquet_without_pyarrow_is_one_line_and_leaves_no_file(archive, tmp_path):
     """Were pyarrow missing, the export says so in one line, and its half-made file is gone."""
-    script = ("import sys; sys.modules['pyarrow'] = None\n"
-              "from crawler.cli import main\nsys.exit(main(sys.argv[1:]))")
+    script = "import sys; sys.modules['pyarrow'] = None\nfrom crawler.cli import main\nsys.exit(main(sys.argv[1:]))"
     target = tmp_path / "x.parquet"
-    proc = subprocess.run([sys.executable, "-c", script, "export", "--db", str(archive[1]), "--format", "parquet",
-                           "-o", str(target)], cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "export", "--db", str(archive[1]), "--format", "parquet", "-o", str(target)],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     line = one_line(proc, 2)
-    assert line == (f"{PROG}: error: the parquet format needs pyarrow, which is not installed here "
-                    "(scripts/bootstrap.sh installs it)")
+    assert line == (
+        f"{PROG}: error: the parquet format needs pyarrow, which is not installed here "
+        "(scripts/bootstrap.sh installs it)"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -718,10 +906,24 @@ def test_a_bug_during_a_crawl_is_one_line_per_error_naming_the_runs_traceback_fi
     crashes.mkdir()
     ds = generate_dataset(8, seed=15)
     with MockSite(ds) as site:
-        proc = subprocess.run([sys.executable, "-c", _BUGGY_CLEANER, "crawl", "--base-url", site.base_url,
-                               "--db", str(tmp_path / "a.db"), "-q"], cwd=ROOT,
-                              env=cli_env(THEPAPER_CRASH_DIR=str(crashes)), capture_output=True, text=True,
-                              timeout=300)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _BUGGY_CLEANER,
+                "crawl",
+                "--base-url",
+                site.base_url,
+                "--db",
+                str(tmp_path / "a.db"),
+                "-q",
+            ],
+            cwd=ROOT,
+            env=cli_env(THEPAPER_CRASH_DIR=str(crashes)),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert proc.returncode == 1, proc.stderr  # errors were logged: a bug
     assert "Traceback" not in proc.stderr
     files = list(crashes.iterdir())

@@ -16,8 +16,13 @@ def _meta(charset: str, body: bytes) -> bytes:
 
 
 def _meta_http_equiv(charset: str, body: bytes) -> bytes:
-    return (b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=' + charset.encode()
-            + b'"></head><body>' + body + b"</body></html>")
+    return (
+        b'<html><head><meta http-equiv="Content-Type" content="text/html; charset='
+        + charset.encode()
+        + b'"></head><body>'
+        + body
+        + b"</body></html>"
+    )
 
 
 CASES = [
@@ -69,14 +74,17 @@ def test_broken_bytes_fall_back_with_replacement():
     assert TEXT[:20] in d.text
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("text/html; charset=GBK", "gbk"),
-    ('text/html; charset="utf-8"', "utf-8"),
-    ("application/json;charset=UTF-8", "utf-8"),
-    ("text/html", None),
-    (None, None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("text/html; charset=GBK", "gbk"),
+        ('text/html; charset="utf-8"', "utf-8"),
+        ("application/json;charset=UTF-8", "utf-8"),
+        ("text/html", None),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_charset_from_content_type(value, expected):
     assert charset_from_content_type(value) == expected
 

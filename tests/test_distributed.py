@@ -67,9 +67,30 @@ def test_walker_and_three_workers_one_killed_store_every_article_once(tmp_path, 
 
     def start(site, role, *extra):
         return subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db, "--quiet",
-             "--redis", redis_url, "--role", role, "-s", "THEPAPER_REDIS_WORKER_TTL_S=3", *extra],
-            cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "crawl",
+                "--base-url",
+                site.base_url,
+                "--db",
+                db,
+                "--quiet",
+                "--redis",
+                redis_url,
+                "--role",
+                role,
+                "-s",
+                "THEPAPER_REDIS_WORKER_TTL_S=3",
+                *extra,
+            ],
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     with MockSite(ds) as site:
         # Workers slowed down a little so that the kill lands mid-crawl.
@@ -108,13 +129,32 @@ def test_worker_stopped_with_ctrl_c_gives_its_requests_back(tmp_path, redis_url)
 
     def start(site, role, *extra):
         return subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db,
-             "--redis", redis_url, "--role", role, *extra],
-            cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "crawl",
+                "--base-url",
+                site.base_url,
+                "--db",
+                db,
+                "--redis",
+                redis_url,
+                "--role",
+                role,
+                *extra,
+            ],
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     with MockSite(ds) as site:
-        worker = start(site, "worker", "-s", "DOWNLOAD_DELAY=0.05", "-s", "DOWNLOAD_DELAY_JITTER=0",
-                       "-s", "CONCURRENT_REQUESTS=2")
+        worker = start(
+            site, "worker", "-s", "DOWNLOAD_DELAY=0.05", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "CONCURRENT_REQUESTS=2"
+        )
         walker = start(site, "walker")
         _, err = walker.communicate(timeout=60)
         assert walker.returncode == 0, err[-3000:]
@@ -173,8 +213,13 @@ def _scheduler(redis_url):
 def _article_request(spider, cont_id: int):
     from scrapy import Request
 
-    return Request(f"http://127.0.0.1:9/newsDetail_forward_{cont_id}", callback=spider.parse_article,
-                   errback=spider.on_error, dont_filter=True, meta={"cont_id": cont_id})
+    return Request(
+        f"http://127.0.0.1:9/newsDetail_forward_{cont_id}",
+        callback=spider.parse_article,
+        errback=spider.on_error,
+        dont_filter=True,
+        meta={"cont_id": cont_id},
+    )
 
 
 def test_acked_scheduler_holds_releases_and_recovers(redis_url):
@@ -196,8 +241,9 @@ def test_acked_scheduler_holds_releases_and_recovers(redis_url):
 
     # An item (here a failure) completes its request: released.
     first = taken[0].meta["cont_id"]
-    a_crawler.signals.send_catch_log(signals.item_scraped, item=FetchFailure("u", first, "http_500", "x"),
-                                     response=None, spider=a_crawler.spider)
+    a_crawler.signals.send_catch_log(
+        signals.item_scraped, item=FetchFailure("u", first, "http_500", "x"), response=None, spider=a_crawler.spider
+    )
     assert client.hlen(INFLIGHT_KEY) == 2 and str(first) not in a.held
     # A retry of a held request goes back to the queue and replaces it.
     second = taken[1]
@@ -227,8 +273,9 @@ def test_acked_scheduler_holds_releases_and_recovers(redis_url):
 
 def test_crawl_redis_unreachable_or_malformed_is_one_clear_line(tmp_path):
     db = f"sqlite:///{tmp_path}/a.sqlite3"
-    proc = run_cli("crawl", "--redis", "redis://:secret@127.0.0.1:1/0", "--role", "worker", "--db", db, "-q",
-                   timeout=60)
+    proc = run_cli(
+        "crawl", "--redis", "redis://:secret@127.0.0.1:1/0", "--role", "worker", "--db", db, "-q", timeout=60
+    )
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]  # one line, no traceback
     assert "Redis at 127.0.0.1:1 unreachable" in proc.stderr and "secret" not in proc.stderr

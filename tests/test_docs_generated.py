@@ -15,7 +15,8 @@ from crawler import docgen
 @pytest.mark.parametrize("path", sorted(docgen.documents(), key=str), ids=lambda p: p.name)
 def test_the_committed_reference_is_what_the_code_generates(path):
     assert path.read_text(encoding="utf-8") == docgen.documents()[path], (
-        f"{path.name} drifted from the code: run python -m crawler.docgen")
+        f"{path.name} drifted from the code: run python -m crawler.docgen"
+    )
 
 
 def test_every_setting_and_command_is_in_its_reference():
@@ -32,7 +33,7 @@ def test_every_setting_and_command_is_in_its_reference():
 
 
 def test_a_comment_in_the_settings_module_is_its_settings_documentation():
-    rows = docgen.settings_table('''
+    rows = docgen.settings_table("""
 # --- A section ----
 #: One line
 #: and its continuation.
@@ -42,7 +43,7 @@ c = 4
 #: Not attached: a blank line follows.
 
 D = 5
-''')
+""")
     assert [(r.section, r.name, r.default, r.doc) for r in rows] == [
         ("A section", "A_SETTING", "3", "One line and its continuation."),
         ("A section", "B", '{"x": 1}', "trailing"),

@@ -33,11 +33,22 @@ def test_waf_block_trips_the_breaker_and_stops_the_run(db_url):
 
 def test_transient_errors_are_retried_and_the_articles_stored(db_url):
     ds = generate_dataset(80, seed=22)
-    faults = [{"pattern": r"^/newsDetail_forward_", "kind": "503", "rate": 0.4, "times": 2},
-              {"pattern": r"^/newsDetail_forward_", "kind": "429", "rate": 0.2, "times": 1, "retry_after": 1}]
+    faults = [
+        {"pattern": r"^/newsDetail_forward_", "kind": "503", "rate": 0.4, "times": 2},
+        {"pattern": r"^/newsDetail_forward_", "kind": "429", "rate": 0.2, "times": 1, "retry_after": 1},
+    ]
     with MockSite(ds, faults=faults, fault_seed=4) as site:
-        proc = run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "-q",
-                       "-s", "THEPAPER_BREAKER_MIN_EVENTS=1000", timeout=300)
+        proc = run_cli(
+            "crawl",
+            "--base-url",
+            site.base_url,
+            "--db",
+            db_url,
+            "-q",
+            "-s",
+            "THEPAPER_BREAKER_MIN_EVENTS=1000",
+            timeout=300,
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     with Session(create_engine(db_url)) as s:
         ids = set(s.scalars(select(Article.cont_id)))
@@ -50,8 +61,17 @@ def test_permanent_errors_are_recorded_with_their_reason_and_retried_by_a_later_
     victims = [a for a in ds.articles() if a.kind == "news" and not a.robots_disallowed][:3]
     pattern = "^/newsDetail_forward_(" + "|".join(str(a.cont_id) for a in victims) + ")$"
     with MockSite(ds, faults=[{"pattern": pattern, "kind": "500", "rate": 1.0}]) as site:
-        proc = run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "-q",
-                       "-s", "THEPAPER_FAILURE_RETRY_BASE_S=0", timeout=300)
+        proc = run_cli(
+            "crawl",
+            "--base-url",
+            site.base_url,
+            "--db",
+            db_url,
+            "-q",
+            "-s",
+            "THEPAPER_FAILURE_RETRY_BASE_S=0",
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
     with Session(create_engine(db_url)) as s:
         failures = {f.cont_id: f for f in s.scalars(select(Failure))}

@@ -122,8 +122,11 @@ def test_the_whole_list_item_of_every_article_page_is_in_its_archived_list_page(
     _, db, _, _ = crawled
     with _session(db) as s:
         lists = {r.sha256: r for r in s.scalars(select(RawPage).where(RawPage.kind == "list"))}
-        pages = [r for r in s.scalars(select(RawPage).where(RawPage.kind == "article"))
-                 if r.context and "list_item" in r.context]
+        pages = [
+            r
+            for r in s.scalars(select(RawPage).where(RawPage.kind == "article"))
+            if r.context and "list_item" in r.context
+        ]
         assert len(pages) > N_ARTICLES // 2
         for r in pages:
             listed = lists[r.context["list_page"]]

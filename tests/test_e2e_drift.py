@@ -47,15 +47,26 @@ def test_a_new_front_end_build_raises_the_alarm(db_url, tmp_path):
         added = ds.add_articles(60)
         site.drift = True
         # the hook from the environment, as a cron job or a systemd unit would set it
-        proc = run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "--quiet", timeout=300,
-                       env=cli_env(THEPAPER_ALERT_CMD=hook))
+        proc = run_cli(
+            "crawl",
+            "--base-url",
+            site.base_url,
+            "--db",
+            db_url,
+            "--quiet",
+            timeout=300,
+            env=cli_env(THEPAPER_ALERT_CMD=hook),
+        )
     assert proc.returncode == 7, proc.stderr[-3000:]
 
     # one line names the figures and the layout in use; then the summary
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith(PROG_ERR)]
     assert len(lines) == 1, proc.stderr[-3000:]
-    line, hint = lines[0][len(PROG_ERR):].split("; once the cleaner is fixed, ")  # the run's line, the way back
-    assert hint.startswith("re-clean this run's pages with: thepaper-archive reprocess --db ") and " --fetched-since " in hint
+    line, hint = lines[0][len(PROG_ERR) :].split("; once the cleaner is fixed, ")  # the run's line, the way back
+    assert (
+        hint.startswith("re-clean this run's pages with: thepaper-archive reprocess --db ")
+        and " --fetched-since " in hint
+    )
     assert line.startswith("layout drift: ")
     assert "empty_article 0% → " in line and "30-day baseline" in line
     assert "layout nextjs" in line and f"front-end build {DRIFT_BUILD_ID} (new)" in line
@@ -84,12 +95,15 @@ def test_a_new_front_end_build_raises_the_alarm(db_url, tmp_path):
             assert t["fields"].get(field, 0) == t["articles"], (ctype, field)
     with Session(create_engine(db_url)) as s:
         # nothing fetched is lost: every drifted page is archived, its failure recorded for reprocess
-        assert s.scalar(select(func.count()).select_from(RawPage).where(RawPage.run_id == run.id,
-                                                                         RawPage.kind == "article")) == len(fetched)
+        assert s.scalar(
+            select(func.count()).select_from(RawPage).where(RawPage.run_id == run.id, RawPage.kind == "article")
+        ) == len(fetched)
         failed = s.scalar(select(func.count()).select_from(Failure).where(Failure.reason == "empty_article"))
         assert failed == run.coverage["failures"]["empty_article"]
-        assert s.scalar(select(func.count()).select_from(Article).where(
-            Article.cont_id.in_([a.cont_id for a in added]))) > 0
+        assert (
+            s.scalar(select(func.count()).select_from(Article).where(Article.cont_id.in_([a.cont_id for a in added])))
+            > 0
+        )
 
     # the hook was called once, with the line and the figures
     assert (tmp_path / "alert.txt").read_text(encoding="utf-8").splitlines() == [line]
@@ -135,8 +149,9 @@ def test_ordinary_incremental_runs_raise_no_alarm(db_url, tmp_path):
         assert third.returncode == 0, third.stderr[-3000:]
         site.drift = True  # an import is no sample of the site: never judged, never a baseline
         chosen = [str(a.cont_id) for a in ds.articles() if a.kind == "news"][-25:]
-        imported = run_cli("import", *chosen, "--base-url", site.base_url, "--db", db_url, "-q",
-                           "-s", f"THEPAPER_ALERT_CMD={hook}")
+        imported = run_cli(
+            "import", *chosen, "--base-url", site.base_url, "--db", db_url, "-q", "-s", f"THEPAPER_ALERT_CMD={hook}"
+        )
         assert imported.returncode == 0, imported.stderr[-3000:]
     for proc in (second, third):
         assert PROG_ERR not in proc.stderr, proc.stderr[-3000:]
@@ -153,9 +168,21 @@ def test_ordinary_incremental_runs_raise_no_alarm(db_url, tmp_path):
 
 def _stored_fields(db) -> dict[int, tuple]:
     with Session(create_engine(db)) as s:
-        return {row.cont_id: row[1:] for row in s.execute(select(
-            Article.cont_id, Article.content_type, Article.body_text, Article.source, Article.title,
-            Article.summary, Article.author, Article.images))}
+        return {
+            row.cont_id: row[1:]
+            for row in s.execute(
+                select(
+                    Article.cont_id,
+                    Article.content_type,
+                    Article.body_text,
+                    Article.source,
+                    Article.title,
+                    Article.summary,
+                    Article.author,
+                    Article.images,
+                )
+            )
+        }
 
 
 def test_a_drifted_refetch_never_blanks_a_stored_field(db_url):
@@ -174,8 +201,12 @@ def test_a_drifted_refetch_never_blanks_a_stored_field(db_url):
     assert line.startswith(PROG_ERR + "layout drift: ")
     after = _stored_fields(db_url)
     assert set(after) == set(before)
-    blanked = [(cont_id, i) for cont_id, old in before.items() for i, value in enumerate(old)
-               if value not in ("", None, []) and after[cont_id][i] in ("", None, [])]
+    blanked = [
+        (cont_id, i)
+        for cont_id, old in before.items()
+        for i, value in enumerate(old)
+        if value not in ("", None, []) and after[cont_id][i] in ("", None, [])
+    ]
     assert blanked == []
     run = runs(db_url)[-1]
     assert run.status == "degraded"

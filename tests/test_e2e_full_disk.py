@@ -24,8 +24,10 @@ from tests.conftest import PG_URL, fresh_db_url, messages, run_cli, tmpfs
 from tests.test_e2e_scheduled import expected_ids, stored_ids
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="needs THEPAPER_TEST_PG_URL")
-STOP_LINE = ("thepaper-archive: error: cannot write the archive: {why}; stopping the run "
-             "(the next run resumes once the archive can be written)")
+STOP_LINE = (
+    "thepaper-archive: error: cannot write the archive: {why}; stopping the run "
+    "(the next run resumes once the archive can be written)"
+)
 
 
 def crawl(site, db_url, *extra):
@@ -43,8 +45,11 @@ def _assert_stopped_cleanly(proc, site, db_url, ds, why_starts: str) -> None:
     assert lines[1].startswith("run 1 failed (cannot write the archive: ")
     with Session(create_engine(db_url)) as s:
         n_articles = s.scalar(select(func.count()).select_from(Article))
-        orphans = s.scalar(select(func.count()).select_from(Article).where(
-            Article.raw_page_id.is_not(None), ~Article.raw_page_id.in_(select(RawPage.id))))
+        orphans = s.scalar(
+            select(func.count())
+            .select_from(Article)
+            .where(Article.raw_page_id.is_not(None), ~Article.raw_page_id.in_(select(RawPage.id)))
+        )
     summary = lines[1]
     new = int(summary.split("new ")[1].split(",")[0])
     gone = int(summary.split("gone ")[1].split(",")[0])
@@ -113,8 +118,9 @@ def test_postgresql_disk_full_stops_the_run_and_the_next_run_completes(tmp_path,
     try:
         with MockSite(ds) as site:
             proc = crawl(site, db_url, *extra)
-            _assert_stopped_cleanly(proc, site, db_url, ds,
-                                    "the database server's disk is full (PostgreSQL 53100: could not extend file")
+            _assert_stopped_cleanly(
+                proc, site, db_url, ds, "the database server's disk is full (PostgreSQL 53100: could not extend file"
+            )
             with Session(engine) as s:
                 assert s.scalars(select(CrawlRun.status)).all() == ["failed"]  # runs can still be written
                 assert s.scalar(select(func.count()).select_from(RunLock)) == 0  # and the lock released
@@ -140,8 +146,10 @@ def test_a_read_only_or_unreachable_database_is_one_line_and_exit_6(tmp_path):
             proc = crawl(site, db_url)
         assert proc.returncode == 6, proc.stderr[-3000:]
         [line] = messages(proc.stderr)
-        assert line.startswith("thepaper-archive: error: cannot use the archive: the database is read-only "
-                               "(PostgreSQL 25006: cannot execute ")
+        assert line.startswith(
+            "thepaper-archive: error: cannot use the archive: the database is read-only "
+            "(PostgreSQL 25006: cannot execute "
+        )
     finally:
         with engine.connect() as conn:
             conn.exec_driver_sql(f'ALTER DATABASE "{dbname}" RESET default_transaction_read_only')
@@ -152,8 +160,13 @@ def test_a_read_only_or_unreachable_database_is_one_line_and_exit_6(tmp_path):
         assert proc.returncode == 6, proc.stderr[-3000:]
         [line] = messages(proc.stderr)
         # opening it: the one line names the database (without its password) and what the driver said
-        assert line.startswith("thepaper-archive: error: the archive database "
-                               "postgresql://nobody:***@127.0.0.1:1/nothing does not answer: ") and "secret" not in line
+        assert (
+            line.startswith(
+                "thepaper-archive: error: the archive database "
+                "postgresql://nobody:***@127.0.0.1:1/nothing does not answer: "
+            )
+            and "secret" not in line
+        )
 
 
 # --------------------------------------------------------------------------- what counts as unwritable
@@ -267,8 +280,10 @@ def test_postgresql_failing_during_the_first_dictionary_training(tmp_path, fault
     try:
         with MockSite(ds) as site:
             proc = crawl(site, db_url)
-            why = {"disk_full_at_commit": "the database server's disk is full (PostgreSQL 53100: could not extend file",
-                   "server_stop": "the database server is shutting down (PostgreSQL 57P01: "}[fault]
+            why = {
+                "disk_full_at_commit": "the database server's disk is full (PostgreSQL 53100: could not extend file",
+                "server_stop": "the database server is shutting down (PostgreSQL 57P01: ",
+            }[fault]
             _assert_stopped_cleanly(proc, site, db_url, ds, why)
             assert "a bug" not in proc.stderr
             with Session(engine) as s:

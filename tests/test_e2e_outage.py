@@ -60,16 +60,19 @@ def test_most_recent_requests_failing_is_an_outage():
     assert polite.tally(66) == (3, 3)
 
 
-@pytest.mark.parametrize("events", [
-    # a few pages that always hang, retried at the end of a run with nothing else left
-    [("fail", "a", False)] + [("fail", "a", True)] * 3 + [("fail", "b", False)] + [("fail", "b", True)] * 3,
-    # failures of earlier runs tried again at the start (not first attempts either)
-    [("fail", k, True) for k in "abcdef"],
-    # sporadic timeouts among answers: never most of the window
-    [("ok", i, False) if i % 3 else ("fail", i, False) for i in range(60)],
-    # failures that answer on their retry
-    [e for i in range(20) for e in (("fail", i, False), ("ok", i, True))],
-])
+@pytest.mark.parametrize(
+    "events",
+    [
+        # a few pages that always hang, retried at the end of a run with nothing else left
+        [("fail", "a", False)] + [("fail", "a", True)] * 3 + [("fail", "b", False)] + [("fail", "b", True)] * 3,
+        # failures of earlier runs tried again at the start (not first attempts either)
+        [("fail", k, True) for k in "abcdef"],
+        # sporadic timeouts among answers: never most of the window
+        [("ok", i, False) if i % 3 else ("fail", i, False) for i in range(60)],
+        # failures that answer on their retry
+        [e for i in range(20) for e in (("fail", i, False), ("ok", i, True))],
+    ],
+)
 def test_no_outage_from_a_few_failing_pages(events):
     watch = _answered(HostWatch(window=20, window_s=60, share=0.6, min_failures=3), 20)
     for t, (what, key, retry) in enumerate(events):
@@ -113,9 +116,14 @@ def test_zero_turns_a_rule_off():
 
 # --------------------------------------------------------------------------- end to end
 def _start_crawl(site, db_url, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db_url,
-                             "-q", *extra], cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db_url, "-q", *extra],
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_articles(site, proc, n: int, timeout: float = 120) -> None:
@@ -149,7 +157,11 @@ def test_an_outage_mid_run_stops_the_run_and_the_next_run_resumes(db_url, mode):
         [error] = [line for line in lines if line.startswith("thepaper-archive: error: ")]
         assert error.startswith(f"thepaper-archive: error: lost contact with 127.0.0.1:{site.port}: ")
         assert error.endswith("stopping the run (the next run resumes)")
-        assert lines[-2:][0] == error and lines[-1].startswith("run 1 failed (lost contact with ") and "failed 0;" in lines[-1]
+        assert (
+            lines[-2:][0] == error
+            and lines[-1].startswith("run 1 failed (lost contact with ")
+            and "failed 0;" in lines[-1]
+        )
         assert all("Got data loss" in line for line in lines[:-2]) and "Traceback" not in err, err[-3000:]
         assert stopped_after < 60  # not the 4 × backoff × every remaining article of before
         with Session(create_engine(db_url)) as s:
@@ -175,8 +187,10 @@ def test_a_site_that_hangs_from_the_start_stops_the_run_and_the_next_run_resumes
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 3, err[-3000:]
         lines = messages(err)
-        assert lines[0] == (f"thepaper-archive: error: cannot reach 127.0.0.1:{site.port}: DownloadTimeoutError: "
-                            f"Getting {site.base_url}/robots.txt took longer than 2.0 seconds.")
+        assert lines[0] == (
+            f"thepaper-archive: error: cannot reach 127.0.0.1:{site.port}: DownloadTimeoutError: "
+            f"Getting {site.base_url}/robots.txt took longer than 2.0 seconds."
+        )
         assert len(lines) == 2 and lines[1].startswith("run 1 failed (cannot reach ") and "failed 0;" in lines[1]
         assert site.hits_article_pages() == 0
         with Session(create_engine(db_url)) as s:

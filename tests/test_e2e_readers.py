@@ -49,8 +49,17 @@ def _readers(db_url, tmp_path, done: threading.Event):
                 ok = proc.returncode == 0 and check_stats(proc)
             elif name == "export":
                 path = tmp_path / f"export-{i}.jsonl"
-                proc = run_cli("export", "--db", db_url, "--format", "jsonl", "--columns", "cont_id,url,title,tags",
-                               "-o", str(path))
+                proc = run_cli(
+                    "export",
+                    "--db",
+                    db_url,
+                    "--format",
+                    "jsonl",
+                    "--columns",
+                    "cont_id,url,title,tags",
+                    "-o",
+                    str(path),
+                )
                 ok = proc.returncode == 0 and check_export(proc, path)
             else:
                 proc = run_cli("search", "--db", db_url, "--json", "科技" if i % 2 else "发布新一代 的")
@@ -66,9 +75,14 @@ def _readers(db_url, tmp_path, done: threading.Event):
 def test_three_readers_in_loops_never_fail_during_a_crawl(db_url, tmp_path):
     ds = generate_dataset(600, seed=13)
     with MockSite(ds) as site:
-        crawl = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url,
-                                  "--db", db_url, "-q"], cwd=ROOT, env=cli_env(),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db_url, "-q"],
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 120
         while crawl.poll() is None and (time.monotonic() < deadline) and not _safe_stored(db_url):
             time.sleep(0.2)

@@ -67,8 +67,9 @@ def test_second_run_fetches_no_article_page_and_new_articles_are_picked_up(db_ur
         third = crawl(site, db_url)
         assert third.returncode == 0, third.stderr[-3000:]
         fetched = {p for p, n in site.hits.items() if p.startswith("/newsDetail_forward_")}
-        fetchable = {f"/newsDetail_forward_{a.cont_id}" for a in added
-                     if a.kind != "external" and not a.robots_disallowed}
+        fetchable = {
+            f"/newsDetail_forward_{a.cont_id}" for a in added if a.kind != "external" and not a.robots_disallowed
+        }
         assert fetched == fetchable
     ids = stored_ids(db_url)
     assert len(ids) == len(set(ids))
@@ -80,12 +81,16 @@ def test_edited_article_creates_a_version(db_url):
     with MockSite(ds) as site:
         assert crawl(site, db_url).returncode == 0
         newest = max(ds.articles(), key=lambda a: a.pub_time)
-        art = max((a for a in ds.articles() if a.kind in ("news", "pph") and a.layout == "nextjs"),
-                  key=lambda a: a.pub_time)
+        art = max(
+            (a for a in ds.articles() if a.kind in ("news", "pph") and a.layout == "nextjs"), key=lambda a: a.pub_time
+        )
         hours = (newest.pub_time - art.pub_time).total_seconds() / 3600 + 1
         old_title = art.title
-        edited = ds.edit(art.cont_id, title=old_title + "（更新）",
-                         paragraphs=art.expected_paragraphs[:-1] + ["编者注：本文已根据最新数据更新。"])
+        edited = ds.edit(
+            art.cont_id,
+            title=old_title + "（更新）",
+            paragraphs=art.expected_paragraphs[:-1] + ["编者注：本文已根据最新数据更新。"],
+        )
         site.reset_hits()
         proc = crawl(site, db_url, "--overlap-hours", str(max(hours, 24)))
         assert proc.returncode == 0, proc.stderr[-3000:]
@@ -123,12 +128,15 @@ def test_crawl_killed_at_random_points_resumes_to_the_exact_set(tmp_path):
         db = f"sqlite:///{tmp_path / f'kill{attempt}.sqlite3'}"
         ds = generate_dataset(220, seed=100 + attempt)
         # a little latency on article pages so that the kill lands mid-crawl
-        faults = [{"pattern": r"^/newsDetail_forward_", "kind": "slow", "delay": 0.15, "rate": 1.0,
-                   "scope": "request"}]
+        faults = [{"pattern": r"^/newsDetail_forward_", "kind": "slow", "delay": 0.15, "rate": 1.0, "scope": "request"}]
         with MockSite(ds, faults=faults, fault_seed=attempt) as site:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db, "-q"],
-                cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                cwd=ROOT,
+                env=cli_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(rng.uniform(1.5, 4.0))
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
@@ -146,9 +154,14 @@ def test_crawl_killed_at_random_points_resumes_to_the_exact_set(tmp_path):
             assert [r.status for r in runs][-1] in ("ok", "partial")
             assert all(r.status != "running" for r in runs)
             # every article's raw page exists: nothing half-written
-            missing = s.scalar(select(func.count()).select_from(Article).where(
-                Article.raw_page_id.is_not(None), ~select(RawPage.id).where(
-                    RawPage.id == Article.raw_page_id).exists()))
+            missing = s.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(
+                    Article.raw_page_id.is_not(None),
+                    ~select(RawPage.id).where(RawPage.id == Article.raw_page_id).exists(),
+                )
+            )
             assert missing == 0
     assert interrupted >= 2  # the kills really landed mid-crawl
 
@@ -158,8 +171,10 @@ def test_two_runs_started_together_one_refuses(db_url):
     faults = [{"pattern": r"^/newsDetail_forward_", "kind": "slow", "delay": 0.3, "rate": 1.0, "scope": "request"}]
     with MockSite(ds, faults=faults) as site:
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db_url, "-q"]
-        procs = [subprocess.Popen(cmd, cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for _ in range(2)]
+        procs = [
+            subprocess.Popen(cmd, cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
         outs = [p.communicate(timeout=300) for p in procs]
     codes = sorted(p.returncode for p in procs)
     assert codes == [0, 4], [o[1][-1500:] for o in outs]
@@ -185,7 +200,7 @@ FORMS = [
 
 def test_import_every_url_form(db_url):
     ds = generate_dataset(60, seed=4)
-    arts = [a for a in ds.articles() if a.kind in ("news", "pph") and not a.robots_disallowed][:len(FORMS)]
+    arts = [a for a in ds.articles() if a.kind in ("news", "pph") and not a.robots_disallowed][: len(FORMS)]
     assert len(arts) == len(FORMS)
     with MockSite(ds) as site:
         targets = [form.format(base="https://www.thepaper.cn", id=a.cont_id) for form, a in zip(FORMS, arts)]
@@ -205,8 +220,17 @@ def test_import_targets_from_a_file_and_stdin(db_url, tmp_path):
     listing.write_text(f"# to import\n{arts[0].cont_id}\n\nhttps://www.thepaper.cn/detail/{arts[1].cont_id}\n")
     with MockSite(ds) as site:
         p1 = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", "--file", str(listing))
-        p2 = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", "--file", "-",
-                     input=f"{arts[2].cont_id}\n{arts[3].cont_id}\n")
+        p2 = run_cli(
+            "import",
+            "--base-url",
+            site.base_url,
+            "--db",
+            db_url,
+            "-q",
+            "--file",
+            "-",
+            input=f"{arts[2].cont_id}\n{arts[3].cont_id}\n",
+        )
     assert p1.returncode == 0 and p2.returncode == 0, (p1.stderr[-2000:], p2.stderr[-2000:])
     assert set(stored_ids(db_url)) == {a.cont_id for a in arts}
 
@@ -263,8 +287,16 @@ def test_import_mirror_url_original_wins(db_url, mirror_server):
     art = next(a for a in ds.articles() if a.kind == "news" and not a.robots_disallowed)
     _MirrorHandler.pages = {f"/newsDetail_forward_{art.cont_id}": "镜像站的内容\n\n与原文无关的一段话。".encode()}
     with MockSite(ds) as site:
-        proc = run_cli("import", "--base-url", site.base_url, "--db", db_url, "-q", "--allow-private",
-                       f"{mirror_server}/newsDetail_forward_{art.cont_id}")
+        proc = run_cli(
+            "import",
+            "--base-url",
+            site.base_url,
+            "--db",
+            db_url,
+            "-q",
+            "--allow-private",
+            f"{mirror_server}/newsDetail_forward_{art.cont_id}",
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     with Session(create_engine(db_url)) as s:
         row = s.get(Article, art.cont_id)
@@ -274,8 +306,7 @@ def test_import_mirror_url_original_wins(db_url, mirror_server):
 
 def test_import_the_seed_sample_file(db_url):
     sample = SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt"
-    proc = run_cli("import", "--db", db_url, str(sample), "--url",
-                   "http://www.nxos.com.cn/newsDetail_forward_32400625")
+    proc = run_cli("import", "--db", db_url, str(sample), "--url", "http://www.nxos.com.cn/newsDetail_forward_32400625")
     assert proc.returncode == 0, proc.stderr[-3000:]
     with Session(create_engine(db_url)) as s:
         row = s.get(Article, 32400625)
@@ -310,12 +341,15 @@ def test_import_nothing_is_a_usage_error(db_url):
 # --------------------------------------------------------------------------- reprocess
 def _snapshot(db):
     with Session(create_engine(db)) as s:
-        return {a.cont_id: (a.title, a.content_hash, a.version, a.updated_at, a.last_seen)
-                for a in s.scalars(select(Article))}
+        return {
+            a.cont_id: (a.title, a.content_hash, a.version, a.updated_at, a.last_seen)
+            for a in s.scalars(select(Article))
+        }
 
 
 def test_reprocess_is_a_noop_when_the_cleaner_output_is_unchanged_and_updates_when_it_changes(
-        db_url, monkeypatch, capsys):
+    db_url, monkeypatch, capsys
+):
     from crawler import cli
     from cleaning import document as chain
 
@@ -340,8 +374,7 @@ def test_reprocess_is_a_noop_when_the_cleaner_output_is_unchanged_and_updates_wh
     assert cli.main(["reprocess", "--db", db_url, "-q"]) == 0
     after = _snapshot(db_url)
     changed = [cid for cid in before if after[cid][0] != before[cid][0]]
-    assert changed and all(after[cid][0].endswith("·校订") and after[cid][2] == before[cid][2] + 1
-                           for cid in changed)
+    assert changed and all(after[cid][0].endswith("·校订") and after[cid][2] == before[cid][2] + 1 for cid in changed)
     assert all(after[cid][4] == before[cid][4] for cid in before)  # last_seen: not a fetch
     capsys.readouterr()
     assert cli.main(["reprocess", "--db", db_url, "--cont-id", str(changed[0]), "--jobs", "1"]) == 0

@@ -26,7 +26,9 @@ def test_lowered_catches_a_fall_and_a_missing_figure():
 
 def test_devset_is_real_pages_with_provenance():
     """At least 30 pages this project did not write, each with its repo@commit:path and its gold's."""
-    rows = [ln.split("\t") for ln in (devset_eval.DEVSET / "provenance.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    rows = [
+        ln.split("\t") for ln in (devset_eval.DEVSET / "provenance.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
     keys = {c.key for c in devset_eval.cases()}
     assert len(keys) >= 30
     assert {r[0] for r in rows} == keys
@@ -44,11 +46,18 @@ def test_ours_is_not_behind_trafilatura_or_gne_on_the_devset(column):
             assert ours is not None and ours >= theirs, (column, peer, devset_eval.table(figures))
 
 
-@pytest.mark.parametrize("got, want, right", [
-    ("2005-05-07 21:23", "2005-5-7 21:23:57", True), ("2005-05-07 00:00", "2005-5-7 21:23:57", False),
-    ("2018-08-23 00:00", "2018", True), ("1998-03-01 10:00", "1998-3", True), ("1998-04-01", "1998-3", False),
-    ("", "2004-12-10", False), ("2004年12月10日", "2004-12-10", True),
-])
+@pytest.mark.parametrize(
+    "got, want, right",
+    [
+        ("2005-05-07 21:23", "2005-5-7 21:23:57", True),
+        ("2005-05-07 00:00", "2005-5-7 21:23:57", False),
+        ("2018-08-23 00:00", "2018", True),
+        ("1998-03-01 10:00", "1998-3", True),
+        ("1998-04-01", "1998-3", False),
+        ("", "2004-12-10", False),
+        ("2004年12月10日", "2004-12-10", True),
+    ],
+)
 def test_time_is_compared_at_the_golds_precision(got, want, right):
     assert devset_eval.time_right(got, want) is right
 

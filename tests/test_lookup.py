@@ -13,13 +13,17 @@ from tests.conftest import run_cli
 from tests.test_analysis_data import ARTICLES, GONE_ID, filled  # noqa: F401
 
 
-@pytest.mark.parametrize("headers,charset", [
-    ({"Content-Type": "text/html; charset=UTF-8"}, "utf-8"),
-    ({"content-type": "text/html;charset=\"gbk\""}, "gbk"),
-    ({"Content-Type": "text/html"}, None),  # unchanged: nothing declared
-    ({"X-Charset": "charset=gbk"}, None),
-    ({}, None), (None, None),
-])
+@pytest.mark.parametrize(
+    "headers,charset",
+    [
+        ({"Content-Type": "text/html; charset=UTF-8"}, "utf-8"),
+        ({"content-type": 'text/html;charset="gbk"'}, "gbk"),
+        ({"Content-Type": "text/html"}, None),  # unchanged: nothing declared
+        ({"X-Charset": "charset=gbk"}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
 def test_declared_charset(headers, charset):
     assert declared_charset(headers) == charset
 
@@ -94,14 +98,24 @@ def test_cli_failures_text_and_json(filled, capsys):
     assert "(1 of 3 shown; --limit for more)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args,code,line", [
-    (["show", "999"], 2, "thepaper-archive: error: no article 999 in the archive"),
-    (["show", "https://example.com/about"], 2,
-     "thepaper-archive: error: 'https://example.com/about' is not an article URL (expected "
-     "/newsDetail_forward_<id>, /detail/<id> or /baijiahao_<id>)"),
-    (["failures", "--open", "--dead"], 2, "thepaper-archive failures: error: argument --dead: not allowed with "
-                                         "argument --open (see thepaper-archive failures --help)"),
-])
+@pytest.mark.parametrize(
+    "args,code,line",
+    [
+        (["show", "999"], 2, "thepaper-archive: error: no article 999 in the archive"),
+        (
+            ["show", "https://example.com/about"],
+            2,
+            "thepaper-archive: error: 'https://example.com/about' is not an article URL (expected "
+            "/newsDetail_forward_<id>, /detail/<id> or /baijiahao_<id>)",
+        ),
+        (
+            ["failures", "--open", "--dead"],
+            2,
+            "thepaper-archive failures: error: argument --dead: not allowed with "
+            "argument --open (see thepaper-archive failures --help)",
+        ),
+    ],
+)
 def test_cli_lookup_errors_are_one_line(empty_archive, args, code, line):
     proc = run_cli(*args, "--db", str(empty_archive))
     assert proc.returncode == code and proc.stderr.strip().splitlines() == [line]

@@ -45,8 +45,9 @@ def test_drift_renames_one_content_detail_field():
         before, after = plain["contentDetail"], drifted["contentDetail"]
         assert set(before) - set(after) == {"content"} and set(after) - set(before) == {DRIFT_CONTENT_FIELD}
         assert after[DRIFT_CONTENT_FIELD] == before["content"]
-        assert {k: v for k, v in after.items() if k != DRIFT_CONTENT_FIELD} == \
-            {k: v for k, v in before.items() if k != "content"}
+        assert {k: v for k, v in after.items() if k != DRIFT_CONTENT_FIELD} == {
+            k: v for k, v in before.items() if k != "content"
+        }
 
 
 def test_drift_moves_the_byline_below_the_body():

@@ -22,8 +22,7 @@ from mocksite import MockSite, generate_dataset
 from mocksite import fault_bodies as fb
 from mocksite import __main__ as mock_main
 from mocksite.fault_bodies import NEXT_DATA, html_tags_dropped
-from mocksite.faults import (ALL, KINDS, PAGES, FaultMix, FaultPlan, FaultRule, closed_port, path_class,
-                                   request_key)
+from mocksite.faults import ALL, KINDS, PAGES, FaultMix, FaultPlan, FaultRule, closed_port, path_class, request_key
 from mocksite.server import loop_partner
 
 NODE_API = "/contentapi/nodeCont/getByNodeIdPortal"
@@ -124,7 +123,7 @@ def parse_chunks(body: bytes) -> tuple[list[bytes], bool, bytes]:
         n = int(line, 16)
         if n == 0:
             return chunks, True, b""
-        chunks.append(body[end + 2:end + 2 + n])
+        chunks.append(body[end + 2 : end + 2 + n])
         pos = end + 2 + n + 2
     return chunks, False, b""
 
@@ -141,14 +140,17 @@ def squash(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- status faults
-@pytest.mark.parametrize("kind,status,retry_after,marker", [
-    ("500", 500, None, "500 Internal Server Error"),
-    ("502", 502, None, "502 Bad Gateway"),
-    ("503", 503, None, "503 Service Unavailable"),
-    ("504", 504, None, "504 Gateway Timeout"),
-    ("429", 429, "1", "429 Too Many Requests"),
-    ("waf403", 403, "1", "WAF拦截页面"),
-])
+@pytest.mark.parametrize(
+    "kind,status,retry_after,marker",
+    [
+        ("500", 500, None, "500 Internal Server Error"),
+        ("502", 502, None, "502 Bad Gateway"),
+        ("503", 503, None, "503 Service Unavailable"),
+        ("504", 504, None, "504 Gateway Timeout"),
+        ("429", 429, "1", "429 Too Many Requests"),
+        ("waf403", 403, "1", "WAF拦截页面"),
+    ],
+)
 def test_status_faults(site, arts, kind, status, retry_after, marker):
     got, headers, body = get(site, f"{page(arts['nextjs'])}?f={kind}")
     assert got == status
@@ -158,8 +160,10 @@ def test_status_faults(site, arts, kind, status, retry_after, marker):
 
 
 def test_retry_after_is_configurable(ds, arts):
-    rules = [{"pattern": "a=1", "kind": "429", "retry_after": 7},
-             {"pattern": "a=2", "kind": "waf403", "retry_after": None}]
+    rules = [
+        {"pattern": "a=1", "kind": "429", "retry_after": 7},
+        {"pattern": "a=2", "kind": "waf403", "retry_after": None},
+    ]
     with MockSite(ds, faults=rules) as s:
         assert get(s, page(arts["nextjs"]) + "?a=1")[1]["retry-after"] == "7"
         status, headers, _ = get(s, page(arts["nextjs"]) + "?a=2")
@@ -228,6 +232,7 @@ def test_hang_after_headers_is_bounded_and_others_are_served(ds, arts):
     result = {}
     hanging = {"pattern": f"^{page(arts['nextjs'])}$", "kind": "hang_after_headers", "delay": 600}
     with MockSite(ds, faults={"rules": [hanging], "max_delay": 600}) as s:
+
         def hang():
             result["data"], result["err"] = raw(s, page(arts["nextjs"]), timeout=120)
 
@@ -540,7 +545,7 @@ def follow(site, target, hops=8):
             return seen, body
         loc = headers["location"]
         assert loc.startswith(site.base_url)
-        target = loc[len(site.base_url):]
+        target = loc[len(site.base_url) :]
     return seen, None
 
 
@@ -559,8 +564,9 @@ def test_transient_redirect_loop_ends_on_the_page(ds, arts):
 
 
 # --------------------------------------------------------------------------- transient vs permanent
-@pytest.mark.parametrize("kind", ["500", "waf403", "truncate", "reset_before_response", "html_body_missing",
-                                  "redirect_offsite"])
+@pytest.mark.parametrize(
+    "kind", ["500", "waf403", "truncate", "reset_before_response", "html_body_missing", "redirect_offsite"]
+)
 def test_times_makes_a_fault_transient(ds, arts, kind):
     target = page(arts["nextjs"])
     with MockSite(ds, faults=[{"pattern": "forward", "kind": kind, "times": 2}]) as s:
@@ -628,18 +634,25 @@ def test_mix_spreads_applicable_kinds_reproducibly():
 
 def test_mix_on_api_keys_uses_api_and_transport_kinds_only():
     plan = FaultPlan([{"mix": 1.0, "kinds": list(KINDS)}], seed=1)
-    kinds = {plan.assigned(NODE_API, json.dumps({"nodeId": 27234, "startTime": t}).encode())[0].kind
-             for t in range(400)}
-    assert {k for k in kinds if k.startswith("api_")} == {"api_busy", "api_missing_fields", "api_empty_hasnext",
-                                                           "api_cursor_stuck"}
+    kinds = {
+        plan.assigned(NODE_API, json.dumps({"nodeId": 27234, "startTime": t}).encode())[0].kind for t in range(400)
+    }
+    assert {k for k in kinds if k.startswith("api_")} == {
+        "api_busy",
+        "api_missing_fields",
+        "api_empty_hasnext",
+        "api_cursor_stuck",
+    }
     assert not kinds & {k for k in KINDS if KINDS[k].targets == PAGES}
     assert plan.assigned("/robots.txt") == []  # the default mix pattern leaves robots.txt alone
 
 
 def test_decisions_do_not_depend_on_request_order():
     targets = article_targets(300)
-    config = [{"pattern": "forward", "kind": "503", "rate": 0.3, "times": 2},
-              {"mix": 0.3, "seed": 9, "times": 1, "permanent": 0.5}]
+    config = [
+        {"pattern": "forward", "kind": "503", "rate": 0.3, "times": 2},
+        {"mix": 0.3, "seed": 9, "times": 1, "permanent": 0.5},
+    ]
 
     def run(order, threads=1):
         plan = FaultPlan(config, seed=4)
@@ -689,37 +702,54 @@ def simulate(plan: FaultPlan, target: str, n: int = 8) -> str:
     return "permanent" if fails[-1] else "transient"
 
 
-@pytest.mark.parametrize("rules,expected", [
-    ([], "ok"),
-    ([{"kind": "charset_missing"}], "ok"),
-    ([{"kind": "nextdata_not_json", "times": 2}], "ok"),
-    ([{"kind": "504", "times": 3}], "transient"),
-    ([{"kind": "504", "times": 0}], "ok"),
-    ([{"kind": "504"}], "permanent"),
-    ([{"kind": "429", "times": 1}, {"kind": "gzip_bomb", "times": 2}], "transient"),
-    ([{"kind": "429", "times": 1}, {"kind": "truncate"}], "permanent"),
-    ([{"kind": "html_unclosed"}, {"kind": "truncate"}], "ok"),  # the benign rule always wins first
-    ([{"kind": "waf403", "times": 2}, {"kind": "slow", "delay": 0}], "transient"),
-    ([{"kind": "api_busy"}], "ok"),  # not applicable to article pages
-    ([{"pattern": "nomatch", "kind": "500"}], "ok"),
-])
+@pytest.mark.parametrize(
+    "rules,expected",
+    [
+        ([], "ok"),
+        ([{"kind": "charset_missing"}], "ok"),
+        ([{"kind": "nextdata_not_json", "times": 2}], "ok"),
+        ([{"kind": "504", "times": 3}], "transient"),
+        ([{"kind": "504", "times": 0}], "ok"),
+        ([{"kind": "504"}], "permanent"),
+        ([{"kind": "429", "times": 1}, {"kind": "gzip_bomb", "times": 2}], "transient"),
+        ([{"kind": "429", "times": 1}, {"kind": "truncate"}], "permanent"),
+        ([{"kind": "html_unclosed"}, {"kind": "truncate"}], "ok"),  # the benign rule always wins first
+        ([{"kind": "waf403", "times": 2}, {"kind": "slow", "delay": 0}], "transient"),
+        ([{"kind": "api_busy"}], "ok"),  # not applicable to article pages
+        ([{"pattern": "nomatch", "kind": "500"}], "ok"),
+    ],
+)
 def test_expected_outcome_table(rules, expected):
     target = "/newsDetail_forward_32000001"
     assert FaultPlan(rules, 1).expected_outcome(target) == expected
     assert simulate(FaultPlan(rules, 1), target) == expected
 
 
-_rule = st.fixed_dictionaries({
-    "kind": st.sampled_from(ARTICLE_KINDS),
-    "rate": st.sampled_from([0.0, 0.3, 0.7, 1.0]),
-    "times": st.none() | st.integers(0, 3),
-})
+_rule = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(ARTICLE_KINDS),
+        "rate": st.sampled_from([0.0, 0.3, 0.7, 1.0]),
+        "times": st.none() | st.integers(0, 3),
+    }
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(rules=st.lists(_rule, max_size=4), mixes=st.lists(st.fixed_dictionaries({
-    "mix": st.sampled_from([0.2, 0.6]), "times": st.none() | st.integers(1, 3),
-    "permanent": st.sampled_from([0.0, 0.5])}), max_size=1), seed=st.integers(0, 2**32), n=st.integers(0, 10**6))
+@given(
+    rules=st.lists(_rule, max_size=4),
+    mixes=st.lists(
+        st.fixed_dictionaries(
+            {
+                "mix": st.sampled_from([0.2, 0.6]),
+                "times": st.none() | st.integers(1, 3),
+                "permanent": st.sampled_from([0.0, 0.5]),
+            }
+        ),
+        max_size=1,
+    ),
+    seed=st.integers(0, 2**32),
+    n=st.integers(0, 10**6),
+)
 def test_expected_outcome_matches_what_the_server_would_do(rules, mixes, seed, n):
     target = f"/newsDetail_forward_{32_000_000 + n}"
     plan = FaultPlan(rules + mixes, seed)
@@ -739,8 +769,12 @@ def test_config_forms_agree(tmp_path):
     doc = {"seed": 7, "rules": rules, "max_delay": 3}
     f = tmp_path / "faults.json"
     f.write_text(json.dumps(doc), encoding="utf-8")
-    plans = [FaultPlan.from_config(doc), FaultPlan.from_config(f), FaultPlan.from_config(str(f)),
-             FaultPlan(rules, 7, max_delay=3)]
+    plans = [
+        FaultPlan.from_config(doc),
+        FaultPlan.from_config(f),
+        FaultPlan.from_config(str(f)),
+        FaultPlan(rules, 7, max_delay=3),
+    ]
     targets = article_targets(200)
     results = [[[p.decide(t) for t in targets] for _ in range(2)] for p in plans]
     assert all(r == results[0] for r in results)
@@ -751,28 +785,38 @@ def test_config_forms_agree(tmp_path):
     assert isinstance(FaultPlan.from_config({"kind": "500"}).entries[0], FaultRule)
 
 
-@pytest.mark.parametrize("bad", [
-    [{"kind": "explode"}],
-    [{"kind": "500", "rate": 1.5}],
-    [{"kind": "500", "times": -1}],
-    [{"kind": "500", "scope": "forever"}],
-    [{"kind": "500", "colour": "red"}],
-    [{"pattern": "(", "kind": "500"}],
-    [{"mix": 0.2, "kinds": []}],
-    [{"mix": 2}],
-    [{"mix": 0.2, "kinds": ["nope"]}],
-    ["500"],
-    {"rules": [], "extra": 1},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{"kind": "explode"}],
+        [{"kind": "500", "rate": 1.5}],
+        [{"kind": "500", "times": -1}],
+        [{"kind": "500", "scope": "forever"}],
+        [{"kind": "500", "colour": "red"}],
+        [{"pattern": "(", "kind": "500"}],
+        [{"mix": 0.2, "kinds": []}],
+        [{"mix": 2}],
+        [{"mix": 0.2, "kinds": ["nope"]}],
+        ["500"],
+        {"rules": [], "extra": 1},
+    ],
+)
 def test_bad_configs_are_refused(bad):
     with pytest.raises((ValueError, re.error)):
         FaultPlan.from_config(bad)
 
 
 def test_path_classes():
-    table = {"/newsDetail_forward_1": "article", "/detail/33?x=1": "article", "/channel_119908": "listing",
-             "/list_27234/": "listing", NODE_API: "api", "/robots.txt": "robots", "/": "other",
-             "/newsDetail_forward_1x": "other"}
+    table = {
+        "/newsDetail_forward_1": "article",
+        "/detail/33?x=1": "article",
+        "/channel_119908": "listing",
+        "/list_27234/": "listing",
+        NODE_API: "api",
+        "/robots.txt": "robots",
+        "/": "other",
+        "/newsDetail_forward_1x": "other",
+    }
     assert {t: path_class(t) for t in table} == table
     assert set().union(*(k.targets for k in KINDS.values())) == ALL
 
@@ -780,35 +824,42 @@ def test_path_classes():
 def test_cli_builds_the_plan(tmp_path):
     f = tmp_path / "f.json"
     f.write_text(json.dumps([{"pattern": "forward", "kind": "500", "times": 1}]), encoding="utf-8")
-    args = mock_main.build_parser().parse_args(["--faults", str(f), "--fault-rate", "0.2", "--fault-seed", "3",
-                                                "--max-delay", "4"])
+    args = mock_main.build_parser().parse_args(
+        ["--faults", str(f), "--fault-rate", "0.2", "--fault-seed", "3", "--max-delay", "4"]
+    )
     plan = mock_main.build_plan(args)
     assert plan.seed == 3 and plan.max_delay == 4 and len(plan.entries) == 2
     assert plan.entries[1].mix == 0.2 and plan.entries[1].times == 2 and plan.entries[1].permanent == 0.25
     assert plan.decide("/newsDetail_forward_5").kind == "500"
     bad = tmp_path / "bad.json"
-    bad.write_text("[{\"kind\": \"explode\"}]", encoding="utf-8")
+    bad.write_text('[{"kind": "explode"}]', encoding="utf-8")
     assert mock_main.main(["--faults", str(bad), "--port", "0"]) == 2
     assert mock_main.main(["--faults", str(tmp_path / "missing.json"), "--port", "0"]) == 2
 
 
 # --------------------------------------------------------------------------- pure damage functions
-@pytest.mark.parametrize("text,expected", [
-    ("<div><p>a</p><p>b</p></div>", "<div><p>a<p>b</div>"),
-    ("<ul><li>x</li></ul></body></html>", "<ul><li>x</ul>"),
-    ("<script>var s='</p>';</script><p>t</p>", "<script>var s='</p>';</script><p>t"),
-    ("<div>no optional tags</div>", "<div>no optional tags</div>"),  # unchanged
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("<div><p>a</p><p>b</p></div>", "<div><p>a<p>b</div>"),
+        ("<ul><li>x</li></ul></body></html>", "<ul><li>x</ul>"),
+        ("<script>var s='</p>';</script><p>t</p>", "<script>var s='</p>';</script><p>t"),
+        ("<div>no optional tags</div>", "<div>no optional tags</div>"),  # unchanged
+        ("", ""),
+    ],
+)
 def test_html_unclosed_table(text, expected):
     assert fb.html_unclosed(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "<div><h1>t</h1></div>",  # no inline tags: unchanged
-    '<p class="about_news">x<span id="y">z',  # marked start tags stay
-    "<script>'<p>' + '<br/>'</script><title><b>t</b></title>",  # protected
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<div><h1>t</h1></div>",  # no inline tags: unchanged
+        '<p class="about_news">x<span id="y">z',  # marked start tags stay
+        "<script>'<p>' + '<br/>'</script><title><b>t</b></title>",  # protected
+    ],
+)
 def test_html_tags_dropped_leaves_these_alone(text):
     assert all(fb.html_tags_dropped(text, seed) == text for seed in range(20))
 
@@ -820,10 +871,13 @@ def test_html_tags_dropped_deletes_only_tags():
     assert strip.sub("", out) == strip.sub("", text) and 0.2 < 1 - len(strip.findall(out)) / 90 < 0.5
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("<html><head><title>T</title><meta/></head><body>x</body></html>", "<html><head><title>T</title>"),
-    ("<p>" + "y" * 13, "<p"),  # no title: the first eighth
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("<html><head><title>T</title><meta/></head><body>x</body></html>", "<html><head><title>T</title>"),
+        ("<p>" + "y" * 13, "<p"),  # no title: the first eighth
+    ],
+)
 def test_html_body_missing_table(text, expected):
     assert fb.html_body_missing(text) == expected
 
@@ -834,16 +888,27 @@ def test_next_data_functions_leave_pages_without_it(fn):
         assert fn(text) == text
 
 
-@pytest.mark.parametrize("kind,check", [
-    ("api_busy", lambda d, req: d["code"] == 99998 and d["data"] is None),
-    ("api_missing_fields", lambda d, req: d["code"] == 200 and set(d["data"]) == {"nodeInfo", "pageSize"}),
-    ("api_empty_hasnext", lambda d, req: d["data"]["list"] == [] and d["data"]["hasNext"] is True
-     and d["data"]["startTime"] == req["startTime"]),
-    ("api_cursor_stuck", lambda d, req: d["data"]["list"] == [1, 2] and d["data"]["startTime"] == req["startTime"]),
-])
+@pytest.mark.parametrize(
+    "kind,check",
+    [
+        ("api_busy", lambda d, req: d["code"] == 99998 and d["data"] is None),
+        ("api_missing_fields", lambda d, req: d["code"] == 200 and set(d["data"]) == {"nodeInfo", "pageSize"}),
+        (
+            "api_empty_hasnext",
+            lambda d, req: (
+                d["data"]["list"] == [] and d["data"]["hasNext"] is True and d["data"]["startTime"] == req["startTime"]
+            ),
+        ),
+        ("api_cursor_stuck", lambda d, req: d["data"]["list"] == [1, 2] and d["data"]["startTime"] == req["startTime"]),
+    ],
+)
 def test_api_damage_table(kind, check):
-    doc = {"code": 200, "desc": "成功", "time": 5,
-           "data": {"list": [1, 2], "hasNext": False, "startTime": 90, "nodeInfo": {}, "pageSize": 2}}
+    doc = {
+        "code": 200,
+        "desc": "成功",
+        "time": 5,
+        "data": {"list": [1, 2], "hasNext": False, "startTime": 90, "nodeInfo": {}, "pageSize": 2},
+    }
     req = {"startTime": 123}
     out = fb.api_damage(kind, doc, req)
     assert check(out, req)
@@ -856,12 +921,15 @@ def test_api_body_passes_non_list_answers(body):
         assert fb.api_body(kind, body, b"{}") == body
 
 
-@pytest.mark.parametrize("target,partner", [
-    ("/newsDetail_forward_1", "/newsDetail_forward_1?_mockloop=1"),
-    ("/newsDetail_forward_1?_mockloop=1", "/newsDetail_forward_1"),
-    ("/a?x=1", "/a?x=1&_mockloop=1"),
-    ("/a?x=1&_mockloop=1", "/a?x=1"),
-    ("/a?x_mockloop=1", "/a?x_mockloop=1&_mockloop=1"),
-])
+@pytest.mark.parametrize(
+    "target,partner",
+    [
+        ("/newsDetail_forward_1", "/newsDetail_forward_1?_mockloop=1"),
+        ("/newsDetail_forward_1?_mockloop=1", "/newsDetail_forward_1"),
+        ("/a?x=1", "/a?x=1&_mockloop=1"),
+        ("/a?x=1&_mockloop=1", "/a?x=1"),
+        ("/a?x_mockloop=1", "/a?x_mockloop=1&_mockloop=1"),
+    ],
+)
 def test_loop_partner_table(target, partner):
     assert loop_partner(target) == partner and loop_partner(partner) == target

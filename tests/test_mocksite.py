@@ -38,8 +38,7 @@ def site(ds):
 def post(site, path, body, headers=None):
     if headers is None:
         headers = {"Referer": site.base_url + "/", "Content-Type": "application/json"}
-    req = urllib.request.Request(site.base_url + path, data=json.dumps(body).encode(), headers=headers,
-                                 method="POST")
+    req = urllib.request.Request(site.base_url + path, data=json.dumps(body).encode(), headers=headers, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, r.headers, r.read()
@@ -122,12 +121,15 @@ def test_expected_paragraphs_follow_blocks(ds):
             assert a.expected_paragraphs == []
             continue
         blocks = a.blocks[:2] if a.kind == "paywalled" else a.blocks
-        want = [b.text if isinstance(b, Paragraph) else b.caption for b in blocks
-                if isinstance(b, Paragraph) or b.caption]
+        want = [
+            b.text if isinstance(b, Paragraph) else b.caption for b in blocks if isinstance(b, Paragraph) or b.caption
+        ]
         assert a.expected_paragraphs == want
         assert len(set(want)) == len(want), "a paragraph repeats within one article"
         if a.kind in ("news", "pph"):
-            body = [b for b in a.blocks if isinstance(b, Paragraph) and not b.text.startswith(("作者|", "编辑|", "出品|"))]
+            body = [
+                b for b in a.blocks if isinstance(b, Paragraph) and not b.text.startswith(("作者|", "编辑|", "出品|"))
+            ]
             assert 3 <= len(body) <= 9
         for f in a.blocks:
             if isinstance(f, Figure):
@@ -182,7 +184,8 @@ def test_large_data_set_is_lazy():
     newest = big.list_indices(channel_id=TECH_CHANNEL)[-20:][::-1]
     assert [int(it["contId"]) for it in data["list"][pinned:]] == [big.plan(i).cont_id for i in newest]
     assert newest[0] == 99_999 or big.plan(99_999).node_id not in (
-        n for n, node in NODES.items() if node.channel_id == TECH_CHANNEL)
+        n for n, node in NODES.items() if node.channel_id == TECH_CHANNEL
+    )
 
 
 # --------------------------------------------------------------------------- list API
@@ -230,15 +233,26 @@ def test_list_items_have_the_real_shape(site, ds):
 
 
 def test_channel_pins_items_first_without_breaking_the_cursor(site, ds):
-    status, _, raw = post(site, CHANNEL_PATH, {"channelId": "119908", "excludeContIds": [], "listRecommendIds": [],
-                                               "province": None, "pageSize": 20, "startTime": "", "pageNum": 1})
+    status, _, raw = post(
+        site,
+        CHANNEL_PATH,
+        {
+            "channelId": "119908",
+            "excludeContIds": [],
+            "listRecommendIds": [],
+            "province": None,
+            "pageSize": 20,
+            "startTime": "",
+            "pageNum": 1,
+        },
+    )
     data = json.loads(raw)["data"]
     pinned = ds.pinned(TECH_CHANNEL)
     assert 2 <= len(pinned) <= 3
     first = flat(data["list"])
     head = [int(it["contId"]) for it in first[: len(pinned)]]
     assert head == [ds.article(i).cont_id for i in pinned]
-    rest = first[len(pinned):]
+    rest = first[len(pinned) :]
     assert rest[0]["pubTimeLong"] > max(it["pubTimeLong"] for it in first[: len(pinned)])
     assert data["startTime"] == rest[-1]["pubTimeLong"]
     pages = walk(site, CHANNEL_PATH, {"channelId": "119908"}, 20)
@@ -283,19 +297,37 @@ def test_get_on_api_path_is_refused(site):
 
 
 def test_bad_json_body_is_busy(site):
-    req = urllib.request.Request(site.base_url + NODE_PATH, data=b"{not json", method="POST",
-                                 headers={"Referer": "x", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        site.base_url + NODE_PATH,
+        data=b"{not json",
+        method="POST",
+        headers={"Referer": "x", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         assert json.loads(r.read())["code"] == 99998
 
 
 # --------------------------------------------------------------------------- article pages
-LICENCE = ("沪ICP备14003370号", "沪公网安备31010602000299号", "互联网新闻信息服务许可证：31120170006",
-           "增值电信业务经营许可证：沪B2-2017116", "© 2014-2026 上海东方报业有限公司")
+LICENCE = (
+    "沪ICP备14003370号",
+    "沪公网安备31010602000299号",
+    "互联网新闻信息服务许可证：31120170006",
+    "增值电信业务经营许可证：沪B2-2017116",
+    "© 2014-2026 上海东方报业有限公司",
+)
 
 
 def _check_nextjs_common(art, text):
-    for marker in ("澎湃Logo", "下载客户端", "登录", "+1", "收藏", "我要举报", "查看更多", "扫码下载澎湃新闻客户端") + LICENCE:
+    for marker in (
+        "澎湃Logo",
+        "下载客户端",
+        "登录",
+        "+1",
+        "收藏",
+        "我要举报",
+        "查看更多",
+        "扫码下载澎湃新闻客户端",
+    ) + LICENCE:
         assert marker in text, marker
     assert re.search(r'<h1 class="index_title__\w{5}">', text)
     assert re.search(r'<div class="index_left__\w{5}">', text)
@@ -537,10 +569,11 @@ def test_add_articles_puts_new_ones_on_top():
         tech = [a for a in new if a.channel_id == TECH_CHANNEL]
         after = walk(s, CHANNEL_PATH, {"channelId": "119908"}, 20)
         pinned = len(d.pinned(TECH_CHANNEL))
-        top = [int(it["contId"]) for it in after[0][pinned:pinned + len(tech)]]
+        top = [int(it["contId"]) for it in after[0][pinned : pinned + len(tech)]]
         assert top == sorted((a.cont_id for a in tech), reverse=True)
-        assert {int(i["contId"]) for p in after for i in p} - {int(i["contId"]) for p in before for i in p} \
-            == {a.cont_id for a in tech}
+        assert {int(i["contId"]) for p in after for i in p} - {int(i["contId"]) for p in before for i in p} == {
+            a.cont_id for a in tech
+        }
         for a in new:
             status, _ = page_text(s, a)
             assert status == (404 if a.kind in ("gone_404", "external") else 200)
@@ -570,10 +603,12 @@ def test_edit_changes_the_served_page():
 def test_faults_fire_as_configured(ds):
     art = first_of(ds, "news")
     path = f"/newsDetail_forward_{art.cont_id}"
-    faults = [{"pattern": re.escape(path) + "$", "kind": "503", "times": 2},
-              {"pattern": "^/robots", "kind": "truncate"},
-              {"pattern": "^/list_", "kind": "reset"},
-              {"pattern": "^/channel_", "kind": "waf403"}]
+    faults = [
+        {"pattern": re.escape(path) + "$", "kind": "503", "times": 2},
+        {"pattern": "^/robots", "kind": "truncate"},
+        {"pattern": "^/list_", "kind": "reset"},
+        {"pattern": "^/channel_", "kind": "waf403"},
+    ]
     with MockSite(ds, faults=faults) as s:
         assert [get(s, path)[0] for _ in range(3)] == [503, 503, 200]
         with pytest.raises(http.client.IncompleteRead):

@@ -20,8 +20,10 @@ _NEXT_DATA = re.compile(r"<script[^>]*__NEXT_DATA__.*?</script>", re.S)
 
 def rehash(page: str, salt: str) -> str:
     """Every ``index_<stem>__<hash>`` with a new hash (of another length and alphabet)."""
+
     def new(m):
         return f"{m.group(1)}__{hashlib.sha1((salt + m.group(2)).encode()).hexdigest()[:7]}"
+
     return _HASHED.sub(new, page)
 
 
@@ -67,24 +69,42 @@ def test_a_selector_that_named_a_hash_would_be_caught():
         assert old and not old & {m.group(2) for m in _HASHED.finditer(rehash(page, "x"))}
 
 
-@pytest.mark.parametrize("line, source", [
-    ("<span>来源：澎湃新闻·澎湃号·政务</span>", "澎湃新闻·澎湃号·政务"),
-    ("<div><span>2025-03-01 09:15</span><span>来源：新华社</span></div>", "新华社"),
-    ("<p>这篇文章的来源很复杂，记者多方核实了它的出处，本段文字足够长，不是一个来源行。</p>", ""),
-])
+@pytest.mark.parametrize(
+    "line, source",
+    [
+        ("<span>来源：澎湃新闻·澎湃号·政务</span>", "澎湃新闻·澎湃号·政务"),
+        ("<div><span>2025-03-01 09:15</span><span>来源：新华社</span></div>", "新华社"),
+        ("<p>这篇文章的来源很复杂，记者多方核实了它的出处，本段文字足够长，不是一个来源行。</p>", ""),
+    ],
+)
 def test_nextjs_source_from_the_visible_line(line, source):
-    page = ('<html><body><main><h1 class="index_title__Zz9">标题在这里</h1>'
-            f'<div class="index_headerContent__Q1">{line}</div>'
-            '<div class="index_cententWrap__Ab3"><p>正文第一段，讲述了一件事情的来龙去脉，并且给出了细节。</p></div>'
-            '</main></body></html>')
+    page = (
+        '<html><body><main><h1 class="index_title__Zz9">标题在这里</h1>'
+        f'<div class="index_headerContent__Q1">{line}</div>'
+        '<div class="index_cententWrap__Ab3"><p>正文第一段，讲述了一件事情的来龙去脉，并且给出了细节。</p></div>'
+        "</main></body></html>"
+    )
     rec = clean_document(page.encode("utf-8"), url="https://www.thepaper.cn/newsDetail_forward_31000001")
     assert rec.layout == "nextjs" and rec.source == source
 
 
 def test_nextjs_source_from_content_detail():
-    data = {"props": {"pageProps": {"detailData": {"contType": 0, "contentDetail": {
-        "contId": 31000003, "name": "标题", "pubTime": "2025-03-01 09:15", "source": "澎湃新闻·澎湃号·媒体",
-        "content": "<p>正文第一段，讲述了一件事情的来龙去脉，并且给出了细节。</p>"}}}}}
+    data = {
+        "props": {
+            "pageProps": {
+                "detailData": {
+                    "contType": 0,
+                    "contentDetail": {
+                        "contId": 31000003,
+                        "name": "标题",
+                        "pubTime": "2025-03-01 09:15",
+                        "source": "澎湃新闻·澎湃号·媒体",
+                        "content": "<p>正文第一段，讲述了一件事情的来龙去脉，并且给出了细节。</p>",
+                    },
+                }
+            }
+        }
+    }
     import json
 
     page = f'<html><body><script id="__NEXT_DATA__" type="application/json">{json.dumps(data, ensure_ascii=False)}</script></body></html>'

@@ -81,7 +81,10 @@ def test_another_database_and_its_wal_are_refused_a_plain_file_is_replaced(archi
         conn.execute("CREATE TABLE t (x)")
     wal = tmp_path / "other.sqlite-wal"
     wal.write_bytes(b"\x37\x7f\x06\x82" + bytes(28))
-    for target, words in [(other, "it is an SQLite database"), (wal, f"it is the wal file of the SQLite database {other}")]:
+    for target, words in [
+        (other, "it is an SQLite database"),
+        (wal, f"it is the wal file of the SQLite database {other}"),
+    ]:
         before = _digest(target)
         line = one_line(run_cli("export", "--db", str(archive), "--format", "csv", "-o", str(target)), 2)
         assert line.startswith(f"{PROG}: error: cannot write {target}: {words}"), line
@@ -108,8 +111,15 @@ def test_analyses_to_dev_full_are_one_line_exit_6(archive, argv):
 
 def test_export_to_a_full_stdout_is_one_line_exit_6(archive):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--db", str(archive)], cwd=ROOT,
-                              env=cli_env(), stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "export", "--db", str(archive)],
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
     assert proc.returncode == 6, proc.stderr
     assert proc.stderr.strip() == f"{PROG}: error: cannot write stdout: no space left on the device"
 

@@ -25,14 +25,30 @@ NOW = datetime(2025, 5, 1, 12, 0, tzinfo=SH)
 
 
 def _rec(cont_id, title, paras, tags=(), **kw) -> ArticleRecord:
-    return ArticleRecord(cont_id=cont_id, url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}", title=title,
-                         paragraphs=list(paras), tags=list(tags), published_at=NOW - timedelta(days=1),
-                         images=[Image(src="https://img.example/1.jpg", caption="图")], **kw)
+    return ArticleRecord(
+        cont_id=cont_id,
+        url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}",
+        title=title,
+        paragraphs=list(paras),
+        tags=list(tags),
+        published_at=NOW - timedelta(days=1),
+        images=[Image(src="https://img.example/1.jpg", caption="图")],
+        **kw,
+    )
 
 
 def _raw(url, cont_id, kind="article") -> dict:
-    return dict(url=url, final_url=url, status=200, headers={"Content-Type": "text/html"},
-                body=f"<html>{url}</html>".encode(), fetched_at=NOW, kind=kind, run_id=None, cont_id=cont_id)
+    return dict(
+        url=url,
+        final_url=url,
+        status=200,
+        headers={"Content-Type": "text/html"},
+        body=f"<html>{url}</html>".encode(),
+        fetched_at=NOW,
+        kind=kind,
+        run_id=None,
+        cont_id=cont_id,
+    )
 
 
 def _seed(Session) -> None:
@@ -40,8 +56,15 @@ def _seed(Session) -> None:
     with Session() as s:
         save_article(s, _rec(100, "旧标题", ["旧正文。"], ["AI"]), raw_page_id=None, now=NOW - timedelta(days=2))
         save_article(s, _rec(101, "不变", ["正文不变。"], ["芯片"]), raw_page_id=None, now=NOW - timedelta(days=2))
-        record_failure(s, url="https://www.thepaper.cn/newsDetail_forward_102", cont_id=102, reason="http_503",
-                            message="", run_id=None, now=NOW - timedelta(hours=3))
+        record_failure(
+            s,
+            url="https://www.thepaper.cn/newsDetail_forward_102",
+            cont_id=102,
+            reason="http_503",
+            message="",
+            run_id=None,
+            now=NOW - timedelta(hours=3),
+        )
         s.commit()
 
 
@@ -49,21 +72,29 @@ def _entries() -> list[BatchEntry]:
     u = "https://www.thepaper.cn/newsDetail_forward_{}".format
     E = BatchEntry
     return [
-        E(raw=raw_page_row(**_raw("https://api/list?1", None, "list"))),              # list page: raw only
+        E(raw=raw_page_row(**_raw("https://api/list?1", None, "list"))),  # list page: raw only
         E(raw=raw_page_row(**_raw(u(200), 200)), record=_rec(200, "新一", ["一。"], ["AI", "机器人"]), url=u(200)),
         E(raw=raw_page_row(**_raw(u(201), 201)), record=_rec(201, "新二", ["二。"], ["AI", "AI", " "]), url=u(201)),
         E(raw=raw_page_row(**_raw(u(100), 100)), record=_rec(100, "新标题", ["新正文。"], ["AI"]), url=u(100)),
         E(raw=raw_page_row(**_raw(u(101), 101)), record=_rec(101, "不变", ["正文不变。"], ["芯片"]), url=u(101)),
         E(raw=raw_page_row(**_raw(u(102), 102)), record=_rec(102, "曾失败", ["现在好了。"]), url=u(102)),
         E(raw=raw_page_row(**_raw(u(203), 203)), record=_rec(203, "两次", ["第一次。"]), url=u(203)),
-        E(raw=raw_page_row(**_raw(u(203) + "?m", 203, "mirror")),
-          record=_rec(203, "两次", ["镜像。"], mirror_host="m.example"), url=u(203) + "?m"),
-        E(raw=raw_page_row(**_raw(u(204), 204)), failure={"url": u(204), "cont_id": 204, "reason": "empty_article",
-                                                                "message": "no body"}),
+        E(
+            raw=raw_page_row(**_raw(u(203) + "?m", 203, "mirror")),
+            record=_rec(203, "两次", ["镜像。"], mirror_host="m.example"),
+            url=u(203) + "?m",
+        ),
+        E(
+            raw=raw_page_row(**_raw(u(204), 204)),
+            failure={"url": u(204), "cont_id": 204, "reason": "empty_article", "message": "no body"},
+        ),
         E(failure={"url": u(205), "cont_id": 205, "reason": "timeout", "message": "t"}),
         E(record=_rec(206, "外链", [], content_type="external", external_url="https://x.example/a")),
-        E(raw=raw_page_row(**_raw(u(207), 207)), record=_rec(207, "", [], content_type="gone",
-                                                                   gone_reason="http_404"), url=u(207)),
+        E(
+            raw=raw_page_row(**_raw(u(207), 207)),
+            record=_rec(207, "", [], content_type="gone", gone_reason="http_404"),
+            url=u(207),
+        ),
     ]
 
 
@@ -82,8 +113,15 @@ def _one_by_one(Session, entries) -> list:
                     resolve_failure(s, e.url, cont_id=e.record.cont_id)
             elif e.failure is not None:
                 f = e.failure
-                record_failure(s, url=f["url"], cont_id=f["cont_id"], reason=f["reason"], message=f["message"],
-                                    run_id=None, now=NOW)
+                record_failure(
+                    s,
+                    url=f["url"],
+                    cont_id=f["cont_id"],
+                    reason=f["reason"],
+                    message=f["message"],
+                    run_id=None,
+                    now=NOW,
+                )
                 outcomes.append("failed")
             else:
                 outcomes.append(None)
@@ -94,16 +132,32 @@ def _one_by_one(Session, entries) -> list:
 def _raw_args(row: dict) -> dict:
     from storage.codec import decode
 
-    return dict(url=row["url"], final_url=row["final_url"], status=row["status"], headers=row["headers"],
-                body=decode(row["body"], row["compression"]), fetched_at=row["fetched_at"], kind=row["kind"],
-                run_id=row["run_id"], cont_id=row["cont_id"], note=row["note"], context=row["context"])
+    return dict(
+        url=row["url"],
+        final_url=row["final_url"],
+        status=row["status"],
+        headers=row["headers"],
+        body=decode(row["body"], row["compression"]),
+        fetched_at=row["fetched_at"],
+        kind=row["kind"],
+        run_id=row["run_id"],
+        cont_id=row["cont_id"],
+        note=row["note"],
+        context=row["context"],
+    )
 
 
 def _snapshot(engine) -> dict:
     out = {}
     with engine.connect() as conn:
-        for table, order in (("articles", "cont_id"), ("article_tags", "cont_id, position"), ("tags", "name"),
-                             ("raw_pages", "id"), ("failures", "url"), ("article_versions", "cont_id, version")):
+        for table, order in (
+            ("articles", "cont_id"),
+            ("article_tags", "cont_id, position"),
+            ("tags", "name"),
+            ("raw_pages", "id"),
+            ("failures", "url"),
+            ("article_versions", "cont_id, version"),
+        ):
             rows = conn.execute(sa.text(f"select * from {table} order by {order}")).mappings().all()
             drop = {"id"} if table in ("failures", "article_versions", "tags") else set()
             if table == "article_tags":
@@ -140,7 +194,9 @@ def test_save_batch_equals_one_at_a_time(backend, tmp_path):
     assert results["batch"][1] == results["one_by_one"][1]
     # the batch took the fast path for the fresh ids and resolved the old failure of 102
     assert [f["url"] for f in results["batch"][1]["failures"]] == [
-        "https://www.thepaper.cn/newsDetail_forward_204", "https://www.thepaper.cn/newsDetail_forward_205"]
+        "https://www.thepaper.cn/newsDetail_forward_204",
+        "https://www.thepaper.cn/newsDetail_forward_205",
+    ]
 
 
 def test_save_batch_rolls_back_with_its_transaction(tmp_path):
@@ -159,19 +215,26 @@ def test_save_batch_rolls_back_with_its_transaction(tmp_path):
 def _archive(db: str) -> tuple[list, int, int]:
     with sqlite3.connect(db) as conn:
         tags: dict = {}
-        for cid, name in conn.execute("select a.cont_id, t.name from article_tags a join tags t on t.id = a.tag_id "
-                                      "order by a.cont_id, a.position"):
+        for cid, name in conn.execute(
+            "select a.cont_id, t.name from article_tags a join tags t on t.id = a.tag_id order by a.cont_id, a.position"
+        ):
             tags.setdefault(cid, []).append(name)
-        arts = [(*row, tags.get(row[0], [])) for row in conn.execute(
-            "select cont_id, title, content_hash, content_type, raw_page_id is not null from articles order by cont_id")]
+        arts = [
+            (*row, tags.get(row[0], []))
+            for row in conn.execute(
+                "select cont_id, title, content_hash, content_type, raw_page_id is not null from articles order by cont_id"
+            )
+        ]
         raws = conn.execute("select count(*) from raw_pages").fetchone()[0]
         fails = conn.execute("select count(*) from failures").fetchone()[0]
     return arts, raws, fails
 
 
 #: Pages whose body is missing (cleaning fails: a failure row) and a 404 (a failure before cleaning).
-FAULTS = [{"pattern": r"/newsDetail_forward_\d+[13]$", "kind": "html_body_missing"},
-          {"pattern": r"/newsDetail_forward_\d+7$", "kind": "500"}]
+FAULTS = [
+    {"pattern": r"/newsDetail_forward_\d+[13]$", "kind": "html_body_missing"},
+    {"pattern": r"/newsDetail_forward_\d+7$", "kind": "500"},
+]
 
 
 def test_crawl_stores_the_same_archive_with_thread_or_worker_process(tmp_path):
@@ -179,8 +242,18 @@ def test_crawl_stores_the_same_archive_with_thread_or_worker_process(tmp_path):
     for worker in ("0", "1"):
         with MockSite(generate_dataset(120, 3), faults=FAULTS) as site:
             db = tmp_path / f"w{worker}.sqlite3"
-            proc = run_cli("crawl", "--base-url", site.base_url, "--db", f"sqlite:///{db}", "-q",
-                           "-s", f"THEPAPER_PIPELINE_WORKER={worker}", "-s", "THEPAPER_WRITE_BATCH=7")
+            proc = run_cli(
+                "crawl",
+                "--base-url",
+                site.base_url,
+                "--db",
+                f"sqlite:///{db}",
+                "-q",
+                "-s",
+                f"THEPAPER_PIPELINE_WORKER={worker}",
+                "-s",
+                "THEPAPER_WRITE_BATCH=7",
+            )
             assert proc.returncode == 0, proc.stderr[-3000:]
             summary = proc.stderr.strip().splitlines()[-1]
             out[worker] = (_archive(str(db)), summary.split(" in ")[0].split(": ", 1)[1])
@@ -210,8 +283,11 @@ def test_a_writer_that_loses_a_race_stores_the_entry_again(backend, tmp_path):
     first.flush()  # the first writer's rows exist, uncommitted: its keys are locked
     second = BatchEntry(record=_rec(300, "同一篇", ["两个工作进程都抓到了它。"], ["AI", "新标签"]), url=u)
     errors: list = []
-    thread = threading.Thread(target=lambda: errors.extend(store_jobs(
-        Session, [(second, {k: v for k, v in _raw(u, 300).items()}, None)], run_id=None, policy={})))
+    thread = threading.Thread(
+        target=lambda: errors.extend(
+            store_jobs(Session, [(second, {k: v for k, v in _raw(u, 300).items()}, None)], run_id=None, policy={})
+        )
+    )
     thread.start()
     time.sleep(0.5 if backend != "sqlite" else 0.1)  # the second writer is waiting on the first one's keys
     first.commit()

@@ -57,12 +57,25 @@ def _zlib_rows(session, ids: list[int]) -> None:
 def _store(Session, pages, *, encoder) -> list[int]:
     """Raw pages and their articles, as a crawl stores them; the raw page ids."""
     with Session() as s:
-        rows = [raw_page_row(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}", final_url=None, status=200,
-                             headers=HEADERS, body=body, fetched_at=T0,
-                             kind="article", cont_id=cid, encoder=encoder) for cid, body in pages]
+        rows = [
+            raw_page_row(
+                url=f"https://www.thepaper.cn/newsDetail_forward_{cid}",
+                final_url=None,
+                status=200,
+                headers=HEADERS,
+                body=body,
+                fetched_at=T0,
+                kind="article",
+                cont_id=cid,
+                encoder=encoder,
+            )
+            for cid, body in pages
+        ]
         ids = archive_raw_many(s, rows)
-        records = [(clean_page(body, url=f"https://www.thepaper.cn/newsDetail_forward_{cid}", headers=HEADERS), i)
-                   for (cid, body), i in zip(pages, ids)]
+        records = [
+            (clean_page(body, url=f"https://www.thepaper.cn/newsDetail_forward_{cid}", headers=HEADERS), i)
+            for (cid, body), i in zip(pages, ids)
+        ]
         save_articles(s, records, now=T0)
         s.commit()
     return ids
@@ -139,7 +152,9 @@ def test_compact_reencodes_everything_and_keeps_the_bytes(mixed):
     assert note is None and counts["pages"] == 40 and counts["damaged"] == 0
     with Session() as s:
         newest = max(s.scalars(sa.select(RawPage.dictionary_id)))
-        assert {(c, d) for c, d in s.execute(sa.select(RawPage.compression, RawPage.dictionary_id))} == {("zstd", newest)}
+        assert {(c, d) for c, d in s.execute(sa.select(RawPage.compression, RawPage.dictionary_id))} == {
+            ("zstd", newest)
+        }
         for page in s.scalars(sa.select(RawPage)):
             assert page.raw_bytes() == pages[page.cont_id]
     assert compact_archive(Session)[0]["pages"] == 0  # nothing left to do
@@ -169,9 +184,26 @@ def test_compact_killed_with_sigkill_loses_nothing(db_url, tmp_path):
         with Session() as s:
             _zlib_rows(s, ids)
             s.commit()
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "db", "compact", "--db", db_url, "--batch", "2",
-                                 "--level", "19", "--no-vacuum"], cwd=ROOT, env=cli_env(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "db",
+                "compact",
+                "--db",
+                db_url,
+                "--batch",
+                "2",
+                "--level",
+                "19",
+                "--no-vacuum",
+            ],
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 120
         done = 0
         while time.monotonic() < deadline and proc.poll() is None:
@@ -189,8 +221,14 @@ def test_compact_killed_with_sigkill_loses_nothing(db_url, tmp_path):
         with Session() as s:
             for page in s.scalars(sa.select(RawPage)):
                 assert hashlib.sha256(page.raw_bytes()).hexdigest() == page.sha256
-        again = subprocess.run([sys.executable, "-m", "crawler.cli", "db", "compact", "--db", db_url], cwd=ROOT,
-                               env=cli_env(), capture_output=True, text=True, timeout=300)
+        again = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "db", "compact", "--db", db_url],
+            cwd=ROOT,
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert again.returncode == 0, again.stderr
         assert again.stderr.strip().startswith(f"compacted {by_codec[('zlib', False)]} raw pages: ")
         assert _codecs(Session) == {("zstd", True): 150}
@@ -223,7 +261,8 @@ def test_compact_bad_level_is_a_usage_error(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "thepaper-archive db compact: error: argument --level: zstd levels are 1 to 22, not 30 "
-        "(see thepaper-archive db compact --help)")
+        "(see thepaper-archive db compact --help)"
+    )
 
 
 def test_older_capture_decisions():
@@ -241,10 +280,14 @@ def test_older_capture_decisions():
     earlier, later = T0 - timedelta(days=900), T0 + timedelta(hours=1)
     assert decide_save(old, rec(title="旧标题"), captured_at=earlier)[0] == "versioned"
     assert decide_save(old, rec(), captured_at=earlier)[0] == "unchanged"
-    assert decide_save(old, rec(title="旧标题"), captured_at=earlier,
-                       known_hashes={rec(title="旧标题").content_hash})[0] == "unchanged"
+    assert (
+        decide_save(old, rec(title="旧标题"), captured_at=earlier, known_hashes={rec(title="旧标题").content_hash})[0]
+        == "unchanged"
+    )
     assert decide_save(old, rec(content_type="gone", title=""), captured_at=earlier)[0] == "unchanged"
-    assert decide_save(old, rec(title="旧标题", mirror_host="www.nxos.com.cn"), captured_at=earlier)[0] == "kept_original"
+    assert (
+        decide_save(old, rec(title="旧标题", mirror_host="www.nxos.com.cn"), captured_at=earlier)[0] == "kept_original"
+    )
     # not older: as before
     assert decide_save(old, rec(title="新标题"), captured_at=later)[0] == "updated"
     assert decide_save(old, rec(title="新标题"), captured_at=None)[0] == "updated"
@@ -254,13 +297,16 @@ def test_older_capture_decisions():
     assert decide_save(mirror, rec(title="原文"), captured_at=earlier)[0] == "updated"
 
 
-@pytest.mark.parametrize("samples, pages, expected", [
-    (500, 2081, True),     # the crawl's first dictionary, after a backfill
-    (500, 999, False),     # not yet twice as many
-    (2000, 10**6, False),  # trained on a full sample already
-    (1999, 10**6, False),
-    (999, 10**6, True),
-])
+@pytest.mark.parametrize(
+    "samples, pages, expected",
+    [
+        (500, 2081, True),  # the crawl's first dictionary, after a backfill
+        (500, 999, False),  # not yet twice as many
+        (2000, 10**6, False),  # trained on a full sample already
+        (1999, 10**6, False),
+        (999, 10**6, True),
+    ],
+)
 def test_compact_retrains_a_dictionary_the_archive_has_outgrown(samples, pages, expected):
     from types import SimpleNamespace
 
@@ -279,11 +325,20 @@ def test_an_archive_from_before_0005_upgrades_and_its_zlib_rows_stay_readable(db
         pages = _pages(12)
         with engine.begin() as conn:
             for cid, body in pages:
-                conn.execute(sa.text(
-                    "INSERT INTO raw_pages (url, status, headers, fetched_at, body, body_size, compression, sha256, kind,"
-                    " cont_id) VALUES (:u, 200, '{}', :t, :b, :n, 'zlib', :h, 'article', :c)"),
-                    {"u": f"https://www.thepaper.cn/newsDetail_forward_{cid}", "t": T0, "b": zlib.compress(body, 6),
-                     "n": len(body), "h": hashlib.sha256(body).hexdigest(), "c": cid})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO raw_pages (url, status, headers, fetched_at, body, body_size, compression, sha256, kind,"
+                        " cont_id) VALUES (:u, 200, '{}', :t, :b, :n, 'zlib', :h, 'article', :c)"
+                    ),
+                    {
+                        "u": f"https://www.thepaper.cn/newsDetail_forward_{cid}",
+                        "t": T0,
+                        "b": zlib.compress(body, 6),
+                        "n": len(body),
+                        "h": hashlib.sha256(body).hexdigest(),
+                        "c": cid,
+                    },
+                )
         upgrade(engine)
         Session = session_factory(engine)
         with Session() as s:
@@ -314,10 +369,23 @@ def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_be
     try:
         trained = []
         for start in range(0, len(pages), 10):
-            jobs = [(BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
-                     {"url": f"https://www.thepaper.cn/newsDetail_forward_{cid}", "final_url": None, "status": 200,
-                      "headers": HEADERS, "body": body, "fetched_at": T0, "kind": "article", "cont_id": cid}, None)
-                    for cid, body in pages[start:start + 10]]
+            jobs = [
+                (
+                    BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
+                    {
+                        "url": f"https://www.thepaper.cn/newsDetail_forward_{cid}",
+                        "final_url": None,
+                        "status": 200,
+                        "headers": HEADERS,
+                        "body": body,
+                        "fetched_at": T0,
+                        "kind": "article",
+                        "cont_id": cid,
+                    },
+                    None,
+                )
+                for cid, body in pages[start : start + 10]
+            ]
             assert store_jobs(Session, jobs, run_id=None, policy={}) == [None] * len(jobs)
             with Session() as s:
                 trained = s.execute(sa.text("SELECT samples FROM raw_dictionaries ORDER BY id")).scalars().all()
@@ -348,10 +416,23 @@ def test_the_writer_leaves_re_encoding_a_large_archive_to_db_compact(db_url, mon
     pages = _pages(30)
     try:
         for start in (0, 10, 20):
-            jobs = [(BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
-                     {"url": f"https://www.thepaper.cn/newsDetail_forward_{cid}", "final_url": None, "status": 200,
-                      "headers": HEADERS, "body": body, "fetched_at": T0, "kind": "article", "cont_id": cid}, None)
-                    for cid, body in pages[start:start + 10]]
+            jobs = [
+                (
+                    BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
+                    {
+                        "url": f"https://www.thepaper.cn/newsDetail_forward_{cid}",
+                        "final_url": None,
+                        "status": 200,
+                        "headers": HEADERS,
+                        "body": body,
+                        "fetched_at": T0,
+                        "kind": "article",
+                        "cont_id": cid,
+                    },
+                    None,
+                )
+                for cid, body in pages[start : start + 10]
+            ]
             assert store_jobs(Session, jobs, run_id=None, policy={}) == [None] * len(jobs)
         assert _codecs(Session) == {("zstd", False): 20, ("zstd", True): 10}  # trained at 20, nothing rewritten
         with Session() as s:
@@ -412,14 +493,26 @@ def test_db_compact_gives_an_older_archive_16k_pages_with_nothing_to_re_encode(t
     conn.close()
     engine, _ = open_archive(f"sqlite:///{old}", create=True)
     engine.dispose()
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "db", "compact", "--no-vacuum", "--db", str(old)],
-                          cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "db", "compact", "--no-vacuum", "--db", str(old)],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "VACUUM" not in proc.stderr
     with sqlite3.connect(old) as c:
         assert c.execute("PRAGMA page_size").fetchone()[0] == 4096
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "db", "compact", "--db", str(old)],
-                          cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "db", "compact", "--db", str(old)],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("compacted 0 raw pages: ")

@@ -10,8 +10,15 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 #: Names read from the environment only (not settings): crash files, the alert hook's own
 #: variables, the tests' and the benchmarks' databases.
-ENVIRONMENT_ONLY = {"THEPAPER_CRASH_DIR", "THEPAPER_ALERT_TEXT", "THEPAPER_ALERT_FILE", "THEPAPER_TEST_PG_URL",
-                    "THEPAPER_TEST_WORKERS", "THEPAPER_BENCH_PG_URL", "THEPAPER_CACHE_DIR"}
+ENVIRONMENT_ONLY = {
+    "THEPAPER_CRASH_DIR",
+    "THEPAPER_ALERT_TEXT",
+    "THEPAPER_ALERT_FILE",
+    "THEPAPER_TEST_PG_URL",
+    "THEPAPER_TEST_WORKERS",
+    "THEPAPER_BENCH_PG_URL",
+    "THEPAPER_CACHE_DIR",
+}
 
 
 def readme() -> str:
@@ -30,7 +37,10 @@ def test_the_readme_is_at_most_12_kb():
 
 def test_the_two_commands_are_there_exactly():
     text = readme()
-    assert "scripts/crawl.sh          # the main job: crawl thepaper.cn's technology lists into ./data/archive.sqlite3" in text
+    assert (
+        "scripts/crawl.sh          # the main job: crawl thepaper.cn's technology lists into ./data/archive.sqlite3"
+        in text
+    )
     assert "scripts/test.sh           # the whole test suite (offline: it crawls a local mock of the site)" in text
     assert (ROOT / "scripts" / "crawl.sh").is_file() and (ROOT / "scripts" / "test.sh").is_file()
 
@@ -54,8 +64,11 @@ def test_every_command_the_readme_names_exists():
     # the longest prefix of what follows the program name that is a command: the rest are arguments
     unknown = [words for words in named if not any(words[:n] in real for n in (2, 1))]
     assert unknown == []
-    table = {row.split("`")[1].removeprefix("thepaper-archive ") for row in readme().splitlines()
-             if row.startswith("| `thepaper-archive ")}
+    table = {
+        row.split("`")[1].removeprefix("thepaper-archive ")
+        for row in readme().splitlines()
+        if row.startswith("| `thepaper-archive ")
+    }
     assert table == {" ".join(p) for p in real if p != ("db",)}, "the command table lists every command once"
 
 

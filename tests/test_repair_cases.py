@@ -9,12 +9,22 @@ from cleaning.repair import is_converted_traditional, repair_text
 
 DATA = Path(__file__).parent / "data" / "repair"
 CASES = [c for f in sorted(DATA.glob("*.json")) for c in json.loads(f.read_text(encoding="utf-8"))]
-UNCHANGED = [ln for ln in (DATA / "must_stay_unchanged.txt").read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#")]
+UNCHANGED = [
+    ln
+    for ln in (DATA / "must_stay_unchanged.txt").read_text(encoding="utf-8").splitlines()
+    if ln.strip() and not ln.startswith("#")
+]
 
 # Which repair kind each case kind must report.
-KIND_REPAIRS = {"mojibake": "mojibake_latin1", "pinyin": "pinyin", "t2s": "t2s", "fullwidth": "fullwidth_punct",
-                "mirror_host": "mirror_host", "tear": "gbk_punct_swap", "tear_unrepaired": "unrepaired"}
+KIND_REPAIRS = {
+    "mojibake": "mojibake_latin1",
+    "pinyin": "pinyin",
+    "t2s": "t2s",
+    "fullwidth": "fullwidth_punct",
+    "mirror_host": "mirror_host",
+    "tear": "gbk_punct_swap",
+    "tear_unrepaired": "unrepaired",
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['kind']}:{c['note']}" for c in CASES])
@@ -43,12 +53,15 @@ def test_must_stay_unchanged(line):
     assert res.repairs == {}
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("這輪上市所打開的，並不是一個簡單的融資窗口", True),
-    ("故宫的乾清宫是明清两代皇帝的寝宫，这部著作很著名。", False),
-    ("他后来在皇后大道发表了讲话，乾隆年间的文物也被展出。", False),
-    ("MiniMax and Zhipu", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("這輪上市所打開的，並不是一個簡單的融資窗口", True),
+        ("故宫的乾清宫是明清两代皇帝的寝宫，这部著作很著名。", False),
+        ("他后来在皇后大道发表了讲话，乾隆年间的文物也被展出。", False),
+        ("MiniMax and Zhipu", False),
+    ],
+)
 def test_is_converted_traditional(text, expected):
     assert is_converted_traditional(text) is expected
 
@@ -59,7 +72,9 @@ def test_caller_decides_traditional_for_short_titles():
 
 
 def test_mirror_host_given():
-    res = repair_text("文章来自nxos.com.cn，原文见http://www.nxos.com.cn/newsDetail_forward_1", mirror_host="www.nxos.com.cn")
+    res = repair_text(
+        "文章来自nxos.com.cn，原文见http://www.nxos.com.cn/newsDetail_forward_1", mirror_host="www.nxos.com.cn"
+    )
     assert "nxos" not in res.text
     assert "www.thepaper.cn/newsDetail_forward_1" in res.text
     assert res.repairs["mirror_host"] == 2

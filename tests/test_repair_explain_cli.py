@@ -11,9 +11,11 @@ from storage.articles import save_article
 from storage.db import open_archive
 from tests.conftest import run_cli
 
-PAGE = ('<html><head><title>t</title></head><body><h1>人工智能产业链的报告</h1><div>2025-03-01 09:15</div><div>'
-        '<p>æ¾Žæ¹ƒæ–°é—»è®°è€… æœ±è½©报道，今天\ufffd\ufffd\ufffd天气很好,大家都出门了。</p>'
-        '<p>第二段的内容也很长，说明了很多问题，这里是一些测试文字。</p></div></body></html>')
+PAGE = (
+    "<html><head><title>t</title></head><body><h1>人工智能产业链的报告</h1><div>2025-03-01 09:15</div><div>"
+    "<p>æ¾Žæ¹ƒæ–°é—»è®°è€… æœ±è½©报道，今天\ufffd\ufffd\ufffd天气很好,大家都出门了。</p>"
+    "<p>第二段的内容也很长，说明了很多问题，这里是一些测试文字。</p></div></body></html>"
+)
 URL = "https://www.thepaper.cn/newsDetail_forward_30012345"
 
 
@@ -22,10 +24,14 @@ def test_the_log_points_into_the_stored_body():
     assert rec.paragraphs[0] == "澎湃新闻记者 朱轩报道，今天天气很好，大家都出门了。"
     body = rec.body_text
     kinds = [(e["rule"], e["by"]) for e in rec.repair_log]
-    assert kinds == [("mojibake", "bytes"), ("mojibake", "bytes"), ("replacement_dropped", "rule"),
-                     ("fullwidth_punct", "rule")]
+    assert kinds == [
+        ("mojibake", "bytes"),
+        ("mojibake", "bytes"),
+        ("replacement_dropped", "rule"),
+        ("fullwidth_punct", "rule"),
+    ]
     for e in rec.repair_log:
-        assert e["field"] == "body" and body[e["offset"]:e["offset"] + len(e["after"])] == e["after"]
+        assert e["field"] == "body" and body[e["offset"] : e["offset"] + len(e["after"])] == e["after"]
 
 
 def test_clean_explain_as_typed(tmp_path):

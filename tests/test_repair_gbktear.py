@@ -92,12 +92,18 @@ def test_clean_text_has_no_tear_signs():
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=2), st.integers(min_value=0, max_value=30))
 # Found by hypothesis: two runs close together, the first window reaching into the second.
-@example(["用户规模的扩张和监管框架的逐步成型，意味着大模型已经走出概念验证阶段。", "研发中心。上海交通大学副教授表示，这一技术仍需验证。"], 0)
+@example(
+    [
+        "用户规模的扩张和监管框架的逐步成型，意味着大模型已经走出概念验证阶段。",
+        "研发中心。上海交通大学副教授表示，这一技术仍需验证。",
+    ],
+    0,
+)
 def test_random_cut_of_damaged_text(parts, cut):
     """Arbitrary spans of damaged text: the repair never raises, never grows much, and keeps
     most of the original."""
     trad = S2T.convert("".join(parts))
-    trad = trad[cut % max(1, len(trad) // 2):]
+    trad = trad[cut % max(1, len(trad) // 2) :]
     broken = damage(trad)
     fixed, _ = repair_tears(broken)
     assert len(fixed) <= len(broken) + 4
@@ -111,8 +117,7 @@ def _corpus_paragraphs(n: int, seed: int) -> list[str]:
     from mocksite.dataset import generate_dataset
 
     ds = generate_dataset(60, seed=seed)
-    paras = [b.text for i in range(len(ds)) for b in ds.article(i).blocks
-             if len(getattr(b, "text", "") or "") > 40]
+    paras = [b.text for i in range(len(ds)) for b in ds.article(i).blocks if len(getattr(b, "text", "") or "") > 40]
     return random.Random(seed).sample(paras, min(n, len(paras)))
 
 
@@ -128,14 +133,17 @@ def test_restoration_share_on_generated_news_paragraphs():
     assert ok / total >= 0.945, ok / total
 
 
-@pytest.mark.parametrize("simplified", [
-    # 场。该 -> 谐 + U+3000 (A1 A1) + 8: the full-width space is part of the run
-    "越来越多的企业从国内市场转向海外市场。该项目已完成环评备案，预计明年投产。",
-    # 示 is rare as a word of its own: the candidates for a lost byte are ranked by use in words
-    "寒武纪在成都的新厂房已进入设备调试阶段。寒武纪相关负责人表示，新产线预计明年投产。",
-    # a run from the first character of a paragraph to its end
-    "海光信息负责人上台致辞。海光信息展示了新产品的实测效果。",
-])
+@pytest.mark.parametrize(
+    "simplified",
+    [
+        # 场。该 -> 谐 + U+3000 (A1 A1) + 8: the full-width space is part of the run
+        "越来越多的企业从国内市场转向海外市场。该项目已完成环评备案，预计明年投产。",
+        # 示 is rare as a word of its own: the candidates for a lost byte are ranked by use in words
+        "寒武纪在成都的新厂房已进入设备调试阶段。寒武纪相关负责人表示，新产线预计明年投产。",
+        # a run from the first character of a paragraph to its end
+        "海光信息负责人上台致辞。海光信息展示了新产品的实测效果。",
+    ],
+)
 def test_simplified_text_torn_without_conversion(simplified):
     """§6 item 4 on Simplified text (the swap alone, without the Traditional conversion): never
     worse than the damage left as it is."""

@@ -26,25 +26,34 @@ def _gb2312(line: str) -> bool:
     return True
 
 
-LINES = [ln for ln in clean_lines() if "，" in ln and _gb2312(ln) and len(ln) >= 20 and not set(ln) & set("<>&\"\\")]
+LINES = [ln for ln in clean_lines() if "，" in ln and _gb2312(ln) and len(ln) >= 20 and not set(ln) & set('<>&"\\')]
 
 
 def page(paragraph: str, charset: str = "gb2312") -> bytes:
     """A thepaper.cn article page (the Next.js layout) holding ``paragraph``, declared and encoded GB2312."""
-    detail = {"contType": 0, "contentDetail": {"contId": 24801234, "name": "一篇普通的科技报道",
-                                               "content": f"<p>{paragraph}</p><p>第二段的内容也很长，说明了很多问题。</p>",
-                                               "pubTime": "2025-06-30 12:00", "author": "澎湃新闻记者 王某"}}
+    detail = {
+        "contType": 0,
+        "contentDetail": {
+            "contId": 24801234,
+            "name": "一篇普通的科技报道",
+            "content": f"<p>{paragraph}</p><p>第二段的内容也很长，说明了很多问题。</p>",
+            "pubTime": "2025-06-30 12:00",
+            "author": "澎湃新闻记者 王某",
+        },
+    }
     nd = {"props": {"pageProps": {"contId": "24801234", "detailData": detail}}}
-    return (f'<html><head><meta charset="{charset}"><title>x</title></head><body>'
-            f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(nd, ensure_ascii=False)}</script>'
-            "</body></html>").encode("gb2312")
+    return (
+        f'<html><head><meta charset="{charset}"><title>x</title></head><body>'
+        f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(nd, ensure_ascii=False)}</script>'
+        "</body></html>"
+    ).encode("gb2312")
 
 
 def _damaged(line: str) -> tuple[bytes, str]:
     """The page with the lead byte of the line's first full-width comma deleted, and the comma."""
     data = page(line)
     i = data.index(line.encode("gb2312")) + line.encode("gb2312").index("，".encode("gb2312"))
-    return data[:i] + data[i + 1:], "，"
+    return data[:i] + data[i + 1 :], "，"
 
 
 def test_the_pages_are_real_text():
@@ -56,8 +65,11 @@ def test_a_lost_lead_byte_is_repaired_from_the_bytes_or_left(line):
     data, lost = _damaged(line)
     rec = clean_document(data, url=URL)
     body = rec.paragraphs[0]
-    as_is = clean_document(data.decode("gb18030", "replace").encode("utf-8"), url=URL).paragraphs[0] \
-        if not rec.repairs.get("gb_lost_byte") else None
+    as_is = (
+        clean_document(data.decode("gb18030", "replace").encode("utf-8"), url=URL).paragraphs[0]
+        if not rec.repairs.get("gb_lost_byte")
+        else None
+    )
     if rec.repairs.get("gb_lost_byte"):
         # read in step again: the line itself, or without the damaged character (dropped, counted)
         assert body in (line, line.replace(lost, "", 1)), body

@@ -40,10 +40,14 @@ def _ftfy_clean() -> list[str]:
     return out
 
 
-UNCHANGED = [ln for ln in (DATA / "repair" / "must_stay_unchanged.txt").read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#")]
-REAL = list(dict.fromkeys([ln for ln in article_text().splitlines() if ln.strip()] + clean_lines() + UNCHANGED
-                          + _ftfy_clean()))
+UNCHANGED = [
+    ln
+    for ln in (DATA / "repair" / "must_stay_unchanged.txt").read_text(encoding="utf-8").splitlines()
+    if ln.strip() and not ln.startswith("#")
+]
+REAL = list(
+    dict.fromkeys([ln for ln in article_text().splitlines() if ln.strip()] + clean_lines() + UNCHANGED + _ftfy_clean())
+)
 #: Every stage of the chain that runs on any text (Traditional -> Simplified runs only on text
 #: detected as converted; tests/test_unseen_repair.py checks that clean text never is).
 STAGES = {
@@ -106,9 +110,14 @@ def test_a_line_of_replacement_characters_is_dropped():
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.lists(st.sampled_from([ln for ln in REAL if HAN.search(ln)]), min_size=1, max_size=4),
-       st.lists(st.tuples(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=8)),
-                min_size=1, max_size=5))
+@given(
+    st.lists(st.sampled_from([ln for ln in REAL if HAN.search(ln)]), min_size=1, max_size=4),
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=8)),
+        min_size=1,
+        max_size=5,
+    ),
+)
 def test_random_replacement_runs_never_become_han_characters(lines, runs):
     """U+FFFD inserted anywhere in real text, alone or in runs: the repair gives no Han character
     the text did not have (it drops the U+FFFD; the rest is clean text and stays)."""
@@ -133,7 +142,7 @@ def test_every_change_is_logged_where_it_stands():
         res = repair_text(text)
         assert res.log
         for e in res.log:
-            assert res.text[e.offset:e.offset + len(e.after)] == e.after, (e, res.text)
+            assert res.text[e.offset : e.offset + len(e.after)] == e.after, (e, res.text)
             assert e.by in ("bytes", "model", "rule")
 
 

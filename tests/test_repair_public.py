@@ -46,8 +46,11 @@ def test_the_data_is_what_the_provenance_says():
 
 
 def test_opencc_forced_traditional_to_simplified():
-    missed = [(cid, text, repair_text(text, traditional=True).text, wanted) for cid, text, wanted in OPENCC
-              if repair_text(text, traditional=True).text not in wanted]
+    missed = [
+        (cid, text, repair_text(text, traditional=True).text, wanted)
+        for cid, text, wanted in OPENCC
+        if repair_text(text, traditional=True).text not in wanted
+    ]
     assert len(missed) <= OPENCC_MAY_MISS, missed
 
 

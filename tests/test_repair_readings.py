@@ -8,9 +8,21 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from cleaning.repair import gbktear, readings
-from cleaning.repair.readings import (ASCII_LOGP, MAX_QUOTES, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST, STOP_BONUS,
-                                       WORD_BONUS, Budget, BudgetExceeded, CLAUSE_MARKS, DocumentWords, Lattice,
-                                       best_reading)
+from cleaning.repair.readings import (
+    ASCII_LOGP,
+    MAX_QUOTES,
+    PUNCT_PAIR_COST,
+    QUOTE_COST,
+    SEGMENT_COST,
+    STOP_BONUS,
+    WORD_BONUS,
+    Budget,
+    BudgetExceeded,
+    CLAUSE_MARKS,
+    DocumentWords,
+    Lattice,
+    best_reading,
+)
 from cleaning.repair.wordmodel import boundary_logp, char_logp, max_word_len, word_freq, word_logp
 
 
@@ -63,17 +75,30 @@ def plain_score(chars: list[str], slots: list[bool], cost: float, quotes: int = 
                 score -= QUOTE_COST
         if not slots[i]:
             continue
-        before, after = "".join(chars[max(0, i - 3):i]), "".join(chars[i + 1:i + 4])
+        before, after = "".join(chars[max(0, i - 3) : i]), "".join(chars[i + 1 : i + 4])
         if c == "。":
-            ends = before and (before[-1].isdigit() or before[-1] in "%”’）》"
-                               or (len(before) > 1 and (before[-2].isdigit() or _common(before[-2:])))
-                               or (len(before) > 2 and _common(before)))
-            starts = after and (after[0] in "“‘（《" or (len(after) > 1 and _common(after[:2]))
-                                or (len(after) > 2 and _common(after[:3])))
+            ends = before and (
+                before[-1].isdigit()
+                or before[-1] in "%”’）》"
+                or (len(before) > 1 and (before[-2].isdigit() or _common(before[-2:])))
+                or (len(before) > 2 and _common(before))
+            )
+            starts = after and (
+                after[0] in "“‘（《"
+                or (len(after) > 1 and _common(after[:2]))
+                or (len(after) > 2 and _common(after[:3]))
+            )
             if ends and starts:
                 score += STOP_BONUS
-        elif any(len(w) > 1 and _common(w) for w in (before[-1:] + c, before[-2:] + c if len(before) > 1 else "",
-                                                     c + after[:1], c + after[:2] if len(after) > 1 else "")):
+        elif any(
+            len(w) > 1 and _common(w)
+            for w in (
+                before[-1:] + c,
+                before[-2:] + c if len(before) > 1 else "",
+                c + after[:1],
+                c + after[:2] if len(after) > 1 else "",
+            )
+        ):
             score += WORD_BONUS
     return score
 
@@ -193,8 +218,7 @@ def test_work_per_text_is_bounded(monkeypatch):
     from bench.tears import flipped
     from tests.conftest import SAMPLES
 
-    text = flipped((SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt").read_bytes(), 0).decode(
-        "utf-8", "replace")
+    text = flipped((SAMPLES / "mirror_nxos_newsDetail_forward_32400625.txt").read_bytes(), 0).decode("utf-8", "replace")
     spent = []
     real = gbktear.Budget
 

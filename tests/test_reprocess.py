@@ -35,15 +35,28 @@ PG_DB = "reprocess"  # a PostgreSQL database of these tests' own, beside the sha
 
 
 def _rec(cont_id, title="标题", paras=("正文。",), tags=("AI",), **kw) -> ArticleRecord:
-    fields = dict(source_url=URL(cont_id), layout="nextjs", summary="摘要", published_at=T0 - timedelta(days=1),
-                  images=[Image(src="https://img.example/1.jpg", caption="图")], node_id=25434, node_name="10%公司")
-    return ArticleRecord(cont_id=cont_id, url=URL(cont_id), title=title, paragraphs=list(paras), tags=list(tags),
-                         **{**fields, **kw})
+    fields = dict(
+        source_url=URL(cont_id),
+        layout="nextjs",
+        summary="摘要",
+        published_at=T0 - timedelta(days=1),
+        images=[Image(src="https://img.example/1.jpg", caption="图")],
+        node_id=25434,
+        node_name="10%公司",
+    )
+    return ArticleRecord(
+        cont_id=cont_id, url=URL(cont_id), title=title, paragraphs=list(paras), tags=list(tags), **{**fields, **kw}
+    )
 
 
 def _mirror(cont_id, **kw) -> ArticleRecord:
-    return _rec(cont_id, source_url=f"http://m.example/newsDetail_forward_{cont_id}", mirror_host="m.example",
-                layout="text_dump", **kw)
+    return _rec(
+        cont_id,
+        source_url=f"http://m.example/newsDetail_forward_{cont_id}",
+        mirror_host="m.example",
+        layout="text_dump",
+        **kw,
+    )
 
 
 def _gone(cont_id, **kw) -> ArticleRecord:
@@ -75,7 +88,12 @@ CASES = {
     "twice: changed twice": (20, _rec(20), [_rec(20, title="一改"), _rec(20, title="二改")], ["updated", "updated"]),
 }
 FAILURES = {  # stored before the run: resolved (by URL or cont_id) when their article becomes new or updated
-    URL(1): None, URL(2): 2, "https://elsewhere.example/3": 3, URL(8): 8, URL(10): 10, URL(12): None,
+    URL(1): None,
+    URL(2): 2,
+    "https://elsewhere.example/3": 3,
+    URL(8): 8,
+    URL(10): 10,
+    URL(12): None,
 }
 
 
@@ -85,16 +103,26 @@ def _seed(Session) -> tuple[list[SimpleNamespace], list[tuple]]:
     with Session() as s:
         for name, (cont_id, stored, now, _) in CASES.items():
             for i, result in enumerate(now if isinstance(now, list) else [now]):
-                page = archive_raw(s, url=URL(cont_id) + "?again" * i, final_url=None, status=200, headers={},
-                                        body=name.encode(), fetched_at=T0, kind="article", cont_id=cont_id)
+                page = archive_raw(
+                    s,
+                    url=URL(cont_id) + "?again" * i,
+                    final_url=None,
+                    status=200,
+                    headers={},
+                    body=name.encode(),
+                    fetched_at=T0,
+                    kind="article",
+                    cont_id=cont_id,
+                )
                 s.flush()
                 rows.append(SimpleNamespace(id=page.id, url=page.url, fetched_at=page.fetched_at))
                 cleaned.append((page.id, None, result) if isinstance(result, str) else (page.id, result, None))
             if stored is not None:
                 save_article(s, stored, raw_page_id=None, now=T0 - timedelta(days=3))
         for url, cont_id in FAILURES.items():
-            record_failure(s, url=url, cont_id=cont_id, reason="http_503", message="", run_id=None,
-                                now=T0 - timedelta(days=2))
+            record_failure(
+                s, url=url, cont_id=cont_id, reason="http_503", message="", run_id=None, now=T0 - timedelta(days=2)
+            )
         s.commit()
     return rows, cleaned
 
@@ -118,12 +146,18 @@ def _snapshot(engine) -> dict:
     out = {}
     with engine.connect() as conn:
         names = dict(conn.execute(sa.text("select id, name from tags")).all())
-        for name, order in (("articles", "cont_id"), ("article_tags", "cont_id, position"),
-                            ("article_versions", "cont_id, version"), ("failures", "url"), ("tags", "name")):
+        for name, order in (
+            ("articles", "cont_id"),
+            ("article_tags", "cont_id, position"),
+            ("article_versions", "cont_id, version"),
+            ("failures", "url"),
+            ("tags", "name"),
+        ):
             table = Base.metadata.tables[name]
             rows = conn.execute(sa.select(table).order_by(*(table.c[c.strip()] for c in order.split(","))))
-            out[name] = [{k: (names[v] if k == "tag_id" else v) for k, v in r.items() if k != "id"}
-                         for r in rows.mappings()]
+            out[name] = [
+                {k: (names[v] if k == "tag_id" else v) for k, v in r.items() if k != "id"} for r in rows.mappings()
+            ]
     return out
 
 
@@ -157,8 +191,9 @@ def test_bulk_compare_matches_one_record_at_a_time(backend, tmp_path):
             results[way] = (counts, _snapshot(engine))
         finally:
             engine.dispose()
-    expected = Counter(_outcomes()) + Counter(f"failed/{now}" for _, _, now, _ in CASES.values()
-                                              if isinstance(now, str))
+    expected = Counter(_outcomes()) + Counter(
+        f"failed/{now}" for _, _, now, _ in CASES.values() if isinstance(now, str)
+    )
     assert results["bulk"][0] == results["one_by_one"][0] == expected
     assert results["bulk"][1] == results["one_by_one"][1]
     assert results["bulk_seen"][0] == results["one_by_one_seen"][0]
@@ -190,20 +225,51 @@ def _seed_mock_archive(Session, n: int = 40) -> None:
     with Session() as s:
         for art in ds.articles():
             resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
-            raw = archive_raw(s, url=URL(art.cont_id), final_url=None, status=resp.status,
-                                   headers={"Content-Type": resp.content_type}, body=resp.body, fetched_at=T0,
-                                   kind="article", cont_id=art.cont_id, context={"url": URL(art.cont_id)})
+            raw = archive_raw(
+                s,
+                url=URL(art.cont_id),
+                final_url=None,
+                status=resp.status,
+                headers={"Content-Type": resp.content_type},
+                body=resp.body,
+                fetched_at=T0,
+                kind="article",
+                cont_id=art.cont_id,
+                context={"url": URL(art.cont_id)},
+            )
             s.flush()
             try:
-                record = clean_page(resp.body, url=URL(art.cont_id), headers={"Content-Type": resp.content_type},
-                                    status=resp.status, cont_id=art.cont_id, source_url=URL(art.cont_id))
+                record = clean_page(
+                    resp.body,
+                    url=URL(art.cont_id),
+                    headers={"Content-Type": resp.content_type},
+                    status=resp.status,
+                    cont_id=art.cont_id,
+                    source_url=URL(art.cont_id),
+                )
             except CleaningError as exc:
-                record_failure(s, url=URL(art.cont_id), cont_id=art.cont_id, reason=exc.reason,
-                                    message=str(exc), run_id=None, now=T0)
+                record_failure(
+                    s,
+                    url=URL(art.cont_id),
+                    cont_id=art.cont_id,
+                    reason=exc.reason,
+                    message=str(exc),
+                    run_id=None,
+                    now=T0,
+                )
                 continue
             save_article(s, record, raw_page_id=raw.id, now=T0)
-        archive_raw(s, url=URL(1), final_url=None, status=200, headers={}, body=b"<html><body></body></html>",
-                         fetched_at=T0, kind="article", cont_id=1)
+        archive_raw(
+            s,
+            url=URL(1),
+            final_url=None,
+            status=200,
+            headers={},
+            body=b"<html><body></body></html>",
+            fetched_at=T0,
+            kind="article",
+            cont_id=1,
+        )
         lost = s.scalars(sa.select(Article.cont_id).where(Article.content_type == "news").limit(1)).one()
         s.execute(sa.delete(Article).where(Article.cont_id == lost))
         record_failure(s, url=URL(lost), cont_id=lost, reason="cleaner_crash", message="", run_id=None, now=T0)
@@ -232,8 +298,16 @@ def _new_cleaner(original):
 
 
 def _no_times(snap: dict) -> dict:
-    times = ("updated_at", "replaced_at", "last_seen", "first_seen", "valid_from", "last_failed_at",
-             "first_failed_at", "next_retry_at")
+    times = (
+        "updated_at",
+        "replaced_at",
+        "last_seen",
+        "first_seen",
+        "valid_from",
+        "last_failed_at",
+        "first_failed_at",
+        "next_retry_at",
+    )
     return {t: [{k: v for k, v in r.items() if k not in times} for r in rows] for t, rows in snap.items()}
 
 
@@ -251,8 +325,9 @@ def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch
             _seed_mock_archive(Session)
             monkeypatch.setattr(chain, "clean_document", _new_cleaner(original))
             progress = []
-            counts = reprocess.reprocess_archive(Session, batch=7, jobs=jobs,
-                                                 progress=lambda c, done, total: progress.append((done, total)))
+            counts = reprocess.reprocess_archive(
+                Session, batch=7, jobs=jobs, progress=lambda c, done, total: progress.append((done, total))
+            )
             results[jobs] = (counts, _no_times(_snapshot(engine)))
             assert [d for d, _ in progress] == sorted(d for d, _ in progress) and len(progress) >= 5
             assert len({total for _, total in progress}) == 1 and progress[-1][0] == progress[-1][1]
@@ -308,12 +383,19 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
         _seed_mock_archive(Session, 240)  # more than one chunk of 200 pages: two workers
     finally:
         engine.dispose()
-    slow = ("import signal, sys, time; from cleaning import document as chain; original = chain.clean_document\n"
-            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
-            "def slow(*a, **k):\n    time.sleep(0.2)\n    return original(*a, **k)\n"
-            "chain.clean_document = slow\nfrom crawler import cli\nsys.exit(cli.main(sys.argv[1:]))")
-    proc = subprocess.Popen([sys.executable, "-c", slow, "reprocess", "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}",
-                             "--jobs", "2"], cwd=ROOT, env=cli_env(), stderr=subprocess.PIPE, text=True)
+    slow = (
+        "import signal, sys, time; from cleaning import document as chain; original = chain.clean_document\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "def slow(*a, **k):\n    time.sleep(0.2)\n    return original(*a, **k)\n"
+        "chain.clean_document = slow\nfrom crawler import cli\nsys.exit(cli.main(sys.argv[1:]))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow, "reprocess", "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "--jobs", "2"],
+        cwd=ROOT,
+        env=cli_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while len(_children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
@@ -328,7 +410,10 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
         proc.wait()
     assert rc == code
     if signum != signal.SIGKILL:
-        assert proc.stderr.read().splitlines()[-1] == f"thepaper-archive: error: {('interrupted (SIGINT)', 'terminated (SIGTERM)')[signum == signal.SIGTERM]}"
+        assert (
+            proc.stderr.read().splitlines()[-1]
+            == f"thepaper-archive: error: {('interrupted (SIGINT)', 'terminated (SIGTERM)')[signum == signal.SIGTERM]}"
+        )
     deadline = time.monotonic() + 5
     while [w for w in workers if _state(w) != "gone"] and time.monotonic() < deadline:
         time.sleep(0.05)

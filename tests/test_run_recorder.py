@@ -63,8 +63,14 @@ print(json.dumps({"during": during, "run_id": state.run_id, "status": state.stat
 def test_the_recorder_opens_the_run_when_the_spider_opens_and_finishes_it_when_it_closes(backend, tmp_path):
     db = fresh_db_url(backend, tmp_path, name="recorder")
     with MockSite(generate_dataset(30, seed=8)) as site:
-        proc = subprocess.run([sys.executable, "-c", _CRAWL, site.base_url, db], cwd=ROOT, env=cli_env(),
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-c", _CRAWL, site.base_url, db],
+            cwd=ROOT,
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     # while items flowed, the run's row was open ("running", no end), a crawl
@@ -125,8 +131,10 @@ def test_the_stop_path_reads_and_writes_the_typed_state_not_the_stats():
     assert exit_code_for(state, {"finish_reason": "site_unreachable"}) == EXIT_UNREACHABLE
 
 
-@pytest.mark.parametrize("reason, code", [("site_unreachable", EXIT_UNREACHABLE), ("blocked", EXIT_BLOCKED),
-                                          ("archive_unwritable", EXIT_STORAGE)])
+@pytest.mark.parametrize(
+    "reason, code",
+    [("site_unreachable", EXIT_UNREACHABLE), ("blocked", EXIT_BLOCKED), ("archive_unwritable", EXIT_STORAGE)],
+)
 def test_the_exit_code_of_a_stopped_run_is_its_states_reason(reason, code):
     state = RunState()
     state.stop(reason, "why")
@@ -139,16 +147,25 @@ def test_an_unwritable_archive_stops_with_its_one_line_and_counters_show_in_the_
     crawler.stats.open_spider()
     state = run_state(crawler)
     assert stop_unwritable(crawler, ArchiveUnwritable("the disk is full"))
-    assert state.fatal == ("cannot write the archive: the disk is full; stopping the run (the next run resumes "
-                           "once the archive can be written)")
+    assert state.fatal == (
+        "cannot write the archive: the disk is full; stopping the run (the next run resumes "
+        "once the archive can be written)"
+    )
     state.inc_value("thepaper/stored/new", 2)
     assert state.counts["thepaper/stored/new"] == crawler.stats.get_value("thepaper/stored/new") == 2
 
 
 # ------------------------------------------------------------------ one run-record helper for every run
-@pytest.mark.parametrize("done, error, failed, status", [
-    (True, None, 0, "ok"), (True, None, 3, "partial"), (True, "damaged WARC", 0, "failed"),
-    (False, None, 0, "aborted"), (False, "x", 2, "aborted")])
+@pytest.mark.parametrize(
+    "done, error, failed, status",
+    [
+        (True, None, 0, "ok"),
+        (True, None, 3, "partial"),
+        (True, "damaged WARC", 0, "failed"),
+        (False, None, 0, "aborted"),
+        (False, "x", 2, "aborted"),
+    ],
+)
 def test_a_batch_jobs_status(done, error, failed, status):
     assert outcome_status(done=done, error=error, failed=failed) == status
 
@@ -193,8 +210,10 @@ def test_reprocess_writes_a_run_row(tmp_path):
     assert run.args["jobs"] == 1 and run.pid not in (None, os.getpid())
     assert run.counters["unchanged"] > 0 and run.counters["new"] == run.counters["updated"] == 0
     assert 0 < run.counters["pages"] <= pages
-    assert sum(run.counters[k] for k in ("new", "updated", "unchanged", "kept_original", "failed")) \
+    assert (
+        sum(run.counters[k] for k in ("new", "updated", "unchanged", "kept_original", "failed"))
         == run.counters["pages"]
+    )
     assert proc.stderr.strip().splitlines()[-1].startswith(f"reprocess: run {run.id}: new 0, updated 0, unchanged ")
 
 
@@ -238,18 +257,24 @@ def stats_reads(text: str) -> list[str]:
 
 def test_no_module_reads_its_control_state_back_from_the_stats():
     """Stats are for display: the run's control flow reads the typed state."""
-    found = {str(path.relative_to(ROOT)): stats_reads(path.read_text(encoding="utf-8"))
-             for pkg in ("crawler", "pipelines", "jobs") for path in sorted((ROOT / pkg).rglob("*.py"))}
+    found = {
+        str(path.relative_to(ROOT)): stats_reads(path.read_text(encoding="utf-8"))
+        for pkg in ("crawler", "pipelines", "jobs")
+        for path in sorted((ROOT / pkg).rglob("*.py"))
+    }
     assert {path: lines for path, lines in found.items() if lines} == {}
 
 
-@pytest.mark.parametrize("line, read", [
-    ('if self.crawler.stats.get_value("thepaper/fatal"):', True),
-    ('reason = stats.get("thepaper/stop_reason") or stats.get("finish_reason")', True),
-    ("error_line(stats['thepaper/alarm'])", True),
-    ('self.crawler.stats.inc_value("thepaper/list_pages")', False),
-    ('self.crawler.stats.set_value("thepaper/run_status", status)', False),
-    ('counters["failed"] = int(counts.get("thepaper/failed", 0))', False),
-])
+@pytest.mark.parametrize(
+    "line, read",
+    [
+        ('if self.crawler.stats.get_value("thepaper/fatal"):', True),
+        ('reason = stats.get("thepaper/stop_reason") or stats.get("finish_reason")', True),
+        ("error_line(stats['thepaper/alarm'])", True),
+        ('self.crawler.stats.inc_value("thepaper/list_pages")', False),
+        ('self.crawler.stats.set_value("thepaper/run_status", status)', False),
+        ('counters["failed"] = int(counts.get("thepaper/failed", 0))', False),
+    ],
+)
 def test_the_check_sees_a_stats_read(line, read):
     assert bool(stats_reads(line)) is read

@@ -30,7 +30,8 @@ def test_a_file_over_the_default_limit_is_one_line(tmp_path, command):
     proc = run_cli(*args)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        f"{PROG_ERR}{big} is larger than the 16.0 MiB a page may have (DOWNLOAD_MAXSIZE): not a saved page, nothing read"]
+        f"{PROG_ERR}{big} is larger than the 16.0 MiB a page may have (DOWNLOAD_MAXSIZE): not a saved page, nothing read"
+    ]
     assert not db.exists()  # the import refused before opening the archive
 
 
@@ -42,7 +43,8 @@ def test_the_limit_is_the_crawls_setting_and_an_import_stores_nothing_of_a_batch
     proc = run_cli("clean", str(PAGE), "--url", URL, env=env)
     assert proc.returncode == 2 and proc.stderr.splitlines() == [
         f"{PROG_ERR}{PAGE} is larger than the {limit:,} bytes a page may have (DOWNLOAD_MAXSIZE): "
-        "not a saved page, nothing read"]
+        "not a saved page, nothing read"
+    ]
     small = tmp_path / "small.html"
     small.write_bytes(b"<html><body><p>short</p></body></html>")
     proc = run_cli("import", "--db", db, str(small), str(PAGE), "--url", URL, "-s", f"DOWNLOAD_MAXSIZE={limit}")

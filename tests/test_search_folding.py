@@ -18,15 +18,55 @@ from storage.db import open_archive
 from storage.search import TITLE_WEIGHT, fold, folded, mark, search, snippet, split_terms
 from tests.conftest import BACKENDS, fresh_db_url
 
-TRAPS = ["İstanbul", "istanbul", "ISTANBUL", "ıstanbul", "Σύνοδος", "σύνοδος", "ΣΎΝΟΔΟΣ", "ＡＩ芯片", "ａｉ芯片",
-         "AI芯片", "ai芯片", "Ai芯片", "Straße", "STRASSE", "strasse", "ẞ", "K温度", "k温度", "\u212a温度", "ǅ", "Ǆ", "ǆ",
-         "Ärger", "ärger", "ÄRGER", "ﬁle", "file", "FILE", "人工智能", "芯片", "大模型"]
+TRAPS = [
+    "İstanbul",
+    "istanbul",
+    "ISTANBUL",
+    "ıstanbul",
+    "Σύνοδος",
+    "σύνοδος",
+    "ΣΎΝΟΔΟΣ",
+    "ＡＩ芯片",
+    "ａｉ芯片",
+    "AI芯片",
+    "ai芯片",
+    "Ai芯片",
+    "Straße",
+    "STRASSE",
+    "strasse",
+    "ẞ",
+    "K温度",
+    "k温度",
+    "\u212a温度",
+    "ǅ",
+    "Ǆ",
+    "ǆ",
+    "Ärger",
+    "ärger",
+    "ÄRGER",
+    "ﬁle",
+    "file",
+    "FILE",
+    "人工智能",
+    "芯片",
+    "大模型",
+]
 
 
-@pytest.mark.parametrize("text, out", [
-    ("OpenAI 发布 GPT-5", "openai 发布 gpt-5"), ("İSTANBUL", "İstanbul"), ("ΣΊΓΜΑ", "ΣΊΓΜΑ"), ("ＡＩ", "ＡＩ"),
-    ("Straße", "straße"), ("\u212a", "\u212a"), ("", ""), ("人工智能", "人工智能"), ("abc123", "abc123"),
-])
+@pytest.mark.parametrize(
+    "text, out",
+    [
+        ("OpenAI 发布 GPT-5", "openai 发布 gpt-5"),
+        ("İSTANBUL", "İstanbul"),
+        ("ΣΊΓΜΑ", "ΣΊΓΜΑ"),
+        ("ＡＩ", "ＡＩ"),
+        ("Straße", "straße"),
+        ("\u212a", "\u212a"),
+        ("", ""),
+        ("人工智能", "人工智能"),
+        ("abc123", "abc123"),
+    ],
+)
 def test_fold_is_ascii_only_and_keeps_length(text, out):
     assert fold(text) == out and len(fold(text)) == len(text)
 
@@ -40,8 +80,10 @@ def engine(request, tmp_path_factory):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40) |
-       st.lists(st.sampled_from(TRAPS)).map(" ".join))
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+    | st.lists(st.sampled_from(TRAPS)).map(" ".join)
+)
 def test_sql_fold_is_the_python_fold(engine, text):
     with engine.connect() as conn:
         assert conn.execute(sa.select(folded(sa.literal(text, sa.Text)))).scalar() == fold(text)
@@ -63,14 +105,23 @@ CORPUS = _corpus()
 
 @pytest.fixture(params=BACKENDS, scope="module")
 def archive(request, tmp_path_factory):
-    engine, Session = open_archive(fresh_db_url(request.param, tmp_path_factory.mktemp("corpus"), name="folding"), create=True)
+    engine, Session = open_archive(
+        fresh_db_url(request.param, tmp_path_factory.mktemp("corpus"), name="folding"), create=True
+    )
     start = datetime(2026, 11, 1, tzinfo=timezone.utc)
     with Session() as s:
         for i, (cid, title, body) in enumerate(CORPUS):
-            record = ArticleRecord(cont_id=cid, url=f"https://www.thepaper.cn/newsDetail_forward_{cid}",
-                                   layout="nextjs", content_type="news", title=title,
-                                   published_at=start + timedelta(hours=i % 7), paragraphs=body.split("\n"),
-                                   encoding="utf-8", encoding_reason="header")
+            record = ArticleRecord(
+                cont_id=cid,
+                url=f"https://www.thepaper.cn/newsDetail_forward_{cid}",
+                layout="nextjs",
+                content_type="news",
+                title=title,
+                published_at=start + timedelta(hours=i % 7),
+                paragraphs=body.split("\n"),
+                encoding="utf-8",
+                encoding_reason="header",
+            )
             save_article(s, record, raw_page_id=None, now=start)
         s.commit()
     yield Session
@@ -89,9 +140,42 @@ def oracle(query: str) -> list[tuple[int, float]]:
     return [(-cid, float(-score)) for score, _, cid in sorted(hits)]
 
 
-QUERIES = ["İ", "i", "I", "istanbul", "İSTANBUL", "ıstanbul", "σ", "Σ", "σύνοδος", "ΣΎΝΟΔΟΣ", "ai", "AI", "ＡＩ",
-           "ａｉ", "AI芯片", "ai芯片 人工", "straße", "strasse", "STRASSE", "ẞ", "k", "K", "\u212a", "\u212a温度", "ǆ", "Ǆ",
-           "ärger", "Ä", "ﬁ", "fi", "file", "人工智能", "芯片 大模型", "istanbul 芯片 ai"]
+QUERIES = [
+    "İ",
+    "i",
+    "I",
+    "istanbul",
+    "İSTANBUL",
+    "ıstanbul",
+    "σ",
+    "Σ",
+    "σύνοδος",
+    "ΣΎΝΟΔΟΣ",
+    "ai",
+    "AI",
+    "ＡＩ",
+    "ａｉ",
+    "AI芯片",
+    "ai芯片 人工",
+    "straße",
+    "strasse",
+    "STRASSE",
+    "ẞ",
+    "k",
+    "K",
+    "\u212a",
+    "\u212a温度",
+    "ǆ",
+    "Ǆ",
+    "ärger",
+    "Ä",
+    "ﬁ",
+    "fi",
+    "file",
+    "人工智能",
+    "芯片 大模型",
+    "istanbul 芯片 ai",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -113,8 +197,11 @@ def test_non_ascii_letters_match_only_themselves(archive):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(TRAPS) | st.sampled_from(TRAPS).map(lambda w: w[: max(1, len(w) // 2)]),
-                min_size=1, max_size=3).map(" ".join))
+@given(
+    st.lists(
+        st.sampled_from(TRAPS) | st.sampled_from(TRAPS).map(lambda w: w[: max(1, len(w) // 2)]), min_size=1, max_size=3
+    ).map(" ".join)
+)
 def test_any_query_of_trap_words(archive, query):
     with archive() as s:
         assert [(h.cont_id, h.score) for h in search(s, query, limit=1000)] == oracle(query)

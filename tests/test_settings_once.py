@@ -72,8 +72,12 @@ def defaults_at_call_sites(source: str, names: set[str]) -> list[str]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
             continue
         name = _text(node.args[0])
-        if (node.func.attr in READERS and name in names and _receiver(node.func.value) not in NOT_SETTINGS
-                and (len(node.args) > 1 or any(k.arg == "default" for k in node.keywords))):
+        if (
+            node.func.attr in READERS
+            and name in names
+            and _receiver(node.func.value) not in NOT_SETTINGS
+            and (len(node.args) > 1 or any(k.arg == "default" for k in node.keywords))
+        ):
             found.append(f"line {node.lineno}: {ast.unparse(node)}")
     return found
 
@@ -93,22 +97,28 @@ def defaults_written(source: str, names: set[str]) -> list[str]:
             if node.func.attr == "setdefault":
                 found.append(f"line {node.lineno}: {ast.unparse(node)}")
             elif node.func.attr == "set":
-                priority = next((k.value for k in node.keywords if k.arg == "priority"),
-                                node.args[2] if len(node.args) > 2 else None)
+                priority = next(
+                    (k.value for k in node.keywords if k.arg == "priority"),
+                    node.args[2] if len(node.args) > 2 else None,
+                )
                 if _text(priority) not in OVERRIDE_PRIORITIES:
                     found.append(f"line {node.lineno}: {ast.unparse(node)} (a default, not an override)")
-        if isinstance(node, ast.ClassDef) and any(isinstance(f, ast.FunctionDef) and f.name == "from_settings"
-                                                  for f in node.body):
+        if isinstance(node, ast.ClassDef) and any(
+            isinstance(f, ast.FunctionDef) and f.name == "from_settings" for f in node.body
+        ):
             for stmt in node.body:
                 if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                    found.append(f"line {stmt.lineno}: {node.name}.{ast.unparse(stmt.target)} has a default "
-                                 "of its own, beside the setting's")
+                    found.append(
+                        f"line {stmt.lineno}: {node.name}.{ast.unparse(stmt.target)} has a default "
+                        "of its own, beside the setting's"
+                    )
     return found
 
 
 def scanned_files() -> list[Path]:
-    return sorted(p for pkg in SCANNED for p in (ROOT / pkg).rglob("*.py")
-                  if p != SETTINGS and "migrations" not in p.parts)
+    return sorted(
+        p for pkg in SCANNED for p in (ROOT / pkg).rglob("*.py") if p != SETTINGS and "migrations" not in p.parts
+    )
 
 
 def test_no_setting_is_assigned_twice():
@@ -118,46 +128,62 @@ def test_no_setting_is_assigned_twice():
 
 def test_settings_are_read_without_call_site_defaults():
     names = setting_names()
-    found = {str(p.relative_to(ROOT)): hits for p in scanned_files()
-             if (hits := defaults_at_call_sites(p.read_text(encoding="utf-8"), names))}
+    found = {
+        str(p.relative_to(ROOT)): hits
+        for p in scanned_files()
+        if (hits := defaults_at_call_sites(p.read_text(encoding="utf-8"), names))
+    }
     assert found == {}
 
 
 def test_no_thepaper_default_is_written_outside_the_settings_module():
     names = {n for n in setting_names() if n.startswith("THEPAPER_")}
-    found = {str(p.relative_to(ROOT)): hits for p in scanned_files()
-             if (hits := defaults_written(p.read_text(encoding="utf-8"), names))}
+    found = {
+        str(p.relative_to(ROOT)): hits
+        for p in scanned_files()
+        if (hits := defaults_written(p.read_text(encoding="utf-8"), names))
+    }
     assert found == {}
 
 
-@pytest.mark.parametrize("source, rule", [
-    ("A = 1\nB = 2\nA = 3\n", "twice"),
-    ("x = s.getint('THEPAPER_PAGE_SIZE', 20)\n", "read"),
-    ("x = crawler.settings.getfloat('DOWNLOAD_DELAY', default=3.0)\n", "read"),
-    ("x = self.crawler.settings.get('THEPAPER_SINCE', '')\n", "read"),
-    ("THEPAPER_PAGE_SIZE = 20\n", "written"),
-    ("settings.setdefault('THEPAPER_PAGE_SIZE', 20)\n", "written"),
-    ("settings.set('THEPAPER_PAGE_SIZE', 20)\n", "written"),
-    ("settings.set('THEPAPER_PAGE_SIZE', 20, priority='default')\n", "written"),
-    ("class T:\n    z: float = 3.0\n    @classmethod\n    def from_settings(cls, s):\n        return cls(s.getfloat('THEPAPER_ALARM_Z'))\n",
-     "written"),
-])
+@pytest.mark.parametrize(
+    "source, rule",
+    [
+        ("A = 1\nB = 2\nA = 3\n", "twice"),
+        ("x = s.getint('THEPAPER_PAGE_SIZE', 20)\n", "read"),
+        ("x = crawler.settings.getfloat('DOWNLOAD_DELAY', default=3.0)\n", "read"),
+        ("x = self.crawler.settings.get('THEPAPER_SINCE', '')\n", "read"),
+        ("THEPAPER_PAGE_SIZE = 20\n", "written"),
+        ("settings.setdefault('THEPAPER_PAGE_SIZE', 20)\n", "written"),
+        ("settings.set('THEPAPER_PAGE_SIZE', 20)\n", "written"),
+        ("settings.set('THEPAPER_PAGE_SIZE', 20, priority='default')\n", "written"),
+        (
+            "class T:\n    z: float = 3.0\n    @classmethod\n    def from_settings(cls, s):\n        return cls(s.getfloat('THEPAPER_ALARM_Z'))\n",
+            "written",
+        ),
+    ],
+)
 def test_each_rule_finds_what_breaks_it(source, rule):
     names = setting_names()
-    found = {"twice": [n for n, c in assigned_names(source).items() if c > 1],
-             "read": defaults_at_call_sites(source, names),
-             "written": defaults_written(source, {n for n in names if n.startswith("THEPAPER_")})}
+    found = {
+        "twice": [n for n, c in assigned_names(source).items() if c > 1],
+        "read": defaults_at_call_sites(source, names),
+        "written": defaults_written(source, {n for n in names if n.startswith("THEPAPER_")}),
+    }
     assert found[rule], source
 
 
-@pytest.mark.parametrize("source", [
-    "x = s.getint('THEPAPER_PAGE_SIZE')\n",
-    "x = os.environ.get('THEPAPER_CONFIG', '')\n",  # the environment, not the settings
-    "x = stats.get('THEPAPER_PAGE_SIZE', 0)\n",
-    "x = d.get('lowercase_key', 1)\n",
-    "settings.set('THEPAPER_MAX_ARTICLES', n, priority='cmdline')\n",
-    "class T:\n    z: float\n    @classmethod\n    def from_settings(cls, s):\n        return cls(s.getfloat('THEPAPER_ALARM_Z'))\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = s.getint('THEPAPER_PAGE_SIZE')\n",
+        "x = os.environ.get('THEPAPER_CONFIG', '')\n",  # the environment, not the settings
+        "x = stats.get('THEPAPER_PAGE_SIZE', 0)\n",
+        "x = d.get('lowercase_key', 1)\n",
+        "settings.set('THEPAPER_MAX_ARTICLES', n, priority='cmdline')\n",
+        "class T:\n    z: float\n    @classmethod\n    def from_settings(cls, s):\n        return cls(s.getfloat('THEPAPER_ALARM_Z'))\n",
+    ],
+)
 def test_the_rules_pass_what_is_allowed(source):
     names = setting_names()
     assert defaults_at_call_sites(source, names) == []

@@ -30,8 +30,15 @@ FAULTS = {
     "seed": 7,
     "max_delay": 1.0,
     "rules": [
-        {"mix": 0.2, "pattern": r"^/newsDetail_forward_", "times": 2, "permanent": 0.25, "seed": 7,
-         "delay": 0.5, "size": 24 * 1024 * 1024},
+        {
+            "mix": 0.2,
+            "pattern": r"^/newsDetail_forward_",
+            "times": 2,
+            "permanent": 0.25,
+            "seed": 7,
+            "delay": 0.5,
+            "size": 24 * 1024 * 1024,
+        },
         {"mix": 0.2, "pattern": r"^/contentapi/", "times": 2, "permanent": 0.0, "seed": 8, "delay": 0.5},
     ],
 }
@@ -40,10 +47,14 @@ FAULTS = {
 MERGES_PARAGRAPHS = {"html_unclosed", "html_tags_dropped"}
 
 CRAWL_SETTINGS = [
-    "-s", "THEPAPER_FAILURE_RETRY_BASE_S=0",  # runs follow each other at once here
-    "-s", "THEPAPER_BREAKER_MIN_EVENTS=1000",  # the mock's 429/403 are sporadic, not a block
-    "-s", "DOWNLOAD_TIMEOUT=5",
-    "-s", "RETRY_TIMES=3",
+    "-s",
+    "THEPAPER_FAILURE_RETRY_BASE_S=0",  # runs follow each other at once here
+    "-s",
+    "THEPAPER_BREAKER_MIN_EVENTS=1000",  # the mock's 429/403 are sporadic, not a block
+    "-s",
+    "DOWNLOAD_TIMEOUT=5",
+    "-s",
+    "RETRY_TIMES=3",
 ]
 
 
@@ -52,13 +63,11 @@ def test_soak_twenty_percent_faults(tmp_path):
     db = f"sqlite:///{tmp_path / 'soak.sqlite3'}"
     with MockSite(dataset, faults=FAULTS) as site:
         plan = site.faults
-        outcomes = {a.cont_id: plan.expected_outcome(f"/newsDetail_forward_{a.cont_id}")
-                    for a in dataset.articles()}
+        outcomes = {a.cont_id: plan.expected_outcome(f"/newsDetail_forward_{a.cont_id}") for a in dataset.articles()}
         runs = []
         for _ in range(3):
             t0 = time.monotonic()
-            proc = run_cli("crawl", "--base-url", site.base_url, "--db", db, "-q", *CRAWL_SETTINGS,
-                           timeout=RUN_TIMEOUT)
+            proc = run_cli("crawl", "--base-url", site.base_url, "--db", db, "-q", *CRAWL_SETTINGS, timeout=RUN_TIMEOUT)
             runs.append((proc.returncode, time.monotonic() - t0, proc.stderr[-2000:]))
             assert proc.returncode == 0, proc.stderr[-4000:]
         injected = sum(plan.injected.values()) if hasattr(plan.injected, "values") else plan.injected
@@ -73,8 +82,11 @@ def test_soak_twenty_percent_faults(tmp_path):
     assert "running" not in statuses and len(statuses) == 3
 
     recoverable = [a for a in dataset.articles() if outcomes[a.cont_id] in ("ok", "transient")]
-    permanent = [a for a in dataset.articles() if outcomes[a.cont_id] == "permanent"
-                 and a.kind not in ("external",) and not a.robots_disallowed]
+    permanent = [
+        a
+        for a in dataset.articles()
+        if outcomes[a.cont_id] == "permanent" and a.kind not in ("external",) and not a.robots_disallowed
+    ]
     assert permanent and len(recoverable) > N_ARTICLES * 0.9
 
     missing = [a.cont_id for a in recoverable if a.cont_id not in rows]

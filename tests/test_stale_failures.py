@@ -30,8 +30,9 @@ def test_a_list_failure_is_resolved_by_a_later_run_that_walks_the_list(db_url):
         failed = _failures(db_url)
         # one row per list (a channel, six columns), each naming its list
         assert len(failed) == 7 and {reason for _, reason in failed} == {"http_500"}, failed
-        assert all(f"{site.base_url}/contentapi/" in url and ("#channel=" in url or "#node=" in url)
-                   for url, _ in failed), failed
+        assert all(
+            f"{site.base_url}/contentapi/" in url and ("#channel=" in url or "#node=" in url) for url, _ in failed
+        ), failed
 
         site.faults = FaultPlan.from_config([], 0)  # the API is back
         second = run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "-q")

@@ -30,7 +30,17 @@ from storage.failures import due_failures, record_failure, resolve_failure
 from storage import codec
 from storage.codec import PLAIN, Encoder
 from storage.raw import archive_raw, raw_page_row
-from storage.runs import abort_dead_runs, acquire_lock, finish_run, get_cursor, heartbeat, lock_holder, release_lock, set_cursor, start_run
+from storage.runs import (
+    abort_dead_runs,
+    acquire_lock,
+    finish_run,
+    get_cursor,
+    heartbeat,
+    lock_holder,
+    release_lock,
+    set_cursor,
+    start_run,
+)
 from storage.db import current_revision, head_revision, make_engine, open_archive, resolve_db_url, upgrade
 from storage.models import Article, ArticleTag, ArticleVersion, Base, CrawlRun, Failure, RawDictionary, RawPage, Tag
 from storage.types import NaiveDatetimeError
@@ -58,22 +68,42 @@ def session(archive):
 
 def make_record(cont_id=1001, **kw) -> ArticleRecord:
     base = dict(
-        cont_id=cont_id, url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}",
-        source_url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}", layout="nextjs",
-        title="国产大模型发布新版本", summary="推理速度提升一倍。", published_at=T0,
-        author="朱轩", editor="李明", source="澎湃新闻", node_id=25434, node_name="10%公司",
-        channel_id=119908, channel_name="科技", tags=["人工智能", "大模型"],
+        cont_id=cont_id,
+        url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}",
+        source_url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}",
+        layout="nextjs",
+        title="国产大模型发布新版本",
+        summary="推理速度提升一倍。",
+        published_at=T0,
+        author="朱轩",
+        editor="李明",
+        source="澎湃新闻",
+        node_id=25434,
+        node_name="10%公司",
+        channel_id=119908,
+        channel_name="科技",
+        tags=["人工智能", "大模型"],
         images=[Image(src="https://img.example/a.jpg", caption="发布会现场")],
         paragraphs=["第一段：某公司今日发布新模型。", "发布会现场", "第二段 <b>不是</b> HTML & 也不执行。"],
-        encoding="utf-8", encoding_reason="header", repairs={"nbsp": 2}, stripped={"footer": 1},
+        encoding="utf-8",
+        encoding_reason="header",
+        repairs={"nbsp": 2},
+        stripped={"footer": 1},
     )
     base.update(kw)
     return ArticleRecord(**base)
 
 
 def _raw(session, body=b"<html>page</html>", **kw):
-    args = dict(url="https://www.thepaper.cn/newsDetail_forward_1001", final_url=None, status=200,
-                headers={"Content-Type": "text/html"}, body=body, fetched_at=T0, kind="article")
+    args = dict(
+        url="https://www.thepaper.cn/newsDetail_forward_1001",
+        final_url=None,
+        status=200,
+        headers={"Content-Type": "text/html"},
+        body=body,
+        fetched_at=T0,
+        kind="article",
+    )
     args.update(kw)
     page = archive_raw(session, **args)
     session.flush()
@@ -84,8 +114,9 @@ def _raw(session, body=b"<html>page</html>", **kw):
 def test_migrated_schema_matches_models(archive):
     engine, _ = archive
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True,
-                                                     "include_name": include_name})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True, "include_name": include_name}
+        )
         assert compare_metadata(ctx, Base.metadata) == []
 
 
@@ -110,8 +141,7 @@ def test_upgrade_on_empty_sqlite_file(tmp_path):
     engine = make_engine(url)
     try:
         names = set(sa.inspect(engine).get_table_names())
-        assert {t for t in Base.metadata.tables} | {"alembic_version"} == {n for n in names
-                                                                           if include_name(n, "table")}
+        assert {t for t in Base.metadata.tables} | {"alembic_version"} == {n for n in names if include_name(n, "table")}
         head = current_revision(engine)
         assert head == head_revision()
         upgrade(engine)  # idempotent
@@ -120,12 +150,15 @@ def test_upgrade_on_empty_sqlite_file(tmp_path):
         engine.dispose()
 
 
-@pytest.mark.parametrize("given_url, expected", [
-    ("postgresql://u:p@db.example:5432/arch", "postgresql+psycopg://u:p@db.example:5432/arch"),
-    ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
-    ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
-    ("sqlite:///:memory:", "sqlite:///:memory:"),
-])
+@pytest.mark.parametrize(
+    "given_url, expected",
+    [
+        ("postgresql://u:p@db.example:5432/arch", "postgresql+psycopg://u:p@db.example:5432/arch"),
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+    ],
+)
 def test_resolve_db_url_rewrites_drivers(given_url, expected):
     assert resolve_db_url(given_url) == expected
 
@@ -281,16 +314,22 @@ def test_changed_article_is_versioned(session):
     assert (v2.valid_from, v2.replaced_at, v2.raw_page_id) == (t1, t2, raw2.id)
 
 
-@pytest.mark.parametrize("changes, kept, outcome", [
-    # a drifted or paywalled page: the text and byline are gone from the page, not from the article
-    (dict(paragraphs=[], source="", author=""), ("author", "source", "body_text"), "unchanged"),
-    (dict(paragraphs=[], images=[], summary="", title="改了标题"), ("summary", "body_text", "images"), "updated"),
-    (dict(tags=[], node_id=None, node_name="", published_at=None), ("published_at", "node_id", "node_name", "tags"),
-     "unchanged"),
-    # negatives: what has a value replaces what is stored; nothing emptied, nothing kept
-    (dict(paragraphs=["新的正文。"], source="新华社"), (), "updated"),
-    (dict(layout="unknown"), (), "updated"),
-])
+@pytest.mark.parametrize(
+    "changes, kept, outcome",
+    [
+        # a drifted or paywalled page: the text and byline are gone from the page, not from the article
+        (dict(paragraphs=[], source="", author=""), ("author", "source", "body_text"), "unchanged"),
+        (dict(paragraphs=[], images=[], summary="", title="改了标题"), ("summary", "body_text", "images"), "updated"),
+        (
+            dict(tags=[], node_id=None, node_name="", published_at=None),
+            ("published_at", "node_id", "node_name", "tags"),
+            "unchanged",
+        ),
+        # negatives: what has a value replaces what is stored; nothing emptied, nothing kept
+        (dict(paragraphs=["新的正文。"], source="新华社"), (), "updated"),
+        (dict(layout="unknown"), (), "updated"),
+    ],
+)
 def test_an_update_never_empties_a_stored_field(session, changes, kept, outcome):
     """No update replaces a stored value with an empty one: the stored value stays, and the
     names kept are reported (the crawl counts such pages, ``kept_fields``)."""
@@ -308,7 +347,8 @@ def test_an_update_never_empties_a_stored_field(session, changes, kept, outcome)
     assert blanked == [kept]
     for name, value in changes.items():
         stored = {"paragraphs": a.paragraphs, "images": [Image(**i) for i in a.images], "tags": a.tag_names}.get(
-            name, getattr(a, name, None))
+            name, getattr(a, name, None)
+        )
         expected = getattr(original, name) if (name if name != "paragraphs" else "body_text") in kept else value
         assert stored == expected, name
     text = ArticleRecord(title=a.title, paragraphs=a.paragraphs)
@@ -346,16 +386,23 @@ def test_cleaner_version_change_updates_without_new_version(session):
 
 
 def _mirror(cont_id=1001, **kw):
-    return make_record(cont_id, mirror_host="nxos.example", source_url="https://nxos.example/newsDetail_forward_1001",
-                       layout="text_dump", **kw)
+    return make_record(
+        cont_id,
+        mirror_host="nxos.example",
+        source_url="https://nxos.example/newsDetail_forward_1001",
+        layout="text_dump",
+        **kw,
+    )
 
 
 def test_mirror_never_replaces_original(session):
     save_article(session, make_record(), raw_page_id=None, now=T0)
     session.commit()
     t1 = T0 + timedelta(hours=1)
-    assert save_article(session, _mirror(title="镜像标题", paragraphs=["镜像正文"]),
-                             raw_page_id=None, now=t1) == "kept_original"
+    assert (
+        save_article(session, _mirror(title="镜像标题", paragraphs=["镜像正文"]), raw_page_id=None, now=t1)
+        == "kept_original"
+    )
     session.commit()
     session.expunge_all()
     a = session.get(Article, 1001)
@@ -383,13 +430,14 @@ def test_original_with_same_text_as_mirror_clears_mirror_origin(session):
 
 def test_mirror_replaces_when_preference_off_or_original_gone(session):
     save_article(session, make_record(1), raw_page_id=None, now=T0)
-    assert save_article(session, _mirror(1, paragraphs=["镜像"]), raw_page_id=None, now=T0,
-                             prefer_original=False) == "updated"
+    assert (
+        save_article(session, _mirror(1, paragraphs=["镜像"]), raw_page_id=None, now=T0, prefer_original=False)
+        == "updated"
+    )
     assert session.get(Article, 1).mirror_host == "nxos.example"
     gone = make_record(2, content_type="gone", gone_reason="http_404", title="", paragraphs=[], tags=[], images=[])
     save_article(session, gone, raw_page_id=None, now=T0)
-    assert save_article(session, _mirror(2, paragraphs=["唯一幸存的文本"]), raw_page_id=None,
-                             now=T0) == "updated"
+    assert save_article(session, _mirror(2, paragraphs=["唯一幸存的文本"]), raw_page_id=None, now=T0) == "updated"
     a = session.get(Article, 2)
     assert a.content_type == "news" and a.paragraphs == ["唯一幸存的文本"]
 
@@ -399,8 +447,17 @@ def test_gone_keeps_old_text_in_a_version(session):
     save_article(session, rec, raw_page_id=None, now=T0)
     session.commit()
     t1 = T0 + timedelta(days=3)
-    gone = make_record(content_type="gone", gone_reason="offline_notice", title="", summary="", paragraphs=[],
-                       images=[], tags=[], published_at=None, author="")
+    gone = make_record(
+        content_type="gone",
+        gone_reason="offline_notice",
+        title="",
+        summary="",
+        paragraphs=[],
+        images=[],
+        tags=[],
+        published_at=None,
+        author="",
+    )
     assert save_article(session, gone, raw_page_id=None, now=t1) == "updated"
     session.commit()
     t2 = t1 + timedelta(days=1)
@@ -455,12 +512,20 @@ def test_known_hashes(session):
 # --------------------------------------------------------------------------- raw archive
 def test_raw_archive_round_trip(archive):
     _, Session = archive
-    body = (b"<html><meta charset=gbk>" + "澎湃新闻".encode("gbk") + b"\x00\xff\xfe" + b"<p>x</p>" * 500)
+    body = b"<html><meta charset=gbk>" + "澎湃新闻".encode("gbk") + b"\x00\xff\xfe" + b"<p>x</p>" * 500
     headers = {b"Content-Type": [b"text/html; charset=GBK"], "Set-Cookie": ["a=1", "b=2"], "X-N": 3}
     with Session() as s:
         run = start_run(s, command="crawl", args={}, now=T0)
-        page = _raw(s, body=body, headers=headers, status=404, run_id=run.id, cont_id=77,
-                    final_url="https://www.thepaper.cn/x", note="n")
+        page = _raw(
+            s,
+            body=body,
+            headers=headers,
+            status=404,
+            run_id=run.id,
+            cont_id=77,
+            final_url="https://www.thepaper.cn/x",
+            note="n",
+        )
         s.commit()
         pid = page.id
     with Session() as s:
@@ -474,8 +539,10 @@ def test_raw_archive_round_trip(archive):
         assert p.run_id is not None and p.final_url == "https://www.thepaper.cn/x"
 
 
-@pytest.mark.parametrize("bad, exc", [({"kind": "nope"}, ValueError), ({"body": "text"}, TypeError),
-                                      ({"fetched_at": datetime(2024, 1, 1)}, ValueError)])
+@pytest.mark.parametrize(
+    "bad, exc",
+    [({"kind": "nope"}, ValueError), ({"body": "text"}, TypeError), ({"fetched_at": datetime(2024, 1, 1)}, ValueError)],
+)
 def test_raw_archive_refuses_bad_input(session, bad, exc):
     with pytest.raises(exc):
         _raw(session, **bad)
@@ -487,8 +554,9 @@ def test_raw_bytes_round_trip_any_body(body):
     """Any body comes back byte for byte, without a dictionary and with one."""
     dictionary = _DICTIONARY
     for encoder in (PLAIN, Encoder(1, dictionary)):
-        row = raw_page_row(url="u", final_url=None, status=200, headers=None, body=body, fetched_at=T0,
-                           kind="file", encoder=encoder)
+        row = raw_page_row(
+            url="u", final_url=None, status=200, headers=None, body=body, fetched_at=T0, kind="file", encoder=encoder
+        )
         assert row["compression"] == "zstd" and row["dictionary_id"] == encoder.dictionary_id
         page = RawPage(**row)
         page.dictionary = RawDictionary(data=dictionary) if encoder.dictionary else None
@@ -504,8 +572,17 @@ def test_failure_backoff_then_dead(session):
     base = 600
     for attempt in range(1, 5):
         now = T0 + timedelta(hours=attempt)
-        f = record_failure(session, url=url, cont_id=5 if attempt == 1 else None, reason=f"http_50{attempt}",
-                                message=f"try {attempt}", run_id=None, now=now, max_attempts=4, backoff_base_s=base)
+        f = record_failure(
+            session,
+            url=url,
+            cont_id=5 if attempt == 1 else None,
+            reason=f"http_50{attempt}",
+            message=f"try {attempt}",
+            run_id=None,
+            now=now,
+            max_attempts=4,
+            backoff_base_s=base,
+        )
         session.commit()
         assert f.attempts == attempt and f.reason == f"http_50{attempt}" and f.message == f"try {attempt}"
         assert f.cont_id == 5 and f.first_failed_at == T0 + timedelta(hours=1) and f.last_failed_at == now
@@ -517,12 +594,20 @@ def test_failure_backoff_then_dead(session):
 
 
 def test_due_failures_and_resolve(session):
-    a = record_failure(session, url="a", cont_id=1, reason="timeout", message="", run_id=None, now=T0,
-                            backoff_base_s=60)
-    b = record_failure(session, url="b", cont_id=2, reason="timeout", message="", run_id=None,
-                            now=T0 + timedelta(seconds=30), backoff_base_s=60)
-    record_failure(session, url="c", cont_id=3, reason="http_404", message="", run_id=None, now=T0,
-                        max_attempts=1)
+    a = record_failure(
+        session, url="a", cont_id=1, reason="timeout", message="", run_id=None, now=T0, backoff_base_s=60
+    )
+    b = record_failure(
+        session,
+        url="b",
+        cont_id=2,
+        reason="timeout",
+        message="",
+        run_id=None,
+        now=T0 + timedelta(seconds=30),
+        backoff_base_s=60,
+    )
+    record_failure(session, url="c", cont_id=3, reason="http_404", message="", run_id=None, now=T0, max_attempts=1)
     session.commit()
     assert due_failures(session, T0 + timedelta(seconds=59)) == []
     assert [f.url for f in due_failures(session, T0 + timedelta(seconds=60))] == ["a"]
@@ -635,8 +720,18 @@ _RACER = textwrap.dedent("""
 def start_together(script: str, args: list[str], n: int, env: dict) -> list[subprocess.Popen]:
     """``n`` processes of ``script``, released at once: each prints READY, then waits for GO on
     stdin (a barrier, not a moment on the clock: a slow start on a busy machine does not break it)."""
-    procs = [subprocess.Popen([sys.executable, "-c", script, *args], env=env, cwd=ROOT, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
     for proc in procs:
         assert proc.stdout.readline().strip() == "READY", proc.stderr.read()[-800:]
     for proc in procs:
@@ -654,12 +749,15 @@ def test_lock_race_between_processes(archive, db_url):
 
 
 # --------------------------------------------------------------------------- time zones
-@pytest.mark.parametrize("moment", [
-    datetime(2024, 3, 1, 9, 30, tzinfo=SH),
-    datetime(2024, 3, 1, 1, 30, tzinfo=timezone.utc),
-    datetime(2023, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-8))),
-    datetime(2016, 7, 1, 0, 0, tzinfo=ZoneInfo("Europe/Berlin")),
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2024, 3, 1, 9, 30, tzinfo=SH),
+        datetime(2024, 3, 1, 1, 30, tzinfo=timezone.utc),
+        datetime(2023, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-8))),
+        datetime(2016, 7, 1, 0, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+    ],
+)
 def test_aware_datetimes_round_trip_in_shanghai(archive, moment):
     engine, Session = archive
     with Session() as s:
@@ -688,8 +786,10 @@ def test_sqlite_pragmas(tmp_path):
     engine, _ = open_archive(str(tmp_path / "p.sqlite3"), create=True)
     try:
         with engine.connect() as conn:
-            pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                      for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}
+            pragma = {
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+            }
         assert pragma == {"journal_mode": "wal", "busy_timeout": 30000, "foreign_keys": 1, "synchronous": 1}
     finally:
         engine.dispose()
@@ -698,8 +798,11 @@ def test_sqlite_pragmas(tmp_path):
 def test_foreign_keys_enforced(archive):
     _, Session = archive
     with Session() as s:
-        s.add(ArticleVersion(cont_id=424242, version=1, content_hash="x", cleaner_version="1",
-                             valid_from=T0, replaced_at=T0))
+        s.add(
+            ArticleVersion(
+                cont_id=424242, version=1, content_hash="x", cleaner_version="1", valid_from=T0, replaced_at=T0
+            )
+        )
         with pytest.raises(sa.exc.IntegrityError):
             s.flush()
 
@@ -719,8 +822,7 @@ def test_open_reader_does_not_block_writer(archive):
             # blocked could only fail (busy timeout) or hang here, whatever the machine's speed.
             with Session() as w:
                 save_article(w, make_record(999, title="新的"), raw_page_id=None, now=T0)
-                archive_raw(w, url="u", final_url=None, status=200, headers={}, body=b"x",
-                                 fetched_at=T0, kind="list")
+                archive_raw(w, url="u", final_url=None, status=200, headers={}, body=b"x", fetched_at=T0, kind="list")
                 w.commit()
             rest = [r[0] for r in rows]
         assert first[0] == 1 and rest == list(range(2, 51))  # the reader's snapshot is unaffected
@@ -747,7 +849,6 @@ def test_concurrent_first_opens_migrate_once(db_url):
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 5, [o[1][-800:] for o in outs]
     assert {o[0].strip() for o in outs} == {head_revision()}
-
 
 
 class _BusyOnceCursor:

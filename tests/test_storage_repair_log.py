@@ -14,13 +14,20 @@ from storage.db import open_archive, upgrade
 from storage.models import Article
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
-LOG = [{"field": "body", "offset": 3, "rule": "mojibake", "before": "æ¾Žæ¹ƒ", "after": "澎湃", "by": "bytes"},
-       {"field": "body", "offset": 9, "rule": "gbk_tear", "before": "?;", "after": "模", "by": "model", "margin": 12.5}]
+LOG = [
+    {"field": "body", "offset": 3, "rule": "mojibake", "before": "æ¾Žæ¹ƒ", "after": "澎湃", "by": "bytes"},
+    {"field": "body", "offset": 9, "rule": "gbk_tear", "before": "?;", "after": "模", "by": "model", "margin": 12.5},
+]
 
 
 def _record(cont_id: int, log: list[dict]) -> ArticleRecord:
-    return ArticleRecord(cont_id=cont_id, url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}", title="标题",
-                         paragraphs=["澎湃新闻记者", "规模化"], repair_log=log)
+    return ArticleRecord(
+        cont_id=cont_id,
+        url=f"https://www.thepaper.cn/newsDetail_forward_{cont_id}",
+        title="标题",
+        paragraphs=["澎湃新闻记者", "规模化"],
+        repair_log=log,
+    )
 
 
 def test_the_log_is_stored_and_read_back(db_url):
@@ -53,8 +60,10 @@ def test_downgrade_below_0009_keeps_every_row_and_upgrade_brings_the_column_back
         cols = {c["name"] for c in sa.inspect(engine).get_columns("articles")}
         assert "repair_log" not in cols
         with engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT title, body_text FROM articles WHERE cont_id = 4003")).one() == \
-                ("标题", "澎湃新闻记者\n规模化")
+            assert conn.execute(sa.text("SELECT title, body_text FROM articles WHERE cont_id = 4003")).one() == (
+                "标题",
+                "澎湃新闻记者\n规模化",
+            )
         upgrade(engine)
         with Session() as s:
             a = s.get(Article, 4003)

@@ -28,8 +28,20 @@ MAY_IMPORT = {
 }
 LAYERS = MAY_IMPORT
 #: Third-party packages the pure cleaning package must not import: it is bytes in, record out.
-NOT_IN_CLEANING = ("scrapy", "twisted", "sqlalchemy", "alembic", "psycopg", "redis", "scrapy_redis",
-                   "requests", "urllib.request", "http.client", "socket", "warcio")
+NOT_IN_CLEANING = (
+    "scrapy",
+    "twisted",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "redis",
+    "scrapy_redis",
+    "requests",
+    "urllib.request",
+    "http.client",
+    "socket",
+    "warcio",
+)
 #: Packages that may import the mock site (the ``mock`` command).
 MOCKSITE_USERS = ("crawler.cli",)
 
@@ -58,7 +70,7 @@ def import_graph() -> dict[str, set[str]]:
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    up = package[:len(package) - (node.level - 1)]
+                    up = package[: len(package) - (node.level - 1)]
                     base = ".".join(up + ([node.module] if node.module else []))
                 targets = [base] + [f"{base}.{a.name}" for a in node.names]
             else:
@@ -162,11 +174,18 @@ def test_no_import_cycles():
 
 def test_the_checks_see_what_they_are_for():
     """The checks themselves fail on an upward import and on a cycle."""
-    graph = {"storage.a": {"pipelines.b"}, "pipelines.b": {"storage.a"}, "domain.x": set(),
-             "mocksite.m": {"domain.x"}, "pipelines.c": {"mocksite.m"}}
-    assert upward_imports(graph) == ["mocksite.m -> domain.x",
-                                     "pipelines.c -> mocksite.m (only crawler.cli may use the mock site)",
-                                     "storage.a -> pipelines.b"]
+    graph = {
+        "storage.a": {"pipelines.b"},
+        "pipelines.b": {"storage.a"},
+        "domain.x": set(),
+        "mocksite.m": {"domain.x"},
+        "pipelines.c": {"mocksite.m"},
+    }
+    assert upward_imports(graph) == [
+        "mocksite.m -> domain.x",
+        "pipelines.c -> mocksite.m (only crawler.cli may use the mock site)",
+        "storage.a -> pipelines.b",
+    ]
     assert import_cycles(graph) == [["pipelines.b", "storage.a"]]
     assert import_cycles({"crawler.cli": {"crawler.cli.crawl"}, "crawler.cli.crawl": {"crawler.cli"}}) == []
 

@@ -16,20 +16,38 @@ from cleaning.repair import repair_text
 from cleaning.repair.traditional import is_converted_traditional
 
 TEXT = Path(__file__).parent / "data" / "text"
-CLEAN = [ln for ln in (TEXT / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()
-         if ln.strip() and not ln.startswith("#")]
-OLD = [ln for ln in (Path(__file__).parent / "data" / "repair" / "must_stay_unchanged.txt").read_text(
-    encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+CLEAN = [
+    ln
+    for ln in (TEXT / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()
+    if ln.strip() and not ln.startswith("#")
+]
+OLD = [
+    ln
+    for ln in (Path(__file__).parent / "data" / "repair" / "must_stay_unchanged.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if ln.strip() and not ln.startswith("#")
+]
 URL = "https://www.thepaper.cn/newsDetail_forward_24801234"
 
 
 def page(paragraphs: list[str], title: str = "一篇普通的科技报道") -> bytes:
     content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    detail = {"contType": 0, "contentDetail": {"contId": 24801234, "name": title, "content": content,
-                                               "pubTime": "2025-06-30 12:00", "author": "澎湃新闻记者 王某"}}
+    detail = {
+        "contType": 0,
+        "contentDetail": {
+            "contId": 24801234,
+            "name": title,
+            "content": content,
+            "pubTime": "2025-06-30 12:00",
+            "author": "澎湃新闻记者 王某",
+        },
+    }
     nd = {"props": {"pageProps": {"contId": "24801234", "detailData": detail}}}
-    return (f'<html><head><title>x</title></head><body><script id="__NEXT_DATA__" type="application/json">'
-            f"{json.dumps(nd, ensure_ascii=False)}</script></body></html>").encode()
+    return (
+        f'<html><head><title>x</title></head><body><script id="__NEXT_DATA__" type="application/json">'
+        f"{json.dumps(nd, ensure_ascii=False)}</script></body></html>"
+    ).encode()
 
 
 def test_corpus_is_large_enough():

@@ -19,8 +19,11 @@ from cleaning.decode import decode_bytes, normalise_charset
 from tests.conftest import run_cli
 
 TEXT = Path(__file__).parent / "data" / "text"
-CLEAN = [ln for ln in (TEXT / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()
-         if ln.strip() and not ln.startswith("#")]
+CLEAN = [
+    ln
+    for ln in (TEXT / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()
+    if ln.strip() and not ln.startswith("#")
+]
 S2T = opencc.OpenCC("s2t")
 
 
@@ -62,13 +65,19 @@ def test_big5_page_under_a_wrong_declared_charset(label):
     assert "rejected" in d.reason
 
 
-@pytest.mark.parametrize("text, codec, label", [
-    ("\n".join(GB_LINES[:8]), "gb18030", "gbk"),
-    ("\n".join(BIG5_LINES[:8]), "big5", "big5"),
-    ("Le café de la gare est fermé. Les élèves étudient à l’école. Où est la bibliothèque? Très bien.", "cp1252",
-     "iso-8859-1"),
-    ("Müller und Söhne verkaufen Brötchen, Käse und Würstchen am Straßenrand.", "cp1252", "windows-1252"),
-])
+@pytest.mark.parametrize(
+    "text, codec, label",
+    [
+        ("\n".join(GB_LINES[:8]), "gb18030", "gbk"),
+        ("\n".join(BIG5_LINES[:8]), "big5", "big5"),
+        (
+            "Le café de la gare est fermé. Les élèves étudient à l’école. Où est la bibliothèque? Très bien.",
+            "cp1252",
+            "iso-8859-1",
+        ),
+        ("Müller und Söhne verkaufen Brötchen, Käse und Würstchen am Straßenrand.", "cp1252", "windows-1252"),
+    ],
+)
 def test_a_right_declaration_is_kept(text, codec, label):
     d = decode_bytes(text.encode(codec), header_charset=label)
     assert d.text == text and d.reason == "http-header"
@@ -78,27 +87,46 @@ KOREAN = "대한민국은 동아시아의 한반도 남부에 위치한 민주�
 JAPANESE = "日本語の文章を書いています。東京は日本の首都であり、最大の都市です。人口は約千四百万人です。"
 
 
-@pytest.mark.parametrize("text, codec, label", [
-    (KOREAN * 2, "euc-kr", None), (KOREAN * 2, "euc-kr", "gbk"),
-    (JAPANESE * 2, "euc-jp", None), (JAPANESE * 2, "euc-jp", "gb2312"),
-    (JAPANESE * 2, "shift_jis", None), (JAPANESE * 2, "shift_jis", "gbk"),
-])
+@pytest.mark.parametrize(
+    "text, codec, label",
+    [
+        (KOREAN * 2, "euc-kr", None),
+        (KOREAN * 2, "euc-kr", "gbk"),
+        (JAPANESE * 2, "euc-jp", None),
+        (JAPANESE * 2, "euc-jp", "gb2312"),
+        (JAPANESE * 2, "shift_jis", None),
+        (JAPANESE * 2, "shift_jis", "gbk"),
+    ],
+)
 def test_other_east_asian_pages_are_not_forced_into_gb18030(text, codec, label):
     d = decode_bytes(text.encode(codec), header_charset=label)
     assert d.text == text and d.encoding != "gb18030", d.reason
 
 
-@pytest.mark.parametrize("label", ["utf-7", "UTF7", "rot13", "base64", "hex", "punycode", "idna", "x-user-defined",
-                                   "utf-16-sig-bogus", "zlib"])
+@pytest.mark.parametrize(
+    "label",
+    ["utf-7", "UTF7", "rot13", "base64", "hex", "punycode", "idna", "x-user-defined", "utf-16-sig-bogus", "zlib"],
+)
 def test_codecs_no_web_page_uses_are_unknown(label):
     assert normalise_charset(label) is None
     d = decode_bytes("+ZeVnLIqe- 中文".encode(), header_charset=label)
     assert d.encoding == "utf-8" and "unknown" in d.reason
 
 
-@pytest.mark.parametrize("label, codec", [("gb2312", "gb18030"), ("GBK", "gb18030"), ("iso-8859-1", "cp1252"),
-                                          ("us-ascii", "cp1252"), ("Big5", "big5"), ("Shift_JIS", "shift_jis"),
-                                          ("windows-1251", "cp1251"), ("koi8-r", "koi8-r"), ("UTF-16LE", "utf-16-le")])
+@pytest.mark.parametrize(
+    "label, codec",
+    [
+        ("gb2312", "gb18030"),
+        ("GBK", "gb18030"),
+        ("iso-8859-1", "cp1252"),
+        ("us-ascii", "cp1252"),
+        ("Big5", "big5"),
+        ("Shift_JIS", "shift_jis"),
+        ("windows-1251", "cp1251"),
+        ("koi8-r", "koi8-r"),
+        ("UTF-16LE", "utf-16-le"),
+    ],
+)
 def test_web_labels(label, codec):
     assert normalise_charset(label) == codec
 
@@ -110,16 +138,16 @@ def test_gb18030_bom():
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.sampled_from(range(len(GB_LINES))), min_size=2, max_size=8),
-       st.sampled_from(WRONG_FOR_GB + (None,)))
+@given(st.lists(st.sampled_from(range(len(GB_LINES))), min_size=2, max_size=8), st.sampled_from(WRONG_FOR_GB + (None,)))
 def test_property_gb_bytes_under_a_wrong_label_decode_right(idx, label):
     text = "\n".join(GB_LINES[i] for i in idx)
     assert decode_bytes(text.encode("gb18030"), header_charset=label).text == text
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.sampled_from(range(len(BIG5_LINES))), min_size=2, max_size=8),
-       st.sampled_from(WRONG_FOR_BIG5 + (None,)))
+@given(
+    st.lists(st.sampled_from(range(len(BIG5_LINES))), min_size=2, max_size=8), st.sampled_from(WRONG_FOR_BIG5 + (None,))
+)
 def test_property_big5_bytes_under_a_wrong_label_decode_right(idx, label):
     text = "\n".join(BIG5_LINES[i] for i in idx)
     assert decode_bytes(text.encode("big5"), header_charset=label).text == text
@@ -134,8 +162,10 @@ def test_random_bytes_decode_to_some_text():
 
 
 # ------------------------------------------------------------------ binary input
-ARTICLE = ('<html><head><title>t</title></head><body><div class="newscontent"><h1 class="news_title">标题在这里</h1>'
-           '<div class="news_txt">研究人员表示，这项技术已经完成了临床前验证，下一步将扩大样本规模。</div></div></body></html>')
+ARTICLE = (
+    '<html><head><title>t</title></head><body><div class="newscontent"><h1 class="news_title">标题在这里</h1>'
+    '<div class="news_txt">研究人员表示，这项技术已经完成了临床前验证，下一步将扩大样本规模。</div></div></body></html>'
+)
 
 
 def test_gzip_saved_as_html_is_decompressed():
@@ -179,24 +209,29 @@ def test_truncated_gzip_keeps_what_came_out():
         unwrap(b"\x1f\x8b\x08\x00garbage")
 
 
-@pytest.mark.parametrize("data, kind", [
-    (b"PK\x03\x04\x14\x00\x00\x00" + b"x" * 50, "zip"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "PNG"),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 40, "JPEG"),
-    (b"GIF89a" + b"\x01" * 40, "GIF"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
-    (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, "ELF"),
-    (b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 60, "executable"),
-    (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "RIFF"),
-    (b"\x00\x00\x00\x18ftypmp42", "MP4"),
-])
+@pytest.mark.parametrize(
+    "data, kind",
+    [
+        (b"PK\x03\x04\x14\x00\x00\x00" + b"x" * 50, "zip"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "PNG"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 40, "JPEG"),
+        (b"GIF89a" + b"\x01" * 40, "GIF"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, "ELF"),
+        (b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 60, "executable"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "RIFF"),
+        (b"\x00\x00\x00\x18ftypmp42", "MP4"),
+    ],
+)
 def test_binary_files_are_refused(data, kind):
     with pytest.raises(NotTextError, match=kind) as info:
         clean_document(data)
     assert info.value.reason == "not_text"
 
 
-@pytest.mark.parametrize("text", ["BMW发布了新车型，售价为40万元起。", "MZ是一家公司的缩写。", "GIF动图在社交媒体上很流行。"])
+@pytest.mark.parametrize(
+    "text", ["BMW发布了新车型，售价为40万元起。", "MZ是一家公司的缩写。", "GIF动图在社交媒体上很流行。"]
+)
 def test_text_that_opens_like_a_magic_number_is_text(text):
     assert unwrap(text.encode("utf-8")) == text.encode("utf-8")
 
@@ -218,4 +253,6 @@ def test_clean_command_refuses_an_image(tmp_path):
     f.write_bytes(b"\x89PNG\r\n\x1a\n" + zlib.compress(b"x" * 100))
     proc = run_cli("clean", str(f))
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [f"thepaper-archive: error: {f}: not_text: PNG image, not a text document"]
+    assert proc.stderr.strip().splitlines() == [
+        f"thepaper-archive: error: {f}: not_text: PNG image, not a text document"
+    ]

@@ -19,8 +19,11 @@ from cleaning.repair.traditional import detect_converter, fix_zhe, is_converted_
 from tests.conftest import SAMPLES
 
 TEXT = Path(__file__).parent / "data" / "text"
-CLEAN = [ln for ln in (TEXT / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()
-         if ln.strip() and not ln.startswith("#")]
+CLEAN = [
+    ln
+    for ln in (TEXT / "simplified_clean.txt").read_text(encoding="utf-8").splitlines()
+    if ln.strip() and not ln.startswith("#")
+]
 
 
 def _article_text() -> str:
@@ -64,8 +67,11 @@ def test_two_layers():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(CLEAN), min_size=3, max_size=12), st.sampled_from(["latin-1", "whatwg-1252"]),
-       st.booleans())
+@given(
+    st.lists(st.sampled_from(CLEAN), min_size=3, max_size=12),
+    st.sampled_from(["latin-1", "whatwg-1252"]),
+    st.booleans(),
+)
 def test_property_utf8_read_as_single_byte_comes_back(lines, how, nbsp):
     text = "\n".join(lines)
     fixed = repair_mojibake(utf8_read_as(text, how, nbsp_to_space=nbsp))[0]
@@ -90,30 +96,51 @@ def test_mojibake_table(damaged, expected):
     assert repair_text(damaged).text == expected
 
 
-@pytest.mark.parametrize("line", [
-    "她最喜欢的歌手是Beyoncé……", "“NESTLÉ”是雀巢", "Café Müller®", "Pokémon™的新作", "Señor—一位老人",
-    "naïve « café »", "Ångström单位", "价格¥99，温度25°C±1°", "Moët®香槟", "José’s餐厅",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "她最喜欢的歌手是Beyoncé……",
+        "“NESTLÉ”是雀巢",
+        "Café Müller®",
+        "Pokémon™的新作",
+        "Señor—一位老人",
+        "naïve « café »",
+        "Ångström单位",
+        "价格¥99，温度25°C±1°",
+        "Moët®香槟",
+        "José’s餐厅",
+    ],
+)
 def test_clean_latin_next_to_symbols_stays(line):
     assert repair_text(line).text == line
 
 
 # ------------------------------------------------------------------ Traditional
-@pytest.mark.parametrize("text", [
-    "乾县和乾安县都不大", "北宋毕昇发明了活字印刷", "他蒐集了祕鲁和氾水的资料，说得很清楚", "“什麽”的写法",
-    "这部著作很著名，效果显著，土著居民也知道。", "乾隆年间，毕昇的后人蒐集了祕方，黄河氾滥了，这是著名的事。",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "乾县和乾安县都不大",
+        "北宋毕昇发明了活字印刷",
+        "他蒐集了祕鲁和氾水的资料，说得很清楚",
+        "“什麽”的写法",
+        "这部著作很著名，效果显著，土著居民也知道。",
+        "乾隆年间，毕昇的后人蒐集了祕方，黄河氾滥了，这是著名的事。",
+    ],
+)
 def test_simplified_with_traditional_looking_characters_is_not_converted(text):
     assert not is_converted_traditional(text)
     assert repair_text(text).text == text
 
 
-@pytest.mark.parametrize("trad, simp", [
-    ("花瓣散落著一地，她慰藉著受傷的人。", "花瓣散落着一地，她慰藉着受伤的人。"),
-    ("他的著裝很講究，隨著時間推移，這意味著改變。", "他的着装很讲究，随着时间推移，这意味着改变。"),
-    ("這部著作很著名，作者以嚴謹著稱。", "这部著作很著名，作者以严谨著称。"),
-    ("他著急地等著結果。", "他着急地等着结果。"),
-])
+@pytest.mark.parametrize(
+    "trad, simp",
+    [
+        ("花瓣散落著一地，她慰藉著受傷的人。", "花瓣散落着一地，她慰藉着受伤的人。"),
+        ("他的著裝很講究，隨著時間推移，這意味著改變。", "他的着装很讲究，随着时间推移，这意味着改变。"),
+        ("這部著作很著名，作者以嚴謹著稱。", "这部著作很著名，作者以严谨著称。"),
+        ("他著急地等著結果。", "他着急地等着结果。"),
+    ],
+)
 def test_zhe_by_the_word_it_forms(trad, simp):
     assert repair_text(trad, traditional=True).text == simp
 
@@ -130,10 +157,13 @@ def test_the_converter_that_made_a_repost_is_undone(config, expect):
     assert similarity(back, text) >= 0.99
 
 
-@pytest.mark.parametrize("simp", [
-    "这个程序的水平很高，培训的概率也很大，软件和信息系统都依赖网络。",
-    "研究人员在视频里演示了鼠标和硬盘的新用法，数据显示效果不错。",
-])
+@pytest.mark.parametrize(
+    "simp",
+    [
+        "这个程序的水平很高，培训的概率也很大，软件和信息系统都依赖网络。",
+        "研究人员在视频里演示了鼠标和硬盘的新用法，数据显示效果不错。",
+    ],
+)
 def test_taiwan_phrase_repost_reversed(simp):
     repost = opencc.OpenCC("s2twp").convert(simp)
     assert repair_text(repost).text == simp

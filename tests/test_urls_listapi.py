@@ -64,7 +64,12 @@ def test_allow_any_host_accepts_other_article_paths():
 
 def test_list_bodies_match_the_site():
     assert listapi.list_body("node", "27234", start_time=17000) == {
-        "nodeId": 27234, "pageSize": 20, "pageNum": 1, "startTime": 17000, "excludeContIds": []}
+        "nodeId": 27234,
+        "pageSize": 20,
+        "pageNum": 1,
+        "startTime": 17000,
+        "excludeContIds": [],
+    }
     body = listapi.list_body("channel", 119908)
     assert body["channelId"] == "119908" and body["startTime"] == "" and body["province"] is None
     headers = listapi.api_headers("https://www.thepaper.cn")
@@ -72,8 +77,13 @@ def test_list_bodies_match_the_site():
 
 
 def test_parse_list_response_reads_cursor_and_items():
-    body = json.dumps({"code": 200, "desc": "成功", "data": {"list": [{"contId": "5"}, "junk"],
-                                                           "hasNext": True, "startTime": 1700000000000}})
+    body = json.dumps(
+        {
+            "code": 200,
+            "desc": "成功",
+            "data": {"list": [{"contId": "5"}, "junk"], "hasNext": True, "startTime": 1700000000000},
+        }
+    )
     page = listapi.parse_list_response(body.encode())
     assert page.items == [{"contId": "5"}] and page.has_next and page.next_start_time == 1700000000000
 
@@ -119,14 +129,17 @@ def test_retry_after_parsing():
     assert parse_retry_after(None) is None
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("119908", ["119908"]),
-    ("1, 2,,3 ", ["1", "2", "3"]),
-    (["1,2", "3"], ["1", "2", "3"]),
-    ((25434, 27234), ["25434", "27234"]),
-    ("", []),
-    ([" ", ","], []),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("119908", ["119908"]),
+        ("1, 2,,3 ", ["1", "2", "3"]),
+        (["1,2", "3"], ["1", "2", "3"]),
+        ((25434, 27234), ["25434", "27234"]),
+        ("", []),
+        ([" ", ","], []),
+    ],
+)
 def test_comma_list(value, expected):
     from crawler.listapi import comma_list
 

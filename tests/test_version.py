@@ -20,8 +20,14 @@ def project_version() -> str:
 
 
 def test_version_as_typed_is_the_projects():
-    done = subprocess.run([sys.executable, "-m", "crawler.cli", "--version"], cwd=ROOT, env=cli_env(),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "--version"],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"thepaper-archive {project_version()}"
     assert version("thepaper-archive") == project_version()  # installed from this checkout

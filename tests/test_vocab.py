@@ -36,8 +36,9 @@ print(json.dumps(dict(vocab.LOADS)))
 
 
 def loads_after_cleaning(*paths: Path) -> dict[str, int]:
-    out = subprocess.run([sys.executable, "-c", _PROBE, *map(str, paths)], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -85,8 +86,11 @@ def test_the_wide_table_has_wordfreqs_words_and_jiebas():
     wide = wordmodel._wide()
     for word in ("叶芝", "地铁", "小九九"):  # wordfreq's figure where it has the word
         assert wide.get(word) == math.log(freq[word])
-    only_jieba = next(w for w, f, _ in _dict_lines(7) if len(w) >= 2 and f and w not in freq
-                      and all("\u4e00" <= c <= "\u9fff" for c in w))
+    only_jieba = next(
+        w
+        for w, f, _ in _dict_lines(7)
+        if len(w) >= 2 and f and w not in freq and all("\u4e00" <= c <= "\u9fff" for c in w)
+    )
     assert wide.get(only_jieba) == wordmodel.word_logp(only_jieba)
     assert wide.get("不在词典里的词", "absent") == "absent"
     assert wide.get("中华人民共和") is None  # a prefix of a longer word only
@@ -102,10 +106,18 @@ def test_a_cache_directory_that_cannot_be_written_is_no_error(tmp_path):
     """The tables are then built into a temporary directory of the process, removed at its exit."""
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    probe = ("from cleaning import vocab; from cleaning.repair import wordmodel; "
-             "print(vocab.directory()); print(wordmodel.word_freq('中国'))")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                         env={**os.environ, "THEPAPER_CACHE_DIR": str(blocker / "cache")})
+    probe = (
+        "from cleaning import vocab; from cleaning.repair import wordmodel; "
+        "print(vocab.directory()); print(wordmodel.word_freq('中国'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "THEPAPER_CACHE_DIR": str(blocker / "cache")},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     where, freq = out.stdout.split()
     assert int(freq) == wordmodel.word_freq("中国") > 0

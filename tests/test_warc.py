@@ -28,9 +28,29 @@ from storage.models import Article, ArticleVersion, RawPage
 from tests.conftest import BACKENDS, fresh_db_url, run_cli
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
-COMPARED = ("cont_id", "url", "title", "summary", "body_text", "paragraphs", "images", "author", "editor", "source",
-            "node_id", "node_name", "channel_id", "channel_name", "content_type", "content_hash", "published_at",
-            "layout", "mirror_host", "source_url", "word_count")
+COMPARED = (
+    "cont_id",
+    "url",
+    "title",
+    "summary",
+    "body_text",
+    "paragraphs",
+    "images",
+    "author",
+    "editor",
+    "source",
+    "node_id",
+    "node_name",
+    "channel_id",
+    "channel_name",
+    "content_type",
+    "content_hash",
+    "published_at",
+    "layout",
+    "mirror_host",
+    "source_url",
+    "word_count",
+)
 
 
 def _articles(db: str, *, with_raw_page: bool = False) -> dict[int, dict]:
@@ -105,15 +125,21 @@ def test_export_holds_every_raw_page_exactly(crawled):
             h = record.rec_headers
             if record.rec_type == "response":
                 records.setdefault("response", []).append(
-                    (h.get_header("WARC-Target-URI"), h.get_header("WARC-Date"),
-                     int(record.http_headers.get_statuscode()), record.content_stream().read(),
-                     record.http_headers.get_header("Content-Length")))
+                    (
+                        h.get_header("WARC-Target-URI"),
+                        h.get_header("WARC-Date"),
+                        int(record.http_headers.get_statuscode()),
+                        record.content_stream().read(),
+                        record.http_headers.get_header("Content-Length"),
+                    )
+                )
             elif record.rec_type == "metadata":
                 fields = dict(line.split(": ", 1) for line in record.content_stream().read().decode().splitlines())
                 records.setdefault("metadata", []).append((h.get_header("WARC-Refers-To"), fields))
             elif record.rec_type == "request":
                 records.setdefault("request", []).append(
-                    (h.get_header("WARC-Target-URI"), record.http_headers.protocol, record.content_stream().read()))
+                    (h.get_header("WARC-Target-URI"), record.http_headers.protocol, record.content_stream().read())
+                )
     assert types[0] == "warcinfo"
     assert len(records["response"]) == len(pages)
     for page, (uri, date, status, body, length) in zip(pages, records["response"]):
@@ -166,9 +192,27 @@ def _wget(proxy: str, urls: list[str], warc_base: Path) -> Path:
     wget = shutil.which("wget")
     if wget is None:
         pytest.fail("wget is not installed (scripts/test.sh installs it)")
-    subprocess.run([wget, "-q", "-e", "robots=off", "-e", "use_proxy=yes", "-e", f"http_proxy={proxy}",
-                    "--no-warc-keep-log", f"--warc-file={warc_base}", "-O", "/dev/null", "--tries=1", *urls],
-                   capture_output=True, text=True, timeout=120)  # exits 8 for the 404: that is a capture too
+    subprocess.run(
+        [
+            wget,
+            "-q",
+            "-e",
+            "robots=off",
+            "-e",
+            "use_proxy=yes",
+            "-e",
+            f"http_proxy={proxy}",
+            "--no-warc-keep-log",
+            f"--warc-file={warc_base}",
+            "-O",
+            "/dev/null",
+            "--tries=1",
+            *urls,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # exits 8 for the 404: that is a capture too
     path = Path(f"{warc_base}.warc.gz")
     assert path.exists()
     return path
@@ -182,11 +226,13 @@ def test_import_of_a_warc_written_by_wget(backend, tmp_path):
     news = [a for a in ds.articles() if a.kind == "news" and not a.robots_disallowed][:3]
     gone = next(a for a in ds.articles() if a.kind == "gone_404")
     a, b, c = news
-    urls = [f"http://www.thepaper.cn/newsDetail_forward_{a.cont_id}",
-            f"http://m.thepaper.cn/detail/{b.cont_id}",
-            f"http://www.nxos.com.cn/newsDetail_forward_{c.cont_id}",  # a mirror copy
-            f"http://www.thepaper.cn/newsDetail_forward_{gone.cont_id}",
-            "http://www.thepaper.cn/robots.txt"]
+    urls = [
+        f"http://www.thepaper.cn/newsDetail_forward_{a.cont_id}",
+        f"http://m.thepaper.cn/detail/{b.cont_id}",
+        f"http://www.nxos.com.cn/newsDetail_forward_{c.cont_id}",  # a mirror copy
+        f"http://www.thepaper.cn/newsDetail_forward_{gone.cont_id}",
+        "http://www.thepaper.cn/robots.txt",
+    ]
     db = fresh_db_url(backend, tmp_path, "warc_wget")
     with MockSite(ds) as site:
         warc = _wget(f"http://127.0.0.1:{site.port}", urls, tmp_path / "wget")
@@ -198,8 +244,9 @@ def test_import_of_a_warc_written_by_wget(backend, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     line = proc.stderr.strip().splitlines()[-1]
     # robots.txt and wget's own record of its arguments (a resource at metadata://gnu.org/...) are skipped
-    assert ("unchanged 2, versioned 1, kept original 1, gone 0, failed 0; 6 captures" in line
-            and "not_an_article 2" in line), line
+    assert (
+        "unchanged 2, versioned 1, kept original 1, gone 0, failed 0; 6 captures" in line and "not_an_article 2" in line
+    ), line
     after = _articles(db)
     assert after[a.cont_id] == before[a.cont_id]  # the newer crawl's text stays
     assert after[b.cont_id] == before[b.cont_id] and after[gone.cont_id] == before[gone.cont_id]
@@ -213,8 +260,7 @@ def test_import_of_a_warc_written_by_wget(backend, tmp_path):
             raw = s.get(RawPage, versions[0].raw_page_id)
             assert raw.kind == "import" and raw.url == urls[0] and raw.note.startswith("warc:wget.warc.gz#")
             assert raw.fetched_at < art.raw_page.fetched_at and versions[0].valid_from == raw.fetched_at
-            mirror = s.scalars(sa.select(RawPage).where(RawPage.kind == "mirror",
-                                                        RawPage.cont_id == c.cont_id)).one()
+            mirror = s.scalars(sa.select(RawPage).where(RawPage.kind == "mirror", RawPage.cont_id == c.cont_id)).one()
             assert mirror.url == urls[2] and mirror.context["request"]["method"] == "GET"
             imported = s.scalars(sa.select(RawPage).where(RawPage.note.like("warc:%"))).all()
             assert {p.cont_id for p in imported} == {a.cont_id, b.cont_id, c.cont_id, gone.cont_id}
@@ -227,9 +273,14 @@ def test_import_of_wget_warc_into_an_empty_archive(tmp_path):
     ds = generate_dataset(30, seed=11)
     a, c = [x for x in ds.articles() if x.kind == "news" and not x.robots_disallowed][:2]
     with MockSite(ds) as site:
-        warc = _wget(f"http://127.0.0.1:{site.port}",
-                     [f"http://thepaper.cn/newsDetail_forward_{a.cont_id}?commTag=true",
-                      f"http://www.nxos.com.cn/newsDetail_forward_{c.cont_id}"], tmp_path / "w")
+        warc = _wget(
+            f"http://127.0.0.1:{site.port}",
+            [
+                f"http://thepaper.cn/newsDetail_forward_{a.cont_id}?commTag=true",
+                f"http://www.nxos.com.cn/newsDetail_forward_{c.cont_id}",
+            ],
+            tmp_path / "w",
+        )
     db = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     run_cli("import", "--warc", str(warc), "--db", db, check=True)
     stored = _articles(db)
@@ -239,18 +290,27 @@ def test_import_of_wget_warc_into_an_empty_archive(tmp_path):
 
 
 # --------------------------------------------------------------------------- replay URLs
-@pytest.mark.parametrize("url, expected", [
-    ("https://web.archive.org/web/20170102030405/http://www.thepaper.cn/newsDetail_forward_1",
-     ("http://www.thepaper.cn/newsDetail_forward_1", datetime(2017, 1, 2, 3, 4, 5, tzinfo=timezone.utc))),
-    ("http://web.archive.org/web/20200101000000id_/https://m.thepaper.cn/detail/2",
-     ("https://m.thepaper.cn/detail/2", datetime(2020, 1, 1, tzinfo=timezone.utc))),
-    ("http://localhost:8080/my-coll/20190505050505mp_/http:/www.thepaper.cn/newsDetail_forward_3",
-     ("http://www.thepaper.cn/newsDetail_forward_3", datetime(2019, 5, 5, 5, 5, 5, tzinfo=timezone.utc))),
-    # not replay URLs: unchanged
-    ("https://www.thepaper.cn/newsDetail_forward_20170102030405", None),
-    ("https://www.thepaper.cn/web/newsDetail_forward_4", None),
-    ("http://www.nxos.com.cn/newsDetail_forward_5", None),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (
+            "https://web.archive.org/web/20170102030405/http://www.thepaper.cn/newsDetail_forward_1",
+            ("http://www.thepaper.cn/newsDetail_forward_1", datetime(2017, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
+        ),
+        (
+            "http://web.archive.org/web/20200101000000id_/https://m.thepaper.cn/detail/2",
+            ("https://m.thepaper.cn/detail/2", datetime(2020, 1, 1, tzinfo=timezone.utc)),
+        ),
+        (
+            "http://localhost:8080/my-coll/20190505050505mp_/http:/www.thepaper.cn/newsDetail_forward_3",
+            ("http://www.thepaper.cn/newsDetail_forward_3", datetime(2019, 5, 5, 5, 5, 5, tzinfo=timezone.utc)),
+        ),
+        # not replay URLs: unchanged
+        ("https://www.thepaper.cn/newsDetail_forward_20170102030405", None),
+        ("https://www.thepaper.cn/web/newsDetail_forward_4", None),
+        ("http://www.nxos.com.cn/newsDetail_forward_5", None),
+    ],
+)
 def test_replay_urls_name_their_original_and_capture_time(url, expected):
     assert original_url(url) == (expected or (url, None))
 
@@ -259,7 +319,9 @@ def test_replay_urls_name_their_original_and_capture_time(url, expected):
 def test_missing_warc_file_is_one_line(tmp_path):
     proc = run_cli("import", "--warc", str(tmp_path / "nope.warc.gz"), "--db", f"sqlite:///{tmp_path / 'a.db'}")
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [f"thepaper-archive: error: no such WARC file: {tmp_path / 'nope.warc.gz'}"]
+    assert proc.stderr.strip().splitlines() == [
+        f"thepaper-archive: error: no such WARC file: {tmp_path / 'nope.warc.gz'}"
+    ]
 
 
 def test_not_a_warc_is_one_line(tmp_path):
@@ -269,7 +331,8 @@ def test_not_a_warc_is_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [  # refused before the archive is opened: nothing is created
         f"thepaper-archive: error: {bad} is not a WARC file: it does not begin with a WARC record (WARC/1.0 or "
-        "WARC/1.1, plain or gzip-compressed); nothing was imported"]
+        "WARC/1.1, plain or gzip-compressed); nothing was imported"
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.warc"]
 
 
@@ -282,8 +345,9 @@ def _record_offsets(data: bytes) -> list[tuple[int, str, str]]:
 # Where the file is cut: inside a response record two thirds in (its HTTP headers or its body) or in
 # the metadata record after it, in its WARC header block, or (gzip) in the last 4 bytes of
 # that record's member, where warcio sees nothing amiss.
-_CUTS = [(True, w) for w in ("body", "metadata", "header", "member_end")] + \
-        [(False, w) for w in ("body", "metadata", "header")]
+_CUTS = [(True, w) for w in ("body", "metadata", "header", "member_end")] + [
+    (False, w) for w in ("body", "metadata", "header")
+]
 
 
 @pytest.mark.parametrize(("compressed", "where"), _CUTS)
@@ -298,8 +362,12 @@ def test_truncated_warc_stores_what_came_before_then_one_line(crawled, tmp_path,
         i = next(j for j in range(i + 1, len(records)) if records[j][1] == "metadata")
         start, kind, url = records[i]
     end = records[i + 1][0]
-    at = {"body": (start + end) // 2, "metadata": (start + end) // 2, "header": start + (30 if compressed else 12),
-          "member_end": end - 4}[where]
+    at = {
+        "body": (start + end) // 2,
+        "metadata": (start + end) // 2,
+        "header": start + (30 if compressed else 12),
+        "member_end": end - 4,
+    }[where]
     cut = tmp_path / ("cut.warc.gz" if compressed else "cut.warc")
     cut.write_bytes(data[:at])
     db = f"sqlite:///{tmp_path / 'a.db'}"
@@ -310,10 +378,11 @@ def test_truncated_warc_stores_what_came_before_then_one_line(crawled, tmp_path,
     captures = int(lines[-2].split("; ")[1].split(" captures")[0])
     head = f"thepaper-archive: error: {cut.name}: "
     assert lines[-1].startswith(head), lines[-1]
-    message = lines[-1][len(head):]
+    message = lines[-1][len(head) :]
     assert message.endswith(f" (the {captures} captures read up to there are stored)")
-    assert re.match(rf"(damaged or )?truncated WARC:? (at byte|the record at byte|the gzip member at byte) {start}\b",
-                    message), message
+    assert re.match(
+        rf"(damaged or )?truncated WARC:? (at byte|the record at byte|the gzip member at byte) {start}\b", message
+    ), message
     stored = _articles(db)
     assert len(stored) >= 5  # what came before the cut is there
 
@@ -322,7 +391,8 @@ def test_warc_export_refuses_columns(tmp_path):
     proc = run_cli("export", "--format", "warc", "--columns", "title", "--db", f"sqlite:///{tmp_path / 'a.db'}")
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "thepaper-archive: error: --columns does not apply to --format warc (it writes whole raw pages)"]
+        "thepaper-archive: error: --columns does not apply to --format warc (it writes whole raw pages)"
+    ]
 
 
 def test_sha256_of_export_pages_matches_archive(crawled):
@@ -338,14 +408,19 @@ def test_sha256_of_export_pages_matches_archive(crawled):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_HEADER_VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=40).map(str.strip)
+_HEADER_VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40).map(str.strip)
 
 
 @settings(max_examples=80, deadline=None)
-@given(body=st.binary(max_size=3000), status=st.sampled_from([200, 203, 404, 410, 301, 500]),
-       encoding=st.sampled_from([None, "gzip", "br"]), chunked=st.booleans(),
-       extra=st.dictionaries(st.sampled_from(["Server", "X-Cache", "Set-Cookie", "ETag"]), _HEADER_VALUE, max_size=3),
-       plain=st.booleans(), micros=st.integers(0, 999_999))
+@given(
+    body=st.binary(max_size=3000),
+    status=st.sampled_from([200, 203, 404, 410, 301, 500]),
+    encoding=st.sampled_from([None, "gzip", "br"]),
+    chunked=st.booleans(),
+    extra=st.dictionaries(st.sampled_from(["Server", "X-Cache", "Set-Cookie", "ETag"]), _HEADER_VALUE, max_size=3),
+    plain=st.booleans(),
+    micros=st.integers(0, 999_999),
+)
 def test_any_response_written_then_read_back_exactly(body, status, encoding, chunked, extra, plain, micros):
     """Whatever the stored headers say (gzip, chunked, a wrong length), the record holds the
     stored bytes, and reading it gives them back with the fetch time to the microsecond."""
@@ -363,8 +438,9 @@ def test_any_response_written_then_read_back_exactly(body, status, encoding, chu
     moment = datetime(2021, 5, 6, 7, 8, 9, micros, tzinfo=timezone.utc)
     out = io.BytesIO()
     warc = WarcOut(out, gzip=not plain)
-    warc.response(url="https://www.thepaper.cn/newsDetail_forward_1", status=status, headers=headers, body=body,
-                  moment=moment)
+    warc.response(
+        url="https://www.thepaper.cn/newsDetail_forward_1", status=status, headers=headers, body=body, moment=moment
+    )
     counts = Counter()
     (capture,) = list(read_captures(io.BytesIO(out.getvalue()), counts))
     assert (capture.body, capture.status, capture.captured_at) == (body, status, moment)

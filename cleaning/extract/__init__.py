@@ -76,7 +76,9 @@ def _page_cont_id(doc: HtmlElement) -> int | None:
 _ID_IN_URL = re.compile(r"/(?:newsDetail_forward_|detail/)(\d{1,10})(?!\d)")
 
 
-def extract(text: str, *, cont_id: int | None = None, url: str | None = None) -> tuple[Extracted | None, dict[str, Any] | None]:
+def extract(
+    text: str, *, cont_id: int | None = None, url: str | None = None
+) -> tuple[Extracted | None, dict[str, Any] | None]:
     """The document's fields (module doc); ``url``, where it was fetched, is evidence of its date."""
     ex, item = _extract(text, cont_id=cont_id, url=url)
     if ex is not None:
@@ -113,8 +115,9 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
     apply_main_text(ex, text, doc)
     strip_head_fields(ex)
     if not ex.title or not ex.paragraphs:
-        raise UnknownLayoutError("HTML of no known layout (no Next.js data, no old-layout markup, "
-                                 "no title/time/body structure in its text)")
+        raise UnknownLayoutError(
+            "HTML of no known layout (no Next.js data, no old-layout markup, no title/time/body structure in its text)"
+        )
     ex.needs_shape_check = True  # on the repaired text (cleaning.document)
     return ex, None
 

@@ -84,6 +84,7 @@ def extract_api(obj: object, *, cont_id: int | None = None) -> tuple[Extracted |
     if len(items) == 1:
         return None, items[0]
     if not items:
-        raise UnknownLayoutError("JSON holds no article detail and no list item" +
-                                 (f" for contId {cont_id}" if cont_id is not None else ""))
+        raise UnknownLayoutError(
+            "JSON holds no article detail and no list item" + (f" for contId {cont_id}" if cont_id is not None else "")
+        )
     raise UnknownLayoutError(f"JSON list with {len(items)} items and no contId to choose one (pass url=)")

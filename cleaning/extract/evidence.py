@@ -27,14 +27,30 @@ from cleaning.extract.textdump import is_site_name
 from cleaning.extract.base import Extracted
 from domain.record import SHANGHAI
 
-_DATE = (r"((?:19|20)\d\d)\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?"
-         r"(?:\s*[T\s]?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?::\d{2})?)?")
+_DATE = (
+    r"((?:19|20)\d\d)\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?"
+    r"(?:\s*[T\s]?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?::\d{2})?)?"
+)
 _DATE_RE = re.compile(r"(?<!\d)" + _DATE + r"(?!\d)")
-_LABEL = re.compile(r"(?:发布时间|發佈時間|发表时间|發表時間|更新时间|更新時間|发布日期|發佈日期|发稿时间|"
-                    r"时间|時間|日期|发表于|發表於|发布于|發佈於|发表|發表)\s*[:：]?\s*" + _DATE)
+_LABEL = re.compile(
+    r"(?:发布时间|發佈時間|发表时间|發表時間|更新时间|更新時間|发布日期|發佈日期|发稿时间|"
+    r"时间|時間|日期|发表于|發表於|发布于|發佈於|发表|發表)\s*[:：]?\s*" + _DATE
+)
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?:/|_|\d|\.)")
-_META_TIME = ("article:published_time", "publishdate", "PublishDate", "pubdate", "PubDate", "publish_time",
-              "og:release_date", "datePublished", "date", "dc.date", "DC.date.issued", "sailthru.date")
+_META_TIME = (
+    "article:published_time",
+    "publishdate",
+    "PublishDate",
+    "pubdate",
+    "PubDate",
+    "publish_time",
+    "og:release_date",
+    "datePublished",
+    "date",
+    "dc.date",
+    "DC.date.issued",
+    "sailthru.date",
+)
 HEAD_LINES = 40
 
 # weights of the sources of a time (module doc)
@@ -71,8 +87,9 @@ def _jsonld_dates(doc: HtmlElement) -> list[str]:
     return out
 
 
-def time_candidates(doc: HtmlElement, lines: list[str], *, title: str = "", url: str | None = None,
-                    html_text: str = "") -> list[tuple[datetime, bool, int]]:
+def time_candidates(
+    doc: HtmlElement, lines: list[str], *, title: str = "", url: str | None = None, html_text: str = ""
+) -> list[tuple[datetime, bool, int]]:
     """Every time the page states, with its weight: ``(time, has_minutes, weight)``."""
     out: list[tuple[datetime, bool, int]] = []
 
@@ -81,7 +98,7 @@ def time_candidates(doc: HtmlElement, lines: list[str], *, title: str = "", url:
             out.append((*found, weight))
 
     start = lines.index(title) if title in lines else 0
-    for ln in lines[start:start + HEAD_LINES]:
+    for ln in lines[start : start + HEAD_LINES]:
         m = _LABEL.search(ln)
         if m:
             add(_when(m.groups()), _W_LABEL)
@@ -93,7 +110,7 @@ def time_candidates(doc: HtmlElement, lines: list[str], *, title: str = "", url:
             break
     for value in _jsonld_dates(doc)[:1]:
         add(parse_any_time(value), _W_JSONLD)
-    for ln in lines[start:start + HEAD_LINES]:
+    for ln in lines[start : start + HEAD_LINES]:
         m = _DATE_RE.search(ln)
         if m and m.group(4) is not None:
             add(_when(m.groups()), _W_VISIBLE)
@@ -146,11 +163,15 @@ _BYLINES = (
 _OUTLET_END = "|".join(("网", "網", "報", "报", "社", "台", "新闻", "新聞", "客户端"))
 _SLASH_OUTLET = re.compile(rf"^({_NAME})\s*[/／]\s*([\u4e00-\u9fffA-Za-z]{{1,12}}(?:{_OUTLET_END}))$")
 #: An outlet or agency name: a byline of only this is the source, not the author.
-AGENCY = re.compile(r"^[\u4e00-\u9fffA-Za-z·]{0,16}(?:通讯社|通訊社|新华社|新華社|社|网|網|日报|日報|晚报|晚報|报|報|"
-                    r"电视台|電視台|广播电台|台|新闻|新聞|客户端|杂志|雜誌|周刊|週刊|在线|在線)$")
+AGENCY = re.compile(
+    r"^[\u4e00-\u9fffA-Za-z·]{0,16}(?:通讯社|通訊社|新华社|新華社|社|网|網|日报|日報|晚报|晚報|报|報|"
+    r"电视台|電視台|广播电台|台|新闻|新聞|客户端|杂志|雜誌|周刊|週刊|在线|在線)$"
+)
 
 
-_FIELD_WORD = re.compile(r"^(?:时间|時間|日期|来源|來源|发表|發表|发布|發佈|阅读|閱讀|评论|評論|编辑|編輯|点击|點擊|浏览|瀏覽|字号|字號)")
+_FIELD_WORD = re.compile(
+    r"^(?:时间|時間|日期|来源|來源|发表|發表|发布|發佈|阅读|閱讀|评论|評論|编辑|編輯|点击|點擊|浏览|瀏覽|字号|字號)"
+)
 _PROSE_MARK = re.compile(r"[。！？；;]")
 
 
@@ -209,8 +230,11 @@ def choose_title(doc: HtmlElement, shaped: str) -> str:
     m = _SITE_TAIL.match(page)
     if m and is_site_name(m.group(2)):  # ``标题-新华网``: the site's name after a bare dash
         parts = [m.group(1), *parts]
-    cands = [c for c in (h.meta(doc, "og:title"), h1s[0] if len(h1s) == 1 else "", parts[0] if parts else "", shaped)
-             if c and len(c) <= 120]
+    cands = [
+        c
+        for c in (h.meta(doc, "og:title"), h1s[0] if len(h1s) == 1 else "", parts[0] if parts else "", shaped)
+        if c and len(c) <= 120
+    ]
     sources = [*cands, page]
 
     def support(i: int, c: str) -> int:
@@ -234,11 +258,16 @@ def is_head_field(line: str) -> bool:
         return False
     m = _DATE_RE.search(line)
     if m:
-        rest = (line[:m.start()] + line[m.end():]).strip()
-        rest = re.sub(r"(?:来源|來源|作者|编辑|編輯|责任编辑|責任編輯|发布时间|更新时间|时间|日期)\s*[:：]\s*\S*", "", rest)
+        rest = (line[: m.start()] + line[m.end() :]).strip()
+        rest = re.sub(
+            r"(?:来源|來源|作者|编辑|編輯|责任编辑|責任編輯|发布时间|更新时间|时间|日期)\s*[:：]\s*\S*", "", rest
+        )
         return len(rest.strip()) <= 20
-    return (bool(re.match(r"^(?:来源|來源)\s*[:：]", line)) or (len(line) <= 40 and bool(byline_in([line])))
-            or (len(line) <= 10 and AGENCY.match(line) is not None))
+    return (
+        bool(re.match(r"^(?:来源|來源)\s*[:：]", line))
+        or (len(line) <= 40 and bool(byline_in([line])))
+        or (len(line) <= 10 and AGENCY.match(line) is not None)
+    )
 
 
 def strip_head_fields(ex: Extracted) -> None:
@@ -269,8 +298,14 @@ def apply_evidence(ex: Extracted, doc: HtmlElement, lines: list[str], html_text:
     ex.published_at = choose_time(cands)
     start = lines.index(ex.title) if ex.title in lines else 0
     if not parse_author(ex.author_raw)[0]:  # no byline, or one that names nobody
-        ex.author_raw = byline_in(lines[start:start + HEAD_LINES]) or meta_author(doc) or byline_in(lines)
+        ex.author_raw = byline_in(lines[start : start + HEAD_LINES]) or meta_author(doc) or byline_in(lines)
     settle_byline(ex)
     if not ex.source:  # an agency alone on a line under the title: 新华社
-        ex.source = next((ln for ln in lines[start + 1:start + _HEAD_FIELD_LINES + 1]
-                          if len(ln) <= 10 and AGENCY.match(ln) and ln not in page_names(doc)), "")
+        ex.source = next(
+            (
+                ln
+                for ln in lines[start + 1 : start + _HEAD_FIELD_LINES + 1]
+                if len(ln) <= 10 and AGENCY.match(ln) and ln not in page_names(doc)
+            ),
+            "",
+        )

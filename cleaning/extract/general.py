@@ -43,8 +43,11 @@ def main_text(text: str) -> list[str]:
     body = getattr(doc, "text", None) if doc is not None else None
     if isinstance(doc, dict):
         body = doc.get("text")
-    return [p for p in (h.normalize_ws(_TABLE_BAR.sub(" ", x).replace("\\|", "|")) for x in (body or "").splitlines())
-            if p and not _TABLE_RULE.match(p)]
+    return [
+        p
+        for p in (h.normalize_ws(_TABLE_BAR.sub(" ", x).replace("\\|", "|")) for x in (body or "").splitlines())
+        if p and not _TABLE_RULE.match(p)
+    ]
 
 
 #: trafilatura writes a table's rows as ``| cell | cell |`` (a bar inside a cell as ``\|``): the

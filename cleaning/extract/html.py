@@ -17,21 +17,29 @@ _WS = re.compile(r"[\s\u00a0\u3000]+")
 # A space next to full-width punctuation is never meaningful in Chinese text.
 _PUNCT_GAP = re.compile(r"(?<=[，。：；！？、）》」』”]) | (?=[，。：；！？、）》」』])")
 
-BLOCK_TAGS = frozenset("""p div section article aside header footer main nav h1 h2 h3 h4 h5 h6 li ul ol
+BLOCK_TAGS = frozenset(
+    """p div section article aside header footer main nav h1 h2 h3 h4 h5 h6 li ul ol
 dl dt dd blockquote figure figcaption table thead tbody tfoot tr td th pre hr center address
-details summary""".split())
-SKIP_TAGS = frozenset("""script style noscript template iframe button svg input select textarea
-object embed video audio canvas map head title link meta""".split())
+details summary""".split()
+)
+SKIP_TAGS = frozenset(
+    """script style noscript template iframe button svg input select textarea
+object embed video audio canvas map head title link meta""".split()
+)
 
 # Class/id fragments of widgets that can sit inside a body container.
 CHROME_ATTR = re.compile(
     r"share|comment|relat|recommend|praise|report|download|qrcode|news_open_app|advert|"
     r"(?:^|[\s_-])ad(?:$|[\s_-])|fxOrdz|news_part_all|toolbar|bottom_word",
-    re.I)
+    re.I,
+)
 CAPTION_ATTR = re.compile(r"(?:image|img|pic|photo)_?(?:desc|caption|note)|caption", re.I)
 # Inline styles that mark an unclassed caption right after an image (grey, small type).
-CAPTION_STYLE = re.compile(r"color\s*:\s*#(?:([89a-c])\1\1(?:\1\1\1)?|666(?:666)?|777(?:777)?)\b|"
-                           r"font-size\s*:\s*1[0-4]px", re.I)
+CAPTION_STYLE = re.compile(
+    r"color\s*:\s*#(?:([89a-c])\1\1(?:\1\1\1)?|666(?:666)?|777(?:777)?)\b|"
+    r"font-size\s*:\s*1[0-4]px",
+    re.I,
+)
 
 
 def normalize_ws(text: str) -> str:

@@ -24,7 +24,7 @@ def next_data(raw: str) -> tuple[dict[str, Any] | None, bool]:
     if not m:
         return None, False
     end = _SCRIPT_CLOSE.search(raw, m.end())
-    body = raw[m.end(): end.start() if end else len(raw)]
+    body = raw[m.end() : end.start() if end else len(raw)]
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -118,8 +118,10 @@ def fill_from_content(ex: Extracted, cd: dict[str, Any]) -> None:
 def _cls(name: str) -> str:
     """A CSS-module class by its stem: ``index_<name>`` alone or with any build's ``__<hash>``
     (the hash changes with every front-end release; no selector names one)."""
-    return (f'(contains(concat(" ",normalize-space(@class)," ")," index_{name}__") or '
-            f'contains(concat(" ",normalize-space(@class)," ")," index_{name} "))')
+    return (
+        f'(contains(concat(" ",normalize-space(@class)," ")," index_{name}__") or '
+        f'contains(concat(" ",normalize-space(@class)," ")," index_{name} "))'
+    )
 
 
 _SOURCE_LINE = '//*[contains(text(),"来源") or contains(text(),"來源")]'
@@ -219,8 +221,9 @@ def dom_fallback(ex: Extracted, doc: HtmlElement, raw: str) -> bool:
     kw = h.meta(doc, "keywords")
     if kw and not ex.tags:
         ex.tags = [t for t in (h.normalize_ws(x) for x in re.split(r"[,，]", kw)) if t]
-    links = doc.xpath(f'//*[{_cls("breadcrumb")}]//a[contains(@href,"list_")]') or \
-        doc.xpath(f'//*[{_cls("right")}]//a[contains(@href,"list_")]')
+    links = doc.xpath(f'//*[{_cls("breadcrumb")}]//a[contains(@href,"list_")]') or doc.xpath(
+        f'//*[{_cls("right")}]//a[contains(@href,"list_")]'
+    )
     if links:
         m = re.search(r"list_(\d+)", links[-1].get("href") or "")
         ex.node_id = int(m.group(1)) if m else None

@@ -88,8 +88,11 @@ def extract_mobile_2017(raw: str, doc: HtmlElement) -> Extracted:
             _time_source(ex, p)
         elif t and not ex.author_raw:
             ex.author_raw = t
-    body = h.first(doc, '//div[contains(concat(" ",normalize-space(@class)," ")," news_part ")]',
-                   '//div[contains(@class,"news_part") and not(contains(@class,"father")) and not(contains(@class,"all"))]')
+    body = h.first(
+        doc,
+        '//div[contains(concat(" ",normalize-space(@class)," ")," news_part ")]',
+        '//div[contains(@class,"news_part") and not(contains(@class,"father")) and not(contains(@class,"all"))]',
+    )
     if body is not None:
         _body(ex, body)
     bl = h.first(doc, '//*[contains(@class,"news_bl")]')

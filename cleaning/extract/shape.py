@@ -20,8 +20,11 @@ from lxml.html import HtmlElement
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE = re.compile(r"[。！？；，]|(?<=[\u3400-\u9fff])[,.!?;]|[,.!?;](?=\s|$)")
-_LOG_LINE = re.compile(r"^\s*\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|(?:DEBUG|INFO|WARN(?:ING)?|ERROR|"
-                       r"CRITICAL|TRACE|FATAL)\b)", re.I)
+_LOG_LINE = re.compile(
+    r"^\s*\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|(?:DEBUG|INFO|WARN(?:ING)?|ERROR|"
+    r"CRITICAL|TRACE|FATAL)\b)",
+    re.I,
+)
 _MARKDOWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|```|~~~|\||>\s|!\[|\[[^\]]+\]\()")
 MIN_PROSE_HAN = 20
 MIN_SHORT_PIECE_HAN = 8

@@ -23,7 +23,9 @@ _BYLINE_HINT = re.compile(r"记者|記者|实习生|實習生|通讯员|通訊�
 # the site's image hosts.
 _IMAGE_URL = re.compile(
     r"(?:https?:)?//[^\s\"'<>()（）]+?(?:\.(?:jpe?g|png|gif|webp|bmp)(?:\?[^\s\"'<>()（）]*)?"
-    r"|(?<=//)image(?:cloud)?\.thepaper\.cn/[^\s\"'<>()（）]+)(?=$|[\s\"'<>()（）]|[^\x00-\x7f])", re.I)
+    r"|(?<=//)image(?:cloud)?\.thepaper\.cn/[^\s\"'<>()（）]+)(?=$|[\s\"'<>()（）]|[^\x00-\x7f])",
+    re.I,
+)
 
 
 def take_image_urls(paragraphs: list[str], ex: Extracted) -> list[str]:
@@ -46,8 +48,9 @@ def take_image_urls(paragraphs: list[str], ex: Extracted) -> list[str]:
 
 
 def _is_caption_like(line: str) -> bool:
-    return len(line) <= 60 and (re.match(r"^(?:图|圖)(?:为|為|片|源|\s*\d)", line) is not None
-                                or not re.search(r"[。！？]$", line))
+    return len(line) <= 60 and (
+        re.match(r"^(?:图|圖)(?:为|為|片|源|\s*\d)", line) is not None or not re.search(r"[。！？]$", line)
+    )
 
 
 # A lone ideographic space inside a line may be bytes of a torn run (场。 -> A1 A1 = U+3000):
@@ -69,9 +72,12 @@ def _is_title_like(line: str) -> bool:
     return 2 <= len(line) <= 120 and not re.search(r"[。！？]$", line)
 
 
-_SITE_NAME = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z0-9·]{1,14}(?:网|網|新闻|新聞|频道|頻道|资讯|資訊|在线|在線|门户|"
-                        r"日报|日報|晚报|晚報|时报|時報|早报|早報|周刊|週刊|科技|财经|財經)"
-                        r"(?:首页|首頁|官网|官網)?|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+)$", re.I)
+_SITE_NAME = re.compile(
+    r"^(?:[\u4e00-\u9fffA-Za-z0-9·]{1,14}(?:网|網|新闻|新聞|频道|頻道|资讯|資訊|在线|在線|门户|"
+    r"日报|日報|晚报|晚報|时报|時報|早报|早報|周刊|週刊|科技|财经|財經)"
+    r"(?:首页|首頁|官网|官網)?|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+)$",
+    re.I,
+)
 
 
 def is_site_name(line: str) -> bool:
@@ -84,13 +90,16 @@ def _title_candidate(line: str, hint: str = "") -> bool:
     nor a site's name (unless the page's own heading says it is the title)."""
     if hint and line == hint:
         return True
-    return (bp.classify(line) is None and not bp.is_keyword_spam(line) and _is_title_like(line)
-            and not is_site_name(line))
+    return (
+        bp.classify(line) is None and not bp.is_keyword_spam(line) and _is_title_like(line) and not is_site_name(line)
+    )
 
 
 #: A time inside a short head line: ``2023-10-07 13:41 来源：澎湃新闻``, ``记者 王某 2023-10-07 13:41``.
-_TIME_IN_LINE = re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
-                           r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}")
+_TIME_IN_LINE = re.compile(
+    r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
+    r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}"
+)
 
 
 def _time_line(line: str) -> bool:
@@ -100,15 +109,16 @@ def _time_line(line: str) -> bool:
     m = _TIME_IN_LINE.search(line)
     if not m or len(line) > 60:
         return False
-    rest = (line[:m.start()] + " " + line[m.end():]).strip()
-    return not re.search(r"[。！？]", rest) and (not rest or bool(md.parse_source(rest)) or bool(_BYLINE_HINT.search(rest))
-                                              or len(rest) <= 12)
+    rest = (line[: m.start()] + " " + line[m.end() :]).strip()
+    return not re.search(r"[。！？]", rest) and (
+        not rest or bool(md.parse_source(rest)) or bool(_BYLINE_HINT.search(rest)) or len(rest) <= 12
+    )
 
 
 def _same_line_fields(ex: Extracted, line: str) -> None:
     """Source and byline written on the time line itself."""
     m = _TIME_IN_LINE.search(line)
-    rest = (line[:m.start()] + " " + line[m.end():]).strip() if m else ""
+    rest = (line[: m.start()] + " " + line[m.end() :]).strip() if m else ""
     if not rest:
         return
     src = md.parse_source(rest)
@@ -219,10 +229,12 @@ def _no_time_line(ex: Extracted, lines: list[str], title_hint: str = "") -> Extr
         i = lines.index(title_hint)
         ex.title = title_hint
         ex.count("site_name", sum(1 for ln in lines[:i] if is_site_name(ln)))
-        ex.paragraphs = take_image_urls(_head_fields(ex, lines[i + 1:]), ex)
+        ex.paragraphs = take_image_urls(_head_fields(ex, lines[i + 1 :]), ex)
         return ex
     i = 0
-    while i < len(lines) and (bp.classify(lines[i]) is not None or bp.is_keyword_spam(lines[i]) or is_site_name(lines[i])):
+    while i < len(lines) and (
+        bp.classify(lines[i]) is not None or bp.is_keyword_spam(lines[i]) or is_site_name(lines[i])
+    ):
         ex.count(bp.classify(lines[i]) or ("site_name" if is_site_name(lines[i]) else "spam_header"))
         i += 1
     if i < len(lines) and _is_title_like(lines[i]) and len(lines) - i > 1:

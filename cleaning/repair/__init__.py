@@ -58,8 +58,9 @@ class RepairResult:
         if n:
             self.repairs[kind] = self.repairs.get(kind, 0) + n
 
-    def stage(self, rule: str, before: str, after: str, events: list[RepairEvent] | None = None,
-              by: str = "rule") -> str:
+    def stage(
+        self, rule: str, before: str, after: str, events: list[RepairEvent] | None = None, by: str = "rule"
+    ) -> str:
         """Record a stage that turned ``before`` into ``after``: the earlier events moved along,
         the stage's own ``events`` (offsets in ``after``) or one per edit, of ``rule`` and ``by``."""
         if before == after:
@@ -78,8 +79,9 @@ def _by(rule: str, old: str, new: str, by: str) -> str:
     return "model" if rule == "t2s" and "著" in old and "着" in new else by
 
 
-def repair_text(text: str, *, traditional: bool | None = None, mirror_host: str | None = None,
-                converter: str | None = None) -> RepairResult:
+def repair_text(
+    text: str, *, traditional: bool | None = None, mirror_host: str | None = None, converter: str | None = None
+) -> RepairResult:
     """Run the repair chain (see module doc) on ``text``; never raises on any str.
     ``converter`` (``t2s``/``tw2sp``/``hk2s``) forces the Traditional converter to undo;
     by default it is detected on ``text``."""

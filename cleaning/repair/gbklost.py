@@ -50,8 +50,8 @@ def _candidates(orphan: int) -> list[str]:
 
 
 def _context(data: bytes, start: int, end: int) -> tuple[str, str]:
-    left = _read(data[max(0, start - 12):start])[-4:]
-    right = _read(data[end:end + 12])[:4]
+    left = _read(data[max(0, start - 12) : start])[-4:]
+    right = _read(data[end : end + 12])[:4]
     return left, right
 
 
@@ -62,13 +62,13 @@ def _fix_run(data: bytes, start: int, end: int) -> tuple[bytes, str, float, floa
     from . import params
 
     run = data[start:end]
-    nxt = data[end:end + 1]
+    nxt = data[end : end + 1]
     left, right = _context(data, start, end + 1)
     as_is = _read(run + nxt)
     base = _score(left + as_is + right)
     places = []
     for k in range(0, len(run), 2):
-        fixed = run[:k] + run[k + 1:]
+        fixed = run[:k] + run[k + 1 :]
         text = _read(fixed)
         if "\ufffd" in text:
             continue
@@ -84,11 +84,11 @@ def _fix_run(data: bytes, start: int, end: int) -> tuple[bytes, str, float, floa
     if place_margin < params.GB_PLACE_MARGIN:
         return None
     orphan = run[k]
-    head, tail = _read(run[:k]), _read(run[k + 1:])
+    head, tail = _read(run[:k]), _read(run[k + 1 :])
     scored = sorted(((_score(left + head + c + tail[:4]), c) for c in _candidates(orphan)), reverse=True)
     margin = (scored[0][0] - scored[1][0] if len(scored) > 1 else math.inf) if scored else -math.inf
     if margin >= params.TEAR_MODEL_MARGIN:
-        return run[:k] + scored[0][1].encode("gb18030") + run[k + 1:] + nxt, "model", place_margin, margin
+        return run[:k] + scored[0][1].encode("gb18030") + run[k + 1 :] + nxt, "model", place_margin, margin
     return fixed + nxt, "dropped", place_margin, margin
 
 

@@ -49,8 +49,16 @@ from functools import lru_cache
 
 from .charsets import common_chars, is_cjk, is_pua
 from .log import RepairEvent
-from .params import (MAX_RUN, MAX_SEARCHED, MAX_WINDOWS, MIN_CHARS_PER_WINDOW, PROBE_MIN_SHARE, PROBE_WINDOWS,
-                     TEXT_WORK, WINDOW_TAIL)
+from .params import (
+    MAX_RUN,
+    MAX_SEARCHED,
+    MAX_WINDOWS,
+    MIN_CHARS_PER_WINDOW,
+    PROBE_MIN_SHARE,
+    PROBE_WINDOWS,
+    TEXT_WORK,
+    WINDOW_TAIL,
+)
 from .lattice import Budget, BudgetExceeded, DocumentWords
 from .readings import WORD_MIN_FREQ
 from .tearwindow import Window, WindowReading, foreign_test, gbk2, simplified
@@ -127,10 +135,10 @@ def _in_step(text: str, j: int) -> bool:
     """Whether the text from ``j`` reads in step: a dictionary word among the next four
     characters (an out-of-step run is made of valid, even common, characters that form none:
     ``锌圃毫孔`` was ``中科院量``), or nothing more to read."""
-    nxt = simplified(text[j:j + 4])
+    nxt = simplified(text[j : j + 4])
     if len(nxt) < 2 or nxt[0] in _BREAK:
         return True
-    return any(word_freq(nxt[k:k + 2]) >= WORD_MIN_FREQ for k in range(len(nxt) - 1))
+    return any(word_freq(nxt[k : k + 2]) >= WORD_MIN_FREQ for k in range(len(nxt) - 1))
 
 
 def _window_end(text: str, last: int) -> int:
@@ -217,8 +225,9 @@ def repair_tears_explained(text: str) -> tuple[str, dict[str, int], list[RepairE
     readings: dict[int, WindowReading | None] = {}  # window -> its reading (None: as it is)
     for k, (start, end) in enumerate(windows):  # in order, and apart since the merge
         repaired = sum(1 for r in readings.values() if r is not None)
-        if len(readings) >= MAX_SEARCHED or (len(readings) >= PROBE_WINDOWS
-                                             and repaired < len(readings) * PROBE_MIN_SHARE):
+        if len(readings) >= MAX_SEARCHED or (
+            len(readings) >= PROBE_WINDOWS and repaired < len(readings) * PROBE_MIN_SHARE
+        ):
             # The search budget is spent, or most windows so far read as no tear at all:
             # damage of another kind (flipped bytes, a wrong decoding), where the search
             # costs much and finds nothing.
@@ -256,8 +265,12 @@ def repair_tears_explained(text: str) -> tuple[str, dict[str, int], list[RepairE
     return out, counts, events
 
 
-def _assemble(text: str, windows: list[tuple[int, int]], readings: dict[int, WindowReading | None], unsure: AbstractSet[int] = frozenset()
-              ) -> tuple[str, list[int], list[RepairEvent]]:
+def _assemble(
+    text: str,
+    windows: list[tuple[int, int]],
+    readings: dict[int, WindowReading | None],
+    unsure: AbstractSet[int] = frozenset(),
+) -> tuple[str, list[int], list[RepairEvent]]:
     """``text`` with the windows replaced by their readings, the position in ``text`` each of
     its characters was read from, and an event per window replaced; a window left as it was
     because the model was not sure (``unsure``) gets an event of rule ``unrepaired`` whose
@@ -280,8 +293,16 @@ def _assemble(text: str, windows: list[tuple[int, int]], readings: dict[int, Win
             while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
                 tail += 1
             by = "model" if r[1] and r[4] != math.inf else "bytes"
-            events.append(RepairEvent("gbk_tear", length + head, old[head:len(old) - tail], new[head:len(new) - tail],
-                                      by, r[4] if by == "model" else None))
+            events.append(
+                RepairEvent(
+                    "gbk_tear",
+                    length + head,
+                    old[head : len(old) - tail],
+                    new[head : len(new) - tail],
+                    by,
+                    r[4] if by == "model" else None,
+                )
+            )
             out.append(new)
             positions.extend(r[3])
             length += len(new)

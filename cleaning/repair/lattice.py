@@ -48,7 +48,9 @@ class Lattice:
         self.keys: list[NodeKey] = []
         # Any: readings._Path and readings._NodeInfo (readings imports this module, not the reverse)
         self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see _word_paths)
-        self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = None  # (order, live edges per node, node info): see _analyse
+        self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = (
+            None  # (order, live edges per node, node info): see _analyse
+        )
 
     def node(self, order: NodeKey) -> int:
         """A new node; ``order`` sorts the nodes so that every edge goes forward."""
@@ -56,8 +58,19 @@ class Lattice:
         self.keys.append(order)
         return len(self.out) - 1
 
-    def edge(self, u: int, v: int, ch: str | None, simplified: str | None, *, cost: float = 0.0, lost: int = 0,
-             swaps: int = 0, slot: bool = False, context: bool = False) -> None:
+    def edge(
+        self,
+        u: int,
+        v: int,
+        ch: str | None,
+        simplified: str | None,
+        *,
+        cost: float = 0.0,
+        lost: int = 0,
+        swaps: int = 0,
+        slot: bool = False,
+        context: bool = False,
+    ) -> None:
         """An edge ``u -> v`` reading ``ch`` (scored as ``simplified``; None: no character).
         ``slot``: a character chosen for a lost byte (earns the word bonus); ``context``: not
         part of the reading's text (the intact text around a window)."""
@@ -89,8 +102,12 @@ class Lattice:
 
                 def plausible(e: Edge, after: set[str] = after) -> float:
                     c = e[2]
-                    return (char_logp(c) - e[3] + (WORD_BONUS if any(c in x for x in ends) else 0.0)
-                            + (WORD_BONUS if not following(c)[0].isdisjoint(after) else 0.0))
+                    return (
+                        char_logp(c)
+                        - e[3]
+                        + (WORD_BONUS if any(c in x for x in ends) else 0.0)
+                        + (WORD_BONUS if not following(c)[0].isdisjoint(after) else 0.0)
+                    )
 
                 fan.sort(key=plausible, reverse=True)
                 drop.update(map(id, fan[keep:]))
@@ -129,7 +146,7 @@ class DocumentWords:
             for n in range(2, self.MAX_DOC_WORD + 1):
                 if i + n > len(text) or not _cjk(text[i + n - 1]):
                     break
-                w = text[i:i + n]
+                w = text[i : i + n]
                 if n >= self.MIN_DOC_WORD and not word_freq(w):
                     self.where.setdefault(w, []).append((positions[i], positions[i + n - 1]))
         self.prefixes = frozenset(w[:k] for w in self.where for k in range(1, len(w)))

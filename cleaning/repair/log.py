@@ -63,10 +63,9 @@ def diff_edits(before: str, after: str) -> list[tuple[int, str, str]]:
     while head < min(len(before), len(after)) and before[head] == after[head]:
         head += 1
     tail = 0
-    while (tail < min(len(before), len(after)) - head
-           and before[len(before) - 1 - tail] == after[len(after) - 1 - tail]):
+    while tail < min(len(before), len(after)) - head and before[len(before) - 1 - tail] == after[len(after) - 1 - tail]:
         tail += 1
-    a, b = before[head:len(before) - tail], after[head:len(after) - tail]
+    a, b = before[head : len(before) - tail], after[head : len(after) - tail]
     out = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":

@@ -47,8 +47,14 @@ class Doc:
     unrepaired: int = 0
 
 
-_SYMBOL_BLOCKS = (("\u00a1", "\u00bf"), ("\u2000", "\u2bff"), ("\u3000", "\u303f"), ("\uff00", "\uffef"),
-                  ("\u0391", "\u03c9"), ("\U0001f000", "\U0001faff"))
+_SYMBOL_BLOCKS = (
+    ("\u00a1", "\u00bf"),
+    ("\u2000", "\u2bff"),
+    ("\u3000", "\u303f"),
+    ("\uff00", "\uffef"),
+    ("\u0391", "\u03c9"),
+    ("\U0001f000", "\U0001faff"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +134,9 @@ def _text_score(text: str) -> float:
     return text_logprob(text, wide=True)
 
 
-def choose(options: list[list[str]], left: str, right: str,
-            seen: dict[str, int] | None = None) -> tuple[tuple[str, ...], float]:
+def choose(
+    options: list[list[str]], left: str, right: str, seen: dict[str, int] | None = None
+) -> tuple[tuple[str, ...], float]:
     """One candidate of each list of ``options`` (adjacent guessed characters), chosen together:
     the ones that make the likeliest text with their neighbours (the best segmentation of
     ``left + chosen + right`` into words and names, :func:`_text_score`), common characters
@@ -144,9 +151,10 @@ def choose(options: list[list[str]], left: str, right: str,
     total = sum(seen.values())
 
     def score(chosen: tuple[str, ...]) -> float:
-        return _text_score(left + "".join(c[0] for c in chosen) + right) + \
-            sum((2.0 if c[0] in ok else -8.0) - (SPACED_COST if len(c) > 1 else 0.0)
-                + _seen_bonus(c[0], seen, total) for c in chosen)
+        return _text_score(left + "".join(c[0] for c in chosen) + right) + sum(
+            (2.0 if c[0] in ok else -8.0) - (SPACED_COST if len(c) > 1 else 0.0) + _seen_bonus(c[0], seen, total)
+            for c in chosen
+        )
 
     scored = sorted(((score(c), c) for c in product(*options)), reverse=True)
     return scored[0][1], (scored[0][0] - scored[1][0] if len(scored) > 1 else math.inf)
@@ -168,8 +176,9 @@ def candidates(lead: int, conts: list[int], need: int) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
-                         seen: dict[str, int] | None = None) -> Lenient | None:
+def decode_lenient_utf8(
+    data: list[int], before: str = "", after: str = "", seen: dict[str, int] | None = None
+) -> Lenient | None:
     """UTF-8 with lost bytes and NBSP-as-space put back (:class:`Lenient`), or None; ``seen``:
     the document's cache (:func:`choose`)."""
     out: list[str] = []
@@ -197,8 +206,11 @@ def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
                 whole = None
             # a space as the last byte may have been a NBSP, or a real space after a character
             # whose byte was lost (着 timeout: E7 80 and a space also read 瀠): both are weighed
-            spaced = [c + " " for c in candidates(b, conts[:-1], need)] \
-                if data[j - 1] == _SPACE and need - len(conts) < 2 else []
+            spaced = (
+                [c + " " for c in candidates(b, conts[:-1], need)]
+                if data[j - 1] == _SPACE and need - len(conts) < 2
+                else []
+            )
             if not spaced:
                 if whole is None:
                     return None
@@ -227,12 +239,15 @@ def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
         k = 0
         while k < len(guesses):
             pos, cands = guesses[k]
-            left = (before + "".join(out[max(0, pos - 4):pos]))[-4:]
-            if k + 1 < len(guesses) and guesses[k + 1][0] == pos + 1 and \
-                    len(cands) * len(guesses[k + 1][1]) <= MAX_PAIRS:
+            left = (before + "".join(out[max(0, pos - 4) : pos]))[-4:]
+            if (
+                k + 1 < len(guesses)
+                and guesses[k + 1][0] == pos + 1
+                and len(cands) * len(guesses[k + 1][1]) <= MAX_PAIRS
+            ):
                 # two guessed characters side by side (反叛 with three bytes lost): chosen together,
                 # since each alone is judged beside a wrong neighbour
-                right = ("".join(out[pos + 2:pos + 6]) + after)[:4]
+                right = ("".join(out[pos + 2 : pos + 6]) + after)[:4]
                 (out[pos], out[pos + 1]), margin = choose([cands, guesses[k + 1][1]], left, right, seen)
                 if last:
                     choices.append((out[pos][0] + out[pos + 1][0], margin))
@@ -241,7 +256,7 @@ def decode_lenient_utf8(data: list[int], before: str = "", after: str = "",
                         sure += [out[pos][0], out[pos + 1][0]]
                 k += 2
                 continue
-            right = ("".join(out[pos + 1:pos + 5]) + after)[:4]
+            right = ("".join(out[pos + 1 : pos + 5]) + after)[:4]
             (out[pos],), margin = choose([cands], left, right, seen)
             if last:
                 choices.append((out[pos][0], margin))
@@ -272,6 +287,6 @@ class Lenient:
         low = {p for p, (_, _, m) in self.spans.items() if m < params.MOJIBAKE_MODEL_MARGIN}
         if not low:
             return self.text, self.choices, 0
-        parts = [run[self.spans[k][0]:self.spans[k][1]] if k in low else part for k, part in enumerate(self.parts)]
+        parts = [run[self.spans[k][0] : self.spans[k][1]] if k in low else part for k, part in enumerate(self.parts)]
         kept = [(c, m) for c, m in self.choices if m >= params.MOJIBAKE_MODEL_MARGIN]
         return "".join(parts), kept, len(low)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 CANONICAL = "www.thepaper.cn"
-_SHAPE_RE = re.compile(r"(澎湃新闻|澎湃新聞)([（(]\s*)((?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+)(\s*[)）])", re.I)
+_SHAPE_RE = re.compile(
+    r"(澎湃新闻|澎湃新聞)([（(]\s*)((?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+)(\s*[)）])", re.I
+)
 _OWN = re.compile(r"(^|\.)thepaper\.cn$", re.I)
 
 
@@ -31,6 +33,7 @@ def restore_mirror_host(text: str, mirror_host: str | None = None) -> tuple[str,
         text, n = rx.subn(CANONICAL, text)
         count += n
     if "澎湃新" in text:
+
         def sub(m: re.Match[str]) -> str:
             nonlocal count
             host = re.sub(r"^[a-z]+://", "", m.group(3), flags=re.I)

@@ -55,11 +55,23 @@ _HANLIKE = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PU
 def _ftfy_config() -> TextFixerConfig:
     from ftfy import TextFixerConfig
 
-    return TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_encoding=True,
-                           restore_byte_a0=False, replace_lossy_sequences=False, decode_inconsistent_utf8=True,
-                           fix_c1_controls=False, fix_latin_ligatures=False, fix_character_width=False,
-                           uncurl_quotes=False, fix_line_breaks=False, fix_surrogates=False,
-                           remove_control_chars=False, normalization=None, explain=False)
+    return TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_encoding=True,
+        restore_byte_a0=False,
+        replace_lossy_sequences=False,
+        decode_inconsistent_utf8=True,
+        fix_c1_controls=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_surrogates=False,
+        remove_control_chars=False,
+        normalization=None,
+        explain=False,
+    )
 
 
 def _ftfy_line(line: str, cfg: TextFixerConfig) -> str | None:
@@ -112,14 +124,13 @@ def _repair_layer(text: str, doc: Doc) -> tuple[str, int]:
     return ("\n".join(lines), count) if count else (text, 0)
 
 
-
-
 def _glued_to_latin(text: str, start: int, end: int) -> bool:
     """The run continues a Latin word: a letter of it touches an ASCII letter."""
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    return ((before.isascii() and before.isalpha() and text[start].isalpha())
-            or (after.isascii() and after.isalpha() and text[end - 1].isalpha()))
+    return (before.isascii() and before.isalpha() and text[start].isalpha()) or (
+        after.isascii() and after.isalpha() and text[end - 1].isalpha()
+    )
 
 
 def _reading_ok(fixed: str, glued: bool, *, latin: bool = True) -> bool:
@@ -193,11 +204,18 @@ def _read_run(run: str, glued: bool, before: str, after: str, doc: Doc) -> str |
         fixed, guessed, sure = lenient.text, lenient.guessed, lenient.sure
         # lost bytes are put back in runs that are UTF-8 through and through, or beside Han text
         multi = sum(1 for c in fixed if ord(c) > 0x7F)
-        if doc.damaged and guessed and len(fixed.encode("utf-8")) - len(data) <= guessed and \
-                all(is_cjk(c) or c in CJK_PUNCT for c in fixed if ord(c) > 0x7F):
+        if (
+            doc.damaged
+            and guessed
+            and len(fixed.encode("utf-8")) - len(data) <= guessed
+            and all(is_cjk(c) or c in CJK_PUNCT for c in fixed if ord(c) > 0x7F)
+        ):
             glued, beside_han = False, True
-        if (len(fixed) < len(run) or guessed) and _reading_ok(fixed, glued) and (
-                not guessed or multi >= 3 or multi >= 2 * guessed or beside_han or _is_words(fixed)):
+        if (
+            (len(fixed) < len(run) or guessed)
+            and _reading_ok(fixed, glued)
+            and (not guessed or multi >= 3 or multi >= 2 * guessed or beside_han or _is_words(fixed))
+        ):
             # a guess the model is not sure enough of stays as it was (its mojibake), the rest is read
             fixed, choices, left = lenient.keep_unsure(run)
             doc.unrepaired += left
@@ -230,8 +248,8 @@ def _trim_ok(run: str, head: int, tail: int) -> bool:
         return True
     if any(need_of(b) > 0 for b in data[:head]):
         return False
-    if tail and not all(b < 0x80 for b in data[len(data) - tail:]):  # an ASCII end is never a byte of the run
-        kept = data[head:len(data) - tail]
+    if tail and not all(b < 0x80 for b in data[len(data) - tail :]):  # an ASCII end is never a byte of the run
+        kept = data[head : len(data) - tail]
         lead = max((i for i, b in enumerate(kept) if b < 0x80 or need_of(b) > 0), default=None)
         if lead is None or (kept[lead] >= 0x80 and len(kept) - lead != need_of(kept[lead]) + 1):
             return False
@@ -257,13 +275,18 @@ def _repair_runs(text: str, doc: Doc | None = None) -> tuple[str, int]:
             if not _trim_ok(run, head, tail):
                 continue
             start, end = m.start() + head, m.end() - tail
-            piece = _fix_run(text[start:end], _glued_to_latin(text, start, end),
-                             text[start - 1] if start else "", text[end] if end < len(text) else "", doc)
+            piece = _fix_run(
+                text[start:end],
+                _glued_to_latin(text, start, end),
+                text[start - 1] if start else "",
+                text[end] if end < len(text) else "",
+                doc,
+            )
             if piece is not None:
-                fixed = run[:head] + piece + run[len(run) - tail:]
+                fixed = run[:head] + piece + run[len(run) - tail :]
         if fixed is None:
             continue
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         out.append(fixed)
         pos = m.end()
         count += 1
@@ -308,7 +331,8 @@ def repair_mojibake_explained(text: str) -> MojibakeResult:
         chosen = doc.model.get(i, [])
         for off, a, b in diff_edits(old, new):
             picks = [m for c, m in chosen if c and c in b]
-            res.events.append(RepairEvent("mojibake", base + off, a, b, "model" if picks else "bytes",
-                                          min(picks) if picks else None))
+            res.events.append(
+                RepairEvent("mojibake", base + off, a, b, "model" if picks else "bytes", min(picks) if picks else None)
+            )
         base += len(new) + 1
     return res

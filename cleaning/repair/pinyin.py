@@ -128,7 +128,7 @@ def remove_pinyin(text: str, *, annotated: bool | None = None) -> tuple[str, int
             else:
                 break
         if keep_from:
-            out.append(text[pos:m.start(2)])
+            out.append(text[pos : m.start(2)])
             pos = m.start(2) + keep_from
     out.append(text[pos:])
     return "".join(out), count

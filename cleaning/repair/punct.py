@@ -50,7 +50,7 @@ def restore_fullwidth(text: str, keep: Sequence[tuple[int, int]] = ()) -> tuple[
     total = 0
     pos = 0
     for m in _MASK_RE.finditer(text):
-        seg, n = _convert(text[pos:m.start()], kept, pos)
+        seg, n = _convert(text[pos : m.start()], kept, pos)
         parts += [seg, m.group()]
         total += n
         pos = m.end()

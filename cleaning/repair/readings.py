@@ -39,8 +39,21 @@ from functools import lru_cache
 
 from .lattice import Budget, BudgetExceeded, DocumentWords, Edge, Lattice, first_chars  # noqa: F401 - BudgetExceeded: re-exported
 from .params import MAX_AHEAD, MAX_QUOTES, MAX_STATES, STOP_BONUS, WORD_BONUS
-from .wordmodel import (ASCII_LOGP, CLAUSE_MARKS, COMMON_WORD_FREQ, PUNCT_PAIR_COST, QUOTE_COST, SEGMENT_COST,
-                       boundary_logp, char_logp, following, lookup, max_word_len, word_freq, word_logp)
+from .wordmodel import (
+    ASCII_LOGP,
+    CLAUSE_MARKS,
+    COMMON_WORD_FREQ,
+    PUNCT_PAIR_COST,
+    QUOTE_COST,
+    SEGMENT_COST,
+    boundary_logp,
+    char_logp,
+    following,
+    lookup,
+    max_word_len,
+    word_freq,
+    word_logp,
+)
 
 WORD_MIN_FREQ = COMMON_WORD_FREQ
 _WORD, _STOP, _AHEAD = 1, 2, 3  # kinds of waiting bonus checks (see _advance)
@@ -129,8 +142,12 @@ def _advance(state: State, chars: list[CharInfo], info: _NodeInfo) -> tuple[Stat
             delta += bonus
         if slot:
             if s == "。":
-                if tail and (tail[-1].isdigit() or tail[-1] in _CLOSERS or (len(tail) > 1 and tail[-2].isdigit())
-                             or (len(tail) > 1 and (_word(tail[-2:]) or (len(tail) > 2 and _word(tail[-3:]))))):
+                if tail and (
+                    tail[-1].isdigit()
+                    or tail[-1] in _CLOSERS
+                    or (len(tail) > 1 and tail[-2].isdigit())
+                    or (len(tail) > 1 and (_word(tail[-2:]) or (len(tail) > 2 and _word(tail[-3:]))))
+                ):
                     waiting += ((_STOP, ""),)
             elif tail and (s in following(tail[-1])[0] or (len(tail) > 1 and s in following(tail[-2:])[0])):
                 delta += WORD_BONUS
@@ -173,7 +190,6 @@ def _feed_checks(waiting: tuple[Check, ...], s: str) -> tuple[tuple[Check, ...],
     return tuple(still), fired
 
 
-
 def _resolve(waiting: tuple[Check, ...], ahead: tuple[frozenset[str], frozenset[str]]) -> tuple[Check, ...]:
     """Word checks resolved against ``ahead`` (the next characters the lattice can read: the
     set of first ones and the set of pairs): the strings that would fire, so that slot
@@ -195,8 +211,24 @@ def _resolve(waiting: tuple[Check, ...], ahead: tuple[frozenset[str], frozenset[
 class _Path:
     """A word spelled along the lattice from a node, with what scoring it needs, computed once."""
 
-    __slots__ = ("v", "word", "edges", "n", "cost", "lost", "swaps", "chars", "slot", "simple", "base",
-                 "alnum", "first_bs", "last_kind", "last_es", "joined")
+    __slots__ = (
+        "v",
+        "word",
+        "edges",
+        "n",
+        "cost",
+        "lost",
+        "swaps",
+        "chars",
+        "slot",
+        "simple",
+        "base",
+        "alnum",
+        "first_bs",
+        "last_kind",
+        "last_es",
+        "joined",
+    )
 
     def __init__(self, v: int, word: str, edges: tuple[Edge, ...], dictionary: bool) -> None:
         self.v, self.word, self.edges, self.n = v, word, edges, len(word)
@@ -325,8 +357,6 @@ def _analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[Edge]], list
     return lat.analysis
 
 
-
-
 class _NodeInfo:
     """What the states reaching a node must keep: whether a clause mark may be read next
     (``mark``), how many of the last characters the next slots' checks read (``keep``: 3 less
@@ -377,9 +407,16 @@ def _node_info(order: list[int], out_edges: list[list[Edge]]) -> list[_NodeInfo]
     return [_NodeInfo(mark[u], max(0, 3 - dist[u]), out_edges, u) for u in range(n)]
 
 
-def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
-                 budget: Budget | None = None, doc: DocumentWords | None = None,
-                 exclude: frozenset[int] = frozenset()) -> Reading | None:
+def best_reading(
+    lat: Lattice,
+    source: int,
+    sink: int,
+    *,
+    open_quotes: int = 0,
+    budget: Budget | None = None,
+    doc: DocumentWords | None = None,
+    exclude: frozenset[int] = frozenset(),
+) -> Reading | None:
     """The highest-scoring path from ``source`` to ``sink`` (see the module doc), or None
     when there is none; ``doc``: the words of the document, as well as the dictionary's;
     ``exclude``: ids of edges no path may take (the runner-up of a slot's choice).
@@ -390,7 +427,9 @@ def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
     keys = lat.keys
     start: State = ("", 0.0, "", (), min(MAX_QUOTES, open_quotes))
     # node -> {state: (score, lost, swaps, back)}, back = (node, state, path) or None
-    table: dict[int, dict[State, tuple[float, int, int, tuple[int, State, tuple[Edge, ...]] | None]]] = {source: {start: (0.0, 0, 0, None)}}
+    table: dict[int, dict[State, tuple[float, int, int, tuple[int, State, tuple[Edge, ...]] | None]]] = {
+        source: {start: (0.0, 0, 0, None)}
+    }
     for u in order:
         states = table.get(u)
         if not states:
@@ -449,6 +488,12 @@ def best_reading(lat: Lattice, source: int, sink: int, *, open_quotes: int = 0,
         back = table[u][state][3]
     taken.reverse()
     # cast: ``taken`` holds only edges that read a character (the extend above)
-    return Reading("".join(cast(str, e[1]) for _, e in taken), score, lost, swaps,
-                   tuple(k for k, (_, e) in enumerate(taken) if e[6]), tuple(keys[x][0] for x, _ in taken),
-                   tuple(id(e) for _, e in taken if e[6]))
+    return Reading(
+        "".join(cast(str, e[1]) for _, e in taken),
+        score,
+        lost,
+        swaps,
+        tuple(k for k, (_, e) in enumerate(taken) if e[6]),
+        tuple(keys[x][0] for x, _ in taken),
+        tuple(id(e) for _, e in taken if e[6]),
+    )

@@ -131,8 +131,9 @@ def _options(text: str, i: int) -> list[Option] | None:
     return opts
 
 
-def _decode_step(pending: int | None, byte: int, by_trail: dict[int, list[str]], by_lead: dict[int, list[str]]
-                 ) -> tuple[Sequence[str], bool, int | None] | None:
+def _decode_step(
+    pending: int | None, byte: int, by_trail: dict[int, list[str]], by_lead: dict[int, list[str]]
+) -> tuple[Sequence[str], bool, int | None] | None:
     """Feed one byte (or LOST) to a GB18030 decoder holding ``pending`` (None, LOST or a lead
     byte): ``(characters, slot, pending after)``, ``characters`` empty when none is read, its
     candidates for a lost byte (``slot``); None when the byte cannot decode in step."""
@@ -181,8 +182,9 @@ def foreign_test(traditional: bool) -> Callable[[str], bool]:
     return foreign
 
 
-def _window_lattice(text: str, start: int, end: int, left: str, right: str,
-                    foreign: Callable[[str], bool] | None = None) -> tuple[Lattice, int, int] | None:
+def _window_lattice(
+    text: str, start: int, end: int, left: str, right: str, foreign: Callable[[str], bool] | None = None
+) -> tuple[Lattice, int, int] | None:
     """The readings of ``text[start:end]`` between ``left`` and ``right`` (intact context) as a
     lattice: ``(lattice, source, sink)``, or None when a character has no reading.
 
@@ -223,19 +225,18 @@ def _window_lattice(text: str, start: int, end: int, left: str, right: str,
                         last = k == len(steps) - 1
                         if last:
                             nxt = boundary[(i + 1, after)]
-                        elif bseq[:k + 1] in shared:
-                            cur = shared[bseq[:k + 1]]
+                        elif bseq[: k + 1] in shared:
+                            cur = shared[bseq[: k + 1]]
                             continue
                         else:
-                            nxt = shared[bseq[:k + 1]] = lat.node((i, 1, len(lat.keys)))
+                            nxt = shared[bseq[: k + 1]] = lat.node((i, 1, len(lat.keys)))
                         # the reading's costs on its last edge, past what it shares
                         c, n_lost, n_swaps = (cost, lost, swaps) if last else (0.0, 0, 0)
                         if not cands:
                             lat.edge(cur, nxt, None, None, cost=c, lost=n_lost, swaps=n_swaps)
                         for ch in cands:
                             extra = SCRIPT_COST if foreign is not None and foreign(ch) else 0.0
-                            lat.edge(cur, nxt, ch, simplify(ch), cost=c + extra, lost=n_lost, swaps=n_swaps,
-                                     slot=slot)
+                            lat.edge(cur, nxt, ch, simplify(ch), cost=c + extra, lost=n_lost, swaps=n_swaps, slot=slot)
                         cur = nxt
     end_node = boundary.get((end, None))
     if end_node is None:
@@ -266,9 +267,9 @@ class Window:
     def __init__(self, text: str, start: int, end: int, foreign: Callable[[str], bool] | None = None) -> None:
         self.start, self.end = start, end
         self.literal_text = text[start:end]
-        left = text[max(0, start - CONTEXT):start]
-        right = text[end:end + CONTEXT]
-        before = text[text.rfind("\n", 0, start) + 1:max(0, start - CONTEXT)]
+        left = text[max(0, start - CONTEXT) : start]
+        right = text[end : end + CONTEXT]
+        before = text[text.rfind("\n", 0, start) + 1 : max(0, start - CONTEXT)]
         self.quotes = max(0, before.count("“") - before.count("”"))
         self.readings = _window_lattice(text, start, end, left, right, foreign)
         self.literal = _literal_lattice(text, start, end, left, right)
@@ -292,8 +293,9 @@ class Window:
             return None
         margin = math.inf  # over the best reading without one of the characters chosen for lost bytes
         for edge in best.slot_edges:
-            alt = best_reading(*self.readings, open_quotes=self.quotes, budget=budget, doc=doc,
-                               exclude=frozenset((edge,)))
+            alt = best_reading(
+                *self.readings, open_quotes=self.quotes, budget=budget, doc=doc, exclude=frozenset((edge,))
+            )
             if alt is not None:
                 margin = min(margin, best.score - alt.score)
         return best.text, best.lost, best.swaps, best.positions, margin

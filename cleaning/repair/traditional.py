@@ -53,8 +53,10 @@ def _forms() -> tuple[re.Pattern[str], re.Pattern[str]]:
     from cleaning import vocab
 
     forms = vocab.small("scripts")
-    return (re.compile("[" + re.escape(forms["traditional"]) + "]"),
-            re.compile("[" + re.escape(forms["simplified_only"]) + "]"))
+    return (
+        re.compile("[" + re.escape(forms["traditional"]) + "]"),
+        re.compile("[" + re.escape(forms["simplified_only"]) + "]"),
+    )
 
 
 def counts(text: str) -> tuple[int, int, int]:
@@ -66,8 +68,7 @@ def counts(text: str) -> tuple[int, int, int]:
 def is_converted_traditional(text: str) -> bool:
     """Whether ``text`` reads as Simplified text converted to Traditional (module doc)."""
     han, trad, simp = counts(text)
-    return (han > 0 and trad >= MIN_CHANGED and trad / han >= MIN_RATIO
-            and simp <= MAX_SIMPLIFIED * trad)
+    return han > 0 and trad >= MIN_CHANGED and trad / han >= MIN_RATIO and simp <= MAX_SIMPLIFIED * trad
 
 
 def _sentences(text: str) -> list[str]:
@@ -115,7 +116,7 @@ def fix_zhe(text: str) -> str:
             for start in range(i - size + 1, i + 1):
                 if start < 0 or start + size > len(chars):
                     continue
-                word = "".join(chars[start:start + size])
+                word = "".join(chars[start : start + size])
                 with_zhu = max(with_zhu, word_freq(word))
                 with_zhe = max(with_zhe, word_freq(word.replace("著", "着")))
         if not (with_zhu and with_zhu >= with_zhe):

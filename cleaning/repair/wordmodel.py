@@ -28,8 +28,21 @@ from cleaning import vocab
 from cleaning.vocab import COMMON_WORD_FREQ as COMMON_WORD_FREQ  # noqa: F401  (the word model's figure, readings.py reads it here)
 
 #: Log probabilities of CJK punctuation (not in jieba's dictionary), roughly by frequency in news prose.
-PUNCT_LOGP = {"，": -4.0, "。": -4.5, "、": -6.0, "“": -6.0, "”": -6.0, "：": -7.0, "；": -8.0,
-              "？": -8.5, "！": -9.0, "（": -8.0, "）": -8.0, "《": -7.5, "》": -7.5}
+PUNCT_LOGP = {
+    "，": -4.0,
+    "。": -4.5,
+    "、": -6.0,
+    "“": -6.0,
+    "”": -6.0,
+    "：": -7.0,
+    "；": -8.0,
+    "？": -8.5,
+    "！": -9.0,
+    "（": -8.0,
+    "）": -8.0,
+    "《": -7.5,
+    "》": -7.5,
+}
 OTHER_PUNCT_LOGP = -10.0
 SEGMENT_COST = 2.5  # per word: prefer readings made of fewer, longer dictionary words
 ASCII_LOGP = -6.0
@@ -83,8 +96,10 @@ def following(start: str) -> tuple[frozenset[str], frozenset[str]]:
     if not done:
         return _EMPTY
     cut = len(start) + 1
-    return (frozenset(k[cut:] for k in done if len(k) == cut + 1),
-            frozenset(k[cut:] for k in done if len(k) == cut + 2))
+    return (
+        frozenset(k[cut:] for k in done if len(k) == cut + 1),
+        frozenset(k[cut:] for k in done if len(k) == cut + 2),
+    )
 
 
 @lru_cache(maxsize=262144)

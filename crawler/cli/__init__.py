@@ -18,14 +18,46 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import (browse, clean, crawl, db, export, failures, imports, keywords, mock, query, report,
-                         reprocess, search, show, stats, trends)
+from crawler.cli import (
+    browse,
+    clean,
+    crawl,
+    db,
+    export,
+    failures,
+    imports,
+    keywords,
+    mock,
+    query,
+    report,
+    reprocess,
+    search,
+    show,
+    stats,
+    trends,
+)
 from crawler.cli.errors import install_log_masking, install_sigterm, run_guarded
 from crawler.cli.options import Parser, add_common
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (crawl, imports, reprocess, clean, mock, stats, export, search, query, show, failures, report, trends,
-            keywords, browse, db)
+COMMANDS = (
+    crawl,
+    imports,
+    reprocess,
+    clean,
+    mock,
+    stats,
+    export,
+    search,
+    query,
+    show,
+    failures,
+    report,
+    trends,
+    keywords,
+    browse,
+    db,
+)
 
 
 def version() -> str:
@@ -48,8 +80,7 @@ def _leaf_parsers(parser: argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="thepaper-archive",
-               description="Crawl, clean and archive thepaper.cn technology articles.")
+    p = Parser(prog="thepaper-archive", description="Crawl, clean and archive thepaper.cn technology articles.")
     p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     add_common(p)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -28,14 +28,24 @@ DEFAULT_PORT = 8001
 def register(sub) -> None:
     sp = sub.add_parser("browse", help="browse the SQLite archive in Datasette on 127.0.0.1 (the browse extra)")
     add_db(sp)
-    sp.add_argument("--port", type=port, default=DEFAULT_PORT,
-                    help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)")
-    sp.add_argument("--mutable", action="store_true",
-                    help="open the archive as a file that changes (to follow a crawl writing to it); "
-                         "by default it is opened immutable: read-only, and a crawl's new articles "
-                         "show after browse is restarted")
-    sp.add_argument("--metadata-only", action="store_true",
-                    help="print the Datasette metadata for this archive and exit (for `datasette -m`)")
+    sp.add_argument(
+        "--port",
+        type=port,
+        default=DEFAULT_PORT,
+        help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    sp.add_argument(
+        "--mutable",
+        action="store_true",
+        help="open the archive as a file that changes (to follow a crawl writing to it); "
+        "by default it is opened immutable: read-only, and a crawl's new articles "
+        "show after browse is restarted",
+    )
+    sp.add_argument(
+        "--metadata-only",
+        action="store_true",
+        help="print the Datasette metadata for this archive and exit (for `datasette -m`)",
+    )
     sp.set_defaults(func=run)
 
 
@@ -44,9 +54,24 @@ def datasette_command(path: Path, metadata: Path, port_: int, mutable: bool = Fa
     the archive's plugin (the search box as ``search`` answers, tags by name)."""
     from crawler import datasette_plugins
 
-    return [sys.executable, "-m", "datasette", "serve", *([str(path)] if mutable else ["-i", str(path)]),
-            "--metadata", str(metadata), "--plugins-dir", str(Path(datasette_plugins.__file__).parent),
-            "--host", HOST, "--port", str(port_), "--setting", "facet_time_limit_ms", "1000"]
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        *([str(path)] if mutable else ["-i", str(path)]),
+        "--metadata",
+        str(metadata),
+        "--plugins-dir",
+        str(Path(datasette_plugins.__file__).parent),
+        "--host",
+        HOST,
+        "--port",
+        str(port_),
+        "--setting",
+        "facet_time_limit_ms",
+        "1000",
+    ]
 
 
 def check_port(port_: int) -> None:
@@ -77,24 +102,32 @@ def run(args) -> int:
     url = resolve_db_url(db_url(args))
     path = sqlite_path(make_url(url))
     if path is None:
-        raise UsageError("browse needs a SQLite archive (Datasette reads SQLite only); for PostgreSQL, "
-                         "export --format parquet or use the database's own tools")
+        raise UsageError(
+            "browse needs a SQLite archive (Datasette reads SQLite only); for PostgreSQL, "
+            "export --format parquet or use the database's own tools"
+        )
     engine, _ = open_archive(url, readonly=True)  # a missing or broken archive: one line, before Datasette starts
     engine.dispose()
     if args.metadata_only:
         sys.stdout.write(render(path.stem))
         return 0
     if importlib.util.find_spec("datasette") is None:
-        raise UsageError("browse needs Datasette, which is not installed here: "
-                         "pip install 'thepaper-archive[browse]' (or scripts/bootstrap.sh browse)")
+        raise UsageError(
+            "browse needs Datasette, which is not installed here: "
+            "pip install 'thepaper-archive[browse]' (or scripts/bootstrap.sh browse)"
+        )
     check_port(args.port)
     with tempfile.TemporaryDirectory(prefix="thepaper-browse-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(render(path.stem), encoding="utf-8")
         from datasette.utils import tilde_encode  # how Datasette names the database in its URLs
 
-        print(f"Datasette on http://{HOST}:{args.port}/{tilde_encode(path.stem)} (Ctrl-C to stop)"
-              if args.port else f"Datasette on {HOST}, a free port (Ctrl-C to stop)", file=sys.stderr)
+        print(
+            f"Datasette on http://{HOST}:{args.port}/{tilde_encode(path.stem)} (Ctrl-C to stop)"
+            if args.port
+            else f"Datasette on {HOST}, a free port (Ctrl-C to stop)",
+            file=sys.stderr,
+        )
         child = subprocess.Popen(datasette_command(path.resolve(), metadata, args.port, args.mutable))
         try:
             return child.wait()

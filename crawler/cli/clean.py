@@ -12,22 +12,42 @@ from pathlib import Path
 
 from crawler.cli.errors import EXIT_OK, EXIT_USAGE, UsageError, error_line
 
-_FIELDS = ("cont_id", "url", "title", "published_at", "author", "author_outlet", "editor", "source",
-           "node_name", "channel_name", "content_type", "tags", "encoding", "encoding_reason",
-           "repairs", "stripped", "mirror_host")
+_FIELDS = (
+    "cont_id",
+    "url",
+    "title",
+    "published_at",
+    "author",
+    "author_outlet",
+    "editor",
+    "source",
+    "node_name",
+    "channel_name",
+    "content_type",
+    "tags",
+    "encoding",
+    "encoding_reason",
+    "repairs",
+    "stripped",
+    "mirror_host",
+)
 FORMATS = ("text", "markdown", "json")
 
 
 def register(sub) -> None:
-    sp = sub.add_parser("clean", help="run the cleaning chain on saved pages (a file, - for stdin, a directory); "
-                                      "print the records")
+    sp = sub.add_parser(
+        "clean", help="run the cleaning chain on saved pages (a file, - for stdin, a directory); print the records"
+    )
     sp.add_argument("path", metavar="PATH", help="a saved page, '-' for standard input, or a directory of them")
     sp.add_argument("--url", help="the URL the page was fetched from (one page only)")
     sp.add_argument("--format", choices=FORMATS, help="text (default), markdown, or json (one object per line)")
     sp.add_argument("--json", action="store_true", help="the same as --format json")
-    sp.add_argument("--explain", action="store_true",
-                    help="also print every repair of the text: where, which rule, decided by the bytes, "
-                         "the word model or a rule, before and after (text format)")
+    sp.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print every repair of the text: where, which rule, decided by the bytes, "
+        "the word model or a rule, before and after (text format)",
+    )
     sp.set_defaults(func=run)
 
 
@@ -111,8 +131,9 @@ def run(args) -> int:
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         else:
             if len(pages) > 1:
-                sys.stdout.write(("\n" if cleaned > 1 else "") + (f"<!-- {name} -->\n" if fmt == "markdown"
-                                                                    else f"==> {name} <==\n"))
+                sys.stdout.write(
+                    ("\n" if cleaned > 1 else "") + (f"<!-- {name} -->\n" if fmt == "markdown" else f"==> {name} <==\n")
+                )
             sys.stdout.write(as_markdown(record) if fmt == "markdown" else as_text(record, args.explain))
     if len(pages) > 1:
         print(f"clean: {len(pages)} files: cleaned {cleaned}, failed {failed}", file=sys.stderr)

@@ -6,35 +6,74 @@ import sys
 
 from crawler import settings as defaults
 from crawler.cli.errors import UsageError, error_line
-from crawler.cli.options import add_crawl, date_or_time, non_negative_float, non_negative_int, numeric_ids, positive_float
-from crawler.cli.spider_run import (build_settings, exit_code_for, failure_lines, run_spider, spider_lock,
-                                    summary_line)
+from crawler.cli.options import (
+    add_crawl,
+    date_or_time,
+    non_negative_float,
+    non_negative_int,
+    numeric_ids,
+    positive_float,
+)
+from crawler.cli.spider_run import build_settings, exit_code_for, failure_lines, run_spider, spider_lock, summary_line
 
 
 def register(sub) -> None:
     sp = sub.add_parser("crawl", help="walk the channel/column lists and archive every article")
     add_crawl(sp)
-    sp.add_argument("--channels", nargs="+", type=numeric_ids, help=f"channel ids for getByChannelId (default {' '.join(defaults.THEPAPER_CHANNELS)})")
-    sp.add_argument("--nodes", nargs="+", type=numeric_ids, help=f"column ids for getByNodeIdPortal (default {' '.join(defaults.THEPAPER_NODES)})")
-    sp.add_argument("--max-articles", type=non_negative_int, metavar="N",
-                    help="stop after scheduling N article pages (0: no limit, the default)")
+    sp.add_argument(
+        "--channels",
+        nargs="+",
+        type=numeric_ids,
+        help=f"channel ids for getByChannelId (default {' '.join(defaults.THEPAPER_CHANNELS)})",
+    )
+    sp.add_argument(
+        "--nodes",
+        nargs="+",
+        type=numeric_ids,
+        help=f"column ids for getByNodeIdPortal (default {' '.join(defaults.THEPAPER_NODES)})",
+    )
+    sp.add_argument(
+        "--max-articles",
+        type=non_negative_int,
+        metavar="N",
+        help="stop after scheduling N article pages (0: no limit, the default)",
+    )
     sp.add_argument("--full", action="store_true", help="walk every list to its end (backfill), ignoring cursors")
-    sp.add_argument("--since", type=date_or_time,
-                    help="walk every list back to this date (YYYY-MM-DD, Beijing time) and store only "
-                         "articles published at or after it")
+    sp.add_argument(
+        "--since",
+        type=date_or_time,
+        help="walk every list back to this date (YYYY-MM-DD, Beijing time) and store only "
+        "articles published at or after it",
+    )
     sp.add_argument("--refetch", action="store_true", help="fetch listed articles even when stored and unchanged")
-    sp.add_argument("--overlap-hours", type=non_negative_float, metavar="H",
-                    help=f"page this far past the last run's newest article (default {defaults.THEPAPER_OVERLAP_HOURS:g})")
-    sp.add_argument("--max-runtime", type=positive_float, metavar="SECONDS",
-                    help="stop the run after this long (status partial; the next run resumes)")
-    sp.add_argument("-O", "--output", metavar="FILE",
-                    help="then write the run's new and updated articles to FILE, as export does (format from "
-                         "the extension: .jsonl .csv .parquet .xlsx), written whole or not at all")
-    sp.add_argument("--redis", metavar="URL",
-                    help="distributed mode: share the article queue in Redis (redis://host:port/db)")
-    sp.add_argument("--role", choices=["walker", "worker"], default="walker",
-                    help="with --redis: walk the lists and queue articles (walker) or fetch queued "
-                         "articles (worker)")
+    sp.add_argument(
+        "--overlap-hours",
+        type=non_negative_float,
+        metavar="H",
+        help=f"page this far past the last run's newest article (default {defaults.THEPAPER_OVERLAP_HOURS:g})",
+    )
+    sp.add_argument(
+        "--max-runtime",
+        type=positive_float,
+        metavar="SECONDS",
+        help="stop the run after this long (status partial; the next run resumes)",
+    )
+    sp.add_argument(
+        "-O",
+        "--output",
+        metavar="FILE",
+        help="then write the run's new and updated articles to FILE, as export does (format from "
+        "the extension: .jsonl .csv .parquet .xlsx), written whole or not at all",
+    )
+    sp.add_argument(
+        "--redis", metavar="URL", help="distributed mode: share the article queue in Redis (redis://host:port/db)"
+    )
+    sp.add_argument(
+        "--role",
+        choices=["walker", "worker"],
+        default="walker",
+        help="with --redis: walk the lists and queue articles (walker) or fetch queued articles (worker)",
+    )
     sp.set_defaults(func=run)
 
 
@@ -47,8 +86,10 @@ def recovery_hint(stats, db: str | None) -> str:
     if started is None:
         return ""
     where = f" --db {display_url(resolve_db_url(db))}" if db else ""
-    return (f"; once the cleaner is fixed, re-clean this run's pages with: thepaper-archive reprocess{where} "
-            f"--fetched-since {started.replace(microsecond=0).isoformat()}")
+    return (
+        f"; once the cleaner is fixed, re-clean this run's pages with: thepaper-archive reprocess{where} "
+        f"--fetched-since {started.replace(microsecond=0).isoformat()}"
+    )
 
 
 def _check_output(args, db: str | None) -> str | None:

@@ -17,14 +17,21 @@ def register(sub) -> None:
     up = dsub.add_parser("upgrade", help="create or migrate the schema to the latest version")
     add_db(up)
     up.set_defaults(func=upgrade)
-    co = dsub.add_parser("compact", help="re-encode the raw pages with a zstd dictionary trained on the archive "
-                                         "(resumable: stop it at any time)")
+    co = dsub.add_parser(
+        "compact",
+        help="re-encode the raw pages with a zstd dictionary trained on the archive (resumable: stop it at any time)",
+    )
     add_db(co)
-    co.add_argument("--retrain", action="store_true",
-                    help="train a new dictionary on the archive's pages even if it has one")
+    co.add_argument(
+        "--retrain", action="store_true", help="train a new dictionary on the archive's pages even if it has one"
+    )
     co.add_argument("--level", type=_zstd_level, default=None, help="zstd level 1-22 (default 9)")
     co.add_argument("--batch", type=positive_int, default=200, help="pages per transaction (default 200)")
-    co.add_argument("--no-vacuum", action="store_true", help="do not VACUUM at the end (it gives the freed space back and an older SQLite archive 16 KiB pages)")
+    co.add_argument(
+        "--no-vacuum",
+        action="store_true",
+        help="do not VACUUM at the end (it gives the freed space back and an older SQLite archive 16 KiB pages)",
+    )
     co.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     co.set_defaults(func=compact)
 
@@ -69,18 +76,26 @@ def compact(args) -> int:
             print(f"compact: {counts['pages']} pages re-encoded", file=sys.stderr)
 
     try:
-        counts, note = compact_archive(Session, batch=args.batch, level=args.level or DEFAULT_LEVEL,
-                                       retrain=args.retrain, progress=progress)
+        counts, note = compact_archive(
+            Session, batch=args.batch, level=args.level or DEFAULT_LEVEL, retrain=args.retrain, progress=progress
+        )
         # VACUUM when pages were re-encoded, or to give an older SQLite archive 16 KiB pages
-        vacuum = "" if args.no_vacuum or not (counts["pages"] or small_pages(engine)) else \
-            f"; {reclaim_space(engine)}"
+        vacuum = "" if args.no_vacuum or not (counts["pages"] or small_pages(engine)) else f"; {reclaim_space(engine)}"
     finally:
         engine.dispose()
     before, after = counts["bytes_before"], counts["bytes_after"]
     ratio = f" ({before / after:.1f} x smaller)" if after else ""
-    dictionary = (f"new dictionary {counts['dictionary_id']}" if counts["dictionary_trained"] else
-                  f"dictionary {counts['dictionary_id']}" if counts["dictionary_id"] else f"no dictionary ({note})")
+    dictionary = (
+        f"new dictionary {counts['dictionary_id']}"
+        if counts["dictionary_trained"]
+        else f"dictionary {counts['dictionary_id']}"
+        if counts["dictionary_id"]
+        else f"no dictionary ({note})"
+    )
     damaged = f", {counts['damaged']} damaged bodies left as they were" if counts["damaged"] else ""
-    print(f"compacted {counts['pages']} raw pages: {before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB{ratio} "
-          f"with {dictionary}{damaged}{vacuum} in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    print(
+        f"compacted {counts['pages']} raw pages: {before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB{ratio} "
+        f"with {dictionary}{damaged}{vacuum} in {time.monotonic() - started:.1f}s",
+        file=sys.stderr,
+    )
     return EXIT_OK

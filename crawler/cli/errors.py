@@ -185,6 +185,5 @@ def run_guarded(func: Callable[[], int], *, debug: bool = False) -> int:
             where = f"the traceback is in {crash_report(exc)}"
         except OSError as write_error:
             where = f"the traceback could not be written ({write_error.strerror})"
-        error_line(f"unexpected {type(exc).__name__}: {message_of(exc)} (a bug; {where}; "
-                   f"--debug prints it)")
+        error_line(f"unexpected {type(exc).__name__}: {message_of(exc)} (a bug; {where}; --debug prints it)")
         return EXIT_ERROR

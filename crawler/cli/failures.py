@@ -14,10 +14,14 @@ def register(sub) -> None:
     sp = sub.add_parser("failures", help="failed URLs: reason, attempts, next retry")
     add_db(sp)
     state = sp.add_mutually_exclusive_group()
-    state.add_argument("--open", dest="state", action="store_const", const="open",
-                       help="only failures still retried")
-    state.add_argument("--dead", dest="state", action="store_const", const="dead",
-                       help="only failures given up (attempts reached the cap)")
+    state.add_argument("--open", dest="state", action="store_const", const="open", help="only failures still retried")
+    state.add_argument(
+        "--dead",
+        dest="state",
+        action="store_const",
+        const="dead",
+        help="only failures given up (attempts reached the cap)",
+    )
     sp.set_defaults(state="all")
     sp.add_argument("--reason", help="only this reason (e.g. http_503, timeout, empty_article)")
     sp.add_argument("--limit", type=positive_int, default=100, help="rows shown (default 100)")
@@ -39,8 +43,12 @@ def run(args) -> int:
     finally:
         engine.dispose()
     if args.json:
-        json.dump(plain({"state": args.state, "by_reason": reasons, "failures": rows}), sys.stdout,
-                  ensure_ascii=False, indent=2)
+        json.dump(
+            plain({"state": args.state, "by_reason": reasons, "failures": rows}),
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         sys.stdout.write("\n")
         return 0
     total = sum(reasons.values())
@@ -54,12 +62,27 @@ def run(args) -> int:
     matching = reasons.get(args.reason, len(rows)) if args.reason else total
     now = datetime.now(timezone.utc)
     print(f"{total} {what}: " + ", ".join(f"{r} {n}" for r, n in reasons.items()))
-    print(table(["reason", "attempts", "first", "last", "next retry", "cont_id", "url", "message"],
-                [[f["reason"], f["attempts"], _when(f["first_failed_at"]), _when(f["last_failed_at"]),
-                  "dead" if f["dead"] else ("due" if f["next_retry_at"] and f["next_retry_at"] <= now
-                                            else _when(f["next_retry_at"])),
-                  f["cont_id"] or "-", f["url"], " ".join((f["message"] or "").split())[:60]] for f in rows],
-                right={1}))
+    print(
+        table(
+            ["reason", "attempts", "first", "last", "next retry", "cont_id", "url", "message"],
+            [
+                [
+                    f["reason"],
+                    f["attempts"],
+                    _when(f["first_failed_at"]),
+                    _when(f["last_failed_at"]),
+                    "dead"
+                    if f["dead"]
+                    else ("due" if f["next_retry_at"] and f["next_retry_at"] <= now else _when(f["next_retry_at"])),
+                    f["cont_id"] or "-",
+                    f["url"],
+                    " ".join((f["message"] or "").split())[:60],
+                ]
+                for f in rows
+            ],
+            right={1},
+        )
+    )
     if len(rows) < matching:
         print(f"({len(rows)} of {matching} shown; --limit for more)")
     return 0

@@ -8,8 +8,7 @@ import sys
 
 from crawler.cli.errors import EXIT_OK, UsageError, error_line
 from crawler.cli.options import add_crawl, db_url
-from crawler.cli.spider_run import (build_settings, exit_code_for, failure_lines, run_spider, spider_lock,
-                                    summary_line)
+from crawler.cli.spider_run import build_settings, exit_code_for, failure_lines, run_spider, spider_lock, summary_line
 
 
 def register(sub) -> None:
@@ -18,14 +17,24 @@ def register(sub) -> None:
     sp.add_argument("targets", nargs="*", help="article URL (any form), bare id, mirror URL, or a file")
     sp.add_argument("--file", help="read targets from this file, one per line ('-' = stdin)")
     sp.add_argument("--url", help="origin URL of a saved file (for its cont_id and mirror host)")
-    sp.add_argument("--allow-any-host", action="store_true",
-                    help="accept article paths on hosts that are neither thepaper.cn nor mirrors")
-    sp.add_argument("--allow-private", action="store_true",
-                    help="let mirror URLs and redirects reach private or loopback addresses (refused "
-                         "otherwise, whatever the spelling or the name that resolves to them)")
-    sp.add_argument("--warc", nargs="+", metavar="FILE",
-                    help="WARC files (.warc or .warc.gz: Common Crawl, Wayback, wget --warc-file): every "
-                         "thepaper.cn article capture in them, with its capture time")
+    sp.add_argument(
+        "--allow-any-host",
+        action="store_true",
+        help="accept article paths on hosts that are neither thepaper.cn nor mirrors",
+    )
+    sp.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="let mirror URLs and redirects reach private or loopback addresses (refused "
+        "otherwise, whatever the spelling or the name that resolves to them)",
+    )
+    sp.add_argument(
+        "--warc",
+        nargs="+",
+        metavar="FILE",
+        help="WARC files (.warc or .warc.gz: Common Crawl, Wayback, wget --warc-file): every "
+        "thepaper.cn article capture in them, with its capture time",
+    )
     sp.set_defaults(func=run)
 
 
@@ -130,14 +139,24 @@ def _import_files(args, paths) -> int:
             # the file's failure and its success name it the same way: the URL given, else the file
             key = args.url or f"file://{os.path.abspath(path)}"
             with Session() as session:
-                raw = archive_raw(session, url=key, final_url=args.url or None, status=200, headers={}, body=data,
-                                  fetched_at=now, kind="file", note=os.path.abspath(path))
+                raw = archive_raw(
+                    session,
+                    url=key,
+                    final_url=args.url or None,
+                    status=200,
+                    headers={},
+                    body=data,
+                    fetched_at=now,
+                    kind="file",
+                    note=os.path.abspath(path),
+                )
                 session.flush()
                 try:
                     record = clean_page(data, url=args.url)
                 except CleaningError as exc:
-                    record_failure(session, url=key, cont_id=None, reason=exc.reason,
-                                   message=str(exc), run_id=None, now=now)
+                    record_failure(
+                        session, url=key, cont_id=None, reason=exc.reason, message=str(exc), run_id=None, now=now
+                    )
                     session.commit()
                     if not args.quiet:
                         print(f"{path}: not stored, recorded as a failure: {exc.reason}: {exc}", file=sys.stderr)
@@ -154,8 +173,11 @@ def _import_files(args, paths) -> int:
     finally:
         engine.dispose()
     # Failures are recorded (the failures table) and counted, as in a crawl: exit code 0.
-    print(f"import: {len(paths)} files: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in
-          ("new", "updated", "unchanged", "kept_original", "failed")), file=sys.stderr)
+    print(
+        f"import: {len(paths)} files: "
+        + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("new", "updated", "unchanged", "kept_original", "failed")),
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -201,10 +223,13 @@ def _import_warcs(args) -> int:
         run.finish(status, counters, str(error) if error else "finished")
         engine.dispose()
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(counters["skipped"].items()))
-    print(f"run {run_id} {status}: new {counters['new']}, updated {counters['updated']}, unchanged "
-          f"{counters['unchanged']}, versioned {counters['versioned']}, kept original {counters['kept_original']}, "
-          f"gone {counters['gone']}, failed {counters['failed']}; {counters['captures']} captures"
-          f"{f' (skipped: {skipped})' if skipped else ''} in {counters['duration_s']:.1f}s", file=sys.stderr)
+    print(
+        f"run {run_id} {status}: new {counters['new']}, updated {counters['updated']}, unchanged "
+        f"{counters['unchanged']}, versioned {counters['versioned']}, kept original {counters['kept_original']}, "
+        f"gone {counters['gone']}, failed {counters['failed']}; {counters['captures']} captures"
+        f"{f' (skipped: {skipped})' if skipped else ''} in {counters['duration_s']:.1f}s",
+        file=sys.stderr,
+    )
     if error:
         raise UsageError(f"{error} (the {counters['captures']} captures read up to there are stored)")
     return EXIT_OK

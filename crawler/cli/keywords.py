@@ -14,8 +14,9 @@ def register(sub) -> None:
     sp = sub.add_parser("keywords", help="top keywords of the articles published in a window of days")
     add_db(sp)
     add_window(sp)
-    sp.add_argument("--top", type=int_range(1, MAX_TOP), default=50,
-                    help=f"keywords shown (default 50, at most {MAX_TOP})")
+    sp.add_argument(
+        "--top", type=int_range(1, MAX_TOP), default=50, help=f"keywords shown (default 50, at most {MAX_TOP})"
+    )
     add_format(sp)
     sp.set_defaults(func=run)
 
@@ -37,14 +38,25 @@ def run(args) -> int:
             coverage = keyword_coverage(session, window)
     finally:
         engine.dispose()
-    data = {"first": window.first.isoformat(), "last": window.last.isoformat(), **coverage,
-            "keywords": [{"keyword": k, "articles": n} for k, n in top]}
-    write_rows(args, ["keyword", "articles"], [[k, n] for k, n in top], data,
-               title=f"Top keywords of {coverage['articles']} articles, {data['first']} to {data['last']} "
-                     "(Asia/Shanghai)")
+    data = {
+        "first": window.first.isoformat(),
+        "last": window.last.isoformat(),
+        **coverage,
+        "keywords": [{"keyword": k, "articles": n} for k, n in top],
+    }
+    write_rows(
+        args,
+        ["keyword", "articles"],
+        [[k, n] for k, n in top],
+        data,
+        title=f"Top keywords of {coverage['articles']} articles, {data['first']} to {data['last']} (Asia/Shanghai)",
+    )
     if coverage["not_yet_reprocessed"]:
-        print(f"thepaper-archive: warning: {coverage['not_yet_reprocessed']} of these articles were stored by an "
-              "older cleaner and have no keywords yet (run thepaper-archive reprocess)", file=sys.stderr)
+        print(
+            f"thepaper-archive: warning: {coverage['not_yet_reprocessed']} of these articles were stored by an "
+            "older cleaner and have no keywords yet (run thepaper-archive reprocess)",
+            file=sys.stderr,
+        )
     if args.output != "-":
         print(f"keywords written to {args.output}", file=sys.stderr)
     return 0

@@ -11,13 +11,19 @@ def register(sub) -> None:
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--articles", type=positive_int, default=300, help="size of the data set (default 300)")
     sp.add_argument("--seed", type=int, default=1, help="the data set's seed (default 1)")
-    sp.add_argument("--now", metavar="ISO", type=date_or_time,
-                    help="the data set's now: its newest article is three hours older (default: the start of "
-                         "today, Asia/Shanghai)")
+    sp.add_argument(
+        "--now",
+        metavar="ISO",
+        type=date_or_time,
+        help="the data set's now: its newest article is three hours older (default: the start of today, Asia/Shanghai)",
+    )
     sp.add_argument("--verbose", action="store_true", help="log every request")
-    sp.add_argument("--drift", action="store_true",
-                    help="serve a new front-end build (new CSS-module hashes, a renamed contentDetail field, "
-                         "the byline moved): the layout-drift alarm's test")
+    sp.add_argument(
+        "--drift",
+        action="store_true",
+        help="serve a new front-end build (new CSS-module hashes, a renamed contentDetail field, "
+        "the byline moved): the layout-drift alarm's test",
+    )
     sp.set_defaults(func=run)
 
 
@@ -25,8 +31,7 @@ def run(args) -> int:
     from crawler.cli.errors import Terminated
     from mocksite.__main__ import main as mock_main
 
-    argv = ["--port", str(args.port), "--articles", str(args.articles), "--seed", str(args.seed),
-            "--host", args.host]
+    argv = ["--port", str(args.port), "--articles", str(args.articles), "--seed", str(args.seed), "--host", args.host]
     if args.now:
         argv += ["--now", args.now]
     if args.verbose:

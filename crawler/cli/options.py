@@ -38,6 +38,7 @@ def _whole(value: str) -> int:
 
 def int_range(low: int, high: int):
     """An argparse type: a whole number from ``low`` to ``high``."""
+
     def parse(value: str) -> int:
         n = _whole(value)
         if n < low:
@@ -45,6 +46,7 @@ def int_range(low: int, high: int):
         if n > high:
             raise argparse.ArgumentTypeError(f"must be at most {high}: {n}")
         return n
+
     parse.__name__ = "number"
     return parse
 
@@ -111,39 +113,54 @@ def window_of(session, args):
     from storage.stats import resolve_window
 
     try:
-        return resolve_window(session, now=datetime.now(timezone.utc), since=day_of(args.since),
-                              until=day_of(args.until))
+        return resolve_window(
+            session, now=datetime.now(timezone.utc), since=day_of(args.since), until=day_of(args.until)
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
 
 def add_window(sp: argparse.ArgumentParser) -> None:
     """``--since``/``--until``: the Asia/Shanghai days an analysis covers, both included."""
-    sp.add_argument("--since", type=date_or_time, metavar="YYYY-MM-DD",
-                    help="first day (default: the day of the oldest article)")
-    sp.add_argument("--until", type=date_or_time, metavar="YYYY-MM-DD",
-                    help="last day (default: the day of the newest article)")
+    sp.add_argument(
+        "--since", type=date_or_time, metavar="YYYY-MM-DD", help="first day (default: the day of the oldest article)"
+    )
+    sp.add_argument(
+        "--until", type=date_or_time, metavar="YYYY-MM-DD", help="last day (default: the day of the newest article)"
+    )
 
 
 def add_format(sp: argparse.ArgumentParser) -> None:
     """``--format table|csv|json`` and ``-o``: how an analysis is written."""
-    sp.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                    help="an aligned table (default), CSV with a header row, or one JSON object")
+    sp.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="an aligned table (default), CSV with a header row, or one JSON object",
+    )
     sp.add_argument("-o", "--output", default="-", help="file, written whole or not at all (default '-': stdout)")
 
 
 def add_db(sp: argparse.ArgumentParser) -> None:
     """``--db``: the archive."""
-    sp.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: $THEPAPER_ARCHIVE_DB, the config "
-                                 "file's THEPAPER_DB_URL, or ./data/archive.sqlite3)")
+    sp.add_argument(
+        "--db",
+        help="SQLAlchemy URL or SQLite file (default: $THEPAPER_ARCHIVE_DB, the config "
+        "file's THEPAPER_DB_URL, or ./data/archive.sqlite3)",
+    )
 
 
 def add_common(sp: argparse.ArgumentParser) -> None:
     """What every command takes: the config file and the debugging switch."""
-    sp.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                    help="TOML file of settings (default: $THEPAPER_CONFIG or ./thepaper-archive.toml)")
-    sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                    help="print the traceback of an unexpected error")
+    sp.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="TOML file of settings (default: $THEPAPER_CONFIG or ./thepaper-archive.toml)",
+    )
+    sp.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="print the traceback of an unexpected error"
+    )
 
 
 def add_crawl(sp: argparse.ArgumentParser) -> None:
@@ -152,13 +169,21 @@ def add_crawl(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--base-url", help="serve both the site and the API from this URL (e.g. the mock)")
     sp.add_argument("--site-url", help=f"base URL of article pages (default {defaults.THEPAPER_SITE_URL})")
     sp.add_argument("--api-url", help=f"base URL of the list API (default {defaults.THEPAPER_API_URL})")
-    sp.add_argument("--profile", help="settings profile: polite (default), mock, bench "
-                                      "(mock is the default for a loopback --base-url)")
+    sp.add_argument(
+        "--profile",
+        help="settings profile: polite (default), mock, bench (mock is the default for a loopback --base-url)",
+    )
     sp.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="any Scrapy setting")
-    sp.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
-                    help="Scrapy's log level (default WARNING: progress, warnings and the summary)")
+    sp.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="Scrapy's log level (default WARNING: progress, warnings and the summary)",
+    )
     sp.add_argument("-v", "--verbose", action="store_true", help="Scrapy's own log too (INFO)")
-    sp.add_argument("-q", "--quiet", action="store_true", help="no progress: warnings, errors and the summary line only")
+    sp.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress: warnings, errors and the summary line only"
+    )
 
 
 def db_url(args) -> str | None:

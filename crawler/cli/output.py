@@ -34,9 +34,13 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 #: The files SQLite keeps beside a database.
 COMPANIONS = ("-wal", "-shm", "-journal")
 #: errno values of a write that fails because of the disk, not the data -> words.
-_DISK_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "the disk quota is exhausted",
-                errno.EROFS: "the file system is read-only", errno.EIO: "the disk failed (I/O error)",
-                errno.EFBIG: "the file is too large for the file system"}
+_DISK_ERRORS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exhausted",
+    errno.EROFS: "the file system is read-only",
+    errno.EIO: "the disk failed (I/O error)",
+    errno.EFBIG: "the file is too large for the file system",
+}
 
 
 def disk_error(exc: BaseException) -> str | None:
@@ -94,13 +98,15 @@ def refuse_database(target: str, archive_url: str | None) -> None:
                 what = "the archive" if not suffix else f"the archive's {suffix[1:]} file"
                 raise UsageError(f"cannot write {target}: it is {what} ({archive}); choose another -o")
     if path.is_file() and _is_database(path):
-        raise UsageError(f"cannot write {target}: it is an SQLite database, which the output would replace; "
-                         "choose another -o")
+        raise UsageError(
+            f"cannot write {target}: it is an SQLite database, which the output would replace; choose another -o"
+        )
     for suffix in COMPANIONS:
-        base = Path(str(path)[:-len(suffix)]) if str(path).endswith(suffix) else None
+        base = Path(str(path)[: -len(suffix)]) if str(path).endswith(suffix) else None
         if base is not None and base.is_file() and _is_database(base):
-            raise UsageError(f"cannot write {target}: it is the {suffix[1:]} file of the SQLite database {base}; "
-                             "choose another -o")
+            raise UsageError(
+                f"cannot write {target}: it is the {suffix[1:]} file of the SQLite database {base}; choose another -o"
+            )
 
 
 def _umask() -> int:
@@ -176,8 +182,7 @@ def atomic_output(target: str, *, binary: bool = False, archive_url: str | None 
         except OSError as exc:
             raise UsageError(f"cannot write {target}: {exc.strerror}") from None
         try:
-            with (os.fdopen(fd, "wb") if binary else
-                  os.fdopen(fd, "w", encoding="utf-8", newline="")) as out:
+            with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
                 yield out
                 out.flush()
                 os.fsync(out.fileno())
@@ -210,5 +215,8 @@ def write_rows(args, headers: list[str], rows: list[list], data, *, title: str =
             writer.writerow(headers)
             writer.writerows(rows)
         else:
-            out.write((f"{title}\n" if title else "")
-                      + (table(headers, rows, right=set(range(1, len(headers)))) if rows else "(none)") + "\n")
+            out.write(
+                (f"{title}\n" if title else "")
+                + (table(headers, rows, right=set(range(1, len(headers)))) if rows else "(none)")
+                + "\n"
+            )

@@ -19,11 +19,13 @@ from crawler.cli.options import add_db, db_url
 def register(sub) -> None:
     sp = sub.add_parser("query", help="run one read-only SQL statement over the archive (table, CSV or JSON)")
     add_db(sp)
-    sp.add_argument("sql", metavar="SQL", help="one statement, e.g. \"select node_name, count(*) from articles "
-                                               "group by 1\" (the connection is read-only)")
+    sp.add_argument(
+        "sql",
+        metavar="SQL",
+        help='one statement, e.g. "select node_name, count(*) from articles group by 1" (the connection is read-only)',
+    )
     form = sp.add_mutually_exclusive_group()
-    form.add_argument("--table", dest="form", action="store_const", const="table",
-                      help="an aligned table (default)")
+    form.add_argument("--table", dest="form", action="store_const", const="table", help="an aligned table (default)")
     form.add_argument("--csv", dest="form", action="store_const", const="csv", help="CSV with a header row")
     form.add_argument("--json", dest="form", action="store_const", const="json", help="a JSON list of objects")
     sp.set_defaults(form="table", func=run)

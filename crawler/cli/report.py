@@ -14,17 +14,27 @@ DEFAULT_DAYS = 30
 def register(sub) -> None:
     sp = sub.add_parser("report", help="write a self-contained HTML page with charts")
     add_db(sp)
-    sp.add_argument("-o", "--output", default="report.html",
-                    help="HTML file, written whole or not at all; '-' for stdout")
+    sp.add_argument(
+        "-o", "--output", default="report.html", help="HTML file, written whole or not at all; '-' for stdout"
+    )
     sp.add_argument("--days", type=days, help=f"days shown, ending with --end (default {DEFAULT_DAYS})")
-    sp.add_argument("--since", type=date_or_time, metavar="YYYY-MM-DD",
-                    help="first day shown, instead of --days (e.g. the whole archive: its first day)")
-    sp.add_argument("--end", type=date_or_time, metavar="YYYY-MM-DD",
-                    help="last day shown (default: the day of the newest article)")
-    sp.add_argument("--trend", action="append", metavar="TERM",
-                    help="a term whose articles per period are charted (repeat for several; "
-                         "default: the window's top 5 keywords); a Traditional term is also looked for in "
-                         "its Simplified forms, as search does")
+    sp.add_argument(
+        "--since",
+        type=date_or_time,
+        metavar="YYYY-MM-DD",
+        help="first day shown, instead of --days (e.g. the whole archive: its first day)",
+    )
+    sp.add_argument(
+        "--end", type=date_or_time, metavar="YYYY-MM-DD", help="last day shown (default: the day of the newest article)"
+    )
+    sp.add_argument(
+        "--trend",
+        action="append",
+        metavar="TERM",
+        help="a term whose articles per period are charted (repeat for several; "
+        "default: the window's top 5 keywords); a Traditional term is also looked for in "
+        "its Simplified forms, as search does",
+    )
     sp.set_defaults(func=run)
 
 
@@ -44,9 +54,15 @@ def run(args) -> int:
     try:
         with Session() as session:
             try:
-                data = report_data(session, days=args.days or DEFAULT_DAYS, now=datetime.now(timezone.utc),
-                                   end=day_of(args.end), since=day_of(args.since), trend_terms=terms,
-                                   forms=query_forms)
+                data = report_data(
+                    session,
+                    days=args.days or DEFAULT_DAYS,
+                    now=datetime.now(timezone.utc),
+                    end=day_of(args.end),
+                    since=day_of(args.since),
+                    trend_terms=terms,
+                    forms=query_forms,
+                )
             except ValueError as exc:  # a window that starts after it ends
                 raise UsageError(str(exc)) from None
             html = render_html(data)

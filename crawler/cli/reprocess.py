@@ -15,15 +15,24 @@ from crawler.listapi import comma_list
 def register(sub) -> None:
     sp = sub.add_parser("reprocess", help="clean the raw archive again with the current code (no network)")
     add_db(sp)
-    sp.add_argument("--since", type=date_or_time,
-                    help="only articles published (or pages fetched) on or after this date")
-    sp.add_argument("--fetched-since", type=date_or_time, metavar="TIME",
-                    help="instead: the latest page of every article fetched at or after this day (YYYY-MM-DD, "
-                         "Asia/Shanghai) or ISO time, stored or failed (after a layout drift: the alarm line "
-                         "names the time)")
+    sp.add_argument(
+        "--since", type=date_or_time, help="only articles published (or pages fetched) on or after this date"
+    )
+    sp.add_argument(
+        "--fetched-since",
+        type=date_or_time,
+        metavar="TIME",
+        help="instead: the latest page of every article fetched at or after this day (YYYY-MM-DD, "
+        "Asia/Shanghai) or ISO time, stored or failed (after a layout drift: the alarm line "
+        "names the time)",
+    )
     sp.add_argument("--cont-id", nargs="+", help="only these article ids")
-    sp.add_argument("--jobs", type=positive_int, metavar="N",
-                    help="processes that clean pages (default: the number of CPUs; 1 cleans in this process)")
+    sp.add_argument(
+        "--jobs",
+        type=positive_int,
+        metavar="N",
+        help="processes that clean pages (default: the number of CPUs; 1 cleans in this process)",
+    )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sp.set_defaults(func=run)
 
@@ -61,22 +70,33 @@ def run(args) -> int:
     def progress(counts, done, total):
         seen.update(counts=counts, pages=done)  # what a run stopped midway had done
         if not args.quiet:
-            print(f"[thepaper-archive] reprocessed {done:,} of {total:,} raw pages ({done / total:.0%})",
-                  file=sys.stderr, flush=True)
+            print(
+                f"[thepaper-archive] reprocessed {done:,} of {total:,} raw pages ({done / total:.0%})",
+                file=sys.stderr,
+                flush=True,
+            )
 
     run_args = {"since": args.since, "cont_ids": cont_ids, "jobs": jobs}
     with RunLockHeld(db_url(args), "crawl") as lock:  # the archive must exist
         run = RunRecord.open(lock.Session, "reprocess", run_args)
         try:
-            counts = reprocess_archive(lock.Session, since=since,
-                                       cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
-                                       fetched_since=fetched_since, jobs=jobs, progress=progress)
+            counts = reprocess_archive(
+                lock.Session,
+                since=since,
+                cont_ids=[int(c) for c in cont_ids] if cont_ids else None,
+                fetched_since=fetched_since,
+                jobs=jobs,
+                progress=progress,
+            )
         except BaseException as exc:  # a signal, a worker that died: the run is aborted, its row says so
             with suppress(Exception):
                 run.finish("aborted", run_counters(seen["counts"], seen["pages"]), _why(exc))
             raise
-        run.finish(outcome_status(done=True, error=None, failed=counts.get("failed", 0)),
-                   run_counters(counts, seen["pages"]), "finished")
+        run.finish(
+            outcome_status(done=True, error=None, failed=counts.get("failed", 0)),
+            run_counters(counts, seen["pages"]),
+            "finished",
+        )
     print(f"reprocess: run {run.id}: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in RUN_KEYS), file=sys.stderr)
     return EXIT_OK
 

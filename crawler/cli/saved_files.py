@@ -38,6 +38,8 @@ def read_saved_file(path: str, limit: int) -> bytes:
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     if limit > 0 and len(data) > limit:
-        raise UsageError(f"{path} is larger than the {_mib(limit)} a page may have (DOWNLOAD_MAXSIZE): "
-                         "not a saved page, nothing read")
+        raise UsageError(
+            f"{path} is larger than the {_mib(limit)} a page may have (DOWNLOAD_MAXSIZE): "
+            "not a saved page, nothing read"
+        )
     return data

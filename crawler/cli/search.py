@@ -21,19 +21,33 @@ def register(sub) -> None:
     sp = sub.add_parser("search", help="full-text search of titles and bodies (any word length)")
     add_db(sp)
     sp.add_argument("query", help="words separated by spaces; all must occur")
-    sp.add_argument("--limit", type=int_range(1, MAX_LIMIT), default=20, help=f"hits shown (default 20, at most {MAX_LIMIT})")
+    sp.add_argument(
+        "--limit", type=int_range(1, MAX_LIMIT), default=20, help=f"hits shown (default 20, at most {MAX_LIMIT})"
+    )
     sp.add_argument("--json", action="store_true", help="JSON list of hits")
-    sp.add_argument("--since", type=date_or_time,
-                    help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time")
-    sp.add_argument("--until", type=date_or_time,
-                    help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time")
-    sp.add_argument("--column", type=numeric_ids, action="append", metavar="ID",
-                    help="only articles of this column (栏目, node id); repeat or comma-separate for several")
-    sp.add_argument("--tag", action="append", metavar="NAME",
-                    help="only articles with this tag; repeat to require several")
-    sp.add_argument("--as-typed", action="store_true",
-                    help="look for the words only as typed (by default Traditional words are also "
-                         "looked for in Simplified)")
+    sp.add_argument(
+        "--since", type=date_or_time, help="published on or after this day (YYYY-MM-DD, Asia/Shanghai) or ISO time"
+    )
+    sp.add_argument(
+        "--until",
+        type=date_or_time,
+        help="published on or before this day (YYYY-MM-DD, inclusive) or before an ISO time",
+    )
+    sp.add_argument(
+        "--column",
+        type=numeric_ids,
+        action="append",
+        metavar="ID",
+        help="only articles of this column (栏目, node id); repeat or comma-separate for several",
+    )
+    sp.add_argument(
+        "--tag", action="append", metavar="NAME", help="only articles with this tag; repeat to require several"
+    )
+    sp.add_argument(
+        "--as-typed",
+        action="store_true",
+        help="look for the words only as typed (by default Traditional words are also looked for in Simplified)",
+    )
     sp.set_defaults(func=run)
 
 
@@ -72,10 +86,20 @@ def run(args) -> int:
     try:
         with Session() as session:
             try:
-                hits = search(session, args.query, limit=args.limit, open_=open_, close=close,
-                              forms=None if args.as_typed else query_forms, filters=filters)
-                total = (count_matches(session, args.query, forms=None if args.as_typed else query_forms,
-                                       filters=filters) if len(hits) == args.limit else len(hits))
+                hits = search(
+                    session,
+                    args.query,
+                    limit=args.limit,
+                    open_=open_,
+                    close=close,
+                    forms=None if args.as_typed else query_forms,
+                    filters=filters,
+                )
+                total = (
+                    count_matches(session, args.query, forms=None if args.as_typed else query_forms, filters=filters)
+                    if len(hits) == args.limit
+                    else len(hits)
+                )
             except SearchError as exc:
                 raise UsageError(str(exc)) from None
     finally:
@@ -92,8 +116,7 @@ def run(args) -> int:
         when = h.published_at.strftime("%Y-%m-%d %H:%M") if h.published_at else "----------"
         col = f" · {h.node_name}" if h.node_name else ""
         gone = " (gone)" if h.content_type == "gone" else ""
-        buf.write(f"{i:>3}. {h.title_marked}{gone}\n     {when}{col} · {h.url} · score {h.score:g}\n"
-                  f"     {h.snippet}\n")
+        buf.write(f"{i:>3}. {h.title_marked}{gone}\n     {when}{col} · {h.url} · score {h.score:g}\n     {h.snippet}\n")
     sys.stdout.write(buf.getvalue())
     if total > len(hits):
         print(f"{len(hits)} of {total} hits shown; --limit for more", file=sys.stderr)

@@ -31,14 +31,18 @@ def format_repair_log(entries: list[dict]) -> list[str]:
     """The lines that explain a record's repairs (``repair_log``): one per change, where (field and
     offset in its stored text), the rule, what decided it (bytes, model with its margin, rule),
     the text before and after."""
-    lines = [f"repairs explained: {len(entries)}"
-             + (f" ({sum(1 for e in entries if e.get('by') == 'model')} chosen by the word model)" if entries else "")]
+    lines = [
+        f"repairs explained: {len(entries)}"
+        + (f" ({sum(1 for e in entries if e.get('by') == 'model')} chosen by the word model)" if entries else "")
+    ]
     for e in entries:
         by = e.get("by", "")
         if by == "model" and e.get("margin") is not None:
             by += f" {e['margin']:.1f}"
-        lines.append(f"  {e.get('field', '')}@{e.get('offset', 0):<6} {e.get('rule', ''):<20} {by:<11} "
-                     f"{json.dumps(e.get('before', ''), ensure_ascii=False)} -> {json.dumps(e.get('after', ''), ensure_ascii=False)}")
+        lines.append(
+            f"  {e.get('field', '')}@{e.get('offset', 0):<6} {e.get('rule', ''):<20} {by:<11} "
+            f"{json.dumps(e.get('before', ''), ensure_ascii=False)} -> {json.dumps(e.get('after', ''), ensure_ascii=False)}"
+        )
     return lines
 
 
@@ -60,23 +64,64 @@ def format_detail(d: dict, *, body: bool = True) -> str:
     lines += ["", *format_repair_log(d.get("repair_log") or [])]
     lines += ["", f"versions before this one: {len(d['versions'])}"]
     if d["versions"]:
-        lines.append(table(["version", "valid from", "replaced", "type", "cleaner", "raw page", "title"],
-                           [[v["version"], _when(v["valid_from"]), _when(v["replaced_at"]), v["content_type"],
-                             v["cleaner_version"], v["raw_page_id"] or "-", v["title"]] for v in d["versions"]],
-                           right={0, 5}))
+        lines.append(
+            table(
+                ["version", "valid from", "replaced", "type", "cleaner", "raw page", "title"],
+                [
+                    [
+                        v["version"],
+                        _when(v["valid_from"]),
+                        _when(v["replaced_at"]),
+                        v["content_type"],
+                        v["cleaner_version"],
+                        v["raw_page_id"] or "-",
+                        v["title"],
+                    ]
+                    for v in d["versions"]
+                ],
+                right={0, 5},
+            )
+        )
     lines += ["", f"raw pages: {len(d['raw_pages'])}"]
     if d["raw_pages"]:
-        lines.append(table(["id", "fetched", "status", "kind", "declared", "decoded as", "bytes", "version", "url"],
-                           [[p["id"], _when(p["fetched_at"]), p["status"] or "-", p["kind"],
-                             p["declared_charset"] or "-", p["decoded_as"] or "-", p["body_size"],
-                             ",".join(map(str, p["cleaned_into"])) or "-", p["final_url"] or p["url"]]
-                            for p in d["raw_pages"]], right={0, 2, 6}))
+        lines.append(
+            table(
+                ["id", "fetched", "status", "kind", "declared", "decoded as", "bytes", "version", "url"],
+                [
+                    [
+                        p["id"],
+                        _when(p["fetched_at"]),
+                        p["status"] or "-",
+                        p["kind"],
+                        p["declared_charset"] or "-",
+                        p["decoded_as"] or "-",
+                        p["body_size"],
+                        ",".join(map(str, p["cleaned_into"])) or "-",
+                        p["final_url"] or p["url"],
+                    ]
+                    for p in d["raw_pages"]
+                ],
+                right={0, 2, 6},
+            )
+        )
     lines += ["", f"failures: {len(d['failures'])}"]
     if d["failures"]:
-        lines.append(table(["reason", "attempts", "last", "next retry", "url"],
-                           [[f["reason"], f["attempts"], _when(f["last_failed_at"]),
-                             "dead" if f["dead"] else _when(f["next_retry_at"]), f["url"]] for f in d["failures"]],
-                           right={1}))
+        lines.append(
+            table(
+                ["reason", "attempts", "last", "next retry", "url"],
+                [
+                    [
+                        f["reason"],
+                        f["attempts"],
+                        _when(f["last_failed_at"]),
+                        "dead" if f["dead"] else _when(f["next_retry_at"]),
+                        f["url"],
+                    ]
+                    for f in d["failures"]
+                ],
+                right={1},
+            )
+        )
     if body:
         lines += ["", d["body_text"] or "(no body text)"]
     return "\n".join(lines) + "\n"

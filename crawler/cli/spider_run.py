@@ -6,8 +6,17 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from crawler.cli.errors import (EXIT_BLOCKED, EXIT_DEGRADED, EXIT_ERROR, EXIT_OK, EXIT_STORAGE, EXIT_UNREACHABLE, PROG,
-                                SIGNAL_EXIT, UsageError)
+from crawler.cli.errors import (
+    EXIT_BLOCKED,
+    EXIT_DEGRADED,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_UNREACHABLE,
+    PROG,
+    SIGNAL_EXIT,
+    UsageError,
+)
 from domain.hosts import BadHostError, address_kind, host_port, ip_literal, is_localhost_name
 from crawler.listapi import comma_list
 from pipelines.run_state import RunState, run_state
@@ -135,8 +144,12 @@ class spider_lock:
         from storage.runs import RunLockHeld
 
         self.settings = settings
-        self.held = RunLockHeld(settings.get("THEPAPER_DB_URL") or None, name,
-                                stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S"), create=True)
+        self.held = RunLockHeld(
+            settings.get("THEPAPER_DB_URL") or None,
+            name,
+            stale_after_s=settings.getfloat("THEPAPER_LOCK_STALE_S"),
+            create=True,
+        )
 
     def __enter__(self):
         self.held.__enter__()
@@ -154,8 +167,10 @@ def failure_lines(state: RunState) -> list[str]:
     for reason, urls in sorted(state.failed_examples.items()):
         count = state.counts.get(f"thepaper/failed/{reason}", len(urls))
         pages = "page" if count == 1 else "pages"
-        out.append(f"{PROG}: warning: {count} {pages} not stored: {reason} (first: {', '.join(urls)}; "
-                   f"{PROG} failures --reason {reason} lists them)")
+        out.append(
+            f"{PROG}: warning: {count} {pages} not stored: {reason} (first: {', '.join(urls)}; "
+            f"{PROG} failures --reason {reason} lists them)"
+        )
     return out
 
 
@@ -168,8 +183,7 @@ def summary_line(state: RunState, stats: dict) -> str:
     if state.alarm:  # the alarm has its own line already (see crawler.alerts)
         why = ""
     return (
-        f"run {state.run_id or '?'} {state.status or '?'}"
-        + (f" ({why})" if why and why != "finished" else "") + ": "
+        f"run {state.run_id or '?'} {state.status or '?'}" + (f" ({why})" if why and why != "finished" else "") + ": "
         f"new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, gone {c['gone']}, "
         f"failed {c['failed']}; {c['articles_fetched']} article pages, {c['list_pages']} list pages"
         + (f" in {stats.get('elapsed_time_seconds', 0):.1f}s" if stats.get("elapsed_time_seconds") else "")

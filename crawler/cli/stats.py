@@ -14,8 +14,12 @@ def register(sub) -> None:
     add_db(sp)
     sp.add_argument("--json", action="store_true", help="one JSON object for scripts")
     sp.add_argument("--days", type=days, default=14, help="days of per-column counts (default 14)")
-    sp.add_argument("--end", type=date_or_time, metavar="YYYY-MM-DD",
-                    help="last day of the per-column counts (default: the day of the newest article)")
+    sp.add_argument(
+        "--end",
+        type=date_or_time,
+        metavar="YYYY-MM-DD",
+        help="last day of the per-column counts (default: the day of the newest article)",
+    )
     sp.set_defaults(func=run)
 
 

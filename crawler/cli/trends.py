@@ -13,16 +13,31 @@ def register(sub) -> None:
 
     sp = sub.add_parser("trends", help="articles per day, week or month that mention each term")
     add_db(sp)
-    sp.add_argument("terms", nargs="+", metavar="TERM",
-                    help=f"words to count (title or body, as search matches them; at most {MAX_TERMS})")
-    sp.add_argument("--by", choices=["day", "week", "month"],
-                    help="period (default: days up to 60 days, weeks up to 730, months beyond)")
+    sp.add_argument(
+        "terms",
+        nargs="+",
+        metavar="TERM",
+        help=f"words to count (title or body, as search matches them; at most {MAX_TERMS})",
+    )
+    sp.add_argument(
+        "--by",
+        choices=["day", "week", "month"],
+        help="period (default: days up to 60 days, weeks up to 730, months beyond)",
+    )
     add_window(sp)
-    sp.add_argument("--as-typed", action="store_true",
-                    help="count the terms only as typed (by default a Traditional term is also looked for in "
-                         "its Simplified forms, as search does)")
-    sp.add_argument("--column", type=numeric_ids, action="append", metavar="ID",
-                    help="only articles of this column (node id; repeat or comma-separate for several)")
+    sp.add_argument(
+        "--as-typed",
+        action="store_true",
+        help="count the terms only as typed (by default a Traditional term is also looked for in "
+        "its Simplified forms, as search does)",
+    )
+    sp.add_argument(
+        "--column",
+        type=numeric_ids,
+        action="append",
+        metavar="ID",
+        help="only articles of this column (node id; repeat or comma-separate for several)",
+    )
     add_format(sp)
     sp.set_defaults(func=run)
 
@@ -64,14 +79,24 @@ def run(args) -> int:
     try:
         with Session() as session:
             window = window_of(session, args)
-            data = term_trends(session, terms, window, args.by or choose_unit(window.days), nodes,
-                               forms=None if args.as_typed else query_forms)
+            data = term_trends(
+                session,
+                terms,
+                window,
+                args.by or choose_unit(window.days),
+                nodes,
+                forms=None if args.as_typed else query_forms,
+            )
     finally:
         engine.dispose()
     headers, rows = trend_rows(data)
-    write_rows(args, headers, rows, data,
-               title=f"Articles per {data['unit']} mentioning each term, {data['first']} to {data['last']} "
-                     "(Asia/Shanghai)")
+    write_rows(
+        args,
+        headers,
+        rows,
+        data,
+        title=f"Articles per {data['unit']} mentioning each term, {data['first']} to {data['last']} (Asia/Shanghai)",
+    )
     if args.output != "-":
         print(f"trends written to {args.output}", file=sys.stderr)
     return 0

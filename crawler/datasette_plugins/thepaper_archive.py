@@ -46,8 +46,10 @@ def filters_from_request(request, database, table, datasette):
         said.append(f'search finds "{query}"')
         context["search"] = query
     for i, name in enumerate(request.args.getlist("_tag")):
-        wheres.append(f"{escape_sqlite(key)} IN (SELECT article_tags.cont_id FROM article_tags JOIN tags "
-                      f"ON tags.id = article_tags.tag_id WHERE tags.name = :thepaper_tag_{i})")
+        wheres.append(
+            f"{escape_sqlite(key)} IN (SELECT article_tags.cont_id FROM article_tags JOIN tags "
+            f"ON tags.id = article_tags.tag_id WHERE tags.name = :thepaper_tag_{i})"
+        )
         params[f"thepaper_tag_{i}"] = name
         said.append(f'tagged "{name}"')
     return FilterArguments(wheres, params, said, context)
@@ -67,28 +69,50 @@ class TagFacet(Facet):
         size = self.get_facet_size()
         for config in self.get_configs():
             key = config["config"].get("column") or config["config"]["simple"]
-            sql = (f"SELECT tags.name AS value, count(*) AS count FROM article_tags "
-                   f"JOIN tags ON tags.id = article_tags.tag_id "
-                   f"WHERE article_tags.cont_id IN (SELECT {escape_sqlite(key)} FROM ({self.sql})) "
-                   f"GROUP BY tags.name ORDER BY count DESC, value LIMIT {size + 1}")
+            sql = (
+                f"SELECT tags.name AS value, count(*) AS count FROM article_tags "
+                f"JOIN tags ON tags.id = article_tags.tag_id "
+                f"WHERE article_tags.cont_id IN (SELECT {escape_sqlite(key)} FROM ({self.sql})) "
+                f"GROUP BY tags.name ORDER BY count DESC, value LIMIT {size + 1}"
+            )
             try:
-                rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
-                                             custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+                rows = await self.ds.execute(
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
             except QueryInterrupted:  # over the facet time limit
                 timed_out.append("tags")
                 continue
             values = []
             for row in rows.rows[:size]:
                 selected = row["value"] in chosen
-                path = (path_with_removed_args(self.request, {"_tag": row["value"]}) if selected
-                        else path_with_added_args(self.request, {"_tag": row["value"]}))
-                values.append({"value": row["value"], "label": row["value"], "count": row["count"],
-                               "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
-                               "selected": selected})
-            results.append({"name": "tags", "type": self.type, "hideable": config["source"] != "metadata",
-                            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request,
-                                                                                   {"_facet_tags": key})),
-                            "results": values, "truncated": len(rows.rows) > size})
+                path = (
+                    path_with_removed_args(self.request, {"_tag": row["value"]})
+                    if selected
+                    else path_with_added_args(self.request, {"_tag": row["value"]})
+                )
+                values.append(
+                    {
+                        "value": row["value"],
+                        "label": row["value"],
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": "tags",
+                    "type": self.type,
+                    "hideable": config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_tags": key})),
+                    "results": values,
+                    "truncated": len(rows.rows) > size,
+                }
+            )
         return results, timed_out
 
 

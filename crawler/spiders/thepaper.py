@@ -11,8 +11,12 @@ import hashlib
 import logging
 from datetime import datetime, timezone
 import scrapy
-from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
-                               IgnoreRequest)
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import JsonRequest
 from twisted.internet import error as neterror
 
@@ -80,8 +84,7 @@ def failure_reason(exc: BaseException) -> str:
 class ThepaperSpider(scrapy.Spider):
     name = "thepaper"
 
-    def __init__(self, *args, channels=None, nodes=None, max_articles=None, articles=None, mirrors=None,
-                 **kwargs):
+    def __init__(self, *args, channels=None, nodes=None, max_articles=None, articles=None, mirrors=None, **kwargs):
         super().__init__(*args, **kwargs)
         #: Import mode: mirror copies to fetch beside the originals ({cont_id: mirror URL}).
         self.mirrors = {int(k): v for k, v in (mirrors or {}).items()}
@@ -104,16 +107,25 @@ class ThepaperSpider(scrapy.Spider):
         s = layered(crawler.settings)  # Scrapy makes the spider before its add-ons run (`scrapy crawl`)
         spider.site_url = s.get("THEPAPER_SITE_URL").rstrip("/")
         spider.api_url = s.get("THEPAPER_API_URL").rstrip("/")
-        spider.channels = listapi.comma_list(spider._channels_arg) if spider._channels_arg is not None else s.getlist("THEPAPER_CHANNELS")
-        spider.nodes = listapi.comma_list(spider._nodes_arg) if spider._nodes_arg is not None else s.getlist("THEPAPER_NODES")
+        spider.channels = (
+            listapi.comma_list(spider._channels_arg)
+            if spider._channels_arg is not None
+            else s.getlist("THEPAPER_CHANNELS")
+        )
+        spider.nodes = (
+            listapi.comma_list(spider._nodes_arg) if spider._nodes_arg is not None else s.getlist("THEPAPER_NODES")
+        )
         spider.page_size = s.getint("THEPAPER_PAGE_SIZE")
-        spider.max_articles = int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES")
+        spider.max_articles = (
+            int(spider._max_arg) if spider._max_arg not in (None, "") else s.getint("THEPAPER_MAX_ARTICLES")
+        )
         spider.max_list_pages = s.getint("THEPAPER_MAX_LIST_PAGES")
         spider.api_headers = listapi.api_headers(spider.site_url)
         # Redirects to other hosts are not followed (crawler.middlewares.OffsiteRedirectMiddleware);
         # mirror hosts of an import are allowed explicitly. Hosts as the client connects to them.
-        spider.allowed_domains = sorted({host_port(u)[0] for u in
-                                         [spider.site_url, spider.api_url, *spider.mirrors.values()]})
+        spider.allowed_domains = sorted(
+            {host_port(u)[0] for u in [spider.site_url, spider.api_url, *spider.mirrors.values()]}
+        )
         spider.watched = configured_endpoints(s)
         spider.full = s.getbool("THEPAPER_FULL")
         since = s.get("THEPAPER_SINCE") or ""
@@ -147,9 +159,14 @@ class ThepaperSpider(scrapy.Spider):
                 if cont_id in self.mirrors:
                     # dont_filter: the host is allowed explicitly, and Scrapy's offsite filter
                     # would drop the request silently, without an errback.
-                    yield scrapy.Request(normalise_url(self.mirrors[cont_id]), callback=self.parse_mirror,
-                                         errback=self.on_error, priority=-1, dont_filter=True,
-                                         meta={"cont_id": cont_id, "handle_httpstatus_list": [404, 410]})
+                    yield scrapy.Request(
+                        normalise_url(self.mirrors[cont_id]),
+                        callback=self.parse_mirror,
+                        errback=self.on_error,
+                        priority=-1,
+                        dont_filter=True,
+                        meta={"cont_id": cont_id, "handle_httpstatus_list": [404, 410]},
+                    )
             return
         self._plan_walks()
         for walk in self.walks.values():
@@ -170,7 +187,10 @@ class ThepaperSpider(scrapy.Spider):
                     cursor = get_cursor(session, kind, int(source_id))
                     stop = incremental.stop_below(
                         cursor_ms=cursor.newest_pub_time_ms if cursor else None,
-                        overlap_s=self.overlap_s, since_ms=self.since_ms, full=self.full)
+                        overlap_s=self.overlap_s,
+                        since_ms=self.since_ms,
+                        full=self.full,
+                    )
                     self.walks[(kind, str(source_id))] = incremental.ListWalk(kind, int(source_id), stop)
 
     def _due_failure_requests(self):
@@ -178,8 +198,7 @@ class ThepaperSpider(scrapy.Spider):
         if not self.retry_failures:
             return
         with self.store.Session() as session:
-            due = [f.cont_id for f in due_failures(session, datetime.now(timezone.utc))
-                   if f.cont_id is not None]
+            due = [f.cont_id for f in due_failures(session, datetime.now(timezone.utc)) if f.cont_id is not None]
         for cont_id in due:  # fetched from the configured site, whatever URL failed before
             self.crawler.stats.inc_value("thepaper/failures_retried")
             yield from self._follow_item({"contId": str(cont_id)}, None, failure_retry=True)
@@ -208,8 +227,13 @@ class ThepaperSpider(scrapy.Spider):
             callback=self.parse_list,
             errback=self.on_error,
             dont_filter=True,
-            meta={"list_kind": kind, "list_id": str(source_id), "start_time": start_time,
-                  "page": page, "empty_pages": empty_pages},
+            meta={
+                "list_kind": kind,
+                "list_id": str(source_id),
+                "start_time": start_time,
+                "page": page,
+                "empty_pages": empty_pages,
+            },
         )
 
     def parse_list(self, response):
@@ -226,8 +250,13 @@ class ThepaperSpider(scrapy.Spider):
                 if retry is not None:
                     yield retry
                     return
-            yield FetchFailure(list_failure_url(self._list_endpoint(meta), meta["list_kind"], meta["list_id"],
-                                                meta["start_time"]), None, exc.reason, str(exc), kind="list")
+            yield FetchFailure(
+                list_failure_url(self._list_endpoint(meta), meta["list_kind"], meta["list_id"], meta["start_time"]),
+                None,
+                exc.reason,
+                str(exc),
+                kind="list",
+            )
             logger.warning("list %s %s: %s", meta["list_kind"], meta["list_id"], exc)
             return
         self.run.inc_value("thepaper/list_pages")
@@ -269,28 +298,39 @@ class ThepaperSpider(scrapy.Spider):
                 return
         empty = meta["empty_pages"] + 1 if not page.items else 0
         if empty >= _EMPTY_PAGES_LIMIT:
-            logger.warning("list %s %s: %d empty pages that claim hasNext; stopping this list",
-                           meta["list_kind"], meta["list_id"], empty)
+            logger.warning(
+                "list %s %s: %d empty pages that claim hasNext; stopping this list",
+                meta["list_kind"],
+                meta["list_id"],
+                empty,
+            )
             self.crawler.stats.inc_value("thepaper/list_stopped/empty_pages")
             return
         if stuck:
-            logger.warning("list %s %s: cursor did not advance (%s -> %s); stopping this list",
-                           meta["list_kind"], meta["list_id"], meta["start_time"], nxt)
+            logger.warning(
+                "list %s %s: cursor did not advance (%s -> %s); stopping this list",
+                meta["list_kind"],
+                meta["list_id"],
+                meta["start_time"],
+                nxt,
+            )
             self.crawler.stats.inc_value("thepaper/list_stopped/cursor_stuck")
             return
         if meta["page"] >= self.max_list_pages:
             self.crawler.stats.inc_value("thepaper/list_stopped/max_pages")
             return
-        yield self.list_request(meta["list_kind"], meta["list_id"], start_time=nxt,
-                                page=meta["page"] + 1, empty_pages=empty)
+        yield self.list_request(
+            meta["list_kind"], meta["list_id"], start_time=nxt, page=meta["page"] + 1, empty_pages=empty
+        )
 
     def _set_backoff(self, request, attempt: int) -> None:
         """Delay ``request`` like a retry number ``attempt`` (see crawler/middlewares.py)."""
         from crawler.middlewares import BACKOFF_META, backoff_delay
 
         s = self.crawler.settings
-        request.meta[BACKOFF_META] = backoff_delay(attempt, s.getfloat("THEPAPER_RETRY_BACKOFF_BASE"),
-                                                   s.getfloat("THEPAPER_RETRY_BACKOFF_MAX"))
+        request.meta[BACKOFF_META] = backoff_delay(
+            attempt, s.getfloat("THEPAPER_RETRY_BACKOFF_BASE"), s.getfloat("THEPAPER_RETRY_BACKOFF_MAX")
+        )
 
     def _retry_list(self, request, reason):
         """The same list request again, counted by Scrapy's retry machinery."""
@@ -308,8 +348,13 @@ class ThepaperSpider(scrapy.Spider):
         attempt = meta.get("list_attempt", 0) + 1
         if attempt > self.crawler.settings.getint("RETRY_TIMES"):
             return None
-        retry = self.list_request(meta["list_kind"], meta["list_id"], start_time=meta["start_time"],
-                                  page=meta["page"], empty_pages=meta.get("empty_pages", 0))
+        retry = self.list_request(
+            meta["list_kind"],
+            meta["list_id"],
+            start_time=meta["start_time"],
+            page=meta["page"],
+            empty_pages=meta.get("empty_pages", 0),
+        )
         retry.meta["list_attempt"] = attempt
         self._set_backoff(retry, attempt)
         self.crawler.stats.inc_value(f"thepaper/list_retry/{reason}")
@@ -332,19 +377,20 @@ class ThepaperSpider(scrapy.Spider):
         try:
             with self.store.Session() as session:
                 for walk in done:
-                    set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.run.run_id,
-                               now=now)
+                    set_cursor(session, walk.kind, walk.source_id, walk.newest_ms, run_id=self.run.run_id, now=now)
                 # a list walked to its end: the failures of its pages in earlier runs are history
-                resolve_list_failures(session, [(self.api_url + listapi.list_path(w.kind), w.kind, w.source_id)
-                                                for w in walked])
+                resolve_list_failures(
+                    session, [(self.api_url + listapi.list_path(w.kind), w.kind, w.source_id) for w in walked]
+                )
                 session.commit()
         except ArchiveUnwritable as exc:  # the cursors stay: the next run walks the same stretch again
             self.run.stop("archive_unwritable", f"cannot write the archive: {exc.why}", halt=False)
             return
         self.crawler.stats.set_value("thepaper/cursors_advanced", len(done))
 
-    def _follow_item(self, item: dict, channel_id: int | None, *, failure_retry: bool = False,
-                     list_page: str | None = None):
+    def _follow_item(
+        self, item: dict, channel_id: int | None, *, failure_retry: bool = False, list_page: str | None = None
+    ):
         from cleaning.document import record_from_list_item
 
         cont_id = listapi.item_cont_id(item)
@@ -364,8 +410,12 @@ class ThepaperSpider(scrapy.Spider):
             # The spider dedups articles itself (self.scheduled); without dont_filter,
             # Scrapy's dupefilter would silently drop the way back of a redirect loop.
             dont_filter=True,
-            meta={"cont_id": cont_id, "list_item": item, "channel_id": channel_id,
-                  "handle_httpstatus_list": [404, 410]},
+            meta={
+                "cont_id": cont_id,
+                "list_item": item,
+                "channel_id": channel_id,
+                "handle_httpstatus_list": [404, 410],
+            },
         )
         if list_page:
             request.meta["list_page"] = list_page
@@ -434,10 +484,20 @@ class ThepaperSpider(scrapy.Spider):
         response = getattr(exc, "response", None)  # an error answer, or the redirect that was refused
         page = self._fetched(response, kind=kind) if response is not None else None
         meta = request.meta
-        url = (list_failure_url(self._list_endpoint(meta), meta["list_kind"], meta["list_id"], meta["start_time"])
-               if kind == "list" else request.url)
-        yield FetchFailure(url, meta.get("cont_id"), reason, f"{type(exc).__name__}: {exc}",
-                           kind=kind, page=page, unanswered=page is None and self._unanswered(request, exc))
+        url = (
+            list_failure_url(self._list_endpoint(meta), meta["list_kind"], meta["list_id"], meta["start_time"])
+            if kind == "list"
+            else request.url
+        )
+        yield FetchFailure(
+            url,
+            meta.get("cont_id"),
+            reason,
+            f"{type(exc).__name__}: {exc}",
+            kind=kind,
+            page=page,
+            unanswered=page is None and self._unanswered(request, exc),
+        )
 
     def _list_endpoint(self, meta) -> str:
         return self.api_url + listapi.list_path(meta["list_kind"])
