@@ -121,3 +121,17 @@ def test_no_real_article_of_the_devset_shows_an_encyclopedia_entrys_structure():
 def test_closing_credit_reads_only_the_bodys_end():
     assert credits.closing_credit(["（记者 王强）", *BODY * 4]) == ""
     assert credits.closing_credit([*BODY, "（记者 王强）"]) == "王强"
+
+
+@pytest.mark.parametrize(
+    "lines, refused",
+    [
+        # a forum's thread list: a reply count on a line of its own beside each thread
+        ([x for i in range(12) for x in (str(i * 37), f"第{i}个帖子的标题，大家来讨论一下这个问题吧。")], True),
+        # an article with a few numbers on lines of their own (a table's cells) is still one
+        ([*BODY * 5, "2021", "2022", "1,024"], False),
+    ],
+)
+def test_a_body_of_bare_counts_beside_headlines_is_a_list_page(lines, refused):
+    why = not_an_article(lines, titled_and_timed=True)
+    assert (why is not None and "bare counts" in why) is refused

@@ -31,6 +31,11 @@ MIN_SHORT_PIECE_HAN = 8
 MIN_PROSE_SHARE = 0.4
 MIN_TITLED_PROSE_SHARE = 0.2  # a titled, timed page whose prose shares the body with a table of facts
 MAX_MACHINE_SHARE = 0.3
+#: A list of threads or headlines shows a count (replies, views) on a line of its own beside each
+#: item: a body of at least MIN_LIST_LINES lines of which this share are bare counts is a list.
+_COUNTER = re.compile(r"^\s*\d[\d,.]*\s*[万wWkK]?\s*$")
+MAX_COUNTER_SHARE = 0.5
+MIN_LIST_LINES = 10
 
 
 def _is_prose(line: str) -> bool:
@@ -68,6 +73,9 @@ def not_an_article(lines: list[str], *, titled_and_timed: bool = False) -> str |
     machine = sum(1 for ln in lines if _is_machine(ln))
     if machine / len(lines) >= MAX_MACHINE_SHARE:
         return f"{machine} of {len(lines)} lines are log or Markdown lines, not prose"
+    counters = sum(1 for ln in lines if _COUNTER.match(ln))
+    if len(lines) >= MIN_LIST_LINES and counters / len(lines) >= MAX_COUNTER_SHARE:
+        return f"{counters} of {len(lines)} lines are bare counts (replies, views): a list page"
     prose = [ln for ln in lines if _is_prose(ln) or (titled_and_timed and _is_spaced_prose(ln))]
     han = sum(len(_HAN.findall(ln)) for ln in prose)
     total = sum(len(ln) for ln in lines) or 1
