@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from cleaning.surnames import SURNAMES
 from domain.record import SHANGHAI
 
 # Known channels (nodeInfo.parentId → name). Extend freely.
@@ -87,6 +88,9 @@ _ROLE_TOKEN = re.compile(rf"^(?:澎湃新闻|澎湃|The Paper)?(?:{_ROLE})+$")
 _OUTLET_ROLE = re.compile(r"^\S{1,16}?(?:记者|記者|实习生|實習生|通讯员|通訊員|评论员|評論員|撰稿人|主笔|主筆)$")
 _OUTLET_PREFIX = re.compile(r"^(?:澎湃新闻|澎湃)(?=\S)")
 _ROLE_SUFFIX = re.compile(rf"/(?:{_ROLE})$")
+_OUTLET_ROLE_NAME = re.compile(r"^\S{1,16}?(?:记者|記者|通讯员|通訊員)(?=[\u3400-\u9fff]{2,4}$)")
+#: Where the byline says where the reporter wrote from: ``发自北京``, `` 山东冠县报道`` (not names).
+_DATELINE = re.compile(r"(?:发自|發自)\S{1,8}$|\s\S{2,6}(?:报道|報道)$")
 _NAME_TOKEN = re.compile(r"^[\u3400-\u9fff·A-Za-z][\u3400-\u9fff·A-Za-z .'-]{0,24}$")
 
 
@@ -104,7 +108,7 @@ def parse_author(raw: str | None) -> tuple[str, str]:
     if "/@" in text or "／@" in text:
         text, outlet = re.split(r"[/／]@", text, maxsplit=1)
         outlet = outlet.strip()
-    text = _ROLE_SUFFIX.sub("", text.strip())
+    text = _ROLE_SUFFIX.sub("", _DATELINE.sub("", text.strip()))
     text = re.sub(r"[：:]", " ", text)
     names: list[str] = []
     for tok in text.split():
@@ -113,6 +117,11 @@ def parse_author(raw: str | None) -> tuple[str, str]:
         tok = _OUTLET_PREFIX.sub("", tok)
         m = re.match(rf"^(?:{_ROLE})+(?=[\u3400-\u9fff]{{2,}}$)", tok)
         if m and not names and len(tok) - m.end() <= 4:
+            tok = tok[m.end() :]
+            if tok[0] not in SURNAMES:  # a role word touching a word, not a name: 记者调查
+                break
+        m = _OUTLET_ROLE_NAME.match(tok)
+        if m and not names:  # 本报记者罗科苏盈: the outlet's reporter touching the name
             tok = tok[m.end() :]
         if _NAME_TOKEN.match(tok):
             names.append(tok)

@@ -35,6 +35,15 @@ def test_devset_is_real_pages_with_provenance():
     assert all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}:\S+", r[1]) and "@" in r[2] for r in rows)
 
 
+def test_devset_has_gold_for_every_column_from_several_sources():
+    """Title gold from more than one project, and a Traditional-Chinese page among the articles."""
+    cases = devset_eval.cases()
+    titled = {c.key.split("-")[0] for c in cases if c.gold.get("title")}
+    assert sum(1 for c in cases if c.gold.get("title")) >= 8 and len(titled) >= 3
+    assert sum(1 for c in cases if c.gold.get("author")) >= 50
+    assert any("zh-TW" in devset_eval.decoded(c.data)[:5000] for c in cases)
+
+
 @pytest.mark.timeout(1500)
 @pytest.mark.parametrize("column", devset_eval.COLUMNS)
 def test_ours_is_not_behind_trafilatura_or_gne_on_the_devset(column):
@@ -70,3 +79,18 @@ def test_scores_see_a_leak_and_a_loss():
     assert devset_eval.body_similarity(gold, gold) == 1
     assert devset_eval.body_similarity(gold[:8], gold) < 0.6
     assert devset_eval.author_right("王建宏 张文攀", "王建宏、张文攀") and not devset_eval.author_right("", "王某")
+
+
+@pytest.mark.parametrize(
+    "got, want, right",
+    [
+        ("标题", "标题_科技_某某网", True),  # readability's gold: the <title>, the site's name after
+        ("标题 (2)", "标题 (2) @ 某某的家 :: 痞客邦 ::", True),
+        ("标题_科技_某某网", "标题_科技_某某网", True),
+        ("标", "标题_科技_某某网", False),  # a cut headline is not the headline
+        ("", "标题", False),
+        ("某某网", "标题_科技_某某网", False),
+    ],
+)
+def test_a_title_is_the_headline_with_or_without_the_sites_name(got, want, right):
+    assert devset_eval.title_right(got, want) is right

@@ -22,9 +22,11 @@ import re
 from cleaning.extract import html as h
 from cleaning.extract.apijson import extract_api
 from cleaning.extract.base import Extracted
+from cleaning.extract.credits import apply_credits
 from cleaning.extract.evidence import apply_evidence, settle_byline, strip_head_fields
 from cleaning.extract.general import apply_main_text
 from cleaning.extract.nextjs import extract_nextjs
+from cleaning.extract.pagekind import is_encyclopedia_entry
 from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
 from cleaning.extract.shape import page_heading
 from cleaning.extract.textdump import extract_lines, extract_text
@@ -109,11 +111,15 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
             _fill_from_visible_text(ex, doc)
         return ex, None
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
+    entry = is_encyclopedia_entry(doc)
+    if entry:
+        raise UnknownLayoutError(f"HTML of no known layout that holds no article: {entry}")
     lines = _visible_lines(doc)
     ex = extract_lines(lines, layout="unknown", title_hint=page_heading(doc))
     apply_evidence(ex, doc, lines, text, url)
     apply_main_text(ex, text, doc)
     strip_head_fields(ex)
+    apply_credits(ex, lines)
     if not ex.title or not ex.paragraphs:
         raise UnknownLayoutError(
             "HTML of no known layout (no Next.js data, no old-layout markup, no title/time/body structure in its text)"

@@ -23,6 +23,7 @@ from lxml.html import HtmlElement
 
 from cleaning.extract import html as h
 from cleaning.metadata import parse_author
+from cleaning.surnames import SURNAMES
 from cleaning.extract.textdump import is_site_name
 from cleaning.extract.base import Extracted
 from domain.record import SHANGHAI
@@ -34,7 +35,7 @@ _DATE = (
 _DATE_RE = re.compile(r"(?<!\d)" + _DATE + r"(?!\d)")
 _LABEL = re.compile(
     r"(?:发布时间|發佈時間|发表时间|發表時間|更新时间|更新時間|发布日期|發佈日期|发稿时间|"
-    r"时间|時間|日期|发表于|發表於|发布于|發佈於|发表|發表)\s*[:：]?\s*" + _DATE
+    r"时间|時間|日期|发表于|發表於|发布于|發佈於|发表|發表|发布|發佈)\s*[:：]?\s*" + _DATE
 )
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?:/|_|\d|\.)")
 _META_TIME = (
@@ -54,7 +55,8 @@ _META_TIME = (
 HEAD_LINES = 40
 
 # weights of the sources of a time (module doc)
-_W_LABEL, _W_META, _W_JSONLD, _W_VISIBLE, _W_URL, _W_HTMLDATE = 3, 3, 3, 2, 2, 1
+_W_LABEL, _W_META, _W_JSONLD, _W_VISIBLE, _W_URL, _W_DAY, _W_HTMLDATE = 3, 3, 3, 2, 2, 1, 1
+_DAY_LINES = 4
 
 
 def _when(groups: Sequence[str | Any]) -> tuple[datetime, bool] | None:
@@ -98,7 +100,8 @@ def time_candidates(
             out.append((*found, weight))
 
     start = lines.index(title) if title in lines else 0
-    for ln in lines[start : start + HEAD_LINES]:
+    # a labelled time under the title; else the page's first (a blog's 发表于 under its post)
+    for ln in [*lines[start : start + HEAD_LINES], *lines[:start], *lines[start + HEAD_LINES :]]:
         m = _LABEL.search(ln)
         if m:
             add(_when(m.groups()), _W_LABEL)
@@ -114,6 +117,12 @@ def time_candidates(
         m = _DATE_RE.search(ln)
         if m and m.group(4) is not None:
             add(_when(m.groups()), _W_VISIBLE)
+            break
+    # a bare day on a short line right under the title (``2005年08月16日 来源：新华网``)
+    for ln in lines[start + 1 : start + 1 + _DAY_LINES]:
+        m = _DATE_RE.search(ln)
+        if m and len(ln) <= 60:
+            add(_when(m.groups()), _W_DAY)
             break
     m = _URL_DATE.search(url or "")
     if m:
@@ -154,7 +163,8 @@ _SEP = r"\s*[:：/／]\s*|\s+"
 _BYLINES = (
     # 记者 X / 作者：X / 撰文 X: the role word, a separator (记者 may touch the name), the names
     re.compile(rf"(?:作者|作\s者|撰文|主笔|發佈者|发布者|发帖人|楼主)(?:{_SEP}){_NAMES}"),
-    re.compile(rf"(?:记者|記者)(?:{_SEP})?{_NAMES}"),
+    # 记者 may touch the name only when it opens with a surname (a menu's 记者调查 is no byline)
+    re.compile(rf"(?:记者|記者)(?:(?:{_SEP}){_NAMES}|(?=[{''.join(sorted(SURNAMES))}]){_NAMES})"),
     # 文/X: 文 alone before the slash or colon (not the end of a word: 中文/英文)
     re.compile(rf"(?:^|[\s（(【\[])文\s*[/／:：]\s*{_NAMES}"),
     # a forum's 由X于<date>发表
@@ -170,9 +180,10 @@ AGENCY = re.compile(
 
 
 _FIELD_WORD = re.compile(
-    r"^(?:时间|時間|日期|来源|來源|发表|發表|发布|發佈|阅读|閱讀|评论|評論|编辑|編輯|点击|點擊|浏览|瀏覽|字号|字號)"
+    r"^(?:责任编辑|責任編輯|出自|出處|时间|時間|日期|来源|來源|发表|發表|发布|發佈|阅读|閱讀|评论|評論|编辑|編輯|点击|點擊|浏览|瀏覽|字号|字號)"
 )
 _PROSE_MARK = re.compile(r"[。！？；;]")
+_DATELINE = re.compile(r"(?:发自|發自)[\u4e00-\u9fff]{1,6}(?:报道|報道)?|\s[\u4e00-\u9fff]{2,6}(?:报道|報道)$")
 
 
 def byline_in(lines: list[str]) -> str:
@@ -181,6 +192,7 @@ def byline_in(lines: list[str]) -> str:
     for ln in lines:
         if len(ln) > 80 or _PROSE_MARK.search(ln) or (len(ln) > 30 and re.search(r"[，,]", ln)):
             continue  # a sentence, not a byline: 记者问他… is prose
+        ln = _DATELINE.sub(" ", ln)  # 记者X发自北京: the place is not the name
         m = _SLASH_OUTLET.match(ln.strip())
         if m:
             return f"{m.group(1)}/@{m.group(2)}"
@@ -188,7 +200,7 @@ def byline_in(lines: list[str]) -> str:
             m = rx.search(ln)
             if m:
                 names = []
-                for n in re.split(r"[ 、，,]+", m.group(1)):
+                for n in re.split(r"[ 、，,]+", next(g for g in m.groups() if g)):
                     if _FIELD_WORD.match(n):  # ``作者：X 时间：…``: the next field starts
                         break
                     if n and not AGENCY.match(n):
@@ -196,6 +208,24 @@ def byline_in(lines: list[str]) -> str:
                 if names:
                     return " ".join(names)
     return ""
+
+
+_NAME_BY_TIME = re.compile(rf"^({_NAME})\s*{_DATE}")
+
+
+def name_by_time(lines: list[str]) -> str:
+    """A name that opens the time line under the title, with no role word (``谢若含2017-03-01
+    14:27``): a Han name only when it opens with a common surname."""
+    for ln in lines:
+        m = _NAME_BY_TIME.match(ln.strip())
+        if m:
+            name = m.group(1)
+            ok = name[0] in SURNAMES and len(name) <= 4 if _HAN_START.match(name) else True
+            return name if ok and not AGENCY.match(name) else ""
+    return ""
+
+
+_HAN_START = re.compile(r"[\u4e00-\u9fff]")
 
 
 def meta_author(doc: HtmlElement) -> str:
@@ -229,11 +259,14 @@ def choose_title(doc: HtmlElement, shaped: str) -> str:
     parts = [p for p in _TITLE_SPLIT.split(page) if p]
     m = _SITE_TAIL.match(page)
     if m and is_site_name(m.group(2)):  # ``标题-新华网``: the site's name after a bare dash
-        parts = [m.group(1), *parts]
+        parts = [*[p for p in _TITLE_SPLIT.split(m.group(1)) if p][:1], *parts]
+    # the site's name (the ``<title>``'s last part, og:site_name) is no article's title, even
+    # when it is the page's one ``<h1>`` (a logo)
+    site = {parts[-1] if len(parts) > 1 else "", h.meta(doc, "og:site_name")} - {""}
     cands = [
         c
         for c in (h.meta(doc, "og:title"), h1s[0] if len(h1s) == 1 else "", parts[0] if parts else "", shaped)
-        if c and len(c) <= 120
+        if c and len(c) <= 120 and c not in site
     ]
     sources = [*cands, page]
 
@@ -298,7 +331,12 @@ def apply_evidence(ex: Extracted, doc: HtmlElement, lines: list[str], html_text:
     ex.published_at = choose_time(cands)
     start = lines.index(ex.title) if ex.title in lines else 0
     if not parse_author(ex.author_raw)[0]:  # no byline, or one that names nobody
-        ex.author_raw = byline_in(lines[start : start + HEAD_LINES]) or meta_author(doc) or byline_in(lines)
+        ex.author_raw = (
+            byline_in(lines[start : start + HEAD_LINES])
+            or name_by_time(lines[start + 1 : start + 1 + _DAY_LINES])
+            or meta_author(doc)
+            or byline_in(lines)
+        )
     settle_byline(ex)
     if not ex.source:  # an agency alone on a line under the title: 新华社
         ex.source = next(

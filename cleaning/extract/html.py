@@ -155,8 +155,12 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
                 out.paragraphs.append(t)
                 image_pending = False
 
-    walker = etree.iterwalk(root, events=("start", "end"))
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for ev, el in walker:
+        if ev in ("comment", "pi"):  # not shown, but the text after it is (``<!--author-->赵婕``)
+            if el.tail:
+                buf.append(el.tail)
+            continue
         tag = el.tag if isinstance(el.tag, str) else None
         if ev == "start":
             depth += 1

@@ -31,10 +31,27 @@ MIN_SHORT_PIECE_HAN = 8
 MIN_PROSE_SHARE = 0.4
 MIN_TITLED_PROSE_SHARE = 0.2  # a titled, timed page whose prose shares the body with a table of facts
 MAX_MACHINE_SHARE = 0.3
+#: A list of threads or headlines shows a count (replies, views) on a line of its own beside each
+#: item: a body of at least MIN_LIST_LINES lines of which this share are bare counts is a list.
+_COUNTER = re.compile(r"^\s*\d[\d,.]*\s*[万wWkK]?\s*$")
+MAX_COUNTER_SHARE = 0.5
+MIN_LIST_LINES = 10
 
 
 def _is_prose(line: str) -> bool:
     return len(_HAN.findall(line)) >= 8 and bool(_SENTENCE.search(line))
+
+
+#: A clause break written as a space between Han characters (blog writing without punctuation:
+#: ``已將山巒披上嫣紅的彩衣 玉峰道路一路上雲氣山嵐滯留山頭``).
+_SPACED_CLAUSE = re.compile(r"[\u3400-\u9fff]\s+[\u3400-\u9fff]")
+MIN_SPACED_PROSE_HAN = 16
+
+
+def _is_spaced_prose(line: str) -> bool:
+    """Clauses broken by spaces: prose on a page that has a title and a time (a home page's
+    headlines may carry a space too, so it counts only there)."""
+    return len(_HAN.findall(line)) >= MIN_SPACED_PROSE_HAN and bool(_SPACED_CLAUSE.search(line))
 
 
 _NUMBERED = re.compile(r"^\s*\d+\.\s")
@@ -56,7 +73,10 @@ def not_an_article(lines: list[str], *, titled_and_timed: bool = False) -> str |
     machine = sum(1 for ln in lines if _is_machine(ln))
     if machine / len(lines) >= MAX_MACHINE_SHARE:
         return f"{machine} of {len(lines)} lines are log or Markdown lines, not prose"
-    prose = [ln for ln in lines if _is_prose(ln)]
+    counters = sum(1 for ln in lines if _COUNTER.match(ln))
+    if len(lines) >= MIN_LIST_LINES and counters / len(lines) >= MAX_COUNTER_SHARE:
+        return f"{counters} of {len(lines)} lines are bare counts (replies, views): a list page"
+    prose = [ln for ln in lines if _is_prose(ln) or (titled_and_timed and _is_spaced_prose(ln))]
     han = sum(len(_HAN.findall(ln)) for ln in prose)
     total = sum(len(ln) for ln in lines) or 1
     if han < (MIN_SHORT_PIECE_HAN if titled_and_timed else MIN_PROSE_HAN):
@@ -74,8 +94,8 @@ def page_heading(doc: HtmlElement) -> str:
     (``标题_站名``, ``标题 - 站名``)."""
     h1s = [h.text_of(el) for el in doc.xpath("//body//h1")]
     h1s = [t for t in h1s if t]
-    if len(h1s) == 1:
-        return h1s[0]
     title = h.text_of(h.first(doc, "//title"))
     parts = [p for p in _TITLE_SPLIT.split(title) if p]
+    if len(h1s) == 1 and not (len(parts) > 1 and h1s[0] == parts[-1]):  # not the site's name (a logo)
+        return h1s[0]
     return parts[0] if len(parts) > 1 else title
