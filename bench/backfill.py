@@ -21,7 +21,8 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from bench.run import PY, _check, reprocess, run_child
+from bench.offline import reprocess
+from bench.procs import PY, _check, run_child
 
 EXPORT_FORMATS = ("jsonl", "csv", "xlsx", "parquet", "warc")
 

@@ -219,7 +219,7 @@ def main(argv=None) -> int:
     if args.what == "loop":
         print(json.dumps(loop(args.command, args.db, Path(args.stop), args.interval)))
         return 0
-    from bench.run import Mock
+    from bench.procs import Mock
 
     with tempfile.TemporaryDirectory() as tmp:
         out = readers_under_load(

@@ -23,197 +23,37 @@ Conventions (the contract the end-to-end tests compare against):
 
 from __future__ import annotations
 
-import random
 import threading
-import zlib
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import replace
+from datetime import datetime
 
-from . import corpus
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-KINDS = ("news", "pph", "video", "live", "external", "paywalled", "gone_404", "gone_null", "gone_offline")
-GONE_KINDS = ("gone_404", "gone_null", "gone_offline")
-LAYOUTS = ("nextjs", "desktop_old", "mobile_2017")
-
-TECH_CHANNEL = 119908
-FINANCE_CHANNEL = 25951
-PPH_NODE = 36079
-
-
-@dataclass(frozen=True)
-class Node:
-    node_id: int
-    name: str
-    channel_id: int
-    channel_name: str
-    desc: str = ""
-
-
-NODES: dict[int, Node] = {
-    n.node_id: n
-    for n in (
-        Node(27234, "科学湃", TECH_CHANNEL, "科技", "科学新闻与科普"),
-        Node(119445, "生命科学", TECH_CHANNEL, "科技", "生命科学前沿"),
-        Node(119447, "未来2%", TECH_CHANNEL, "科技", "关注改变未来的2%"),
-        Node(119448, "科创101", TECH_CHANNEL, "科技", "科创企业观察"),
-        Node(119449, "科学城邦", TECH_CHANNEL, "科技", "科学共同体的故事"),
-        Node(119446, "元宇宙观察", TECH_CHANNEL, "科技", "元宇宙产业观察"),
-        Node(25434, "10%公司", FINANCE_CHANNEL, "财经", "公司新闻与深度"),
-        Node(PPH_NODE, "湃客", TECH_CHANNEL, "科技", "澎湃号·湃客"),
-    )
-}
-CHANNELS = {TECH_CHANNEL: "科技", FINANCE_CHANNEL: "财经"}
-
-_NODE_TOPICS = {
-    27234: ("quantum", "space", "bio"),
-    119445: ("bio",),
-    119447: ("ai", "ev"),
-    119448: ("chips", "company"),
-    119449: ("space", "quantum"),
-    119446: ("ai",),
-    25434: ("company", "ev", "chips"),
-    PPH_NODE: corpus.TOPICS,
-}
-_MODERN_NODES = (27234, 27234, 119445, 119447, 119447, 119448, 119448, 119449, 25434, 25434)
-_OLD_NODES = (27234, 27234, 25434, 25434, 119446)
-# Modern-era kind weights (percent); the first len(_FORCED) modern articles take one each.
-_KIND_WEIGHTS = (
-    ("news", 55),
-    ("pph", 20),
-    ("video", 6),
-    ("live", 4),
-    ("external", 4),
-    ("paywalled", 5),
-    ("gone_404", 3),
-    ("gone_null", 3),
+from .build import _robots_bit, build_article
+from .catalogue import (  # noqa: F401 - GONE_KINDS, KINDS, NODES, PPH_NODE, TECH_CHANNEL, day_start: importable from here
+    _FORCED,
+    _KIND_WEIGHTS,
+    _MINUTE_MS,
+    _MODERN_NODES,
+    _NEW_GAP,
+    _NEW_ID0,
+    _NEWEST_BEFORE_NOW,
+    _OLD_ID0,
+    _OLD_NODES,
+    _OLD_T0,
+    _OLD_T1,
+    CHANNELS,
+    GONE_KINDS,
+    KINDS,
+    MODERN_SPAN,
+    NODES,
+    PPH_NODE,
+    SHANGHAI,
+    TECH_CHANNEL,
+    _mix,
+    _ms,
+    day_start,
 )
-_FORCED = ("news", "pph", "video", "live", "external", "paywalled", "gone_404", "gone_null")
-
-_OLD_T0 = datetime(2015, 3, 1, 8, 0, tzinfo=SHANGHAI)
-_OLD_T1 = datetime(2021, 6, 30, 20, 0, tzinfo=SHANGHAI)
-#: How long the modern era lasts, up to three hours before the data set's ``now``.
-MODERN_SPAN = timedelta(days=378, hours=12)
-_NEWEST_BEFORE_NOW = timedelta(hours=3)
-
-
-def day_start(moment: datetime | None = None) -> datetime:
-    """The start of ``moment``'s day (default: today) in Asia/Shanghai: the default ``now``."""
-    moment = (moment or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-_OLD_ID0 = 1_300_000
-_NEW_ID0 = 32_000_000
-_NEW_GAP = 29
-_MINUTE_MS = 60_000
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-
-
-@dataclass(frozen=True)
-class Figure:
-    src: str
-    caption: str = ""
-
-
-def tag_id(tag: str) -> int:
-    """Stable id of a tag name."""
-    return 20_000 + zlib.crc32(tag.encode("utf-8")) % 7_000_000
-
-
-@dataclass
-class MockArticle:
-    cont_id: int
-    kind: str
-    layout: str
-    title: str
-    summary: str
-    pub_time: datetime
-    author_raw: str
-    author: str
-    author_outlet: str
-    editor: str
-    source: str
-    node_id: int
-    node_name: str
-    channel_id: int
-    channel_name: str
-    tags: list[str]
-    blocks: list
-    external_url: str = ""
-    video_url: str = ""
-    robots_disallowed: bool = False
-    # Rendering details (not part of the extraction contract).
-    index: int = 0
-    pub_ms: int = 0
-    version: int = 1
-    pph_account: str = ""
-    pic: str = ""
-    interaction_num: str = "0"
-    praise_times: str = "0"
-    build: int = 0
-    live_times: list[str] = field(default_factory=list)
-
-    @property
-    def tag_ids(self) -> list[int]:
-        return [tag_id(t) for t in self.tags]
-
-    @property
-    def served_blocks(self) -> list:
-        """The blocks the article page actually carries."""
-        if self.kind in GONE_KINDS or self.kind == "external":
-            return []
-        if self.kind == "paywalled":
-            return self.blocks[:2]
-        return list(self.blocks)
-
-    @property
-    def expected_paragraphs(self) -> list[str]:
-        out = []
-        for b in self.served_blocks:
-            if isinstance(b, Paragraph):
-                out.append(b.text)
-            elif b.caption:
-                out.append(b.caption)
-        return out
-
-    @property
-    def figures(self) -> list[Figure]:
-        return [b for b in self.served_blocks if isinstance(b, Figure)]
-
-
-def _mix(*parts: int) -> int:
-    """splitmix64 over the parts: a fast, well-spread deterministic hash."""
-    x = 0x9E3779B97F4A7C15
-    for p in parts:
-        x = (x ^ (p & 0xFFFFFFFFFFFFFFFF)) + 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
-        x ^= x >> 31
-    return x
-
-
-def _ms(dt: datetime) -> int:
-    return int(dt.timestamp() * 1000)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What is known about article ``index`` without building it."""
-
-    index: int
-    cont_id: int
-    pub_ms: int
-    kind: str
-    layout: str
-    node_id: int
+from .mockarticle import Figure, MockArticle, Paragraph, Plan, tag_id  # noqa: F401 - importable from here
 
 
 def relative_time(pub_ms: int, now_ms: int) -> str:
@@ -434,111 +274,7 @@ class Dataset:
 
     # ------------------------------------------------------------------ build
     def _build(self, p: Plan) -> MockArticle:
-        rng = random.Random(f"thepaper-mock:{self.seed}:{p.index}")
-        node = self.nodes[p.node_id]
-        topic = rng.choice(_NODE_TOPICS[p.node_id])
-        pub = datetime.fromtimestamp(p.pub_ms // _MINUTE_MS * 60, SHANGHAI)
-        year = pub.year
-        title = corpus.fill(rng.choice(corpus.TITLES[topic]), rng, topic, year=year)
-        if p.index % 3 == 1:  # the site prints both column-prefix forms: 特稿｜… and 数据 | …
-            title = title.replace("｜", " | ", 1)
-        summary = corpus.fill(rng.choice(corpus.SUMMARIES), rng, topic, year=year)
-        author_raw, author, outlet = _byline(rng, p.kind)
-        editor = corpus.person_name(rng) if p.kind != "pph" and rng.random() < 0.9 else ""
-        account = rng.choice(corpus.PPH_ACCOUNTS) if p.kind == "pph" else ""
-        source = "澎湃新闻"
-        if p.kind == "pph":
-            source = "澎湃新闻·澎湃号·" + ("湃客" if rng.random() < 0.8 else "媒体")
-        tags = rng.sample(corpus.TAGS[topic], rng.randint(1, min(3, len(corpus.TAGS[topic]))))
-        img_base = f"https://imgpai.thepaper.cn/newpai/image/{p.pub_ms}_{rng.getrandbits(24):06x}"
-        blocks: list = []
-        live_times: list[str] = []
-        if p.kind in ("news", "pph", "paywalled", "video"):
-            count = rng.randint(1, 2) if p.kind == "video" else rng.randint(3, 9)
-            blocks = [Paragraph(t) for t in corpus.paragraphs(rng, topic, count, year=year)]
-            if p.kind != "video":
-                for k in range(rng.choice((0, 1, 1, 2))):
-                    cap = corpus.fill(rng.choice(corpus.CAPTIONS), rng, topic, year=year) if rng.random() < 0.75 else ""
-                    if any(isinstance(x, Figure) and x.caption == cap for x in blocks):
-                        cap = ""  # no repeated caption within one article
-                    pos = rng.randint(1, len(blocks))
-                    blocks.insert(pos, Figure(f"{img_base}_{k}.jpg", cap))
-            if p.kind == "pph" and rng.random() < 0.6:
-                credit_editor = rng.choice(corpus.PPH_CREDIT_NAMES)
-                credits = [
-                    Paragraph(f"作者|{rng.choice(corpus.PPH_CREDIT_NAMES)}"),
-                    Paragraph(f"编辑|{credit_editor}"),
-                    Paragraph(f"出品|{account}"),
-                ]
-                pos = min(len(blocks), rng.randint(1, 2))
-                blocks[pos:pos] = credits
-                editor = credit_editor
-        elif p.kind == "live":
-            picks = sorted(rng.sample(range(len(corpus.LIVE_MESSAGES)), rng.randint(3, len(corpus.LIVE_MESSAGES))))
-            for template in (corpus.LIVE_MESSAGES[k] for k in picks):
-                t = pub + timedelta(minutes=rng.randint(1, 15) + (len(live_times) * 20))
-                live_times.append(t.strftime("%Y-%m-%d %H:%M"))
-                msg = corpus.fill(template, rng, topic, year=year)
-                blocks.append(Paragraph(msg[msg.index("，") + 1 :]))
-        interaction = rng.choice(("0", "3", "75", "412", "1.2万", "2.6万"))
-        return MockArticle(
-            cont_id=p.cont_id,
-            kind=p.kind,
-            layout=p.layout,
-            title=title,
-            summary=summary,
-            pub_time=pub,
-            author_raw=author_raw,
-            author=author,
-            author_outlet=outlet or account,  # a 澎湃号 post: its account
-            editor=editor if p.kind not in GONE_KINDS + ("external",) else "",
-            source=source,
-            node_id=node.node_id,
-            node_name=node.name,
-            channel_id=node.channel_id,
-            channel_name=node.channel_name,
-            tags=tags,
-            blocks=blocks,
-            external_url=f"https://www.example-partner.cn/article/{p.cont_id}" if p.kind == "external" else "",
-            video_url=(
-                f"https://cloudvideo.thepaper.cn/clt/{pub:%Y/%m/%d}/{rng.getrandbits(64):016x}.mp4"
-                if p.kind == "video"
-                else ""
-            ),
-            robots_disallowed=p.kind == "gone_offline" and _robots_bit(self.seed, p.index),
-            index=p.index,
-            pub_ms=p.pub_ms,
-            version=1,
-            pph_account=account,
-            pic=f"{img_base}_cover.jpg",
-            interaction_num=interaction,
-            praise_times=rng.choice(("0", "12", "521", "1.2万")),
-            build=_mix(self.seed, p.cont_id, 5) % 3,
-            live_times=live_times,
-        )
-
-
-def _robots_bit(seed: int, index: int) -> bool:
-    return index == 2 or _mix(seed, index, 3) % 2 == 0
-
-
-def _byline(rng: random.Random, kind: str) -> tuple[str, str, str]:
-    """(author_raw, author, author_outlet) as shown on the page and as expected."""
-    if kind == "pph":
-        if rng.random() < 0.3:
-            name = corpus.person_name(rng)
-            return name, name, ""
-        return "", "", ""
-    r = rng.random()
-    a, b = corpus.person_name(rng), corpus.person_name(rng)
-    if r < 0.68:
-        return f"澎湃新闻记者 {a}", a, ""
-    if r < 0.78:
-        return f"澎湃新闻实习生 {a} 记者 {b}", f"{a} {b}", ""
-    if r < 0.9:
-        outlet = rng.choice(corpus.OUTLETS)
-        return f"{a}/@{outlet}", a, outlet
-    return "", "", ""
+        return build_article(self.seed, self.nodes, p)
 
 
 def _apply_edit(art: MockArticle, edit: dict, version: int) -> MockArticle:

@@ -60,7 +60,7 @@ from .params import (
     WINDOW_TAIL,
 )
 from .lattice import Budget, BudgetExceeded, DocumentWords
-from .readings import WORD_MIN_FREQ
+from .readstate import WORD_MIN_FREQ
 from .tearwindow import Window, WindowReading, foreign_test, gbk2, simplified
 from .traditional import is_converted_traditional
 from .wordmodel import word_freq

@@ -46,10 +46,10 @@ class Lattice:
     def __init__(self) -> None:
         self.out: list[list[Edge]] = []
         self.keys: list[NodeKey] = []
-        # Any: readings._Path and readings._NodeInfo (readings imports this module, not the reverse)
-        self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see _word_paths)
+        # Any: wordpaths.WordPath and wordpaths.NodeInfo (wordpaths imports this module, not the reverse)
+        self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see wordpaths.word_paths)
         self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = (
-            None  # (order, live edges per node, node info): see _analyse
+            None  # (order, live edges per node, node info): see wordpaths.analyse
         )
 
     def node(self, order: NodeKey) -> int:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import combinations, product
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk
-from .params import MAX_PAIRS, SEEN_MAX, SEEN_WEIGHT, SPACED_COST, SURE
+from .params import COMMON_CHAR_BONUS, COMMON_USAGE, MAX_PAIRS, RARE_CHAR_COST, SEEN_MAX, SEEN_WEIGHT, SPACED_COST, SURE
 from .plausible import COMMON_SYMBOLS
 
 CP1252_HIGH: dict[str, int] = {}
@@ -69,7 +69,7 @@ def ok_char(ch: str) -> bool:
     if is_cjk(ch):
         from .wordmodel import char_usage
 
-        return char_usage(ch) >= 2000
+        return char_usage(ch) >= COMMON_USAGE
     return False
 
 
@@ -152,7 +152,9 @@ def choose(
 
     def score(chosen: tuple[str, ...]) -> float:
         return _text_score(left + "".join(c[0] for c in chosen) + right) + sum(
-            (2.0 if c[0] in ok else -8.0) - (SPACED_COST if len(c) > 1 else 0.0) + _seen_bonus(c[0], seen, total)
+            (COMMON_CHAR_BONUS if c[0] in ok else -RARE_CHAR_COST)
+            - (SPACED_COST if len(c) > 1 else 0.0)
+            + _seen_bonus(c[0], seen, total)
             for c in chosen
         )
 

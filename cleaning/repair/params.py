@@ -1,8 +1,8 @@
 """The repair rules' tuned costs, margins and thresholds, in one place, each with what it trades.
 
 The modules import their figures from here (``gbktear``, ``tearwindow``, ``readings``,
-``mojibake``, ``lostbytes``); the word model's own figures (segment cost, punctuation
-probabilities) stay with it in :mod:`.wordmodel`. Changing one here is a change of the cleaner:
+``readstate``, ``mojibake``, ``lostbytes``, ``plausible``, and the word model, :mod:`.wordmodel`,
+which passes its own on to the modules that read them there). Changing one here is a change of the cleaner:
 the eval gate (``tests/eval_gate.py``) and ``python -m bench.margins`` say what it did.
 """
 
@@ -104,3 +104,62 @@ MAX_SIMPLIFIED = 0.25
 #: differing sentence. 0.1: OpenCC's own cases 53 of 55 (51 at 3.0 with jieba's words only), the
 #: eval gate's s2t/s2tw/s2hk/s2twp figures unchanged. Higher: t2s kept more often.
 PHRASE_GAIN = 0.1
+
+# ------------------------------------------------------------------ the word model (:mod:`.wordmodel`)
+#: Per word of a segmentation: higher prefers readings made of fewer, longer dictionary words
+#: (and joins more characters into words that are not there); lower lets single characters win.
+SEGMENT_COST = 2.5
+#: log P of a Latin word or a number (one segment whatever its length): higher favours readings
+#: that keep ASCII runs (a lost byte read as a Latin letter), lower favours Han characters there.
+ASCII_LOGP = -6.0
+#: log P of a character the dictionary lacks: higher lets rare characters into readings (more
+#: names read right, more invented characters), lower keeps them out.
+UNKNOWN_LOGP = -19.0
+#: log P of CJK punctuation (jieba's dictionary has none), roughly by frequency in news prose:
+#: higher for a mark makes readings with it win more often where a lost byte could be one.
+PUNCT_LOGP = {
+    "，": -4.0,
+    "。": -4.5,
+    "、": -6.0,
+    "“": -6.0,
+    "”": -6.0,
+    "：": -7.0,
+    "；": -8.0,
+    "？": -8.5,
+    "！": -9.0,
+    "（": -8.0,
+    "）": -8.0,
+    "《": -7.5,
+    "》": -7.5,
+}
+#: log P of the other marks the model knows (‘’—…·「」): as PUNCT_LOGP, for rarer marks.
+OTHER_PUNCT_LOGP = -10.0
+#: Two clause marks in a row (``。，``, which good text does not have): higher rejects more
+#: readings that put a mark next to a mark, and more real ones (``……。``) with them.
+PUNCT_PAIR_COST = 6.0
+#: A closing quote without an opening one: higher keeps quotes balanced, at the cost of
+#: readings of text whose quote opened outside the span read.
+QUOTE_COST = 4.0
+#: log emission probability of a character jieba's HMM has not seen in a state: the floor that
+#: keeps unknown characters from deciding where a word ends; lower makes them count as
+#: neither beginning nor ending a word (the states' shares even out).
+HMM_FLOOR_LOGP = -20.0
+
+# ------------------------------------------------------------------ common characters (:mod:`.lostbytes`)
+#: A Han character outside the common set still counts as in common use when the words that hold
+#: it add up to this frequency (:func:`wordmodel.char_usage`): lower lets rarer characters be
+#: chosen for lost bytes (and kept in a repaired text), higher keeps to the common set.
+COMMON_USAGE = 2000
+#: Added to a lost-byte candidate in common use, and to one outside it, in the choice of adjacent
+#: lost bytes: the gap is how much the text's score must favour a rare character to pick it.
+COMMON_CHAR_BONUS = 2.0
+RARE_CHAR_COST = 8.0
+
+# ------------------------------------------------------------------ reads as Chinese (:mod:`.plausible`)
+#: :func:`plausible.chinese_score` = COMMON_WEIGHT * share of common characters + WORDS_WEIGHT *
+#: share covered by dictionary words; below WORDS_FROM common characters the words are not read
+#: (they cannot lift a wrong decoding above a real one). More weight on words: decodings judged by
+#: vocabulary more than by characters.
+COMMON_WEIGHT = 0.4
+WORDS_WEIGHT = 0.6
+WORDS_FROM = 0.5

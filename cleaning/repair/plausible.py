@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # opencc has no type information: an Any to mypy
     from opencc import OpenCC
 
 from .charsets import CJK_RANGES, common_chars
+from .params import COMMON_WEIGHT, WORDS_FROM, WORDS_WEIGHT
 
 SAMPLE_CHARS = 3000
 #: Symbols that sit in Chinese news text and count as plausible in any reading.
@@ -107,6 +108,6 @@ def chinese_score(text: str) -> float:
     """How much ``text`` reads as Chinese prose, in [0, 1]: common characters and words."""
     sample = text if len(text) <= 4 * SAMPLE_CHARS else text[: 4 * SAMPLE_CHARS]
     common = common_share(sample)
-    if common < 0.5:  # words cannot lift it above a real reading: skip the dictionary
-        return 0.4 * common
-    return 0.4 * common + 0.6 * word_coverage(sample)
+    if common < WORDS_FROM:  # words cannot lift it above a real reading: skip the dictionary
+        return COMMON_WEIGHT * common
+    return COMMON_WEIGHT * common + WORDS_WEIGHT * word_coverage(sample)

@@ -27,31 +27,19 @@ from typing import Any, cast
 from cleaning import vocab
 from cleaning.vocab import COMMON_WORD_FREQ as COMMON_WORD_FREQ  # noqa: F401  (the word model's figure, readings.py reads it here)
 
-#: Log probabilities of CJK punctuation (not in jieba's dictionary), roughly by frequency in news prose.
-PUNCT_LOGP = {
-    "，": -4.0,
-    "。": -4.5,
-    "、": -6.0,
-    "“": -6.0,
-    "”": -6.0,
-    "：": -7.0,
-    "；": -8.0,
-    "？": -8.5,
-    "！": -9.0,
-    "（": -8.0,
-    "）": -8.0,
-    "《": -7.5,
-    "》": -7.5,
-}
-OTHER_PUNCT_LOGP = -10.0
-SEGMENT_COST = 2.5  # per word: prefer readings made of fewer, longer dictionary words
-ASCII_LOGP = -6.0
-UNKNOWN_LOGP = -19.0  # a character absent from the dictionary
+from .params import (  # the word model's figures, read here by readings, readstate and the tests
+    ASCII_LOGP as ASCII_LOGP,
+    HMM_FLOOR_LOGP,
+    OTHER_PUNCT_LOGP,
+    PUNCT_LOGP,
+    PUNCT_PAIR_COST as PUNCT_PAIR_COST,
+    QUOTE_COST as QUOTE_COST,
+    SEGMENT_COST as SEGMENT_COST,
+    UNKNOWN_LOGP,
+)
+
 #: Clause marks: a word ends before one and starts after it; two in a row cost PUNCT_PAIR_COST.
 CLAUSE_MARKS = frozenset("，。、；：？！,;")
-PUNCT_PAIR_COST = 6.0
-#: A closing quote without an opening one.
-QUOTE_COST = 4.0
 
 
 def _totals() -> tuple[float, int]:
@@ -149,7 +137,7 @@ def char_logp(ch: str) -> float:
 def boundary_logp(ch: str, states: str) -> float:
     """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
     emit = vocab.small("hmm")
-    vals = {k: math.exp(emit[k].get(ch, -20.0)) for k in "BMES"}
+    vals = {k: math.exp(emit[k].get(ch, HMM_FLOOR_LOGP)) for k in "BMES"}
     total = sum(vals.values())
     if total <= 0:
         return 0.0
