@@ -17,11 +17,7 @@ from mocksite.faults import KINDS
 
 
 NODE_API = "/contentapi/nodeCont/getByNodeIdPortal"
-
-
 API_HEADERS = {"Referer": "https://www.thepaper.cn/", "Content-Type": "application/json"}
-
-
 ARTICLE_KINDS = [k for k, info in KINDS.items() if "article" in info.targets]
 
 

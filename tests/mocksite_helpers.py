@@ -17,11 +17,7 @@ from mocksite.render_api import flat
 
 
 NODE_PATH = "/contentapi/nodeCont/getByNodeIdPortal"
-
-
 CHANNEL_PATH = "/contentapi/nodeCont/getByChannelId"
-
-
 NEXT_DATA = re.compile(r'<script id="__NEXT_DATA__" type="application/json">(.*?)</script>', re.S)
 
 

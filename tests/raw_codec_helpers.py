@@ -23,8 +23,6 @@ from storage.raw import archive_raw_many, raw_page_row
 
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
-
-
 HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 
 

@@ -18,8 +18,6 @@ from tests.conftest import ROOT
 
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
 T0 = datetime(2024, 3, 1, 9, 30, 0, 123456, tzinfo=SH)
 
 
