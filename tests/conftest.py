@@ -152,7 +152,9 @@ def db_url(request, tmp_path) -> str:
 #: runs what is none of them).
 LARGE_MODULES = {"test_soak", "test_bench_smoke"}
 SLOW_MODULES = {
-    "test_cli_newcomer",
+    "test_cli_setup",
+    "test_cli_user_errors",
+    "test_cli_crawl_runs",
     "test_e2e_breaker",
     "test_e2e_crawl",
     "test_e2e_drift",

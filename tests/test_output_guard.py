@@ -17,7 +17,7 @@ import pytest
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
 from tests.conftest import ROOT, cli_env, run_cli, tmpfs
-from tests.test_cli_newcomer import one_line
+from tests.cli_helpers import one_line
 
 PROG = "thepaper-archive"
 EXPORT_FORMATS = ["jsonl", "csv", "parquet", "xlsx", "warc"]

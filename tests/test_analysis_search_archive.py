@@ -1,96 +1,23 @@
-"""Full-text search: pure helpers, 1/2/3+-character Chinese queries on both backends,
-ranking, snippets, the index following writes, and the `search` command."""
+"""Full-text search on an archive (SQLite and PostgreSQL): it finds exactly the articles holding every
+term, ranked, for short and long terms alike and for Traditional queries; the index follows inserts,
+updates, deletes and batches; filters by time, column and tag agree with a Python oracle; the SQLite
+trigram path agrees with a substring scan."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from crawler.cli import main
 from domain.record import ArticleRecord
 from storage.articles import save_article
 from storage.db import open_archive
 from storage.models import Article
-from storage.search import SearchError, fts_match_expr, mark, search, search_method, snippet, split_terms
-from tests.test_analysis_data import ARTICLES, db_url, expected_hits, filled, stored_texts  # noqa: F401
-
-# ----------------------------------------------------------------------------- pure helpers
-SPLIT = [
-    ("人工智能", ["人工智能"]),
-    ("  人工智能   芯片 ", ["人工智能", "芯片"]),
-    ("人工智能\u3000芯片", ["人工智能", "芯片"]),  # full-width space separates too
-    ("AI ai Ai", ["AI"]),  # repeats (case-insensitively) dropped
-    ("", []),
-    ("   ", []),
-]
-
-
-@pytest.mark.parametrize("query,terms", SPLIT)
-def test_split_terms(query, terms):
-    assert split_terms(query) == terms
-
-
-MARK = [
-    ("人工智能芯片", ["芯片"], "人工智能[芯片]"),
-    ("AI与ai", ["ai"], "[AI]与[ai]"),
-    ("人工智能", ["人工", "人工智能"], "[人工智能]"),  # longest term wins
-    ("a.b a+b", ["a+b"], "a.b [a+b]"),  # regex characters are literal
-    # unchanged: no term present, or no terms
-    ("量子计算", ["芯片"], "量子计算"),
-    ("量子计算", [], "量子计算"),
-    ("", ["芯片"], ""),
-]
-
-
-@pytest.mark.parametrize("text,terms,out", MARK)
-def test_mark(text, terms, out):
-    assert mark(text, terms) == out
-
-
-def test_snippet_windows_around_first_hit_and_reports_spans():
-    text = "甲" * 100 + "芯片" + "乙" * 100 + "芯片"
-    snip, spans = snippet(text, ["芯片"], width=30)
-    assert snip.startswith("…") and snip.endswith("…")
-    assert "[芯片]" in snip and len(snip.replace("[", "").replace("]", "")) == 30 + 2
-    assert [snip[a:b] for a, b in spans] == ["芯片"]
-
-
-def test_snippet_without_hit_is_the_start_and_flattens_lines():
-    snip, spans = snippet("第一段\n第二段\n第三段", ["芯片"], width=100)
-    assert (snip, spans) == ("第一段 第二段 第三段", [])
-    assert snippet("", ["芯片"]) == ("", [])
-
-
-@pytest.mark.parametrize(
-    "terms,expr",
-    [
-        (["人工智能"], '"人工智能"'),
-        (["人工智能", "芯片出口"], '"人工智能" AND "芯片出口"'),
-        (['a"b'], '"a""b"'),  # quotes doubled: never FTS syntax
-    ],
-)
-def test_fts_match_expr(terms, expr):
-    assert fts_match_expr(terms) == expr
-
-
-@pytest.mark.parametrize(
-    "dialect,terms,method",
-    [
-        ("sqlite", ["光"], "like"),
-        ("sqlite", ["芯片"], "like"),
-        ("sqlite", ["大模型"], "fts5"),
-        ("sqlite", ["芯片", "人工智能"], "fts5"),
-        ("postgresql", ["光"], "pg_trgm"),
-        ("postgresql", ["人工智能"], "pg_trgm"),
-    ],
-)
-def test_search_method(dialect, terms, method):
-    assert search_method(dialect, terms) == method
+from storage.search import Filters, SearchError, search, split_terms
+from tests.test_analysis_data import ARTICLES, SH, db_url, expected_hits, filled, stored_texts
+from cleaning.repair.traditional import query_forms
 
 
 # ----------------------------------------------------------------------------- on a database
@@ -266,135 +193,6 @@ def test_sqlite_trigram_path_agrees_with_substring_scan(sqlite_sample, data):
     assert {h.cont_id: h.score for h in hits} == expected_hits([term])
 
 
-# ----------------------------------------------------------------------------- the command
-def test_cli_search_text_and_json(filled, capsys):
-    url = filled[0]
-    assert main(["search", "--db", url, "芯片"]) == 0
-    out = capsys.readouterr().out
-    assert "[芯片]" in out and "31000001" in out
-    lines = [ln for ln in out.splitlines() if ln[:4].strip().rstrip(".").isdigit()]
-    assert len(lines) == len(expected_hits(["芯片"]))
-    assert main(["search", "--db", url, "光", "--json", "--limit", "2"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert len(data) == 2 and all("[光]" in d["snippet"] for d in data)
-    assert {d["cont_id"] for d in data} <= set(expected_hits(["光"]))
-
-
-def test_cli_search_empty_query_is_usage_error(filled, capsys):
-    assert main(["search", "--db", filled[0], "  "]) == 2
-    assert "empty search query" in capsys.readouterr().err
-
-
-def _doc_sql_blocks(dialect_label: str) -> list[str]:
-    import re
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parent.parent / "docs" / "analysis.md").read_text(encoding="utf-8")
-    section = text.split("\n## Full-text search in SQL\n", 1)[1].split("\n## ", 1)[0]  # its own section only
-    blocks = re.findall(r"```sql\n(.*?)```", section, re.S)
-    return [b for b in blocks if b.startswith(f"-- {dialect_label}\n")]
-
-
-def test_documented_search_sql_runs_and_agrees(filled):
-    """The search SQL that docs/analysis.md gives analysts runs on its backend and finds
-    the same articles as the search command."""
-    _, engine, Session, _, _ = filled
-    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[engine.dialect.name]
-    blocks = _doc_sql_blocks(label)
-    assert blocks
-    found = []
-    with engine.connect() as c:
-        for block in blocks:
-            for stmt in (x.strip() for x in block.split(";")):
-                body = "\n".join(ln for ln in stmt.splitlines() if not ln.strip().startswith("--")).strip()
-                if body:
-                    found.append({row[0] for row in c.connection.driver_connection.execute(body).fetchall()})
-    assert found[0] == set(expected_hits(["人工智能"]))
-    if engine.dialect.name == "sqlite":
-        assert found[1] == set(expected_hits(["芯片"]))
-    # the combined query of a long and a short term (MATCH alone finds nothing there)
-    assert found[-1] == set(expected_hits(["人工智能", "芯片"])) and found[-1]
-
-
-def test_cli_parquet_to_stdout(filled):
-    """Parquet is binary: with ``-o -`` it goes to stdout's byte stream, readable as it is."""
-    import io
-    import subprocess
-    import sys
-
-    import pyarrow.parquet as pq
-
-    from tests.conftest import ROOT, cli_env
-
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "export",
-            "--db",
-            filled[0],
-            "--format",
-            "parquet",
-            "--columns",
-            "cont_id,tags",
-            "-o",
-            "-",
-        ],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-    table = pq.read_table(io.BytesIO(proc.stdout))
-    assert table.num_rows == len(ARTICLES) and table.column_names == ["cont_id", "tags"]
-
-
-# ------------------------------------------------- Traditional queries, combined short terms, filters
-from cleaning.repair.traditional import query_forms  # noqa: E402
-from storage.search import Filters, indexable  # noqa: E402
-from tests.conftest import run_cli  # noqa: E402
-from tests.test_analysis_data import SH  # noqa: E402
-
-FORMS = [
-    ("人工智慧", ["人工智慧", "人工智能"]),  # Taiwan phrase
-    ("晶片", ["晶片", "芯片"]),
-    ("臺灣", ["臺灣", "台湾"]),
-    ("顯著", ["顯著", "显著"]),  # 著 kept where the word is written with it
-    # unchanged: Simplified words, Latin, digits
-    ("人工智能", ["人工智能"]),
-    ("芯片", ["芯片"]),
-    ("著名", ["著名"]),
-    ("AI", ["AI"]),
-    ("5G", ["5G"]),
-]
-
-
-@pytest.mark.parametrize("term,forms", FORMS)
-def test_query_forms(term, forms):
-    assert query_forms(term) == forms
-
-
-@pytest.mark.parametrize(
-    "groups,expr",
-    [
-        ([["人工智慧", "人工智能"]], '("人工智慧" OR "人工智能")'),
-        ([["人工智能"], ["芯片出口", '芯"片']], '"人工智能" AND ("芯片出口" OR "芯""片")'),
-    ],
-)
-def test_fts_match_expr_of_forms(groups, expr):
-    assert fts_match_expr(groups) == expr
-
-
-@pytest.mark.parametrize(
-    "forms,ok", [(["人工智能"], True), (["晶片", "芯片"], False), (["電晶體", "晶体管"], True), (["光"], False)]
-)
-def test_indexable_needs_every_form_three_chars(forms, ok):
-    assert indexable(forms) is ok
-    assert search_method("sqlite", [forms]) == ("fts5" if ok else "like")
-
-
 COMBINED = ["人工智能 芯片", "芯片 光 人工智能", "智能 驾驶 新规", "光 量子计算", "AI 版权", "电池 量产 成本"]
 
 
@@ -480,68 +278,6 @@ def test_filters_select_by_time_column_and_tag(filled, query, kw):
         now, split_terms(query), since=since, until=until, nodes=kw.get("nodes", ()), tags=kw.get("tags", ())
     )
     assert {h.cont_id: h.score for h in hits} == expected
-
-
-def test_cli_search_traditional_and_filters(filled, capsys):
-    url, _, _, now, _ = filled
-    assert main(["search", "--db", url, "人工智慧 晶片", "--json"]) == 0
-    assert {d["cont_id"] for d in json.loads(capsys.readouterr().out)} == set(expected_hits(["人工智能", "芯片"]))
-    assert main(["search", "--db", url, "人工智慧", "--as-typed", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == []
-    day = (now.astimezone(SH) - timedelta(days=1)).date().isoformat()
-    assert (
-        main(
-            [
-                "search",
-                "--db",
-                url,
-                "的",
-                "--json",
-                "--since",
-                day,
-                "--until",
-                day,
-                "--column",
-                "119489,25950",
-                "--limit",
-                "100",
-            ]
-        )
-        == 0
-    )
-    got = {d["cont_id"] for d in json.loads(capsys.readouterr().out)}
-    assert got == {c for c in expected_hits(["的"]) if c in (31000003, 31000004)}
-    assert main(["search", "--db", url, "驾驶", "--tag", "智能驾驶", "--tag", "出行", "--json"]) == 0
-    assert [d["cont_id"] for d in json.loads(capsys.readouterr().out)] == [31000008]
-    # a tag typed in Traditional characters finds the Simplified tag, unless --as-typed
-    assert main(["search", "--db", url, "的", "--tag", "晶片", "--json", "--limit", "100"]) == 0
-    tagged = {r[0] for r in ARTICLES if "芯片" in r[6]} & set(expected_hits(["的"]))
-    assert {d["cont_id"] for d in json.loads(capsys.readouterr().out)} == tagged and tagged
-    assert main(["search", "--db", url, "的", "--tag", "晶片", "--as-typed", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == []
-
-
-@pytest.mark.parametrize(
-    "args,line",
-    [
-        (
-            ["--since", "2026-13-01"],
-            "thepaper-archive search: error: argument --since: not a date (YYYY-MM-DD) or "
-            "ISO 8601 datetime: '2026-13-01' (see thepaper-archive search --help)",
-        ),
-        (
-            ["--column", "科技"],
-            "thepaper-archive search: error: argument --column: not a numeric id: '科技' "
-            "(see thepaper-archive search --help)",
-        ),
-        (["--tag", " "], "thepaper-archive: error: --tag needs a tag name"),
-    ],
-)
-def test_cli_search_bad_filters_are_one_line(tmp_path, args, line):
-    # refused before the archive is opened: none is needed, none is created
-    proc = run_cli("search", "--db", str(tmp_path / "a.sqlite3"), "芯片", *args)
-    assert not (tmp_path / "a.sqlite3").exists()
-    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [line]
 
 
 def test_trigram_match_alone_misses_short_terms_which_search_does_not(sqlite_sample):
