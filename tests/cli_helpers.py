@@ -1,5 +1,5 @@
 """What the command-line tests share: the program's name, a user error's one stderr line, a free
-port, and a small crawled archive (module-scoped in each module that imports it)."""
+port, and a small crawled archive (built once per test process; importing modules take ``newcomer_archive`` with ``archive``)."""
 
 from __future__ import annotations
 
@@ -34,12 +34,5 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
-    """A small crawled archive (SQLite) and its data set."""
-    tmp = tmp_path_factory.mktemp("newcomer")
-    ds = generate_dataset(40, seed=14)
-    db = tmp / "a.sqlite3"
-    with MockSite(ds) as site:
-        proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(db))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return ds, db, proc
+def archive(newcomer_archive):
+    return newcomer_archive

@@ -195,3 +195,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if item.originalname in CHROMIUM_TESTS:
             item.add_marker(pytest.mark.chromium)
+
+
+@pytest.fixture(scope="session")
+def newcomer_archive(tmp_path_factory):
+    """A small crawled archive (SQLite) and its data set, crawled once per test process: the
+    tests read it and never write to it."""
+    from mocksite.dataset import generate_dataset
+    from mocksite.server import MockSite
+
+    tmp = tmp_path_factory.mktemp("newcomer")
+    ds = generate_dataset(40, seed=14)
+    db = tmp / "a.sqlite3"
+    with MockSite(ds) as site:
+        proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(db))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return ds, db, proc
+
+
+@pytest.fixture(scope="session")
+def firstweek_archive(tmp_path_factory):
+    """The first-week tests' archive (issue 27): 40 articles crawled once per test process; the
+    tests read it and never write to it."""
+    from mocksite.dataset import generate_dataset
+    from mocksite.server import MockSite
+
+    tmp = tmp_path_factory.mktemp("firstweek")
+    ds = generate_dataset(40, seed=27)
+    db = tmp / "a.db"
+    with MockSite(ds) as site:
+        run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "-q", check=True)
+    return ds, db

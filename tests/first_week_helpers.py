@@ -1,5 +1,5 @@
-"""The archive the first-week tests read (issue 27): 40 articles crawled from the mock, module-scoped
-in each module that imports it."""
+"""The archive the first-week tests read (issue 27): 40 articles crawled from the mock, built
+once per test process."""
 
 from __future__ import annotations
 
@@ -11,10 +11,5 @@ from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("firstweek")
-    ds = generate_dataset(40, seed=27)
-    db = tmp / "a.db"
-    with MockSite(ds) as site:
-        run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "-q", check=True)
-    return ds, db
+def archive(firstweek_archive):
+    return firstweek_archive
