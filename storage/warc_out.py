@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import http
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -234,6 +235,7 @@ def export_warc(
     current = {
         raw_id for (raw_id,) in session.execute(sa.select(Article.raw_page_id).where(Article.raw_page_id.is_not(None)))
     }
+    listed = list_only_articles(session)
     stmt = sa.select(*_COLUMNS).order_by(RawPage.id)
     if since is not None:
         stmt = stmt.where(RawPage.fetched_at >= since)
@@ -244,14 +246,36 @@ def export_warc(
         dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
         for r in rows:
             body = decode(r.body, r.compression, dicts.get(r.dictionary_id), page_id=r.id)
-            _write_page(warc, r, body, in_article=r.id in current)
+            extra = list_only_field(body, listed) if r.kind == "list" else []
+            _write_page(warc, r, body, in_article=r.id in current, extra=extra)
             warc.counts["pages"] += 1
         if progress is not None:
             progress(warc.counts)
     return warc.counts
 
 
-def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
+#: A list item's article id, as the list API writes it (``"contId":"123"`` or a number).
+_ITEM_ID = re.compile(rb'"contId"\s*:\s*"?(\d{1,18})"?')
+
+
+def list_only_articles(session: Session) -> dict[int, list]:
+    """The articles known only from a list item (no page of theirs was stored: ``external``
+    ones, and ones gone before their page was fetched): ``{cont_id: [content_type, gone_reason]}``."""
+    rows = session.execute(
+        sa.select(Article.cont_id, Article.content_type, Article.gone_reason).where(Article.raw_page_id.is_(None))
+    )
+    return {cont_id: [ctype, reason or None] for cont_id, ctype, reason in rows}
+
+
+def list_only_field(body: bytes, listed: dict[int, list]) -> list[tuple[str, str]]:
+    """The ``list-only`` field of a list page's metadata record: which of its items the
+    archive holds only as list items, and as what (an import restores them from the page)."""
+    ids = {int(m) for m in _ITEM_ID.findall(body)}
+    mine = {str(cid): listed[cid] for cid in sorted(ids) if cid in listed}
+    return [("list-only", json.dumps(mine, separators=(",", ":")))] if mine else []
+
+
+def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool, extra: list[tuple[str, str]]) -> None:
     context = dict(r.context or {})
     request = context.pop("request", None)
     url = r.final_url or r.url
@@ -274,7 +298,7 @@ def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
                 body=(request.get("body") or "").encode("latin-1"),
             )
         warc.response(url=url, status=r.status, headers=r.headers, body=body, moment=r.fetched_at, record_id=record_id)
-    if r.cont_id is None and not context:
+    if r.cont_id is None and not context and not extra:
         return
     fields = [("raw-page-id", str(r.id)), ("kind", r.kind), ("sha256", r.sha256)]
     if r.url != url:
@@ -287,4 +311,5 @@ def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
         ]
     if context:
         fields.append(("thepaper-context", json.dumps(context, ensure_ascii=False, separators=(",", ":"))))
+    fields += extra
     warc.metadata(url=url, refers_to=record_id, moment=r.fetched_at, fields=fields)
