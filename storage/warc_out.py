@@ -11,7 +11,9 @@ One gzip member per record (what Wayback, pywb and Common Crawl read), in
 * a ``metadata`` record (``application/warc-fields``) after each page that belongs to an
   article: its ``cont-id``, canonical URL, raw page id, sha256, whether the stored
   article was cleaned from it, and the crawl context (JSON) so that an import cleans the
-  page as the crawl did.
+  page as the crawl did; a list API page's also names, in ``list-only``, the items of the
+  page that the archive holds only as list items (:func:`list_only_field`; the import
+  restores them, :mod:`jobs.warc_lists`).
 
 The stored body is the body as received after transfer and content decoding (Scrapy
 decodes gzip and chunks), so, as Common Crawl does, ``Content-Encoding`` and
