@@ -13,7 +13,8 @@ and the articles known only from their items come back (:mod:`jobs.warc_lists`).
 records (requests, metadata, revisits, other pages, redirects, errors other than 404/410,
 captures already archived) are skipped and counted by reason; a ``request`` record and our
 own ``metadata`` record (the crawl context) travel with the response they belong to. A
-damaged or truncated file raises :class:`WarcError` after what came before is stored.
+damaged or truncated file raises :class:`WarcError` after everything read before the damage is
+stored (one transaction per batch).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from datetime import datetime, timezone
 from domain.record import CleaningError
 from domain.urls import BadURLError, canonical_url, parse_article_ref
 from cleaning.page import clean_page
+from jobs.warc_lists import capture_raw, is_list_page, list_page_entries
 from storage.models import RAW_KINDS
 
 BATCH = 100
@@ -280,29 +282,6 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
         yield pending
 
 
-def capture_raw(capture: Capture, *, name: str, encoder, kind: str, context: dict, url: str, cont_id=None) -> dict:
-    """The raw page row of a capture: its context names the WARC record it came from."""
-    from storage.raw import raw_page_row
-
-    context = {**context, "url": capture.context.get("url") or url}
-    context["warc"] = {"file": name, "record_id": capture.record_id, "offset": capture.offset}
-    if capture.request:
-        context["request"] = capture.request
-    return raw_page_row(
-        url=capture.url,
-        final_url=capture.url,
-        status=capture.status,
-        headers=capture.headers,
-        body=capture.body,
-        fetched_at=capture.captured_at,
-        kind=kind,
-        cont_id=cont_id,
-        note=f"warc:{name}#{capture.offset}",
-        context=context,
-        encoder=encoder,
-    )
-
-
 def capture_entry(capture: Capture, *, name: str, encoder, counts: Counter):
     """The :class:`storage.batch.BatchEntry` of a capture (raw page + record or failure),
     or None when it is no article page (counted)."""
@@ -401,7 +380,6 @@ def import_warcs(
     ``captures`` and ``records`` read, and ``skipped/<reason>``. Raises :class:`WarcError`
     (after storing what came before) on a damaged file; ``counts``, when given, is the
     Counter filled (and so still there after an error)."""
-    from jobs.warc_lists import is_list_page, list_page_entries
     from storage.batch import save_batch
     from storage.dictionaries import current_encoder
 

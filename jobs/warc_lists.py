@@ -9,7 +9,8 @@ such items (``list-only``: ``{cont_id: [content_type, gone_reason]}``,
 of kind ``list`` and restores those articles from the page's items as the crawl stores them
 (:func:`cleaning.document.record_from_list_item`, :func:`cleaning.document.gone_from_list_item`:
 no raw page of their own). A list page of another tool's WARC (no metadata) gives back its
-``external`` items, which a crawl always stores from the list.
+``external`` items, which a crawl always stores from the list. :func:`capture_raw` is the raw
+page row of any capture (article pages' too, :mod:`jobs.warc_in`).
 """
 
 from __future__ import annotations
@@ -86,10 +87,33 @@ def listed_records(capture, counts: Counter, restored: set[int]) -> list[Article
     return out
 
 
+def capture_raw(capture, *, name: str, encoder, kind: str, context: dict, url: str, cont_id=None) -> dict:
+    """The raw page row of a capture (:class:`jobs.warc_in.Capture`): its context names the WARC
+    record it came from."""
+    from storage.raw import raw_page_row
+
+    context = {**context, "url": capture.context.get("url") or url}
+    context["warc"] = {"file": name, "record_id": capture.record_id, "offset": capture.offset}
+    if capture.request:
+        context["request"] = capture.request
+    return raw_page_row(
+        url=capture.url,
+        final_url=capture.url,
+        status=capture.status,
+        headers=capture.headers,
+        body=capture.body,
+        fetched_at=capture.captured_at,
+        kind=kind,
+        cont_id=cont_id,
+        note=f"warc:{name}#{capture.offset}",
+        context=context,
+        encoder=encoder,
+    )
+
+
 def list_page_entries(capture, *, name: str, encoder, counts: Counter, restored: set[int]) -> list:
     """The :class:`storage.batch.BatchEntry` of a list page (its raw page) and of the articles
     restored from its items (a record each, no raw page: as the crawl stores them)."""
-    from jobs.warc_in import capture_raw
     from storage.batch import BatchEntry
 
     context = {k: v for k, v in capture.context.items() if k != "warc"}
