@@ -160,7 +160,12 @@ def _get(url: str, polite: Politeness) -> Fetched:
         conn.request(
             "GET",
             target,
-            headers={"User-Agent": polite.user_agent, "Accept": "text/html,*/*;q=0.8", "Accept-Encoding": "identity"},
+            headers={
+                "Host": parts.netloc.rsplit("@", 1)[-1],  # as typed: http.client would add :443 to https hosts
+                "User-Agent": polite.user_agent,
+                "Accept": "text/html,*/*;q=0.8",
+                "Accept-Encoding": "identity",
+            },
         )
         answer = conn.getresponse()
         body = answer.read(polite.max_size + 1 if polite.max_size > 0 else None)
