@@ -133,3 +133,42 @@ def test_site_options_apply_to_a_url_only(tmp_path):
     assert messages(proc.stderr) == [
         f"thepaper-archive: error: --base-url, --allow-private and -s apply to a URL, and {saved} is none"
     ]
+
+
+@pytest.mark.parametrize("given", [None, "probe/1.0 (+https://example.org)"])
+def test_the_user_agent_is_the_settings_and_a_missing_robots_txt_allows(given):
+    """A server of its own that notes what it is asked (the mock does not keep headers); its
+    robots.txt is missing (404), which allows everything, as in Scrapy."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from crawler.settings import USER_AGENT
+
+    page = MockSite(DATASET).respond("GET", f"/newsDetail_forward_{NEWS.cont_id}", {}).body
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, self.headers["User-Agent"]))
+            found = self.path != "/robots.txt"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page) if found else 0))
+            self.end_headers()
+            self.wfile.write(page if found else b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        settings = ["-s", f"USER_AGENT={given}"] if given else []
+        proc = run_cli("clean", f"{base}/newsDetail_forward_{NEWS.cont_id}", "--base-url", base, *settings, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0 and NEWS.title in proc.stdout, proc.stderr
+    agent = given or USER_AGENT
+    assert seen == [("/robots.txt", agent), (f"/newsDetail_forward_{NEWS.cont_id}", agent)]
