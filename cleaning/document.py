@@ -383,6 +383,15 @@ def record_from_list_item(item: Mapping[str, Any], *, channel_id: int | None = N
     return rec
 
 
+def gone_from_list_item(item: Mapping[str, Any], reason: str, *, channel_id: int | None = None) -> ArticleRecord:
+    """The record of an article gone before its page was fetched (robots.txt names it):
+    what its list item says, ``gone`` for ``reason``, without text or images."""
+    rec = record_from_list_item(item, channel_id=channel_id)
+    rec.content_type, rec.gone_reason = "gone", reason
+    rec.paragraphs, rec.images = [], []
+    return rec
+
+
 def clean_file(path: str | Path, *, url: str | None = None) -> ArticleRecord:
     """``thepaper-archive clean PATH [--url URL]``: the chain on one saved file."""
     data = Path(path).read_bytes()

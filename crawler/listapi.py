@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from cleaning.extract.apijson import list_entries
+from cleaning.extract.apijson import item_cont_id, item_external_link  # noqa: F401 - the spider reads items with these
 
 CHANNEL_PATH = "/contentapi/nodeCont/getByChannelId"
 NODE_PATH = "/contentapi/nodeCont/getByNodeIdPortal"
@@ -103,22 +104,6 @@ def parse_list_response(body: bytes) -> ListPage:
         start = None
     kept, skipped = list_entries(items)
     return ListPage(kept, bool(data.get("hasNext")), start, skipped)
-
-
-def item_cont_id(item: dict) -> int | None:
-    value = item.get("contId", item.get("originalContId"))
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def item_external_link(item: dict) -> str | None:
-    """The off-site target of an external item (``link`` set); None for site articles."""
-    link = item.get("link")
-    if isinstance(link, str) and link.strip().startswith(("http://", "https://")):
-        return link.strip()
-    return None
 
 
 def comma_list(value) -> list[str]:

@@ -8,14 +8,13 @@ fetch time, and goes through :func:`cleaning.page.clean_page` into the crawl's b
 save path (:func:`storage.batch.save_batch`): the same dedup and versioning, so a
 capture older than the stored text becomes a version instead of replacing it.
 Wayback replay URLs (``…/web/20170101000000id_/http://www.thepaper.cn/…``) name their
-original and their capture time. Other records (requests, metadata, revisits, other
-pages, redirects, errors other than 404/410, captures already archived) are skipped and
-counted by reason; a
-``request`` record and our own ``metadata`` record (the crawl context) travel with the
-response they belong to.
-
-A damaged or truncated file raises :class:`WarcError` after everything read before the
-damage is stored (one transaction per batch).
+original and their capture time. The list API's pages become raw pages of kind ``list``,
+and the articles known only from their items come back (:mod:`jobs.warc_lists`). Other
+records (requests, metadata, revisits, other pages, redirects, errors other than 404/410,
+captures already archived) are skipped and counted by reason; a ``request`` record and our
+own ``metadata`` record (the crawl context) travel with the response they belong to. A
+damaged or truncated file raises :class:`WarcError` after everything read before the damage is
+stored (one transaction per batch).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from datetime import datetime, timezone
 from domain.record import CleaningError
 from domain.urls import BadURLError, canonical_url, parse_article_ref
 from cleaning.page import clean_page
+from jobs.warc_lists import capture_raw, is_list_page, list_page_entries
 from storage.models import RAW_KINDS
 
 BATCH = 100
@@ -38,8 +38,6 @@ BATCH = 100
 CLEANED_STATUSES = frozenset({200, 203, 404, 410})
 # pywb and Wayback replay paths: /web/<14 digits><modifier_>/<original URL>
 _REPLAY = re.compile(r"^https?://[^/]+/(?:[^/]+/)?(\d{14})(?:[a-z]{2}_)?/((?:https?:)?/*.+)$", re.I)
-
-
 #: The most characters of a library's message a WarcError quotes.
 QUOTE_MAX = 120
 
@@ -77,6 +75,7 @@ class Capture:
     request: dict | None = None
     context: dict = field(default_factory=dict)  # what our own export kept of the crawl
     kind: str | None = None  # the raw page kind our own export named
+    fields: dict = field(default_factory=dict)  # our own export's metadata fields (jobs.warc_lists)
     truncated: str | None = None  # WARC-Truncated, or "length" when the record ends early
 
 
@@ -227,6 +226,7 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
             refers = headers.get_header("WARC-Refers-To") or headers.get_header("WARC-Concurrent-To")
             fields = _fields(body)
             if pending is not None and refers == pending.record_id:
+                pending.fields = fields
                 if fields.get("kind") in RAW_KINDS:
                     pending.kind = fields["kind"]
                 try:
@@ -286,7 +286,6 @@ def capture_entry(capture: Capture, *, name: str, encoder, counts: Counter):
     """The :class:`storage.batch.BatchEntry` of a capture (raw page + record or failure),
     or None when it is no article page (counted)."""
     from storage.batch import BatchEntry
-    from storage.raw import raw_page_row
 
     try:
         ref = parse_article_ref(capture.url)
@@ -298,25 +297,9 @@ def capture_entry(capture: Capture, *, name: str, encoder, counts: Counter):
         return None
     url = ref.given if ref.is_mirror else canonical_url(ref.cont_id)
     context = {k: v for k, v in capture.context.items() if k in ("list_item", "channel_id")}
-    context.update(
-        url=capture.context.get("url") or url,
-        warc={"file": name, "record_id": capture.record_id, "offset": capture.offset},
-    )
-    if capture.request:
-        context["request"] = capture.request
-    raw = raw_page_row(
-        url=capture.url,
-        final_url=capture.url,
-        status=capture.status,
-        headers=capture.headers,
-        body=capture.body,
-        fetched_at=capture.captured_at,
-        kind=capture.kind or ("mirror" if ref.is_mirror else "import"),
-        cont_id=ref.cont_id,
-        note=f"warc:{name}#{capture.offset}",
-        context=context,
-        encoder=encoder,
-    )
+    kind = capture.kind or ("mirror" if ref.is_mirror else "import")
+    raw = capture_raw(capture, name=name, encoder=encoder, kind=kind, cont_id=ref.cont_id, context=context, url=url)
+    context = raw["context"]
     entry = BatchEntry(raw=raw, url=capture.url)
     try:
         if capture.truncated:
@@ -350,7 +333,7 @@ def archived(session, entries) -> set[tuple]:
 
     from storage.models import RawPage
 
-    hashes = sorted({e.raw["sha256"] for e in entries})
+    hashes = sorted({e.raw["sha256"] for e in entries if e.raw is not None})
     rows = (
         session.execute(sa.select(RawPage.sha256, RawPage.url, RawPage.fetched_at).where(RawPage.sha256.in_(hashes)))
         if hashes
@@ -401,11 +384,12 @@ def import_warcs(
     from storage.dictionaries import current_encoder
 
     counts = Counter() if counts is None else counts
+    restored: set[int] = set()  # the articles restored from list items (jobs.warc_lists), each once
 
     def store(entries) -> None:
         with Session() as session:
             known = archived(session, entries)
-            fresh = [e for e in entries if _raw_key(e.raw) not in known]
+            fresh = [e for e in entries if e.raw is None or _raw_key(e.raw) not in known]
             counts["skipped/already_archived"] += len(entries) - len(fresh)
             entries = fresh
             save_batch(session, entries, run_id=run_id, now=datetime.now(timezone.utc), **(policy or {}))
@@ -429,8 +413,11 @@ def import_warcs(
             with open(path, "rb") as stream:
                 for capture in read_captures(stream, counts, name=name):
                     counts["captures"] += 1
-                    entry = capture_entry(capture, name=name, encoder=encoder, counts=counts)
-                    if entry is not None:
+                    if is_list_page(capture):
+                        entries += list_page_entries(
+                            capture, name=name, encoder=encoder, counts=counts, restored=restored
+                        )
+                    elif entry := capture_entry(capture, name=name, encoder=encoder, counts=counts):
                         entries.append(entry)
                     if len(entries) >= batch:
                         store(entries)

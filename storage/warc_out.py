@@ -11,7 +11,9 @@ One gzip member per record (what Wayback, pywb and Common Crawl read), in
 * a ``metadata`` record (``application/warc-fields``) after each page that belongs to an
   article: its ``cont-id``, canonical URL, raw page id, sha256, whether the stored
   article was cleaned from it, and the crawl context (JSON) so that an import cleans the
-  page as the crawl did.
+  page as the crawl did; a list API page's also names, in ``list-only``, the items of the
+  page that the archive holds only as list items (:func:`list_only_field`; the import
+  restores them, :mod:`jobs.warc_lists`).
 
 The stored body is the body as received after transfer and content decoding (Scrapy
 decodes gzip and chunks), so, as Common Crawl does, ``Content-Encoding`` and
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import http
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -234,6 +237,7 @@ def export_warc(
     current = {
         raw_id for (raw_id,) in session.execute(sa.select(Article.raw_page_id).where(Article.raw_page_id.is_not(None)))
     }
+    listed = list_only_articles(session)
     stmt = sa.select(*_COLUMNS).order_by(RawPage.id)
     if since is not None:
         stmt = stmt.where(RawPage.fetched_at >= since)
@@ -244,14 +248,36 @@ def export_warc(
         dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
         for r in rows:
             body = decode(r.body, r.compression, dicts.get(r.dictionary_id), page_id=r.id)
-            _write_page(warc, r, body, in_article=r.id in current)
+            extra = list_only_field(body, listed) if r.kind == "list" else []
+            _write_page(warc, r, body, in_article=r.id in current, extra=extra)
             warc.counts["pages"] += 1
         if progress is not None:
             progress(warc.counts)
     return warc.counts
 
 
-def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
+#: A list item's article id, as the list API writes it (``"contId":"123"`` or a number).
+_ITEM_ID = re.compile(rb'"contId"\s*:\s*"?(\d{1,18})"?')
+
+
+def list_only_articles(session: Session) -> dict[int, list]:
+    """The articles known only from a list item (no page of theirs was stored: ``external``
+    ones, and ones gone before their page was fetched): ``{cont_id: [content_type, gone_reason]}``."""
+    rows = session.execute(
+        sa.select(Article.cont_id, Article.content_type, Article.gone_reason).where(Article.raw_page_id.is_(None))
+    )
+    return {cont_id: [ctype, reason or None] for cont_id, ctype, reason in rows}
+
+
+def list_only_field(body: bytes, listed: dict[int, list]) -> list[tuple[str, str]]:
+    """The ``list-only`` field of a list page's metadata record: which of its items the
+    archive holds only as list items, and as what (an import restores them from the page)."""
+    ids = {int(m) for m in _ITEM_ID.findall(body)}
+    mine = {str(cid): listed[cid] for cid in sorted(ids) if cid in listed}
+    return [("list-only", json.dumps(mine, separators=(",", ":")))] if mine else []
+
+
+def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool, extra: list[tuple[str, str]]) -> None:
     context = dict(r.context or {})
     request = context.pop("request", None)
     url = r.final_url or r.url
@@ -274,7 +300,7 @@ def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
                 body=(request.get("body") or "").encode("latin-1"),
             )
         warc.response(url=url, status=r.status, headers=r.headers, body=body, moment=r.fetched_at, record_id=record_id)
-    if r.cont_id is None and not context:
+    if r.cont_id is None and not context and not extra:
         return
     fields = [("raw-page-id", str(r.id)), ("kind", r.kind), ("sha256", r.sha256)]
     if r.url != url:
@@ -287,4 +313,5 @@ def _write_page(warc: WarcOut, r, body: bytes, *, in_article: bool) -> None:
         ]
     if context:
         fields.append(("thepaper-context", json.dumps(context, ensure_ascii=False, separators=(",", ":"))))
+    fields += extra
     warc.metadata(url=url, refers_to=record_id, moment=r.fetched_at, fields=fields)

@@ -3,7 +3,9 @@ or a list response holding the wanted article."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
 from cleaning import metadata as md
 from cleaning.extract.base import Extracted
 from cleaning.extract.nextjs import fill_from_content, fill_from_detail
@@ -50,6 +52,22 @@ def list_entries(entries: list[Any]) -> tuple[list[dict[str, Any]], dict[str, in
         else:
             skip("not_an_object")
     return items, skipped
+
+
+def item_cont_id(item: Mapping[str, Any]) -> int | None:
+    value = item.get("contId", item.get("originalContId"))
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def item_external_link(item: Mapping[str, Any]) -> str | None:
+    """The off-site target of an external item (``link`` set); None for site articles."""
+    link = item.get("link")
+    if isinstance(link, str) and link.strip().startswith(("http://", "https://")):
+        return link.strip()
+    return None
 
 
 def list_items(obj: object) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """``thepaper-archive clean``: the whole cleaning chain on saved pages, printed, no database.
 
-``PATH`` is a file, ``-`` (standard input) or a directory (each regular file in it, by name);
+``PATH`` is a file, ``-`` (standard input), a directory (each regular file in it, by name) or
+an http(s) URL, fetched once, politely, as the crawl would (:mod:`crawler.fetch_once`);
 the record is printed as text (the fields, then the paragraphs), Markdown (a title, a line of
 metadata, the paragraphs) or JSON (one object per page, one per line)."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawler.cli.errors import EXIT_OK, EXIT_USAGE, UsageError, error_line
 
@@ -36,10 +38,22 @@ FORMATS = ("text", "markdown", "json")
 
 def register(sub) -> None:
     sp = sub.add_parser(
-        "clean", help="run the cleaning chain on saved pages (a file, - for stdin, a directory); print the records"
+        "clean",
+        help="run the cleaning chain on saved pages (a file, - for stdin, a directory) or on a URL "
+        "fetched once; print the records",
     )
-    sp.add_argument("path", metavar="PATH", help="a saved page, '-' for standard input, or a directory of them")
+    sp.add_argument(
+        "path",
+        metavar="PATH",
+        help="a saved page, '-' for standard input, a directory of them, or an http(s) URL to fetch once "
+        "(robots.txt, the address guard, USER_AGENT and DOWNLOAD_TIMEOUT as in a crawl)",
+    )
     sp.add_argument("--url", help="the URL the page was fetched from (one page only)")
+    sp.add_argument(
+        "--base-url", help="a URL: the site's URL (e.g. the mock), whose address the guard allows as a crawl's"
+    )
+    sp.add_argument("--allow-private", action="store_true", help="a URL: let it reach private or loopback addresses")
+    sp.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a URL: any Scrapy setting")
     sp.add_argument("--format", choices=FORMATS, help="text (default), markdown, or json (one object per line)")
     sp.add_argument("--json", action="store_true", help="the same as --format json")
     sp.add_argument(
@@ -51,11 +65,17 @@ def register(sub) -> None:
     sp.set_defaults(func=run)
 
 
+def _is_url(path: str) -> bool:
+    return path.lower().startswith(("http://", "https://"))
+
+
 def _inputs(path: str, limit: int) -> list[tuple[str, bytes | None]]:
     """``(name, bytes)`` of every page ``path`` names (each at most ``limit`` bytes, 0: any size);
     bytes None for a file of a directory that cannot be read."""
     from crawler.cli.saved_files import read_saved_file
 
+    if _is_url(path):
+        return []  # fetched by run(), with the settings
     if path == "-":
         data = sys.stdin.buffer.read(limit + 1) if limit > 0 else sys.stdin.buffer.read()
         if limit > 0 and len(data) > limit:
@@ -78,6 +98,28 @@ def _read(path: Path, limit: int) -> bytes | None:
     except UsageError as exc:
         error_line(str(exc))
         return None
+
+
+def _fetch(args) -> tuple[bytes, str]:
+    """The page at the URL ``args.path`` (:func:`crawler.fetch_once.fetch_page`) and the URL it is
+    cleaned under: ``--url``, else the canonical URL of an article of the configured site (as
+    the crawl cleans it), else where the page was."""
+    from crawler.cli.spider_run import build_settings
+    from crawler.fetch_once import Politeness, fetch_page
+    from domain.urls import BadURLError, canonical_url, parse_article_ref
+
+    settings = build_settings(args)
+    if args.allow_private:
+        settings.set("THEPAPER_ALLOW_PRIVATE", True, priority="cmdline")
+    page = fetch_page(args.path, Politeness.from_settings(settings))
+    if args.url:
+        return page.body, args.url
+    site = urlsplit(settings.get("THEPAPER_SITE_URL") or "").netloc.lower()
+    try:
+        ref = parse_article_ref(page.url, allow_any_host=True)
+    except BadURLError:
+        return page.body, page.url
+    return page.body, canonical_url(ref.cont_id) if urlsplit(page.url).netloc.lower() == site else page.url
 
 
 def as_text(record, explain: bool = False) -> str:
@@ -114,13 +156,19 @@ def run(args) -> int:
     pages = _inputs(args.path, size_limit(args))
     if args.url and len(pages) > 1:
         raise UsageError("--url names the URL of one page, and the directory holds several")
+    url = args.url
+    if _is_url(args.path):  # fetched once (an error is one line)
+        data, url = _fetch(args)
+        pages = [(args.path, data)]
+    elif args.base_url or args.allow_private or args.set:
+        raise UsageError(f"--base-url, --allow-private and -s apply to a URL, and {args.path} is none")
     cleaned = failed = 0
     for name, data in pages:
         if data is None:
             failed += 1
             continue
         try:
-            record = clean_document(data, url=args.url)
+            record = clean_document(data, url=url)
         except CleaningError as exc:
             error_line(f"{name}: {exc.reason}: {exc}")
             failed += 1

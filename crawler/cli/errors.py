@@ -8,7 +8,7 @@ Exit codes (for cron and systemd):
 2    bad usage or bad input
 3    the site, the network or Redis is unreachable
 4    another run holds the lock
-5    the run was stopped because the site blocks the crawler
+5    the run was stopped because the site blocks the crawler; ``clean URL``: robots.txt disallows the URL
 6    the archive or an output file cannot be written (full disk, read-only file, database down)
 7    the run is degraded: the layout-drift alarm fired
 130  interrupted (Ctrl-C, SIGINT)
@@ -70,6 +70,7 @@ class Terminated(BaseException):
 def expected_errors() -> dict[type[BaseException], int]:
     """Exception types a user can cause -> exit code. The most specific class of an exception
     (its MRO) decides. Add a type here, with the module that raises it, to give it a code."""
+    from crawler import fetch_once as fetch
     from crawler.config import ConfigError
     from storage.db import ArchiveError, ArchiveMissing, ArchiveUnavailable
     from storage.export import ExportError
@@ -88,6 +89,13 @@ def expected_errors() -> dict[type[BaseException], int]:
         ExportError: EXIT_USAGE,
         SearchError: EXIT_USAGE,
         Unreachable: EXIT_UNREACHABLE,
+        # clean URL (crawler.fetch_once): a page that cannot be had
+        fetch.AddressNotAllowed: EXIT_USAGE,
+        fetch.NotHTML: EXIT_USAGE,
+        fetch.PageMissing: EXIT_USAGE,
+        fetch.SiteFailing: EXIT_UNREACHABLE,
+        fetch.SiteUnreachable: EXIT_UNREACHABLE,
+        fetch.RobotsDisallowed: EXIT_BLOCKED,
         LockedError: EXIT_LOCKED,
         KeyboardInterrupt: EXIT_INTERRUPTED,
         Terminated: EXIT_TERMINATED,

@@ -215,7 +215,7 @@ def _import_warcs(args) -> int:
     except WarcError as exc:
         error, done = exc, True
     finally:
-        keys = ("new", "updated", "unchanged", "versioned", "kept_original", "gone", "failed", "captures")
+        keys = ("new", "updated", "unchanged", "versioned", "kept_original", "gone", "failed", "captures", "list_pages")
         counters = {k: counts.get(k, 0) for k in keys}
         counters["skipped"] = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith("skipped/") and v}
         counters["duration_s"] = round(time.monotonic() - run.started, 3)
@@ -226,8 +226,9 @@ def _import_warcs(args) -> int:
     print(
         f"run {run_id} {status}: new {counters['new']}, updated {counters['updated']}, unchanged "
         f"{counters['unchanged']}, versioned {counters['versioned']}, kept original {counters['kept_original']}, "
-        f"gone {counters['gone']}, failed {counters['failed']}; {counters['captures']} captures"
-        f"{f' (skipped: {skipped})' if skipped else ''} in {counters['duration_s']:.1f}s",
+        f"gone {counters['gone']}, failed {counters['failed']}; {counters['captures']} captures, "
+        f"{counters['list_pages']} of them list pages{f' (skipped: {skipped})' if skipped else ''} "
+        f"in {counters['duration_s']:.1f}s",
         file=sys.stderr,
     )
     if error:

@@ -221,11 +221,9 @@ class ThepaperSpider(ListWalking, scrapy.Spider):
         list_item = request.meta.get("list_item")
         if reason == "robots_disallowed" and list_item and listapi.item_cont_id(list_item) is not None:
             # robots.txt names single withdrawn articles: known from the list, gone from the site.
-            from cleaning.document import record_from_list_item
+            from cleaning.document import gone_from_list_item
 
-            record = record_from_list_item(list_item, channel_id=request.meta.get("channel_id"))
-            record.content_type, record.gone_reason = "gone", "robots_disallowed"
-            record.paragraphs, record.images = [], []
+            record = gone_from_list_item(list_item, reason, channel_id=request.meta.get("channel_id"))
             yield ListedRecord(record, list_item)
             return
         if not self.run.stop_reason:
