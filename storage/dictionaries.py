@@ -106,19 +106,21 @@ def archive_size(session: Session) -> tuple[int, float]:
     return int(pages or 0), float(mean or 0.0)
 
 
-def planned_samples(
-    pages: int, mean_size: float, samples: int = TRAIN_SAMPLES, max_bytes: int = TRAIN_MAX_BYTES
-) -> int:
+def planned_samples(pages: int, mean_size: float, samples: int | None = None, max_bytes: int | None = None) -> int:
     """How many pages a training samples now: ``samples``, at most every page, and no more than
-    ``max_bytes`` of pages of ``mean_size`` hold."""
+    ``max_bytes`` of pages of ``mean_size`` hold (by default :data:`TRAIN_SAMPLES` and
+    :data:`TRAIN_MAX_BYTES`)."""
+    samples = TRAIN_SAMPLES if samples is None else samples
+    max_bytes = TRAIN_MAX_BYTES if max_bytes is None else max_bytes
     by_bytes = int(max_bytes // mean_size) if mean_size > 0 else samples
     return max(1, min(samples, pages, by_bytes))
 
 
-def sample_pages(session: Session, samples: int = TRAIN_SAMPLES, max_bytes: int = TRAIN_MAX_BYTES) -> list[bytes]:
+def sample_pages(session: Session, samples: int | None = None, max_bytes: int | None = None) -> list[bytes]:
     """Raw bodies (decoded) of up to :func:`planned_samples` pages spread evenly over the
     archive's ids, in proportion to each kind of page, whole; at most ``max_bytes`` of them
     (when pages larger than the mean were picked, the last ids are left out)."""
+    max_bytes = TRAIN_MAX_BYTES if max_bytes is None else max_bytes
     pages, mean = archive_size(session)
     samples = planned_samples(pages, mean, samples, max_bytes)
     kinds = session.execute(sa.select(RawPage.kind, sa.func.count()).group_by(RawPage.kind)).all()
@@ -149,7 +151,7 @@ def sample_pages(session: Session, samples: int = TRAIN_SAMPLES, max_bytes: int 
 
 
 def train_dictionary(
-    session: Session, *, now: datetime, samples: int = TRAIN_SAMPLES, size: int = DICTIONARY_SIZE
+    session: Session, *, now: datetime, samples: int | None = None, size: int = DICTIONARY_SIZE
 ) -> RawDictionary:
     """Train a dictionary on the archive's pages and add it (flushed, not committed);
     :class:`storage.codec.CodecError` when the archive has too few pages."""
