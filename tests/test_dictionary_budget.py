@@ -17,7 +17,7 @@ from storage.db import open_archive
 from storage.dictionaries import forget_encoders, outgrown, planned_samples, sample_pages
 from storage.models import RawPage
 from storage.writers import store_jobs
-from tests.test_raw_codecs import HEADERS, T0, _pages
+from tests.raw_codec_helpers import HEADERS, T0, _pages
 
 
 @pytest.mark.parametrize(
