@@ -69,10 +69,12 @@ def clean_document(
     status: int = 200,
     list_item: Mapping[str, Any] | None = None,
     max_size: int = DEFAULT_MAX_SIZE,
+    keywords: bool = True,
 ) -> ArticleRecord:
     """One fetched document (HTML page of any layout, JSON answer, text dump) → a record.
     gzip is decompressed (at most ``max_size`` bytes) and binary files are refused first
-    (:mod:`cleaning.binary`)."""
+    (:mod:`cleaning.binary`). Without ``keywords`` the record's keywords stay empty (a crawl
+    with ``--no-keywords``; ``reprocess --keywords-only`` computes them later, the same words)."""
     rec = _start(url)
     if status in (404, 410):
         rec.content_type, rec.gone_reason = "gone", "http_404"
@@ -99,7 +101,7 @@ def clean_document(
         listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host
         listed.encoding, listed.encoding_reason = rec.encoding, rec.encoding_reason
         listed.layout = "api_json"
-        return with_keywords(listed)
+        return with_keywords(listed, keywords)
     assert ex is not None  # extract gives an Extracted when it gives no list item
     rec.layout = (
         ex.layout if ex.layout in ("nextjs", "desktop_old", "mobile_2017", "api_json", "text_dump") else "unknown"
@@ -122,14 +124,20 @@ def clean_document(
     if list_item:
         _fill_from_list_item(rec, list_item)
     _check(rec, ex)
-    return with_keywords(rec)
+    return with_keywords(rec, keywords)
 
 
-def with_keywords(rec: ArticleRecord) -> ArticleRecord:
+def with_keywords(rec: ArticleRecord, enabled: bool = True) -> ArticleRecord:
     """``rec`` with its keywords (:mod:`cleaning.keywords`) computed from its clean text;
-    none for a gone article."""
-    rec.keywords = [] if rec.content_type == "gone" else extract_keywords(rec.title, rec.summary, rec.paragraphs)
+    none for a gone article, nor when not ``enabled``."""
+    rec.keywords = record_keywords(rec.content_type, rec.title, rec.summary, rec.paragraphs) if enabled else []
     return rec
+
+
+def record_keywords(content_type: str, title: str, summary: str, paragraphs) -> list[str]:
+    """The keywords of an article from its clean fields (the stored ones give the same words:
+    ``reprocess --keywords-only``); none for a gone article."""
+    return [] if content_type == "gone" else extract_keywords(title, summary, paragraphs)
 
 
 _THEPAPER_LAYOUTS = ("nextjs", "desktop_old", "mobile_2017", "api_json")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from pathlib import Path
 
 #: Keywords kept per article.
@@ -113,10 +114,11 @@ def tfidf_words(text: str, tfidf: _Weights | None = None, tokens: list[str] | No
 
     tfidf = tfidf or _extractor()
     stop = tfidf.stop_words
-    freq: dict[str, float] = {}
-    for word in tokens if tokens is not None else rjieba.cut(text):
-        if len(word.strip()) >= 2 and word.lower() not in stop:
-            freq[word] = freq.get(word, 0.0) + 1.0
+    # each distinct word judged once (Counter keeps the order of first occurrence)
+    counts = Counter(tokens if tokens is not None else rjieba.cut(text))
+    freq: dict[str, float] = {
+        word: float(n) for word, n in counts.items() if len(word.strip()) >= 2 and word.lower() not in stop
+    }
     total = sum(freq.values())
     idf, median = tfidf.idf_freq, tfidf.median_idf
     for word in freq:

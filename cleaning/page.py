@@ -47,13 +47,15 @@ def clean_page(
     cont_id: int | None = None,
     source_url: str | None = None,
     max_size: int | None = None,
+    keywords: bool = True,
 ) -> ArticleRecord:
     """decode → extract → repair → strip → validate one page; raise :class:`CleaningError`.
 
     ``url`` is the URL the page is cleaned under (canonical for pages of the
     site itself, the mirror URL for mirror copies); ``source_url`` the URL it was
     actually fetched from; ``max_size`` bounds what a gzip body may decompress to (the
-    crawl passes ``DOWNLOAD_MAXSIZE``). A crash of the cleaner becomes :class:`CleanerCrash`,
+    crawl passes ``DOWNLOAD_MAXSIZE``); without ``keywords``, none are computed (``crawl
+    --no-keywords``). A crash of the cleaner becomes :class:`CleanerCrash`,
     so that the page is recorded as a failure, never lost.
     """
     from cleaning.document import clean_document
@@ -65,6 +67,7 @@ def clean_page(
             headers=headers,
             status=status,
             list_item=list_item,
+            keywords=keywords,
             **({"max_size": max_size} if max_size else {}),
         )
     except CleaningError:

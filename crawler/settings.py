@@ -220,6 +220,11 @@ THEPAPER_WRITE_BATCH = 200
 #: Clean and store the items in a second process (uses the second core on fast
 #: backfills; the polite crawl does not need it).
 THEPAPER_PIPELINE_WORKER = False
+#: Compute each article's keywords while cleaning it (``crawl --no-keywords`` sets False: the
+#: articles are stored without keywords, and ``reprocess --keywords-only`` computes them later,
+#: the same words). On by default: measured, they cost a fast crawl about a tenth of its rate
+#: (bench/README.md), and a polite crawl nothing it notices.
+THEPAPER_KEYWORDS = True
 
 ITEM_PIPELINES = {
     "pipelines.stages.ArchiveStage": 100,
@@ -231,6 +236,9 @@ ITEM_PIPELINES = {
 #: Scrapy's log level for ``scrapy crawl``; ``thepaper-archive`` shows WARNING and above unless
 #: -v, --log-level or a LOG_LEVEL from the environment or the config file says otherwise.
 LOG_LEVEL = "INFO"
+#: Scrapy's per-response and per-item DEBUG messages are made only at LOG_LEVEL DEBUG, and name an
+#: item by its kind and URL, not its raw body (``crawler.logformat``: a tenth of a fast crawl's reactor).
+LOG_FORMATTER = "crawler.logformat.QuietLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 #: Feed exports (``scrapy crawl thepaper -O items.jsonl``) write the clean article records,
 #: not the raw pages the pipelines carry (crawler/feeds.py).

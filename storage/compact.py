@@ -21,7 +21,7 @@ from typing import cast
 import sqlalchemy as sa
 
 from storage.codec import DEFAULT_LEVEL, CodecError, Encoder, decode
-from storage.dictionaries import dictionary_bytes, newest_dictionary, outgrown, train_dictionary
+from storage.dictionaries import archive_size, dictionary_bytes, newest_dictionary, outgrown, train_dictionary
 from storage.models import RawPage
 
 BATCH = 200
@@ -34,8 +34,8 @@ def _target(Session, *, retrain: bool, level: int, counts: Counter) -> tuple[Enc
     with Session() as session:
         row = newest_dictionary(session)
         note = None
-        pages = session.scalar(sa.select(sa.func.count()).select_from(RawPage))
-        if row is None or retrain or outgrown(row, pages):
+        pages, mean = archive_size(session)
+        if row is None or retrain or outgrown(row, pages, mean):
             try:
                 row = train_dictionary(session, now=datetime.now(timezone.utc))
                 session.commit()

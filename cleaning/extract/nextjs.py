@@ -118,9 +118,12 @@ def fill_from_content(ex: Extracted, cd: dict[str, Any]) -> None:
 def _cls(name: str) -> str:
     """A CSS-module class by its stem: ``index_<name>`` alone or with any build's ``__<hash>``
     (the hash changes with every front-end release; no selector names one)."""
+    # the plain contains() first: the whitespace-normalised test then runs only on the few
+    # elements it lets through (it held every element of the page: 6 % of the cleaning)
     return (
+        f'(contains(@class,"index_{name}") and '
         f'(contains(concat(" ",normalize-space(@class)," ")," index_{name}__") or '
-        f'contains(concat(" ",normalize-space(@class)," ")," index_{name} "))'
+        f'contains(concat(" ",normalize-space(@class)," ")," index_{name} ")))'
     )
 
 

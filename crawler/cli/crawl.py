@@ -47,6 +47,12 @@ def register(sub) -> None:
     )
     sp.add_argument("--refetch", action="store_true", help="fetch listed articles even when stored and unchanged")
     sp.add_argument(
+        "--no-keywords",
+        action="store_true",
+        help="store the articles without their keywords (a faster backfill; "
+        "`reprocess --keywords-only` computes them later)",
+    )
+    sp.add_argument(
         "--overlap-hours",
         type=non_negative_float,
         metavar="H",
@@ -143,6 +149,8 @@ def run(args) -> int:
         settings.set("THEPAPER_SINCE", args.since, priority="cmdline")
     if args.refetch:
         settings.set("THEPAPER_REFETCH", True, priority="cmdline")
+    if args.no_keywords:
+        settings.set("THEPAPER_KEYWORDS", False, priority="cmdline")
     if args.overlap_hours is not None:
         settings.set("THEPAPER_OVERLAP_HOURS", args.overlap_hours, priority="cmdline")
     if args.max_runtime is not None:

@@ -33,6 +33,12 @@ def register(sub) -> None:
         metavar="N",
         help="processes that clean pages (default: the number of CPUs; 1 cleans in this process)",
     )
+    sp.add_argument(
+        "--keywords-only",
+        action="store_true",
+        help="only compute the keywords of the articles stored without them (a crawl with "
+        "--no-keywords), from their stored text; no raw page is cleaned again",
+    )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sp.set_defaults(func=run)
 
@@ -76,6 +82,12 @@ def run(args) -> int:
                 flush=True,
             )
 
+    if args.keywords_only:
+        if fetched_since is not None:
+            raise UsageError(
+                "--keywords-only reads the stored articles, not the pages: --since or --cont-id choose them"
+            )
+        return keywords_only(args, since, cont_ids)
     run_args = {"since": args.since, "cont_ids": cont_ids, "jobs": jobs}
     with RunLockHeld(db_url(args), "crawl") as lock:  # the archive must exist
         run = RunRecord.open(lock.Session, "reprocess", run_args)
@@ -98,6 +110,24 @@ def run(args) -> int:
             "finished",
         )
     print(f"reprocess: run {run.id}: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in RUN_KEYS), file=sys.stderr)
+    return EXIT_OK
+
+
+def keywords_only(args, since, cont_ids) -> int:
+    """``reprocess --keywords-only`` (:mod:`jobs.keywords`), under the archive's run lock."""
+    from jobs.keywords import fill_keywords
+    from storage.runs import RunLockHeld
+
+    def progress(counts, done, total):
+        if not args.quiet:
+            print(
+                f"[thepaper-archive] keywords of {done:,} of {total:,} articles ({done / total:.0%})", file=sys.stderr
+            )
+
+    with RunLockHeld(db_url(args), "crawl") as lock:
+        ids = [int(c) for c in cont_ids] if cont_ids else None
+        counts = fill_keywords(lock.Session, since=since, cont_ids=ids, progress=progress)
+    print(f"reprocess --keywords-only: updated {counts['updated']}, unchanged {counts['unchanged']}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -1,0 +1,83 @@
+"""Two versions of the code crawled in the same run: the engine ceiling, then a crawl with each
+tree (and variants with extra crawl options), interleaved, on one warm mock.
+
+    .venv/bin/python -m bench.treepairs --size 1000 --pairs 3 --before /tmp/old [--variant=--no-keywords]
+
+``--before`` is a checkout of the older code (``git archive REV | tar -x -C DIR``); ``--after``
+defaults to this tree. Each crawl runs with its tree as the working directory, so that it imports
+that tree's packages; the ceiling and the harness are this tree's. Prints one JSON line per round
+(ratio to the ceiling, CPU seconds, the largest process's peak RSS and every process's) and the
+medians with their spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from bench.interleaved import spread
+from bench.run import _SUMMARY, DEFAULT_SETTINGS, PY, ROOT, Mock, ceiling, measured
+
+
+def crawl_with(mock: Mock, tree: Path, db: Path, extra: list[str]) -> dict:
+    """One crawl of ``mock`` into ``db`` with the code of ``tree``."""
+    cmd = [PY, "-m", "crawler.cli", "crawl", "--base-url", mock.url, "--db", f"sqlite:///{db}", "--profile", "bench"]
+    cmd += ["-q", *extra]
+    for setting in DEFAULT_SETTINGS:
+        cmd += ["-s", setting]
+    res = measured(mock, cmd, cwd=tree)
+    m = _SUMMARY.search(res["stderr"])
+    if res["rc"] != 0 or not m:
+        raise SystemExit(f"bench.treepairs: the crawl with {tree} failed:\n{res['stderr'][-2000:]}")
+    return {
+        "articles_per_s": int(m.group(1)) / float(m.group(3)),
+        "cpu_s": res["cpu_s"],
+        "peak_rss_mb": res["peak_rss_mb"],
+        "processes_mb": [p["hwm_mb"] for p in res["processes"]],
+    }
+
+
+def rounds(size: int, pairs: int, trees: list[tuple[str, Path, list[str]]], workdir: Path, log=print) -> dict:
+    mock = Mock(size)
+    runs = []
+    try:
+        for k in range(pairs):
+            ceil = ceiling(mock, DEFAULT_SETTINGS)
+            row: dict = {"loadavg": os.getloadavg()[0], "ceiling_articles_per_s": ceil["articles_per_s"]}
+            for label, tree, extra in trees:
+                got = crawl_with(mock, tree, workdir / f"{k}_{len(row)}.sqlite3", extra)
+                got["ratio"] = got["articles_per_s"] / ceil["articles_per_s"]
+                row[label] = got
+            runs.append(row)
+            log(json.dumps(row))
+    finally:
+        mock.stop()
+    labels = [label for label, _, _ in trees]
+    return {
+        "rounds": runs,
+        "ratio": {label: spread([r[label]["ratio"] for r in runs]) for label in labels},
+        "peak_rss_mb": {label: spread([r[label]["peak_rss_mb"] for r in runs]) for label in labels},
+    }
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.treepairs", description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", type=int, default=2000, help="articles of the mock")
+    p.add_argument("--pairs", type=int, default=3, help="rounds, interleaved")
+    p.add_argument("--before", type=Path, required=True, help="a checkout of the older code")
+    p.add_argument("--after", type=Path, default=ROOT, help="the newer code (default: this tree)")
+    p.add_argument("--variant", action="append", default=[], help="also the newer code with these crawl options")
+    args = p.parse_args(argv)
+    trees = [("before", args.before.resolve(), []), ("after", args.after.resolve(), [])]
+    trees += [(f"after {v}", args.after.resolve(), v.split()) for v in args.variant]
+    with tempfile.TemporaryDirectory() as tmp:
+        result = rounds(args.size, args.pairs, trees, Path(tmp))
+    print(json.dumps({k: result[k] for k in ("ratio", "peak_rss_mb")}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
