@@ -21,6 +21,18 @@ MOJIBAKE_MODEL_MARGIN = 8.0
 #: at >= 8, 95.2 % (20 of 21); over all 58.5 % (147 choices): few tears pass, by design.
 TEAR_MODEL_MARGIN = 10.0
 
+#: A damaged span is restored from the page's other copy of the text (:mod:`.pagecopy`) only
+#: where the two copies agree on this many characters on each side of it (2 x in all, within
+#: its line). Lower: more spans restored, and a copy that says something else (a summary that
+#: rewords the lead) is more often taken for the same text. Measured (``python -m
+#: bench.page_copy``: every span of 1-3 characters of the real pages' bodies and titles
+#: dropped, their meta descriptions, og:/JSON-LD titles and <title> as the copies): see
+#: bench/README.md; 4 is the shortest anchor with no wrong restoration.
+PAGE_COPY_ANCHOR = 4
+#: Most characters a copy may put back in one span (a lost character's few bytes; a longer
+#: stretch is another text, not a lost span).
+PAGE_COPY_MAX_FILL = 12
+
 # ------------------------------------------------------------------ mojibake (lost cp1252 bytes)
 #: Lines ftfy fixes in a document before it counts as damaged (short runs then repaired between
 #: digits or Latin letters too). Lower: more runs read in clean-looking text; higher: fewer.
