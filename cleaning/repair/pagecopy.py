@@ -11,8 +11,10 @@ copy determines what was lost, under three conditions:
   of the span (2 x that in all), never across a line; a side may be shorter only where the line
   ends there, and the copy must end (or meet a separator: ``_ | - ·``, a space) at that place too;
 * **one answer**: every place in every copy where the anchors agree gives the same characters
-  (at most :data:`~.params.PAGE_COPY_MAX_FILL` of them, no line break); copies that disagree, or
-  one copy that agrees in two places with different text, leave the span as it is;
+  (no line break, no white space at its ends, no more than the span can have lost: one per
+  U+FFFD, one more than a torn span shows, at most :data:`~.params.PAGE_COPY_MAX_FILL`);
+  copies that disagree, or one copy that agrees in two places with different text, leave the
+  span as it is;
 * **an undamaged copy**: the copy's own damage (its dropped U+FFFD, its unrepaired spans) and its
   model-chosen characters are not evidence: a match that touches them is not used.
 
@@ -144,6 +146,12 @@ def candidates(text: str, span: Span, copy: Copy, size: int, max_fill: int) -> s
     return out
 
 
+def most_lost(span: Span) -> int:
+    """The most characters a span can have lost: one per U+FFFD (a character's bytes, or a
+    stray byte of one, make at least one), one more than a torn span shows."""
+    return len(span.before) + 1 if span.rule == "unrepaired" else span.before.count("\ufffd")
+
+
 @dataclass
 class Filled:
     """What :func:`fill` did: the new text, its events (offsets in it), the spans it restored
@@ -170,7 +178,7 @@ def fill(
         found: set[str] = set()
         short = True
         for c in copies:
-            got = candidates(text, span, c, size, max_fill)
+            got = candidates(text, span, c, size, min(max_fill, most_lost(span)))
             if got is not None:
                 short = False
                 found |= got
@@ -179,7 +187,7 @@ def fill(
             refused.append(span)
             continue
         (new,) = found
-        if new == current or _NOT_TEXT.search(new) or (span.rule == "unrepaired" and not new):
+        if new == current or _NOT_TEXT.search(new) or new != new.strip() or (span.rule == "unrepaired" and not new):
             if new != current:
                 refused.append(span)
             continue
