@@ -16,6 +16,10 @@ one. What stays extractable (the contract the crawler tests rely on):
   turned into a JS-style literal (single quotes); the rendered DOM is intact,
   so the article is extractable from the DOM. Pages without the script are
   unchanged.
+- ``copy_lost_bytes_json`` / ``copy_lost_bytes_body``: one byte lost from one
+  character of the article text in ``__NEXT_DATA__`` (the copy the record is read
+  from) or in the rendered body, the other copy whole: the record's text is exact,
+  restored from the page's other copy (``page_copy`` in its repair log) or untouched.
 """
 
 from __future__ import annotations
