@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cleaning.document import clean_document
+from tests.conftest import run_cli
 
 PAGE = Path(__file__).parent / "data" / "public" / "twnews_cna_201603190029.html"
 URL = "https://www.cna.com.tw/news/asoc/201603190029-1.aspx"
@@ -65,3 +66,14 @@ def _all(text: str, needle: str) -> list[int]:
         out.append(i)
         i = text.find(needle, i + 1)
     return out
+
+
+def test_clean_explain_shows_the_restoration(tmp_path):
+    """``thepaper-archive clean FILE --explain`` as a user types it: the restored span's line."""
+    path = tmp_path / "cna.html"
+    path.write_bytes(lose_a_byte(TEXT.index(LEAD, TEXT.index('<div class="paragraph"')) + 8))
+    proc = run_cli("clean", str(path), "--url", URL, "--explain")
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stdout.splitlines() if "page_copy" in ln and " -> " in ln]
+    assert len(lines) == 1 and " page " in lines[0] and f'"\ufffd" -> "{LEAD[8]}"' in lines[0], proc.stdout
+    assert "1 restored from the page's other copy" in proc.stdout
