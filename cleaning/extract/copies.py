@@ -13,8 +13,6 @@ fields are; which field each copies does not matter, the anchors decide where it
 
 from __future__ import annotations
 
-import json
-
 from lxml.html import HtmlElement
 
 from cleaning.extract import html as h
@@ -28,14 +26,8 @@ def page_copies(doc: HtmlElement) -> list[str]:
     out = [h.text_of(el) for el in doc.xpath("//h1")[:2]]
     out.append(h.text_of(h.first(doc, "//title")))
     out += [h.meta(doc, name) for name in _META]
-    for el in doc.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(el.text or "")
-        except (ValueError, RecursionError):
-            continue
-        for item in data if isinstance(data, list) else [data]:
-            if isinstance(item, dict):
-                out += [h.normalize_ws(str(item[k])) for k in _JSONLD if isinstance(item.get(k), str)]
+    for item in h.jsonld_items(doc):
+        out += [h.normalize_ws(item[k]) for k in _JSONLD if isinstance(item.get(k), str)]
     return [t for t in dict.fromkeys(out) if t]
 
 

@@ -243,7 +243,7 @@ def restore(res: RepairResult, page: PageCopies, own: str) -> None:
 class PageCopies:
     """The page's other copies of its text, repaired (lazily, once) like its fields."""
 
-    def __init__(self, texts: Iterable[str], repair: Callable[[str], object]) -> None:
+    def __init__(self, texts: Iterable[str], repair: Callable[[str], RepairResult]) -> None:
         self._texts = [t for t in dict.fromkeys(texts) if t and t.strip()]
         self._repair = repair
         self._copies: list[tuple[str, Copy]] | None = None
@@ -256,5 +256,5 @@ class PageCopies:
             self._copies = []
             for t in self._texts:
                 r = self._repair(t)
-                self._copies.append((t, copy_of(r.text, r.log, r.kept)))  # type: ignore[attr-defined]
+                self._copies.append((t, copy_of(r.text, r.log, r.kept)))
         return [c for t, c in self._copies if t != own]
