@@ -171,3 +171,16 @@ def test_restored_text_never_holds_a_han_character_the_page_did_not_have(lines, 
             assert e.by == "page" and res.text[e.offset : e.offset + len(e.after)] == e.after
     if not with_copy:
         assert "page_copy" not in res.repairs
+
+
+def test_the_list_items_title_is_a_copy_too():
+    """The list API item the page was reached from states its title (``name``)."""
+    damaged = TITLE.replace("推理", "推\ufffd")
+    assert clean_document(_page(damaged, BODY)).title == TITLE.replace("理", "")
+    rec = clean_document(_page(damaged, BODY), list_item={"contId": 31000001, "name": TITLE})
+    assert rec.title == TITLE
+    assert [(e["rule"], e["by"], e["field"]) for e in rec.repair_log] == [("page_copy", "page", "title")]
+    other = clean_document(
+        _page(damaged, BODY), list_item={"contId": 31000001, "name": "另一篇文章的标题推测能力大幅提升"}
+    )
+    assert other.title == TITLE.replace("理", "")  # a list item of another text is no evidence
