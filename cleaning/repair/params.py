@@ -26,9 +26,9 @@ TEAR_MODEL_MARGIN = 10.0
 #: its line). Lower: more spans restored, and a copy that says something else (a description
 #: that rewords the lead) is more often taken for the same text. Measured (``python -m
 #: bench.page_copy --step 2``: 1-3 characters dropped at every second place of the stored title
-#: and body of 71 real pages, 42 of which state some of it again in a meta description, og:
-#: title, JSON-LD or <title>): anchor 3: 2,160 restored, 10 wrong (99.54 %); 4: 2,036 and 3
-#: wrong (99.85 %); 5: 1,911 and none wrong; 6 and 8: none wrong either, fewer restored.
+#: and body of 77 real pages, 48 of which state some of it again in a meta description, og:
+#: title, JSON-LD or <title>): anchor 3: 2,499 restored, 13 wrong (99.48 %); 4: 2,336 and 4
+#: wrong (99.83 %); 5: 2,202 and none wrong; 6 and 8: none wrong either, fewer restored.
 PAGE_COPY_ANCHOR = 5
 #: Most characters a copy may put back in one span (a lost character's few bytes; a longer
 #: stretch is another text, not a lost span).
