@@ -58,34 +58,29 @@ def test_both_faults_were_served(crawled):
     assert injected.get("copy_lost_bytes_json") and injected.get("copy_lost_bytes_body")
 
 
-def test_a_byte_lost_from_the_json_copy_is_restored_from_the_rendered_body(crawled):
+def _served(crawled, kind: str) -> list[tuple[object, Article]]:
+    """(article, stored row) of every Next.js article page served with fault ``kind``."""
     dataset, db, kinds, _ = crawled
     rows = _rows(db)
-    restored = 0
-    for art in _news(dataset):
-        if kinds[art.cont_id] != "copy_lost_bytes_json":
-            continue
-        row = rows[art.cont_id]
+    return [(art, rows[art.cont_id]) for art in _news(dataset) if kinds[art.cont_id] == kind]
+
+
+def test_a_byte_lost_from_the_json_copy_is_restored_from_the_rendered_body(crawled):
+    served = _served(crawled, "copy_lost_bytes_json")
+    assert len(served) >= 5
+    for art, row in served:
         assert row.paragraphs == art.expected_paragraphs, art.cont_id
         entries = [e for e in row.repair_log if e["rule"] == "page_copy"]
         assert len(entries) == 1 and entries[0]["by"] == "page" and entries[0]["field"] == "body", row.repair_log
         assert "\ufffd" in entries[0]["before"]
         assert row.body_text[entries[0]["offset"] :].startswith(entries[0]["after"])
-        restored += 1
-    assert restored >= 5
 
 
 def test_a_byte_lost_from_the_rendered_body_leaves_the_record_untouched(crawled):
-    dataset, db, kinds, _ = crawled
-    rows = _rows(db)
-    seen = 0
-    for art in _news(dataset):
-        if kinds[art.cont_id] != "copy_lost_bytes_body":
-            continue
-        row = rows[art.cont_id]
+    served = _served(crawled, "copy_lost_bytes_body")
+    assert len(served) >= 5
+    for art, row in served:
         assert row.paragraphs == art.expected_paragraphs and row.repair_log == [], art.cont_id
-        seen += 1
-    assert seen >= 5
 
 
 def test_the_archived_page_keeps_the_damaged_bytes(crawled):
