@@ -25,9 +25,10 @@ from cleaning.extract import Extracted, extract
 from cleaning.extract.html import normalize_ws
 from cleaning.extract.shape import not_an_article
 from cleaning.keywords import extract_keywords
-from cleaning.repair import detect_converter, is_converted_traditional, repair_text
+from cleaning.repair import RepairResult, detect_converter, is_converted_traditional, repair_text
 from cleaning.repair.gbklost import repair_gb_lost_bytes
 from cleaning.repair.log import RepairEvent, events_of
+from cleaning.repair.pagecopy import PageCopies, restore
 
 _NEEDS_BODY = ("news", "pph")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -91,9 +92,10 @@ def clean_document(
         for kind, n in counts.items():
             rec.count_repair(kind, n)
         page_log = [e.to_dict(field="page") for e in events]
-    if decoded.invalid and decoded.encoding.startswith("utf-"):
-        # Bytes UTF-8 cannot read are lost, not torn GBK: no repair can use their U+FFFD.
-        text = text.replace("\ufffd", "")
+    # Bytes UTF-8 cannot read are lost, not torn GBK: no repair reads their U+FFFD (dropped
+    # first, cleaning.repair), but the page's other copy of the text may restore what they were.
+    lost = bool(decoded.invalid) and decoded.encoding.startswith("utf-")
+    if lost:
         rec.count_repair("undecodable_bytes", decoded.invalid)
     ex, item = extract(text, cont_id=rec.cont_id, url=url)
     if item is not None:
@@ -115,7 +117,9 @@ def clean_document(
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
-    log = _repair_fields(rec, ex)
+    if list_item and list_item.get("name"):
+        ex.copies.append(normalize_ws(str(list_item["name"])))
+    log = _repair_fields(rec, ex, lost=lost)
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
     _check_shape(ex)
@@ -155,14 +159,21 @@ def copies_thepaper(rec: ArticleRecord, ex: Extracted) -> bool:
     )
 
 
-def _repair_fields(rec: ArticleRecord, ex: Extracted) -> RepairLog:
-    """Every text field repaired (:func:`repair_text`), the counts in ``rec.repairs``; the
-    events, to be placed in the record's final text (:mod:`cleaning.explain`)."""
+def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> RepairLog:
+    """Every text field repaired (:func:`repair_text`; ``lost``: its U+FFFD are bytes UTF-8
+    could not read), damaged spans restored from the page's other copies where they determine
+    them (:mod:`cleaning.repair.pagecopy`), the counts in ``rec.repairs``; the events, to be
+    placed in the record's final text (:mod:`cleaning.explain`)."""
     sample = "\n".join([ex.title, ex.summary, *ex.paragraphs[:60]])
     traditional = bool(is_converted_traditional(sample)) and copies_thepaper(rec, ex) if sample.strip() else False
     converter = detect_converter(sample) if traditional else None
     host = rec.mirror_host
     log = RepairLog()
+
+    def repair(text: str) -> RepairResult:
+        return repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
+
+    page = PageCopies(ex.copies, repair)
 
     @overload
     def fix(text: str, field: str) -> str: ...
@@ -172,7 +183,8 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted) -> RepairLog:
     def fix(text: str, field: str | None = None) -> str | tuple[str, list[RepairEvent]]:
         if not text:
             return text if field is not None else (text, [])
-        r = repair_text(text, traditional=traditional, mirror_host=host, converter=converter)
+        r = repair(text)
+        restore(r, page, text)
         for kind, n in (r.repairs or {}).items():
             rec.count_repair(kind, n)
         if field is None:

@@ -55,6 +55,13 @@ def damaged(rule: FaultRule, resp: Response, target: str, req_body: bytes, base_
             out = Response(
                 resp.status, resp.content_type, fault_bodies.api_body(kind, resp.body, req_body), dict(resp.headers)
             )
+    elif is_html and kind.startswith("copy_lost_bytes_"):
+        out = Response(
+            resp.status,
+            resp.content_type,
+            fault_bodies.copy_lost_bytes(kind, resp.body, seed),
+            dict(resp.headers),
+        )
     elif is_html and kind.startswith(("charset_", "html_", "nextdata_")):
         text = resp.body.decode("utf-8")
         if kind.startswith("charset_"):

@@ -16,6 +16,10 @@ one. What stays extractable (the contract the crawler tests rely on):
   turned into a JS-style literal (single quotes); the rendered DOM is intact,
   so the article is extractable from the DOM. Pages without the script are
   unchanged.
+- ``copy_lost_bytes_json`` / ``copy_lost_bytes_body``: one byte lost from one
+  character of the article text in ``__NEXT_DATA__`` (the copy the record is read
+  from) or in the rendered body, the other copy whole: the record's text is exact,
+  restored from the page's other copy (``page_copy`` in its repair log) or untouched.
 """
 
 from __future__ import annotations
@@ -100,6 +104,40 @@ def page_damage(kind: str, text: str, seed: int) -> str:
     if kind == "nextdata_not_json":
         return nextdata_not_json(text)
     raise ValueError(kind)
+
+
+# ------------------------------------------------------------------ one copy of the text damaged
+_JSON_PARA = re.compile(r"\\u003cp\\u003e(.*?)\\u003c/p\\u003e")
+_DOM_BODY = re.compile(r'<div class="index_cententWrap[^"]*">(.*?)</div>', re.S)
+_DOM_PARA = re.compile(r"<p>(.*?)</p>")
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+def copy_lost_bytes(kind: str, body: bytes, seed: int) -> bytes:
+    """One byte lost from one character of a Next.js page's article text, in one of its two copies:
+    ``copy_lost_bytes_json`` in ``__NEXT_DATA__``'s ``contentDetail.content`` (the copy the record
+    is read from), ``copy_lost_bytes_body`` in the rendered body. The character is a seeded Han
+    character at least 8 characters from either end of the first paragraph that has 24 or more;
+    its UTF-8 lead byte is kept and the next one dropped, so the page no longer decodes there.
+    The other copy stays whole, and pages without ``__NEXT_DATA__`` are unchanged."""
+    text = body.decode("utf-8")
+    script = NEXT_DATA.search(text)
+    if script is None:
+        return body
+    if kind == "copy_lost_bytes_json":
+        start, end, paras = script.start(2), script.end(2), _JSON_PARA
+    else:
+        wrap = _DOM_BODY.search(text, 0, script.start())
+        if wrap is None:
+            return body
+        start, end, paras = wrap.start(1), wrap.end(1), _DOM_PARA
+    for m in paras.finditer(text, start, end):
+        han = [k for k in range(m.start(1), m.end(1)) if _HAN.match(text[k])]
+        inner = [k for k in han if m.start(1) + 8 <= k < m.end(1) - 8]
+        if len(han) >= 24 and inner:
+            at = len(text[: inner[seed % len(inner)]].encode("utf-8"))
+            return body[: at + 1] + body[at + 2 :]
+    return body
 
 
 def strip_meta_charset(text: str) -> str:

@@ -80,6 +80,12 @@ KINDS: dict[str, KindInfo] = {
     "html_body_missing": KindInfo("document ends after </title> (not extractable)", PAGES),
     "nextdata_truncated": KindInfo("__NEXT_DATA__ cut short, DOM intact", PAGES, True),
     "nextdata_not_json": KindInfo("__NEXT_DATA__ not JSON, DOM intact", PAGES, True),
+    "copy_lost_bytes_json": KindInfo(
+        "a byte lost from a character of __NEXT_DATA__'s article text; the rendered body whole", PAGES, True
+    ),
+    "copy_lost_bytes_body": KindInfo(
+        "a byte lost from a character of the rendered body; __NEXT_DATA__'s copy whole", PAGES, True
+    ),
     "api_busy": KindInfo("list API: code 99998 系统繁忙", API),
     "api_missing_fields": KindInfo("list API: data without list/hasNext/startTime", API),
     "api_empty_hasnext": KindInfo("list API: empty list, hasNext true, cursor echoed", API),

@@ -108,7 +108,8 @@ EXAMPLES: dict[str, str] = {
     "articles.repairs": '{"mojibake": 2}',
     "articles.repair_log": '[{"field": "body", "offset": 120, "rule": "mojibake", "before": "æ¾Žæ¹ƒ", "after": "澎湃", '
     '"by": "bytes"}, {"field": "body", "offset": 388, "rule": "gbk_tear", "before": "?;", '
-    '"after": "模", "by": "model", "margin": 12.4}]',
+    '"after": "模", "by": "model", "margin": 12.4}, {"field": "body", "offset": 402, "rule": "page_copy", '
+    '"before": "\ufffd", "after": "床", "by": "page"}]',
     "articles.stripped": '{"ad": 1}',
     "articles.first_seen": "2026-11-28 10:31:00+08",
     "articles.last_seen": "2026-11-29 10:02:00+08",
@@ -221,6 +222,45 @@ def fts_section() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: ``articles.repair_log``: what its ``by`` and ``rule`` values mean (cleaning/repair/log.py).
+REPAIR_LOG_BY = [
+    ("bytes", "the surviving bytes determine the new text (a UTF-8/GBK sequence read again, a swapped pair put back)"),
+    ("model", "the word model chose among candidates the bytes left open, above its measured 99.5 % margin"),
+    ("rule", "a fixed rule on the text (Traditional to Simplified, full-width punctuation, U+FFFD dropped ...)"),
+    (
+        "page",
+        "the page's own other copy of the text (its JSON, its rendered body, the title element, og:title, description) "
+        "is undamaged there and agrees on 5 characters each side: rule page_copy",
+    ),
+]
+REPAIR_LOG_RULES = [
+    ("page_copy", "page", "a damaged span (before: its U+FFFD or torn text) restored from the page's other copy"),
+    ("undecodable_bytes", "rule", "U+FFFD for bytes UTF-8 could not read, dropped (after is empty)"),
+    ("replacement_dropped, dropped", "rule", "runs and lines of U+FFFD, private-use characters, dropped"),
+    ("mojibake", "bytes, model", "UTF-8/GBK read as Latin-1/cp1252 read again"),
+    ("gbk_tear", "bytes, model", "a mirror's torn GBK (a lost byte, swapped punctuation) repaired"),
+    ("gb_lost_byte", "bytes, model", "one byte lost from a GB page, on the bytes (field page)"),
+    ("t2s", "rule, model", "a Traditional repost of a thepaper.cn article back to Simplified"),
+    ("fullwidth_punct, pinyin, mirror_host, copyright_sign", "rule", "the mirrors' other damage undone"),
+]
+
+
+def repair_log_section() -> str:
+    lines = [
+        "## `articles.repair_log` values",
+        "",
+        "`by`: what decided a change. A span that no bytes, no model choice above its margin and no "
+        "undamaged copy of the page determine is left as it was and counted `unrepaired` in `repairs`.",
+        "",
+        "| by | meaning |",
+        "|---|---|",
+    ]
+    lines += [f"| `{b}` | {_cell(m)} |" for b, m in REPAIR_LOG_BY]
+    lines += ["", "| rule | by | meaning |", "|---|---|---|"]
+    lines += [f"| `{r}` | {b} | {_cell(m)} |" for r, b, m in REPAIR_LOG_RULES]
+    return "\n".join(lines) + "\n"
+
+
 def render() -> str:
     """The whole of ``docs/schema.md``."""
     from storage.db import head_revision
@@ -242,6 +282,7 @@ def render() -> str:
     real = view_columns()
     parts += [view_section(name, real[name]) for name in VIEWS]
     parts.append(fts_section())
+    parts.append(repair_log_section())
     return "\n".join(parts)
 
 

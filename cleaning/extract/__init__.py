@@ -22,6 +22,7 @@ import re
 from cleaning.extract import html as h
 from cleaning.extract.apijson import extract_api
 from cleaning.extract.base import Extracted
+from cleaning.extract.copies import page_copies
 from cleaning.extract.credits import apply_credits
 from cleaning.extract.evidence import apply_evidence, settle_byline, strip_head_fields
 from cleaning.extract.general import apply_main_text
@@ -109,6 +110,7 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
             ex.cont_id = _page_cont_id(doc)
         if not ex.gone_reason and (ex.published_at is None or not (ex.author_raw or ex.pph_byline) or not ex.source):
             _fill_from_visible_text(ex, doc)
+        ex.copies += page_copies(doc)
         return ex, None
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
     entry = is_encyclopedia_entry(doc)
@@ -125,6 +127,7 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
             "HTML of no known layout (no Next.js data, no old-layout markup, no title/time/body structure in its text)"
         )
     ex.needs_shape_check = True  # on the repaired text (cleaning.document)
+    ex.copies += page_copies(doc)
     return ex, None
 
 

@@ -37,6 +37,7 @@ class Extracted:
     truncated: bool = False  # the page's data looked cut off
     needs_shape_check: bool = False  # no layout vouches for it: an article only if its text has the shape
     stripped: dict[str, int] = field(default_factory=dict)
+    copies: list[str] = field(default_factory=list)  # the page's other copies of its text (extract.copies)
 
     def count(self, kind: str, n: int = 1) -> None:
         if n:

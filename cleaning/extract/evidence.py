@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -77,16 +76,7 @@ def parse_any_time(text: str) -> tuple[datetime, bool] | None:
 
 
 def _jsonld_dates(doc: HtmlElement) -> list[str]:
-    out = []
-    for el in doc.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(el.text or "")
-        except (ValueError, RecursionError):
-            continue
-        for item in data if isinstance(data, list) else [data]:
-            if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
-                out.append(item["datePublished"])
-    return out
+    return [item["datePublished"] for item in h.jsonld_items(doc) if isinstance(item.get("datePublished"), str)]
 
 
 def time_candidates(

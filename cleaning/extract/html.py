@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -215,3 +216,15 @@ def meta(root: HtmlElement, name: str) -> str:
     """Content of ``<meta name=…>`` or ``<meta property=…>``."""
     el = first(root, f'//meta[@name="{name}" or @property="{name}"]')
     return normalize_ws(el.get("content") or "") if el is not None else ""
+
+
+def jsonld_items(root: HtmlElement) -> list[dict[str, Any]]:
+    """The objects of the page's JSON-LD scripts (those that parse)."""
+    out: list[dict[str, Any]] = []
+    for el in root.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(el.text or "")
+        except (ValueError, RecursionError):
+            continue
+        out += [item for item in (data if isinstance(data, list) else [data]) if isinstance(item, dict)]
+    return out

@@ -11,6 +11,7 @@ import re
 from cleaning import metadata as md
 from cleaning.extract import html as h
 from cleaning.extract.base import Extracted
+from cleaning.extract.copies import rendered_body
 from domain.record import Image, TruncatedPageError
 
 _NEXT_OPEN = re.compile(r"""<script[^>]*\bid\s*=\s*["']?__NEXT_DATA__["']?[^>]*>""", re.I)
@@ -183,6 +184,8 @@ def extract_nextjs(raw: str, doc: HtmlElement) -> Extracted:
     if doc is not None:
         dom_metadata(ex, doc)
     if has_json:
+        if doc is not None:
+            ex.copies += rendered_body(h.first(doc, f"//*[{_cls('cententWrap')} or {_cls('contentWrap')}]"))
         return ex
     ex.truncated = damaged
     if doc is None or not dom_fallback(ex, doc, raw):

@@ -80,16 +80,25 @@ def _by(rule: str, old: str, new: str, by: str) -> str:
 
 
 def repair_text(
-    text: str, *, traditional: bool | None = None, mirror_host: str | None = None, converter: str | None = None
+    text: str,
+    *,
+    traditional: bool | None = None,
+    mirror_host: str | None = None,
+    converter: str | None = None,
+    fffd_lost: bool = False,
 ) -> RepairResult:
     """Run the repair chain (see module doc) on ``text``; never raises on any str.
     ``converter`` (``t2s``/``tw2sp``/``hk2s``) forces the Traditional converter to undo;
-    by default it is detected on ``text``."""
+    by default it is detected on ``text``. ``fffd_lost``: its U+FFFD stand for bytes UTF-8 could
+    not read (no GBK byte behind any): all are dropped first, events of rule
+    ``undecodable_bytes``, not counted here (the page counts its undecodable bytes)."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     res = RepairResult(text)
     if not text:
         return res
+    if fffd_lost:
+        text = res.stage("undecodable_bytes", text, text.replace("\ufffd", ""))
     t, n = drop_replacement_runs(text)
     res.add("replacement_dropped", n)
     t = res.stage("replacement_dropped", text, t)

@@ -9,7 +9,9 @@ in the text the chain returns), and what decided it (``by``):
 * ``model``: the word model chose among candidates the bytes leave open (a lost byte), above the
   margin at which its measured accuracy is at least 99.5 % (:mod:`.params`); 著 -> 着 too;
 * ``rule``: a deterministic rule on the text (Traditional -> Simplified mapping, full-width
-  punctuation, pinyin annotations, the mirror's host, U+FFFD and private-use characters dropped).
+  punctuation, pinyin annotations, the mirror's host, U+FFFD and private-use characters dropped);
+* ``page``: the page's own other copy of the text, undamaged there and agreeing on both sides
+  of the span, determines it (:mod:`.pagecopy`, rule ``page_copy``).
 
 A stage reports its own events with offsets in its output; the events of earlier stages are
 moved along (:func:`shift`) by the edits of the later ones, which :func:`diff_edits` finds for
@@ -21,7 +23,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import asdict, dataclass, replace
 
-BY = ("bytes", "model", "rule")
+BY = ("bytes", "model", "rule", "page")
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,13 @@ def _when(value: datetime | None) -> str:
 
 def format_repair_log(entries: list[dict]) -> list[str]:
     """The lines that explain a record's repairs (``repair_log``): one per change, where (field and
-    offset in its stored text), the rule, what decided it (bytes, model with its margin, rule),
+    offset in its stored text), the rule, what decided it (bytes, model with its margin, rule, page),
     the text before and after."""
+    from_page = sum(1 for e in entries if e.get("by") == "page")
     lines = [
         f"repairs explained: {len(entries)}"
         + (f" ({sum(1 for e in entries if e.get('by') == 'model')} chosen by the word model)" if entries else "")
+        + (f" ({from_page} restored from the page's other copy)" if from_page else "")
     ]
     for e in entries:
         by = e.get("by", "")
