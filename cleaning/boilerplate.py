@@ -56,7 +56,14 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     ),
     ("disclaimer", _T(r"^(?:新闻报料|新聞報料)\s*[:：].{0,40}$"), "any"),
     ("disclaimer", _T(r"^(?:申请澎湃号|申請澎湃號).{0,60}$"), "any"),
-    ("widget", _T(r"^(?:扫码|掃碼|扫描二维码|掃描二維碼)(?:下载|下載|关注|關注).{0,16}$"), "any"),
+    (
+        "widget",
+        _T(
+            r"^(?:扫码|掃碼|扫一扫|掃一掃|扫描二维码|掃描二維碼)"
+            r"(?:下载|下載|关注|關注|打开|打開|阅读|閱讀|在手机|在手機).{0,16}$"
+        ),
+        "any",
+    ),
     # An app promotion closing an article: ``本文来自<outlet>，更多原创资讯请下载“<outlet>”APP``.
     (
         "app_promo",

@@ -286,7 +286,9 @@ def _check_shape(ex: Extracted) -> None:
     (:func:`cleaning.extract.shape.not_an_article`)."""
     if not ex.needs_shape_check:
         return
-    why = not_an_article(ex.paragraphs, titled_and_timed=bool(ex.title) and ex.published_at is not None)
+    why = not_an_article(
+        ex.paragraphs, titled_and_timed=bool(ex.title) and ex.published_at is not None, link_texts=ex.link_texts
+    )
     if why:
         what = (
             "plain text without an article's shape"

@@ -19,6 +19,11 @@ Columns, each a share in [0, 1]:
   (``author``, ``editor``), so ours is read as its author, else its editor. The peers have one
   field and put whichever they find in it.
 
+Beside them, two counts that must be 0 for ours (``tests/test_eval_gate.py``): ``refused`` real
+articles of the set (a page an extractor gives no body for: ours refuses it with a
+:class:`~domain.record.CleaningError`), and ``accepted`` negatives (``negatives/``: encyclopedia
+entries, lyrics: pages that hold no article) an extractor gives a body for.
+
 Run on its own: ``.venv/bin/python -m tests.devset_eval``.
 """
 
@@ -36,6 +41,7 @@ from lxml import html as lxml_html
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "tests" / "data" / "devset"
 COLUMNS = ("body", "chrome_free", "title", "time", "author")
+COUNTS = ("refused", "accepted")  # real articles given no body, negatives given one
 MIN_CHROME_LINE = 6
 
 
@@ -234,7 +240,45 @@ def run(names=tuple(EXTRACTORS)) -> dict[str, dict[str, float | None]]:
 
 @cache
 def _run_one(name: str) -> dict[str, float | None]:
-    return score([(c, EXTRACTORS[name](c.data, c.gold.get("url"))) for c in cases()])
+    results = _results(name)
+    return {**score(results), **refusals(name)}
+
+
+@cache
+def _results(name: str) -> list[tuple[Case, Got]]:
+    return [(c, EXTRACTORS[name](c.data, c.gold.get("url"))) for c in cases()]
+
+
+def negatives() -> list[tuple[str, bytes]]:
+    """The pages that hold no article (``negatives/``, each with its provenance)."""
+    return [(p.name, p.read_bytes()) for p in sorted((DEVSET / "negatives").glob("*.html"))]
+
+
+def refused_keys(name: str) -> list[str]:
+    """The real articles of the set the extractor gives no body for."""
+    return [c.key for c, got in _results(name) if not got.body.strip()]
+
+
+@cache
+def accepted_negatives(name: str) -> tuple[str, ...]:
+    """The negatives the extractor gives a body for."""
+    return tuple(n for n, data in negatives() if EXTRACTORS[name](data).body.strip())
+
+
+def why_refused(data: bytes, url: str | None = None) -> str | None:
+    """Why our cleaner refuses the page, or None (it gives a record)."""
+    from cleaning.document import clean_document
+    from domain.record import CleaningError
+
+    try:
+        clean_document(data, url=url)
+    except CleaningError as exc:
+        return str(exc)
+    return None
+
+
+def refusals(name: str) -> dict[str, int]:
+    return {"refused": len(refused_keys(name)), "accepted": len(accepted_negatives(name))}
 
 
 def per_page(name: str) -> list[tuple[str, dict]]:
@@ -259,11 +303,14 @@ def per_page(name: str) -> list[tuple[str, dict]]:
 
 
 def table(figures: dict[str, dict[str, float | None]]) -> str:
-    lines = [f"{'devset (' + str(len(cases())) + ' pages)':24s}" + "".join(f"{c:>12s}" for c in COLUMNS)]
+    """The columns, then the counts: real articles refused (of the set's pages), negatives
+    accepted (of ``negatives/``)."""
+    n, neg = len(cases()), len(negatives())
+    head = f"{'devset (' + str(n) + ' pages)':24s}" + "".join(f"{c:>12s}" for c in COLUMNS)
+    lines = [head + f"{'refused/' + str(n):>12s}{'accepted/' + str(neg):>13s}"]
     for name, row in figures.items():
-        lines.append(
-            f"{name:24s}" + "".join(f"{'n/a' if row[c] is None else format(row[c], '.4f'):>12s}" for c in COLUMNS)
-        )
+        cells = "".join(f"{'n/a' if row[c] is None else format(row[c], '.4f'):>12s}" for c in COLUMNS)
+        lines.append(f"{name:24s}{cells}{row.get('refused', ''):>12}{row.get('accepted', ''):>13}")
     return "\n".join(lines)
 
 
@@ -274,5 +321,11 @@ if __name__ == "__main__":
     if len(sys.argv) > 1:
         for key, row in per_page(sys.argv[1]):
             print(key, row)
+        if sys.argv[1] == "ours":  # why each refused page (and each negative) is refused
+            for c in cases():
+                if why := why_refused(c.data, c.gold.get("url")):
+                    print("REFUSED", c.key, why)
+            for neg, data in negatives():
+                print("negative", neg, why_refused(data) or "ACCEPTED")
     else:
         print(table(run()))

@@ -30,6 +30,7 @@ from cleaning.extract.nextjs import extract_nextjs
 from cleaning.extract.pagekind import is_encyclopedia_entry
 from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
 from cleaning.extract.shape import page_heading
+from cleaning.extract.threads import cut_thread
 from cleaning.extract.textdump import extract_lines, extract_text
 from domain.record import UnknownLayoutError
 
@@ -116,9 +117,12 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
     entry = is_encyclopedia_entry(doc)
     if entry:
         raise UnknownLayoutError(f"HTML of no known layout that holds no article: {entry}")
+    h.drop_hidden(doc)
     lines = _visible_lines(doc)
     ex = extract_lines(lines, layout="unknown", title_hint=page_heading(doc))
     apply_evidence(ex, doc, lines, text, url)
+    ex.paragraphs, replies = cut_thread(ex.paragraphs)
+    ex.count("comment_thread", replies)
     apply_main_text(ex, text, doc)
     strip_head_fields(ex)
     apply_credits(ex, lines)
@@ -128,6 +132,7 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
         )
     ex.needs_shape_check = True  # on the repaired text (cleaning.document)
     ex.copies += page_copies(doc)
+    ex.link_texts = tuple(h.text_of(a) for a in doc.iter("a"))
     return ex, None
 
 

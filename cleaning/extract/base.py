@@ -36,6 +36,7 @@ class Extracted:
     video_url: str | None = None
     truncated: bool = False  # the page's data looked cut off
     needs_shape_check: bool = False  # no layout vouches for it: an article only if its text has the shape
+    link_texts: tuple[str, ...] | None = None  # an unknown HTML page's link texts (the shape check's)
     stripped: dict[str, int] = field(default_factory=dict)
     copies: list[str] = field(default_factory=list)  # the page's other copies of its text (extract.copies)
 

@@ -20,6 +20,7 @@ import re
 from cleaning import boilerplate as bp
 from cleaning.extract import html as h
 from cleaning.extract.base import Extracted
+from cleaning.extract.shape import anchors, is_field, is_link_line, is_prose
 
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 #: Below this share of our reading's characters that trafilatura's reading also holds, the two
@@ -59,8 +60,8 @@ _TABLE_RULE = re.compile(r"^[-:| ]+$")
 def agreed_body(ours: list[str], theirs: list[str]) -> list[str]:
     """The body where the two readings agree (module doc): our lines that trafilatura's reading
     holds, in our order; trafilatura's lines when agreement is too thin; ours when it has none."""
-    if not theirs:
-        return ours
+    if not theirs or (not _has_body(theirs) and _has_body(ours)):
+        return ours  # none, or a box of facts (``label：value`` lines) without the article's text
     if not ours:
         return theirs
     pool = squash("".join(theirs))
@@ -70,6 +71,14 @@ def agreed_body(ours: list[str], theirs: list[str]) -> list[str]:
         return theirs
     # a line our boilerplate rules know stays, for the strip stage to remove and count by its kind
     return [p for p, ok in zip(ours, agreed) if ok or bp.classify(p) is not None]
+
+
+#: A reading holds a body when its sentences outside ``label：value`` fields hold this many Han characters.
+MIN_BODY_HAN = 20
+
+
+def _has_body(lines: list[str]) -> bool:
+    return sum(len(_HAN.findall(ln)) for ln in lines if is_prose(ln) and not is_field(ln)) >= MIN_BODY_HAN
 
 
 #: The share of the agreed body's characters the article's container must hold.
@@ -95,15 +104,18 @@ def _line_elements(doc: HtmlElement, lines: list[str]) -> list[HtmlElement | Non
 
 def in_container(doc: HtmlElement, lines: list[str]) -> list[str]:
     """The lines inside the article's container: the deepest element that holds at least
-    :data:`CONTAINER_SHARE` of the lines' characters. A copyright line, a footer's links or a
+    :data:`CONTAINER_SHARE` of the characters of the lines that are not link text. A copyright line, a footer's links or a
     "related" list that both readings took lies outside it and is dropped."""
     if doc is None or len(lines) < 3:
         return lines
     owners = _line_elements(doc, lines)
     weight: dict[HtmlElement, int] = {}
-    total = sum(len(squash(ln)) for ln in lines)
-    for ln, el in zip(lines, owners):
-        while el is not None:
+    # navigation weighs nothing: the box is where the page's own text is, not its links
+    links = anchors(h.text_of(a) for a in doc.iter("a"))
+    own = [not is_link_line(ln, links) for ln in lines]
+    total = sum(len(squash(ln)) for ln, mine in zip(lines, own) if mine)
+    for ln, el, mine in zip(lines, owners, own):
+        while el is not None and mine:
             weight[el] = weight.get(el, 0) + len(squash(ln))
             el = el.getparent()
     held = [el for el, w in weight.items() if w >= CONTAINER_SHARE * total]
@@ -136,6 +148,10 @@ def apply_main_text(ex: Extracted, text: str, doc: HtmlElement | None = None) ->
         theirs = [p for p in theirs if p != ex.title]
     before = len(ex.paragraphs)
     ex.paragraphs = _unrepeated(in_container(doc, agreed_body(ex.paragraphs, theirs)))
+    if doc is not None:
+        links = anchors(h.text_of(a) for a in doc.iter("a"))
+        while ex.paragraphs and is_link_line(ex.paragraphs[-1], links):  # download, share, "next" links
+            ex.paragraphs.pop()
     dropped = before - sum(1 for p in ex.paragraphs if p)
     if dropped > 0:
         ex.count("chrome_outside_main_text", dropped)

@@ -106,6 +106,17 @@ def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
     return None
 
 
+_HIDDEN = '//body//*[@hidden or contains(translate(@style, " ", ""), "display:none")]'
+
+
+def drop_hidden(doc: HtmlElement) -> None:
+    """Remove what the page does not show (``hidden``, ``display: none``: a share dialog, a
+    pop-up); the text after each stays."""
+    for el in doc.xpath(_HIDDEN):
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
 def text_of(el: HtmlElement) -> str:
     """The element's whole text, whitespace-normalised ("" for None)."""
     if el is None:

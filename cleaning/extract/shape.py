@@ -14,6 +14,7 @@ a title and a time needs one prose line, not :data:`MIN_PROSE_HAN` characters of
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from cleaning.extract import html as h
 from lxml.html import HtmlElement
@@ -38,8 +39,60 @@ MAX_COUNTER_SHARE = 0.5
 MIN_LIST_LINES = 10
 
 
-def _is_prose(line: str) -> bool:
+def is_prose(line: str) -> bool:
     return len(_HAN.findall(line)) >= 8 and bool(_SENTENCE.search(line))
+
+
+#: A field of a document set out as a form: a short label, then a colon (``地  点：``, ``发文机关：``).
+_FIELD = re.compile(r"^\s*[\u3400-\u9fff][\u3400-\u9fff\s]{0,7}[：:]")
+#: An entry of a programme or schedule: it opens with a clock time or a date (``8:30－8:50 开幕式``,
+#: ``12月10日 代表注册``) and names what happens then.
+_ENTRY = re.compile(r"^\s*(?:\d{1,2}[:：]\d{2}|\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d\d\s*[-/.年]\s*\d{1,2})")
+MIN_SET_OUT_LINES = 5
+MIN_SET_OUT_SHARE = 0.2
+MAX_LINK_SHARE = 0.1
+
+
+def is_field(line: str) -> bool:
+    return bool(_FIELD.match(line))
+
+
+def _is_set_out(line: str) -> bool:
+    return is_field(line) or (bool(_ENTRY.match(line)) and len(_HAN.findall(line)) >= 2)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\u3000\xa0]+", "", text)
+
+
+def anchors(link_texts: Collection[str]) -> list[str]:
+    return [a for a in {_squash(t) for t in link_texts} if len(a) >= 2]
+
+
+def is_link_line(line: str, anchor_texts: list[str]) -> bool:
+    """A line at least half of which one link's text holds (``anchor_texts`` from :func:`anchors`)."""
+    sq = _squash(line)
+    return any(len(a) * 2 >= len(sq) and a in sq for a in anchor_texts)
+
+
+def link_share(lines: list[str], link_texts: Collection[str]) -> float:
+    """Share of ``lines`` that are link text (:func:`is_link_line`)."""
+    found = anchors(link_texts)
+    return sum(1 for ln in lines if is_link_line(ln, found)) / max(1, len(lines))
+
+
+def is_set_out_document(lines: list[str], link_texts: Collection[str] | None) -> bool:
+    """A document set out as fields and timed entries (a programme, a notice, a schedule): the
+    page's own text, not links, though it has few sentences. A home or list page is links; verse
+    (lyrics) has neither fields nor entries. Unknown without the page's links (plain text)."""
+    if link_texts is None:
+        return False
+    set_out = sum(1 for ln in lines if _is_set_out(ln))
+    return (
+        set_out >= MIN_SET_OUT_LINES
+        and set_out / len(lines) >= MIN_SET_OUT_SHARE
+        and link_share(lines, link_texts) <= MAX_LINK_SHARE
+    )
 
 
 #: A clause break written as a space between Han characters (blog writing without punctuation:
@@ -61,12 +114,16 @@ def _is_machine(line: str) -> bool:
     """A log line or a Markdown line; a numbered point that is prose is an article's."""
     if _LOG_LINE.match(line):
         return True
-    return bool(_MARKDOWN_LINE.match(line)) and not (_NUMBERED.match(line) and _is_prose(line))
+    return bool(_MARKDOWN_LINE.match(line)) and not (_NUMBERED.match(line) and is_prose(line))
 
 
-def not_an_article(lines: list[str], *, titled_and_timed: bool = False) -> str | None:
+def not_an_article(
+    lines: list[str], *, titled_and_timed: bool = False, link_texts: Collection[str] | None = None
+) -> str | None:
     """Why ``lines`` (a page's body, or a whole text) are not an article, or None.
-    ``titled_and_timed``: the page has a title and a time, so a short piece is an article."""
+    ``titled_and_timed``: the page has a title and a time, so a short piece is an article, and
+    so is a document set out as fields and entries (:func:`is_set_out_document`; ``link_texts``:
+    the texts of the page's links)."""
     lines = [ln for ln in lines if ln.strip()]
     if not lines:
         return "no body text"
@@ -76,8 +133,10 @@ def not_an_article(lines: list[str], *, titled_and_timed: bool = False) -> str |
     counters = sum(1 for ln in lines if _COUNTER.match(ln))
     if len(lines) >= MIN_LIST_LINES and counters / len(lines) >= MAX_COUNTER_SHARE:
         return f"{counters} of {len(lines)} lines are bare counts (replies, views): a list page"
-    prose = [ln for ln in lines if _is_prose(ln) or (titled_and_timed and _is_spaced_prose(ln))]
+    prose = [ln for ln in lines if is_prose(ln) or (titled_and_timed and _is_spaced_prose(ln))]
     han = sum(len(_HAN.findall(ln)) for ln in prose)
+    if titled_and_timed and is_set_out_document(lines, link_texts):
+        return None
     total = sum(len(ln) for ln in lines) or 1
     if han < (MIN_SHORT_PIECE_HAN if titled_and_timed else MIN_PROSE_HAN):
         return f"no prose ({han} Han characters in sentences)"
