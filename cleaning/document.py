@@ -138,7 +138,7 @@ def with_keywords(rec: ArticleRecord, enabled: bool = True) -> ArticleRecord:
     return rec
 
 
-def record_keywords(content_type: str, title: str, summary: str, paragraphs) -> list[str]:
+def record_keywords(content_type: str, title: str, summary: str, paragraphs: list[str] | tuple[str, ...]) -> list[str]:
     """The keywords of an article from its clean fields (the stored ones give the same words:
     ``reprocess --keywords-only``); none for a gone article."""
     return [] if content_type == "gone" else extract_keywords(title, summary, paragraphs)

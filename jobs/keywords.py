@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -72,7 +73,7 @@ def fill_keywords(
                 else:
                     changes.append({"row_id": row.cont_id, "keywords": words, "updated_at": now})
             if changes:
-                table = Article.__table__
+                table = cast(sa.Table, Article.__table__)
                 session.execute(
                     sa.update(table)
                     .where(table.c.cont_id == sa.bindparam("row_id"))

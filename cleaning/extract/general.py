@@ -111,7 +111,7 @@ def in_container(doc: HtmlElement, lines: list[str]) -> list[str]:
     owners = _line_elements(doc, lines)
     weight: dict[HtmlElement, int] = {}
     # navigation weighs nothing: the box is where the page's own text is, not its links
-    links = anchors(h.text_of(a) for a in doc.iter("a"))
+    links = anchors([h.text_of(a) for a in doc.iter("a")])
     own = [not is_link_line(ln, links) for ln in lines]
     total = sum(len(squash(ln)) for ln, mine in zip(lines, own) if mine)
     for ln, el, mine in zip(lines, owners, own):
@@ -149,7 +149,7 @@ def apply_main_text(ex: Extracted, text: str, doc: HtmlElement | None = None) ->
     before = len(ex.paragraphs)
     ex.paragraphs = _unrepeated(in_container(doc, agreed_body(ex.paragraphs, theirs)))
     if doc is not None:
-        links = anchors(h.text_of(a) for a in doc.iter("a"))
+        links = anchors([h.text_of(a) for a in doc.iter("a")])
         while ex.paragraphs and is_link_line(ex.paragraphs[-1], links):  # download, share, "next" links
             ex.paragraphs.pop()
     dropped = before - sum(1 for p in ex.paragraphs if p)
