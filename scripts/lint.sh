@@ -4,9 +4,7 @@
 # $MYPY_PACKAGES (default: domain cleaning storage jobs; add a package once `mypy PACKAGE` passes).
 # Installs what it needs (the `lint` extra).
 #   scripts/lint.sh            ruff check, mypy, ruff format --check
-#   scripts/lint.sh --no-format   the same without the format check (CI, until the tree is formatted:
-#                              formatting it pushes six modules over the 450-line limit, so they are
-#                              split first; see CHANGELOG.md)
+#   scripts/lint.sh --no-format   the same without the format check (while editing; CI runs all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
