@@ -125,5 +125,5 @@ def test_jobs_zero_is_one_line(warc, tmp_path):
     proc = run_cli("import", "--warc", str(warc), "--jobs", "0", "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("thepaper-archive: error:") and "--jobs" in lines[0], proc.stderr
+    assert len(lines) == 1 and "error: argument --jobs: must be at least 1" in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
