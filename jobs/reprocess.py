@@ -17,17 +17,11 @@ this process.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import queue
-import signal
-import traceback
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from datetime import datetime, timezone
-from multiprocessing.connection import wait
-from multiprocessing.context import ForkContext, SpawnContext
+from functools import partial
 from typing import cast
 
 import sqlalchemy as sa
@@ -36,6 +30,7 @@ from sqlalchemy.orm import Session
 from domain.urls import canonical_url
 from domain.record import ArticleRecord, CleaningError
 from cleaning.page import clean_page
+from jobs.cleanpool import CleanerPool, die_with_parent, in_order  # noqa: F401 - die_with_parent: re-exported
 from storage.articles import save_articles
 from storage.failures import resolve_failures
 from storage.dictionaries import dictionary_bytes
@@ -191,128 +186,18 @@ def _store_chunk(
 
 
 # --------------------------------------------------------------------------- worker processes
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Have the kernel SIGKILL this process when its parent dies (Linux ``PR_SET_PDEATHSIG``),
-    and exit now if the parent is already gone. A parent killed with ``kill -9`` (by a
-    supervisor, the OOM killer) cannot stop its workers; without this they would live on,
-    adopted by init, blocked writing to a pipe nobody reads. Elsewhere the worker's own check
-    of its parent (on an idle queue) is the only guard."""
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux
-        pass
-    if os.getppid() != parent_pid:  # the parent died before the request took effect
-        os._exit(0)
-
-
-def _worker_main(tasks, out, parent_pid: int, db_url: str) -> None:
-    """Read and clean the chunks of ``tasks`` (``(seq, raw page ids)``) until ``None``; send
-    ``(seq, (pages, results))`` or ``(seq, error text)``. The worker reads the raw pages
-    itself, with an engine of its own: the bodies never go through the parent."""
+def chunk_cleaner(db_url: str) -> Callable[[list[int]], tuple[dict[int, tuple], list[Cleaned]]]:
+    """In a worker: read and clean a chunk of raw page ids, with an engine of the worker's own
+    (the bodies never go through the writing process)."""
     from storage.db import make_engine, session_factory
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
-    die_with_parent(parent_pid)
-    engine = make_engine(db_url)
-    Session = session_factory(engine)
-    while True:
-        try:
-            task = tasks.get(timeout=1.0)
-        except queue.Empty:
-            if os.getppid() != parent_pid:  # the parent died without stopping us
-                return
-            continue
-        if task is None:
-            return
-        seq, ids = task
-        result: object  # pickled to the parent: the chunk, or the traceback
-        try:
-            pages, jobs = _read_chunk(Session, ids)
-            result = (pages, clean_jobs(jobs))
-        except BaseException:
-            result = traceback.format_exc()
-        out.send((seq, result))
+    Session = session_factory(make_engine(db_url))
 
+    def work(ids: list[int]) -> tuple[dict[int, tuple], list[Cleaned]]:
+        pages, jobs = _read_chunk(Session, ids)
+        return pages, clean_jobs(jobs)
 
-class CleanerPool:
-    """``jobs`` processes that read and clean chunks of raw pages of the archive at ``db_url``
-    (:func:`_read_chunk`, :func:`clean_jobs`); results come back by sequence number.
-
-    Forked where the platform can (the workers start at once and see the parent's
-    code as it is, monkeypatches included), spawned elsewhere. Tasks go through a
-    queue whose feeder thread never blocks the caller; each worker answers on its own
-    pipe. A worker that dies, or fails, raises here; leaving the ``with`` block
-    stops the workers (at once after an error or Ctrl-C: none is left behind).
-    """
-
-    def __init__(self, jobs: int, db_url: str):
-        methods = multiprocessing.get_all_start_methods()
-        # cast: one of the two methods named (get_context of a str is typed as the base context)
-        ctx = cast("ForkContext | SpawnContext", multiprocessing.get_context("fork" if "fork" in methods else "spawn"))
-        self._tasks = ctx.Queue()
-        self._done: dict[int, tuple] = {}
-        self._workers: list[tuple] = []
-        try:
-            for i in range(jobs):
-                reader, writer = ctx.Pipe(duplex=False)
-                proc = ctx.Process(
-                    target=_worker_main,
-                    args=(self._tasks, writer, os.getpid(), db_url),
-                    name=f"reprocess-clean-{i}",
-                    daemon=True,
-                )
-                proc.start()
-                writer.close()
-                self._workers.append((proc, reader))
-        except BaseException:
-            self.close(abort=True)
-            raise
-
-    def submit(self, seq: int, ids: list[int]) -> None:
-        self._tasks.put((seq, ids))
-
-    def result(self, seq: int) -> tuple[dict[int, tuple], list[Cleaned]]:
-        while seq not in self._done:
-            readers = {reader: proc for proc, reader in self._workers}
-            ready = wait(list(readers) + [proc.sentinel for proc, _ in self._workers])
-            for reader, proc in readers.items():
-                if reader in ready or reader.poll():
-                    try:
-                        got, result = reader.recv()
-                    except EOFError:
-                        raise RuntimeError(f"cleaning worker {proc.name} died (exit {proc.exitcode})") from None
-                    if isinstance(result, str):
-                        raise RuntimeError(f"cleaning worker {proc.name} failed:\n{result}")
-                    self._done[got] = result
-                elif proc.sentinel in ready:
-                    raise RuntimeError(f"cleaning worker {proc.name} died (exit {proc.exitcode})")
-        return self._done.pop(seq)
-
-    def close(self, *, abort: bool = False) -> None:
-        if not abort:
-            for _ in self._workers:
-                self._tasks.put(None)
-            for proc, _ in self._workers:
-                proc.join(timeout=10)
-        for proc, reader in self._workers:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()
-            reader.close()
-        self._tasks.cancel_join_thread()
-        self._tasks.close()
-
-    def __enter__(self) -> CleanerPool:
-        return self
-
-    def __exit__(self, exc_type, *exc) -> None:
-        self.close(abort=exc_type is not None)
+    return work
 
 
 def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Generator[tuple[dict, list[Cleaned]], None, None]:
@@ -324,22 +209,8 @@ def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Generator[tu
             yield pages, clean_jobs(todo)
         return
     db_url = Session.kw["bind"].url.render_as_string(hide_password=False)
-    with CleanerPool(jobs, db_url) as pool:
-        pending: deque = deque()
-        ahead = iter(enumerate(chunks))
-
-        def fill() -> None:
-            for seq, ids in ahead:
-                pool.submit(seq, ids)
-                pending.append(seq)
-                if len(pending) >= 2 * jobs:
-                    return
-
-        fill()
-        while pending:
-            seq = pending.popleft()
-            pages, cleaned = pool.result(seq)
-            fill()  # the workers clean the next chunks while this one is written
+    with CleanerPool(jobs, partial(chunk_cleaner, db_url), name="reprocess-clean") as pool:
+        for _, (pages, cleaned) in in_order(pool, chunks, 2 * jobs):
             yield pages, cleaned
 
 

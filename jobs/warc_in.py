@@ -282,9 +282,10 @@ def read_captures(stream, counts: Counter, *, name: str = "") -> Iterator[Captur
         yield pending
 
 
-def capture_entry(capture: Capture, *, name: str, encoder, counts: Counter):
+def capture_entry(capture: Capture, *, name: str, encoder, counts: Counter, clean=clean_page):
     """The :class:`storage.batch.BatchEntry` of a capture (raw page + record or failure),
-    or None when it is no article page (counted)."""
+    or None when it is no article page (counted); ``clean``: what makes the record
+    (:func:`jobs.warc_clean.defer` leaves it to a worker process)."""
     from storage.batch import BatchEntry
 
     try:
@@ -304,7 +305,7 @@ def capture_entry(capture: Capture, *, name: str, encoder, counts: Counter):
     try:
         if capture.truncated:
             raise _Truncated(f"the capture is truncated ({capture.truncated}) in the WARC file")
-        entry.record = clean_page(
+        entry.record = clean(
             capture.body,
             url=context["url"],
             headers=capture.headers,
@@ -373,13 +374,17 @@ def import_warcs(
     progress: Callable[[Counter], None] | None = None,
     policy: dict | None = None,
     counts: Counter | None = None,
+    jobs: int = 1,
 ) -> Counter:
     """Import every article capture of the WARC files at ``paths``, one transaction per
     ``batch`` captures; counts of outcomes (``new``, ``updated``, ``unchanged``,
     ``versioned``, ``kept_original``, ``gone``, ``failed``, ``failed/<reason>``), of
     ``captures`` and ``records`` read, and ``skipped/<reason>``. Raises :class:`WarcError`
     (after storing what came before) on a damaged file; ``counts``, when given, is the
-    Counter filled (and so still there after an error)."""
+    Counter filled (and so still there after an error). ``jobs`` processes clean (1: this one)."""
+    from contextlib import closing
+
+    from jobs.warc_clean import cleaned_batches, defer, in_batches
     from storage.batch import save_batch
     from storage.dictionaries import current_encoder
 
@@ -406,23 +411,26 @@ def import_warcs(
 
     for path in paths:
         name = os.path.basename(path)
-        entries: list = []
         with Session() as session:
             encoder = current_encoder(session)
-        try:
-            with open(path, "rb") as stream:
+        clean = clean_page if jobs <= 1 else defer
+        stop: list[WarcError] = []  # a damaged file: raised after what was read before it is stored
+        with open(path, "rb") as stream:
+
+            def entries(stream=stream, name=name, encoder=encoder, clean=clean):
+                """Each capture's entries (a list page's are several)."""
                 for capture in read_captures(stream, counts, name=name):
                     counts["captures"] += 1
                     if is_list_page(capture):
-                        entries += list_page_entries(
-                            capture, name=name, encoder=encoder, counts=counts, restored=restored
-                        )
-                    elif entry := capture_entry(capture, name=name, encoder=encoder, counts=counts):
-                        entries.append(entry)
-                    if len(entries) >= batch:
-                        store(entries)
-                        entries = []
-        finally:
-            if entries:
-                store(entries)
+                        yield list_page_entries(capture, name=name, encoder=encoder, counts=counts, restored=restored)
+                    else:
+                        yield [capture_entry(capture, name=name, encoder=encoder, counts=counts, clean=clean)]
+
+            batches = in_batches(entries(), batch, stop=stop, until=WarcError)
+            # closing(): an error or Ctrl-C here stops the workers at once, not when the traceback is freed
+            with closing(batches if jobs <= 1 else cleaned_batches(batches, jobs)) as ready:
+                for cleaned in ready:
+                    store(cleaned)
+        if stop:
+            raise stop[0]
     return counts

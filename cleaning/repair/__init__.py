@@ -65,9 +65,10 @@ class RepairResult:
         the stage's own ``events`` (offsets in ``after``) or one per edit, of ``rule`` and ``by``."""
         if before == after:
             return after
-        edits = diff_edits(before, after)
-        self.log = shift(self.log, edits)
-        self.kept = shift(self.kept, edits)
+        if events is None or self.log or self.kept:  # the edits are needed (a diff can cost much)
+            edits = diff_edits(before, after)
+            self.log = shift(self.log, edits)
+            self.kept = shift(self.kept, edits)
         if events is None:
             events = [RepairEvent(rule, off, old, new, _by(rule, old, new, by)) for off, old, new in edits]
         self.log.extend(events)

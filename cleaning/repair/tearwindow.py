@@ -260,9 +260,18 @@ def _literal_lattice(text: str, start: int, end: int, left: str, right: str) -> 
     return lat, source, lat.chain(last, right, simplify, lambda k: (end + 1 + k, 0, 0))
 
 
+#: First readings of windows already read (without the document's words), by what decides them:
+#: (context and window text, open quotes, the script test) -> (reading with positions relative to
+#: the window's start, work it cost). A mirror repeats its torn lines (the same chrome, the same
+#: article in several copies); reading one again costs the budget what it cost the first time,
+#: so that a text is repaired alike whatever was read before it.
+_FIRST_READS: dict[tuple, tuple[WindowReading | None, int]] = {}
+FIRST_READS_MAX = 4096
+
+
 class Window:
-    """One damaged window ``text[start:end]``: its readings (a lattice, built once) and the
-    window read as it is, between the same context."""
+    """One damaged window ``text[start:end]``: its readings (a lattice, built once, when first
+    needed) and the window read as it is, between the same context."""
 
     def __init__(self, text: str, start: int, end: int, foreign: Callable[[str], bool] | None = None) -> None:
         self.start, self.end = start, end
@@ -271,16 +280,49 @@ class Window:
         right = text[end : end + CONTEXT]
         before = text[text.rfind("\n", 0, start) + 1 : max(0, start - CONTEXT)]
         self.quotes = max(0, before.count("“") - before.count("”"))
-        self.readings = _window_lattice(text, start, end, left, right, foreign)
-        self.literal = _literal_lattice(text, start, end, left, right)
+        self._text, self._left, self._right, self._foreign = text, left, right, foreign
+        self._key = (left, self.literal_text, right, self.quotes, foreign)
+        self._readings: tuple[Lattice, int, int] | None | bool = False  # False: not built yet
+        self._literal: tuple[Lattice, int, int] | None = None
+
+    @property
+    def readings(self) -> tuple[Lattice, int, int] | None:
+        if self._readings is False:
+            self._readings = _window_lattice(self._text, self.start, self.end, self._left, self._right, self._foreign)
+        return self._readings  # type: ignore[return-value]
+
+    @property
+    def literal(self) -> tuple[Lattice, int, int]:
+        if self._literal is None:
+            self._literal = _literal_lattice(self._text, self.start, self.end, self._left, self._right)
+        return self._literal
 
     def read(self, budget: Budget | None = None, doc: DocumentWords | None = None) -> WindowReading | None:
         """The best reading as (new text, lost bytes, swaps, the position in the text each
         character was read from, the margin of the characters chosen for lost bytes over the
         best reading without one of them: infinite when the bytes allow no other), or None (no
         reading, or none better than the text as it is); ``doc``: the words of the rest of the
-        document.
+        document. A first reading (no ``doc``) of a window read before is taken from
+        :data:`_FIRST_READS`, its work charged to ``budget`` again.
         Raises :class:`BudgetExceeded` when ``budget`` runs out."""
+        if doc is not None or budget is None:
+            return self._read(budget, doc)
+        known = _FIRST_READS.get(self._key)
+        if known is not None:
+            reading, work = known
+            budget.spend(work)
+            if reading is None:
+                return None
+            return reading[:3] + (tuple(p + self.start for p in reading[3]),) + reading[4:]
+        before = budget.spent
+        reading = self._read(budget, None)
+        if len(_FIRST_READS) >= FIRST_READS_MAX:
+            _FIRST_READS.clear()
+        relative = None if reading is None else reading[:3] + (tuple(p - self.start for p in reading[3]),) + reading[4:]
+        _FIRST_READS[self._key] = (relative, budget.spent - before)
+        return reading
+
+    def _read(self, budget: Budget | None, doc: DocumentWords | None) -> WindowReading | None:
         if self.readings is None:
             return None
         best = best_reading(*self.readings, open_quotes=self.quotes, budget=budget, doc=doc)

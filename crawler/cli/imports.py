@@ -7,7 +7,7 @@ import os
 import sys
 
 from crawler.cli.errors import EXIT_OK, UsageError, error_line
-from crawler.cli.options import add_crawl, db_url
+from crawler.cli.options import add_crawl, db_url, positive_int
 from crawler.cli.spider_run import build_settings, exit_code_for, failure_lines, run_spider, spider_lock, summary_line
 
 
@@ -34,6 +34,12 @@ def register(sub) -> None:
         metavar="FILE",
         help="WARC files (.warc or .warc.gz: Common Crawl, Wayback, wget --warc-file): every "
         "thepaper.cn article capture in them, with its capture time",
+    )
+    sp.add_argument(
+        "--jobs",
+        type=positive_int,
+        metavar="N",
+        help="with --warc: processes that clean the captures (default: the number of CPUs; 1 cleans in this process)",
     )
     sp.set_defaults(func=run)
 
@@ -210,7 +216,8 @@ def _import_warcs(args) -> int:
     counts: Counter = Counter()
     error, done = None, False
     try:
-        import_warcs(Session, args.warc, run_id=run_id, progress=progress, counts=counts)
+        jobs = (os.cpu_count() or 1) if args.jobs is None else args.jobs
+        import_warcs(Session, args.warc, run_id=run_id, progress=progress, counts=counts, jobs=jobs)
         done = True
     except WarcError as exc:
         error, done = exc, True
