@@ -10,7 +10,7 @@ those of the import that cleans in its own process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ def pending(entries: list) -> list[Deferred]:
     return [e.record for e in entries if isinstance(e.record, Deferred)]
 
 
-def cleaned_batches(batches: Iterable[list], jobs: int) -> Iterator[list]:
+def cleaned_batches(batches: Iterable[list], jobs: int) -> Generator[list, None, None]:
     """The batches (lists of entries with deferred records), in order, cleaned by ``jobs`` worker
     processes, two batches a worker ahead of the one handed back. ``batches`` is read only as
     far as the workers need (it reads the WARC file)."""
@@ -79,7 +79,7 @@ def cleaned_batches(batches: Iterable[list], jobs: int) -> Iterator[list]:
             yield settle(entries, outcomes)
 
 
-def in_batches(groups: Iterable[list], size: int, *, stop: list, until: type[BaseException]) -> Iterator[list]:
+def in_batches(groups: Iterable[list], size: int, *, stop: list, until: type[BaseException]) -> Generator[list, None, None]:
     """The entries of ``groups`` (each capture's: a list page's are several; None left out) in
     lists of at least ``size``, closed after the group that fills one, the last one shorter; an
     ``until`` error while reading ends them after the entries read before it and is put in ``stop``."""

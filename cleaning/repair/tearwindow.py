@@ -265,7 +265,7 @@ def _literal_lattice(text: str, start: int, end: int, left: str, right: str) -> 
 #: the window's start, work it cost). A mirror repeats its torn lines (the same chrome, the same
 #: article in several copies); reading one again costs the budget what it cost the first time,
 #: so that a text is repaired alike whatever was read before it.
-_FIRST_READS: dict[tuple, tuple[WindowReading | None, int]] = {}
+_FIRST_READS: dict[tuple[object, ...], tuple[WindowReading | None, int]] = {}
 FIRST_READS_MAX = 4096
 
 
