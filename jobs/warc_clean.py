@@ -79,7 +79,9 @@ def cleaned_batches(batches: Iterable[list], jobs: int) -> Generator[list, None,
             yield settle(entries, outcomes)
 
 
-def in_batches(groups: Iterable[list], size: int, *, stop: list, until: type[BaseException]) -> Generator[list, None, None]:
+def in_batches(
+    groups: Iterable[list], size: int, *, stop: list, until: type[BaseException]
+) -> Generator[list, None, None]:
     """The entries of ``groups`` (each capture's: a list page's are several; None left out) in
     lists of at least ``size``, closed after the group that fills one, the last one shorter; an
     ``until`` error while reading ends them after the entries read before it and is put in ``stop``."""
