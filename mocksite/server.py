@@ -135,6 +135,11 @@ class MockSite:
         with self._lock:
             self.hits[path] += 1
 
+    def hits_total(self) -> int:
+        """Requests of every path (a request held by a ``hang`` outage is not counted)."""
+        with self._lock:
+            return sum(self.hits.values())
+
     def hits_article_pages(self) -> int:
         """Requests of article pages (``/newsDetail_forward_<id>``, ``/detail/<id>``)."""
         with self._lock:
