@@ -56,7 +56,7 @@ class AddressRefused(Refused):
 def system_resolve(host: str, port: int) -> list[str]:
     """The addresses the system resolver gives ``host`` (``getaddrinfo``), each once, in order."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def configured_endpoints(settings) -> frozenset[tuple[str, int]]:
@@ -96,7 +96,7 @@ class AddressGuardResolver:
         self.resolve = resolve
         self.allowed = allowed
         self.allow_private = allow_private
-        self.cache: LocalCache = LocalCache(cache_size) if cache_size else None
+        self.cache: LocalCache | None = LocalCache(cache_size) if cache_size else None
         self.refused: LocalCache = LocalCache(10000)  # (host, port) -> why
 
     @classmethod

@@ -29,10 +29,15 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from twisted.internet.base import DelayedCall
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +124,12 @@ def apply_settings(settings, redis_url: str, role: str) -> None:
         settings.set("SCHEDULER_DUPEFILTER_KEY", "thepaper:dupefilter:worker", priority="cmdline")
 
 
+class _Clock(Protocol):
+    """What the scheduler needs of the reactor (twisted's IReactorTime.callLater)."""
+
+    def callLater(self, delay: float, callable: Callable[..., object], /, *args: object) -> DelayedCall: ...
+
+
 class AckedScheduler(Scheduler):
     """scrapy-redis's scheduler, with requests held in Redis until their item is committed.
 
@@ -128,6 +139,11 @@ class AckedScheduler(Scheduler):
     again. A heartbeat (every third of THEPAPER_REDIS_WORKER_TTL_S, at most 5 s) refreshes the
     worker's key and requeues what dead workers held.
     """
+
+    # set by from_crawler (scrapy-redis builds the scheduler there, not in __init__)
+    _next_beat: DelayedCall | None  # the next heartbeat
+    _wake: DelayedCall | None  # the next early poll of the engine
+    clock: _Clock | None  # the reactor; tests give a twisted.internet.task.Clock
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -163,6 +179,7 @@ class AckedScheduler(Scheduler):
         )
 
     def _tick(self) -> None:
+        assert self.clock is not None, "open() sets the clock"
         self.beat()
         self._next_beat = self.clock.callLater(self.beat_every, self._tick)
 

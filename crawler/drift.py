@@ -123,6 +123,8 @@ def field_coverage_drop(run: Mapping, base: Mapping, th: Thresholds) -> list[Fin
             continue
         for name in FIELDS:
             now, before = share(run, ctype, name), share(base, ctype, name)
+            if now is None or before is None:  # no articles of the type on one side
+                continue
             if _significant(before - now, before, n, th.field_drop, th.z):
                 out.append(Finding("field_coverage", name, ctype, now, before, n, bn))
     return out
@@ -136,6 +138,8 @@ def extraction_failure_rise(run: Mapping, base: Mapping, th: Thresholds) -> list
     out = []
     for reason in WATCHED_FAILURES:
         now, before = failure_share(run, reason), failure_share(base, reason)
+        if now is None or before is None:  # no pages judged on one side
+            continue
         if _significant(now - before, before, n, th.failure_rise, th.z):
             out.append(Finding("extraction_failures", reason, None, now, before, n, bn))
     return out
@@ -147,9 +151,7 @@ MONITORS: tuple[Callable[[Mapping, Mapping, Thresholds], list[Finding]], ...] = 
 )
 
 
-def _judgeable(cov: Mapping | None, th: Thresholds) -> bool:
-    if not cov:
-        return False
+def _judgeable(cov: Mapping, th: Thresholds) -> bool:
     return int(cov.get("pages") or 0) >= th.min_articles or any(
         articles(cov, t) >= th.min_articles for t in cov.get("types") or {}
     )
@@ -179,7 +181,7 @@ def layout_in_use(run: Mapping, base: Mapping) -> str:
 
 def judge(run: Mapping | None, base: Mapping | None, th: Thresholds) -> Verdict:
     """Run every monitor of :data:`MONITORS` on a run's coverage against its baseline."""
-    if not _judgeable(run, th):
+    if not run or not _judgeable(run, th):
         n = articles(run) if run else 0
         pages = int((run or {}).get("pages") or 0)
         return Verdict(

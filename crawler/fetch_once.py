@@ -23,10 +23,15 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from domain.hosts import BadHostError, host_port, ip_literal, refusal
+
+if TYPE_CHECKING:
+    from scrapy.robotstxt import RobotParser
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 #: Content types the cleaning chain reads as a page.
@@ -78,8 +83,8 @@ class Politeness:
     max_size: int
     obey_robots: bool
     robots_agent: str
-    robots_parser: type
-    resolve: object
+    robots_parser: type[RobotParser]
+    resolve: Callable[[str, int], Iterable[str]]
     allowed: frozenset = frozenset()
     allow_private: bool = False
     max_redirects: int = 5
@@ -189,7 +194,7 @@ def _allowed_by_robots(url: str, polite: Politeness) -> bool:
     if key not in polite.robots:
         robots = _follow(f"{parts.scheme}://{parts.netloc}/robots.txt", polite, robots=False)
         ok = 200 <= robots.status < 300
-        polite.robots[key] = polite.robots_parser.from_crawler(None, robots.body) if ok else None
+        polite.robots[key] = polite.robots_parser.from_crawler(None, robots.body) if ok else None  # type: ignore[arg-type]  # no crawler here: the parsers read only the body
     parser = polite.robots[key]
     return parser is None or parser.allowed(url, polite.robots_agent)
 

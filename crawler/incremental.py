@@ -64,8 +64,8 @@ def keep_paging(next_start_ms: int | None, stop_ms: int | None) -> bool:
 
 def item_time_ms(item: dict) -> int | None:
     try:
-        return int(item.get("pubTimeLong"))
-    except (TypeError, ValueError):
+        return int(item["pubTimeLong"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 

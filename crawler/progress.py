@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class Display:
     def __init__(self, stream: IO[str] | None = None, *, bar: bool | None = None):
         self.stream = stream or sys.stderr
         self.bar_mode = self.stream.isatty() if bar is None else bar
-        self.bar = None
+        self.bar: tqdm | None = None
 
     def show(self, s: Snapshot) -> None:
         if not self.bar_mode:

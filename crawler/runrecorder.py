@@ -6,7 +6,7 @@ spidermon's monitor suites judge a finished spider.
   spider and the item stages through the run's typed state
   (:class:`pipelines.run_state.RunState`), whose halt hook it installs (:func:`crawler.run_stop.halt`).
 * ``spider_closed`` (after the item stages drained the writer and the spider moved its cursors):
-  counts (:func:`run_counters`), judges the field coverage against the archive's trailing
+  counts (:func:`crawl_counters`), judges the field coverage against the archive's trailing
   coverage (:mod:`crawler.drift`), finishes the row with its status (:func:`run_status`) and
   message (:func:`run_message`), and, when the layout-drift alarm fires, marks the run
   ``degraded`` and sends the :data:`crawler.drift.layout_drift_alarm` signal (the alert hook,
@@ -23,6 +23,7 @@ import os
 import socket
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from scrapy import signals
 
@@ -30,7 +31,7 @@ from crawler.drift import Thresholds, Verdict, judge, layout_drift_alarm
 from crawler.run_stop import halt
 from pipelines.coverage import coverage_from_stats
 from pipelines.run_state import RunState, run_state
-from storage.runs import RunArchive
+from storage.runs import RunArchive, run_counters
 from storage.unwritable import ArchiveUnwritable
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class RunRecorder:
         if archive is None:  # the archive could not even be opened: nothing to record
             return
         stats = self.crawler.stats.get_stats()
-        counters = run_counters(state.counts, stats)
+        counters = crawl_counters(state.counts, stats)
         status = run_status(state.stop_reason or reason, counters)
         message = run_message(state, reason, self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT"))
         spider = spider if spider is not None else getattr(self.crawler, "spider", None)
@@ -149,17 +150,23 @@ class RunRecorder:
         return verdict, report
 
 
-def run_counters(counts: Mapping, stats: Mapping) -> dict:
-    """The run row's counters: the run's own (``counts``, :attr:`RunState.counts`) and the
-    requests and responses Scrapy counted (``stats``)."""
-    keys = ("new", "updated", "unchanged", "gone", "kept_original", "kept_fields")
-    counters = {k: int(counts.get(f"thepaper/stored/{k}", 0)) for k in keys}
-    counters["failed"] = int(counts.get("thepaper/failed", 0))
-    counters["articles_fetched"] = int(counts.get("thepaper/articles_fetched", 0))
-    counters["list_pages"] = int(counts.get("thepaper/list_pages", 0))
-    counters["responses"] = int(stats.get("downloader/response_count", 0))
-    counters["requests"] = int(stats.get("downloader/request_count", 0))
-    return counters
+#: The outcomes a crawl counts (``thepaper/stored/<outcome>`` in :attr:`RunState.counts`).
+STORED_KEYS = ("new", "updated", "unchanged", "gone", "kept_original", "kept_fields")
+
+
+def crawl_counters(counts: Mapping[str, int], stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The run row's counters (:func:`storage.runs.run_counters`): the run's own (``counts``,
+    :attr:`RunState.counts`) and the requests and responses Scrapy counted (``stats``)."""
+    return run_counters(
+        counts,
+        STORED_KEYS,
+        prefix="thepaper/stored/",
+        failed=int(counts.get("thepaper/failed", 0)),
+        articles_fetched=int(counts.get("thepaper/articles_fetched", 0)),
+        list_pages=int(counts.get("thepaper/list_pages", 0)),
+        responses=int(stats.get("downloader/response_count", 0)),
+        requests=int(stats.get("downloader/request_count", 0)),
+    )
 
 
 def run_status(reason: str, counters: Mapping) -> str:

@@ -32,6 +32,9 @@ class FetchedPage:
     request: dict[str, Any] | None = None
     failure_retry: bool = False  # fetched again because it failed before (not a sample of today's site)
     # Filled by the stages:
+    #: the keyword arguments of ``storage.raw.archive_raw`` for this response (ArchiveStage
+    #: sets them; the writer archives the page with them, before its record)
+    raw_args: dict[str, Any] | None = None
     raw_page: Any = None
     record: Any = None  # domain.record.ArticleRecord
     error: Any = None  # domain.record.CleaningError (or a wrapped crash)

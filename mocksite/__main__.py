@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 
 from .dataset import SHANGHAI, day_start, generate_dataset
-from .faults import FaultPlan
+from .faults import FaultMix, FaultPlan
 from .server import MockSite
 
 
@@ -62,7 +62,7 @@ def build_plan(args) -> FaultPlan:
     base = FaultPlan.from_config(args.faults, args.fault_seed, max_delay=args.max_delay)
     entries = list(base.entries)
     if args.fault_rate:
-        entries.append({"mix": args.fault_rate, "times": args.fault_times, "permanent": args.fault_permanent})
+        entries.append(FaultMix(args.fault_rate, times=args.fault_times, permanent=args.fault_permanent))
     return FaultPlan(entries, base.seed, max_delay=base.max_delay)
 
 

@@ -206,7 +206,7 @@ def paragraphs(rng: random.Random, topic: str, count: int, *, year: int = 2025) 
     the topic's (and the generic company) sentences so that none repeats until
     the deck runs out; no two paragraphs are equal."""
     deck: list[tuple[str, str]] = []
-    out = []
+    out: list[str] = []
     while len(out) < count:
         sentences = []
         for _ in range(rng.randint(1, 4)):

@@ -103,7 +103,9 @@ class Dataset:
         self._cache_size = cache_size
         self._edits: dict[int, dict] = {}
         self._versions: dict[int, int] = {}
-        self._lists: dict[tuple, list[int]] = {}
+        #: a column's or channel's (indices, pub_ms), and a channel's pinned indices, until articles are added
+        self._lists: dict[tuple[str, int | None], tuple[list[int], list[int]]] = {}
+        self._pinned: dict[int, list[int]] = {}
         self.built = 0  # how many articles were generated (for laziness checks)
 
     # ------------------------------------------------------------------ plans
@@ -201,6 +203,7 @@ class Dataset:
             start = self._n
             self._n += k
             self._lists.clear()
+            self._pinned.clear()
         return [self.article(i) for i in range(start, start + k)]
 
     def edit(self, cont_id: int, title: str | None = None, paragraphs: list[str] | None = None) -> MockArticle:
@@ -256,9 +259,8 @@ class Dataset:
 
     def pinned(self, channel_id: int) -> list[int]:
         """Editor-pinned indices of a channel: 2-3 older news articles."""
-        key = ("pinned", channel_id)
         with self._lock:
-            cached = self._lists.get(key)
+            cached = self._pinned.get(channel_id)
             n = self._n
         if cached is not None:
             return list(cached)
@@ -269,7 +271,7 @@ class Dataset:
             picks = [idx[len(idx) * k // 6] for k in (3, 2, 4)[:count]]
         with self._lock:
             if self._n == n:
-                self._lists[key] = picks
+                self._pinned[channel_id] = picks
         return list(picks)
 
     # ------------------------------------------------------------------ build

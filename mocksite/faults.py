@@ -186,7 +186,7 @@ class FaultMix:
     size: int | None = None
     retry_after: int | None = 1
     location: str = "http://other.invalid"
-    _rules: dict = field(default=None, repr=False, compare=False)
+    _rules: dict[tuple[str, int | None], FaultRule] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
         if not 0.0 <= self.mix <= 1.0 or not 0.0 <= self.permanent <= 1.0:

@@ -105,7 +105,8 @@ def list_data(
             "nodeType": 0,
         }
     else:
-        info = {"nodeId": channel_id, "name": ds.channels.get(channel_id, ""), "nodeType": 1}
+        name = ds.channels.get(channel_id, "") if channel_id is not None else ""
+        info = {"nodeId": channel_id, "name": name, "nodeType": 1}
     return {
         "list": items,
         "hasNext": has_next,

@@ -14,6 +14,8 @@ and the byline (author, time, source; the 澎湃号 ``原创`` line) leaves the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from .dataset import PPH_NODE, Figure, MockArticle, Paragraph
 from .render_common import (
     DRIFT_BUILD,
@@ -73,10 +75,15 @@ def tag_list(art: MockArticle) -> list[dict]:
     ]
 
 
+def pph_user_id(art: MockArticle) -> int:
+    """The user id of a 澎湃号 article's account."""
+    return 10_000 + sum(map(ord, art.pph_account)) * 7
+
+
 def author_info(art: MockArticle) -> dict | None:
     if art.node_id != PPH_NODE:
         return None
-    uid = 10_000 + sum(map(ord, art.pph_account)) * 7
+    uid = pph_user_id(art)
     return {
         "userId": uid,
         "sname": art.pph_account,
@@ -115,6 +122,7 @@ def _common_detail(art: MockArticle, nodes: dict) -> dict:
 
 def next_data(art: MockArticle, nodes: dict, drift: bool = False) -> dict:
     """The ``__NEXT_DATA__`` object of an article page (gone_null: contentDetail null)."""
+    detail: dict[str, Any]
     if art.kind == "gone_null":
         detail = {"contType": 0, "contentDetail": None}
     elif art.kind == "live":
@@ -152,7 +160,7 @@ def _original(art: MockArticle, b: int) -> str:
     writer = f"<span>{esc(art.author_raw)}</span>" if art.author_raw else ""
     return (
         f'<div class="{cls(b, "original")}"><span class="tag">原创</span>{writer}'
-        f'<a href="/user_{author_info(art)["userId"]}">{esc(art.pph_account)}</a></div>'
+        f'<a href="/user_{pph_user_id(art)}">{esc(art.pph_account)}</a></div>'
     )
 
 

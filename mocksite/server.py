@@ -15,7 +15,6 @@ import json
 import re
 import threading
 from collections import Counter, OrderedDict
-from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from . import render_api
@@ -64,30 +63,31 @@ class MockSite:
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
         self._page_cache = page_cache
         self._robots: bytes | None = None  # only old-era articles are disallowed: fixed per data set
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------- lifecycle
-    def _bind(self) -> None:
+    def _bind(self) -> _Server:
         if self._server is None:
             self._server = _Server((self.host, self.port), _Handler)
             self._server.site = self
             self.port = self._server.server_address[1]
+        return self._server
 
     def start(self) -> MockSite:
-        self._bind()
+        server = self._bind()
         self.stopping.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="mocksite", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, name="mocksite", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted."""
-        self._bind()
+        server = self._bind()
         try:
-            self._server.serve_forever()
+            server.serve_forever()
         finally:
-            self._server.server_close()
+            server.server_close()
             self._server = None
 
     def stop(self) -> None:
@@ -134,6 +134,11 @@ class MockSite:
     def count(self, path: str) -> None:
         with self._lock:
             self.hits[path] += 1
+
+    def hits_total(self) -> int:
+        """Requests of every path (a request held by a ``hang`` outage is not counted)."""
+        with self._lock:
+            return sum(self.hits.values())
 
     def hits_article_pages(self) -> int:
         """Requests of article pages (``/newsDetail_forward_<id>``, ``/detail/<id>``)."""

@@ -57,6 +57,7 @@ _CHUNKED_KINDS = ("chunked_bad_size", "chunked_unterminated", "oversized_chunked
 
 
 class _Handler(BaseHTTPRequestHandler):
+    server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
     sys_version = ""

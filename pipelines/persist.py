@@ -113,7 +113,7 @@ class PersistStage(_Stage):
         clean_args = None
         if isinstance(item, FetchedPage):
             entry = BatchEntry(url=item.url)
-            raw_args = getattr(item, "_raw_args", None)
+            raw_args = item.raw_args
             if item.kind in ("article", "mirror"):
                 if self.cleaner is not None and item.record is None and item.error is None:
                     clean_args = self.cleaner.clean_args(item)
@@ -126,7 +126,7 @@ class PersistStage(_Stage):
             entry, raw_args = BatchEntry(record=item.record), None
         elif isinstance(item, FetchFailure):
             entry = BatchEntry(failure=_failure(item.url, item.cont_id, item.reason, item.message))
-            raw_args = getattr(item.page, "_raw_args", None) if item.page is not None else None
+            raw_args = item.page.raw_args if item.page is not None else None
         else:
             return
         if self.writer is None:

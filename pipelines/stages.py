@@ -51,7 +51,7 @@ class ArchiveStage(_Stage):
         return item
 
     def _archive(self, page: FetchedPage):
-        page._raw_args = dict(
+        page.raw_args = dict(
             url=page.url,
             final_url=page.final_url,
             status=page.status,

@@ -3,7 +3,8 @@
 * Runs (``crawl_runs``): :func:`start_run`, :func:`finish_run`, and
   :func:`abort_dead_runs` for runs whose process died; :class:`RunRecord`, one run's row
   from open to finish, the one helper every kind of run records itself with (the crawl's
-  run recorder, the WARC import, ``reprocess``: :data:`RUN_COMMANDS`), and
+  run recorder, the WARC import, ``reprocess``: :data:`RUN_COMMANDS`) with its counters
+  (:func:`run_counters`), and
   :class:`RunArchive`, the archive of one crawl with its run.
 * List cursors (``list_cursors``): :func:`get_cursor`, :func:`set_cursor`, which never
   moves a cursor backwards.
@@ -19,9 +20,9 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -137,6 +138,25 @@ class RunRecord:
                 drift=drift,
             )
             session.commit()
+
+
+def run_counters(
+    counts: Mapping[str, int],
+    keys: Iterable[str],
+    *,
+    prefix: str = "",
+    by_reason: Mapping[str, str] | None = None,
+    **figures: float,
+) -> dict[str, Any]:
+    """A run's ``crawl_runs.counters``, the one shape of the crawl, the import and reprocess:
+    each of ``keys`` counted in ``counts`` under ``prefix + key`` (0 when absent); for each
+    ``name: key`` of ``by_reason``, the non-zero counts of ``key/<reason>`` by reason (the failed
+    pages, the skipped captures); then the run's other ``figures`` (pages, requests...) as given."""
+    counters: dict[str, Any] = {k: int(counts.get(prefix + k, 0)) for k in keys}
+    for name, key in (by_reason or {}).items():
+        counters[name] = {k.split("/", 1)[1]: int(v) for k, v in counts.items() if k.startswith(key + "/") and v}
+    counters.update(figures)
+    return counters
 
 
 def outcome_status(*, done: bool, error: BaseException | str | None, failed: int) -> str:

@@ -109,7 +109,7 @@ class WarcOut:
         self.counts[record.rec_type] += 1
         return record.rec_headers.get_header("WARC-Record-ID")
 
-    def warcinfo(self, filename: str, info: dict[str, str]) -> str:
+    def warcinfo(self, filename: str | None, info: dict[str, str]) -> str:
         return self._write(self.writer.create_warcinfo_record(filename, info))
 
     def request(
@@ -218,7 +218,7 @@ def export_warc(
     since: datetime | None = None,
     until: datetime | None = None,
     gzip: bool = True,
-    filename: str = "archive.warc.gz",
+    filename: str | None = "archive.warc.gz",  # None: no WARC-Filename (standard output)
     batch: int = BATCH,
     progress: Callable[[Counter], None] | None = None,
 ) -> Counter:

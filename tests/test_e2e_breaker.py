@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -17,15 +16,13 @@ def test_waf_block_trips_the_breaker_and_stops_the_run(db_url):
     ds = generate_dataset(150, seed=21)
     faults = [{"pattern": r"^/newsDetail_forward_", "kind": "waf403", "rate": 1.0}]
     with MockSite(ds, faults=faults) as site:
-        t0 = time.monotonic()
         proc = run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "-q", timeout=300)
-        elapsed = time.monotonic() - t0
         article_requests = site.hits_article_pages()
     assert proc.returncode == 5, proc.stderr[-3000:]
-    assert "keeps blocking the crawler" in proc.stderr
+    # the run gave up only after its cool-downs (THEPAPER_BREAKER_MAX_TRIPS, 3 by default)
+    assert "keeps blocking the crawler (429/WAF 403) after 3 cool-downs" in proc.stderr
     # it slowed down and gave up instead of hammering every article with every retry
     assert article_requests < len(ds) * 2, article_requests
-    assert elapsed > 1.0  # at least one cool-down happened
     with Session(create_engine(db_url)) as s:
         run = s.scalars(select(CrawlRun)).one()
         assert run.status == "failed" and "blocking" in run.message

@@ -127,7 +127,7 @@ def test_crawl_killed_at_random_points_resumes_to_the_exact_set(tmp_path):
     for attempt in range(3):
         db = f"sqlite:///{tmp_path / f'kill{attempt}.sqlite3'}"
         ds = generate_dataset(220, seed=100 + attempt)
-        # a little latency on article pages so that the kill lands mid-crawl
+        # a little latency on article pages: some are in flight when the kill lands
         faults = [{"pattern": r"^/newsDetail_forward_", "kind": "slow", "delay": 0.15, "rate": 1.0, "scope": "request"}]
         with MockSite(ds, faults=faults, fault_seed=attempt) as site:
             proc = subprocess.Popen(
@@ -137,7 +137,12 @@ def test_crawl_killed_at_random_points_resumes_to_the_exact_set(tmp_path):
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(1.5, 4.0))
+            # killed once the mock has served a random number of article pages: mid-crawl by state, not by time
+            served = rng.randint(10, 180)
+            deadline = time.monotonic() + 300
+            while site.hits_article_pages() < served and proc.poll() is None:
+                assert time.monotonic() < deadline, f"the crawl did not fetch {served} article pages"
+                time.sleep(0.02)
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             before = len(_stored_so_far(db))

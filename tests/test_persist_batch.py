@@ -264,13 +264,28 @@ def test_crawl_stores_the_same_archive_with_thread_or_worker_process(tmp_path):
     assert all(has_raw for _, _, _, ctype, has_raw, _ in arts if ctype not in ("external", "gone"))
 
 
+def _lock_waits(engine) -> int:
+    """Sessions of this PostgreSQL database waiting on a lock."""
+    with engine.connect() as conn:
+        sql = "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
+        return conn.execute(sa.text(sql)).scalar()
+
+
+def _wait_for(condition, what: str, limit: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {limit:g} s"
+        time.sleep(0.02)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_writer_that_loses_a_race_stores_the_entry_again(backend, tmp_path):
     """Two writers store the same new article (distributed workers that both fetched it): the
     second one's insert waits for the first transaction, then meets its key. Its transaction is
     tried again, reads what the first committed, and stores the entry as unchanged; nothing fails."""
     import threading
-    import time
 
     from storage.writers import store_jobs
 
@@ -288,8 +303,17 @@ def test_a_writer_that_loses_a_race_stores_the_entry_again(backend, tmp_path):
             store_jobs(Session, [(second, {k: v for k, v in _raw(u, 300).items()}, None)], run_id=None, policy={})
         )
     )
+    writing = threading.Event()
+
+    def second_writes(conn, cursor, statement, *args) -> None:
+        if threading.current_thread() is thread and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            writing.set()  # its first write: it waits on the first writer's lock from here
+
+    sa.event.listen(engine, "before_cursor_execute", second_writes)
     thread.start()
-    time.sleep(0.5 if backend != "sqlite" else 0.1)  # the second writer is waiting on the first one's keys
+    assert writing.wait(60), "the second writer never wrote"
+    if backend != "sqlite":  # the server shows the wait: the second writer is waiting on the first one's keys
+        _wait_for(lambda: _lock_waits(engine) > 0, "the second writer waiting on the first one's keys")
     first.commit()
     first.close()
     thread.join(30)

@@ -383,16 +383,19 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
         _seed_mock_archive(Session, 240)  # more than one chunk of 200 pages: two workers
     finally:
         engine.dispose()
+    cleaning = tmp_path / "cleaning"  # each worker leaves a file named by its pid here once it cleans
+    cleaning.mkdir()
     slow = (
-        "import signal, sys, time; from cleaning import document as chain; original = chain.clean_document\n"
+        "import os, signal, sys, time; from cleaning import document as chain; original = chain.clean_document\n"
         "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
-        "def slow(*a, **k):\n    time.sleep(0.2)\n    return original(*a, **k)\n"
+        "def slow(*a, **k):\n    open(os.path.join(os.environ['CLEANING_MARKS'], str(os.getpid())), 'w').close()\n"
+        "    time.sleep(0.2)\n    return original(*a, **k)\n"
         "chain.clean_document = slow\nfrom crawler import cli\nsys.exit(cli.main(sys.argv[1:]))"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", slow, "reprocess", "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "--jobs", "2"],
         cwd=ROOT,
-        env=cli_env(),
+        env=dict(cli_env(), CLEANING_MARKS=str(cleaning)),
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -402,7 +405,10 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
             time.sleep(0.05)
         workers = _children(proc.pid)
         assert len(workers) == 2, proc.stderr.read() if proc.poll() is not None else "no workers"
-        time.sleep(0.5)  # the workers are cleaning
+        deadline = time.monotonic() + 60
+        while not workers <= {int(f.name) for f in cleaning.iterdir()} and proc.poll() is None:
+            assert time.monotonic() < deadline, "the workers did not start cleaning"
+            time.sleep(0.05)
         proc.send_signal(signum)
         rc = proc.wait(timeout=30)
     finally:
@@ -414,7 +420,7 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
             proc.stderr.read().splitlines()[-1]
             == f"thepaper-archive: error: {('interrupted (SIGINT)', 'terminated (SIGTERM)')[signum == signal.SIGTERM]}"
         )
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while [w for w in workers if _state(w) != "gone"] and time.monotonic() < deadline:
         time.sleep(0.05)
     left = [w for w in workers if _state(w) != "gone"]

@@ -158,8 +158,8 @@ def run(args) -> int:
         raise UsageError("--url names the URL of one page, and the directory holds several")
     url = args.url
     if _is_url(args.path):  # fetched once (an error is one line)
-        data, url = _fetch(args)
-        pages = [(args.path, data)]
+        page, url = _fetch(args)
+        pages = [(args.path, page)]
     elif args.base_url or args.allow_private or args.set:
         raise UsageError(f"--base-url, --allow-private and -s apply to a URL, and {args.path} is none")
     cleaned = failed = 0

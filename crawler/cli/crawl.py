@@ -126,7 +126,10 @@ def export_run(output: str, fmt: str, db: str | None, run_id: int) -> None:
     engine, Session = open_archive(db)
     try:
         with Session() as session:
-            started = session.get(CrawlRun, run_id).started_at
+            run = session.get(CrawlRun, run_id)
+            if run is None:  # the run's own row: only a changed archive loses it
+                raise LookupError(f"run {run_id} is not in the archive {db}")
+            started = run.started_at
             with atomic_output(output, binary=fmt in BINARY_FORMATS, archive_url=db) as out:
                 n = export(session, fmt, out, updated_since=started)
     finally:

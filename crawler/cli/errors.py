@@ -23,11 +23,13 @@ one line names the file (``--debug`` prints the traceback instead).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable
+from typing import Any
 
 from crawler.crashes import crash_report
 from domain.secrets import mask_passwords
@@ -46,7 +48,7 @@ EXIT_TERMINATED = 143
 PROG = "thepaper-archive"
 
 #: Exit codes of a run stopped by a signal.
-SIGNAL_EXIT = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
+SIGNAL_EXIT: dict[int, int] = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
 
 
 class UsageError(Exception):
@@ -151,14 +153,19 @@ def install_sigterm() -> None:
 def install_log_masking() -> None:
     """Every log record of this process (Scrapy's included, whatever handler prints it) has the
     passwords of URLs in its message masked: made once, when the record is created."""
-    import logging
-
     make = logging.getLogRecordFactory()
-    if getattr(make, "masks_passwords", False):
-        return
+    if not isinstance(make, _MaskedRecords):
+        logging.setLogRecordFactory(_MaskedRecords(make))
 
-    def masked_record(*args, **kwargs):
-        record = make(*args, **kwargs)
+
+class _MaskedRecords:
+    """A log record factory: the records of ``make`` with the passwords of URLs masked."""
+
+    def __init__(self, make: Callable[..., logging.LogRecord]):
+        self.make = make
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.make(*args, **kwargs)
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a bad format string is the logging module's to report
@@ -166,9 +173,6 @@ def install_log_masking() -> None:
         if "://" in message:
             record.msg, record.args = mask_passwords(message), None
         return record
-
-    masked_record.masks_passwords = True
-    logging.setLogRecordFactory(masked_record)
 
 
 def run_guarded(func: Callable[[], int], *, debug: bool = False) -> int:

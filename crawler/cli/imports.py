@@ -94,7 +94,7 @@ def run(args) -> int:
         except BadURLError as exc:
             raise UsageError(str(exc)) from None
         # Names are checked on what they resolve to, when the crawl connects (crawler.addresses).
-        why = literal_refusal(ref.host) if ref.is_mirror else None
+        why = literal_refusal(ref.host) if ref.is_mirror and ref.host else None
         if why and not args.allow_private:
             raise UsageError(f"refused {value!r}: {why} (private or loopback addresses need --allow-private)")
         refs.append(ref)
@@ -171,7 +171,9 @@ def _import_files(args, paths) -> int:
                 outcome = save_article(session, record, raw_page_id=raw.id, now=now)
                 # the failures of this file (also as the path was typed, before this release), of its URL
                 # and of its article are resolved: it is stored
-                resolve_failures(session, {key, path, record.url or key}, [record.cont_id])
+                resolve_failures(
+                    session, {key, path, record.url or key}, [record.cont_id] if record.cont_id is not None else []
+                )
                 session.commit()
                 counts[outcome] = counts.get(outcome, 0) + 1
                 if not args.quiet:
@@ -194,7 +196,7 @@ def _import_warcs(args) -> int:
 
     from jobs.warc_in import WarcError, import_warcs, not_a_warc
     from storage.db import open_archive
-    from storage.runs import RunRecord, outcome_status
+    from storage.runs import RunRecord, outcome_status, run_counters
 
     for path in args.warc:
         if not os.path.isfile(path):
@@ -223,9 +225,9 @@ def _import_warcs(args) -> int:
         error, done = exc, True
     finally:
         keys = ("new", "updated", "unchanged", "versioned", "kept_original", "gone", "failed", "captures", "list_pages")
-        counters = {k: counts.get(k, 0) for k in keys}
-        counters["skipped"] = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith("skipped/") and v}
-        counters["duration_s"] = round(time.monotonic() - run.started, 3)
+        counters = run_counters(
+            counts, keys, by_reason={"skipped": "skipped"}, duration_s=round(time.monotonic() - run.started, 3)
+        )
         status = outcome_status(done=done, error=error, failed=counts.get("failed", 0))
         run.finish(status, counters, str(error) if error else "finished")
         engine.dispose()

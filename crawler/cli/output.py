@@ -43,7 +43,7 @@ _DISK_ERRORS = {
 }
 
 
-def disk_error(exc: BaseException) -> str | None:
+def disk_error(exc: BaseException | None) -> str | None:
     """Words for ``exc`` (or an error it was raised from) if it is a disk's failure, else None.
     Libraries wrap the OSError (xlsx writers, pyarrow's ``OSError`` without errno)."""
     seen = set()

@@ -6,6 +6,7 @@ import os
 import sys
 from collections import Counter
 from contextlib import suppress
+from typing import Any
 
 from crawler.cli.errors import EXIT_OK, UsageError
 from crawler.cli.options import add_db, date_or_time, db_url, positive_int
@@ -71,10 +72,12 @@ def run(args) -> int:
     if jobs < 1:
         raise UsageError(f"--jobs expects a number of processes of at least 1, got {jobs}")
 
-    seen = {"counts": Counter(), "pages": 0}
+    seen: Counter[str] = Counter()  # what a run stopped midway had done; its "pages" cleaned
+    pages = 0
 
-    def progress(counts, done, total):
-        seen.update(counts=counts, pages=done)  # what a run stopped midway had done
+    def progress(counts: Counter[str], done: int, total: int) -> None:
+        nonlocal seen, pages
+        seen, pages = counts, done
         if not args.quiet:
             print(
                 f"[thepaper-archive] reprocessed {done:,} of {total:,} raw pages ({done / total:.0%})",
@@ -102,11 +105,11 @@ def run(args) -> int:
             )
         except BaseException as exc:  # a signal, a worker that died: the run is aborted, its row says so
             with suppress(Exception):
-                run.finish("aborted", run_counters(seen["counts"], seen["pages"]), _why(exc))
+                run.finish("aborted", _counters(seen, pages), _why(exc))
             raise
         run.finish(
             outcome_status(done=True, error=None, failed=counts.get("failed", 0)),
-            run_counters(counts, seen["pages"]),
+            _counters(counts, pages),
             "finished",
         )
     print(f"reprocess: run {run.id}: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in RUN_KEYS), file=sys.stderr)
@@ -135,12 +138,11 @@ def keywords_only(args, since, cont_ids) -> int:
 RUN_KEYS = ("new", "updated", "unchanged", "kept_original", "failed")
 
 
-def run_counters(counts: Counter, pages: int) -> dict:
+def _counters(counts: Counter[str], pages: int) -> dict[str, Any]:
     """The run row's counters: the outcomes, the raw pages cleaned, the failures by reason."""
-    counters: dict = {k: counts.get(k, 0) for k in RUN_KEYS}
-    counters["pages"] = pages
-    counters["failures"] = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith("failed/") and v}
-    return counters
+    from storage.runs import run_counters
+
+    return run_counters(counts, RUN_KEYS, by_reason={"failures": "failed"}, pages=pages)
 
 
 def _why(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ the summary line and the exit code of a finished run."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crawler.cli.errors import (
@@ -20,6 +21,9 @@ from crawler.cli.errors import (
 from domain.hosts import BadHostError, address_kind, host_port, ip_literal, is_localhost_name
 from crawler.listapi import comma_list
 from pipelines.run_state import RunState, run_state
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 #: The command line's log level unless -v, -q, --log-level or a LOG_LEVEL setting says otherwise:
 #: progress, warnings and the summary line; Scrapy's own detail with -v.
@@ -44,7 +48,7 @@ def is_loopback_url(url: str) -> bool:
     return is_localhost_name(host) or ip is not None and address_kind(ip) == "loopback"
 
 
-def build_settings(args) -> scrapy.settings.Settings:  # noqa: F821
+def build_settings(args) -> Settings:
     """The project's Scrapy settings with the command line's options applied."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.settings import SETTINGS_PRIORITIES
@@ -60,7 +64,7 @@ def build_settings(args) -> scrapy.settings.Settings:  # noqa: F821
     if getattr(args, "config", None):
         settings.set("THEPAPER_CONFIG", args.config, priority="cmdline")
     apply(settings, settings.get("THEPAPER_CONFIG") or None)  # the environment and the config file
-    if settings.getpriority("LOG_LEVEL") <= SETTINGS_PRIORITIES["project"]:
+    if (settings.getpriority("LOG_LEVEL") or 0) <= SETTINGS_PRIORITIES["project"]:
         settings.set("LOG_LEVEL", CLI_LOG_LEVEL, priority="project")
     base = getattr(args, "base_url", None)
     profile = getattr(args, "profile", None)
@@ -176,9 +180,9 @@ def failure_lines(state: RunState) -> list[str]:
 
 def summary_line(state: RunState, stats: dict) -> str:
     """The run's one summary line: its outcome (``state``), and Scrapy's figures (``stats``)."""
-    from crawler.runrecorder import run_counters, run_message
+    from crawler.runrecorder import crawl_counters, run_message
 
-    c = run_counters(state.counts, stats)
+    c = crawl_counters(state.counts, stats)
     why = run_message(state, stats.get("finish_reason") or "")
     if state.alarm:  # the alarm has its own line already (see crawler.alerts)
         why = ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from datetime import datetime, timezone
 from scrapy.http import JsonRequest
 
@@ -15,6 +17,11 @@ from storage.failures import list_failure_url, resolve_list_failures
 from storage.runs import get_cursor, set_cursor
 from storage.unwritable import ArchiveUnwritable
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from storage.runs import RunArchive
+
 logger = logging.getLogger("crawler.spiders.thepaper")  # the spider's messages stay under its name
 
 _EMPTY_PAGES_LIMIT = 3  # consecutive empty pages that claim hasNext before a list is abandoned
@@ -23,6 +30,21 @@ _EMPTY_PAGES_LIMIT = 3  # consecutive empty pages that claim hasNext before a li
 class ListWalking:
     """The list-walking methods of :class:`crawler.spiders.thepaper.ThepaperSpider` (a mixin:
     it reads the spider's settings, store, run and :meth:`_follow_item`)."""
+
+    # The spider's (crawler.spiders.thepaper.ThepaperSpider):
+    crawler: Crawler
+    store: RunArchive
+    channels: list[str]
+    nodes: list[str]
+    page_size: int
+    api_url: str
+    api_headers: dict[str, str]
+    lists_pending: int
+    overlap_s: float
+    since_ms: int | None
+    full: bool
+    walks: dict[tuple[str, str], incremental.ListWalk]
+    on_error: Callable[..., Any]
 
     def _plan_walks(self):
         with self.store.Session() as session:

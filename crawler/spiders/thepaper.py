@@ -30,6 +30,22 @@ logger = logging.getLogger(__name__)
 
 class ThepaperSpider(ListWalking, scrapy.Spider):
     name = "thepaper"
+    # Set by from_crawler, from the settings:
+    site_url: str
+    api_url: str
+    api_headers: dict[str, str]
+    channels: list[str]
+    nodes: list[str]
+    page_size: int
+    max_articles: int
+    max_list_pages: int
+    watched: frozenset[tuple[str, int]]  # the configured (host, port) pairs
+    full: bool
+    since_ms: int | None
+    overlap_s: float
+    refetch: bool
+    retry_failures: bool
+    walks: dict[tuple[str, str], incremental.ListWalk]
 
     def __init__(self, *args, channels=None, nodes=None, max_articles=None, articles=None, mirrors=None, **kwargs):
         super().__init__(*args, **kwargs)
