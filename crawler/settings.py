@@ -87,7 +87,7 @@ THEPAPER_ALLOW_PRIVATE = False
 ROBOTSTXT_OBEY = True
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Safari/537.36 thepaper-archive/0.2"
+    "Chrome/126.0 Safari/537.36 thepaper-archive/0.3"
 )
 DOWNLOAD_DELAY = 3.0
 #: ±50% random variation of the delay (Scrapy 2.19; before it, RANDOMIZE_DOWNLOAD_DELAY does the same).
