@@ -24,7 +24,7 @@ import http.client
 import socket
 import ssl
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -85,10 +85,10 @@ class Politeness:
     robots_agent: str
     robots_parser: type[RobotParser]
     resolve: Callable[[str, int], Iterable[str]]
-    allowed: frozenset = frozenset()
-    allow_private: bool = False
-    max_redirects: int = 5
-    robots: dict = field(default_factory=dict)  # (scheme, host, port) -> parser or None
+    allowed: frozenset
+    allow_private: bool
+    max_redirects: int
+    robots: dict  # (scheme, host, port) -> parser or None, read once per fetch
 
     @classmethod
     def from_settings(cls, s) -> Politeness:
@@ -107,6 +107,7 @@ class Politeness:
             allowed=configured_endpoints(s),
             allow_private=s.getbool("THEPAPER_ALLOW_PRIVATE"),
             max_redirects=s.getint("REDIRECT_MAX_TIMES"),
+            robots={},
         )
 
 

@@ -113,7 +113,7 @@ class CleanStage(_Stage):
         # a gzip file inside a body decompresses to at most what Scrapy lets a response be
         # (0, Scrapy's "no limit", keeps the cleaner's own bound)
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
-        self.keywords = crawler.settings.getbool("THEPAPER_KEYWORDS", True)
+        self.keywords = crawler.settings.getbool("THEPAPER_KEYWORDS")
 
     def clean_args(self, item) -> dict:
         return dict(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.request
 import sys
 
 import pytest
@@ -186,7 +187,13 @@ def test_mock_stopped_on_request_exits_0_quietly(signum):
         text=True,
     )
     try:
-        assert proc.stdout.readline().startswith("mock thepaper.cn (5 articles")  # it serves
+        first = proc.stdout.readline()
+        assert first.startswith("mock thepaper.cn (5 articles")
+        while "(Ctrl-C stops)" not in proc.stdout.readline():  # the banner's last line
+            pass
+        base = first.split(" at ", 1)[1].split()[0]
+        with urllib.request.urlopen(base + "/robots.txt", timeout=60) as answer:  # it serves
+            answer.read()
     finally:
         proc.send_signal(getattr(signal, signum))
         out, err = proc.communicate(timeout=60)
