@@ -185,6 +185,9 @@ def test_mock_stopped_on_request_exits_0_quietly(signum):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as a terminal's foreground job has it: a shell's background job (`cmd &` in a script)
+        # starts its children with SIGINT ignored, and Python then keeps it ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first = proc.stdout.readline()
