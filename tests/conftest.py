@@ -185,6 +185,16 @@ CHROMIUM_TESTS = {
 #: Tests of other modules that run processes end to end (the slowest of the quick subset, measured
 #: with --durations).
 SLOW_TESTS = {
+    # crawls, WARC round trips and whole-devset passes of the branches merged in 0.3.0 (idle
+    # --quick durations, 2-7 s of setup or call each)
+    "test_a_list_failure_is_resolved_by_a_later_run_that_walks_the_list",
+    "test_no_keywords_crawl_stores_articles_without_keywords",
+    "test_keywords_only_computes_the_crawls_keywords",
+    "test_no_real_article_of_the_devset_is_refused_and_every_negative_is",
+    "test_pooled_import_is_the_import_in_one_process",
+    "test_the_mock_archive_holds_both_kinds_of_list_only_articles",
+    "test_both_faults_were_served",
+    "test_the_archive_under_another_name_or_its_companions_is_refused",
     "test_ctrl_c_stops_the_workers",
     "test_crawl_stores_the_same_archive_with_thread_or_worker_process",
     "test_compact_killed_with_sigkill_loses_nothing",
