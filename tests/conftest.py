@@ -326,32 +326,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.chromium)
 
 
+def _crawled_archive(tmp_path_factory, name: str, seed: int, filename: str, *flags: str):
+    """40 mock articles of ``seed`` crawled by the command into a new SQLite file: the data set,
+    the file and the crawl's process."""
+    from mocksite.dataset import generate_dataset
+    from mocksite.server import MockSite
+
+    ds = generate_dataset(40, seed=seed)
+    db = tmp_path_factory.mktemp(name) / filename
+    with MockSite(ds) as site:
+        proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(db), *flags)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return ds, db, proc
+
+
 @pytest.fixture(scope="session")
 def newcomer_archive(tmp_path_factory):
     """A small crawled archive (SQLite) and its data set, crawled once per test process: the
     tests read it and never write to it."""
-    from mocksite.dataset import generate_dataset
-    from mocksite.server import MockSite
-
-    tmp = tmp_path_factory.mktemp("newcomer")
-    ds = generate_dataset(40, seed=14)
-    db = tmp / "a.sqlite3"
-    with MockSite(ds) as site:
-        proc = run_cli("crawl", "--base-url", site.base_url, "--db", str(db))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return ds, db, proc
+    return _crawled_archive(tmp_path_factory, "newcomer", 14, "a.sqlite3")
 
 
 @pytest.fixture(scope="session")
 def firstweek_archive(tmp_path_factory):
     """The first-week tests' archive (issue 27): 40 articles crawled once per test process; the
     tests read it and never write to it."""
-    from mocksite.dataset import generate_dataset
-    from mocksite.server import MockSite
-
-    tmp = tmp_path_factory.mktemp("firstweek")
-    ds = generate_dataset(40, seed=27)
-    db = tmp / "a.db"
-    with MockSite(ds) as site:
-        run_cli("crawl", "--base-url", site.base_url, "--db", str(db), "-q", check=True)
+    ds, db, _ = _crawled_archive(tmp_path_factory, "firstweek", 27, "a.db", "-q")
     return ds, db

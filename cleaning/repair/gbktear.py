@@ -1,4 +1,4 @@
-"""Repair GBK punctuation-swap tears (thepaper-site.md §6 item 4).
+"""Repair GBK punctuation-swap tears (docs/site-notes.md §6 item 4).
 
 The mirror GBK-encoded the (already Traditional) text, replaced every byte pair ``A3 xx``
 (full-width forms) by the ASCII character ``xx - 0x80`` ignoring character boundaries, and
