@@ -1,6 +1,7 @@
-"""The people a page credits outside the byline under its title: the closing credit of the body
-(``……。（记者 胡晓蓉）``, ``（常书香 马丹阳）``) and the editor line (``编辑：X``, ``责任编辑：X``,
-wherever the page prints it, even split over two lines).
+"""The people a page credits outside the byline under its title: the bracketed dateline that
+opens the body (``【王家俊／台北報導】配合…``, ``〔記者甲、乙／台北報導〕``), the closing credit of
+the body (``……。（记者 胡晓蓉）``, ``（常书香 马丹阳）``) and the editor line (``编辑：X``,
+``责任编辑：X``, wherever the page prints it, even split over two lines).
 
 A closing credit with a role word (记者, 通讯员) names its people; a bare one is taken only when
 each name opens with a common Chinese surname (a closing ``（待续）`` or ``（图文无关）`` is not a
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 
 from cleaning.extract.base import Extracted
-from cleaning.extract.evidence import AGENCY
+from cleaning.extract.evidence import AGENCY, DATELINE
 from cleaning.surnames import SURNAMES
 from cleaning.metadata import parse_author
 
@@ -23,6 +24,26 @@ _EDITOR = re.compile(r"(?:责任编辑|責任編輯|编辑|編輯)\s*[:：]\s*([
 _FIELD_TAIL = re.compile(r"(?:来源|來源|时间|時間|日期|作者)$")
 #: How many closing paragraphs of the body are looked at for a credit.
 TAIL_PARAGRAPHS = 6
+# an outlet (联合报╱) and a role word may come first; the slash between names and dateline is
+# required, so a name is never cut from the place that follows it (中央社記者甲台南4日電)
+_OPENING = re.compile(
+    rf"^[【〔\[（(]\s*(?:[\u4e00-\u9fff]{{1,6}}[/／╱])?\s*(?:{_ROLE})?\s*"
+    rf"({_HAN_NAME}(?:[、，,\s]+{_HAN_NAME})*)\s*[/／╱]\s*{DATELINE}\s*[】〕\]）)]"
+)
+#: How many opening paragraphs of the body are looked at for a dateline.
+HEAD_PARAGRAPHS = 3
+
+
+def opening_credit(paragraphs: list[str]) -> str:
+    """The names of the bracketed dateline that opens one of the body's first paragraphs
+    (module doc), space-separated, or ""."""
+    for p in [p for p in paragraphs if p.strip()][:HEAD_PARAGRAPHS]:
+        m = _OPENING.match(p.strip())
+        if m:
+            names = [n for n in re.split(r"[\s、，,]+", m.group(1)) if n]
+            if names and not any(AGENCY.match(n) for n in names):
+                return " ".join(names)
+    return ""
 
 
 def closing_credit(paragraphs: list[str]) -> str:
@@ -52,9 +73,9 @@ def editor_line(lines: list[str]) -> str:
 
 
 def apply_credits(ex: Extracted, lines: list[str]) -> None:
-    """Fill an empty byline from the body's closing credit and an empty editor from the page's
-    editor line."""
+    """Fill an empty byline from the body's opening dateline or closing credit, and an empty
+    editor from the page's editor line."""
     if not parse_author(ex.author_raw)[0]:
-        ex.author_raw = closing_credit(ex.paragraphs) or ex.author_raw
+        ex.author_raw = opening_credit(ex.paragraphs) or closing_credit(ex.paragraphs) or ex.author_raw
     if not ex.editor_raw:
         ex.editor_raw = editor_line(lines)

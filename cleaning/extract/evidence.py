@@ -5,7 +5,7 @@
   ``datePublished``), the first full date-time of the visible text under the title, the date in
   the URL, and htmldate's reading of the page. Each says a day; the day with the most weight wins,
   and of its candidates the most precise (a minute beats a bare day).
-* byline: ``作者：X``, ``记者 X``, ``文/X``, ``X/<outlet>`` lines (:func:`byline_in`); an agency
+* byline: ``作者：X``, ``记者 X``, ``文/X``, ``X/<outlet>``, ``X／台北報導`` lines (:func:`byline_in`); an agency
   alone (新华社, 中新网) is a source, not an author (:func:`settle_byline`).
 * title: the page's ``<h1>``, ``og:title``, the ``<title>``'s first part and the title our reading
   by shapes found: a candidate two sources agree on wins.
@@ -148,6 +148,8 @@ def choose_time(cands: list[tuple[datetime, bool, int]]) -> datetime | None:
 
 # ------------------------------------------------------------------ bylines
 _NAME = r"[\u4e00-\u9fff·]{2,5}|[A-Za-z][A-Za-z0-9_.-]{1,24}"
+#: Where and how a report was filed, after the names and a slash: 台北報導, 华盛顿4日电, 特稿.
+DATELINE = r"(?:[\u4e00-\u9fff]{0,10}(?:报道|報導|報道|特稿)|[\u4e00-\u9fff]{0,8}[0-9０-９]{1,2}日(?:电|電))"
 _NAMES = rf"((?:{_NAME})(?:[ 、，,]+(?:{_NAME}))*)"
 _SEP = r"\s*[:：/／]\s*|\s+"
 _BYLINES = (
@@ -159,6 +161,9 @@ _BYLINES = (
     re.compile(rf"(?:^|[\s（(【\[])文\s*[/／:：]\s*{_NAMES}"),
     # a forum's 由X于<date>发表
     re.compile(rf"由\s*({_NAME})\s*于\s*(?:19|20)\d\d"),
+    # a dateline byline alone on its line: 朱真楷／台北報導, 刘屏／华盛顿4日电
+    # (opening with a common surname: a breadcrumb 首页／新闻报道 is no byline)
+    re.compile(rf"^(?=[{''.join(sorted(SURNAMES))}]){_NAMES}\s*[/／╱]\s*{DATELINE}$"),
 )
 _OUTLET_END = "|".join(("网", "網", "報", "报", "社", "台", "新闻", "新聞", "客户端"))
 _SLASH_OUTLET = re.compile(rf"^({_NAME})\s*[/／]\s*([\u4e00-\u9fffA-Za-z]{{1,12}}(?:{_OUTLET_END}))$")
@@ -239,29 +244,47 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\s[-|–—]\s|｜|\||--)\s*")
 
 
 _SITE_TAIL = re.compile(r"^(.+?)\s*[-—_|｜]\s*([^-—_|｜]{1,20})$")
+_SPACES = re.compile(r"[\s\u3000]+")
+_MIN_PRINTED = 6  # shorter lines (menu items, a site's name) say nothing of a headline
 
 
-def choose_title(doc: HtmlElement, shaped: str) -> str:
-    """The first of og:title, the single ``<h1>``, the ``<title>``'s first part and ``shaped``
-    that another source agrees with (the same text, or one holding it); else ``shaped``."""
+def choose_title(doc: HtmlElement, shaped: str, lines: Sequence[str] = ()) -> str:
+    """The first of og:title, the single ``<h1>``, the ``<title>``'s first part (its last one
+    when the page prints that as a line of its own: ``站名 - 标题``) and ``shaped`` that another
+    source agrees with (the same text, or one holding it; a visible line of the page, ``lines``,
+    saying it); else ``shaped``."""
     h1s = [t for t in (h.text_of(el) for el in doc.xpath("//body//h1")) if t]
     page = h.text_of(h.first(doc, "//title"))
     parts = [p for p in _TITLE_SPLIT.split(page) if p]
     m = _SITE_TAIL.match(page)
     if m and is_site_name(m.group(2)):  # ``标题-新华网``: the site's name after a bare dash
         parts = [*[p for p in _TITLE_SPLIT.split(m.group(1)) if p][:1], *parts]
-    # the site's name (the ``<title>``'s last part, og:site_name) is no article's title, even
-    # when it is the page's one ``<h1>`` (a logo)
-    site = {parts[-1] if len(parts) > 1 else "", h.meta(doc, "og:site_name")} - {""}
+    printed = {_SPACES.sub("", ln) for ln in lines if len(ln) >= _MIN_PRINTED}
+
+    def on_page(c: str) -> bool:  # a headline the page prints as a line of its own
+        return len(c) >= _MIN_PRINTED and _SPACES.sub("", c) in printed
+
+    # the site's name (the ``<title>``'s last part unless the page prints that part as a line:
+    # ``站名 - 标题``; og:site_name) is no article's title, even as the page's one ``<h1>`` (a logo)
+    last = parts[-1] if len(parts) > 1 else ""
+    printed_last = last if on_page(last) else ""
+    site = {"" if printed_last else last, h.meta(doc, "og:site_name")} - {""}
     cands = [
         c
-        for c in (h.meta(doc, "og:title"), h1s[0] if len(h1s) == 1 else "", parts[0] if parts else "", shaped)
+        for c in (
+            h.meta(doc, "og:title"),
+            h1s[0] if len(h1s) == 1 else "",
+            parts[0] if parts else "",
+            printed_last,
+            shaped,
+        )
         if c and len(c) <= 120 and c not in site
     ]
     sources = [*cands, page]
 
     def support(i: int, c: str) -> int:
-        return sum(1 for j, o in enumerate(sources) if j != i and (o == c or (len(c) >= 6 and c in o)))
+        held = sum(1 for j, o in enumerate(sources) if j != i and (o == c or (len(c) >= 6 and c in o)))
+        return held + on_page(c)
 
     # the core the most sources hold (``标题`` in ``标题-站名``), the first of equals
     best = max(range(len(cands)), key=lambda i: (support(i, cands[i]), -i), default=None)
@@ -314,7 +337,7 @@ def page_names(doc: HtmlElement) -> str:
 
 def apply_evidence(ex: Extracted, doc: HtmlElement, lines: list[str], html_text: str, url: str | None = None) -> None:
     """Fill ``ex``'s title, time and byline from the page's evidence (module doc)."""
-    ex.title = choose_title(doc, ex.title)
+    ex.title = choose_title(doc, ex.title, lines)
     cands = time_candidates(doc, lines, title=ex.title, url=url, html_text=html_text)
     if ex.published_at is not None:
         cands.append((ex.published_at, True, _W_VISIBLE))

@@ -3,7 +3,8 @@
 ``,`` ``:`` ``;`` ``?`` ``!`` become ``，：；？！`` when the character before them is CJK (or a
 closing CJK mark such as ``”」）》``), or — for ``,`` ``;`` ``?`` ``!`` — when the character after
 is CJK and the one before is not an ASCII letter/digit.  Numbers (``1,000``, ``10:30``),
-Latin runs, URLs and e-mail addresses are left alone.  Decided and documented: parentheses
+Latin runs, URLs, e-mail addresses and a mark followed by a space (``为何反服贸? 学生…``: the
+writer typed it half-width, Western-style) are left alone.  Decided and documented: parentheses
 and ``|`` stay ASCII (``(2025)``, ``作者|斗斗``), because thepaper.cn itself prints both forms.
 """
 
@@ -17,6 +18,10 @@ _CLOSERS = "”’」』）》〉】"
 _MAP = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 _MASK_RE = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+", re.A)
 _CAND_RE = re.compile(r"[,:;?!]")
+# a mark followed by a space (not a line break) is the writer's own half-width one, typed
+# Western-style; a full-width mark is seldom followed by a space, so the rare flattened one lost
+# this way stays as written (precision first: never change what the page may have said)
+_SPACED = (" ", "\u3000", "\xa0")
 
 
 def _convert(seg: str, keep: frozenset[int] = frozenset(), base: int = 0) -> tuple[str, int]:
@@ -31,7 +36,7 @@ def _convert(seg: str, keep: frozenset[int] = frozenset(), base: int = 0) -> tup
         nxt = seg[i + 1] if i + 1 < len(seg) else ""
         prev_cjk = bool(prev) and (re.match(f"[{_CJK}]", prev) is not None or prev in _CLOSERS)
         next_cjk = bool(nxt) and re.match(f"[{_CJK}“‘「《（]", nxt) is not None
-        if prev.isdigit() and nxt.isdigit():
+        if (prev.isdigit() and nxt.isdigit()) or nxt in _SPACED:
             continue
         if prev_cjk or (next_cjk and ch != ":" and not (prev.isascii() and prev.isalnum())):
             out[i] = _MAP[ch]
