@@ -34,7 +34,7 @@ def _page(site, cont_id: int) -> str:
 
 def _clean(site, *args: str):
     site.reset_hits()
-    return run_cli("clean", *args, timeout=60)
+    return run_cli("clean", *args)
 
 
 def test_a_url_is_cleaned_as_the_saved_page_is(site, tmp_path):
@@ -83,7 +83,7 @@ def _errors(site):
         (
             [_page(site, NEWS.cont_id)],
             2,
-            f"refused {_page(site, NEWS.cont_id)}: {host} is a loopback address "
+            f"refused to connect for {_page(site, NEWS.cont_id)}: {host} is a loopback address "
             "(private or loopback addresses need --allow-private)",
             {},
         ),
@@ -165,7 +165,7 @@ def test_the_user_agent_is_the_settings_and_a_missing_robots_txt_allows(given):
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         settings = ["-s", f"USER_AGENT={given}"] if given else []
-        proc = run_cli("clean", f"{base}/newsDetail_forward_{NEWS.cont_id}", "--base-url", base, *settings, timeout=60)
+        proc = run_cli("clean", f"{base}/newsDetail_forward_{NEWS.cont_id}", "--base-url", base, *settings)
     finally:
         server.shutdown()
         server.server_close()

@@ -105,13 +105,13 @@ def _fetch(args) -> tuple[bytes, str]:
     cleaned under: ``--url``, else the canonical URL of an article of the configured site (as
     the crawl cleans it), else where the page was."""
     from crawler.cli.spider_run import build_settings
-    from crawler.fetch_once import Politeness, fetch_page
+    from crawler.fetch_once import fetch_page
     from domain.urls import BadURLError, canonical_url, parse_article_ref
 
     settings = build_settings(args)
     if args.allow_private:
         settings.set("THEPAPER_ALLOW_PRIVATE", True, priority="cmdline")
-    page = fetch_page(args.path, Politeness.from_settings(settings))
+    page = fetch_page(args.path, settings)
     if args.url:
         return page.body, args.url
     site = urlsplit(settings.get("THEPAPER_SITE_URL") or "").netloc.lower()
