@@ -117,19 +117,17 @@ class Encoder:
     """How new raw bodies are stored: zstd at ``level``, with the dictionary ``dictionary``
     (its ``raw_dictionaries.id`` is ``dictionary_id``) or without one."""
 
-    __slots__ = ("dictionary_id", "dictionary", "level", "samples")
+    __slots__ = ("dictionary_id", "dictionary", "level")
 
     def __init__(
         self,
         dictionary_id: int | None = None,
         dictionary: bytes | None = None,
         level: int = DEFAULT_LEVEL,
-        samples: int | None = None,
     ):
         if (dictionary_id is None) != (dictionary is None):
             raise ValueError("a dictionary needs its id, and an id its dictionary")
         self.dictionary_id, self.dictionary, self.level = dictionary_id, dictionary, level
-        self.samples = samples  # pages the dictionary was trained on, when known
 
     def columns(self, body: bytes) -> dict:
         """The ``raw_pages`` values ``body``, ``compression`` and ``dictionary_id`` of ``body``."""
