@@ -176,11 +176,14 @@ def train_dictionary(
 AUTO_TRAIN_PAGES = 500
 #: How much the archive grows between two trainings: a new dictionary once it holds this many
 #: times the raw pages it held when the newest one was trained (``archive_pages``), so that the
-#: archive's later pages (a crawl's first 500 are a third list pages; a backfill brings older
-#: layouts) are known to one. 2: log2(N / 500) + 1 trainings over an archive of N pages (3 at
-#: 2,000 pages, 6 at 20,000), each bounded by :data:`TRAIN_MAX_BYTES`, and never one per batch;
-#: 4 would halve them but leave a 2,000-article crawl on the dictionary of its first 500 pages.
-RETRAIN_GROWTH = 2
+#: archive's later pages are known to one (a crawl meets the site's older layouts last: on a
+#: 2,000-article mock crawl, a dictionary of the first 1,000 pages compresses the archive 10.4 x,
+#: one of the first 1,500-1,900 pages 16-18 x; a backfill brings older layouts too). 1.5: a
+#: training at 500, 750, 1,125, 1,688... pages, log1.5(N / 500) + 1 over an archive of N pages
+#: (4 at 2,000, 10 at 20,000; ~0.2 s of CPU each, plus the writer's re-encoding of the pages
+#: before it up to RECOMPRESS_MAX_PAGES), never one per batch; 2 trains half as often but a
+#: 2,000-page crawl ends right at its third training, on the dictionary of its first 1,000 pages.
+RETRAIN_GROWTH = 1.5
 
 
 def trained_at(row) -> int:
@@ -209,7 +212,7 @@ def _newest_policy_row(session: Session):
 def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES, using: int | None = None) -> RawDictionary | None:
     """Train and commit a dictionary once the archive holds ``min_pages`` raw pages and has
     none, or has :func:`outgrown` its newest one (what a crawl's writer calls after each batch,
-    ``using`` the dictionary id its encoder has): at 500 pages, then at 1,000, 2,000, 4,000...
+    ``using`` the dictionary id its encoder has): at 500 pages, then at 750, 1,125, 1,688...
     None when it is not time, or when another process trained one first. Cheap when it is not
     time: the newest dictionary's counts and the largest raw page id (never less than the count:
     ids are never reused) are read, and the pages counted only when that id says it may be."""

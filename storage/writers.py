@@ -153,7 +153,7 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
 
 def _recompress(Session) -> None:
     """The pages stored before the dictionary just trained get it too
-    (:func:`storage.compact.compact_archive`: at 500, 1,000, 2,000 and 4,000 rows, once each),
+    (:func:`storage.compact.compact_archive`: at 500, 750, 1,125... rows, as the archive grows),
     so that a crawl leaves its archive about as small as ``db compact`` would. Not in an archive of more
     than :data:`RECOMPRESS_MAX_PAGES` pages (one made before the dictionaries, or a backfill):
     re-encoding it all is ``db compact``'s work, not a crawl's. Never stops the crawl."""
