@@ -11,14 +11,16 @@ Codecs (the ``raw_pages.compression`` column):
 A dictionary is trained on the archive's own pages (:func:`train`); pages of one site
 share most of their HTML, so a frame with the dictionary holds little more than what
 differs from page to page. Compressors and decompressors are cached per dictionary
-(building one with a 100 KB dictionary costs more than compressing a page).
+(building one with a 100 KB dictionary costs more than compressing a page), the most recently
+used few of them (:data:`KEPT_COMPRESSORS`, :data:`KEPT_DECOMPRESSORS`).
 """
 
 from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
 import zstandard
 
@@ -27,6 +29,13 @@ CODECS = ("zstd", "zlib", "none")
 DEFAULT_LEVEL = 9
 #: Bytes of a trained dictionary (zstd's own default size).
 DICTIONARY_SIZE = 112_640
+#: (De)compressors a thread keeps, the most recently used: each holds its dictionary's tables
+#: (~1.5 MB a compressor and decompressor pair at level 9), and a crawl trains a dictionary as its
+#: archive grows 1.5 times (10 in a 20,000-page crawl) but writes with the newest only; reading
+#: rows of older dictionaries (``db compact``, ``reprocess``) rebuilds one when it was dropped,
+#: which costs about as much as decoding a few pages.
+KEPT_COMPRESSORS = 2
+KEPT_DECOMPRESSORS = 8
 
 _local = threading.local()  # zstd (de)compressor objects are not thread-safe: one set per thread
 
@@ -35,11 +44,25 @@ class CodecError(ValueError):
     """A body that cannot be decoded: unknown codec, missing dictionary, damaged bytes."""
 
 
-def _cache() -> dict:
-    cache = getattr(_local, "cache", None)
-    if cache is None:
-        cache = _local.cache = {}
-    return cache
+def _cache(kind: str) -> OrderedDict:
+    caches = getattr(_local, "caches", None)
+    if caches is None:
+        caches = _local.caches = {"c": OrderedDict(), "d": OrderedDict()}
+    return caches[kind]
+
+
+def _cached(kind: str, key: tuple, make: Callable, kept: int):
+    """The object of ``key`` in this thread's ``kind`` cache, made when missing; the least
+    recently used are dropped beyond ``kept``."""
+    cache = _cache(kind)
+    obj = cache.get(key)
+    if obj is None:
+        obj = cache[key] = make()
+        while len(cache) > kept:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return obj
 
 
 def _zstd_dict(data: bytes | None):
@@ -49,21 +72,20 @@ def _zstd_dict(data: bytes | None):
 def compressor(dictionary: bytes | None, level: int = DEFAULT_LEVEL) -> zstandard.ZstdCompressor:
     """A cached zstd compressor for ``dictionary`` (None: none) at ``level``; the frame records the
     content size and a checksum, so that a damaged body is detected on reading."""
-    key = ("c", level, dictionary)
-    cache = _cache()
-    if key not in cache:
-        cache[key] = zstandard.ZstdCompressor(
+    return _cached(
+        "c",
+        (level, dictionary),
+        lambda: zstandard.ZstdCompressor(
             level=level, dict_data=_zstd_dict(dictionary), write_checksum=True, write_content_size=True
-        )
-    return cache[key]
+        ),
+        KEPT_COMPRESSORS,
+    )
 
 
 def _decompressor(dictionary: bytes | None) -> zstandard.ZstdDecompressor:
-    key = ("d", dictionary)
-    cache = _cache()
-    if key not in cache:
-        cache[key] = zstandard.ZstdDecompressor(dict_data=_zstd_dict(dictionary))
-    return cache[key]
+    return _cached(
+        "d", (dictionary,), lambda: zstandard.ZstdDecompressor(dict_data=_zstd_dict(dictionary)), KEPT_DECOMPRESSORS
+    )
 
 
 def encode(body: bytes, dictionary: bytes | None = None, level: int = DEFAULT_LEVEL) -> bytes:
