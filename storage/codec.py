@@ -17,6 +17,7 @@ used few of them (:data:`KEPT_COMPRESSORS`, :data:`KEPT_DECOMPRESSORS`).
 
 from __future__ import annotations
 
+import random
 import threading
 import zlib
 from collections import OrderedDict
@@ -29,6 +30,11 @@ CODECS = ("zstd", "zlib", "none")
 DEFAULT_LEVEL = 9
 #: Bytes of a trained dictionary (zstd's own default size).
 DICTIONARY_SIZE = 112_640
+#: The seed of the order :func:`train` gives its samples. zstd's training keeps the last quarter
+#: of them to choose its parameters by: in archive order those are the newest pages alone, and on
+#: a 2,000-article mock archive the dictionary then compressed it 15.3 x, shuffled 22.3 x (its
+#: large pages 7 x against 29 x). Fixed, so that the same samples give the same dictionary.
+TRAIN_SHUFFLE_SEED = 26
 #: (De)compressors a thread keeps, the most recently used: each holds its dictionary's tables
 #: (~1.5 MB a compressor and decompressor pair at level 9), and a crawl trains a dictionary as its
 #: archive grows 1.5 times (10 in a 20,000-page crawl) but writes with the newest only; reading
@@ -119,6 +125,7 @@ def train(samples: Sequence[bytes], size: int = DICTIONARY_SIZE) -> bytes:
     """A zstd dictionary of at most ``size`` bytes trained on ``samples`` (raw bodies);
     :class:`CodecError` when they are too few or too alike to train on."""
     samples = [bytes(s) for s in samples if s]
+    random.Random(TRAIN_SHUFFLE_SEED).shuffle(samples)  # see TRAIN_SHUFFLE_SEED
     if len(samples) < 8:
         raise CodecError(f"too few pages to train a dictionary on ({len(samples)}; at least 8)")
     # zstd refuses a dictionary larger than a good share of its samples
