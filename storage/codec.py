@@ -41,8 +41,8 @@ TRAIN_SHUFFLE_SEED = 26
 #: 20.2 x against 19.7 x trained on its first 1,500 pages). Fewer entries: more collisions.
 TRAIN_FREQUENCY_LOG = 16
 #: (De)compressors a thread keeps, the most recently used: each holds its dictionary's tables
-#: (~1.5 MB a compressor and decompressor pair at level 9), and a crawl trains a dictionary as its
-#: archive grows 1.5 times (10 in a 20,000-page crawl) but writes with the newest only; reading
+#: (~1 MB a compressor and decompressor pair at level 9), and a crawl trains a dictionary as its
+#: archive grows 1.5 times (9-10 in a 20,000-page crawl) but writes with the newest only; reading
 #: rows of older dictionaries (``db compact``, ``reprocess``) rebuilds one when it was dropped,
 #: which costs about as much as decoding a few pages.
 KEPT_COMPRESSORS = 2

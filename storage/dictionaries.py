@@ -180,7 +180,7 @@ AUTO_TRAIN_PAGES = 500
 #: 2,000-article mock crawl, a dictionary of the first 1,000 pages compresses the archive 10.4 x,
 #: one of the first 1,500-1,900 pages 16-18 x; a backfill brings older layouts too). 1.5: a
 #: training at 500, 750, 1,125, 1,688... pages, log1.5(N / 500) + 1 over an archive of N pages
-#: (4 at 2,000, 10 at 20,000; ~0.2 s of CPU each, plus the writer's re-encoding of the pages
+#: (4 at 2,000, 9-10 at 20,000; ~0.2 s of CPU each, plus the writer's re-encoding of the pages
 #: before it up to RECOMPRESS_MAX_PAGES), never one per batch; 2 trains half as often but a
 #: 2,000-page crawl ends right at its third training, on the dictionary of its first 1,000 pages.
 RETRAIN_GROWTH = 1.5
