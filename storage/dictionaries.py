@@ -33,11 +33,12 @@ from storage.unwritable import ArchiveUnwritable
 #: Seconds a writer keeps using the dictionary it found before looking for a newer one.
 ENCODER_TTL_S = 60.0
 #: Raw pages sampled for training, and the most bytes of them (whole pages: fewer of them when
-#: they are large, :func:`planned_samples`). zstd's training holds about 2.7 times its sample
-#: (the peak of a crawl's worker: ~28 MB for 12 MiB of the mock's pages); 4 MiB (~400 of the
-#: mock's pages, ~25 of the real site's) holds ~11 MB and compresses the mock's archive as well as
-#: 22 MB of samples did (13.98 x against 13.94 x; bench/README.md, issue 26): a larger budget
-#: buys no ratio, only memory. The count bounds the ids a sample spreads over.
+#: they are large, :func:`planned_samples`). The sample is held while zstd trains (plus ~6 MB of
+#: zstd's tables, :data:`storage.codec.TRAIN_FREQUENCY_LOG`): the peak of a crawl's worker. 4 MiB
+#: (~400 of the mock's pages, ~25 of the real site's) compressed a 2,000-article mock archive as
+#: well as 12 MiB (21.9 x against 20.7 x, shuffled samples of the whole archive; bench/README.md,
+#: issue 26); 2 MiB lost 5 % (20.7 x), more on a sample of the first 1,500 pages (15.8 x against
+#: 19.7 x). The count bounds the ids a sample spreads over.
 TRAIN_SAMPLES = 2000
 TRAIN_MAX_BYTES = 4 * 1024 * 1024
 
