@@ -6,8 +6,9 @@ tree (and variants with extra crawl options), interleaved, on one warm mock.
 ``--before`` is a checkout of the older code (``git archive REV | tar -x -C DIR``); ``--after``
 defaults to this tree. Each crawl runs with its tree as the working directory, so that it imports
 that tree's packages; the ceiling and the harness are this tree's. Prints one JSON line per round
-(ratio to the ceiling, CPU seconds, the largest process's peak RSS and every process's) and the
-medians with their spread.
+(ratio to the ceiling, CPU seconds, the largest process's peak RSS and every process's, and of
+the archive it made: raw bytes / stored bytes of ``raw_pages`` and the zstd dictionaries its
+writer trained) and the medians with their spread.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -37,7 +39,22 @@ def crawl_with(mock: Mock, tree: Path, db: Path, extra: list[str]) -> dict:
         "cpu_s": res["cpu_s"],
         "peak_rss_mb": res["peak_rss_mb"],
         "processes_mb": [p["hwm_mb"] for p in res["processes"]],
+        **archive_figures(db),
     }
+
+
+def archive_figures(db: Path) -> dict:
+    """Raw bytes / stored bytes of the archive's ``raw_pages`` (``raw_ratio``), its raw pages and
+    the dictionaries trained in it."""
+    conn = sqlite3.connect(db)
+    try:
+        pages, raw, stored = conn.execute(
+            "select count(*), sum(body_size), sum(length(body)) from raw_pages"
+        ).fetchone()
+        trained = conn.execute("select count(*) from raw_dictionaries").fetchone()[0]
+    finally:
+        conn.close()
+    return {"raw_pages": pages, "raw_ratio": (raw or 0) / max(1, stored or 0), "dictionaries": trained}
 
 
 def rounds(size: int, pairs: int, trees: list[tuple[str, Path, list[str]]], workdir: Path, log=print) -> dict:
@@ -60,6 +77,7 @@ def rounds(size: int, pairs: int, trees: list[tuple[str, Path, list[str]]], work
         "rounds": runs,
         "ratio": {label: spread([r[label]["ratio"] for r in runs]) for label in labels},
         "peak_rss_mb": {label: spread([r[label]["peak_rss_mb"] for r in runs]) for label in labels},
+        "raw_ratio": {label: spread([r[label]["raw_ratio"] for r in runs]) for label in labels},
     }
 
 
@@ -75,7 +93,7 @@ def main(argv=None) -> int:
     trees += [(f"after {v}", args.after.resolve(), v.split()) for v in args.variant]
     with tempfile.TemporaryDirectory() as tmp:
         result = rounds(args.size, args.pairs, trees, Path(tmp))
-    print(json.dumps({k: result[k] for k in ("ratio", "peak_rss_mb")}, indent=1))
+    print(json.dumps({k: result[k] for k in ("ratio", "peak_rss_mb", "raw_ratio")}, indent=1))
     return 0
 
 

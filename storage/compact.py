@@ -34,8 +34,8 @@ def _target(Session, *, retrain: bool, level: int, counts: Counter) -> tuple[Enc
     with Session() as session:
         row = newest_dictionary(session)
         note = None
-        pages, mean = archive_size(session)
-        if row is None or retrain or outgrown(row, pages, mean):
+        pages, _ = archive_size(session)
+        if row is None or retrain or outgrown(row, pages):
             try:
                 row = train_dictionary(session, now=datetime.now(timezone.utc))
                 session.commit()

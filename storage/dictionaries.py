@@ -6,8 +6,8 @@
   dictionary (cached per engine for :data:`ENCODER_TTL_S`, so that a crawl picks up a
   dictionary trained while it runs), or zstd without one.
 * :func:`train_when_ready` trains the first one by itself once the archive holds
-  :data:`AUTO_TRAIN_PAGES` pages, and a better one as the archive outgrows it (a crawl's
-  writer calls it after each batch while :func:`may_outgrow`).
+  :data:`AUTO_TRAIN_PAGES` pages, and a new one each time the archive has grown
+  :data:`RETRAIN_GROWTH` times since the last (a crawl's writer calls it after each batch).
 * :func:`dictionary_bytes` loads dictionaries by id for reading (cached: a stored
   dictionary never changes).
 
@@ -33,13 +33,14 @@ from storage.unwritable import ArchiveUnwritable
 #: Seconds a writer keeps using the dictionary it found before looking for a newer one.
 ENCODER_TTL_S = 60.0
 #: Raw pages sampled for training, and the most bytes of them (whole pages: fewer of them when
-#: they are large, :func:`planned_samples`). 12 MiB: ~1,200 of the mock's pages, ~80 of the
-#: real site's; measured on a 2,000-article crawl, a dictionary trained on 500-1,000 whole pages
-#: compresses the archive as well as one trained on 2,000 (20.6 x and 20.6 x against 19.7 x),
-#: while zstd's training held about 2.7 times its sample in memory (55 MB at 2,000 pages:
-#: the crawl's peak).
+#: they are large, :func:`planned_samples`). The sample is held while zstd trains (plus ~6 MB of
+#: zstd's tables, :data:`storage.codec.TRAIN_FREQUENCY_LOG`): the peak of a crawl's worker. 4 MiB
+#: (~400 of the mock's pages, ~25 of the real site's) compressed a 2,000-article mock archive as
+#: well as 12 MiB (21.9 x against 20.7 x, shuffled samples of the whole archive; bench/README.md,
+#: issue 26); 2 MiB lost 5 % (20.7 x), more on a sample of the first 1,500 pages (15.8 x against
+#: 19.7 x). The count bounds the ids a sample spreads over.
 TRAIN_SAMPLES = 2000
-TRAIN_MAX_BYTES = 12 * 1024 * 1024
+TRAIN_MAX_BYTES = 4 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -64,11 +65,9 @@ def current_encoder(session: Session, level: int = DEFAULT_LEVEL) -> Encoder:
         if cached is not None and cached[0] > now and cached[1] == level:
             return cached[2]
     row = session.execute(
-        sa.select(RawDictionary.id, RawDictionary.data, RawDictionary.samples)
-        .order_by(RawDictionary.id.desc())
-        .limit(1)
+        sa.select(RawDictionary.id, RawDictionary.data).order_by(RawDictionary.id.desc()).limit(1)
     ).first()
-    encoder = Encoder(row.id, bytes(row.data), level, row.samples) if row is not None else Encoder(level=level)
+    encoder = Encoder(row.id, bytes(row.data), level) if row is not None else Encoder(level=level)
     with _lock:
         _encoders[engine] = (now + ENCODER_TTL_S, level, encoder)
     return encoder
@@ -156,6 +155,7 @@ def train_dictionary(
     """Train a dictionary on the archive's pages and add it (flushed, not committed);
     :class:`storage.codec.CodecError` when the archive has too few pages."""
     require_aware(now)
+    pages, _ = archive_size(session)
     bodies = sample_pages(session, samples)
     data = train(bodies, size)
     row = RawDictionary(
@@ -164,6 +164,7 @@ def train_dictionary(
         data=data,
         samples=len(bodies),
         sample_bytes=sum(map(len, bodies)),
+        archive_pages=pages,
         created_at=now,
     )
     session.add(row)
@@ -174,44 +175,64 @@ def train_dictionary(
 
 #: Raw pages an archive holds before a writer trains its first dictionary by itself.
 AUTO_TRAIN_PAGES = 500
+#: How much the archive grows between two trainings: a new dictionary once it holds this many
+#: times the raw pages it held when the newest one was trained (``archive_pages``), so that the
+#: archive's later pages are known to one (a crawl meets the site's older layouts last: on a
+#: 2,000-article mock crawl, a dictionary of the first 1,000 pages compresses the archive 10.4 x,
+#: one of the first 1,500-1,900 pages 16-18 x; a backfill brings older layouts too). 1.5: a
+#: training at 500, 750, 1,125, 1,688... pages, log1.5(N / 500) + 1 over an archive of N pages
+#: (4 at 2,000, 9-10 at 20,000; ~0.2 s of CPU each, plus the writer's re-encoding of the pages
+#: before it up to RECOMPRESS_MAX_PAGES), never one per batch; 2 trains half as often but a
+#: 2,000-page crawl ends right at its third training, on the dictionary of its first 1,000 pages.
+RETRAIN_GROWTH = 1.5
 
 
-def outgrown(row, pages: int, mean_size: float = 0.0) -> bool:
-    """Whether the archive (``pages`` raw pages of ``mean_size`` bytes on average; 0: unknown)
-    has outgrown dictionary ``row``: it was trained on less than half the pages a training would
-    sample now (:func:`planned_samples`; the writer's first one, trained on the first 500 pages
-    of a crawl, knows none of the older layouts a backfill brings, and a crawl's first pages
-    are mostly list pages). Large pages make a smaller sample, so a dictionary trained on all
-    that the byte budget holds is never outgrown by more of the same."""
-    return row.samples * 2 < planned_samples(pages, mean_size)
+def trained_at(row) -> int:
+    """Raw pages the archive held when dictionary ``row`` was trained: ``archive_pages``, or,
+    for one trained before it was recorded (revision 0010), its ``samples`` (it held at least
+    those)."""
+    return row.archive_pages if row.archive_pages is not None else row.samples
 
 
-def may_outgrow(encoder: Encoder) -> bool:
-    """Whether a writer using ``encoder`` should look for a (better) dictionary to train:
-    it has none, or one trained on fewer than half of :data:`TRAIN_SAMPLES` pages."""
-    return encoder.dictionary_id is None or (encoder.samples or 0) * 2 < TRAIN_SAMPLES
+def outgrown(row, pages: int) -> bool:
+    """Whether an archive of ``pages`` raw pages has outgrown dictionary ``row``: it has grown
+    :data:`RETRAIN_GROWTH` times since the dictionary was trained (:func:`trained_at`). The
+    writer's trainings and ``db compact``'s follow this one rule."""
+    return pages >= RETRAIN_GROWTH * max(1, trained_at(row))
 
 
-def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES) -> RawDictionary | None:
+def _newest_policy_row(session: Session):
+    """The newest dictionary's id and what :func:`outgrown` reads (not its bytes), or None."""
+    return session.execute(
+        sa.select(RawDictionary.id, RawDictionary.samples, RawDictionary.archive_pages)
+        .order_by(RawDictionary.id.desc())
+        .limit(1)
+    ).first()
+
+
+def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES, using: int | None = None) -> RawDictionary | None:
     """Train and commit a dictionary once the archive holds ``min_pages`` raw pages and has
-    none, or has :func:`outgrown` its newest one (what a crawl's writer calls while
-    :func:`may_outgrow`): at 500 pages, then (pages of the mock's size, ~10 KB) at about 1,000,
-    when the sample is as large as :data:`TRAIN_MAX_BYTES` holds, then never again.
-    None when it is not time, or when another process trained one first."""
+    none, or has :func:`outgrown` its newest one (what a crawl's writer calls after each batch,
+    ``using`` the dictionary id its encoder has): at 500 pages, then at 750, 1,125, 1,688...
+    None when it is not time, or when another process trained one first. Cheap when it is not
+    time: the newest dictionary's counts and the largest raw page id (never less than the count:
+    ids are never reused) are read, and the pages counted only when that id says it may be."""
     with Session() as session:
-        row = newest_dictionary(session)
-        pages, mean = archive_size(session)
-        if row is not None and not outgrown(row, pages, mean):
-            forget_encoders()
+        row = _newest_policy_row(session)
+        if row is not None and row.id != using:
+            forget_encoders()  # another process trained one: the writer picks it up
+        upper = int(session.scalar(sa.select(sa.func.max(RawPage.id))) or 0)
+        if upper < min_pages or (row is not None and not outgrown(row, upper)):
             return None
-        if pages < min_pages:
+        pages, _ = archive_size(session)
+        if pages < min_pages or (row is not None and not outgrown(row, pages)):
             return None
         try:
-            row = train_dictionary(session, now=datetime.now(timezone.utc))
+            trained = train_dictionary(session, now=datetime.now(timezone.utc))
         except ArchiveUnwritable:  # a full disk, a server gone: the writer's business, not a bug
             raise
         except Exception:  # never let compression stop a crawl: rows stay as they are
             logger.exception("could not train a zstd dictionary")
             return None
         session.commit()
-        return row
+        return trained

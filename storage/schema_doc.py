@@ -80,6 +80,7 @@ EXAMPLES: dict[str, str] = {
     "raw_dictionaries.data": "(112640 bytes)",
     "raw_dictionaries.samples": "2000",
     "raw_dictionaries.sample_bytes": "41873920",
+    "raw_dictionaries.archive_pages": "8214",
     "raw_dictionaries.created_at": "2026-12-01 22:30:00+08",
     "raw_pages.sha256": "e3b0c442…(64 hex)",
     "raw_pages.kind": "article",

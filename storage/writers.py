@@ -89,7 +89,7 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
     :class:`ArchiveUnwritable` at once, without retrying."""
     from domain.record import CleaningError
     from storage.batch import save_batch
-    from storage.dictionaries import current_encoder, may_outgrow, train_when_ready
+    from storage.dictionaries import current_encoder, train_when_ready
     from storage.raw import raw_page_row
 
     with Session() as session:
@@ -136,7 +136,7 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
         # the batch is committed: what comes after cannot make its entries fail (they are
         # counted as stored); an archive found unwritable now fails the batches after it
         try:
-            if may_outgrow(encoder) and train_when_ready(Session) is not None:
+            if train_when_ready(Session, using=encoder.dictionary_id) is not None:
                 _recompress(Session)
         except ArchiveUnwritable as exc:
             raise UnwritableAfterCommit(exc, errors) from exc
@@ -153,8 +153,8 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
 
 def _recompress(Session) -> None:
     """The pages stored before the dictionary just trained get it too
-    (:func:`storage.compact.compact_archive`: at 500 and about 1,000 rows, once each), so that a
-    crawl leaves its archive about as small as ``db compact`` would. Not in an archive of more
+    (:func:`storage.compact.compact_archive`: at 500, 750, 1,125... rows, as the archive grows),
+    so that a crawl leaves its archive about as small as ``db compact`` would. Not in an archive of more
     than :data:`RECOMPRESS_MAX_PAGES` pages (one made before the dictionaries, or a backfill):
     re-encoding it all is ``db compact``'s work, not a crawl's. Never stops the crawl."""
     import sqlalchemy as sa

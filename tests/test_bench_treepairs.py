@@ -25,5 +25,7 @@ def test_treepairs_runs_and_reports_every_tree():
     row = json.loads(lines[0])
     for label in ("before", "after", "after --no-keywords"):
         assert row[label]["articles_per_s"] > 0 and row[label]["peak_rss_mb"] > 0
+        assert row[label]["raw_pages"] > 40 and row[label]["raw_ratio"] > 1
     summary = json.loads("\n".join(lines[1:]))
     assert set(summary["ratio"]) == {"before", "after", "after --no-keywords"}
+    assert set(summary["raw_ratio"]) == {"before", "after", "after --no-keywords"}

@@ -29,7 +29,9 @@ from tests.raw_codec_helpers import _codecs, _pages, _store, _zlib_rows, mixed
 def test_compact_reencodes_everything_and_keeps_the_bytes(mixed):
     engine, Session, pages = mixed
     counts, note = compact_archive(Session, batch=7)
-    assert note is None and counts["pages"] == 40 and counts["damaged"] == 0
+    # 60 pages have outgrown the dictionary trained at 40 (RETRAIN_GROWTH): a new one, every row on it
+    assert note is None and counts["dictionary_trained"] == 1
+    assert counts["pages"] == 60 and counts["damaged"] == 0
     with Session() as s:
         newest = max(s.scalars(sa.select(RawPage.dictionary_id)))
         assert {(c, d) for c, d in s.execute(sa.select(RawPage.compression, RawPage.dictionary_id))} == {
@@ -48,7 +50,7 @@ def test_compact_leaves_a_body_that_does_not_match_its_hash(mixed):
         page.body, bad_id = zlib.compress(b"something else"), page.id
         s.commit()
     counts, _ = compact_archive(Session)
-    assert counts["damaged"] == 1 and counts["pages"] == 39
+    assert counts["damaged"] == 1 and counts["pages"] == 59  # a new dictionary for the 59 others
     with Session() as s:
         assert s.get(RawPage, bad_id).compression == "zlib"  # untouched: the evidence stays
 
@@ -146,21 +148,21 @@ def test_compact_bad_level_is_a_usage_error(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "samples, pages, expected",
+    "samples, archive_pages, pages, expected",
     [
-        (500, 2081, True),  # the crawl's first dictionary, after a backfill
-        (500, 999, False),  # not yet twice as many
-        (2000, 10**6, False),  # trained on a full sample already
-        (1999, 10**6, False),
-        (999, 10**6, True),
+        (500, 500, 2081, True),  # the crawl's first dictionary, after a backfill
+        (500, 500, 749, False),  # not yet 1.5 times as many
+        (400, 20_000, 29_999, False),  # trained on a sample of a large archive: what it held counts
+        (400, 20_000, 30_000, True),
+        (1999, None, 10**6, True),  # trained before 0010: counted as its samples
     ],
 )
-def test_compact_retrains_a_dictionary_the_archive_has_outgrown(samples, pages, expected):
+def test_compact_retrains_a_dictionary_the_archive_has_outgrown(samples, archive_pages, pages, expected):
     from types import SimpleNamespace
 
     from storage.dictionaries import outgrown
 
-    assert outgrown(SimpleNamespace(samples=samples), pages) is expected
+    assert outgrown(SimpleNamespace(samples=samples, archive_pages=archive_pages), pages) is expected
 
 
 def test_new_sqlite_archives_have_16k_pages_and_compact_converts_older_ones(tmp_path):

@@ -49,14 +49,13 @@ def test_older_capture_decisions():
 
 def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_before(db_url, monkeypatch):
     """A writer trains the first dictionary at AUTO_TRAIN_PAGES pages and a new one each time the
-    archive has outgrown the last (twice as many pages as it was trained on, up to
-    TRAIN_SAMPLES); the pages stored before each get the new one: no row is left on an old one."""
+    archive has outgrown the last (1.5 times the pages it held when that was trained); the pages
+    stored before each get the new one: no row is left on an old one."""
     from storage import dictionaries
     from storage.batch import BatchEntry
     from storage.writers import store_jobs
 
     monkeypatch.setattr(dictionaries, "AUTO_TRAIN_PAGES", 20)
-    monkeypatch.setattr(dictionaries, "TRAIN_SAMPLES", 80)
     monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20})
     forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
@@ -88,8 +87,8 @@ def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_be
                 on = Counter(s.execute(sa.select(RawPage.dictionary_id)).scalars())
             if newest is not None:
                 assert set(on) == {newest}, on  # every row, earlier ones too, on the newest dictionary
-        # at 20 pages (the first); at 50 (20 x 2 < 50); then never (50 x 2 >= TRAIN_SAMPLES)
-        assert trained == [20, 50]
+        # at 20 pages (the first); at 30 (20 x 1.5); at 50 (>= 30 x 1.5); at 80 (>= 50 x 1.5)
+        assert trained == [20, 30, 50, 80]
         with Session() as s:
             assert {p.cont_id: p.raw_bytes() for p in s.scalars(sa.select(RawPage))} == dict(pages)
     finally:

@@ -111,4 +111,10 @@ class RawDictionary(Base):
     sample_bytes: Mapped[int] = mapped_column(
         sa.BigInteger, nullable=False, default=0, comment="uncompressed bytes of those pages"
     )
+    archive_pages: Mapped[int | None] = mapped_column(
+        sa.BigInteger,
+        nullable=True,
+        comment="raw pages the archive held when it was trained; NULL for dictionaries trained "
+        "before revision 0010 (not recorded)",
+    )
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, nullable=False, comment="when it was trained")
