@@ -66,7 +66,9 @@ def test_a_torn_page_is_cleaned_as_before(page):
 def test_a_changed_answer_is_noticed():
     """The digest sees one character of one paragraph, and one event's offset."""
     page = next(p for p in PAGES if p["name"].startswith("real sample (nxos)"))
-    record = _canonical(clean_document(gzip.decompress(base64.b64decode(page["body_gz_b64"])), url=page["url"]).to_dict())
+    record = _canonical(
+        clean_document(gzip.decompress(base64.b64decode(page["body_gz_b64"])), url=page["url"]).to_dict()
+    )
     assert record_digest(record) == page["record_sha256"]
     changed = json.loads(json.dumps(record))
     last = changed["paragraphs"][-1]
