@@ -41,13 +41,15 @@ class Budget:
 class Lattice:
     """Nodes (ids from :meth:`node`, ordered by the caller's sort key) and one-character edges."""
 
-    __slots__ = ("out", "keys", "paths", "analysis")
+    __slots__ = ("out", "keys", "paths", "doc_paths", "analysis")
 
     def __init__(self) -> None:
         self.out: list[list[Edge]] = []
         self.keys: list[NodeKey] = []
         # Any: wordpaths.WordPath and wordpaths.NodeInfo (wordpaths imports this module, not the reverse)
         self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see wordpaths.word_paths)
+        # (a document, node -> the dictionary's and that document's word paths)
+        self.doc_paths: tuple[object, dict[int, list[Any]]] = (None, {})
         self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = (
             None  # (order, live edges per node, node info): see wordpaths.analyse
         )

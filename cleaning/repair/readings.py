@@ -121,7 +121,7 @@ def best_reading(
         if budget is not None:
             budget.spend(len(paths) * len(states))
         for p in paths:
-            if exclude and any(id(e) in exclude for e in p.edges):
+            if exclude and p.slot and not exclude.isdisjoint(p.slot_ids):
                 continue
             v = p.v
             base = p.base
@@ -146,7 +146,10 @@ def best_reading(
                         total += p.first_bs
                     new = (p.last_kind, es, (state[2] + p.joined)[-keep:] if keep else "", (), state[4])
                 else:
-                    new, delta = advance(state, p.chars, node_info)
+                    moved = p.after.get(state)
+                    if moved is None:
+                        moved = p.after[state] = advance(state, p.chars, node_info)
+                    new, delta = moved
                     total += delta
                 old = target.get(new)
                 if old is None or total > old[0]:
