@@ -6,7 +6,7 @@ one dictionary look-up per step (see :mod:`.readings`).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from .lattice import DocumentWords, Edge, Lattice, first_chars
 from .params import MAX_AHEAD
@@ -94,7 +94,8 @@ class WordPath:
         self.slot, self.chars = slot, chars
         # ids of the slot edges taken (best_reading's ``exclude`` names slot edges only)
         self.slot_ids = frozenset(id(e) for e in edges if e[6]) if slot else frozenset()
-        self.after: dict[object, tuple[object, float]] = {}
+        # Any: readstate.State (readstate imports this module, not the reverse)
+        self.after: dict[Any, tuple[Any, float]] = {}
         self.joined = word
         self.alnum = self.n == 1 and char_kind(word) == "a"
         if self.n > 1:
