@@ -96,7 +96,8 @@ class Lattice:
             if not any(len(f) > keep for f in fans.values()):
                 continue
             drop: set[int] = set()
-            ends = [following(x)[0] for x in before[u]]  # what ends a word begun just before
+            # what ends a word begun just before
+            ends = frozenset().union(*(following(x)[0] for x in before[u]))
             for v, fan in fans.items():
                 if len(fan) <= keep:
                     continue
@@ -107,7 +108,7 @@ class Lattice:
                     return (
                         char_logp(c)
                         - e[3]
-                        + (WORD_BONUS if any(c in x for x in ends) else 0.0)
+                        + (WORD_BONUS if c in ends else 0.0)
                         + (WORD_BONUS if not following(c)[0].isdisjoint(after) else 0.0)
                     )
 
