@@ -12,7 +12,11 @@
   punctuation folded, as the full-width stage restores it), and the same figure for the
   damaged text left as it is.
 
-``repair`` can be another implementation of ``repair_tears`` (to compare two in one run).
+``--compare TREE`` runs this benchmark with this tree's code and with ``TREE``'s (a checkout of
+another commit, e.g. ``/work/main``), each in a process started in its tree, in turn for
+``--rounds`` rounds, and prints per round the ratios of pages/s and pages per CPU-second (this /
+TREE), both slowest pages, and both accuracy figures (equal unless the repair changed). That the
+repaired texts are equal too is :mod:`bench.tears_same`'s check.
 """
 
 from __future__ import annotations
@@ -134,20 +138,42 @@ def accuracy(n: int, repair=None) -> dict:
     return out
 
 
-def repair_of(tree: Path):
-    """``repair_tears`` of another checkout's ``cleaning/repair`` (an earlier commit, extracted
-    with ``git archive``), loaded beside this one as a package of its own: two implementations
-    measured on the same corpus in one run."""
-    import importlib.util
+def in_tree(tree: Path, quick: bool) -> dict:
+    """This benchmark run by ``tree``'s code (a checkout of another commit), in a process started
+    in that tree (its packages first on ``sys.path``): its JSON result."""
+    import subprocess
 
-    pkg = Path(tree) / "pipelines" / "repair"
-    spec = importlib.util.spec_from_file_location(
-        "_compared_repair", pkg / "__init__.py", submodule_search_locations=[str(pkg)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_compared_repair"] = module
-    spec.loader.exec_module(module)
-    return importlib.import_module("_compared_repair.gbktear").repair_tears
+    cmd = [sys.executable, "-m", "bench.tears", "--json"] + (["--quick"] if quick else [])
+    res = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"bench.tears: {tree} failed:\n{res.stderr[-2000:]}")
+    return json.loads(res.stdout)
+
+
+def compared(tree: Path, quick: bool, rounds: int, log=print) -> dict:
+    """This tree and ``tree`` run in turn, ``rounds`` times each (interleaved: the load of a shared
+    machine moves both alike): per round the ratios this / ``tree`` of all torn pages' pages/s and
+    pages per CPU-second, each side's slowest page, and whether the accuracy figures are equal."""
+    here = Path(__file__).resolve().parent.parent
+    out = []
+    for k in range(rounds):
+        sides = [("this", here), ("other", Path(tree))]
+        got = dict((label, in_tree(path, quick)) for label, path in (sides if k % 2 == 0 else sides[::-1]))
+        a, b = got["this"]["pages"]["all torn pages"], got["other"]["pages"]["all torn pages"]
+        row = {
+            "pages_per_s": (a["pages_per_s"], b["pages_per_s"]),
+            "ratio_wall": a["pages_per_s"] / b["pages_per_s"],
+            "ratio_cpu": (a["pages"] / a["cpu_s"]) / (b["pages"] / b["cpu_s"]),
+            "slowest_s": (a["max_s"], b["max_s"]),
+            "accuracy": {
+                n: (got["this"]["accuracy"][n]["restored"], got["other"]["accuracy"][n]["restored"])
+                for n in got["this"]["accuracy"]
+            },
+        }
+        row["accuracy_equal"] = all(x == y for x, y in row["accuracy"].values())
+        log(json.dumps(row))
+        out.append(row)
+    return {"tree": str(tree), "rounds": out}
 
 
 def run(n_pages: int = 24, n_flipped: int = 8, n_paragraphs: int = 200, repair=None) -> dict:
@@ -181,13 +207,15 @@ def main(argv=None) -> int:
     p.add_argument(
         "--compare",
         metavar="TREE",
-        help="also the accuracy of TREE's repair_tears (a checkout of another commit), same corpus",
+        help="run this tree and TREE (a checkout of another commit) in turn, --rounds times: ratios",
     )
+    p.add_argument("--rounds", type=int, default=2, help="with --compare: interleaved rounds (default 2)")
     args = p.parse_args(argv)
     n = (8, 3, 60) if args.quick else (24, 8, 200)
-    res = run(*n)
     if args.compare:
-        res["accuracy_compared"] = {"tree": args.compare, **accuracy(n[2], repair_of(Path(args.compare)))}
+        compared(Path(args.compare), args.quick, args.rounds)
+        return 0
+    res = run(*n)
     if args.json:
         print(json.dumps(res, indent=2, ensure_ascii=False))
         return 0
@@ -196,13 +224,11 @@ def main(argv=None) -> int:
             f"{name:<40} {r['pages']:>3} pages  {r['pages_per_s']:8.2f} pages/s  slowest {r['max_s']:.3f} s  "
             f"{r['pages'] / max(r['cpu_s'], 1e-9):8.2f} pages/CPU-s"
         )
-    for label, acc in (("accuracy", res["accuracy"]), ("compared", res.get("accuracy_compared", {}))):
-        for name, r in acc.items():
-            if isinstance(r, dict):
-                print(
-                    f"{label} {name:<31} {r['restored']:.4f} restored (unrepaired {r['unrepaired']:.4f}), "
-                    f"{r['paragraphs']} paragraphs in {r['seconds']:.1f} s"
-                )
+    for name, r in res["accuracy"].items():
+        print(
+            f"accuracy {name:<31} {r['restored']:.5f} restored (unrepaired {r['unrepaired']:.5f}), "
+            f"{r['paragraphs']} paragraphs in {r['seconds']:.1f} s"
+        )
     return 0
 
 

@@ -41,13 +41,15 @@ class Budget:
 class Lattice:
     """Nodes (ids from :meth:`node`, ordered by the caller's sort key) and one-character edges."""
 
-    __slots__ = ("out", "keys", "paths", "analysis")
+    __slots__ = ("out", "keys", "paths", "doc_paths", "analysis")
 
     def __init__(self) -> None:
         self.out: list[list[Edge]] = []
         self.keys: list[NodeKey] = []
         # Any: wordpaths.WordPath and wordpaths.NodeInfo (wordpaths imports this module, not the reverse)
         self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see wordpaths.word_paths)
+        # (a document, node -> the dictionary's and that document's word paths)
+        self.doc_paths: tuple[object, dict[int, list[Any]]] = (None, {})
         self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = (
             None  # (order, live edges per node, node info): see wordpaths.analyse
         )
@@ -94,7 +96,8 @@ class Lattice:
             if not any(len(f) > keep for f in fans.values()):
                 continue
             drop: set[int] = set()
-            ends = [following(x)[0] for x in before[u]]  # what ends a word begun just before
+            # what ends a word begun just before
+            ends = frozenset().union(*(following(x)[0] for x in before[u]))
             for v, fan in fans.items():
                 if len(fan) <= keep:
                     continue
@@ -105,7 +108,7 @@ class Lattice:
                     return (
                         char_logp(c)
                         - e[3]
-                        + (WORD_BONUS if any(c in x for x in ends) else 0.0)
+                        + (WORD_BONUS if c in ends else 0.0)
                         + (WORD_BONUS if not following(c)[0].isdisjoint(after) else 0.0)
                     )
 

@@ -20,9 +20,10 @@ stages that report none.
 
 from __future__ import annotations
 
-import difflib
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, fields, replace
+
+from .diffmatch import opcodes
 
 BY = ("bytes", "model", "rule", "page")
 
@@ -54,8 +55,9 @@ _FIELDS = tuple(f.name for f in fields(RepairEvent))
 
 def diff_edits(before: str, after: str) -> list[tuple[int, str, str]]:
     """The edits that turn ``before`` into ``after``: ``(offset in after, old, new)``, in order.
-    Texts of the same length are compared character by character (runs of changed characters
-    are one edit); others with :mod:`difflib`, on the changed middle only."""
+        Texts of the same length are compared character by character (runs of changed characters
+        are one edit); others with :mod:`difflib`'s opcodes (:func:`.diffmatch.opcodes`: the same,
+    found faster where characters were only deleted), on the changed middle only."""
     if before == after:
         return []
     if len(before) == len(after):
@@ -78,7 +80,7 @@ def diff_edits(before: str, after: str) -> list[tuple[int, str, str]]:
         tail += 1
     a, b = before[head : len(before) - tail], after[head : len(after) - tail]
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(a, b):
         if tag != "equal":
             out.append((head + j1, a[i1:i2], b[j1:j2]))
     return out

@@ -64,6 +64,10 @@ class Reading:
     slot_edges: tuple[int, ...] = ()  # ids of the slot edges taken (for :func:`best_reading`'s ``exclude``)
 
 
+#: What a Latin word or a number adds where it starts (one segment, whatever its length).
+_LATIN_START = ASCII_LOGP - SEGMENT_COST
+
+
 def doc_matters(lat: Lattice, source: int, sink: int, doc: DocumentWords) -> bool:
     """Whether reading ``lat`` with the words of ``doc`` can score differently: some path
     through a slot spells a word that ``doc`` has at another place."""
@@ -120,8 +124,9 @@ def best_reading(
         paths = word_paths(lat, u, out_edges, doc)
         if budget is not None:
             budget.spend(len(paths) * len(states))
+        entries = [(state, value[0], value[1], value[2]) for state, value in states.items()]
         for p in paths:
-            if exclude and any(id(e) in exclude for e in p.edges):
+            if exclude and p.slot and not exclude.isdisjoint(p.slot_ids):
                 continue
             v = p.v
             base = p.base
@@ -135,22 +140,27 @@ def best_reading(
             keep = node_info.keep
             es = p.last_es if node_info.mark else 0.0
             target = table.setdefault(v, {})
-            for state, (score, s_lost, s_swaps, _) in states.items():
+            alnum, n, simple, moves = p.alnum, p.n, p.simple, p.after
+            p_lost, p_swaps, p_edges = p.lost, p.swaps, p.edges
+            for state, score, s_lost, s_swaps in entries:
                 total = score + base
-                if p.alnum and state[0] != "a":
-                    total += ASCII_LOGP - SEGMENT_COST  # a Latin word or a number starts: one segment
-                if not p.n:
+                if alnum and state[0] != "a":
+                    total += _LATIN_START  # a Latin word or a number starts: one segment
+                if not n:
                     new = state
-                elif p.simple and not state[3]:
+                elif simple and not state[3]:
                     if state[0] == "m":
                         total += p.first_bs
                     new = (p.last_kind, es, (state[2] + p.joined)[-keep:] if keep else "", (), state[4])
                 else:
-                    new, delta = advance(state, p.chars, node_info)
+                    moved = moves.get(state)
+                    if moved is None:
+                        moved = moves[state] = advance(state, p.chars, node_info)
+                    new, delta = moved
                     total += delta
                 old = target.get(new)
                 if old is None or total > old[0]:
-                    target[new] = (total, s_lost + p.lost, s_swaps + p.swaps, (u, state, p.edges))
+                    target[new] = (total, s_lost + p_lost, s_swaps + p_swaps, (u, state, p_edges))
     final = table.get(sink)
     if not final:
         return None

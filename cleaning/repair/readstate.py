@@ -5,6 +5,7 @@ they are read: clause marks, quotes, and the bonus checks for slot characters th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .params import MAX_QUOTES, STOP_BONUS, WORD_BONUS
@@ -28,7 +29,7 @@ def _word(w: str) -> bool:
     return word_freq(w) >= WORD_MIN_FREQ
 
 
-def advance(state: State, chars: list[CharInfo], info: NodeInfo) -> tuple[State, float]:
+def advance(state: State, chars: Sequence[CharInfo], info: NodeInfo) -> tuple[State, float]:
     """Append characters to ``state`` = (kind of the last character, its log P(ends a word)
     when a clause mark may follow, the last characters when a slot may follow, the bonus
     checks waiting for characters, open quotes): the new state and the score it adds besides

@@ -182,6 +182,24 @@ def foreign_test(traditional: bool) -> Callable[[str], bool]:
     return foreign
 
 
+def _read_as(cands: Sequence[str], foreign: Callable[[str], bool] | None) -> list[tuple[str, str, float]]:
+    """Each candidate character with its Simplified form and its cost for the script (SCRIPT_COST
+    when it is of the other script); for the candidates of a lost byte (the lists of
+    :func:`slot_tables`, which live as long as the process) computed once per script test."""
+    known = _READ_AS.get((id(cands), foreign)) if isinstance(cands, list) else None
+    if known is not None:
+        return known
+    simplify = t2s_char()
+    read = [(ch, simplify(ch), SCRIPT_COST if foreign is not None and foreign(ch) else 0.0) for ch in cands]
+    if isinstance(cands, list):
+        _READ_AS[(id(cands), foreign)] = read
+    return read
+
+
+#: :func:`_read_as`'s answers for the lists of :func:`slot_tables`, by list and script test.
+_READ_AS: dict[tuple[int, object], list[tuple[str, str, float]]] = {}
+
+
 def _window_lattice(
     text: str, start: int, end: int, left: str, right: str, foreign: Callable[[str], bool] | None = None
 ) -> tuple[Lattice, int, int] | None:
@@ -195,17 +213,16 @@ def _window_lattice(
     by_trail, by_lead = slot_tables()
     simplify = t2s_char()
     lat = Lattice()
+    out, keys = lat.out, lat.keys
     source = lat.node((start - len(left), -1, 0))
     first = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
-    boundary: dict[tuple[int, int | None], int] = {(start, None): first}  # (position, pending) -> node
+    here: dict[int | None, int] = {None: first}  # the nodes at position i, by the decoder's pending byte
     for i in range(start, end):
         opts = _options(text, i)
-        if opts is None:
+        if opts is None or not here:
             return None
-        here = [(p, u) for (pos, p), u in boundary.items() if pos == i]
-        if not here:
-            return None
-        for p, u in here:
+        ahead: dict[int | None, int] = {}  # the same at i + 1
+        for p, u in here.items():
             shared: dict[tuple[int, ...], int] = {}  # bytes read so far -> node (readings share their start)
             for bseq, cost, lost, swaps in opts:
                 steps: list[tuple[Sequence[str], bool]]
@@ -218,27 +235,28 @@ def _window_lattice(
                     steps.append(step[:2])
                     after = step[2]
                 else:
-                    if (i + 1, after) not in boundary:
-                        boundary[(i + 1, after)] = lat.node((i + 1, 0, len(lat.keys)))
+                    if after not in ahead:
+                        ahead[after] = lat.node((i + 1, 0, len(keys)))
                     cur = u
                     for k, (cands, slot) in enumerate(steps):
                         last = k == len(steps) - 1
                         if last:
-                            nxt = boundary[(i + 1, after)]
+                            nxt = ahead[after]
                         elif bseq[: k + 1] in shared:
                             cur = shared[bseq[: k + 1]]
                             continue
                         else:
-                            nxt = shared[bseq[: k + 1]] = lat.node((i, 1, len(lat.keys)))
+                            nxt = shared[bseq[: k + 1]] = lat.node((i, 1, len(keys)))
                         # the reading's costs on its last edge, past what it shares
                         c, n_lost, n_swaps = (cost, lost, swaps) if last else (0.0, 0, 0)
+                        edges = out[cur]
                         if not cands:
-                            lat.edge(cur, nxt, None, None, cost=c, lost=n_lost, swaps=n_swaps)
-                        for ch in cands:
-                            extra = SCRIPT_COST if foreign is not None and foreign(ch) else 0.0
-                            lat.edge(cur, nxt, ch, simplify(ch), cost=c + extra, lost=n_lost, swaps=n_swaps, slot=slot)
+                            edges.append((nxt, None, None, c, n_lost, n_swaps, False, False))
+                        for ch, simple, extra in _read_as(cands, foreign):
+                            edges.append((nxt, ch, simple, c + extra, n_lost, n_swaps, slot, False))
                         cur = nxt
-    end_node = boundary.get((end, None))
+        here = ahead
+    end_node = here.get(None)
     if end_node is None:
         return None
     sink = lat.chain(end_node, right, simplify, lambda k: (end + 1 + k, 0, 0))

@@ -6,7 +6,7 @@ one dictionary look-up per step (see :mod:`.readings`).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from .lattice import DocumentWords, Edge, Lattice, first_chars
 from .params import MAX_AHEAD
@@ -23,8 +23,8 @@ from .wordmodel import (
 
 #: One character of a path: (character, slot, kind, log P(begins a word), log P(ends a word)).
 CharInfo = tuple[str, bool, str, float, float]
-#: A spelled path: (end node, word, edges).
-Spelling = tuple[int, str, tuple[Edge, ...]]
+#: A spelled path: (end node, word, edges, what it adds up: :data:`Totals`).
+Spelling = tuple[int, str, tuple[Edge, ...], "Totals"]
 
 
 def char_kind(ch: str) -> str:
@@ -48,8 +48,24 @@ def char_info(c: str) -> tuple[str, float, float]:
     return k, boundary_logp(c, "BS"), boundary_logp(c, "ES")
 
 
+#: What a path adds up along its edges (:func:`_spell`): (cost, lost bytes, swaps, slot, chars).
+Totals = tuple[float, int, int, bool, tuple[CharInfo, ...]]
+_NONE: Totals = (0.0, 0, 0, False, ())
+
+
+def _plus(totals: Totals, e: Edge) -> Totals:
+    """``totals`` with the edge ``e`` read after them (its cost added last, as a sum from the left)."""
+    cost, lost, swaps, slot, chars = totals
+    c = e[2]
+    if c is not None:
+        chars = chars + ((c, e[6]) + char_info(c),)
+    return cost + e[3], lost + e[4], swaps + e[5], slot or e[6], chars
+
+
 class WordPath:
-    """A word spelled along the lattice from a node, with what scoring it needs, computed once."""
+    """A word spelled along the lattice from a node, with what scoring it needs, computed once;
+    ``after``: the search's :func:`readstate.advance` of each state along this path (the same
+    every time the lattice is searched again: the runner-up readings, the second pass)."""
 
     __slots__ = (
         "v",
@@ -61,6 +77,7 @@ class WordPath:
         "swaps",
         "chars",
         "slot",
+        "slot_ids",
         "simple",
         "base",
         "alnum",
@@ -68,20 +85,17 @@ class WordPath:
         "last_kind",
         "last_es",
         "joined",
+        "after",
     )
 
-    def __init__(self, v: int, word: str, edges: tuple[Edge, ...], dictionary: bool) -> None:
+    def __init__(self, v: int, word: str, edges: tuple[Edge, ...], totals: Totals, dictionary: bool) -> None:
         self.v, self.word, self.edges, self.n = v, word, edges, len(word)
-        cost = 0.0
-        lost = swaps = 0
-        slot = False
-        for e in edges:
-            cost += e[3]
-            lost += e[4]
-            swaps += e[5]
-            slot = slot or e[6]
-        self.cost, self.lost, self.swaps, self.slot = cost, lost, swaps, slot
-        self.chars = [(c, e[6]) + char_info(c) for e in edges if (c := e[2]) is not None]
+        self.cost, self.lost, self.swaps, slot, chars = totals
+        self.slot, self.chars = slot, chars
+        # ids of the slot edges taken (best_reading's ``exclude`` names slot edges only)
+        self.slot_ids = frozenset(id(e) for e in edges if e[6]) if slot else frozenset()
+        # Any: readstate.State (readstate imports this module, not the reverse)
+        self.after: dict[Any, tuple[Any, float]] = {}
         self.joined = word
         self.alnum = self.n == 1 and char_kind(word) == "a"
         if self.n > 1:
@@ -91,49 +105,59 @@ class WordPath:
         else:  # a Latin letter or digit (charged where its word starts), or no character
             self.base = -self.cost
         # No slot, quote or clause mark: the state only moves on (see best_reading).
-        self.simple = self.n > 0 and not slot and all(c[2] != "m" and c[0] not in "“”" for c in self.chars)
+        self.simple = self.n > 0 and not slot and all(c[2] != "m" and c[0] not in "“”" for c in chars)
         self.first_bs = self.last_es = 0.0
         self.last_kind = ""
         if self.n:
-            self.first_bs = self.chars[0][3]
-            _, _, self.last_kind, _, self.last_es = self.chars[-1]
+            self.first_bs = chars[0][3]
+            _, _, self.last_kind, _, self.last_es = chars[-1]
 
 
 def word_paths(lat: Lattice, u: int, out_edges: list[list[Edge]], doc: DocumentWords | None = None) -> list[WordPath]:
     """Every word (a dictionary word, a word of the document, or one character) spelled along a
     path from ``u``; a lone epsilon edge is a path of no character. The dictionary's are found
-    once per lattice."""
+    once per lattice, the document's once per lattice and document."""
     paths = lat.paths.get(u)
     if paths is None:
-        paths = lat.paths[u] = [WordPath(v, w, edges, True) for v, w, edges in _spell(u, out_edges)]
+        paths = lat.paths[u] = [WordPath(v, w, edges, totals, True) for v, w, edges, totals in _spell(u, out_edges)]
     if doc is None or not doc.where:
         return paths
-    return paths + [WordPath(v, w, edges, False) for v, w, edges in _spell_doc(u, out_edges, doc)]
+    if lat.doc_paths[0] is not doc:
+        lat.doc_paths = (doc, {})
+    both = lat.doc_paths[1].get(u)
+    if both is None:
+        both = lat.doc_paths[1][u] = paths + [
+            WordPath(v, w, edges, totals, False) for v, w, edges, totals in _spell_doc(u, out_edges, doc)
+        ]
+    return both
 
 
 def _spell(u: int, out_edges: list[list[Edge]]) -> list[Spelling]:
-    """``(end node, word, edges)`` of the paths from ``u`` that spell one character or a
+    """``(end node, word, edges, totals)`` of the paths from ``u`` that spell one character or a
     dictionary word (one look-up per step says word and prefix: :func:`wordmodel.lookup`)."""
     out: list[Spelling] = []
     limit = max_word_len()
-    stack: list[Spelling] = [(u, "", ())]
+    stack: list[Spelling] = [(u, "", (), _NONE)]
     while stack:
-        node, prefix, edges = stack.pop()
+        node, prefix, edges, totals = stack.pop()
         for e in out_edges[node]:
             s = e[2]
-            path = edges + (e,)
             if s is None:
                 if prefix:
-                    stack.append((e[0], prefix, path))
+                    stack.append((e[0], prefix, edges + (e,), _plus(totals, e)))
                 else:
-                    out.append((e[0], "", path))
+                    out.append((e[0], "", edges + (e,), _plus(totals, e)))
                 continue
             w = prefix + s
             code = lookup(w)
-            if not prefix or code > 1:
-                out.append((e[0], w, path))
-            if code & 1 and len(w) < limit:
-                stack.append((e[0], w, path))
+            spelled = not prefix or code > 1
+            longer = code & 1 and len(w) < limit
+            if spelled or longer:
+                item = (e[0], w, edges + (e,), _plus(totals, e))
+                if spelled:
+                    out.append(item)
+                if longer:
+                    stack.append(item)
     return out
 
 
@@ -141,21 +165,20 @@ def _spell_doc(u: int, out_edges: list[list[Edge]], doc: DocumentWords) -> list[
     """The paths from ``u`` through a slot that spell a word of ``doc`` that is not a
     dictionary word."""
     out: list[Spelling] = []
-    stack: list[tuple[int, str, tuple[Edge, ...], bool]] = [(u, "", (), False)]
+    stack: list[tuple[int, str, tuple[Edge, ...], Totals]] = [(u, "", (), _NONE)]
     while stack:
-        node, prefix, edges, slot = stack.pop()
+        node, prefix, edges, totals = stack.pop()
         for e in out_edges[node]:
             s = e[2]
-            path = edges + (e,)
             if s is None:
-                stack.append((e[0], prefix, path, slot))
+                stack.append((e[0], prefix, edges + (e,), _plus(totals, e)))
                 continue
             w = prefix + s
-            through = slot or e[6]
+            through = totals[3] or e[6]
             if len(w) > 1 and through and w in doc.where and not word_freq(w):
-                out.append((e[0], w, path))
+                out.append((e[0], w, edges + (e,), _plus(totals, e)))
             if w in doc.prefixes:
-                stack.append((e[0], w, path, through))
+                stack.append((e[0], w, edges + (e,), _plus(totals, e)))
     return out
 
 
