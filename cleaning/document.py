@@ -118,7 +118,7 @@ def clean_document(
             _fill_from_list_item(rec, list_item)
         return rec
     if list_item and list_item.get("name"):
-        ex.copies.append(normalize_ws(str(list_item["name"])))
+        ex.copies.add([normalize_ws(str(list_item["name"]))])
     log = _repair_fields(rec, ex, lost=lost)
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
@@ -173,7 +173,7 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
     def repair(text: str) -> RepairResult:
         return repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
 
-    page = PageCopies(ex.copies, repair)
+    page = PageCopies(ex.copies.texts, repair)
 
     @overload
     def fix(text: str, field: str) -> str: ...

@@ -128,6 +128,7 @@ def _cls(name: str) -> str:
     )
 
 
+_BODY = f"//*[{_cls('cententWrap')} or {_cls('contentWrap')}]"
 _SOURCE_LINE = '//*[contains(text(),"来源") or contains(text(),"來源")]'
 
 
@@ -185,7 +186,7 @@ def extract_nextjs(raw: str, doc: HtmlElement) -> Extracted:
         dom_metadata(ex, doc)
     if has_json:
         if doc is not None:
-            ex.copies += rendered_body(h.first(doc, f"//*[{_cls('cententWrap')} or {_cls('contentWrap')}]"))
+            ex.copies.later(lambda: rendered_body(h.first(doc, _BODY)))
         return ex
     ex.truncated = damaged
     if doc is None or not dom_fallback(ex, doc, raw):
@@ -201,7 +202,7 @@ def dom_fallback(ex: Extracted, doc: HtmlElement, raw: str) -> bool:
     page_title, column = md.split_page_title(h.text_of(h.first(doc, "//title")))
     if not ex.title and page_title and column:
         ex.title = page_title
-    body = h.first(doc, f"//*[{_cls('cententWrap')} or {_cls('contentWrap')}]")
+    body = h.first(doc, _BODY)
     live = h.first(doc, f"//*[{_cls('live')}]")
     if body is not None:
         blocks = h.body_blocks(body)
