@@ -90,7 +90,7 @@ def classes(el: HtmlElement) -> str:
 
 
 @lru_cache(maxsize=512)
-def _xpath(expr: str) -> etree.XPath:
+def xpath(expr: str) -> etree.XPath:
     """A compiled XPath (compiling costs more than evaluating on a whole page)."""
     return etree.XPath(expr)
 
@@ -100,7 +100,7 @@ def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
     if root is None:
         return None
     for xp in xpaths:
-        found = cast("list[HtmlElement]", _xpath(xp)(root))  # cast: the layouts' paths select elements
+        found = cast("list[HtmlElement]", xpath(xp)(root))  # cast: the layouts' paths select elements
         if found:
             return found[0]
     return None
