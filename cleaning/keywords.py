@@ -134,16 +134,23 @@ def tfidf_words(text: str, tfidf: _Weights | None = None, tokens: list[str] | No
     import rjieba
 
     tfidf = tfidf or _extractor()
-    freq = _scores(Counter(tokens if tokens is not None else rjieba.cut(text)), tfidf)
+    counts = Counter(tokens if tokens is not None else rjieba.cut(text))
+    freq = _scores(counts, _judged(counts, tfidf))
     return sorted(freq, key=freq.__getitem__, reverse=True)
 
 
-def _scores(counts: Counter[str], tfidf: _Weights) -> dict[str, float]:
-    """Each counted word's TF-IDF, in order of first occurrence (``counts``' order)."""
-    judge = tfidf.judge
-    weights = {word: w for word in counts if (w := judge(word)[0]) is not None}
+def _scores(counts: Counter[str], judged: dict[str, tuple[float | None, bool, bool]]) -> dict[str, float]:
+    """Each counted word's TF-IDF, in order of first occurrence (``counts``' order); ``judged``:
+    :meth:`_Weights.judge` of each word."""
+    weights = {word: w for word, (w, _, _) in judged.items() if w is not None}
     total = float(sum(counts[word] for word in weights))
     return {word: float(counts[word]) * (w / total) for word, w in weights.items()}
+
+
+def _judged(counts: Counter[str], tfidf: _Weights) -> dict[str, tuple[float | None, bool, bool]]:
+    """:meth:`_Weights.judge` of each word of ``counts``, in its order."""
+    known, judge = tfidf.judged, tfidf.judge
+    return {word: known.get(word) or judge(word) for word in counts}
 
 
 def extract_keywords(
@@ -160,17 +167,17 @@ def extract_keywords(
     tfidf = _extractor()
     tokens = rjieba.cut(text)
     counts = Counter(tokens)
-    freq = _scores(counts, tfidf)
-    judge = tfidf.judge
+    judged = _judged(counts, tfidf)
+    freq = _scores(counts, judged)
     # the keywords in tfidf_words' order: a stable sort of the words that may be one keeps it
-    words = sorted((w for w in freq if judge(w)[1]), key=freq.__getitem__, reverse=True)
+    words = sorted((w for w in freq if judged[w][1]), key=freq.__getitem__, reverse=True)
     leftovers: set[str] | None = None
     out: list[str] = []
     for word in words:
         if word in out:
             continue
         if leftovers is None:
-            leftovers = numeral_leftovers(tokens, counts, {w for w in counts if judge(w)[2]})
+            leftovers = numeral_leftovers(tokens, counts, {w for w, j in judged.items() if j[2]})
         if word not in leftovers:
             out.append(word.strip())
             if len(out) == top:

@@ -31,8 +31,9 @@ class Copies:
 
     def texts(self) -> list[str]:
         if self._texts is None:
-            self._parts = [part if isinstance(part, list) else part() for part in self._parts]
-            self._texts = [t for part in self._parts for t in part]
+            read = [part if isinstance(part, list) else part() for part in self._parts]
+            self._parts = list(read)
+            self._texts = [t for part in read for t in part]
         return self._texts
 
 

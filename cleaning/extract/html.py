@@ -95,6 +95,11 @@ def xpath(expr: str) -> etree.XPath:
     return etree.XPath(expr)
 
 
+def elements(root: HtmlElement, expr: str) -> list[HtmlElement]:
+    """The elements ``expr`` (a path that selects elements) finds from ``root``, in document order."""
+    return cast("list[HtmlElement]", xpath(expr)(root))
+
+
 def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
     """The first element matched by the first of ``xpaths`` that matches anything."""
     if root is None:

@@ -170,7 +170,7 @@ def dom_metadata(ex: Extracted, doc: HtmlElement) -> None:
                     ex.author_raw = t
                     break
     if not ex.source:  # the visible 来源 line wherever the build puts it
-        for el in h.xpath(_SOURCE_LINE)(doc):
+        for el in h.elements(doc, _SOURCE_LINE):
             t = h.text_of(el)
             if len(t) <= 40 and md.parse_source(t):
                 ex.source = md.parse_source(t)
@@ -182,7 +182,7 @@ def dom_metadata(ex: Extracted, doc: HtmlElement) -> None:
         if parts and parts[0] == "原创":
             parts = parts[1:]
         ex.pph_byline = "原创 " + " ".join(parts) if parts else ""
-    for el in h.xpath(_EDITOR_LINE)(doc):
+    for el in h.elements(doc, _EDITOR_LINE):
         t = h.text_of(el)
         if md.parse_editor(t):
             ex.editor_raw = t

@@ -88,7 +88,7 @@ def extract_mobile_2017(raw: str, doc: HtmlElement) -> Extracted:
         ex.gone_reason = "offline_notice"
         return ex
     ex.title = h.text_of(h.first(doc, '//h1[contains(@class,"t_newsinfo")]'))
-    for p in h.xpath('//@class[contains(.,"about_news")]/parent::p')(doc):
+    for p in h.elements(doc, '//@class[contains(.,"about_news")]/parent::p'):
         t = h.text_of(p)
         if md.parse_time(t) or md.parse_source(t):
             _time_source(ex, p)
