@@ -89,6 +89,48 @@ def pages(tree: Path, n_mock: int, n_damaged: int) -> list[tuple[str, str | None
     return _mock(n_mock) + _files(tree) + _damaged(n_damaged)
 
 
+#: The small fixed page set of ``tests/test_clean_records_fixed.py``: pages kept as files (mock
+#: pages of every layout and damaged copies, written by :func:`write_fixed_pages`), the layout
+#: fixtures, the real samples and a few development-set pages; their records in ``FIXED_RECORDS``.
+FIXED_DIR = ROOT / "tests" / "data" / "records"
+FIXED_RECORDS = FIXED_DIR / "expected.jsonl"
+_FIXED_MOCK = (0, 1, 4, 5, 6, 48, 49, 50, 51, 52, 53, 56, 60, 64, 70)  # of the first 91 articles' pages
+_FIXED_DEVSET = ("cwced-05e98007", "cwced-064b591b", "cwced-0d931936")
+
+
+def write_fixed_pages() -> None:
+    """The fixed set's generated pages, as files under ``FIXED_DIR/pages``."""
+    out = FIXED_DIR / "pages"
+    out.mkdir(parents=True, exist_ok=True)
+    mock = _mock(91)
+    for k in _FIXED_MOCK:
+        (out / f"mock_newsDetail_forward_{mock[k][0].split()[1]}.html").write_bytes(mock[k][2])
+    # a byte lost from the JSON copy of a Next.js body: its rendered copy restores it (Copies.later)
+    body = mock[-1][2]
+    at = body.index(b'"content":"') + 200
+    while body[at] < 0xE0:  # the lead byte of a three-byte character
+        at += 1
+    name = mock[-1][0].split()[1]
+    (out / f"lostbyte_newsDetail_forward_{name}.html").write_bytes(body[: at + 1] + body[at + 2 :])
+    for k, (_, url, body) in enumerate(_damaged(4)):
+        (out / f"damaged_{k}_newsDetail_forward_{url.rsplit('_', 1)[1]}.txt").write_bytes(body)
+
+
+def fixed_pages(tree: Path = ROOT) -> list[tuple[str, str | None, bytes]]:
+    """(key, URL, body) of the fixed set."""
+    data = tree / "tests" / "data"
+    paths = sorted((data / "records" / "pages").iterdir()) + sorted((data / "extract").iterdir())
+    paths += sorted(p for p in (data / "samples").iterdir() if p.suffix != ".md")
+    paths += [data / "devset" / "pages" / f"{k}.html" for k in _FIXED_DEVSET]
+    out = []
+    for p in paths:
+        digits = "".join(c for c in p.stem.rsplit("_", 1)[-1] if c.isdigit())
+        host = "www.thepaper.cn" if not p.name.startswith(("damaged", "mirror")) else "mirror.example.com"
+        url = f"https://{host}/newsDetail_forward_{digits}" if "forward" in p.stem and digits else None
+        out.append((str(p.relative_to(tree)), url, p.read_bytes()))
+    return out
+
+
 def record_line(key: str, url: str | None, body: bytes) -> str:
     """The page's record (or the chain's error) as one JSON line."""
     from cleaning.document import clean_document
@@ -139,7 +181,15 @@ def main(argv=None) -> int:
     p.add_argument("--pages", type=int, default=400, help="mock article pages (default 400)")
     p.add_argument("--damaged", type=int, default=24, help="damaged mirror pages (default 24)")
     p.add_argument("--keep", type=Path, help="with --before: keep both dumps in this directory")
+    p.add_argument(
+        "--update-fixed",
+        action="store_true",
+        help=f"write this tree's records of the fixed set to {FIXED_RECORDS.relative_to(ROOT)}",
+    )
     args = p.parse_args(argv)
+    if args.update_fixed:
+        FIXED_RECORDS.write_text("".join(record_line(*page) + "\n" for page in fixed_pages()), encoding="utf-8")
+        return 0
     if args.dump:
         print(f"{dump(args.dump, args.pages, args.damaged, args.tree.resolve())} records", file=sys.stderr)
         return 0
