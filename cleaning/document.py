@@ -169,6 +169,14 @@ def copies_thepaper(rec: ArticleRecord, ex: Extracted) -> bool:
     )
 
 
+#: Short field texts the repair left as they were, with how it was asked (a column's name, a
+#: source, an author, a tag: most pages repeat them): answered again without the repair, which
+#: gives the same text the same result. At most ``_CLEAN_FIELDS_MAX`` (~1 MB), then it starts again.
+_CLEAN_FIELDS: set[tuple[str, bool, str | None, str | None, bool]] = set()
+_CLEAN_FIELD_CHARS = 40
+_CLEAN_FIELDS_MAX = 8_192
+
+
 def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> RepairLog:
     """Every text field repaired (:func:`repair_text`; ``lost``: its U+FFFD are bytes UTF-8
     could not read), damaged spans restored from the page's other copies where they determine
@@ -181,7 +189,15 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
     log = RepairLog()
 
     def repair(text: str) -> RepairResult:
-        return repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
+        key = (text, traditional, host, converter, lost)
+        if key in _CLEAN_FIELDS:
+            return RepairResult(text)  # what repair_text gives a text it leaves as it is
+        res = repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
+        if len(text) <= _CLEAN_FIELD_CHARS and res.text == text and not (res.repairs or res.log or res.kept):
+            if len(_CLEAN_FIELDS) >= _CLEAN_FIELDS_MAX:
+                _CLEAN_FIELDS.clear()
+            _CLEAN_FIELDS.add(key)
+        return res
 
     page = PageCopies(ex.copies.texts, repair)
 
