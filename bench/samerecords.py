@@ -23,6 +23,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -33,28 +35,26 @@ if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
 MOCK_NOW = datetime(2026, 12, 1, tzinfo=timezone(timedelta(hours=8)))
 
 
-def _mock(n: int) -> list[tuple[str, str, bytes]]:
-    from mocksite.dataset import Dataset
-    from mocksite.server import MockSite
+@contextmanager
+def _harness() -> Iterator[None]:
+    """Imports of this tree's harness (``bench``), whichever tree's packages clean."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        yield
+    finally:
+        sys.path.pop(0)
 
-    ds = Dataset(max(n, 200), 7, cache_size=n + 64, now=MOCK_NOW)
-    site = MockSite(ds)
-    out = []
-    for i in range(min(n, len(ds))):
-        art = ds.article(i)
-        resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
-        if resp.status == 200:
-            out.append((f"mock {art.cont_id}", f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}", resp.body))
-    return out
+
+def _mock(n: int) -> list[tuple[str, str, bytes]]:
+    with _harness():
+        from bench.cleanratio import mock_pages
+    return [(f"mock {url.rsplit('_', 1)[1]}", url, body) for url, body in mock_pages(n, 7, MOCK_NOW)]
 
 
 def _damaged(n: int) -> list[tuple[str, str, bytes]]:
     """``n`` mirror dumps (bench.damage's mechanisms in turn) and misread copies of a few."""
-    sys.path.insert(0, str(ROOT))  # this tree's harness (bench.damage), whichever tree cleans
-    try:
+    with _harness():
         from bench.damage import damaged_pages, utf8_read_as
-    finally:
-        sys.path.pop(0)
     from mocksite.dataset import Dataset
 
     ds = Dataset(400, 11, now=MOCK_NOW)
