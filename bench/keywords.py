@@ -10,26 +10,13 @@ from __future__ import annotations
 import sys
 import time
 
-
-def _mock_pages(n: int) -> list[tuple[str, bytes]]:
-    from mocksite.dataset import Dataset
-    from mocksite.server import MockSite
-
-    ds = Dataset(max(n, 200), 7, cache_size=n + 64)
-    site = MockSite(ds)
-    pages = []
-    for i in range(min(n, len(ds))):
-        art = ds.article(i)
-        resp = site.respond("GET", f"/newsDetail_forward_{art.cont_id}", {})
-        if resp.status == 200:
-            pages.append((f"https://www.thepaper.cn/newsDetail_forward_{art.cont_id}", resp.body))
-    return pages
+from bench.cleanratio import mock_pages
 
 
 def measure(n_pages: int = 500, rounds: int = 3) -> dict:
     from cleaning import document as chain
 
-    pages = _mock_pages(n_pages)
+    pages = mock_pages(n_pages)
 
     def run() -> float:
         t0 = time.perf_counter()

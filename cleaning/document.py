@@ -49,8 +49,18 @@ def header_charset(headers: Mapping[str, str] | None) -> str | None:
     return None
 
 
+#: The site's own article URL as the crawl fetches it: what :func:`parse_article_ref` would make
+#: of it is known without parsing it (id, canonical URL, no mirror).
+_CANONICAL = re.compile(r"https://www\.thepaper\.cn/newsDetail_forward_([1-9][0-9]{0,9})")
+
+
 def _start(url: str | None) -> ArticleRecord:
     rec = ArticleRecord(source_url=url)
+    m = _CANONICAL.fullmatch(url) if url else None
+    if m:
+        rec.cont_id = int(m.group(1))
+        rec.url = canonical_url(rec.cont_id)
+        return rec
     if url:
         try:
             ref = parse_article_ref(url, allow_any_host=True)
@@ -118,7 +128,7 @@ def clean_document(
             _fill_from_list_item(rec, list_item)
         return rec
     if list_item and list_item.get("name"):
-        ex.copies.append(normalize_ws(str(list_item["name"])))
+        ex.copies.add([normalize_ws(str(list_item["name"]))])
     log = _repair_fields(rec, ex, lost=lost)
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
@@ -159,6 +169,14 @@ def copies_thepaper(rec: ArticleRecord, ex: Extracted) -> bool:
     )
 
 
+#: Short field texts the repair left as they were, with how it was asked (a column's name, a
+#: source, an author, a tag: most pages repeat them): answered again without the repair, which
+#: gives the same text the same result. At most ``_CLEAN_FIELDS_MAX`` (~1 MB), then it starts again.
+_CLEAN_FIELDS: set[tuple[str, bool, str | None, str | None, bool]] = set()
+_CLEAN_FIELD_CHARS = 40
+_CLEAN_FIELDS_MAX = 8_192
+
+
 def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> RepairLog:
     """Every text field repaired (:func:`repair_text`; ``lost``: its U+FFFD are bytes UTF-8
     could not read), damaged spans restored from the page's other copies where they determine
@@ -171,9 +189,17 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
     log = RepairLog()
 
     def repair(text: str) -> RepairResult:
-        return repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
+        key = (text, traditional, host, converter, lost)
+        if key in _CLEAN_FIELDS:
+            return RepairResult(text)  # what repair_text gives a text it leaves as it is
+        res = repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
+        if len(text) <= _CLEAN_FIELD_CHARS and res.text == text and not (res.repairs or res.log or res.kept):
+            if len(_CLEAN_FIELDS) >= _CLEAN_FIELDS_MAX:
+                _CLEAN_FIELDS.clear()
+            _CLEAN_FIELDS.add(key)
+        return res
 
-    page = PageCopies(ex.copies, repair)
+    page = PageCopies(ex.copies.texts, repair)
 
     @overload
     def fix(text: str, field: str) -> str: ...

@@ -61,7 +61,11 @@ class _Weights:
     """What :func:`tfidf_words` weighs words with: jieba's IDF table (``idf_freq``, read from
     :mod:`cleaning.vocab`'s memory-mapped copy of ``jieba/analyse/idf.txt``), its median for
     words the table lacks, and the stop words (jieba's own and ours), as
-    ``jieba.analyse.TFIDF`` holds them: no second copy of jieba's dictionary is loaded."""
+    ``jieba.analyse.TFIDF`` holds them: no second copy of jieba's dictionary is loaded.
+
+    What is decided of a word alone is kept per process (:meth:`judge`): whether it is
+    counted, its weight, whether it may be a keyword; the trie and the regexes are asked once
+    per word, not once per article (at most :data:`JUDGED` words, then it starts again)."""
 
     def __init__(self) -> None:
         from cleaning import vocab
@@ -69,6 +73,26 @@ class _Weights:
         self.idf_freq = vocab.table("idf")
         self.median_idf = vocab.small("totals")["idf_median"]
         self.stop_words = set(vocab.small("stopwords")) | set(load_stopwords())
+        self.judged: dict[str, tuple[float | None, bool, bool]] = {}
+
+    def judge(self, word: str) -> tuple[float | None, bool, bool]:
+        """``(weight, keyword, number)``: the IDF weight when TF-IDF counts ``word`` (None when it
+        does not: one character, a stop word), whether it may be a keyword (:func:`is_keyword`,
+        and not a number or a quantity by its shape), whether it is a number."""
+        got = self.judged.get(word)
+        if got is None:
+            if len(self.judged) >= JUDGED:
+                self.judged.clear()
+            counted = len(word.strip()) >= 2 and word.lower() not in self.stop_words
+            number = bool(_NUMBER.fullmatch(word))
+            keyword = is_keyword(word, self.stop_words) and not (number or _QUANTITY.fullmatch(word))
+            got = (self.idf_freq.get(word, self.median_idf) if counted else None, keyword, number)
+            self.judged[word] = got
+        return got
+
+
+#: Words whose judgement a process keeps (:meth:`_Weights.judge`): ~3 MB.
+JUDGED = 20_000
 
 
 def _extractor() -> _Weights:
@@ -88,22 +112,19 @@ def is_keyword(word: str, stopwords: frozenset[str] | set[str]) -> bool:
     return len(w) >= 2 and bool(_LETTER.search(w)) and w.lower() not in stopwords
 
 
-def numeral_leftovers(tokens: list[str]) -> set[str]:
+def numeral_leftovers(
+    tokens: list[str], counts: Counter[str] | None = None, numbers: set[str] | None = None
+) -> set[str]:
     """The words that only ever follow a number: what segmentation leaves of a measure or a
     quantity (``3颗卫星`` → ``颗卫星``, ``450余家`` → ``余家``, ``12片晶圆`` → ``片晶``,
-    ``千次连续`` → ``次连续``), never the subject of an article."""
-    after: set[str] = set()  # words after a number
-    other: set[str] = set()  # words anywhere else
-    previous = ""
-    for token in tokens:
-        (after if _NUMBER.fullmatch(previous) else other).add(token)
-        previous = token
-    return after - other
-
-
-def _quantity(word: str, leftovers: set[str]) -> bool:
-    """A number, a vague quantity or what a number left behind: not a subject."""
-    return word in leftovers or bool(_NUMBER.fullmatch(word) or _QUANTITY.fullmatch(word))
+    ``千次连续`` → ``次连续``), never the subject of an article. ``counts`` (of ``tokens``) and
+    ``numbers`` (those of its words that are numbers) when the caller has them."""
+    counts = Counter(tokens) if counts is None else counts
+    numbers = {word for word in counts if _NUMBER.fullmatch(word)} if numbers is None else numbers
+    if not numbers:
+        return set()
+    after = Counter(tokens[i + 1] for i in range(len(tokens) - 1) if tokens[i] in numbers)
+    return {word for word, n in after.items() if n == counts[word]}  # no occurrence elsewhere
 
 
 def tfidf_words(text: str, tfidf: _Weights | None = None, tokens: list[str] | None = None) -> list[str]:
@@ -113,17 +134,23 @@ def tfidf_words(text: str, tfidf: _Weights | None = None, tokens: list[str] | No
     import rjieba
 
     tfidf = tfidf or _extractor()
-    stop = tfidf.stop_words
-    # each distinct word judged once (Counter keeps the order of first occurrence)
     counts = Counter(tokens if tokens is not None else rjieba.cut(text))
-    freq: dict[str, float] = {
-        word: float(n) for word, n in counts.items() if len(word.strip()) >= 2 and word.lower() not in stop
-    }
-    total = sum(freq.values())
-    idf, median = tfidf.idf_freq, tfidf.median_idf
-    for word in freq:
-        freq[word] *= idf.get(word, median) / total
+    freq = _scores(counts, _judged(counts, tfidf))
     return sorted(freq, key=freq.__getitem__, reverse=True)
+
+
+def _scores(counts: Counter[str], judged: dict[str, tuple[float | None, bool, bool]]) -> dict[str, float]:
+    """Each counted word's TF-IDF, in order of first occurrence (``counts``' order); ``judged``:
+    :meth:`_Weights.judge` of each word."""
+    weights = {word: w for word, (w, _, _) in judged.items() if w is not None}
+    total = float(sum(counts[word] for word in weights))
+    return {word: float(counts[word]) * (w / total) for word, w in weights.items()}
+
+
+def _judged(counts: Counter[str], tfidf: _Weights) -> dict[str, tuple[float | None, bool, bool]]:
+    """:meth:`_Weights.judge` of each word of ``counts``, in its order."""
+    known, judge = tfidf.judged, tfidf.judge
+    return {word: known.get(word) or judge(word) for word in counts}
 
 
 def extract_keywords(
@@ -139,11 +166,19 @@ def extract_keywords(
         return []
     tfidf = _extractor()
     tokens = rjieba.cut(text)
-    words = tfidf_words(text, tfidf, tokens)
-    leftovers = numeral_leftovers(tokens)
+    counts = Counter(tokens)
+    judged = _judged(counts, tfidf)
+    freq = _scores(counts, judged)
+    # the keywords in tfidf_words' order: a stable sort of the words that may be one keeps it
+    words = sorted((w for w in freq if judged[w][1]), key=freq.__getitem__, reverse=True)
+    leftovers: set[str] | None = None
     out: list[str] = []
     for word in words:
-        if is_keyword(word, tfidf.stop_words) and not _quantity(word, leftovers) and word not in out:
+        if word in out:
+            continue
+        if leftovers is None:
+            leftovers = numeral_leftovers(tokens, counts, {w for w, j in judged.items() if j[2]})
+        if word not in leftovers:
             out.append(word.strip())
             if len(out) == top:
                 break

@@ -111,7 +111,7 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
             ex.cont_id = _page_cont_id(doc)
         if not ex.gone_reason and (ex.published_at is None or not (ex.author_raw or ex.pph_byline) or not ex.source):
             _fill_from_visible_text(ex, doc)
-        ex.copies += page_copies(doc)
+        ex.copies.later(lambda: page_copies(doc))
         return ex, None
     # Unknown markup (a mirror's own template, a repost site): read its visible text like a dump.
     entry = is_encyclopedia_entry(doc)
@@ -131,7 +131,7 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
             "HTML of no known layout (no Next.js data, no old-layout markup, no title/time/body structure in its text)"
         )
     ex.needs_shape_check = True  # on the repaired text (cleaning.document)
-    ex.copies += page_copies(doc)
+    ex.copies.later(lambda: page_copies(doc))
     ex.link_texts = tuple(h.text_of(a) for a in doc.iter("a"))
     return ex, None
 

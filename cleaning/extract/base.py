@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.record import Image
+
+
+class Copies:
+    """The page's other copies of its text (:mod:`cleaning.extract.copies`), in the order
+    given: texts, and texts read from the page only when first asked for (:meth:`later`): a
+    repair needs them only where a field has a damaged span, which most pages have not."""
+
+    __slots__ = ("_parts", "_texts")
+
+    def __init__(self) -> None:
+        self._parts: list[list[str] | Callable[[], list[str]]] = []
+        self._texts: list[str] | None = None
+
+    def add(self, texts: list[str]) -> None:
+        self._parts.append(list(texts))
+        self._texts = None
+
+    def later(self, read: Callable[[], list[str]]) -> None:
+        """``read()`` gives more copies, called once, when the copies are first asked for."""
+        self._parts.append(read)
+        self._texts = None
+
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            read = [part if isinstance(part, list) else part() for part in self._parts]
+            self._parts = list(read)
+            self._texts = [t for part in read for t in part]
+        return self._texts
 
 
 @dataclass
@@ -38,7 +67,7 @@ class Extracted:
     needs_shape_check: bool = False  # no layout vouches for it: an article only if its text has the shape
     link_texts: tuple[str, ...] | None = None  # an unknown HTML page's link texts (the shape check's)
     stripped: dict[str, int] = field(default_factory=dict)
-    copies: list[str] = field(default_factory=list)  # the page's other copies of its text (extract.copies)
+    copies: Copies = field(default_factory=Copies)  # the page's other copies of its text (extract.copies)
 
     def count(self, kind: str, n: int = 1) -> None:
         if n:

@@ -90,9 +90,14 @@ def classes(el: HtmlElement) -> str:
 
 
 @lru_cache(maxsize=512)
-def _xpath(expr: str) -> etree.XPath:
+def xpath(expr: str) -> etree.XPath:
     """A compiled XPath (compiling costs more than evaluating on a whole page)."""
     return etree.XPath(expr)
+
+
+def elements(root: HtmlElement, expr: str) -> list[HtmlElement]:
+    """The elements ``expr`` (a path that selects elements) finds from ``root``, in document order."""
+    return cast("list[HtmlElement]", xpath(expr)(root))
 
 
 def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
@@ -100,7 +105,7 @@ def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
     if root is None:
         return None
     for xp in xpaths:
-        found = cast("list[HtmlElement]", _xpath(xp)(root))  # cast: the layouts' paths select elements
+        found = cast("list[HtmlElement]", xpath(xp)(root))  # cast: the layouts' paths select elements
         if found:
             return found[0]
     return None

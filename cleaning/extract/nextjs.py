@@ -128,12 +128,32 @@ def _cls(name: str) -> str:
     )
 
 
-_SOURCE_LINE = '//*[contains(text(),"来源") or contains(text(),"來源")]'
+def _with_cls(name: str) -> str:
+    """``//*[_cls(name)]`` (the same elements, in document order) found from the ``class``
+    attributes that name the stem: a test of each element's attribute, not of each element."""
+    return f'//@class[contains(.,"index_{name}")]/parent::*[{_cls(name)}]'
+
+
+def _with_text(*words: str) -> str:
+    """``//*[contains(text(),w1) or ...]`` (the same elements, in document order) found from
+    the text nodes that hold a word: the first text node of each is then tested as before."""
+    held = " or ".join(f'contains(.,"{w}")' for w in words)
+    first = " or ".join(f'contains(text(),"{w}")' for w in words)
+    return f"//text()[{held}]/parent::*[{first}]"
+
+
+_BODY = f"{_with_cls('cententWrap')} | {_with_cls('contentWrap')}"
+_LEFT = _with_cls("left")
+_ORIGINAL = _with_cls("original")
+_SOURCE_LINE = _with_text("来源", "來源")
+_EDITOR_LINE = _with_text("责任编辑")
 
 
 def dom_metadata(ex: Extracted, doc: HtmlElement) -> None:
     """What only the rendered page states: source, time line, editor, 澎湃号 byline."""
-    left = h.first(doc, f"//*[{_cls('left')}]")
+    # the left block gives the source, the time and the byline: not looked for when all three are known
+    known = ex.source and ex.published_at is not None and ex.author_raw
+    left = None if known else h.first(doc, _LEFT)
     if left is not None:
         for item in left.xpath('.//*[contains(@class,"ant-space-item")]'):
             t = h.text_of(item)
@@ -150,19 +170,19 @@ def dom_metadata(ex: Extracted, doc: HtmlElement) -> None:
                     ex.author_raw = t
                     break
     if not ex.source:  # the visible 来源 line wherever the build puts it
-        for el in doc.xpath(_SOURCE_LINE):
+        for el in h.elements(doc, _SOURCE_LINE):
             t = h.text_of(el)
             if len(t) <= 40 and md.parse_source(t):
                 ex.source = md.parse_source(t)
                 break
-    orig = h.first(doc, f"//*[{_cls('original')}]")
+    orig = h.first(doc, _ORIGINAL)
     if orig is not None:
         parts = [h.text_of(c) for c in orig]
         parts = [p for p in parts if p]
         if parts and parts[0] == "原创":
             parts = parts[1:]
         ex.pph_byline = "原创 " + " ".join(parts) if parts else ""
-    for el in doc.xpath('//*[contains(text(),"责任编辑")]'):
+    for el in h.elements(doc, _EDITOR_LINE):
         t = h.text_of(el)
         if md.parse_editor(t):
             ex.editor_raw = t
@@ -185,7 +205,7 @@ def extract_nextjs(raw: str, doc: HtmlElement) -> Extracted:
         dom_metadata(ex, doc)
     if has_json:
         if doc is not None:
-            ex.copies += rendered_body(h.first(doc, f"//*[{_cls('cententWrap')} or {_cls('contentWrap')}]"))
+            ex.copies.later(lambda: rendered_body(h.first(doc, _BODY)))
         return ex
     ex.truncated = damaged
     if doc is None or not dom_fallback(ex, doc, raw):
@@ -201,7 +221,7 @@ def dom_fallback(ex: Extracted, doc: HtmlElement, raw: str) -> bool:
     page_title, column = md.split_page_title(h.text_of(h.first(doc, "//title")))
     if not ex.title and page_title and column:
         ex.title = page_title
-    body = h.first(doc, f"//*[{_cls('cententWrap')} or {_cls('contentWrap')}]")
+    body = h.first(doc, _BODY)
     live = h.first(doc, f"//*[{_cls('live')}]")
     if body is not None:
         blocks = h.body_blocks(body)

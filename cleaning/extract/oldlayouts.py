@@ -1,4 +1,8 @@
-"""The older server-rendered layouts: desktop (about 2014-2021) and mobile 2017."""
+"""The older server-rendered layouts: desktop (about 2014-2021) and mobile 2017.
+
+A whole-page class test is written ``//@class[contains(., "x")]/parent::*``: the elements of
+``//*[contains(@class, "x")]``, in document order, found by testing the class attributes
+instead of every element (a third of the time)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ def _common(ex: Extracted, doc: HtmlElement) -> None:
     page_title, column = md.split_page_title(h.text_of(h.first(doc, "//title")))
     if not ex.title and column:
         ex.title = page_title
-    link = h.first(doc, '//*[contains(@class,"news_path") or contains(@class,"detail-gm")]//a[contains(@href,"list_")]')
+    link = h.first(
+        doc, '//@class[contains(.,"news_path") or contains(.,"detail-gm")]/parent::*//a[contains(@href,"list_")]'
+    )
     if link is not None:
         m = re.search(r"list_(\d+)", link.get("href") or "")
         ex.node_id = int(m.group(1)) if m else None
@@ -49,8 +55,8 @@ def _time_source(ex: Extracted, el: HtmlElement) -> None:
 
 def extract_desktop_old(raw: str, doc: HtmlElement) -> Extracted:
     ex = Extracted(layout="desktop_old")
-    content = h.first(doc, '//*[contains(@class,"newscontent")]', "//body")
-    notice = h.first(doc, '//*[contains(@class,"news_txt")]')
+    content = h.first(doc, '//@class[contains(.,"newscontent")]/parent::*', "//body")
+    notice = h.first(doc, '//@class[contains(.,"news_txt")]/parent::*')
     if notice is not None and OFFLINE_NOTICE.search(h.text_of(notice)) and len(h.text_of(notice)) < 40:
         ex.gone_reason = "offline_notice"
         return ex
@@ -78,11 +84,11 @@ def extract_desktop_old(raw: str, doc: HtmlElement) -> Extracted:
 
 def extract_mobile_2017(raw: str, doc: HtmlElement) -> Extracted:
     ex = Extracted(layout="mobile_2017")
-    if OFFLINE_NOTICE.search(raw) and h.first(doc, '//*[contains(@class,"news_part")]') is None:
+    if OFFLINE_NOTICE.search(raw) and h.first(doc, '//@class[contains(.,"news_part")]/parent::*') is None:
         ex.gone_reason = "offline_notice"
         return ex
     ex.title = h.text_of(h.first(doc, '//h1[contains(@class,"t_newsinfo")]'))
-    for p in doc.xpath('//p[contains(@class,"about_news")]'):
+    for p in h.elements(doc, '//@class[contains(.,"about_news")]/parent::p'):
         t = h.text_of(p)
         if md.parse_time(t) or md.parse_source(t):
             _time_source(ex, p)
@@ -90,12 +96,12 @@ def extract_mobile_2017(raw: str, doc: HtmlElement) -> Extracted:
             ex.author_raw = t
     body = h.first(
         doc,
-        '//div[contains(concat(" ",normalize-space(@class)," ")," news_part ")]',
-        '//div[contains(@class,"news_part") and not(contains(@class,"father")) and not(contains(@class,"all"))]',
+        '//@class[contains(.,"news_part")]/parent::div[contains(concat(" ",normalize-space(@class)," ")," news_part ")]',
+        '//@class[contains(.,"news_part")]/parent::div[not(contains(@class,"father")) and not(contains(@class,"all"))]',
     )
     if body is not None:
         _body(ex, body)
-    bl = h.first(doc, '//*[contains(@class,"news_bl")]')
+    bl = h.first(doc, '//@class[contains(.,"news_bl")]/parent::*')
     if bl is not None:
         ex.editor_raw = h.text_of(bl)
         ex.count("disclaimer", 1 if re.search(r"未经授权不得转载|新闻报料", ex.editor_raw) else 0)

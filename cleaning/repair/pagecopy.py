@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from . import params
@@ -243,10 +244,17 @@ def restore(res: RepairResult, page: PageCopies, own: str) -> None:
 class PageCopies:
     """The page's other copies of its text, repaired (lazily, once) like its fields."""
 
-    def __init__(self, texts: Iterable[str], repair: Callable[[str], RepairResult]) -> None:
-        self._texts = [t for t in dict.fromkeys(texts) if t and t.strip()]
+    def __init__(
+        self, texts: Iterable[str] | Callable[[], Iterable[str]], repair: Callable[[str], RepairResult]
+    ) -> None:
+        self._given = texts  # a callable: read when a damaged span first asks (most fields have none)
         self._repair = repair
         self._copies: list[tuple[str, Copy]] | None = None
+
+    @cached_property
+    def _texts(self) -> list[str]:
+        texts = self._given() if callable(self._given) else self._given
+        return [t for t in dict.fromkeys(texts) if t and t.strip()]
 
     def __bool__(self) -> bool:
         return bool(self._texts)

@@ -67,8 +67,12 @@ def counts(text: str) -> tuple[int, int, int]:
 
 def is_converted_traditional(text: str) -> bool:
     """Whether ``text`` reads as Simplified text converted to Traditional (module doc)."""
-    han, trad, simp = counts(text)
-    return han > 0 and trad >= MIN_CHANGED and trad / han >= MIN_RATIO and simp <= MAX_SIMPLIFIED * trad
+    trad_re, simp_re = _forms()
+    trad = len(trad_re.findall(text))
+    if trad < MIN_CHANGED:  # most text: the Han characters need no counting
+        return False
+    han = len(CJK_RE.findall(text))
+    return han > 0 and trad / han >= MIN_RATIO and len(simp_re.findall(text)) <= MAX_SIMPLIFIED * trad
 
 
 def _sentences(text: str) -> list[str]:
