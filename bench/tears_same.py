@@ -100,7 +100,7 @@ def record_digest(record: dict) -> str:
 
 
 def write_fixture(tree: Path, out: Path) -> None:
-    """The fixed corpus and ``tree``'s answers to it, as ``tests/data/repair/tear_answers.json``."""
+    """The fixed corpus and ``tree``'s answers to it, as ``tests/data/tears/tear_answers.json``."""
     import base64
     import gzip
 

@@ -163,7 +163,7 @@ class DevTools:
         except (AssertionError, OSError):
             pass
         try:
-            self.proc.wait(timeout=30)
+            self.proc.wait(timeout=600)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()

@@ -23,7 +23,7 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, timeout: float = 300, check: bool = False, **kw) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 600, check: bool = False, **kw) -> subprocess.CompletedProcess:
     """Run ``thepaper-archive ARGS`` in a subprocess (the real Scrapy engine, a fresh reactor)."""
     proc = subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],

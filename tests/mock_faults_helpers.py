@@ -44,7 +44,7 @@ def site(ds):
         yield s
 
 
-def raw(site, target, method="GET", body=b"", headers=None, timeout=5.0):
+def raw(site, target, method="GET", body=b"", headers=None, timeout=60.0):
     """Send one request on a fresh socket; return (bytes received, error that ended the read or None)."""
     lines = [f"{method} {target} HTTP/1.1", f"Host: {site.host}:{site.port}", "Connection: close"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
@@ -77,7 +77,7 @@ def split(data: bytes) -> tuple[int, dict, bytes]:
     return int(lines[0].split()[1]), headers, body
 
 
-def get(site, target, timeout=5.0):
+def get(site, target, timeout=60.0):
     conn = http.client.HTTPConnection(site.host, site.port, timeout=timeout)
     try:
         conn.request("GET", target)
@@ -88,7 +88,7 @@ def get(site, target, timeout=5.0):
 
 
 def post_api(site, payload: dict, target=NODE_API):
-    conn = http.client.HTTPConnection(site.host, site.port, timeout=5)
+    conn = http.client.HTTPConnection(site.host, site.port, timeout=60)
     try:
         conn.request("POST", target, body=json.dumps(payload).encode(), headers=API_HEADERS)
         r = conn.getresponse()

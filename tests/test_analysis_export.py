@@ -310,7 +310,7 @@ def test_xlsx_to_stdout_and_excel_flag_misuse(filled, tmp_path):
         cwd=ROOT,
         env=cli_env(),
         capture_output=True,
-        timeout=120,
+        timeout=600,
     )
     assert proc.returncode == 0 and proc.stdout[:2] == b"PK"
     (tmp_path / "s.xlsx").write_bytes(proc.stdout)

@@ -91,7 +91,7 @@ def test_cli_parquet_to_stdout(filled):
         cwd=ROOT,
         env=cli_env(),
         capture_output=True,
-        timeout=120,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     table = pq.read_table(io.BytesIO(proc.stdout))

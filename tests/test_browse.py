@@ -191,7 +191,7 @@ def test_datasette_with_the_shipped_metadata(archive):
         _check_search_box(port, "archive", archive)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=600)
 
 
 def test_browse_serves_the_archive_and_stops_with_it(archive, tmp_path):
@@ -219,7 +219,7 @@ def test_browse_serves_the_archive_and_stops_with_it(archive, tmp_path):
         assert not wal.exists() or wal.stat().st_size == 0
     finally:
         proc.send_signal(signal.SIGTERM)  # `kill %1`: a server stopped on request exits 0, with no error line
-        code = proc.wait(timeout=30)
+        code = proc.wait(timeout=600)
     assert code == 0
     assert "error" not in proc.stderr.read().decode()
     with pytest.raises(OSError):  # Datasette ended with it

@@ -141,7 +141,7 @@ def test_export_to_a_pipe_or_a_device_writes_into_it_and_leaves_it_in_place(arch
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
     reader.start()
     proc = run_cli("export", "--db", str(archive[1]), "--format", "jsonl", "-o", str(fifo))
-    reader.join(timeout=60)
+    reader.join(timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert got, "the export never opened the pipe"
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]

@@ -147,7 +147,7 @@ def test_user_errors_are_one_line_with_their_exit_code(archive, tmp_path, argv, 
         argv = [a.format(**values) for a in argv]
         expected = expected.format(**values)
         before = sorted(p.name for p in tmp_path.iterdir())
-        line = one_line(run_cli(*argv, cwd=tmp_path, timeout=120), code)
+        line = one_line(run_cli(*argv, cwd=tmp_path, timeout=600), code)
     assert line == (expected if expected.startswith(PROG + " ") else f"{PROG}: error: {expected}")
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing left behind
 
@@ -170,7 +170,7 @@ def test_search_query_that_is_not_utf8(archive):
         cwd=ROOT,
         env=cli_env(),
         capture_output=True,
-        timeout=120,
+        timeout=600,
     )
     lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     assert proc.returncode == 2 and lines == [f"{PROG}: error: the search query is not valid UTF-8"]
@@ -212,7 +212,7 @@ def test_an_unexpected_error_is_one_line_naming_the_traceback_file(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
 
@@ -227,7 +227,7 @@ def test_parquet_without_pyarrow_is_one_line_and_leaves_no_file(archive, tmp_pat
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     line = one_line(proc, 2)
     assert line == (

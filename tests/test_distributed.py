@@ -22,7 +22,7 @@ from mocksite.server import MockSite
 from tests.redisserver import redis_server
 from tests.test_e2e_scheduled import expected_ids
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_walker_and_three_workers_one_killed_store_every_article_once(tmp_path, 
         assert _held_by(redis_url, victim.pid) > 0  # its requests are still in Redis, held by nobody alive
         errs = []
         for proc in [walker, *workers[1:]]:
-            _, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=600)
             assert proc.returncode == 0, err[-3000:]
             errs.append(err)
 
@@ -156,21 +156,21 @@ def test_worker_stopped_with_ctrl_c_gives_its_requests_back(tmp_path, redis_url)
             site, "worker", "-s", "DOWNLOAD_DELAY=0.05", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "CONCURRENT_REQUESTS=2"
         )
         walker = start(site, "walker")
-        _, err = walker.communicate(timeout=60)
+        _, err = walker.communicate(timeout=600)
         assert walker.returncode == 0, err[-3000:]
         deadline = time.monotonic() + 60
         while _count(db) < 20 or not _held_by(redis_url, worker.pid):
             assert time.monotonic() < deadline, "no progress"
             time.sleep(0.05)
         worker.send_signal(signal.SIGINT)
-        _, err = worker.communicate(timeout=60)
+        _, err = worker.communicate(timeout=600)
         # Scrapy's graceful stop lets the downloads under way finish; they are committed and
         # released, and what is left unfinished goes back to the queue: nothing stays held.
         assert worker.returncode == 130, err[-3000:]  # interrupted (SIGINT)
         assert _held_by(redis_url, worker.pid) == 0, err[-3000:]
         assert len(set(_stored(db))) < len(expected)
         follow = start(site, "worker", "--quiet")
-        _, err = follow.communicate(timeout=90)
+        _, err = follow.communicate(timeout=600)
         assert follow.returncode == 0, err[-3000:]
 
     ids = _stored(db)
@@ -179,7 +179,7 @@ def test_worker_stopped_with_ctrl_c_gives_its_requests_back(tmp_path, redis_url)
 
 
 def test_crawl_redis_usage_rejects_unknown_role():
-    proc = run_cli("crawl", "--redis", "redis://127.0.0.1:1/0", "--role", "boss", timeout=60)
+    proc = run_cli("crawl", "--redis", "redis://127.0.0.1:1/0", "--role", "boss", timeout=600)
     assert proc.returncode == 2
 
 
@@ -279,5 +279,5 @@ def test_crawl_redis_unreachable_or_malformed_is_one_clear_line(tmp_path):
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]  # one line, no traceback
     assert "Redis at 127.0.0.1:1 unreachable" in proc.stderr and "secret" not in proc.stderr
-    proc = run_cli("crawl", "--redis", "http://127.0.0.1:1", "--role", "walker", "--db", db, "-q", timeout=60)
+    proc = run_cli("crawl", "--redis", "http://127.0.0.1:1", "--role", "walker", "--db", db, "-q", timeout=600)
     assert proc.returncode == 2 and "--redis" in proc.stderr, proc.stderr[-2000:]

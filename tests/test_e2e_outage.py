@@ -183,7 +183,7 @@ def test_a_site_that_hangs_from_the_start_stops_the_run_and_the_next_run_resumes
     with MockSite(ds) as site:
         site.outage("hang")
         proc = _start_crawl(site, db_url, "-s", "DOWNLOAD_TIMEOUT=2")
-        _, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=600)
         assert proc.returncode == 3, err[-3000:]
         lines = messages(err)
         assert lines[0] == (

@@ -91,7 +91,7 @@ def test_three_readers_in_loops_never_fail_during_a_crawl(db_url, tmp_path):
         _, err = crawl.communicate(timeout=600)
         done.set()
         for t in threads:
-            t.join(timeout=120)
+            t.join(timeout=600)
     assert crawl.returncode == 0, err[-3000:]
     assert set(stored_ids(db_url)) == expected_ids(ds)
     for name, runs in results.items():

@@ -144,7 +144,7 @@ def test_crawl_killed_at_random_points_resumes_to_the_exact_set(tmp_path):
                 assert time.monotonic() < deadline, f"the crawl did not fetch {served} article pages"
                 time.sleep(0.02)
             proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
+            proc.wait(timeout=600)
             before = len(_stored_so_far(db))
             interrupted += before < len(expected_ids(ds))
             if before:

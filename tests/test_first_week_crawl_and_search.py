@@ -195,11 +195,11 @@ def test_mock_stopped_on_request_exits_0_quietly(signum):
         while "(Ctrl-C stops)" not in proc.stdout.readline():  # the banner's last line
             pass
         base = first.split(" at ", 1)[1].split()[0]
-        with urllib.request.urlopen(base + "/robots.txt", timeout=60) as answer:  # it serves
+        with urllib.request.urlopen(base + "/robots.txt", timeout=600) as answer:  # it serves
             answer.read()
     finally:
         proc.send_signal(getattr(signal, signum))
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0 and err == "", err
 
 

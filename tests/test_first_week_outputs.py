@@ -63,7 +63,7 @@ def test_a_binary_format_to_a_terminal_is_refused(archive, fmt):
             stdout=follower,
             stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
+            timeout=600,
         )
     finally:
         os.close(follower)
@@ -183,7 +183,7 @@ def test_clean_reads_stdin_and_directories_in_text_markdown_and_json(tmp_path):
             stdin=stdin,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=600,
         )
     assert piped.returncode == 0, piped.stderr
     record = json.loads(run_cli("clean", "--json", str(page), check=True).stdout)

@@ -188,7 +188,7 @@ def test_api_faults_are_keyed_by_cursor_page(ds):
 
 def test_api_kinds_leave_the_waf_page_alone(ds):
     with MockSite(ds, faults=[{"pattern": "^/contentapi/", "kind": "api_cursor_stuck"}]) as s:
-        conn = http.client.HTTPConnection(s.host, s.port, timeout=5)
+        conn = http.client.HTTPConnection(s.host, s.port, timeout=60)
         conn.request("POST", NODE_API, body=b'{"nodeId":27234}', headers={"Content-Type": "application/json"})
         r = conn.getresponse()
         assert r.status == 403 and "WAF拦截页面" in r.read().decode()

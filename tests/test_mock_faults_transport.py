@@ -51,7 +51,7 @@ def test_retry_after_is_configurable(ds, arts):
 
 
 def test_status_fault_keeps_the_connection_usable(site, arts):
-    conn = http.client.HTTPConnection(site.host, site.port, timeout=5)
+    conn = http.client.HTTPConnection(site.host, site.port, timeout=60)
     try:
         conn.request("GET", page(arts["nextjs"]) + "?f=503")
         r = conn.getresponse()

@@ -222,7 +222,7 @@ def test_db_compact_gives_an_older_archive_16k_pages_with_nothing_to_re_encode(t
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert "VACUUM" not in proc.stderr
@@ -234,7 +234,7 @@ def test_db_compact_gives_an_older_archive_16k_pages_with_nothing_to_re_encode(t
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -410,7 +410,7 @@ def test_ctrl_c_stops_the_workers(tmp_path, signum, code):
             assert time.monotonic() < deadline, "the workers did not start cleaning"
             time.sleep(0.05)
         proc.send_signal(signum)
-        rc = proc.wait(timeout=30)
+        rc = proc.wait(timeout=600)
     finally:
         proc.kill()
         proc.wait()

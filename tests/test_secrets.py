@@ -65,7 +65,7 @@ def test_a_crash_file_and_its_line_never_hold_the_password(tmp_path):
         env=cli_env(THEPAPER_CRASH_DIR=str(tmp_path)),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert proc.returncode == 1
     [line] = proc.stderr.splitlines()
@@ -101,7 +101,7 @@ def test_log_lines_never_hold_the_password():
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines() == [

@@ -188,5 +188,5 @@ def test_lock_race_between_processes(archive, db_url):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     procs = start_together(_RACER, [db_url], 6, env)
     results = [proc.stdout.readline().strip() for proc in procs]  # every racer has tried
-    outs = [proc.communicate(input="done\n", timeout=60) for proc in procs]
+    outs = [proc.communicate(input="done\n", timeout=600) for proc in procs]
     assert sorted(results) == ["GOT"] + ["REFUSED"] * 5, [o[1][-500:] for o in outs]

@@ -187,7 +187,7 @@ def test_concurrent_first_opens_migrate_once(db_url):
     """Several processes opening a new archive at the same moment all succeed."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     procs = start_together(_OPENER, [db_url], 5, env)
-    outs = [p.communicate(timeout=120) for p in procs]
+    outs = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0] * 5, [o[1][-800:] for o in outs]
     assert {o[0].strip() for o in outs} == {head_revision()}
 

@@ -1,10 +1,10 @@
 """The tear repair's answers on a small fixed corpus are those it gave before its speed-ups
-(``tests/data/repair/tear_answers.json``, written by ``python -m bench.tears_same --fixture``
+(``tests/data/tears/tear_answers.json``, written by ``python -m bench.tears_same --fixture``
 with the code of main before issue 26's tear work): a faster search, a faster diff of the
 repair log, a cache, may not change one character of a repaired text, a count or an event.
 
 If a change of the answers is intended (a better repair), write the fixture again with
-``python -m bench.tears_same --against . --fixture tests/data/repair/tear_answers.json`` and
+``python -m bench.tears_same --against . --fixture tests/data/tears/tear_answers.json`` and
 say why in the commit."""
 
 import base64
@@ -19,7 +19,7 @@ from cleaning.document import clean_document
 from cleaning.repair import repair_text
 from cleaning.repair.gbktear import repair_tears_explained
 
-FIXTURE = json.loads((Path(__file__).parent / "data" / "repair" / "tear_answers.json").read_text(encoding="utf-8"))
+FIXTURE = json.loads((Path(__file__).parent / "data" / "tears" / "tear_answers.json").read_text(encoding="utf-8"))
 PAGES = FIXTURE["pages"]
 TEXTS = FIXTURE["texts"]
 

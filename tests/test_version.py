@@ -26,7 +26,7 @@ def test_version_as_typed_is_the_projects():
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"thepaper-archive {project_version()}"

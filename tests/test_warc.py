@@ -209,7 +209,7 @@ def _wget(proxy: str, urls: list[str], warc_base: Path) -> Path:
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )  # exits 8 for the 404: that is a capture too
     path = Path(f"{warc_base}.warc.gz")
     assert path.exists()
