@@ -13,7 +13,7 @@
   damaged text left as it is.
 
 ``--compare TREE`` runs this benchmark with this tree's code and with ``TREE``'s (a checkout of
-another commit, e.g. ``/work/main``), each in a process started in its tree, in turn for
+another commit, e.g. ``../main-checkout``), each in a process started in its tree, in turn for
 ``--rounds`` rounds, and prints per round the ratios of pages/s and pages per CPU-second (this /
 TREE), both slowest pages, and both accuracy figures (equal unless the repair changed). That the
 repaired texts are equal too is :mod:`bench.tears_same`'s check.

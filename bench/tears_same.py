@@ -3,7 +3,7 @@
 ``python -m bench.tears_same --against TREE [--quick]`` builds the corpus of :mod:`bench.tears`
 once (the torn pages: damaged mirror dumps, the nxos sample and its flipped copies; the torn
 accuracy paragraphs, Simplified and Traditional), then has each tree (this one and ``TREE``, a
-checkout of another commit, e.g. ``/work/main``) clean it in a process of its own, started in
+checkout of another commit, e.g. ``../main-checkout``) clean it in a process of its own, started in
 that tree so that it imports that tree's packages: every page's whole record
 (``clean_document``, repair log included) and every paragraph's ``repair_tears_explained``
 (text, counts, events) and ``repair_text`` (text, counts, log), one JSON line each. Prints how
@@ -151,7 +151,7 @@ def compare(mine: list[dict], theirs: list[dict]) -> list[str]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.tears_same", description=__doc__.split("\n\n")[0])
-    p.add_argument("--against", required=True, metavar="TREE", help="the other checkout (e.g. /work/main)")
+    p.add_argument("--against", required=True, metavar="TREE", help="the other checkout (e.g. ../main-checkout)")
     p.add_argument("--quick", action="store_true", help="bench.tears --quick's corpus")
     p.add_argument("--fixture", metavar="OUT", help="write TREE's answers to the small fixed corpus to OUT instead")
     args = p.parse_args(argv)

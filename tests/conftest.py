@@ -190,6 +190,8 @@ SLOW_TESTS = {
     "test_a_list_failure_is_resolved_by_a_later_run_that_walks_the_list",
     "test_no_keywords_crawl_stores_articles_without_keywords",
     "test_keywords_only_computes_the_crawls_keywords",
+    "test_keywords_only_refuses_fetched_since",  # its module's crawls: 7 s of setup
+    "test_a_signal_during_the_fetch_is_one_line_and_its_exit_code",  # Scrapy's shutdown: 12 s each
     "test_no_real_article_of_the_devset_is_refused_and_every_negative_is",
     "test_pooled_import_is_the_import_in_one_process",
     "test_the_mock_archive_holds_both_kinds_of_list_only_articles",
