@@ -192,6 +192,10 @@ SLOW_TESTS = {
     "test_keywords_only_computes_the_crawls_keywords",
     "test_keywords_only_refuses_fetched_since",  # its module's crawls: 7 s of setup
     "test_a_signal_during_the_fetch_is_one_line_and_its_exit_code",  # Scrapy's shutdown: 12 s each
+    "test_jobs_zero_is_one_line",  # test_warc_jobs: an archive crawled and exported (5 s of setup)
+    "test_pooled_batches_store_in_order_as_read",
+    "test_import_of_a_file_that_is_not_a_warc_creates_nothing",  # a crawl (4 s) and an import
+    "test_a_byte_lost_from_the_json_copy_is_restored_from_the_rendered_body",  # a crawl (4 s)
     "test_no_real_article_of_the_devset_is_refused_and_every_negative_is",
     "test_pooled_import_is_the_import_in_one_process",
     "test_the_mock_archive_holds_both_kinds_of_list_only_articles",
