@@ -49,18 +49,8 @@ def header_charset(headers: Mapping[str, str] | None) -> str | None:
     return None
 
 
-#: The site's own article URL as the crawl fetches it: what :func:`parse_article_ref` would make
-#: of it is known without parsing it (id, canonical URL, no mirror).
-_CANONICAL = re.compile(r"https://www\.thepaper\.cn/newsDetail_forward_([1-9][0-9]{0,9})")
-
-
 def _start(url: str | None) -> ArticleRecord:
     rec = ArticleRecord(source_url=url)
-    m = _CANONICAL.fullmatch(url) if url else None
-    if m:
-        rec.cont_id = int(m.group(1))
-        rec.url = canonical_url(rec.cont_id)
-        return rec
     if url:
         try:
             ref = parse_article_ref(url, allow_any_host=True)

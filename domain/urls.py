@@ -23,6 +23,9 @@ _PATH_PATTERNS = (
     re.compile(r"^/baijiahao_(\d{1,10})/?$"),
 )
 _BARE_ID = re.compile(r"^\s*(\d{1,10})\s*$")
+#: The site's own article URL as the crawl fetches it: its reference is known without parsing
+#: it (the most common value by far: every page a crawl cleans).
+_CANONICAL = re.compile(r"https://www\.thepaper\.cn/newsDetail_forward_([1-9][0-9]{0,9})")
 # A scheme is letters before ':' not followed by a port number ("host:8080/..." has none).
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
@@ -65,6 +68,9 @@ def parse_article_ref(value: str, *, allow_any_host: bool = False) -> ArticleRef
     the article path.
     """
     value = (value or "").strip()
+    m = _CANONICAL.fullmatch(value)
+    if m:
+        return ArticleRef(int(m.group(1)), value, value, "www.thepaper.cn", False, value)
     m = _BARE_ID.match(value)
     if m:
         cid = int(m.group(1))
