@@ -140,8 +140,10 @@ def fetch_page(url: str, settings: Settings) -> Fetched:
     if "response" in outcome:
         return _page_of(outcome["response"])
     failure = outcome.get("failure")
-    if failure is None or (crawler.stats and crawler.stats.get_value("robotstxt/forbidden")):
+    if crawler.stats and crawler.stats.get_value("robotstxt/forbidden"):
         raise RobotsDisallowed(f"robots.txt of {urlsplit(url).netloc} disallows {url}: not fetched")
+    if failure is None:  # the engine stopped before the request had an outcome
+        raise SiteUnreachable(f"cannot fetch {url}: no answer")
     raise _error_of(failure.value, failure.request.url if hasattr(failure, "request") else url, s)
 
 
