@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -94,12 +93,10 @@ def measure(n_pages: int = 400, rounds: int = 3) -> dict:
 
 def in_tree(tree: Path, n_pages: int, rounds: int) -> dict:
     """:func:`measure` in a new process with ``tree``'s packages."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), str(n_pages), "--rounds", str(rounds), "--json"]
-    out = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise SystemExit(f"bench.cleanratio: the run with {tree} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from bench.procs import run_in_tree
+
+    args = [str(Path(__file__).resolve()), str(n_pages), "--rounds", str(rounds), "--json"]
+    return json.loads(run_in_tree(tree, args, "bench.cleanratio").strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:

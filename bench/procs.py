@@ -19,6 +19,17 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 # ------------------------------------------------------------------ processes
+def run_in_tree(tree: Path, args: list[str], what: str) -> str:
+    """``python ARGS`` in a new process started in ``tree`` (a checkout of another commit) with
+    its packages first on ``sys.path``: its standard output; SystemExit naming ``what`` and the
+    end of its standard error when it fails."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    res = subprocess.run([PY, *args], cwd=tree, env=env, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"{what}: the run with {tree} failed:\n{res.stderr[-3000:]}")
+    return res.stdout
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a live process (from /proc)."""
     with open(f"/proc/{pid}/stat") as fh:

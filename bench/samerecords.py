@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -165,12 +163,10 @@ def differences(before: list[str], after: list[str]) -> list[str]:
 
 
 def _dump_in(tree: Path, out: Path, n_mock: int, n_damaged: int) -> None:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--dump", str(out), "--tree", str(tree)]
-    cmd += ["--pages", str(n_mock), "--damaged", str(n_damaged)]
-    res = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, check=False)
-    if res.returncode != 0:
-        raise SystemExit(f"bench.samerecords: the dump with {tree} failed:\n{res.stderr[-2000:]}")
+    from bench.procs import run_in_tree
+
+    args = [str(Path(__file__).resolve()), "--dump", str(out), "--tree", str(tree)]
+    run_in_tree(tree, args + ["--pages", str(n_mock), "--damaged", str(n_damaged)], "bench.samerecords")
 
 
 def main(argv=None) -> int:

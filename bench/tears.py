@@ -141,13 +141,11 @@ def accuracy(n: int, repair=None) -> dict:
 def in_tree(tree: Path, quick: bool) -> dict:
     """This benchmark run by ``tree``'s code (a checkout of another commit), in a process started
     in that tree (its packages first on ``sys.path``): its JSON result."""
-    import subprocess
+    from bench.procs import run_in_tree
 
-    cmd = [sys.executable, "-m", "bench.tears", "--json"] + (["--quick"] if quick else [])
-    res = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit(f"bench.tears: {tree} failed:\n{res.stderr[-2000:]}")
-    return json.loads(res.stdout)
+    return json.loads(
+        run_in_tree(tree, ["-m", "bench.tears", "--json"] + (["--quick"] if quick else []), "bench.tears")
+    )
 
 
 def compared(tree: Path, quick: bool, rounds: int, log=print) -> dict:

@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Run in the tree compared (its working directory first on ``sys.path``): reads the pickled
@@ -136,9 +134,9 @@ def write_fixture(tree: Path, out: Path) -> None:
 
 def answers(tree: Path, corpus_file: Path, out: Path) -> list[dict]:
     """The answers of ``tree``'s code on the pickled corpus."""
-    res = subprocess.run([PY, "-c", CHILD, str(corpus_file), str(out)], cwd=tree, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit(f"bench.tears_same: {tree} failed:\n{res.stderr[-3000:]}")
+    from bench.procs import run_in_tree
+
+    run_in_tree(tree, ["-c", CHILD, str(corpus_file), str(out)], "bench.tears_same")
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
