@@ -118,7 +118,10 @@ def _split(url: str) -> tuple[SplitResult, str, str, str]:
         host = hostport[: hostport.index("]") + 1]
     else:
         host = re.sub(r":\d*$", "", hostport)
-    return parts, userinfo, host, hostport[len(host) :]
+    port = hostport[len(host) :]
+    if port[1:].isdigit() and int(port[1:]) > 65535:
+        raise BadHostError(f"port {port[1:]} out of range 0-65535 in {url!r}")
+    return parts, userinfo, host, port
 
 
 def host_port(url: str) -> tuple[str, int]:
