@@ -76,6 +76,18 @@ def table(r: dict) -> str:
             f"{sbs['ours']['pages_per_s']:.0f} / {sbs['trafilatura']['pages_per_s']:.0f} pages/s",
         )
     )
+    if sbs["trafilatura"]["pages_per_s"]:
+        add(
+            (
+                "reprocess",
+                "  the same as a ratio",
+                f"{sbs['ours']['pages_per_s'] / sbs['trafilatura']['pages_per_s']:.1f} x",
+            )
+        )
+    if "clean_file" in r:
+        from bench.oneshot import rows as clean_file_rows
+
+        rows.extend(clean_file_rows(r["clean_file"]))
     for name, c in r["cleaning"].items():
         add(("cleaning", name, f"{_n(c['pages_per_s'])} articles/s, {_n(c['mb_per_s'])} MB/s ({c['pages']} pages)"))
     for name, d in r.get("decode", {}).items():

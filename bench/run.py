@@ -192,6 +192,10 @@ def run(
             rp["ratio_to_trafilatura"] = rp["articles_per_s"] / result["side_by_side"]["trafilatura"]["pages_per_s"]
     log("cleaning alone ...")
     result["cleaning"] = cleaning(clean_pages, damaged)
+    log("clean FILE, a new process ...")
+    from bench.oneshot import clean_file
+
+    result["clean_file"] = clean_file(1 if sizes[-1] <= 2000 else 3)
     log("decoding 16 MiB ...")
     from bench.decode import measure as decode_speed
 

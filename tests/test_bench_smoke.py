@@ -76,6 +76,8 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     assert r["reprocess"]["articles"] > 0 and _number(r["reprocess"]["ratio_to_trafilatura"])
     assert r["side_by_side"]["ours"]["pages"] == r["side_by_side"]["trafilatura"]["pages"] > 0
     assert r["cleaning"]["mock pages"]["pages"] > 0
+    for page in r["clean_file"].values():  # `clean FILE` in a new process: time and memory
+        assert _number(page["cpu_s"]) and page["peak_rss_mb"] > 0
     assert any(k.startswith("mirror: ") for k in r["cleaning"])
     assert _number(r["memory"]["crawl_large_mb"])
     assert r["decode"]["random bytes"]["bytes"] == 16 << 20 and _number(r["decode"]["random bytes"]["seconds"])
@@ -107,6 +109,7 @@ def test_bench_quick_run_writes_every_section(tmp_path):
         "engine ceiling",
         "reprocess",
         "cleaning",
+        "clean FILE",
         "decode",
         "tears",
         "memory",

@@ -122,3 +122,27 @@ def test_a_cache_directory_that_cannot_be_written_is_no_error(tmp_path):
     where, freq = out.stdout.split()
     assert int(freq) == wordmodel.word_freq("中国") > 0
     assert not where.startswith(str(blocker)) and not Path(where).exists()
+
+
+_CLEAN_AS_TYPED = """
+import json, sys
+from crawler.cli import main
+try:
+    code = main(["clean", sys.argv[1]])
+except SystemExit as e:
+    code = e.code
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"sqlalchemy", "scrapy", "twisted", "alembic"})
+print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("page", ORDINARY[:2], ids=lambda p: p.name)
+def test_clean_file_of_an_ordinary_page_imports_no_database_or_crawler(page):
+    """`clean FILE` reads a page and prints it: the archive's ORM and Scrapy stay unloaded
+    (they cost most of a new process's start-up: issue 26's `clean FILE` figure)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CLEAN_AS_TYPED, str(page)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    probe = json.loads(out.stderr.strip().splitlines()[-1])
+    assert probe["code"] in (0, None) and out.stdout.strip(), out.stderr[-2000:]
+    assert probe["heavy"] == [], probe

@@ -20,10 +20,11 @@ from crawler.cli.errors import (
 )
 from domain.hosts import BadHostError, address_kind, host_port, ip_literal, is_localhost_name
 from crawler.listapi import comma_list
-from pipelines.run_state import RunState, run_state
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
+
+    from pipelines.run_state import RunState
 
 #: The command line's log level unless -v, -q, --log-level or a LOG_LEVEL setting says otherwise:
 #: progress, warnings and the summary line; Scrapy's own detail with -v.
@@ -119,6 +120,8 @@ def run_spider(settings, **spider_args) -> tuple[RunState, dict]:
 
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
+
+    from pipelines.run_state import run_state  # SQLAlchemy and the models: not for commands that never crawl
 
     if logging.getLevelName(settings.get("LOG_LEVEL")) in ("WARNING", "ERROR", "CRITICAL"):
         warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning)
