@@ -34,3 +34,8 @@ fi
 # The dictionaries' memory-mapped tables (cleaning/vocab.py), built once here rather than by the
 # first crawl, reprocess or test process that needs them (a no-op when they are up to date).
 .venv/bin/python -m cleaning.vocab >/dev/null
+# The project's own modules compiled to bytecode once, so that every process (a crawl's worker,
+# reprocess's cleaners, each test's commands) reads them compiled even where
+# PYTHONDONTWRITEBYTECODE is set; an edited module is compiled again in memory until the next
+# bootstrap (Python checks each file's timestamp).
+.venv/bin/python -m compileall -q -j 0 crawler cleaning domain jobs mocksite pipelines storage bench >/dev/null
