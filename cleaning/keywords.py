@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from itertools import compress, islice
 from pathlib import Path
 
 #: Keywords kept per article.
@@ -123,7 +124,7 @@ def numeral_leftovers(
     numbers = {word for word in counts if _NUMBER.fullmatch(word)} if numbers is None else numbers
     if not numbers:
         return set()
-    after = Counter(tokens[i + 1] for i in range(len(tokens) - 1) if tokens[i] in numbers)
+    after = Counter(compress(islice(tokens, 1, None), map(numbers.__contains__, tokens)))  # what follows a number
     return {word for word, n in after.items() if n == counts[word]}  # no occurrence elsewhere
 
 
@@ -133,24 +134,56 @@ def tfidf_words(text: str, tfidf: _Weights | None = None, tokens: list[str] | No
     returns, with rjieba's words."""
     import rjieba
 
-    tfidf = tfidf or _extractor()
     counts = Counter(tokens if tokens is not None else rjieba.cut(text))
-    freq = _scores(counts, _judged(counts, tfidf))
-    return sorted(freq, key=freq.__getitem__, reverse=True)
+    words, scores, _ = _tally(counts, tfidf or _extractor(), every=True)
+    return [words[i] for i in _ranked(scores)]
 
 
-def _scores(counts: Counter[str], judged: dict[str, tuple[float | None, bool, bool]]) -> dict[str, float]:
-    """Each counted word's TF-IDF, in order of first occurrence (``counts``' order); ``judged``:
-    :meth:`_Weights.judge` of each word."""
-    weights = {word: w for word, (w, _, _) in judged.items() if w is not None}
-    total = float(sum(counts[word] for word in weights))
-    return {word: float(counts[word]) * (w / total) for word, w in weights.items()}
-
-
-def _judged(counts: Counter[str], tfidf: _Weights) -> dict[str, tuple[float | None, bool, bool]]:
-    """:meth:`_Weights.judge` of each word of ``counts``, in its order."""
+def _tally(counts: Counter[str], tfidf: _Weights, every: bool = False) -> tuple[list[str], list[float], set[str]]:
+    """The words of ``counts`` that may be a keyword (``every`` counted word), in order of first
+    occurrence (``counts``' order), the TF-IDF of each (its count times its weight over the
+    count of all counted words, as ``jieba.analyse.TFIDF`` computes it), and the numbers among
+    all: one pass, one look-up of :meth:`_Weights.judge` per word."""
     known, judge = tfidf.judged, tfidf.judge
-    return {word: known.get(word) or judge(word) for word in counts}
+    words: list[str] = []
+    times: list[int] = []
+    weights: list[float] = []
+    numbers: set[str] = set()
+    total = 0
+    for word, n in counts.items():
+        weight, keyword, number = known.get(word) or judge(word)
+        if weight is not None:
+            total += n
+            if keyword or every:
+                words.append(word)
+                times.append(n)
+                weights.append(weight)
+        if number:
+            numbers.add(word)
+    over = float(total)
+    return words, [float(n) * (w / over) for n, w in zip(times, weights)], numbers
+
+
+def _ranked(scores: list[float]) -> list[int]:
+    """The indices of ``scores``, highest first, ties in order: a stable sort."""
+    return sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+
+
+def _tokens(title: str, summary: str, body: str) -> list[str]:
+    """rjieba's words of the article's text: ``title`` :data:`TITLE_WEIGHT` times, ``summary``
+    and ``body``, a line each, stripped. A title without whitespace at either end is cut once:
+    rjieba (as jieba) cuts each run of CJK characters, letters and digits by itself and what
+    lies between them character by character (a whitespace one word, ``\\r\\n`` too), so a line
+    break ends the words before it and the title is cut alike in each of its lines."""
+    import rjieba
+
+    rest = f"{summary}\n{body}".rstrip()
+    if not title or title != title.strip():
+        text = "\n".join([title] * TITLE_WEIGHT + [rest]).strip()
+        return rjieba.cut(text) if text else []
+    words = rjieba.cut(title)
+    tokens = (words + ["\n"]) * (TITLE_WEIGHT - 1) + words
+    return tokens + ["\n", *rjieba.cut(rest)] if rest else tokens
 
 
 def extract_keywords(
@@ -158,26 +191,21 @@ def extract_keywords(
 ) -> list[str]:
     """The ``top`` keywords of an article, best first (ties in order of first occurrence);
     an empty list for an article without text."""
-    import rjieba
-
-    body = "\n".join(str(p) for p in paragraphs)[:MAX_CHARS]
-    text = "\n".join([_COLUMN_PREFIX.sub("", title)] * TITLE_WEIGHT + [summary, body]).strip()
-    if not text or top < 1:
+    if top < 1:
         return []
-    tfidf = _extractor()
-    tokens = rjieba.cut(text)
+    tokens = _tokens(_COLUMN_PREFIX.sub("", title), summary, "\n".join(map(str, paragraphs))[:MAX_CHARS])
+    if not tokens:
+        return []
     counts = Counter(tokens)
-    judged = _judged(counts, tfidf)
-    freq = _scores(counts, judged)
-    # the keywords in tfidf_words' order: a stable sort of the words that may be one keeps it
-    words = sorted((w for w in freq if judged[w][1]), key=freq.__getitem__, reverse=True)
+    words, scores, numbers = _tally(counts, _extractor())
     leftovers: set[str] | None = None
     out: list[str] = []
-    for word in words:
+    for i in _ranked(scores):  # tfidf_words' order
+        word = words[i]
         if word in out:
             continue
         if leftovers is None:
-            leftovers = numeral_leftovers(tokens, counts, {w for w, j in judged.items() if j[2]})
+            leftovers = numeral_leftovers(tokens, counts, numbers)
         if word not in leftovers:
             out.append(word.strip())
             if len(out) == top:
