@@ -82,11 +82,11 @@ def doc_matters(lat: Lattice, source: int, sink: int, doc: DocumentWords) -> boo
     return False
 
 
-def _move(lat: Lattice, spec: Spec, sid: int) -> tuple[int, float]:
+def _move(states: list[State], ids: dict[State, int], spec: Spec, sid: int) -> tuple[int, float]:
     """The state (its id) that state ``sid`` moves to along a word path (:data:`wordpaths.Spec`),
-    and the score the move adds besides the word itself."""
+    and the score the move adds besides the word itself; ``states`` and ``ids``: the lattice's
+    states, numbered (a new one is added)."""
     n, simple, chars, node, first_bs, last_kind, es, keep, joined = spec
-    states = lat.states
     state = states[sid]
     if not n:
         return sid, 0.0
@@ -95,7 +95,6 @@ def _move(lat: Lattice, spec: Spec, sid: int) -> tuple[int, float]:
         delta = first_bs if state[0] == "m" else 0.0
     else:
         new, delta = advance(state, chars, node)
-    ids = lat.state_ids
     nsid = ids.get(new)
     if nsid is None:
         nsid = ids[new] = len(states)
@@ -127,9 +126,9 @@ def best_reading(
     if first is None:
         first = ids[start] = len(states_of)
         states_of.append(start)
-    # node -> {state id: (score, lost, swaps, back)}, back = (node, state id, path) or None
-    table: dict[int, dict[int, tuple[float, int, int, tuple[int, int, tuple[Edge, ...]] | None]]] = {
-        source: {first: (0.0, 0, 0, None)}
+    # node -> {state id: (score, lost, swaps, node before, its state id, path from it)}
+    table: dict[int, dict[int, tuple[float, int, int, int, int, tuple[Edge, ...]]]] = {
+        source: {first: (0.0, 0, 0, -1, -1, ())}
     }
     for u in order:
         states = table.get(u)
@@ -142,17 +141,17 @@ def best_reading(
         paths, n_paths = word_paths(lat, u, out_edges, info, doc)
         if budget is not None:
             budget.spend(n_paths * len(states))
-        entries = [(sid, value[0], value[1], value[2]) for sid, value in states.items()]
+        entries = states.items()  # not changed while u's paths are read (they end after u)
         for v, base, moves, p_lost, p_swaps, p_edges, slot_ids, alnum, spec in paths:
             if exclude and slot_ids is not None and not exclude.isdisjoint(slot_ids):
                 continue
             target = table.get(v)
             if target is None:
                 target = table[v] = {}
-            for sid, score, s_lost, s_swaps in entries:
+            for sid, (score, s_lost, s_swaps, _, _, _) in entries:
                 moved = moves.get(sid)
                 if moved is None:
-                    moved = moves[sid] = _move(lat, spec, sid)
+                    moved = moves[sid] = _move(states_of, ids, spec, sid)
                 nsid, delta = moved
                 if alnum:
                     total = score + base
@@ -163,21 +162,20 @@ def best_reading(
                     total = score + base + delta
                 old = target.get(nsid)
                 if old is None or total > old[0]:
-                    target[nsid] = (total, s_lost + p_lost, s_swaps + p_swaps, (u, sid, p_edges))
+                    target[nsid] = (total, s_lost + p_lost, s_swaps + p_swaps, u, sid, p_edges)
     final = table.get(sink)
     if not final:
         return None
-    score, lost, swaps, back = max(final.values(), key=lambda entry: entry[0])
+    score, lost, swaps, u, sid, edges = max(final.values(), key=lambda entry: entry[0])
     taken: list[tuple[int, Edge]] = []  # (source node, edge)
-    while back is not None:
-        u, sid, edges = back
+    while u >= 0:
         node = u
         path: list[tuple[int, Edge]] = []
         for e in edges:
             path.append((node, e))
             node = e[0]
         taken.extend((x, e) for x, e in reversed(path) if e[1] is not None and not e[7])
-        back = table[u][sid][3]
+        u, sid, edges = table[u][sid][3:]
     taken.reverse()
     # cast: ``taken`` holds only edges that read a character (the extend above)
     return Reading(

@@ -58,7 +58,7 @@ Spec = tuple[int, bool, tuple[CharInfo, ...], "NodeInfo", float, str, float, int
 #: bytes, swaps, edges, ids of the slot edges taken (None when none is), whether it is one Latin
 #: letter or digit (a Latin word or a number is one segment), what a move reads: :data:`Spec`).
 PathRecord = tuple[
-    int, float, dict[int, tuple[int, float]], int, int, tuple[Edge, ...], "frozenset[int] | None", bool, Spec
+    int, float, dict[int, tuple[int, float]], int, int, tuple[Edge, ...], "tuple[int, ...] | None", bool, Spec
 ]
 #: A spelled path: (end node, word, edges, cost, lost bytes, swaps, slot, characters), the costs
 #: added up from the left.
@@ -125,7 +125,7 @@ def _doc_records(
         last = chars[-1]
         simple = not slot and all(c[2] != "m" and c[0] not in "“”" for c in chars)
         spec = (len(w), simple, chars, end, chars[0][3], last[2], last[4] if end.mark else 0.0, end.keep, w)
-        slot_ids = frozenset([id(e) for e in edges if e[6]]) if slot else None
+        slot_ids = tuple([id(e) for e in edges if e[6]]) if slot else None
         out.append((v, logp - SEGMENT_COST - cost, {}, lost, swaps, edges, slot_ids, False, spec))
     return out
 
@@ -158,7 +158,7 @@ def _dictionary_paths(u: int, out_edges: list[list[Edge]], info: list[NodeInfo])
                             lost + e[4],
                             swaps + e[5],
                             path,
-                            frozenset([id(x) for x in path if x[6]]) if p_slot else None,
+                            tuple([id(x) for x in path if x[6]]) if p_slot else None,
                             False,
                             (0, False, chars, end, 0.0, "", 0.0, end.keep, ""),
                         )
@@ -202,7 +202,7 @@ def _dictionary_paths(u: int, out_edges: list[list[Edge]], info: list[NodeInfo])
                         p_lost,
                         p_swaps,
                         path,
-                        frozenset([id(x) for x in path if x[6]]) if p_slot else None,
+                        tuple([id(x) for x in path if x[6]]) if p_slot else None,
                         alnum,
                         (len(w), simple, p_chars, end, first_bs, kind, one[2] if end.mark else 0.0, end.keep, w),
                     )
