@@ -41,7 +41,7 @@ class Budget:
 class Lattice:
     """Nodes (ids from :meth:`node`, ordered by the caller's sort key) and one-character edges."""
 
-    __slots__ = ("out", "keys", "paths", "doc_paths", "doc_spelled", "analysis", "state_ids", "states")
+    __slots__ = ("out", "keys", "paths", "doc_paths", "doc_spelled", "analysis", "state_ids", "states", "_order")
 
     def __init__(self) -> None:
         self.out: list[list[Edge]] = []
@@ -60,6 +60,13 @@ class Lattice:
         # (the searches of one lattice share the state moves of its word paths, by id).
         self.state_ids: dict[Any, int] = {}
         self.states: list[Any] = []
+        self._order: list[int] = []
+
+    def ordered(self) -> list[int]:
+        """The nodes sorted by their keys (every edge goes forward); kept until a node is added."""
+        if len(self._order) != len(self.out):
+            self._order = sorted(range(len(self.out)), key=self.keys.__getitem__)
+        return self._order
 
     def node(self, order: NodeKey) -> int:
         """A new node; ``order`` sorts the nodes so that every edge goes forward."""
@@ -92,9 +99,8 @@ class Lattice:
         before the search, so that nothing downstream pays for the candidates dropped.
         ``sources``: the nodes that have slot edges, in increasing order (None: look at all)."""
         before: list[set[str]] = [set() for _ in self.out]  # characters read just before (through epsilons)
-        order = sorted(range(len(self.out)), key=self.keys.__getitem__)
         out = self.out
-        for u in order:
+        for u in self.ordered():
             here = before[u]
             for e in out[u]:
                 if e[2] is None:

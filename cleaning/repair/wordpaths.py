@@ -255,13 +255,18 @@ def analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[Edge]], list[
     """The nodes on a path to ``sink``, in order; per node its edges to such nodes; per node
     what the states reaching it must keep (:func:`node_info`). Once per lattice (one sink)."""
     if lat.analysis is None:
-        order = sorted(range(len(lat.out)), key=lat.keys.__getitem__)
-        live = [False] * len(lat.out)
+        out = lat.out
+        order = lat.ordered()
+        live = [False] * len(out)
         live[sink] = True
         for u in reversed(order):
             if not live[u]:
-                live[u] = any(live[e[0]] for e in lat.out[u])
-        out_edges = [[e for e in edges if live[e[0]]] for edges in lat.out]
+                for e in out[u]:
+                    if live[e[0]]:
+                        live[u] = True
+                        break
+        # (a node off every path to the sink has no edge to one: nothing to keep)
+        out_edges = [[e for e in edges if live[e[0]]] if live[u] else [] for u, edges in enumerate(out)]
         order = [u for u in order if live[u]]
         lat.analysis = (order, out_edges, node_info(order, out_edges))
     return lat.analysis
@@ -307,7 +312,7 @@ class NodeInfo:
 
 
 def node_info(order: list[int], out_edges: list[list[Edge]]) -> list[NodeInfo]:
-    """Per node its :class:`NodeInfo`."""
+    """Per node of ``order`` its :class:`NodeInfo`."""
     n = len(out_edges)
     dist = [3] * n
     mark = [False] * n
@@ -318,4 +323,11 @@ def node_info(order: list[int], out_edges: list[list[Edge]]) -> list[NodeInfo]:
             if d < dist[u]:
                 dist[u] = d
             mark[u] = mark[u] or (mark[v] if s is None else s in CLAUSE_MARKS)
-    return [NodeInfo(mark[u], max(0, 3 - dist[u]), out_edges, u) for u in range(n)]
+    info = [_OFF_PATH] * n  # a node off every path to the sink is never reached
+    for u in order:
+        info[u] = NodeInfo(mark[u], max(0, 3 - dist[u]), out_edges, u)
+    return info
+
+
+#: The :class:`NodeInfo` of the nodes no path to the sink goes through (never read).
+_OFF_PATH = NodeInfo(False, 0, [], 0)
