@@ -170,20 +170,21 @@ def _dictionary_paths(u: int, out_edges: list[list[Edge]], info: list[NodeInfo])
             longer = code & 1 and len(w) < limit
             if not (spelled or longer):
                 continue
-            one = _CHAR_INFO.get(s)
-            if one is None:
-                one = _CHAR_INFO[s] = char_info(s)
             c_slot = e[6]
+            alone = _ALONE[c_slot].get(s)  # (CharInfo,): the characters of the word s
+            if alone is None:
+                alone = _ALONE[c_slot][s] = (((s, c_slot) + char_info(s)),)
+            one = alone[0]
             p_slot = slot or c_slot
             p_cost = cost + e[3]
             p_lost = lost + e[4]
             p_swaps = swaps + e[5]
             path = edges + (e,)
-            p_chars = chars + ((s, c_slot) + one,)
+            p_chars = chars + alone if prefix else alone
             if spelled:
                 v = e[0]
                 end = info[v]
-                kind = one[0]
+                kind = one[2]
                 if prefix:
                     base = word_logp(w) - SEGMENT_COST - p_cost
                     simple = not p_slot and all(c[2] != "m" and c[0] not in "“”" for c in p_chars)
@@ -193,7 +194,7 @@ def _dictionary_paths(u: int, out_edges: list[list[Edge]], info: list[NodeInfo])
                     alnum = kind == "a"
                     base = -p_cost if alnum else char_logp(w) - SEGMENT_COST - p_cost
                     simple = not p_slot and kind != "m" and s not in "“”"
-                    first_bs = one[1]
+                    first_bs = one[3]
                 emit(
                     (
                         v,
@@ -204,7 +205,7 @@ def _dictionary_paths(u: int, out_edges: list[list[Edge]], info: list[NodeInfo])
                         path,
                         tuple([id(x) for x in path if x[6]]) if p_slot else None,
                         alnum,
-                        (len(w), simple, p_chars, end, first_bs, kind, one[2] if end.mark else 0.0, end.keep, w),
+                        (len(w), simple, p_chars, end, first_bs, kind, one[4] if end.mark else 0.0, end.keep, w),
                     )
                 )
             if longer:
@@ -212,8 +213,9 @@ def _dictionary_paths(u: int, out_edges: list[list[Edge]], info: list[NodeInfo])
     return out
 
 
-#: :func:`char_info` of the characters met (a plain dictionary: the search asks for every one).
-_CHAR_INFO: dict[str, tuple[str, float, float]] = {}
+#: Per character met, read at a slot or not: the one :data:`CharInfo` of a word of that character
+#: alone, shared by every path that reads it (a path's characters are made of these).
+_ALONE: dict[bool, dict[str, tuple[CharInfo]]] = {False: {}, True: {}}
 
 
 def _spell_doc(u: int, out_edges: list[list[Edge]], doc: DocumentWords) -> list[Spelling]:
@@ -266,7 +268,7 @@ def analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[Edge]], list[
                         live[u] = True
                         break
         # (a node off every path to the sink has no edge to one: nothing to keep)
-        out_edges = [[e for e in edges if live[e[0]]] if live[u] else [] for u, edges in enumerate(out)]
+        out_edges = [[e for e in edges if live[e[0]]] if live[u] else _NO_EDGES for u, edges in enumerate(out)]
         order = [u for u in order if live[u]]
         lat.analysis = (order, out_edges, node_info(order, out_edges))
     return lat.analysis
@@ -331,3 +333,5 @@ def node_info(order: list[int], out_edges: list[list[Edge]]) -> list[NodeInfo]:
 
 #: The :class:`NodeInfo` of the nodes no path to the sink goes through (never read).
 _OFF_PATH = NodeInfo(False, 0, [], 0)
+#: The edges kept of a node off every path to the sink (never changed).
+_NO_EDGES: list[Edge] = []
