@@ -93,3 +93,16 @@ def test_diff_edits_uses_it_and_reads_the_same():
     edits = diff_edits(before, after)
     assert edits and all(new == "" for _, _, new in edits)
     assert "".join(old for _, old, _ in edits).count("\ufffd") == before.count("\ufffd")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab中文c", max_size=30), st.text("ab中文c", max_size=30), st.data())
+def test_the_search_without_an_index_is_difflibs(a, b, data):
+    """The search asked where the plan proves nothing (``str.find`` in the range instead of
+    difflib's index of ``b``) answers as difflib's ``find_longest_match``, on any ranges."""
+    alo = data.draw(st.integers(0, len(a)))
+    ahi = data.draw(st.integers(alo, len(a)))
+    blo = data.draw(st.integers(0, len(b)))
+    bhi = data.draw(st.integers(blo, len(b)))
+    want = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(alo, ahi, blo, bhi)
+    assert diffmatch._difflib_longest(a, b, alo, ahi, blo, bhi) == tuple(want)

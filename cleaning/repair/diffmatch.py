@@ -17,7 +17,10 @@ the longest common substring through each broken pair is measured once, against 
 the range of ``b``, if the longest piece (length L, the first of them) is longer than every
 common substring through a broken pair of the range, the longest common substrings are exactly
 the pieces of length L, the earliest in ``a`` is the first of them, and its earliest place in
-the range of ``b`` is ``str.find``'s: difflib's answer. Any other range is difflib's to search.
+the range of ``b`` is ``str.find``'s: difflib's answer. Any other range is searched by difflib's
+own loop (:func:`_difflib_longest`), which finds the places of a character in the range of ``b``
+with ``str.find`` rather than difflib's index of all of ``b``, built for every text (with the plan,
+most texts never search).
 ``tests/test_diffmatch.py`` compares the opcodes with difflib's on random texts.
 """
 
@@ -151,10 +154,12 @@ class _Plan:
 
 class _Matcher(SequenceMatcher[str]):
     """A :class:`difflib.SequenceMatcher` without junk whose search is :class:`_Plan`'s where it
-    proves the answer."""
+    proves the answer, and otherwise difflib's own (:func:`_difflib_longest`), without difflib's
+    index of ``b`` (built for every text, where most texts never need it)."""
 
     def __init__(self, a: str, b: str) -> None:
-        super().__init__(None, a, b, autojunk=False)
+        super().__init__(None, "", "", autojunk=False)
+        self.a, self.b = a, b  # set_seqs would index b; the search below does not read the index
         self._sizes = len(a), len(b)
         self._plan = _Plan.of(a, b)
 
@@ -165,4 +170,27 @@ class _Matcher(SequenceMatcher[str]):
             found = self._plan.longest(alo, ahi, blo, bhi)
             if found is not None:
                 return Match(*found)
-        return super().find_longest_match(alo, ahi, blo, bhi)
+        return Match(*_difflib_longest(self.a, self.b, alo, ahi, blo, bhi))
+
+
+def _difflib_longest(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
+    """``SequenceMatcher(None, a, b, autojunk=False).find_longest_match(alo, ahi, blo, bhi)``:
+    difflib's loop (the longest, then the earliest in ``a``, then in ``b``), with the places of
+    ``a[i]`` in ``b[blo:bhi]`` found by ``str.find`` instead of difflib's index of all of ``b``.
+    (Without junk, difflib's extensions of the match found are no-ops: the loop's match cannot be
+    extended on either side within the ranges.)"""
+    besti, bestj, bestsize = alo, blo, 0
+    j2len: dict[int, int] = {}
+    find = b.find
+    for i in range(alo, ahi):
+        c = a[i]
+        get = j2len.get
+        new: dict[int, int] = {}
+        j = find(c, blo, bhi)
+        while j >= 0:
+            k = new[j] = get(j - 1, 0) + 1
+            if k > bestsize:
+                besti, bestj, bestsize = i - k + 1, j - k + 1, k
+            j = find(c, j + 1, bhi)
+        j2len = new
+    return besti, bestj, bestsize

@@ -41,18 +41,32 @@ class Budget:
 class Lattice:
     """Nodes (ids from :meth:`node`, ordered by the caller's sort key) and one-character edges."""
 
-    __slots__ = ("out", "keys", "paths", "doc_paths", "analysis")
+    __slots__ = ("out", "keys", "paths", "doc_paths", "doc_spelled", "analysis", "state_ids", "states", "_order")
 
     def __init__(self) -> None:
         self.out: list[list[Edge]] = []
         self.keys: list[NodeKey] = []
-        # Any: wordpaths.WordPath and wordpaths.NodeInfo (wordpaths imports this module, not the reverse)
-        self.paths: dict[int, list[Any]] = {}  # node -> its dictionary word paths (see wordpaths.word_paths)
-        # (a document, node -> the dictionary's and that document's word paths)
-        self.doc_paths: tuple[object, dict[int, list[Any]]] = (None, {})
+        # Any: wordpaths.PathRecord and wordpaths.NodeInfo (wordpaths imports this module, not the reverse)
+        # node -> (its dictionary word paths, how many) (see wordpaths.word_paths)
+        self.paths: dict[int, tuple[list[Any], int]] = {}
+        # (a document, node -> the dictionary's and that document's word paths, how many)
+        self.doc_paths: tuple[object, dict[int, tuple[list[Any], int]]] = (None, {})
+        # (a document, node -> the paths that spell its words: wordpaths.doc_spellings)
+        self.doc_spelled: tuple[object, dict[int, list[Any]]] = (None, {})
         self.analysis: tuple[list[int], list[list[Edge]], list[Any]] | None = (
             None  # (order, live edges per node, node info): see wordpaths.analyse
         )
+        # The search states met on this lattice (readstate.State), numbered: state -> id, id -> state
+        # (the searches of one lattice share the state moves of its word paths, by id).
+        self.state_ids: dict[Any, int] = {}
+        self.states: list[Any] = []
+        self._order: list[int] = []
+
+    def ordered(self) -> list[int]:
+        """The nodes sorted by their keys (every edge goes forward); kept until a node is added."""
+        if len(self._order) != len(self.out):
+            self._order = sorted(range(len(self.out)), key=self.keys.__getitem__)
+        return self._order
 
     def node(self, order: NodeKey) -> int:
         """A new node; ``order`` sorts the nodes so that every edge goes forward."""
@@ -78,17 +92,23 @@ class Lattice:
         part of the reading's text (the intact text around a window)."""
         self.out[u].append((v, ch, simplified, cost, lost, swaps, slot, context))
 
-    def prune_slots(self, keep: int) -> None:
+    def prune_slots(self, keep: int, sources: Sequence[int] | None = None) -> None:
         """Keep, of each group of slot edges between two nodes, the ``keep`` most plausible
         alone: the character's own probability, plus WORD_BONUS for each side on which it can
         make a common word with the characters next to it in the lattice. The cut is made
-        before the search, so that nothing downstream pays for the candidates dropped."""
+        before the search, so that nothing downstream pays for the candidates dropped.
+        ``sources``: the nodes that have slot edges, in increasing order (None: look at all)."""
         before: list[set[str]] = [set() for _ in self.out]  # characters read just before (through epsilons)
-        order = sorted(range(len(self.out)), key=self.keys.__getitem__)
-        for u in order:
-            for e in self.out[u]:
-                before[e[0]].update((e[2],) if e[2] is not None else before[u])
-        for u, edges in enumerate(self.out):
+        out = self.out
+        for u in self.ordered():
+            here = before[u]
+            for e in out[u]:
+                if e[2] is None:
+                    before[e[0]].update(here)
+                else:
+                    before[e[0]].add(e[2])
+        for u in range(len(out)) if sources is None else sources:
+            edges = out[u]
             fans: dict[int, list[Edge]] = {}
             for e in edges:
                 if e[6]:
@@ -101,20 +121,23 @@ class Lattice:
             for v, fan in fans.items():
                 if len(fan) <= keep:
                     continue
-                after = first_chars(self.out, v) or set()
-
-                def plausible(e: Edge, after: set[str] = after) -> float:
+                after = first_chars(out, v) or set()
+                # how plausible each candidate is alone (sorted as by this figure, stably)
+                scores = []
+                for e in fan:
                     c = e[2]
-                    return (
-                        char_logp(c)
-                        - e[3]
-                        + (WORD_BONUS if c in ends else 0.0)
-                        + (WORD_BONUS if not following(c)[0].isdisjoint(after) else 0.0)
-                    )
-
-                fan.sort(key=plausible, reverse=True)
-                drop.update(map(id, fan[keep:]))
-            self.out[u] = [e for e in edges if id(e) not in drop]
+                    known = _ALONE.get(c)
+                    if known is None:
+                        known = _ALONE[c] = (char_logp(c), following(c)[0])
+                    score = known[0] - e[3]
+                    if c in ends:
+                        score += WORD_BONUS
+                    if not known[1].isdisjoint(after):
+                        score += WORD_BONUS
+                    scores.append(score)
+                ranked = sorted(range(len(fan)), key=scores.__getitem__, reverse=True)
+                drop.update(id(fan[k]) for k in ranked[keep:])
+            out[u] = [e for e in edges if id(e) not in drop]
 
     def chain(self, u: int, text: str, simplify: Callable[[str], str | None], order: Callable[[int], NodeKey]) -> int:
         """Edges reading ``text`` from ``u``, context only (cost 0); the last node.
@@ -163,6 +186,11 @@ class DocumentWords:
         lo, hi = start - self.MARGIN, end + self.MARGIN
         n = sum(1 for a, b in found if b < lo or a > hi)
         return n / self.total
+
+
+#: Per candidate character of a slot: (log P of it alone, the characters that complete it into a
+#: common word), for :meth:`Lattice.prune_slots` (as many as there are candidate characters).
+_ALONE: dict[str | None, tuple[float, frozenset[str]]] = {}
 
 
 def _cjk(ch: str) -> bool:

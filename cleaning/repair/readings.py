@@ -34,7 +34,6 @@ characters add to them in :mod:`.readstate`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import cast
 
@@ -50,7 +49,7 @@ from .wordmodel import (  # noqa: F401 - the word model's figures, re-exported
     word_freq,
     word_logp,
 )
-from .wordpaths import analyse, word_paths
+from .wordpaths import Spec, analyse, doc_spellings, word_paths
 
 
 @dataclass
@@ -70,24 +69,37 @@ _LATIN_START = ASCII_LOGP - SEGMENT_COST
 
 def doc_matters(lat: Lattice, source: int, sink: int, doc: DocumentWords) -> bool:
     """Whether reading ``lat`` with the words of ``doc`` can score differently: some path
-    through a slot spells a word that ``doc`` has at another place."""
+    through a slot spells a word that ``doc`` has at another place. (Only a word the dictionary
+    lacks can be one: :class:`DocumentWords` holds no other.)"""
+    if not doc.where:
+        return False
     order, out_edges, _ = analyse(lat, sink)
     keys = lat.keys
     for u in order:
-        for p in word_paths(lat, u, out_edges, doc):
-            if p.n > 1 and p.slot and doc.share(p.word, keys[u][0], keys[p.v][0]) > 0:
+        for v, w, *_ in doc_spellings(lat, u, out_edges, doc):
+            if doc.share(w, keys[u][0], keys[v][0]) > 0:
                 return True
     return False
 
 
-def _word_score(w: str, doc: DocumentWords | None, start: int, end: int) -> float | None:
-    """log P of a word of two or more characters read from ``[start, end]`` of the damaged
-    text: the dictionary's, plus the document's share elsewhere; None when it is neither a
-    dictionary word nor one the document has at another place."""
-    shared = doc.share(w, start, end) if doc is not None else 0.0
-    if not shared:
-        return word_logp(w) if word_freq(w) else None
-    return math.log(shared + (math.exp(word_logp(w)) if word_freq(w) else 0.0))
+def _move(states: list[State], ids: dict[State, int], spec: Spec, sid: int) -> tuple[int, float]:
+    """The state (its id) that state ``sid`` moves to along a word path (:data:`wordpaths.Spec`),
+    and the score the move adds besides the word itself; ``states`` and ``ids``: the lattice's
+    states, numbered (a new one is added)."""
+    n, simple, chars, node, first_bs, last_kind, es, keep, joined = spec
+    state = states[sid]
+    if not n:
+        return sid, 0.0
+    if simple and not state[3]:
+        new: State = (last_kind, es, (state[2] + joined)[-keep:] if keep else "", (), state[4])
+        delta = first_bs if state[0] == "m" else 0.0
+    else:
+        new, delta = advance(state, chars, node)
+    nsid = ids.get(new)
+    if nsid is None:
+        nsid = ids[new] = len(states)
+        states.append(new)
+    return nsid, delta
 
 
 def best_reading(
@@ -109,9 +121,14 @@ def best_reading(
         return None
     keys = lat.keys
     start: State = ("", 0.0, "", (), min(MAX_QUOTES, open_quotes))
-    # node -> {state: (score, lost, swaps, back)}, back = (node, state, path) or None
-    table: dict[int, dict[State, tuple[float, int, int, tuple[int, State, tuple[Edge, ...]] | None]]] = {
-        source: {start: (0.0, 0, 0, None)}
+    ids, states_of = lat.state_ids, lat.states
+    first = ids.get(start)
+    if first is None:
+        first = ids[start] = len(states_of)
+        states_of.append(start)
+    # node -> {state id: (score, lost, swaps, node before, its state id, path from it)}
+    table: dict[int, dict[int, tuple[float, int, int, int, int, tuple[Edge, ...]]]] = {
+        source: {first: (0.0, 0, 0, -1, -1, ())}
     }
     for u in order:
         states = table.get(u)
@@ -121,60 +138,44 @@ def best_reading(
             # A beam over the states of one node: those far behind cannot catch up.
             kept = sorted(states.items(), key=lambda kv: kv[1][0], reverse=True)[:MAX_STATES]
             states = table[u] = dict(kept)
-        paths = word_paths(lat, u, out_edges, doc)
+        paths, n_paths = word_paths(lat, u, out_edges, info, doc)
         if budget is not None:
-            budget.spend(len(paths) * len(states))
-        entries = [(state, value[0], value[1], value[2]) for state, value in states.items()]
-        for p in paths:
-            if exclude and p.slot and not exclude.isdisjoint(p.slot_ids):
+            budget.spend(n_paths * len(states))
+        entries = states.items()  # not changed while u's paths are read (they end after u)
+        for v, base, moves, p_lost, p_swaps, p_edges, slot_ids, alnum, spec in paths:
+            if exclude and slot_ids is not None and not exclude.isdisjoint(slot_ids):
                 continue
-            v = p.v
-            base = p.base
-            if doc is not None and p.slot and p.n > 1:
-                # the document vouches for the characters chosen for lost bytes
-                logp = _word_score(p.word, doc, keys[u][0], keys[v][0])
-                base = None if logp is None else logp - SEGMENT_COST - p.cost
-            if base is None:
-                continue  # a word of the document only where it was read: not a word here
-            node_info = info[v]
-            keep = node_info.keep
-            es = p.last_es if node_info.mark else 0.0
-            target = table.setdefault(v, {})
-            alnum, n, simple, moves = p.alnum, p.n, p.simple, p.after
-            p_lost, p_swaps, p_edges = p.lost, p.swaps, p.edges
-            for state, score, s_lost, s_swaps in entries:
-                total = score + base
-                if alnum and state[0] != "a":
-                    total += _LATIN_START  # a Latin word or a number starts: one segment
-                if not n:
-                    new = state
-                elif simple and not state[3]:
-                    if state[0] == "m":
-                        total += p.first_bs
-                    new = (p.last_kind, es, (state[2] + p.joined)[-keep:] if keep else "", (), state[4])
-                else:
-                    moved = moves.get(state)
-                    if moved is None:
-                        moved = moves[state] = advance(state, p.chars, node_info)
-                    new, delta = moved
+            target = table.get(v)
+            if target is None:
+                target = table[v] = {}
+            for sid, (score, s_lost, s_swaps, _, _, _) in entries:
+                moved = moves.get(sid)
+                if moved is None:
+                    moved = moves[sid] = _move(states_of, ids, spec, sid)
+                nsid, delta = moved
+                if alnum:
+                    total = score + base
+                    if states_of[sid][0] != "a":
+                        total += _LATIN_START  # a Latin word or a number starts: one segment
                     total += delta
-                old = target.get(new)
+                else:
+                    total = score + base + delta
+                old = target.get(nsid)
                 if old is None or total > old[0]:
-                    target[new] = (total, s_lost + p_lost, s_swaps + p_swaps, (u, state, p_edges))
+                    target[nsid] = (total, s_lost + p_lost, s_swaps + p_swaps, u, sid, p_edges)
     final = table.get(sink)
     if not final:
         return None
-    score, lost, swaps, back = max(final.values(), key=lambda entry: entry[0])
+    score, lost, swaps, u, sid, edges = max(final.values(), key=lambda entry: entry[0])
     taken: list[tuple[int, Edge]] = []  # (source node, edge)
-    while back is not None:
-        u, state, edges = back
+    while u >= 0:
         node = u
         path: list[tuple[int, Edge]] = []
         for e in edges:
             path.append((node, e))
             node = e[0]
         taken.extend((x, e) for x, e in reversed(path) if e[1] is not None and not e[7])
-        back = table[u][state][3]
+        u, sid, edges = table[u][sid][3:]
     taken.reverse()
     # cast: ``taken`` holds only edges that read a character (the extend above)
     return Reading(

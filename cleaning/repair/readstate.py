@@ -59,7 +59,12 @@ def advance(state: State, chars: Sequence[CharInfo], info: NodeInfo) -> tuple[St
             else:
                 delta -= QUOTE_COST
         if waiting:
-            waiting, bonus = _feed_checks(waiting, s)
+            fed = _FED.get((waiting, s))
+            if fed is None:
+                if len(_FED) >= _FED_MAX:
+                    _FED.clear()
+                fed = _FED[waiting, s] = _feed_checks(waiting, s)
+            waiting, bonus = fed
             delta += bonus
         if slot:
             if s == "。":
@@ -78,9 +83,9 @@ def advance(state: State, chars: Sequence[CharInfo], info: NodeInfo) -> tuple[St
         es = es_s
         tail = (tail + s)[-3:]
     if waiting:
-        ahead = info.ahead
+        ahead = info.ahead if info.known else info.look_ahead()
         if ahead is not None:
-            waiting = _resolve(waiting, ahead)
+            waiting = _resolve(waiting, ahead, info.fires)
     keep = info.keep
     return (kind, es if info.mark else 0.0, tail[-keep:] if keep else "", waiting, q), delta
 
@@ -111,19 +116,29 @@ def _feed_checks(waiting: tuple[Check, ...], s: str) -> tuple[tuple[Check, ...],
     return tuple(still), fired
 
 
-def _resolve(waiting: tuple[Check, ...], ahead: tuple[frozenset[str], frozenset[str]]) -> tuple[Check, ...]:
+#: :func:`_feed_checks`'s answers, by waiting checks and character (a search meets the same
+#: checks again and again: the states of a node, the runner-up searches).
+_FED: dict[tuple[tuple[Check, ...], str], tuple[tuple[Check, ...], float]] = {}
+_FED_MAX = 1 << 16
+
+
+def _resolve(
+    waiting: tuple[Check, ...], ahead: tuple[frozenset[str], frozenset[str]], fires: dict[str, frozenset[str]]
+) -> tuple[Check, ...]:
     """Word checks resolved against ``ahead`` (the next characters the lattice can read: the
     set of first ones and the set of pairs): the strings that would fire, so that slot
     characters whose checks cannot fire, or fire alike, make one state. Checks that can fire
-    on none are dropped."""
-    firsts, pairs = ahead
+    on none are dropped. ``fires``: the answers for this ``ahead`` so far, by check."""
     out: list[Check] = []
     for check, seen in waiting:
         if check != _WORD:
             out.append((check, seen))
             continue
-        one, two = following(seen)
-        fire = (one & firsts) | (two & pairs)
+        fire = fires.get(seen)
+        if fire is None:
+            firsts, pairs = ahead
+            one, two = following(seen)
+            fire = fires[seen] = (one & firsts) | (two & pairs)
         if fire:
             out.append((_AHEAD, fire))
     return tuple(out)

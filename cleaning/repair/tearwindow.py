@@ -184,20 +184,27 @@ def foreign_test(traditional: bool) -> Callable[[str], bool]:
 
 def _read_as(cands: Sequence[str], foreign: Callable[[str], bool] | None) -> list[tuple[str, str, float]]:
     """Each candidate character with its Simplified form and its cost for the script (SCRIPT_COST
-    when it is of the other script); for the candidates of a lost byte (the lists of
-    :func:`slot_tables`, which live as long as the process) computed once per script test."""
-    known = _READ_AS.get((id(cands), foreign)) if isinstance(cands, list) else None
+    when it is of the other script); computed once per candidate list of a lost byte (the lists
+    of :func:`slot_tables`, which live as long as the process) or character, and script test."""
+    key = (id(cands), foreign) if isinstance(cands, list) else (cands, foreign)
+    known = _READ_AS.get(key)
     if known is not None:
         return known
     simplify = t2s_char()
     read = [(ch, simplify(ch), SCRIPT_COST if foreign is not None and foreign(ch) else 0.0) for ch in cands]
+    if len(_READ_AS) >= _READ_AS_MAX:
+        _READ_AS.clear()
+        _read_lists.clear()
     if isinstance(cands, list):
-        _READ_AS[(id(cands), foreign)] = read
+        _read_lists.append(cands)  # kept alive: its id names it
+    _READ_AS[key] = read
     return read
 
 
-#: :func:`_read_as`'s answers for the lists of :func:`slot_tables`, by list and script test.
-_READ_AS: dict[tuple[int, object], list[tuple[str, str, float]]] = {}
+#: :func:`_read_as`'s answers, by candidate list (its id) or characters, and script test.
+_READ_AS: dict[tuple[object, object], list[tuple[str, str, float]]] = {}
+_READ_AS_MAX = 1 << 16
+_read_lists: list[Sequence[str]] = []
 
 
 def _window_lattice(
@@ -217,6 +224,7 @@ def _window_lattice(
     source = lat.node((start - len(left), -1, 0))
     first = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
     here: dict[int | None, int] = {None: first}  # the nodes at position i, by the decoder's pending byte
+    fans: set[int] = set()  # the nodes with slot edges
     for i in range(start, end):
         opts = _options(text, i)
         if opts is None or not here:
@@ -254,13 +262,15 @@ def _window_lattice(
                             edges.append((nxt, None, None, c, n_lost, n_swaps, False, False))
                         for ch, simple, extra in _read_as(cands, foreign):
                             edges.append((nxt, ch, simple, c + extra, n_lost, n_swaps, slot, False))
+                        if slot:
+                            fans.add(cur)
                         cur = nxt
         here = ahead
     end_node = here.get(None)
     if end_node is None:
         return None
     sink = lat.chain(end_node, right, simplify, lambda k: (end + 1 + k, 0, 0))
-    lat.prune_slots(SLOT_KEEP)
+    lat.prune_slots(SLOT_KEEP, sorted(fans))
     return lat, source, sink
 
 

@@ -62,8 +62,9 @@ def word_freq(word: str) -> int:
     return lookup(word) >> 1
 
 
+@lru_cache(maxsize=1)
 def max_word_len() -> int:
-    """The longest word considered (at most 8 characters)."""
+    """The longest word considered (at most 8 characters; the tables are read once per process)."""
     return _totals()[1]
 
 

@@ -5,10 +5,10 @@ one dictionary look-up per step (see :mod:`.readings`).
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
-from typing import Any, cast
 
-from .lattice import DocumentWords, Edge, Lattice, first_chars
+from .lattice import DocumentWords, Edge, Lattice, NodeKey, first_chars
 from .params import MAX_AHEAD
 from .wordmodel import (
     CLAUSE_MARKS,
@@ -23,8 +23,6 @@ from .wordmodel import (
 
 #: One character of a path: (character, slot, kind, log P(begins a word), log P(ends a word)).
 CharInfo = tuple[str, bool, str, float, float]
-#: A spelled path: (end node, word, edges, what it adds up: :data:`Totals`).
-Spelling = tuple[int, str, tuple[Edge, ...], "Totals"]
 
 
 def char_kind(ch: str) -> str:
@@ -48,137 +46,210 @@ def char_info(c: str) -> tuple[str, float, float]:
     return k, boundary_logp(c, "BS"), boundary_logp(c, "ES")
 
 
-#: What a path adds up along its edges (:func:`_spell`): (cost, lost bytes, swaps, slot, chars).
-Totals = tuple[float, int, int, bool, tuple[CharInfo, ...]]
-_NONE: Totals = (0.0, 0, 0, False, ())
+#: What a state move along a word path reads (``readings._move``): (number of characters,
+#: simple: no slot, quote or clause mark, so that a state without waiting checks only moves on;
+#: the characters, the end node's :class:`NodeInfo`, log P(begins a word) of the first character,
+#: kind and log P(ends a word) of the last (the latter 0 unless a clause mark may follow), how
+#: many last characters the state keeps there, the word).
+Spec = tuple[int, bool, tuple[CharInfo, ...], "NodeInfo", float, str, float, int, str]
+#: One word path of a node (:func:`word_paths`), as ``readings.best_reading`` reads it: (end
+#: node, its score without the states' part, the state moves made along it so far (by state id:
+#: the new state's id and the score the move adds; the searches of a lattice share them), lost
+#: bytes, swaps, edges, ids of the slot edges taken (None when none is), whether it is one Latin
+#: letter or digit (a Latin word or a number is one segment), what a move reads: :data:`Spec`).
+PathRecord = tuple[
+    int, float, dict[int, tuple[int, float]], int, int, tuple[Edge, ...], "tuple[int, ...] | None", bool, Spec
+]
+#: A spelled path: (end node, word, edges, cost, lost bytes, swaps, slot, characters), the costs
+#: added up from the left.
+Spelling = tuple[int, str, tuple[Edge, ...], float, int, int, bool, tuple[CharInfo, ...]]
 
 
-def _plus(totals: Totals, e: Edge) -> Totals:
-    """``totals`` with the edge ``e`` read after them (its cost added last, as a sum from the left)."""
-    cost, lost, swaps, slot, chars = totals
-    c = e[2]
-    if c is not None:
-        chars = chars + ((c, e[6]) + char_info(c),)
-    return cost + e[3], lost + e[4], swaps + e[5], slot or e[6], chars
-
-
-class WordPath:
-    """A word spelled along the lattice from a node, with what scoring it needs, computed once;
-    ``after``: the search's :func:`readstate.advance` of each state along this path (the same
-    every time the lattice is searched again: the runner-up readings, the second pass)."""
-
-    __slots__ = (
-        "v",
-        "word",
-        "edges",
-        "n",
-        "cost",
-        "lost",
-        "swaps",
-        "chars",
-        "slot",
-        "slot_ids",
-        "simple",
-        "base",
-        "alnum",
-        "first_bs",
-        "last_kind",
-        "last_es",
-        "joined",
-        "after",
-    )
-
-    def __init__(self, v: int, word: str, edges: tuple[Edge, ...], totals: Totals, dictionary: bool) -> None:
-        self.v, self.word, self.edges, self.n = v, word, edges, len(word)
-        self.cost, self.lost, self.swaps, slot, chars = totals
-        self.slot, self.chars = slot, chars
-        # ids of the slot edges taken (best_reading's ``exclude`` names slot edges only)
-        self.slot_ids = frozenset(id(e) for e in edges if e[6]) if slot else frozenset()
-        # Any: readstate.State (readstate imports this module, not the reverse)
-        self.after: dict[Any, tuple[Any, float]] = {}
-        self.joined = word
-        self.alnum = self.n == 1 and char_kind(word) == "a"
-        if self.n > 1:
-            self.base = word_logp(word) - SEGMENT_COST - self.cost if dictionary else None
-        elif self.n == 1 and not self.alnum:
-            self.base = char_logp(word) - SEGMENT_COST - self.cost
-        else:  # a Latin letter or digit (charged where its word starts), or no character
-            self.base = -self.cost
-        # No slot, quote or clause mark: the state only moves on (see best_reading).
-        self.simple = self.n > 0 and not slot and all(c[2] != "m" and c[0] not in "“”" for c in chars)
-        self.first_bs = self.last_es = 0.0
-        self.last_kind = ""
-        if self.n:
-            self.first_bs = chars[0][3]
-            _, _, self.last_kind, _, self.last_es = chars[-1]
-
-
-def word_paths(lat: Lattice, u: int, out_edges: list[list[Edge]], doc: DocumentWords | None = None) -> list[WordPath]:
+def word_paths(
+    lat: Lattice, u: int, out_edges: list[list[Edge]], info: list[NodeInfo], doc: DocumentWords | None = None
+) -> tuple[list[PathRecord], int]:
     """Every word (a dictionary word, a word of the document, or one character) spelled along a
-    path from ``u``; a lone epsilon edge is a path of no character. The dictionary's are found
-    once per lattice, the document's once per lattice and document."""
+    path from ``u`` that can be read here, as :data:`PathRecord`; a lone epsilon edge is a path of
+    no character. With them the number of word paths from ``u`` (the work a state costs there),
+    those of the document that do not vouch for this place included. The dictionary's are
+    found once per lattice, the document's once per lattice and document."""
     paths = lat.paths.get(u)
     if paths is None:
-        paths = lat.paths[u] = [WordPath(v, w, edges, totals, True) for v, w, edges, totals in _spell(u, out_edges)]
+        records = _dictionary_paths(u, out_edges, info)
+        paths = lat.paths[u] = (records, len(records))
     if doc is None or not doc.where:
         return paths
     if lat.doc_paths[0] is not doc:
         lat.doc_paths = (doc, {})
     both = lat.doc_paths[1].get(u)
     if both is None:
-        both = lat.doc_paths[1][u] = paths + [
-            WordPath(v, w, edges, totals, False) for v, w, edges, totals in _spell_doc(u, out_edges, doc)
-        ]
+        spelled = doc_spellings(lat, u, out_edges, doc)
+        mine = _doc_records(spelled, info, doc, lat.keys, u)
+        both = lat.doc_paths[1][u] = (paths[0] + mine, paths[1] + len(spelled))
     return both
 
 
-def _spell(u: int, out_edges: list[list[Edge]]) -> list[Spelling]:
-    """``(end node, word, edges, totals)`` of the paths from ``u`` that spell one character or a
-    dictionary word (one look-up per step says word and prefix: :func:`wordmodel.lookup`)."""
-    out: list[Spelling] = []
+def doc_spellings(lat: Lattice, u: int, out_edges: list[list[Edge]], doc: DocumentWords) -> list[Spelling]:
+    """:func:`_spell_doc` of ``u``, once per lattice and document."""
+    if lat.doc_spelled[0] is not doc:
+        lat.doc_spelled = (doc, {})
+    found = lat.doc_spelled[1].get(u)
+    if found is None:
+        found = lat.doc_spelled[1][u] = _spell_doc(u, out_edges, doc)
+    return found
+
+
+def doc_logp(w: str, doc: DocumentWords, start: int, end: int) -> float | None:
+    """log P of a word of two or more characters read from ``[start, end]`` of the damaged
+    text: the dictionary's, plus the document's share elsewhere; None when it is neither a
+    dictionary word nor one the document has at another place."""
+    shared = doc.share(w, start, end)
+    if not shared:
+        return word_logp(w) if word_freq(w) else None
+    return math.log(shared + (math.exp(word_logp(w)) if word_freq(w) else 0.0))
+
+
+def _doc_records(
+    spelled: list[Spelling], info: list[NodeInfo], doc: DocumentWords, keys: list[NodeKey], u: int
+) -> list[PathRecord]:
+    """The :data:`PathRecord` of each path from ``u`` that spells a word of ``doc`` (two or more
+    characters, through a slot), scored by :func:`doc_logp`; a word the document has only where
+    it was read is left out."""
+    out: list[PathRecord] = []
+    for v, w, edges, cost, lost, swaps, slot, chars in spelled:
+        # the document vouches for the characters chosen for lost bytes
+        logp = doc_logp(w, doc, keys[u][0], keys[v][0])
+        if logp is None:
+            continue
+        end = info[v]
+        last = chars[-1]
+        simple = not slot and all(c[2] != "m" and c[0] not in "“”" for c in chars)
+        spec = (len(w), simple, chars, end, chars[0][3], last[2], last[4] if end.mark else 0.0, end.keep, w)
+        slot_ids = tuple([id(e) for e in edges if e[6]]) if slot else None
+        out.append((v, logp - SEGMENT_COST - cost, {}, lost, swaps, edges, slot_ids, False, spec))
+    return out
+
+
+def _dictionary_paths(u: int, out_edges: list[list[Edge]], info: list[NodeInfo]) -> list[PathRecord]:
+    """The :data:`PathRecord` of each path from ``u`` that spells one character or a dictionary
+    word (one look-up per step says word and prefix: :func:`wordmodel.lookup`), depth first."""
+    out: list[PathRecord] = []
+    emit = out.append
     limit = max_word_len()
-    stack: list[Spelling] = [(u, "", (), _NONE)]
+    stack: list[Spelling] = [(u, "", (), 0.0, 0, 0, False, ())]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, prefix, edges, totals = stack.pop()
+        node, prefix, edges, cost, lost, swaps, slot, chars = pop()
         for e in out_edges[node]:
             s = e[2]
             if s is None:
                 if prefix:
-                    stack.append((e[0], prefix, edges + (e,), _plus(totals, e)))
+                    push((e[0], prefix, edges + (e,), cost + e[3], lost + e[4], swaps + e[5], slot or e[6], chars))
                 else:
-                    out.append((e[0], "", edges + (e,), _plus(totals, e)))
+                    v = e[0]
+                    end = info[v]
+                    p_slot = slot or e[6]
+                    path = edges + (e,)
+                    emit(
+                        (
+                            v,
+                            -(cost + e[3]),
+                            {},
+                            lost + e[4],
+                            swaps + e[5],
+                            path,
+                            tuple([id(x) for x in path if x[6]]) if p_slot else None,
+                            False,
+                            (0, False, chars, end, 0.0, "", 0.0, end.keep, ""),
+                        )
+                    )
                 continue
             w = prefix + s
             code = lookup(w)
             spelled = not prefix or code > 1
             longer = code & 1 and len(w) < limit
-            if spelled or longer:
-                item = (e[0], w, edges + (e,), _plus(totals, e))
-                if spelled:
-                    out.append(item)
-                if longer:
-                    stack.append(item)
+            if not (spelled or longer):
+                continue
+            c_slot = e[6]
+            alone = _ALONE[c_slot].get(s)  # (CharInfo,): the characters of the word s
+            if alone is None:
+                alone = _ALONE[c_slot][s] = (((s, c_slot) + char_info(s)),)
+            one = alone[0]
+            p_slot = slot or c_slot
+            p_cost = cost + e[3]
+            p_lost = lost + e[4]
+            p_swaps = swaps + e[5]
+            path = edges + (e,)
+            p_chars = chars + alone if prefix else alone
+            if spelled:
+                v = e[0]
+                end = info[v]
+                kind = one[2]
+                if prefix:
+                    base = word_logp(w) - SEGMENT_COST - p_cost
+                    simple = not p_slot and all(c[2] != "m" and c[0] not in "“”" for c in p_chars)
+                    alnum = False
+                    first_bs = p_chars[0][3]
+                else:
+                    alnum = kind == "a"
+                    base = -p_cost if alnum else char_logp(w) - SEGMENT_COST - p_cost
+                    simple = not p_slot and kind != "m" and s not in "“”"
+                    first_bs = one[3]
+                emit(
+                    (
+                        v,
+                        base,
+                        {},
+                        p_lost,
+                        p_swaps,
+                        path,
+                        tuple([id(x) for x in path if x[6]]) if p_slot else None,
+                        alnum,
+                        (len(w), simple, p_chars, end, first_bs, kind, one[4] if end.mark else 0.0, end.keep, w),
+                    )
+                )
+            if longer:
+                push((e[0], w, path, p_cost, p_lost, p_swaps, p_slot, p_chars))
     return out
+
+
+#: Per character met, read at a slot or not: the one :data:`CharInfo` of a word of that character
+#: alone, shared by every path that reads it (a path's characters are made of these).
+_ALONE: dict[bool, dict[str, tuple[CharInfo]]] = {False: {}, True: {}}
 
 
 def _spell_doc(u: int, out_edges: list[list[Edge]], doc: DocumentWords) -> list[Spelling]:
     """The paths from ``u`` through a slot that spell a word of ``doc`` that is not a
     dictionary word."""
     out: list[Spelling] = []
-    stack: list[tuple[int, str, tuple[Edge, ...], Totals]] = [(u, "", (), _NONE)]
+    stack: list[Spelling] = [(u, "", (), 0.0, 0, 0, False, ())]
+    where, prefixes = doc.where, doc.prefixes
     while stack:
-        node, prefix, edges, totals = stack.pop()
+        node, prefix, edges, cost, lost, swaps, slot, chars = stack.pop()
         for e in out_edges[node]:
             s = e[2]
             if s is None:
-                stack.append((e[0], prefix, edges + (e,), _plus(totals, e)))
+                stack.append((e[0], prefix, edges + (e,), cost + e[3], lost + e[4], swaps + e[5], slot or e[6], chars))
                 continue
             w = prefix + s
-            through = totals[3] or e[6]
-            if len(w) > 1 and through and w in doc.where and not word_freq(w):
-                out.append((e[0], w, edges + (e,), _plus(totals, e)))
-            if w in doc.prefixes:
-                stack.append((e[0], w, edges + (e,), _plus(totals, e)))
+            through = slot or e[6]
+            found = len(w) > 1 and through and w in where and not word_freq(w)
+            deeper = w in prefixes
+            if found or deeper:
+                item = (
+                    e[0],
+                    w,
+                    edges + (e,),
+                    cost + e[3],
+                    lost + e[4],
+                    swaps + e[5],
+                    through,
+                    chars + ((s, e[6]) + char_info(s),),
+                )
+                if found:
+                    out.append(item)
+                if deeper:
+                    stack.append(item)
     return out
 
 
@@ -186,13 +257,18 @@ def analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[Edge]], list[
     """The nodes on a path to ``sink``, in order; per node its edges to such nodes; per node
     what the states reaching it must keep (:func:`node_info`). Once per lattice (one sink)."""
     if lat.analysis is None:
-        order = sorted(range(len(lat.out)), key=lat.keys.__getitem__)
-        live = [False] * len(lat.out)
+        out = lat.out
+        order = lat.ordered()
+        live = [False] * len(out)
         live[sink] = True
         for u in reversed(order):
             if not live[u]:
-                live[u] = any(live[e[0]] for e in lat.out[u])
-        out_edges = [[e for e in edges if live[e[0]]] for edges in lat.out]
+                for e in out[u]:
+                    if live[e[0]]:
+                        live[u] = True
+                        break
+        # (a node off every path to the sink has no edge to one: nothing to keep)
+        out_edges = [[e for e in edges if live[e[0]]] if live[u] else _NO_EDGES for u, edges in enumerate(out)]
         order = [u for u in order if live[u]]
         lat.analysis = (order, out_edges, node_info(order, out_edges))
     return lat.analysis
@@ -201,23 +277,27 @@ def analyse(lat: Lattice, sink: int) -> tuple[list[int], list[list[Edge]], list[
 class NodeInfo:
     """What the states reaching a node must keep: whether a clause mark may be read next
     (``mark``), how many of the last characters the next slots' checks read (``keep``: 3 less
-    the distance to the nearest slot), and, found when first asked, the next two characters
-    the lattice can read (``ahead``: the set of first ones and the set of pairs; None when there
-    are too many)."""
+    the distance to the nearest slot), and, found when first asked (:meth:`look_ahead`), the next
+    two characters the lattice can read (``ahead``: the set of first ones and the set of pairs;
+    None when there are too many); ``fires``: per word check resolved against them, the strings
+    that fire it (:func:`readstate.advance`'s)."""
 
-    __slots__ = ("mark", "keep", "_out", "_v", "_ahead")
-    _UNSET = object()
+    __slots__ = ("mark", "keep", "_out", "_v", "known", "ahead", "fires")
 
     def __init__(self, mark: bool, keep: int, out_edges: list[list[Edge]], v: int) -> None:
-        self.mark, self.keep, self._out, self._v, self._ahead = mark, keep, out_edges, v, self._UNSET
+        self.mark, self.keep, self._out, self._v = mark, keep, out_edges, v
+        self.known = False  # whether ``ahead`` is found yet
+        self.ahead: tuple[frozenset[str], frozenset[str]] | None = None
+        self.fires: dict[str, frozenset[str]] = {}
 
-    @property
-    def ahead(self) -> tuple[frozenset[str], frozenset[str]] | None:
-        if self._ahead is self._UNSET:
+    def look_ahead(self) -> tuple[frozenset[str], frozenset[str]] | None:
+        """``ahead``, found on the first call."""
+        if not self.known:
             firsts: set[str] = set()
             pairs: set[str] = set()
             stack = [self._v]
-            while stack and self._ahead is self._UNSET:
+            found = True
+            while stack and found:
                 for e in self._out[stack.pop()]:
                     if e[2] is None:
                         stack.append(e[0])
@@ -225,16 +305,16 @@ class NodeInfo:
                     firsts.add(e[2])
                     after = first_chars(self._out, e[0])
                     if after is None or len(pairs) > MAX_AHEAD:
-                        self._ahead = None
+                        found = False
                         break
                     pairs.update(e[2] + t for t in after)
-            if self._ahead is self._UNSET:
-                self._ahead = (frozenset(firsts), frozenset(pairs))
-        return cast("tuple[frozenset[str], frozenset[str]] | None", self._ahead)  # cast: set above, not _UNSET
+            self.ahead = (frozenset(firsts), frozenset(pairs)) if found else None
+            self.known = True
+        return self.ahead
 
 
 def node_info(order: list[int], out_edges: list[list[Edge]]) -> list[NodeInfo]:
-    """Per node its :class:`NodeInfo`."""
+    """Per node of ``order`` its :class:`NodeInfo`."""
     n = len(out_edges)
     dist = [3] * n
     mark = [False] * n
@@ -245,4 +325,13 @@ def node_info(order: list[int], out_edges: list[list[Edge]]) -> list[NodeInfo]:
             if d < dist[u]:
                 dist[u] = d
             mark[u] = mark[u] or (mark[v] if s is None else s in CLAUSE_MARKS)
-    return [NodeInfo(mark[u], max(0, 3 - dist[u]), out_edges, u) for u in range(n)]
+    info = [_OFF_PATH] * n  # a node off every path to the sink is never reached
+    for u in order:
+        info[u] = NodeInfo(mark[u], max(0, 3 - dist[u]), out_edges, u)
+    return info
+
+
+#: The :class:`NodeInfo` of the nodes no path to the sink goes through (never read).
+_OFF_PATH = NodeInfo(False, 0, [], 0)
+#: The edges kept of a node off every path to the sink (never changed).
+_NO_EDGES: list[Edge] = []
