@@ -74,9 +74,31 @@ def _ftfy_config() -> TextFixerConfig:
     )
 
 
+@lru_cache(maxsize=1)
+def _ftfy_suspects() -> re.Pattern[str]:
+    """The characters without one of which ftfy leaves a line as it is (our configuration).
+
+    ftfy changes the encoding of a text only when ``badness.is_bad`` finds a sequence of
+    ``BADNESS_RE`` in it (``_fix_encoding_one_step_and_explain`` returns the text first
+    otherwise), and every other fix is off in :func:`_ftfy_config`. Each alternative of that
+    regex holds a character of one of these categories of ``badness.MOJIBAKE_CATEGORIES``, or
+    one of the literals ``Ù`` (the Arabic ``[ØÙ]…[ØÙ]…``), ``Œœ``, ``‚`` (``‚ó°``); Greek and Cyrillic letters
+    (``вЂ``, ``β€``, ``[ВГРС]…``) are the ``*_common`` categories. What no alternative needs on
+    its own is left out: the ``common`` characters (—, …, ·, ’, NBSP), the start and end
+    punctuation (“ ” ‘ « » © ® ™ •) and the kaomoji letters, all of which clean Chinese
+    text holds. tests/test_mojibake_precheck.py checks the argument against ``is_bad``."""
+    from ftfy.badness import MOJIBAKE_CATEGORIES as cats
+
+    needed = "c1 bad law currency numeric box upper_accented lower_accented upper_common lower_common".split()
+    return re.compile("[" + "".join(cats[k] for k in needed) + "ÙŒœ‚]")
+
+
 def _ftfy_line(line: str, cfg: TextFixerConfig) -> str | None:
     """ftfy's fix of ``line``, when it changes something and every character it introduced is
-    one a real text would hold (:func:`_symbol_or_text`); else None."""
+    one a real text would hold (:func:`_symbol_or_text`); else None (a line without one of
+    :func:`_ftfy_suspects` is one ftfy leaves as it is: not asked)."""
+    if not _ftfy_suspects().search(line):
+        return None
     import ftfy
 
     fixed = ftfy.fix_text(line, cfg)
