@@ -61,6 +61,8 @@ def sniff(text: str) -> str:
         except (ValueError, RecursionError):
             pass
     if _HTML.search(s[:4096]) or ("<" in s[:200] and _HTML.search(s)):
+        if "__NEXT_DATA__" in s:  # what the first marker finds first (a plain scan: a tenth of its time)
+            return "nextjs"
         for layout, rx in LAYOUT_MARKERS:
             if rx.search(s):
                 return layout
