@@ -43,15 +43,13 @@ CAPTION_STYLE = re.compile(
 )
 
 
-# Any character :func:`normalize_ws` may change or drop (a zero-width one, any white space: ``\s``
-# is ``str.isspace``, what ``strip`` removes): a text without one is its own normal form.
-_NOT_NORMAL = re.compile(f"{_ZERO_WIDTH.pattern}|{_WS.pattern}")
-
-
 def normalize_ws(text: str) -> str:
     """Strip, drop zero-width characters, collapse whitespace runs to one space, drop a
     space touching full-width punctuation."""
-    if text and not _NOT_NORMAL.search(text):
+    # A printable text without a space is its own normal form: white space other than " "
+    # (str.isspace, which both \s and strip() follow), the zero-width and soft-hyphen
+    # characters (category Cf) and the control characters (Cc) are none of them printable.
+    if text and " " not in text and text.isprintable():
         return text
     text = _WS.sub(" ", _ZERO_WIDTH.sub("", text or "")).strip()
     return _PUNCT_GAP.sub("", text) if " " in text else text
