@@ -90,3 +90,26 @@ def test_clean_punctuated_lines_unchanged(line):
 def test_mojibake_lines_still_caught(line, fixed):
     assert _ftfy_suspects().search(line)
     assert repair_mojibake(line)[0] == fixed
+
+
+def test_single_high_characters_are_read_by_no_run():
+    """A text whose runs each hold one high character (none of à-ô) is one the run repair
+    leaves as it is: every such character, beside Han text, Latin letters and spaces."""
+    from cleaning.repair.lostbytes import CP1252_HIGH
+    from cleaning.repair.mojibake import _RUN_SUSPECTS, _repair_runs
+
+    highs = [chr(b) for b in range(0x80, 0x100)] + list(CP1252_HIGH)
+    singles = [c for c in highs if not _RUN_SUSPECTS.search(c)]
+    assert "“" in singles and "—" in singles and "·" in singles and "×" in singles and "é" not in singles
+    for c in singles:
+        for line in (f"中{c}文", f"ab{c}cd", f"{c}A 中", f"中 {c}", f"{c}", f"x{c}@中", f"中文{c}。"):
+            assert not _RUN_SUSPECTS.search(line)
+            assert _repair_runs(line) == (line, 0), line
+
+
+@pytest.mark.parametrize("line", ["他说……然后——走了", "“甲”“乙”", "Beyoncé……", "café à la"])
+def test_runs_of_two_still_read(line):
+    from cleaning.repair.mojibake import _RUN_SUSPECTS
+
+    assert _RUN_SUSPECTS.search(line)
+    assert repair_mojibake(line) == (line, 0)

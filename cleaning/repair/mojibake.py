@@ -46,6 +46,10 @@ from .params import MOJIBAKE_DAMAGED_LINES
 _HIGH_CLASS = "\u0080-\u00ff" + "".join(re.escape(c) for c in CP1252_HIGH)
 _RUN_RE = re.compile(f"[{_HIGH_CLASS}]+(?:[\u0020\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0020\u0040-\u007e]?")
 _PRECHECK_RE = re.compile(f"[{_HIGH_CLASS}]")
+# A run (_RUN_RE) the run repair can read holds two high characters (``_read_run`` gives up on
+# one, unless it is a lead byte of three or four, à-ô, beside Han text), and a run of one high
+# character and one ASCII one is too short to trim (_TRIMS): without either, it reads none.
+_RUN_SUSPECTS = re.compile(f"[{_HIGH_CLASS}][\u0020\u0040-\u007e]?[{_HIGH_CLASS}]|[\u00e0-\u00f4]")
 _SPACE = 0x20
 _MAX_LAYERS = 3
 _HANLIKE = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PUNCT)}]")
@@ -341,6 +345,8 @@ def repair_mojibake_explained(text: str) -> MojibakeResult:
     for _ in range(_MAX_LAYERS):
         if not _PRECHECK_RE.search(text):
             break
+        if not _ftfy_suspects().search(text) and not _RUN_SUSPECTS.search(text):
+            break  # high characters neither ftfy nor the run repair can read (“ ” · — … one by one)
         text, n = _repair_layer(text, doc)
         if not n:
             break
