@@ -269,13 +269,17 @@ class StripResult:
 
 def _repeat_prefix(p: str) -> tuple[str, int]:
     """``(unit, k)`` when ``p`` starts with the same 6-80 character unit k ≥ 2 times."""
-    for n in range(6, min(80, len(p) // 2) + 1):
+    # the n to try are those where the first six characters come again (found by str.find)
+    head, last = p[:6], min(80, len(p) // 2)
+    n = p.find(head, 6, last + 6)
+    while n != -1:
         unit = p[:n]
         if p.startswith(unit, n):
             end = 2 * n  # counted by stepping along p: linear in its length, however many times it repeats
             while p.startswith(unit, end):
                 end += n
             return unit, end // n
+        n = p.find(head, n + 1, last + 6)
     return "", 0
 
 

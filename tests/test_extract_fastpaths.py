@@ -157,3 +157,27 @@ def test_dom_metadata_skips_only_what_cannot_be_there():
     dom_metadata(with_raw, h.parse(raw), raw)
     dom_metadata(without, h.parse(raw))
     assert _fields(with_raw) == _fields(without) and with_raw.editor_raw == ""
+
+
+def _repeat_prefix_every_n(p: str) -> tuple[str, int]:
+    for n in range(6, min(80, len(p) // 2) + 1):
+        unit = p[:n]
+        if p.startswith(unit, n):
+            end = 2 * n
+            while p.startswith(unit, end):
+                end += n
+            return unit, end // n
+    return "", 0
+
+
+def test_repeat_prefix_tries_the_n_that_matter():
+    import random
+
+    from cleaning.boilerplate import _repeat_prefix
+
+    rng = random.Random(26)
+    for _ in range(20_000):
+        tail = "".join(rng.choice("ab中文，") for _ in range(rng.randint(0, 40)))
+        unit = "".join(rng.choice("ab中文，") for _ in range(rng.randint(1, 90)))
+        p = unit * rng.randint(1, 4) + tail if rng.random() < 0.5 else tail
+        assert _repeat_prefix(p) == _repeat_prefix_every_n(p), p

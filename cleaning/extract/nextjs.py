@@ -168,7 +168,7 @@ def dom_metadata(ex: Extracted, doc: HtmlElement, raw: str | None = None) -> Non
     may_hold = _may_hold(raw)
     left = None if known or not may_hold("index_left") else h.first(doc, _LEFT)
     if left is not None:
-        for item in left.xpath('.//*[contains(@class,"ant-space-item")]'):
+        for item in h.elements(left, './/*[contains(@class,"ant-space-item")]'):
             t = h.text_of(item)
             if not ex.source and md.parse_source(t):
                 ex.source = md.parse_source(t)

@@ -103,7 +103,7 @@ def extract_desktop_old(raw: str, doc: HtmlElement) -> Extracted:
     ex.title = h.text_of(h.first(content, './/h1[contains(@class,"news_title")]', ".//h1"))
     about = h.first(content, './/*[contains(@class,"news_about")]')
     if about is not None:
-        for p in about.xpath("./p"):
+        for p in h.elements(about, "./p"):
             t = h.text_of(p)
             if md.parse_time(t) or md.parse_source(t):
                 _time_source(ex, p)
@@ -117,7 +117,7 @@ def extract_desktop_old(raw: str, doc: HtmlElement) -> Extracted:
         ex.editor_raw = h.text_of(editor)
     kw = h.first(content, './/*[contains(@class,"news_keyword")]')
     if kw is not None:
-        ex.tags = [h.text_of(a) for a in kw.xpath(".//a") if h.text_of(a)]
+        ex.tags = [h.text_of(a) for a in h.elements(kw, ".//a") if h.text_of(a)]
     _common(ex, doc, classed)
     return ex
 
