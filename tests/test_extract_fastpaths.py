@@ -181,3 +181,22 @@ def test_repeat_prefix_tries_the_n_that_matter():
         unit = "".join(rng.choice("ab中文，") for _ in range(rng.randint(1, 90)))
         p = unit * rng.randint(1, 4) + tail if rng.random() < 0.5 else tail
         assert _repeat_prefix(p) == _repeat_prefix_every_n(p), p
+
+
+def _head(ex: Extracted) -> tuple:
+    return ex.published_at, ex.author_raw, ex.source, ex.pph_byline
+
+
+def test_head_only_reads_the_same_head(pages):
+    from pathlib import Path
+
+    from cleaning.extract import _visible_lines
+    from cleaning.extract.textdump import extract_lines, lines_of
+
+    texts = [_visible_lines(h.parse(text)) for text in pages]
+    data = Path(__file__).parent / "data"
+    texts += [lines_of(decode_bytes(p.read_bytes()).text) for p in sorted(data.rglob("*.txt"))[:200]]
+    for lines in texts:
+        for hint in ["", "不在文中", *lines[:1]]:  # no heading, one not there, the first line
+            full = extract_lines(lines, layout="nextjs", title_hint=hint)
+            assert _head(extract_lines(lines, layout="nextjs", title_hint=hint, head_only=True)) == _head(full)

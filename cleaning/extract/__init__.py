@@ -155,7 +155,7 @@ def _visible_lines(doc: HtmlElement) -> list[str]:
 def _fill_from_visible_text(ex: Extracted, doc: HtmlElement) -> None:
     """A known layout that left the time, byline or source empty: look for them by their
     shapes in the page's visible text, never overriding what the layout found."""
-    shaped = extract_lines(_visible_lines(doc), layout=ex.layout, title_hint=ex.title)
+    shaped = extract_lines(_visible_lines(doc), layout=ex.layout, title_hint=ex.title, head_only=True)
     if ex.published_at is None:
         ex.published_at = shaped.published_at
     if not ex.author_raw and shaped.author_raw:
