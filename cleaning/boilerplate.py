@@ -214,6 +214,8 @@ def _bigrams(text: str) -> set[str]:
 def is_keyword_spam(line: str) -> bool:
     """A ``|``-separated keyword line: many short segments, no sentence punctuation,
     and the segments repeat each other's words (keyword stuffing)."""
+    if line.count("|") + line.count("｜") + line.count("丨") < 3:  # at most three segments
+        return False
     segs = [s.strip() for s in _SEP_RE.split(line) if s.strip()]
     if len(segs) < 4:
         return False
