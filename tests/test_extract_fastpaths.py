@@ -27,9 +27,9 @@ def _normalize_ws_slow(text: str) -> str:
 
 def test_normalize_ws_same_for_every_character():
     for cp in range(0x110000):
-        text = f"甲{chr(cp)}乙"
-        assert h.normalize_ws(text) == _normalize_ws_slow(text), hex(cp)
-    for text in ["", " ", "甲 ，乙", "\u3000甲\u200b乙\n", "a  b", "“甲” 乙"]:
+        for text in (f"甲{chr(cp)}乙", f"甲 {chr(cp)} 乙，"):
+            assert h.normalize_ws(text) == _normalize_ws_slow(text), hex(cp)
+    for text in ["", " ", "甲 ，乙", "\u3000甲\u200b乙\n", "a  b", "“甲” 乙", " a b", "a b ", "甲 。 乙 ） 丙"]:
         assert h.normalize_ws(text) == _normalize_ws_slow(text)
 
 
@@ -200,3 +200,17 @@ def test_head_only_reads_the_same_head(pages):
         for hint in ["", "不在文中", *lines[:1]]:  # no heading, one not there, the first line
             full = extract_lines(lines, layout="nextjs", title_hint=hint)
             assert _head(extract_lines(lines, layout="nextjs", title_hint=hint, head_only=True)) == _head(full)
+
+
+def test_text_paths_as_slash_slash_text(pages):
+    from cleaning.extract.nextjs import _EDITOR_LINE, _SOURCE_LINE
+
+    pages = pages + [
+        _nextjs_page("责任编辑：王五"),
+        "<html><head><title>来源：标题</title></head><body>来源：甲</body></html>",
+    ]
+    for text in pages:
+        doc = h.parse(text)
+        for path in (_EDITOR_LINE, _SOURCE_LINE):
+            assert path.startswith("/descendant::text()")
+            assert h.elements(doc, path) == doc.xpath("//" + path.removeprefix("/descendant::"))

@@ -49,8 +49,11 @@ def normalize_ws(text: str) -> str:
     # A printable text without a space is its own normal form: white space other than " "
     # (str.isspace, which both \s and strip() follow), the zero-width and soft-hyphen
     # characters (category Cf) and the control characters (Cc) are none of them printable.
-    if text and " " not in text and text.isprintable():
-        return text
+    if text and text.isprintable():
+        if " " not in text:
+            return text
+        if "  " not in text and text[0] != " " and text[-1] != " ":  # single spaces inside: only the gaps
+            return _PUNCT_GAP.sub("", text)
     text = _WS.sub(" ", _ZERO_WIDTH.sub("", text or "")).strip()
     return _PUNCT_GAP.sub("", text) if " " in text else text
 
