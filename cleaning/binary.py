@@ -60,6 +60,7 @@ _MAGIC: tuple[tuple[bytes, str | None], ...] = (
     (b"\x1f\x8b", "gzip"),
 )
 _GZIP = b"\x1f\x8b"
+_STRONG = tuple(magic for magic, kind in _MAGIC if kind)  # one C test says no strong magic is there
 
 
 def _weak_magic(data: bytes) -> str | None:
@@ -80,6 +81,8 @@ def _weak_magic(data: bytes) -> str | None:
 def binary_kind(data: bytes) -> str | None:
     """What binary format ``data`` is (``"gzip"`` included), or None for what may be text."""
     head = data[:64]
+    if not head.startswith(_STRONG):
+        return _weak_magic(head)
     for magic, kind in _MAGIC:
         if kind and head.startswith(magic):
             return kind

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 _T = re.compile  # shorthand for the table
 
 _SEP = r"[|｜丨]"
+_SEP_RE = re.compile(_SEP)
 _SENTENCE_PUNCT = re.compile(r"[，。！？；、,.!?;：:“”\"（）()《》]")
 
 RULES: list[tuple[str, re.Pattern[str], str]] = [
@@ -194,10 +195,15 @@ def is_dateline(line: str) -> bool:
     return is_place(m.group(1))
 
 
+_NAV_ITEMS = re.compile(rf"\s*{_SEP}\s*|\s+")
+
+
 def is_nav_line(line: str) -> bool:
     """A navigation bar flattened to one line: many 1-6 character items, no prose."""
-    items = re.split(rf"\s*{_SEP}\s*|\s+", line.strip())
-    return len(items) >= 5 and all(1 <= len(i) <= 6 for i in items) and not _SENTENCE_PUNCT.search(line)
+    if _SENTENCE_PUNCT.search(line):  # prose: told first, by one scan
+        return False
+    items = _NAV_ITEMS.split(line.strip())
+    return len(items) >= 5 and all(1 <= len(i) <= 6 for i in items)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -208,7 +214,9 @@ def _bigrams(text: str) -> set[str]:
 def is_keyword_spam(line: str) -> bool:
     """A ``|``-separated keyword line: many short segments, no sentence punctuation,
     and the segments repeat each other's words (keyword stuffing)."""
-    segs = [s.strip() for s in re.split(_SEP, line) if s.strip()]
+    if line.count("|") + line.count("｜") + line.count("丨") < 3:  # at most three segments
+        return False
+    segs = [s.strip() for s in _SEP_RE.split(line) if s.strip()]
     if len(segs) < 4:
         return False
     if _SENTENCE_PUNCT.search(line) or sum(map(len, segs)) / len(segs) > 20:
@@ -263,13 +271,17 @@ class StripResult:
 
 def _repeat_prefix(p: str) -> tuple[str, int]:
     """``(unit, k)`` when ``p`` starts with the same 6-80 character unit k ≥ 2 times."""
-    for n in range(6, min(80, len(p) // 2) + 1):
+    # the n to try are those where the first six characters come again (found by str.find)
+    head, last = p[:6], min(80, len(p) // 2)
+    n = p.find(head, 6, last + 6)
+    while n != -1:
         unit = p[:n]
         if p.startswith(unit, n):
             end = 2 * n  # counted by stepping along p: linear in its length, however many times it repeats
             while p.startswith(unit, end):
                 end += n
             return unit, end // n
+        n = p.find(head, n + 1, last + 6)
     return "", 0
 
 

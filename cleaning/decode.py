@@ -217,15 +217,15 @@ def _decode(data: bytes, codec: str) -> tuple[str, int]:
     return text, max(1, _invalid(text, data, codec))
 
 
-def _looks_utf8(data: bytes) -> bool:
-    """Valid UTF-8 containing at least one multi-byte sequence."""
+def _utf8_text(data: bytes) -> str | None:
+    """``data`` read as UTF-8 when it is valid UTF-8 containing at least one multi-byte
+    sequence, else None."""
     if data.isascii():
-        return False
+        return None
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _tolerance(data: bytes) -> int:
@@ -337,7 +337,8 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
         if data.startswith(bom):
             return Decoded(data[len(bom) :].decode(codec, "replace"), codec, "bom")
     notes: list[str] = []
-    is_utf8 = _looks_utf8(data)
+    utf8 = _utf8_text(data)
+    is_utf8 = utf8 is not None
     survivors: list[tuple[str, str, str, int]] = []  # (source, codec, text, invalid)
     for source, label in _declared(data, header_charset):
         codec = normalise_charset(label)
@@ -350,8 +351,8 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
         if codec.startswith("utf-16") and len(data) % 2:
             notes.append(f"{source} {codec} rejected: odd length")
             continue
-        if codec == "utf-8" and is_utf8:
-            return Decoded(data.decode("utf-8"), "utf-8", "; ".join([source, *notes]))
+        if codec == "utf-8" and utf8 is not None:
+            return Decoded(utf8, "utf-8", "; ".join([source, *notes]))
         codec = _best_variant(data[: SAMPLE_BYTES * 4], codec)
         text, bad = _decode(data, codec)
         if bad > _tolerance(data):
@@ -364,8 +365,8 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
             source, codec, text, _ = survivors[0]
             return Decoded(text, codec, "; ".join([source, *notes]))
         return Decoded(data.decode("ascii"), "utf-8", "; ".join(["ascii", *notes]))
-    if is_utf8:
-        return Decoded(data.decode("utf-8"), "utf-8", "; ".join(["valid utf-8", *notes]))
+    if utf8 is not None:
+        return Decoded(utf8, "utf-8", "; ".join(["valid utf-8", *notes]))
 
     sample = _sample(data)
     mostly, bad8, text8 = _mostly_utf8(data)

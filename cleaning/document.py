@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast, overload
+from typing import Any, cast
 
 from domain.record import ArticleRecord, EmptyArticleError, Image, TruncatedPageError, UnknownLayoutError
 from domain.urls import BadURLError, canonical_url, parse_article_ref
@@ -191,35 +191,34 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
 
     page = PageCopies(ex.copies.texts, repair)
 
-    @overload
-    def fix(text: str, field: str) -> str: ...
-    @overload
-    def fix(text: str, field: None = None) -> tuple[str, list[RepairEvent]]: ...
-
-    def fix(text: str, field: str | None = None) -> str | tuple[str, list[RepairEvent]]:
+    def fixed(text: str) -> tuple[str, list[RepairEvent]]:
         if not text:
-            return text if field is not None else (text, [])
+            return text, []
         r = repair(text)
         restore(r, page, text)
         for kind, n in (r.repairs or {}).items():
             rec.count_repair(kind, n)
-        if field is None:
-            return r.text, r.log
-        log.field(field, r.log, r.text)
-        return r.text
+        return r.text, r.log
+
+    def fix(text: str, field: str) -> str:
+        if not text:
+            return text
+        out, events = fixed(text)
+        log.field(field, events, out)
+        return out
 
     for name in ("title", "summary", "author_raw", "pph_byline", "editor_raw", "source", "node_name"):
         setattr(ex, name, normalize_ws(fix(getattr(ex, name), name.removesuffix("_raw"))))
     ex.tags = [t for t in (normalize_ws(fix(t, "tags")) for t in ex.tags) if t]
     if ex.paragraphs:
-        joined, events = fix("\n".join(ex.paragraphs))
+        joined, events = fixed("\n".join(ex.paragraphs))
         parts = joined.split("\n")
         if len(parts) == len(ex.paragraphs):
             log.body_joined(events, joined)
         else:  # repair changed the line structure: go one by one
             parts = []
             for k, p in enumerate(ex.paragraphs):
-                text, events = fix(p)
+                text, events = fixed(p)
                 log.body_paragraph(k, events, text)
                 parts.append(text)
         ex.paragraphs = [normalize_ws(p) for p in parts]

@@ -92,6 +92,8 @@ _OUTLET_ROLE_NAME = re.compile(r"^\S{1,16}?(?:记者|記者|通讯员|通訊員)
 #: Where the byline says where the reporter wrote from: ``发自北京``, `` 山东冠县报道`` (not names).
 _DATELINE = re.compile(r"(?:发自|發自)\S{1,8}$|\s\S{2,6}(?:报道|報道)$")
 _NAME_TOKEN = re.compile(r"^[\u3400-\u9fff·A-Za-z][\u3400-\u9fff·A-Za-z .'-]{0,24}$")
+_ROLE_LEAD = re.compile(rf"^(?:{_ROLE})+(?=[\u3400-\u9fff]{{2,}}$)")
+_COLON = re.compile(r"[：:]")
 
 
 def parse_author(raw: str | None) -> tuple[str, str]:
@@ -109,13 +111,13 @@ def parse_author(raw: str | None) -> tuple[str, str]:
         text, outlet = re.split(r"[/／]@", text, maxsplit=1)
         outlet = outlet.strip()
     text = _ROLE_SUFFIX.sub("", _DATELINE.sub("", text.strip()))
-    text = re.sub(r"[：:]", " ", text)
+    text = _COLON.sub(" ", text)
     names: list[str] = []
     for tok in text.split():
         if _ROLE_TOKEN.match(tok) or _OUTLET_ROLE.match(tok):
             continue
         tok = _OUTLET_PREFIX.sub("", tok)
-        m = re.match(rf"^(?:{_ROLE})+(?=[\u3400-\u9fff]{{2,}}$)", tok)
+        m = _ROLE_LEAD.match(tok)
         if m and not names and len(tok) - m.end() <= 4:
             tok = tok[m.end() :]
             if tok[0] not in SURNAMES:  # a role word touching a word, not a name: 记者调查

@@ -46,8 +46,38 @@ CAPTION_STYLE = re.compile(
 def normalize_ws(text: str) -> str:
     """Strip, drop zero-width characters, collapse whitespace runs to one space, drop a
     space touching full-width punctuation."""
+    # A printable text without a space is its own normal form: white space other than " "
+    # (str.isspace, which both \s and strip() follow), the zero-width and soft-hyphen
+    # characters (category Cf) and the control characters (Cc) are none of them printable.
+    if text and text.isprintable():
+        if " " not in text:
+            return text
+        if "  " not in text and text[0] != " " and text[-1] != " ":  # single spaces inside: only the gaps
+            return _PUNCT_GAP.sub("", text)
     text = _WS.sub(" ", _ZERO_WIDTH.sub("", text or "")).strip()
     return _PUNCT_GAP.sub("", text) if " " in text else text
+
+
+#: lxml.html's parser with its element classes chosen in C: every element an ``HtmlElement``
+#: (lxml.html's Python lookup gives a form's elements classes of their own, which no layout
+#: uses, and costs a call per element reached: a tenth of the walks).
+_PARSER = etree.HTMLParser()
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement,
+        comment=lxml_html.HtmlComment,
+        pi=lxml_html.HtmlProcessingInstruction,
+        entity=lxml_html.HtmlEntity,
+    )
+)
+
+
+def _document(text: str | bytes) -> HtmlElement:
+    """``lxml.html.document_fromstring`` with :data:`_PARSER`."""
+    doc = etree.fromstring(text, _PARSER)
+    if doc is None:
+        raise etree.ParserError("Document is empty")
+    return cast(HtmlElement, doc)
 
 
 def parse(text: str) -> HtmlElement:
@@ -55,16 +85,35 @@ def parse(text: str) -> HtmlElement:
     if not text or not text.strip():
         return None
     try:
-        return lxml_html.document_fromstring(text)
+        return _document(text)
     except (etree.ParserError, ValueError, TypeError):
         try:
-            return lxml_html.document_fromstring(text.encode("utf-8", "surrogatepass"))
+            return _document(text.encode("utf-8", "surrogatepass"))
         except Exception:  # noqa: BLE001 - unparseable means "no document"
             return None
 
 
+_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.I)  # lxml.html's test for a whole page
+
+
 def parse_fragment(text: str) -> HtmlElement:
-    """A wrapper ``div`` around an HTML fragment (the JSON ``content`` string)."""
+    """The element holding an HTML fragment (the JSON ``content`` string): the ``body`` that
+    ``lxml.html.fragments_fromstring`` takes it out of, whose text and children it is.
+    What that does not read as one body goes to :func:`_fragment_div`."""
+    if not text or not text.strip() or _FULL_HTML.match(text):
+        return _fragment_div(text)
+    try:
+        doc = _document(f"<html><body>{text}</body></html>")
+    except (etree.ParserError, ValueError, TypeError):
+        return _fragment_div(text)
+    bodies = [el for el in doc if el.tag == "body"]
+    if len(bodies) != 1 or bodies[0].attrib:
+        return _fragment_div(text)
+    return bodies[0]
+
+
+def _fragment_div(text: str) -> HtmlElement:
+    """A wrapper ``div`` around an HTML fragment (lxml.html's fragments moved into it)."""
     root = lxml_html.Element("div")
     if not text or not text.strip():
         return root
@@ -100,11 +149,25 @@ def elements(root: HtmlElement, expr: str) -> list[HtmlElement]:
     return cast("list[HtmlElement]", xpath(expr)(root))
 
 
+@lru_cache(maxsize=512)
+def _named(expr: str) -> str | None:
+    """The tag of a path ``//tag`` (every such element of the document, in document order), else None."""
+    m = re.fullmatch(r"//([a-z][a-z0-9]*)", expr)
+    return m.group(1) if m else None
+
+
 def first(root: HtmlElement | None, *xpaths: str) -> HtmlElement | None:
-    """The first element matched by the first of ``xpaths`` that matches anything."""
+    """The first element matched by the first of ``xpaths`` that matches anything (a path
+    ``//tag``: the document's first such element, found without XPath)."""
     if root is None:
         return None
     for xp in xpaths:
+        tag = _named(xp)
+        if tag is not None:
+            el = next(root.getroottree().iter(tag), None)
+            if el is not None:
+                return cast(HtmlElement, el)
+            continue
         found = cast("list[HtmlElement]", xpath(xp)(root))  # cast: the layouts' paths select elements
         if found:
             return found[0]
@@ -174,23 +237,29 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
 
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for ev, el in walker:
-        if ev in ("comment", "pi"):  # not shown, but the text after it is (``<!--author-->赵婕``)
-            if el.tail:
-                buf.append(el.tail)
-            continue
-        tag = el.tag if isinstance(el.tag, str) else None
         if ev == "start":
             depth += 1
-            if tag is None or tag in SKIP_TAGS or (skip_chrome and el is not root and CHROME_ATTR.search(classes(el))):
-                if tag is not None and tag not in SKIP_TAGS:
-                    flush()
-                    if normalize_ws(el.text_content()):
-                        out.skipped += 1
+            tag = el.tag
+            attrs = None  # classes(el), once asked for
+            if not isinstance(tag, str) or tag in SKIP_TAGS:
                 walker.skip_subtree()
                 skipping_end = True
                 continue
+            if skip_chrome and el is not root:
+                attrs = classes(el)
+                if attrs != " " and CHROME_ATTR.search(attrs):
+                    flush()
+                    if normalize_ws(el.text_content()):
+                        out.skipped += 1
+                    walker.skip_subtree()
+                    skipping_end = True
+                    continue
             tag = tag.lower()
-            if tag == "br":
+            if tag in BLOCK_TAGS:
+                flush()
+                if tag == "figcaption" or CAPTION_ATTR.search(classes(el) if attrs is None else attrs):
+                    caption_start.append((depth, len(out.paragraphs)))
+            elif tag == "br":
                 flush()
             elif tag == "img":
                 flush()
@@ -198,40 +267,51 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
                 if src:
                     out.images.append(Image(src=src))
                     image_pending = True
-            elif tag in BLOCK_TAGS:
-                flush()
-                if tag == "figcaption" or CAPTION_ATTR.search(classes(el)):
-                    caption_start.append((depth, len(out.paragraphs)))
             elif image_pending and not any(t.strip() for t in buf) and CAPTION_STYLE.search(el.get("style") or ""):
                 caption_start.append((depth, len(out.paragraphs)))
-            if el.text:
-                buf.append(el.text)
-        else:
+            text = el.text
+            if text:
+                buf.append(text)
+        elif ev == "end":
             if skipping_end:
                 skipping_end = False
-            elif tag is not None and (tag.lower() in BLOCK_TAGS or (caption_start and caption_start[-1][0] == depth)):
-                flush()
-                if caption_start and caption_start[-1][0] == depth:
-                    _, start = caption_start.pop()
-                    if len(out.paragraphs) > start + 1:  # one caption, one paragraph
-                        out.paragraphs[start:] = [" ".join(out.paragraphs[start:])]
-                    if len(out.paragraphs) > start:
-                        out.caption_idx.add(start)
-                        for img in reversed(out.images):
-                            if not img.caption:
-                                img.caption = out.paragraphs[start]
-                            break
+            else:
+                tag = el.tag
+                if isinstance(tag, str) and (
+                    tag.lower() in BLOCK_TAGS or (caption_start and caption_start[-1][0] == depth)
+                ):
+                    flush()
+                    if caption_start and caption_start[-1][0] == depth:
+                        _, start = caption_start.pop()
+                        if len(out.paragraphs) > start + 1:  # one caption, one paragraph
+                            out.paragraphs[start:] = [" ".join(out.paragraphs[start:])]
+                        if len(out.paragraphs) > start:
+                            out.caption_idx.add(start)
+                            for img in reversed(out.images):
+                                if not img.caption:
+                                    img.caption = out.paragraphs[start]
+                                break
             depth -= 1
-            if el is not root and el.tail:
+            if el is not root:
+                tail = el.tail
+                if tail:
+                    buf.append(tail)
+        else:  # a comment or processing instruction: not shown, but the text after it is (``<!--author-->赵婕``)
+            if el.tail:
                 buf.append(el.tail)
     flush()
     return out
 
 
 def meta(root: HtmlElement, name: str) -> str:
-    """Content of ``<meta name=…>`` or ``<meta property=…>``."""
-    el = first(root, f'//meta[@name="{name}" or @property="{name}"]')
-    return normalize_ws(el.get("content") or "") if el is not None else ""
+    """Content of the document's first ``<meta name=…>`` or ``<meta property=…>``
+    (``//meta[@name=… or @property=…]``, found without XPath)."""
+    if root is None:
+        return ""
+    for el in root.getroottree().iter("meta"):
+        if el.get("name") == name or el.get("property") == name:
+            return normalize_ws(el.get("content") or "")
+    return ""
 
 
 def jsonld_items(root: HtmlElement) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ and for what the JSON lacks (editor, source, 澎湃号 byline)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 from lxml.html import HtmlElement
 import json
@@ -139,7 +140,7 @@ def _with_text(*words: str) -> str:
     the text nodes that hold a word: the first text node of each is then tested as before."""
     held = " or ".join(f'contains(.,"{w}")' for w in words)
     first = " or ".join(f'contains(text(),"{w}")' for w in words)
-    return f"//text()[{held}]/parent::*[{first}]"
+    return f"/descendant::text()[{held}]/parent::*[{first}]"  # //text(), without its step through every node
 
 
 _BODY = f"{_with_cls('cententWrap')} | {_with_cls('contentWrap')}"
@@ -149,13 +150,25 @@ _SOURCE_LINE = _with_text("来源", "來源")
 _EDITOR_LINE = _with_text("责任编辑")
 
 
-def dom_metadata(ex: Extracted, doc: HtmlElement) -> None:
-    """What only the rendered page states: source, time line, editor, 澎湃号 byline."""
+def _may_hold(raw: str | None) -> Callable[..., bool]:
+    """Whether the page parsed from ``raw`` can hold one of some words (in a class or a text):
+    only where ``raw`` holds it as written or has a character reference (``&#…;``), which may
+    spell it (HTML's named entities spell no letter, digit, ``_`` nor Han character).
+    A page the words cannot be in is not searched for them."""
+    if raw is None or "&#" in raw:
+        return lambda *words: True
+    return lambda *words: any(w in raw for w in words)
+
+
+def dom_metadata(ex: Extracted, doc: HtmlElement, raw: str | None = None) -> None:
+    """What only the rendered page states: source, time line, editor, 澎湃号 byline;
+    ``raw``, the text ``doc`` was parsed from, says what is not worth looking for."""
     # the left block gives the source, the time and the byline: not looked for when all three are known
     known = ex.source and ex.published_at is not None and ex.author_raw
-    left = None if known else h.first(doc, _LEFT)
+    may_hold = _may_hold(raw)
+    left = None if known or not may_hold("index_left") else h.first(doc, _LEFT)
     if left is not None:
-        for item in left.xpath('.//*[contains(@class,"ant-space-item")]'):
+        for item in h.elements(left, './/*[contains(@class,"ant-space-item")]'):
             t = h.text_of(item)
             if not ex.source and md.parse_source(t):
                 ex.source = md.parse_source(t)
@@ -169,20 +182,20 @@ def dom_metadata(ex: Extracted, doc: HtmlElement) -> None:
                 if t and not md.TIME_LINE.match(t) and not md.parse_source(t):
                     ex.author_raw = t
                     break
-    if not ex.source:  # the visible 来源 line wherever the build puts it
+    if not ex.source and may_hold("来源", "來源"):  # the visible 来源 line wherever the build puts it
         for el in h.elements(doc, _SOURCE_LINE):
             t = h.text_of(el)
             if len(t) <= 40 and md.parse_source(t):
                 ex.source = md.parse_source(t)
                 break
-    orig = h.first(doc, _ORIGINAL)
+    orig = h.first(doc, _ORIGINAL) if may_hold("index_original") else None
     if orig is not None:
         parts = [h.text_of(c) for c in orig]
         parts = [p for p in parts if p]
         if parts and parts[0] == "原创":
             parts = parts[1:]
         ex.pph_byline = "原创 " + " ".join(parts) if parts else ""
-    for el in h.elements(doc, _EDITOR_LINE):
+    for el in h.elements(doc, _EDITOR_LINE) if may_hold("责任编辑") else ():
         t = h.text_of(el)
         if md.parse_editor(t):
             ex.editor_raw = t
@@ -202,7 +215,7 @@ def extract_nextjs(raw: str, doc: HtmlElement) -> Extracted:
     if ex.gone_reason:
         return ex
     if doc is not None:
-        dom_metadata(ex, doc)
+        dom_metadata(ex, doc, raw)
     if has_json:
         if doc is not None:
             ex.copies.later(lambda: rendered_body(h.first(doc, _BODY)))

@@ -139,13 +139,18 @@ def extract_text(text: str, *, layout: str = "text_dump", title_hint: str = "") 
     return extract_lines(lines_of(text), layout=layout, title_hint=title_hint)
 
 
-def extract_lines(lines: list[str], *, layout: str = "text_dump", title_hint: str = "") -> Extracted:
+def extract_lines(
+    lines: list[str], *, layout: str = "text_dump", title_hint: str = "", head_only: bool = False
+) -> Extracted:
+    """The fields of a text's lines by their shapes (module doc). ``head_only``: only the time,
+    byline, 来源 and 澎湃号 byline are wanted (what is read after them, the title, the chrome
+    counts and the body's image URLs, is left undone)."""
     ex = Extracted(layout=layout)
     if not lines:
         return ex
     t = next((i for i, ln in enumerate(lines[:_HEAD_WINDOW]) if _time_line(ln)), None)
     if t is None:
-        return _no_time_line(ex, lines, title_hint)
+        return _no_time_line(ex, lines, title_hint, head_only)
     ex.published_at = md.parse_time(lines[t])
     _same_line_fields(ex, lines[t])
     ex.count("byline")
@@ -182,6 +187,8 @@ def extract_lines(lines: list[str], *, layout: str = "text_dump", title_hint: st
             ex.author_raw = above[k]
         ex.count("byline")
         k -= 1
+    if head_only:
+        return ex
     while k >= 0 and bp.classify(above[k]) is not None:
         k -= 1
     body_text = "".join(body[:40])
@@ -222,12 +229,15 @@ def _account_line(line: str) -> bool:
     return 1 <= len(line) <= 16 and not re.search(r"[，。！？、：:;；|]|\d{4}-", line) and bp.classify(line) is None
 
 
-def _no_time_line(ex: Extracted, lines: list[str], title_hint: str = "") -> Extracted:
+def _no_time_line(ex: Extracted, lines: list[str], title_hint: str = "", head_only: bool = False) -> Extracted:
     """No time line: the page's heading (``title_hint``) or the first title-like line that is
     not chrome heads the rest."""
     if title_hint and title_hint in lines[:_HEAD_WINDOW]:
         i = lines.index(title_hint)
         ex.title = title_hint
+        if head_only:
+            _head_fields(ex, lines[i + 1 :])
+            return ex
         ex.count("site_name", sum(1 for ln in lines[:i] if is_site_name(ln)))
         ex.paragraphs = take_image_urls(_head_fields(ex, lines[i + 1 :]), ex)
         return ex
@@ -240,7 +250,9 @@ def _no_time_line(ex: Extracted, lines: list[str], title_hint: str = "") -> Extr
     if i < len(lines) and _is_title_like(lines[i]) and len(lines) - i > 1:
         ex.title = lines[i]
         i += 1
-    ex.paragraphs = take_image_urls(_head_fields(ex, lines[i:]), ex)
+    body = _head_fields(ex, lines[i:])
+    if not head_only:
+        ex.paragraphs = take_image_urls(body, ex)
     return ex
 
 

@@ -46,6 +46,10 @@ from .params import MOJIBAKE_DAMAGED_LINES
 _HIGH_CLASS = "\u0080-\u00ff" + "".join(re.escape(c) for c in CP1252_HIGH)
 _RUN_RE = re.compile(f"[{_HIGH_CLASS}]+(?:[\u0020\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0020\u0040-\u007e]?")
 _PRECHECK_RE = re.compile(f"[{_HIGH_CLASS}]")
+# A run (_RUN_RE) the run repair can read holds two high characters (``_read_run`` gives up on
+# one, unless it is a lead byte of three or four, à-ô, beside Han text), and a run of one high
+# character and one ASCII one is too short to trim (_TRIMS): without either, it reads none.
+_RUN_SUSPECTS = re.compile(f"[{_HIGH_CLASS}][\u0020\u0040-\u007e]?[{_HIGH_CLASS}]|[\u00e0-\u00f4]")
 _SPACE = 0x20
 _MAX_LAYERS = 3
 _HANLIKE = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PUNCT)}]")
@@ -74,9 +78,31 @@ def _ftfy_config() -> TextFixerConfig:
     )
 
 
+@lru_cache(maxsize=1)
+def _ftfy_suspects() -> re.Pattern[str]:
+    """The characters without one of which ftfy leaves a line as it is (our configuration).
+
+    ftfy changes the encoding of a text only when ``badness.is_bad`` finds a sequence of
+    ``BADNESS_RE`` in it (``_fix_encoding_one_step_and_explain`` returns the text first
+    otherwise), and every other fix is off in :func:`_ftfy_config`. Each alternative of that
+    regex holds a character of one of these categories of ``badness.MOJIBAKE_CATEGORIES``, or
+    one of the literals ``Ù`` (the Arabic ``[ØÙ]…[ØÙ]…``), ``Œœ``, ``‚`` (``‚ó°``); Greek and Cyrillic letters
+    (``вЂ``, ``β€``, ``[ВГРС]…``) are the ``*_common`` categories. What no alternative needs on
+    its own is left out: the ``common`` characters (—, …, ·, ’, NBSP), the start and end
+    punctuation (“ ” ‘ « » © ® ™ •) and the kaomoji letters, all of which clean Chinese
+    text holds. tests/test_mojibake_precheck.py checks the argument against ``is_bad``."""
+    from ftfy.badness import MOJIBAKE_CATEGORIES as cats
+
+    needed = "c1 bad law currency numeric box upper_accented lower_accented upper_common lower_common".split()
+    return re.compile("[" + "".join(cats[k] for k in needed) + "ÙŒœ‚]")
+
+
 def _ftfy_line(line: str, cfg: TextFixerConfig) -> str | None:
     """ftfy's fix of ``line``, when it changes something and every character it introduced is
-    one a real text would hold (:func:`_symbol_or_text`); else None."""
+    one a real text would hold (:func:`_symbol_or_text`); else None (a line without one of
+    :func:`_ftfy_suspects` is one ftfy leaves as it is: not asked)."""
+    if not _ftfy_suspects().search(line):
+        return None
     import ftfy
 
     fixed = ftfy.fix_text(line, cfg)
@@ -319,6 +345,8 @@ def repair_mojibake_explained(text: str) -> MojibakeResult:
     for _ in range(_MAX_LAYERS):
         if not _PRECHECK_RE.search(text):
             break
+        if not _ftfy_suspects().search(text) and not _RUN_SUSPECTS.search(text):
+            break  # high characters neither ftfy nor the run repair can read (“ ” · — … one by one)
         text, n = _repair_layer(text, doc)
         if not n:
             break

@@ -1,0 +1,115 @@
+"""The mojibake repair asks ftfy only about lines holding one of the characters without which
+ftfy leaves a line as it is (``cleaning.repair.mojibake._ftfy_suspects``): the argument,
+checked against ftfy's own ``badness.is_bad``, and on the lines of the repair corpora."""
+
+import itertools
+import json
+from pathlib import Path
+
+import ftfy
+import pytest
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
+
+from cleaning.repair import repair_text
+from cleaning.repair.mojibake import _ftfy_config, _ftfy_suspects, repair_mojibake
+
+DATA = Path(__file__).parent / "data"
+
+
+def _expand(cls: str) -> set[str]:
+    out: set[str] = set()
+    i = 0
+    while i < len(cls):
+        if i + 2 < len(cls) and cls[i + 1] == "-":
+            out.update(chr(c) for c in range(ord(cls[i]), ord(cls[i + 2]) + 1))
+            i += 3
+        else:
+            out.add(cls[i])
+            i += 1
+    return out
+
+
+def _innocent() -> list[str]:
+    """Every character ftfy's badness regex names that is not a suspect, and some ordinary
+    ones (ASCII, a Han character, white space) that its ``\\s``, ``\\w`` and ``.`` match."""
+    named = {c for v in MOJIBAKE_CATEGORIES.values() for c in _expand(v)}
+    named |= {c for c in BADNESS_RE.pattern if ord(c) > 0x7F}
+    return sorted(c for c in named if not _ftfy_suspects().search(c)) + list("aZz1 .,!?_中。\u3000\t")
+
+
+def test_no_badness_without_a_suspect():
+    """No string of up to three innocent characters is bad (the regex's alternatives of four or
+    more characters each hold a suspect literal: Ø, Ä, Â, Г, В, β, Β)."""
+    alphabet = _innocent()
+    assert "“" in alphabet and "—" in alphabet and "…" in alphabet and "·" in alphabet
+    for n in (1, 2, 3):
+        for chars in itertools.product(alphabet, repeat=n):
+            assert not is_bad("".join(chars)), chars
+
+
+def _corpus_lines() -> list[str]:
+    lines = []
+    for f in sorted((DATA / "public").glob("ftfy_*.json")) + sorted((DATA / "repair").glob("*.json")):
+        for case in json.loads(f.read_text(encoding="utf-8")):
+            for key in ("original", "input", "fixed", "expected"):
+                if isinstance(case.get(key), str):
+                    lines += case[key].split("\n")
+    return lines
+
+
+def test_lines_without_a_suspect_are_left_by_ftfy():
+    lines = _corpus_lines()
+    innocent = [ln for ln in lines if not _ftfy_suspects().search(ln)]
+    assert len(innocent) > 50
+    for line in innocent:
+        assert ftfy.fix_text(line, _ftfy_config()) == line, line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "“人工智能”——这是2024年……最热的词·之一’",
+        "《新闻》「引语」『书名』©澎湃新闻 ® ™ • « » ‘单引号’",
+        "来源：澎湃新闻\u00a0记者 张三 – 李四 ― 王五",
+    ],
+)
+def test_clean_punctuated_lines_unchanged(line):
+    assert not _ftfy_suspects().search(line)
+    assert repair_mojibake(line) == (line, 0)
+    assert repair_text(line).text == line
+
+
+@pytest.mark.parametrize(
+    "line, fixed",
+    [
+        ("æ¾Žæ¹ƒæ–°é—»è®°è€… æœ±è½©", "澎湃新闻记者 朱轩"),
+        ("â€œäººå·¥æ™ºèƒ½â€", "“人工智能”"),
+        ("voilÃ  le travail", "voilà le travail"),
+    ],
+)
+def test_mojibake_lines_still_caught(line, fixed):
+    assert _ftfy_suspects().search(line)
+    assert repair_mojibake(line)[0] == fixed
+
+
+def test_single_high_characters_are_read_by_no_run():
+    """A text whose runs each hold one high character (none of à-ô) is one the run repair
+    leaves as it is: every such character, beside Han text, Latin letters and spaces."""
+    from cleaning.repair.lostbytes import CP1252_HIGH
+    from cleaning.repair.mojibake import _RUN_SUSPECTS, _repair_runs
+
+    highs = [chr(b) for b in range(0x80, 0x100)] + list(CP1252_HIGH)
+    singles = [c for c in highs if not _RUN_SUSPECTS.search(c)]
+    assert "“" in singles and "—" in singles and "·" in singles and "×" in singles and "é" not in singles
+    for c in singles:
+        for line in (f"中{c}文", f"ab{c}cd", f"{c}A 中", f"中 {c}", f"{c}", f"x{c}@中", f"中文{c}。"):
+            assert not _RUN_SUSPECTS.search(line)
+            assert _repair_runs(line) == (line, 0), line
+
+
+@pytest.mark.parametrize("line", ["他说……然后——走了", "“甲”“乙”", "Beyoncé……", "café à la"])
+def test_runs_of_two_still_read(line):
+    from cleaning.repair.mojibake import _RUN_SUSPECTS
+
+    assert _RUN_SUSPECTS.search(line)
+    assert repair_mojibake(line) == (line, 0)
