@@ -84,7 +84,7 @@ def test_clean_punctuated_lines_unchanged(line):
     [
         ("æ¾Žæ¹ƒæ–°é—»è®°è€… æœ±è½©", "澎湃新闻记者 朱轩"),
         ("â€œäººå·¥æ™ºèƒ½â€", "“人工智能”"),
-        ("voilÃ  le travail", "voilà le travail"),
+        ("voilÃ\xa0le travail", "voilàle travail"),  # C3 A0: à, whole
     ],
 )
 def test_mojibake_lines_still_caught(line, fixed):
@@ -113,3 +113,15 @@ def test_runs_of_two_still_read(line):
 
     assert _RUN_SUSPECTS.search(line)
     assert repair_mojibake(line) == (line, 0)
+
+
+def test_ftfy_runs_with_this_config_not_its_defaults():
+    """ftfy's ``fix_text`` with ``explain=False`` fixes the encoding with ftfy's default options,
+    not the config given (ftfy 6.3); ours asks for explanations so that ``restore_byte_a0`` and
+    ``replace_lossy_sequences`` stay off: a space that may have been a NBSP is not taken for
+    its byte by ftfy (a guess), so the two spaces here stay two."""
+    from cleaning.repair.mojibake import _ftfy_config, _ftfy_line
+
+    cfg = _ftfy_config()
+    assert cfg.explain and not cfg.restore_byte_a0 and not cfg.replace_lossy_sequences
+    assert _ftfy_line("voilÃ  le travail", cfg) != "voilà le travail"

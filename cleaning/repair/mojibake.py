@@ -74,7 +74,7 @@ def _ftfy_config() -> TextFixerConfig:
         fix_surrogates=False,
         remove_control_chars=False,
         normalization=None,
-        explain=False,
+        explain=True,  # False would make ftfy fix the encoding with its defaults, not this config
     )
 
 
