@@ -18,10 +18,11 @@ this process.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from datetime import datetime, timezone
 from functools import partial
+from operator import itemgetter
 from typing import cast
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from domain.urls import canonical_url
 from domain.record import ArticleRecord, CleaningError
 from cleaning.page import clean_page
-from jobs.cleanpool import CleanerPool, die_with_parent, in_order  # noqa: F401 - die_with_parent: re-exported
+from jobs.cleanpool import CleanerPool, die_with_parent, in_order, load_cleaner  # noqa: F401 - die_with_parent: re-exported
 from storage.articles import save_articles
 from storage.failures import resolve_failures
 from storage.dictionaries import dictionary_bytes
@@ -200,18 +201,40 @@ def chunk_cleaner(db_url: str) -> Callable[[list[int]], tuple[dict[int, tuple], 
     return work
 
 
+#: A chunk goes to the workers in this many pieces (200 pages: 50 a task): the workers end
+#: within a piece of each other, not a chunk (the last chunk no longer leaves one of them idle).
+PIECES = 4
+
+
+def _pieces(chunks: list[list[int]]) -> Iterator[tuple[bool, list[int]]]:
+    """``(last piece of its chunk, ids)`` of each piece of each chunk, in order."""
+    for ids in chunks:
+        size = -(-len(ids) // PIECES)
+        for start in range(0, len(ids), size):
+            yield start + size >= len(ids), ids[start : start + size]
+
+
 def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Generator[tuple[dict, list[Cleaned]], None, None]:
     """``(raw pages' URL and fetch time by id, cleaned)`` of each chunk, in order; read and cleaned here
-    (``jobs`` 1) or by worker processes, with up to two chunks a worker handed out ahead."""
+    (``jobs`` 1) or by worker processes in pieces (:data:`PIECES`), with up to two chunks a worker
+    handed out ahead, and put together again: the same chunks, the same order."""
     if jobs <= 1:
         for ids in chunks:
             pages, todo = _read_chunk(Session, ids)
             yield pages, clean_jobs(todo)
         return
     db_url = Session.kw["bind"].url.render_as_string(hide_password=False)
-    with CleanerPool(jobs, partial(chunk_cleaner, db_url), name="reprocess-clean") as pool:
-        for _, (pages, cleaned) in in_order(pool, chunks, 2 * jobs):
-            yield pages, cleaned
+    with CleanerPool(jobs, partial(chunk_cleaner, db_url), name="reprocess-clean", preload=load_cleaner) as pool:
+        urls: dict[int, tuple] = {}
+        done: list[Cleaned] = []
+        for (last, _), (piece_pages, piece_cleaned) in in_order(
+            pool, _pieces(chunks), 2 * jobs * PIECES, itemgetter(1)
+        ):
+            urls.update(piece_pages)
+            done.extend(piece_cleaned)
+            if last:
+                yield urls, done
+                urls, done = {}, []
 
 
 def reprocess_archive(
