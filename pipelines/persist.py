@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING
 
 from cleaning.page import clean_page
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from pipelines.coverage import count_page
-from pipelines.stages import CleanStage, _Stage, worker_mode
+from pipelines.stages import CleanStage, _Stage, warm_cleaning, worker_mode
 
 if TYPE_CHECKING:
-    from storage.writers import ProcessWriter, ThreadWriter
+    from storage.worker import ProcessWriter
+    from storage.writers import ThreadWriter
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class PersistStage(_Stage):
 
     writer: ThreadWriter | ProcessWriter | None  # opened on the first item (_open_writer)
     cleaner: CleanStage | None  # worker mode: the writer's process cleans
+    process: ProcessWriter | None  # worker mode: the writer's process, started at once
+    max_batch: int
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -58,22 +62,32 @@ class PersistStage(_Stage):
         stage.writer = None
         stage.cleaner = CleanStage(crawler) if worker_mode(crawler) else None
         stage.held: list[tuple[datetime, FetchFailure]] = []
+        stage.process = stage._start_process() if stage.cleaner is not None else None
         return stage
+
+    def _start_process(self) -> ProcessWriter:
+        """Worker mode: the writer's process, started as the pipelines are built, so that its
+        imports and the cleaning chain's tables load while the crawl starts (it learns its
+        archive and run on the first item, :meth:`_open_writer`)."""
+        from storage.worker import ProcessWriter
+
+        assert self.cleaner is not None
+        return ProcessWriter(
+            max_batch=self.max_batch,
+            clean=clean_page,
+            keep_records=bool(self.crawler.settings.getdict("FEEDS")),
+            warm=partial(warm_cleaning, keywords=self.cleaner.keywords),
+        )
 
     def _open_writer(self):
         """The writer, on the first item: the run recorder opens the archive and the run on
         ``spider_opened``, after the pipelines' ``open_spider``."""
-        from storage.writers import ProcessWriter, ThreadWriter
+        from storage.writers import ThreadWriter
 
         archive = self.state.archive
-        if self.cleaner is not None:
-            return ProcessWriter(
-                archive,
-                self.failure_policy,
-                max_batch=self.max_batch,
-                clean=clean_page,
-                keep_records=bool(self.crawler.settings.getdict("FEEDS")),
-            )
+        if self.process is not None:
+            self.process.open(archive, self.failure_policy)
+            return self.process
         return ThreadWriter(archive, self.failure_policy, max_batch=self.max_batch)
 
     async def close_spider(self, spider=None):
@@ -86,6 +100,8 @@ class PersistStage(_Stage):
                 await self._release(self.held)
         if self.writer is not None:
             await _wait(self.writer.close())
+        elif self.process is not None:  # no item came: the process stops unused
+            await _wait(self.process.close())
 
     async def process_item(self, item):
         if self.state.stop_reason == "archive_unwritable":

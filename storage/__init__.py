@@ -10,7 +10,8 @@
   :mod:`storage.fulltext` (the search index's bulk writes, in the same transaction),
   :mod:`storage.failures`, :mod:`storage.runs` (runs, list cursors, run locks),
   :mod:`storage.batch` (a crawl's fetched pages with their articles or failures),
-  :mod:`storage.writers` (the crawl's writer thread or process, off the reactor),
+  :mod:`storage.writers` (the crawl's writer thread, off the reactor), :mod:`storage.worker` (the
+  writer as a process that also cleans),
   :mod:`storage.compact` (``db compact``: raw pages re-encoded in resumable batches).
 * Reads for analysis: :mod:`storage.stats`, :mod:`storage.search`, :mod:`storage.export`,
   :mod:`storage.lookup` (one article with its history, the failures: ``show``, ``failures``),

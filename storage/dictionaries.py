@@ -17,6 +17,7 @@ Nothing here commits. Rows are never deleted: every row names its dictionary.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import weakref
@@ -210,17 +211,32 @@ def _newest_policy_row(session: Session):
     ).first()
 
 
-def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES, using: int | None = None) -> RawDictionary | None:
+def next_training_at(row, min_pages: int = AUTO_TRAIN_PAGES) -> int:
+    """The raw pages at which an archive whose newest dictionary is ``row`` (None: none) is due for
+    a training: ``min_pages``, or when it has :func:`outgrown` ``row``."""
+    if row is None:
+        return min_pages
+    return max(min_pages, math.ceil(RETRAIN_GROWTH * max(1, trained_at(row))))
+
+
+def train_when_ready(
+    Session, *, min_pages: int = AUTO_TRAIN_PAGES, using: int | None = None, due: list | None = None
+) -> RawDictionary | None:
     """Train and commit a dictionary once the archive holds ``min_pages`` raw pages and has
-    none, or has :func:`outgrown` its newest one (what a crawl's writer calls after each batch,
-    ``using`` the dictionary id its encoder has): at 500 pages, then at 750, 1,125, 1,688...
-    None when it is not time, or when another process trained one first. Cheap when it is not
-    time: the newest dictionary's counts and the largest raw page id (never less than the count:
-    ids are never reused) are read, and the pages counted only when that id says it may be."""
+    none, or has :func:`outgrown` its newest one (what a crawl's writer calls after each batch
+    that takes the archive to the size ``due`` last said, ``using`` the dictionary id its encoder
+    has): at 500 pages, then at 750, 1,125, 1,688... None when it is not time, or when another
+    process trained one first. ``due``, when given, receives the archive size at which the next
+    training may be due (:func:`next_training_at`), so that a writer need not ask before. Cheap
+    when it is not time: the newest dictionary's counts and the largest raw page id (never less
+    than the count: ids are never reused) are read, and the pages counted only when that id says
+    it may be."""
     with Session() as session:
         row = _newest_policy_row(session)
         if row is not None and row.id != using:
             forget_encoders()  # another process trained one: the writer picks it up
+        if due is not None:
+            due[:] = [next_training_at(row, min_pages)]
         upper = int(session.scalar(sa.select(sa.func.max(RawPage.id))) or 0)
         if upper < min_pages or (row is not None and not outgrown(row, upper)):
             return None
@@ -235,4 +251,6 @@ def train_when_ready(Session, *, min_pages: int = AUTO_TRAIN_PAGES, using: int |
             logger.exception("could not train a zstd dictionary")
             return None
         session.commit()
+        if due is not None:
+            due[:] = [next_training_at(trained, min_pages)]
         return trained

@@ -4,14 +4,8 @@
 it takes entries from a queue and stores all that has queued up (at most
 ``max_batch``) in one transaction (:func:`storage.batch.save_batch`).
 
-:class:`ProcessWriter` (``THEPAPER_PIPELINE_WORKER``) is one child process that
-cleans the pages *and* stores them, so that on a machine with a second core the
-reactor's process keeps only the downloading: Python threads share one core
-(the GIL), processes do not. The cleaning function is the caller's (the item
-pipelines pass ``cleaning.page.clean_page``): storage knows nothing of cleaning.
-The entries come back without their raw page, and without their record unless a feed
-export asks for it (``keep_records``): the outcome and the stored summary say what the
-crawl's counters need.
+:class:`storage.worker.ProcessWriter` (``THEPAPER_PIPELINE_WORKER``) is one child process
+that cleans the pages *and* stores them with the same functions (:func:`store_unless_broken`).
 
 Either way each entry's raw page, article and tags, or its failure, commit
 together with its batch or not at all; when a batch fails, its entries are
@@ -38,20 +32,13 @@ import queue
 import threading
 import time
 import traceback
-from collections import deque
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
 
 from storage.unwritable import ArchiveUnwritable
-
-if TYPE_CHECKING:
-    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
 _STOP = "stop"
-#: The most entries the crawl's process sends to its worker in one message.
-SEND_BATCH = 64
 CONFLICT_ATTEMPTS = 5
 #: The most raw pages a crawl's writer re-encodes after training a dictionary (:func:`_recompress`).
 RECOMPRESS_MAX_PAGES = 5_000
@@ -81,15 +68,38 @@ def _failure(url, cont_id, reason, message) -> dict:
     return {"url": url, "cont_id": cont_id, "reason": reason, "message": message}
 
 
-def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list:
+class Growth:
+    """What a writer that stores many batches keeps between them, so that each batch does less:
+
+    * ``due``: the archive size (raw pages) at which the next dictionary may be due
+      (:func:`storage.dictionaries.next_training_at`): until a batch stores a raw page id that
+      high, the writer does not ask (ids are never less than the count);
+    * ``reencode``: pages stored before the newest dictionary wait for it
+      (:func:`reencode_earlier`), which the writer does when it closes, once, instead of after
+      each training: a 2,000-page crawl re-encoded 500 + 750 + 1,125 + 1,688 pages, now 1,688.
+      A training after which none would re-encode (the archive would outgrow the dictionary only
+      past :data:`RECOMPRESS_MAX_PAGES`) re-encodes at once, as before. A crawl killed before it
+      closes leaves pages on older dictionaries: as readable, only larger (``db compact``).
+
+    A dictionary another writer trained is picked up when the encoder's cache expires
+    (:data:`storage.dictionaries.ENCODER_TTL_S`) or at the next check, not after every batch."""
+
+    def __init__(self):
+        self.due = 0
+        self.reencode = False
+
+
+def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None, growth: Growth | None = None) -> list:
     """Clean (when asked) and store a batch of jobs in one transaction; on an error,
     each job alone. A job is ``(entry, raw_args, clean_args)``: ``clean(body, **clean_args)``
     makes the entry's record when ``clean_args`` is given; returns, per job,
     ``None`` or the formatted exception that kept it from being stored. Raises
-    :class:`ArchiveUnwritable` at once, without retrying."""
+    :class:`ArchiveUnwritable` at once, without retrying. Without ``growth`` (a writer's
+    :class:`Growth`), the dictionary policy is checked after the batch and the pages before a
+    new dictionary re-encoded at once."""
     from domain.record import CleaningError
     from storage.batch import save_batch
-    from storage.dictionaries import current_encoder, train_when_ready
+    from storage.dictionaries import current_encoder
     from storage.raw import raw_page_row
 
     with Session() as session:
@@ -136,8 +146,7 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
         # the batch is committed: what comes after cannot make its entries fail (they are
         # counted as stored); an archive found unwritable now fails the batches after it
         try:
-            if train_when_ready(Session, using=encoder.dictionary_id) is not None:
-                _recompress(Session)
+            _grow(Session, [jobs[i][0] for i in todo], encoder, growth)
         except ArchiveUnwritable as exc:
             raise UnwritableAfterCommit(exc, errors) from exc
         return errors
@@ -149,6 +158,43 @@ def store_jobs(Session, jobs: list, *, run_id, policy: dict, clean=None) -> list
         except Exception:
             errors[i] = traceback.format_exc()
     return errors
+
+
+def _grow(Session, entries: list, encoder, growth: Growth | None) -> None:
+    """After a batch is committed: a new dictionary when the archive has grown enough
+    (:func:`storage.dictionaries.train_when_ready`), and the pages before it re-encoded
+    (now, or when the writer closes: :class:`Growth`)."""
+    from storage.dictionaries import RETRAIN_GROWTH, train_when_ready
+
+    due: list = []
+    if growth is None:
+        if train_when_ready(Session, using=encoder.dictionary_id, due=due) is not None:
+            _recompress(Session)
+        return
+    top = max((e.raw_page_id for e in entries if e.raw_page_id is not None), default=0)
+    if top < growth.due:
+        return
+    trained = train_when_ready(Session, using=encoder.dictionary_id, due=due)
+    growth.due = due[0] if due else 0
+    if trained is None:
+        return
+    if (trained.archive_pages or 0) * RETRAIN_GROWTH > RECOMPRESS_MAX_PAGES:
+        growth.reencode = False  # the last training that may re-encode: now, as db compact would
+        _recompress(Session)
+    else:
+        growth.reencode = True
+
+
+def reencode_earlier(Session, growth: Growth) -> None:
+    """When a writer closes: the pages stored before the newest dictionary get it (:class:`Growth`);
+    an archive found unwritable now is only logged (every entry is already committed)."""
+    if not growth.reencode:
+        return
+    growth.reencode = False
+    try:
+        _recompress(Session)
+    except ArchiveUnwritable as exc:
+        logger.warning("could not re-encode the earlier pages with the new dictionary: %s", exc)
 
 
 def _recompress(Session) -> None:
@@ -256,173 +302,20 @@ class ThreadWriter:
     def _run(self) -> None:
         from twisted.internet import reactor
 
-        stop, broken = False, None
+        stop, broken, growth = False, None, Growth()
         while not stop:
             batch, stop = _take(self.queue.get, self.queue.get_nowait, self.max_batch)
             if not batch:
                 break
             errors, broken = store_unless_broken(
-                self.store.Session, [job for job, _ in batch], broken, run_id=self.store.run_id, policy=self.policy
+                self.store.Session,
+                [job for job, _ in batch],
+                broken,
+                run_id=self.store.run_id,
+                policy=self.policy,
+                growth=growth,
             )
             for (job, d), err in zip(batch, errors):
                 reactor.callFromThread(settle, d, job[0], err)
-
-
-# --------------------------------------------------------------------------- the worker process
-class _Collect(logging.Handler):
-    """Keeps the worker's log records of WARNING and above, to be logged again by the crawl."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records: list[tuple[str, int, str]] = []
-
-    def emit(self, record):
-        self.records.append((record.name, record.levelno, self.format(record)))
-
-
-def worker_main(
-    conn, db_url: str, run_id, policy: dict, max_batch: int, clean=None, keep_records: bool = False
-) -> None:
-    """The child process: receive jobs, clean and store them in batches, send back results
-    (with their records only when ``keep_records``: a feed export wants them)."""
-    from storage.db import make_engine, session_factory
-
-    collect = _Collect()
-    logging.getLogger().addHandler(collect)
-    logging.getLogger().setLevel(logging.WARNING)
-    # The crawl that started this process opened, checked and upgraded the archive: no second
-    # check or schema look-up here (which would load Alembic and its templates, ~10 MB).
-    engine = make_engine(db_url)
-    Session = session_factory(engine)
-
-    inbox: deque = deque()  # the parent sends jobs in lists (ProcessWriter._send)
-
-    def get_nowait():
-        if not inbox:
-            if not conn.poll(0):
-                raise queue.Empty
-            inbox.extend(conn.recv())
-        return inbox.popleft()
-
-    def get():
-        while not inbox:
-            try:
-                inbox.extend(conn.recv())
-            except EOFError:  # the crawl died: stop, what is committed stays
-                return _STOP
-        return inbox.popleft()
-
-    try:
-        stop, broken = False, None
-        while not stop:
-            batch, stop = _take(get, get_nowait, max_batch)
-            if not batch:
-                break
-            errors, broken = store_unless_broken(
-                Session, [job for _, job in batch], broken, run_id=run_id, policy=policy, clean=clean
-            )
-            results = []
-            for (seq, (entry, _, _)), err in zip(batch, errors):
-                # not sent back: the parent has the bytes, and needs of the record only what
-                # save_batch noted (outcome, stored): unpickling records cost its reactor
-                entry.raw = None
-                if not keep_records:
-                    entry.record = None
-                results.append((seq, entry, err))
-            conn.send(("results", results, collect.records))
-            collect.records = []
-        conn.send(("done", [], collect.records))
-    finally:
-        engine.dispose()
-        conn.close()
-
-
-class ProcessWriter:
-    """One child process that cleans (with ``clean``, a module-level function) and stores
-    (see the module docstring)."""
-
-    def __init__(self, store, policy: dict, *, max_batch: int = 200, clean=None, keep_records: bool = False):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(
-            target=worker_main,
-            args=(child, store.url, store.run_id, dict(policy), max(1, max_batch), clean, keep_records),
-            name="thepaper-worker",
-            daemon=True,
-        )
-        self.proc.start()
-        child.close()
-        self.pending: dict[int, Deferred[Any]] = {}
-        self.seq = 0
-        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.sender = threading.Thread(target=self._send, name="thepaper-worker-sender", daemon=True)
-        self.reader = threading.Thread(target=self._read, name="thepaper-worker-reader", daemon=True)
-        self.sender.start()
-        self.reader.start()
-
-    def submit(self, entry, raw_args=None, clean_args=None):
-        """Queue one ``BatchEntry`` (the sender thread pickles it into the pipe, so that
-        a busy worker never blocks the reactor); a Deferred that fires once committed."""
-        from twisted.internet.defer import Deferred
-
-        d = Deferred()
-        self.seq += 1
-        self.pending[self.seq] = d
-        self.outbox.put((self.seq, (entry, raw_args, clean_args)))
-        return d
-
-    def close(self):
-        """Stop after the queued entries are stored; a Deferred that fires then."""
-        from twisted.internet.threads import deferToThread
-
-        self.outbox.put(_STOP)
-
-        def wait():
-            self.sender.join()
-            self.reader.join()
-            self.proc.join(timeout=30)
-
-        return deferToThread(wait)
-
-    def _send(self) -> None:
-        """Pickle what is queued into the pipe, as one list: one message, one pickle and one
-        write for every entry that came while the last was being sent (at most SEND_BATCH)."""
-        while True:
-            jobs = [self.outbox.get()]
-            while len(jobs) < SEND_BATCH and not (isinstance(jobs[-1], str) and jobs[-1] == _STOP):
-                try:
-                    jobs.append(self.outbox.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self.conn.send(jobs)
-            except OSError:  # the worker is gone: the reader fails what is pending
-                return
-            if isinstance(jobs[-1], str) and jobs[-1] == _STOP:
-                return
-
-    def _read(self) -> None:
-        from twisted.internet import reactor
-
-        while True:
-            try:
-                kind, results, records = self.conn.recv()
-            except (EOFError, OSError):
-                reactor.callFromThread(self._lost)
-                return
-            reactor.callFromThread(self._deliver, results, records)
-            if kind == "done":
-                return
-
-    def _deliver(self, results, records) -> None:
-        for name, level, text in records:
-            logging.getLogger(name).log(level, "%s", text)
-        for seq, entry, err in results:
-            settle(self.pending.pop(seq), entry, err)
-
-    def _lost(self) -> None:
-        pending, self.pending = self.pending, {}
-        for d in pending.values():
-            d.errback(StoreError("the worker process died"))
+        if broken is None:
+            reencode_earlier(self.store.Session, growth)

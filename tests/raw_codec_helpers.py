@@ -26,6 +26,29 @@ T0 = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 
 
+def page_jobs(pages) -> list:
+    """Writer jobs (:func:`storage.writers.store_jobs`) of ``(cont_id, page bytes)`` pairs: raw pages only."""
+    from storage.batch import BatchEntry
+
+    return [
+        (
+            BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
+            {
+                "url": f"https://www.thepaper.cn/newsDetail_forward_{cid}",
+                "final_url": None,
+                "status": 200,
+                "headers": HEADERS,
+                "body": body,
+                "fetched_at": T0,
+                "kind": "article",
+                "cont_id": cid,
+            },
+            None,
+        )
+        for cid, body in pages
+    ]
+
+
 def _pages(n: int) -> list[tuple[int, bytes]]:
     """(cont_id, page bytes) of ``n`` articles of the mock, as the site serves them."""
     ds = generate_dataset(2 * n + 40, seed=21)

@@ -12,12 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from storage import dictionaries
-from storage.batch import BatchEntry
 from storage.db import open_archive
 from storage.dictionaries import forget_encoders, planned_samples, sample_pages
 from storage.models import RawPage
 from storage.writers import store_jobs
-from tests.raw_codec_helpers import HEADERS, T0, _pages
+from tests.raw_codec_helpers import _pages, page_jobs
 
 
 @pytest.mark.parametrize(
@@ -35,23 +34,7 @@ def test_planned_samples(pages, mean, expected):
 
 
 def _store(Session, pages) -> None:
-    jobs = [
-        (
-            BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
-            {
-                "url": f"https://www.thepaper.cn/newsDetail_forward_{cid}",
-                "final_url": None,
-                "status": 200,
-                "headers": HEADERS,
-                "body": body,
-                "fetched_at": T0,
-                "kind": "article",
-                "cont_id": cid,
-            },
-            None,
-        )
-        for cid, body in pages
-    ]
+    jobs = page_jobs(pages)
     assert store_jobs(Session, jobs, run_id=None, policy={}) == [None] * len(jobs)
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from storage.db import open_archive
 from storage.dictionaries import forget_encoders
 from storage.models import RawPage
-from tests.raw_codec_helpers import HEADERS, T0, _codecs, _pages
+from tests.raw_codec_helpers import HEADERS, T0, _codecs, _pages, page_jobs
 
 
 def test_older_capture_decisions():
@@ -63,23 +63,7 @@ def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_be
     try:
         trained = []
         for start in range(0, len(pages), 10):
-            jobs = [
-                (
-                    BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
-                    {
-                        "url": f"https://www.thepaper.cn/newsDetail_forward_{cid}",
-                        "final_url": None,
-                        "status": 200,
-                        "headers": HEADERS,
-                        "body": body,
-                        "fetched_at": T0,
-                        "kind": "article",
-                        "cont_id": cid,
-                    },
-                    None,
-                )
-                for cid, body in pages[start : start + 10]
-            ]
+            jobs = page_jobs(pages[start : start + 10])
             assert store_jobs(Session, jobs, run_id=None, policy={}) == [None] * len(jobs)
             with Session() as s:
                 trained = s.execute(sa.text("SELECT samples FROM raw_dictionaries ORDER BY id")).scalars().all()
@@ -110,23 +94,7 @@ def test_the_writer_leaves_re_encoding_a_large_archive_to_db_compact(db_url, mon
     pages = _pages(30)
     try:
         for start in (0, 10, 20):
-            jobs = [
-                (
-                    BatchEntry(url=f"https://www.thepaper.cn/newsDetail_forward_{cid}"),
-                    {
-                        "url": f"https://www.thepaper.cn/newsDetail_forward_{cid}",
-                        "final_url": None,
-                        "status": 200,
-                        "headers": HEADERS,
-                        "body": body,
-                        "fetched_at": T0,
-                        "kind": "article",
-                        "cont_id": cid,
-                    },
-                    None,
-                )
-                for cid, body in pages[start : start + 10]
-            ]
+            jobs = page_jobs(pages[start : start + 10])
             assert store_jobs(Session, jobs, run_id=None, policy={}) == [None] * len(jobs)
         assert _codecs(Session) == {("zstd", False): 20, ("zstd", True): 10}  # trained at 20, nothing rewritten
         with Session() as s:

@@ -1,0 +1,250 @@
+"""The crawl's writer as a child process (``THEPAPER_PIPELINE_WORKER``): it cleans the pages *and*
+stores them (:func:`storage.writers.store_unless_broken`, the thread writer's functions), so that
+on a machine with a second core the reactor's process keeps only the downloading: Python threads
+share one core (the GIL), processes do not. The cleaning function is the caller's (the item
+pipelines pass ``cleaning.page.clean_page``): storage knows nothing of cleaning.
+
+The process starts before the archive and the run are known (:class:`ProcessWriter` without a
+store, as the item pipelines are built), so that its imports, and what the caller's ``warm``
+loads, overlap the crawl's own start instead of holding up its first items; :meth:`ProcessWriter.open`
+then names the archive and the run, as the first message. The entries come back without their raw
+page, and without their record unless a feed export asks for it (``keep_records``): the outcome and
+the stored summary say what the crawl's counters need.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from storage.writers import _STOP, Growth, StoreError, _take, reencode_earlier, settle, store_unless_broken
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+
+#: The most entries the crawl's process sends to its worker in one message.
+SEND_BATCH = 64
+_OPEN = "open"
+
+
+class _Collect(logging.Handler):
+    """Keeps the worker's log records of WARNING and above, to be logged again by the crawl."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record):
+        self.records.append((record.name, record.levelno, self.format(record)))
+
+
+def _warm_up(warm) -> None:
+    """What the writer needs, loaded while the crawl starts: the storage modules, and ``warm``
+    (the caller's: the cleaning chain's imports and tables). A failure here only costs time later."""
+    import storage.batch  # noqa: F401 - imported now, used by store_jobs
+    import storage.dictionaries  # noqa: F401
+    import storage.raw  # noqa: F401
+
+    if warm is not None:
+        try:
+            warm()
+        except Exception as exc:  # the first page pays for it instead
+            logger.debug("warming up the worker failed: %s", exc)
+
+
+def worker_main(
+    conn, db_url=None, run_id=None, policy=None, max_batch: int = 200, clean=None, keep_records: bool = False, warm=None
+) -> None:
+    """The child process: receive jobs, clean and store them in batches, send back results
+    (with their records only when ``keep_records``: a feed export wants them). Without ``db_url``,
+    the first message names the archive, the run and the failure policy (:meth:`ProcessWriter.open`)."""
+    from storage.db import make_engine, session_factory
+
+    collect = _Collect()
+    logging.getLogger().addHandler(collect)
+    logging.getLogger().setLevel(logging.WARNING)
+    inbox: deque = deque()  # the parent sends jobs in lists (ProcessWriter._send)
+
+    def get_nowait():
+        if not inbox:
+            if not conn.poll(0):
+                raise queue.Empty
+            inbox.extend(conn.recv())
+        return inbox.popleft()
+
+    def get():
+        while not inbox:
+            try:
+                inbox.extend(conn.recv())
+            except EOFError:  # the crawl died: stop, what is committed stays
+                return _STOP
+        return inbox.popleft()
+
+    _warm_up(warm)
+    if db_url is None:
+        first = get()
+        if not (isinstance(first, tuple) and first[0] == _OPEN):  # closed before any item
+            _finish(conn, collect)
+            return
+        _, db_url, run_id, policy = first
+    # The crawl that started this process opened, checked and upgraded the archive: no second
+    # check or schema look-up here (which would load Alembic and its templates, ~10 MB).
+    engine = make_engine(db_url)
+    Session = session_factory(engine)
+    try:
+        stop, broken, growth = False, None, Growth()
+        while not stop:
+            batch, stop = _take(get, get_nowait, max_batch)
+            if not batch:
+                break
+            errors, broken = store_unless_broken(
+                Session,
+                [job for _, job in batch],
+                broken,
+                run_id=run_id,
+                policy=policy or {},
+                clean=clean,
+                growth=growth,
+            )
+            results = []
+            for (seq, (entry, _, _)), err in zip(batch, errors):
+                # not sent back: the parent has the bytes, and needs of the record only what
+                # save_batch noted (outcome, stored): unpickling records cost its reactor
+                entry.raw = None
+                if not keep_records:
+                    entry.record = None
+                results.append((seq, entry, err))
+            conn.send(("results", results, collect.records))
+            collect.records = []
+        if broken is None:
+            reencode_earlier(Session, growth)
+        _finish(conn, collect)
+    finally:
+        engine.dispose()
+        conn.close()
+
+
+def _finish(conn, collect: _Collect) -> None:
+    try:
+        conn.send(("done", [], collect.records))
+    except OSError:  # the crawl is gone
+        pass
+
+
+class ProcessWriter:
+    """One child process that cleans (with ``clean``, a module-level function) and stores
+    (see the module docstring). Started with ``store`` (and ``policy``), it writes at once;
+    without, :meth:`open` names them before the first :meth:`submit`. ``warm``: a module-level
+    function (or ``functools.partial`` of one) the process calls while it waits for its first job."""
+
+    def __init__(
+        self,
+        store=None,
+        policy: dict | None = None,
+        *,
+        max_batch: int = 200,
+        clean=None,
+        keep_records: bool = False,
+        warm=None,
+    ):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(
+            target=worker_main,
+            args=(child, None, None, None, max(1, max_batch), clean, keep_records, warm),
+            name="thepaper-worker",
+            daemon=True,
+        )
+        self.proc.start()
+        child.close()
+        self.pending: dict[int, Deferred[Any]] = {}
+        self.seq = 0
+        self.opened = False
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.sender = threading.Thread(target=self._send, name="thepaper-worker-sender", daemon=True)
+        self.reader = threading.Thread(target=self._read, name="thepaper-worker-reader", daemon=True)
+        self.sender.start()
+        self.reader.start()
+        if store is not None:
+            self.open(store, policy or {})
+
+    def open(self, store, policy: dict) -> None:
+        """Name the archive (``store.url``), the run (``store.run_id``) and the failure policy."""
+        if self.opened:
+            raise RuntimeError("the worker already writes to an archive")
+        self.opened = True
+        self.outbox.put((_OPEN, store.url, store.run_id, dict(policy)))
+
+    def submit(self, entry, raw_args=None, clean_args=None):
+        """Queue one ``BatchEntry`` (the sender thread pickles it into the pipe, so that
+        a busy worker never blocks the reactor); a Deferred that fires once committed."""
+        from twisted.internet.defer import Deferred
+
+        if not self.opened:
+            raise RuntimeError("ProcessWriter.open first: the worker does not know its archive")
+        d = Deferred()
+        self.seq += 1
+        self.pending[self.seq] = d
+        self.outbox.put((self.seq, (entry, raw_args, clean_args)))
+        return d
+
+    def close(self):
+        """Stop after the queued entries are stored; a Deferred that fires then."""
+        from twisted.internet.threads import deferToThread
+
+        self.outbox.put(_STOP)
+
+        def wait():
+            self.sender.join()
+            self.reader.join()
+            self.proc.join(timeout=30)
+
+        return deferToThread(wait)
+
+    def _send(self) -> None:
+        """Pickle what is queued into the pipe, as one list: one message, one pickle and one
+        write for every entry that came while the last was being sent (at most SEND_BATCH)."""
+        while True:
+            jobs = [self.outbox.get()]
+            while len(jobs) < SEND_BATCH and not (isinstance(jobs[-1], str) and jobs[-1] == _STOP):
+                try:
+                    jobs.append(self.outbox.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.conn.send(jobs)
+            except OSError:  # the worker is gone: the reader fails what is pending
+                return
+            if isinstance(jobs[-1], str) and jobs[-1] == _STOP:
+                return
+
+    def _read(self) -> None:
+        from twisted.internet import reactor
+
+        while True:
+            try:
+                kind, results, records = self.conn.recv()
+            except (EOFError, OSError):
+                reactor.callFromThread(self._lost)
+                return
+            reactor.callFromThread(self._deliver, results, records)
+            if kind == "done":
+                return
+
+    def _deliver(self, results, records) -> None:
+        for name, level, text in records:
+            logging.getLogger(name).log(level, "%s", text)
+        for seq, entry, err in results:
+            settle(self.pending.pop(seq), entry, err)
+
+    def _lost(self) -> None:
+        pending, self.pending = self.pending, {}
+        for d in pending.values():
+            d.errback(StoreError("the worker process died"))
