@@ -153,6 +153,7 @@ def save_articles(
             prefer_original=prefer_original,
             seen=seen,
             captured=[captured[i] for i in indices],
+            want_blanked=blanked is not None,
         )
         for i, (outcome, names) in zip(indices, round_outcomes):
             outcomes[i], kept[i] = outcome, names
@@ -196,9 +197,10 @@ def _save_round(
     prefer_original: bool,
     seen: bool,
     captured: list[datetime | None],
+    want_blanked: bool = True,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """:func:`save_articles` for records with distinct ``cont_id``s: the outcome of each, with
-    the stored fields it kept from being emptied."""
+    the stored fields it kept from being emptied (nothing when not ``want_blanked``)."""
     session.flush()  # the comparison reads the database, not the session
     stored = load_stored(session, [_cont_id(record) for record, _ in items])
     older = [
@@ -219,7 +221,8 @@ def _save_round(
             captured_at=captured_at,
             known_hashes=history.get(cont_id, frozenset()),
         )
-        outcomes.append((outcome, blanked_fields(old, record) if outcome in ("updated", "unchanged") else ()))
+        keeps = want_blanked and outcome in ("updated", "unchanged")
+        outcomes.append((outcome, blanked_fields(old, record) if keeps else ()))
         if outcome == "versioned":
             # cast: a version is kept only of a stored article, older than a known capture time
             version_rows.append(

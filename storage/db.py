@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.revisions import head_revision, known_revisions  # noqa: F401 - importable from here
 from storage.unwritable import ArchiveDamaged, ArchiveUnwritable
 
 #: Environment variable naming the archive (any SQLAlchemy URL or a file path).
@@ -213,22 +214,6 @@ def alembic_config(url: str):
     return cfg
 
 
-def _scripts():
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config("sqlite://"))
-
-
-def head_revision() -> str | None:
-    """The newest revision of the migration scripts."""
-    return _scripts().get_current_head()
-
-
-def known_revisions() -> set[str]:
-    """Every revision of the migration scripts."""
-    return {script.revision for script in _scripts().walk_revisions()}
-
-
 def _lock_for_migration(conn) -> None:
     """Serialise concurrent upgrades: the second waits, then finds the schema current."""
     if conn.dialect.name == "sqlite":
@@ -267,10 +252,13 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -
 
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at (None for an empty database)."""
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    with engine.connect() as conn:  # Alembic's version table, read without importing Alembic
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        found = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(found) > 1:
+        raise ArchiveError(f"the archive's alembic_version names several revisions: {', '.join(sorted(found))}")
+    return found[0] if found else None
 
 
 def _make_parent(url: str) -> None:
