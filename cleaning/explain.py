@@ -16,8 +16,6 @@ entries have field ``page`` and an offset in the decoded page.
 from __future__ import annotations
 
 import bisect
-from dataclasses import replace
-
 from cleaning.extract.html import normalize_ws
 from cleaning.repair.log import RepairEvent
 
@@ -29,12 +27,33 @@ def _ws_offset(raw: str, offset: int) -> int:
     return max(0, len(normalize_ws(raw[:offset] + "x")) - 1)
 
 
+def _kept_prefix(raw: str) -> int:
+    """The largest ``k`` such that :func:`normalize_ws` leaves ``raw[:k] + "x"`` as it is, so that
+    :func:`_ws_offset` is ``offset`` itself for every ``offset <= k`` (most of a paragraph: its
+    first white space or zero-width character ends it). Found by bisection, a few
+    :func:`normalize_ws` calls per paragraph instead of one per event: a prefix that normalisation
+    changes stays changed when it grows (what it drops or merges is still there, and the ``x``
+    put after it is no white space nor full-width punctuation)."""
+    if normalize_ws(raw + "x") == raw + "x":
+        return len(raw)
+    lo, hi = 0, len(raw)  # kept at lo, changed at hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if normalize_ws(raw[:mid] + "x") == raw[:mid] + "x":
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 class RepairLog:
     """Repair events collected per field while a page is cleaned; :meth:`entries` places them."""
 
     def __init__(self) -> None:
         self._fields: list[tuple[str, RepairEvent, str]] = []  # (field, event, repaired text)
-        self._body: list[tuple[int, RepairEvent, str]] = []  # (paragraph, event in it, repaired paragraph)
+        # (paragraph, event, its offset in the paragraph, repaired paragraph): the offset kept
+        # apart, no event moved (the entry takes the place's offset, not the event's)
+        self._body: list[tuple[int, RepairEvent, int, str]] = []
 
     def field(self, name: str, events: list[RepairEvent], repaired: str) -> None:
         self._fields += [(name, e, repaired) for e in events]
@@ -48,12 +67,13 @@ class RepairLog:
         for line in lines:
             starts.append(pos)
             pos += len(line) + 1
+        body, find = self._body, bisect.bisect_right
         for e in events:
-            k = max(0, bisect.bisect_right(starts, e.offset) - 1)
-            self._body.append((k, replace(e, offset=e.offset - starts[k]), lines[k]))
+            k = max(0, find(starts, e.offset) - 1)
+            body.append((k, e, e.offset - starts[k], lines[k]))
 
     def body_paragraph(self, index: int, events: list[RepairEvent], repaired: str) -> None:
-        self._body += [(index, e, repaired) for e in events]
+        self._body += [(index, e, e.offset, repaired) for e in events]
 
     def entries(self, paragraphs: list[str], kept: list[str], title: str) -> list[dict[str, object]]:
         """The log as the record keeps it: ``paragraphs`` are the body's normalised paragraphs
@@ -71,17 +91,27 @@ class RepairLog:
             starts.append(pos)
             pos += len(para) + 1
         out: list[dict[str, object]] = []
-        for index, e, repaired in self._body:
-            off = _ws_offset(repaired, e.offset)
+        # the kept paragraph after an emptied one: the first index above it in ``where`` (whose
+        # indices and places both ascend)
+        after_index = list(where)
+        kept_prefix: dict[str, int] = {}  # a repaired text -> its _kept_prefix
+
+        def placed(repaired: str, offset: int) -> int:
+            k = kept_prefix.get(repaired)
+            if k is None:
+                k = kept_prefix[repaired] = _kept_prefix(repaired)
+            return max(0, offset) if offset <= k else _ws_offset(repaired, offset)
+
+        for index, e, offset, repaired in self._body:
             if index in where:
+                off = placed(repaired, offset)
                 out.append(e.to_dict(field="body", offset=starts[where[index]] + off))
             elif index < len(paragraphs) and not paragraphs[index]:
-                after = [k for i, k in where.items() if i > index]
-                at = starts[min(after)] if after else pos - 1 if kept else 0
+                k = bisect.bisect_right(after_index, index)
+                at = starts[where[after_index[k]]] if k < len(after_index) else pos - 1 if kept else 0
                 out.append(e.to_dict(field="body", offset=max(0, at)))
         for name, e, repaired in self._fields:
-            off = _ws_offset(repaired, e.offset)
             if name == "title" and not title:
                 continue
-            out.append(e.to_dict(field=name, offset=off))
+            out.append(e.to_dict(field=name, offset=placed(repaired, e.offset)))
         return sorted(out, key=lambda d: (d["field"] != "title", d["field"] != "body", d["field"], d["offset"]))

@@ -97,29 +97,44 @@ def _through_broken_pairs(a: str, b: str, pieces: list[tuple[int, int, int]]) ->
     where: dict[str, list[int]] = {}
     ts: list[int] = []
     xs: list[int] = []
+    n_b = len(b)
+    in_b = set(b)  # a pair with a character b lacks (a U+FFFD, a pinyin tone mark) is not searched
     for t in broken:
         pair = a[t : t + 2]
         found = where.get(pair)
         if found is None:
             found = where[pair] = []
-            j = b.find(pair)
+            j = b.find(pair) if pair[0] in in_b and pair[1] in in_b else -1
             while j >= 0:
                 found.append(j)
                 j = b.find(pair, j + 1)
         if found:
             ts.append(t)
-            xs.append(max(2 + _common_suffix(a, t, b, j) + _common_prefix(a, t + 2, b, j + 2) for j in found))
+            # at each place: 2 + the common suffix before it + the common prefix after it, each
+            # measured only where its first characters agree (most places: neither does)
+            left, right = a[t - 1] if t else "", a[t + 2 : t + 3]
+            best = 2
+            for j in found:
+                x = 2
+                if j and b[j - 1] == left:
+                    x += _common_suffix(a, t, b, j)
+                if j + 2 < n_b and b[j + 2] == right:
+                    x += _common_prefix(a, t + 2, b, j + 2)
+                if x > best:
+                    best = x
+            xs.append(best)
     return ts, xs
 
 
 class _Plan:
     """The pieces of ``b`` in ``a`` and the broken pairs' bounds (see the module doc)."""
 
-    __slots__ = ("a", "b", "starts", "pieces", "ts", "xs")
+    __slots__ = ("a", "b", "starts", "sizes", "pieces", "ts", "xs")
 
     def __init__(self, a: str, b: str, pieces: list[tuple[int, int, int]]) -> None:
         self.a, self.b, self.pieces = a, b, pieces
         self.starts = [p[0] for p in pieces]
+        self.sizes = [p[2] for p in pieces]
         self.ts, self.xs = _through_broken_pairs(a, b, pieces)
 
     @classmethod
@@ -142,8 +157,8 @@ class _Plan:
             return None  # a piece cut by the range
         if first[1] < blo or last[1] + last[2] > bhi:
             return None  # a piece whose image is outside the range of b
-        best = max(range(k0, k1), key=lambda k: pieces[k][2])  # the first of the longest
-        i, _, size = pieces[best]
+        size = max(self.sizes[k0:k1])
+        i = pieces[self.sizes.index(size, k0, k1)][0]  # the first of the longest
         if size < 2:
             return None
         lo, hi = bisect_left(self.ts, alo), bisect_right(self.ts, ahi - 2)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -213,7 +213,7 @@ def moved(events: list[RepairEvent], restored: list[Span], fills: list[RepairEve
         if e.offset in drops and e.rule in DROP_RULES and not e.after and "\ufffd" in e.before:
             continue
         d = sum(g for end, g in shifts if e.offset >= end)
-        out.append(replace(e, offset=e.offset + d) if d else e)
+        out.append(e.at(e.offset + d) if d else e)
     return out
 
 

@@ -112,9 +112,8 @@ def fix_zhe(text: str) -> str:
     from .wordmodel import word_freq
 
     chars = list(text)
-    for i, ch in enumerate(chars):
-        if ch != "著":
-            continue
+    i = text.find("著")
+    while i >= 0:  # each 著 in turn (those before it decided already: its words read them so)
         with_zhu = with_zhe = 0
         for size in (2, 3, 4):
             for start in range(i - size + 1, i + 1):
@@ -125,6 +124,7 @@ def fix_zhe(text: str) -> str:
                 with_zhe = max(with_zhe, word_freq(word.replace("著", "着")))
         if not (with_zhu and with_zhu >= with_zhe):
             chars[i] = "着"
+        i = text.find("著", i + 1)
     return "".join(chars)
 
 
