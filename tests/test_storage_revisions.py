@@ -33,7 +33,9 @@ def test_two_heads_are_refused_and_annotated_assignments_read(tmp_path, monkeypa
     revisions.graph.cache_clear()
     try:
         assert revisions.head_revision() == "9998_branch"  # an annotated script is read
-        (tmp_path / "9999_other.py").write_text(f'revision = "9999_other"\ndown_revision = "{head}"\n', encoding="utf-8")
+        (tmp_path / "9999_other.py").write_text(
+            f'revision = "9999_other"\ndown_revision = "{head}"\n', encoding="utf-8"
+        )
         revisions.graph.cache_clear()
         with pytest.raises(ValueError, match="several heads"):
             revisions.head_revision()
