@@ -160,7 +160,7 @@ def _may_hold(raw: str | None) -> Callable[..., bool]:
     A page the words cannot be in is not searched for them."""
     if raw is None or _CHAR_REF.search(raw):
         return lambda *words: True
-    return lambda *words: any(w in raw for w in words)
+    return lambda *words: any(map(raw.__contains__, words))
 
 
 def dom_metadata(ex: Extracted, doc: HtmlElement, raw: str | None = None) -> None:
