@@ -52,6 +52,7 @@ class Decoded:
     encoding: str  # codec actually used, normalised ("utf-8", "gb18030", "big5", "utf-16-le", ...)
     reason: str  # how it was chosen, plus any rejections ("; "-separated)
     invalid: int = 0  # U+FFFD the decode put in for bytes the codec cannot read
+    whole_utf8: bool = False  # ``text`` is the bytes read as UTF-8, all of them, strictly
 
 
 _BOMS = (
@@ -352,7 +353,7 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
             notes.append(f"{source} {codec} rejected: odd length")
             continue
         if codec == "utf-8" and utf8 is not None:
-            return Decoded(utf8, "utf-8", "; ".join([source, *notes]))
+            return Decoded(utf8, "utf-8", "; ".join([source, *notes]), whole_utf8=True)
         codec = _best_variant(data[: SAMPLE_BYTES * 4], codec)
         text, bad = _decode(data, codec)
         if bad > _tolerance(data):
@@ -364,9 +365,9 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
         if survivors:
             source, codec, text, _ = survivors[0]
             return Decoded(text, codec, "; ".join([source, *notes]))
-        return Decoded(data.decode("ascii"), "utf-8", "; ".join(["ascii", *notes]))
+        return Decoded(data.decode("ascii"), "utf-8", "; ".join(["ascii", *notes]), whole_utf8=True)
     if utf8 is not None:
-        return Decoded(utf8, "utf-8", "; ".join(["valid utf-8", *notes]))
+        return Decoded(utf8, "utf-8", "; ".join(["valid utf-8", *notes]), whole_utf8=True)
 
     sample = _sample(data)
     mostly, bad8, text8 = _mostly_utf8(data)

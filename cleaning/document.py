@@ -97,7 +97,7 @@ def clean_document(
     lost = bool(decoded.invalid) and decoded.encoding.startswith("utf-")
     if lost:
         rec.count_repair("undecodable_bytes", decoded.invalid)
-    ex, item = extract(text, cont_id=rec.cont_id, url=url)
+    ex, item = extract(text, cont_id=rec.cont_id, url=url, utf8=raw if decoded.whole_utf8 else None)
     if item is not None:
         listed = record_from_list_item(item)
         listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host

@@ -92,16 +92,19 @@ _ID_IN_URL = re.compile(r"/(?:newsDetail_forward_|detail/)(\d{1,10})(?!\d)")
 
 
 def extract(
-    text: str, *, cont_id: int | None = None, url: str | None = None
+    text: str, *, cont_id: int | None = None, url: str | None = None, utf8: bytes | None = None
 ) -> tuple[Extracted | None, dict[str, Any] | None]:
-    """The document's fields (module doc); ``url``, where it was fetched, is evidence of its date."""
-    ex, item = _extract(text, cont_id=cont_id, url=url)
+    """The document's fields (module doc); ``url``, where it was fetched, is evidence of its date;
+    ``utf8``, ``text`` encoded as UTF-8 when the caller has it (parsed instead of ``text``)."""
+    ex, item = _extract(text, cont_id=cont_id, url=url, utf8=utf8)
     if ex is not None:
         settle_byline(ex)
     return ex, item
 
 
-def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extracted | None, dict[str, Any] | None]:
+def _extract(
+    text: str, *, cont_id: int | None, url: str | None, utf8: bytes | None = None
+) -> tuple[Extracted | None, dict[str, Any] | None]:
     kind = sniff(text)
     if kind == "empty":
         raise UnknownLayoutError("empty document: no text at all")
@@ -113,7 +116,7 @@ def _extract(text: str, *, cont_id: int | None, url: str | None) -> tuple[Extrac
             raise UnknownLayoutError("plain text with no usable lines")
         ex.needs_shape_check = True  # on the repaired text (cleaning.document)
         return ex, None
-    doc = h.parse(text)
+    doc = h.parse(text, utf8)
     if doc is None:
         raise UnknownLayoutError("HTML that does not parse into a document")
     if kind in _EXTRACTORS:

@@ -58,32 +58,46 @@ def normalize_ws(text: str) -> str:
     return _PUNCT_GAP.sub("", text) if " " in text else text
 
 
-#: lxml.html's parser with its element classes chosen in C: every element an ``HtmlElement``
-#: (lxml.html's Python lookup gives a form's elements classes of their own, which no layout
-#: uses, and costs a call per element reached: a tenth of the walks).
-_PARSER = etree.HTMLParser()
-_PARSER.set_element_class_lookup(
-    etree.ElementDefaultClassLookup(
-        element=HtmlElement,
-        comment=lxml_html.HtmlComment,
-        pi=lxml_html.HtmlProcessingInstruction,
-        entity=lxml_html.HtmlEntity,
+def _html_parser(**options: Any) -> etree.HTMLParser:
+    """lxml.html's parser with its element classes chosen in C: every element an ``HtmlElement``
+    (lxml.html's Python lookup gives a form's elements classes of their own, which no layout
+    uses, and costs a call per element reached: a tenth of the walks)."""
+    parser = etree.HTMLParser(**options)
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=HtmlElement,
+            comment=lxml_html.HtmlComment,
+            pi=lxml_html.HtmlProcessingInstruction,
+            entity=lxml_html.HtmlEntity,
+        )
     )
-)
+    return parser
 
 
-def _document(text: str | bytes) -> HtmlElement:
+_PARSER = _html_parser()
+#: :data:`_PARSER` for UTF-8 bytes (:func:`parse`'s ``utf8``): libxml2 reads them without the
+#: conversion a str needs (UTF-16 or UCS-4 to UTF-8 first), the same tree (a tenth of the parse).
+_PARSER_UTF8 = _html_parser(encoding="utf-8")
+
+
+def _document(text: str | bytes, parser: etree.HTMLParser = _PARSER) -> HtmlElement:
     """``lxml.html.document_fromstring`` with :data:`_PARSER`."""
-    doc = etree.fromstring(text, _PARSER)
+    doc = etree.fromstring(text, parser)
     if doc is None:
         raise etree.ParserError("Document is empty")
     return cast(HtmlElement, doc)
 
 
-def parse(text: str) -> HtmlElement:
-    """A parsed document (lxml.html), or None when nothing parseable is there."""
+def parse(text: str, utf8: bytes | None = None) -> HtmlElement:
+    """A parsed document (lxml.html), or None when nothing parseable is there. ``utf8``:
+    ``text`` encoded as UTF-8 (the fetched bytes, when they are that), parsed instead of it."""
     if not text or not text.strip():
         return None
+    if utf8 is not None and not text.startswith("<?xml"):  # lxml refuses a str with an XML encoding declaration
+        try:
+            return _document(utf8, _PARSER_UTF8)
+        except (etree.ParserError, ValueError, TypeError):
+            pass  # the str as before
     try:
         return _document(text)
     except (etree.ParserError, ValueError, TypeError):
@@ -235,6 +249,7 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
                 out.paragraphs.append(t)
                 image_pending = False
 
+    blocks: list[bool] = []  # of each element entered and not skipped: whether a block ends at its end
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for ev, el in walker:
         if ev == "start":
@@ -246,23 +261,32 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
                 skipping_end = True
                 continue
             if skip_chrome and el is not root:
-                attrs = classes(el)
+                cls, eid = el.get("class"), el.get("id")
+                attrs = " " if cls is None and eid is None else (cls or "") + " " + (eid or "")  # classes(el)
                 if attrs != " " and CHROME_ATTR.search(attrs):
-                    flush()
+                    if buf:
+                        flush()
                     if normalize_ws(el.text_content()):
                         out.skipped += 1
                     walker.skip_subtree()
                     skipping_end = True
                     continue
             tag = tag.lower()
-            if tag in BLOCK_TAGS:
-                flush()
-                if tag == "figcaption" or CAPTION_ATTR.search(classes(el) if attrs is None else attrs):
+            block = tag in BLOCK_TAGS
+            blocks.append(block)
+            if block:
+                if buf:
+                    flush()
+                if attrs is None:
+                    attrs = classes(el)
+                if tag == "figcaption" or (attrs != " " and CAPTION_ATTR.search(attrs)):  # " " holds no caption
                     caption_start.append((depth, len(out.paragraphs)))
             elif tag == "br":
-                flush()
+                if buf:
+                    flush()
             elif tag == "img":
-                flush()
+                if buf:
+                    flush()
                 src = image_src(el)
                 if src:
                     out.images.append(Image(src=src))
@@ -275,22 +299,19 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
         elif ev == "end":
             if skipping_end:
                 skipping_end = False
-            else:
-                tag = el.tag
-                if isinstance(tag, str) and (
-                    tag.lower() in BLOCK_TAGS or (caption_start and caption_start[-1][0] == depth)
-                ):
+            elif blocks.pop() or (caption_start and caption_start[-1][0] == depth):
+                if buf:
                     flush()
-                    if caption_start and caption_start[-1][0] == depth:
-                        _, start = caption_start.pop()
-                        if len(out.paragraphs) > start + 1:  # one caption, one paragraph
-                            out.paragraphs[start:] = [" ".join(out.paragraphs[start:])]
-                        if len(out.paragraphs) > start:
-                            out.caption_idx.add(start)
-                            for img in reversed(out.images):
-                                if not img.caption:
-                                    img.caption = out.paragraphs[start]
-                                break
+                if caption_start and caption_start[-1][0] == depth:
+                    _, start = caption_start.pop()
+                    if len(out.paragraphs) > start + 1:  # one caption, one paragraph
+                        out.paragraphs[start:] = [" ".join(out.paragraphs[start:])]
+                    if len(out.paragraphs) > start:
+                        out.caption_idx.add(start)
+                        for img in reversed(out.images):
+                            if not img.caption:
+                                img.caption = out.paragraphs[start]
+                            break
             depth -= 1
             if el is not root:
                 tail = el.tail

@@ -221,6 +221,8 @@ def restore(res: RepairResult, page: PageCopies, own: str) -> None:
     """``res`` (the repair of the field text ``own``) with its damaged spans restored from the
     page's other copies where they determine it; its counts: ``page_copy`` per span restored,
     ``unrepaired`` per damaged span the copies could not restore (once per span)."""
+    if not (res.log or res.kept):  # no damaged span (most fields): none built
+        return
     spans = damaged_spans(res.log, res.kept)
     if not spans or not page:
         return

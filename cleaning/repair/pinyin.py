@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import cast
 
 _SYLLABLES_TEXT = """
@@ -53,6 +54,21 @@ _CHAIN_RE = re.compile(f"(?<=([{_CJK}{_DAMAGED}A-Za-z]))((?:{_ANN})+)")
 _ONE_RE = re.compile(f"[(（]([{_LETTERS}]+)[)）]")
 _TONED_RE = re.compile(f"[(（][{_LETTERS}]*[{_TONED}][{_LETTERS}]*[)）]")
 _TONELESS_AFTER_CJK_RE = re.compile(f"[{_CJK}][(（][a-z]{{1,6}}[)）]")
+_OPEN = re.compile("[(（]")
+
+
+def _chains(text: str) -> Iterator[re.Match[str]]:
+    """``_CHAIN_RE.finditer(text)``, the same matches: each starts at an opening bracket, so it
+    is tried there only (the regex, which begins with a look-behind, tries every character)."""
+    match, find = _CHAIN_RE.match, _OPEN.search
+    m = find(text)
+    while m is not None:
+        chain = match(text, m.start())  # the look-behind sees the character before the start
+        if chain is not None:
+            yield chain
+            m = find(text, chain.end())
+        else:
+            m = find(text, m.start() + 1)
 
 
 def _strip_tones(s: str) -> str:
@@ -90,7 +106,16 @@ def looks_annotated(text: str) -> bool:
     """Whether ``text`` shows the mirror's annotation habit."""
     if _TONED_RE.search(text):
         return True
-    return len(_TONELESS_AFTER_CJK_RE.findall(text)) >= 3
+    # ``len(_TONELESS_AFTER_CJK_RE.findall(text)) >= 3``: a match starts a character before an
+    # opening bracket and holds no CJK character after its first, so the matches tried there
+    # are those findall finds
+    found, match = 0, _TONELESS_AFTER_CJK_RE.match
+    for m in _OPEN.finditer(text):
+        if m.start() and match(text, m.start() - 1):
+            found += 1
+            if found == 3:
+                return True
+    return False
 
 
 def _removable(word: str, prev: str, annotated: bool) -> bool:
@@ -112,7 +137,7 @@ def remove_pinyin(text: str, *, annotated: bool | None = None) -> tuple[str, int
     count = 0
     out: list[str] = []
     pos = 0
-    for m in _CHAIN_RE.finditer(text):
+    for m in _chains(text):
         prev = m.group(1)
         if prev.isascii() and prev.isalpha():
             start = m.start(1)
