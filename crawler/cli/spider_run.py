@@ -141,7 +141,8 @@ def run_spider(settings, **spider_args) -> tuple[RunState, dict]:
     process = Process(settings)
     crawler = process.create_crawler("thepaper")
     process.crawl(crawler, **spider_args)
-    with heap.settled():  # the engine and the modules are built: the collector need not walk them again
+    # the engine and the modules are built: the collector need not walk them again
+    with heap.less_often(), heap.settled():
         process.start()
     return run_state(crawler), crawler.stats.get_stats()
 
