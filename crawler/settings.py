@@ -109,6 +109,10 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+#: Scrapy's remote control (2.19+, on by default): an HTTP server on localhost, started with every
+#: crawl, that runs the Python code sent to it, with a token it writes to a job file in the user's
+#: state directory (left there when a crawl is killed). The archive's crawl has no use for it.
+REMOTE_CONTROL_ENABLED = False
 
 # --- Faults and limits -----------------------------------------------------
 DOWNLOAD_TIMEOUT = 20

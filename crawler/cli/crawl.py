@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from crawler import heap
 from crawler import settings as defaults
 from crawler.cli.errors import UsageError, error_line
 from crawler.cli.options import (
@@ -138,6 +139,11 @@ def export_run(output: str, fmt: str, db: str | None, run_id: int) -> None:
 
 
 def run(args) -> int:
+    with heap.less_often():  # from the first import of the crawl's: see crawler.heap
+        return _crawl(args)
+
+
+def _crawl(args) -> int:
     settings = build_settings(args)
     output_format = _check_output(args, settings.get("THEPAPER_DB_URL") or None)
     if args.full:

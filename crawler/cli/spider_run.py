@@ -121,6 +121,8 @@ def run_spider(settings, **spider_args) -> tuple[RunState, dict]:
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
 
+    from crawler import heap
+
     from pipelines.run_state import run_state  # SQLAlchemy and the models: not for commands that never crawl
 
     if logging.getLevelName(settings.get("LOG_LEVEL")) in ("WARNING", "ERROR", "CRITICAL"):
@@ -139,7 +141,9 @@ def run_spider(settings, **spider_args) -> tuple[RunState, dict]:
     process = Process(settings)
     crawler = process.create_crawler("thepaper")
     process.crawl(crawler, **spider_args)
-    process.start()
+    # the engine and the modules are built: the collector need not walk them again
+    with heap.less_often(), heap.settled():
+        process.start()
     return run_state(crawler), crawler.stats.get_stats()
 
 
