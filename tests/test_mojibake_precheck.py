@@ -125,3 +125,22 @@ def test_ftfy_runs_with_this_config_not_its_defaults():
     cfg = _ftfy_config()
     assert cfg.explain and not cfg.restore_byte_a0 and not cfg.replace_lossy_sequences
     assert _ftfy_line("voilÃ  le travail", cfg) != "voilà le travail"
+
+
+def test_an_ftfy_without_the_categories_is_asked_about_every_non_ascii_line(monkeypatch):
+    """The pre-check's argument holds for ftfy 6.3's categories; with another set (ftfy 6.2 has
+    no ``law``) every line with a non-ASCII character goes to ftfy, so nothing is skipped."""
+    import ftfy.badness
+
+    from cleaning.repair import mojibake
+
+    cats = {k: v for k, v in ftfy.badness.MOJIBAKE_CATEGORIES.items() if k != "law"}
+    monkeypatch.setattr(ftfy.badness, "MOJIBAKE_CATEGORIES", cats)
+    mojibake._ftfy_suspects.cache_clear()
+    try:
+        pattern = mojibake._ftfy_suspects()
+        assert pattern.search("中文“引号”") and pattern.search("é") and not pattern.search("plain ASCII")
+    finally:
+        monkeypatch.undo()
+        mojibake._ftfy_suspects.cache_clear()
+    assert not mojibake._ftfy_suspects().search("中文")  # ftfy's own categories: Han text is not asked

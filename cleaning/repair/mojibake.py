@@ -92,10 +92,15 @@ def _ftfy_suspects() -> re.Pattern[str]:
     (``вЂ``, ``β€``, ``[ВГРС]…``) are the ``*_common`` categories. What no alternative needs on
     its own is left out: the ``common`` characters (—, …, ·, ’, NBSP), the start and end
     punctuation (“ ” ‘ « » © ® ™ •) and the kaomoji letters, all of which clean Chinese
-    text holds. tests/test_mojibake_precheck.py checks the argument against ``is_bad``."""
+    text holds. tests/test_mojibake_precheck.py checks the argument against ``is_bad``.
+
+    The argument was made on ftfy 6.3's source; a release without these categories (6.2 has no
+    ``law``) is asked about every line with a non-ASCII character, as before the pre-check."""
     from ftfy.badness import MOJIBAKE_CATEGORIES as cats
 
     needed = "c1 bad law currency numeric box upper_accented lower_accented upper_common lower_common".split()
+    if not all(k in cats for k in needed):
+        return re.compile("[^\x00-\x7f]")
     return re.compile("[" + "".join(cats[k] for k in needed) + "ÙŒœ‚]")
 
 
