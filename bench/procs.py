@@ -49,7 +49,7 @@ def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, time
     ):
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [PY, "-m", "bench.launch", usage_file.name, *cmd],
+            [PY, str(ROOT / "bench" / "launch.py"), usage_file.name, *cmd],  # by path: cwd may be outside the tree
             cwd=cwd,
             env=env,
             stdout=out,

@@ -58,6 +58,7 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(out.read_text(encoding="utf-8"))
+    assert _number(r["scrapy_bench"].get("pages_per_s")), r["scrapy_bench"]  # run outside the tree
     assert set(r["crawls"]) == {"40", "80"}
     for n, entry in r["crawls"].items():
         assert len(entry["pairs"]) == 2  # ceiling and crawl interleaved, pair by pair
