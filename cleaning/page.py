@@ -23,6 +23,20 @@ class ValidationError(CleaningError):
     reason = "invalid_record"
 
 
+def load_chain(keywords: bool = True) -> None:
+    """Load, before the first page, what :func:`clean_page` loads on it: the chain's modules and,
+    with ``keywords``, the keyword stage (rjieba, which builds its dictionary on import, and its
+    tables). A process that cleans many pages calls it ahead: a crawl's worker while the crawl
+    starts, a cleaner pool's parent before it forks (its workers inherit what is loaded). What
+    only some pages need (the repairs' word lists, ftfy, OpenCC) stays lazy."""
+    import cleaning.document  # noqa: F401
+
+    if keywords:
+        from cleaning.keywords import extract_keywords
+
+        extract_keywords("澎湃新闻科技频道")
+
+
 def validate_record(record: ArticleRecord) -> None:
     """Raise :class:`ValidationError` for a record that must not be stored as an article."""
     if record.cont_id is None:

@@ -27,17 +27,6 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 MakeWork = Callable[[], Callable[[Any], Any]]
 
 
-def load_cleaner() -> None:
-    """Import what cleaning any page needs: the chain, rjieba (which builds its dictionary on
-    import) and ftfy; :func:`cleaning.page.clean_page` would import them on its first page.
-    A pool that forks does it once, before forking (``preload``): its workers inherit the
-    modules instead of each importing them (0.3 s of CPU a worker). What only some pages
-    need (the repair's word lists, opencc) stays lazy."""
-    import cleaning.document  # noqa: F401
-    import ftfy  # noqa: F401
-    import rjieba  # noqa: F401
-
-
 def die_with_parent(parent_pid: int) -> None:
     """Have the kernel SIGKILL this process when its parent dies (Linux ``PR_SET_PDEATHSIG``),
     and exit now if the parent is already gone. A parent killed with ``kill -9`` (by a
@@ -84,7 +73,7 @@ class CleanerPool:
 
     Forked where the platform can (the workers start at once and see the parent's
     code as it is, monkeypatches included; ``preload()`` runs in the parent first, e.g.
-    :func:`load_cleaner`), spawned elsewhere. Tasks go through a
+    :func:`cleaning.page.load_chain`), spawned elsewhere. Tasks go through a
     queue whose feeder thread never blocks the caller; each worker answers on its own
     pipe. A worker that dies, or fails, raises here; leaving the ``with`` block
     stops the workers (at once after an error or Ctrl-C: none is left behind).

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from domain.urls import canonical_url
 from domain.record import ArticleRecord, CleaningError
-from cleaning.page import clean_page
-from jobs.cleanpool import CleanerPool, die_with_parent, in_order, load_cleaner  # noqa: F401 - die_with_parent: re-exported
+from cleaning.page import clean_page, load_chain
+from jobs.cleanpool import CleanerPool, die_with_parent, in_order  # noqa: F401 - die_with_parent: re-exported
 from storage.articles import save_articles
 from storage.failures import resolve_failures
 from storage.dictionaries import dictionary_bytes
@@ -224,7 +224,7 @@ def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Generator[tu
             yield pages, clean_jobs(todo)
         return
     db_url = Session.kw["bind"].url.render_as_string(hide_password=False)
-    with CleanerPool(jobs, partial(chunk_cleaner, db_url), name="reprocess-clean", preload=load_cleaner) as pool:
+    with CleanerPool(jobs, partial(chunk_cleaner, db_url), name="reprocess-clean", preload=load_chain) as pool:
         urls: dict[int, tuple] = {}
         done: list[Cleaned] = []
         for (last, _), (piece_pages, piece_cleaned) in in_order(

@@ -14,9 +14,9 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cleaning.page import clean_page
+from cleaning.page import clean_page, load_chain
 from domain.record import ArticleRecord, CleaningError
-from jobs.cleanpool import CleanerPool, in_order, load_cleaner
+from jobs.cleanpool import CleanerPool, in_order
 
 #: What a worker sends back of one page: (record, None, None) or (None, failure reason, message).
 Outcome = tuple["ArticleRecord | None", "str | None", "str | None"]
@@ -74,7 +74,7 @@ def cleaned_batches(batches: Iterable[list], jobs: int) -> Generator[list, None,
     """The batches (lists of entries with deferred records), in order, cleaned by ``jobs`` worker
     processes, two batches a worker ahead of the one handed back. ``batches`` is read only as
     far as the workers need (it reads the WARC file)."""
-    with CleanerPool(jobs, capture_cleaner, name="import-clean", preload=load_cleaner) as pool:
+    with CleanerPool(jobs, capture_cleaner, name="import-clean", preload=load_chain) as pool:
         for entries, outcomes in in_order(pool, batches, 2 * jobs, pending):
             yield settle(entries, outcomes)
 

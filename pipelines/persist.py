@@ -17,11 +17,11 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING
 
-from cleaning.page import clean_page
+from cleaning.page import clean_page, load_chain
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from pipelines.coverage import count_page
-from pipelines.stages import CleanStage, _Stage, warm_cleaning, worker_mode
+from pipelines.stages import CleanStage, _Stage, worker_mode
 
 if TYPE_CHECKING:
     from storage.worker import ProcessWriter
@@ -76,7 +76,7 @@ class PersistStage(_Stage):
             max_batch=self.max_batch,
             clean=clean_page,
             keep_records=bool(self.crawler.settings.getdict("FEEDS")),
-            warm=partial(warm_cleaning, keywords=self.cleaner.keywords),
+            warm=partial(load_chain, keywords=self.cleaner.keywords),
         )
 
     def _open_writer(self):

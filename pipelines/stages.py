@@ -108,17 +108,6 @@ def worker_mode(crawler) -> bool:
     return crawler.settings.getbool("THEPAPER_PIPELINE_WORKER")
 
 
-def warm_cleaning(keywords: bool = True) -> None:
-    """The cleaning chain's modules and, with ``keywords``, the keyword stage's tables, loaded
-    before the first page: the worker process calls it while the crawl starts."""
-    import cleaning.document  # noqa: F401 - what clean_page imports on its first page
-
-    if keywords:
-        from cleaning.keywords import extract_keywords
-
-        extract_keywords("澎湃新闻科技频道")
-
-
 class CleanStage(_Stage):
     """decode → extract → repair → strip (``cleaning.page.clean_page``); errors become ``item.error``.
     In worker mode the worker process does this, just before storing the page."""

@@ -166,14 +166,14 @@ def _grow(Session, entries: list, encoder, growth: Growth | None) -> None:
     (now, or when the writer closes: :class:`Growth`)."""
     from storage.dictionaries import RETRAIN_GROWTH, train_when_ready
 
-    due: list = []
     if growth is None:
-        if train_when_ready(Session, using=encoder.dictionary_id, due=due) is not None:
+        if train_when_ready(Session, using=encoder.dictionary_id) is not None:
             _recompress(Session)
         return
     top = max((e.raw_page_id for e in entries if e.raw_page_id is not None), default=0)
     if top < growth.due:
         return
+    due: list = []
     trained = train_when_ready(Session, using=encoder.dictionary_id, due=due)
     growth.due = due[0] if due else 0
     if trained is None:

@@ -26,6 +26,14 @@ T0 = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 
 
+def train_from(monkeypatch, pages: int) -> None:
+    """The writer's dictionary policy trains from ``pages`` raw pages (its other defaults kept)."""
+    from storage import dictionaries
+
+    fn = dictionaries.train_when_ready
+    monkeypatch.setattr(fn, "__kwdefaults__", {**(fn.__kwdefaults__ or {}), "min_pages": pages})
+
+
 def page_jobs(pages) -> list:
     """Writer jobs (:func:`storage.writers.store_jobs`) of ``(cont_id, page bytes)`` pairs: raw pages only."""
     from storage.batch import BatchEntry

@@ -16,7 +16,7 @@ from storage.db import open_archive
 from storage.dictionaries import forget_encoders, planned_samples, sample_pages
 from storage.models import RawPage
 from storage.writers import store_jobs
-from tests.raw_codec_helpers import _pages, page_jobs
+from tests.raw_codec_helpers import _pages, page_jobs, train_from
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_writer_with_large_pages_trains_as_the_archive_doubles_not_every_batch(t
     samples would find a sample cut by the budget too small for ever: a new dictionary after
     every batch)."""
     monkeypatch.setattr(dictionaries, "AUTO_TRAIN_PAGES", 20)
-    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20})
+    train_from(monkeypatch, 20)
     pages = _pages(100)
     monkeypatch.setattr(dictionaries, "TRAIN_MAX_BYTES", 12 * max(len(b) for _, b in pages))
     forget_encoders(dictionaries=True)

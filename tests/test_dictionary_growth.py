@@ -14,7 +14,7 @@ from storage import dictionaries
 from storage.db import open_archive
 from storage.dictionaries import AUTO_TRAIN_PAGES, RETRAIN_GROWTH, forget_encoders, outgrown, trained_at
 from storage.models import RawPage
-from tests.raw_codec_helpers import _pages
+from tests.raw_codec_helpers import _pages, train_from
 from tests.test_dictionary_budget import _store
 
 
@@ -74,7 +74,7 @@ def test_a_growing_archive_is_trained_a_bounded_number_of_times(total, batch, ex
 def test_the_writer_trains_as_the_archive_doubles_and_records_its_size(db_url, monkeypatch):
     """100 pages stored 10 at a time, the first training at 20: at 20, 30, 50 and 80 pages, each
     dictionary recording the archive it saw, every row on the newest one."""
-    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20, "using": None})
+    train_from(monkeypatch, 20)
     forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
     pages = _pages(100)
@@ -94,7 +94,7 @@ def test_the_writer_trains_as_the_archive_doubles_and_records_its_size(db_url, m
 
 
 def test_the_writer_does_not_train_below_the_threshold(db_url, monkeypatch):
-    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 50, "using": None})
+    train_from(monkeypatch, 50)
     forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
     try:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from storage.db import open_archive
 from storage.dictionaries import forget_encoders
 from storage.models import RawPage
-from tests.raw_codec_helpers import HEADERS, T0, _codecs, _pages, page_jobs
+from tests.raw_codec_helpers import HEADERS, T0, _codecs, _pages, page_jobs, train_from
 
 
 def test_older_capture_decisions():
@@ -56,7 +56,7 @@ def test_the_crawls_writer_trains_better_dictionaries_and_reencodes_what_came_be
     from storage.writers import store_jobs
 
     monkeypatch.setattr(dictionaries, "AUTO_TRAIN_PAGES", 20)
-    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20})
+    train_from(monkeypatch, 20)
     forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
     pages = _pages(100)
@@ -87,7 +87,7 @@ def test_the_writer_leaves_re_encoding_a_large_archive_to_db_compact(db_url, mon
     from storage.batch import BatchEntry
     from storage.writers import store_jobs
 
-    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20})
+    train_from(monkeypatch, 20)
     monkeypatch.setattr(writers, "RECOMPRESS_MAX_PAGES", 10)
     forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)

@@ -15,13 +15,13 @@ from storage import dictionaries
 from storage.db import open_archive
 from storage.dictionaries import forget_encoders
 from storage.models import RawPage
-from tests.raw_codec_helpers import _pages, page_jobs
+from tests.raw_codec_helpers import _pages, page_jobs, train_from
 
 
 def test_a_writer_re_encodes_once_when_it_closes(db_url, monkeypatch):
     from storage.writers import Growth, reencode_earlier, store_jobs
 
-    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20, "using": None, "due": None})
+    train_from(monkeypatch, 20)
     asked = []
     real = dictionaries.train_when_ready
 
@@ -64,7 +64,7 @@ def test_the_last_training_that_may_re_encode_does_it_at_once(db_url, monkeypatc
     from storage import writers
     from storage.writers import Growth, store_jobs
 
-    monkeypatch.setattr(dictionaries.train_when_ready, "__kwdefaults__", {"min_pages": 20, "using": None, "due": None})
+    train_from(monkeypatch, 20)
     monkeypatch.setattr(writers, "RECOMPRESS_MAX_PAGES", 40)
     forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
