@@ -85,6 +85,7 @@ def test_clean_punctuated_lines_unchanged(line):
         ("æ¾Žæ¹ƒæ–°é—»è®°è€… æœ±è½©", "澎湃新闻记者 朱轩"),
         ("â€œäººå·¥æ™ºèƒ½â€", "“人工智能”"),
         ("voilÃ\xa0le travail", "voilàle travail"),  # C3 A0: à, whole
+        ("他说\x93好\x94。", "他说“好”。"),  # C1 controls: cp1252's bytes 93 and 94
     ],
 )
 def test_mojibake_lines_still_caught(line, fixed):
@@ -123,7 +124,7 @@ def test_ftfy_runs_with_this_config_not_its_defaults():
     from cleaning.repair.mojibake import _ftfy_config, _ftfy_line
 
     cfg = _ftfy_config()
-    assert cfg.explain and not cfg.restore_byte_a0 and not cfg.replace_lossy_sequences
+    assert cfg.explain and not cfg.restore_byte_a0 and not cfg.replace_lossy_sequences and cfg.fix_c1_controls
     assert _ftfy_line("voilÃ  le travail", cfg) != "voilà le travail"
 
 

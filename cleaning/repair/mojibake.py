@@ -68,7 +68,7 @@ def _ftfy_config() -> TextFixerConfig:
         restore_byte_a0=False,
         replace_lossy_sequences=False,
         decode_inconsistent_utf8=True,
-        fix_c1_controls=False,
+        fix_c1_controls=True,  # C1 controls are cp1252 bytes read as Latin-1: the byte names the character
         fix_latin_ligatures=False,
         fix_character_width=False,
         uncurl_quotes=False,
@@ -86,7 +86,8 @@ def _ftfy_suspects() -> re.Pattern[str]:
 
     ftfy changes the encoding of a text only when ``badness.is_bad`` finds a sequence of
     ``BADNESS_RE`` in it (``_fix_encoding_one_step_and_explain`` returns the text first
-    otherwise), and every other fix is off in :func:`_ftfy_config`. Each alternative of that
+    otherwise), and every other fix is off in :func:`_ftfy_config` but ``fix_c1_controls``,
+    whose characters are the ``c1`` category below. Each alternative of that
     regex holds a character of one of these categories of ``badness.MOJIBAKE_CATEGORIES``, or
     one of the literals ``Ù`` (the Arabic ``[ØÙ]…[ØÙ]…``), ``Œœ``, ``‚`` (``‚ó°``); Greek and Cyrillic letters
     (``вЂ``, ``β€``, ``[ВГРС]…``) are the ``*_common`` categories. What no alternative needs on
