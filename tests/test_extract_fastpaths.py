@@ -151,6 +151,16 @@ def test_dom_metadata_reads_words_a_reference_spells(line):
     assert with_raw.pph_byline == "原创 乙"
 
 
+@pytest.mark.parametrize("ref", ["&lowbar;", "&UnderBar;", "&#95;"])
+def test_dom_metadata_reads_a_class_a_named_reference_spells(ref):
+    """HTML5's named entities spell ``_`` too (libxml2 reads them): such a class is searched."""
+    raw = _nextjs_page("责任编辑：王五").replace("index_left", f"index{ref}left")
+    with_raw, without = Extracted(layout="nextjs"), Extracted(layout="nextjs")
+    dom_metadata(with_raw, h.parse(raw), raw)
+    dom_metadata(without, h.parse(raw))
+    assert _fields(with_raw) == _fields(without)
+
+
 def test_dom_metadata_skips_only_what_cannot_be_there():
     raw = _nextjs_page("编辑：王五")
     with_raw, without = Extracted(layout="nextjs"), Extracted(layout="nextjs")
