@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 _T = re.compile  # shorthand for the table
 
-_SEP = r"[|｜丨]"
+_SEP_CHARS = "|｜丨"
+_SEP = f"[{_SEP_CHARS}]"
 _SEP_RE = re.compile(_SEP)
 _SENTENCE_PUNCT = re.compile(r"[，。！？；、,.!?;：:“”\"（）()《》]")
 
@@ -214,7 +215,7 @@ def _bigrams(text: str) -> set[str]:
 def is_keyword_spam(line: str) -> bool:
     """A ``|``-separated keyword line: many short segments, no sentence punctuation,
     and the segments repeat each other's words (keyword stuffing)."""
-    if line.count("|") + line.count("｜") + line.count("丨") < 3:  # at most three segments
+    if sum(map(line.count, _SEP_CHARS)) < 3:  # at most three segments
         return False
     segs = [s.strip() for s in _SEP_RE.split(line) if s.strip()]
     if len(segs) < 4:

@@ -338,15 +338,14 @@ def decode_bytes(data: bytes, *, header_charset: str | None = None) -> Decoded:
         if data.startswith(bom):
             return Decoded(data[len(bom) :].decode(codec, "replace"), codec, "bom")
     notes: list[str] = []
-    utf8 = _utf8_text(data)
-    is_utf8 = utf8 is not None
+    utf8 = _utf8_text(data)  # None: not valid UTF-8
     survivors: list[tuple[str, str, str, int]] = []  # (source, codec, text, invalid)
     for source, label in _declared(data, header_charset):
         codec = normalise_charset(label)
         if codec is None:
             notes.append(f"{source} {label!r} unknown")
             continue
-        if codec not in _MULTIBYTE_UNICODE and is_utf8:
+        if codec not in _MULTIBYTE_UNICODE and utf8 is not None:
             notes.append(f"{source} {codec} rejected: bytes are valid UTF-8")
             continue
         if codec.startswith("utf-16") and len(data) % 2:

@@ -33,7 +33,7 @@ def advance(state: State, chars: Sequence[CharInfo], info: NodeInfo) -> tuple[St
     """Append characters to ``state`` = (kind of the last character, its log P(ends a word)
     when a clause mark may follow, the last characters when a slot may follow, the bonus
     checks waiting for characters, open quotes): the new state and the score it adds besides
-    the words themselves. ``chars`` are :attr:`WordPath.chars`; ``info`` is what the lattice says
+    the words themselves. ``chars`` are a word path's characters (the ``chars`` of :data:`.wordpaths.Spec`); ``info`` is what the lattice says
     of the node reached (:func:`node_info`).
 
     A waiting check is ``(_WORD, the slot character and those after it)``: a word of two or
