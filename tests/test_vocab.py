@@ -128,21 +128,53 @@ _CLEAN_AS_TYPED = """
 import json, sys
 from crawler.cli import main
 try:
-    code = main(["clean", sys.argv[1]])
+    code = main(["clean", *sys.argv[1:]])
 except SystemExit as e:
     code = e.code
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"sqlalchemy", "scrapy", "twisted", "alembic"})
-print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+print(json.dumps({"code": code, "heavy": heavy, "segmenter": "rjieba" in sys.modules}), file=sys.stderr)
 """
+
+
+def clean_as_typed(*args: str) -> tuple[str, dict]:
+    """``thepaper-archive clean ARGS`` in a new process: what it printed, and what it loaded."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CLEAN_AS_TYPED, *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    probe = json.loads(out.stderr.strip().splitlines()[-1])
+    assert probe["code"] in (0, None) and out.stdout.strip(), out.stderr[-2000:]
+    return out.stdout, probe
 
 
 @pytest.mark.parametrize("page", ORDINARY[:2], ids=lambda p: p.name)
 def test_clean_file_of_an_ordinary_page_imports_no_database_or_crawler(page):
     """`clean FILE` reads a page and prints it: the archive's ORM and Scrapy stay unloaded
     (they cost most of a new process's start-up: issue 26's `clean FILE` figure)."""
-    out = subprocess.run(
-        [sys.executable, "-c", _CLEAN_AS_TYPED, str(page)], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    probe = json.loads(out.stderr.strip().splitlines()[-1])
-    assert probe["code"] in (0, None) and out.stdout.strip(), out.stderr[-2000:]
+    _, probe = clean_as_typed(str(page))
     assert probe["heavy"] == [], probe
+
+
+@pytest.mark.parametrize(
+    "args, keywords",
+    [
+        ((), False),
+        (("--format", "markdown"), False),
+        (("--explain",), False),
+        (("--json",), True),
+        (("--format", "json"), True),
+    ],
+    ids=["text", "markdown", "explain", "json", "format-json"],
+)
+def test_clean_computes_keywords_only_for_the_json_that_prints_them(args, keywords):
+    """Text and Markdown print no keywords: the word segmenter (rjieba) stays unloaded and the
+    keywords uncomputed; JSON prints them, the same words as the crawl stores."""
+    page = DATA / "samples" / "m_thepaper_2017_newsDetail_forward_1787647.html"
+    printed, probe = clean_as_typed(str(page), *args)
+    assert probe["segmenter"] is keywords, probe
+    if keywords:
+        from cleaning.document import clean_document
+
+        record = json.loads(printed)
+        assert record["keywords"] and record["keywords"] == clean_document(page.read_bytes()).keywords
+    else:
+        assert "keywords" not in printed
