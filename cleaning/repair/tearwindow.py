@@ -46,25 +46,25 @@ def simplified(chars: Iterable[str]) -> str:
 @lru_cache(maxsize=1)
 def slot_tables() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """(by_trail, by_lead): common characters (as GB18030 pairs) indexed by trail / lead byte,
-    punctuation first, then by how much their Simplified form is used in words."""
-    common = common_chars()
+    punctuation first, then by how much their Simplified form is used in words.
+
+    Found from the characters' side: each common character's 2-byte form (a few thousand
+    encodes, not the 24,000 pairs decoded one by one; every pair of 81-FE x 40-FE but 7F decodes
+    to one character whose form it is, so the two find the same pairs, which
+    ``tests/test_tearwindow_slots.py`` checks against the decoding), in the pairs' order (lead,
+    then trail), each character's rank computed once for both of its lists."""
+    found = sorted((b[0], b[1], ch) for ch in common_chars() | frozenset(CJK_PUNCT) if (b := gbk2(ch)) is not None)
     by_trail: dict[int, list[str]] = {}
     by_lead: dict[int, list[str]] = {}
-    for lead in range(0x81, 0xFF):
-        for trail in range(0x40, 0xFF):
-            if trail == 0x7F:
-                continue
-            try:
-                ch = bytes((lead, trail)).decode("gb18030")
-            except UnicodeDecodeError:
-                continue
-            if ch in common or ch in CJK_PUNCT:
-                by_trail.setdefault(trail, []).append(ch)
-                by_lead.setdefault(lead, []).append(ch)
+    for lead, trail, ch in found:
+        if 0x81 <= lead <= 0xFE and 0x40 <= trail <= 0xFE and trail != 0x7F:
+            by_trail.setdefault(trail, []).append(ch)
+            by_lead.setdefault(lead, []).append(ch)
+    # By use in words, not as a word of its own (示 of 表示 would miss the cut).
+    key = {ch: (ch not in CJK_PUNCT, -char_usage(simplified(ch))) for _, _, ch in found}
 
     def rank(chars: list[str]) -> list[str]:
-        # By use in words, not as a word of its own (示 of 表示 would miss the cut).
-        return sorted(chars, key=lambda c: (c not in CJK_PUNCT, -char_usage(simplified(c))))[:SLOT_TOP]
+        return sorted(chars, key=key.__getitem__)[:SLOT_TOP]
 
     return ({k: rank(v) for k, v in by_trail.items()}, {k: rank(v) for k, v in by_lead.items()})
 
