@@ -66,7 +66,8 @@ _DIR: Path | None = None
 _OPEN: dict[str, object] = {}
 
 
-def _package_dir(name: str) -> Path:
+def package_dir(name: str) -> Path:
+    """The directory of the installed package ``name`` (found, not imported)."""
     spec = find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(f"the {name} package is not installed")
@@ -75,14 +76,14 @@ def _package_dir(name: str) -> Path:
 
 def sources() -> dict[str, Path]:
     """The files the tables are built from."""
-    jieba = _package_dir("jieba")
+    jieba = package_dir("jieba")
     return {
         "dict": jieba / "dict.txt",
         "idf": jieba / "analyse" / "idf.txt",
         "emit": jieba / "finalseg" / "prob_emit.py",
         "tfidf": jieba / "analyse" / "tfidf.py",
-        "wordfreq": _package_dir("wordfreq") / "data" / "large_zh.msgpack.gz",
-        "opencc": _package_dir("opencc") / "__init__.py",
+        "wordfreq": package_dir("wordfreq") / "data" / "large_zh.msgpack.gz",
+        "opencc": package_dir("opencc") / "__init__.py",
     }
 
 
@@ -174,7 +175,7 @@ def _read_dict(path: Path) -> tuple[dict[str, int], dict[str, str]]:
     return freq, tags
 
 
-def _literal(path: Path, name: str) -> Any:  # Any: the literal of whatever shape the file assigns
+def source_literal(path: Path, name: str) -> Any:  # Any: the literal of whatever shape the file assigns
     """The literal value assigned to ``name`` in the Python file ``path`` (read, not run)."""
     import ast
 
@@ -250,9 +251,9 @@ def build(dest: Path) -> None:
     small = {
         "totals": {"log_total": log_total, "max_len": max_len, "idf_median": sorted(idf.values())[len(idf) // 2]},
         "usage": {"chars": usage, "total": sum(usage.values()) or 1},
-        "hmm": _literal(src["emit"], "P"),
+        "hmm": source_literal(src["emit"], "P"),
         "names": _name_tables(persons, freq, log_total),
-        "stopwords": sorted(_literal(src["tfidf"], "STOP_WORDS")),
+        "stopwords": sorted(source_literal(src["tfidf"], "STOP_WORDS")),
         "scripts": _script_forms(),
     }
     for name, value in small.items():
