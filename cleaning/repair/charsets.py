@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from cleaning.lazyre import lazy
+
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-CJK_RE = re.compile(f"[{CJK_RANGES}]")
-PUA_RE = re.compile("[\ue000-\uf8ff\ufffd]")
+CJK_RE = lazy(f"[{CJK_RANGES}]")
+PUA_RE = lazy("[\ue000-\uf8ff\ufffd]")
 #: CJK punctuation and full-width forms that sit inside Chinese prose.
 CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』—…·～｜"
 
@@ -21,9 +22,23 @@ def is_pua(ch: str) -> bool:
     return "\ue000" <= ch <= "\uf8ff"
 
 
-def _decode_block(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set[str]:
-    out = set()
+def decode_block(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set[str]:
+    """The characters of every byte pair ``lead, trail`` that ``codec`` decodes.
+
+    A lead's row of pairs is decoded at once: these lead bytes (80 and up) are never a character
+    of their own and these codecs' sequences of them are two bytes long (GB18030's four-byte ones
+    have 30-39 second), so a row that decodes strictly into one character per pair decodes as
+    its pairs one by one would; a row with a pair that does not decode goes pair by pair."""
+    out: set[str] = set()
+    trails = list(trails)
     for lead in leads:
+        try:
+            row = bytes(b for trail in trails for b in (lead, trail)).decode(codec)
+        except UnicodeDecodeError:
+            row = ""
+        if len(row) == len(trails):
+            out.update(row)
+            continue
         for trail in trails:
             try:
                 out.add(bytes((lead, trail)).decode(codec))
@@ -36,8 +51,8 @@ def _decode_block(codec: str, leads: Iterable[int], trails: Iterable[int]) -> se
 def common_chars() -> frozenset[str]:
     """Common Han characters: GB2312 level 1 (3755, Simplified) plus Big5's frequently used
     block A440-C67E (5401, Traditional), plus CJK punctuation."""
-    chars = _decode_block("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
-    chars |= _decode_block("big5", range(0xA4, 0xC7), list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)))
+    chars = decode_block("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
+    chars |= decode_block("big5", range(0xA4, 0xC7), list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)))
     chars |= set(CJK_PUNCT)
     return frozenset(ch for ch in chars if is_cjk(ch) or ch in CJK_PUNCT)
 
@@ -45,4 +60,4 @@ def common_chars() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def gb2312_chars() -> frozenset[str]:
     """Every GB2312 Han character (levels 1 and 2)."""
-    return frozenset(_decode_block("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF)))
+    return frozenset(decode_block("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF)))
