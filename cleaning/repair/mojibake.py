@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from cleaning.lazyre import lazy
+
 if TYPE_CHECKING:
     from ftfy import TextFixerConfig
 
@@ -44,17 +46,17 @@ from .lostbytes import CP1252_HIGH, Doc, decode_lenient_utf8, need_of, ok_char, 
 from .params import MOJIBAKE_DAMAGED_LINES
 
 _HIGH_CLASS = "\u0080-\u00ff" + "".join(re.escape(c) for c in CP1252_HIGH)
-_RUN_RE = re.compile(f"[{_HIGH_CLASS}]+(?:[\u0020\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0020\u0040-\u007e]?")
-_PRECHECK_RE = re.compile(f"[{_HIGH_CLASS}]")
+_RUN_RE = lazy(f"[{_HIGH_CLASS}]+(?:[\u0020\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0020\u0040-\u007e]?")
+_PRECHECK_RE = lazy(f"[{_HIGH_CLASS}]")
 # A run (_RUN_RE) the run repair can read holds two high characters (``_read_run`` gives up on
 # one, unless it is a lead byte of three or four, à-ô, beside Han text), and a run of one high
 # character and one ASCII one is too short to trim (_TRIMS): without either, it reads none.
 # (``[high][ @-~]?[high]|[à-ô]`` written with the high character first, à-ô being high ones:
 # found where the alternation is tried at every character, in a half or a third of its time)
-_RUN_SUSPECTS = re.compile(f"[{_HIGH_CLASS}](?:(?<=[\u00e0-\u00f4])|[\u0020\u0040-\u007e]?[{_HIGH_CLASS}])")
+_RUN_SUSPECTS = lazy(f"[{_HIGH_CLASS}](?:(?<=[\u00e0-\u00f4])|[\u0020\u0040-\u007e]?[{_HIGH_CLASS}])")
 _SPACE = 0x20
 _MAX_LAYERS = 3
-_HANLIKE = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PUNCT)}]")
+_HANLIKE = lazy(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PUNCT)}]")
 
 
 @lru_cache(maxsize=1)
