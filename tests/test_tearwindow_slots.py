@@ -60,3 +60,13 @@ def test_every_pair_decodes_to_one_character_whose_form_it_is():
 @pytest.mark.parametrize("ch, form", [("中", b"\xd6\xd0"), ("，", b"\xa3\xac"), ("a", None), ("\U00020000", None)])
 def test_gbk2_gives_the_two_byte_form_only(ch, form):
     assert gbk2(ch) == form
+
+
+def test_simplified_each_converts_as_one_by_one():
+    """OpenCC called once on the characters joined by line breaks gives each one's own conversion
+    (no phrase spans a line break): every common character, punctuation and ASCII among them."""
+    from cleaning.repair.tearwindow import simplified_each
+
+    chars = sorted(common_chars() | frozenset(CJK_PUNCT)) + list("a?\ufffd") + ["這", "說", "著", "乾", "後"]
+    assert simplified_each(chars) == [simplified(c) for c in chars]
+    assert simplified_each(["這", "说", "，"]) == ["这", "说", "，"] and simplified_each([]) == []

@@ -21,6 +21,7 @@ functions that need them, which only a damaged page calls (:data:`cleaning.vocab
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, cast
 
@@ -111,6 +112,12 @@ def char_usage(ch: str) -> int:
     """How often ``ch`` is used in text: the summed frequency of the dictionary words that
     contain it (示 is rare as a word of its own but common in 表示, 显示...)."""
     return cast(int, vocab.small("usage")["chars"].get(ch, 0))  # cast: usage.json, as vocab.build writes it
+
+
+def char_usages(chars: Iterable[str]) -> list[int]:
+    """:func:`char_usage` of each of ``chars``, the table read once."""
+    usage = vocab.small("usage")["chars"]
+    return [cast(int, usage.get(ch, 0)) for ch in chars]  # cast: usage.json, as vocab.build writes it
 
 
 def total_usage() -> int:
