@@ -31,9 +31,12 @@ def decode_block(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set
     its pairs one by one would; a row with a pair that does not decode goes pair by pair."""
     out: set[str] = set()
     trails = list(trails)
+    pairs = bytearray(2 * len(trails))
+    pairs[1::2] = bytes(trails)
     for lead in leads:
+        pairs[0::2] = bytes((lead,)) * len(trails)
         try:
-            row = bytes(b for trail in trails for b in (lead, trail)).decode(codec)
+            row = pairs.decode(codec)
         except UnicodeDecodeError:
             row = ""
         if len(row) == len(trails):
