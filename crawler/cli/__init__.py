@@ -71,7 +71,7 @@ def version() -> str:
 
 class _VersionAction(argparse.Action):
     """``--version``: argparse's own action, with the version read only when it is asked for
-    (``importlib.metadata`` costs a command that does not print it a tenth of a ``clean FILE``)."""
+    (``importlib.metadata``, with the email and zip modules it imports, cost every other command ~30 ms)."""
 
     def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
         super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
