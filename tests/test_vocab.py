@@ -53,7 +53,7 @@ def test_a_page_without_damage_loads_no_repair_vocabulary():
 
 def test_a_torn_traditional_page_loads_what_its_repair_needs():
     loads = loads_after_cleaning(TORN)
-    assert {"words", "usage", "follow", "hmm"} <= set(loads), loads
+    assert {"words", "usage", "follow", "hmm_B", "hmm_M", "hmm_E", "hmm_S"} <= set(loads), loads
     assert all(n == 1 for n in loads.values()), loads
 
 
@@ -94,6 +94,22 @@ def test_the_wide_table_has_wordfreqs_words_and_jiebas():
     assert wide.get(only_jieba) == wordmodel.word_logp(only_jieba)
     assert wide.get("不在词典里的词", "absent") == "absent"
     assert wide.get("中华人民共和") is None  # a prefix of a longer word only
+
+
+def test_the_hmm_tables_answer_as_jiebas_emission_table():
+    """jieba's HMM emission table (``finalseg/prob_emit.py``'s ``P``), one table per state: every
+    character's log probability as the file writes it, and the word model's boundary figure
+    computed from them as from the file."""
+    emit = vocab.source_literal(vocab.sources()["emit"], "P")
+    assert set(emit) == set(vocab.HMM_STATES)
+    for state in vocab.HMM_STATES:
+        table = vocab.table(f"hmm_{state}")
+        assert all(table.get(ch) == logp for ch, logp in emit[state].items()), state
+        assert table.get("\x00") is None
+    for ch in ("中", "的", "犇", "a", "\x00"):
+        vals = {k: math.exp(emit[k].get(ch, wordmodel.HMM_FLOOR_LOGP)) for k in "BMES"}
+        expected = math.log(sum(vals[k] for k in "BE") / sum(vals.values()))
+        assert wordmodel.boundary_logp(ch, "BE") == expected
 
 
 @pytest.mark.parametrize("name", sorted(vocab._TYPECODES))

@@ -144,8 +144,7 @@ def char_logp(ch: str) -> float:
 @lru_cache(maxsize=65536)
 def boundary_logp(ch: str, states: str) -> float:
     """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
-    emit = vocab.small("hmm")
-    vals = {k: math.exp(emit[k].get(ch, HMM_FLOOR_LOGP)) for k in "BMES"}
+    vals = {k: math.exp(vocab.table(f"hmm_{k}").get(ch, HMM_FLOOR_LOGP)) for k in vocab.HMM_STATES}
     total = sum(vals.values())
     if total <= 0:
         return 0.0
