@@ -15,8 +15,9 @@ What is built (:func:`build`), from the installed packages' own files:
 * ``idf``: jieba's IDF table (``jieba/analyse/idf.txt``) for the keyword stage;
 * ``hmm_B``, ``hmm_M``, ``hmm_E``, ``hmm_S``: jieba's HMM emission table, a character's log
   probability in each state (a JSON of 0.9 MB cost every damaged page's process ~30 ms to parse);
-* small JSON tables: totals, the person-name tables, the characters' use in words, jieba's own keyword stop words, the Traditional and
-  Simplified-only forms of OpenCC (the Traditional detection's, without OpenCC's ``s2t``).
+* small JSON tables: totals, the person-name tables, the characters' use in words, jieba's own
+  keyword stop words, the Traditional and Simplified-only forms of OpenCC (the Traditional
+  detection's, without OpenCC's ``s2t``).
 
 A table is opened on first use and counted in :data:`LOADS` (name -> times opened in this
 process): the repair's vocabularies (``wide``, ``names``, ``usage``, ``follow``, ``hmm``) are

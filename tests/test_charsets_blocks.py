@@ -31,6 +31,8 @@ BIG5_TRAILS = list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF))
         ("big5", range(0xA1, 0xFA), BIG5_TRAILS),  # C6-C8 hold gaps
         ("gb18030", range(0x81, 0xFF), range(0x40, 0x7F)),  # the tear scan's rows
         ("gb18030", range(0x81, 0xFF), range(0x80, 0xFF)),  # 80 and FF are no trail: every row goes pair by pair
+        ("gb18030", range(0x81, 0x85), range(0x30, 0x3A)),  # 81 30 81 31 reads as one 4-byte character, no pair does
+        ("big5", range(0x20, 0x90), BIG5_TRAILS),  # leads below 81 (ASCII ones) go pair by pair
     ],
 )
 def test_rows_decoded_at_once_give_the_pairs_characters(codec, leads, trails):

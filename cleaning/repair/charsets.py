@@ -25,10 +25,10 @@ def is_pua(ch: str) -> bool:
 def decode_block(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set[str]:
     """The characters of every byte pair ``lead, trail`` that ``codec`` decodes.
 
-    A lead's row of pairs is decoded at once: these lead bytes (80 and up) are never a character
-    of their own and these codecs' sequences of them are two bytes long (GB18030's four-byte ones
-    have 30-39 second), so a row that decodes strictly into one character per pair decodes as
-    its pairs one by one would; a row with a pair that does not decode goes pair by pair."""
+    A lead's row of pairs is decoded at once when the lead is 81 or above: such a byte is no
+    character of its own in the CJK codecs, so each character of the row takes two bytes or more,
+    and a row of n pairs that decodes strictly into n characters was read pair by pair. A row
+    that does not (a pair that does not decode, a four-byte GB18030 sequence) goes pair by pair."""
     out: set[str] = set()
     trails = list(trails)
     pairs = bytearray(2 * len(trails))
@@ -36,7 +36,7 @@ def decode_block(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set
     for lead in leads:
         pairs[0::2] = bytes((lead,)) * len(trails)
         try:
-            row = pairs.decode(codec)
+            row = pairs.decode(codec) if lead >= 0x81 else ""
         except UnicodeDecodeError:
             row = ""
         if len(row) == len(trails):

@@ -49,7 +49,7 @@ from collections.abc import Iterator, Set as AbstractSet
 from contextlib import contextmanager
 from functools import lru_cache
 
-from .charsets import decode_block, common_chars, is_cjk, is_pua
+from .charsets import common_chars, decode_block, is_cjk, is_pua
 from .log import RepairEvent
 from .params import (
     MAX_RUN,

@@ -98,8 +98,9 @@ def _ftfy_suspects() -> re.Pattern[str]:
     text holds. tests/test_mojibake_precheck.py checks the argument against ``is_bad``.
 
     The categories are read from ftfy's source (:func:`mojibake_categories`), so that a page
-    none of whose lines holds a suspect never imports ftfy. The argument was made on ftfy 6.3's source; a release without these categories (6.2 has no
-    ``law``) is asked about every line with a non-ASCII character, as before the pre-check."""
+    none of whose lines holds a suspect never imports ftfy. The argument was made on ftfy 6.3's
+    source; a release without these categories (6.2 has no ``law``) is asked about every line
+    with a non-ASCII character, as before the pre-check."""
     cats = mojibake_categories()
     needed = "c1 bad law currency numeric box upper_accented lower_accented upper_common lower_common".split()
     if not all(k in cats for k in needed):
