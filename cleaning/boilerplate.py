@@ -18,14 +18,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_T = re.compile  # shorthand for the table
+from cleaning.lazyre import LazyPattern, lazy
+
+_T = lazy  # shorthand for the table: a rule is compiled when a paragraph first matches its union
 
 _SEP_CHARS = "|｜丨"
 _SEP = f"[{_SEP_CHARS}]"
-_SEP_RE = re.compile(_SEP)
-_SENTENCE_PUNCT = re.compile(r"[，。！？；、,.!?;：:“”\"（）()《》]")
+_SEP_RE = lazy(_SEP)
+_SENTENCE_PUNCT = lazy(r"[，。！？；、,.!?;：:“”\"（）()《》]")
 
-RULES: list[tuple[str, re.Pattern[str], str]] = [
+RULES: list[tuple[str, LazyPattern, str]] = [
     # Licence and registration notices (any ICP number, 公网安备, licence numbers, copyright).
     ("licence", _T(r"^.{0,40}ICP\s*[备備证證案][^，。]{0,6}\d[\w-]*号?(?:\s*[-|｜]\s*.{0,40})?$", re.I), "any"),
     ("licence", _T(r"^.{0,12}公[网網]安[备備][^，。]{0,6}\d{6,}号?.{0,20}$"), "any"),
@@ -139,16 +141,18 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
 
 # Pinyin annotations a mirror inserts (``產(chǎn)``): ignored when matching, so the rules
 # also recognise not-yet-repaired lines. The text itself is left alone.
-_PINYIN = re.compile(r"\((?:[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*|[a-zü]{2,12})\)")
+_PINYIN = lazy(r"\((?:[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*|[a-zü]{2,12})\)")
 
 _ANY = [(k, rx) for k, rx, scope in RULES if scope == "any"]
 _ALL = [(k, rx) for k, rx, _scope in RULES]
 
 
-def _one_of(rules: list[tuple[str, re.Pattern[str]]]) -> re.Pattern[str]:
+def _one_of(rules: list[tuple[str, LazyPattern]]) -> LazyPattern:
     """One regex that matches where any of ``rules`` matches (each with its own flags): most
-    paragraphs match none, and are told so by one scan instead of one per rule."""
-    return re.compile("|".join(f"(?i:{rx.pattern})" if rx.flags & re.I else f"(?:{rx.pattern})" for _, rx in rules))
+    paragraphs match none, and are told so by one scan instead of one per rule. A rule's flags
+    are those it was given: a global flag of its own, ``(?i)``, would be an error inside the
+    union's group (Python 3.11), so there is none."""
+    return lazy("|".join(f"(?i:{rx.pattern})" if rx.given_flags & re.I else f"(?:{rx.pattern})" for _, rx in rules))
 
 
 _ANY_ONE, _ALL_ONE = _one_of(_ANY), _one_of(_ALL)
@@ -182,7 +186,7 @@ def is_joined_widgets(line: str) -> bool:
     return all(classify(x, edge=True) in ("widget", "counter") or x in ("+1", "-", "•", "·") for x in pieces)
 
 
-_DATELINE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(?:[讯訊电電]|报道|報道|消息)?$")
+_DATELINE = lazy(r"^([\u4e00-\u9fff]{2,6}?)(?:[讯訊电電]|报道|報道|消息)?$")
 
 
 def is_dateline(line: str) -> bool:
@@ -196,7 +200,7 @@ def is_dateline(line: str) -> bool:
     return is_place(m.group(1))
 
 
-_NAV_ITEMS = re.compile(rf"\s*{_SEP}\s*|\s+")
+_NAV_ITEMS = lazy(rf"\s*{_SEP}\s*|\s+")
 
 
 def is_nav_line(line: str) -> bool:
@@ -327,7 +331,7 @@ def strip_head_spam(paras: list[str], res: StripResult, *, title: str = "") -> l
     return [p for p in out if p]
 
 
-_SENTENCE_END = re.compile(r"[。！？!?]")
+_SENTENCE_END = lazy(r"[。！？!?]")
 
 
 def strip_paragraphs(paras: list[str], *, title: str = "", head_spam: bool = True) -> StripResult:

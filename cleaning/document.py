@@ -29,10 +29,11 @@ from cleaning.repair import RepairResult, detect_converter, is_converted_traditi
 from cleaning.repair.gbklost import repair_gb_lost_bytes
 from cleaning.repair.log import RepairEvent, events_of
 from cleaning.repair.pagecopy import PageCopies, restore
+from cleaning.lazyre import lazy
 
 _NEEDS_BODY = ("news", "pph")
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-_CREDIT_EDITOR = re.compile(r"^(?:编辑|編輯)\s*[|｜丨]\s*(\S{1,20})$")
+_CHARSET = lazy(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_CREDIT_EDITOR = lazy(r"^(?:编辑|編輯)\s*[|｜丨]\s*(\S{1,20})$")
 
 
 def header_charset(headers: Mapping[str, str] | None) -> str | None:
@@ -231,7 +232,7 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
     return log
 
 
-_TITLE_BAR = re.compile(r"(?<=[\u4e00-\u9fff%A-Za-z0-9])\s*\|\s*(?=[\u4e00-\u9fff“《A-Za-z0-9])")
+_TITLE_BAR = lazy(r"(?<=[\u4e00-\u9fff%A-Za-z0-9])\s*\|\s*(?=[\u4e00-\u9fff“《A-Za-z0-9])")
 
 
 def restore_title_bar(title: str) -> tuple[str, int]:

@@ -20,11 +20,12 @@ setting.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from itertools import compress, islice
 from pathlib import Path
+
+from cleaning.lazyre import lazy
 
 #: Keywords kept per article.
 KEYWORDS_PER_ARTICLE = 10
@@ -36,14 +37,14 @@ MAX_CHARS = 5_000
 
 STOPWORDS_FILE = Path(__file__).with_name("stopwords_zh.txt")
 
-_LETTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z]")
+_LETTER = lazy(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z]")
 #: A number as segmentation cuts it: digits (with a decimal point, a percent sign) or Chinese numerals.
-_NUMBER = re.compile(r"[0-9０-９.．,，%％]*[0-9０-９][0-9０-９.．,，%％]*|[零〇一二两三四五六七八九十百千万亿几数]+")
+_NUMBER = lazy(r"[0-9０-９.．,，%％]*[0-9０-９][0-9０-９.．,，%％]*|[零〇一二两三四五六七八九十百千万亿几数]+")
 #: A vague quantity or an amount: "more than / some" or a numeral and a measure word or a currency
 #: (余家, 多位, 数十名, 几款, 千亿元, 亿美元).
-_QUANTITY = re.compile(r"[余多几数十百千万亿]+(?:[个家位名款项颗枚台辆架只条种批轮次件篇座所支元]|美元)")
+_QUANTITY = lazy(r"[余多几数十百千万亿]+(?:[个家位名款项颗枚台辆架只条种批轮次件篇座所支元]|美元)")
 #: A title's column label: ``特稿｜``, ``科创板观察｜``, ``10%公司｜`` (a short label before a bar).
-_COLUMN_PREFIX = re.compile(r"^[^｜|]{1,8}[｜|]\s*")
+_COLUMN_PREFIX = lazy(r"^[^｜|]{1,8}[｜|]\s*")
 _LOCK = threading.Lock()
 _EXTRACTOR = None
 

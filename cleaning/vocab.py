@@ -13,9 +13,11 @@ What is built (:func:`build`), from the installed packages' own files:
   log probability (``float64``; NaN for a prefix of a longer word): the lost-byte repair's
   vocabulary;
 * ``idf``: jieba's IDF table (``jieba/analyse/idf.txt``) for the keyword stage;
-* small JSON tables: totals, jieba's HMM emission table, the person-name tables, the
-  characters' use in words, jieba's own keyword stop words, the Traditional and
-  Simplified-only forms of OpenCC (the Traditional detection's, without OpenCC's ``s2t``).
+* ``hmm_B``, ``hmm_M``, ``hmm_E``, ``hmm_S``: jieba's HMM emission table, a character's log
+  probability in each state (a JSON of 0.9 MB cost every damaged page's process ~30 ms to parse);
+* small JSON tables: totals, the person-name tables, the characters' use in words, jieba's own
+  keyword stop words, the Traditional and Simplified-only forms of OpenCC (the Traditional
+  detection's, without OpenCC's ``s2t``).
 
 A table is opened on first use and counted in :data:`LOADS` (name -> times opened in this
 process): the repair's vocabularies (``wide``, ``names``, ``usage``, ``follow``, ``hmm``) are
@@ -49,7 +51,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 #: Bump when what :func:`build` writes changes.
-FORMAT = 1
+FORMAT = 2
 PLACE, PERSON = 1, 2
 #: Words this frequent count as common (:func:`following`).
 COMMON_WORD_FREQ = 20
@@ -58,15 +60,18 @@ MAX_WORD_LEN = 8
 
 #: Tables opened in this process, by name.
 LOADS: Counter[str] = Counter()
+#: The states of jieba's HMM, each a table of its emission log probabilities (``hmm_B`` ...).
+HMM_STATES = "BMES"
 #: The repair's vocabularies: opened only by a page that shows damage (lost bytes, tears, mojibake).
-REPAIR_TABLES = ("wide", "names", "usage", "follow", "hmm")
+REPAIR_TABLES = ("wide", "names", "usage", "follow", *(f"hmm_{k}" for k in HMM_STATES))
 
 _LOCK = threading.RLock()
 _DIR: Path | None = None
 _OPEN: dict[str, object] = {}
 
 
-def _package_dir(name: str) -> Path:
+def package_dir(name: str) -> Path:
+    """The directory of the installed package ``name`` (found, not imported)."""
     spec = find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(f"the {name} package is not installed")
@@ -75,14 +80,14 @@ def _package_dir(name: str) -> Path:
 
 def sources() -> dict[str, Path]:
     """The files the tables are built from."""
-    jieba = _package_dir("jieba")
+    jieba = package_dir("jieba")
     return {
         "dict": jieba / "dict.txt",
         "idf": jieba / "analyse" / "idf.txt",
         "emit": jieba / "finalseg" / "prob_emit.py",
         "tfidf": jieba / "analyse" / "tfidf.py",
-        "wordfreq": _package_dir("wordfreq") / "data" / "large_zh.msgpack.gz",
-        "opencc": _package_dir("opencc") / "__init__.py",
+        "wordfreq": package_dir("wordfreq") / "data" / "large_zh.msgpack.gz",
+        "opencc": package_dir("opencc") / "__init__.py",
     }
 
 
@@ -174,7 +179,7 @@ def _read_dict(path: Path) -> tuple[dict[str, int], dict[str, str]]:
     return freq, tags
 
 
-def _literal(path: Path, name: str) -> Any:  # Any: the literal of whatever shape the file assigns
+def source_literal(path: Path, name: str) -> Any:  # Any: the literal of whatever shape the file assigns
     """The literal value assigned to ``name`` in the Python file ``path`` (read, not run)."""
     import ast
 
@@ -241,18 +246,20 @@ def build(dest: Path) -> None:
         word, value = line.strip().split(" ")
         idf[word] = float(value)
     _write_table(dest, "idf", idf, "d")
+    emit = source_literal(src["emit"], "P")
+    for state in HMM_STATES:
+        _write_table(dest, f"hmm_{state}", emit[state], "d")
 
     usage: dict[str, int] = {}
     for w, f in freq.items():
         if f:
             for c in set(w):
                 usage[c] = usage.get(c, 0) + f
-    small = {
+    small: dict[str, Any] = {
         "totals": {"log_total": log_total, "max_len": max_len, "idf_median": sorted(idf.values())[len(idf) // 2]},
         "usage": {"chars": usage, "total": sum(usage.values()) or 1},
-        "hmm": _literal(src["emit"], "P"),
         "names": _name_tables(persons, freq, log_total),
-        "stopwords": sorted(_literal(src["tfidf"], "STOP_WORDS")),
+        "stopwords": sorted(source_literal(src["tfidf"], "STOP_WORDS")),
         "scripts": _script_forms(),
     }
     for name, value in small.items():
@@ -343,11 +350,17 @@ def _map_array(path: Path, typecode: Typecode) -> memoryview[Any]:  # Any: an in
     return memoryview(mm).cast(typecode)
 
 
-_TYPECODES: dict[str, Typecode | None] = {"words": "I", "wide": "d", "idf": "d", "follow": None}
+_TYPECODES: dict[str, Typecode | None] = {
+    "words": "I",
+    "wide": "d",
+    "idf": "d",
+    "follow": None,
+    **{f"hmm_{k}": "d" for k in HMM_STATES},
+}
 
 
 def table(name: str) -> Table:
-    """The table ``name`` (``words``, ``wide``, ``idf``, ``follow``), opened once per process."""
+    """The table ``name`` (``words``, ``wide``, ``idf``, ``follow``, ``hmm_B`` ...), opened once per process."""
     t = _OPEN.get(name)
     if t is None:
         with _LOCK:
@@ -362,8 +375,8 @@ def table(name: str) -> Table:
 
 
 def small(name: str) -> Any:  # Any: the JSON of the table's own shape (see build)
-    """The small table ``name`` (``totals``, ``usage``, ``hmm``, ``names``, ``stopwords``,
-    ``scripts``), read once."""
+    """The small table ``name`` (``totals``, ``usage``, ``names``, ``stopwords``, ``scripts``),
+    read once."""
     t = _OPEN.get(name)
     if t is None:
         with _LOCK:

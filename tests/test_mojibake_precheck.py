@@ -125,7 +125,7 @@ def test_ftfy_runs_with_this_config_not_its_defaults():
 
     cfg = _ftfy_config()
     assert cfg.explain and not cfg.restore_byte_a0 and not cfg.replace_lossy_sequences and cfg.fix_c1_controls
-    assert _ftfy_line("voilÃ  le travail", cfg) != "voilà le travail"
+    assert _ftfy_line("voilÃ  le travail") != "voilà le travail"
 
 
 def test_an_ftfy_without_the_categories_is_asked_about_every_non_ascii_line(monkeypatch):
@@ -136,7 +136,7 @@ def test_an_ftfy_without_the_categories_is_asked_about_every_non_ascii_line(monk
     from cleaning.repair import mojibake
 
     cats = {k: v for k, v in ftfy.badness.MOJIBAKE_CATEGORIES.items() if k != "law"}
-    monkeypatch.setattr(ftfy.badness, "MOJIBAKE_CATEGORIES", cats)
+    monkeypatch.setattr(mojibake, "mojibake_categories", lambda: cats)
     mojibake._ftfy_suspects.cache_clear()
     try:
         pattern = mojibake._ftfy_suspects()
@@ -145,3 +145,56 @@ def test_an_ftfy_without_the_categories_is_asked_about_every_non_ascii_line(monk
         monkeypatch.undo()
         mojibake._ftfy_suspects.cache_clear()
     assert not mojibake._ftfy_suspects().search("中文")  # ftfy's own categories: Han text is not asked
+
+
+def test_the_categories_are_read_from_ftfys_source_as_its_module_holds_them():
+    """The pre-check reads ``MOJIBAKE_CATEGORIES`` from ftfy's source, not importing ftfy: the
+    same dict as the imported module's (this ftfy); a source without the literal falls back on
+    the module."""
+    from cleaning.repair import mojibake
+
+    assert mojibake.mojibake_categories() == MOJIBAKE_CATEGORIES
+
+
+def test_without_the_literal_in_the_source_the_module_is_asked(monkeypatch, tmp_path):
+    from cleaning import vocab
+    from cleaning.repair import mojibake
+
+    (tmp_path / "badness.py").write_text("MOJIBAKE_CATEGORIES = dict(common='x')\n", encoding="utf-8")
+    monkeypatch.setattr(vocab, "package_dir", lambda name: tmp_path)
+    assert mojibake.mojibake_categories() is MOJIBAKE_CATEGORIES
+    (tmp_path / "badness.py").unlink()
+    assert mojibake.mojibake_categories() is MOJIBAKE_CATEGORIES
+
+
+_CLEAN_LOADS = """
+import sys
+from cleaning.document import clean_document
+from cleaning.repair import repair_text
+for path in sys.argv[2:]:
+    clean_document(open(path, "rb").read())
+if sys.argv[1]:
+    assert repair_text(sys.argv[1]).text != sys.argv[1]
+print("ftfy" in sys.modules)
+"""
+
+
+def test_a_page_without_a_suspect_line_never_imports_ftfy():
+    """Pages whose lines hold only clean punctuation (“”——…·) never reach ftfy: it is not
+    imported (its package import is a large part of a one-page ``clean``); a mojibake line is.
+    (A page with a suspect that is no mojibake, the 2017 sample's box-drawing ``北京│``, is asked.)"""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    pages = sorted((DATA / "extract").glob("*.html"))
+    for line, imported in (("", "False"), ("æ¾Žæ¹ƒæ–°é—»è®°è€… æœ±è½©", "True")):
+        out = subprocess.run(
+            [sys.executable, "-c", _CLEAN_LOADS, line, *map(str, pages)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip() == imported, line

@@ -53,7 +53,7 @@ def test_a_page_without_damage_loads_no_repair_vocabulary():
 
 def test_a_torn_traditional_page_loads_what_its_repair_needs():
     loads = loads_after_cleaning(TORN)
-    assert {"words", "usage", "follow", "hmm"} <= set(loads), loads
+    assert {"words", "usage", "follow", "hmm_B", "hmm_M", "hmm_E", "hmm_S"} <= set(loads), loads
     assert all(n == 1 for n in loads.values()), loads
 
 
@@ -96,6 +96,22 @@ def test_the_wide_table_has_wordfreqs_words_and_jiebas():
     assert wide.get("中华人民共和") is None  # a prefix of a longer word only
 
 
+def test_the_hmm_tables_answer_as_jiebas_emission_table():
+    """jieba's HMM emission table (``finalseg/prob_emit.py``'s ``P``), one table per state: every
+    character's log probability as the file writes it, and the word model's boundary figure
+    computed from them as from the file."""
+    emit = vocab.source_literal(vocab.sources()["emit"], "P")
+    assert set(emit) == set(vocab.HMM_STATES)
+    for state in vocab.HMM_STATES:
+        table = vocab.table(f"hmm_{state}")
+        assert all(table.get(ch) == logp for ch, logp in emit[state].items()), state
+        assert table.get("\x00") is None
+    for ch in ("中", "的", "犇", "a", "\x00"):
+        vals = {k: math.exp(emit[k].get(ch, wordmodel.HMM_FLOOR_LOGP)) for k in "BMES"}
+        expected = math.log(sum(vals[k] for k in "BE") / sum(vals.values()))
+        assert wordmodel.boundary_logp(ch, "BE") == expected
+
+
 @pytest.mark.parametrize("name", sorted(vocab._TYPECODES))
 def test_every_table_opens_once_per_process(name):
     assert vocab.table(name) is vocab.table(name)
@@ -128,21 +144,55 @@ _CLEAN_AS_TYPED = """
 import json, sys
 from crawler.cli import main
 try:
-    code = main(["clean", sys.argv[1]])
+    code = main(["clean", *sys.argv[1:]])
 except SystemExit as e:
     code = e.code
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"sqlalchemy", "scrapy", "twisted", "alembic"})
-print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+loaded = {"segmenter": "rjieba" in sys.modules, "metadata": "importlib.metadata" in sys.modules}
+print(json.dumps({"code": code, "heavy": heavy, **loaded}), file=sys.stderr)
 """
+
+
+def clean_as_typed(*args: str) -> tuple[str, dict]:
+    """``thepaper-archive clean ARGS`` in a new process: what it printed, and what it loaded."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CLEAN_AS_TYPED, *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    probe = json.loads(out.stderr.strip().splitlines()[-1])
+    assert probe["code"] in (0, None) and out.stdout.strip(), out.stderr[-2000:]
+    return out.stdout, probe
 
 
 @pytest.mark.parametrize("page", ORDINARY[:2], ids=lambda p: p.name)
 def test_clean_file_of_an_ordinary_page_imports_no_database_or_crawler(page):
     """`clean FILE` reads a page and prints it: the archive's ORM and Scrapy stay unloaded
-    (they cost most of a new process's start-up: issue 26's `clean FILE` figure)."""
-    out = subprocess.run(
-        [sys.executable, "-c", _CLEAN_AS_TYPED, str(page)], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    probe = json.loads(out.stderr.strip().splitlines()[-1])
-    assert probe["code"] in (0, None) and out.stdout.strip(), out.stderr[-2000:]
-    assert probe["heavy"] == [], probe
+    (they cost most of a new process's start-up: issue 26's `clean FILE` figure), and so does
+    ``importlib.metadata`` (only `--version` reads the installed version)."""
+    _, probe = clean_as_typed(str(page))
+    assert probe["heavy"] == [] and probe["metadata"] is False, probe
+
+
+@pytest.mark.parametrize(
+    "args, keywords",
+    [
+        ((), False),
+        (("--format", "markdown"), False),
+        (("--explain",), False),
+        (("--json",), True),
+        (("--format", "json"), True),
+    ],
+    ids=["text", "markdown", "explain", "json", "format-json"],
+)
+def test_clean_computes_keywords_only_for_the_json_that_prints_them(args, keywords):
+    """Text and Markdown print no keywords: the word segmenter (rjieba) stays unloaded and the
+    keywords uncomputed; JSON prints them, the same words as the crawl stores."""
+    page = DATA / "samples" / "m_thepaper_2017_newsDetail_forward_1787647.html"
+    printed, probe = clean_as_typed(str(page), *args)
+    assert probe["segmenter"] is keywords, probe
+    if keywords:
+        from cleaning.document import clean_document
+
+        record = json.loads(printed)
+        assert record["keywords"] and record["keywords"] == clean_document(page.read_bytes()).keywords
+    else:
+        assert "keywords" not in printed

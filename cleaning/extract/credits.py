@@ -16,17 +16,18 @@ from cleaning.extract.base import Extracted
 from cleaning.extract.evidence import AGENCY, DATELINE
 from cleaning.surnames import SURNAMES
 from cleaning.metadata import parse_author
+from cleaning.lazyre import lazy
 
 _HAN_NAME = r"[\u4e00-\u9fff·]{2,4}"
 _ROLE = r"(?:[\u4e00-\u9fff]{0,4}?(?:记者|記者|通讯员|通訊員))"
-_CLOSING = re.compile(rf"[（(]\s*(?:({_ROLE})\s*)?({_HAN_NAME}(?:[\s、，,]+{_HAN_NAME})*)\s*[）)]\s*$")
-_EDITOR = re.compile(r"(?:责任编辑|責任編輯|编辑|編輯)\s*[:：]\s*([\u4e00-\u9fff·]{2,4}|[A-Za-z][\w.-]{1,24})")
-_FIELD_TAIL = re.compile(r"(?:来源|來源|时间|時間|日期|作者)$")
+_CLOSING = lazy(rf"[（(]\s*(?:({_ROLE})\s*)?({_HAN_NAME}(?:[\s、，,]+{_HAN_NAME})*)\s*[）)]\s*$")
+_EDITOR = lazy(r"(?:责任编辑|責任編輯|编辑|編輯)\s*[:：]\s*([\u4e00-\u9fff·]{2,4}|[A-Za-z][\w.-]{1,24})")
+_FIELD_TAIL = lazy(r"(?:来源|來源|时间|時間|日期|作者)$")
 #: How many closing paragraphs of the body are looked at for a credit.
 TAIL_PARAGRAPHS = 6
 # an outlet (联合报╱) and a role word may come first; the slash between names and dateline is
 # required, so a name is never cut from the place that follows it (中央社記者甲台南4日電)
-_OPENING = re.compile(
+_OPENING = lazy(
     rf"^[【〔\[（(]\s*(?:[\u4e00-\u9fff]{{1,6}}[/／╱])?\s*(?:{_ROLE})?\s*"
     rf"({_HAN_NAME}(?:[、，,\s]+{_HAN_NAME})*)\s*[/／╱]\s*{DATELINE}\s*[】〕\]）)]"
 )

@@ -26,17 +26,18 @@ from cleaning.surnames import SURNAMES
 from cleaning.extract.textdump import is_site_name
 from cleaning.extract.base import Extracted
 from domain.record import SHANGHAI
+from cleaning.lazyre import lazy
 
 _DATE = (
     r"((?:19|20)\d\d)\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?"
     r"(?:\s*[T\s]?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?::\d{2})?)?"
 )
-_DATE_RE = re.compile(r"(?<!\d)" + _DATE + r"(?!\d)")
-_LABEL = re.compile(
+_DATE_RE = lazy(r"(?<!\d)" + _DATE + r"(?!\d)")
+_LABEL = lazy(
     r"(?:发布时间|發佈時間|发表时间|發表時間|更新时间|更新時間|发布日期|發佈日期|发稿时间|"
     r"时间|時間|日期|发表于|發表於|发布于|發佈於|发表|發表|发布|發佈)\s*[:：]?\s*" + _DATE
 )
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?:/|_|\d|\.)")
+_URL_DATE = lazy(r"/((?:19|20)\d\d)[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?:/|_|\d|\.)")
 _META_TIME = (
     "article:published_time",
     "publishdate",
@@ -154,31 +155,31 @@ _NAMES = rf"((?:{_NAME})(?:[ 、，,]+(?:{_NAME}))*)"
 _SEP = r"\s*[:：/／]\s*|\s+"
 _BYLINES = (
     # 记者 X / 作者：X / 撰文 X: the role word, a separator (记者 may touch the name), the names
-    re.compile(rf"(?:作者|作\s者|撰文|主笔|發佈者|发布者|发帖人|楼主)(?:{_SEP}){_NAMES}"),
+    lazy(rf"(?:作者|作\s者|撰文|主笔|發佈者|发布者|发帖人|楼主)(?:{_SEP}){_NAMES}"),
     # 记者 may touch the name only when it opens with a surname (a menu's 记者调查 is no byline)
-    re.compile(rf"(?:记者|記者)(?:(?:{_SEP}){_NAMES}|(?=[{''.join(sorted(SURNAMES))}]){_NAMES})"),
+    lazy(rf"(?:记者|記者)(?:(?:{_SEP}){_NAMES}|(?=[{''.join(sorted(SURNAMES))}]){_NAMES})"),
     # 文/X: 文 alone before the slash or colon (not the end of a word: 中文/英文)
-    re.compile(rf"(?:^|[\s（(【\[])文\s*[/／:：]\s*{_NAMES}"),
+    lazy(rf"(?:^|[\s（(【\[])文\s*[/／:：]\s*{_NAMES}"),
     # a forum's 由X于<date>发表
-    re.compile(rf"由\s*({_NAME})\s*于\s*(?:19|20)\d\d"),
+    lazy(rf"由\s*({_NAME})\s*于\s*(?:19|20)\d\d"),
     # a dateline byline alone on its line: 朱真楷／台北報導, 刘屏／华盛顿4日电
     # (opening with a common surname: a breadcrumb 首页／新闻报道 is no byline)
-    re.compile(rf"^(?=[{''.join(sorted(SURNAMES))}]){_NAMES}\s*[/／╱]\s*{DATELINE}$"),
+    lazy(rf"^(?=[{''.join(sorted(SURNAMES))}]){_NAMES}\s*[/／╱]\s*{DATELINE}$"),
 )
 _OUTLET_END = "|".join(("网", "網", "報", "报", "社", "台", "新闻", "新聞", "客户端"))
-_SLASH_OUTLET = re.compile(rf"^({_NAME})\s*[/／]\s*([\u4e00-\u9fffA-Za-z]{{1,12}}(?:{_OUTLET_END}))$")
+_SLASH_OUTLET = lazy(rf"^({_NAME})\s*[/／]\s*([\u4e00-\u9fffA-Za-z]{{1,12}}(?:{_OUTLET_END}))$")
 #: An outlet or agency name: a byline of only this is the source, not the author.
-AGENCY = re.compile(
+AGENCY = lazy(
     r"^[\u4e00-\u9fffA-Za-z·]{0,16}(?:通讯社|通訊社|新华社|新華社|社|网|網|日报|日報|晚报|晚報|报|報|"
     r"电视台|電視台|广播电台|台|新闻|新聞|客户端|杂志|雜誌|周刊|週刊|在线|在線)$"
 )
 
 
-_FIELD_WORD = re.compile(
+_FIELD_WORD = lazy(
     r"^(?:责任编辑|責任編輯|出自|出處|时间|時間|日期|来源|來源|发表|發表|发布|發佈|阅读|閱讀|评论|評論|编辑|編輯|点击|點擊|浏览|瀏覽|字号|字號)"
 )
-_PROSE_MARK = re.compile(r"[。！？；;]")
-_DATELINE = re.compile(r"(?:发自|發自)[\u4e00-\u9fff]{1,6}(?:报道|報道)?|\s[\u4e00-\u9fff]{2,6}(?:报道|報道)$")
+_PROSE_MARK = lazy(r"[。！？；;]")
+_DATELINE = lazy(r"(?:发自|發自)[\u4e00-\u9fff]{1,6}(?:报道|報道)?|\s[\u4e00-\u9fff]{2,6}(?:报道|報道)$")
 
 
 def byline_in(lines: list[str]) -> str:
@@ -205,7 +206,7 @@ def byline_in(lines: list[str]) -> str:
     return ""
 
 
-_NAME_BY_TIME = re.compile(rf"^({_NAME})\s*{_DATE}")
+_NAME_BY_TIME = lazy(rf"^({_NAME})\s*{_DATE}")
 
 
 def name_by_time(lines: list[str]) -> str:
@@ -220,7 +221,7 @@ def name_by_time(lines: list[str]) -> str:
     return ""
 
 
-_HAN_START = re.compile(r"[\u4e00-\u9fff]")
+_HAN_START = lazy(r"[\u4e00-\u9fff]")
 
 
 def meta_author(doc: HtmlElement) -> str:
@@ -240,11 +241,11 @@ def settle_byline(ex: Extracted) -> None:
 
 
 # ------------------------------------------------------------------ title
-_TITLE_SPLIT = re.compile(r"\s*(?:_|\s[-|–—]\s|｜|\||--)\s*")
+_TITLE_SPLIT = lazy(r"\s*(?:_|\s[-|–—]\s|｜|\||--)\s*")
 
 
-_SITE_TAIL = re.compile(r"^(.+?)\s*[-—_|｜]\s*([^-—_|｜]{1,20})$")
-_SPACES = re.compile(r"[\s\u3000]+")
+_SITE_TAIL = lazy(r"^(.+?)\s*[-—_|｜]\s*([^-—_|｜]{1,20})$")
+_SPACES = lazy(r"[\s\u3000]+")
 _MIN_PRINTED = 6  # shorter lines (menu items, a site's name) say nothing of a headline
 
 
@@ -293,7 +294,7 @@ def choose_title(doc: HtmlElement, shaped: str, lines: Sequence[str] = ()) -> st
     return shaped or (cands[0] if cands else "")
 
 
-_SENTENCE_END = re.compile(r"[。！？!?]")
+_SENTENCE_END = lazy(r"[。！？!?]")
 _HEAD_FIELD_LINES = 6
 
 

@@ -15,18 +15,18 @@ tags, JSON-LD, visible lines and the URL, chosen by agreement).
 from __future__ import annotations
 
 from lxml.html import HtmlElement
-import re
 
 from cleaning import boilerplate as bp
 from cleaning.extract import html as h
 from cleaning.extract.base import Extracted
 from cleaning.extract.shape import anchors, is_field, is_link_line, is_prose
+from cleaning.lazyre import lazy
 
-_SPACE = re.compile(r"[\s\u3000\xa0]+")
+_SPACE = lazy(r"[\s\u3000\xa0]+")
 #: Below this share of our reading's characters that trafilatura's reading also holds, the two
 #: readings disagree about where the article is: trafilatura's is kept alone.
 MIN_AGREEMENT = 0.5
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = lazy(r"[\u3400-\u9fff]")
 
 
 def squash(text: str) -> str:
@@ -53,8 +53,8 @@ def main_text(text: str) -> list[str]:
 
 #: trafilatura writes a table's rows as ``| cell | cell |`` (a bar inside a cell as ``\|``): the
 #: cells' text is what the page shows; the bars and the ``|---|`` rule under a header row are not.
-_TABLE_BAR = re.compile(r"(?<!\\)\|")
-_TABLE_RULE = re.compile(r"^[-:| ]+$")
+_TABLE_BAR = lazy(r"(?<!\\)\|")
+_TABLE_RULE = lazy(r"^[-:| ]+$")
 
 
 def agreed_body(ours: list[str], theirs: list[str]) -> list[str]:

@@ -18,15 +18,16 @@ from collections.abc import Collection
 
 from cleaning.extract import html as h
 from lxml.html import HtmlElement
+from cleaning.lazyre import lazy
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_SENTENCE = re.compile(r"[。！？；，]|(?<=[\u3400-\u9fff])[,.!?;]|[,.!?;](?=\s|$)")
-_LOG_LINE = re.compile(
+_HAN = lazy(r"[\u3400-\u9fff]")
+_SENTENCE = lazy(r"[。！？；，]|(?<=[\u3400-\u9fff])[,.!?;]|[,.!?;](?=\s|$)")
+_LOG_LINE = lazy(
     r"^\s*\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|(?:DEBUG|INFO|WARN(?:ING)?|ERROR|"
     r"CRITICAL|TRACE|FATAL)\b)",
     re.I,
 )
-_MARKDOWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|```|~~~|\||>\s|!\[|\[[^\]]+\]\()")
+_MARKDOWN_LINE = lazy(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|```|~~~|\||>\s|!\[|\[[^\]]+\]\()")
 MIN_PROSE_HAN = 20
 MIN_SHORT_PIECE_HAN = 8
 MIN_PROSE_SHARE = 0.4
@@ -34,7 +35,7 @@ MIN_TITLED_PROSE_SHARE = 0.2  # a titled, timed page whose prose shares the body
 MAX_MACHINE_SHARE = 0.3
 #: A list of threads or headlines shows a count (replies, views) on a line of its own beside each
 #: item: a body of at least MIN_LIST_LINES lines of which this share are bare counts is a list.
-_COUNTER = re.compile(r"^\s*\d[\d,.]*\s*[万wWkK]?\s*$")
+_COUNTER = lazy(r"^\s*\d[\d,.]*\s*[万wWkK]?\s*$")
 MAX_COUNTER_SHARE = 0.5
 MIN_LIST_LINES = 10
 
@@ -44,10 +45,10 @@ def is_prose(line: str) -> bool:
 
 
 #: A field of a document set out as a form: a short label, then a colon (``地  点：``, ``发文机关：``).
-_FIELD = re.compile(r"^\s*[\u3400-\u9fff][\u3400-\u9fff\s]{0,7}[：:]")
+_FIELD = lazy(r"^\s*[\u3400-\u9fff][\u3400-\u9fff\s]{0,7}[：:]")
 #: An entry of a programme or schedule: it opens with a clock time or a date (``8:30－8:50 开幕式``,
 #: ``12月10日 代表注册``) and names what happens then.
-_ENTRY = re.compile(r"^\s*(?:\d{1,2}[:：]\d{2}|\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d\d\s*[-/.年]\s*\d{1,2})")
+_ENTRY = lazy(r"^\s*(?:\d{1,2}[:：]\d{2}|\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d\d\s*[-/.年]\s*\d{1,2})")
 MIN_SET_OUT_LINES = 5
 MIN_SET_OUT_SHARE = 0.2
 MAX_LINK_SHARE = 0.1
@@ -97,7 +98,7 @@ def is_set_out_document(lines: list[str], link_texts: Collection[str] | None) ->
 
 #: A clause break written as a space between Han characters (blog writing without punctuation:
 #: ``已將山巒披上嫣紅的彩衣 玉峰道路一路上雲氣山嵐滯留山頭``).
-_SPACED_CLAUSE = re.compile(r"[\u3400-\u9fff]\s+[\u3400-\u9fff]")
+_SPACED_CLAUSE = lazy(r"[\u3400-\u9fff]\s+[\u3400-\u9fff]")
 MIN_SPACED_PROSE_HAN = 16
 
 
@@ -107,7 +108,7 @@ def _is_spaced_prose(line: str) -> bool:
     return len(_HAN.findall(line)) >= MIN_SPACED_PROSE_HAN and bool(_SPACED_CLAUSE.search(line))
 
 
-_NUMBERED = re.compile(r"^\s*\d+\.\s")
+_NUMBERED = lazy(r"^\s*\d+\.\s")
 
 
 def _is_machine(line: str) -> bool:
@@ -145,7 +146,7 @@ def not_an_article(
     return None
 
 
-_TITLE_SPLIT = re.compile(r"\s*(?:_|\s[-|–—]\s|｜|\|)\s*")
+_TITLE_SPLIT = lazy(r"\s*(?:_|\s[-|–—]\s|｜|\|)\s*")
 
 
 def page_heading(doc: HtmlElement) -> str:

@@ -16,12 +16,13 @@ from cleaning import metadata as md
 from cleaning.extract import html as h
 from cleaning.extract.base import Extracted
 from domain.record import Image
+from cleaning.lazyre import lazy
 
 _HEAD_WINDOW = 25
-_BYLINE_HINT = re.compile(r"记者|記者|实习生|實習生|通讯员|通訊員|/@|／@")
+_BYLINE_HINT = lazy(r"记者|記者|实习生|實習生|通讯员|通訊員|/@|／@")
 # An image URL a mirror inlined as text (site notes §6 item 8): a picture file, or any URL on
 # the site's image hosts.
-_IMAGE_URL = re.compile(
+_IMAGE_URL = lazy(
     r"(?:https?:)?//[^\s\"'<>()（）]+?(?:\.(?:jpe?g|png|gif|webp|bmp)(?:\?[^\s\"'<>()（）]*)?"
     r"|(?<=//)image(?:cloud)?\.thepaper\.cn/[^\s\"'<>()（）]+)(?=$|[\s\"'<>()（）]|[^\x00-\x7f])",
     re.I,
@@ -55,7 +56,7 @@ def _is_caption_like(line: str) -> bool:
 
 # A lone ideographic space inside a line may be bytes of a torn run (场。 -> A1 A1 = U+3000):
 # kept for the repair stage, which normalises what is left of it afterwards.
-_LONE_IDEO_SPACE = re.compile(r"(?<=\S)\u3000(?=\S)")
+_LONE_IDEO_SPACE = lazy(r"(?<=\S)\u3000(?=\S)")
 
 
 def _line(raw: str) -> str:
@@ -72,7 +73,7 @@ def _is_title_like(line: str) -> bool:
     return 2 <= len(line) <= 120 and not re.search(r"[。！？]$", line)
 
 
-_SITE_NAME = re.compile(
+_SITE_NAME = lazy(
     r"^(?:[\u4e00-\u9fffA-Za-z0-9·]{1,14}(?:网|網|新闻|新聞|频道|頻道|资讯|資訊|在线|在線|门户|"
     r"日报|日報|晚报|晚報|时报|時報|早报|早報|周刊|週刊|科技|财经|財經)"
     r"(?:首页|首頁|官网|官網)?|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+)$",
@@ -96,7 +97,7 @@ def _title_candidate(line: str, hint: str = "") -> bool:
 
 
 #: A time inside a short head line: ``2023-10-07 13:41 来源：澎湃新闻``, ``记者 王某 2023-10-07 13:41``.
-_TIME_IN_LINE = re.compile(
+_TIME_IN_LINE = lazy(
     r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
     r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}"
 )

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from cleaning.lazyre import lazy
+
 if TYPE_CHECKING:
     from ftfy import TextFixerConfig
 
@@ -44,17 +46,17 @@ from .lostbytes import CP1252_HIGH, Doc, decode_lenient_utf8, need_of, ok_char, 
 from .params import MOJIBAKE_DAMAGED_LINES
 
 _HIGH_CLASS = "\u0080-\u00ff" + "".join(re.escape(c) for c in CP1252_HIGH)
-_RUN_RE = re.compile(f"[{_HIGH_CLASS}]+(?:[\u0020\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0020\u0040-\u007e]?")
-_PRECHECK_RE = re.compile(f"[{_HIGH_CLASS}]")
+_RUN_RE = lazy(f"[{_HIGH_CLASS}]+(?:[\u0020\u0040-\u007e][{_HIGH_CLASS}]+)*[\u0020\u0040-\u007e]?")
+_PRECHECK_RE = lazy(f"[{_HIGH_CLASS}]")
 # A run (_RUN_RE) the run repair can read holds two high characters (``_read_run`` gives up on
 # one, unless it is a lead byte of three or four, à-ô, beside Han text), and a run of one high
 # character and one ASCII one is too short to trim (_TRIMS): without either, it reads none.
 # (``[high][ @-~]?[high]|[à-ô]`` written with the high character first, à-ô being high ones:
 # found where the alternation is tried at every character, in a half or a third of its time)
-_RUN_SUSPECTS = re.compile(f"[{_HIGH_CLASS}](?:(?<=[\u00e0-\u00f4])|[\u0020\u0040-\u007e]?[{_HIGH_CLASS}])")
+_RUN_SUSPECTS = lazy(f"[{_HIGH_CLASS}](?:(?<=[\u00e0-\u00f4])|[\u0020\u0040-\u007e]?[{_HIGH_CLASS}])")
 _SPACE = 0x20
 _MAX_LAYERS = 3
-_HANLIKE = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PUNCT)}]")
+_HANLIKE = lazy(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef{re.escape(CJK_PUNCT)}]")
 
 
 @lru_cache(maxsize=1)
@@ -95,25 +97,45 @@ def _ftfy_suspects() -> re.Pattern[str]:
     punctuation (“ ” ‘ « » © ® ™ •) and the kaomoji letters, all of which clean Chinese
     text holds. tests/test_mojibake_precheck.py checks the argument against ``is_bad``.
 
-    The argument was made on ftfy 6.3's source; a release without these categories (6.2 has no
-    ``law``) is asked about every line with a non-ASCII character, as before the pre-check."""
-    from ftfy.badness import MOJIBAKE_CATEGORIES as cats
-
+    The categories are read from ftfy's source (:func:`mojibake_categories`), so that a page
+    none of whose lines holds a suspect never imports ftfy. The argument was made on ftfy 6.3's
+    source; a release without these categories (6.2 has no ``law``) is asked about every line
+    with a non-ASCII character, as before the pre-check."""
+    cats = mojibake_categories()
     needed = "c1 bad law currency numeric box upper_accented lower_accented upper_common lower_common".split()
     if not all(k in cats for k in needed):
         return re.compile("[^\x00-\x7f]")
     return re.compile("[" + "".join(cats[k] for k in needed) + "ÙŒœ‚]")
 
 
-def _ftfy_line(line: str, cfg: TextFixerConfig) -> str | None:
-    """ftfy's fix of ``line``, when it changes something and every character it introduced is
-    one a real text would hold (:func:`_symbol_or_text`); else None (a line without one of
-    :func:`_ftfy_suspects` is one ftfy leaves as it is: not asked)."""
+def mojibake_categories() -> dict[str, str]:
+    """ftfy's ``badness.MOJIBAKE_CATEGORIES``, the literal its source assigns, read without
+    importing ftfy (whose package loads all of its fixes and wcwidth's tables: most of a one-page
+    ``clean`` whose lines never reach ftfy); from the imported module when the source holds no
+    such literal (tests/test_mojibake_precheck.py checks that the two are equal)."""
+    from cleaning.vocab import package_dir, source_literal
+
+    try:
+        cats = source_literal(package_dir("ftfy") / "badness.py", "MOJIBAKE_CATEGORIES")
+    except (OSError, SyntaxError, ValueError, RuntimeError):
+        cats = None
+    if isinstance(cats, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in cats.items()):
+        return cats
+    from ftfy.badness import MOJIBAKE_CATEGORIES
+
+    return MOJIBAKE_CATEGORIES
+
+
+def _ftfy_line(line: str) -> str | None:
+    """ftfy's fix of ``line`` (:func:`_ftfy_config`), when it changes something and every
+    character it introduced is one a real text would hold (:func:`_symbol_or_text`); else None
+    (a line without one of :func:`_ftfy_suspects` is one ftfy leaves as it is: not asked, and
+    ftfy is imported by the first line that is)."""
     if not _ftfy_suspects().search(line):
         return None
     import ftfy
 
-    fixed = ftfy.fix_text(line, cfg)
+    fixed = ftfy.fix_text(line, _ftfy_config())
     if fixed != line and _reading_ok("".join(set(fixed) - set(line)) or fixed, False, latin=True):
         return fixed
     return None
@@ -133,12 +155,11 @@ def _repair_layer(text: str, doc: Doc) -> tuple[str, int]:
 
     When ftfy changes ``MOJIBAKE_DAMAGED_LINES`` lines or more, the document is damaged, which lets short
     runs be repaired where their neighbours say nothing (:func:`_fix_run`)."""
-    cfg = _ftfy_config()
     lines = text.split("\n")
     todo = [i for i, line in enumerate(lines) if _PRECHECK_RE.search(line)]
     fixes = {}
     for i in todo:
-        fixed = _ftfy_line(lines[i], cfg)
+        fixed = _ftfy_line(lines[i])
         if fixed is not None:
             fixes[i] = fixed
     doc.damaged = doc.damaged or len(fixes) >= MOJIBAKE_DAMAGED_LINES
@@ -152,7 +173,7 @@ def _repair_layer(text: str, doc: Doc) -> tuple[str, int]:
             continue
         if _RUN_RE.search(fixed):
             raw, n_raw = _repair_runs(line, doc)
-            fixed = (_ftfy_line(raw, cfg) or raw) if n_raw else _repair_runs(fixed, doc)[0]
+            fixed = (_ftfy_line(raw) or raw) if n_raw else _repair_runs(fixed, doc)[0]
         lines[i] = fixed
         count += 1
     return ("\n".join(lines), count) if count else (text, 0)

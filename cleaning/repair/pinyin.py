@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import cast
 
+from cleaning.lazyre import lazy
+
 _SYLLABLES_TEXT = """
 a ai an ang ao e ei en eng er o ou yi ya yao ye you yan yin yang ying yong yu yue yuan yun yo
 wu wa wo wai wei wan wen wang weng
@@ -50,11 +52,11 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _DAMAGED = "?\ufffd\ue000-\uf8ff"
 _ANN = f"[(（][{_LETTERS}]{{1,36}}[)）]"
 # An annotation chain and the character before it.
-_CHAIN_RE = re.compile(f"(?<=([{_CJK}{_DAMAGED}A-Za-z]))((?:{_ANN})+)")
-_ONE_RE = re.compile(f"[(（]([{_LETTERS}]+)[)）]")
-_TONED_RE = re.compile(f"[(（][{_LETTERS}]*[{_TONED}][{_LETTERS}]*[)）]")
-_TONELESS_AFTER_CJK_RE = re.compile(f"[{_CJK}][(（][a-z]{{1,6}}[)）]")
-_OPEN = re.compile("[(（]")
+_CHAIN_RE = lazy(f"(?<=([{_CJK}{_DAMAGED}A-Za-z]))((?:{_ANN})+)")
+_ONE_RE = lazy(f"[(（]([{_LETTERS}]+)[)）]")
+_TONED_RE = lazy(f"[(（][{_LETTERS}]*[{_TONED}][{_LETTERS}]*[)）]")
+_TONELESS_AFTER_CJK_RE = lazy(f"[{_CJK}][(（][a-z]{{1,6}}[)）]")
+_OPEN = lazy("[(（]")
 
 
 def _chains(text: str) -> Iterator[re.Match[str]]:

@@ -21,6 +21,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from cleaning.lazyre import lazy
+
 if TYPE_CHECKING:  # opencc has no type information: an Any to mypy
     from opencc import OpenCC
 
@@ -30,14 +32,14 @@ from .params import COMMON_WEIGHT, WORDS_FROM, WORDS_WEIGHT
 SAMPLE_CHARS = 3000
 #: Symbols that sit in Chinese news text and count as plausible in any reading.
 COMMON_SYMBOLS = "©®°±×÷µ²³½¼¾«»·™€£¥§¶•→←↑↓√※℃"
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_HAN_RUN = re.compile(f"[{CJK_RANGES}]+")
+_NON_ASCII = lazy(r"[^\x00-\x7f]")
+_HAN_RUN = lazy(f"[{CJK_RANGES}]+")
 _SCRIPTS = {
-    "hangul": re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"),
-    "kana": re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]"),
-    "han": re.compile(f"[{CJK_RANGES}]"),
+    "hangul": lazy("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"),
+    "kana": lazy("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]"),
+    "han": lazy(f"[{CJK_RANGES}]"),
 }
-_LATIN_IN_WORD = re.compile(r"(?<=[A-Za-z])[\u00c0-\u024f]|[\u00c0-\u024f](?=[A-Za-z])")
+_LATIN_IN_WORD = lazy(r"(?<=[A-Za-z])[\u00c0-\u024f]|[\u00c0-\u024f](?=[A-Za-z])")
 _MAX_WORD = 4
 
 

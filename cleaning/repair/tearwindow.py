@@ -9,12 +9,13 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk
 from .params import CONTEXT, LOST_COST, MIN_GAIN, SCRIPT_COST, SLOT_KEEP, SLOT_TOP, SWAP_COST
 from .lattice import Budget, DocumentWords, Lattice
 from .readings import best_reading, doc_matters
-from .wordmodel import char_usage
+from .wordmodel import char_usages
 
 LOST = -1  # marker for a lost byte in a byte reading
 FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -26,10 +27,15 @@ WindowReading = tuple[str, int, int, tuple[int, ...], float]
 
 
 @lru_cache(maxsize=1)
-def t2s_char() -> Callable[[str], str]:
+def _t2s() -> Any:  # Any: an opencc.OpenCC (opencc has no type information)
     import opencc
 
-    conv = opencc.OpenCC("t2s")
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def t2s_char() -> Callable[[str], str]:
+    conv = _t2s()
 
     @lru_cache(maxsize=65536)
     def one(ch: str) -> str:
@@ -43,28 +49,43 @@ def simplified(chars: Iterable[str]) -> str:
     return "".join(one(c) for c in chars)
 
 
+def simplified_each(chars: Sequence[str]) -> list[str]:
+    """``[simplified(c) for c in chars]`` (single characters), the Han ones converted by one call
+    of OpenCC: joined by line breaks, which no entry of its dictionaries holds, so that no phrase
+    spans two of them and each is converted as it is on its own (one by one, should the line
+    breaks not come back one fewer than the characters)."""
+    han = [c for c in chars if is_cjk(c)]
+    parts = _t2s().convert("\n".join(han)).split("\n") if han else []
+    if len(parts) != len(han):
+        return [simplified(c) for c in chars]
+    read = iter(parts)
+    return [next(read) if is_cjk(c) else c for c in chars]
+
+
 @lru_cache(maxsize=1)
 def slot_tables() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """(by_trail, by_lead): common characters (as GB18030 pairs) indexed by trail / lead byte,
-    punctuation first, then by how much their Simplified form is used in words."""
-    common = common_chars()
+    punctuation first, then by how much their Simplified form is used in words.
+
+    Found from the characters' side: each common character's 2-byte form (a few thousand
+    encodes, not the 24,000 pairs decoded one by one; every pair of 81-FE x 40-FE but 7F decodes
+    to one character whose form it is, so the two find the same pairs, which
+    ``tests/test_tearwindow_slots.py`` checks against the decoding), in the pairs' order (lead,
+    then trail), each character's rank computed once for both of its lists."""
+    # Every common character is one GB18030 encodes (Han or CJK punctuation): its form, 2 bytes or 4.
+    found = sorted((b, ch) for ch in common_chars() | frozenset(CJK_PUNCT) if len(b := ch.encode("gb18030")) == 2)
     by_trail: dict[int, list[str]] = {}
     by_lead: dict[int, list[str]] = {}
-    for lead in range(0x81, 0xFF):
-        for trail in range(0x40, 0xFF):
-            if trail == 0x7F:
-                continue
-            try:
-                ch = bytes((lead, trail)).decode("gb18030")
-            except UnicodeDecodeError:
-                continue
-            if ch in common or ch in CJK_PUNCT:
-                by_trail.setdefault(trail, []).append(ch)
-                by_lead.setdefault(lead, []).append(ch)
+    for (lead, trail), ch in found:
+        if 0x81 <= lead <= 0xFE and 0x40 <= trail <= 0xFE and trail != 0x7F:
+            by_trail.setdefault(trail, []).append(ch)
+            by_lead.setdefault(lead, []).append(ch)
+    # By use in words, not as a word of its own (示 of 表示 would miss the cut).
+    chars = [ch for _, ch in found]
+    key = {ch: (ch not in CJK_PUNCT, -usage) for ch, usage in zip(chars, char_usages(simplified_each(chars)))}
 
     def rank(chars: list[str]) -> list[str]:
-        # By use in words, not as a word of its own (示 of 表示 would miss the cut).
-        return sorted(chars, key=lambda c: (c not in CJK_PUNCT, -char_usage(simplified(c))))[:SLOT_TOP]
+        return sorted(chars, key=key.__getitem__)[:SLOT_TOP]
 
     return ({k: rank(v) for k, v in by_trail.items()}, {k: rank(v) for k, v in by_lead.items()})
 

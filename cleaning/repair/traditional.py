@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # opencc has no type information: an Any to mypy
     from opencc import OpenCC
 
+from cleaning.lazyre import LazyPattern, lazy
+
 from .charsets import CJK_RE
 from .params import MAX_SIMPLIFIED, MIN_CHANGED, MIN_RATIO, PHRASE_GAIN  # the tuned figures live in params
 
@@ -47,15 +49,16 @@ def _converter(config: str) -> OpenCC:
 
 
 @lru_cache(maxsize=1)
-def _forms() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _forms() -> tuple[LazyPattern, LazyPattern]:
     """Regexes of the Traditional forms and of the Simplified-only forms (module doc), from
-    :mod:`cleaning.vocab`'s table of what OpenCC's ``t2s`` and ``s2t`` change."""
+    :mod:`cleaning.vocab`'s table of what OpenCC's ``t2s`` and ``s2t`` change; each compiled
+    when first used (most text has too few Traditional forms to count the others)."""
     from cleaning import vocab
 
     forms = vocab.small("scripts")
     return (
-        re.compile("[" + re.escape(forms["traditional"]) + "]"),
-        re.compile("[" + re.escape(forms["simplified_only"]) + "]"),
+        lazy("[" + re.escape(forms["traditional"]) + "]"),
+        lazy("[" + re.escape(forms["simplified_only"]) + "]"),
     )
 
 

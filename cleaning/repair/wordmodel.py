@@ -21,6 +21,7 @@ functions that need them, which only a damaged page calls (:data:`cleaning.vocab
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, cast
 
@@ -113,6 +114,12 @@ def char_usage(ch: str) -> int:
     return cast(int, vocab.small("usage")["chars"].get(ch, 0))  # cast: usage.json, as vocab.build writes it
 
 
+def char_usages(chars: Iterable[str]) -> list[int]:
+    """:func:`char_usage` of each of ``chars``, the table read once."""
+    usage = vocab.small("usage")["chars"]
+    return [cast(int, usage.get(ch, 0)) for ch in chars]  # cast: usage.json, as vocab.build writes it
+
+
 def total_usage() -> int:
     """The sum of :func:`char_usage` over all characters."""
     return cast(int, vocab.small("usage")["total"])  # cast: usage.json, as vocab.build writes it
@@ -137,8 +144,7 @@ def char_logp(ch: str) -> float:
 @lru_cache(maxsize=65536)
 def boundary_logp(ch: str, states: str) -> float:
     """log P(states | ch) from jieba's HMM emission table (uniform state prior)."""
-    emit = vocab.small("hmm")
-    vals = {k: math.exp(emit[k].get(ch, HMM_FLOOR_LOGP)) for k in "BMES"}
+    vals = {k: math.exp(vocab.table(f"hmm_{k}").get(ch, HMM_FLOOR_LOGP)) for k in vocab.HMM_STATES}
     total = sum(vals.values())
     if total <= 0:
         return 0.0

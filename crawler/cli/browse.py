@@ -12,10 +12,7 @@ a server stopped on request exits 0."""
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from crawler.cli.errors import UsageError
@@ -92,6 +89,10 @@ def check_port(port_: int) -> None:
 
 
 def run(args) -> int:
+    import importlib.util
+    import subprocess  # here, not at import: every command imports this module (clean FILE's start)
+    import tempfile
+
     from sqlalchemy.engine import make_url
 
     from crawler.cli.errors import Terminated

@@ -3,7 +3,9 @@
 ``PATH`` is a file, ``-`` (standard input), a directory (each regular file in it, by name) or
 an http(s) URL, fetched once, politely, as the crawl would (:mod:`crawler.fetch_once`);
 the record is printed as text (the fields, then the paragraphs), Markdown (a title, a line of
-metadata, the paragraphs) or JSON (one object per page, one per line)."""
+metadata, the paragraphs) or JSON (one object per page, one per line). Only JSON prints the
+keywords, so only a JSON run computes them (``clean_document(keywords=...)``): text and Markdown
+do not load the word segmenter."""
 
 from __future__ import annotations
 
@@ -54,7 +56,12 @@ def register(sub) -> None:
     )
     sp.add_argument("--allow-private", action="store_true", help="a URL: let it reach private or loopback addresses")
     sp.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a URL: any Scrapy setting")
-    sp.add_argument("--format", choices=FORMATS, help="text (default), markdown, or json (one object per line)")
+    sp.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="text (default), markdown, or json (one object per line; the only one with the keywords, "
+        "which only it computes)",
+    )
     sp.add_argument("--json", action="store_true", help="the same as --format json")
     sp.add_argument(
         "--explain",
@@ -168,7 +175,7 @@ def run(args) -> int:
             failed += 1
             continue
         try:
-            record = clean_document(data, url=url)
+            record = clean_document(data, url=url, keywords=fmt == "json")  # only JSON shows them
         except CleaningError as exc:
             error_line(f"{name}: {exc.reason}: {exc}")
             failed += 1
