@@ -41,7 +41,8 @@ def register(sub) -> None:
         "--no-keywords), from their stored text; no raw page is cleaned again",
     )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    sp.set_defaults(func=run)
+    # quick_exit: the run closes its archive connections (the run lock's engine; the workers' end with them)
+    sp.set_defaults(func=run, quick_exit=True)
 
 
 def run(args) -> int:
