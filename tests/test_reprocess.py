@@ -477,3 +477,34 @@ def test_the_program_freezes_its_objects_at_the_end_of_a_reprocess(tmp_path, mon
         proc = run_cli("reprocess", "--db", f"sqlite:///{db}", "-q", "--jobs", jobs, check=True)
         assert "new 0, updated 0, unchanged" in proc.stderr
         assert not (tmp_path / "archive.sqlite3-wal").exists()
+
+
+def test_the_command_collects_garbage_less_often_during_the_run(tmp_path, monkeypatch):
+    """``reprocess`` runs (and forks its cleaners) with crawler.heap's thresholds, as the crawl
+    does, and leaves the collector's own ones afterwards, also when the run fails."""
+    import gc
+
+    from crawler import cli, heap
+
+    db = tmp_path / "archive.sqlite3"
+    engine, Session = open_archive(f"sqlite:///{db}", create=True)
+    engine.dispose()
+    seen = []
+
+    def spy(Session, **kw):
+        seen.append(gc.get_threshold())
+        return Counter()
+
+    monkeypatch.setattr(reprocess, "reprocess_archive", spy)
+    before = gc.get_threshold()
+    assert cli.main(["reprocess", "--db", f"sqlite:///{db}", "-q"]) == 0
+    assert seen == [heap.THRESHOLDS] and gc.get_threshold() == before
+
+    def fails(Session, **kw):
+        seen.append(gc.get_threshold())
+        raise RuntimeError("a worker died")
+
+    monkeypatch.setattr(reprocess, "reprocess_archive", fails)
+    monkeypatch.setenv("THEPAPER_CRASH_DIR", str(tmp_path))  # the crash report of the failure
+    assert cli.main(["reprocess", "--db", f"sqlite:///{db}", "-q"]) != 0
+    assert seen[-1] == heap.THRESHOLDS and gc.get_threshold() == before

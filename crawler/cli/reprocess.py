@@ -46,6 +46,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from crawler import heap
+
+    with heap.less_often():  # as the crawl's (crawler.heap); the cleaners forked inside inherit it
+        return _reprocess(args)
+
+
+def _reprocess(args) -> int:
     from jobs.reprocess import reprocess_archive
     from storage.runs import RunLockHeld, RunRecord, outcome_status
 
