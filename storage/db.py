@@ -229,8 +229,6 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -
     in one transaction under a database lock (SQLite ``BEGIN IMMEDIATE``,
     PostgreSQL advisory lock), so the others wait and then find nothing to do.
     """
-    from alembic import command
-
     if isinstance(engine_or_url, Engine):
         engine, owned = engine_or_url, False
     else:
@@ -238,7 +236,9 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -
         engine, owned = make_engine(engine_or_url), True
     try:
         if revision == "head" and current_revision(engine) == head_revision():
-            return
+            return  # without importing Alembic (0.1-0.15 s of every writing command's start)
+        from alembic import command
+
         cfg = alembic_config(engine.url.render_as_string(hide_password=False))
         with engine.connect() as conn:
             _lock_for_migration(conn)

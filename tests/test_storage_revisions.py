@@ -61,3 +61,27 @@ def test_current_revision_reads_alembics_version_table(tmp_path):
             current_revision(engine)
     finally:
         engine.dispose()
+
+
+def test_an_archive_at_head_is_opened_without_importing_alembic(tmp_path):
+    """upgrade() of an archive already at the head returns before Alembic is imported (a writing
+    command's start); an archive behind it is migrated (Alembic imported then)."""
+    import subprocess
+    import sys
+
+    from storage.db import upgrade
+
+    current, behind = tmp_path / "current.sqlite3", tmp_path / "behind.sqlite3"
+    upgrade(f"sqlite:///{current}")
+    upgrade(f"sqlite:///{behind}", revision="0001")
+    probe = (
+        "import sys; from storage.db import upgrade, current_revision, make_engine; "
+        "from storage.revisions import head_revision; upgrade(sys.argv[1]); "
+        "assert current_revision(make_engine(sys.argv[1])) == head_revision(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic')[:1])"
+    )
+    for db, imported in ((current, "[]"), (behind, "['alembic']")):
+        out = subprocess.run(
+            [sys.executable, "-c", probe, f"sqlite:///{db}"], capture_output=True, text=True, check=True
+        ).stdout
+        assert out.strip() == imported, (db.name, out)

@@ -16,6 +16,7 @@ The commands may use everything below them: ``crawler``, ``pipelines``, ``storag
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from crawler.cli import (
@@ -36,7 +37,7 @@ from crawler.cli import (
     stats,
     trends,
 )
-from crawler.cli.errors import install_log_masking, install_sigterm, run_guarded
+from crawler.cli.errors import EXIT_OK, install_log_masking, install_sigterm, run_guarded
 from crawler.cli.options import Parser, add_common
 
 #: The commands, in the order ``--help`` lists them.
@@ -111,12 +112,33 @@ def _run(args) -> int:
     return args.func(args)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
+    """Run the command of ``argv``; its exit code. ``exiting``: the process ends when this returns
+    (the program's entry points), so that a command which asks for it (``quick_exit``) and
+    succeeded has its objects left out of the collector's last passes (:func:`_ending`)."""
     install_sigterm()
     install_log_masking()
     args = build_parser().parse_args(argv)
-    return run_guarded(lambda: _run(args), debug=getattr(args, "debug", False))
+    code = run_guarded(lambda: _run(args), debug=getattr(args, "debug", False))
+    if exiting and code == EXIT_OK and getattr(args, "quick_exit", False):
+        _ending()
+    return code
+
+
+def _ending() -> None:
+    """The process is about to end: :func:`gc.freeze` what it holds, which the end of the process
+    frees anyway, so that the interpreter's shutdown does not walk it (after ``reprocess``, the
+    cleaning chain its workers were forked from, the stored records' and SQLAlchemy's objects:
+    0.2-0.5 s of the command's wall time, 0.03-0.08 s with it). For commands that close their
+    archive connections themselves: what the collector no longer sees it does not close (a
+    SQLite connection left open keeps its ``-wal`` file)."""
+    gc.freeze()
+
+
+def program() -> int:
+    """The ``thepaper-archive`` program (and ``python -m crawler.cli``): :func:`main`, then the process ends."""
+    return main(exiting=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(program())

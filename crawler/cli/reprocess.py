@@ -41,10 +41,18 @@ def register(sub) -> None:
         "--no-keywords), from their stored text; no raw page is cleaned again",
     )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    sp.set_defaults(func=run)
+    # quick_exit: the run closes its archive connections (the run lock's engine; the workers' end with them)
+    sp.set_defaults(func=run, quick_exit=True)
 
 
 def run(args) -> int:
+    from crawler import heap
+
+    with heap.less_often():  # as the crawl's (crawler.heap); the cleaners forked inside inherit it
+        return _reprocess(args)
+
+
+def _reprocess(args) -> int:
     from jobs.reprocess import reprocess_archive
     from storage.runs import RunLockHeld, RunRecord, outcome_status
 
