@@ -157,8 +157,11 @@ def _visible_lines(doc: HtmlElement) -> list[str]:
 
 def _fill_from_visible_text(ex: Extracted, doc: HtmlElement) -> None:
     """A known layout that left the time, byline or source empty: look for them by their
-    shapes in the page's visible text, never overriding what the layout found."""
-    shaped = extract_lines(_visible_lines(doc), layout=ex.layout, title_hint=ex.title, head_only=True)
+    shapes in the page's visible text, never overriding what the layout found (its head only:
+    the page is walked as far as its lines are read)."""
+    body = h.first(doc, "//body") if doc.tag != "body" else doc
+    lines = h.BodyLines(body if body is not None else doc)  # _visible_lines(doc), read lazily
+    shaped = extract_lines(lines, layout=ex.layout, title_hint=ex.title, head_only=True)
     if ex.published_at is None:
         ex.published_at = shaped.published_at
     if not ex.author_raw and shaped.author_raw:
