@@ -13,7 +13,7 @@ from cleaning import boilerplate as bp
 from cleaning import document
 from cleaning.decode import decode_bytes
 from cleaning.document import clean_document
-from cleaning.extract import _visible_lines
+from cleaning.extract import LAYOUT_MARKERS, _MARKER_WORDS, _has_marker, _visible_lines
 from cleaning.extract import html as h
 from cleaning.extract.oldlayouts import _Classed
 from cleaning.extract.textdump import extract_lines
@@ -229,3 +229,24 @@ def test_a_clean_field_answered_from_the_cache_gives_the_same_record(monkeypatch
     assert document._CLEAN_FIELDS
     warm = records()  # those answered from the cache
     assert warm == cold
+
+
+def _old_sniff_marker(s: str) -> str:
+    for layout, rx in LAYOUT_MARKERS:
+        if any(w in s for w in _MARKER_WORDS.get(layout, ("",))) and rx.search(s):
+            return layout
+    return "html"
+
+
+def test_layout_markers_searched_from_the_first_word_as_through_the_page():
+    rng = random.Random(17)
+    words = [w for ws in _MARKER_WORDS.values() for w in ws if w != "__NEXT_DATA__"]
+    pieces = ['class="', 'class="x ', '"', " ", "x", "_", "é", "-", "<div ", ">", "t_newsinfox", "xabout_news", *words]
+    for _ in range(30_000):
+        s = "<html>" + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        got = next((layout for layout, rx in LAYOUT_MARKERS if _has_marker(s, rx, _MARKER_WORDS[layout])), "html")
+        assert got == _old_sniff_marker(s), s
+    for _, body in mock_pages(60):
+        text = decode_bytes(body).text.replace("__NEXT_DATA__", "__NEXT__")
+        got = next((layout for layout, rx in LAYOUT_MARKERS if _has_marker(text, rx, _MARKER_WORDS[layout])), "html")
+        assert got == _old_sniff_marker(text)
