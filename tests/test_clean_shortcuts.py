@@ -250,3 +250,12 @@ def test_layout_markers_searched_from_the_first_word_as_through_the_page():
         text = decode_bytes(body).text.replace("__NEXT_DATA__", "__NEXT__")
         got = next((layout for layout, rx in LAYOUT_MARKERS if _has_marker(text, rx, _MARKER_WORDS[layout])), "html")
         assert got == _old_sniff_marker(text)
+
+
+def test_a_log_without_events_places_none():
+    from cleaning.explain import RepairLog
+
+    log = RepairLog()
+    log.field("title", [], "标题")
+    log.body_joined([], "甲\n乙")
+    assert log.entries(["甲", "乙"], ["乙"], "") == [] and log.entries([], [], "标题") == []
