@@ -365,9 +365,12 @@ def strip_paragraphs(paras: list[str], *, title: str = "", head_spam: bool = Tru
             before = len(res.removed)
             out = strip_head_spam(out, res, title=title)
             changed = changed or len(res.removed) != before
+    # The two ends were last classified with the edge rules, which hold every any-scope rule:
+    # they are article text for these too (strip_head_spam, which could change the first, did not).
     kept = []
-    for p in out:
-        kind = classify(p, edge=False)
+    last = len(out) - 1
+    for i, p in enumerate(out):
+        kind = None if i == 0 or i == last else classify(p, edge=False)
         if kind:
             res.add(kind, p)
         else:

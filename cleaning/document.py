@@ -179,10 +179,8 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
     host = rec.mirror_host
     log = RepairLog()
 
-    def repair(text: str) -> RepairResult:
-        key = (text, traditional, host, converter, lost)
-        if key in _CLEAN_FIELDS:
-            return RepairResult(text)  # what repair_text gives a text it leaves as it is
+    def repaired(text: str, key: tuple[str, bool, str | None, str | None, bool]) -> RepairResult:
+        """:func:`repair_text` of a text not in :data:`_CLEAN_FIELDS` (``key``: its key there)."""
         res = repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
         if len(text) <= _CLEAN_FIELD_CHARS and res.text == text and not (res.repairs or res.log or res.kept):
             if len(_CLEAN_FIELDS) >= _CLEAN_FIELDS_MAX:
@@ -190,12 +188,21 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
             _CLEAN_FIELDS.add(key)
         return res
 
+    def repair(text: str) -> RepairResult:
+        key = (text, traditional, host, converter, lost)
+        if key in _CLEAN_FIELDS:
+            return RepairResult(text)  # what repair_text gives a text it leaves as it is
+        return repaired(text, key)
+
     page = PageCopies(ex.copies.texts, repair)
 
     def fixed(text: str) -> tuple[str, list[RepairEvent]]:
         if not text:
             return text, []
-        r = repair(text)
+        key = (text, traditional, host, converter, lost)
+        if key in _CLEAN_FIELDS:  # repair leaves it as it is: no counts, no events, no span to restore
+            return text, []
+        r = repaired(text, key)
         restore(r, page, text)
         for kind, n in (r.repairs or {}).items():
             rec.count_repair(kind, n)
@@ -205,7 +212,8 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
         if not text:
             return text
         out, events = fixed(text)
-        log.field(field, events, out)
+        if events:
+            log.field(field, events, out)
         return out
 
     for name in ("title", "summary", "author_raw", "pph_byline", "editor_raw", "source", "node_name"):

@@ -78,6 +78,8 @@ class RepairLog:
     def entries(self, paragraphs: list[str], kept: list[str], title: str) -> list[dict[str, object]]:
         """The log as the record keeps it: ``paragraphs`` are the body's normalised paragraphs
         before boilerplate stripping, ``kept`` the ones stored, ``title`` the stored title."""
+        if not (self._body or self._fields):  # nothing repaired (most pages): nothing to place
+            return []
         where: dict[int, int] = {}  # paragraph before stripping -> its index among the kept
         j = 0
         for k, para in enumerate(kept):

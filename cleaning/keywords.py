@@ -184,7 +184,10 @@ def _tokens(title: str, summary: str, body: str) -> list[str]:
         return rjieba.cut(text) if text else []
     words = rjieba.cut(title)
     tokens = (words + ["\n"]) * (TITLE_WEIGHT - 1) + words
-    return tokens + ["\n", *rjieba.cut(rest)] if rest else tokens
+    if rest:
+        tokens.append("\n")
+        tokens += rjieba.cut(rest)  # extended in place: the body's words copied once
+    return tokens
 
 
 def extract_keywords(

@@ -71,10 +71,22 @@ def sniff(text: str) -> str:
         if "__NEXT_DATA__" in s:  # what the first marker finds first (a plain scan: a tenth of its time)
             return "nextjs"
         for layout, rx in LAYOUT_MARKERS:
-            if any(w in s for w in _MARKER_WORDS.get(layout, ("",))) and rx.search(s):
+            if _has_marker(s, rx, _MARKER_WORDS.get(layout, ("",))):
                 return layout
         return "html"
     return "text"
+
+
+_CLASS_OPEN = 'class="'
+
+
+def _has_marker(s: str, rx: re.Pattern[str], words: tuple[str, ...]) -> bool:
+    """``rx.search(s)`` of a marker that is a word of ``words`` in a class attribute
+    (``class="[^"]*…word…``, :data:`LAYOUT_MARKERS` past ``__NEXT_DATA__``): searched from the
+    last ``class="`` before the first word, where any match starts (one that started earlier would
+    hold that ``class="``'s quote), not through a whole 2017 page's 300 class attributes."""
+    found = [i for i in map(s.find, words) if i >= 0]
+    return bool(found) and rx.search(s, max(0, s.rfind(_CLASS_OPEN, 0, min(found)))) is not None
 
 
 def _page_cont_id(doc: HtmlElement) -> int | None:
@@ -157,8 +169,11 @@ def _visible_lines(doc: HtmlElement) -> list[str]:
 
 def _fill_from_visible_text(ex: Extracted, doc: HtmlElement) -> None:
     """A known layout that left the time, byline or source empty: look for them by their
-    shapes in the page's visible text, never overriding what the layout found."""
-    shaped = extract_lines(_visible_lines(doc), layout=ex.layout, title_hint=ex.title, head_only=True)
+    shapes in the page's visible text, never overriding what the layout found (its head only:
+    the page is walked as far as its lines are read)."""
+    body = h.first(doc, "//body") if doc.tag != "body" else doc
+    lines = h.BodyLines(body if body is not None else doc)  # _visible_lines(doc), read lazily
+    shaped = extract_lines(lines, layout=ex.layout, title_hint=ex.title, head_only=True)
     if ex.published_at is None:
         ex.published_at = shaped.published_at
     if not ex.author_raw and shaped.author_raw:

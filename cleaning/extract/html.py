@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from lxml import etree
@@ -232,8 +233,67 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
     image, caption elements (``p.image_desc``, ``figcaption``) become a caption paragraph
     at the image's place; scripts and (with ``skip_chrome``) widget containers are skipped."""
     out = BodyBlocks()
-    if root is None:
-        return out
+    if root is not None:
+        for _ in _walk_blocks(root, out, skip_chrome, pause=False):
+            pass
+    return out
+
+
+class BodyLines(Sequence[str]):
+    """The paragraphs of :func:`body_blocks` (``skip_chrome=False``), walked only as far as they
+    are read: a reader of a page's head (:func:`cleaning.extract.textdump.extract_lines` with
+    ``head_only``) leaves the rest of the page unwalked. Indexing, slicing, ``in``, ``index``,
+    iteration and ``len`` give what the same on ``body_blocks(root, skip_chrome=False).paragraphs``
+    gives (``len`` and open-ended slices walk to the end)."""
+
+    __slots__ = ("_out", "_walk", "_final")
+
+    def __init__(self, root: HtmlElement | None) -> None:
+        self._out = BodyBlocks()
+        self._walk: Iterator[int] | None = None if root is None else _walk_blocks(root, self._out, False, pause=True)
+        self._final = 0  # the paragraphs before this index are as the whole walk leaves them
+
+    def _upto(self, n: int | None) -> int:
+        """Walk until ``n`` paragraphs are final (None: to the end); how many are."""
+        while self._walk is not None and (n is None or self._final < n):
+            final = next(self._walk, None)
+            if final is None:
+                self._walk = None
+                self._final = len(self._out.paragraphs)
+            else:
+                self._final = final
+        return self._final
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            if i.stop is None or i.stop < 0 or (i.start or 0) < 0:
+                self._upto(None)
+            else:
+                self._upto(i.stop)
+            return self._out.paragraphs[: self._final][i]
+        if i < 0:
+            self._upto(None)
+        elif self._upto(i + 1) <= i:
+            raise IndexError("line index out of range")
+        return self._out.paragraphs[i]
+
+    def __len__(self) -> int:
+        return self._upto(None)
+
+    def __bool__(self) -> bool:
+        return self._upto(1) > 0
+
+    def __iter__(self) -> Iterator[str]:
+        i = 0
+        while self._upto(i + 1) > i:
+            yield self._out.paragraphs[i]
+            i += 1
+
+
+def _walk_blocks(root: HtmlElement, out: BodyBlocks, skip_chrome: bool, *, pause: bool) -> Iterator[int]:
+    """:func:`body_blocks`' walk, filling ``out``; with ``pause``, it stops after each block's end
+    and yields how many paragraphs are final (those before the first caption still open: a
+    caption's end joins the paragraphs from its start)."""
     buf: list[str] = []
     caption_start: list[tuple[int, int]] = []  # (depth, paragraph index)
     depth = 0
@@ -312,6 +372,8 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
                             if not img.caption:
                                 img.caption = out.paragraphs[start]
                             break
+                if pause:
+                    yield min(start for _, start in caption_start) if caption_start else len(out.paragraphs)
             depth -= 1
             if el is not root:
                 tail = el.tail
@@ -321,7 +383,6 @@ def body_blocks(root: HtmlElement, *, skip_chrome: bool = True) -> BodyBlocks:
             if el.tail:
                 buf.append(el.tail)
     flush()
-    return out
 
 
 def meta(root: HtmlElement, name: str) -> str:

@@ -9,6 +9,8 @@ given (``title_hint``), names the title."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import islice
 from typing import cast
 
 from cleaning import boilerplate as bp
@@ -29,7 +31,7 @@ _IMAGE_URL = lazy(
 )
 
 
-def take_image_urls(paragraphs: list[str], ex: Extracted) -> list[str]:
+def take_image_urls(paragraphs: Sequence[str], ex: Extracted) -> list[str]:
     """Image URLs inlined as text go to ``ex.images`` (a caption-like line right after one stays
     in the text, where the site prints captions, and becomes its caption too); what remains of
     each paragraph is kept."""
@@ -140,16 +142,25 @@ def extract_text(text: str, *, layout: str = "text_dump", title_hint: str = "") 
     return extract_lines(lines_of(text), layout=layout, title_hint=title_hint)
 
 
+def _at(lines: Sequence[str], i: int) -> str | None:
+    """``lines[i]``, None past the end (asked without ``len``: lines read lazily are read only
+    as far as they are asked for, :class:`cleaning.extract.html.BodyLines`)."""
+    try:
+        return lines[i]
+    except IndexError:
+        return None
+
+
 def extract_lines(
-    lines: list[str], *, layout: str = "text_dump", title_hint: str = "", head_only: bool = False
+    lines: Sequence[str], *, layout: str = "text_dump", title_hint: str = "", head_only: bool = False
 ) -> Extracted:
     """The fields of a text's lines by their shapes (module doc). ``head_only``: only the time,
     byline, 来源 and 澎湃号 byline are wanted (what is read after them, the title, the chrome
-    counts and the body's image URLs, is left undone)."""
+    counts and the body's image URLs, is left undone; so are the lines after those it reads)."""
     ex = Extracted(layout=layout)
     if not lines:
         return ex
-    t = next((i for i, ln in enumerate(lines[:_HEAD_WINDOW]) if _time_line(ln)), None)
+    t = next((i for i, ln in enumerate(islice(lines, _HEAD_WINDOW)) if _time_line(ln)), None)
     if t is None:
         return _no_time_line(ex, lines, title_hint, head_only)
     ex.published_at = md.parse_time(lines[t])
@@ -157,14 +168,13 @@ def extract_lines(
     ex.count("byline")
     # after the time line: source, 字号, 原创 byline, column link — until the body starts
     j = t + 1
-    while j < len(lines):
-        ln = lines[j]
+    while (ln := _at(lines, j)) is not None:
         if md.parse_source(ln) and len(ln) <= 40:
             ex.source = ex.source or md.parse_source(ln)
             ex.count("byline")
         elif re.match(r"^(?:原创|原創)\s+\S", ln) and len(ln) <= 40:
             ex.pph_byline = ln
-            nxt = lines[j + 1] if j + 1 < len(lines) else ""
+            nxt = _at(lines, j + 1) or ""
             if len(ln.split()) == 2 and _account_line(nxt):  # ``原创 <writer>`` / ``<account>``
                 ex.pph_byline = f"{ln} {nxt}"
                 j += 1
@@ -177,7 +187,6 @@ def extract_lines(
         else:
             break
         j += 1
-    body = lines[j:]
     # above the time line: byline (news), then the title; anything higher is chrome or spam
     above = lines[:t]
     k = len(above) - 1
@@ -190,6 +199,7 @@ def extract_lines(
         k -= 1
     if head_only:
         return ex
+    body = lines[j:]
     while k >= 0 and bp.classify(above[k]) is not None:
         k -= 1
     body_text = "".join(body[:40])
@@ -230,37 +240,41 @@ def _account_line(line: str) -> bool:
     return 1 <= len(line) <= 16 and not re.search(r"[，。！？、：:;；|]|\d{4}-", line) and bp.classify(line) is None
 
 
-def _no_time_line(ex: Extracted, lines: list[str], title_hint: str = "", head_only: bool = False) -> Extracted:
+def _no_time_line(ex: Extracted, lines: Sequence[str], title_hint: str = "", head_only: bool = False) -> Extracted:
     """No time line: the page's heading (``title_hint``) or the first title-like line that is
     not chrome heads the rest."""
     if title_hint and title_hint in lines[:_HEAD_WINDOW]:
         i = lines.index(title_hint)
         ex.title = title_hint
         if head_only:
-            _head_fields(ex, lines[i + 1 :])
+            _head_fields(ex, lines[i + 1 : i + 1 + _HEAD_FIELDS])
             return ex
         ex.count("site_name", sum(1 for ln in lines[:i] if is_site_name(ln)))
         ex.paragraphs = take_image_urls(_head_fields(ex, lines[i + 1 :]), ex)
         return ex
     i = 0
-    while i < len(lines) and (
+    while _at(lines, i) is not None and (
         bp.classify(lines[i]) is not None or bp.is_keyword_spam(lines[i]) or is_site_name(lines[i])
     ):
         ex.count(bp.classify(lines[i]) or ("site_name" if is_site_name(lines[i]) else "spam_header"))
         i += 1
-    if i < len(lines) and _is_title_like(lines[i]) and len(lines) - i > 1:
+    if _at(lines, i) is not None and _is_title_like(lines[i]) and _at(lines, i + 1) is not None:
         ex.title = lines[i]
         i += 1
-    body = _head_fields(ex, lines[i:])
+    body = _head_fields(ex, lines[i : i + _HEAD_FIELDS] if head_only else lines[i:])
     if not head_only:
         ex.paragraphs = take_image_urls(body, ex)
     return ex
 
 
-def _head_fields(ex: Extracted, lines: list[str]) -> list[str]:
+#: The most lines :func:`_head_fields` reads.
+_HEAD_FIELDS = 4
+
+
+def _head_fields(ex: Extracted, lines: Sequence[str]) -> Sequence[str]:
     """Bylines and 来源 lines at the head of a body without a time line: taken, not body."""
     j = 0
-    while j < min(len(lines), 4):
+    while j < min(len(lines), _HEAD_FIELDS):
         ln = lines[j]
         if md.parse_source(ln) and len(ln) <= 40:
             ex.source = ex.source or md.parse_source(ln)
