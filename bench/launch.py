@@ -10,7 +10,10 @@ So the bench starts this small process, which starts the command and, while it r
 command and of every process below it every 0.1 s, then writes as JSON to the file named
 first: the largest ``VmHWM`` of one process (``peak_kb``), the sum of the processes' (``sum_kb``:
 they run at once, and the shared pages count in each), per process, and ``wait4``'s
-``ru_maxrss`` for comparison:
+``ru_maxrss`` for comparison. Beside ``wait4``'s CPU time of the command and everything below it
+(``cpu_s``), the CPU its children cost (``children_cpu_s``: the command's ``cutime + cstime``
+as last read, or the children's own times as last read, whichever is larger): ``cpu_s`` minus it
+is the command's own process (a crawl's main process, without its worker):
 
     python -m bench.launch RESULT.json CMD ARG...
 
@@ -26,6 +29,7 @@ import sys
 import time
 
 INTERVAL = 0.1
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -51,10 +55,23 @@ def _hwm_kb(pid: int) -> tuple[str, int] | None:
     return (cmd, int(hwm.split()[0])) if hwm else None
 
 
+def _cpu_s(pid: int) -> tuple[float, float]:
+    """The CPU seconds of a live process: its own (``utime + stime``) and its waited-for
+    children's (``cutime + cstime``); zeros once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK, (int(fields[13]) + int(fields[14])) / _TICK
+
+
 def main(argv: list[str]) -> int:
     result, cmd = argv[0], argv[1:]
     proc = subprocess.Popen(cmd)
     seen: dict[int, tuple[str, int]] = {}
+    own: dict[int, float] = {}  # CPU seconds of each process below the command, as last read
+    reaped = 0.0  # the command's children's CPU seconds (cutime + cstime), as last read
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
@@ -65,6 +82,11 @@ def main(argv: list[str]) -> int:
             got = _hwm_kb(p)
             if got:
                 seen[p] = (got[0], max(got[1], seen.get(p, ("", 0))[1]))
+            mine, children = _cpu_s(p)
+            if p == proc.pid:
+                reaped = max(reaped, children)
+            elif mine:
+                own[p] = max(mine, own.get(p, 0.0))
             todo += _children(p)
         time.sleep(INTERVAL)
     code = os.waitstatus_to_exitcode(status)
@@ -74,6 +96,7 @@ def main(argv: list[str]) -> int:
                 "rc": code,
                 "maxrss_kb": usage.ru_maxrss,
                 "cpu_s": usage.ru_utime + usage.ru_stime,
+                "children_cpu_s": max(reaped, sum(own.values())),
                 "peak_kb": max((kb for _, kb in seen.values()), default=usage.ru_maxrss),
                 "sum_kb": sum(kb for _, kb in seen.values()),
                 "processes": [{"pid": p, "cmd": c, "hwm_kb": kb} for p, (c, kb) in sorted(seen.items())],

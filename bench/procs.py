@@ -72,6 +72,7 @@ def run_child(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, time
             "rc": usage.get("rc", proc.returncode),
             "wall_s": wall,
             "cpu_s": usage.get("cpu_s", 0.0),
+            "children_cpu_s": usage.get("children_cpu_s", 0.0),
             "peak_rss_mb": round(usage.get("peak_kb", 0) / 1024, 1),
             "peak_rss_sum_mb": round(usage.get("sum_kb", 0) / 1024, 1),
             "ru_maxrss_mb": round(usage.get("maxrss_kb", 0) / 1024, 1),

@@ -6,7 +6,8 @@ tree (and variants with extra crawl options), interleaved, on one warm mock.
 ``--before`` is a checkout of the older code (``git archive REV | tar -x -C DIR``); ``--after``
 defaults to this tree. Each crawl runs with its tree as the working directory, so that it imports
 that tree's packages; the ceiling and the harness are this tree's. Prints one JSON line per round
-(ratio to the ceiling, CPU seconds, the largest process's peak RSS and every process's, and of
+(ratio to the ceiling, CPU seconds, those of the crawl's main process and of its worker per
+article page, the largest process's peak RSS and every process's, and of
 the archive it made: raw bytes / stored bytes of ``raw_pages`` and the zstd dictionaries its
 writer trained) and the medians with their spread.
 """
@@ -34,9 +35,13 @@ def crawl_with(mock: Mock, tree: Path, db: Path, extra: list[str]) -> dict:
     m = _SUMMARY.search(res["stderr"])
     if res["rc"] != 0 or not m:
         raise SystemExit(f"bench.treepairs: the crawl with {tree} failed:\n{res['stderr'][-2000:]}")
+    articles = int(m.group(1))
     return {
-        "articles_per_s": int(m.group(1)) / float(m.group(3)),
+        "articles_per_s": articles / float(m.group(3)),
         "cpu_s": res["cpu_s"],
+        # the crawl's main process alone (its total minus its worker's), per article page
+        "main_ms_per_article": 1000 * (res["cpu_s"] - res["children_cpu_s"]) / max(1, articles),
+        "worker_ms_per_article": 1000 * res["children_cpu_s"] / max(1, articles),
         "peak_rss_mb": res["peak_rss_mb"],
         "processes_mb": [p["hwm_mb"] for p in res["processes"]],
         **archive_figures(db),
@@ -63,7 +68,11 @@ def rounds(size: int, pairs: int, trees: list[tuple[str, Path, list[str]]], work
     try:
         for k in range(pairs):
             ceil = ceiling(mock, DEFAULT_SETTINGS)
-            row: dict = {"loadavg": os.getloadavg()[0], "ceiling_articles_per_s": ceil["articles_per_s"]}
+            row: dict = {
+                "loadavg": os.getloadavg()[0],
+                "ceiling_articles_per_s": ceil["articles_per_s"],
+                "ceiling_ms_per_article": 1000 * ceil["cpu_s"] / max(1, ceil["article_pages"]),
+            }
             for label, tree, extra in trees:
                 got = crawl_with(mock, tree, workdir / f"{k}_{len(row)}.sqlite3", extra)
                 got["ratio"] = got["articles_per_s"] / ceil["articles_per_s"]
@@ -78,6 +87,8 @@ def rounds(size: int, pairs: int, trees: list[tuple[str, Path, list[str]]], work
         "ratio": {label: spread([r[label]["ratio"] for r in runs]) for label in labels},
         "peak_rss_mb": {label: spread([r[label]["peak_rss_mb"] for r in runs]) for label in labels},
         "raw_ratio": {label: spread([r[label]["raw_ratio"] for r in runs]) for label in labels},
+        "main_ms_per_article": {label: spread([r[label]["main_ms_per_article"] for r in runs]) for label in labels},
+        "ceiling_ms_per_article": spread([r["ceiling_ms_per_article"] for r in runs]),
     }
 
 
@@ -93,7 +104,8 @@ def main(argv=None) -> int:
     trees += [(f"after {v}", args.after.resolve(), v.split()) for v in args.variant]
     with tempfile.TemporaryDirectory() as tmp:
         result = rounds(args.size, args.pairs, trees, Path(tmp))
-    print(json.dumps({k: result[k] for k in ("ratio", "peak_rss_mb", "raw_ratio")}, indent=1))
+    keys = ("ratio", "peak_rss_mb", "raw_ratio", "main_ms_per_article", "ceiling_ms_per_article")
+    print(json.dumps({k: result[k] for k in keys}, indent=1))
     return 0
 
 

@@ -103,6 +103,10 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 #: it parsed the spider's source on every response (4 % of the crawl's reactor time). The
 #: spider's callbacks are tested; the check is off.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+#: Scrapy's in-memory stats without the Python ``__getattribute__`` hook of its collector
+#: (Scrapy 2.19: it only warns about a deprecated ``spider`` argument): ~27 stats calls per
+#: article page, each ~20 times cheaper (``crawler.stats``). The same stats.
+STATS_CLASS = "crawler.stats.CrawlStats"
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 3.0
 AUTOTHROTTLE_MAX_DELAY = 60.0

@@ -26,6 +26,10 @@ def test_treepairs_runs_and_reports_every_tree():
     for label in ("before", "after", "after --no-keywords"):
         assert row[label]["articles_per_s"] > 0 and row[label]["peak_rss_mb"] > 0
         assert row[label]["raw_pages"] > 40 and row[label]["raw_ratio"] > 1
+        # the crawl's main process and its worker, apart
+        assert row[label]["main_ms_per_article"] > 0 and row[label]["worker_ms_per_article"] > 0
     summary = json.loads("\n".join(lines[1:]))
     assert set(summary["ratio"]) == {"before", "after", "after --no-keywords"}
     assert set(summary["raw_ratio"]) == {"before", "after", "after --no-keywords"}
+    assert set(summary["main_ms_per_article"]) == {"before", "after", "after --no-keywords"}
+    assert summary["ceiling_ms_per_article"]["median"] > 0

@@ -9,10 +9,18 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     IgnoreRequest,
 )
+from scrapy.http import Headers
 from twisted.internet import error as neterror
 
 
 def _headers_dict(headers) -> dict[str, str]:
+    """Each header's values joined by ``", "``, names and values as Latin-1. Scrapy's ``Headers``
+    is a dict of its normalised names to their lists of values, all bytes: it is read as that
+    dict, each name's values joined as bytes and decoded once (the same text: Latin-1 maps each
+    byte to one character), not through its ``items()``, which looks every name up again through
+    ``getlist``. Twice per article page, on the reactor thread; other mappings as before."""
+    if isinstance(headers, Headers):
+        return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in dict.items(headers)}
     out: dict[str, str] = {}
     for key, values in headers.items():
         k = key.decode("latin-1") if isinstance(key, bytes) else str(key)
