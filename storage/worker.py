@@ -15,7 +15,9 @@ the stored summary say what the crawl's counters need.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import sys
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -129,6 +131,22 @@ def worker_main(
         conn.close()
 
 
+def worker_process(conn, *args, **kwargs) -> None:
+    """:func:`worker_main` as :class:`ProcessWriter`'s process runs it: once it returns (every
+    entry committed, the archive's connections closed, the pipe closed), the process ends at once
+    (``os._exit``), without the interpreter's teardown: freeing the cleaning chain's and the
+    storage's modules and tables cost a crawl's worker ~0.3 s of CPU at exit, which the crawl's
+    close waited for (``ProcessWriter.close`` joins the process). An exception leaves as usual."""
+    worker_main(conn, *args, **kwargs)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):  # no stream, or a closed one
+            pass
+    os._exit(0)
+
+
 def _finish(conn, collect: _Collect) -> None:
     try:
         conn.send(("done", [], collect.records))
@@ -157,7 +175,7 @@ class ProcessWriter:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(
-            target=worker_main,
+            target=worker_process,
             args=(child, None, None, None, max(1, max_batch), clean, keep_records, warm),
             name="thepaper-worker",
             daemon=True,

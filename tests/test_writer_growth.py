@@ -7,8 +7,10 @@ cleanly when it never is."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
 from storage import dictionaries
@@ -83,16 +85,16 @@ def test_the_last_training_that_may_re_encode_does_it_at_once(db_url, monkeypatc
         engine.dispose()
 
 
-def _worker(**kwargs):
-    """The worker's process, as :class:`storage.worker.ProcessWriter` starts it (no archive yet),
-    and this end of its pipe."""
+def _worker(target=None, **kwargs):
+    """The worker's process, as :class:`storage.worker.ProcessWriter` starts it (no archive yet;
+    ``target``: :func:`storage.worker.worker_main` unless given), and this end of its pipe."""
     import multiprocessing
 
     from storage.worker import worker_main
 
     ctx = multiprocessing.get_context("spawn")
     conn, child = ctx.Pipe()
-    proc = ctx.Process(target=worker_main, args=(child,), kwargs={"max_batch": 10, **kwargs}, daemon=True)
+    proc = ctx.Process(target=target or worker_main, args=(child,), kwargs={"max_batch": 10, **kwargs}, daemon=True)
     proc.start()
     child.close()
     return conn, proc
@@ -108,13 +110,15 @@ def _answers(conn) -> list:
             return out
 
 
-def test_a_worker_started_before_its_archive_is_known(db_url):
+def _three_pages_stored(db_url, target=None, **kwargs):
+    """A new archive, a worker that learns it from its first message and stores three pages, then
+    stops: its results (checked: all three stored, sent back without their raw page) and process."""
     from storage.worker import _OPEN
     from storage.writers import _STOP
 
     engine, _ = open_archive(db_url, create=True)
     engine.dispose()
-    conn, proc = _worker()
+    conn, proc = _worker(target, **kwargs)
     jobs = page_jobs(_pages(3))
     conn.send([(_OPEN, db_url, None, {})] + [(seq, job) for seq, job in enumerate(jobs, 1)])
     conn.send([_STOP])
@@ -128,6 +132,11 @@ def test_a_worker_started_before_its_archive_is_known(db_url):
             assert s.scalar(sa.select(sa.func.count()).select_from(RawPage)) == 3
     finally:
         engine.dispose()
+    return results, proc
+
+
+def test_a_worker_started_before_its_archive_is_known(db_url):
+    _three_pages_stored(db_url)
 
 
 def test_a_worker_never_opened_stops_when_closed():
@@ -138,3 +147,24 @@ def test_a_worker_never_opened_stops_when_closed():
     assert _answers(conn) == []
     proc.join(60)
     assert proc.exitcode == 0
+
+
+def mark_at_exit(path: str) -> None:
+    """A worker's ``warm``: an exit handler that writes ``path``, which the interpreter's teardown runs."""
+    import atexit
+    from pathlib import Path
+
+    atexit.register(Path(path).write_text, "teardown")
+
+
+@pytest.mark.parametrize("fast_exit, torn_down", [(True, False), (False, True)])
+def test_the_worker_process_ends_without_the_interpreters_teardown(db_url, tmp_path, fast_exit, torn_down):
+    """ProcessWriter's process (worker_process) stores and commits everything, then ends at once:
+    the interpreter's teardown (here an exit handler) does not run; worker_main alone returns to it."""
+    from storage.worker import worker_main, worker_process
+
+    marker = tmp_path / "teardown"
+    warm = functools.partial(mark_at_exit, str(marker))
+    _, proc = _three_pages_stored(db_url, worker_process if fast_exit else worker_main, warm=warm)
+    assert proc.exitcode == 0
+    assert marker.exists() is torn_down
