@@ -84,8 +84,10 @@ def per_page(fn, pages) -> dict:
     return {"pages": len(pages), "seconds": secs, "pages_per_s": len(pages) / secs, "mb_per_s": nbytes / secs / 1e6}
 
 
-def side_by_side(db: Path, k: int) -> dict:
-    """trafilatura's ``extract`` and our ``clean_document`` on the same raw pages, in this process."""
+def side_by_side(db: Path, k: int, rounds: int = 3) -> dict:
+    """trafilatura's ``extract`` and our ``clean_document`` on the same raw pages, in this process:
+    ``rounds`` passes of each, taking turns, and each side's fastest pass (a single pass of each
+    moved by 20 % with what else the machine did in that second; every pass is kept in ``rounds``)."""
     import trafilatura
 
     from cleaning.document import clean_document
@@ -93,9 +95,17 @@ def side_by_side(db: Path, k: int) -> dict:
     pages = raw_sample(db, k)
     clean_document(pages[0][1], url=pages[0][0], headers=pages[0][2])  # warm caches (jieba, opencc)
     trafilatura.extract(pages[0][1].decode("utf-8"))
-    ours = per_page(lambda url, body, headers: clean_document(body, url=url, headers=headers), pages)
-    theirs = per_page(lambda url, body, headers: trafilatura.extract(body.decode("utf-8", "replace")), pages)
-    return {"ours": ours, "trafilatura": theirs}
+    passes: dict[str, list[dict]] = {"ours": [], "trafilatura": []}
+    for _ in range(max(1, rounds)):
+        passes["ours"].append(
+            per_page(lambda url, body, headers: clean_document(body, url=url, headers=headers), pages)
+        )
+        passes["trafilatura"].append(
+            per_page(lambda url, body, headers: trafilatura.extract(body.decode("utf-8", "replace")), pages)
+        )
+    out: dict = {side: max(runs, key=lambda r: r["pages_per_s"]) for side, runs in passes.items()}
+    out["rounds"] = {side: [round(r["pages_per_s"], 1) for r in runs] for side, runs in passes.items()}
+    return out
 
 
 # ------------------------------------------------------------------ 4. cleaning alone

@@ -72,7 +72,8 @@ def table(r: dict) -> str:
     add(
         (
             "reprocess",
-            "clean_document / trafilatura.extract, same pages",
+            "clean_document / trafilatura.extract, same pages"
+            + (f", fastest of {len(sbs['rounds']['ours'])} turns each" if "rounds" in sbs else ""),
             f"{sbs['ours']['pages_per_s']:.0f} / {sbs['trafilatura']['pages_per_s']:.0f} pages/s",
         )
     )
