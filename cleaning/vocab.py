@@ -20,8 +20,9 @@ What is built (:func:`build`), from the installed packages' own files:
   detection's, without OpenCC's ``s2t``).
 
 A table is opened on first use and counted in :data:`LOADS` (name -> times opened in this
-process): the repair's vocabularies (``wide``, ``names``, ``usage``, ``follow``, ``hmm``) are
-opened only by a page that shows damage, which ``tests/test_vocab.py`` checks by this counter.
+process): the repair's vocabularies (:data:`REPAIR_TABLES`: ``wide``, ``names``, ``usage``,
+``follow``, ``hmm_B`` ...) are opened only by a page that shows damage, which
+``tests/test_vocab.py`` checks by this counter.
 A trie is an ``mmap`` of its file and an array a ``memoryview`` of one: no Python object per
 word, and the pages are shared by every process of a crawl or a reprocess.
 

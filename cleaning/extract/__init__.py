@@ -162,17 +162,21 @@ def _extract(
     return ex, None
 
 
-def _visible_lines(doc: HtmlElement) -> list[str]:
+def _body_root(doc: HtmlElement) -> HtmlElement:
+    """The page's ``<body>`` (the document itself when it is one, or has none)."""
     body = h.first(doc, "//body") if doc.tag != "body" else doc
-    return h.body_blocks(body if body is not None else doc, skip_chrome=False).paragraphs
+    return body if body is not None else doc
+
+
+def _visible_lines(doc: HtmlElement) -> list[str]:
+    return h.body_blocks(_body_root(doc), skip_chrome=False).paragraphs
 
 
 def _fill_from_visible_text(ex: Extracted, doc: HtmlElement) -> None:
     """A known layout that left the time, byline or source empty: look for them by their
     shapes in the page's visible text, never overriding what the layout found (its head only:
     the page is walked as far as its lines are read)."""
-    body = h.first(doc, "//body") if doc.tag != "body" else doc
-    lines = h.BodyLines(body if body is not None else doc)  # _visible_lines(doc), read lazily
+    lines = h.BodyLines(_body_root(doc))  # _visible_lines(doc), read lazily
     shaped = extract_lines(lines, layout=ex.layout, title_hint=ex.title, head_only=True)
     if ex.published_at is None:
         ex.published_at = shaped.published_at
