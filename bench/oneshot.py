@@ -16,30 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 from bench.interleaved import spread
-from bench.procs import PY, ROOT, run_child
+from bench.procs import PY, ROOT, fresh_bytecode, run_child
 
 PAGES = {
     "2017 mobile sample": ROOT / "tests/data/samples/m_thepaper_2017_newsDetail_forward_1787647.html",
     "Next.js article": ROOT / "tests/data/extract/nextjs_news.html",
 }
-
-
-#: The packages a ``clean`` run imports from the tree.
-PACKAGES = ("domain", "cleaning", "crawler", "storage", "pipelines", "jobs", "mocksite")
-
-
-def fresh_bytecode(tree: Path) -> None:
-    """Compile ``tree``'s packages to bytecode (``compileall``; ``__pycache__`` is not tracked),
-    as an installed package is: with PYTHONDONTWRITEBYTECODE set, a tree without it (a fresh
-    ``git archive``) or with stale files compiles those modules from source in every run, tens
-    to hundreds of milliseconds the bench would count as the code's."""
-    names = [p for p in PACKAGES if (tree / p).is_dir()]
-    subprocess.run([PY, "-m", "compileall", "-q", *names], cwd=tree, check=True, stdout=subprocess.DEVNULL)
 
 
 def clean_once(page: Path, tree: Path = ROOT, extra: tuple[str, ...] = ()) -> dict:

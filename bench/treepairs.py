@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from bench.interleaved import spread
+from bench.procs import fresh_bytecode
 from bench.run import _SUMMARY, DEFAULT_SETTINGS, PY, ROOT, Mock, ceiling, measured
 
 
@@ -102,6 +103,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     trees = [("before", args.before.resolve(), []), ("after", args.after.resolve(), [])]
     trees += [(f"after {v}", args.after.resolve(), v.split()) for v in args.variant]
+    for tree in {t for _, t, _ in trees}:  # a tree without bytecode would compile in every crawl
+        fresh_bytecode(tree)
     with tempfile.TemporaryDirectory() as tmp:
         result = rounds(args.size, args.pairs, trees, Path(tmp))
     keys = ("ratio", "peak_rss_mb", "raw_ratio", "main_ms_per_article", "ceiling_ms_per_article")
