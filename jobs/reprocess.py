@@ -38,19 +38,33 @@ from storage.dictionaries import dictionary_bytes
 from storage.models import Article, RawPage, raw_body_bytes
 
 _PAGE_KINDS = ("article", "import", "file", "mirror")
-_RAW_COLUMNS = (
-    RawPage.id,
-    RawPage.url,
-    RawPage.final_url,
-    RawPage.status,
-    RawPage.headers,
-    RawPage.context,
-    RawPage.cont_id,
-    RawPage.kind,
-    RawPage.body,
-    RawPage.compression,
-    RawPage.dictionary_id,
-    RawPage.fetched_at,
+_RAW = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
+#: The raw pages of a piece (``ids``: an expanding IN), as plain Core rows. One statement, built
+#: once (SQLAlchemy keeps its compiled form and cache key): a select of the ORM's columns built for
+#: every piece made a cleaner's whole read of a piece 61-64 µs a page against 49-51 now (medians
+#: of 191 pieces of 50 pages each, taking turns, the 20,000-article mock archive).
+_READ_RAW = (
+    sa.select(
+        *(
+            _RAW.c[name]
+            for name in (
+                "id",
+                "url",
+                "final_url",
+                "status",
+                "headers",
+                "context",
+                "cont_id",
+                "kind",
+                "body",
+                "compression",
+                "dictionary_id",
+                "fetched_at",
+            )
+        )
+    )
+    .where(_RAW.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_RAW.c.id)
 )
 
 #: One page to clean: (raw page id, body as stored, compression, URL to clean under,
@@ -115,7 +129,7 @@ def _read_chunk(Session, ids: list[int]) -> tuple[dict[int, tuple], list[CleanJo
     """The URL and fetch time of the chunk's raw pages (by id) and the cleaning jobs made of
     them (plain rows, no ORM). Bodies compressed with a dictionary are decoded here."""
     with Session() as session:
-        rows = session.execute(sa.select(*_RAW_COLUMNS).where(RawPage.id.in_(ids)).order_by(RawPage.id)).all()
+        rows = session.execute(_READ_RAW, {"ids": list(ids)}).all()
         dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
 
     def stored(r) -> tuple[bytes, str]:
