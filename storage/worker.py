@@ -22,6 +22,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from storage.pipesend import PipeSender
 from storage.writers import _STOP, Growth, StoreError, _take, reencode_earlier, settle, store_unless_broken
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def worker_main(
     collect = _Collect()
     logging.getLogger().addHandler(collect)
     logging.getLogger().setLevel(logging.WARNING)
-    inbox: deque = deque()  # the parent sends jobs in lists (ProcessWriter._send)
+    inbox: deque = deque()  # the parent sends jobs in lists (storage.pipesend)
 
     def get_nowait():
         if not inbox:
@@ -147,6 +148,10 @@ def worker_process(conn, *args, **kwargs) -> None:
     os._exit(0)
 
 
+def _is_stop(obj) -> bool:
+    return isinstance(obj, str) and obj == _STOP
+
+
 def _finish(conn, collect: _Collect) -> None:
     try:
         conn.send(("done", [], collect.records))
@@ -185,10 +190,12 @@ class ProcessWriter:
         self.pending: dict[int, Deferred[Any]] = {}
         self.seq = 0
         self.opened = False
-        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.sender = threading.Thread(target=self._send, name="thepaper-worker-sender", daemon=True)
+        from twisted.internet import reactor
+
+        # the jobs go into the pipe from the reactor thread (no thread of its own, see
+        # storage.pipesend); the results come back through a thread that waits for them
+        self.sender = PipeSender(self.conn, reactor, max_batch=SEND_BATCH, is_last=_is_stop)
         self.reader = threading.Thread(target=self._read, name="thepaper-worker-reader", daemon=True)
-        self.sender.start()
         self.reader.start()
         if store is not None:
             self.open(store, policy or {})
@@ -198,11 +205,12 @@ class ProcessWriter:
         if self.opened:
             raise RuntimeError("the worker already writes to an archive")
         self.opened = True
-        self.outbox.put((_OPEN, store.url, store.run_id, dict(policy)))
+        self.sender.put((_OPEN, store.url, store.run_id, dict(policy)))
 
     def submit(self, entry, raw_args=None, clean_args=None):
-        """Queue one ``BatchEntry`` (the sender thread pickles it into the pipe, so that
-        a busy worker never blocks the reactor); a Deferred that fires once committed."""
+        """Queue one ``BatchEntry`` (pickled into the pipe with the others of this turn of the
+        reactor, as the pipe takes them: a busy worker never blocks the reactor); a Deferred that
+        fires once committed."""
         from twisted.internet.defer import Deferred
 
         if not self.opened:
@@ -210,38 +218,25 @@ class ProcessWriter:
         d = Deferred()
         self.seq += 1
         self.pending[self.seq] = d
-        self.outbox.put((self.seq, (entry, raw_args, clean_args)))
+        self.sender.put((self.seq, (entry, raw_args, clean_args)))
         return d
 
     def close(self):
         """Stop after the queued entries are stored; a Deferred that fires then."""
         from twisted.internet.threads import deferToThread
 
-        self.outbox.put(_STOP)
+        self.sender.put(_STOP)
+        self.sender.flush()  # the rest, if the pipe is full, as the worker reads it
 
         def wait():
-            self.sender.join()
             self.reader.join()
             self.proc.join(timeout=30)
 
-        return deferToThread(wait)
+        def closed(result):
+            self.sender.close()
+            return result
 
-    def _send(self) -> None:
-        """Pickle what is queued into the pipe, as one list: one message, one pickle and one
-        write for every entry that came while the last was being sent (at most SEND_BATCH)."""
-        while True:
-            jobs = [self.outbox.get()]
-            while len(jobs) < SEND_BATCH and not (isinstance(jobs[-1], str) and jobs[-1] == _STOP):
-                try:
-                    jobs.append(self.outbox.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self.conn.send(jobs)
-            except OSError:  # the worker is gone: the reader fails what is pending
-                return
-            if isinstance(jobs[-1], str) and jobs[-1] == _STOP:
-                return
+        return deferToThread(wait).addBoth(closed)
 
     def _read(self) -> None:
         from twisted.internet import reactor
