@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from functools import partial
 from typing import TYPE_CHECKING
 
-from cleaning.page import clean_page, load_chain
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from pipelines.coverage import count_page
 from pipelines.stages import CleanStage, _Stage, worker_mode
+from pipelines.worker_args import worker_arguments
 
 if TYPE_CHECKING:
     from storage.worker import ProcessWriter
@@ -66,18 +65,14 @@ class PersistStage(_Stage):
         return stage
 
     def _start_process(self) -> ProcessWriter:
-        """Worker mode: the writer's process, started as the pipelines are built, so that its
-        imports and the cleaning chain's tables load while the crawl starts (it learns its
-        archive and run on the first item, :meth:`_open_writer`)."""
+        """Worker mode: the writer's process, started as the pipelines are built (or taken
+        running, started by ``crawl`` before Scrapy: :func:`crawler.cli.spider_run.early_worker`),
+        so that its imports and the cleaning chain's tables load while the crawl starts (it learns
+        its archive and run on the first item, :meth:`_open_writer`)."""
         from storage.worker import ProcessWriter
 
         assert self.cleaner is not None
-        return ProcessWriter(
-            max_batch=self.max_batch,
-            clean=clean_page,
-            keep_records=bool(self.crawler.settings.getdict("FEEDS")),
-            warm=partial(load_chain, keywords=self.cleaner.keywords),
-        )
+        return ProcessWriter(**worker_arguments(self.crawler.settings))
 
     def _open_writer(self):
         """The writer, on the first item: the run recorder opens the archive and the run on

@@ -20,6 +20,7 @@ import queue
 import sys
 import threading
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from storage.pipesend import PipeSender
@@ -137,7 +138,16 @@ def worker_process(conn, *args, **kwargs) -> None:
     entry committed, the archive's connections closed, the pipe closed), the process ends at once
     (``os._exit``), without the interpreter's teardown: freeing the cleaning chain's and the
     storage's modules and tables cost a crawl's worker ~0.3 s of CPU at exit, which the crawl's
-    close waited for (``ProcessWriter.close`` joins the process). An exception leaves as usual."""
+    close waited for (``ProcessWriter.close`` joins the process). An exception leaves as usual.
+
+    Ctrl-C at a terminal reaches this process too (the terminal signals its whole process group);
+    it is ignored here: stopping is the crawl's to decide (Scrapy's graceful stop), and the crawl
+    sends the stop once its last pages are queued, so that every fetched page is stored first. A
+    crawl that dies closes the pipe, and this process ends then. (SIGTERM still ends it at once:
+    ``multiprocessing`` terminates a daemon child that way when its parent exits.)"""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker_main(conn, *args, **kwargs)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
@@ -146,6 +156,70 @@ def worker_process(conn, *args, **kwargs) -> None:
         except (AttributeError, OSError, ValueError):  # no stream, or a closed one
             pass
     os._exit(0)
+
+
+def _spawn(max_batch: int, clean, keep_records: bool, warm):
+    """A new worker process (``spawn``), waiting for the archive and the run: ``(conn, process)``."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    conn, child = ctx.Pipe()
+    proc = ctx.Process(
+        target=worker_process,
+        args=(child, None, None, None, max(1, max_batch), clean, keep_records, warm),
+        name="thepaper-worker",
+        daemon=True,
+    )
+    proc.start()
+    child.close()
+    return conn, proc
+
+
+#: The worker started early (:func:`start_early`) and not yet taken by a ProcessWriter:
+#: ``(arguments, (conn, process))``.
+_early: list[tuple[tuple, tuple]] = []
+
+
+def _same_args(a: tuple, b: tuple) -> bool:
+    """Whether two workers' arguments are the same (a ``functools.partial`` by its function and
+    arguments: two partials of the same call are not equal objects)."""
+
+    def key(value):
+        if isinstance(value, partial):
+            return (value.func, value.args, tuple(sorted(value.keywords.items())))
+        return value
+
+    return [key(v) for v in a] == [key(v) for v in b]
+
+
+def start_early(*, max_batch: int = 200, clean=None, keep_records: bool = False, warm=None) -> None:
+    """Start the worker process now, for the :class:`ProcessWriter` that the crawl builds later with
+    the same arguments: its interpreter, imports and ``warm`` then overlap the crawl's own imports
+    (before Scrapy starts) rather than its first seconds. One at a time; see :func:`discard_early`."""
+    discard_early()
+    args = (max_batch, clean, keep_records, warm)
+    _early.append((args, _spawn(*args)))
+
+
+def _take_early(*args) -> tuple | None:
+    """The worker started early, if it was started with ``args``; one started with others is
+    stopped (nothing else would take it)."""
+    if _early and _same_args(_early[0][0], args):
+        return _early.pop()[1]
+    discard_early()
+    return None
+
+
+def discard_early() -> None:
+    """Stop a worker started early that no ProcessWriter took (the crawl ended before its
+    pipelines were built): it sees the pipe close and ends."""
+    while _early:
+        _, (conn, proc) = _early.pop()
+        conn.close()
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(timeout=5)
 
 
 def _is_stop(obj) -> bool:
@@ -175,18 +249,10 @@ class ProcessWriter:
         keep_records: bool = False,
         warm=None,
     ):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(
-            target=worker_process,
-            args=(child, None, None, None, max(1, max_batch), clean, keep_records, warm),
-            name="thepaper-worker",
-            daemon=True,
-        )
-        self.proc.start()
-        child.close()
+        early = _take_early(max_batch, clean, keep_records, warm)
+        if early is not None:
+            logger.debug("the worker process started early (pid %s) takes the crawl's pages", early[1].pid)
+        self.conn, self.proc = early or _spawn(max_batch, clean, keep_records, warm)
         self.pending: dict[int, Deferred[Any]] = {}
         self.seq = 0
         self.opened = False

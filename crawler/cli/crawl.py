@@ -15,7 +15,15 @@ from crawler.cli.options import (
     numeric_ids,
     positive_float,
 )
-from crawler.cli.spider_run import build_settings, exit_code_for, failure_lines, run_spider, spider_lock, summary_line
+from crawler.cli.spider_run import (
+    build_settings,
+    early_worker,
+    exit_code_for,
+    failure_lines,
+    run_spider,
+    spider_lock,
+    summary_line,
+)
 
 
 def register(sub) -> None:
@@ -176,14 +184,15 @@ def _crawl(args) -> int:
 
             raise Unreachable(problem)
         apply_settings(settings, args.redis, args.role)
-    if args.redis and args.role == "worker":
-        from storage.db import open_archive
+    with early_worker(settings):
+        if args.redis and args.role == "worker":
+            from storage.db import open_archive
 
-        open_archive(settings.get("THEPAPER_DB_URL") or None, create=True)[0].dispose()  # errors: one line, first
-        state, stats = run_spider(settings)  # any number of workers: no run lock
-    else:
-        with spider_lock(settings):
-            state, stats = run_spider(settings)
+            open_archive(settings.get("THEPAPER_DB_URL") or None, create=True)[0].dispose()  # errors: one line, first
+            state, stats = run_spider(settings)  # any number of workers: no run lock
+        else:
+            with spider_lock(settings):
+                state, stats = run_spider(settings)
     if state.fatal:
         error_line(state.fatal)
     if state.alarm:  # the layout-drift alarm (exit code 7), and the way back
