@@ -94,6 +94,19 @@ def _crawl_cmd(site, db_url: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db_url, *extra]
 
 
+def _start_crawl(site, db_url: str, *extra: str, **popen) -> subprocess.Popen:
+    """``thepaper-archive crawl`` of ``site`` into ``db_url``, running (its output as text)."""
+    return subprocess.Popen(
+        _crawl_cmd(site, db_url, *extra),
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
 def test_a_crawl_with_the_worker_takes_the_one_started_early(tmp_path):
     ds = generate_dataset(30, seed=3)
     db_url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
@@ -123,21 +136,12 @@ def test_a_crawl_refused_before_scrapy_starts_leaves_no_worker(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     faults = [{"pattern": r"^/newsDetail_forward_", "kind": "slow", "delay": 0.3, "rate": 1.0, "scope": "request"}]
     with MockSite(ds, faults=faults) as site:
-        holder = subprocess.Popen(
-            _crawl_cmd(site, db_url, "-q"), cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
+        holder = _start_crawl(site, db_url, "-q")
         try:
             deadline = time.monotonic() + 120
             while site.hits_article_pages() == 0 and time.monotonic() < deadline:  # the lock is held
                 time.sleep(0.1)
-            refused = subprocess.Popen(
-                _crawl_cmd(site, db_url, "-q", "--profile", "bench"),
-                cwd=ROOT,
-                env=cli_env(),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            refused = _start_crawl(site, db_url, "-q", "--profile", "bench")
             seen: set[int] = set()
             while refused.poll() is None:
                 seen |= _children(refused.pid)
@@ -166,15 +170,8 @@ def test_ctrl_c_at_a_terminal_stops_the_crawl_and_its_worker_stores_what_was_fet
     db_url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     faults = [{"pattern": r"^/newsDetail_forward_", "kind": "slow", "delay": 0.2, "rate": 1.0, "scope": "request"}]
     with MockSite(ds, faults=faults) as site:
-        proc = subprocess.Popen(
-            _crawl_cmd(site, db_url, "-q", "--profile", "bench"),
-            cwd=ROOT,
-            env=cli_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # its own process group, as a shell gives a command
-        )
+        # its own process group, as a shell gives a command
+        proc = _start_crawl(site, db_url, "-q", "--profile", "bench", start_new_session=True)
         deadline = time.monotonic() + 120
         while site.hits_article_pages() < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
