@@ -101,3 +101,24 @@ def test_raw_pages_get_their_ids_in_order(session):  # noqa: F811
     urls = dict(session.execute(sa.text("select id, url from raw_pages")).all())
     assert [urls[i] for i in ids] == [f"https://x/{n}" for n in range(5)]
     assert archive_raw_many(session, []) == []
+
+
+def test_the_models_load_without_postgresql_dialect_and_keep_jsonb_there():
+    """A SQLite process (the crawl's worker) does not import PostgreSQL's dialect package for the
+    models; a PostgreSQL archive still gets ``jsonb`` for the JSON columns that had it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, storage.models, storage.writers, storage.batch; print(any('postgresql' in m for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.schema import CreateTable
+
+    table = Article.__table__
+    pg_sql = str(CreateTable(table).compile(dialect=postgresql.dialect()))
+    lite_sql = str(CreateTable(table).compile(dialect=sqlite.dialect()))
+    assert "keywords JSONB" in pg_sql and "repair_log JSONB" in pg_sql and "images JSON" in pg_sql
+    assert "keywords JSON" in lite_sql and "JSONB" not in lite_sql
