@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -39,31 +40,44 @@ from storage.tags import IN_CHUNK, TAG_MAX_LEN, _replace_tags, _replaces_tags, c
 
 
 # --------------------------------------------------------------------------- reading
+_INSERT_ARTICLE = sa.insert(cast(sa.Table, Article.__table__))  # cast: a mapped class's table is a Table
+
+
+@cache
+def _stored_queries() -> tuple[sa.Select, sa.Select]:
+    """:func:`load_stored`'s two statements (the ids bound as ``ids``), built once a process: a
+    crawl's writer reads the stored articles of every batch, and building the statements again
+    each time (coercing each id of the ``IN`` list) cost more than SQLAlchemy's cached compile."""
+    table = Article.__table__
+    raw = RawPage.__table__
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+    captured = sa.func.coalesce(raw.c.fetched_at, table.c.updated_at)
+    articles = (
+        sa.select(table, sa.type_coerce(captured, AwareDateTime).label("text_captured_at"))
+        .outerjoin(raw, raw.c.id == table.c.raw_page_id)
+        .where(table.c.cont_id.in_(ids))
+    )
+    tags = (
+        sa.select(ArticleTag.cont_id, Tag.name)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.cont_id.in_(ids))
+        .order_by(ArticleTag.cont_id, ArticleTag.position)
+    )
+    return articles, tags
+
+
 def load_stored(session: Session, cont_ids: Iterable[int]) -> dict[int, StoredArticle]:
     """``{cont_id: StoredArticle}`` of the given ids that are stored, with their tags, in two queries a chunk.
     ``text_captured_at`` is when the stored text's raw page was fetched (its ``updated_at``
     when that page is unknown)."""
-    table = Article.__table__
-    raw = RawPage.__table__
     ids = sorted({int(c) for c in cont_ids})
     out: dict[int, StoredArticle] = {}
-    captured = sa.func.coalesce(raw.c.fetched_at, table.c.updated_at)
+    articles, tags = _stored_queries()
     for i in range(0, len(ids), IN_CHUNK):
-        chunk = ids[i : i + IN_CHUNK]
-        stmt = (
-            sa.select(table, sa.type_coerce(captured, AwareDateTime).label("text_captured_at"))
-            .outerjoin(raw, raw.c.id == table.c.raw_page_id)
-            .where(table.c.cont_id.in_(chunk))
-        )
-        for row in session.execute(stmt).mappings():
+        chunk = {"ids": ids[i : i + IN_CHUNK]}
+        for row in session.execute(articles, chunk).mappings():
             out[row["cont_id"]] = StoredArticle(**row, tag_names=[])
-        tags = (
-            sa.select(ArticleTag.cont_id, Tag.name)
-            .join(Tag, Tag.id == ArticleTag.tag_id)
-            .where(ArticleTag.cont_id.in_(chunk))
-            .order_by(ArticleTag.cont_id, ArticleTag.position)
-        )
-        for cont_id, name in session.execute(tags):
+        for cont_id, name in session.execute(tags, chunk):
             if cont_id in out:  # not a stray tag row whose article was deleted without its tags
                 out[cont_id].tag_names.append(name)
     return out
@@ -268,7 +282,7 @@ def _save_round(
             sa.update(articles).where(Article.__table__.c.cont_id.in_(touched[i : i + IN_CHUNK])).values(last_seen=now)
         )
     if new:
-        session.execute(sa.insert(cast(sa.Table, Article.__table__)), new)
+        session.execute(_INSERT_ARTICLE, new)
         index_new_articles(session, [row["cont_id"] for row in new])  # same transaction
     _replace_tags(session, tags)
     _expire_loaded(session, [_cont_id(record) for record, _ in items])
@@ -277,6 +291,8 @@ def _save_round(
 
 def _expire_loaded(session: Session, cont_ids: list[int]) -> None:
     """Articles of the session's identity map that the statements above changed are reloaded on next use."""
+    if not session.identity_map:  # a writer's session holds no objects
+        return
     for cont_id in cont_ids:
         obj = session.identity_map.get(session.identity_key(Article, cont_id))
         if obj is not None:

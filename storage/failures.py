@@ -62,14 +62,24 @@ def resolve_failures(session: Session, urls: Iterable[str], cont_ids: Iterable[i
     urls, ids = sorted(set(urls)), sorted({int(c) for c in cont_ids})
     deleted = 0
     for i in range(0, max(len(urls), len(ids)), _IN_CHUNK):
-        u, c = urls[i : i + _IN_CHUNK], ids[i : i + _IN_CHUNK]
-        cond = sa.or_(Failure.url.in_(u), Failure.cont_id.in_(c))
+        params = {"urls": urls[i : i + _IN_CHUNK], "ids": ids[i : i + _IN_CHUNK]}
         # cast: a DELETE gives a CursorResult, which has the row count
-        deleted += cast(
-            "sa.CursorResult[Any]",
-            session.execute(sa.delete(Failure).where(cond).execution_options(synchronize_session="fetch")),
-        ).rowcount
+        deleted += cast("sa.CursorResult[Any]", session.execute(_RESOLVE, params)).rowcount
     return deleted
+
+
+#: :func:`resolve_failures`' statement, built once (a crawl's writer runs it for every batch); the
+#: ORM's delete, which also removes the failures the session holds.
+_RESOLVE = (
+    sa.delete(Failure)
+    .where(
+        sa.or_(
+            Failure.url.in_(sa.bindparam("urls", expanding=True)),
+            Failure.cont_id.in_(sa.bindparam("ids", expanding=True)),
+        )
+    )
+    .execution_options(synchronize_session="fetch")
+)
 
 
 def list_failure_url(endpoint: str, kind: str, source_id, start_time="") -> str:

@@ -118,6 +118,9 @@ def archive_raw_many(session: Session, rows: list[dict]) -> list[int]:
     """Insert :func:`raw_page_row` values in one statement; their ids, in order."""
     if not rows:
         return []
-    table = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
-    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return [row[0] for row in session.execute(stmt, rows)]
+    return [row[0] for row in session.execute(_INSERT_RETURNING_ID, rows)]
+
+
+_TABLE = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
+#: :func:`archive_raw_many`'s statement, built once (a crawl's writer runs it for every batch).
+_INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import cast
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from storage.models import ArticleTag, Tag
 
 TAG_MAX_LEN = 200
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
+_LINK_INSERT = sa.insert(cast(sa.Table, ArticleTag.__table__))  # cast: a mapped class's table is a Table
 
 
 def clean_tag_names(tags: Iterable[str]) -> list[str]:
@@ -26,26 +28,36 @@ def clean_tag_names(tags: Iterable[str]) -> list[str]:
     return out
 
 
-def _tag_ids(session: Session, names: list[str]) -> dict[str, int]:
-    """Ids of tags by name, inserting missing ones (race-safe: ON CONFLICT DO NOTHING)."""
-    if not names:
-        return {}
-    if session.get_bind().dialect.name == "postgresql":
+@cache
+def _statements(dialect: str) -> tuple[sa.Select, sa.Executable]:
+    """The tag statements of a dialect, built once a process (a crawl's writer runs them for every
+    batch): tags by ``names`` and the insert of a missing tag (``name``; race-safe: ON CONFLICT DO
+    NOTHING)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         # the two dialects' insert() are typed apart; both have on_conflict_do_nothing
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    tag = cast(sa.Table, Tag.__table__)  # cast: a mapped class's table is a Table
+    return (
+        sa.select(tag.c.name, tag.c.id).where(tag.c.name.in_(sa.bindparam("names", expanding=True))),
+        insert(tag).on_conflict_do_nothing(index_elements=["name"]),
+    )
+
+
+def _tag_ids(session: Session, names: list[str]) -> dict[str, int]:
+    """Ids of tags by name, inserting missing ones (race-safe: ON CONFLICT DO NOTHING)."""
+    if not names:
+        return {}
+    select, insert = _statements(session.get_bind().dialect.name)
     found: dict[str, int] = {}
     for i in range(0, len(names), IN_CHUNK):
-        chunk = names[i : i + IN_CHUNK]
-        found.update(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk))).all())
+        found.update(session.execute(select, {"names": names[i : i + IN_CHUNK]}).all())
     missing = [n for n in names if n not in found]
     for i in range(0, len(missing), IN_CHUNK):
         chunk = missing[i : i + IN_CHUNK]
-        session.execute(
-            insert(Tag).values([{"name": n} for n in chunk]).on_conflict_do_nothing(index_elements=["name"])
-        )
-        found.update(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk))).all())
+        session.execute(insert, [{"name": n} for n in chunk])  # in order: ids as one multi-row insert gave
+        found.update(session.execute(select, {"names": chunk}).all())
     return found
 
 
@@ -53,6 +65,7 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
     """Give each article (``cont_id``) the tags ``names`` (cleaned), in order, instead of its previous ones."""
     ids = list(names_by_id)
     for i in range(0, len(ids), IN_CHUNK):
+        # the ORM's delete: it also forgets the links the session holds (Article.tag_links)
         session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id.in_(ids[i : i + IN_CHUNK])))
     tag_ids = _tag_ids(session, list(dict.fromkeys(n for names in names_by_id.values() for n in names)))
     links = [
@@ -61,7 +74,7 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
         for i, n in enumerate(names)
     ]
     if links:
-        session.execute(sa.insert(cast(sa.Table, ArticleTag.__table__)), links)
+        session.execute(_LINK_INSERT, links)
 
 
 def _replaces_tags(record: ArticleRecord) -> bool:

@@ -6,11 +6,28 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class _JSONBOnPostgres(TypeDecorator):
+    """JSON, as jsonb on PostgreSQL: what ``sa.JSON().with_variant(postgresql.JSONB(), "postgresql")``
+    is, without importing PostgreSQL's dialect package (19 modules, asyncio's among them: ~60 ms of
+    CPU of every process that loads the models) until a PostgreSQL archive asks for the type."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(sa.JSON())
+
 
 #: JSON, as jsonb on PostgreSQL (json has no equality, so its default could not be compared).
-KeywordsJSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+KeywordsJSON = _JSONBOnPostgres()
 
 #: Surrogate keys: BIGINT on PostgreSQL; INTEGER on SQLite so that it aliases the rowid.
 BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
