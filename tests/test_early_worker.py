@@ -20,7 +20,7 @@ from cleaning.page import clean_page, load_chain
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
 from storage import worker
-from tests.conftest import cli_env
+from tests.conftest import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,14 +90,14 @@ def test_arguments_compare_partials_by_what_they_call(a, b, same):
     assert worker._same_args((1, clean_page, False, a), (1, clean_page, False, b)) is same
 
 
-def _crawl_cmd(site, db_url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", site.base_url, "--db", db_url, *extra]
+def _crawl_args(site, db_url: str, *extra: str) -> list[str]:
+    return ["crawl", "--base-url", site.base_url, "--db", db_url, *extra]
 
 
 def _start_crawl(site, db_url: str, *extra: str, **popen) -> subprocess.Popen:
     """``thepaper-archive crawl`` of ``site`` into ``db_url``, running (its output as text)."""
     return subprocess.Popen(
-        _crawl_cmd(site, db_url, *extra),
+        [sys.executable, "-m", "crawler.cli", *_crawl_args(site, db_url, *extra)],
         cwd=ROOT,
         env=cli_env(),
         stdout=subprocess.PIPE,
@@ -111,14 +111,7 @@ def test_a_crawl_with_the_worker_takes_the_one_started_early(tmp_path):
     ds = generate_dataset(30, seed=3)
     db_url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     with MockSite(ds) as site:
-        res = subprocess.run(
-            _crawl_cmd(site, db_url, "--profile", "bench", "--log-level", "debug"),
-            cwd=ROOT,
-            env=cli_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        res = run_cli(*_crawl_args(site, db_url, "--profile", "bench", "--log-level", "debug"), timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stderr.count("the worker process started early") == 1
     assert res.stderr.splitlines()[-1].startswith("run 1 ok: new ")
