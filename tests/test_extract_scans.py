@@ -72,7 +72,21 @@ def test_sniff_names_the_layout_the_markers_name(texts):
 
 # ------------------------------------------------------------------ the old layouts' class words
 
-CLASS_PIECES = ["news", "_part", "news_part", "t_", "newsinfo", "about_news", "news_bl", "detail-gm", " ", "\t", "x", "é", "甲"]
+CLASS_PIECES = [
+    "news",
+    "_part",
+    "news_part",
+    "t_",
+    "newsinfo",
+    "about_news",
+    "news_bl",
+    "detail-gm",
+    " ",
+    "\t",
+    "x",
+    "é",
+    "甲",
+]
 
 
 def _page(classes: list[str]) -> str:
@@ -84,9 +98,23 @@ def test_classed_words_found_in_the_joined_values_are_those_of_each_value():
     """Words that straddle two neighbouring values (``news`` | ``_part``) are the negatives: the
     joined text holds them, no value does."""
     rng = random.Random(29)
-    words = ["news_part", "news", "_part", "t_newsinfo", "about_news", "news_bl", "detail-gm", "x", "s_p", "é甲", "none"]
+    words = [
+        "news_part",
+        "news",
+        "_part",
+        "t_newsinfo",
+        "about_news",
+        "news_bl",
+        "detail-gm",
+        "x",
+        "s_p",
+        "é甲",
+        "none",
+    ]
     for _ in range(3_000):
-        classes = ["".join(rng.choice(CLASS_PIECES) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 8))]
+        classes = [
+            "".join(rng.choice(CLASS_PIECES) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 8))
+        ]
         doc = h.parse(_page(classes))
         classed = _Classed(doc)
         values = classed._values
@@ -105,7 +133,16 @@ def test_classed_words_in_the_pages(texts):
         if doc is None:
             continue
         classed = _Classed(doc)
-        for word in ("news_part", "t_newsinfo", "about_news", "news_bl", "news_path", "detail-gm", "newscontent", "news_txt"):
+        for word in (
+            "news_part",
+            "t_newsinfo",
+            "about_news",
+            "news_bl",
+            "news_path",
+            "detail-gm",
+            "newscontent",
+            "news_txt",
+        ):
             assert list(classed._holding(word)) == [k for k, c in enumerate(classed._values) if word in c]
 
 
