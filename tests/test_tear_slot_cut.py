@@ -96,3 +96,141 @@ def test_slot_cut_keeps_what_the_loop_per_candidate_kept(seed):
     assert lat.out == expected
     # a fan wider than SLOT_KEEP was cut to it; a narrower one kept whole
     assert max(sum(1 for e in edges if e[6]) for edges in lat.out) == min(widest, SLOT_KEEP)
+
+
+# ------------------------------------------------------------------ the cut made before the edges
+# ``Lattice.cut_fans`` makes only the slot edges that ``prune_slots`` would keep: the reference is
+# every candidate made an edge where the fan stands, then ``prune_slots(keep, sorted(fans))``.
+
+
+def _expanded(out: list[list], fans: dict[int, list]) -> list[list]:
+    """``out`` with every candidate of ``fans`` made an edge, at its fan's place."""
+    made = [list(edges) for edges in out]
+    for u, mine in fans.items():
+        edges, done, new = made[u], 0, []
+        for at, v, read, cost, lost, swaps in mine:
+            new += edges[done:at]
+            done = at
+            new += [(v, ch, simple, cost + extra, lost, swaps, True, False) for ch, simple, extra in read]
+        made[u] = new + edges[done:]
+    return made
+
+
+def _reference(lat: Lattice, fans: dict[int, list], keep: int) -> list[list]:
+    ref = Lattice()
+    ref.keys = list(lat.keys)
+    ref.out = _expanded(lat.out, fans)
+    ref.prune_slots(keep, sorted(fans))
+    return ref.out
+
+
+def _random_fans(seed: int, width: int = 5) -> tuple[Lattice, dict[int, list]]:
+    """A chain of nodes with, between some of them, fans of candidates (several to the same
+    node, costs with ties, extra costs), single characters, epsilon edges and detours."""
+    rnd = random.Random(seed)
+    by_trail, by_lead = slot_tables()
+    lists = [by_trail[0xA3], by_lead[0xB5], by_lead[0xC4][:8], list("电脑视话我们的了是子")]
+    lat = Lattice()
+    nodes = [lat.node((k, 0, 0)) for k in range(width + 1)]
+    fans: dict[int, list] = {}
+    for k in range(width):
+        u, v = nodes[k], nodes[k + 1]
+        for _ in range(rnd.randint(1, 3)):
+            kind = rnd.random()
+            if kind < 0.5:
+                cands = rnd.choice(lists)
+                read = [(ch, ch, rnd.choice((0.0, 0.0, 8.0))) for ch in cands]
+                target = v if rnd.random() < 0.8 else lat.node((k, 1, len(lat.keys)))
+                if target != v:
+                    lat.edge(target, v, None, None)  # a detour through a node inside the reading
+                fans.setdefault(u, []).append((len(lat.out[u]), target, read, rnd.choice((0.0, 1.0, 2.5)), 1, 0))
+            elif kind < 0.8:
+                ch = rnd.choice("电我的在")
+                lat.edge(u, v, ch, ch, cost=rnd.choice((0.0, 1.0)))
+            else:
+                lat.edge(u, v, None, None)  # what was read before passes through
+    return lat, fans
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_cut_fans_makes_the_edges_prune_slots_keeps(seed):
+    lat, fans = _random_fans(seed)
+    expected = _reference(lat, fans, SLOT_KEEP)
+    lat.cut_fans({u: list(f) for u, f in fans.items()}, SLOT_KEEP)
+    assert lat.out == expected
+
+
+@pytest.mark.parametrize("keep", [1, 4, 12, 200])
+def test_cut_fans_at_every_width(keep):
+    # 200: no fan is wider, every candidate is made; 1: one per pair of nodes
+    for seed in range(10):
+        lat, fans = _random_fans(seed, width=7)
+        expected = _reference(lat, fans, keep)
+        lat.cut_fans({u: list(f) for u, f in fans.items()}, keep)
+        assert lat.out == expected
+        slot = [sum(1 for e in edges if e[6]) for edges in lat.out]
+        if keep == 200:
+            assert sum(slot) == sum(len(f[2]) for mine in fans.values() for f in mine)
+
+
+def test_cut_fans_reads_the_bonuses():
+    # 迹 ends the word 人迹 begun just before: with the bonus it is kept, by its figure alone
+    # (31st of the 48 candidates of a lost lead byte before A3) it would not be: the negative, a
+    # cut without the bonus keeps another set
+    lat = Lattice()
+    a, b, c = (lat.node((k, 0, 0)) for k in range(3))
+    lat.edge(a, b, "人", "人")
+    pool = slot_tables()[0][0xA3]
+    assert "迹" in pool
+    fans = {b: [(0, c, [(ch, ch, 0.0) for ch in pool], 0.0, 1, 0)]}
+    expected = _reference(lat, fans, SLOT_KEEP)
+    lat.cut_fans({b: list(fans[b])}, SLOT_KEEP)
+    assert lat.out == expected
+    assert "迹" in {e[1] for e in lat.out[b]}
+    assert "迹" not in sorted(pool, key=char_logp, reverse=True)[:SLOT_KEEP]
+
+
+def test_cut_fans_with_more_after_than_looked_at():
+    # more than MAX_AHEAD characters can follow: no bonus for starting a word (None), as prune_slots
+    by_trail, by_lead = slot_tables()
+    many = sorted({ch for cands in by_lead.values() for ch in cands})[:300]
+    lat = Lattice()
+    a, b, c = (lat.node((k, 0, 0)) for k in range(3))
+    fans = {
+        a: [(0, b, [(ch, ch, 0.0) for ch in by_trail[0xA3]], 0.0, 1, 0)],
+        b: [(0, c, [(ch, ch, 0.0) for ch in many], 0.0, 1, 0)],
+    }
+    assert len(first_chars(_expanded(lat.out, fans), b) or ()) == 0  # None: too many
+    assert first_chars(lat.out, b, fans) is None
+    expected = _reference(lat, fans, SLOT_KEEP)
+    lat.cut_fans({u: list(f) for u, f in fans.items()}, SLOT_KEEP)
+    assert lat.out == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他說\ufffd們的電腦",  # a lost byte between two words
+        "模型?訓練與推理",  # ? : a lost byte, itself, or a swapped full-width ?
+        "價格\ufffd8元，漲幅\ufffd%",  # lost bytes before digits and punctuation
+        "我们在这里\ufffd\ufffd学习",  # two lost bytes in a row
+    ],
+)
+def test_window_lattices_cut_as_prune_slots_cuts_them(text, monkeypatch):
+    from cleaning.repair import tearwindow
+
+    seen: list[tuple[list[list], list[list]]] = []
+    cut = Lattice.cut_fans
+
+    def recorded(self, fans, keep):
+        expected = _reference(self, fans, keep)
+        cut(self, fans, keep)
+        seen.append((self.out, expected))
+
+    monkeypatch.setattr(Lattice, "cut_fans", recorded)
+    for start in range(len(text)):
+        for end in range(start + 1, min(len(text), start + 6) + 1):
+            tearwindow._window_lattice(text, start, end, text[:start][-6:], text[end:][:6])
+    assert seen and any(sum(1 for es in out for e in es if e[6]) for out, _ in seen)
+    for out, expected in seen:
+        assert out == expected

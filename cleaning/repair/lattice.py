@@ -15,6 +15,12 @@ from .wordmodel import char_logp, following, word_freq
 Edge = tuple[int, str | None, str | None, float, int, int, bool, bool]
 #: A node's sort key: every edge goes from a smaller key to a larger one.
 NodeKey = tuple[int, int, int]
+#: The candidates of a lost byte between two nodes, not made edges yet (:meth:`Lattice.cut_fans`):
+#: (where among the node's edges they stand, to node, the candidates as (character, Simplified
+#: form, extra cost), cost, lost bytes, swaps).
+Fan = tuple[int, int, list[tuple[str, str, float]], float, int, int]
+#: What the slot cut reads of a fan's candidate list (:func:`_fan_info`).
+FanInfo = tuple[list[tuple[str, str, float]], frozenset[str], list[str], dict[float, list[float]], list[frozenset[str]]]
 
 
 class BudgetExceeded(Exception):
@@ -92,14 +98,11 @@ class Lattice:
         part of the reading's text (the intact text around a window)."""
         self.out[u].append((v, ch, simplified, cost, lost, swaps, slot, context))
 
-    def prune_slots(self, keep: int, sources: Sequence[int] | None = None) -> None:
-        """Keep, of each group of slot edges between two nodes, the ``keep`` most plausible
-        alone: the character's own probability, plus WORD_BONUS for each side on which it can
-        make a common word with the characters next to it in the lattice. The cut is made
-        before the search, so that nothing downstream pays for the candidates dropped.
-        ``sources``: the nodes that have slot edges, in increasing order (None: look at all)."""
-        before: list[set[str]] = [set() for _ in self.out]  # characters read just before (through epsilons)
+    def chars_before(self, fans: dict[int, list[Fan]] | None = None) -> list[set[str]]:
+        """Per node, the characters read just before it (through epsilon edges); ``fans``: slot
+        candidates not made edges yet, read as edges."""
         out = self.out
+        before: list[set[str]] = [set() for _ in out]
         for u in self.ordered():
             here = before[u]
             for e in out[u]:
@@ -107,6 +110,19 @@ class Lattice:
                     before[e[0]].update(here)
                 else:
                     before[e[0]].add(e[2])
+            if fans is not None:
+                for fan in fans.get(u, ()):
+                    before[fan[1]].update(_fan_info(fan[2])[1])
+        return before
+
+    def prune_slots(self, keep: int, sources: Sequence[int] | None = None) -> None:
+        """Keep, of each group of slot edges between two nodes, the ``keep`` most plausible
+        alone: the character's own probability, plus WORD_BONUS for each side on which it can
+        make a common word with the characters next to it in the lattice. The cut is made
+        before the search, so that nothing downstream pays for the candidates dropped.
+        ``sources``: the nodes that have slot edges, in increasing order (None: look at all)."""
+        before = self.chars_before()
+        out = self.out
         for u in range(len(out)) if sources is None else sources:
             edges = out[u]
             fans: dict[int, list[Edge]] = {}
@@ -138,6 +154,76 @@ class Lattice:
                 ranked = sorted(range(len(fan)), key=scores.__getitem__, reverse=True)
                 drop.update(id(fan[k]) for k in ranked[keep:])
             out[u] = [e for e in edges if id(e) not in drop]
+
+    def cut_fans(self, fans: dict[int, list[Fan]], keep: int) -> None:
+        """The slot edges of ``fans`` (node -> its fans, in the order they were met) made edges,
+        cut as :meth:`prune_slots` cuts them: the same edges, in the same places, as making
+        every candidate an edge (at ``fan[0]`` among the node's edges, in the fans' order) and
+        calling ``prune_slots(keep, sorted(fans))``, without making those it drops. The cut
+        reads the lattice as ``prune_slots`` does: the characters before a node through every
+        candidate; those after a fan through the cuts of the nodes before, the candidates of
+        the rest."""
+        out = self.out
+        before = self.chars_before(fans)
+        for u in sorted(fans):
+            mine = fans[u]
+            groups: dict[int, list[int]] = {}  # to node -> its fans (indices in ``mine``)
+            for k, fan in enumerate(mine):
+                groups.setdefault(fan[1], []).append(k)
+            kept: dict[int, set[int]] = {}  # fan -> the candidates kept (absent: all)
+            wide = [ks for ks in groups.values() if sum(len(mine[k][2]) for k in ks) > keep]
+            if wide:
+                # what ends a word begun just before
+                ends = frozenset().union(*(following(x)[0] for x in before[u]))
+                for ks in wide:
+                    after = first_chars(out, mine[ks[0]][1], fans) or set()
+                    scores: list[float] = []
+                    owner: list[tuple[int, int]] = []  # per score: (fan, candidate)
+                    for k in ks:
+                        _, _, read, cost, _, _ = mine[k]
+                        _, _, simples, by_cost, completes = _fan_info(read)
+                        alone = by_cost.get(cost)
+                        if alone is None:  # as prune_slots: the figure alone less the edge's cost
+                            alone = by_cost[cost] = [
+                                _ALONE[c][0] - (cost + extra) for c, (_, _, extra) in zip(simples, read)
+                            ]
+                        if after:
+                            for figure, c, words in zip(alone, simples, completes):
+                                if c in ends:
+                                    figure += WORD_BONUS
+                                if not words.isdisjoint(after):
+                                    figure += WORD_BONUS
+                                scores.append(figure)
+                        else:
+                            scores += [
+                                figure + WORD_BONUS if c in ends else figure for figure, c in zip(alone, simples)
+                            ]
+                        if len(ks) > 1:
+                            owner += [(k, i) for i in range(len(read))]
+                    ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:keep]
+                    if len(ks) == 1:
+                        kept[ks[0]] = set(ranked)
+                    else:
+                        for k in ks:
+                            kept[k] = set()
+                        for j in ranked:
+                            k, i = owner[j]
+                            kept[k].add(i)
+            edges = out[u]
+            made: list[Edge] = []
+            done = 0
+            for k, (at, v, read, cost, lost, swaps) in enumerate(mine):
+                made += edges[done:at]
+                done = at
+                chosen = kept.get(k)
+                made += [
+                    (v, ch, simple, cost + extra, lost, swaps, True, False)
+                    for i, (ch, simple, extra) in enumerate(read)
+                    if chosen is None or i in chosen
+                ]
+            made += edges[done:]
+            out[u] = made
+            del fans[u]  # made edges: what the cuts of the later nodes read after them
 
     def chain(self, u: int, text: str, simplify: Callable[[str], str | None], order: Callable[[int], NodeKey]) -> int:
         """Edges reading ``text`` from ``u``, context only (cost 0); the last node.
@@ -197,8 +283,11 @@ def _cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def first_chars(out_edges: list[list[Edge]], u: int) -> set[str] | None:
-    """The characters that can be read next from ``u`` (through epsilon edges); None: too many."""
+def first_chars(out_edges: list[list[Edge]], u: int, fans: dict[int, list[Fan]] | None = None) -> set[str] | None:
+    """The characters that can be read next from ``u`` (through epsilon edges); None: too many.
+    ``fans``: slot candidates not made edges yet (:meth:`Lattice.cut_fans`), read as edges. (The
+    answer is the union of what is met, None when it grows past MAX_AHEAD: the order in which
+    the characters are met does not change it.)"""
     out: set[str] = set()
     stack = [u]
     while stack:
@@ -210,4 +299,34 @@ def first_chars(out_edges: list[list[Edge]], u: int) -> set[str] | None:
                 out.add(e[2])
                 if len(out) > MAX_AHEAD:
                     return None
+        if fans is not None:
+            for fan in fans.get(node, ()):
+                out.update(_fan_info(fan[2])[1])
+                if len(out) > MAX_AHEAD:
+                    return None
     return out
+
+
+def _fan_info(read: list[tuple[str, str, float]]) -> FanInfo:
+    """What the slot cut reads of a candidate list (``tearwindow._read_as``'s, which lives as
+    long as the process or until its cache is cleared): (the list, kept alive here so that its id
+    names it, its Simplified forms as a set and in order, each candidate's figure alone less its
+    cost by the cost of the edge (filled in by :meth:`Lattice.cut_fans`), the characters that
+    complete each into a common word)."""
+    known = _FAN_INFO.get(id(read))
+    if known is not None:
+        return known
+    simples = [simple for _, simple, _ in read]
+    for c in simples:
+        if c not in _ALONE:
+            _ALONE[c] = (char_logp(c), following(c)[0])
+    info: FanInfo = (read, frozenset(simples), simples, {}, [_ALONE[c][1] for c in simples])
+    if len(_FAN_INFO) >= _FAN_INFO_MAX:
+        _FAN_INFO.clear()
+    _FAN_INFO[id(read)] = info
+    return info
+
+
+#: :func:`_fan_info`'s answers, by the id of the candidate list (kept alive in the answer).
+_FAN_INFO: dict[int, FanInfo] = {}
+_FAN_INFO_MAX = 4096

@@ -13,7 +13,7 @@ from typing import Any
 
 from .charsets import CJK_PUNCT, common_chars, is_cjk
 from .params import CONTEXT, LOST_COST, MIN_GAIN, SCRIPT_COST, SLOT_KEEP, SLOT_TOP, SWAP_COST
-from .lattice import Budget, DocumentWords, Lattice
+from .lattice import Budget, DocumentWords, Fan, Lattice
 from .readings import best_reading, doc_matters
 from .wordmodel import char_usages
 
@@ -245,7 +245,7 @@ def _window_lattice(
     source = lat.node((start - len(left), -1, 0))
     first = lat.chain(source, left, simplify, lambda k: (start - len(left) + k + 1, 0, 0))
     here: dict[int | None, int] = {None: first}  # the nodes at position i, by the decoder's pending byte
-    fans: set[int] = set()  # the nodes with slot edges
+    fans: dict[int, list[Fan]] = {}  # node -> the candidates of its lost bytes (slot edges to be)
     for i in range(start, end):
         opts = _options(text, i)
         if opts is None or not here:
@@ -279,19 +279,22 @@ def _window_lattice(
                         # the reading's costs on its last edge, past what it shares
                         c, n_lost, n_swaps = (cost, lost, swaps) if last else (0.0, 0, 0)
                         edges = out[cur]
-                        if not cands:
-                            edges.append((nxt, None, None, c, n_lost, n_swaps, False, False))
-                        for ch, simple, extra in _read_as(cands, foreign):
-                            edges.append((nxt, ch, simple, c + extra, n_lost, n_swaps, slot, False))
-                        if slot:
-                            fans.add(cur)
+                        if slot:  # made edges by the cut, which makes only those it keeps
+                            fans.setdefault(cur, []).append(
+                                (len(edges), nxt, _read_as(cands, foreign), c, n_lost, n_swaps)
+                            )
+                        else:
+                            if not cands:
+                                edges.append((nxt, None, None, c, n_lost, n_swaps, False, False))
+                            for ch, simple, extra in _read_as(cands, foreign):
+                                edges.append((nxt, ch, simple, c + extra, n_lost, n_swaps, False, False))
                         cur = nxt
         here = ahead
     end_node = here.get(None)
     if end_node is None:
         return None
     sink = lat.chain(end_node, right, simplify, lambda k: (end + 1 + k, 0, 0))
-    lat.prune_slots(SLOT_KEEP, sorted(fans))
+    lat.cut_fans(fans, SLOT_KEEP)
     return lat, source, sink
 
 
