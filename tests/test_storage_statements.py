@@ -57,6 +57,23 @@ def test_load_stored_reads_every_chunk_with_its_tags_in_order(session, monkeypat
     assert load_stored(session, [99]) == {}
 
 
+def test_load_stored_reads_tags_of_stored_articles_only(session, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(articles_mod, "IN_CHUNK", 2)  # chunks [1, 2], [3, 4], [5]
+    for cont_id in (1, 4):
+        save_article(session, make_record(cont_id, tags=[f"t{cont_id}"]), raw_page_id=None, now=T0)
+    session.commit()
+    statements: list[str] = []
+    sa.event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    stored = load_stored(session, [1, 2, 3, 4, 5])
+    assert {c: s.tag_names for c, s in stored.items()} == {1: ["t1"], 4: ["t4"]}
+    tag_reads = [s for s in statements if "article_tags" in s]
+    assert len(statements) == 3 + 2  # an article read per chunk, tags only where one was stored
+    assert len(tag_reads) == 2
+    statements.clear()
+    assert load_stored(session, [2, 3, 5]) == {}  # nothing stored: no tag read at all
+    assert not [s for s in statements if "article_tags" in s]
+
+
 def test_tags_are_inserted_in_first_seen_order_and_found_again(session):  # noqa: F811
     assert _tag_ids(session, []) == {}
     first = _tag_ids(session, ["乙", "甲", "丙"])
