@@ -74,12 +74,15 @@ def load_stored(session: Session, cont_ids: Iterable[int]) -> dict[int, StoredAr
     out: dict[int, StoredArticle] = {}
     articles, tags = _stored_queries()
     for i in range(0, len(ids), IN_CHUNK):
-        chunk = {"ids": ids[i : i + IN_CHUNK]}
-        for row in session.execute(articles, chunk).mappings():
+        found = []
+        for row in session.execute(articles, {"ids": ids[i : i + IN_CHUNK]}).mappings():
             out[row["cont_id"]] = StoredArticle(**row, tag_names=[])
-        for cont_id, name in session.execute(tags, chunk):
-            if cont_id in out:  # not a stray tag row whose article was deleted without its tags
-                out[cont_id].tag_names.append(name)
+            found.append(row["cont_id"])
+        if not found:  # none stored (a crawl's new articles): no tags to read
+            continue
+        # the tags of the stored ones only: not the stray tag rows of an article deleted without them
+        for cont_id, name in session.execute(tags, {"ids": found}):
+            out[cont_id].tag_names.append(name)
     return out
 
 

@@ -40,6 +40,16 @@ TRAIN_SHUFFLE_SEED = 26
 #: 6 MB), and on the mock's 2,000-article archive 16 compressed as well (22.3 x against 21.9 x;
 #: 20.2 x against 19.7 x trained on its first 1,500 pages). Fewer entries: more collisions.
 TRAIN_FREQUENCY_LOG = 16
+#: zstd's (fastCover) segment size ``k`` and d-mer size ``d`` for training. python-zstandard's
+#: default (``k=0``, ``d=8``, ``steps=4``) builds five dictionaries, ``k`` 50, 537, 1,024, 1,511 and
+#: 1,998, and keeps the one that compresses a quarter of the sample best: on a crawl's trainings
+#: (~420 of the mock's pages, 4 MiB, spread over 500 to 4,000 pages) it kept 1,998 every time, and
+#: building that one alone gives the same dictionary, byte for byte, for a fifth of the CPU (0.023 s
+#: against 0.105 s a training; bench/README.md, issue 26, session 9). On 40-200 pages it sometimes
+#: kept 50 (the site's other pages then compress 8-18 % better with 1,998) or 1,511 (0.4-1.9 %
+#: worse); on pages of many sites 537-1,511 (0.5-1 % worse). ``tests/test_codec_training.py``.
+TRAIN_SEGMENT_SIZE = 1998
+TRAIN_DMER_SIZE = 8
 #: (De)compressors a thread keeps, the most recently used: each holds its dictionary's tables
 #: (~1 MB a compressor and decompressor pair at level 9), and a crawl trains a dictionary as its
 #: archive grows 1.5 times (9-10 in a 20,000-page crawl) but writes with the newest only; reading
@@ -137,7 +147,13 @@ def train(samples: Sequence[bytes], size: int = DICTIONARY_SIZE) -> bytes:
     size = max(1024, min(size, sum(map(len, samples)) // 10))
     try:
         # the stub asks for a list of bytes | bytearray | memoryview (invariant): a list of bytes is one
-        return zstandard.train_dictionary(size, samples, f=TRAIN_FREQUENCY_LOG).as_bytes()  # type: ignore[arg-type]
+        return zstandard.train_dictionary(
+            size,
+            samples,  # type: ignore[arg-type]
+            k=TRAIN_SEGMENT_SIZE,
+            d=TRAIN_DMER_SIZE,
+            f=TRAIN_FREQUENCY_LOG,
+        ).as_bytes()
     except zstandard.ZstdError as exc:
         raise CodecError(f"could not train a dictionary on {len(samples)} pages: {exc}") from exc
 

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from storage.views import FTS_TABLE
 
-IN_CHUNK = 500  # ids per statement (inlined integers: no parameter limit, a bounded statement)
+IN_CHUNK = 500  # ids per statement (bound: well under SQLite's parameter limit)
+#: Whether the archive has the index, and the insert of articles ``ids`` into it: built once a process
+#: (a crawl's writer runs both for every batch), the ids bound as one expanding parameter.
+_HAS_INDEX = sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n").bindparams(n=FTS_TABLE)
+_INDEX_NEW = sa.text(
+    f"INSERT INTO {FTS_TABLE}(rowid, title, body_text) SELECT cont_id, title, body_text FROM articles "
+    "WHERE cont_id IN :ids"
+).bindparams(sa.bindparam("ids", expanding=True))
 
 
 def index_new_articles(session: Session, cont_ids: Sequence[int]) -> None:
@@ -25,18 +32,7 @@ def index_new_articles(session: Session, cont_ids: Sequence[int]) -> None:
     (none before revision 0003 made it: its migration indexes what is there)."""
     if not cont_ids or session.get_bind().dialect.name != "sqlite":
         return
-    if (
-        session.execute(
-            sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": FTS_TABLE}
-        ).first()
-        is None
-    ):
+    if session.execute(_HAS_INDEX).first() is None:
         return
     for i in range(0, len(cont_ids), IN_CHUNK):
-        chunk = [int(c) for c in cont_ids[i : i + IN_CHUNK]]
-        session.execute(
-            sa.text(
-                f"INSERT INTO {FTS_TABLE}(rowid, title, body_text) SELECT cont_id, title, body_text FROM articles "
-                f"WHERE cont_id IN ({','.join(str(c) for c in chunk)})"
-            )
-        )
+        session.execute(_INDEX_NEW, {"ids": [int(c) for c in cont_ids[i : i + IN_CHUNK]]})

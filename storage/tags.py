@@ -15,7 +15,11 @@ from storage.models import ArticleTag, Tag
 
 TAG_MAX_LEN = 200
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
-_LINK_INSERT = sa.insert(cast(sa.Table, ArticleTag.__table__))  # cast: a mapped class's table is a Table
+_LINKS = cast(sa.Table, ArticleTag.__table__)  # cast: a mapped class's table is a Table
+_LINK_INSERT = sa.insert(_LINKS)
+#: The links of articles ``ids`` deleted, built once a process (a crawl's writer runs it for every
+#: batch): for a session that holds no objects, which the ORM's delete would have to keep in step.
+_LINK_DELETE = sa.delete(_LINKS).where(_LINKS.c.cont_id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def clean_tag_names(tags: Iterable[str]) -> list[str]:
@@ -65,8 +69,10 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
     """Give each article (``cont_id``) the tags ``names`` (cleaned), in order, instead of its previous ones."""
     ids = list(names_by_id)
     for i in range(0, len(ids), IN_CHUNK):
-        # the ORM's delete: it also forgets the links the session holds (Article.tag_links)
-        session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id.in_(ids[i : i + IN_CHUNK])))
+        if not session.identity_map:  # a writer's session holds no objects
+            session.execute(_LINK_DELETE, {"ids": ids[i : i + IN_CHUNK]})
+        else:  # the ORM's delete: it also forgets the links the session holds (Article.tag_links)
+            session.execute(sa.delete(ArticleTag).where(ArticleTag.cont_id.in_(ids[i : i + IN_CHUNK])))
     tag_ids = _tag_ids(session, list(dict.fromkeys(n for names in names_by_id.values() for n in names)))
     links = [
         {"cont_id": cont_id, "tag_id": tag_ids[n], "position": i}

@@ -163,6 +163,32 @@ def test_a_batch_is_indexed_with_its_articles(db_url):  # noqa: F811
         engine.dispose()
 
 
+def test_a_batch_of_several_index_chunks_is_indexed_whole(db_url, monkeypatch):  # noqa: F811
+    """New articles are indexed by one bound statement per chunk of ids (three chunks here)."""
+    from storage import fulltext
+    from storage.articles import save_articles
+
+    monkeypatch.setattr(fulltext, "IN_CHUNK", 2)
+    engine, Session = open_archive(db_url, create=True)
+    now = datetime.now(timezone.utc)
+    words = ["钙钛矿", "石墨烯", "碳纳米管", "拓扑绝缘", "量子计算"]
+    try:
+        with Session() as s:
+            items = [
+                (ArticleRecord(cont_id=43000001 + i, title=f"{w}进展", paragraphs=["正文。"], published_at=now), None)
+                for i, w in enumerate(words)
+            ]
+            assert save_articles(s, items, now=now) == ["new"] * 5
+            s.commit()
+        with Session() as s:
+            assert [[h.cont_id for h in search(s, w)] for w in words] == [[43000001 + i] for i in range(5)]
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as c:
+                c.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def sqlite_sample(tmp_path_factory):
     from tests.test_analysis_data import fill_archive

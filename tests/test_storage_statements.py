@@ -18,7 +18,7 @@ from storage.db import json_text
 from storage.failures import record_failure, resolve_failures
 from storage.models import Article, Failure, Tag
 from storage.raw import archive_raw_many, raw_page_row
-from storage.tags import _tag_ids
+from storage.tags import _replace_tags, _tag_ids
 from tests.storage_helpers import T0, archive, make_record, session  # noqa: F401 - fixtures
 
 
@@ -55,6 +55,47 @@ def test_load_stored_reads_every_chunk_with_its_tags_in_order(session, monkeypat
     assert stored[3].text_captured_at == T0  # no raw page: its updated_at
     assert load_stored(session, []) == {}
     assert load_stored(session, [99]) == {}
+
+
+def test_load_stored_reads_tags_of_stored_articles_only(session, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(articles_mod, "IN_CHUNK", 2)  # chunks [1, 2], [3, 4], [5]
+    for cont_id in (1, 4):
+        save_article(session, make_record(cont_id, tags=[f"t{cont_id}"]), raw_page_id=None, now=T0)
+    session.commit()
+    statements: list[str] = []
+    sa.event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    stored = load_stored(session, [1, 2, 3, 4, 5])
+    assert {c: s.tag_names for c, s in stored.items()} == {1: ["t1"], 4: ["t4"]}
+    tag_reads = [s for s in statements if "article_tags" in s]
+    assert len(statements) == 3 + 2  # an article read per chunk, tags only where one was stored
+    assert len(tag_reads) == 2
+    statements.clear()
+    assert load_stored(session, [2, 3, 5]) == {}  # nothing stored: no tag read at all
+    assert not [s for s in statements if "article_tags" in s]
+
+
+@pytest.mark.parametrize("holds_objects", [False, True])
+def test_replaced_tags_with_or_without_objects_in_the_session(session, holds_objects):  # noqa: F811
+    for cont_id in (1, 2):
+        save_article(session, make_record(cont_id, tags=["旧", f"t{cont_id}"]), raw_page_id=None, now=T0)
+    session.commit()
+    session.expunge_all()
+    held = session.get(Article, 1) if holds_objects else None
+    if held is not None:
+        assert held.tag_names == ["旧", "t1"]  # its links are loaded into the session
+        old_links = list(held.tag_links)
+    statements: list[str] = []
+    sa.event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    _replace_tags(session, {1: ["新", "t1"], 2: []})
+    session.commit()
+    deletes = [s for s in statements if s.lstrip().upper().startswith("DELETE FROM ARTICLE_TAGS")]
+    assert len(deletes) == 1
+    if held is not None:  # the ORM's delete kept the session's links in step
+        assert not [link for link in old_links if link in session]
+        session.expire(held)
+        assert held.tag_names == ["新", "t1"]
+    stored = load_stored(session, [1, 2])
+    assert stored[1].tag_names == ["新", "t1"] and stored[2].tag_names == []
 
 
 def test_tags_are_inserted_in_first_seen_order_and_found_again(session):  # noqa: F811
