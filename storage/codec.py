@@ -22,6 +22,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import zstandard
 
@@ -114,6 +115,22 @@ def encode(body: bytes, dictionary: bytes | None = None, level: int = DEFAULT_LE
     return compressor(dictionary, level).compress(bytes(body))
 
 
+def encode_many(
+    bodies: list[bytes], dictionary: bytes | None = None, level: int = DEFAULT_LEVEL, threads: int = 1
+) -> list[bytes]:
+    """:func:`encode` of each of ``bodies``, in order: the same frames, byte for byte. With ``threads``
+    over 1, zstd's own threads share them (``multi_compress_to_buffer``: ``compress`` holds the
+    interpreter, this does not); one by one where that is not there (python-zstandard's cffi backend)."""
+    c = compressor(dictionary, level)
+    if threads > 1 and len(bodies) > 1:
+        try:
+            frames = c.multi_compress_to_buffer([bytes(b) for b in bodies], threads=threads)
+            return [bytes(cast("Any", frames[i])) for i in range(len(bodies))]  # a segment: the buffer protocol
+        except NotImplementedError:
+            pass
+    return [c.compress(bytes(b)) for b in bodies]
+
+
 def decode(
     stored: bytes, compression: str | None, dictionary: bytes | None = None, *, page_id: int | None = None
 ) -> bytes:
@@ -186,6 +203,13 @@ class Encoder:
             "compression": "zstd",
             "dictionary_id": self.dictionary_id,
         }
+
+    def columns_many(self, bodies: list[bytes], threads: int = 1) -> list[dict]:
+        """:meth:`columns` of each of ``bodies``, in order, encoded on ``threads`` (:func:`encode_many`)."""
+        return [
+            {"body": frame, "compression": "zstd", "dictionary_id": self.dictionary_id}
+            for frame in encode_many(bodies, self.dictionary, self.level, threads)
+        ]
 
     def __repr__(self) -> str:
         return f"Encoder(dictionary_id={self.dictionary_id}, level={self.level})"

@@ -5,7 +5,9 @@ batch after batch, one transaction each, in id order. Each body is decoded with 
 own codec, checked against the row's ``sha256``, encoded, and decoded again before
 it replaces the stored one: a row either keeps its old bytes or gets new ones that
 read back the same, and a run killed at any point (SIGKILL included) leaves every
-page readable; the next run goes on with the rows still to do. Without a dictionary, or
+page readable; the next run goes on with the rows still to do. A batch's bodies are encoded on
+:data:`THREADS` of zstd's own threads (:func:`storage.codec.encode_many`: the same frames as one
+thread's). Without a dictionary, or
 when the archive has outgrown its newest one (:func:`storage.dictionaries.outgrown`), one is trained first
 (:func:`storage.dictionaries.train_dictionary`).
 """
@@ -13,6 +15,7 @@ when the archive has outgrown its newest one (:func:`storage.dictionaries.outgro
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -25,6 +28,9 @@ from storage.dictionaries import archive_size, dictionary_bytes, newest_dictiona
 from storage.models import RawPage
 
 BATCH = 200
+#: zstd threads a batch is encoded on: the cores, at most two (a crawl's close re-encodes while the
+#: crawl's other process and the site wait; bench/README.md, issue 26, session 9).
+THREADS = max(1, min(2, os.cpu_count() or 1))
 
 
 def _target(Session, *, retrain: bool, level: int, counts: Counter) -> tuple[Encoder, str | None]:
@@ -64,6 +70,7 @@ def compact_archive(
     level: int = DEFAULT_LEVEL,
     retrain: bool = False,
     progress: Callable[[Counter], None] | None = None,
+    threads: int = THREADS,
 ) -> tuple[Counter, str | None]:
     """Re-encode every raw page not yet on the newest dictionary. Returns counts of
     ``pages``, ``bytes_before``, ``bytes_after``, ``damaged`` (bodies that do not decode
@@ -86,17 +93,11 @@ def compact_archive(
             last = rows[-1].id
             dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
             updates = []
-            for r in rows:
-                try:
-                    body = decode(r.body, r.compression, dicts.get(r.dictionary_id), page_id=r.id)
-                except CodecError:
-                    counts["damaged"] += 1
-                    continue
-                if hashlib.sha256(body).hexdigest() != r.sha256:
-                    counts["damaged"] += 1
-                    continue
-                columns = encoder.columns(body)
-                if decode(columns["body"], "zstd", encoder.dictionary) != body:  # never trust, verify
+            good = [(r, body) for r in rows if (body := _checked_body(r, dicts)) is not None]
+            counts["damaged"] += len(rows) - len(good)
+            encoded = encoder.columns_many([body for _, body in good], threads)
+            for (r, body), columns in zip(good, encoded, strict=True):
+                if decode(columns["body"], "zstd", encoder.dictionary, page_id=r.id) != body:  # never trust, verify
                     raise CodecError(f"raw page {r.id}: re-encoded body does not read back")
                 updates.append({"b_id": r.id, **columns})
                 counts["bytes_before"] += len(r.body)
@@ -118,6 +119,16 @@ def compact_archive(
         if progress is not None:
             progress(counts)
     return counts, note
+
+
+def _checked_body(r, dicts: dict) -> bytes | None:
+    """Raw page row ``r``'s body decoded with its own codec, or None when it does not decode to its
+    ``sha256`` (damaged: left as it is)."""
+    try:
+        body = decode(r.body, r.compression, dicts.get(r.dictionary_id), page_id=r.id)
+    except CodecError:
+        return None
+    return body if hashlib.sha256(body).hexdigest() == r.sha256 else None
 
 
 def small_pages(engine) -> bool:
