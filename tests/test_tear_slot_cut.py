@@ -1,6 +1,7 @@
 """References for the next attempt at the tear search's speed (bench/README.md "Issue 26, tear
-search: where session 7's 4 % went, and what is left to cut (session 8)"): the slot cut
-(``Lattice.prune_slots``) against its rule written as a loop per candidate, on random lattices
+search: where session 7's 4 % went, and what is left to cut (session 8)"): the slot cut made on
+edges already made (:func:`prune_slots`, the lattice code's until session 9) against its rule
+written as a loop per candidate, and ``Lattice.cut_fans`` against it, on random lattices
 with fans wider and narrower than SLOT_KEEP and tied costs; the HMM boundary figures against the
 four memory-mapped emission tables read directly (a rewrite of either must keep these answers)."""
 
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 
 import pytest
 
 from cleaning import vocab
-from cleaning.repair.lattice import Lattice, first_chars
+from cleaning.repair.lattice import _ALONE, Edge, Lattice, first_chars
 from cleaning.repair.params import HMM_FLOOR_LOGP, SLOT_KEEP, WORD_BONUS
 from cleaning.repair.tearwindow import slot_tables
 from cleaning.repair.wordmodel import boundary_logp, char_logp, following
@@ -35,6 +37,47 @@ def test_boundary_figures_are_those_of_the_emission_tables(ch):
         assert boundary_logp(ch, "BS") != pytest.approx(math.log(0.5))
 
 
+def prune_slots(lat: Lattice, keep: int, sources: Sequence[int] | None = None) -> None:
+    """The slot cut made on edges already made (the lattice code's until session 9, when
+    :meth:`Lattice.cut_fans` came to make only the edges it keeps; this is its reference): keep, of
+    each group of slot edges between two nodes, the ``keep`` most plausible alone: the
+    character's own probability, plus WORD_BONUS for each side on which it can make a common word
+    with the characters next to it in the lattice. ``sources``: the nodes that have slot edges, in increasing order (None: look at all)."""
+    before = lat.chars_before()
+    out = lat.out
+    for u in range(len(out)) if sources is None else sources:
+        edges = out[u]
+        fans: dict[int, list[Edge]] = {}
+        for e in edges:
+            if e[6]:
+                fans.setdefault(e[0], []).append(e)
+        if not any(len(f) > keep for f in fans.values()):
+            continue
+        drop: set[int] = set()
+        # what ends a word begun just before
+        ends = frozenset().union(*(following(x)[0] for x in before[u]))
+        for v, fan in fans.items():
+            if len(fan) <= keep:
+                continue
+            after = first_chars(out, v) or set()
+            # how plausible each candidate is alone (sorted as by this figure, stably)
+            scores = []
+            for e in fan:
+                c = e[2]
+                known = _ALONE.get(c)
+                if known is None:
+                    known = _ALONE[c] = (char_logp(c), following(c)[0])
+                score = known[0] - e[3]
+                if c in ends:
+                    score += WORD_BONUS
+                if not known[1].isdisjoint(after):
+                    score += WORD_BONUS
+                scores.append(score)
+            ranked = sorted(range(len(fan)), key=scores.__getitem__, reverse=True)
+            drop.update(id(fan[k]) for k in ranked[keep:])
+        out[u] = [e for e in edges if id(e) not in drop]
+
+
 def _alone(ch: str, cost: float, ends: frozenset[str], after: set[str]) -> float:
     """A candidate's figure: its own log P less its cost, a bonus for the word it ends, another
     for the word it starts."""
@@ -48,7 +91,7 @@ def _alone(ch: str, cost: float, ends: frozenset[str], after: set[str]) -> float
 
 
 def _prune_one_by_one(lat: Lattice, keep: int) -> list[list]:
-    """The slot cut written as a loop per candidate (the rule of :meth:`Lattice.prune_slots`):
+    """The slot cut written as a loop per candidate (the rule of :func:`prune_slots`):
     per pair of nodes, the ``keep`` slot edges of the highest figures, the first among equals."""
     seen_before: dict[int, set[str]] = {u: set() for u in range(len(lat.out))}
     for u in lat.ordered():
@@ -92,7 +135,7 @@ def test_slot_cut_keeps_what_the_loop_per_candidate_kept(seed):
                 lat.edge(u, v, None, None)  # an epsilon edge: what was read before passes through
     expected = _prune_one_by_one(lat, SLOT_KEEP)
     widest = max(sum(1 for e in edges if e[6]) for edges in lat.out)
-    lat.prune_slots(SLOT_KEEP)
+    prune_slots(lat, SLOT_KEEP)
     assert lat.out == expected
     # a fan wider than SLOT_KEEP was cut to it; a narrower one kept whole
     assert max(sum(1 for e in edges if e[6]) for edges in lat.out) == min(widest, SLOT_KEEP)
@@ -120,7 +163,7 @@ def _reference(lat: Lattice, fans: dict[int, list], keep: int) -> list[list]:
     ref = Lattice()
     ref.keys = list(lat.keys)
     ref.out = _expanded(lat.out, fans)
-    ref.prune_slots(keep, sorted(fans))
+    prune_slots(ref, keep, sorted(fans))
     return ref.out
 
 

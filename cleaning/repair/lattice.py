@@ -115,54 +115,17 @@ class Lattice:
                     before[fan[1]].update(_fan_info(fan[2])[1])
         return before
 
-    def prune_slots(self, keep: int, sources: Sequence[int] | None = None) -> None:
-        """Keep, of each group of slot edges between two nodes, the ``keep`` most plausible
-        alone: the character's own probability, plus WORD_BONUS for each side on which it can
-        make a common word with the characters next to it in the lattice. The cut is made
-        before the search, so that nothing downstream pays for the candidates dropped.
-        ``sources``: the nodes that have slot edges, in increasing order (None: look at all)."""
-        before = self.chars_before()
-        out = self.out
-        for u in range(len(out)) if sources is None else sources:
-            edges = out[u]
-            fans: dict[int, list[Edge]] = {}
-            for e in edges:
-                if e[6]:
-                    fans.setdefault(e[0], []).append(e)
-            if not any(len(f) > keep for f in fans.values()):
-                continue
-            drop: set[int] = set()
-            # what ends a word begun just before
-            ends = frozenset().union(*(following(x)[0] for x in before[u]))
-            for v, fan in fans.items():
-                if len(fan) <= keep:
-                    continue
-                after = first_chars(out, v) or set()
-                # how plausible each candidate is alone (sorted as by this figure, stably)
-                scores = []
-                for e in fan:
-                    c = e[2]
-                    known = _ALONE.get(c)
-                    if known is None:
-                        known = _ALONE[c] = (char_logp(c), following(c)[0])
-                    score = known[0] - e[3]
-                    if c in ends:
-                        score += WORD_BONUS
-                    if not known[1].isdisjoint(after):
-                        score += WORD_BONUS
-                    scores.append(score)
-                ranked = sorted(range(len(fan)), key=scores.__getitem__, reverse=True)
-                drop.update(id(fan[k]) for k in ranked[keep:])
-            out[u] = [e for e in edges if id(e) not in drop]
-
     def cut_fans(self, fans: dict[int, list[Fan]], keep: int) -> None:
         """The slot edges of ``fans`` (node -> its fans, in the order they were met) made edges,
-        cut as :meth:`prune_slots` cuts them: the same edges, in the same places, as making
-        every candidate an edge (at ``fan[0]`` among the node's edges, in the fans' order) and
-        calling ``prune_slots(keep, sorted(fans))``, without making those it drops. The cut
-        reads the lattice as ``prune_slots`` does: the characters before a node through every
-        candidate; those after a fan through the cuts of the nodes before, the candidates of
-        the rest."""
+        and of each group of them between two nodes only the ``keep`` most plausible alone: the
+        character's own probability, plus WORD_BONUS for each side on which it can make a common
+        word with the characters next to it in the lattice. The cut is made before the search,
+        so that nothing downstream pays for the candidates dropped, and before the edges, so
+        that those dropped are never made: the same edges, in the same places, as making every
+        candidate an edge (at ``fan[0]`` among the node's edges, in the fans' order) and then
+        cutting (``tests/test_tear_slot_cut.py`` keeps that reference). The cut reads the
+        lattice through every candidate for the characters before a node; for those after a
+        fan, through the cuts of the nodes before and the candidates of the rest."""
         out = self.out
         before = self.chars_before(fans)
         for u in sorted(fans):
@@ -183,7 +146,7 @@ class Lattice:
                         _, _, read, cost, _, _ = mine[k]
                         _, _, simples, by_cost, completes = _fan_info(read)
                         alone = by_cost.get(cost)
-                        if alone is None:  # as prune_slots: the figure alone less the edge's cost
+                        if alone is None:  # the figure alone less the edge's cost
                             alone = by_cost[cost] = [
                                 _ALONE[c][0] - (cost + extra) for c, (_, _, extra) in zip(simples, read)
                             ]
@@ -275,7 +238,7 @@ class DocumentWords:
 
 
 #: Per candidate character of a slot: (log P of it alone, the characters that complete it into a
-#: common word), for :meth:`Lattice.prune_slots` (as many as there are candidate characters).
+#: common word), for :meth:`Lattice.cut_fans` (as many as there are candidate characters).
 _ALONE: dict[str | None, tuple[float, frozenset[str]]] = {}
 
 
