@@ -198,18 +198,14 @@ class Encoder:
 
     def columns(self, body: bytes) -> dict:
         """The ``raw_pages`` values ``body``, ``compression`` and ``dictionary_id`` of ``body``."""
-        return {
-            "body": encode(body, self.dictionary, self.level),
-            "compression": "zstd",
-            "dictionary_id": self.dictionary_id,
-        }
+        return self._row(encode(body, self.dictionary, self.level))
 
     def columns_many(self, bodies: list[bytes], threads: int = 1) -> list[dict]:
         """:meth:`columns` of each of ``bodies``, in order, encoded on ``threads`` (:func:`encode_many`)."""
-        return [
-            {"body": frame, "compression": "zstd", "dictionary_id": self.dictionary_id}
-            for frame in encode_many(bodies, self.dictionary, self.level, threads)
-        ]
+        return [self._row(frame) for frame in encode_many(bodies, self.dictionary, self.level, threads)]
+
+    def _row(self, frame: bytes) -> dict:
+        return {"body": frame, "compression": "zstd", "dictionary_id": self.dictionary_id}
 
     def __repr__(self) -> str:
         return f"Encoder(dictionary_id={self.dictionary_id}, level={self.level})"
