@@ -45,6 +45,16 @@ def table(r: dict) -> str:
             )
         )
         add((f"{n}", "mock alone could serve", f"{last['crawl']['mock_ceiling_per_s']:.0f} responses/s"))
+        if "corun" in e:
+            co = e["corun"]["ratio"]
+            add(
+                (
+                    f"{n}",
+                    f"engine ceiling beside a process cleaning pages / alone, {co['n']} pairs",
+                    f"{co['median']:.2f} x (median; {co['min']:.2f}-{co['max']:.2f}): the bound a second busy "
+                    "process puts on a crawl here",
+                )
+            )
         add(
             (
                 f"{n}",

@@ -4,7 +4,9 @@ Side by side on this machine and the same data (see ``bench/README.md``):
 
 1. engine ceiling: Scrapy's own ``scrapy bench``, and :mod:`bench.ceiling` (the
    crawl's requests against the same mock, no pipelines, same profile);
-2. full crawl: ``thepaper-archive crawl --profile bench`` into SQLite, at two sizes;
+2. full crawl: ``thepaper-archive crawl --profile bench`` into SQLite, at two sizes; at the
+   smaller, the ceiling beside a busy process (:mod:`bench.corun`: what the machine lets a
+   crawl with a second busy process reach);
 3. reprocess of the larger archive, beside trafilatura's ``extract`` and our
    cleaning chain on a sample of the same raw pages, in this process;
 4. cleaning alone: ``clean_document`` on mock pages and on damaged mirror dumps; decoding
@@ -34,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.corun import corun_pairs
 from bench.interleaved import crawl_pairs
 from bench.tears import run as tears_run
 from bench.offline import cleaning, reprocess, side_by_side, storage
@@ -179,6 +182,8 @@ def run(
             entry.update(
                 crawl_pairs(mock, n, overrides, workdir, pairs, ceiling=ceiling, crawl=crawl, storage=storage, log=log)
             )
+            if n == sizes[0]:  # what a second busy process costs the engine on this machine
+                entry["corun"] = corun_pairs(mock, overrides, pairs, ceiling=ceiling, log=lambda m: log(f"[{n}] {m}"))
         finally:
             mock.stop()
         result["crawls"][str(n)] = entry

@@ -73,6 +73,12 @@ def test_bench_quick_run_writes_every_section(tmp_path):
         ratio = entry["ratio_to_ceiling"]
         assert ratio["min"] <= ratio["median"] <= ratio["max"] and ratio["n"] == 2
         st = entry["storage"]
+        if n == "40":  # the smaller size: the ceiling beside a busy process, pair by pair
+            co = entry["corun"]
+            assert len(co["pairs"]) == 2 and all(_number(p["ratio"]) and p["neighbour_busy"] > 0 for p in co["pairs"])
+            assert co["ratio"]["min"] <= co["ratio"]["median"] <= co["ratio"]["max"]
+        else:
+            assert "corun" not in entry
         assert st["articles"] == entry["pairs"][-1]["crawl"]["stored"] and st["raw_compression_ratio"] > 1
     assert r["reprocess"]["articles"] > 0 and _number(r["reprocess"]["ratio_to_trafilatura"])
     assert r["side_by_side"]["ours"]["pages"] == r["side_by_side"]["trafilatura"]["pages"] > 0
@@ -108,6 +114,7 @@ def test_bench_quick_run_writes_every_section(tmp_path):
     for row in (
         "full crawl into SQLite",
         "engine ceiling",
+        "engine ceiling beside a process cleaning pages",
         "reprocess",
         "cleaning",
         "clean FILE",
