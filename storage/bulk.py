@@ -2,15 +2,16 @@
 
 A Core ``INSERT`` executed with a list of rows makes SQLAlchemy build, for every row, a dict of
 every bound parameter and run each column type's bind processor over it (``construct_params`` and
-the loop in ``DefaultExecutionContext._init_compiled``): ~20 µs an article row of 31 columns, as
-much as SQLite's own insert. On SQLite, :func:`insert_many` renders the statement once per table and
-column set, takes the bind processors of the columns that have one (the same functions SQLAlchemy
-would run: the model's types, the engine's JSON serializer), and hands the DBAPI positional tuples
-through :meth:`sqlalchemy.engine.Connection.exec_driver_sql`, which keeps SQLAlchemy's transaction,
-events and error handling (:mod:`storage.unwritable`). Other databases, and rows that leave out a
-column with a Python-side default (which only SQLAlchemy's own path fills in), take SQLAlchemy's
-path, and so do rows a type refuses (a naive time): SQLAlchemy raises what it always raised.
-Nothing here commits.
+the loop in ``DefaultExecutionContext._init_compiled``): ~20 µs an article row of 31 columns (a
+crawl's 2,000 articles: 0.17 s of CPU against 0.125 s as positional tuples). On SQLite,
+:func:`insert_many` renders the statement once per table and column set, converts the values of
+the columns that have a bind processor column by column with the processor the model's type gives
+(the same functions SQLAlchemy would run: the engine's JSON serializer, ``AwareDateTime``), once for
+a column that holds one value in every row, and hands the DBAPI positional tuples through
+:meth:`sqlalchemy.engine.Connection.exec_driver_sql`, which keeps SQLAlchemy's transaction, events
+and error handling (:mod:`storage.unwritable`). Other databases, rows that leave out a column with
+a Python-side default (which only SQLAlchemy's own path fills in), and rows a type refuses (a naive
+time) take SQLAlchemy's path: it raises what it always raised. Nothing here commits.
 """
 
 from __future__ import annotations
