@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from domain.record import ArticleRecord
+from storage.bulk import insert_many
 from storage.fulltext import index_new_articles
 from storage.models import Article, ArticleTag, ArticleVersion, RawPage, Tag
 from storage.types import AwareDateTime, require_aware
@@ -40,7 +41,7 @@ from storage.tags import IN_CHUNK, TAG_MAX_LEN, _replace_tags, _replaces_tags, c
 
 
 # --------------------------------------------------------------------------- reading
-_INSERT_ARTICLE = sa.insert(cast(sa.Table, Article.__table__))  # cast: a mapped class's table is a Table
+_ARTICLES = cast(sa.Table, Article.__table__)  # cast: a mapped class's table is a Table
 
 
 @cache
@@ -280,12 +281,11 @@ def _save_round(
     if updates:
         session.execute(sa.update(Article), updates)  # ORM bulk UPDATE by primary key
     for i in range(0, len(touched), IN_CHUNK):
-        articles = cast(sa.Table, Article.__table__)  # cast: a mapped class's table is a Table
         session.execute(
-            sa.update(articles).where(Article.__table__.c.cont_id.in_(touched[i : i + IN_CHUNK])).values(last_seen=now)
+            sa.update(_ARTICLES).where(_ARTICLES.c.cont_id.in_(touched[i : i + IN_CHUNK])).values(last_seen=now)
         )
     if new:
-        session.execute(_INSERT_ARTICLE, new)
+        insert_many(session.connection(), _ARTICLES, new)
         index_new_articles(session, [row["cont_id"] for row in new])  # same transaction
     _replace_tags(session, tags)
     _expire_loaded(session, [_cont_id(record) for record, _ in items])

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from domain.record import ArticleRecord
+from storage.bulk import insert_many
 from storage.models import ArticleTag, Tag
 
 TAG_MAX_LEN = 200
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
 _LINKS = cast(sa.Table, ArticleTag.__table__)  # cast: a mapped class's table is a Table
-_LINK_INSERT = sa.insert(_LINKS)
 #: The links of articles ``ids`` deleted, built once a process (a crawl's writer runs it for every
 #: batch): for a session that holds no objects, which the ORM's delete would have to keep in step.
 _LINK_DELETE = sa.delete(_LINKS).where(_LINKS.c.cont_id.in_(sa.bindparam("ids", expanding=True)))
@@ -80,7 +80,7 @@ def _replace_tags(session: Session, names_by_id: Mapping[int, list[str]]) -> Non
         for i, n in enumerate(names)
     ]
     if links:
-        session.execute(_LINK_INSERT, links)
+        insert_many(session.connection(), _LINKS, links)
 
 
 def _replaces_tags(record: ArticleRecord) -> bool:
