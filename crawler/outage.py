@@ -2,7 +2,7 @@
 
 One :class:`HostWatch` per watched host (the site's, the API's). It is told of every
 response and every failed request to its host, with the time and the request's key (its
-fingerprint: the list API's pages share one URL), and says when the run should stop:
+method, URL and body: the list API's pages share one URL), and says when the run should stop:
 
 * ``unreachable``: ``start_after`` failures of any kind before the host ever answered
   (the site or the network is down from the start);

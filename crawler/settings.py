@@ -226,7 +226,8 @@ THEPAPER_ALERT_TIMEOUT_S = 60.0
 #: Pipelines: items are committed in batches of this many by one writer thread.
 THEPAPER_WRITE_BATCH = 200
 #: Clean and store the items in a second process (uses the second core on fast
-#: backfills; the polite crawl does not need it).
+#: backfills; the polite crawl does not need it). The crawl's own process then has no
+#: CleanStage (not configured: Scrapy's list of enabled item pipelines leaves it out).
 THEPAPER_PIPELINE_WORKER = False
 #: Compute each article's keywords while cleaning it (``crawl --no-keywords`` sets False: the
 #: articles are stored without keywords, and ``reprocess --keywords-only`` computes them later,

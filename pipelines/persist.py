@@ -16,11 +16,15 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from scrapy.utils.defer import maybe_deferred_to_future
+
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
 from pipelines.coverage import count_page
 from pipelines.stages import CleanStage, _Stage, worker_mode
 from pipelines.worker_args import worker_arguments
+from storage.batch import BatchEntry
+from storage.unwritable import ArchiveUnwritable
 
 if TYPE_CHECKING:
     from storage.worker import ProcessWriter
@@ -118,9 +122,6 @@ class PersistStage(_Stage):
             await self._persist(item)
 
     async def _persist(self, item) -> None:
-        from storage.batch import BatchEntry
-        from storage.unwritable import ArchiveUnwritable
-
         clean_args = None
         if isinstance(item, FetchedPage):
             entry = BatchEntry(url=item.url)
@@ -192,8 +193,6 @@ def _failure(url, cont_id, reason, message) -> dict:
 
 
 async def _wait(d):
-    from scrapy.utils.defer import maybe_deferred_to_future
-
     return await maybe_deferred_to_future(d)
 
 

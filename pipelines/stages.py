@@ -7,7 +7,9 @@ Order (``ITEM_PIPELINES`` in ``crawler/settings.py``)::
 * ArchiveStage takes the response's raw bytes, headers, status, URLs and fetch
   time for the archive before anything looks at them.
 * CleanStage runs the cleaning chain (decode → extract → repair → strip) of
-  ``cleaning.document``; any error becomes ``item.error``, never a lost page.
+  ``cleaning.document``; any error becomes ``item.error``, never a lost page. With
+  ``THEPAPER_PIPELINE_WORKER`` the worker process cleans, and the stage is not configured
+  (Scrapy leaves it out of the pipeline; its log lists the stages enabled).
 * ValidateStage refuses records that would be silently empty or half-known.
 * PersistStage (:mod:`pipelines.persist`) hands each item to the crawl's single writer.
 
@@ -20,6 +22,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+# cleaning.document is loaded as the engine is built (the pipelines are), not by the first list
+# page or item inside the crawl's clock (the spider's list-only records and page_context read it):
+# ~0.2 s of imports.
+from cleaning.document import list_item_essentials
 from cleaning.page import ValidationError, clean_page, validate_record
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
@@ -43,9 +49,7 @@ class ArchiveStage(_Stage):
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        # Loaded as the engine is built, not by the first list page or item inside the crawl's
-        # clock (the spider's list-only records and page_context read it): ~0.2 s of imports.
-        import cleaning.document  # noqa: F401
+        self.site_url = crawler.settings.get("THEPAPER_SITE_URL")
 
     def process_item(self, item):
         if isinstance(item, FetchedPage):
@@ -67,7 +71,7 @@ class ArchiveStage(_Stage):
             kind=page.kind,
             run_id=self.state.run_id,
             cont_id=page.cont_id,
-            context=page_context(page, self.crawler.settings.get("THEPAPER_SITE_URL")),
+            context=page_context(page, self.site_url),
         )
 
 
@@ -89,8 +93,6 @@ def page_context(page: FetchedPage, site_url: str) -> dict:
     so that ``reprocess`` cleans it exactly as the crawl did): of the list item, what
     cleaning reads (:func:`cleaning.document.list_item_essentials`), and the SHA-256 of the
     archived list page that holds the whole item (``list_page``)."""
-    from cleaning.document import list_item_essentials
-
     context: dict[str, Any] = {"url": cleaning_url(page, site_url)}
     if page.list_item:
         context["list_item"] = list_item_essentials(page.list_item)
@@ -110,12 +112,21 @@ def worker_mode(crawler) -> bool:
 
 class CleanStage(_Stage):
     """decode → extract → repair → strip (``cleaning.page.clean_page``); errors become ``item.error``.
-    In worker mode the worker process does this, just before storing the page."""
+    In worker mode the worker process does this, just before storing the page: the stage is then
+    not in this process's pipeline at all (``NotConfigured``), and PersistStage keeps one of its
+    own for the arguments it sends the worker (:meth:`clean_args`)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if worker_mode(crawler):
+            from scrapy.exceptions import NotConfigured
+
+            raise NotConfigured  # without a message: Scrapy would log one as a warning in every such crawl
+        return cls(crawler)
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.site_url = crawler.settings.get("THEPAPER_SITE_URL")
-        self.deferred = worker_mode(crawler)
         # a gzip file inside a body decompresses to at most what Scrapy lets a response be
         # (0, Scrapy's "no limit", keeps the cleaner's own bound)
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
@@ -134,7 +145,7 @@ class CleanStage(_Stage):
         )
 
     def process_item(self, item):
-        if isinstance(item, FetchedPage) and item.kind in ("article", "mirror") and not self.deferred:
+        if isinstance(item, FetchedPage) and item.kind in ("article", "mirror"):
             try:
                 item.record = clean_page(item.body, **self.clean_args(item))
             except CleaningError as exc:

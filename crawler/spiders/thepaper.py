@@ -20,6 +20,7 @@ from crawler.config import layered
 from domain.hosts import BadHostError, host_port, normalise_url
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.urls import canonical_url
+from pipelines.run_state import run_state
 from storage.failures import due_failures, list_failure_url
 
 from crawler.spiders.lists import ListWalking
@@ -102,8 +103,6 @@ class ThepaperSpider(ListWalking, scrapy.Spider):
     @property
     def run(self):
         """The run's typed state (:mod:`pipelines.run_state`)."""
-        from pipelines.run_state import run_state
-
         return run_state(self.crawler)
 
     @property
@@ -156,8 +155,6 @@ class ThepaperSpider(ListWalking, scrapy.Spider):
     def _follow_item(
         self, item: dict, channel_id: int | None, *, failure_retry: bool = False, list_page: str | None = None
     ):
-        from cleaning.document import record_from_list_item
-
         cont_id = listapi.item_cont_id(item)
         if cont_id is None or cont_id in self.scheduled:
             return
@@ -165,6 +162,8 @@ class ThepaperSpider(ListWalking, scrapy.Spider):
             return
         self.scheduled.add(cont_id)
         if listapi.item_external_link(item):
+            from cleaning.document import record_from_list_item  # here: not run for every article
+
             self.crawler.stats.inc_value("thepaper/external_items")
             yield ListedRecord(record_from_list_item(item, channel_id=channel_id), item)
             return
