@@ -7,7 +7,8 @@ it replaces the stored one: a row either keeps its old bytes or gets new ones th
 read back the same, and a run killed at any point (SIGKILL included) leaves every
 page readable; the next run goes on with the rows still to do. A batch's bodies are encoded on
 :data:`THREADS` of zstd's own threads (:func:`storage.codec.encode_many`: the same frames as one
-thread's). Without a dictionary, or
+thread's), on a thread of their own while the next batch is read and checked and the one before
+checked and written. Without a dictionary, or
 when the archive has outgrown its newest one (:func:`storage.dictionaries.outgrown`), one is trained first
 (:func:`storage.dictionaries.train_dictionary`).
 """
@@ -18,8 +19,9 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import cast
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 
@@ -79,46 +81,77 @@ def compact_archive(
     counts: Counter = Counter()
     encoder, note = _target(Session, retrain=retrain, level=level, counts=counts)
     counts["dictionary_id"] = encoder.dictionary_id or 0
-    last = 0
-    while True:
-        with Session() as session:
-            rows = session.execute(
-                sa.select(RawPage.id, RawPage.body, RawPage.compression, RawPage.dictionary_id, RawPage.sha256)
-                .where(RawPage.id > last, _todo(encoder))
-                .order_by(RawPage.id)
-                .limit(batch)
-            ).all()
-            if not rows:
-                break
-            last = rows[-1].id
-            dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
-            updates = []
-            good = [(r, body) for r in rows if (body := _checked_body(r, dicts)) is not None]
-            counts["damaged"] += len(rows) - len(good)
-            encoded = encoder.columns_many([body for _, body in good], threads)
-            for (r, body), columns in zip(good, encoded, strict=True):
-                if decode(columns["body"], "zstd", encoder.dictionary, page_id=r.id) != body:  # never trust, verify
-                    raise CodecError(f"raw page {r.id}: re-encoded body does not read back")
-                updates.append({"b_id": r.id, **columns})
-                counts["bytes_before"] += len(r.body)
-                counts["bytes_after"] += len(columns["body"])
-            if updates:
-                table = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
-                session.execute(
-                    table.update()
-                    .where(table.c.id == sa.bindparam("b_id"))
-                    .values(
-                        body=sa.bindparam("body"),
-                        compression=sa.bindparam("compression"),
-                        dictionary_id=sa.bindparam("dictionary_id"),
-                    ),
-                    updates,
-                )
-            session.commit()
-            counts["pages"] += len(updates)
-        if progress is not None:
-            progress(counts)
+    # A batch is encoded on a thread of its own (zstd's threads, without the interpreter) while
+    # this one reads and checks the next batch, and checks and writes the one before: the reading
+    # and writing no longer wait for the encoding, nor the encoding for them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="thepaper-compact") as pool:
+
+        def encode(todo: _Batch) -> Future:
+            return pool.submit(encoder.columns_many, [body for _, body in todo.good], threads)
+
+        todo = _read(Session, encoder, 0, batch, counts)
+        encoding = encode(todo) if todo is not None else None
+        while todo is not None and encoding is not None:
+            after = _read(Session, encoder, todo.last, batch, counts)
+            encoded = encoding.result()
+            encoding = encode(after) if after is not None else None
+            _write(Session, encoder, todo, encoded, counts)
+            todo = after
+            if progress is not None:
+                progress(counts)
     return counts, note
+
+
+class _Batch(NamedTuple):
+    """Rows read to be re-encoded: the last id read, and the rows whose body checked, with it."""
+
+    last: int
+    good: list[tuple[Any, bytes]]
+
+
+def _read(Session, encoder: Encoder, last: int, batch: int, counts: Counter) -> _Batch | None:
+    """The next ``batch`` rows after id ``last`` not yet encoded by ``encoder``, their bodies decoded
+    and checked against their ``sha256`` (the damaged ones counted and left); None when none is left."""
+    with Session() as session:
+        rows = session.execute(
+            sa.select(RawPage.id, RawPage.body, RawPage.compression, RawPage.dictionary_id, RawPage.sha256)
+            .where(RawPage.id > last, _todo(encoder))
+            .order_by(RawPage.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return None
+        dicts = dictionary_bytes(session, {r.dictionary_id for r in rows})
+    good = [(r, body) for r in rows if (body := _checked_body(r, dicts)) is not None]
+    counts["damaged"] += len(rows) - len(good)
+    return _Batch(rows[-1].id, good)
+
+
+def _write(Session, encoder: Encoder, todo: _Batch, encoded: list[dict], counts: Counter) -> None:
+    """Each row of ``todo`` gets its new bytes, in one transaction, once every one of them reads back
+    as the body it replaces (:class:`CodecError` otherwise, with nothing of the batch written)."""
+    updates = []
+    for (r, body), columns in zip(todo.good, encoded, strict=True):
+        if decode(columns["body"], "zstd", encoder.dictionary, page_id=r.id) != body:  # never trust, verify
+            raise CodecError(f"raw page {r.id}: re-encoded body does not read back")
+        updates.append({"b_id": r.id, **columns})
+    if updates:
+        table = cast(sa.Table, RawPage.__table__)  # cast: a mapped class's table is a Table
+        with Session() as session:
+            session.execute(
+                table.update()
+                .where(table.c.id == sa.bindparam("b_id"))
+                .values(
+                    body=sa.bindparam("body"),
+                    compression=sa.bindparam("compression"),
+                    dictionary_id=sa.bindparam("dictionary_id"),
+                ),
+                updates,
+            )
+            session.commit()
+    counts["pages"] += len(updates)
+    counts["bytes_before"] += sum(len(r.body) for r, _ in todo.good)
+    counts["bytes_after"] += sum(len(columns["body"]) for columns in encoded)
 
 
 def _checked_body(r, dicts: dict) -> bytes | None:

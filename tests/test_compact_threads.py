@@ -1,7 +1,8 @@
 """``db compact`` (and a crawl's re-encode at its close) with a batch encoded on zstd's threads
-(:func:`storage.codec.encode_many`): each row gets the bytes one thread would give it, in its own
-row; a damaged body is left as it is; a body that does not read back stops the run with nothing of
-its batch written; without zstd's threads (the cffi backend) the same frames one by one."""
+(:func:`storage.codec.encode_many`), on a thread of its own while the next batch is read and the one
+before written: each row gets the bytes one thread would give it, in its own row; a damaged body is
+left as it is; a body that does not read back stops the run with nothing of its batch (nor of the
+next) written; without zstd's threads (the cffi backend) the same frames one by one."""
 
 from __future__ import annotations
 
@@ -60,16 +61,20 @@ def test_a_damaged_body_among_threads_is_left_and_counted(mixed, threads):  # no
 
 
 @pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("position", [4, 24])  # in the first batch of 10, in the third
 def test_a_body_that_does_not_read_back_stops_the_run_with_nothing_of_its_batch_written(
     mixed,  # noqa: F811
     monkeypatch,
     threads,
+    position,
 ):
+    """The batches before it are written; its own, and the next one (already read and being
+    encoded while this one was checked), are not."""
     _, Session, _ = mixed
     before = _rows(Session)
     with Session() as s:
         pages_by_id = {p.id: p.raw_bytes() for p in s.scalars(sa.select(RawPage))}
-    victim = sorted(before)[4]  # in the first batch of 10
+    victim = sorted(before)[position]
     many = codec.Encoder.columns_many
 
     def broken(self, bodies, threads=1):
@@ -83,7 +88,9 @@ def test_a_body_that_does_not_read_back_stops_the_run_with_nothing_of_its_batch_
     with pytest.raises(codec.CodecError, match=f"raw page {victim}: "):
         compact_archive(Session, batch=10, threads=threads)
     after = _rows(Session)
-    assert all(after[i] == before[i] for i in sorted(before)[:10])
+    written = position // 10 * 10  # the rows of the batches before the victim's (the first 40 are to do)
+    assert all(after[i] != before[i] for i in sorted(before)[:written])
+    assert all(after[i] == before[i] for i in sorted(before)[written:])
 
 
 class _Recording:
