@@ -329,3 +329,49 @@ def test_an_int_times_a_float_is_the_float_of_the_int_times_it():
         for _ in range(20):
             w, over = rng.uniform(0.0, 20.0), float(rng.randint(1, 10**6))
             assert n * (w / over) == float(n) * (w / over)
+
+
+# --- pinyin: whether the text shows the annotation habit, asked at its first chain ------------
+
+
+def test_remove_pinyin_asks_looks_annotated_only_where_it_counts(page_texts):
+    from cleaning.repair.pinyin import looks_annotated
+
+    rng = random.Random(7)
+    pieces = ["中", "产", "文", "(", "（", ")", "）", "chan", "chǎn", "xian", "A", "F", "a", " ", "1", "?", "\ue000"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 16))) for _ in range(20_000)]
+    texts += _corpus_lines() + page_texts[:300] + ["生(shēng)产(chǎn)", "产(chan)业(ye)发(fa)展(zhan)", "A(a)中"]
+    removed = 0
+    for t in texts:
+        got = remove_pinyin(t)
+        assert got == remove_pinyin(t, annotated=looks_annotated(t)), t
+        removed += got[1] > 0
+    assert removed > 30  # annotations removed, not only texts left alone
+
+
+# --- the Next.js data script: searched from the last ``>`` before its marker ------------------
+
+
+def test_the_next_data_script_is_found_where_the_whole_search_found_it():
+    from cleaning.extract import nextjs
+
+    rng = random.Random(11)
+    pieces = [
+        *"<script <SCRIPT <ſcript <scripts id= ID\t=\n ' \" __NEXT_DATA__ __next_data__ __NEXT_DATA_ __ > < x 中".split(
+            " "
+        ),
+        " type=application/json",
+        ' data-id="__NEXT_DATA__"',
+        " ",
+        "</script>",
+        '<div id="__next">',
+        "<!-- __NEXT_DATA__ -->",
+    ]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(60_000)]
+    texts += [decode_bytes(body).text for _, body in mock_pages(60)]
+    found = 0
+    for t in texts:
+        old, new = nextjs._NEXT_OPEN.search(t), nextjs._next_open(t)
+        assert (old and old.span()) == (new and new.span()), t
+        found += old is not None
+    assert found > 1_000
