@@ -15,6 +15,7 @@ lines, repeated unrelated headlines glued onto the first paragraph) are found by
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -155,7 +156,53 @@ def _one_of(rules: list[tuple[str, LazyPattern]]) -> LazyPattern:
     return lazy("|".join(f"(?i:{rx.pattern})" if rx.given_flags & re.I else f"(?:{rx.pattern})" for _, rx in rules))
 
 
-_ANY_ONE, _ALL_ONE = _one_of(_ANY), _one_of(_ALL)
+def _windowed(rx: LazyPattern) -> bool:
+    """A rule whose words may start anywhere in the paragraph's head (``^.{0,40}ICP…``)."""
+    return rx.pattern.startswith("^.{0,")
+
+
+#: Where a windowed rule's words start, each of them: ``ICP`` (any case, as ``re.I`` reads it:
+#: ``İ`` and ``ı`` too) from 40 characters in at most, the others from 30, so each lies in the
+#: paragraph's first :data:`_HEAD` characters. A superset: the first characters and the next
+#: two (one for 下载) of every word of those rules.
+_WINDOWED_WORDS = lazy(
+    "[Iiİı公许許经經备備未版免反下](?:[Cc][Pp]|[网網]安|可[证證]|营许|營許|案[号號]|[经經][授许許]"
+    "|[权權][与與声聲]|[责責][声聲]|侵[权權]|[载載])"
+)
+_HEAD = 43
+
+#: The ends of the edge rules that try their tail at each of a run's positions (a column link
+#: ``…>``, a column's counters ``… 15 0``, a company name ``…有限公司``): each can end only in
+#: one of :data:`_TAILED_END`'s characters (before ``$``, which a final line break also ends).
+_TAILED_ENDS = ("[>›»]$", "[万萬wWkK]?\\+?){1,3}$", "(?:有限公司|有限責任公司|有限责任公司)$")
+_TAILED_END = lazy(r"[\d万萬wWkK+>›»司]$")
+
+
+def _tailed(rx: LazyPattern) -> bool:
+    return rx.pattern.endswith(_TAILED_ENDS)
+
+
+def _unions() -> dict[tuple[bool, bool, bool], LazyPattern]:
+    """``(edge, windowed, tailed)`` -> the union of the scope's rules, the windowed ones only when
+    ``windowed`` and the tailed ones only when ``tailed``: where :data:`_WINDOWED_WORDS` (or
+    :data:`_TAILED_END`) finds nothing none of those rules can match, and the rest's union
+    matches where the whole one does. sre tries a windowed or tailed rule at each of the head's
+    positions (most of a union's cost), the others fail at their first characters."""
+    out: dict[tuple[bool, bool, bool], LazyPattern] = {}
+    made: dict[tuple[str, ...], LazyPattern] = {}
+    for edge, windowed, tailed in itertools.product((True, False), repeat=3):
+        rules = [
+            (k, rx)
+            for k, rx in (_ALL if edge else _ANY)
+            if (windowed or not _windowed(rx)) and (tailed or not _tailed(rx))
+        ]
+        key = tuple(rx.pattern for _, rx in rules)
+        out[edge, windowed, tailed] = made.get(key) or made.setdefault(key, _one_of(rules))
+    return out
+
+
+_UNIONS = _unions()
+_ANY_ONE, _ALL_ONE = _UNIONS[False, True, True], _UNIONS[True, True, True]
 
 
 def classify(paragraph: str, *, edge: bool = True) -> str | None:
@@ -164,7 +211,9 @@ def classify(paragraph: str, *, edge: bool = True) -> str | None:
     p = _PINYIN.sub("", paragraph.strip()) if "(" in paragraph else paragraph.strip()
     if not p or len(p) > 260:
         return None
-    if (_ALL_ONE if edge else _ANY_ONE).match(p):
+    windowed = _WINDOWED_WORDS.search(p, 0, _HEAD) is not None
+    tailed = edge and _TAILED_END.search(p, max(len(p) - 2, 0)) is not None
+    if _UNIONS[edge, windowed, tailed].match(p):
         for kind, rx in _ALL if edge else _ANY:
             if rx.match(p):
                 return kind

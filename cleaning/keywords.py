@@ -162,7 +162,7 @@ def _tally(counts: Counter[str], tfidf: _Weights, every: bool = False) -> tuple[
         if number:
             numbers.add(word)
     over = float(total)
-    return words, [float(n) * (w / over) for n, w in zip(times, weights)], numbers
+    return words, [n * (w / over) for n, w in zip(times, weights)], numbers
 
 
 def _ranked(scores: list[float]) -> list[int]:

@@ -16,13 +16,26 @@ from cleaning.extract.copies import rendered_body
 from domain.record import Image, TruncatedPageError
 
 _NEXT_OPEN = re.compile(r"""<script[^>]*\bid\s*=\s*["']?__NEXT_DATA__["']?[^>]*>""", re.I)
+#: The marker in any case, as :data:`_NEXT_OPEN` reads it: its prefix ``__`` has no case, so sre
+#: finds it by a fast scan (``_NEXT_OPEN`` is tried at each ``<`` of the page).
+_NEXT_MARK = re.compile("__NEXT_DATA__", re.I)
 _SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
+
+
+def _next_open(raw: str) -> re.Match[str] | None:
+    """``_NEXT_OPEN.search(raw)``, the same match, searched from the last ``>`` before the first
+    marker: a match holds a marker with no ``>`` between its start and it, and none is earlier
+    than the first, so none starts before that ``>``; without a marker there is no match."""
+    mark = _NEXT_MARK.search(raw)
+    if mark is None:
+        return None
+    return _NEXT_OPEN.search(raw, raw.rfind(">", 0, mark.start()) + 1)
 
 
 def next_data(raw: str) -> tuple[dict[str, Any] | None, bool]:
     """``(data, damaged)``: the parsed ``__NEXT_DATA__`` object, and whether a script
     was there but its JSON was cut off or unparseable."""
-    m = _NEXT_OPEN.search(raw)
+    m = _next_open(raw)
     if not m:
         return None, False
     end = _SCRIPT_CLOSE.search(raw, m.end())

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .gbktear import has_tear_signs, repair_tears_explained
+from .gbktear import has_tear_signs, repair_tears_explained, tear_marks
 from .leftovers import drop_replacement_runs, remove_private_use, restore_copyright
 from .log import RepairEvent, diff_edits, shift
 from .mirror import restore_mirror_host
@@ -107,7 +107,12 @@ def repair_text(
     res.add("mojibake_latin1", moj.count)
     res.add("unrepaired", moj.unrepaired)
     t = res.stage("mojibake", t, moj.text, moj.events)
-    if has_tear_signs(t):
+    marks = tear_marks(t)
+    # No ?, U+FFFD or private-use character left (none marked): the stages up to the mirror host
+    # only drop characters or put full-width marks and ASCII host names in, so the last two have
+    # nothing to read unless a Traditional conversion changed the text.
+    tail = bool(marks)
+    if marks and has_tear_signs(t, marks):
         out, n = remove_pinyin(t)
         res.add("pinyin", n)
         t = res.stage("pinyin", t, out)
@@ -129,18 +134,21 @@ def repair_text(
             if config != "t2s":
                 res.add(config, 1)
             t = res.stage("t2s", t, converted)
+            tail = True
     out, n = restore_fullwidth(t, keep=[(e.offset, e.offset + len(e.after)) for e in res.kept])
     res.add("fullwidth_punct", n)
     t = res.stage("fullwidth_punct", t, out)
     out, n = restore_mirror_host(t, mirror_host)
     res.add("mirror_host", n)
     t = res.stage("mirror_host", t, out)
-    out, pua, fffd = remove_private_use(t)
-    res.add("pua_removed", pua)
-    res.add("replacement_dropped", fffd)
-    t = res.stage("dropped", t, out)
-    out, n = restore_copyright(t)
-    res.add("copyright_sign", n)
-    res.text = res.stage("copyright_sign", t, out)
+    if tail:
+        out, pua, fffd = remove_private_use(t)
+        res.add("pua_removed", pua)
+        res.add("replacement_dropped", fffd)
+        t = res.stage("dropped", t, out)
+        out, n = restore_copyright(t)
+        res.add("copyright_sign", n)
+        t = res.stage("copyright_sign", t, out)
+    res.text = t
     res.log.sort(key=lambda e: e.offset)
     return res

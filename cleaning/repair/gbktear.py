@@ -120,10 +120,18 @@ def _scan_triggers(text: str) -> list[int]:
     return [m.start() for m in _candidate_re().finditer(text) if _is_trigger(text, m.start())]
 
 
-def has_tear_signs(text: str) -> bool:
+def tear_marks(text: str) -> list[int]:
+    """Where ``text`` holds a ``?``, U+FFFD, a private-use character or a rare swappable one
+    (:func:`_candidate_re`, one scan): the characters a tear sign is looked for at. None in a
+    text also says it holds no ``?``, U+FFFD or private-use character at all."""
+    return [m.start() for m in _candidate_re().finditer(text)]
+
+
+def has_tear_signs(text: str, marks: list[int] | None = None) -> bool:
     """Cheap pre-check: a ``?`` next to non-ASCII text, U+FFFD, a private-use character, or a
-    rare character that may hide a swapped pair."""
-    return bool(_scan_triggers(text))
+    rare character that may hide a swapped pair. ``marks``: :func:`tear_marks` of ``text``,
+    when the caller has them."""
+    return any(_is_trigger(text, i) for i in (tear_marks(text) if marks is None else marks))
 
 
 #: Where a window stops: ASCII white space (U+3000, the full-width space A1 A1, may be part of

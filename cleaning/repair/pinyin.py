@@ -134,12 +134,12 @@ def remove_pinyin(text: str, *, annotated: bool | None = None) -> tuple[str, int
     """Text without pinyin annotations, and how many were removed."""
     if "(" not in text and "（" not in text:
         return text, 0
-    if annotated is None:
-        annotated = looks_annotated(text)
     count = 0
     out: list[str] = []
     pos = 0
     for m in _chains(text):
+        if annotated is None:  # asked at the first chain: a text without one needs no answer
+            annotated = looks_annotated(text)
         prev = m.group(1)
         if prev.isascii() and prev.isalpha():
             start = m.start(1)

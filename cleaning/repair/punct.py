@@ -44,11 +44,18 @@ def _convert(seg: str, keep: frozenset[int] = frozenset(), base: int = 0) -> tup
     return "".join(out), count
 
 
+def has_marks(text: str) -> bool:
+    """Whether ``text`` holds one of the marks :data:`_MAP` restores: ``_CAND_RE.search(text)``,
+    asked one character at a time (``in`` finds one character by ``memchr``, several times
+    faster than the regex engine tests each character against a class)."""
+    return "," in text or ":" in text or ";" in text or "?" in text or "!" in text
+
+
 def restore_fullwidth(text: str, keep: Sequence[tuple[int, int]] = ()) -> tuple[str, int]:
     """Text with flattened punctuation restored, and how many marks were restored; nothing in
     the ``keep`` spans (``(start, end)``: torn text left unrepaired, whose ``?`` is a lost byte's
     mark, not a question mark) changes."""
-    if not _CAND_RE.search(text):
+    if not has_marks(text):
         return text, 0
     kept = frozenset(i for a, b in keep for i in range(a, b))
     parts: list[str] = []
