@@ -9,9 +9,10 @@ pair runs the ceiling alone, then the ceiling again while a neighbour process cl
 pages in a loop (``clean_document``, the largest part of the worker's work) against the same warm
 mock; the ratio is taken within each pair.
 
-The neighbour is busy all the time; the crawl's worker is busy most of it. The ratio is therefore
-the bound the machine puts on any design that does the cleaning beside the engine (a little
-below it), not a figure of the crawl's code.
+The neighbour is busy all the time; the crawl's worker is busy most of it. The ratio is a figure
+of the machine, not of the crawl's code: how much a design that cleans beside the engine loses to
+the sharing alone. On the 2-core VM of session 10 it moved between 0.84 and 1.17 from run to run,
+less than the VM's own swing (bench/README.md).
 
     .venv/bin/python -m bench.corun --neighbour     # the neighbour alone (prints "ready", loops)
 """

@@ -51,8 +51,8 @@ def table(r: dict) -> str:
                 (
                     f"{n}",
                     f"engine ceiling beside a process cleaning pages / alone, {co['n']} pairs",
-                    f"{co['median']:.2f} x (median; {co['min']:.2f}-{co['max']:.2f}): the bound a second busy "
-                    "process puts on a crawl here",
+                    f"{co['median']:.2f} x (median; {co['min']:.2f}-{co['max']:.2f}): what a second busy process "
+                    "costs the engine here",
                 )
             )
         add(

@@ -5,8 +5,8 @@ Side by side on this machine and the same data (see ``bench/README.md``):
 1. engine ceiling: Scrapy's own ``scrapy bench``, and :mod:`bench.ceiling` (the
    crawl's requests against the same mock, no pipelines, same profile);
 2. full crawl: ``thepaper-archive crawl --profile bench`` into SQLite, at two sizes; at the
-   smaller, the ceiling beside a busy process (:mod:`bench.corun`: what the machine lets a
-   crawl with a second busy process reach);
+   smaller, the ceiling beside a busy process (:mod:`bench.corun`: what a second busy process
+   costs the engine on this machine);
 3. reprocess of the larger archive, beside trafilatura's ``extract`` and our
    cleaning chain on a sample of the same raw pages, in this process;
 4. cleaning alone: ``clean_document`` on mock pages and on damaged mirror dumps; decoding
