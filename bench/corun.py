@@ -98,22 +98,17 @@ def corun_pairs(mock, overrides: list[str], pairs: int, *, ceiling, neighbour=Ne
 
 def neighbour_loop(pages: int) -> None:
     """Clean ``pages`` mock pages round and round (say "ready" first); never returns."""
-    from bench.cleanratio import mock_pages
+    from bench.cleanratio import _loop, mock_pages
     from cleaning.document import clean_document
 
+    def clean(url, body):
+        clean_document(body, url=url)
+
     got = mock_pages(pages)
-    for url, body in got[:5]:  # the chain's tables loaded before "ready"
-        try:
-            clean_document(body, url=url)
-        except Exception:  # noqa: BLE001 - the chain refuses some pages (gone, offline)
-            pass
+    _loop(clean, got[:5])  # the chain's tables loaded before "ready"
     print("ready", flush=True)
     while True:
-        for url, body in got:
-            try:
-                clean_document(body, url=url)
-            except Exception:  # noqa: BLE001
-                pass
+        _loop(clean, got)
 
 
 def main(argv=None) -> int:
