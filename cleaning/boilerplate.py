@@ -202,7 +202,6 @@ def _unions() -> dict[tuple[bool, bool, bool], LazyPattern]:
 
 
 _UNIONS = _unions()
-_ANY_ONE, _ALL_ONE = _UNIONS[False, True, True], _UNIONS[True, True, True]
 
 
 def classify(paragraph: str, *, edge: bool = True) -> str | None:

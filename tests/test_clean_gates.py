@@ -54,7 +54,7 @@ def _old_classify(paragraph: str, *, edge: bool = True) -> str | None:
     p = bp._PINYIN.sub("", paragraph.strip()) if "(" in paragraph else paragraph.strip()
     if not p or len(p) > 260:
         return None
-    if (bp._ALL_ONE if edge else bp._ANY_ONE).match(p):
+    if bp._UNIONS[edge, True, True].match(p):  # every rule of the scope in one union
         for kind, rx in bp._ALL if edge else bp._ANY:
             if rx.match(p):
                 return kind
