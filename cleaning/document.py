@@ -24,6 +24,7 @@ from cleaning.explain import RepairLog
 from cleaning.extract import Extracted, extract
 from cleaning.extract.html import normalize_ws
 from cleaning.extract.shape import not_an_article
+from cleaning.jsontext import drop_lone_surrogates
 from cleaning.keywords import extract_keywords
 from cleaning.repair import RepairResult, detect_converter, is_converted_traditional, repair_text
 from cleaning.repair.gbklost import repair_gb_lost_bytes
@@ -98,12 +99,19 @@ def clean_document(
     lost = bool(decoded.invalid) and decoded.encoding.startswith("utf-")
     if lost:
         rec.count_repair("undecodable_bytes", decoded.invalid)
-    ex, item = extract(text, cont_id=rec.cont_id, url=url, utf8=raw if decoded.whole_utf8 else None)
+    lone: list[tuple[int, str]] = []
+    ex, item = extract(text, cont_id=rec.cont_id, url=url, utf8=raw if decoded.whole_utf8 else None, lone=lone)
+    if lone:  # escapes of half a UTF-16 pair in the page's JSON: no character, dropped (cleaning.jsontext)
+        rec.count_repair("lone_surrogate", len(lone))
+        page_log += [RepairEvent("lone_surrogate", at, escape, "").to_dict(field="page") for at, escape in lone]
     if item is not None:
         listed = record_from_list_item(item)
         listed.source_url, listed.mirror_host = rec.source_url, rec.mirror_host
         listed.encoding, listed.encoding_reason = rec.encoding, rec.encoding_reason
         listed.layout = "api_json"
+        for kind, n in rec.repairs.items():
+            listed.count_repair(kind, n)
+        listed.repair_log = page_log + listed.repair_log
         return with_keywords(listed, keywords)
     assert ex is not None  # extract gives an Extracted when it gives no list item
     rec.layout = (
@@ -115,11 +123,13 @@ def clean_document(
         rec.count_stripped(kind, n)
     if ex.gone_reason:
         rec.content_type, rec.gone_reason = "gone", ex.gone_reason
+        rec.repair_log = page_log
         if list_item:
             _fill_from_list_item(rec, list_item)
         return rec
     if list_item and list_item.get("name"):
-        ex.copies.add([normalize_ws(str(list_item["name"]))])
+        # evidence only (a damaged span is restored from it as a logged page_copy): its lone surrogates go
+        ex.copies.add([drop_lone_surrogates(normalize_ws(str(list_item["name"])))[0]])
     log = _repair_fields(rec, ex, lost=lost)
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
@@ -181,7 +191,9 @@ def _repair_fields(rec: ArticleRecord, ex: Extracted, *, lost: bool = False) -> 
 
     def repaired(text: str, key: tuple[str, bool, str | None, str | None, bool]) -> RepairResult:
         """:func:`repair_text` of a text not in :data:`_CLEAN_FIELDS` (``key``: its key there)."""
-        res = repair_text(text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost)
+        res = repair_text(
+            text, traditional=traditional, mirror_host=host, converter=converter, fffd_lost=lost, surrogates=False
+        )
         if len(text) <= _CLEAN_FIELD_CHARS and res.text == text and not (res.repairs or res.log or res.kept):
             if len(_CLEAN_FIELDS) >= _CLEAN_FIELDS_MAX:
                 _CLEAN_FIELDS.clear()
@@ -383,7 +395,7 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping[str, Any]) -> None:
         rec.url = rec.url or canonical_url(cast(int, rec.cont_id))  # cast: the test above found it
     if not rec.title and item.get("name"):
         # as the list gives it: ``数据 | 深圳`` keeps its spaces; a gone article keeps its listed title
-        rec.title = str(item["name"]).strip()
+        rec.title = _listed(rec, "title", str(item["name"]).strip())
     if rec.published_at is None:
         rec.published_at = md.parse_time(item.get("pubTimeLong"))
     node: Mapping[str, Any] = (
@@ -392,18 +404,31 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping[str, Any]) -> None:
     if rec.node_id is None:
         rec.node_id = md.as_int(node.get("nodeId")) or md.as_int(item.get("nodeId"))
     if not rec.node_name and node.get("name"):
-        rec.node_name = normalize_ws(str(node["name"]))
+        rec.node_name = _listed(rec, "node_name", normalize_ws(str(node["name"])))
     author: Mapping[str, Any] = (
         cast("Mapping[str, Any]", item.get("authorInfo")) if isinstance(item.get("authorInfo"), Mapping) else {}
     )
     if not rec.node_name and author.get("sname"):
-        rec.node_name = normalize_ws(str(author["sname"]))  # a 澎湃号 item: its account is its column
+        rec.node_name = _listed(
+            rec, "node_name", normalize_ws(str(author["sname"]))
+        )  # a 澎湃号 item: its account is its column
     if rec.channel_id is None:
         rec.channel_id, rec.channel_name = md.channel_for(rec.node_id, node.get("parentId"))
     if not rec.tags:
-        rec.tags = _item_tags(item)
+        rec.tags = [_listed(rec, "tags", t) for t in _item_tags(item)]
     if _flag(item.get("paywalled")) and rec.content_type in ("news", "pph"):
         rec.content_type = "paywalled"
+
+
+def _listed(rec: ArticleRecord, field: str, text: str) -> str:
+    """``text`` of a list item for ``rec``'s ``field``, without lone surrogates (a list item read
+    by another JSON reader than :mod:`cleaning.jsontext`'s, e.g. an older archive's page context):
+    each one counted and logged, rule ``lone_surrogate``."""
+    text, dropped = drop_lone_surrogates(text)
+    if dropped:
+        rec.count_repair("lone_surrogate", len(dropped))
+        rec.repair_log += [RepairEvent("lone_surrogate", at, escape, "").to_dict(field=field) for at, escape in dropped]
+    return text
 
 
 def record_from_list_item(item: Mapping[str, Any], *, channel_id: int | None = None) -> ArticleRecord:
@@ -413,7 +438,7 @@ def record_from_list_item(item: Mapping[str, Any], *, channel_id: int | None = N
     paywalled."""
     cid = md.as_int(item.get("contId"))
     rec = ArticleRecord(cont_id=cid, url=canonical_url(cid) if cid else None, layout="api_json")
-    link = str(item.get("link") or "").strip()
+    link = _listed(rec, "external_url", str(item.get("link") or "").strip())
     ctype = md.as_int(item.get("contType"))
     if link:
         rec.content_type, rec.external_url = "external", link

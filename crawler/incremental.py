@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from cleaning.jsontext import drop_lone_surrogates
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -70,7 +72,8 @@ def item_time_ms(item: dict) -> int | None:
 
 
 def _norm_title(value: str | None) -> str:
-    return "".join((value or "").split())
+    # without its lone surrogates, as the record stores a listed title (cleaning.document)
+    return "".join(drop_lone_surrogates(value or "")[0].split())
 
 
 def needs_fetch(item: dict, known: Known | None, *, refetch: bool = False) -> bool:

@@ -237,6 +237,12 @@ REPAIR_LOG_BY = [
 REPAIR_LOG_RULES = [
     ("page_copy", "page", "a damaged span (before: its U+FFFD or torn text) restored from the page's other copy"),
     ("undecodable_bytes", "rule", "U+FFFD for bytes UTF-8 could not read, dropped (after is empty)"),
+    (
+        "lone_surrogate",
+        "rule",
+        "a JSON escape of half a UTF-16 pair (no character), dropped; before is the escape as written "
+        "(field page: offset in the page; a list item's: in the field)",
+    ),
     ("replacement_dropped, dropped", "rule", "runs and lines of U+FFFD, private-use characters, dropped"),
     ("mojibake", "bytes, model", "UTF-8/GBK read as Latin-1/cp1252 read again"),
     ("gbk_tear", "bytes, model", "a mirror's torn GBK (a lost byte, swapped punctuation) repaired"),

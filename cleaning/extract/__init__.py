@@ -32,6 +32,7 @@ from cleaning.extract.oldlayouts import extract_desktop_old, extract_mobile_2017
 from cleaning.extract.shape import page_heading
 from cleaning.extract.threads import cut_thread
 from cleaning.extract.textdump import extract_lines, extract_text
+from cleaning.jsontext import loads
 from domain.record import UnknownLayoutError
 
 __all__ = ["Extracted", "sniff", "extract", "LAYOUT_MARKERS"]
@@ -114,24 +115,38 @@ _ID_IN_URL = re.compile(r"/(?:newsDetail_forward_|detail/)(\d{1,10})(?!\d)")
 
 
 def extract(
-    text: str, *, cont_id: int | None = None, url: str | None = None, utf8: bytes | None = None
+    text: str,
+    *,
+    cont_id: int | None = None,
+    url: str | None = None,
+    utf8: bytes | None = None,
+    lone: list[tuple[int, str]] | None = None,
 ) -> tuple[Extracted | None, dict[str, Any] | None]:
     """The document's fields (module doc); ``url``, where it was fetched, is evidence of its date;
-    ``utf8``, ``text`` encoded as UTF-8 when the caller has it (parsed instead of ``text``)."""
-    ex, item = _extract(text, cont_id=cont_id, url=url, utf8=utf8)
+    ``utf8``, ``text`` encoded as UTF-8 when the caller has it (parsed instead of ``text``).
+    The lone surrogate escapes dropped from the page's JSON (:mod:`cleaning.jsontext`) are added
+    to ``lone``: (offset in ``text``, the escape)."""
+    found: list[tuple[int, str]] = []
+    ex, item = _extract(text, cont_id=cont_id, url=url, utf8=utf8, lone=found)
     if ex is not None:
         settle_byline(ex)
+        found += ex.lone_surrogates
+    if lone is not None:
+        lone += found
     return ex, item
 
 
 def _extract(
-    text: str, *, cont_id: int | None, url: str | None, utf8: bytes | None = None
+    text: str, *, cont_id: int | None, url: str | None, utf8: bytes | None, lone: list[tuple[int, str]]
 ) -> tuple[Extracted | None, dict[str, Any] | None]:
     kind = sniff(text)
     if kind == "empty":
         raise UnknownLayoutError("empty document: no text at all")
     if kind == "json":
-        return extract_api(json.loads(text.lstrip("\ufeff \t\r\n")), cont_id=cont_id)
+        body = text.lstrip("\ufeff \t\r\n")
+        obj, dropped = loads(body)
+        lone += [(len(text) - len(body) + at, escape) for at, escape in dropped]
+        return extract_api(obj, cont_id=cont_id)
     if kind == "text":
         ex = extract_text(text)
         if not ex.paragraphs and not ex.title:

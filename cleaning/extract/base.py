@@ -68,6 +68,8 @@ class Extracted:
     link_texts: tuple[str, ...] | None = None  # an unknown HTML page's link texts (the shape check's)
     stripped: dict[str, int] = field(default_factory=dict)
     copies: Copies = field(default_factory=Copies)  # the page's other copies of its text (extract.copies)
+    #: the lone surrogate escapes dropped from the page's JSON (cleaning.jsontext): (offset in the page, escape)
+    lone_surrogates: list[tuple[int, str]] = field(default_factory=list)
 
     def count(self, kind: str, n: int = 1) -> None:
         if n:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from cleaning.jsontext import loads
 import re
 from functools import lru_cache
 from collections.abc import Iterator, Sequence
@@ -401,7 +401,9 @@ def jsonld_items(root: HtmlElement) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for el in root.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(el.text or "")
+            # lone surrogate escapes dropped, not recorded here: these values are evidence (a date;
+            # a copy of the title, which restores a damaged span only as a logged page_copy)
+            data, _ = loads(el.text or "")
         except (ValueError, RecursionError):
             continue
         out += [item for item in (data if isinstance(data, list) else [data]) if isinstance(item, dict)]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 from lxml.html import HtmlElement
-import json
 import re
 
 from cleaning import metadata as md
+from cleaning.jsontext import loads
 from cleaning.extract import html as h
 from cleaning.extract.base import Extracted
 from cleaning.extract.copies import rendered_body
@@ -32,18 +32,21 @@ def _next_open(raw: str) -> re.Match[str] | None:
     return _NEXT_OPEN.search(raw, raw.rfind(">", 0, mark.start()) + 1)
 
 
-def next_data(raw: str) -> tuple[dict[str, Any] | None, bool]:
+def next_data(raw: str, lone: list[tuple[int, str]] | None = None) -> tuple[dict[str, Any] | None, bool]:
     """``(data, damaged)``: the parsed ``__NEXT_DATA__`` object, and whether a script
-    was there but its JSON was cut off or unparseable."""
+    was there but its JSON was cut off or unparseable. Its lone surrogate escapes are dropped
+    (:func:`cleaning.jsontext.loads`); ``lone`` gets each one's offset in ``raw`` and escape."""
     m = _next_open(raw)
     if not m:
         return None, False
     end = _SCRIPT_CLOSE.search(raw, m.end())
     body = raw[m.end() : end.start() if end else len(raw)]
     try:
-        data = json.loads(body)
+        data, dropped = loads(body)
     except (ValueError, RecursionError):
         return None, True
+    if lone is not None:
+        lone += [(m.end() + at, escape) for at, escape in dropped]
     return (data, False) if isinstance(data, dict) else (None, True)
 
 
@@ -223,7 +226,7 @@ def dom_metadata(ex: Extracted, doc: HtmlElement, raw: str | None = None) -> Non
 
 def extract_nextjs(raw: str, doc: HtmlElement) -> Extracted:
     ex = Extracted(layout="nextjs")
-    data, damaged = next_data(raw)
+    data, damaged = next_data(raw, ex.lone_surrogates)
     dd = detail_data(data)
     try:
         # cast: a None or odd-shaped ``data`` raises what the except clause catches
