@@ -128,7 +128,8 @@ def clean_document(
             _fill_from_list_item(rec, list_item)
         return rec
     if list_item and list_item.get("name"):
-        # evidence only (a damaged span is restored from it as a logged page_copy): its lone surrogates go
+        # a copy of the title (evidence: it restores a damaged span only as a logged page_copy),
+        # without the lone surrogates a list item read elsewhere may hold
         ex.copies.add([drop_lone_surrogates(normalize_ws(str(list_item["name"])))[0]])
     log = _repair_fields(rec, ex, lost=lost)
     repaired = list(ex.paragraphs)
