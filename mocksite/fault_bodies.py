@@ -16,6 +16,8 @@ one. What stays extractable (the contract the crawler tests rely on):
   turned into a JS-style literal (single quotes); the rendered DOM is intact,
   so the article is extractable from the DOM. Pages without the script are
   unchanged.
+- ``nextdata_lone_surrogates``: two lone surrogate escapes (``\\ud800``, ``\\udc00``) in
+  ``__NEXT_DATA__``'s title and first paragraph: still JSON, the same article once they are dropped.
 - ``copy_lost_bytes_json`` / ``copy_lost_bytes_body``: one byte lost from one
   character of the article text in ``__NEXT_DATA__`` (the copy the record is read
   from) or in the rendered body, the other copy whole: the record's text is exact,
@@ -91,6 +93,23 @@ def nextdata_not_json(text: str) -> str:
     )
 
 
+_JSON_TITLE = re.compile(r'("contentDetail":\{.*?"name":")([^"\\]{2})')
+_JSON_FIRST_PARA = re.compile(r"(\\u003cp\\u003e)([^\\]{2})")
+
+
+def nextdata_lone_surrogates(text: str) -> str:
+    """Two escapes of half a UTF-16 pair written into ``__NEXT_DATA__`` (no character: a writer that
+    cut a pair in two): a high one after the article title's second character, a low one after the
+    first paragraph's second character. The page still parses as JSON; its text is the article's."""
+
+    def damage(m):
+        js = _JSON_TITLE.sub(lambda t: t.group(1) + t.group(2) + "\\ud800", m.group(2), count=1)
+        js = _JSON_FIRST_PARA.sub(lambda t: t.group(1) + t.group(2) + "\\udc00", js, count=1)
+        return m.group(1) + js + m.group(3)
+
+    return NEXT_DATA.sub(damage, text, count=1)
+
+
 def page_damage(kind: str, text: str, seed: int) -> str:
     """The ``html_*`` and ``nextdata_*`` kinds by name."""
     if kind == "html_unclosed":
@@ -103,6 +122,8 @@ def page_damage(kind: str, text: str, seed: int) -> str:
         return nextdata_truncated(text, seed)
     if kind == "nextdata_not_json":
         return nextdata_not_json(text)
+    if kind == "nextdata_lone_surrogates":
+        return nextdata_lone_surrogates(text)
     raise ValueError(kind)
 
 

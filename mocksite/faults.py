@@ -80,6 +80,7 @@ KINDS: dict[str, KindInfo] = {
     "html_body_missing": KindInfo("document ends after </title> (not extractable)", PAGES),
     "nextdata_truncated": KindInfo("__NEXT_DATA__ cut short, DOM intact", PAGES, True),
     "nextdata_not_json": KindInfo("__NEXT_DATA__ not JSON, DOM intact", PAGES, True),
+    "nextdata_lone_surrogates": KindInfo("__NEXT_DATA__ with two escapes of half a UTF-16 pair", PAGES, True),
     "copy_lost_bytes_json": KindInfo(
         "a byte lost from a character of __NEXT_DATA__'s article text; the rendered body whole", PAGES, True
     ),
