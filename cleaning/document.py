@@ -352,7 +352,7 @@ def _flag(value: object) -> bool:
 
 
 def _item_tags(item: Mapping[str, Any]) -> list[str]:
-    out = [normalize_ws(str(t.get("tag") or "")) for t in item.get("tagList") or [] if isinstance(t, Mapping)]
+    out = [normalize_ws(str(t.get("tag") or "")) for t in md.as_list(item.get("tagList")) if isinstance(t, Mapping)]
     return [t for t in out if t]
 
 

@@ -8,6 +8,7 @@ normalised value, or an empty value when the string does not carry the field
 from __future__ import annotations
 
 import re
+from typing import Any
 from datetime import datetime
 
 from cleaning.surnames import SURNAMES
@@ -196,15 +197,27 @@ def channel_for(node_id: int | None, parent_id: int | None = None) -> tuple[int 
     return cid, CHANNELS.get(cid, "")
 
 
+#: The ids and codes of the site's JSON are counts from 0; the archive stores them as 64-bit integers.
+_INT_LIMIT = 2**63
+
+
 def _as_int(value: object) -> int | None:
+    """An id or a code of the site's JSON (a number or a string of digits), or None: not one, or
+    out of the range an id can take (negative, or beyond a 64-bit integer: no column holds it)."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
+    if not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            return None
+    return value if 0 <= value < _INT_LIMIT else None
 
 
 as_int = _as_int
+
+
+def as_list(value: object) -> list[Any]:
+    """``value`` when the JSON gave a list, else an empty one (a number, a string or an object
+    where a list belongs is no list of items)."""
+    return value if isinstance(value, list) else []

@@ -69,7 +69,7 @@ def fill_from_detail(ex: Extracted, dd: dict[str, Any]) -> bool:
         fill_from_content(ex, live)
         ex.content_type = "live"
         ex.paragraphs, ex.images = [], []
-        for item in live.get("liveList") or live.get("list") or []:
+        for item in md.as_list(live.get("liveList") or live.get("list")):
             if isinstance(item, dict):
                 text = h.normalize_ws(_plain(item.get("content") or item.get("name") or ""))
                 if text:
@@ -103,7 +103,7 @@ def fill_from_content(ex: Extracted, cd: dict[str, Any]) -> None:
         ex.node_id = md.as_int(node.get("nodeId"))
         ex.node_name = h.normalize_ws(str(node.get("name") or ""))
         ex.channel_id = md.as_int(node.get("parentId")) or None
-    tags = [t.get("tag") for t in cd.get("tagList") or [] if isinstance(t, dict)]
+    tags = [t.get("tag") for t in md.as_list(cd.get("tagList")) if isinstance(t, dict)]
     if not tags and isinstance(cd.get("tags"), str):
         tags = re.split(r"[,，\s]+", cd["tags"])
     ex.tags = [h.normalize_ws(str(t)) for t in tags if t and h.normalize_ws(str(t))]
@@ -111,7 +111,7 @@ def fill_from_content(ex: Extracted, cd: dict[str, Any]) -> None:
     if isinstance(content, str):
         blocks = h.body_blocks(h.parse_fragment(content))
         ex.paragraphs, ex.images, ex.caption_idx = blocks.paragraphs, blocks.images, blocks.caption_idx
-    for img in cd.get("images") or []:  # photo sets
+    for img in md.as_list(cd.get("images")):  # photo sets
         if isinstance(img, dict) and img.get("src"):
             cap = h.normalize_ws(str(img.get("description") or ""))
             ex.images.append(Image(src=str(img["src"]), caption=cap))

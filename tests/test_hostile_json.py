@@ -1,0 +1,159 @@
+"""A page's JSON with values of the wrong type or out of range (a hostile or broken page) gives a
+record that is stored, or a recorded cleaning failure; never a crash of the cleaner, never a row the
+database refuses. Found by replacing every value of the mock pages' ``detailData`` in turn: a number
+where the tag list belongs made the cleaner raise, and a node id beyond 64 bits made SQLite refuse
+the record (PostgreSQL too)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaning import metadata as md
+from cleaning.extract.nextjs import _SCRIPT_CLOSE, _next_open
+from cleaning.page import CleanerCrash, clean_page
+from domain.record import CleaningError
+from storage.articles import save_article
+from storage.db import open_archive
+
+PAGES = Path(__file__).parent / "data/records/pages"
+HOSTILE = [None, 0, -1, 2**70, -(2**70), 2**63, 1.5, "", "x", "-5", "9" * 30, [], {}, True, ["a"], [{"a": 1}], " "]
+
+
+@pytest.mark.parametrize(
+    "value, want",
+    [
+        (0, 0),
+        (25950, 25950),
+        ("32001286", 32001286),
+        (" 7 ", 7),
+        (2**63 - 1, 2**63 - 1),
+        # negatives: no id
+        (-1, None),
+        ("-5", None),
+        (2**63, None),
+        ("9" * 30, None),
+        ("9" * 5000, None),  # beyond int()'s digit limit
+        (1.5, None),
+        ("1.5", None),
+        (True, None),
+        (None, None),
+        ("x", None),
+        ([], None),
+    ],
+)
+def test_as_int_takes_only_what_an_id_can_be(value, want):
+    assert md.as_int(value) == want
+
+
+@pytest.mark.parametrize(
+    "value, want", [([1, 2], [1, 2]), ([], []), (-1, []), ("ab", []), ({"a": 1}, []), (None, []), (0, [])]
+)
+def test_as_list(value, want):
+    assert md.as_list(value) == want
+
+
+def _leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield path + (key,)
+            yield from _leaves(value, path + (key,))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj[:2]):
+            yield path + (i,)
+            yield from _leaves(value, path + (i,))
+
+
+def _page(name: str):
+    raw = (PAGES / name).read_text(encoding="utf-8")
+    m = _next_open(raw)
+    end = _SCRIPT_CLOSE.search(raw, m.end())
+    return raw[: m.end()], json.loads(raw[m.end() : end.start()]), raw[end.start() :]
+
+
+NAMES = ["mock_newsDetail_forward_32000755.html", "mock_newsDetail_forward_32001286.html"]
+DATA = {name: _page(name) for name in NAMES}
+LEAVES = {name: sorted(_leaves(DATA[name][1]["props"]["pageProps"]), key=repr) for name in NAMES}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    engine, Session = open_archive(f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'a.sqlite3'}", create=True)
+    yield Session
+    engine.dispose()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(NAMES), st.data())
+def test_any_value_anywhere_is_stored_or_a_recorded_failure(archive, name, data):
+    head, obj, tail = DATA[name]
+    obj = json.loads(json.dumps(obj))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(LEAVES[name]))
+        target = obj["props"]["pageProps"]
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = copy.deepcopy(data.draw(st.sampled_from(HOSTILE)))
+        except (KeyError, IndexError, TypeError):  # an earlier replacement took its parent away
+            continue
+    body = (head + json.dumps(obj, ensure_ascii=False).replace("</", "<\\/") + tail).encode("utf-8")
+    url = "https://www.thepaper.cn/" + name.split("_", 1)[1].removesuffix(".html")
+    try:
+        rec = clean_page(body, url=url)
+    except CleanerCrash:
+        raise
+    except CleaningError:
+        return  # recorded as the page's failure, with its reason
+    with archive() as s:
+        save_article(s, rec, raw_page_id=None, now=datetime(2026, 12, 7, tzinfo=timezone.utc))
+        s.flush()
+        s.rollback()
+
+
+def _keys_one_deep(obj: dict) -> list[tuple]:
+    """Every key of ``detailData``, of its objects and of theirs' (``contentDetail.nodeInfo``): the
+    fields the extraction reads, each replaced in turn by every value of :data:`HOSTILE`."""
+    out = []
+    for key, value in obj.items():
+        out.append((key,))
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                out.append((key, sub))
+                if isinstance(inner, dict):
+                    out += [(key, sub, k) for k in inner]
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_field_of_the_detail_with_every_hostile_value(archive, name):
+    head, obj, tail = DATA[name]
+    url = "https://www.thepaper.cn/" + name.split("_", 1)[1].removesuffix(".html")
+    stored = failed = 0
+    for path in _keys_one_deep(obj["props"]["pageProps"]["detailData"]):
+        for value in HOSTILE:
+            variant = json.loads(json.dumps(obj))
+            target = variant["props"]["pageProps"]["detailData"]
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = copy.deepcopy(value)
+            body = (head + json.dumps(variant, ensure_ascii=False).replace("</", "<\\/") + tail).encode("utf-8")
+            try:
+                rec = clean_page(body, url=url, keywords=False)
+            except CleanerCrash as exc:
+                raise AssertionError(f"{path} = {value!r}: {exc}") from exc
+            except CleaningError:
+                failed += 1
+                continue
+            with archive() as s:
+                save_article(s, rec, raw_page_id=None, now=datetime(2026, 12, 7, tzinfo=timezone.utc))
+                s.flush()
+                s.rollback()
+            stored += 1
+    assert stored > 10 * failed  # most single fields do not decide whether the page is an article
