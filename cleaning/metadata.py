@@ -8,7 +8,7 @@ normalised value, or an empty value when the string does not carry the field
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 from datetime import datetime
 
 from cleaning.surnames import SURNAMES
@@ -215,6 +215,18 @@ def _as_int(value: object) -> int | None:
 
 
 as_int = _as_int
+
+
+def as_epoch_ms(value: object) -> int | None:
+    """A time or cursor of the list API in epoch milliseconds (a number, cut to an integer, or a
+    string of digits), or None: not one, or out of what a 64-bit column holds (0 to 2^63 - 1)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        ms = int(value.strip()) if isinstance(value, str) else int(cast(Any, value))
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
+        return None
+    return ms if 0 <= ms < _INT_LIMIT else None
 
 
 def as_list(value: object) -> list[Any]:

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from cleaning.jsontext import drop_lone_surrogates
+from cleaning.metadata import as_epoch_ms
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -65,15 +66,13 @@ def keep_paging(next_start_ms: int | None, stop_ms: int | None) -> bool:
 
 
 def item_time_ms(item: dict) -> int | None:
-    try:
-        return int(item["pubTimeLong"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    return as_epoch_ms(item.get("pubTimeLong"))
 
 
-def _norm_title(value: str | None) -> str:
+def _norm_title(value: object) -> str:
     # without its lone surrogates, as the record stores a listed title (cleaning.document)
-    return "".join(drop_lone_surrogates(value or "")[0].split())
+    text = "" if value is None else str(value)  # a list may give a number as a title
+    return "".join(drop_lone_surrogates(text)[0].split())
 
 
 def needs_fetch(item: dict, known: Known | None, *, refetch: bool = False) -> bool:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from cleaning.extract.apijson import list_entries
+from cleaning.metadata import as_epoch_ms
 from cleaning.extract.apijson import item_cont_id, item_external_link  # noqa: F401 - the spider reads items with these
 
 CHANNEL_PATH = "/contentapi/nodeCont/getByChannelId"
@@ -97,11 +98,7 @@ def parse_list_response(body: bytes) -> ListPage:
     items = data.get("list") or []
     if not isinstance(items, list):
         raise ListAPIError("list API data.list is not a list", "list_bad_shape", transient=False)
-    start = data.get("startTime")
-    try:
-        start = int(start) if start not in (None, "") else None
-    except (TypeError, ValueError):
-        start = None
+    start = as_epoch_ms(data.get("startTime"))
     kept, skipped = list_entries(items)
     return ListPage(kept, bool(data.get("hasNext")), start, skipped)
 

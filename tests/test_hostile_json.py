@@ -157,3 +157,77 @@ def test_every_field_of_the_detail_with_every_hostile_value(archive, name):
                 s.rollback()
             stored += 1
     assert stored > 10 * failed  # most single fields do not decide whether the page is an article
+
+
+@pytest.mark.parametrize(
+    "value, want",
+    [
+        (1700000000000, 1700000000000),
+        ("1700000000000", 1700000000000),
+        (1.7e12, 1700000000000),
+        (90, 90),
+        (0, 0),
+        # negatives: no time
+        ("", None),
+        (None, None),
+        (True, None),
+        ("1.5", None),
+        (float("inf"), None),  # what JSON's Infinity reads as
+        (float("nan"), None),
+        (-1, None),
+        (2**63, None),
+        ("9" * 30, None),
+        ([], None),
+    ],
+)
+def test_as_epoch_ms(value, want):
+    assert md.as_epoch_ms(value) == want
+
+
+LIST_ITEM = {
+    "contId": 32001286,
+    "name": "标题",
+    "pubTimeLong": 1700000000000,
+    "nodeId": 25950,
+    "nodeInfo": {"nodeId": 25950, "name": "科技", "parentId": 119908},
+    "tagList": [{"tag": "芯片"}],
+    "authorInfo": {"sname": "x"},
+    "link": "",
+    "contType": 0,
+    "paywalled": False,
+}
+LIST_ANSWER = {"code": 200, "data": {"list": [LIST_ITEM], "hasNext": True, "startTime": 1699999999000}}
+
+
+def test_every_field_of_a_list_answer_with_every_hostile_value():
+    """What the spider does with a list answer's items (crawler/spiders/lists.py) never raises on
+    one, and every id and time it keeps fits a 64-bit column. Before, a number as an item's title,
+    ``Infinity`` as its time or as the cursor made the list's callback raise (the rest of the list
+    unread), and a time beyond 64 bits reached the list's stored cursor."""
+    from crawler import incremental, listapi
+    from crawler.incremental import Known, ListWalk
+
+    values = [*HOSTILE, float("nan"), float("inf"), "\ud800", "9" * 5000]
+    for path in _leaves(LIST_ANSWER):
+        for value in values:
+            answer = copy.deepcopy(LIST_ANSWER)
+            target = answer
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = copy.deepcopy(value)
+            body = json.dumps(answer, allow_nan=True).encode("utf-8")
+            try:
+                page = listapi.parse_list_response(body)
+            except listapi.ListAPIError:
+                continue
+            walk = ListWalk("channel", 1, None)
+            for item in page.items:
+                walk.see(item)
+                cont_id = listapi.item_cont_id(item)
+                assert cont_id is not None and 0 <= cont_id < 2**63, (path, value)
+                listapi.item_external_link(item)
+                incremental.listed_before(item, 1600000000000)
+                incremental.needs_fetch(item, Known("标题", "news"))
+            incremental.keep_paging(page.next_start_time, 1600000000000)
+            assert 0 <= walk.newest_ms < 2**63, (path, value)
+            assert page.next_start_time is None or 0 <= page.next_start_time < 2**63, (path, value)

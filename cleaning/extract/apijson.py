@@ -55,11 +55,7 @@ def list_entries(entries: list[Any]) -> tuple[list[dict[str, Any]], dict[str, in
 
 
 def item_cont_id(item: Mapping[str, Any]) -> int | None:
-    value = item.get("contId", item.get("originalContId"))
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    return md.as_int(item.get("contId", item.get("originalContId")))
 
 
 def item_external_link(item: Mapping[str, Any]) -> str | None:
