@@ -130,7 +130,7 @@ def clean_document(
     if list_item and list_item.get("name"):
         # a copy of the title (evidence: it restores a damaged span only as a logged page_copy),
         # without the lone surrogates a list item read elsewhere may hold
-        ex.copies.add([drop_lone_surrogates(normalize_ws(str(list_item["name"])))[0]])
+        ex.copies.add([drop_lone_surrogates(normalize_ws(md.as_text(list_item["name"])))[0]])
     log = _repair_fields(rec, ex, lost=lost)
     repaired = list(ex.paragraphs)
     _strip(rec, ex)
@@ -352,7 +352,7 @@ def _flag(value: object) -> bool:
 
 
 def _item_tags(item: Mapping[str, Any]) -> list[str]:
-    out = [normalize_ws(str(t.get("tag") or "")) for t in md.as_list(item.get("tagList")) if isinstance(t, Mapping)]
+    out = [normalize_ws(md.as_text(t.get("tag"))) for t in md.as_list(item.get("tagList")) if isinstance(t, Mapping)]
     return [t for t in out if t]
 
 
@@ -396,7 +396,7 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping[str, Any]) -> None:
         rec.url = rec.url or canonical_url(cast(int, rec.cont_id))  # cast: the test above found it
     if not rec.title and item.get("name"):
         # as the list gives it: ``数据 | 深圳`` keeps its spaces; a gone article keeps its listed title
-        rec.title = _listed(rec, "title", str(item["name"]).strip())
+        rec.title = _listed(rec, "title", md.as_text(item["name"]).strip())
     if rec.published_at is None:
         rec.published_at = md.parse_time(item.get("pubTimeLong"))
     node: Mapping[str, Any] = (
@@ -405,13 +405,13 @@ def _fill_from_list_item(rec: ArticleRecord, item: Mapping[str, Any]) -> None:
     if rec.node_id is None:
         rec.node_id = md.as_int(node.get("nodeId")) or md.as_int(item.get("nodeId"))
     if not rec.node_name and node.get("name"):
-        rec.node_name = _listed(rec, "node_name", normalize_ws(str(node["name"])))
+        rec.node_name = _listed(rec, "node_name", normalize_ws(md.as_text(node["name"])))
     author: Mapping[str, Any] = (
         cast("Mapping[str, Any]", item.get("authorInfo")) if isinstance(item.get("authorInfo"), Mapping) else {}
     )
     if not rec.node_name and author.get("sname"):
         rec.node_name = _listed(
-            rec, "node_name", normalize_ws(str(author["sname"]))
+            rec, "node_name", normalize_ws(md.as_text(author["sname"]))
         )  # a 澎湃号 item: its account is its column
     if rec.channel_id is None:
         rec.channel_id, rec.channel_name = md.channel_for(rec.node_id, node.get("parentId"))
@@ -439,7 +439,7 @@ def record_from_list_item(item: Mapping[str, Any], *, channel_id: int | None = N
     paywalled."""
     cid = md.as_int(item.get("contId"))
     rec = ArticleRecord(cont_id=cid, url=canonical_url(cid) if cid else None, layout="api_json")
-    link = _listed(rec, "external_url", str(item.get("link") or "").strip())
+    link = _listed(rec, "external_url", md.as_text(item.get("link")).strip())
     ctype = md.as_int(item.get("contType"))
     if link:
         rec.content_type, rec.external_url = "external", link

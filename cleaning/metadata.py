@@ -229,6 +229,16 @@ def as_epoch_ms(value: object) -> int | None:
     return ms if 0 <= ms < _INT_LIMIT else None
 
 
+def as_text(value: object) -> str:
+    """A text field of the site's JSON: a string as it is, a number as its digits; anything else
+    (a list, an object, true/false, null) is no text, never its Python rendering."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
 def as_list(value: object) -> list[Any]:
     """``value`` when the JSON gave a list, else an empty one (a number, a string or an object
     where a list belongs is no list of items)."""

@@ -71,7 +71,7 @@ def fill_from_detail(ex: Extracted, dd: dict[str, Any]) -> bool:
         ex.paragraphs, ex.images = [], []
         for item in md.as_list(live.get("liveList") or live.get("list")):
             if isinstance(item, dict):
-                text = h.normalize_ws(_plain(item.get("content") or item.get("name") or ""))
+                text = h.normalize_ws(_plain(md.as_text(item.get("content") or item.get("name"))))
                 if text:
                     ex.paragraphs.append(text)
         return True
@@ -93,28 +93,28 @@ def _plain(text: str) -> str:
 def fill_from_content(ex: Extracted, cd: dict[str, Any]) -> None:
     """Fill ``ex`` from a ``contentDetail`` (or ``liveDetail``) object."""
     ex.cont_id = md.as_int(cd.get("contId")) or ex.cont_id
-    ex.title = h.normalize_ws(str(cd.get("name") or cd.get("shareName") or ""))
-    ex.summary = h.normalize_ws(str(cd.get("summary") or cd.get("desc") or ""))
+    ex.title = h.normalize_ws(md.as_text(cd.get("name") or cd.get("shareName")))
+    ex.summary = h.normalize_ws(md.as_text(cd.get("summary") or cd.get("desc")))
     ex.published_at = md.parse_time(cd.get("pubTime")) or md.parse_time(cd.get("publishTime"))
-    ex.author_raw = h.normalize_ws(str(cd.get("author") or ""))
-    ex.source = h.normalize_ws(str(cd.get("source") or "")) or ex.source  # as the visible 来源 line says
+    ex.author_raw = h.normalize_ws(md.as_text(cd.get("author")))
+    ex.source = h.normalize_ws(md.as_text(cd.get("source"))) or ex.source  # as the visible 来源 line says
     node = cd.get("nodeInfo")
     if isinstance(node, dict):
         ex.node_id = md.as_int(node.get("nodeId"))
-        ex.node_name = h.normalize_ws(str(node.get("name") or ""))
+        ex.node_name = h.normalize_ws(md.as_text(node.get("name")))
         ex.channel_id = md.as_int(node.get("parentId")) or None
     tags = [t.get("tag") for t in md.as_list(cd.get("tagList")) if isinstance(t, dict)]
     if not tags and isinstance(cd.get("tags"), str):
         tags = re.split(r"[,，\s]+", cd["tags"])
-    ex.tags = [h.normalize_ws(str(t)) for t in tags if t and h.normalize_ws(str(t))]
+    ex.tags = [h.normalize_ws(md.as_text(t)) for t in tags if t and h.normalize_ws(md.as_text(t))]
     content = cd.get("content")
     if isinstance(content, str):
         blocks = h.body_blocks(h.parse_fragment(content))
         ex.paragraphs, ex.images, ex.caption_idx = blocks.paragraphs, blocks.images, blocks.caption_idx
     for img in md.as_list(cd.get("images")):  # photo sets
-        if isinstance(img, dict) and img.get("src"):
-            cap = h.normalize_ws(str(img.get("description") or ""))
-            ex.images.append(Image(src=str(img["src"]), caption=cap))
+        if isinstance(img, dict) and md.as_text(img.get("src")):
+            cap = h.normalize_ws(md.as_text(img.get("description")))
+            ex.images.append(Image(src=md.as_text(img["src"]), caption=cap))
             if cap:
                 ex.caption_idx.add(len(ex.paragraphs))
                 ex.paragraphs.append(cap)
