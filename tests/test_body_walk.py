@@ -3,9 +3,11 @@
 ``_TAG_KINDS``, ``CHROME_ATTR``/``CAPTION_ATTR``'s answers from a cache, and the open elements'
 block flags by depth; the paragraphs, images, captions and skipped count are those of the walk it
 replaces (``_old_body_blocks``, kept here), on every page and on trees made to reach each path:
-deep nesting, tags lxml does not lower-case, an entity, full caches."""
+deep nesting, tags lxml does not lower-case, an entity, full caches. Beside it, the Next.js
+page's test for a character reference (``_has_char_ref``) against the search it replaces."""
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from lxml import html as lxml_html
 from bench.cleanratio import mock_pages
 from cleaning.decode import decode_bytes
 from cleaning.extract import html as h
+from cleaning.extract import nextjs
 from cleaning.extract.nextjs import detail_data, next_data
 from domain.record import Image
 
@@ -258,3 +261,44 @@ def test_isspace_is_an_empty_strip():
         for t in (c, c * 3, " " + c, c + "\u3000"):
             assert t.isspace() == (not t.strip()), hex(cp)
     assert not " x ".isspace() and " x ".strip()
+
+
+def test_only_an_ampersand_matches_one_in_any_case():
+    """``_has_char_ref`` tries ``_CHAR_REF`` only where ``str.find`` sees a ``&``: no other code
+    point matches the pattern's first character, ``re.I`` or not."""
+    amp = re.compile("&", re.I)
+    assert [cp for cp in range(0x110000) if amp.fullmatch(chr(cp))] == [ord("&")]
+
+
+CHAR_REF_TEXTS = [
+    "",
+    "&",
+    "a&",
+    "&&#",
+    "x&amp;y",
+    "&#20013;",
+    "&#x4e2d;",
+    "&LOWBAR;",
+    "&lowbar",
+    "&UnderBar;",
+    "&underbar",
+    "&FJLIG;",
+    "&fjli",
+    "&amp;&amp;&#",
+    "Ａ&＃",
+    "中文&nbsp;中文",
+]
+
+
+@pytest.mark.parametrize("text", CHAR_REF_TEXTS)
+def test_char_ref_found_as_the_search_finds_it(text):
+    assert nextjs._has_char_ref(text) == (nextjs._CHAR_REF.search(text) is not None)
+
+
+def test_char_ref_of_the_pages_and_random_texts():
+    texts = [decode_bytes(body).text for _, body in mock_pages(120)]
+    rng = random.Random(3)
+    alphabet = "&#;aAbBlLoOwWuUnNdDeErRfFjJiIgG中 x"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    for t in texts:
+        assert nextjs._has_char_ref(t) == (nextjs._CHAR_REF.search(t) is not None)
