@@ -92,7 +92,7 @@ def _document(text: str | bytes, parser: etree.HTMLParser = _PARSER) -> HtmlElem
 def parse(text: str, utf8: bytes | None = None) -> HtmlElement:
     """A parsed document (lxml.html), or None when nothing parseable is there. ``utf8``:
     ``text`` encoded as UTF-8 (the fetched bytes, when they are that), parsed instead of it."""
-    if not text or not text.strip():
+    if not text or text.isspace():  # ``not text.strip()`` without copying the page (the same white space)
         return None
     if utf8 is not None and not text.startswith("<?xml"):  # lxml refuses a str with an XML encoding declaration
         try:
@@ -115,7 +115,7 @@ def parse_fragment(text: str) -> HtmlElement:
     """The element holding an HTML fragment (the JSON ``content`` string): the ``body`` that
     ``lxml.html.fragments_fromstring`` takes it out of, whose text and children it is.
     What that does not read as one body goes to :func:`_fragment_div`."""
-    if not text or not text.strip() or _FULL_HTML.match(text):
+    if not text or text.isspace() or _FULL_HTML.match(text):  # isspace: ``not text.strip()``, no copy
         return _fragment_div(text)
     try:
         doc = _document(f"<html><body>{text}</body></html>")
@@ -290,6 +290,42 @@ class BodyLines(Sequence[str]):
             i += 1
 
 
+#: A tag's part in :func:`_walk_blocks`, by the tag as lxml gives it: :data:`_SKIPPED` (in
+#: :data:`SKIP_TAGS`), else its lower-cased name and whether that is in :data:`BLOCK_TAGS`;
+#: filled as tags are met (at most :data:`_TAG_KINDS_MAX` of them, then computed each time).
+_TAG_KINDS: dict[str, tuple[str, bool]] = {}
+_TAG_KINDS_MAX = 2_048
+_SKIPPED = ("", False)  # told apart by identity
+
+
+def _tag_kind(tag: str) -> tuple[str, bool]:
+    """What :data:`_TAG_KINDS` holds for ``tag`` (a str), computed (and kept while there is room)."""
+    low = tag.lower()
+    kind = _SKIPPED if tag in SKIP_TAGS else (low, low in BLOCK_TAGS)
+    if len(_TAG_KINDS) < _TAG_KINDS_MAX:
+        _TAG_KINDS[tag] = kind
+    return kind
+
+
+#: Whether :data:`CHROME_ATTR` / :data:`CAPTION_ATTR` find anything in an element's
+#: :func:`classes` (most class values repeat from element to element and page to page): the
+#: answers, at most :data:`_ATTR_SEEN_MAX` each, then they start again.
+_CHROME_SEEN: dict[str, bool] = {}
+_CAPTION_SEEN: dict[str, bool] = {}
+_ATTR_SEEN_MAX = 4_096
+
+
+def _found(seen: dict[str, bool], pattern: re.Pattern[str], attrs: str) -> bool:
+    """``pattern.search(attrs) is not None``, remembered in ``seen`` (:data:`_CHROME_SEEN` for
+    :data:`CHROME_ATTR`, :data:`_CAPTION_SEEN` for :data:`CAPTION_ATTR`)."""
+    hit = seen.get(attrs)
+    if hit is None:
+        if len(seen) >= _ATTR_SEEN_MAX:
+            seen.clear()
+        hit = seen[attrs] = pattern.search(attrs) is not None
+    return hit
+
+
 def _walk_blocks(root: HtmlElement, out: BodyBlocks, skip_chrome: bool, *, pause: bool) -> Iterator[int]:
     """:func:`body_blocks`' walk, filling ``out``; with ``pause``, it stops after each block's end
     and yields how many paragraphs are final (those before the first caption still open: a
@@ -309,21 +345,29 @@ def _walk_blocks(root: HtmlElement, out: BodyBlocks, skip_chrome: bool, *, pause
                 out.paragraphs.append(t)
                 image_pending = False
 
-    blocks: list[bool] = []  # of each element entered and not skipped: whether a block ends at its end
+    # Of each element entered and not skipped, by its depth: whether a block ends at its end (the
+    # open elements' entries; an element's children are deeper, so its entry stands until its end).
+    blocks: list[bool] = [False] * 32
+    kinds, chrome_seen, caption_seen = _TAG_KINDS, _CHROME_SEEN, _CAPTION_SEEN
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for ev, el in walker:
         if ev == "start":
             depth += 1
             tag = el.tag
-            attrs = None  # classes(el), once asked for
-            if not isinstance(tag, str) or tag in SKIP_TAGS:
+            kind = kinds.get(tag)  # a tag that is not a str (an entity's) is not a key: skipped, as before
+            if kind is None:
+                kind = _tag_kind(tag) if isinstance(tag, str) else _SKIPPED
+            if kind is _SKIPPED:
                 walker.skip_subtree()
                 skipping_end = True
                 continue
+            attrs = None  # classes(el), once asked for
             if skip_chrome and el is not root:
                 cls, eid = el.get("class"), el.get("id")
                 attrs = " " if cls is None and eid is None else (cls or "") + " " + (eid or "")  # classes(el)
-                if attrs != " " and CHROME_ATTR.search(attrs):
+                if attrs != " " and (
+                    chrome_seen[attrs] if attrs in chrome_seen else _found(chrome_seen, CHROME_ATTR, attrs)
+                ):
                     if buf:
                         flush()
                     if normalize_ws(el.text_content()):
@@ -331,15 +375,20 @@ def _walk_blocks(root: HtmlElement, out: BodyBlocks, skip_chrome: bool, *, pause
                     walker.skip_subtree()
                     skipping_end = True
                     continue
-            tag = tag.lower()
-            block = tag in BLOCK_TAGS
-            blocks.append(block)
+            tag, block = kind
+            try:
+                blocks[depth] = block
+            except IndexError:  # deeper than ever: the list holds every depth above this one
+                blocks.append(block)
             if block:
                 if buf:
                     flush()
                 if attrs is None:
                     attrs = classes(el)
-                if tag == "figcaption" or (attrs != " " and CAPTION_ATTR.search(attrs)):  # " " holds no caption
+                if tag == "figcaption" or (
+                    attrs != " "
+                    and (caption_seen[attrs] if attrs in caption_seen else _found(caption_seen, CAPTION_ATTR, attrs))
+                ):  # " " holds no caption
                     caption_start.append((depth, len(out.paragraphs)))
             elif tag == "br":
                 if buf:
@@ -359,7 +408,7 @@ def _walk_blocks(root: HtmlElement, out: BodyBlocks, skip_chrome: bool, *, pause
         elif ev == "end":
             if skipping_end:
                 skipping_end = False
-            elif blocks.pop() or (caption_start and caption_start[-1][0] == depth):
+            elif blocks[depth] or (caption_start and caption_start[-1][0] == depth):
                 if buf:
                     flush()
                 if caption_start and caption_start[-1][0] == depth:
