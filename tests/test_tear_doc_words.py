@@ -103,12 +103,7 @@ def test_doc_spellings_skip_only_nodes_that_spell_nothing(seed):
     lat, source, sink = _random_lattice(rng, rng.randrange(2, 40))
     text = _random_text(rng, 200)
     doc = DocumentWords(text, [1000 + k for k in range(len(text))])  # every word vouches (far away)
-    order, out_edges, _ = analyse(lat, sink)
-    far = set(_far_from_slots(lat, out_edges, doc.MAX_DOC_WORD))
-    for u in order:
-        spelled = _spell_doc(u, out_edges, doc)
-        assert doc_spellings(lat, u, out_edges, doc) == spelled
-        assert not (u in far and spelled)
+    _check_nodes(lat, sink, doc)
     again = random.Random(seed)
     fresh, _, _ = _random_lattice(again, again.randrange(2, 40))  # the same lattice, nothing cached
     assert fresh.out == lat.out
@@ -162,12 +157,19 @@ def _check_windows(text: str, doc: DocumentWords | None = None) -> int:
         built = tearwindow._window_lattice(text, start, end, text[:start][-6:], text[end:][:6])
         if built is None:
             continue
-        lat, source, sink = built
-        order, out_edges, _ = analyse(lat, sink)
-        far = set(_far_from_slots(lat, out_edges, doc.MAX_DOC_WORD))
-        for u in order:
-            spelled = _spell_doc(u, out_edges, doc)
-            assert doc_spellings(lat, u, out_edges, doc) == spelled
-            assert not (u in far and spelled)
-            met += bool(spelled)
+        met += _check_nodes(built[0], built[2], doc)
+    return met
+
+
+def _check_nodes(lat: Lattice, sink: int, doc: DocumentWords) -> int:
+    """At every node: ``doc_spellings`` (a fresh lattice's first) as ``_spell_doc``, and no node
+    proved far that spells a word; how many nodes spell one."""
+    order, out_edges, _ = analyse(lat, sink)
+    far = set(_far_from_slots(lat, out_edges, doc.MAX_DOC_WORD))
+    met = 0
+    for u in order:
+        spelled = _spell_doc(u, out_edges, doc)
+        assert doc_spellings(lat, u, out_edges, doc) == spelled
+        assert not (u in far and spelled)
+        met += bool(spelled)
     return met
