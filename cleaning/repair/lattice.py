@@ -4,11 +4,13 @@ search; and the words of the document being read (:class:`DocumentWords`, a cach
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .params import MAX_AHEAD, WORD_BONUS
-from .wordmodel import char_logp, following, word_freq
+from .wordmodel import char_logp, following, lookup
 
 #: An edge: (to node, character read or None, its Simplified form scored, cost, lost bytes,
 #: swaps, slot, context) (:meth:`Lattice.edge`).
@@ -215,16 +217,21 @@ class DocumentWords:
     def __init__(self, text: str, positions: Sequence[int]) -> None:
         self.total = max(1, len(text))
         self.where: dict[str, list[tuple[int, int]]] = {}
-        for i, ch in enumerate(text):
-            if not _cjk(ch):
-                continue
-            for n in range(2, self.MAX_DOC_WORD + 1):
-                if i + n > len(text) or not _cjk(text[i + n - 1]):
-                    break
-                w = text[i : i + n]
-                if n >= self.MIN_DOC_WORD and not word_freq(w):
-                    self.where.setdefault(w, []).append((positions[i], positions[i + n - 1]))
-        self.prefixes = frozenset(w[:k] for w in self.where for k in range(1, len(w)))
+        where = self.where
+        lo, hi = self.MIN_DOC_WORD, self.MAX_DOC_WORD
+        # Per run of Han characters long enough to hold a word, its strings of lo..hi characters,
+        # by start, then length (the order of a scan of every character): the same look-ups.
+        for run in _HAN_RUN.finditer(text):
+            a, b = run.span()
+            for i in range(a, b - lo + 1):
+                for n in range(lo, min(hi, b - i) + 1):
+                    w = text[i : i + n]
+                    if lookup(w) < 2:  # not a dictionary word (word_freq 0)
+                        found = where.get(w)
+                        if found is None:
+                            found = where[w] = []
+                        found.append((positions[i], positions[i + n - 1]))
+        self.prefixes = frozenset({w[:k] for w in where for k in range(1, len(w))})
 
     def share(self, w: str, start: int, end: int) -> float:
         """Occurrences of ``w`` away from the damaged text's ``[start, end]``, over the
@@ -240,6 +247,10 @@ class DocumentWords:
 #: Per candidate character of a slot: (log P of it alone, the characters that complete it into a
 #: common word), for :meth:`Lattice.cut_fans` (as many as there are candidate characters).
 _ALONE: dict[str | None, tuple[float, frozenset[str]]] = {}
+
+
+#: A run of Han characters (:func:`_cjk`) of at least DocumentWords.MIN_DOC_WORD.
+_HAN_RUN = re.compile("[\u4e00-\u9fff]{%d,}" % DocumentWords.MIN_DOC_WORD)
 
 
 def _cjk(ch: str) -> bool:

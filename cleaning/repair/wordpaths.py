@@ -84,19 +84,44 @@ def word_paths(
     both = lat.doc_paths[1].get(u)
     if both is None:
         spelled = doc_spellings(lat, u, out_edges, doc)
-        mine = _doc_records(spelled, info, doc, lat.keys, u)
-        both = lat.doc_paths[1][u] = (paths[0] + mine, paths[1] + len(spelled))
+        if spelled:
+            both = (paths[0] + _doc_records(spelled, info, doc, lat.keys, u), paths[1] + len(spelled))
+        else:
+            both = paths  # (most nodes: too far from every slot)
+        lat.doc_paths[1][u] = both
     return both
 
 
 def doc_spellings(lat: Lattice, u: int, out_edges: list[list[Edge]], doc: DocumentWords) -> list[Spelling]:
-    """:func:`_spell_doc` of ``u``, once per lattice and document."""
+    """:func:`_spell_doc` of ``u``, once per lattice and document (none, without spelling, from
+    the nodes too far from every slot: :func:`_far_from_slots`)."""
     if lat.doc_spelled[0] is not doc:
-        lat.doc_spelled = (doc, {})
+        lat.doc_spelled = (doc, dict.fromkeys(_far_from_slots(lat, out_edges, doc.MAX_DOC_WORD), _NO_SPELLINGS))
     found = lat.doc_spelled[1].get(u)
     if found is None:
         found = lat.doc_spelled[1][u] = _spell_doc(u, out_edges, doc)
     return found
+
+
+#: What :func:`doc_spellings` answers for a node too far from every slot (never changed).
+_NO_SPELLINGS: list[Spelling] = []
+
+
+def _far_from_slots(lat: Lattice, out_edges: list[list[Edge]], reach: int) -> list[int]:
+    """The nodes from which every path reads ``reach`` characters or more before its first slot
+    edge (or has none): :func:`_spell_doc` finds nothing there for words of at most ``reach``
+    characters. (A word it keeps is spelled through a slot edge, which comes before the word's
+    last character, so at most ``reach`` - 1 characters are read before it.)"""
+    order = lat.ordered()
+    dist = [reach] * len(out_edges)
+    for u in reversed(order):
+        d = reach
+        for e in out_edges[u]:
+            x = 0 if e[6] else dist[e[0]] + (e[2] is not None)
+            if x < d:
+                d = x
+        dist[u] = d
+    return [u for u in order if dist[u] >= reach]
 
 
 def doc_logp(w: str, doc: DocumentWords, start: int, end: int) -> float | None:
