@@ -201,10 +201,16 @@ def drop_hidden(doc: HtmlElement) -> None:
 
 
 def text_of(el: HtmlElement) -> str:
-    """The element's whole text, whitespace-normalised ("" for None)."""
+    """The element's whole text, whitespace-normalised ("" for None, a comment or a processing
+    instruction: lxml gives them among an element's children)."""
     if el is None:
         return ""
-    return normalize_ws(el.text_content())
+    try:
+        return normalize_ws(el.text_content())
+    except ValueError:
+        if isinstance(el.tag, str):
+            raise
+        return ""  # a comment (React puts ``<!-- -->`` between text nodes) or a processing instruction
 
 
 def image_src(el: HtmlElement) -> str:
