@@ -5,7 +5,10 @@ database (the decision half of :mod:`storage.articles`' save path).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import cache
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -115,14 +118,19 @@ NEVER_BLANKED = (
 )
 
 
+#: What an empty field is: ``value in _BLANKS`` (identity, then ``==``, in C) is ``value is None or
+#: value == "" or value == [] or value == {}`` for the column values.
+_BLANKS: tuple[Any, ...] = (None, "", [], {})
+
+
 def _blank(value) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    return value in _BLANKS
 
 
 def _keep_stored(old, fields: dict[str, Any]) -> tuple[str, ...]:
     """Give back to ``fields`` (an update of ``old``) every :data:`NEVER_BLANKED` value it would
     empty; the names kept. The hash and word count follow the text kept."""
-    kept = tuple(n for n in NEVER_BLANKED if _blank(fields[n]) and not _blank(getattr(old, n)))
+    kept = tuple(n for n in NEVER_BLANKED if fields[n] in _BLANKS and getattr(old, n) not in _BLANKS)
     for name in kept:
         fields[name] = getattr(old, name)
     if "title" in kept or "body_text" in kept:
@@ -155,9 +163,19 @@ class StoredArticle(SimpleNamespace):
     loaded by :func:`load_stored` without the ORM; what :func:`decide_save` reads."""
 
 
+@cache
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """The attributes ``names`` of an object as a tuple (one getter a set of names)."""
+    get = attrgetter(*names)
+    return get if len(names) > 1 else lambda obj: (get(obj),)
+
+
 def _same_as_stored(old, fields: dict[str, Any], record: ArticleRecord) -> bool:
-    """Whether saving ``fields`` (and the record's tags) would change nothing stored."""
-    if any(getattr(old, name) != value for name, value in fields.items()):
+    """Whether saving ``fields`` (and the record's tags) would change nothing stored. The fields
+    are compared as one tuple (in C: a reprocess compares every field of every unchanged record);
+    a tuple's elements are equal when identical or ``==``, which for the column values (no NaN
+    among them) is ``not !=``."""
+    if _getter(tuple(fields))(old) != tuple(fields.values()):
         return False
     return not _replaces_tags(record) or old.tag_names == clean_tag_names(record.tags)
 

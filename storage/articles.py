@@ -185,8 +185,9 @@ def _rounds(items: Sequence[tuple[ArticleRecord, int | None]]) -> list[list[int]
     seen: Counter = Counter()
     rounds: list[list[int]] = []
     for i, (record, _) in enumerate(items):
-        k = seen[_cont_id(record)]
-        seen[_cont_id(record)] += 1
+        cont_id = _cont_id(record)
+        k = seen[cont_id]
+        seen[cont_id] = k + 1
         if k == len(rounds):
             rounds.append([])
         rounds[k].append(i)
@@ -220,17 +221,13 @@ def _save_round(
     """:func:`save_articles` for records with distinct ``cont_id``s: the outcome of each, with
     the stored fields it kept from being emptied (nothing when not ``want_blanked``)."""
     session.flush()  # the comparison reads the database, not the session
-    stored = load_stored(session, [_cont_id(record) for record, _ in items])
-    older = [
-        _cont_id(record)
-        for (record, _), at in zip(items, captured)
-        if _cont_id(record) in stored and _is_older(at, stored[_cont_id(record)])
-    ]
+    cont_ids = [_cont_id(record) for record, _ in items]
+    stored = load_stored(session, cont_ids)
+    older = [cont_id for cont_id, at in zip(cont_ids, captured) if cont_id in stored and _is_older(at, stored[cont_id])]
     history = _version_hashes(session, older) if older else {}
     outcomes: list[tuple[str, tuple[str, ...]]] = []
     new, updates, version_rows, tags, touched = [], [], [], {}, []
-    for (record, raw_page_id), captured_at in zip(items, captured):
-        cont_id = _cont_id(record)
+    for (record, raw_page_id), cont_id, captured_at in zip(items, cont_ids, captured):
         old = stored.get(cont_id)
         outcome, fields = decide_save(
             old,
@@ -288,7 +285,7 @@ def _save_round(
         insert_many(session.connection(), _ARTICLES, new)
         index_new_articles(session, [row["cont_id"] for row in new])  # same transaction
     _replace_tags(session, tags)
-    _expire_loaded(session, [_cont_id(record) for record, _ in items])
+    _expire_loaded(session, cont_ids)
     return outcomes
 
 

@@ -352,3 +352,50 @@ def test_known_hashes(session):
     asked = [r.cont_id for r in recs] + [999_999, 3]
     assert known_hashes(session, asked) == {r.cont_id: r.content_hash for r in recs}
     assert known_hashes(session, []) == {}
+
+
+# --------------------------------------------------------------------------- the compare, in C
+@pytest.mark.parametrize(
+    "value", [None, "", [], {}, 0, 0.0, False, "x", " ", [""], [0], {"": 0}, T0, ["人工智能"], {"nbsp": 2}]
+)
+def test_blank_is_none_or_an_empty_string_list_or_dict(value):
+    """``_blank`` (a membership test) is the comparison chain it replaced, for every kind of column value."""
+    from storage.article_decision import _blank
+
+    assert _blank(value) == (value is None or value == "" or value == [] or value == {})
+
+
+def _changed(value):
+    """Another value of the same kind as ``value`` (a field of :func:`_record_fields`)."""
+    if value is None:
+        return "x"
+    if isinstance(value, bool | int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, list):
+        return [*value, {"src": "x"}]
+    if isinstance(value, dict):
+        return {**value, "x": 1}
+    return value + timedelta(seconds=1)  # a datetime
+
+
+def test_same_as_stored_compares_every_field_as_the_field_by_field_loop_did():
+    """``_same_as_stored`` (one tuple compare) gives what ``any(getattr(old, n) != v ...)`` gave: equal
+    copies (not the same objects) are the same; any one field changed, or the tags, is not."""
+    import copy
+
+    from storage.article_decision import StoredArticle, _record_fields, _same_as_stored
+    from storage.tags import clean_tag_names
+
+    record = make_record()
+    fields = _record_fields(record)
+    same = StoredArticle(**copy.deepcopy(fields), tag_names=clean_tag_names(record.tags))
+    assert _same_as_stored(same, fields, record)
+    assert _same_as_stored(same, copy.deepcopy(fields), record)  # equal, not identical
+    for name, value in fields.items():
+        old = StoredArticle(**{**copy.deepcopy(fields), name: _changed(value)}, tag_names=same.tag_names)
+        assert any(getattr(old, n) != v for n, v in fields.items()), name
+        assert not _same_as_stored(old, fields, record), name
+    retagged = StoredArticle(**copy.deepcopy(fields), tag_names=["别的"])
+    assert not _same_as_stored(retagged, fields, record)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 import storage.articles as articles_mod
 from storage.articles import load_stored, save_article
-from storage.db import json_text
+from storage.db import json_text, json_value
 from storage.failures import record_failure, resolve_failures
 from storage.models import Article, Failure, Tag
 from storage.raw import archive_raw_many, raw_page_row
@@ -42,6 +42,36 @@ def test_json_text_is_what_json_dumps_wrote(value):
 def test_json_text_refuses_what_json_dumps_refuses():
     with pytest.raises(TypeError):
         json_text({"when": T0})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[]", "{}", "[ ]", "{ }", " []", "[[]]", '{"": {}}', '[""]', "null", "0", '"[]"', '["人工智能"]', '{"nbsp": 2}'],
+)
+def test_json_value_is_what_json_loads_read(text):
+    """The empty list and object come without the parser; anything else (spaces, nesting, a string
+    that spells ``[]``) is ``json.loads``'; a value read is a new object every time."""
+    assert json_value(text) == json.loads(text) and type(json_value(text)) is type(json.loads(text))
+    if isinstance(json_value(text), list | dict):
+        assert json_value(text) is not json_value(text)
+
+
+def test_json_value_refuses_what_json_loads_refuses():
+    with pytest.raises(json.JSONDecodeError):
+        json_value("[")
+
+
+def test_empty_json_columns_come_back_as_new_empty_values(session):  # noqa: F811
+    """The archive's engine reads JSON columns with :func:`json_value`: an article with no images,
+    repairs or repair log reads them back empty, and changing one read leaves the next read empty."""
+    save_article(session, make_record(7, images=[], repairs={}, stripped={}), raw_page_id=None, now=T0)
+    session.commit()
+    first = load_stored(session, [7])[7]
+    assert (first.images, first.repairs, first.repair_log, first.stripped) == ([], {}, [], {})
+    first.images.append("x")
+    first.repairs["x"] = 1
+    again = load_stored(session, [7])[7]
+    assert (again.images, again.repairs) == ([], {})
 
 
 def test_load_stored_reads_every_chunk_with_its_tags_in_order(session, monkeypatch):  # noqa: F811
