@@ -44,3 +44,18 @@ def test_the_byline_block_with_a_comment_child():
     at = text.index(">", at) + 1
     body = (text[:at] + "<!-- -->" + text[at:]).encode("utf-8")
     assert _record(body, url) == _record(text.encode("utf-8"), url)
+
+
+@pytest.mark.parametrize("widget", ["字号", "收藏", "分享"])
+def test_broken_markup_brings_no_widget_into_the_byline(widget):
+    """``</<div …>`` (a tag cut in two) is read as a comment, so the right-hand block's widgets fall
+    into the byline block: their text is no author (found by mutating the pages)."""
+    page = PAGES[[p.name for p in PAGES].index("mock_newsDetail_forward_32000789.html")]
+    text = page.read_text(encoding="utf-8")
+    url = "https://www.thepaper.cn/newsDetail_forward_32000789"
+    cut = '</div></div></div><div class="index_right'
+    assert text.count(cut) == 1
+    broken = text.replace(cut, '</div></div></<div class="index_right', 1)
+    broken = re.sub(r'(<div class="index_right[^"]*"><span>)[^<]*', lambda m: m.group(1) + widget, broken, count=1)
+    rec = clean_document(broken.encode("utf-8"), url=url, keywords=False)
+    assert rec.author == "" and rec.paragraphs == clean_document(text.encode("utf-8"), url=url).paragraphs

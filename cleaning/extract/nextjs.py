@@ -8,6 +8,7 @@ from typing import Any, cast
 from lxml.html import HtmlElement
 import re
 
+from cleaning import boilerplate as bp
 from cleaning import metadata as md
 from cleaning.jsontext import loads
 from cleaning.extract import html as h
@@ -213,7 +214,8 @@ def dom_metadata(ex: Extracted, doc: HtmlElement, raw: str | None = None) -> Non
                 if "ant-space" in (child.get("class") or ""):
                     continue
                 t = h.text_of(child)
-                if t and not md.TIME_LINE.match(t) and not md.parse_source(t):
+                # a widget's text (字号, 收藏: broken markup can bring them into the block) is no byline
+                if t and not md.TIME_LINE.match(t) and not md.parse_source(t) and bp.classify(t) != "widget":
                     ex.author_raw = t
                     break
     if not ex.source and may_hold("来源", "來源"):  # the visible 来源 line wherever the build puts it
