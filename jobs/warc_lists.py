@@ -7,7 +7,7 @@ site, never fetched) and articles gone before their page was fetched (robots.txt
 such items (``list-only``: ``{cont_id: [content_type, gone_reason]}``,
 :func:`storage.warc_out.list_only_field`). An import archives each list page as a raw page
 of kind ``list`` and restores those articles from the page's items as the crawl stores them
-(:func:`cleaning.document.record_from_list_item`, :func:`cleaning.document.gone_from_list_item`:
+(:func:`cleaning.listitem.record_from_list_item`, :func:`cleaning.listitem.gone_from_list_item`:
 no raw page of their own). A list page of another tool's WARC (no metadata) gives back its
 ``external`` items, which a crawl always stores from the list. :func:`capture_raw` is the raw
 page row of any capture (article pages' too, :mod:`jobs.warc_in`).
@@ -19,7 +19,7 @@ import json
 from collections import Counter
 from urllib.parse import urlsplit
 
-from cleaning.document import gone_from_list_item, record_from_list_item
+from cleaning.listitem import gone_from_list_item, record_from_list_item
 from cleaning.extract.apijson import item_cont_id, item_external_link, list_items
 from cleaning.page import ValidationError, validate_record
 from domain.record import ArticleRecord

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 # cleaning.document is loaded as the engine is built (the pipelines are), not by the first list
 # page or item inside the crawl's clock (the spider's list-only records and page_context read it):
 # ~0.2 s of imports.
-from cleaning.document import list_item_essentials
+from cleaning.listitem import list_item_essentials
 from cleaning.page import ValidationError, clean_page, validate_record
 from domain.items import FetchedPage, FetchFailure, ListedRecord
 from domain.record import CleaningError
@@ -91,7 +91,7 @@ def cleaning_url(page: FetchedPage, site_url: str) -> str:
 def page_context(page: FetchedPage, site_url: str) -> dict:
     """What the crawl knew about a page besides its bytes (kept with the raw page,
     so that ``reprocess`` cleans it exactly as the crawl did): of the list item, what
-    cleaning reads (:func:`cleaning.document.list_item_essentials`), and the SHA-256 of the
+    cleaning reads (:func:`cleaning.listitem.list_item_essentials`), and the SHA-256 of the
     archived list page that holds the whole item (``list_page``)."""
     context: dict[str, Any] = {"url": cleaning_url(page, site_url)}
     if page.list_item:

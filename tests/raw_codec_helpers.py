@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from domain.record import SHANGHAI
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
 from cleaning.page import clean_page
@@ -57,9 +58,14 @@ def page_jobs(pages) -> list:
     ]
 
 
+PAGES_DAY = datetime(2026, 12, 1, 12, tzinfo=SHANGHAI)
+
+
 def _pages(n: int) -> list[tuple[int, bytes]]:
-    """(cont_id, page bytes) of ``n`` articles of the mock, as the site serves them."""
-    ds = generate_dataset(2 * n + 40, seed=21)
+    """(cont_id, page bytes) of ``n`` articles of the mock, as the site serves them, on one fixed day:
+    the mock dates its articles back from ``now``, and the dictionary search's pick on a few pages
+    (tests/test_codec_training.py) moves with those dates."""
+    ds = generate_dataset(2 * n + 40, seed=21, now=PAGES_DAY)
     site = MockSite(ds)
     out = []
     for art in ds.articles():

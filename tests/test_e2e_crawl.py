@@ -116,7 +116,7 @@ def test_the_whole_list_item_of_every_article_page_is_in_its_archived_list_page(
     """An article page's context keeps what cleaning reads of its list item and the SHA-256 of
     the list page that listed it: that archived page holds the whole item (nothing is lost)."""
     from crawler.listapi import parse_list_response
-    from cleaning.document import list_item_essentials
+    from cleaning.listitem import list_item_essentials
 
     _, db, _, _ = crawled
     with _session(db) as s:

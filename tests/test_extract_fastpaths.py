@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 from bench.cleanratio import mock_pages
 from cleaning.decode import decode_bytes
 from cleaning.extract import html as h
+from cleaning.extract import headmeta as hm
 from cleaning.extract.base import Extracted
 from cleaning.extract.nextjs import dom_metadata
 from cleaning.extract.oldlayouts import _Classed, _column_link, _has_token
@@ -88,7 +89,7 @@ def test_named_paths_and_meta_as_xpath(pages):
         for name in ("description", "Description", "keywords", "og:title", "og:url", "author"):
             el = doc.xpath(f'//meta[@name="{name}" or @property="{name}"]')
             want = h.normalize_ws(el[0].get("content") or "") if el else ""
-            assert h.meta(doc, name) == want
+            assert hm.meta(doc, name) == want
 
 
 CLASSED_PAGE = """<html><head><title>t</title></head><body>

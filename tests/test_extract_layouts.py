@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cleaning.document import clean_document, clean_file, record_from_list_item
+from cleaning.document import clean_document, clean_file
+from cleaning.listitem import record_from_list_item
 from cleaning.extract import sniff
 from domain.record import SHANGHAI, TruncatedPageError, UnknownLayoutError
 from tests.conftest import SAMPLES

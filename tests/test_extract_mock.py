@@ -8,7 +8,8 @@ import urllib.request
 
 import pytest
 
-from cleaning.document import clean_document, record_from_list_item
+from cleaning.document import clean_document
+from cleaning.listitem import record_from_list_item
 from mocksite.dataset import GONE_KINDS, generate_dataset
 from mocksite.render_api import list_item
 from mocksite.server import MockSite
@@ -148,12 +149,12 @@ def _records_equal(a, b) -> bool:
 @pytest.mark.parametrize("n,seed", [(300, 1), (200, 9)])
 def test_the_essentials_of_a_list_item_clean_as_the_whole_item(n, seed):
     """A raw page's context keeps of its list item only what cleaning reads
-    (cleaning.document.list_item_essentials): every mock article, cleaned from its page with the
+    (cleaning.listitem.list_item_essentials): every mock article, cleaned from its page with the
     essentials, is the record cleaned with the whole item; so is the record made from the item
     alone (where every field comes from the item), and the essentials are a fraction of it."""
     import json
 
-    from cleaning.document import list_item_essentials
+    from cleaning.listitem import list_item_essentials
 
     site = MockSite(generate_dataset(n, seed))
     ds = site.dataset
@@ -186,7 +187,7 @@ def test_the_essentials_of_real_list_items():
     import json
     from pathlib import Path
 
-    from cleaning.document import list_item_essentials
+    from cleaning.listitem import list_item_essentials
 
     real = json.loads(
         (Path(__file__).parent / "data" / "samples" / "api_list_item_32126241.json").read_text(encoding="utf-8")

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaning.document import clean_document, record_from_list_item
+from cleaning.document import clean_document
+from cleaning.listitem import record_from_list_item
 from cleaning.jsontext import drop_lone_surrogates, loads, lone_surrogate_escapes
 from cleaning.repair import repair_text
 from storage.articles import save_article

@@ -10,7 +10,8 @@ import pytest
 
 from crawler import listapi
 from domain.record import SHANGHAI, UnknownLayoutError
-from cleaning.document import clean_document, record_from_list_item
+from cleaning.document import clean_document
+from cleaning.listitem import record_from_list_item
 from cleaning import boilerplate as bp
 
 BODY = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 from cleaning.extract import html as h
+from cleaning.extract import headmeta as hm
 
 _META = ("og:title", "twitter:title", "description", "og:description", "twitter:description")
 _JSONLD = ("headline", "name", "description", "articleBody")
@@ -25,8 +26,8 @@ def page_copies(doc: HtmlElement) -> list[str]:
     """The page's own statements of its title, summary and body outside its article markup."""
     out = [h.text_of(el) for el in doc.xpath("//h1")[:2]]
     out.append(h.text_of(h.first(doc, "//title")))
-    out += [h.meta(doc, name) for name in _META]
-    for item in h.jsonld_items(doc):
+    out += [hm.meta(doc, name) for name in _META]
+    for item in hm.jsonld_items(doc):
         out += [h.normalize_ws(item[k]) for k in _JSONLD if isinstance(item.get(k), str)]
     return [t for t in dict.fromkeys(out) if t]
 

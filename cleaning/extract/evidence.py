@@ -21,6 +21,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from cleaning.extract import html as h
+from cleaning.extract import headmeta as hm
 from cleaning.metadata import parse_author
 from cleaning.surnames import SURNAMES
 from cleaning.extract.textdump import is_site_name
@@ -77,7 +78,7 @@ def parse_any_time(text: str) -> tuple[datetime, bool] | None:
 
 
 def _jsonld_dates(doc: HtmlElement) -> list[str]:
-    return [item["datePublished"] for item in h.jsonld_items(doc) if isinstance(item.get("datePublished"), str)]
+    return [item["datePublished"] for item in hm.jsonld_items(doc) if isinstance(item.get("datePublished"), str)]
 
 
 def time_candidates(
@@ -226,7 +227,7 @@ _HAN_START = lazy(r"[\u4e00-\u9fff]")
 
 def meta_author(doc: HtmlElement) -> str:
     """``<meta name="author">`` when it names a person (not a site, an outlet or a list)."""
-    value = h.meta(doc, "author")
+    value = hm.meta(doc, "author")
     if not value or len(value) > 24 or re.search(r"[,，;；|.]|www", value) or AGENCY.match(value):
         return ""
     return value if re.fullmatch(rf"(?:{_NAME})(?:[ 、]+(?:{_NAME}))*", value) else ""
@@ -269,11 +270,11 @@ def choose_title(doc: HtmlElement, shaped: str, lines: Sequence[str] = ()) -> st
     # ``站名 - 标题``; og:site_name) is no article's title, even as the page's one ``<h1>`` (a logo)
     last = parts[-1] if len(parts) > 1 else ""
     printed_last = last if on_page(last) else ""
-    site = {"" if printed_last else last, h.meta(doc, "og:site_name")} - {""}
+    site = {"" if printed_last else last, hm.meta(doc, "og:site_name")} - {""}
     cands = [
         c
         for c in (
-            h.meta(doc, "og:title"),
+            hm.meta(doc, "og:title"),
             h1s[0] if len(h1s) == 1 else "",
             parts[0] if parts else "",
             printed_last,
@@ -333,7 +334,7 @@ def strip_head_fields(ex: Extracted) -> None:
 def page_names(doc: HtmlElement) -> str:
     """The page's own name strings (``<title>``, og:site_name): a line saying them is the site's
     name, not a source."""
-    return h.text_of(h.first(doc, "//title")) + " " + h.meta(doc, "og:site_name")
+    return h.text_of(h.first(doc, "//title")) + " " + hm.meta(doc, "og:site_name")
 
 
 def apply_evidence(ex: Extracted, doc: HtmlElement, lines: list[str], html_text: str, url: str | None = None) -> None:

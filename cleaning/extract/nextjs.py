@@ -12,6 +12,7 @@ from cleaning import boilerplate as bp
 from cleaning import metadata as md
 from cleaning.jsontext import loads
 from cleaning.extract import html as h
+from cleaning.extract import headmeta as hm
 from cleaning.extract.base import Extracted
 from cleaning.extract.copies import rendered_body
 from domain.record import Image, TruncatedPageError
@@ -292,8 +293,8 @@ def dom_fallback(ex: Extracted, doc: HtmlElement, raw: str) -> bool:
     if h.first(doc, f"//*[{_cls('paywall')}]") is not None:
         ex.content_type = ex.content_type or "paywalled"
     if not ex.summary:
-        ex.summary = h.meta(doc, "description")
-    kw = h.meta(doc, "keywords")
+        ex.summary = hm.meta(doc, "description")
+    kw = hm.meta(doc, "keywords")
     if kw and not ex.tags:
         ex.tags = [t for t in (h.normalize_ws(x) for x in re.split(r"[,，]", kw)) if t]
     links = doc.xpath(f'//*[{_cls("breadcrumb")}]//a[contains(@href,"list_")]') or doc.xpath(

@@ -16,6 +16,7 @@ import re
 
 from cleaning import metadata as md
 from cleaning.extract import html as h
+from cleaning.extract import headmeta as hm
 from cleaning.extract.base import Extracted
 
 OFFLINE_NOTICE = re.compile(r"此文章已下线|此文章已下線")
@@ -112,11 +113,11 @@ def _common(ex: Extracted, doc: HtmlElement, classed: _Classed) -> None:
     elif column:
         ex.node_name = column
     if not ex.summary:
-        ex.summary = h.meta(doc, "Description") or h.meta(doc, "description")
+        ex.summary = hm.meta(doc, "Description") or hm.meta(doc, "description")
         if ex.summary == ex.title:  # the 2017 pages repeat the title there: not a summary
             ex.summary = ""
     if not ex.tags:
-        kw = h.meta(doc, "Keywords") or h.meta(doc, "keywords")
+        kw = hm.meta(doc, "Keywords") or hm.meta(doc, "keywords")
         ex.tags = [t for t in (h.normalize_ws(x) for x in re.split(r"[,，]", kw)) if t]
 
 

@@ -162,7 +162,7 @@ class ThepaperSpider(ListWalking, scrapy.Spider):
             return
         self.scheduled.add(cont_id)
         if listapi.item_external_link(item):
-            from cleaning.document import record_from_list_item  # here: not run for every article
+            from cleaning.listitem import record_from_list_item  # here: not run for every article
 
             self.crawler.stats.inc_value("thepaper/external_items")
             yield ListedRecord(record_from_list_item(item, channel_id=channel_id), item)
@@ -236,7 +236,7 @@ class ThepaperSpider(ListWalking, scrapy.Spider):
         list_item = request.meta.get("list_item")
         if reason == "robots_disallowed" and list_item and listapi.item_cont_id(list_item) is not None:
             # robots.txt names single withdrawn articles: known from the list, gone from the site.
-            from cleaning.document import gone_from_list_item
+            from cleaning.listitem import gone_from_list_item
 
             record = gone_from_list_item(list_item, reason, channel_id=request.meta.get("channel_id"))
             yield ListedRecord(record, list_item)
