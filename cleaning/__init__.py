@@ -7,7 +7,8 @@
   text), :mod:`cleaning.extract` (one module per page layout), :mod:`cleaning.repair` (mojibake,
   GBK tears, pinyin, Traditional → Simplified, punctuation; ``plausible`` scores readings for
   decode and repair), :mod:`cleaning.boilerplate` (rules as data), :mod:`cleaning.metadata`,
-  :mod:`cleaning.keywords`.
+  :mod:`cleaning.keywords`; :mod:`cleaning.jsontext` (JSON read without lone surrogates),
+  :mod:`cleaning.listitem` (what a list item says).
 
 May use: ``domain`` and text libraries. Never ``storage``, ``pipelines``, ``jobs``, ``crawler``,
 Scrapy or a database (tests/test_structure.py).
