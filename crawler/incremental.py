@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from cleaning.jsontext import drop_lone_surrogates
-from cleaning.metadata import as_epoch_ms
+from cleaning.metadata import as_epoch_ms, as_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -70,9 +70,8 @@ def item_time_ms(item: dict) -> int | None:
 
 
 def _norm_title(value: object) -> str:
-    # without its lone surrogates, as the record stores a listed title (cleaning.document)
-    text = "" if value is None else str(value)  # a list may give a number as a title
-    return "".join(drop_lone_surrogates(text)[0].split())
+    # read as the record reads a listed title (cleaning.listitem): its text, without lone surrogates
+    return "".join(drop_lone_surrogates(as_text(value))[0].split())
 
 
 def needs_fetch(item: dict, known: Known | None, *, refetch: bool = False) -> bool:
