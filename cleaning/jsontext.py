@@ -78,8 +78,11 @@ _LONE = re.compile("[\ud800-\udfff]")
 def drop_lone_surrogates(text: str) -> tuple[str, list[tuple[int, str]]]:
     """``text`` without its lone surrogates (a string read from JSON by another reader than
     :func:`loads`), and each dropped one: ``(offset in the text returned, its escape \\uXXXX)``."""
-    if _LONE.search(text) is None:
+    try:
+        text.encode("utf-8")  # fails on a lone surrogate only; a C loop, a third of a regex scan's time
         return text, []
+    except UnicodeEncodeError:
+        pass
     parts, dropped, at, out_len = [], [], 0, 0
     for m in _LONE.finditer(text):
         piece = text[at : m.start()]

@@ -77,15 +77,6 @@ class RepairResult:
         return after
 
 
-def _encodes(text: str) -> bool:
-    """Whether ``text`` holds no lone surrogate (UTF-8 encodes it: a C loop, a fifth of a regex scan)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _by(rule: str, old: str, new: str, by: str) -> str:
     """著 -> 着 is the word model's choice (:func:`traditional.fix_zhe`), the rest of t2s a rule."""
     return "model" if rule == "t2s" and "著" in old and "着" in new else by
@@ -114,7 +105,7 @@ def repair_text(
     res = RepairResult(text)
     if not text:
         return res
-    if surrogates and not _encodes(text):
+    if surrogates:
         text, dropped = drop_lone_surrogates(text)
         res.add("lone_surrogate", len(dropped))
         res.log += [RepairEvent("lone_surrogate", at, escape, "") for at, escape in dropped]
