@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-# cleaning.document is loaded as the engine is built (the pipelines are), not by the first list
-# page or item inside the crawl's clock (the spider's list-only records and page_context read it):
-# ~0.2 s of imports.
+# cleaning.listitem, and with it the extraction and repair modules (~0.2 s of imports, nearly all
+# of cleaning.document's), is loaded as the engine is built (the pipelines are), not by the first
+# list page or item inside the crawl's clock (the spider's list-only records and page_context read it).
 from cleaning.listitem import list_item_essentials
 from cleaning.page import ValidationError, clean_page, validate_record
 from domain.items import FetchedPage, FetchFailure, ListedRecord

@@ -108,7 +108,7 @@ def fill_from_content(ex: Extracted, cd: dict[str, Any]) -> None:
     tags = [t.get("tag") for t in md.as_list(cd.get("tagList")) if isinstance(t, dict)]
     if not tags and isinstance(cd.get("tags"), str):
         tags = re.split(r"[,，\s]+", cd["tags"])
-    ex.tags = [h.normalize_ws(md.as_text(t)) for t in tags if t and h.normalize_ws(md.as_text(t))]
+    ex.tags = [tag for t in tags if t and (tag := h.normalize_ws(md.as_text(t)))]
     content = cd.get("content")
     if isinstance(content, str):
         blocks = h.body_blocks(h.parse_fragment(content))
