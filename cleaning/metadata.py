@@ -230,11 +230,13 @@ def as_epoch_ms(value: object) -> int | None:
 
 
 def as_text(value: object) -> str:
-    """A text field of the site's JSON: a string as it is, a number as its digits; anything else
-    (a list, an object, true/false, null) is no text, never its Python rendering."""
+    """A text field of the site's JSON: a string as it is, an integer as its digits; anything else
+    (a list, an object, true/false, null) is no text, never its Python rendering. Nor is a
+    fraction: Python writes ``1e16`` back as ``1e+16`` and ``1.50`` as ``1.5``, characters the
+    page did not have."""
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return ""
 

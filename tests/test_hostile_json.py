@@ -58,6 +58,26 @@ def test_as_int_takes_only_what_an_id_can_be(value, want):
 
 
 @pytest.mark.parametrize(
+    "value, want",
+    [
+        ("特稿｜成都", "特稿｜成都"),
+        ("", ""),
+        (2024, "2024"),
+        (-5, "-5"),
+        # negatives: no text, never a rendering the page did not write
+        (1e16, ""),
+        (1.5, ""),
+        (True, ""),
+        (None, ""),
+        (["a"], ""),
+        ({"a": 1}, ""),
+    ],
+)
+def test_as_text(value, want):
+    assert md.as_text(value) == want
+
+
+@pytest.mark.parametrize(
     "value, want", [([1, 2], [1, 2]), ([], []), (-1, []), ("ab", []), ({"a": 1}, []), (None, []), (0, [])]
 )
 def test_as_list(value, want):
