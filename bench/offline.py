@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -21,9 +22,36 @@ def reprocess(db: Path, jobs: int | None = None) -> dict:
     extra = [] if jobs is None else ["--jobs", str(jobs)]
     res = run_child([PY, "-m", "crawler.cli", "reprocess", "--db", f"sqlite:///{db}", "-q", *extra])
     _check(res, "reprocess")
+    out = _figures(res, db, jobs)
+    if jobs is None and out["jobs"] > 1:
+        out["jobs_1"] = reprocess(db, 1)
+    if jobs is None:
+        out["recomputed"] = reprocess_recomputed(db)
+    return out
+
+
+def reprocess_recomputed(db: Path) -> dict:
+    """``reprocess`` (default ``--jobs``) of a copy of the archive whose keyword bases are
+    cleared: every keyword computed again, as after a change of the keyword code or on an
+    archive stored before the bases were (the default run takes the stored keywords of every
+    text whose basis it finds)."""
+    copy = db.with_name(db.stem + "-recomputed.sqlite3")
+    shutil.copyfile(db, copy)
+    try:
+        with sqlite3.connect(copy) as conn:
+            conn.execute("update articles set keywords_basis = null")
+        res = run_child([PY, "-m", "crawler.cli", "reprocess", "--db", f"sqlite:///{copy}", "-q"])
+        _check(res, "reprocess (bases cleared)")
+        return _figures(res, copy, None)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _figures(res: dict, db: Path, jobs: int | None) -> dict:
+    """A reprocess run's figures (``res``: :func:`run_child`'s) over the archive ``db``."""
     with sqlite3.connect(db) as conn:
         n = conn.execute("select count(*) from articles where raw_page_id is not null").fetchone()[0]
-    out = {
+    return {
         "articles": n,
         "jobs": jobs or os.cpu_count(),
         "wall_s": res["wall_s"],
@@ -34,9 +62,6 @@ def reprocess(db: Path, jobs: int | None = None) -> dict:
         "peak_rss_mb": res["peak_rss_mb"],
         "summary": res["stderr"].strip().splitlines()[-1],
     }
-    if jobs is None and out["jobs"] > 1:
-        out["jobs_1"] = reprocess(db, 1)
-    return out
 
 
 def raw_sample(db: Path, k: int) -> list[tuple[str, bytes, dict]]:

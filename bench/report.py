@@ -70,12 +70,16 @@ def table(r: dict) -> str:
             )
         )
     rp, sbs = r["reprocess"], r["side_by_side"]
-    for run in (rp, rp.get("jobs_1")):
+    for run, what in (
+        (rp, ""),
+        (rp.get("jobs_1"), ""),
+        (rp.get("recomputed"), ", every keyword computed (bases cleared)"),
+    ):
         if run:
             add(
                 (
                     "reprocess",
-                    f"thepaper-archive reprocess --jobs {run['jobs']} (wall, with startup)",
+                    f"thepaper-archive reprocess --jobs {run['jobs']} (wall, with startup){what}",
                     f"{run['articles_per_s']:.0f} articles/s = {run['ratio_to_trafilatura']:.1f} x trafilatura",
                 )
             )

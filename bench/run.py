@@ -192,7 +192,7 @@ def run(
     result["reprocess"] = reprocess(big)
     log("trafilatura side by side ...")
     result["side_by_side"] = side_by_side(big, sample)
-    for rp in (result["reprocess"], result["reprocess"].get("jobs_1", {})):
+    for rp in (result["reprocess"], result["reprocess"].get("jobs_1", {}), result["reprocess"].get("recomputed", {})):
         if rp:
             rp["ratio_to_trafilatura"] = rp["articles_per_s"] / result["side_by_side"]["trafilatura"]["pages_per_s"]
     log("cleaning alone ...")

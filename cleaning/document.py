@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from domain.record import ArticleRecord, EmptyArticleError, Image, TruncatedPageError, UnknownLayoutError
+from domain.record import (
+    ArticleRecord,
+    EmptyArticleError,
+    Image,
+    TruncatedPageError,
+    UnknownLayoutError,
+    keywords_basis,
+)
 from domain.urls import BadURLError, canonical_url, parse_article_ref
 from cleaning import boilerplate as bp
 from cleaning import metadata as md
@@ -26,7 +33,7 @@ from cleaning.extract.html import normalize_ws
 from cleaning.extract.shape import not_an_article
 from cleaning.jsontext import drop_lone_surrogates
 from cleaning.listitem import fill_from_list_item, record_from_list_item
-from cleaning.keywords import extract_keywords
+from cleaning.keywords import extract_keywords, keywords_code
 from cleaning.repair import RepairResult, detect_converter, is_converted_traditional, repair_text
 from cleaning.repair.gbklost import repair_gb_lost_bytes
 from cleaning.repair.log import RepairEvent, events_of
@@ -148,7 +155,25 @@ def with_keywords(rec: ArticleRecord, enabled: bool = True) -> ArticleRecord:
     """``rec`` with its keywords (:mod:`cleaning.keywords`) computed from its clean text;
     none for a gone article, nor when not ``enabled``."""
     rec.keywords = record_keywords(rec.content_type, rec.title, rec.summary, rec.paragraphs) if enabled else []
+    rec.keywords_code = keywords_code() if enabled else None
     return rec
+
+
+def with_known_keywords(rec: ArticleRecord, known: Mapping[int, tuple[str | None, list[str]]]) -> ArticleRecord:
+    """``rec`` (cleaned without keywords) with its keywords: those of ``known[rec.cont_id]``
+    (a stored article's ``(keywords_basis, keywords)``) where that basis is the basis of
+    ``rec``'s text (:func:`domain.record.keywords_basis`: the same code and the same input,
+    so the same words), else computed (:func:`with_keywords`)."""
+    stored = known.get(rec.cont_id) if rec.cont_id is not None else None
+    if stored is not None and stored[0] is not None and stored[0] == record_basis(rec):
+        rec.keywords, rec.keywords_code = list(stored[1]), keywords_code()
+        return rec
+    return with_keywords(rec)
+
+
+def record_basis(rec: ArticleRecord) -> str:
+    """:func:`domain.record.keywords_basis` of ``rec``'s text, by this code."""
+    return keywords_basis(keywords_code(), rec.content_type == "gone", rec.title, rec.summary, rec.content_hash)
 
 
 def record_keywords(content_type: str, title: str, summary: str, paragraphs: list[str] | tuple[str, ...]) -> list[str]:

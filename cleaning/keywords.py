@@ -20,6 +20,7 @@ setting.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter
 from itertools import compress, islice
@@ -47,6 +48,7 @@ _QUANTITY = lazy(r"[余多几数十百千万亿]+(?:[个家位名款项颗枚台
 _COLUMN_PREFIX = lazy(r"^[^｜|]{1,8}[｜|]\s*")
 _LOCK = threading.Lock()
 _EXTRACTOR = None
+_CODE: str | None = None
 
 
 def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
@@ -215,3 +217,30 @@ def extract_keywords(
             if len(out) == top:
                 break
     return out
+
+
+def keywords_code() -> str:
+    """This code's identity, as the archive's ``keywords_basis`` needs it
+    (:func:`domain.record.keywords_basis`): this module's and the stop-word file's bytes,
+    :data:`BASIS_RULES`, the format of :mod:`cleaning.vocab`'s tables and the size and time of
+    the files the words come from (jieba's IDF table and stop words, rjieba's library with its
+    dictionary: a reinstall gives a new identity, and keywords are computed anew once).
+    Anything else that changes the words must change one of these. Made once per process."""
+    global _CODE
+    if _CODE is None:
+        from cleaning import vocab
+
+        h = hashlib.sha256(f"{BASIS_RULES} {vocab.FORMAT}".encode())
+        for path in (Path(__file__), STOPWORDS_FILE):
+            h.update(b"\x00" + path.read_bytes())
+        jieba, rjieba = vocab.package_dir("jieba"), vocab.package_dir("rjieba")
+        for path in sorted([jieba / "analyse" / "idf.txt", jieba / "analyse" / "tfidf.py", *rjieba.glob("*.so")]):
+            st = path.stat()
+            h.update(f"\x00{path.name} {st.st_size} {st.st_mtime_ns}".encode())
+        _CODE = h.hexdigest()[:32]
+    return _CODE
+
+
+#: The rule of :func:`cleaning.document.record_keywords` beside this module's (a gone article
+#: has none): changed by hand when that rule changes (:func:`keywords_code` reads this module).
+BASIS_RULES = "gone-none"

@@ -69,6 +69,12 @@ class ArticleRecord:
     repair_log: list[dict[str, Any]] = field(default_factory=list)
     stripped: dict[str, int] = field(default_factory=dict)
     cleaner_version: str = CLEANER_VERSION
+    #: The identity of the code that computed ``keywords`` from this record's title, summary and
+    #: paragraphs as they are (:func:`cleaning.keywords.keywords_code`), or that of a stored article
+    #: of the same basis whose keywords were taken: the archive stores their basis
+    #: (:func:`keywords_basis`) beside them. Not output (``to_dict``) and not compared; None for a
+    #: record whose keywords were not computed (a list item, a gone page, ``--no-keywords``).
+    keywords_code: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def body_text(self) -> str:
@@ -99,10 +105,23 @@ class ArticleRecord:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["keywords_code"]
         d["published_at"] = self.published_at.isoformat() if self.published_at else None
         d["word_count"] = self.word_count
         d["content_hash"] = self.content_hash
         return d
+
+
+def keywords_basis(code: str, gone: bool, title: str, summary: str, content_hash: str) -> str:
+    """What an article's keywords are computed from, as one digest (32 hex digits): the keyword
+    code's identity ``code``, whether the article is gone, its title and summary, and its
+    ``content_hash`` (the SHA-256 of the title and the whole body, of which the keywords read a
+    head). Two articles of the same basis have the same keywords: the archive stores it beside
+    them (``articles.keywords_basis``) and ``reprocess`` takes stored keywords where the text it
+    cleaned has the stored basis, instead of computing them again."""
+    h = hashlib.sha256(f"{code}\x00{int(gone)}\x00{len(title)}\x00{len(summary)}\x00{content_hash}\x00".encode())
+    h.update(summary.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:32]
 
 
 def paragraphs_of(body_text: str | None) -> list[str]:

@@ -22,7 +22,8 @@ from typing import cast
 import sqlalchemy as sa
 
 from cleaning.document import record_keywords
-from domain.record import paragraphs_of
+from cleaning.keywords import keywords_code
+from domain.record import ArticleRecord, keywords_basis, paragraphs_of
 from storage.models import Article
 
 #: Articles read, computed and written per transaction.
@@ -56,31 +57,49 @@ def fill_keywords(
         Article.summary,
         Article.body_text,
         Article.keywords,
+        Article.keywords_basis,
     )
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with Session() as session:
             rows = session.execute(sa.select(*columns).where(Article.cont_id.in_(chunk))).all()
             now = datetime.now(timezone.utc)
-            changes = []
+            changes, bases = [], []
             for row in rows:
                 if row.keywords and not everything:
                     counts["unchanged"] += 1
                     continue
-                words = record_keywords(row.content_type, row.title, row.summary or "", paragraphs_of(row.body_text))
-                if list(row.keywords or []) == words:
-                    counts["unchanged"] += 1
-                else:
-                    changes.append({"row_id": row.cont_id, "keywords": words, "updated_at": now})
+                paragraphs = paragraphs_of(row.body_text)
+                words = record_keywords(row.content_type, row.title, row.summary or "", paragraphs)
+                # what they were computed from, as a crawl with keywords stores it
+                text = ArticleRecord(title=row.title, summary=row.summary or "", paragraphs=paragraphs)
+                basis = keywords_basis(keywords_code(), False, text.title, text.summary, text.content_hash)
+                if list(row.keywords or []) != words:
+                    changes.append({"row_id": row.cont_id, "keywords": words, "basis": basis, "updated_at": now})
+                    continue
+                counts["unchanged"] += 1
+                if row.keywords_basis != basis:  # the same words: only their basis is written
+                    bases.append({"row_id": row.cont_id, "basis": basis})
+            table = cast(sa.Table, Article.__table__)
             if changes:
-                table = cast(sa.Table, Article.__table__)
                 session.execute(
                     sa.update(table)
                     .where(table.c.cont_id == sa.bindparam("row_id"))
-                    .values(keywords=sa.bindparam("keywords"), updated_at=sa.bindparam("updated_at")),
+                    .values(
+                        keywords=sa.bindparam("keywords"),
+                        keywords_basis=sa.bindparam("basis"),
+                        updated_at=sa.bindparam("updated_at"),
+                    ),
                     changes,
                 )
                 counts["updated"] += len(changes)
+            if bases:
+                session.execute(
+                    sa.update(table)
+                    .where(table.c.cont_id == sa.bindparam("row_id"))
+                    .values(keywords_basis=sa.bindparam("basis")),
+                    bases,
+                )
             session.commit()
         if progress is not None:
             progress(counts, min(start + CHUNK, len(ids)), len(ids))

@@ -18,7 +18,7 @@ this process.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import closing
 from datetime import datetime, timezone
 from functools import partial
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from domain.urls import canonical_url
 from domain.record import ArticleRecord, CleaningError
+from cleaning.document import with_known_keywords
 from cleaning.page import clean_page, load_chain
 from jobs.cleanpool import CleanerPool, die_with_parent, in_order  # noqa: F401 - die_with_parent: re-exported
 from storage.articles import save_articles
@@ -65,6 +66,13 @@ _READ_RAW = (
     )
     .where(_RAW.c.id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(_RAW.c.id)
+)
+
+_ARTICLES = cast(sa.Table, Article.__table__)
+#: The keywords of the stored articles of a piece's pages that have a basis (``ids``: their
+#: cont_ids): a record whose text has that basis takes them (:func:`with_known_keywords`).
+_READ_KNOWN = sa.select(_ARTICLES.c.cont_id, _ARTICLES.c.keywords_basis, _ARTICLES.c.keywords).where(
+    _ARTICLES.c.cont_id.in_(sa.bindparam("ids", expanding=True)), _ARTICLES.c.keywords_basis.is_not(None)
 )
 
 #: One page to clean: (raw page id, body as stored, compression, URL to clean under,
@@ -153,8 +161,20 @@ def _read_chunk(Session, ids: list[int]) -> tuple[dict[int, tuple], list[CleanJo
     return {r.id: (r.url, r.fetched_at) for r in rows}, jobs
 
 
-def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
-    """Clean each page of a chunk (pure: no database); a cleaning failure is a result, not an error."""
+def known_keywords(Session, jobs: list[CleanJob]) -> dict[int, tuple[str | None, list[str]]]:
+    """``{cont_id: (keywords_basis, keywords)}`` of the stored articles of the jobs' pages that
+    have a basis: what :func:`clean_jobs` may take instead of computing keywords."""
+    ids = sorted({job[7] for job in jobs if job[7] is not None})
+    if not ids:
+        return {}
+    with Session() as session:
+        return {r.cont_id: (r.keywords_basis, r.keywords) for r in session.execute(_READ_KNOWN, {"ids": ids})}
+
+
+def clean_jobs(jobs: list[CleanJob], known: Mapping[int, tuple[str | None, list[str]]] | None = None) -> list[Cleaned]:
+    """Clean each page of a chunk (pure: no database); a cleaning failure is a result, not an error.
+    With ``known`` (:func:`known_keywords`), a record whose text has a stored article's keyword
+    basis takes that article's keywords instead of computing them (the same words)."""
     out: list[Cleaned] = []
     for raw_id, body, compression, url, headers, status, list_item, cont_id, source_url in jobs:
         try:
@@ -166,10 +186,13 @@ def clean_jobs(jobs: list[CleanJob]) -> list[Cleaned]:
                 list_item=list_item,
                 cont_id=cont_id,
                 source_url=source_url,
+                keywords=known is None,
             )
         except CleaningError as exc:
             out.append((raw_id, None, exc.reason))
             continue
+        if known is not None and record.content_type != "gone":
+            with_known_keywords(record, known)
         out.append((raw_id, record, None))
     return out
 
@@ -210,7 +233,7 @@ def chunk_cleaner(db_url: str) -> Callable[[list[int]], tuple[dict[int, tuple], 
 
     def work(ids: list[int]) -> tuple[dict[int, tuple], list[Cleaned]]:
         pages, jobs = _read_chunk(Session, ids)
-        return pages, clean_jobs(jobs)
+        return pages, clean_jobs(jobs, known_keywords(Session, jobs))
 
     return work
 
@@ -235,7 +258,7 @@ def _cleaned_chunks(Session, chunks: list[list[int]], jobs: int) -> Generator[tu
     if jobs <= 1:
         for ids in chunks:
             pages, todo = _read_chunk(Session, ids)
-            yield pages, clean_jobs(todo)
+            yield pages, clean_jobs(todo, known_keywords(Session, todo))
         return
     db_url = Session.kw["bind"].url.render_as_string(hide_password=False)
     with CleanerPool(jobs, partial(chunk_cleaner, db_url), name="reprocess-clean", preload=load_chain) as pool:

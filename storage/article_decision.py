@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 
-from domain.record import ArticleRecord, paragraphs_of
+from domain.record import ArticleRecord, keywords_basis, paragraphs_of
 from domain.urls import canonical_url
 from storage.models import Article
 from storage.render import image_dicts
@@ -31,6 +31,7 @@ def _cont_id(record: ArticleRecord) -> int:
 def _record_fields(record: ArticleRecord) -> dict[str, Any]:
     """Article column values of a record (everything but keys, versions and timestamps)."""
     images = image_dicts(record.images)
+    content_hash = record.content_hash
     return {
         "url": record.url or canonical_url(_cont_id(record)),
         "source_url": record.source_url,
@@ -53,8 +54,16 @@ def _record_fields(record: ArticleRecord) -> dict[str, Any]:
         "body_text": record.body_text,  # the paragraphs are its lines (Article.paragraphs)
         "images": images,
         "keywords": [str(k) for k in record.keywords],
+        # what the keywords were computed from (None: not computed): a reprocess of the same text takes them
+        "keywords_basis": (
+            keywords_basis(
+                record.keywords_code, record.content_type == "gone", record.title, record.summary, content_hash
+            )
+            if record.keywords_code
+            else None
+        ),
         "word_count": record.word_count,
-        "content_hash": record.content_hash,
+        "content_hash": content_hash,
         "encoding": record.encoding or "",
         "encoding_reason": record.encoding_reason or "",
         "repairs": dict(record.repairs),
@@ -91,6 +100,7 @@ def _gone_fields(record: ArticleRecord, old) -> dict[str, Any]:
         body_text="",
         images=[],
         keywords=[],
+        keywords_basis=None,
         word_count=0,
         content_hash=ArticleRecord(title=fields["title"]).content_hash,
     )
@@ -133,6 +143,8 @@ def _keep_stored(old, fields: dict[str, Any]) -> tuple[str, ...]:
     kept = tuple(n for n in NEVER_BLANKED if fields[n] in _BLANKS and getattr(old, n) not in _BLANKS)
     for name in kept:
         fields[name] = getattr(old, name)
+    if "keywords" in kept:  # the stored keywords kept with what they were computed from
+        fields["keywords_basis"] = old.keywords_basis
     if "title" in kept or "body_text" in kept:
         text = ArticleRecord(title=fields["title"], paragraphs=paragraphs_of(fields["body_text"]))
         fields.update(content_hash=text.content_hash, word_count=text.word_count)
@@ -190,8 +202,9 @@ def decide_save(
 ) -> tuple[str, dict[str, Any] | None]:
     """What saving ``record`` over the stored article ``old`` (None: not stored) does,
     without touching anything: ``("new", None)``, ``("kept_original", None)``,
-    ``("unchanged", None)``, ``("updated", fields)`` with the article column values
-    to store, or ``("versioned", None)``. ``old`` is an :class:`Article` or a
+    ``("unchanged", None)`` (or ``("unchanged", {"keywords_basis": ...})`` where only what the
+    keywords were computed from differs, which is then written without an update),
+    ``("updated", fields)`` with the article column values to store, or ``("versioned", None)``. ``old`` is an :class:`Article` or a
     :class:`StoredArticle`.
 
     ``captured_at`` is when the record's page was fetched; when it is before the
@@ -218,8 +231,13 @@ def decide_save(
     fields = _gone_fields(record, old) if is_gone else _record_fields(record)
     if not is_gone and not old_is_gone:
         _keep_stored(old, fields)
-    if old_is_mirror == is_mirror and _same_as_stored(old, fields, record):
-        return "unchanged", None
+    # what the keywords were computed from is bookkeeping, not a change of the article: where only
+    # it differs (a row stored before it was kept, a reinstalled keyword library) it is filled in
+    basis = fields.pop("keywords_basis")
+    same = old_is_mirror == is_mirror and _same_as_stored(old, fields, record)
+    fields["keywords_basis"] = basis
+    if same:
+        return "unchanged", ({"keywords_basis": basis} if basis != old.keywords_basis else None)
     return "updated", fields
 
 

@@ -259,8 +259,11 @@ def _save_round(
             )
             # replaced, not only inserted: stray tag rows of a deleted article go
             tags[cont_id] = clean_tag_names(record.tags)
-        elif outcome == "unchanged" and seen:
-            touched.append(cont_id)
+        elif outcome == "unchanged":
+            if seen:
+                touched.append(cont_id)
+            if fields is not None:  # only the keywords' basis differs: written, not an update
+                updates.append({"cont_id": cont_id, **fields})
         elif outcome == "updated":
             # cast: an update comes with the fields it changes
             values, version_row = _update_values(old, cast("dict[str, Any]", fields), raw_page_id=raw_page_id, now=now)

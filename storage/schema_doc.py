@@ -103,6 +103,7 @@ EXAMPLES: dict[str, str] = {
     "articles.body_html": "<p>澎湃新闻记者 朱轩</p><p>国产大模型……</p>",
     "articles.images": '[{"src": "https://imagecloud.thepaper.cn/….jpg", "caption": "图片来源：网络"}]',
     "articles.keywords": '["人工智能", "芯片", "算力"]',
+    "articles.keywords_basis": "3f0c9a51d2b7e48a6c15f0e9b2d4a7c8",
     "articles.word_count": "1520",
     "articles.encoding": "utf-8",
     "articles.encoding_reason": "header",

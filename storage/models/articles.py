@@ -86,6 +86,14 @@ class Article(Base):
         "with a stop-word list (pipelines/keywords.py); empty for gone articles and for rows cleaned "
         "before cleaner version 3 until reprocess",
     )
+    keywords_basis: Mapped[str | None] = mapped_column(
+        sa.String(32),
+        nullable=True,
+        comment="what keywords were computed from: a digest of the keyword code, title, summary and "
+        "content_hash (domain.record.keywords_basis); reprocess takes the stored keywords where the "
+        "text it cleans has the same basis; NULL when none were computed (crawl --no-keywords, a list "
+        "item alone, a gone article) and for rows stored before revision 0011",
+    )
     word_count: Mapped[int] = mapped_column(
         sa.Integer, nullable=False, default=0, comment="CJK characters plus Latin/number words of the body"
     )
