@@ -73,7 +73,8 @@ class ArticleRecord:
     #: paragraphs as they are (:func:`cleaning.keywords.keywords_code`), or that of a stored article
     #: of the same basis whose keywords were taken: the archive stores their basis
     #: (:func:`keywords_basis`) beside them. Not output (``to_dict``) and not compared; None for a
-    #: record whose keywords were not computed (a list item, a gone page, ``--no-keywords``).
+    #: record whose keywords were not computed (a list item, a gone page, ``--no-keywords``); code
+    #: that sets ``keywords`` any other way sets this to None, or the archive would store a false basis.
     keywords_code: str | None = field(default=None, compare=False, repr=False)
 
     @property

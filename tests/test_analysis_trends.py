@@ -299,7 +299,7 @@ def test_reprocess_fills_the_keywords_of_old_rows(tmp_path):
         )
         s.flush()
         old = clean_page(sample.read_bytes(), url=url)
-        old.keywords, old.cleaner_version = [], "2"  # as the cleaner before keywords stored it
+        old.keywords, old.keywords_code, old.cleaner_version = [], None, "2"  # as the cleaner before keywords stored it
         save_article(s, old, raw_page_id=page.id, now=now)
         s.commit()
     counts = reprocess_archive(Session, jobs=1)
