@@ -4,6 +4,7 @@ into SQLite files, the commands run as a user types them."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
 import pytest
@@ -73,3 +74,36 @@ def test_keywords_only_refuses_fetched_since(archives):
     assert proc.returncode == 2
     lines = messages(proc.stderr)
     assert len(lines) == 1 and "--keywords-only" in lines[0], proc.stderr
+
+
+def _bases(db_file) -> dict[int, tuple]:
+    with sqlite3.connect(db_file) as conn:
+        rows = conn.execute(
+            "select cont_id, content_type, raw_page_id, title, summary, content_hash, keywords, keywords_basis "
+            "from articles"
+        )
+        return {r[0]: r[1:] for r in rows}
+
+
+def test_a_crawl_stores_what_its_keywords_were_computed_from_and_keywords_only_the_same(archives, tmp_path):
+    """The crawl's writer (a thread) stores each cleaned article's keyword basis, of its stored text by
+    this code; none where no keywords were computed (a gone page, a list item alone); ``--no-keywords``
+    (the worker process) stores none, and ``--keywords-only`` then writes the crawl's."""
+    from cleaning.keywords import keywords_code
+    from domain.record import keywords_basis
+
+    with_kw, without = archives
+    stored = _bases(with_kw)
+    computed = {c: r for c, r in stored.items() if r[0] != "gone" and r[1] is not None}
+    assert len(computed) > N_ARTICLES // 2
+    for _, _, title, summary, content_hash, _, basis in computed.values():
+        assert basis == keywords_basis(keywords_code(), False, title, summary, content_hash)
+    assert all(r[-1] is None for c, r in stored.items() if c not in computed)
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(without, copy)  # the other test fills ``without`` itself
+    with sqlite3.connect(copy) as conn:  # as the crawl left it
+        conn.execute("update articles set keywords = '[]', keywords_basis = null")
+    run_cli("reprocess", "--db", f"sqlite:///{copy}", "--keywords-only", "-q", check=True)
+    assert {c: r[-2:] for c, r in _bases(copy).items()} == {c: r[-2:] for c, r in stored.items()}
+    done = run_cli("reprocess", "--db", f"sqlite:///{copy}", "-q", check=True)
+    assert messages(done.stderr)[-1].startswith("reprocess: run ") and "updated 0," in messages(done.stderr)[-1]
