@@ -164,7 +164,8 @@ def _read_chunk(Session, ids: list[int]) -> tuple[dict[int, tuple], list[CleanJo
 def known_keywords(Session, jobs: list[CleanJob]) -> dict[int, tuple[str | None, list[str]]]:
     """``{cont_id: (keywords_basis, keywords)}`` of the stored articles of the jobs' pages that
     have a basis: what :func:`clean_jobs` may take instead of computing keywords."""
-    ids = sorted({cont_id for *_, cont_id, _source_url in jobs if cont_id is not None})  # CleanJob: cont_id, then source URL
+    # a CleanJob ends with the page's cont_id and source URL
+    ids = sorted({cont_id for *_, cont_id, _source_url in jobs if cont_id is not None})
     if not ids:
         return {}
     with Session() as session:
