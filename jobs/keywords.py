@@ -21,9 +21,8 @@ from typing import cast
 
 import sqlalchemy as sa
 
-from cleaning.document import record_keywords
-from cleaning.keywords import keywords_code
-from domain.record import ArticleRecord, keywords_basis, paragraphs_of
+from cleaning.document import record_basis, record_keywords
+from domain.record import ArticleRecord, paragraphs_of
 from storage.models import Article
 
 #: Articles read, computed and written per transaction.
@@ -72,8 +71,7 @@ def fill_keywords(
                 paragraphs = paragraphs_of(row.body_text)
                 words = record_keywords(row.content_type, row.title, row.summary or "", paragraphs)
                 # what they were computed from, as a crawl with keywords stores it
-                text = ArticleRecord(title=row.title, summary=row.summary or "", paragraphs=paragraphs)
-                basis = keywords_basis(keywords_code(), False, text.title, text.summary, text.content_hash)
+                basis = record_basis(ArticleRecord(title=row.title, summary=row.summary or "", paragraphs=paragraphs))
                 if list(row.keywords or []) != words:
                     changes.append({"row_id": row.cont_id, "keywords": words, "basis": basis, "updated_at": now})
                     continue

@@ -4,9 +4,10 @@ A digest of the keyword code's identity, the title, the summary and ``content_ha
 (:func:`domain.record.keywords_basis`), written with the keywords. ``reprocess`` takes an
 article's stored keywords where the text it cleaned has the stored basis, instead of computing
 them again (the same code and the same input give the same words). Rows stored before this
-revision keep NULL: their keywords are computed again by the next reprocess (the row is then
-``updated``: its basis is written), as are those of a crawl with ``--no-keywords``. Nothing
-stored is touched, and a downgrade drops only this column.
+revision keep NULL: their keywords are computed again by the next reprocess, which writes the
+basis without counting the article as updated or moving its ``updated_at`` (the keywords of a
+crawl with ``--no-keywords`` have none either). Nothing stored is touched, and a downgrade drops
+only this column.
 
 Revision ID: 0011_keywords_basis
 Revises: 0010_dictionary_growth
