@@ -140,6 +140,18 @@ def fresh_db_url(backend: str, directory: Path, name: str = "") -> str:
     return url
 
 
+def downgrade(engine, revision: str) -> None:
+    """Migrate the archive of ``engine`` down to ``revision`` (Alembic, in one transaction)."""
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path) -> str:
     """An empty archive database: a SQLite file, or the wiped PostgreSQL test database

@@ -17,6 +17,7 @@ from storage.db import open_archive, upgrade
 from storage.models import Base
 from storage.views import VIEWS, include_name
 from tests.test_analysis_data import db_url  # noqa: F401
+from tests.conftest import downgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,16 +96,9 @@ def test_include_name(name, kept):
 
 
 def test_downgrade_removes_and_upgrade_restores(db_url):  # noqa: F811
-    from alembic import command
-
-    from storage.db import alembic_config
-
     engine, _ = open_archive(db_url, create=True)
     try:
-        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0002")
+        downgrade(engine, "0002")
         assert not set(sa.inspect(engine).get_view_names())
         upgrade(engine)
         assert set(sa.inspect(engine).get_view_names()) == set(VIEWS)

@@ -9,18 +9,17 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from storage.db import alembic_config, open_archive, upgrade
+from storage.db import open_archive, upgrade
 from storage.dictionaries import forget_encoders, newest_dictionary, outgrown, train_dictionary
 from storage.models import RawDictionary, RawPage
 from tests.raw_codec_helpers import _pages
 from tests.test_dictionary_budget import _store
+from tests.conftest import downgrade
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
 
 
 def test_downgrade_below_0010_keeps_every_dictionary_and_page_and_upgrade_counts_samples(db_url):
-    from alembic import command
-
     forget_encoders(dictionaries=True)
     engine, Session = open_archive(db_url, create=True)
     pages = _pages(30)
@@ -31,10 +30,7 @@ def test_downgrade_below_0010_keeps_every_dictionary_and_page_and_upgrade_counts
             s.commit()
             assert (row.archive_pages, row.samples) == (30, 30)
             data = bytes(row.data)
-        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0009_repair_log")
+        downgrade(engine, "0009_repair_log")
         assert "archive_pages" not in {c["name"] for c in sa.inspect(engine).get_columns("raw_dictionaries")}
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT samples, data FROM raw_dictionaries")).one() == (30, data)

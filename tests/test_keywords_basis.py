@@ -22,9 +22,9 @@ from jobs import reprocess
 from jobs.keywords import fill_keywords
 from mocksite import MockSite, generate_dataset
 from storage.article_decision import StoredArticle, _record_fields, decide_save
-from storage.db import alembic_config, open_archive, upgrade
+from storage.db import open_archive, upgrade
 from storage.models import Article
-from tests.conftest import BACKENDS, fresh_db_url
+from tests.conftest import BACKENDS, downgrade, fresh_db_url
 from tests.test_reprocess import URL, _seed_mock_archive
 
 PG_DB = "keywords_basis"
@@ -246,16 +246,11 @@ def test_keywords_only_writes_the_basis_a_crawl_stores(backend, tmp_path):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_revision_0011_adds_the_column_empty_and_a_downgrade_drops_only_it(backend, tmp_path):
-    from alembic import command
-
     engine, Session = open_archive(fresh_db_url(backend, tmp_path, PG_DB), create=True)
     try:
         _seed_mock_archive(Session, n=12)
         before = _bases(engine)
-        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0010_dictionary_growth")
+        downgrade(engine, "0010_dictionary_growth")
         assert "keywords_basis" not in {c["name"] for c in sa.inspect(engine).get_columns("articles")}
         with engine.connect() as conn:
             assert conn.scalar(sa.text("SELECT count(*) FROM articles")) == len(before)

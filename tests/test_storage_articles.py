@@ -16,6 +16,7 @@ from storage.articles import known_hashes, save_article
 from storage.db import open_archive, upgrade
 from storage.models import Article, ArticleTag, ArticleVersion, RawPage, Tag
 from tests.storage_helpers import T0, _raw, archive, make_record, session
+from tests.conftest import downgrade
 
 
 # --------------------------------------------------------------------------- articles
@@ -67,9 +68,6 @@ def test_downgrade_below_0008_puts_paragraphs_and_html_back(db_url):
     """The columns 0008 dropped come back filled, as the code before it wrote them."""
     import json
 
-    from alembic import command
-
-    from storage.db import alembic_config
     from storage.render import body_html
 
     engine, Session = open_archive(db_url, create=True)
@@ -78,10 +76,7 @@ def test_downgrade_below_0008_puts_paragraphs_and_html_back(db_url):
         with Session() as s:
             save_article(s, rec, raw_page_id=None, now=T0)
             s.commit()
-        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0007_keywords")
+        downgrade(engine, "0007_keywords")
         with engine.connect() as conn:
             paragraphs, html = conn.execute(sa.text("SELECT paragraphs, body_html FROM articles")).one()
         paragraphs = json.loads(paragraphs) if isinstance(paragraphs, str) else paragraphs

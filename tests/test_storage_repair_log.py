@@ -12,6 +12,7 @@ from domain.record import ArticleRecord
 from storage.articles import save_article
 from storage.db import open_archive, upgrade
 from storage.models import Article
+from tests.conftest import downgrade
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 LOG = [
@@ -44,19 +45,12 @@ def test_the_log_is_stored_and_read_back(db_url):
 
 
 def test_downgrade_below_0009_keeps_every_row_and_upgrade_brings_the_column_back(db_url):
-    from alembic import command
-
-    from storage.db import alembic_config
-
     engine, Session = open_archive(db_url, create=True)
     try:
         with Session() as s:
             save_article(s, _record(4003, LOG), raw_page_id=None, now=T0)
             s.commit()
-        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0008_smaller_articles")
+        downgrade(engine, "0008_smaller_articles")
         cols = {c["name"] for c in sa.inspect(engine).get_columns("articles")}
         assert "repair_log" not in cols
         with engine.connect() as conn:
