@@ -60,3 +60,39 @@ def crawl_pairs(
         "ceiling_peak_rss_mb": spread([r["ceiling"]["peak_rss_mb"] for r in runs]),
         "storage": storage(keep),
     }
+
+
+def cpu_bound(small: dict, large: dict, cpus: int) -> dict:
+    """What the machine allows the crawl, from the CPU each article costs: the crawl's processes'
+    and the mock's CPU seconds per article page **between** two sizes (``small`` and ``large``,
+    :func:`crawl_pairs`' results; medians of their pairs: the start-up, paid once per run, drops out),
+    the ceiling's beside them, and the rate at which ``cpus`` cores, every one busy all the crawl,
+    would keep up with that work (``articles_per_s``), against the larger size's ceiling
+    (``ratio_to_ceiling``). ``share_of_bound`` is the share of that the crawl reached (its measured ratio
+    over the bound): what the crawl loses to its processes waiting, not to its work. ``skipped``
+    (and nothing else) when the two sizes' CPU does not differ."""
+
+    def median(entry: dict, side: str, key: str) -> float:
+        return statistics.median(p[side][key] for p in entry["pairs"])
+
+    pages = median(large, "crawl", "article_pages") - median(small, "crawl", "article_pages")
+    if pages <= 0:
+        raise ValueError("cpu_bound: the larger crawl has no more article pages than the smaller")
+
+    def per_page(side: str, key: str) -> float:
+        return (median(large, side, key) - median(small, side, key)) / pages
+
+    crawl, mock, ceiling = per_page("crawl", "cpu_s"), per_page("crawl", "mock_cpu_s"), per_page("ceiling", "cpu_s")
+    if crawl + mock <= 0:  # sizes too close for the clock's ticks (10 ms) to tell them apart
+        return {"skipped": f"no more CPU measured for the {pages:.0f} more article pages"}
+    rate = cpus / (crawl + mock)
+    ratio = rate / large["ceiling_articles_per_s"]["median"]
+    return {
+        "crawl_ms_per_article": 1000 * crawl,
+        "mock_ms_per_article": 1000 * mock,
+        "ceiling_ms_per_article": 1000 * ceiling,
+        "cpus": cpus,
+        "articles_per_s": rate,
+        "ratio_to_ceiling": ratio,
+        "share_of_bound": large["ratio_to_ceiling"]["median"] / ratio,
+    }

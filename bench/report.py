@@ -69,6 +69,25 @@ def table(r: dict) -> str:
                 f"{st['bytes_per_article'] / 1024:.1f} KiB / {st['raw_compression_ratio']:.1f}x",
             )
         )
+    b = r.get("crawl_bound")
+    if b and "skipped" in b:
+        add(("crawl", "CPU per article between the sizes", f"n/a: {b['skipped']}"))
+    elif b:
+        add(
+            (
+                "crawl",
+                "CPU per article between the sizes: crawl / mock / ceiling",
+                f"{b['crawl_ms_per_article']:.2f} / {b['mock_ms_per_article']:.2f} / {b['ceiling_ms_per_article']:.2f} ms",
+            )
+        )
+        add(
+            (
+                "crawl",
+                f"  all {b['cpus']} cores busy all the crawl would allow",
+                f"{b['articles_per_s']:.0f} articles/s = {b['ratio_to_ceiling']:.2f} x ceiling; "
+                f"the crawl reached {b['share_of_bound']:.0%} of it",
+            )
+        )
     rp, sbs = r["reprocess"], r["side_by_side"]
     for run, what in (
         (rp, ""),

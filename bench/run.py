@@ -230,6 +230,12 @@ def run(
         result["readers"] = readers_figures(Mock, readers, workdir, log=log)
     log("tear repair: pages and accuracy ...")
     result["tears"] = tears_run(*tears)
+    if sizes[-1] > sizes[0]:
+        from bench.interleaved import cpu_bound
+
+        result["crawl_bound"] = cpu_bound(
+            result["crawls"][str(sizes[0])], result["crawls"][str(sizes[-1])], result["cpus"] or 1
+        )
     small, large = (result["crawls"][str(s)]["crawl_peak_rss_mb"]["median"] for s in (sizes[0], sizes[-1]))
     result["loadavg_after"] = os.getloadavg()
     result["memory"] = {"crawl_small_mb": small, "crawl_large_mb": large, "growth": large / small - 1}

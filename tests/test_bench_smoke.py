@@ -80,6 +80,8 @@ def test_bench_quick_run_writes_every_section(tmp_path):
         else:
             assert "corun" not in entry
         assert st["articles"] == entry["pairs"][-1]["crawl"]["stored"] and st["raw_compression_ratio"] > 1
+    bound = r["crawl_bound"]  # the CPU per article between the two sizes, and what it allows
+    assert set(bound) == {"skipped"} or (_number(bound["ratio_to_ceiling"]) and bound["cpus"] == r["cpus"])
     assert r["reprocess"]["articles"] > 0 and _number(r["reprocess"]["ratio_to_trafilatura"])
     assert r["side_by_side"]["ours"]["pages"] == r["side_by_side"]["trafilatura"]["pages"] > 0
     assert r["cleaning"]["mock pages"]["pages"] > 0
@@ -115,6 +117,7 @@ def test_bench_quick_run_writes_every_section(tmp_path):
         "full crawl into SQLite",
         "engine ceiling",
         "engine ceiling beside a process cleaning pages",
+        "CPU per article between the sizes",
         "reprocess",
         "cleaning",
         "clean FILE",
