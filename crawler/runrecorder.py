@@ -171,9 +171,10 @@ def crawl_counters(counts: Mapping[str, int], stats: Mapping[str, Any]) -> dict[
 
 def run_status(reason: str, counters: Mapping) -> str:
     """``ok``; ``partial`` when articles failed or a limit cut the run short (the next run
-    resumes); ``failed`` when the site could not be crawled or the archive written; ``aborted``
+    resumes); ``failed`` when the site could not be crawled or the archive written (or its writer
+    died); ``aborted``
     otherwise (a signal...)."""
-    if reason in ("site_unreachable", "blocked", "archive_unwritable"):
+    if reason in ("site_unreachable", "blocked", "archive_unwritable", "writer_lost"):
         return "failed"
     if reason not in ("finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"):
         return "aborted"

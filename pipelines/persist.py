@@ -6,7 +6,9 @@ transaction per batch of items, off the reactor thread; the run's counters
 coverage of the judged pages (:mod:`pipelines.coverage`). With ``THEPAPER_PIPELINE_WORKER``
 the writer is a child process that also does CleanStage's work (a second core for it).
 The first commit that fails because the archive cannot be written stops the run
-(``archive_unwritable``, exit code 6); failures where the site gave no answer at all are held
+(``archive_unwritable``, exit code 6), and so does the worker process dying (``writer_lost``,
+exit code 6: what it committed stays, the pages it had not stored are fetched again by the next
+run); failures where the site gave no answer at all are held
 back until it answers again, and dropped if the run stops for an outage.
 """
 
@@ -25,12 +27,15 @@ from pipelines.stages import CleanStage, _Stage, worker_mode
 from pipelines.worker_args import worker_arguments
 from storage.batch import BatchEntry
 from storage.unwritable import ArchiveUnwritable
+from storage.writers import WriterLost
 
 if TYPE_CHECKING:
     from storage.worker import ProcessWriter
     from storage.writers import ThreadWriter
 
 logger = logging.getLogger(__name__)
+#: The stops after which nothing more is handed to the writer.
+_NOTHING_WRITTEN = ("archive_unwritable", "writer_lost")
 
 
 def _now() -> datetime:
@@ -103,7 +108,7 @@ class PersistStage(_Stage):
             await _wait(self.process.close())
 
     async def process_item(self, item):
-        if self.state.stop_reason == "archive_unwritable":
+        if self.state.stop_reason in _NOTHING_WRITTEN:
             return item  # nothing more is written
         if isinstance(item, FetchFailure) and item.unanswered:
             self.held.append((_now(), item))
@@ -147,6 +152,9 @@ class PersistStage(_Stage):
             entry = await _wait(self.writer.submit(entry, raw_args, clean_args))
         except ArchiveUnwritable as exc:
             self.state.stop_unwritable(exc.why)
+            return
+        except WriterLost as exc:
+            self.state.stop_writer_lost(str(exc))
             return
         self._count(item, entry, clean_args)
 

@@ -36,7 +36,7 @@ class RunState:
     #: Its ``crawl_runs`` row, once opened.
     run_id: int | None = None
     #: Why the run is being stopped early (``site_unreachable``, ``blocked``,
-    #: ``archive_unwritable``), or None.
+    #: ``archive_unwritable``, ``writer_lost``), or None.
     stop_reason: str | None = None
     #: The one line the command prints for an early stop.
     fatal: str | None = None
@@ -84,6 +84,13 @@ class RunState:
         return self.stop(
             "archive_unwritable",
             f"cannot write the archive: {why}; stopping the run (the next run resumes once the archive can be written)",
+        )
+
+    def stop_writer_lost(self, why: str) -> bool:
+        """Stop the run because the process that stores its pages is gone (exit code 6)."""
+        return self.stop(
+            "writer_lost",
+            f"{why}; stopping the run (what was committed stays; the next run fetches the rest)",
         )
 
 

@@ -24,7 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from storage.pipesend import PipeSender
-from storage.writers import _STOP, Growth, StoreError, _take, reencode_earlier, settle, store_unless_broken
+from storage.writers import _STOP, Growth, WriterLost, _take, reencode_earlier, settle, store_unless_broken
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
@@ -222,6 +222,24 @@ def discard_early() -> None:
             proc.join(timeout=5)
 
 
+def _how_it_ended(proc) -> str:
+    """How the worker process ended, in words (its pipe closed: it is ending or gone)."""
+    import signal
+
+    proc.join(timeout=5)
+    code = proc.exitcode
+    if code is None:
+        return "closed its pipe"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = " (as when the system runs out of memory)" if -code == signal.SIGKILL else ""
+        return f"was killed by {name}{why}"
+    return f"exited with code {code}"
+
+
 def _is_stop(obj) -> bool:
     return isinstance(obj, str) and obj == _STOP
 
@@ -256,6 +274,9 @@ class ProcessWriter:
         self.pending: dict[int, Deferred[Any]] = {}
         self.seq = 0
         self.opened = False
+        #: Why the process is gone before its stop (set on the reactor thread): what is submitted
+        #: after that fails at once, as what was pending did.
+        self.lost: WriterLost | None = None
         from twisted.internet import reactor
 
         # the jobs go into the pipe from the reactor thread (no thread of its own, see
@@ -281,6 +302,10 @@ class ProcessWriter:
 
         if not self.opened:
             raise RuntimeError("ProcessWriter.open first: the worker does not know its archive")
+        if self.lost is not None:
+            from twisted.internet.defer import fail
+
+            return fail(WriterLost(str(self.lost)))
         d = Deferred()
         self.seq += 1
         self.pending[self.seq] = d
@@ -311,7 +336,7 @@ class ProcessWriter:
             try:
                 kind, results, records = self.conn.recv()
             except (EOFError, OSError):
-                reactor.callFromThread(self._lost)
+                reactor.callFromThread(self._lost, _how_it_ended(self.proc))
                 return
             reactor.callFromThread(self._deliver, results, records)
             if kind == "done":
@@ -323,7 +348,8 @@ class ProcessWriter:
         for seq, entry, err in results:
             settle(self.pending.pop(seq), entry, err)
 
-    def _lost(self) -> None:
+    def _lost(self, how: str) -> None:
+        self.lost = WriterLost(f"the crawl's worker process {how} before it stored the pages handed to it")
         pending, self.pending = self.pending, {}
         for d in pending.values():
-            d.errback(StoreError("the worker process died"))
+            d.errback(WriterLost(str(self.lost)))

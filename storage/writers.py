@@ -275,6 +275,12 @@ class StoreError(Exception):
     """An entry could not be stored; the message carries the writer's traceback."""
 
 
+class WriterLost(StoreError):
+    """The writer's process ended before it stored what it was handed (killed by the system when
+    memory ran out, by an operator, a crash in a C library): nothing more can be stored by this run;
+    the message says how the process ended."""
+
+
 class ThreadWriter:
     """One writer thread in this process (see the module docstring)."""
 

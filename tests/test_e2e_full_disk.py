@@ -34,6 +34,18 @@ def crawl(site, db_url, *extra):
     return run_cli("crawl", "--base-url", site.base_url, "--db", db_url, "-q", *extra, timeout=600)
 
 
+def articles_and_orphans(db_url: str) -> tuple[int, int]:
+    """The archive's articles, and those whose raw page is not in it (none in a consistent archive)."""
+    with Session(create_engine(db_url)) as s:
+        n_articles = s.scalar(select(func.count()).select_from(Article))
+        orphans = s.scalar(
+            select(func.count())
+            .select_from(Article)
+            .where(Article.raw_page_id.is_not(None), ~Article.raw_page_id.in_(select(RawPage.id)))
+        )
+    return n_articles or 0, orphans or 0
+
+
 def _assert_stopped_cleanly(proc, site, db_url, ds, why_starts: str) -> None:
     """Exit 6, exactly one error line and the summary, counters that agree with the archive,
     far fewer article pages fetched than the run would have, a consistent archive."""
@@ -43,13 +55,7 @@ def _assert_stopped_cleanly(proc, site, db_url, ds, why_starts: str) -> None:
     head = STOP_LINE.split("{why}")[0]
     assert lines[0].startswith(head + why_starts) and lines[0].endswith(STOP_LINE.split("{why}")[1]), lines[0]
     assert lines[1].startswith("run 1 failed (cannot write the archive: ")
-    with Session(create_engine(db_url)) as s:
-        n_articles = s.scalar(select(func.count()).select_from(Article))
-        orphans = s.scalar(
-            select(func.count())
-            .select_from(Article)
-            .where(Article.raw_page_id.is_not(None), ~Article.raw_page_id.in_(select(RawPage.id)))
-        )
+    n_articles, orphans = articles_and_orphans(db_url)
     summary = lines[1]
     new = int(summary.split("new ")[1].split(",")[0])
     gone = int(summary.split("gone ")[1].split(",")[0])

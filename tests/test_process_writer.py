@@ -1,7 +1,7 @@
 """ProcessWriter under the reactor, as a crawl uses it (storage.worker, storage.pipesend): the jobs
 submitted go into the worker's pipe from the reactor thread, every Deferred fires once its job is
 committed, close waits for the worker; a worker that dies fails what is pending instead of leaving
-it waiting, and close still returns. Each case runs in a new process (the reactor is installed once)."""
+it waiting (saying how it ended), and what is submitted after it, and close still returns. Each case runs in a new process (the reactor is installed once)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ def writer_under_reactor(db_url: str, n: int, kill: bool) -> None:
         results = await DeferredList(ds, consumeErrors=True)
         out["stored"] = [ok and entry.raw_page_id is not None for ok, entry in results]
         out["errors"] = sorted({type(r.value).__name__ for ok, r in results if not ok})
+        out["messages"] = sorted({str(r.value) for ok, r in results if not ok})
+        if kill:  # what is handed over after the death fails at once (it used to wait for ever)
+            late = await DeferredList([writer.submit(*job) for job in page_jobs(_pages(3))], consumeErrors=True)
+            out["late"] = [type(r.value).__name__ for ok, r in late if not ok]
         await writer.close()
         out["closed"] = True
         out["threads"] = sorted(t.name for t in __import__("threading").enumerate() if t.name.startswith("thepaper"))
@@ -87,5 +91,10 @@ def test_a_worker_that_dies_fails_what_is_pending_and_close_returns(tmp_path):
     engine, _ = open_archive(db_url, create=True)
     engine.dispose()
     out = _run(db_url, 20, kill=True)
-    assert out["stored"] == [False] * 20 and out["errors"] == ["StoreError"]
+    assert out["stored"] == [False] * 20 and out["errors"] == ["WriterLost"]
+    assert out["messages"] == [
+        "the crawl's worker process was killed by SIGKILL (as when the system runs out of memory) "
+        "before it stored the pages handed to it"
+    ]
+    assert out["late"] == ["WriterLost"] * 3
     assert out["closed"]

@@ -229,6 +229,7 @@ STOP_EXIT_CODES = {
     "site_unreachable": EXIT_UNREACHABLE,
     "blocked": EXIT_BLOCKED,
     "archive_unwritable": EXIT_STORAGE,
+    "writer_lost": EXIT_STORAGE,
 }
 
 
