@@ -39,3 +39,14 @@ def crash_report(exc: BaseException | None = None, *, exc_info=None, context: st
     with fh:
         fh.write(mask_passwords(f"\n{context}\n" + "".join(lines)))
     return path
+
+
+#: The most characters of a bug's message its line shows: Scrapy's "Error processing ITEM" spells
+#: out the item, a fetched page with its whole body; the traceback file keeps all of it.
+SHOWN_CHARS = 200
+
+
+def shown(message: str, limit: int = SHOWN_CHARS) -> str:
+    """``message`` on one line (its white space runs as one space), cut to ``limit`` characters (``…``)."""
+    line = " ".join(message.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -128,7 +128,7 @@ class QuietLogs:
         import logging
 
         if record.levelno >= logging.ERROR and record.exc_info and self.traceback_files:
-            from crawler.crashes import crash_report
+            from crawler.crashes import crash_report, shown
 
             try:
                 where = self.crash_path = crash_report(
@@ -136,7 +136,7 @@ class QuietLogs:
                 )
             except OSError:
                 return True  # the traceback stays in the log
-            record.msg, record.args = "%s (a bug; the traceback is in %s)", (record.getMessage(), where)
+            record.msg, record.args = "%s (a bug; the traceback is in %s)", (shown(record.getMessage()), where)
             record.exc_info = record.exc_text = None
             return True
         return record.levelno > logging.WARNING or not run_state(self.crawler).fatal

@@ -12,6 +12,7 @@ import pytest
 
 from mocksite.dataset import generate_dataset
 from mocksite.server import MockSite
+from crawler.crashes import SHOWN_CHARS
 from tests.conftest import PG_URL, ROOT, cli_env, run_cli
 from tests.cli_helpers import PROG, _free_port, archive, err_lines, one_line
 
@@ -277,4 +278,11 @@ def test_a_bug_during_a_crawl_is_one_line_per_error_naming_the_runs_traceback_fi
     assert len(files) == 1
     errors = [ln for ln in err_lines(proc) if "ERROR" in ln]
     assert errors and all(f"(a bug; the traceback is in {files[0]})" in ln for ln in errors), proc.stderr
-    assert files[0].read_text(encoding="utf-8").count("RuntimeError: a bug in the cleaner") == len(errors)
+    report = files[0].read_text(encoding="utf-8")
+    assert report.count("RuntimeError: a bug in the cleaner") == len(errors)
+    # Scrapy's "Error processing ITEM" spells out the page it was cleaning, body and all: the line
+    # shows its start, the traceback file all of it
+    for ln in errors:
+        shown = ln.split("ERROR: ", 1)[1].split(" (a bug; the traceback is in ")[0]
+        assert len(shown) <= SHOWN_CHARS and shown.endswith("…") and shown[:-1] in " ".join(report.split()), ln
+    assert "</html>" in report
