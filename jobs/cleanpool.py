@@ -20,11 +20,22 @@ from multiprocessing.connection import wait
 from multiprocessing.context import ForkContext, SpawnContext
 from typing import Any, cast
 
+from storage.proc import ProcessLost, how_it_ended
+
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 #: Builds, in a worker, the function applied to each task (picklable: a module-level function
 #: or a ``functools.partial`` of one, so that spawned workers can receive it).
 MakeWork = Callable[[], Callable[[Any], Any]]
+
+
+def _lost(proc) -> ProcessLost:
+    """A worker gone before its work was done: how it ended, and what the user can do."""
+    proc.join(timeout=5)
+    return ProcessLost(
+        f"the cleaning process {proc.name} {how_it_ended(proc.exitcode)} before its pages were cleaned; "
+        "what was written so far stays: run the command again to finish"
+    )
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -123,13 +134,13 @@ class CleanerPool:
                 if reader in ready or reader.poll():
                     try:
                         got, ok, result = reader.recv()
-                    except EOFError:
-                        raise RuntimeError(f"cleaning worker {proc.name} died (exit {proc.exitcode})") from None
+                    except (EOFError, OSError):  # gone, or gone in the middle of a message
+                        raise _lost(proc) from None
                     if not ok:
                         raise RuntimeError(f"cleaning worker {proc.name} failed:\n{result}")
                     self._done[got] = result
                 elif proc.sentinel in ready:
-                    raise RuntimeError(f"cleaning worker {proc.name} died (exit {proc.exitcode})")
+                    raise _lost(proc)
         return self._done.pop(seq)
 
     def close(self, *, abort: bool = False) -> None:

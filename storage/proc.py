@@ -1,8 +1,9 @@
-"""Who holds a lock, and whether that process is still alive."""
+"""Who holds a lock, and whether that process is still alive; how a worker process ended."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 
 
@@ -39,3 +40,23 @@ def holder_dead(holder: str) -> bool:
     """True only when we can tell for sure: same host, and the pid is gone."""
     host, pid = parse_holder(holder)
     return host == socket.gethostname() and pid is not None and not pid_alive(pid)
+
+
+class ProcessLost(Exception):
+    """A worker process of the command ended before its work was done (killed when the system ran
+    out of memory, by an operator, a crash in a C library): exit code 6. What was committed stays;
+    the message says how the process ended."""
+
+
+def how_it_ended(exitcode: int | None) -> str:
+    """How a process that is gone ended, in words, from ``multiprocessing``'s ``exitcode``
+    (negative: the signal that killed it; None: not known to have ended)."""
+    if exitcode is None:
+        return "closed its pipe"
+    if exitcode >= 0:
+        return f"exited with code {exitcode}"
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        name = f"signal {-exitcode}"
+    return f"was killed by {name}" + (" (as when the system runs out of memory)" if -exitcode == signal.SIGKILL else "")

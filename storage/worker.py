@@ -224,20 +224,10 @@ def discard_early() -> None:
 
 def _how_it_ended(proc) -> str:
     """How the worker process ended, in words (its pipe closed: it is ending or gone)."""
-    import signal
+    from storage.proc import how_it_ended
 
     proc.join(timeout=5)
-    code = proc.exitcode
-    if code is None:
-        return "closed its pipe"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        why = " (as when the system runs out of memory)" if -code == signal.SIGKILL else ""
-        return f"was killed by {name}{why}"
-    return f"exited with code {code}"
+    return how_it_ended(proc.exitcode)
 
 
 def _is_stop(obj) -> bool:

@@ -25,6 +25,7 @@ from storage.failures import record_failure, resolve_failure
 from storage.raw import archive_raw
 from storage.db import open_archive
 from storage.models import Article, Base
+from storage.proc import ProcessLost
 from tests.conftest import BACKENDS, ROOT, cli_env, fresh_db_url
 from mocksite import MockSite, generate_dataset
 
@@ -343,7 +344,18 @@ def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch
     assert not [f for f in results[2][1]["failures"] if f["reason"] == "cleaner_crash"]  # the lost one is back
 
 
-def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "die, how",
+    [
+        (lambda: os._exit(7), "exited with code 7"),
+        (
+            lambda: os.kill(os.getpid(), signal.SIGKILL),
+            r"was killed by SIGKILL \(as when the system runs out of memory\)",
+        ),
+        (lambda: os.kill(os.getpid(), signal.SIGSEGV), "was killed by SIGSEGV"),
+    ],
+)
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, monkeypatch, die, how):
     from cleaning import document as chain
 
     parent = os.getpid()
@@ -351,14 +363,14 @@ def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, monkeypat
 
     def dying(*args, **kwargs):
         if os.getpid() != parent:
-            os._exit(7)
+            die()
         return original(*args, **kwargs)
 
     monkeypatch.setattr(chain, "clean_document", dying)
     engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
     try:
         _seed_mock_archive(Session, 12)
-        with pytest.raises(RuntimeError, match="died"):
+        with pytest.raises(ProcessLost, match=rf"the cleaning process reprocess-clean-\d {how} before"):
             reprocess.reprocess_archive(Session, batch=4, jobs=2)
     finally:
         engine.dispose()

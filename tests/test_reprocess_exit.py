@@ -1,5 +1,6 @@
 """``reprocess`` as a program: it runs with the crawl's garbage-collection thresholds, and a
-successful run freezes the collector before the process ends, with the archive closed first."""
+successful run freezes the collector before the process ends, with the archive closed first; a
+cleaning process that is killed ends the run with one line and exit code 6, not as a bug."""
 
 from __future__ import annotations
 
@@ -71,3 +72,53 @@ def test_the_command_collects_garbage_less_often_during_the_run(tmp_path, monkey
     monkeypatch.setenv("THEPAPER_CRASH_DIR", str(tmp_path))  # the crash report of the failure
     assert cli.main(["reprocess", "--db", f"sqlite:///{db}", "-q"]) != 0
     assert seen[-1] == heap.THRESHOLDS and gc.get_threshold() == before
+
+
+_KILLED_CLEANER = """
+import os, signal, sys
+from cleaning import document as chain
+parent, original = os.getpid(), chain.clean_document
+def killed(*args, **kwargs):
+    if os.getpid() != parent:  # a cleaning process, as the system's out-of-memory killer ends it
+        os.kill(os.getpid(), signal.SIGKILL)
+    return original(*args, **kwargs)
+chain.clean_document = killed
+from crawler.cli import main
+sys.exit(main(sys.argv[1:], exiting=True))
+"""
+
+
+def test_a_killed_cleaning_process_ends_the_run_with_one_line_and_exit_code_6(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, cli_env, messages, run_cli
+
+    db = tmp_path / "archive.sqlite3"
+    engine, Session = open_archive(f"sqlite:///{db}", create=True)
+    try:
+        _seed_mock_archive(Session, n=260)  # two chunks of 200 raw pages: two cleaning processes
+    finally:
+        engine.dispose()
+    crashes = tmp_path / "crashes"
+    crashes.mkdir()
+    argv = ["reprocess", "--db", f"sqlite:///{db}", "-q", "--jobs", "2"]
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_CLEANER, *argv],
+        cwd=ROOT,
+        env=cli_env(THEPAPER_CRASH_DIR=str(crashes)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 6, proc.stderr
+    lines = messages(proc.stderr)
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith("thepaper-archive: error: the cleaning process reprocess-clean-")
+    assert lines[0].endswith(
+        " was killed by SIGKILL (as when the system runs out of memory) before its pages were cleaned; "
+        "what was written so far stays: run the command again to finish"
+    )
+    assert list(crashes.iterdir()) == []  # not a bug: no traceback file
+    again = run_cli(*argv)
+    assert again.returncode == 0 and "updated 0" in again.stderr, again.stderr

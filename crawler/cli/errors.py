@@ -76,6 +76,7 @@ def expected_errors() -> dict[type[BaseException], int]:
     from crawler.config import ConfigError
     from storage.db import ArchiveError, ArchiveMissing, ArchiveUnavailable
     from storage.export import ExportError
+    from storage.proc import ProcessLost
     from storage.runs import LockedError
     from storage.search import SearchError
     from storage.unwritable import ArchiveUnwritable
@@ -88,6 +89,7 @@ def expected_errors() -> dict[type[BaseException], int]:
         ArchiveUnavailable: EXIT_STORAGE,  # the database server does not answer
         ArchiveUnwritable: EXIT_STORAGE,  # a full disk, a read-only file, a server gone mid-run
         OutputUnwritable: EXIT_STORAGE,  # an -o file on a full disk (the old file is kept)
+        ProcessLost: EXIT_STORAGE,  # a worker process killed (out of memory...): what was written stays
         ExportError: EXIT_USAGE,
         SearchError: EXIT_USAGE,
         Unreachable: EXIT_UNREACHABLE,
