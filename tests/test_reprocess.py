@@ -25,7 +25,6 @@ from storage.failures import record_failure, resolve_failure
 from storage.raw import archive_raw
 from storage.db import open_archive
 from storage.models import Article, Base
-from storage.proc import ProcessLost
 from tests.conftest import BACKENDS, ROOT, cli_env, fresh_db_url
 from mocksite import MockSite, generate_dataset
 
@@ -342,38 +341,6 @@ def test_jobs_2_leaves_the_same_archive_as_jobs_1(backend, tmp_path, monkeypatch
     assert counts["failed"] >= 2 and counts["failed/empty_article"] >= 1
     assert results[2][1]["article_versions"]
     assert not [f for f in results[2][1]["failures"] if f["reason"] == "cleaner_crash"]  # the lost one is back
-
-
-@pytest.mark.parametrize(
-    "die, how",
-    [
-        (lambda: os._exit(7), "exited with code 7"),
-        (
-            lambda: os.kill(os.getpid(), signal.SIGKILL),
-            r"was killed by SIGKILL \(as when the system runs out of memory\)",
-        ),
-        (lambda: os.kill(os.getpid(), signal.SIGSEGV), "was killed by SIGSEGV"),
-    ],
-)
-def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, monkeypatch, die, how):
-    from cleaning import document as chain
-
-    parent = os.getpid()
-    original = chain.clean_document
-
-    def dying(*args, **kwargs):
-        if os.getpid() != parent:
-            die()
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(chain, "clean_document", dying)
-    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
-    try:
-        _seed_mock_archive(Session, 12)
-        with pytest.raises(ProcessLost, match=rf"the cleaning process reprocess-clean-\d {how} before"):
-            reprocess.reprocess_archive(Session, batch=4, jobs=2)
-    finally:
-        engine.dispose()
 
 
 def _children(pid: int) -> set[int]:

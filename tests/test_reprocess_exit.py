@@ -4,10 +4,15 @@ cleaning process that is killed ends the run with one line and exit code 6, not 
 
 from __future__ import annotations
 
+import os
+import signal
 from collections import Counter
+
+import pytest
 
 from jobs import reprocess
 from storage.db import open_archive
+from storage.proc import ProcessLost
 from tests.test_reprocess import _seed_mock_archive
 
 
@@ -122,3 +127,35 @@ def test_a_killed_cleaning_process_ends_the_run_with_one_line_and_exit_code_6(tm
     assert list(crashes.iterdir()) == []  # not a bug: no traceback file
     again = run_cli(*argv)
     assert again.returncode == 0 and "updated 0" in again.stderr, again.stderr
+
+
+@pytest.mark.parametrize(
+    "die, how",
+    [
+        (lambda: os._exit(7), "exited with code 7"),
+        (
+            lambda: os.kill(os.getpid(), signal.SIGKILL),
+            r"was killed by SIGKILL \(as when the system runs out of memory\)",
+        ),
+        (lambda: os.kill(os.getpid(), signal.SIGSEGV), "was killed by SIGSEGV"),
+    ],
+)
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, monkeypatch, die, how):
+    from cleaning import document as chain
+
+    parent = os.getpid()
+    original = chain.clean_document
+
+    def dying(*args, **kwargs):
+        if os.getpid() != parent:
+            die()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(chain, "clean_document", dying)
+    engine, Session = open_archive(f"sqlite:///{tmp_path / 'a.sqlite3'}", create=True)
+    try:
+        _seed_mock_archive(Session, 12)
+        with pytest.raises(ProcessLost, match=rf"the cleaning process reprocess-clean-\d {how} before"):
+            reprocess.reprocess_archive(Session, batch=4, jobs=2)
+    finally:
+        engine.dispose()
