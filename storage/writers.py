@@ -34,6 +34,7 @@ import time
 import traceback
 from datetime import datetime, timezone
 
+from storage.proc import ProcessLost
 from storage.unwritable import ArchiveUnwritable
 
 logger = logging.getLogger(__name__)
@@ -275,10 +276,10 @@ class StoreError(Exception):
     """An entry could not be stored; the message carries the writer's traceback."""
 
 
-class WriterLost(StoreError):
+class WriterLost(StoreError, ProcessLost):
     """The writer's process ended before it stored what it was handed (killed by the system when
     memory ran out, by an operator, a crash in a C library): nothing more can be stored by this run;
-    the message says how the process ended."""
+    the message says how the process ended (:func:`storage.proc.how_it_ended`)."""
 
 
 class ThreadWriter:
