@@ -20,7 +20,6 @@ from domain.record import (
     Image,
     TruncatedPageError,
     UnknownLayoutError,
-    keywords_basis,
 )
 from domain.urls import BadURLError, canonical_url, parse_article_ref
 from cleaning import boilerplate as bp
@@ -173,7 +172,7 @@ def with_known_keywords(rec: ArticleRecord, known: Mapping[int, tuple[str | None
 
 def record_basis(rec: ArticleRecord) -> str:
     """:func:`domain.record.keywords_basis` of ``rec``'s text, by this code."""
-    return keywords_basis(keywords_code(), rec.content_type == "gone", rec.title, rec.summary, rec.content_hash)
+    return rec.keywords_basis_by(keywords_code())
 
 
 def record_keywords(content_type: str, title: str, summary: str, paragraphs: list[str] | tuple[str, ...]) -> list[str]:

@@ -104,6 +104,13 @@ class ArticleRecord:
         if n:
             self.stripped[kind] = self.stripped.get(kind, 0) + n
 
+    def keywords_basis_by(self, code: str, content_hash: str | None = None) -> str:
+        """:func:`keywords_basis` of this record's text for the keyword code ``code``
+        (``content_hash``: this record's, where the caller has computed it already)."""
+        return keywords_basis(
+            code, self.content_type == "gone", self.title, self.summary, content_hash or self.content_hash
+        )
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         del d["keywords_code"]

@@ -31,9 +31,8 @@ MakeWork = Callable[[], Callable[[Any], Any]]
 
 def _lost(proc) -> ProcessLost:
     """A worker gone before its work was done: how it ended, and what the user can do."""
-    proc.join(timeout=5)
     return ProcessLost(
-        f"the cleaning process {proc.name} {how_it_ended(proc.exitcode)} before its pages were cleaned; "
+        f"the cleaning process {proc.name} {how_it_ended(proc)} before its pages were cleaned; "
         "what was written so far stays: run the command again to finish"
     )
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 
-from domain.record import ArticleRecord, keywords_basis, paragraphs_of
+from domain.record import ArticleRecord, paragraphs_of
 from domain.urls import canonical_url
 from storage.models import Article
 from storage.render import image_dicts
@@ -55,13 +55,9 @@ def _record_fields(record: ArticleRecord) -> dict[str, Any]:
         "images": images,
         "keywords": [str(k) for k in record.keywords],
         # what the keywords were computed from (None: not computed): a reprocess of the same text takes them
-        "keywords_basis": (
-            keywords_basis(
-                record.keywords_code, record.content_type == "gone", record.title, record.summary, content_hash
-            )
-            if record.keywords_code
-            else None
-        ),
+        "keywords_basis": record.keywords_basis_by(record.keywords_code, content_hash)
+        if record.keywords_code
+        else None,
         "word_count": record.word_count,
         "content_hash": content_hash,
         "encoding": record.encoding or "",

@@ -48,9 +48,12 @@ class ProcessLost(Exception):
     the message says how the process ended."""
 
 
-def how_it_ended(exitcode: int | None) -> str:
-    """How a process that is gone ended, in words, from ``multiprocessing``'s ``exitcode``
-    (negative: the signal that killed it; None: not known to have ended)."""
+def how_it_ended(proc, wait: float = 5.0) -> str:
+    """How a ``multiprocessing`` process whose pipe closed ended, in words: joined first (at most
+    ``wait`` seconds: it may still be ending), then its ``exitcode`` (negative: the signal that
+    killed it; None: not ended yet)."""
+    proc.join(timeout=wait)
+    exitcode = proc.exitcode
     if exitcode is None:
         return "closed its pipe"
     if exitcode >= 0:

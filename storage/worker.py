@@ -24,6 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from storage.pipesend import PipeSender
+from storage.proc import how_it_ended
 from storage.writers import _STOP, Growth, WriterLost, _take, reencode_earlier, settle, store_unless_broken
 
 if TYPE_CHECKING:
@@ -222,14 +223,6 @@ def discard_early() -> None:
             proc.join(timeout=5)
 
 
-def _how_it_ended(proc) -> str:
-    """How the worker process ended, in words (its pipe closed: it is ending or gone)."""
-    from storage.proc import how_it_ended
-
-    proc.join(timeout=5)
-    return how_it_ended(proc.exitcode)
-
-
 def _is_stop(obj) -> bool:
     return isinstance(obj, str) and obj == _STOP
 
@@ -326,7 +319,7 @@ class ProcessWriter:
             try:
                 kind, results, records = self.conn.recv()
             except (EOFError, OSError):
-                reactor.callFromThread(self._lost, _how_it_ended(self.proc))
+                reactor.callFromThread(self._lost, how_it_ended(self.proc))
                 return
             reactor.callFromThread(self._deliver, results, records)
             if kind == "done":
